@@ -1,0 +1,107 @@
+namespace PipeWatch.Events;
+
+/// <summary>One normalized observation from any source: a pipeline run, a job with its steps, and later commits, audit entries and more.</summary>
+/// <remarks>
+/// Field names follow the Elastic Common Schema where a field exists there (see <see cref="EventFields"/>);
+/// CI-specific fields live under <c>ci.*</c>. Events are immutable and safe to share between threads.
+/// </remarks>
+public sealed record Event
+{
+    /// <summary>What the event describes; the engine routes on it.</summary>
+    public required EventKind Kind { get; init; }
+
+    /// <summary>A stable id unique to this observation (source, object id, attempt, state); the ingest ledger keys on it.</summary>
+    public required string Id { get; init; }
+
+    /// <summary><c>@timestamp</c>: when the observed thing happened (the end of a completed run or job).</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary><c>event.dataset</c>: the source format, e.g. <c>github.workflow_job</c>.</summary>
+    public required string Dataset { get; init; }
+
+    /// <summary><c>event.action</c>: the raw action or state, e.g. <c>completed</c>.</summary>
+    public string? Action { get; init; }
+
+    /// <summary><c>event.outcome</c>.</summary>
+    public Outcome Outcome { get; init; } = Outcome.Unknown;
+
+    /// <summary>True when the run or job has finished, so duration and outcome are final.</summary>
+    public bool Completed { get; init; }
+
+    /// <summary>The CI context: repository, pipeline, run, job.</summary>
+    public required CiContext Ci { get; init; }
+
+    /// <summary><c>user.name</c>: the account that triggered or ran it, when known.</summary>
+    public string? UserName { get; init; }
+
+    /// <summary><c>event.start</c>.</summary>
+    public DateTimeOffset? Start { get; init; }
+
+    /// <summary><c>event.end</c>.</summary>
+    public DateTimeOffset? End { get; init; }
+
+    /// <summary><c>event.duration</c>, null when the source's timestamps do not give a sane one.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>The steps of a job (GitHub steps, Jenkins stages), in execution order; empty when the source has none.</summary>
+    public IReadOnlyList<StepRecord> Steps { get; init; } = [];
+
+    /// <summary><c>url.full</c>: where a person can look at the run or job.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>Where the event was read from.</summary>
+    public required Origin Origin { get; init; }
+}
+
+/// <summary>The kinds of event; detectors name the kinds they inspect.</summary>
+public enum EventKind
+{
+    /// <summary>A whole pipeline run (GitHub workflow run, GitLab pipeline, Jenkins build).</summary>
+    PipelineRun,
+
+    /// <summary>One job of a run, with its steps when the source reports them.</summary>
+    PipelineJob,
+}
+
+/// <summary><c>event.outcome</c> values, plus the CI states that are neither success nor failure.</summary>
+public enum Outcome
+{
+    Unknown,
+    Success,
+    Failure,
+    Cancelled,
+    Skipped,
+}
+
+/// <summary>The <c>ci.*</c> fields.</summary>
+/// <param name="Repository"><c>ci.repository</c>, e.g. <c>octo-org/octo-repo</c>.</param>
+/// <param name="Pipeline"><c>ci.pipeline</c>: the workflow, GitLab project pipeline or Jenkins job name.</param>
+/// <param name="RunId"><c>ci.run_id</c>.</param>
+/// <param name="RunAttempt"><c>ci.run_attempt</c>, 1 for a first attempt.</param>
+/// <param name="Job"><c>ci.job</c>, null on run events.</param>
+/// <param name="Branch"><c>ci.branch</c>.</param>
+/// <param name="Commit"><c>ci.commit</c>: the head SHA.</param>
+/// <param name="Platform"><c>ci.platform</c>: github, gitlab or jenkins.</param>
+public sealed record CiContext(
+    string Repository,
+    string Pipeline,
+    string RunId,
+    int RunAttempt = 1,
+    string? Job = null,
+    string? Branch = null,
+    string? Commit = null,
+    string? Platform = null);
+
+/// <summary>One step of a job as the source reported it.</summary>
+/// <param name="Name"><c>ci.step</c>.</param>
+/// <param name="Number">The source's own step number; may have gaps.</param>
+/// <param name="Outcome">The step's outcome.</param>
+/// <param name="Duration">Null when the step did not run or its timestamps are inconsistent.</param>
+public sealed record StepRecord(string Name, int Number, Outcome Outcome, TimeSpan? Duration);
+
+/// <summary>Where an event came from: the file, and the line for line-oriented formats.</summary>
+public sealed record Origin(string File, int? Line = null)
+{
+    /// <inheritdoc />
+    public override string ToString() => Line is { } line ? $"{File}:{line}" : File;
+}

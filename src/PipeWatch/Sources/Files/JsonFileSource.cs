@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using PipeWatch.Diagnostics;
+using PipeWatch.Events;
+
+namespace PipeWatch.Sources.Files;
+
+/// <summary>Reads one file of JSON payloads (one document, an array of documents, or JSON Lines) and maps each through its <see cref="IPayloadFormat"/>.</summary>
+/// <remarks>
+/// JSON Lines are streamed line by line through a pooled buffer; a single document is read whole (webhook payloads are small).
+/// Empty, binary, truncated and unrecognized inputs are reported with the file (and line) and skipped.
+/// </remarks>
+public sealed class JsonFileSource : ISource
+{
+    private const int ChunkSize = 1 << 20;
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
+
+    private readonly string _path;
+    private readonly IReadOnlyList<IPayloadFormat> _formats;
+    private readonly IPayloadFormat? _forced;
+
+    /// <param name="path">The file to read.</param>
+    /// <param name="formats">The formats to recognize, in order.</param>
+    /// <param name="forced">When set, every document is read as this format.</param>
+    public JsonFileSource(string path, IReadOnlyList<IPayloadFormat> formats, IPayloadFormat? forced = null)
+    {
+        _path = path;
+        _formats = formats;
+        _forced = forced;
+    }
+
+    public string Path => _path;
+
+    public async IAsyncEnumerable<Event> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Problems.Report(new Problem(_path, $"cannot open: {ex.Message}"));
+            yield break;
+        }
+
+        await using (stream)
+        {
+            var head = new byte[Math.Min(stream.Length, 64 * 1024)];
+            var headLength = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+            stream.Position = 0;
+            var shape = FileShape.Sniff(head.AsSpan(0, headLength));
+            switch (shape)
+            {
+                case FileShape.Kind.Empty:
+                    context.Problems.Report(new Problem(_path, "file is empty"));
+                    context.BytesRead?.Invoke(stream.Length);
+                    yield break;
+                case FileShape.Kind.Binary:
+                    context.Problems.Report(new Problem(_path, "binary file, not JSON (contains NUL bytes)"));
+                    context.BytesRead?.Invoke(stream.Length);
+                    yield break;
+                case FileShape.Kind.NotJson:
+                    context.Problems.Report(new Problem(_path, "not JSON: the first character is neither '{' nor '['"));
+                    context.BytesRead?.Invoke(stream.Length);
+                    yield break;
+            }
+
+            var events = new List<Event>();
+            if (shape == FileShape.Kind.JsonLines)
+            {
+                await foreach (var e in ReadLinesAsync(stream, events, context, cancellationToken))
+                {
+                    yield return e;
+                }
+            }
+            else
+            {
+                var bytes = new byte[stream.Length];
+                await stream.ReadExactlyAsync(bytes, cancellationToken);
+                context.BytesRead?.Invoke(bytes.Length);
+                ReadDocument(bytes, null, events, context);
+                foreach (var e in events)
+                {
+                    yield return e;
+                }
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<Event> ReadLinesAsync(
+        FileStream stream, List<Event> events, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            var filled = 0;
+            var lineNumber = 0;
+            var endOfFile = false;
+            while (!endOfFile)
+            {
+                if (filled == buffer.Length)
+                {
+                    // A line longer than the buffer: grow it.
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                context.BytesRead?.Invoke(read);
+                endOfFile = read == 0;
+                filled += read;
+                var consumed = 0;
+                while (true)
+                {
+                    var newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n');
+                    int lineEnd;
+                    if (newline >= 0)
+                    {
+                        lineEnd = consumed + newline;
+                    }
+                    else if (endOfFile && consumed < filled)
+                    {
+                        lineEnd = filled;
+                    }
+                    else
+                    {
+                        break;
+                    }
+
+                    lineNumber++;
+                    var line = buffer.AsMemory(consumed, lineEnd - consumed);
+                    consumed = Math.Min(lineEnd + 1, filled);
+                    if (!IsBlank(line.Span))
+                    {
+                        ReadDocument(line, lineNumber, events, context);
+                    }
+
+                    foreach (var e in events)
+                    {
+                        yield return e;
+                    }
+
+                    events.Clear();
+                }
+
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ReadDocument(ReadOnlyMemory<byte> json, int? line, List<Event> events, SourceContext context)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            var at = line ?? (int?)(ex.LineNumber + 1);
+            context.Problems.Report(new Problem(_path, $"invalid JSON: {Describe(ex)}", at));
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array && line is null)
+            {
+                var index = 0;
+                foreach (var item in root.EnumerateArray())
+                {
+                    index++;
+                    ReadPayload(item, new Origin(_path, null), $"element {index}: ", events, context);
+                }
+            }
+            else
+            {
+                ReadPayload(root, new Origin(_path, line), string.Empty, events, context);
+            }
+        }
+    }
+
+    private void ReadPayload(JsonElement root, Origin origin, string prefix, List<Event> events, SourceContext context)
+    {
+        var format = _forced ?? (root.ValueKind == JsonValueKind.Object ? _formats.FirstOrDefault(f => f.Recognizes(root)) : null);
+        if (format is null)
+        {
+            context.Problems.Report(new Problem(_path, prefix + PayloadSniffer.DescribeUnsupported(root), origin.Line));
+            return;
+        }
+
+        var payload = new PayloadContext(origin, events);
+        var before = events.Count;
+        format.Read(root, payload);
+        if (payload.Rejection is { } reason)
+        {
+            events.RemoveRange(before, events.Count - before);
+            context.Problems.Report(new Problem(_path, $"{prefix}{format.Id}: {reason}", origin.Line));
+        }
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> line) => line.Trim(" \t\r"u8).IsEmpty;
+
+    private static string Describe(JsonException ex)
+    {
+        // System.Text.Json messages end with "LineNumber: n | BytePositionInLine: m."; the line is reported separately.
+        var message = ex.Message;
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        var text = cut > 0 ? message[..cut].TrimEnd() : message;
+        return text.Contains("end of data", StringComparison.OrdinalIgnoreCase) || text.Contains("incomplete", StringComparison.OrdinalIgnoreCase)
+            ? $"truncated ({text})"
+            : text;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace PipeWatch.Sources.Files;
+
+/// <summary>Names what an unsupported payload looks like, so the problem report says more than "unknown".</summary>
+internal static class PayloadSniffer
+{
+    private static readonly string[] GitHubEventObjects =
+    [
+        "pull_request", "issue", "release", "deployment_status", "deployment", "check_run", "check_suite",
+        "repository_vulnerability_alert", "alert", "membership", "member", "organization", "installation", "hook",
+    ];
+
+    public static string DescribeUnsupported(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return $"not a supported payload: the document is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object";
+        }
+
+        if (root.TryGetProperty("object_kind", out var kind) && kind.ValueKind == JsonValueKind.String)
+        {
+            return $"not a supported payload: a GitLab '{kind.GetString()}' event (ingest reads pipeline and job events)";
+        }
+
+        if (root.TryGetProperty("ref", out _) && root.TryGetProperty("commits", out _) && root.TryGetProperty("pusher", out _))
+        {
+            return "not a supported payload: a GitHub 'push' webhook (ingest reads workflow_job and workflow_run)";
+        }
+
+        foreach (var name in GitHubEventObjects)
+        {
+            if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object)
+            {
+                return $"not a supported payload: a GitHub '{name}' webhook (ingest reads workflow_job and workflow_run)";
+            }
+        }
+
+        return "not a supported payload: no known format recognizes it (see 'pipewatch ingest --help' for --source)";
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+
+namespace PipeWatch.Sources.GitHub;
+
+/// <summary>The REST response of <c>GET /repos/{owner}/{repo}/actions/runs/{id}/jobs</c> (<c>gh api</c>): <c>total_count</c> and <c>jobs[]</c>.</summary>
+public sealed class GitHubJobsListFormat : IPayloadFormat
+{
+    public string Id => "github-jobs-list";
+
+    public bool Recognizes(JsonElement root) => root.Array("jobs") is not null && root.Int64("total_count") is not null;
+
+    public void Read(JsonElement root, PayloadContext context)
+    {
+        var index = 0;
+        foreach (var job in root.Array("jobs")!.Value.EnumerateArray())
+        {
+            index++;
+            var e = GitHubJob.ToEvent(job, repository: null, sender: null, "github.jobs", context.Origin, out var rejection);
+            if (e is null)
+            {
+                context.Reject($"jobs[{index - 1}]: {rejection}");
+                return;
+            }
+
+            context.Emit(e);
+        }
+    }
+}

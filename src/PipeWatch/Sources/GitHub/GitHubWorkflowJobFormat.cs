@@ -1,0 +1,26 @@
+using System.Text.Json;
+
+namespace PipeWatch.Sources.GitHub;
+
+/// <summary>The GitHub <c>workflow_job</c> webhook payload: one job with its steps.</summary>
+public sealed class GitHubWorkflowJobFormat : IPayloadFormat
+{
+    public string Id => "github-workflow-job";
+
+    public bool Recognizes(JsonElement root) => root.Object("workflow_job") is not null;
+
+    public void Read(JsonElement root, PayloadContext context)
+    {
+        var job = root.Object("workflow_job")!.Value;
+        var repository = root.Object("repository")?.String("full_name");
+        var sender = root.Object("sender")?.String("login");
+        var e = GitHubJob.ToEvent(job, repository, sender, "github.workflow_job", context.Origin, out var rejection);
+        if (e is null)
+        {
+            context.Reject(rejection!);
+            return;
+        }
+
+        context.Emit(root.String("action") is { } action ? e with { Action = action } : e);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace PipeWatch.Sources;
+
+/// <summary>Tolerant readers for payload fields: a missing, null or mistyped field reads as null, never throws.</summary>
+public static class JsonFields
+{
+    public static JsonElement? Object(this JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object
+            ? value
+            : null;
+
+    public static JsonElement? Array(this JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
+            ? value
+            : null;
+
+    /// <summary>A string field; numbers and booleans are given in their JSON text.</summary>
+    public static string? String(this JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value)) return null;
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+            _ => null,
+        };
+    }
+
+    public static long? Int64(this JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value)) return null;
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)) return number;
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var real) && double.IsFinite(real)) return (long)real;
+        return value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out number)
+            ? number
+            : null;
+    }
+
+    public static double? Double(this JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value)) return null;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number) ? number : null;
+    }
+
+    /// <summary>An ISO 8601 timestamp with or without offset (no offset means UTC), or GitLab's "2016-08-12 15:23:28 UTC" / "+0200" forms.</summary>
+    public static DateTimeOffset? Time(this JsonElement element, string name) => ParseTime(element.String(name));
+
+    /// <summary>Milliseconds since the Unix epoch (Jenkins, audit logs).</summary>
+    public static DateTimeOffset? EpochMilliseconds(this JsonElement element, string name) =>
+        element.Int64(name) is { } ms && ms > 0 && ms < 253402300799999 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
+    public static DateTimeOffset? ParseTime(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        if (text.EndsWith(" UTC", StringComparison.Ordinal)) text = text[..^4] + "Z";
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var time)
+            ? time
+            : null;
+    }
+
+    /// <summary>The span between two timestamps, or null when either is missing or the end precedes the start (a trap real payloads contain).</summary>
+    public static TimeSpan? Between(DateTimeOffset? start, DateTimeOffset? end) =>
+        start is { } s && end is { } e && e >= s ? e - s : null;
+}

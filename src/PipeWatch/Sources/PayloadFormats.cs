@@ -1,0 +1,18 @@
+using PipeWatch.Sources.GitHub;
+
+namespace PipeWatch.Sources;
+
+/// <summary>The one list of JSON payload formats <c>ingest</c> recognizes, in the order they are tried.</summary>
+public static class PayloadFormats
+{
+    public static IReadOnlyList<IPayloadFormat> All { get; } =
+    [
+        new GitHubWorkflowJobFormat(),
+        new GitHubWorkflowRunFormat(),
+        new GitHubJobsListFormat(),
+    ];
+
+    /// <summary>The format with this id, or null.</summary>
+    public static IPayloadFormat? Find(string id) =>
+        All.FirstOrDefault(f => string.Equals(f.Id, id, StringComparison.OrdinalIgnoreCase));
+}

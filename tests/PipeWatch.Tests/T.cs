@@ -1,0 +1,1 @@
+namespace PipeWatch.Tests; public class T { [Xunit.Fact] public void A() { } }
