@@ -1,0 +1,34 @@
+using System.Text.RegularExpressions;
+using PipeWatch.Configuration;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Alerting;
+
+/// <summary>Drops findings that match an <c>allow:</c> entry of pipewatch.yml (known-flaky steps, expected slow jobs…).</summary>
+public sealed class AllowlistFilter : IFindingFilter
+{
+    private readonly IReadOnlyList<CompiledEntry> _entries;
+
+    public AllowlistFilter(IReadOnlyList<AllowEntry> entries) => _entries = [.. entries.Select(Compile)];
+
+    public bool ShouldEmit(Finding finding) => !_entries.Any(entry => entry.Matches(finding));
+
+    private static CompiledEntry Compile(AllowEntry entry) => new(
+        Glob(entry.Rule), Glob(entry.Category), Glob(entry.Repository), Glob(entry.Pipeline), Glob(entry.Job), Glob(entry.Step), Glob(entry.Actor));
+
+    /// <summary>A glob (<c>*</c>, <c>?</c>) as a compiled, anchored, case-insensitive regex; null matches anything.</summary>
+    private static Regex? Glob(string? pattern) => pattern is null
+        ? null
+        : new Regex(
+            "^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+
+    private sealed record CompiledEntry(Regex? Rule, Regex? Category, Regex? Repository, Regex? Pipeline, Regex? Job, Regex? Step, Regex? Actor)
+    {
+        public bool Matches(Finding f) =>
+            Match(Rule, f.Rule) && Match(Category, f.Category) && Match(Repository, f.Entity.Repository) && Match(Pipeline, f.Entity.Pipeline)
+            && Match(Job, f.Entity.Job) && Match(Step, f.Entity.Step) && Match(Actor, f.Entity.Actor);
+
+        private static bool Match(Regex? pattern, string? value) => pattern is null || (value is not null && pattern.IsMatch(value));
+    }
+}

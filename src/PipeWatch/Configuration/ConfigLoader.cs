@@ -1,0 +1,346 @@
+using System.Globalization;
+using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Findings;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PipeWatch.Configuration;
+
+/// <summary>Reads pipewatch.yml into a <see cref="PipeWatchConfig"/>: parse, validate every key (collecting all problems), then freeze.</summary>
+public static class ConfigLoader
+{
+    /// <summary>The file name looked for in the working directory.</summary>
+    public const string FileName = "pipewatch.yml";
+
+    /// <summary>Loads <paramref name="path"/>, or <c>pipewatch.yml</c> in <paramref name="workingDirectory"/> when present, else the defaults.</summary>
+    /// <exception cref="ConfigException">The file is missing (when named), unreadable or invalid.</exception>
+    public static PipeWatchConfig Load(string? path, string workingDirectory)
+    {
+        if (path is null)
+        {
+            var local = Path.Combine(workingDirectory, FileName);
+            return File.Exists(local) ? LoadFile(local) : PipeWatchConfig.Default;
+        }
+
+        return File.Exists(path) ? LoadFile(path) : throw new ConfigException([$"{path}: no such config file"]);
+    }
+
+    public static PipeWatchConfig LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([$"{path}: cannot read ({ex.Message})"]);
+        }
+
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses YAML text; <paramref name="file"/> names it in problems.</summary>
+    public static PipeWatchConfig Parse(string yaml, string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new ConfigException([$"{file}:{ex.Start.Line}: invalid YAML ({ex.Message})"]);
+        }
+
+        var reader = new Reader(file);
+        var config = stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" }
+            ? PipeWatchConfig.Default with { File = file }
+            : reader.Root(stream.Documents[0].RootNode);
+        return reader.Problems.Count > 0 ? throw new ConfigException(reader.Problems) : config;
+    }
+
+    /// <summary>Walks the YAML tree, recording each problem and carrying on.</summary>
+    private sealed class Reader(string file)
+    {
+        public List<string> Problems { get; } = [];
+
+        public PipeWatchConfig Root(YamlNode node)
+        {
+            var config = new PipeWatchConfig { File = file };
+            if (!IsMapping(node, "the top level", out var root)) return config;
+            int? minimumSamples = null;
+            foreach (var (key, value) in Entries(root))
+            {
+                switch (key)
+                {
+                    case "min-samples": minimumSamples = Int(value, key, 1, 100_000); break;
+                    case "detectors": config = Detectors(value, config); break;
+                    case "allow": config = config with { Allow = Allow(value) }; break;
+                    default: Unknown(value, key, "min-samples, detectors, allow"); break;
+                }
+            }
+
+            // A top-level min-samples is the default for every detector that did not set its own.
+            if (minimumSamples is { } samples && Problems.Count == 0)
+            {
+                config = ApplyDefaultSamples(config, samples, root);
+            }
+
+            return config;
+        }
+
+        private PipeWatchConfig ApplyDefaultSamples(PipeWatchConfig config, int samples, YamlMappingNode root)
+        {
+            var detectors = root.Children.FirstOrDefault(p => Key(p.Key) == "detectors").Value as YamlMappingNode;
+            bool Sets(string id) => detectors?.Children.FirstOrDefault(p => Key(p.Key) == id).Value is YamlMappingNode d
+                && d.Children.Any(p => Key(p.Key) == "min-samples");
+            return config with
+            {
+                LongDuration = Sets("pipeline.long-duration") ? config.LongDuration : config.LongDuration with { MinimumSamples = samples },
+                StepOrderChanged = Sets("pipeline.step-order-changed") ? config.StepOrderChanged : config.StepOrderChanged with { MinimumSamples = samples },
+                UnexpectedFailure = Sets("pipeline.unexpected-failure") ? config.UnexpectedFailure : config.UnexpectedFailure with { MinimumSamples = samples },
+            };
+        }
+
+        private PipeWatchConfig Detectors(YamlNode node, PipeWatchConfig config)
+        {
+            if (!IsMapping(node, "detectors", out var detectors)) return config;
+            var disabled = new HashSet<string>(config.Disabled, StringComparer.Ordinal);
+            foreach (var (id, value) in Entries(detectors))
+            {
+                var path = $"detectors.{id}";
+                if (!IsMapping(value, path, out var settings)) continue;
+                switch (id)
+                {
+                    case "pipeline.long-duration":
+                        config = config with { LongDuration = LongDuration(settings, path, config.LongDuration, disabled) };
+                        break;
+                    case "pipeline.step-order-changed":
+                        config = config with { StepOrderChanged = StepOrder(settings, path, config.StepOrderChanged, disabled) };
+                        break;
+                    case "pipeline.unexpected-failure":
+                        config = config with { UnexpectedFailure = UnexpectedFailure(settings, path, config.UnexpectedFailure, disabled) };
+                        break;
+                    case "pipeline.repeated-failures":
+                        config = config with { RepeatedFailures = RepeatedFailures(settings, path, config.RepeatedFailures, disabled) };
+                        break;
+                    default:
+                        Unknown(value, path, "pipeline.long-duration, pipeline.step-order-changed, pipeline.unexpected-failure, pipeline.repeated-failures");
+                        break;
+                }
+            }
+
+            return config with { Disabled = disabled };
+        }
+
+        private LongDurationOptions LongDuration(YamlMappingNode settings, string path, LongDurationOptions options, HashSet<string> disabled)
+        {
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"{path}.{key}";
+                options = key switch
+                {
+                    "enabled" => Enabled(value, at, "pipeline.long-duration", disabled, options),
+                    "min-samples" => options with { MinimumSamples = Int(value, at, 1, 100_000) ?? options.MinimumSamples },
+                    "threshold" => options with { Threshold = Number(value, at, 0.5, 1000) ?? options.Threshold },
+                    "min-ratio" => options with { MinimumRatio = Number(value, at, 1, 1000) ?? options.MinimumRatio },
+                    "min-increase" => options with { MinimumIncrease = Duration(value, at) ?? options.MinimumIncrease },
+                    _ => Unknown(value, at, "enabled, min-samples, threshold, min-ratio, min-increase", options),
+                };
+            }
+
+            return options;
+        }
+
+        private StepOrderChangedOptions StepOrder(YamlMappingNode settings, string path, StepOrderChangedOptions options, HashSet<string> disabled)
+        {
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"{path}.{key}";
+                options = key switch
+                {
+                    "enabled" => Enabled(value, at, "pipeline.step-order-changed", disabled, options),
+                    "min-samples" => options with { MinimumSamples = Int(value, at, 1, 100_000) ?? options.MinimumSamples },
+                    "adopt-after" => options with { AdoptAfter = Int(value, at, 1, 1000) ?? options.AdoptAfter },
+                    _ => Unknown(value, at, "enabled, min-samples, adopt-after", options),
+                };
+            }
+
+            return options;
+        }
+
+        private UnexpectedFailureOptions UnexpectedFailure(YamlMappingNode settings, string path, UnexpectedFailureOptions options, HashSet<string> disabled)
+        {
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"{path}.{key}";
+                options = key switch
+                {
+                    "enabled" => Enabled(value, at, "pipeline.unexpected-failure", disabled, options),
+                    "min-samples" => options with { MinimumSamples = Int(value, at, 1, 64) ?? options.MinimumSamples },
+                    "max-failure-rate" => options with { MaximumFailureRate = Number(value, at, 0, 1) ?? options.MaximumFailureRate },
+                    _ => Unknown(value, at, "enabled, min-samples (at most 64), max-failure-rate", options),
+                };
+            }
+
+            return options;
+        }
+
+        private RepeatedFailuresOptions RepeatedFailures(YamlMappingNode settings, string path, RepeatedFailuresOptions options, HashSet<string> disabled)
+        {
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"{path}.{key}";
+                options = key switch
+                {
+                    "enabled" => Enabled(value, at, "pipeline.repeated-failures", disabled, options),
+                    "streak" => options with { Streak = Int(value, at, 2, 1000) ?? options.Streak },
+                    _ => Unknown(value, at, "enabled, streak", options),
+                };
+            }
+
+            return options;
+        }
+
+        private List<AllowEntry> Allow(YamlNode node)
+        {
+            var entries = new List<AllowEntry>();
+            if (node is not YamlSequenceNode list)
+            {
+                Problem(node, "allow: must be a list of entries");
+                return entries;
+            }
+
+            var index = 0;
+            foreach (var item in list.Children)
+            {
+                var path = $"allow[{index++}]";
+                if (!IsMapping(item, path, out var map)) continue;
+                var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (key, value) in Entries(map))
+                {
+                    if (key is "reason" or "rule" or "category" or "repository" or "pipeline" or "job" or "step" or "actor")
+                    {
+                        if (String(value, $"{path}.{key}") is { } text) fields[key] = text;
+                    }
+                    else
+                    {
+                        Unknown(value, $"{path}.{key}", "reason, rule, category, repository, pipeline, job, step, actor");
+                    }
+                }
+
+                if (fields.TryGetValue("category", out var category) && !Categories.IsKnown(category))
+                {
+                    Problem(item, $"{path}.category: '{category}' is not a category of the taxonomy");
+                }
+
+                if (!fields.ContainsKey("reason"))
+                {
+                    Problem(item, $"{path}: missing 'reason' (say why this is allowed)");
+                }
+
+                if (fields.Keys.All(k => k == "reason"))
+                {
+                    Problem(item, $"{path}: matches everything; give at least one of rule, category, repository, pipeline, job, step, actor");
+                    continue;
+                }
+
+                entries.Add(new AllowEntry(
+                    fields.GetValueOrDefault("reason") ?? string.Empty,
+                    fields.GetValueOrDefault("rule"),
+                    fields.GetValueOrDefault("category"),
+                    fields.GetValueOrDefault("repository"),
+                    fields.GetValueOrDefault("pipeline"),
+                    fields.GetValueOrDefault("job"),
+                    fields.GetValueOrDefault("step"),
+                    fields.GetValueOrDefault("actor")));
+            }
+
+            return entries;
+        }
+
+        private T Enabled<T>(YamlNode value, string at, string id, HashSet<string> disabled, T options)
+        {
+            switch (Scalar(value, at)?.ToLowerInvariant())
+            {
+                case "true": disabled.Remove(id); break;
+                case "false": disabled.Add(id); break;
+                case null: break;
+                default: Problem(value, $"{at}: expected true or false"); break;
+            }
+
+            return options;
+        }
+
+        private int? Int(YamlNode node, string at, int min, int max)
+        {
+            var text = Scalar(node, at);
+            if (text is null) return null;
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
+            Problem(node, $"{at}: expected a whole number from {min} to {max}, got '{text}'");
+            return null;
+        }
+
+        private double? Number(YamlNode node, string at, double min, double max)
+        {
+            var text = Scalar(node, at);
+            if (text is null) return null;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
+            Problem(node, $"{at}: expected a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got '{text}'");
+            return null;
+        }
+
+        private TimeSpan? Duration(YamlNode node, string at)
+        {
+            var text = Scalar(node, at);
+            if (text is null) return null;
+            if (DurationText.TryParse(text, out var value)) return value;
+            Problem(node, $"{at}: expected a duration such as 30s, 5m or 1h, got '{text}'");
+            return null;
+        }
+
+        private string? String(YamlNode node, string at)
+        {
+            var text = Scalar(node, at);
+            if (text is { Length: 0 }) Problem(node, $"{at}: must not be empty");
+            return string.IsNullOrEmpty(text) ? null : text;
+        }
+
+        private string? Scalar(YamlNode node, string at)
+        {
+            if (node is YamlScalarNode scalar) return scalar.Value ?? string.Empty;
+            Problem(node, $"{at}: expected a single value");
+            return null;
+        }
+
+        private bool IsMapping(YamlNode node, string at, out YamlMappingNode mapping)
+        {
+            if (node is YamlMappingNode map)
+            {
+                mapping = map;
+                return true;
+            }
+
+            mapping = new YamlMappingNode();
+            Problem(node, $"{at}: expected a mapping of keys to values");
+            return false;
+        }
+
+        private IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping) =>
+            mapping.Children.Select(pair => (Key(pair.Key), pair.Value));
+
+        private static string Key(YamlNode node) => (node as YamlScalarNode)?.Value ?? node.ToString();
+
+        private void Unknown(YamlNode node, string at, string expected) =>
+            Problem(node, $"unknown key '{at}' (expected one of: {expected})");
+
+        private T Unknown<T>(YamlNode node, string at, string expected, T options)
+        {
+            Unknown(node, at, expected);
+            return options;
+        }
+
+        private void Problem(YamlNode node, string message) => Problems.Add($"{file}:{node.Start.Line}: {message}");
+    }
+}

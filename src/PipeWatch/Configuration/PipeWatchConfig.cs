@@ -1,0 +1,39 @@
+using PipeWatch.Detectors.Pipeline;
+
+namespace PipeWatch.Configuration;
+
+/// <summary>The validated, immutable configuration: what <c>pipewatch.yml</c> said, with defaults for what it did not.</summary>
+public sealed record PipeWatchConfig
+{
+    /// <summary>The built-in defaults, used when there is no pipewatch.yml.</summary>
+    public static PipeWatchConfig Default { get; } = new();
+
+    /// <summary>The file it was read from, null for the defaults.</summary>
+    public string? File { get; init; }
+
+    /// <summary>Detector ids turned off with <c>enabled: false</c>.</summary>
+    public IReadOnlySet<string> Disabled { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    public LongDurationOptions LongDuration { get; init; } = new();
+
+    public StepOrderChangedOptions StepOrderChanged { get; init; } = new();
+
+    public UnexpectedFailureOptions UnexpectedFailure { get; init; } = new();
+
+    public RepeatedFailuresOptions RepeatedFailures { get; init; } = new();
+
+    /// <summary>Findings that match an entry are not reported.</summary>
+    public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
+}
+
+/// <summary>One allowlist entry: every field given must match (globs with <c>*</c> and <c>?</c>, case-insensitive).</summary>
+/// <param name="Reason">Why it is allowed; required, so the list documents itself.</param>
+public sealed record AllowEntry(
+    string Reason,
+    string? Rule = null,
+    string? Category = null,
+    string? Repository = null,
+    string? Pipeline = null,
+    string? Job = null,
+    string? Step = null,
+    string? Actor = null);

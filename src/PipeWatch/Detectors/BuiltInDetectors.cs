@@ -1,0 +1,21 @@
+using PipeWatch.Configuration;
+using PipeWatch.Detectors.Pipeline;
+
+namespace PipeWatch.Detectors;
+
+/// <summary>The one list of built-in detectors, configured from <see cref="PipeWatchConfig"/>.</summary>
+public static class BuiltInDetectors
+{
+    /// <summary>Every built-in detector not disabled in the config.</summary>
+    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config)
+    {
+        IDetector[] all =
+        [
+            new LongDurationDetector(config.LongDuration),
+            new StepOrderChangedDetector(config.StepOrderChanged),
+            new UnexpectedFailureDetector(config.UnexpectedFailure),
+            new RepeatedFailuresDetector(config.RepeatedFailures),
+        ];
+        return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
+    }
+}

@@ -1,0 +1,339 @@
+using System.Threading.Channels;
+using PipeWatch.Alerting;
+using PipeWatch.Baselines;
+using PipeWatch.Detectors;
+using PipeWatch.Diagnostics;
+using PipeWatch.Events;
+using PipeWatch.Findings;
+using PipeWatch.Sinks;
+using PipeWatch.Sources;
+using PipeWatch.Store;
+
+namespace PipeWatch.Engine;
+
+/// <summary>The run loop: sources → bounded channel → detectors → filters → store → sinks, committed in batches.</summary>
+/// <remarks>
+/// Reading runs on its own task; detection, the store and the sinks run on the caller's. Each batch of events is one
+/// store transaction (ledger, baselines, findings), so an interrupted run leaves the store as of the last commit, and
+/// findings reach the sinks only once they are durable. Build it with <see cref="PipelineBuilder"/>.
+/// </remarks>
+public sealed class IngestEngine
+{
+    private readonly IStore _store;
+    private readonly IReadOnlyList<IDetector> _detectors;
+    private readonly IReadOnlyList<IFindingFilter> _filters;
+    private readonly IReadOnlyList<IFindingSink> _sinks;
+    private readonly TimeProvider _time;
+    private readonly IProblemReporter _problems;
+    private readonly EngineOptions _options;
+
+    internal IngestEngine(
+        IStore store,
+        IReadOnlyList<IDetector> detectors,
+        IReadOnlyList<IFindingFilter> filters,
+        IReadOnlyList<IFindingSink> sinks,
+        TimeProvider time,
+        IProblemReporter problems,
+        EngineOptions options)
+    {
+        _store = store;
+        _detectors = detectors;
+        _filters = filters;
+        _sinks = sinks;
+        _time = time;
+        _problems = problems;
+        _options = options;
+    }
+
+    /// <summary>Reads every source through every detector; returns counts. Cancellation commits what was processed and stops.</summary>
+    public async Task<IngestSummary> RunAsync(IReadOnlyList<ISource> sources, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+    {
+        var counter = new Counter(progress);
+        var channel = Channel.CreateBounded<Event>(new BoundedChannelOptions(_options.ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        using var readCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(() => ReadAllAsync(sources, channel.Writer, counter, readCancellation.Token), CancellationToken.None);
+
+        var routes = Route(_detectors);
+        var contexts = new Dictionary<IDetector, DetectionContext>();
+        var baselineSets = new List<BaselineSet>();
+        var storage = new BatchStorage();
+        var pending = new List<Finding>();
+        foreach (var detector in _detectors)
+        {
+            var set = new BaselineSet(detector.Info.Id, storage);
+            baselineSets.Add(set);
+            contexts[detector] = new DetectionContext(set, _time, pending.Add);
+        }
+
+        var committed = new List<Finding>();
+        var cancelled = false;
+        var batch = _store.BeginBatch();
+        storage.Current = batch;
+        var inBatch = 0;
+        try
+        {
+            await foreach (var e in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counter.EventsRead++;
+                if (!batch.TryRecordEvent(e.Id))
+                {
+                    counter.Duplicates++;
+                    continue;
+                }
+
+                foreach (var detector in routes[(int)e.Kind])
+                {
+                    Inspect(detector, e, contexts[detector]);
+                }
+
+                foreach (var finding in pending)
+                {
+                    if (PassesFilters(finding) && batch.TryAddFinding(finding))
+                    {
+                        committed.Add(finding);
+                    }
+                    else
+                    {
+                        counter.Suppressed++;
+                    }
+                }
+
+                pending.Clear();
+                if (++inBatch >= _options.BatchSize)
+                {
+                    await CommitAsync(batch, baselineSets, committed, counter, cancellationToken).ConfigureAwait(false);
+                    batch = _store.BeginBatch();
+                    storage.Current = batch;
+                    inBatch = 0;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancelled = true;
+        }
+
+        await readCancellation.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await reading.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            cancelled = true;
+        }
+
+        // Commit what was fully processed, even when cancelled: every event in the batch is complete.
+        await CommitAsync(batch, baselineSets, committed, counter, CancellationToken.None).ConfigureAwait(false);
+        foreach (var sink in _sinks)
+        {
+            await CallSinkAsync(sink, s => s.CompleteAsync(CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        return counter.Summary(cancelled);
+    }
+
+    private async Task ReadAllAsync(IReadOnlyList<ISource> sources, ChannelWriter<Event> writer, Counter counter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var context = new SourceContext(new CountingReporter(_problems, counter), bytes => counter.AddBytes(bytes));
+            foreach (var source in sources)
+            {
+                var before = counter.EventsParsed;
+                try
+                {
+                    await foreach (var e in source.ReadAsync(context, cancellationToken).ConfigureAwait(false))
+                    {
+                        counter.EventsParsed++;
+                        await writer.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    context.Problems.Report(new Problem(SourceName(source), $"reading failed after {counter.EventsParsed - before} events: {ex.GetType().Name}: {ex.Message}"));
+                }
+
+                counter.SourcesDone++;
+                if (counter.EventsParsed > before) counter.SourcesWithEvents++;
+            }
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+    }
+
+    private void Inspect(IDetector detector, Event e, DetectionContext context)
+    {
+        try
+        {
+            detector.Inspect(e, context);
+        }
+        catch (Exception ex)
+        {
+            _problems.Report(new Problem(e.Origin.File, $"detector {detector.Info.Id} failed on event {e.Id}: {ex.GetType().Name}: {ex.Message}", e.Origin.Line));
+        }
+    }
+
+    private bool PassesFilters(Finding finding)
+    {
+        foreach (var filter in _filters)
+        {
+            if (!filter.ShouldEmit(finding)) return false;
+        }
+
+        return true;
+    }
+
+    private async Task CommitAsync(IStoreBatch batch, List<BaselineSet> baselineSets, List<Finding> committed, Counter counter, CancellationToken cancellationToken)
+    {
+        using (batch)
+        {
+            foreach (var set in baselineSets)
+            {
+                set.Flush();
+            }
+
+            batch.Commit();
+        }
+
+        counter.NewFindings += committed.Count;
+        counter.Report();
+        if (committed.Count == 0) return;
+        var findings = committed.ToArray();
+        committed.Clear();
+        foreach (var sink in _sinks)
+        {
+            await CallSinkAsync(sink, s => s.EmitAsync(findings, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CallSinkAsync(IFindingSink sink, Func<IFindingSink, ValueTask<SinkResult>> call)
+    {
+        SinkResult result;
+        try
+        {
+            result = await call(sink).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            result = SinkResult.Failed($"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (!result.Succeeded)
+        {
+            _problems.Report(new Problem(sink.GetType().Name, $"sink failed: {result.Error}"));
+        }
+    }
+
+    private static List<IDetector>[] Route(IReadOnlyList<IDetector> detectors)
+    {
+        var routes = new List<IDetector>[Enum.GetValues<EventKind>().Length];
+        for (var i = 0; i < routes.Length; i++)
+        {
+            routes[i] = [];
+        }
+
+        foreach (var detector in detectors)
+        {
+            foreach (var kind in detector.Info.Kinds.Distinct())
+            {
+                routes[(int)kind].Add(detector);
+            }
+        }
+
+        return routes;
+    }
+
+    private static string SourceName(ISource source) => source is Sources.Files.JsonFileSource file ? file.Path : source.GetType().Name;
+
+    /// <summary>Lets every <see cref="BaselineSet"/> reach whichever batch is current.</summary>
+    private sealed class BatchStorage : IBaselineStorage
+    {
+        public IStoreBatch? Current { get; set; }
+
+        public StoredBaseline? LoadBaseline(string key) => Current!.LoadBaseline(key);
+
+        public void SaveBaseline(string key, byte version, byte[] data) => Current!.SaveBaseline(key, version, data);
+    }
+
+    private sealed class CountingReporter(IProblemReporter inner, Counter counter) : IProblemReporter
+    {
+        public void Report(Problem problem)
+        {
+            Interlocked.Increment(ref counter.ProblemCount);
+            inner.Report(problem);
+        }
+    }
+
+    /// <summary>Counts shared by the two stages; the reading side's fields are only written by the reading task.</summary>
+    private sealed class Counter(IProgress<IngestProgress>? progress)
+    {
+        public int ProblemCount;
+        private long _bytes;
+
+        public long EventsParsed { get; set; }
+
+        public long EventsRead { get; set; }
+
+        public long Duplicates { get; set; }
+
+        public long Suppressed { get; set; }
+
+        public long NewFindings { get; set; }
+
+        public int SourcesDone { get; set; }
+
+        public int SourcesWithEvents { get; set; }
+
+        public void AddBytes(long bytes) => Interlocked.Add(ref _bytes, bytes);
+
+        public void Report() => progress?.Report(new IngestProgress(Interlocked.Read(ref _bytes), EventsRead, NewFindings));
+
+        public IngestSummary Summary(bool cancelled) => new(
+            SourcesDone, SourcesWithEvents, EventsRead, EventsRead - Duplicates, Duplicates, NewFindings, Suppressed,
+            Volatile.Read(ref ProblemCount), Interlocked.Read(ref _bytes), cancelled);
+    }
+}
+
+/// <summary>Tuning of the run loop.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Events per store transaction: larger is faster, smaller loses less on a crash and alerts sooner.</summary>
+    public int BatchSize { get; init; } = 2_000;
+
+    /// <summary>Events buffered between reading and detection.</summary>
+    public int ChannelCapacity { get; init; } = 4_096;
+}
+
+/// <summary>Where a run is: bytes read, events seen, new findings.</summary>
+public readonly record struct IngestProgress(long BytesRead, long Events, long NewFindings);
+
+/// <summary>What a run did.</summary>
+/// <param name="Sources">Inputs read (files).</param>
+/// <param name="SourcesWithEvents">Inputs that yielded at least one event.</param>
+/// <param name="Events">Events read.</param>
+/// <param name="NewEvents">Events not ingested before.</param>
+/// <param name="Duplicates">Events skipped because the ledger had them.</param>
+/// <param name="NewFindings">Findings stored and emitted for the first time.</param>
+/// <param name="Suppressed">Findings dropped by an allowlist or already stored.</param>
+/// <param name="Problems">Bad inputs and failures reported.</param>
+/// <param name="BytesRead">Input bytes consumed.</param>
+/// <param name="Cancelled">True when the run stopped early.</param>
+public sealed record IngestSummary(
+    int Sources,
+    int SourcesWithEvents,
+    long Events,
+    long NewEvents,
+    long Duplicates,
+    long NewFindings,
+    long Suppressed,
+    int Problems,
+    long BytesRead,
+    bool Cancelled);

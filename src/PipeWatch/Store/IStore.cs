@@ -1,0 +1,39 @@
+using PipeWatch.Baselines;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Store;
+
+/// <summary>Where PipeWatch keeps what it learned and found: baselines, findings (one per fingerprint), the ingest ledger.</summary>
+/// <remarks>
+/// All writes go through a <see cref="IStoreBatch"/>, one transaction: a crash or Ctrl-C leaves either the whole batch or none of it.
+/// One batch at a time per store; queries may run between batches. Owned and disposed by the host.
+/// </remarks>
+public interface IStore : IDisposable
+{
+    /// <summary>Opens a transaction for the next batch of events.</summary>
+    IStoreBatch BeginBatch();
+
+    /// <summary>Stored findings matching the query, oldest first.</summary>
+    IReadOnlyList<Finding> QueryFindings(FindingQuery query);
+}
+
+/// <summary>One transaction of the ingest loop: the ledger, baselines and findings of a batch of events.</summary>
+public interface IStoreBatch : IBaselineStorage, IDisposable
+{
+    /// <summary>Records an event id in the ledger; false when it was ingested before (the event must then be skipped).</summary>
+    bool TryRecordEvent(string eventId);
+
+    /// <summary>Stores a finding; false when one with its fingerprint exists already.</summary>
+    bool TryAddFinding(Finding finding);
+
+    /// <summary>Makes the batch durable. Disposing without committing rolls it back.</summary>
+    void Commit();
+}
+
+/// <summary>A filter over stored findings; null members match everything.</summary>
+public sealed record FindingQuery(
+    DateTimeOffset? Since = null,
+    IReadOnlyList<string>? Categories = null,
+    Severity? MinimumSeverity = null,
+    string? Repository = null,
+    int? Limit = null);
