@@ -1,1 +1,3 @@
-System.Console.WriteLine("x");
+using PipeWatch.Cli;
+
+return await PipeWatchApp.RunAsync(args, CliHost.FromProcess());

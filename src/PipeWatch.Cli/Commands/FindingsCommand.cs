@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Globalization;
+using PipeWatch.Cli.Rendering;
+using PipeWatch.Configuration;
+using PipeWatch.Detectors;
+using PipeWatch.Findings;
+using PipeWatch.Store;
+using PipeWatch.Store.Sqlite;
+
+namespace PipeWatch.Cli.Commands;
+
+/// <summary><c>pipewatch findings</c>: lists the findings kept in the store.</summary>
+internal static class FindingsCommand
+{
+    public static Command Create(CliHost host)
+    {
+        var store = CommonOptions.Store();
+        var since = new Option<string?>("--since")
+        {
+            Description = "Only findings whose event happened at or after this time: a date (2026-11-01), a timestamp, or an age (24h, 7d).",
+            HelpName = "WHEN",
+        };
+        var category = new Option<string[]>("--category")
+        {
+            Description = "Only these categories (repeatable), e.g. pipeline.long-duration.",
+            HelpName = "CATEGORY",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var severity = new Option<string?>("--severity")
+        {
+            Description = "Only findings at or above this severity.",
+            HelpName = "info|low|medium|high|critical",
+        }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical");
+        var repository = new Option<string?>("--repository")
+        {
+            Description = "Only findings about this repository (owner/name).",
+            HelpName = "REPO",
+        };
+        var format = CommonOptions.Format();
+        var output = CommonOptions.Output();
+
+        var command = new Command("findings", "List the findings kept in the store, oldest first.")
+        {
+            store, since, category, severity, repository, format, output,
+        };
+        command.SetAction((parse, ct) => RunAsync(
+            host,
+            parse.GetValue(store),
+            parse.GetValue(since),
+            parse.GetValue(category) ?? [],
+            parse.GetValue(severity),
+            parse.GetValue(repository),
+            parse.GetRequiredValue(format),
+            parse.GetValue(output),
+            ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(
+        CliHost host, string? storePath, string? since, string[] categories, string? severity, string? repository, string format, string? outputFile, CancellationToken ct)
+    {
+        DateTimeOffset? from = null;
+        if (since is not null)
+        {
+            from = ParseSince(since, host.Time.GetUtcNow());
+            if (from is null)
+            {
+                await host.Error.WriteLineAsync($"pipewatch: --since: '{since}' is neither a date, a timestamp nor an age such as 24h or 7d");
+                return ExitCodes.Usage;
+            }
+        }
+
+        foreach (var c in categories.Where(c => !Categories.IsKnown(c)))
+        {
+            await host.Error.WriteLineAsync($"pipewatch: --category: '{c}' is not a category (known: {string.Join(", ", Categories.All)})");
+            return ExitCodes.Usage;
+        }
+
+        var path = CommonOptions.ResolveStore(host, storePath);
+        if (!File.Exists(path))
+        {
+            await host.Error.WriteLineAsync($"pipewatch: {path}: no store here yet (run 'pipewatch ingest' first, or pass --store)");
+            return ExitCodes.Usage;
+        }
+
+        IStore store;
+        try
+        {
+            store = SqliteStore.Open(path);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+
+        using (store)
+        {
+            var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
+            var sink = FindingOutput.Create(format, outputFile, host, BuiltInDetectors.Create(PipeWatchConfig.Default).Select(d => d.Info));
+            if (sink is null)
+            {
+                FindingsView.Render(findings, host);
+            }
+            else
+            {
+                if (findings.Count > 0) await sink.EmitAsync(findings, ct);
+                await sink.CompleteAsync(ct);
+            }
+
+            await host.Error.WriteLineAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}");
+            return ExitCodes.Ok;
+        }
+    }
+
+    internal static DateTimeOffset? ParseSince(string text, DateTimeOffset now)
+    {
+        if (DurationText.TryParse(text, out var age) && char.IsLetter(text.Trim()[^1])) return now - age;
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+    }
+}

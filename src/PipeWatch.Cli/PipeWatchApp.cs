@@ -1,0 +1,37 @@
+using System.CommandLine;
+using System.Reflection;
+using PipeWatch.Cli.Commands;
+
+namespace PipeWatch.Cli;
+
+/// <summary>The command tree of <c>pipewatch</c>; <see cref="RunAsync"/> is the whole program, callable from tests.</summary>
+public static class PipeWatchApp
+{
+    public static string Version { get; } =
+        typeof(PipeWatchApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(string[] args, CliHost host, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand(
+            "PipeWatch watches CI/CD systems for indicators of compromise: it reads CI payloads and logs, learns what is normal " +
+            "per repository, pipeline and job, and reports explained findings.")
+        {
+            IngestCommand.Create(host),
+            FindingsCommand.Create(host),
+        };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await host.Error.WriteLineAsync($"pipewatch: {error.Message}");
+            }
+
+            await host.Error.WriteLineAsync("Run 'pipewatch --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = host.Out, Error = host.Error }, cancellationToken);
+    }
+}

@@ -1,0 +1,55 @@
+using PipeWatch.Diagnostics;
+
+namespace PipeWatch.Cli.Rendering;
+
+/// <summary>Prints each problem as one line on stderr ("pipewatch: FILE:LINE: reason"), or holds them while a progress display owns the terminal.</summary>
+internal sealed class ConsoleProblemReporter : IProblemReporter
+{
+    private readonly Lock _gate = new();
+    private readonly TextWriter _error;
+    private readonly List<Problem> _held = [];
+    private bool _holding;
+
+    public ConsoleProblemReporter(TextWriter error) => _error = error;
+
+    public int Count { get; private set; }
+
+    public void Report(Problem problem)
+    {
+        lock (_gate)
+        {
+            Count++;
+            if (_holding)
+            {
+                _held.Add(problem);
+            }
+            else
+            {
+                _error.WriteLine($"pipewatch: {problem}");
+            }
+        }
+    }
+
+    /// <summary>Holds problems until <see cref="Release"/>, so they do not tear a live display.</summary>
+    public void Hold()
+    {
+        lock (_gate)
+        {
+            _holding = true;
+        }
+    }
+
+    public void Release()
+    {
+        lock (_gate)
+        {
+            _holding = false;
+            foreach (var problem in _held)
+            {
+                _error.WriteLine($"pipewatch: {problem}");
+            }
+
+            _held.Clear();
+        }
+    }
+}

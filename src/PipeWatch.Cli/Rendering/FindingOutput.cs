@@ -1,0 +1,43 @@
+using System.Text;
+using PipeWatch.Detectors;
+using PipeWatch.Findings;
+using PipeWatch.Sinks;
+
+namespace PipeWatch.Cli.Rendering;
+
+/// <summary>Makes the sink for a <c>--format</c> and <c>--output</c>.</summary>
+internal static class FindingOutput
+{
+    /// <summary>
+    /// The sink that writes the chosen format: JSON Lines and SARIF stream to the target; a table to a file is plain text
+    /// written at the end. Null for a table on stdout, which the command renders itself from all new findings.
+    /// </summary>
+    public static IFindingSink? Create(string format, string? outputFile, CliHost host, IEnumerable<DetectorInfo> rules)
+    {
+        if (format == "table" && outputFile is null) return null;
+        var target = outputFile is null ? host.Out : new StreamWriter(host.Resolve(outputFile), append: false, new UTF8Encoding(false));
+        var owns = outputFile is not null;
+        return format switch
+        {
+            "json" => new JsonLinesSink(target, owns),
+            "sarif" => new SarifSink(target, rules, PipeWatchApp.Version, host.WorkingDirectory, owns),
+            _ => new PlainFileSink(target, host),
+        };
+    }
+
+    /// <summary>Collects, then writes the plain table to a file at completion.</summary>
+    private sealed class PlainFileSink(TextWriter file, CliHost host) : IFindingSink
+    {
+        private readonly CollectingSink _findings = new();
+
+        public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Finding> batch, CancellationToken cancellationToken) =>
+            _findings.EmitAsync(batch, cancellationToken);
+
+        public async ValueTask<SinkResult> CompleteAsync(CancellationToken cancellationToken)
+        {
+            FindingsView.Render(_findings.Findings, host with { Out = file, Interactive = false });
+            await file.DisposeAsync();
+            return SinkResult.Ok;
+        }
+    }
+}
