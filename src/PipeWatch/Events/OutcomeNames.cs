@@ -9,7 +9,7 @@ public static class OutcomeNames
         "success" or "passed" or "succeeded" => Outcome.Success,
         "failure" or "failed" or "timed_out" or "startup_failure" or "unstable" or "error" => Outcome.Failure,
         "cancelled" or "canceled" or "aborted" or "not_built" or "stale" => Outcome.Cancelled,
-        "skipped" or "neutral" or "manual" => Outcome.Skipped,
+        "skipped" or "neutral" or "manual" or "not_executed" => Outcome.Skipped,
         _ => Outcome.Unknown,
     };
 

@@ -1,4 +1,6 @@
 using PipeWatch.Sources.GitHub;
+using PipeWatch.Sources.GitLab;
+using PipeWatch.Sources.Jenkins;
 
 namespace PipeWatch.Sources;
 
@@ -10,6 +12,10 @@ public static class PayloadFormats
         new GitHubWorkflowJobFormat(),
         new GitHubWorkflowRunFormat(),
         new GitHubJobsListFormat(),
+        new GitLabPipelineFormat(),
+        new GitLabJobFormat(),
+        new JenkinsBuildFormat(),
+        new JenkinsStagesFormat(),
     ];
 
     /// <summary>The format with this id, or null.</summary>

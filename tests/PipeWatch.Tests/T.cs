@@ -1,1 +1,0 @@
-namespace PipeWatch.Tests; public class T { [Xunit.Fact] public void A() { } }
