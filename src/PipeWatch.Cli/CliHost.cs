@@ -26,4 +26,11 @@ public sealed record CliHost(
 
     /// <summary>A path as given, resolved against the working directory.</summary>
     public string Resolve(string path) => Path.GetFullPath(path, WorkingDirectory);
+
+    /// <summary>A path for people: relative to the working directory when it is under it.</summary>
+    public string Display(string path)
+    {
+        var relative = Path.GetRelativePath(WorkingDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
 }

@@ -24,6 +24,14 @@ internal static class IngestCommand
             Description = "Files or folders of JSON payloads: one document, an array of them, or JSON Lines. Folders are read recursively, in name order.",
             Arity = ArgumentArity.OneOrMore,
         };
+        paths.Validators.Add(result =>
+        {
+            // A mistyped option would otherwise be taken for a path.
+            foreach (var token in result.Tokens.Select(t => t.Value).Where(v => v.StartsWith('-') && !Path.Exists(host.Resolve(v))))
+            {
+                result.AddError($"unknown option '{token}'");
+            }
+        });
         var store = CommonOptions.Store();
         var source = new Option<string?>("--source")
         {
@@ -72,7 +80,7 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
-        var problems = new ConsoleProblemReporter(host.Error);
+        var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var files = InputFiles.Expand(paths.Select(host.Resolve), problems);
         if (files.Count == 0)
         {

@@ -7,10 +7,17 @@ internal sealed class ConsoleProblemReporter : IProblemReporter
 {
     private readonly Lock _gate = new();
     private readonly TextWriter _error;
+    private readonly Func<string, string> _display;
     private readonly List<Problem> _held = [];
     private bool _holding;
 
-    public ConsoleProblemReporter(TextWriter error) => _error = error;
+    /// <param name="error">Where lines go.</param>
+    /// <param name="display">Shortens file paths for people.</param>
+    public ConsoleProblemReporter(TextWriter error, Func<string, string> display)
+    {
+        _error = error;
+        _display = display;
+    }
 
     public int Count { get; private set; }
 
@@ -25,7 +32,7 @@ internal sealed class ConsoleProblemReporter : IProblemReporter
             }
             else
             {
-                _error.WriteLine($"pipewatch: {problem}");
+                _error.WriteLine($"pipewatch: {problem with { File = _display(problem.File) }}");
             }
         }
     }
@@ -46,7 +53,7 @@ internal sealed class ConsoleProblemReporter : IProblemReporter
             _holding = false;
             foreach (var problem in _held)
             {
-                _error.WriteLine($"pipewatch: {problem}");
+                _error.WriteLine($"pipewatch: {problem with { File = _display(problem.File) }}");
             }
 
             _held.Clear();

@@ -47,8 +47,8 @@ public static class FindingJson
         }
 
         writer.WriteEndArray();
-        writer.WriteString("timestamp", finding.Timestamp.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
-        writer.WriteString("detected_at", finding.DetectedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+        writer.WriteString("timestamp", finding.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        writer.WriteString("detected_at", finding.DetectedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         writer.WriteString("fingerprint", finding.Fingerprint);
         writer.WriteEndObject();
     }

@@ -156,7 +156,7 @@ public sealed class SarifSink : IFindingSink
         writer.WriteString("category", finding.Category);
         writer.WriteString("severity", finding.Severity.ToWire());
         writer.WriteString("security-severity", SecuritySeverity(finding.Severity));
-        writer.WriteString("timestamp", finding.Timestamp.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+        writer.WriteString("timestamp", finding.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         if (finding.Location.RunId is { } run) writer.WriteString("runId", run);
         if (finding.Location.Url is { } url) writer.WriteString("url", url);
         writer.WriteStartArray("tags");

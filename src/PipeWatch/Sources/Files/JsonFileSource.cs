@@ -217,7 +217,10 @@ public sealed class JsonFileSource : ISource
         var message = ex.Message;
         var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         var text = cut > 0 ? message[..cut].TrimEnd() : message;
-        return text.Contains("end of data", StringComparison.OrdinalIgnoreCase) || text.Contains("incomplete", StringComparison.OrdinalIgnoreCase)
+        var truncated = text.Contains("end of data", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("depth to be zero", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("incomplete", StringComparison.OrdinalIgnoreCase);
+        return truncated
             ? $"truncated ({text})"
             : text;
     }
