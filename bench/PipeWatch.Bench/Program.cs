@@ -1,1 +1,46 @@
-System.Console.WriteLine("x");
+using System.Globalization;
+using PipeWatch.Bench;
+
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- --events N] [--breakdown]
+const string Usage = "usage: PipeWatch.Bench [--events N] [--breakdown]";
+const int WarmupLines = 20_000;
+
+long events = 1_000_000;
+var breakdown = false;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--events" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out events) && events > 0:
+            i++;
+            break;
+        case "--breakdown":
+            breakdown = true;
+            break;
+        default:
+            Console.Error.WriteLine(Usage);
+            return 2;
+    }
+}
+
+var root = FindRoot(Directory.GetCurrentDirectory()) ?? FindRoot(AppContext.BaseDirectory);
+if (root is null)
+{
+    Console.Error.WriteLine("cannot find the repository root (PipeWatch.slnx) above the current folder");
+    return 2;
+}
+
+var corpus = WorkflowJobCorpus.Ensure(root, events, Console.Out);
+var warmup = Path.Combine(Path.GetDirectoryName(corpus)!, "workflow-jobs.warmup.jsonl");
+WorkflowJobCorpus.WritePrefix(corpus, warmup, (int)Math.Min(WarmupLines, events));
+return await new IngestBenchmark(corpus, warmup, breakdown, Console.Out).RunAsync();
+
+static string? FindRoot(string start)
+{
+    for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+    {
+        if (File.Exists(Path.Combine(folder.FullName, "PipeWatch.slnx"))) return folder.FullName;
+    }
+
+    return null;
+}
