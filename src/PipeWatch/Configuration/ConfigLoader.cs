@@ -63,6 +63,9 @@ public static class ConfigLoader
     /// <summary>Walks the YAML tree, recording each problem and carrying on.</summary>
     private sealed class Reader(string file)
     {
+        // The key node of each value seen, so a problem with a key is reported on the key's own line.
+        private readonly Dictionary<YamlNode, YamlNode> _keyNodes = new(ReferenceEqualityComparer.Instance);
+
         public List<string> Problems { get; } = [];
 
         public PipeWatchConfig Root(YamlNode node)
@@ -99,7 +102,10 @@ public static class ConfigLoader
             {
                 LongDuration = Sets("pipeline.long-duration") ? config.LongDuration : config.LongDuration with { MinimumSamples = samples },
                 StepOrderChanged = Sets("pipeline.step-order-changed") ? config.StepOrderChanged : config.StepOrderChanged with { MinimumSamples = samples },
-                UnexpectedFailure = Sets("pipeline.unexpected-failure") ? config.UnexpectedFailure : config.UnexpectedFailure with { MinimumSamples = samples },
+                // Its outcome window holds 64 runs: a larger minimum could never be met.
+                UnexpectedFailure = Sets("pipeline.unexpected-failure")
+                    ? config.UnexpectedFailure
+                    : config.UnexpectedFailure with { MinimumSamples = Math.Min(samples, Baselines.OutcomeHistory.Capacity) },
             };
         }
 
@@ -178,7 +184,7 @@ public static class ConfigLoader
                 options = key switch
                 {
                     "enabled" => Enabled(value, at, "pipeline.unexpected-failure", disabled, options),
-                    "min-samples" => options with { MinimumSamples = Int(value, at, 1, 64) ?? options.MinimumSamples },
+                    "min-samples" => options with { MinimumSamples = Int(value, at, 1, Baselines.OutcomeHistory.Capacity) ?? options.MinimumSamples },
                     "max-failure-rate" => options with { MaximumFailureRate = Number(value, at, 0, 1) ?? options.MaximumFailureRate },
                     _ => Unknown(value, at, "enabled, min-samples (at most 64), max-failure-rate", options),
                 };
@@ -232,7 +238,8 @@ public static class ConfigLoader
 
                 if (fields.TryGetValue("category", out var category) && !Categories.IsKnown(category))
                 {
-                    Problem(item, $"{path}.category: '{category}' is not a category of the taxonomy");
+                    var categoryKey = map.Children.First(p => Key(p.Key) == "category").Key;
+                    Problem(categoryKey, $"{path}.category: '{category}' is not a category of the taxonomy");
                 }
 
                 if (!fields.ContainsKey("reason"))
@@ -327,13 +334,19 @@ public static class ConfigLoader
             return false;
         }
 
-        private IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping) =>
-            mapping.Children.Select(pair => (Key(pair.Key), pair.Value));
+        private IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping)
+        {
+            foreach (var pair in mapping.Children)
+            {
+                _keyNodes[pair.Value] = pair.Key;
+                yield return (Key(pair.Key), pair.Value);
+            }
+        }
 
         private static string Key(YamlNode node) => (node as YamlScalarNode)?.Value ?? node.ToString();
 
         private void Unknown(YamlNode node, string at, string expected) =>
-            Problem(node, $"unknown key '{at}' (expected one of: {expected})");
+            Problem(_keyNodes.GetValueOrDefault(node) ?? node, $"unknown key '{at}' (expected one of: {expected})");
 
         private T Unknown<T>(YamlNode node, string at, string expected, T options)
         {

@@ -177,7 +177,12 @@ public sealed class SarifSink : IFindingSink
         if (_baseDirectory is not null)
         {
             var relative = Path.GetRelativePath(_baseDirectory, full);
-            if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative)) return relative.Replace('\\', '/');
+            var outside = relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative);
+            if (!outside)
+            {
+                // A URI reference: each segment percent-encoded, joined with '/'.
+                return string.Join('/', relative.Split(Path.DirectorySeparatorChar).Select(System.Uri.EscapeDataString));
+            }
         }
 
         return new Uri(full).AbsoluteUri;

@@ -79,8 +79,8 @@ public sealed class FindingJsonTests
         var root = json.RootElement;
 
         Assert.Equal("high", root.GetProperty("severity").GetString());
-        Assert.Equal("2026-10-04T09:30:15.1230000+00:00", root.GetProperty("timestamp").GetString());
-        Assert.Equal("2026-11-27T12:00:00.0000000+00:00", root.GetProperty("detected_at").GetString());
+        Assert.Equal("2026-10-04T09:30:15.1230000Z", root.GetProperty("timestamp").GetString());
+        Assert.Equal("2026-11-27T12:00:00.0000000Z", root.GetProperty("detected_at").GetString());
         Assert.Equal(
             """{"repository":"octo-org/octo-repo","pipeline":"CI","job":"linters","step":"Run Rubocop","actor":"octocat","environment":"production"}""",
             root.GetProperty("entity").GetRawText());

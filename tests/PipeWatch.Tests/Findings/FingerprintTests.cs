@@ -10,8 +10,8 @@ public sealed class FingerprintTests
     {
         var fingerprint = Fingerprint.Of("pipeline.long-duration", "octo-org/octo-repo", "CI", "linters");
 
-        // SHA-256 of "pipeline.long-duration\u001focto-org/octo-repo\u001fCI\u001flinters", first 32 hex characters.
-        Assert.Equal("abc3cda40cc41f08c47abe68e16d5be6", fingerprint);
+        // SHA-256 of "pipeline.long-duration|18:octo-org/octo-repo|2:CI|7:linters", first 32 hex characters.
+        Assert.Equal("331a9f6ce58d196230ade30d1e60ebd4", fingerprint);
         Assert.Equal(fingerprint, Fingerprint.Of("pipeline.long-duration", "octo-org/octo-repo", "CI", "linters"));
     }
 
@@ -38,8 +38,8 @@ public sealed class FingerprintTests
     [Fact]
     public void Parts_are_not_ambiguous_where_they_split()
     {
-        Assert.Equal("8290474d080514a00decb86151d43a9c", Fingerprint.Of("r", "a", "bc"));
-        Assert.Equal("b1425a230fa04e12757193c21407db17", Fingerprint.Of("r", "ab", "c"));
+        Assert.Equal("248343b81c7fa4531c191fa240f5ace9", Fingerprint.Of("r", "a", "bc"));
+        Assert.Equal("4fb32e0d7e16c9eda747064c24a1f28d", Fingerprint.Of("r", "ab", "c"));
     }
 
     [Fact]

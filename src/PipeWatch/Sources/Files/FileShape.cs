@@ -10,22 +10,30 @@ internal static class FileShape
         NotJson,
         Document,
         JsonLines,
+
+        /// <summary>The first line does not end within the bytes given; read more.</summary>
+        NeedMore,
     }
 
-    public static Kind Sniff(ReadOnlySpan<byte> head)
+    /// <summary>The UTF-8 byte order mark some editors write first.</summary>
+    public static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    /// <param name="head">The first bytes of the file.</param>
+    /// <param name="complete">True when <paramref name="head"/> is the whole file.</param>
+    public static Kind Sniff(ReadOnlySpan<byte> head, bool complete = true)
     {
-        if (head.StartsWith("\xEF\xBB\xBF"u8)) head = head[3..];
+        if (head.StartsWith(ByteOrderMark)) head = head[ByteOrderMark.Length..];
         if (head.Contains((byte)0)) return Kind.Binary;
         var text = head.TrimStart(" \t\r\n"u8);
-        if (text.IsEmpty) return Kind.Empty;
+        if (text.IsEmpty) return complete ? Kind.Empty : Kind.NeedMore;
         if (text[0] is not ((byte)'{' or (byte)'[')) return Kind.NotJson;
 
         // JSON Lines when the first line is, on its own, one complete JSON value and something follows it.
         var newline = text.IndexOf((byte)'\n');
-        if (newline < 0) return Kind.Document;
+        if (newline < 0) return complete ? Kind.Document : Kind.NeedMore;
         var firstLine = text[..newline];
         var rest = text[(newline + 1)..].TrimStart(" \t\r\n"u8);
-        if (rest.IsEmpty) return Kind.Document;
+        if (rest.IsEmpty) return complete ? Kind.Document : Kind.NeedMore;
         var reader = new System.Text.Json.Utf8JsonReader(firstLine, isFinalBlock: true, state: default);
         try
         {

@@ -47,10 +47,7 @@ public sealed class JsonFileSource : ISource
 
         await using (stream)
         {
-            var head = new byte[Math.Min(stream.Length, 64 * 1024)];
-            var headLength = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
-            stream.Position = 0;
-            var shape = FileShape.Sniff(head.AsSpan(0, headLength));
+            var shape = await SniffAsync(stream, cancellationToken);
             switch (shape)
             {
                 case FileShape.Kind.Empty:
@@ -85,6 +82,24 @@ public sealed class JsonFileSource : ISource
                 {
                     yield return e;
                 }
+            }
+        }
+    }
+
+    /// <summary>Reads as much of the start of the file as it takes to see its first line whole, and tells its shape.</summary>
+    private static async Task<FileShape.Kind> SniffAsync(FileStream stream, CancellationToken cancellationToken)
+    {
+        for (var size = 64 * 1024L; ; size *= 4)
+        {
+            var head = new byte[Math.Min(stream.Length, size)];
+            stream.Position = 0;
+            var length = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+            var complete = length >= stream.Length;
+            var shape = FileShape.Sniff(head.AsSpan(0, length), complete);
+            if (shape != FileShape.Kind.NeedMore || complete)
+            {
+                stream.Position = 0;
+                return shape == FileShape.Kind.NeedMore ? FileShape.Kind.Document : shape;
             }
         }
     }
@@ -159,6 +174,7 @@ public sealed class JsonFileSource : ISource
 
     private void ReadDocument(ReadOnlyMemory<byte> json, int? line, List<Event> events, SourceContext context)
     {
+        if (json.Span.StartsWith(FileShape.ByteOrderMark)) json = json[FileShape.ByteOrderMark.Length..];
         JsonDocument document;
         try
         {
@@ -167,7 +183,7 @@ public sealed class JsonFileSource : ISource
         catch (JsonException ex)
         {
             var at = line ?? (int?)(ex.LineNumber + 1);
-            context.Problems.Report(new Problem(_path, $"invalid JSON: {Describe(ex)}", at));
+            context.Problems.Report(new Problem(_path, $"invalid JSON: {Describe(ex, json.Span)}", at));
             return;
         }
 
@@ -192,6 +208,12 @@ public sealed class JsonFileSource : ISource
 
     private void ReadPayload(JsonElement root, Origin origin, string prefix, List<Event> events, SourceContext context)
     {
+        if (_forced is not null && root.ValueKind != JsonValueKind.Object)
+        {
+            context.Problems.Report(new Problem(_path, $"{prefix}{_forced.Id}: the document is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object", origin.Line));
+            return;
+        }
+
         var format = _forced ?? (root.ValueKind == JsonValueKind.Object ? _formats.FirstOrDefault(f => f.Recognizes(root)) : null);
         if (format is null)
         {
@@ -211,17 +233,27 @@ public sealed class JsonFileSource : ISource
 
     private static bool IsBlank(ReadOnlySpan<byte> line) => line.Trim(" \t\r"u8).IsEmpty;
 
-    private static string Describe(JsonException ex)
+    private static string Describe(JsonException ex, ReadOnlySpan<byte> json)
     {
         // System.Text.Json messages end with "LineNumber: n | BytePositionInLine: m."; the line is reported separately.
         var message = ex.Message;
         var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         var text = cut > 0 ? message[..cut].TrimEnd() : message;
-        var truncated = text.Contains("end of data", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("depth to be zero", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("incomplete", StringComparison.OrdinalIgnoreCase);
-        return truncated
-            ? $"truncated ({text})"
-            : text;
+        return EndsAtEndOfData(ex, json) || text.Contains("reached end of data", StringComparison.Ordinal) ? $"truncated ({text})" : text;
+    }
+
+    /// <summary>True when the parser failed at the very end of the input: the document was cut short.</summary>
+    private static bool EndsAtEndOfData(JsonException ex, ReadOnlySpan<byte> json)
+    {
+        if (ex.LineNumber is not { } line || ex.BytePositionInLine is not { } column) return false;
+        var offset = 0L;
+        for (var i = 0L; i < line; i++)
+        {
+            var newline = json[(int)offset..].IndexOf((byte)'\n');
+            if (newline < 0) return false;
+            offset += newline + 1;
+        }
+
+        return offset + column >= json.TrimEnd(" \t\r\n"u8).Length;
     }
 }

@@ -11,8 +11,14 @@ public sealed class GitHubJobsListFormat : IPayloadFormat
 
     public void Read(JsonElement root, PayloadContext context)
     {
+        if (root.Array("jobs") is not { } jobs)
+        {
+            context.Reject("no 'jobs' array");
+            return;
+        }
+
         var index = 0;
-        foreach (var job in root.Array("jobs")!.Value.EnumerateArray())
+        foreach (var job in jobs.EnumerateArray())
         {
             index++;
             var e = GitHubJob.ToEvent(job, repository: null, sender: null, "github.jobs", context.Origin, out var rejection);

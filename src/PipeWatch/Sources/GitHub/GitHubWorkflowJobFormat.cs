@@ -11,7 +11,12 @@ public sealed class GitHubWorkflowJobFormat : IPayloadFormat
 
     public void Read(JsonElement root, PayloadContext context)
     {
-        var job = root.Object("workflow_job")!.Value;
+        if (root.Object("workflow_job") is not { } job)
+        {
+            context.Reject("no 'workflow_job' object");
+            return;
+        }
+
         var repository = root.Object("repository")?.String("full_name");
         var sender = root.Object("sender")?.String("login");
         var e = GitHubJob.ToEvent(job, repository, sender, "github.workflow_job", context.Origin, out var rejection);

@@ -12,7 +12,12 @@ public sealed class GitHubWorkflowRunFormat : IPayloadFormat
 
     public void Read(JsonElement root, PayloadContext context)
     {
-        var run = root.Object("workflow_run")!.Value;
+        if (root.Object("workflow_run") is not { } run)
+        {
+            context.Reject("no 'workflow_run' object");
+            return;
+        }
+
         var id = run.Int64("id");
         if (id is null)
         {

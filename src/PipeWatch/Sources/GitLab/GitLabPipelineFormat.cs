@@ -87,7 +87,13 @@ public sealed class GitLabPipelineFormat : IPayloadFormat
             }
 
             var buildUser = build.Object("user")?.String("username") ?? user;
-            context.Emit(GitLabHook.JobEvent(job, run, buildUser, Dataset, timestamp, context.Origin)!);
+            if (GitLabHook.JobEvent(job, run, buildUser, Dataset, timestamp, context.Origin) is not { } e)
+            {
+                context.Reject($"builds[{index}]: the build has no timestamp");
+                return;
+            }
+
+            context.Emit(e);
             index++;
         }
     }

@@ -15,7 +15,13 @@ public sealed class JenkinsBuildFormat : IPayloadFormat
 
     public void Read(JsonElement root, PayloadContext context)
     {
-        var number = Invariant(root.Int64("number")!.Value);
+        if (root.Int64("number") is not { } buildNumber)
+        {
+            context.Reject("no numeric 'number'");
+            return;
+        }
+
+        var number = Invariant(buildNumber);
         var job = JenkinsJobNames.FromPath(root.String("url")) ?? JenkinsJobNames.FromDisplayName(root.String("fullDisplayName"));
         if (job is null)
         {

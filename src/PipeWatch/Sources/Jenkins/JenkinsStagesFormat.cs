@@ -62,7 +62,7 @@ public sealed class JenkinsStagesFormat : IPayloadFormat
             Start = start,
             End = end,
             Duration = duration,
-            Steps = ReadStages(root.Array("stages")!.Value),
+            Steps = root.Array("stages") is { } stages ? ReadStages(stages) : [],
             Origin = context.Origin,
         });
     }

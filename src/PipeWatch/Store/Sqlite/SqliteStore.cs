@@ -32,8 +32,11 @@ public sealed class SqliteStore : IStore
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
             connection.Open();
-            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
-            Migrate(connection, full);
+            Execute(connection, "PRAGMA busy_timeout = 5000;");
+            // Refuse a foreign file before changing anything in it (the journal mode is stored in the file).
+            Validate(connection, full);
+            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+            Migrate(connection);
             return new SqliteStore(connection, full);
         }
         catch (SqliteException ex)
@@ -107,9 +110,9 @@ public sealed class SqliteStore : IStore
 
     internal static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static void Migrate(SqliteConnection connection, string path)
+    private static void Validate(SqliteConnection connection, string path)
     {
-        using (var check = connection.CreateCommand())
+        using var check = connection.CreateCommand();
         {
             check.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
             var tables = Convert.ToInt64(check.ExecuteScalar(), CultureInfo.InvariantCulture);
@@ -124,7 +127,10 @@ public sealed class SqliteStore : IStore
                 throw new StoreException($"{path}: schema version {version} is newer than this PipeWatch knows ({Migrations.All.Count}); upgrade PipeWatch");
             }
         }
+    }
 
+    private static void Migrate(SqliteConnection connection)
+    {
         for (var version = UserVersion(connection); version < Migrations.All.Count; version++)
         {
             using var transaction = connection.BeginTransaction();
