@@ -45,7 +45,19 @@ public static class JsonFields
     }
 
     /// <summary>An ISO 8601 timestamp with or without offset (no offset means UTC), or GitLab's "2016-08-12 15:23:28 UTC" / "+0200" forms.</summary>
-    public static DateTimeOffset? Time(this JsonElement element, string name) => ParseTime(element.String(name));
+    public static DateTimeOffset? Time(this JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String) return null;
+        // ISO 8601 with a zone is read straight from the UTF-8 bytes; anything else (no zone means UTC here, unlike
+        // System.Text.Json's local time) goes through the tolerant parse.
+        return HasZone(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value)) && value.TryGetDateTimeOffset(out var time)
+            ? time
+            : ParseTime(value.GetString());
+    }
+
+    /// <summary>True when a quoted timestamp ends in Z or a ±hh:mm offset.</summary>
+    private static bool HasZone(ReadOnlySpan<byte> quoted) =>
+        quoted.Length > 8 && (quoted[^2] == (byte)'Z' || (quoted[^4] == (byte)':' && quoted[^7] is (byte)'+' or (byte)'-'));
 
     /// <summary>Milliseconds since the Unix epoch (Jenkins, audit logs).</summary>
     public static DateTimeOffset? EpochMilliseconds(this JsonElement element, string name) =>

@@ -30,16 +30,19 @@ public sealed class LongDurationDetector : IDetector
         var anomalies = new List<Anomaly>();
         if (e.Kind == EventKind.PipelineRun)
         {
-            Observe(context, "run", PipelineKeys.Run(e.Ci), $"run of '{e.Ci.Pipeline}'", null, e.Duration, anomalies);
+            Observe(context, PipelineKeys.Run(e.Ci), "run", e.Ci.Pipeline, null, e.Duration, anomalies);
         }
         else
         {
-            Observe(context, "job", PipelineKeys.Job(e.Ci), $"job '{e.Ci.Job}'", null, e.Duration, anomalies);
-            foreach (var (step, occurrence) in PipelineKeys.WithOccurrence(e.Steps))
+            var jobKey = PipelineKeys.Job(e.Ci);
+            Observe(context, jobKey, "job", e.Ci.Job, null, e.Duration, anomalies);
+            var stepKeys = PipelineKeys.Steps(jobKey, e.Steps);
+            for (var i = 0; i < stepKeys.Length; i++)
             {
+                var step = e.Steps[i];
                 if (step.Outcome is Outcome.Success or Outcome.Failure)
                 {
-                    Observe(context, "step", PipelineKeys.Step(e.Ci, step.Name, occurrence), $"step '{step.Name}'", step.Name, step.Duration, anomalies);
+                    Observe(context, stepKeys[i], "step", step.Name, step.Name, step.Duration, anomalies);
                 }
             }
         }
@@ -47,11 +50,11 @@ public sealed class LongDurationDetector : IDetector
         if (anomalies.Count > 0) Report(e, context, anomalies);
     }
 
-    private void Observe(DetectionContext context, string level, string key, string label, string? step, TimeSpan? duration, List<Anomaly> anomalies)
+    private void Observe(DetectionContext context, string key, string level, string? name, string? step, TimeSpan? duration, List<Anomaly> anomalies)
     {
         if (duration is not { } observed) return;
         var seconds = observed.TotalSeconds;
-        var baseline = context.Baselines.Get<RollingSample>($"{level}\u001f{key}");
+        var baseline = context.Baselines.Get<RollingSample>(key);
         if (baseline.Count >= _options.MinimumSamples
             && seconds >= baseline.Median * _options.MinimumRatio
             && seconds - baseline.Median >= _options.MinimumIncrease.TotalSeconds)
@@ -60,7 +63,7 @@ public sealed class LongDurationDetector : IDetector
             var score = RobustScore.Of(seconds, baseline, Math.Max(baseline.Median * 0.05, 1.0));
             if (score.Z >= _options.Threshold)
             {
-                anomalies.Add(new Anomaly(label, step, score));
+                anomalies.Add(new Anomaly(level == "run" ? $"run of '{name}'" : $"{level} '{name}'", step, score));
             }
         }
 

@@ -24,17 +24,23 @@ public sealed class StepOrderChangedDetector : IDetector
     public void Inspect(Event e, DetectionContext context)
     {
         if (!e.Completed || e.Steps.Count == 0) return;
-        var observed = e.Steps.Select(s => s.Name).ToArray();
-        var baseline = context.Baselines.Get<StepSequence>(PipelineKeys.Job(e.Ci));
-        if (baseline.Samples >= _options.MinimumSamples && !baseline.IsKnown(observed))
+        var observed = new string[e.Steps.Count];
+        for (var i = 0; i < observed.Length; i++)
         {
-            Report(e, context, baseline.Learned, observed, baseline.Samples);
+            observed[i] = e.Steps[i].Name;
         }
 
-        baseline.Observe(observed, _options.AdoptAfter);
+        var hash = StepSequence.Hash(observed);
+        var baseline = context.Baselines.Get<StepSequence>(PipelineKeys.Job(e.Ci));
+        if (baseline.Samples >= _options.MinimumSamples && !baseline.IsKnown(hash))
+        {
+            Report(e, context, baseline.Learned, observed, hash, baseline.Samples);
+        }
+
+        baseline.Observe(observed, hash, _options.AdoptAfter);
     }
 
-    private void Report(Event e, DetectionContext context, IReadOnlyList<string> learned, string[] observed, int samples)
+    private void Report(Event e, DetectionContext context, IReadOnlyList<string> learned, string[] observed, ulong hash, int samples)
     {
         var diff = StepSequenceDiff.Between(learned, observed);
         var counts = new List<string>(3);
@@ -61,7 +67,7 @@ public sealed class StepOrderChangedDetector : IDetector
             Techniques = ["T1195.002"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
-            Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.Job, StepSequence.Hash(observed).ToString("x16", CultureInfo.InvariantCulture)),
+            Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.Job, hash.ToString("x16", CultureInfo.InvariantCulture)),
         });
     }
 }

@@ -25,16 +25,35 @@ public sealed class StepSequence : IBaseline<StepSequence>
 
     public static StepSequence Create() => new();
 
-    public static ulong Hash(IReadOnlyList<string> steps) => XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(string.Join('\u001f', steps)));
+    /// <summary>A 64-bit hash of the sequence: each name's UTF-8 bytes and length, in order.</summary>
+    public static ulong Hash(IReadOnlyList<string> steps)
+    {
+        var hash = new XxHash3();
+        Span<byte> length = stackalloc byte[4];
+        foreach (var step in steps)
+        {
+            hash.Append(Encoding.UTF8.GetBytes(step));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, step.Length);
+            hash.Append(length);
+        }
+
+        return hash.GetCurrentHashAsUInt64();
+    }
 
     /// <summary>True when this exact sequence was seen before (learned or as a variant).</summary>
-    public bool IsKnown(IReadOnlyList<string> steps) => _known.Contains(Hash(steps));
+    public bool IsKnown(IReadOnlyList<string> steps) => IsKnown(Hash(steps));
 
     /// <summary>Records a run's sequence; a variant seen <paramref name="adoptAfter"/> times in a row becomes the learned one.</summary>
-    public void Observe(IReadOnlyList<string> steps, int adoptAfter)
+    public void Observe(IReadOnlyList<string> steps, int adoptAfter) => Observe(steps, Hash(steps), adoptAfter);
+
+    /// <summary>True when the sequence with this <see cref="Hash"/> was seen before (learned or as a variant).</summary>
+    public bool IsKnown(ulong hash) => _known.Contains(hash);
+
+    /// <summary>Records a run's sequence (with its <see cref="Hash"/>); a variant seen <paramref name="adoptAfter"/> times in a row becomes the learned one.</summary>
+    public void Observe(IReadOnlyList<string> steps, ulong hash, int adoptAfter)
     {
         Samples++;
-        if (_known.Count < MaxKnownVariants) _known.Add(Hash(steps));
+        if (_known.Count < MaxKnownVariants) _known.Add(hash);
         if (Learned.Count == 0 || Learned.SequenceEqual(steps, StringComparer.Ordinal))
         {
             Learned = steps;

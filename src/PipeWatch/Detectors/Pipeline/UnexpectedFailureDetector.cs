@@ -27,10 +27,13 @@ public sealed class UnexpectedFailureDetector : IDetector
     {
         if (!e.Completed) return;
         var reported = false;
-        foreach (var (step, occurrence) in PipelineKeys.WithOccurrence(e.Steps))
+        var jobKey = PipelineKeys.Job(e.Ci);
+        var stepKeys = PipelineKeys.Steps(jobKey, e.Steps);
+        for (var i = 0; i < stepKeys.Length; i++)
         {
+            var step = e.Steps[i];
             if (step.Outcome is not (Outcome.Success or Outcome.Failure)) continue;
-            var history = context.Baselines.Get<OutcomeHistory>("step\u001f" + PipelineKeys.Step(e.Ci, step.Name, occurrence));
+            var history = context.Baselines.Get<OutcomeHistory>(stepKeys[i]);
             if (step.Outcome == Outcome.Failure && IsUnexpected(history))
             {
                 Report(e, context, $"Step '{step.Name}' of job '{e.Ci.Job}'", step.Name, history);
@@ -41,7 +44,7 @@ public sealed class UnexpectedFailureDetector : IDetector
         }
 
         if (e.Outcome is not (Outcome.Success or Outcome.Failure)) return;
-        var job = context.Baselines.Get<OutcomeHistory>("job\u001f" + PipelineKeys.Job(e.Ci));
+        var job = context.Baselines.Get<OutcomeHistory>(jobKey);
         if (!reported && e.Outcome == Outcome.Failure && IsUnexpected(job))
         {
             Report(e, context, $"Job '{e.Ci.Job}'", null, job);

@@ -9,7 +9,7 @@ internal static class GitHubJob
     public const string Platform = "github";
 
     /// <summary>The event for one job, or a rejection reason.</summary>
-    public static Event? ToEvent(JsonElement job, string? repository, string? sender, string dataset, Origin origin, out string? rejection)
+    public static Event? ToEvent(JsonElement job, string? repository, string? sender, string? action, string dataset, Origin origin, out string? rejection)
     {
         rejection = null;
         var id = job.Int64("id");
@@ -44,7 +44,7 @@ internal static class GitHubJob
             Id = $"github:job:{id}:{attempt}:{status}",
             Timestamp = timestamp.Value,
             Dataset = dataset,
-            Action = status,
+            Action = action ?? status,
             Outcome = isCompleted ? OutcomeNames.Parse(job.String("conclusion")) : Outcome.Unknown,
             Completed = isCompleted,
             Ci = new CiContext(
@@ -79,21 +79,36 @@ internal static class GitHubJob
     private static IReadOnlyList<StepRecord> ReadSteps(JsonElement job)
     {
         if (job.Array("steps") is not { } steps) return [];
-        var records = new List<StepRecord>(steps.GetArrayLength());
+        var records = new StepRecord[steps.GetArrayLength()];
+        var count = 0;
+        var ordered = true;
         foreach (var step in steps.EnumerateArray())
         {
             var name = step.String("name");
             if (string.IsNullOrEmpty(name)) continue;
-            var number = (int)(step.Int64("number") ?? records.Count + 1);
-            var done = string.Equals(step.String("status"), "completed", StringComparison.OrdinalIgnoreCase);
-            var outcome = done ? OutcomeNames.Parse(step.String("conclusion")) : Outcome.Unknown;
+            var number = (int)(step.Int64("number") ?? count + 1);
+            var outcome = IsCompleted(step) ? Conclusion(step) : Outcome.Unknown;
             var duration = outcome is Outcome.Success or Outcome.Failure
                 ? JsonFields.Between(step.Time("started_at"), step.Time("completed_at"))
                 : null;
-            records.Add(new StepRecord(name, number, outcome, duration));
+            ordered &= count == 0 || records[count - 1].Number <= number;
+            records[count++] = new StepRecord(name, number, outcome, duration);
         }
 
         // Step numbers may have gaps (post steps jump ahead); execution order is number order, stable for ties.
-        return [.. records.OrderBy(s => s.Number)];
+        var result = records.AsSpan(0, count).ToArray();
+        return ordered ? result : [.. result.OrderBy(s => s.Number)];
+    }
+
+    private static bool IsCompleted(JsonElement step) =>
+        step.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.ValueEquals("completed"u8);
+
+    /// <summary>The step's conclusion, comparing the common words on the UTF-8 bytes before falling back to a string.</summary>
+    private static Outcome Conclusion(JsonElement step)
+    {
+        if (!step.TryGetProperty("conclusion", out var conclusion) || conclusion.ValueKind != JsonValueKind.String) return Outcome.Unknown;
+        if (conclusion.ValueEquals("success"u8)) return Outcome.Success;
+        if (conclusion.ValueEquals("skipped"u8)) return Outcome.Skipped;
+        return conclusion.ValueEquals("failure"u8) ? Outcome.Failure : OutcomeNames.Parse(conclusion.GetString());
     }
 }

@@ -21,7 +21,7 @@ public sealed class GitHubJobsListFormat : IPayloadFormat
         foreach (var job in jobs.EnumerateArray())
         {
             index++;
-            var e = GitHubJob.ToEvent(job, repository: null, sender: null, "github.jobs", context.Origin, out var rejection);
+            var e = GitHubJob.ToEvent(job, repository: null, sender: null, action: null, "github.jobs", context.Origin, out var rejection);
             if (e is null)
             {
                 context.Reject($"jobs[{index - 1}]: {rejection}");

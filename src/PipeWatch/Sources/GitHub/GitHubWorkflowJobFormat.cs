@@ -19,13 +19,13 @@ public sealed class GitHubWorkflowJobFormat : IPayloadFormat
 
         var repository = root.Object("repository")?.String("full_name");
         var sender = root.Object("sender")?.String("login");
-        var e = GitHubJob.ToEvent(job, repository, sender, "github.workflow_job", context.Origin, out var rejection);
+        var e = GitHubJob.ToEvent(job, repository, sender, root.String("action"), "github.workflow_job", context.Origin, out var rejection);
         if (e is null)
         {
             context.Reject(rejection!);
             return;
         }
 
-        context.Emit(root.String("action") is { } action ? e with { Action = action } : e);
+        context.Emit(e);
     }
 }
