@@ -333,10 +333,10 @@ public sealed class IngestEngine
 public sealed record EngineOptions
 {
     /// <summary>Events per store transaction at most: larger is faster (baselines are written once per batch), smaller loses less on a crash.</summary>
-    public int BatchSize { get; init; } = 50_000;
+    public int BatchSize { get; init; } = 100_000;
 
     /// <summary>A batch is committed once it is this old, so findings reach the sinks promptly when input is slow.</summary>
-    public TimeSpan MaxBatchAge { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxBatchAge { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Events handed from the reading to the detection stage at a time.</summary>
     public int ChunkSize { get; init; } = 256;

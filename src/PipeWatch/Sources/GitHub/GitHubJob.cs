@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using PipeWatch.Events;
 
@@ -12,24 +13,24 @@ internal static class GitHubJob
     public static Event? ToEvent(JsonElement job, string? repository, string? sender, string? action, string dataset, Origin origin, out string? rejection)
     {
         rejection = null;
-        var id = job.Int64("id");
+        var id = job.Int64("id"u8);
         if (id is null)
         {
             rejection = "the job has no numeric 'id'";
             return null;
         }
 
-        repository ??= RepositoryFromApiUrl(job.String("run_url")) ?? RepositoryFromApiUrl(job.String("url"));
+        repository ??= RepositoryFromApiUrl(job.String("run_url"u8)) ?? RepositoryFromApiUrl(job.String("url"u8));
         if (repository is null)
         {
             rejection = "no repository: neither 'repository.full_name' nor a '/repos/OWNER/NAME/' URL is present";
             return null;
         }
 
-        var status = job.String("status");
-        var started = job.Time("started_at");
-        var completed = job.Time("completed_at");
-        var timestamp = completed ?? started ?? job.Time("created_at");
+        var status = job.String("status"u8);
+        var started = job.Time("started_at"u8);
+        var completed = job.Time("completed_at"u8);
+        var timestamp = completed ?? started ?? job.Time("created_at"u8);
         if (timestamp is null)
         {
             rejection = "the job has none of 'completed_at', 'started_at', 'created_at'";
@@ -37,7 +38,7 @@ internal static class GitHubJob
         }
 
         var isCompleted = string.Equals(status, "completed", StringComparison.OrdinalIgnoreCase);
-        var attempt = (int)(job.Int64("run_attempt") ?? 1);
+        var attempt = (int)(job.Int64("run_attempt"u8) ?? 1);
         return new Event
         {
             Kind = EventKind.PipelineJob,
@@ -45,23 +46,23 @@ internal static class GitHubJob
             Timestamp = timestamp.Value,
             Dataset = dataset,
             Action = action ?? status,
-            Outcome = isCompleted ? OutcomeNames.Parse(job.String("conclusion")) : Outcome.Unknown,
+            Outcome = isCompleted ? OutcomeNames.Parse(job.String("conclusion"u8)) : Outcome.Unknown,
             Completed = isCompleted,
             Ci = new CiContext(
                 repository,
-                job.String("workflow_name") ?? "(unnamed workflow)",
-                job.String("run_id") ?? "?",
+                job.String("workflow_name"u8) ?? "(unnamed workflow)",
+                job.String("run_id"u8) ?? "?",
                 attempt,
-                job.String("name") ?? $"job {id}",
-                job.String("head_branch"),
-                job.String("head_sha"),
+                job.String("name"u8) ?? $"job {id}",
+                job.String("head_branch"u8),
+                job.String("head_sha"u8),
                 Platform),
             UserName = sender,
             Start = started,
             End = completed,
             Duration = isCompleted ? JsonFields.Between(started, completed) : null,
             Steps = ReadSteps(job),
-            Url = job.String("html_url"),
+            Url = job.String("html_url"u8),
             Origin = origin,
         };
     }
@@ -78,21 +79,15 @@ internal static class GitHubJob
 
     private static IReadOnlyList<StepRecord> ReadSteps(JsonElement job)
     {
-        if (job.Array("steps") is not { } steps) return [];
+        if (job.Array("steps"u8) is not { } steps) return [];
         var records = new StepRecord[steps.GetArrayLength()];
         var count = 0;
         var ordered = true;
         foreach (var step in steps.EnumerateArray())
         {
-            var name = step.String("name");
-            if (string.IsNullOrEmpty(name)) continue;
-            var number = (int)(step.Int64("number") ?? count + 1);
-            var outcome = IsCompleted(step) ? Conclusion(step) : Outcome.Unknown;
-            var duration = outcome is Outcome.Success or Outcome.Failure
-                ? JsonFields.Between(step.Time("started_at"), step.Time("completed_at"))
-                : null;
-            ordered &= count == 0 || records[count - 1].Number <= number;
-            records[count++] = new StepRecord(name, number, outcome, duration);
+            if (ReadStep(step, count + 1) is not { } record) continue;
+            ordered &= count == 0 || records[count - 1].Number <= record.Number;
+            records[count++] = record;
         }
 
         // Step numbers may have gaps (post steps jump ahead); execution order is number order, stable for ties.
@@ -100,13 +95,39 @@ internal static class GitHubJob
         return ordered ? result : [.. result.OrderBy(s => s.Number)];
     }
 
-    private static bool IsCompleted(JsonElement step) =>
-        step.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.ValueEquals("completed"u8);
+    /// <summary>One step, read in a single pass over its properties (this runs for every step of every job).</summary>
+    private static StepRecord? ReadStep(JsonElement step, int defaultNumber)
+    {
+        if (step.ValueKind != JsonValueKind.Object) return null;
+        string? name = null;
+        int? number = null;
+        var completed = false;
+        var conclusion = Outcome.Unknown;
+        JsonElement? started = null, ended = null;
+        foreach (var property in step.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (JsonMarshal.GetRawUtf8PropertyName(property).Length)
+            {
+                case 4 when property.NameEquals("name"u8): name = value.ValueKind == JsonValueKind.String ? value.GetString() : null; break;
+                case 6 when property.NameEquals("number"u8): number = value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : null; break;
+                case 6 when property.NameEquals("status"u8): completed = value.ValueKind == JsonValueKind.String && value.ValueEquals("completed"u8); break;
+                case 10 when property.NameEquals("conclusion"u8): conclusion = Conclusion(value); break;
+                case 10 when property.NameEquals("started_at"u8): started = value; break;
+                case 12 when property.NameEquals("completed_at"u8): ended = value; break;
+            }
+        }
+
+        if (string.IsNullOrEmpty(name)) return null;
+        var outcome = completed ? conclusion : Outcome.Unknown;
+        var duration = outcome is Outcome.Success or Outcome.Failure ? JsonFields.Between(JsonFields.AsTime(started), JsonFields.AsTime(ended)) : null;
+        return new StepRecord(name, number ?? defaultNumber, outcome, duration);
+    }
 
     /// <summary>The step's conclusion, comparing the common words on the UTF-8 bytes before falling back to a string.</summary>
-    private static Outcome Conclusion(JsonElement step)
+    private static Outcome Conclusion(JsonElement conclusion)
     {
-        if (!step.TryGetProperty("conclusion", out var conclusion) || conclusion.ValueKind != JsonValueKind.String) return Outcome.Unknown;
+        if (conclusion.ValueKind != JsonValueKind.String) return Outcome.Unknown;
         if (conclusion.ValueEquals("success"u8)) return Outcome.Success;
         if (conclusion.ValueEquals("skipped"u8)) return Outcome.Skipped;
         return conclusion.ValueEquals("failure"u8) ? Outcome.Failure : OutcomeNames.Parse(conclusion.GetString());

@@ -7,11 +7,11 @@ public sealed class GitHubJobsListFormat : IPayloadFormat
 {
     public string Id => "github-jobs-list";
 
-    public bool Recognizes(JsonElement root) => root.Array("jobs") is not null && root.Int64("total_count") is not null;
+    public bool Recognizes(JsonElement root) => root.Array("jobs"u8) is not null && root.Int64("total_count"u8) is not null;
 
     public void Read(JsonElement root, PayloadContext context)
     {
-        if (root.Array("jobs") is not { } jobs)
+        if (root.Array("jobs"u8) is not { } jobs)
         {
             context.Reject("no 'jobs' array");
             return;

@@ -7,19 +7,19 @@ public sealed class GitHubWorkflowJobFormat : IPayloadFormat
 {
     public string Id => "github-workflow-job";
 
-    public bool Recognizes(JsonElement root) => root.Object("workflow_job") is not null;
+    public bool Recognizes(JsonElement root) => root.Object("workflow_job"u8) is not null;
 
     public void Read(JsonElement root, PayloadContext context)
     {
-        if (root.Object("workflow_job") is not { } job)
+        if (root.Object("workflow_job"u8) is not { } job)
         {
             context.Reject("no 'workflow_job' object");
             return;
         }
 
-        var repository = root.Object("repository")?.String("full_name");
-        var sender = root.Object("sender")?.String("login");
-        var e = GitHubJob.ToEvent(job, repository, sender, root.String("action"), "github.workflow_job", context.Origin, out var rejection);
+        var repository = root.Object("repository"u8)?.LeadingString("full_name"u8);
+        var sender = root.Object("sender"u8)?.LeadingString("login"u8);
+        var e = GitHubJob.ToEvent(job, repository, sender, root.String("action"u8), "github.workflow_job", context.Origin, out var rejection);
         if (e is null)
         {
             context.Reject(rejection!);

@@ -14,7 +14,7 @@ internal static class Migrations
             key TEXT PRIMARY KEY,             -- "<detector>|<detector's key>"
             version INTEGER NOT NULL,         -- the baseline type's format version
             data BLOB NOT NULL
-        ) WITHOUT ROWID;
+        );
         CREATE TABLE findings (
             fingerprint TEXT PRIMARY KEY,
             rule TEXT NOT NULL,
@@ -24,7 +24,7 @@ internal static class Migrations
             timestamp TEXT NOT NULL,          -- ISO 8601 UTC, sorts as text
             detected_at TEXT NOT NULL,
             body TEXT NOT NULL                -- the finding as FindingJson
-        ) WITHOUT ROWID;
+        );
         CREATE INDEX findings_by_timestamp ON findings (timestamp);
         CREATE INDEX findings_by_category ON findings (category, timestamp);
         """,
