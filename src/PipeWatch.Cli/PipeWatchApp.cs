@@ -32,6 +32,8 @@ public static class PipeWatchApp
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = host.Out, Error = host.Error }, cancellationToken);
+        // On Ctrl-C the token is cancelled and the command gets time to commit what it processed before the process ends.
+        var invocation = new InvocationConfiguration { Output = host.Out, Error = host.Error, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
+        return await parse.InvokeAsync(invocation, cancellationToken);
     }
 }

@@ -86,6 +86,7 @@ public sealed class IngestEngine
                 }
 
                 inBatch += chunk.Length;
+                counter.ReportThrottled(_time);
                 // A batch ends at its size, or at its age so findings reach the sinks promptly on a slow stream.
                 if (inBatch >= _options.BatchSize || _time.GetElapsedTime(batchStarted) >= _options.MaxBatchAge)
                 {
@@ -321,7 +322,19 @@ public sealed class IngestEngine
 
         public void AddBytes(long bytes) => Interlocked.Add(ref _bytes, bytes);
 
+        private long _lastReport;
+
         public void Report() => progress?.Report(new IngestProgress(Interlocked.Read(ref _bytes), EventsRead, NewFindings));
+
+        /// <summary>Reports at most ten times a second, for a live display.</summary>
+        public void ReportThrottled(TimeProvider time)
+        {
+            if (progress is null) return;
+            var now = time.GetTimestamp();
+            if (time.GetElapsedTime(_lastReport, now) < TimeSpan.FromMilliseconds(100)) return;
+            _lastReport = now;
+            Report();
+        }
 
         public IngestSummary Summary(bool cancelled) => new(
             SourcesDone, SourcesWithEvents, EventsRead, EventsRead - Duplicates, Duplicates, NewFindings, Suppressed,
