@@ -1,6 +1,6 @@
 namespace PipeWatch.Events;
 
-/// <summary>One normalized observation from any source: a pipeline run, a job with its steps, and later commits, audit entries and more.</summary>
+/// <summary>One normalized observation from any source: a pipeline run, a job with its steps, an audit-log entry, a deployment.</summary>
 /// <remarks>
 /// Field names follow the Elastic Common Schema where a field exists there (see <see cref="EventFields"/>);
 /// CI-specific fields live under <c>ci.*</c>. Events are immutable and safe to share between threads.
@@ -28,8 +28,25 @@ public sealed record Event
     /// <summary>True when the run or job has finished, so duration and outcome are final.</summary>
     public bool Completed { get; init; }
 
-    /// <summary>The CI context: repository, pipeline, run, job.</summary>
+    /// <summary>The CI context: repository, pipeline, run, job. Events that are not about a pipeline carry only the repository, when they have one (see <see cref="CiContext.ForRepository"/>).</summary>
     public required CiContext Ci { get; init; }
+
+    /// <summary><c>organization.name</c>: the GitHub organization, GitLab group or tenant.</summary>
+    public string? Organization { get; init; }
+
+    /// <summary>Where the actor acted from, when the source says.</summary>
+    public Client? Client { get; init; }
+
+    /// <summary><c>user.target.name</c>: the account acted upon (a member added, a role changed, a token's owner).</summary>
+    public string? TargetUser { get; init; }
+
+    /// <summary>The deployment, on <see cref="EventKind.Deployment"/> events.</summary>
+    public DeploymentInfo? Deployment { get; init; }
+
+    /// <summary>Further fields by ECS-style dotted name (<c>github.operation_type</c>, <c>kubernetes.namespace</c>…), for rules and explanations.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = EmptyFields;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyFields = new Dictionary<string, string>(0);
 
     /// <summary><c>user.name</c>: the account that triggered or ran it, when known.</summary>
     public string? UserName { get; init; }
@@ -61,6 +78,12 @@ public enum EventKind
 
     /// <summary>One job of a run, with its steps when the source reports them.</summary>
     PipelineJob,
+
+    /// <summary>An audit-log entry: an actor did an action (<see cref="Event.Action"/>) on something; logins, settings, members, secrets, tokens.</summary>
+    Audit,
+
+    /// <summary>A deployment (or a change of its state) to a target environment.</summary>
+    Deployment,
 }
 
 /// <summary><c>event.outcome</c> values, plus the CI states that are neither success nor failure.</summary>
@@ -90,7 +113,25 @@ public sealed record CiContext(
     string? Job = null,
     string? Branch = null,
     string? Commit = null,
-    string? Platform = null);
+    string? Platform = null)
+{
+    /// <summary>The context of an event that is about a repository but not a pipeline run: empty pipeline and run.</summary>
+    public static CiContext ForRepository(string? repository, string? platform = null) => new(repository ?? string.Empty, string.Empty, string.Empty, Platform: platform);
+}
+
+/// <summary>Where an actor acted from.</summary>
+/// <param name="Ip"><c>source.ip</c>.</param>
+/// <param name="CountryCode"><c>source.geo.country_iso_code</c>: ISO 3166-1 alpha-2, upper case.</param>
+/// <param name="UserAgent"><c>user_agent.original</c>.</param>
+public sealed record Client(string? Ip = null, string? CountryCode = null, string? UserAgent = null);
+
+/// <summary>A deployment: where to, what, and its state.</summary>
+/// <param name="Environment"><c>deployment.environment</c>: production, staging…</param>
+/// <param name="Target"><c>deployment.target</c>: the cluster/namespace, host, account or URL deployed to, when known.</param>
+/// <param name="Service"><c>service.name</c>.</param>
+/// <param name="Version"><c>service.version</c> or the deployed ref/SHA.</param>
+/// <param name="State"><c>deployment.state</c>: created, pending, success, failure, waiting (for review)…</param>
+public sealed record DeploymentInfo(string Environment, string? Target = null, string? Service = null, string? Version = null, string? State = null);
 
 /// <summary>One step of a job as the source reported it.</summary>
 /// <param name="Name"><c>ci.step</c>.</param>

@@ -22,4 +22,14 @@ public static class EventFields
     public const string Branch = "ci.branch";
     public const string Commit = "ci.commit";
     public const string Platform = "ci.platform";
+    public const string Organization = "organization.name";
+    public const string SourceIp = "source.ip";
+    public const string SourceCountry = "source.geo.country_iso_code";
+    public const string UserAgent = "user_agent.original";
+    public const string TargetUser = "user.target.name";
+    public const string Environment = "deployment.environment";
+    public const string DeploymentTarget = "deployment.target";
+    public const string DeploymentState = "deployment.state";
+    public const string Service = "service.name";
+    public const string ServiceVersion = "service.version";
 }
