@@ -49,12 +49,14 @@ internal sealed class WorkflowHistory
     public (string JobFile, string RunFile) Write(RunSpec spec)
     {
         var n = ++_written;
-        var runId = RunId(n);
+        var runId = spec.RerunOf is { } original ? RunId(original) : RunId(n);
+        var attempt = spec.RerunOf is null ? 1 : 2;
         var start = _clock;
         var job = _jobTemplate.DeepClone().AsObject();
         var wj = job["workflow_job"]!.AsObject();
         wj["id"] = 9_000_000 + n;
         wj["run_id"] = runId;
+        wj["run_attempt"] = attempt;
         wj["run_url"] = $"https://api.github.com/repos/{Repository}/actions/runs/{runId}";
         wj["html_url"] = $"https://github.com/{Repository}/actions/runs/{runId}/job/{9_000_000 + n}";
         wj["workflow_name"] = Workflow;
@@ -94,7 +96,7 @@ internal sealed class WorkflowHistory
         wr["id"] = runId;
         wr["name"] = Workflow;
         wr["run_number"] = n;
-        wr["run_attempt"] = 1;
+        wr["run_attempt"] = attempt;
         wr["conclusion"] = spec.Conclusion;
         wr["status"] = "completed";
         wr["created_at"] = Iso(start.AddSeconds(-40));
@@ -120,16 +122,34 @@ internal sealed class WorkflowHistory
 /// <summary>One run: its steps in order, and its conclusion (failure when any step failed).</summary>
 internal sealed record RunSpec(IReadOnlyList<StepSpec> Steps)
 {
-    public string Conclusion => Steps.Any(s => s.Conclusion == "failure") ? "failure" : "success";
+    /// <summary>When set, this is a second attempt of that earlier run (same run id, run_attempt 2).</summary>
+    public int? RerunOf { get; init; }
+
+    /// <summary>The job's and run's conclusion when the steps do not decide it (a job that reports no steps).</summary>
+    public string? ConclusionOverride { get; init; }
+
+    public string Conclusion => ConclusionOverride ?? (Steps.Any(s => s.Conclusion == "failure") ? "failure" : "success");
 
     public RunSpec WithStep(string name, Func<StepSpec, StepSpec> change) =>
-        new([.. Steps.Select(s => s.Name == name ? change(s) : s)]);
+        this with { Steps = [.. Steps.Select(s => s.Name == name ? change(s) : s)] };
+
+    public RunSpec Without(string name) => this with { Steps = [.. Steps.Where(s => s.Name != name)] };
+
+    /// <summary>The steps in a new order: <paramref name="name"/> moved to just before <paramref name="before"/>.</summary>
+    public RunSpec Moving(string name, string before)
+    {
+        var steps = Steps.ToList();
+        var step = steps.Single(s => s.Name == name);
+        steps.Remove(step);
+        steps.Insert(steps.FindIndex(s => s.Name == before), step);
+        return this with { Steps = steps };
+    }
 
     public RunSpec Inserting(string name, string after, TimeSpan duration)
     {
         var steps = Steps.ToList();
         steps.Insert(steps.FindIndex(s => s.Name == after) + 1, new StepSpec(name, duration, "success"));
-        return new RunSpec(steps);
+        return this with { Steps = steps };
     }
 
     /// <summary>The named step fails; the steps after it (but post and complete steps) are skipped, as GitHub does.</summary>
@@ -154,7 +174,7 @@ internal sealed record RunSpec(IReadOnlyList<StepSpec> Steps)
             }
         }
 
-        return new RunSpec(steps);
+        return this with { Steps = steps };
     }
 }
 
