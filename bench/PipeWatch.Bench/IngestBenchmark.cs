@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors;
@@ -232,6 +233,8 @@ internal sealed class IngestBenchmark
 
         public IReadOnlyList<Finding> QueryFindings(FindingQuery query) => [];
 
+        public IReadOnlyList<Incident> QueryIncidents(IncidentQuery query) => [];
+
         public void Dispose()
         {
         }
@@ -245,6 +248,17 @@ internal sealed class IngestBenchmark
             public StoredBaseline? LoadBaseline(string key) => store._baselines.TryGetValue(key, out var found) ? found : null;
 
             public void SaveBaseline(string key, byte version, byte[] data) => store._baselines[key] = new StoredBaseline(version, data);
+
+            // Incidents are not what this benchmark measures: every finding stays on its own.
+            public IReadOnlyList<string> FindLinkedIncidents(CorrelationKeys keys, DateTimeOffset from, DateTimeOffset to) => [];
+
+            public void AddToIncident(string incidentId, Finding finding, CorrelationKeys keys)
+            {
+            }
+
+            public void MergeIncidents(string from, string into)
+            {
+            }
 
             public void Commit()
             {

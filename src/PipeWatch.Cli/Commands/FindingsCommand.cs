@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors;
@@ -36,12 +38,17 @@ internal static class FindingsCommand
             Description = "Only findings about this repository (owner/name).",
             HelpName = "REPO",
         };
+        var incidents = new Option<bool>("--incidents")
+        {
+            Description = "List incidents instead: findings that share an actor or a run within the window, most recent incident first, "
+                + "each with its findings as a timeline (table or json; the filters keep incidents with a matching finding).",
+        };
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
 
         var command = new Command("findings", "List the findings kept in the store, oldest first.")
         {
-            store, since, category, severity, repository, format, output,
+            store, since, category, severity, repository, incidents, format, output,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -50,6 +57,7 @@ internal static class FindingsCommand
             parse.GetValue(category) ?? [],
             parse.GetValue(severity),
             parse.GetValue(repository),
+            parse.GetValue(incidents),
             parse.GetRequiredValue(format),
             parse.GetValue(output),
             ct));
@@ -57,8 +65,23 @@ internal static class FindingsCommand
     }
 
     private static async Task<int> RunAsync(
-        CliHost host, string? storePath, string? since, string[] categories, string? severity, string? repository, string format, string? outputFile, CancellationToken ct)
+        CliHost host,
+        string? storePath,
+        string? since,
+        string[] categories,
+        string? severity,
+        string? repository,
+        bool incidents,
+        string format,
+        string? outputFile,
+        CancellationToken ct)
     {
+        if (incidents && format == "sarif")
+        {
+            await host.Error.WriteLineAsync("pipewatch: --incidents: SARIF has no incidents; use --format table or json");
+            return ExitCodes.Usage;
+        }
+
         DateTimeOffset? from = null;
         if (since is not null)
         {
@@ -96,6 +119,11 @@ internal static class FindingsCommand
 
         using (store)
         {
+            if (incidents)
+            {
+                return await ListIncidentsAsync(store, host, from, categories, CommonOptions.ParseSeverity(severity), repository, format, outputFile);
+            }
+
             var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
             var sink = FindingOutput.Create(format, outputFile, host, BuiltInDetectors.Create(PipeWatchConfig.Default).Select(d => d.Info));
             if (sink is null)
@@ -111,6 +139,37 @@ internal static class FindingsCommand
             await host.Error.WriteLineAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}");
             return ExitCodes.Ok;
         }
+    }
+
+    /// <summary>Incidents newest first; <c>--category</c> and <c>--repository</c> keep those with at least one matching finding.</summary>
+    private static async Task<int> ListIncidentsAsync(
+        IStore store, CliHost host, DateTimeOffset? since, string[] categories, Severity? severity, string? repository, string format, string? outputFile)
+    {
+        var incidents = store.QueryIncidents(new IncidentQuery(since, severity))
+            .Where(i => categories.Length == 0 || i.Findings.Any(f => categories.Contains(f.Category, StringComparer.Ordinal)))
+            .Where(i => repository is null || i.Repositories.Contains(repository, StringComparer.Ordinal))
+            .ToList();
+        var target = outputFile is null ? host.Out : new StreamWriter(host.Resolve(outputFile), append: false, new UTF8Encoding(false));
+        try
+        {
+            if (format == "json")
+            {
+                IncidentsView.WriteJsonLines(incidents, target);
+            }
+            else
+            {
+                IncidentsView.Render(incidents, outputFile is null ? host : host with { Out = target, Interactive = false });
+            }
+        }
+        finally
+        {
+            if (outputFile is not null) await target.DisposeAsync();
+        }
+
+        var findings = incidents.Sum(i => i.Findings.Count);
+        await host.Error.WriteLineAsync(
+            $"{incidents.Count} incident{(incidents.Count == 1 ? "" : "s")} ({findings} finding{(findings == 1 ? "" : "s")})");
+        return ExitCodes.Ok;
     }
 
     internal static DateTimeOffset? ParseSince(string text, DateTimeOffset now)

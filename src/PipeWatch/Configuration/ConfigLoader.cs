@@ -1,4 +1,5 @@
 using System.Globalization;
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Findings;
 using YamlDotNet.Core;
@@ -80,7 +81,8 @@ public static class ConfigLoader
                     case "min-samples": minimumSamples = Int(value, key, 1, 100_000); break;
                     case "detectors": config = Detectors(value, config); break;
                     case "allow": config = config with { Allow = Allow(value) }; break;
-                    default: Unknown(value, key, "min-samples, detectors, allow"); break;
+                    case "incidents": config = config with { Incidents = Incidents(value, config.Incidents) }; break;
+                    default: Unknown(value, key, "min-samples, detectors, allow, incidents"); break;
                 }
             }
 
@@ -209,6 +211,22 @@ public static class ConfigLoader
             return options;
         }
 
+        private IncidentOptions Incidents(YamlNode node, IncidentOptions options)
+        {
+            if (!IsMapping(node, "incidents", out var settings)) return options;
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"incidents.{key}";
+                options = key switch
+                {
+                    "window" => options with { Window = Duration(value, at, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)) ?? options.Window },
+                    _ => Unknown(value, at, "window", options),
+                };
+            }
+
+            return options;
+        }
+
         private List<AllowEntry> Allow(YamlNode node)
         {
             var entries = new List<AllowEntry>();
@@ -304,6 +322,15 @@ public static class ConfigLoader
             if (text is null) return null;
             if (DurationText.TryParse(text, out var value)) return value;
             Problem(node, $"{at}: expected a duration such as 30s, 5m or 1h, got '{text}'");
+            return null;
+        }
+
+        private TimeSpan? Duration(YamlNode node, string at, TimeSpan min, TimeSpan max)
+        {
+            var text = Scalar(node, at);
+            if (text is null) return null;
+            if (DurationText.TryParse(text, out var value) && value >= min && value <= max) return value;
+            Problem(node, $"{at}: expected a duration from 1s to 30d such as 30m or 2h, got '{text}'");
             return null;
         }
 

@@ -1,3 +1,4 @@
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Pipeline;
 
 namespace PipeWatch.Configuration;
@@ -21,6 +22,9 @@ public sealed record PipeWatchConfig
     public UnexpectedFailureOptions UnexpectedFailure { get; init; } = new();
 
     public RepeatedFailuresOptions RepeatedFailures { get; init; } = new();
+
+    /// <summary>How findings are grouped into incidents.</summary>
+    public IncidentOptions Incidents { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using PipeWatch.Alerting;
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
@@ -11,10 +12,10 @@ using PipeWatch.Store;
 
 namespace PipeWatch.Engine;
 
-/// <summary>The run loop: sources → bounded channel → detectors → filters → store → sinks, committed in batches.</summary>
+/// <summary>The run loop: sources → bounded channel → detectors → filters → store (findings, incidents) → sinks, committed in batches.</summary>
 /// <remarks>
 /// Reading runs on its own task; detection, the store and the sinks run on the caller's. Each batch of events is one
-/// store transaction (ledger, baselines, findings), so an interrupted run leaves the store as of the last commit, and
+/// store transaction (ledger, baselines, findings, incidents), so an interrupted run leaves the store as of the last commit, and
 /// findings reach the sinks only once they are durable. Build it with <see cref="PipelineBuilder"/>.
 /// </remarks>
 public sealed class IngestEngine
@@ -22,6 +23,7 @@ public sealed class IngestEngine
     private readonly IStore _store;
     private readonly IReadOnlyList<IDetector> _detectors;
     private readonly IReadOnlyList<IFindingFilter> _filters;
+    private readonly IncidentCorrelator _incidents;
     private readonly IReadOnlyList<IFindingSink> _sinks;
     private readonly TimeProvider _time;
     private readonly IProblemReporter _problems;
@@ -31,6 +33,7 @@ public sealed class IngestEngine
         IStore store,
         IReadOnlyList<IDetector> detectors,
         IReadOnlyList<IFindingFilter> filters,
+        IncidentCorrelator incidents,
         IReadOnlyList<IFindingSink> sinks,
         TimeProvider time,
         IProblemReporter problems,
@@ -39,6 +42,7 @@ public sealed class IngestEngine
         _store = store;
         _detectors = detectors;
         _filters = filters;
+        _incidents = incidents;
         _sinks = sinks;
         _time = time;
         _problems = problems;
@@ -226,6 +230,12 @@ public sealed class IngestEngine
             foreach (var set in baselineSets)
             {
                 set.Flush();
+            }
+
+            // The one place findings join incidents: stored in this transaction, in time order so merges are deterministic.
+            foreach (var finding in committed.OrderBy(f => f.Timestamp).ThenBy(f => f.Fingerprint, StringComparer.Ordinal))
+            {
+                _incidents.Assign(finding, batch);
             }
 
             batch.Commit();

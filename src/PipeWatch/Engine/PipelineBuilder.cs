@@ -1,4 +1,5 @@
 using PipeWatch.Alerting;
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
@@ -21,7 +22,7 @@ public sealed class PipelineBuilder
 
     public PipelineBuilder(IStore store) => _store = store;
 
-    /// <summary>Configures the built-in detectors and the allowlist.</summary>
+    /// <summary>Configures the built-in detectors, the allowlist and incident correlation.</summary>
     public PipelineBuilder WithConfig(PipeWatchConfig config)
     {
         _config = config;
@@ -69,6 +70,6 @@ public sealed class PipelineBuilder
     {
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
-        return new IngestEngine(_store, _detectors ?? BuiltInDetectors.Create(_config), filters, [.. _sinks], _time, _problems, _options);
+        return new IngestEngine(_store, _detectors ?? BuiltInDetectors.Create(_config), filters, new IncidentCorrelator(_config.Incidents), [.. _sinks], _time, _problems, _options);
     }
 }

@@ -1,3 +1,4 @@
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Findings;
 
@@ -15,10 +16,13 @@ public interface IStore : IDisposable
 
     /// <summary>Stored findings matching the query, oldest first.</summary>
     IReadOnlyList<Finding> QueryFindings(FindingQuery query);
+
+    /// <summary>Stored incidents matching the query, the most recent (by last finding) first, each with its findings in time order.</summary>
+    IReadOnlyList<Incident> QueryIncidents(IncidentQuery query);
 }
 
-/// <summary>One transaction of the ingest loop: the ledger, baselines and findings of a batch of events.</summary>
-public interface IStoreBatch : IBaselineStorage, IDisposable
+/// <summary>One transaction of the ingest loop: the ledger, baselines, findings and incidents of a batch of events.</summary>
+public interface IStoreBatch : IBaselineStorage, IIncidentStorage, IDisposable
 {
     /// <summary>Records an event id in the ledger; false when it was ingested before (the event must then be skipped).</summary>
     bool TryRecordEvent(string eventId);

@@ -32,6 +32,55 @@ public sealed class FindingsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Incidents_group_the_demo_findings_by_run_and_actor_most_recent_first()
+    {
+        await _cli.RunAsync("ingest", Path.Combine(Corpus.RepositoryRoot, "samples", "demo"), "--format", "json");
+
+        var json = await _cli.RunAsync("findings", "--incidents", "--format", "json");
+        var plain = await _cli.RunAsync("findings", "--incidents");
+        var high = await _cli.RunAsync("findings", "--incidents", "--format", "json", "--severity", "high");
+        var failures = await _cli.RunAsync("findings", "--incidents", "--format", "json", "--category", "pipeline.unexpected-failure");
+
+        Assert.Equal(0, json.ExitCode);
+        Assert.Equal("3 incidents (4 findings)", json.ErrorLines.Last().Trim());
+        var incidents = json.OutputLines.Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(3, incidents.Length);
+        Assert.Equal(
+            [["pipeline.repeated-failures"], ["pipeline.unexpected-failure"], ["pipeline.long-duration", "pipeline.step-order-changed"]],
+            incidents.Select(i => i.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("category").GetString()!).ToArray()));
+        // Run 7100000041 by ci-helper-bot: a slow step and an added step, one story.
+        var run41 = incidents[2];
+        Assert.Equal("high", run41.GetProperty("severity").GetString());
+        Assert.Equal("2026-10-25T08:48:05.0000000Z", run41.GetProperty("first_seen").GetString());
+        Assert.Equal("2026-10-25T08:48:05.0000000Z", run41.GetProperty("last_seen").GetString());
+        Assert.Equal(["ci-helper-bot"], run41.GetProperty("actors").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["acme/payments-api"], run41.GetProperty("repositories").EnumerateArray().Select(a => a.GetString()));
+        Assert.All(
+            run41.GetProperty("findings").EnumerateArray(),
+            f => Assert.Equal("7100000041", f.GetProperty("location").GetProperty("run_id").GetString()));
+        Assert.Equal(16, run41.GetProperty("id").GetString()!.Length);
+
+        Assert.Equal(0, plain.ExitCode);
+        Assert.Equal(3, plain.OutputLines.Count(l => l.StartsWith("INCIDENT ", StringComparison.Ordinal)));
+        Assert.Contains(
+            $"INCIDENT {run41.GetProperty("id").GetString()}  HIGH  2026-10-25 08:48:05Z → 2026-10-25 08:48:05Z  2 findings  actors: ci-helper-bot  repositories: acme/payments-api",
+            plain.OutputLines);
+        Assert.Equal(run41.GetProperty("id").GetString(), JsonDocument.Parse(Assert.Single(high.OutputLines)).RootElement.GetProperty("id").GetString());
+        Assert.Single(failures.OutputLines);
+    }
+
+    [Fact]
+    public async Task Incidents_as_sarif_are_refused()
+    {
+        await _cli.RunAsync("ingest", Path.Combine(Corpus.RepositoryRoot, "samples", "demo"), "--format", "json");
+
+        var result = await _cli.RunAsync("findings", "--incidents", "--format", "sarif");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--incidents", result.Error);
+    }
+
+    [Fact]
     public async Task Without_a_store_it_says_so_and_exits_2()
     {
         var result = await _cli.RunAsync("findings");

@@ -110,7 +110,7 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("min-sample: 10", File));
 
-        Assert.Equal(["pipewatch.yml:1: unknown key 'min-sample' (expected one of: min-samples, detectors, allow)"], error.Problems);
+        Assert.Equal(["pipewatch.yml:1: unknown key 'min-sample' (expected one of: min-samples, detectors, allow, incidents)"], error.Problems);
     }
 
     [Fact]
@@ -224,7 +224,40 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal((10, 3), (config.StepOrderChanged.MinimumSamples, config.StepOrderChanged.AdoptAfter));
         Assert.Equal((10, 0.05), (config.UnexpectedFailure.MinimumSamples, config.UnexpectedFailure.MaximumFailureRate));
         Assert.Equal(3, config.RepeatedFailures.Streak);
+        Assert.Equal(TimeSpan.FromHours(1), config.Incidents.Window);
         Assert.Null(config.File);
+    }
+
+    [Fact]
+    public void Incidents_window_sets_the_correlation_window()
+    {
+        var config = ConfigLoader.Parse(
+            """
+            incidents:
+              window: 90m
+            """,
+            File);
+
+        Assert.Equal(TimeSpan.FromMinutes(90), config.Incidents.Window);
+    }
+
+    [Fact]
+    public void Bad_incidents_window_and_unknown_incidents_key_are_both_reported()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
+            """
+            incidents:
+              window: 0s
+              group-by: actor
+            """,
+            File));
+
+        Assert.Equal(
+            [
+                "pipewatch.yml:2: incidents.window: expected a duration from 1s to 30d such as 30m or 2h, got '0s'",
+                "pipewatch.yml:3: unknown key 'incidents.group-by' (expected one of: window)",
+            ],
+            error.Problems);
     }
 
     [Fact]

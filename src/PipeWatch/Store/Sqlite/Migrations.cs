@@ -28,5 +28,26 @@ internal static class Migrations
         CREATE INDEX findings_by_timestamp ON findings (timestamp);
         CREATE INDEX findings_by_category ON findings (category, timestamp);
         """,
+
+        // 2: incidents, findings grouped by a shared actor or run within a window. Findings stored before it are in none.
+        """
+        CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            first_seen TEXT NOT NULL,         -- ISO 8601 UTC of its earliest finding
+            last_seen TEXT NOT NULL,          -- and of its latest
+            severity INTEGER NOT NULL         -- the highest of its findings
+        );
+        CREATE INDEX incidents_by_last_seen ON incidents (last_seen);
+        CREATE TABLE incident_findings (
+            fingerprint TEXT PRIMARY KEY,     -- a finding is in one incident
+            incident_id TEXT NOT NULL,
+            timestamp TEXT NOT NULL,          -- the finding's, copied for the window search
+            actor TEXT,                       -- correlation keys, lower-case; null links nothing
+            run TEXT                          -- "<repository>|<run id>"
+        );
+        CREATE INDEX incident_findings_by_incident ON incident_findings (incident_id);
+        CREATE INDEX incident_findings_by_actor ON incident_findings (actor, timestamp);
+        CREATE INDEX incident_findings_by_run ON incident_findings (run, timestamp);
+        """,
     ];
 }

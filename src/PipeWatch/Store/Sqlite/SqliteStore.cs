@@ -3,6 +3,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Findings;
 
@@ -106,9 +107,63 @@ public sealed class SqliteStore : IStore
         return findings;
     }
 
+    public IReadOnlyList<Incident> QueryIncidents(IncidentQuery query)
+    {
+        using var command = _connection.CreateCommand();
+        var sql = new StringBuilder(
+            """
+            SELECT i.id, i.first_seen, i.last_seen, i.severity, f.body
+            FROM incidents i
+            JOIN incident_findings x ON x.incident_id = i.id
+            JOIN findings f ON f.fingerprint = x.fingerprint
+            WHERE 1 = 1
+            """);
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND i.last_seen >= $since");
+            command.Parameters.AddWithValue("$since", Iso(since));
+        }
+
+        if (query.MinimumSeverity is { } minimum)
+        {
+            sql.Append(" AND i.severity >= $severity");
+            command.Parameters.AddWithValue("$severity", (int)minimum);
+        }
+
+        sql.Append(" ORDER BY i.last_seen DESC, i.id, f.timestamp, f.detected_at, f.fingerprint");
+        command.CommandText = sql.ToString();
+        var incidents = new List<Incident>();
+        var findings = new List<Finding>();
+        (string Id, DateTimeOffset First, DateTimeOffset Last, Severity Severity)? current = null;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var id = reader.GetString(0);
+            if (current is { } open && open.Id != id)
+            {
+                incidents.Add(new Incident(open.Id, open.First, open.Last, open.Severity, [.. findings]));
+                findings.Clear();
+            }
+
+            current = (id, ParseIso(reader.GetString(1)), ParseIso(reader.GetString(2)), (Severity)reader.GetInt64(3));
+            using var json = JsonDocument.Parse(reader.GetString(4));
+            findings.Add(FindingJson.Read(json.RootElement));
+        }
+
+        if (current is { } last)
+        {
+            incidents.Add(new Incident(last.Id, last.First, last.Last, last.Severity, [.. findings]));
+        }
+
+        return incidents;
+    }
+
     public void Dispose() => _connection.Dispose();
 
     internal static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseIso(string text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private static void Validate(SqliteConnection connection, string path)
     {
@@ -163,6 +218,10 @@ public sealed class SqliteStore : IStore
         private readonly SqliteCommand _loadBaseline;
         private readonly SqliteCommand _saveBaseline;
         private readonly SqliteCommand _addFinding;
+        private readonly SqliteCommand _findIncidents;
+        private readonly SqliteCommand _openIncident;
+        private readonly SqliteCommand _addToIncident;
+        private readonly SqliteCommand _mergeIncidents;
         private bool _committed;
 
         public Batch(SqliteConnection connection)
@@ -178,6 +237,42 @@ public sealed class SqliteStore : IStore
                 VALUES ($fingerprint, $rule, $category, $severity, $repository, $timestamp, $detected_at, $body)
                 """,
                 "$fingerprint", "$rule", "$category", "$severity", "$repository", "$timestamp", "$detected_at", "$body");
+            _findIncidents = Prepare(
+                connection,
+                """
+                SELECT id FROM incidents WHERE id IN (
+                    SELECT incident_id FROM incident_findings WHERE actor = $actor AND timestamp BETWEEN $from AND $to
+                    UNION
+                    SELECT incident_id FROM incident_findings WHERE run = $run AND timestamp BETWEEN $from AND $to)
+                ORDER BY first_seen, id
+                """,
+                "$actor", "$run", "$from", "$to");
+            _openIncident = Prepare(
+                connection,
+                """
+                INSERT INTO incidents (id, first_seen, last_seen, severity) VALUES ($id, $timestamp, $timestamp, $severity)
+                ON CONFLICT (id) DO UPDATE SET
+                    first_seen = min(first_seen, excluded.first_seen),
+                    last_seen = max(last_seen, excluded.last_seen),
+                    severity = max(severity, excluded.severity)
+                """,
+                "$id", "$timestamp", "$severity");
+            _addToIncident = Prepare(
+                connection,
+                "INSERT OR REPLACE INTO incident_findings (fingerprint, incident_id, timestamp, actor, run) VALUES ($fingerprint, $id, $timestamp, $actor, $run)",
+                "$fingerprint", "$id", "$timestamp", "$actor", "$run");
+            _mergeIncidents = Prepare(
+                connection,
+                """
+                UPDATE incidents SET
+                    first_seen = min(first_seen, (SELECT first_seen FROM incidents WHERE id = $from)),
+                    last_seen = max(last_seen, (SELECT last_seen FROM incidents WHERE id = $from)),
+                    severity = max(severity, (SELECT severity FROM incidents WHERE id = $from))
+                WHERE id = $into AND EXISTS (SELECT 1 FROM incidents WHERE id = $from);
+                UPDATE incident_findings SET incident_id = $into WHERE incident_id = $from;
+                DELETE FROM incidents WHERE id = $from;
+                """,
+                "$from", "$into");
         }
 
         public bool TryRecordEvent(string eventId)
@@ -222,6 +317,47 @@ public sealed class SqliteStore : IStore
             return _addFinding.ExecuteNonQuery() == 1;
         }
 
+        public IReadOnlyList<string> FindLinkedIncidents(CorrelationKeys keys, DateTimeOffset from, DateTimeOffset to)
+        {
+            var p = _findIncidents.Parameters;
+            p[0].Value = (object?)keys.Actor ?? DBNull.Value;
+            p[1].Value = (object?)keys.Run ?? DBNull.Value;
+            p[2].Value = Iso(from);
+            p[3].Value = Iso(to);
+            var ids = new List<string>();
+            using var reader = _findIncidents.ExecuteReader();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        }
+
+        public void AddToIncident(string incidentId, Finding finding, CorrelationKeys keys)
+        {
+            var timestamp = Iso(finding.Timestamp);
+            var open = _openIncident.Parameters;
+            open[0].Value = incidentId;
+            open[1].Value = timestamp;
+            open[2].Value = (long)finding.Severity;
+            _openIncident.ExecuteNonQuery();
+            var add = _addToIncident.Parameters;
+            add[0].Value = finding.Fingerprint;
+            add[1].Value = incidentId;
+            add[2].Value = timestamp;
+            add[3].Value = (object?)keys.Actor ?? DBNull.Value;
+            add[4].Value = (object?)keys.Run ?? DBNull.Value;
+            _addToIncident.ExecuteNonQuery();
+        }
+
+        public void MergeIncidents(string from, string into)
+        {
+            _mergeIncidents.Parameters[0].Value = from;
+            _mergeIncidents.Parameters[1].Value = into;
+            _mergeIncidents.ExecuteNonQuery();
+        }
+
         public void Commit()
         {
             _transaction.Commit();
@@ -235,6 +371,10 @@ public sealed class SqliteStore : IStore
             _loadBaseline.Dispose();
             _saveBaseline.Dispose();
             _addFinding.Dispose();
+            _findIncidents.Dispose();
+            _openIncident.Dispose();
+            _addToIncident.Dispose();
+            _mergeIncidents.Dispose();
             _transaction.Dispose();
         }
 

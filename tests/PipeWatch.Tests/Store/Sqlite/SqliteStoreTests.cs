@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using PipeWatch.Alerting.Incidents;
 using PipeWatch.Findings;
 using PipeWatch.Store;
 using PipeWatch.Store.Sqlite;
@@ -33,7 +34,7 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(1L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
         Assert.Equal(Migrations.All.Count, Convert.ToInt32(Scalar(path, "PRAGMA user_version"), CultureInfo.InvariantCulture));
         Assert.Equal("wal", Scalar(path, "PRAGMA journal_mode"));
     }
@@ -50,7 +51,7 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(1L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
     }
 
     [Fact]
@@ -265,7 +266,85 @@ public sealed class SqliteStoreTests : IDisposable
 
         var error = Assert.Throws<StoreException>(() => SqliteStore.Open(path));
 
-        Assert.Equal($"{path}: schema version 7 is newer than this PipeWatch knows (1); upgrade PipeWatch", error.Message);
+        Assert.Equal($"{path}: schema version 7 is newer than this PipeWatch knows (2); upgrade PipeWatch", error.Message);
+    }
+
+    [Fact]
+    public void A_fresh_store_has_the_incident_tables_of_migration_2()
+    {
+        var path = _temp.File("store.db");
+
+        using (SqliteStore.Open(path))
+        {
+        }
+
+        Assert.Equal(2L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('incidents', 'incident_findings')"));
+    }
+
+    [Fact]
+    public void A_store_at_version_1_is_migrated_to_2_keeping_its_findings_and_correlates_new_ones()
+    {
+        var path = _temp.File("store.db");
+        Execute(path, Migrations.All[0] + "PRAGMA user_version = 1;");
+        Execute(
+            path,
+            """
+            INSERT INTO findings (fingerprint, rule, category, severity, repository, timestamp, detected_at, body)
+            VALUES ('old', 'pipeline.long-duration', 'pipeline.long-duration', 3, 'octo-org/octo-repo', '2026-10-31T12:00:00.0000000Z', '2026-11-20T12:00:00.0000000Z',
+              '{"rule":"pipeline.long-duration","category":"pipeline.long-duration","severity":"high","title":"Finding old","explanation":"Why.","entity":{"repository":"octo-org/octo-repo"},"location":{},"evidence":[],"techniques":[],"timestamp":"2026-10-31T12:00:00.0000000Z","detected_at":"2026-11-20T12:00:00.0000000Z","fingerprint":"old"}');
+            """);
+
+        using var store = SqliteStore.Open(path);
+        using (var batch = store.BeginBatch())
+        {
+            batch.TryAddFinding(NewFinding("new"));
+            new IncidentCorrelator(new IncidentOptions()).Assign(NewFinding("new"), batch);
+            batch.Commit();
+        }
+
+        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(["old", "new"], Fingerprints(store, new FindingQuery()));
+        // Findings stored before migration 2 are in no incident; new ones are.
+        var incident = Assert.Single(store.QueryIncidents(new IncidentQuery()));
+        Assert.Equal("new", Assert.Single(incident.Findings).Fingerprint);
+    }
+
+    [Fact]
+    public void Incidents_filter_by_since_and_severity_of_their_last_finding_and_highest_severity()
+    {
+        using var store = SqliteStore.Open(_temp.File("store.db"));
+        var correlator = new IncidentCorrelator(new IncidentOptions());
+        using (var batch = store.BeginBatch())
+        {
+            foreach (var finding in new[]
+            {
+                NewFinding("a", severity: Severity.Low, timestamp: Day(1)) with { Entity = new Entity("octo-org/octo-repo", Actor: "alice") },
+                NewFinding("b", severity: Severity.High, timestamp: Day(2)) with { Entity = new Entity("octo-org/octo-repo", Actor: "bob") },
+            })
+            {
+                batch.TryAddFinding(finding);
+                correlator.Assign(finding, batch);
+            }
+
+            batch.Commit();
+        }
+
+        Assert.Equal(["b", "a"], store.QueryIncidents(new IncidentQuery()).Select(i => i.Findings[0].Fingerprint));
+        Assert.Equal(["b"], store.QueryIncidents(new IncidentQuery(Since: Day(2))).Select(i => i.Findings[0].Fingerprint));
+        Assert.Equal(["b"], store.QueryIncidents(new IncidentQuery(MinimumSeverity: Severity.Medium)).Select(i => i.Findings[0].Fingerprint));
+    }
+
+    [Fact]
+    public void Incident_assignments_roll_back_with_their_batch()
+    {
+        using var store = SqliteStore.Open(_temp.File("store.db"));
+        using (var batch = store.BeginBatch())
+        {
+            batch.TryAddFinding(NewFinding("f1"));
+            new IncidentCorrelator(new IncidentOptions()).Assign(NewFinding("f1"), batch);
+        }
+
+        Assert.Empty(store.QueryIncidents(new IncidentQuery()));
     }
 
     public void Dispose() => _temp.Dispose();
