@@ -1,4 +1,7 @@
+using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Admin;
 using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Detectors.Secrets;
 
 namespace PipeWatch.Configuration;
 
@@ -21,6 +24,12 @@ public sealed record PipeWatchConfig
     public UnexpectedFailureOptions UnexpectedFailure { get; init; } = new();
 
     public RepeatedFailuresOptions RepeatedFailures { get; init; } = new();
+
+    public UnauthorizedSecretAccessOptions UnauthorizedSecretAccess { get; init; } = new();
+
+    public SuspiciousLoginOptions SuspiciousLogin { get; init; } = new();
+
+    public AdminChangeOptions AdminChange { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
