@@ -1,6 +1,9 @@
 using System.Globalization;
 using PipeWatch.Alerting.Incidents;
+using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Admin;
 using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Detectors.Secrets;
 using PipeWatch.Findings;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -108,6 +111,8 @@ public static class ConfigLoader
                 UnexpectedFailure = Sets("pipeline.unexpected-failure")
                     ? config.UnexpectedFailure
                     : config.UnexpectedFailure with { MinimumSamples = Math.Min(samples, Baselines.OutcomeHistory.Capacity) },
+                UnauthorizedSecretAccess = Sets("secrets.unauthorized-access") ? config.UnauthorizedSecretAccess : config.UnauthorizedSecretAccess with { MinimumSamples = samples },
+                SuspiciousLogin = Sets("access.suspicious-login") ? config.SuspiciousLogin : config.SuspiciousLogin with { MinimumSamples = samples },
             };
         }
 
@@ -133,8 +138,18 @@ public static class ConfigLoader
                     case "pipeline.repeated-failures":
                         config = config with { RepeatedFailures = RepeatedFailures(settings, path, config.RepeatedFailures, disabled) };
                         break;
+                    case "secrets.unauthorized-access":
+                        config = config with { UnauthorizedSecretAccess = SecretAccess(settings, path, config.UnauthorizedSecretAccess, disabled) };
+                        break;
+                    case "access.suspicious-login":
+                        config = config with { SuspiciousLogin = SuspiciousLogin(settings, path, config.SuspiciousLogin, disabled) };
+                        break;
+                    case "access.permission-widened":
+                        config = config with { AdminChange = AdminChange(settings, path, config.AdminChange, disabled) };
+                        break;
                     default:
-                        Unknown(value, path, "pipeline.long-duration, pipeline.step-order-changed, pipeline.unexpected-failure, pipeline.repeated-failures");
+                        Unknown(value, path, "pipeline.long-duration, pipeline.step-order-changed, pipeline.unexpected-failure, pipeline.repeated-failures, " +
+                            "secrets.unauthorized-access, access.suspicious-login, access.permission-widened");
                         break;
                 }
             }
@@ -225,6 +240,91 @@ public static class ConfigLoader
             }
 
             return options;
+        }
+
+        private UnauthorizedSecretAccessOptions SecretAccess(YamlMappingNode settings, string path, UnauthorizedSecretAccessOptions options, HashSet<string> disabled)
+        {
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"{path}.{key}";
+                options = key switch
+                {
+                    "enabled" => Enabled(value, at, "secrets.unauthorized-access", disabled, options),
+                    "min-samples" => options with { MinimumSamples = Int(value, at, 1, 100_000) ?? options.MinimumSamples },
+                    "broad-scopes" => options with { BroadScopes = Strings(value, at) ?? options.BroadScopes },
+                    _ => Unknown(value, at, "enabled, min-samples, broad-scopes", options),
+                };
+            }
+
+            return options;
+        }
+
+        private SuspiciousLoginOptions SuspiciousLogin(YamlMappingNode settings, string path, SuspiciousLoginOptions options, HashSet<string> disabled)
+        {
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"{path}.{key}";
+                options = key switch
+                {
+                    "enabled" => Enabled(value, at, "access.suspicious-login", disabled, options),
+                    "failure-burst" => options with { FailureBurst = Int(value, at, 2, 10_000) ?? options.FailureBurst },
+                    "failure-window" => options with { FailureWindow = Duration(value, at) ?? options.FailureWindow },
+                    "min-samples" => options with { MinimumSamples = Int(value, at, 1, 100_000) ?? options.MinimumSamples },
+                    "report-new-ip" => options with { ReportNewIp = Bool(value, at) ?? options.ReportNewIp },
+                    "max-speed-kmh" => options with { MaximumSpeedKmh = Number(value, at, 100, 100_000) ?? options.MaximumSpeedKmh },
+                    "min-distance-km" => options with { MinimumDistanceKm = Number(value, at, 0, 20_000) ?? options.MinimumDistanceKm },
+                    "min-hour-samples" => options with { MinimumHourSamples = Int(value, at, 1, 1_000_000) ?? options.MinimumHourSamples },
+                    "max-hour-share" => options with { MaximumHourShare = Number(value, at, 0, 1) ?? options.MaximumHourShare },
+                    _ => Unknown(value, at, "enabled, failure-burst, failure-window, min-samples, report-new-ip, max-speed-kmh, min-distance-km, min-hour-samples, max-hour-share", options),
+                };
+            }
+
+            return options;
+        }
+
+        private AdminChangeOptions AdminChange(YamlMappingNode settings, string path, AdminChangeOptions options, HashSet<string> disabled)
+        {
+            foreach (var (key, value) in Entries(settings))
+            {
+                var at = $"{path}.{key}";
+                options = key switch
+                {
+                    "enabled" => Enabled(value, at, "access.permission-widened", disabled, options),
+                    "webhook-domains" => options with { WebhookDomains = Strings(value, at) ?? options.WebhookDomains },
+                    _ => Unknown(value, at, "enabled, webhook-domains", options),
+                };
+            }
+
+            return options;
+        }
+
+        private List<string>? Strings(YamlNode node, string at)
+        {
+            if (node is not YamlSequenceNode list)
+            {
+                Problem(node, $"{at}: expected a list of values");
+                return null;
+            }
+
+            var values = new List<string>();
+            var index = 0;
+            foreach (var item in list.Children)
+            {
+                if (String(item, $"{at}[{index++}]") is { } text) values.Add(text);
+            }
+
+            return values;
+        }
+
+        private bool? Bool(YamlNode node, string at)
+        {
+            switch (Scalar(node, at)?.ToLowerInvariant())
+            {
+                case "true": return true;
+                case "false": return false;
+                case null: return null;
+                default: Problem(node, $"{at}: expected true or false"); return null;
+            }
         }
 
         private List<AllowEntry> Allow(YamlNode node)

@@ -1,5 +1,8 @@
 using PipeWatch.Alerting.Incidents;
+using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Admin;
 using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Detectors.Secrets;
 
 namespace PipeWatch.Configuration;
 
@@ -25,6 +28,11 @@ public sealed record PipeWatchConfig
 
     /// <summary>How findings are grouped into incidents.</summary>
     public IncidentOptions Incidents { get; init; } = new();
+    public UnauthorizedSecretAccessOptions UnauthorizedSecretAccess { get; init; } = new();
+
+    public SuspiciousLoginOptions SuspiciousLogin { get; init; } = new();
+
+    public AdminChangeOptions AdminChange { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];

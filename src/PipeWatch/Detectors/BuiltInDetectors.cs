@@ -1,5 +1,8 @@
 using PipeWatch.Configuration;
+using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Admin;
 using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Detectors.Secrets;
 
 namespace PipeWatch.Detectors;
 
@@ -15,6 +18,9 @@ public static class BuiltInDetectors
             new StepOrderChangedDetector(config.StepOrderChanged),
             new UnexpectedFailureDetector(config.UnexpectedFailure),
             new RepeatedFailuresDetector(config.RepeatedFailures),
+            new UnauthorizedSecretAccessDetector(config.UnauthorizedSecretAccess),
+            new SuspiciousLoginDetector(config.SuspiciousLogin),
+            new AdminChangeDetector(config.AdminChange),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
     }

@@ -23,6 +23,9 @@ public static class Categories
     public const string SecretInLog = "secrets.exposed-in-log";
     public const string UnauthorizedSecretAccess = "secrets.unauthorized-access";
     public const string SuspiciousLogin = "access.suspicious-login";
+
+    /// <summary>Added with the audit-log detectors: an administrative change that widens who or what can reach code, secrets or events.</summary>
+    public const string PermissionWidened = "access.permission-widened";
     public const string MaliciousHash = "threat-intel.malicious-hash";
     public const string C2Contact = "threat-intel.c2-contact";
     public const string UnusualEgress = "network.unusual-egress";
@@ -37,7 +40,7 @@ public static class Categories
         KnownVulnerability, UnexpectedNewDependency, UntrustedSource,
         UnexpectedFailure, RepeatedFailures, LongDuration, StepOrderChanged,
         HardcodedSecret, SecretInLog, UnauthorizedSecretAccess,
-        SuspiciousLogin, MaliciousHash, C2Contact, UnusualEgress, ResourceSpike, CiInfrastructureVulnerability,
+        SuspiciousLogin, PermissionWidened, MaliciousHash, C2Contact, UnusualEgress, ResourceSpike, CiInfrastructureVulnerability,
     ];
 
     /// <summary>True for an id in the taxonomy.</summary>

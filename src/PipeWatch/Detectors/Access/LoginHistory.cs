@@ -1,0 +1,105 @@
+using PipeWatch.Baselines;
+
+namespace PipeWatch.Detectors.Access;
+
+/// <summary>What one actor's access looks like: known countries, IPs and tokens, the last place, the hour-of-week profile and recent failures.</summary>
+public sealed class LoginHistory : IBaseline<LoginHistory>
+{
+    /// <summary>Distinct IPs and tokens kept per actor; past this an actor is not profiled by IP or token any more.</summary>
+    public const int SetCapacity = 512;
+
+    public static byte FormatVersion => 1;
+
+    /// <summary>Successful located events seen (with a country or IP).</summary>
+    public long Located { get; private set; }
+
+    public HashSet<string> Countries { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public HashSet<string> Ips { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Tokens { get; } = new(StringComparer.Ordinal);
+
+    public string? LastCountry { get; private set; }
+
+    public DateTimeOffset LastCountryAt { get; private set; }
+
+    /// <summary>Successful events per hour of the week (Sunday 00:00 UTC is 0).</summary>
+    public long[] HourOfWeek { get; } = new long[168];
+
+    public long HourTotal { get; private set; }
+
+    /// <summary>Timestamps of recent failures, oldest first.</summary>
+    public List<DateTimeOffset> Failures { get; } = [];
+
+    /// <summary>The first failure of the burst already reported, null when none is open.</summary>
+    public DateTimeOffset? ReportedBurst { get; set; }
+
+    public static LoginHistory Create() => new();
+
+    public static int Bucket(DateTimeOffset at) => ((int)at.UtcDateTime.DayOfWeek * 24) + at.UtcDateTime.Hour;
+
+    public void LearnPlace(string? country, string? ip, string? token, DateTimeOffset at)
+    {
+        Located++;
+        if (country is not null)
+        {
+            if (Countries.Count < SetCapacity) Countries.Add(country);
+            LastCountry = country;
+            LastCountryAt = at;
+        }
+
+        if (ip is not null && Ips.Count < SetCapacity) Ips.Add(ip);
+        if (token is not null && Tokens.Count < SetCapacity) Tokens.Add(token);
+    }
+
+    public void LearnHour(DateTimeOffset at)
+    {
+        HourOfWeek[Bucket(at)]++;
+        HourTotal++;
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Located);
+        WriteSet(writer, Countries);
+        WriteSet(writer, Ips);
+        WriteSet(writer, Tokens);
+        writer.Write(LastCountry ?? string.Empty);
+        writer.Write(LastCountryAt.UtcTicks);
+        foreach (var count in HourOfWeek) writer.Write(count);
+        writer.Write(HourTotal);
+        writer.Write(Failures.Count);
+        foreach (var failure in Failures) writer.Write(failure.UtcTicks);
+        writer.Write(ReportedBurst?.UtcTicks ?? 0L);
+    }
+
+    public static LoginHistory Read(BinaryReader reader)
+    {
+        var history = new LoginHistory { Located = reader.ReadInt64() };
+        ReadSet(reader, history.Countries);
+        ReadSet(reader, history.Ips);
+        ReadSet(reader, history.Tokens);
+        var last = reader.ReadString();
+        history.LastCountry = last.Length == 0 ? null : last;
+        history.LastCountryAt = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+        for (var i = 0; i < history.HourOfWeek.Length; i++) history.HourOfWeek[i] = reader.ReadInt64();
+        history.HourTotal = reader.ReadInt64();
+        var failures = reader.ReadInt32();
+        for (var i = 0; i < failures; i++) history.Failures.Add(new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero));
+        var burst = reader.ReadInt64();
+        history.ReportedBurst = burst == 0 ? null : new DateTimeOffset(burst, TimeSpan.Zero);
+        return history;
+    }
+
+    private static void WriteSet(BinaryWriter writer, HashSet<string> set)
+    {
+        writer.Write(set.Count);
+        foreach (var item in set) writer.Write(item);
+    }
+
+    private static void ReadSet(BinaryReader reader, HashSet<string> set)
+    {
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++) set.Add(reader.ReadString());
+    }
+}

@@ -1,0 +1,28 @@
+namespace PipeWatch.Detectors.Access;
+
+/// <summary>Settings of <see cref="SuspiciousLoginDetector"/> (<c>detectors.access.suspicious-login</c>).</summary>
+public sealed record SuspiciousLoginOptions
+{
+    /// <summary>Failed logins or token failures by one actor within <see cref="FailureWindow"/> that make a burst.</summary>
+    public int FailureBurst { get; init; } = 5;
+
+    public TimeSpan FailureWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Located events an actor needs before a new country, IP or token is reported.</summary>
+    public int MinimumSamples { get; init; } = 20;
+
+    /// <summary>Report a first-seen IP address in a known country (low severity).</summary>
+    public bool ReportNewIp { get; init; } = true;
+
+    /// <summary>Travel faster than this between two countries' centroids is impossible (a jet cruises at ~900 km/h).</summary>
+    public double MaximumSpeedKmh { get; init; } = 900;
+
+    /// <summary>Centroids closer than this are never impossible travel (neighbours, VPN exits next door).</summary>
+    public double MinimumDistanceKm { get; init; } = 500;
+
+    /// <summary>Events an actor needs in the hour-of-week profile before an unusual hour is reported.</summary>
+    public int MinimumHourSamples { get; init; } = 50;
+
+    /// <summary>An hour of day holding less than this share of an actor's events, with no event in the same weekday ±1 hour, is unusual.</summary>
+    public double MaximumHourShare { get; init; } = 0.01;
+}

@@ -1,0 +1,67 @@
+using PipeWatch.Configuration;
+using Xunit;
+
+namespace PipeWatch.Tests.Configuration;
+
+public sealed class AuditDetectorConfigTests
+{
+    [Fact]
+    public void Every_key_of_the_audit_detectors_maps_to_its_option()
+    {
+        var config = ConfigLoader.Parse(
+            """
+            min-samples: 30
+            detectors:
+              secrets.unauthorized-access:
+                broad-scopes: [repo, "admin:*"]
+              access.suspicious-login:
+                failure-burst: 8
+                failure-window: 15m
+                report-new-ip: false
+                max-speed-kmh: 1000
+                min-distance-km: 300
+                min-hour-samples: 100
+                max-hour-share: 0.02
+              access.permission-widened:
+                enabled: false
+                webhook-domains: [slack.com, ci.example.com]
+            """,
+            "pipewatch.yml");
+
+        Assert.Equal(30, config.UnauthorizedSecretAccess.MinimumSamples);
+        Assert.Equal(["repo", "admin:*"], config.UnauthorizedSecretAccess.BroadScopes);
+        Assert.Equal(30, config.SuspiciousLogin.MinimumSamples);
+        Assert.Equal(8, config.SuspiciousLogin.FailureBurst);
+        Assert.Equal(TimeSpan.FromMinutes(15), config.SuspiciousLogin.FailureWindow);
+        Assert.False(config.SuspiciousLogin.ReportNewIp);
+        Assert.Equal(1000, config.SuspiciousLogin.MaximumSpeedKmh);
+        Assert.Equal(300, config.SuspiciousLogin.MinimumDistanceKm);
+        Assert.Equal(100, config.SuspiciousLogin.MinimumHourSamples);
+        Assert.Equal(0.02, config.SuspiciousLogin.MaximumHourShare);
+        Assert.Equal(["slack.com", "ci.example.com"], config.AdminChange.WebhookDomains);
+        Assert.Contains("access.permission-widened", config.Disabled);
+    }
+
+    [Fact]
+    public void Unknown_and_bad_keys_are_all_reported()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
+            """
+            detectors:
+              access.suspicious-login:
+                failure-bursts: 8
+                report-new-ip: maybe
+              access.permission-widened:
+                webhook-domains: slack.com
+            """,
+            "pipewatch.yml"));
+
+        Assert.Equal(
+            [
+                "pipewatch.yml:3: unknown key 'detectors.access.suspicious-login.failure-bursts' (expected one of: enabled, failure-burst, failure-window, min-samples, report-new-ip, max-speed-kmh, min-distance-km, min-hour-samples, max-hour-share)",
+                "pipewatch.yml:4: detectors.access.suspicious-login.report-new-ip: expected true or false",
+                "pipewatch.yml:6: detectors.access.permission-widened.webhook-domains: expected a list of values",
+            ],
+            error.Problems);
+    }
+}
