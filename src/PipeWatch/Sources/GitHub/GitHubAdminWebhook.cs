@@ -74,6 +74,15 @@ internal static class GitHubAdminWebhook
     /// <summary>An id part: the number, or "-" when absent.</summary>
     public static string Part(long? id) => id?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
+    /// <summary>A scalar's text, an array of scalars comma-joined, or null for objects and nulls.</summary>
+    public static string? Scalar(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        JsonValueKind.Array => string.Join(',', value.EnumerateArray().Select(Scalar).Where(v => !string.IsNullOrEmpty(v))),
+        _ => null,
+    };
+
     /// <summary>Adds <paramref name="name"/> when the value is present.</summary>
     public static void Add(Dictionary<string, string> fields, string name, string? value)
     {

@@ -24,7 +24,7 @@ public sealed class GitHubBranchProtectionRuleFormat : IPayloadFormat
         foreach (var property in rule.EnumerateObject())
         {
             if (property.Name is "id" or "repository_id" or "created_at" or "updated_at") continue;
-            GitHubAdminWebhook.Add(fields, "github.rule." + property.Name, rule.String(property.Name));
+            GitHubAdminWebhook.Add(fields, "github.rule." + property.Name, GitHubAdminWebhook.Scalar(property.Value));
         }
 
         if (root.Object("changes"u8) is { } changes)
