@@ -16,6 +16,15 @@ public static class PayloadFormats
         new GitLabJobFormat(),
         new JenkinsBuildFormat(),
         new JenkinsStagesFormat(),
+        new GitHubAuditLogFormat(),
+        new GitHubMemberFormat(),
+        new GitHubMembershipFormat(),
+        new GitHubOrganizationFormat(),
+        new GitHubDeployKeyFormat(),
+        new GitHubSecretScanningAlertFormat(),
+        new GitHubBranchProtectionRuleFormat(),
+        new GitHubRepositoryFormat(),
+        new GitLabAuditEventFormat(),
     ];
 
     /// <summary>The format with this id, or null.</summary>

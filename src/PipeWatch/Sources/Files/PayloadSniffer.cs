@@ -8,7 +8,7 @@ internal static class PayloadSniffer
     private static readonly string[] GitHubEventObjects =
     [
         "pull_request", "issue", "release", "deployment_status", "deployment", "check_run", "check_suite",
-        "repository_vulnerability_alert", "alert", "membership", "member", "organization", "installation", "hook",
+        "repository_vulnerability_alert", "alert", "installation", "hook",
     ];
 
     public static string DescribeUnsupported(JsonElement root)
@@ -32,7 +32,7 @@ internal static class PayloadSniffer
         {
             if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object)
             {
-                return $"not a supported payload: a GitHub '{name}' webhook (ingest reads workflow_job and workflow_run)";
+                return $"not a supported payload: a GitHub '{name}' webhook (ingest reads workflow_job, workflow_run and the administrative webhooks: member, membership, organization, deploy_key, secret_scanning_alert, branch_protection_rule, repository)";
             }
         }
 
