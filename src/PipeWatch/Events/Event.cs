@@ -16,6 +16,9 @@ public sealed record Event
     /// <summary><c>@timestamp</c>: when the observed thing happened (the end of a completed run or job).</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
+    /// <summary>True when the source gave no time at all; <see cref="Timestamp"/> is then the Unix epoch and time-based baselines skip the event.</summary>
+    public bool TimestampMissing { get; init; }
+
     /// <summary><c>event.dataset</c>: the source format, e.g. <c>github.workflow_job</c>.</summary>
     public required string Dataset { get; init; }
 

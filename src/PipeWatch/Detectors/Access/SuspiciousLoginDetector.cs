@@ -24,7 +24,8 @@ public sealed class SuspiciousLoginDetector : IDetector
 
     public void Inspect(Event e, DetectionContext context)
     {
-        if (string.IsNullOrEmpty(e.UserName)) return;
+        // Bursts, travel and hours are all about time: an entry without one can neither teach nor alarm.
+        if (string.IsNullOrEmpty(e.UserName) || e.TimestampMissing) return;
         var history = context.Baselines.Get<LoginHistory>(e.UserName);
         if (IsFailure(e))
         {

@@ -5,6 +5,8 @@ namespace PipeWatch.Sources.Files;
 /// <summary>Names what an unsupported payload looks like, so the problem report says more than "unknown".</summary>
 internal static class PayloadSniffer
 {
+    private const string Supported = "'pipewatch ingest --help' lists the formats it reads";
+
     private static readonly string[] GitHubEventObjects =
     [
         "pull_request", "issue", "release", "deployment_status", "deployment", "check_run", "check_suite",
@@ -20,19 +22,19 @@ internal static class PayloadSniffer
 
         if (root.TryGetProperty("object_kind", out var kind) && kind.ValueKind == JsonValueKind.String)
         {
-            return $"not a supported payload: a GitLab '{kind.GetString()}' event (ingest reads pipeline and job events)";
+            return $"not a supported payload: a GitLab '{kind.GetString()}' event ({Supported})";
         }
 
         if (root.TryGetProperty("ref", out _) && root.TryGetProperty("commits", out _) && root.TryGetProperty("pusher", out _))
         {
-            return "not a supported payload: a GitHub 'push' webhook (ingest reads workflow_job and workflow_run)";
+            return $"not a supported payload: a GitHub 'push' webhook ({Supported})";
         }
 
         foreach (var name in GitHubEventObjects)
         {
             if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object)
             {
-                return $"not a supported payload: a GitHub '{name}' webhook (ingest reads workflow_job, workflow_run and the administrative webhooks: member, membership, organization, deploy_key, secret_scanning_alert, branch_protection_rule, repository)";
+                return $"not a supported payload: a GitHub '{name}' webhook ({Supported})";
             }
         }
 

@@ -49,6 +49,7 @@ internal static class GitHubAdminWebhook
             Kind = EventKind.Audit,
             Id = $"github:webhook:{webhook}:{idSuffix}:{action}",
             Timestamp = timestamp ?? AuditRecords.MissingTimestamp,
+            TimestampMissing = timestamp is null,
             Dataset = "github." + webhook,
             Action = auditAction,
             Outcome = Outcome.Success,

@@ -57,6 +57,7 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
             Kind = EventKind.Audit,
             Id = documentId is { Length: > 0 } ? $"github:audit:{documentId}" : AuditRecords.HashId("github:audit:", root),
             Timestamp = timestamp ?? AuditRecords.MissingTimestamp,
+            TimestampMissing = timestamp is null,
             Dataset = Dataset,
             Action = action,
             Outcome = action.Contains("fail", StringComparison.OrdinalIgnoreCase) ? Outcome.Failure : Outcome.Success,

@@ -189,7 +189,7 @@ public sealed class JsonFileSourceTests : IDisposable
         var (events, problems) = await ReadAsync(path);
 
         Assert.Empty(events);
-        Assert.Equal([new Problem(path, "not a supported payload: a GitHub 'push' webhook (ingest reads workflow_job and workflow_run)")], problems);
+        Assert.Equal([new Problem(path, "not a supported payload: a GitHub 'push' webhook ('pipewatch ingest --help' lists the formats it reads)")], problems);
     }
 
     [Fact]
