@@ -1,0 +1,192 @@
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using PipeWatch.Alerting.Incidents;
+using PipeWatch.Baselines;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Store.Sqlite;
+
+/// <summary>One transaction with its prepared statements.</summary>
+internal sealed class SqliteStoreBatch : IStoreBatch
+{
+    private readonly SqliteTransaction _transaction;
+    private readonly SqliteCommand _recordEvent;
+    private readonly SqliteCommand _loadBaseline;
+    private readonly SqliteCommand _saveBaseline;
+    private readonly SqliteCommand _addFinding;
+    private readonly SqliteCommand _findIncidents;
+    private readonly SqliteCommand _openIncident;
+    private readonly SqliteCommand _addToIncident;
+    private readonly SqliteCommand _mergeIncidents;
+    private bool _committed;
+
+    public SqliteStoreBatch(SqliteConnection connection)
+    {
+        _transaction = connection.BeginTransaction();
+        _recordEvent = Prepare(connection, "INSERT OR IGNORE INTO ingested_events (id) VALUES ($id)", "$id");
+        _loadBaseline = Prepare(connection, "SELECT version, data FROM baselines WHERE key = $key", "$key");
+        _saveBaseline = Prepare(connection, "INSERT OR REPLACE INTO baselines (key, version, data) VALUES ($key, $version, $data)", "$key", "$version", "$data");
+        _addFinding = Prepare(
+            connection,
+            """
+            INSERT OR IGNORE INTO findings (fingerprint, rule, category, severity, repository, timestamp, detected_at, body)
+            VALUES ($fingerprint, $rule, $category, $severity, $repository, $timestamp, $detected_at, $body)
+            """,
+            "$fingerprint", "$rule", "$category", "$severity", "$repository", "$timestamp", "$detected_at", "$body");
+        _findIncidents = Prepare(
+            connection,
+            """
+            SELECT id FROM incidents WHERE id IN (
+                SELECT incident_id FROM incident_findings WHERE actor = $actor AND timestamp BETWEEN $from AND $to
+                UNION
+                SELECT incident_id FROM incident_findings WHERE run = $run AND timestamp BETWEEN $from AND $to)
+            ORDER BY first_seen, id
+            """,
+            "$actor", "$run", "$from", "$to");
+        _openIncident = Prepare(
+            connection,
+            """
+            INSERT INTO incidents (id, first_seen, last_seen, severity) VALUES ($id, $timestamp, $timestamp, $severity)
+            ON CONFLICT (id) DO UPDATE SET
+                first_seen = min(first_seen, excluded.first_seen),
+                last_seen = max(last_seen, excluded.last_seen),
+                severity = max(severity, excluded.severity)
+            """,
+            "$id", "$timestamp", "$severity");
+        _addToIncident = Prepare(
+            connection,
+            "INSERT OR REPLACE INTO incident_findings (fingerprint, incident_id, timestamp, actor, run) VALUES ($fingerprint, $id, $timestamp, $actor, $run)",
+            "$fingerprint", "$id", "$timestamp", "$actor", "$run");
+        _mergeIncidents = Prepare(
+            connection,
+            """
+            UPDATE incidents SET
+                first_seen = min(first_seen, (SELECT first_seen FROM incidents WHERE id = $from)),
+                last_seen = max(last_seen, (SELECT last_seen FROM incidents WHERE id = $from)),
+                severity = max(severity, (SELECT severity FROM incidents WHERE id = $from))
+            WHERE id = $into AND EXISTS (SELECT 1 FROM incidents WHERE id = $from);
+            UPDATE incident_findings SET incident_id = $into WHERE incident_id = $from;
+            DELETE FROM incidents WHERE id = $from;
+            """,
+            "$from", "$into");
+    }
+
+    public bool TryRecordEvent(string eventId)
+    {
+        var hash = XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(eventId));
+        _recordEvent.Parameters[0].Value = unchecked((long)hash);
+        return _recordEvent.ExecuteNonQuery() == 1;
+    }
+
+    public StoredBaseline? LoadBaseline(string key)
+    {
+        _loadBaseline.Parameters[0].Value = key;
+        using var reader = _loadBaseline.ExecuteReader();
+        return reader.Read() ? new StoredBaseline((byte)reader.GetInt64(0), (byte[])reader.GetValue(1)) : null;
+    }
+
+    public void SaveBaseline(string key, byte version, byte[] data)
+    {
+        _saveBaseline.Parameters[0].Value = key;
+        _saveBaseline.Parameters[1].Value = (long)version;
+        _saveBaseline.Parameters[2].Value = data;
+        _saveBaseline.ExecuteNonQuery();
+    }
+
+    public bool TryAddFinding(Finding finding)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            FindingJson.Write(writer, finding);
+        }
+
+        var p = _addFinding.Parameters;
+        p[0].Value = finding.Fingerprint;
+        p[1].Value = finding.Rule;
+        p[2].Value = finding.Category;
+        p[3].Value = (long)finding.Severity;
+        p[4].Value = (object?)finding.Entity.Repository ?? DBNull.Value;
+        p[5].Value = SqliteStore.Iso(finding.Timestamp);
+        p[6].Value = SqliteStore.Iso(finding.DetectedAt);
+        p[7].Value = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return _addFinding.ExecuteNonQuery() == 1;
+    }
+
+    public IReadOnlyList<string> FindLinkedIncidents(CorrelationKeys keys, DateTimeOffset from, DateTimeOffset to)
+    {
+        var p = _findIncidents.Parameters;
+        p[0].Value = (object?)keys.Actor ?? DBNull.Value;
+        p[1].Value = (object?)keys.Run ?? DBNull.Value;
+        p[2].Value = SqliteStore.Iso(from);
+        p[3].Value = SqliteStore.Iso(to);
+        var ids = new List<string>();
+        using var reader = _findIncidents.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public void AddToIncident(string incidentId, Finding finding, CorrelationKeys keys)
+    {
+        var timestamp = SqliteStore.Iso(finding.Timestamp);
+        var open = _openIncident.Parameters;
+        open[0].Value = incidentId;
+        open[1].Value = timestamp;
+        open[2].Value = (long)finding.Severity;
+        _openIncident.ExecuteNonQuery();
+        var add = _addToIncident.Parameters;
+        add[0].Value = finding.Fingerprint;
+        add[1].Value = incidentId;
+        add[2].Value = timestamp;
+        add[3].Value = (object?)keys.Actor ?? DBNull.Value;
+        add[4].Value = (object?)keys.Run ?? DBNull.Value;
+        _addToIncident.ExecuteNonQuery();
+    }
+
+    public void MergeIncidents(string from, string into)
+    {
+        _mergeIncidents.Parameters[0].Value = from;
+        _mergeIncidents.Parameters[1].Value = into;
+        _mergeIncidents.ExecuteNonQuery();
+    }
+
+    public void Commit()
+    {
+        _transaction.Commit();
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        if (!_committed) _transaction.Rollback();
+        _recordEvent.Dispose();
+        _loadBaseline.Dispose();
+        _saveBaseline.Dispose();
+        _addFinding.Dispose();
+        _findIncidents.Dispose();
+        _openIncident.Dispose();
+        _addToIncident.Dispose();
+        _mergeIncidents.Dispose();
+        _transaction.Dispose();
+    }
+
+    private SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = _transaction;
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+}
