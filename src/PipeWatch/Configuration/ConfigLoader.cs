@@ -7,7 +7,7 @@ using YamlDotNet.RepresentationModel;
 namespace PipeWatch.Configuration;
 
 /// <summary>Reads pipewatch.yml into a <see cref="PipeWatchConfig"/>: parse, validate every key (collecting all problems), then freeze.</summary>
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     /// <summary>The file name looked for in the working directory.</summary>
     public const string FileName = "pipewatch.yml";
@@ -61,7 +61,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Walks the YAML tree, recording each problem and carrying on.</summary>
-    private sealed class Reader(string file)
+    private sealed partial class Reader(string file)
     {
         // The key node of each value seen, so a problem with a key is reported on the key's own line.
         private readonly Dictionary<YamlNode, YamlNode> _keyNodes = new(ReferenceEqualityComparer.Instance);
@@ -106,6 +106,8 @@ public static class ConfigLoader
                 UnexpectedFailure = Sets("pipeline.unexpected-failure")
                     ? config.UnexpectedFailure
                     : config.UnexpectedFailure with { MinimumSamples = Math.Min(samples, Baselines.OutcomeHistory.Capacity) },
+                UnapprovedTarget = Sets("deployment.unapproved-target") ? config.UnapprovedTarget : config.UnapprovedTarget with { MinimumSamples = samples },
+                UnusualDeployActor = Sets("deployment.unusual-actor") ? config.UnusualDeployActor : config.UnusualDeployActor with { MinimumSamples = samples },
             };
         }
 
@@ -131,8 +133,18 @@ public static class ConfigLoader
                     case "pipeline.repeated-failures":
                         config = config with { RepeatedFailures = RepeatedFailures(settings, path, config.RepeatedFailures, disabled) };
                         break;
+                    case "deployment.unapproved-target":
+                        config = config with { UnapprovedTarget = UnapprovedTarget(settings, path, config.UnapprovedTarget, disabled) };
+                        break;
+                    case "deployment.excessive-frequency":
+                        config = config with { ExcessiveFrequency = ExcessiveFrequency(settings, path, config.ExcessiveFrequency, disabled) };
+                        break;
+                    case "deployment.unusual-actor":
+                        config = config with { UnusualDeployActor = UnusualDeployActor(settings, path, config.UnusualDeployActor, disabled) };
+                        break;
                     default:
-                        Unknown(value, path, "pipeline.long-duration, pipeline.step-order-changed, pipeline.unexpected-failure, pipeline.repeated-failures");
+                        Unknown(value, path, "pipeline.long-duration, pipeline.step-order-changed, pipeline.unexpected-failure, pipeline.repeated-failures, " +
+                            "deployment.unapproved-target, deployment.excessive-frequency, deployment.unusual-actor");
                         break;
                 }
             }

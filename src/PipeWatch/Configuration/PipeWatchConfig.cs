@@ -1,3 +1,4 @@
+using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 
 namespace PipeWatch.Configuration;
@@ -21,6 +22,12 @@ public sealed record PipeWatchConfig
     public UnexpectedFailureOptions UnexpectedFailure { get; init; } = new();
 
     public RepeatedFailuresOptions RepeatedFailures { get; init; } = new();
+
+    public UnapprovedTargetOptions UnapprovedTarget { get; init; } = new();
+
+    public ExcessiveFrequencyOptions ExcessiveFrequency { get; init; } = new();
+
+    public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];

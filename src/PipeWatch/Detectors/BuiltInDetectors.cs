@@ -1,4 +1,5 @@
 using PipeWatch.Configuration;
+using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 
 namespace PipeWatch.Detectors;
@@ -15,6 +16,9 @@ public static class BuiltInDetectors
             new StepOrderChangedDetector(config.StepOrderChanged),
             new UnexpectedFailureDetector(config.UnexpectedFailure),
             new RepeatedFailuresDetector(config.RepeatedFailures),
+            new UnapprovedTargetDetector(config.UnapprovedTarget),
+            new ExcessiveFrequencyDetector(config.ExcessiveFrequency),
+            new UnusualDeployActorDetector(config.UnusualDeployActor),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
     }
