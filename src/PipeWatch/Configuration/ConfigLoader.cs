@@ -11,7 +11,7 @@ using YamlDotNet.RepresentationModel;
 namespace PipeWatch.Configuration;
 
 /// <summary>Reads pipewatch.yml into a <see cref="PipeWatchConfig"/>: parse, validate every key (collecting all problems), then freeze.</summary>
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     /// <summary>The file name looked for in the working directory.</summary>
     public const string FileName = "pipewatch.yml";
@@ -65,7 +65,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Walks the YAML tree, recording each problem and carrying on.</summary>
-    private sealed class Reader(string file)
+    private sealed partial class Reader(string file)
     {
         // The key node of each value seen, so a problem with a key is reported on the key's own line.
         private readonly Dictionary<YamlNode, YamlNode> _keyNodes = new(ReferenceEqualityComparer.Instance);
@@ -113,6 +113,8 @@ public static class ConfigLoader
                     : config.UnexpectedFailure with { MinimumSamples = Math.Min(samples, Baselines.OutcomeHistory.Capacity) },
                 UnauthorizedSecretAccess = Sets("secrets.unauthorized-access") ? config.UnauthorizedSecretAccess : config.UnauthorizedSecretAccess with { MinimumSamples = samples },
                 SuspiciousLogin = Sets("access.suspicious-login") ? config.SuspiciousLogin : config.SuspiciousLogin with { MinimumSamples = samples },
+                UnapprovedTarget = Sets("deployment.unapproved-target") ? config.UnapprovedTarget : config.UnapprovedTarget with { MinimumSamples = samples },
+                UnusualDeployActor = Sets("deployment.unusual-actor") ? config.UnusualDeployActor : config.UnusualDeployActor with { MinimumSamples = samples },
             };
         }
 
@@ -147,9 +149,19 @@ public static class ConfigLoader
                     case "access.permission-widened":
                         config = config with { AdminChange = AdminChange(settings, path, config.AdminChange, disabled) };
                         break;
+                    case "deployment.unapproved-target":
+                        config = config with { UnapprovedTarget = UnapprovedTarget(settings, path, config.UnapprovedTarget, disabled) };
+                        break;
+                    case "deployment.excessive-frequency":
+                        config = config with { ExcessiveFrequency = ExcessiveFrequency(settings, path, config.ExcessiveFrequency, disabled) };
+                        break;
+                    case "deployment.unusual-actor":
+                        config = config with { UnusualDeployActor = UnusualDeployActor(settings, path, config.UnusualDeployActor, disabled) };
+                        break;
                     default:
                         Unknown(value, path, "pipeline.long-duration, pipeline.step-order-changed, pipeline.unexpected-failure, pipeline.repeated-failures, " +
-                            "secrets.unauthorized-access, access.suspicious-login, access.permission-widened");
+                            "secrets.unauthorized-access, access.suspicious-login, access.permission-widened, " +
+                            "deployment.unapproved-target, deployment.excessive-frequency, deployment.unusual-actor");
                         break;
                 }
             }
@@ -296,24 +308,6 @@ public static class ConfigLoader
             }
 
             return options;
-        }
-
-        private List<string>? Strings(YamlNode node, string at)
-        {
-            if (node is not YamlSequenceNode list)
-            {
-                Problem(node, $"{at}: expected a list of values");
-                return null;
-            }
-
-            var values = new List<string>();
-            var index = 0;
-            foreach (var item in list.Children)
-            {
-                if (String(item, $"{at}[{index++}]") is { } text) values.Add(text);
-            }
-
-            return values;
         }
 
         private bool? Bool(YamlNode node, string at)

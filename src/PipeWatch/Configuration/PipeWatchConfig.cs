@@ -1,6 +1,7 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.Admin;
+using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
 
@@ -28,11 +29,18 @@ public sealed record PipeWatchConfig
 
     /// <summary>How findings are grouped into incidents.</summary>
     public IncidentOptions Incidents { get; init; } = new();
+
     public UnauthorizedSecretAccessOptions UnauthorizedSecretAccess { get; init; } = new();
 
     public SuspiciousLoginOptions SuspiciousLogin { get; init; } = new();
 
     public AdminChangeOptions AdminChange { get; init; } = new();
+
+    public UnapprovedTargetOptions UnapprovedTarget { get; init; } = new();
+
+    public ExcessiveFrequencyOptions ExcessiveFrequency { get; init; } = new();
+
+    public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];

@@ -1,6 +1,7 @@
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.Admin;
+using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
 
@@ -21,6 +22,9 @@ public static class BuiltInDetectors
             new UnauthorizedSecretAccessDetector(config.UnauthorizedSecretAccess),
             new SuspiciousLoginDetector(config.SuspiciousLogin),
             new AdminChangeDetector(config.AdminChange),
+            new UnapprovedTargetDetector(config.UnapprovedTarget),
+            new ExcessiveFrequencyDetector(config.ExcessiveFrequency),
+            new UnusualDeployActorDetector(config.UnusualDeployActor),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
     }

@@ -32,4 +32,13 @@ public static class EventFields
     public const string DeploymentState = "deployment.state";
     public const string Service = "service.name";
     public const string ServiceVersion = "service.version";
+
+    /// <summary>In <see cref="Event.Fields"/>: the deployment this event belongs to, platform-prefixed, shared by all its status events.</summary>
+    public const string DeploymentId = "deployment.id";
+
+    /// <summary>In <see cref="Event.Fields"/>: on a deployment review event, requested, approved or rejected; on a deployment, "skipped" or "bypassed" when the source says its required review was not given.</summary>
+    public const string DeploymentReview = "deployment.review";
+
+    /// <summary>In <see cref="Event.Fields"/>: the account type the source reports (<c>bot</c>, <c>user</c>, <c>service-account</c>).</summary>
+    public const string UserType = "user.type";
 }

@@ -1,6 +1,9 @@
+using PipeWatch.Sources.ArgoCd;
 using PipeWatch.Sources.GitHub;
 using PipeWatch.Sources.GitLab;
 using PipeWatch.Sources.Jenkins;
+using PipeWatch.Sources.JsonLines;
+using PipeWatch.Sources.Kubernetes;
 
 namespace PipeWatch.Sources;
 
@@ -9,6 +12,10 @@ public static class PayloadFormats
 {
     public static IReadOnlyList<IPayloadFormat> All { get; } =
     [
+        // Deployment payloads carry a 'workflow_run' object too: they go before the workflow run format.
+        new GitHubDeploymentStatusFormat(),
+        new GitHubDeploymentFormat(),
+        new GitHubDeploymentReviewFormat(),
         new GitHubWorkflowJobFormat(),
         new GitHubWorkflowRunFormat(),
         new GitHubJobsListFormat(),
@@ -25,6 +32,10 @@ public static class PayloadFormats
         new GitHubBranchProtectionRuleFormat(),
         new GitHubRepositoryFormat(),
         new GitLabAuditEventFormat(),
+        new GitLabDeploymentFormat(),
+        new KubernetesAuditFormat(),
+        new ArgoCdApplicationFormat(),
+        new GenericDeploymentFormat(),
     ];
 
     /// <summary>The format with this id, or null.</summary>

@@ -52,7 +52,8 @@ public sealed class AuditDetectorConfigTests
                 failure-bursts: 8
                 report-new-ip: maybe
               access.permission-widened:
-                webhook-domains: slack.com
+                webhook-domains:
+                  internal: hooks.example.com
             """,
             "pipewatch.yml"));
 
@@ -60,7 +61,7 @@ public sealed class AuditDetectorConfigTests
             [
                 "pipewatch.yml:3: unknown key 'detectors.access.suspicious-login.failure-bursts' (expected one of: enabled, failure-burst, failure-window, min-samples, report-new-ip, max-speed-kmh, min-distance-km, min-hour-samples, max-hour-share)",
                 "pipewatch.yml:4: detectors.access.suspicious-login.report-new-ip: expected true or false",
-                "pipewatch.yml:6: detectors.access.permission-widened.webhook-domains: expected a list of values",
+                "pipewatch.yml:7: detectors.access.permission-widened.webhook-domains: expected a list of values",
             ],
             error.Problems);
     }

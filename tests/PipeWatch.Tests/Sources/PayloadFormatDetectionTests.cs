@@ -17,6 +17,12 @@ public sealed class PayloadFormatDetectionTests
     [InlineData("jenkins-stages", "fixture", "Jenkins", "stages-success.json")]
     [InlineData("jenkins-stages", "fixture", "Jenkins", "stages-failed.json")]
     [InlineData("jenkins-stages", "fixture", "Jenkins", "stages-in-progress.json")]
+    [InlineData("gitlab-deployment", "corpus", "gitlab-webhooks", "deployment.json")]
+    [InlineData("github-deployment", "corpus", "github-webhooks", "deployment/gh-pages.payload.json")]
+    [InlineData("github-deployment-status", "corpus", "github-webhooks", "deployment_status/gh-pages.payload.json")]
+    [InlineData("github-deployment-review", "corpus", "github-webhooks", "deployment_review/requested.payload.json")]
+    [InlineData("github-deployment-review", "fixture", "GitHub", "deployment-review-approved.json")]
+    [InlineData("argocd-application", "fixture", "ArgoCd", "application-synced.json")]
     public void Auto_detection_picks_the_format_of_each_file(string expected, string where, string folder, string name)
     {
         var path = where == "corpus" ? Corpus.File(folder, name) : PayloadFiles.Fixture(folder, name);
@@ -41,7 +47,6 @@ public sealed class PayloadFormatDetectionTests
     [Theory]
     [InlineData("push.json")]
     [InlineData("merge_request.json")]
-    [InlineData("deployment.json")]
     [InlineData("tag_push.json")]
     public void Other_gitlab_hooks_are_recognized_by_no_format(string name)
     {

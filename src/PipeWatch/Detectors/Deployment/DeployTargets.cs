@@ -1,0 +1,68 @@
+using PipeWatch.Baselines;
+
+namespace PipeWatch.Detectors.Deployment;
+
+/// <summary>The environments and targets one repository (or pipeline, or platform) has deployed to, and how many deployments it made.</summary>
+public sealed class DeployTargets : IBaseline<DeployTargets>
+{
+    /// <summary>Targets kept; past it the least used is forgotten.</summary>
+    public const int Capacity = 512;
+
+    private readonly Dictionary<string, long> _targets = new(StringComparer.Ordinal);
+    private RecentIds _ids = new();
+
+    public static byte FormatVersion => 1;
+
+    /// <summary>Distinct deployments seen.</summary>
+    public long Deployments { get; private set; }
+
+    /// <summary>Distinct environment/target pairs seen.</summary>
+    public int Count => _targets.Count;
+
+    public static DeployTargets Create() => new();
+
+    /// <summary>Counts the deployment if its id is new; true when it was.</summary>
+    public bool CountDeployment(string id)
+    {
+        if (!_ids.Add(id)) return false;
+        Deployments++;
+        return true;
+    }
+
+    public bool Knows(string target) => _targets.ContainsKey(target);
+
+    /// <summary>The most used targets, most used first.</summary>
+    public IEnumerable<string> Top(int count) => _targets.OrderByDescending(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal).Take(count).Select(t => t.Key);
+
+    public void Learn(string target)
+    {
+        if (_targets.TryGetValue(target, out var uses))
+        {
+            _targets[target] = uses + 1;
+            return;
+        }
+
+        if (_targets.Count >= Capacity) _targets.Remove(_targets.MinBy(t => t.Value).Key);
+        _targets[target] = 1;
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Deployments);
+        _ids.Write(writer);
+        writer.Write(_targets.Count);
+        foreach (var (target, uses) in _targets)
+        {
+            writer.Write(target);
+            writer.Write(uses);
+        }
+    }
+
+    public static DeployTargets Read(BinaryReader reader)
+    {
+        var state = new DeployTargets { Deployments = reader.ReadInt64(), _ids = RecentIds.Read(reader) };
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++) state._targets[reader.ReadString()] = reader.ReadInt64();
+        return state;
+    }
+}

@@ -1,0 +1,23 @@
+namespace PipeWatch.Detectors.Deployment;
+
+/// <summary>Settings of <see cref="ExcessiveFrequencyDetector"/> (<c>detectors.deployment.excessive-frequency</c> in pipewatch.yml).</summary>
+public sealed record ExcessiveFrequencyOptions
+{
+    /// <summary>Weeks of hourly counts kept per repository and environment.</summary>
+    public int Weeks { get; init; } = 8;
+
+    /// <summary>Weeks of history a key needs before its hourly rate may fire.</summary>
+    public int MinimumWeeks { get; init; } = 3;
+
+    /// <summary>Fewer deployments than this in an hour never fire the hourly rule, however quiet the hour usually is.</summary>
+    public int MinimumCount { get; init; } = 4;
+
+    /// <summary>How unlikely (Poisson, at the hour-of-week mean) the hour's count must be.</summary>
+    public double Probability { get; init; } = 0.001;
+
+    /// <summary>The burst rule: this many deployments…</summary>
+    public int BurstCount { get; init; } = 5;
+
+    /// <summary>…within this window fire regardless of history.</summary>
+    public TimeSpan BurstWindow { get; init; } = TimeSpan.FromMinutes(10);
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using PipeWatch.Events;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.Deployment;
+
+/// <summary>Finds deployments triggered by an account that does not normally deploy there, or that went ahead without a required review.</summary>
+/// <remarks>
+/// Per repository and environment: the actors of past deployments and how many were bots. On the first event of a
+/// deployment, once the key has the minimum deployments: an actor never seen there, a human where only bots deployed
+/// (or a bot where only humans did). On any event of a deployment that proceeds (in progress, success): a review that
+/// was requested for its run but not approved, or a source flag saying the review was skipped or bypassed.
+/// </remarks>
+public sealed class UnusualDeployActorDetector : IDetector
+{
+    private readonly UnusualDeployActorOptions _options;
+    private readonly IReadOnlyList<Regex> _bots;
+
+    public UnusualDeployActorDetector(UnusualDeployActorOptions? options = null)
+    {
+        _options = options ?? new UnusualDeployActorOptions();
+        _bots = [.. _options.Bots.Select(DeploymentKeys.Glob)];
+    }
+
+    public DetectorInfo Info { get; } = new(
+        "deployment.unusual-actor",
+        Categories.UnusualDeployActor,
+        [EventKind.Deployment],
+        "A deployment by an account that never deployed there, a human where only bots deploy (or the reverse), or one that skipped its required review.");
+
+    public void Inspect(Event e, DetectionContext context)
+    {
+        if (e.Deployment is not { } deployment) return;
+        var scope = DeploymentKeys.Scope(e);
+        var actors = context.Baselines.Get<DeployActors>(DeploymentKeys.Key(scope, deployment.Environment));
+        var review = e.Fields.GetValueOrDefault(EventFields.DeploymentReview);
+        if (DeploymentKeys.IsReview(e))
+        {
+            if (e.Ci.RunId.Length > 0) actors.SetReview(e.Ci.RunId, review!);
+            return;
+        }
+
+        var id = DeploymentKeys.DeploymentId(e);
+        var reasons = new List<string>();
+        var severity = Severity.Medium;
+        var skipped = SkippedReview(e, deployment, actors, review);
+        if (skipped is not null)
+        {
+            reasons.Add(skipped);
+            severity = Severity.High;
+        }
+
+        if (actors.IsNew(id))
+        {
+            var actor = e.UserName;
+            var bot = actor is not null && DeploymentKeys.IsBot(e, actor, _bots);
+            if (actor is not null && actors.Deployments >= _options.MinimumSamples)
+            {
+                var deployments = actors.Deployments.ToString(CultureInfo.InvariantCulture);
+                if (!actors.Knows(actor))
+                {
+                    reasons.Add($"'{actor}' never deployed '{scope}' to '{deployment.Environment}' before: its {deployments} earlier deployments were by " +
+                        $"{actors.ActorCount.ToString(CultureInfo.InvariantCulture)} account(s) ({string.Join(", ", actors.Top(5).Select(a => $"{a.Key} ×{a.Value.ToString(CultureInfo.InvariantCulture)}"))}).");
+                }
+
+                if (!bot && actors.HumanDeployments == 0)
+                {
+                    reasons.Add($"'{actor}' is a person, and all {deployments} earlier deployments there were made by bots.");
+                    severity = Severity.High;
+                }
+                else if (bot && actors.BotDeployments == 0)
+                {
+                    reasons.Add($"'{actor}' is a machine account, and all {deployments} earlier deployments there were made by people.");
+                }
+            }
+
+            actors.Learn(actor, bot);
+        }
+
+        if (reasons.Count == 0) return;
+        context.Report(new Finding
+        {
+            Rule = Info.Id,
+            Category = Info.Category,
+            Severity = severity,
+            Title = $"Unusual deployment of '{scope}' to '{deployment.Environment}' by '{e.UserName ?? "(unknown)"}'",
+            Explanation = string.Join(" ", reasons),
+            Entity = new Entity(scope, e.Ci.Pipeline.Length == 0 ? null : e.Ci.Pipeline, Actor: e.UserName, Environment: deployment.Environment),
+            Location = new Location(e.Ci.RunId.Length == 0 ? null : e.Ci.RunId, e.Origin.File, e.Origin.Line, e.Ci.Commit, e.Url),
+            Evidence =
+            [
+                Evidence.Of("actor", e.UserName ?? "(unknown)"),
+                Evidence.Of("deployment_id", id),
+                Evidence.Of("earlier_deployments", actors.Deployments.ToString(CultureInfo.InvariantCulture)),
+            ],
+            Techniques = ["T1078"],
+            Timestamp = e.Timestamp,
+            DetectedAt = context.Now,
+            // A skipped review and an unusual actor of one deployment are two findings; status events of it add none.
+            Fingerprint = Fingerprint.Of(Info.Id, scope, deployment.Environment, id, skipped is null ? "actor" : "review"),
+        });
+    }
+
+    /// <summary>Why the deployment skipped its review, or null: it proceeds while its run's review was requested or rejected, or the source flags it.</summary>
+    private static string? SkippedReview(Event e, DeploymentInfo deployment, DeployActors actors, string? flag)
+    {
+        if (flag is "skipped" or "bypassed")
+        {
+            return $"The source marks the deployment's required review as {flag}.";
+        }
+
+        var proceeds = e.Outcome == Outcome.Success || deployment.State is "in_progress" or "success";
+        if (!proceeds || e.Ci.RunId.Length == 0) return null;
+        return actors.Review(e.Ci.RunId) switch
+        {
+            "requested" => $"Run {e.Ci.RunId} requested a review for '{deployment.Environment}' and the deployment went ahead ({deployment.State}) with no approval seen.",
+            "rejected" => $"Run {e.Ci.RunId}'s review for '{deployment.Environment}' was rejected, yet the deployment went ahead ({deployment.State}).",
+            _ => null,
+        };
+    }
+}
