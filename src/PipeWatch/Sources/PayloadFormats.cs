@@ -38,6 +38,12 @@ public static class PayloadFormats
         new GenericDeploymentFormat(),
     ];
 
+    /// <summary>The fast paths of some formats, which read a document straight from its bytes (see <see cref="IUtf8PayloadReader"/>).</summary>
+    public static IReadOnlyList<IUtf8PayloadReader> FastReaders { get; } =
+    [
+        new GitHubWorkflowJobReader(),
+    ];
+
     /// <summary>The format with this id, or null.</summary>
     public static IPayloadFormat? Find(string id) =>
         All.FirstOrDefault(f => string.Equals(f.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -9,6 +9,8 @@ namespace PipeWatch.Sources.Files;
 /// <summary>Reads one file of JSON payloads (one document, an array of documents, or JSON Lines) and maps each through its <see cref="IPayloadFormat"/>.</summary>
 /// <remarks>
 /// JSON Lines are streamed line by line through a pooled buffer; a single document is read whole (webhook payloads are small).
+/// Each line or document is first offered to the fast readers (<see cref="IUtf8PayloadReader"/>), straight from its bytes;
+/// what they do not read goes through <c>JsonDocument</c> and the formats.
 /// Empty, binary, truncated and unrecognized inputs are reported with the file (and line) and skipped.
 /// </remarks>
 public sealed class JsonFileSource : ISource
@@ -19,15 +21,22 @@ public sealed class JsonFileSource : ISource
     private readonly string _path;
     private readonly IReadOnlyList<IPayloadFormat> _formats;
     private readonly IPayloadFormat? _forced;
+    private readonly IUtf8PayloadReader[] _readers;
 
     /// <param name="path">The file to read.</param>
     /// <param name="formats">The formats to recognize, in order.</param>
     /// <param name="forced">When set, every document is read as this format.</param>
-    public JsonFileSource(string path, IReadOnlyList<IPayloadFormat> formats, IPayloadFormat? forced = null)
+    /// <param name="readers">The fast readers, <see cref="PayloadFormats.FastReaders"/> when null.</param>
+    public JsonFileSource(string path, IReadOnlyList<IPayloadFormat> formats, IPayloadFormat? forced = null, IReadOnlyList<IUtf8PayloadReader>? readers = null)
     {
         _path = path;
         _formats = formats;
         _forced = forced;
+        // A fast reader stands in for its format only where that format is tried first and none is forced:
+        // then the document path would have picked the same format for every document the reader reads.
+        _readers = forced is null && formats.Count > 0
+            ? [.. (readers ?? PayloadFormats.FastReaders).Where(r => string.Equals(r.FormatId, formats[0].Id, StringComparison.OrdinalIgnoreCase))]
+            : [];
     }
 
     public string Path => _path;
@@ -175,6 +184,7 @@ public sealed class JsonFileSource : ISource
     private void ReadDocument(ReadOnlyMemory<byte> json, int? line, List<Event> events, SourceContext context)
     {
         if (json.Span.StartsWith(FileShape.ByteOrderMark)) json = json[FileShape.ByteOrderMark.Length..];
+        if (TryReadFast(json.Span, line, events)) return;
         JsonDocument document;
         try
         {
@@ -204,6 +214,21 @@ public sealed class JsonFileSource : ISource
                 ReadPayload(root, new Origin(_path, line), string.Empty, events, context);
             }
         }
+    }
+
+    /// <summary>Offers the document to the fast readers; false when none read it, and the document path must.</summary>
+    private bool TryReadFast(ReadOnlySpan<byte> json, int? line, List<Event> events)
+    {
+        foreach (var reader in _readers)
+        {
+            if (reader.TryRead(json, new Origin(_path, line), out var e) == Utf8ReadResult.Read)
+            {
+                events.Add(e!);
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ReadPayload(JsonElement root, Origin origin, string prefix, List<Event> events, SourceContext context)

@@ -12,25 +12,49 @@ internal static class GitHubJob
     /// <summary>The event for one job, or a rejection reason.</summary>
     public static Event? ToEvent(JsonElement job, string? repository, string? sender, string? action, string dataset, Origin origin, out string? rejection)
     {
+        var fields = new GitHubJobFields
+        {
+            Id = job.Int64("id"u8),
+            RunUrl = job.String("run_url"u8),
+            Url = job.String("url"u8),
+            Status = job.String("status"u8),
+            StartedAt = job.Time("started_at"u8),
+            CompletedAt = job.Time("completed_at"u8),
+            CreatedAt = job.Time("created_at"u8),
+            RunAttempt = job.Int64("run_attempt"u8),
+            Conclusion = job.String("conclusion"u8),
+            WorkflowName = job.String("workflow_name"u8),
+            RunId = job.String("run_id"u8),
+            Name = job.String("name"u8),
+            HeadBranch = job.String("head_branch"u8),
+            HeadSha = job.String("head_sha"u8),
+            HtmlUrl = job.String("html_url"u8),
+            Steps = ReadSteps(job),
+        };
+        return ToEvent(in fields, repository, sender, action, dataset, origin, out rejection);
+    }
+
+    /// <summary>The event for one job whose fields are already read (from a DOM or straight from the bytes), or a rejection reason.</summary>
+    public static Event? ToEvent(in GitHubJobFields job, string? repository, string? sender, string? action, string dataset, Origin origin, out string? rejection)
+    {
         rejection = null;
-        var id = job.Int64("id"u8);
-        if (id is null)
+        if (job.Id is not { } id)
         {
             rejection = "the job has no numeric 'id'";
             return null;
         }
 
-        repository ??= RepositoryFromApiUrl(job.String("run_url"u8)) ?? RepositoryFromApiUrl(job.String("url"u8));
+        repository ??= RepositoryFromApiUrl(job.RunUrl) ?? RepositoryFromApiUrl(job.Url);
         if (repository is null)
         {
             rejection = "no repository: neither 'repository.full_name' nor a '/repos/OWNER/NAME/' URL is present";
             return null;
         }
 
-        var status = job.String("status"u8);
-        var started = job.Time("started_at"u8);
-        var completed = job.Time("completed_at"u8);
-        var timestamp = completed ?? started ?? job.Time("created_at"u8);
+        var status = job.Status;
+        var started = job.StartedAt;
+        var completed = job.CompletedAt;
+        var timestamp = completed ?? started ?? job.CreatedAt;
         if (timestamp is null)
         {
             rejection = "the job has none of 'completed_at', 'started_at', 'created_at'";
@@ -38,7 +62,7 @@ internal static class GitHubJob
         }
 
         var isCompleted = string.Equals(status, "completed", StringComparison.OrdinalIgnoreCase);
-        var attempt = (int)(job.Int64("run_attempt"u8) ?? 1);
+        var attempt = (int)(job.RunAttempt ?? 1);
         return new Event
         {
             Kind = EventKind.PipelineJob,
@@ -46,25 +70,54 @@ internal static class GitHubJob
             Timestamp = timestamp.Value,
             Dataset = dataset,
             Action = action ?? status,
-            Outcome = isCompleted ? OutcomeNames.Parse(job.String("conclusion"u8)) : Outcome.Unknown,
+            Outcome = isCompleted ? OutcomeNames.Parse(job.Conclusion) : Outcome.Unknown,
             Completed = isCompleted,
             Ci = new CiContext(
                 repository,
-                job.String("workflow_name"u8) ?? "(unnamed workflow)",
-                job.String("run_id"u8) ?? "?",
+                job.WorkflowName ?? "(unnamed workflow)",
+                job.RunId ?? "?",
                 attempt,
-                job.String("name"u8) ?? $"job {id}",
-                job.String("head_branch"u8),
-                job.String("head_sha"u8),
+                job.Name ?? $"job {id}",
+                job.HeadBranch,
+                job.HeadSha,
                 Platform),
             UserName = sender,
             Start = started,
             End = completed,
             Duration = isCompleted ? JsonFields.Between(started, completed) : null,
-            Steps = ReadSteps(job),
-            Url = job.String("html_url"u8),
+            Steps = job.Steps,
+            Url = job.HtmlUrl,
             Origin = origin,
         };
+    }
+
+    /// <summary>A step as the job reports it: the conclusion counts once the step completed, and only a step that succeeded or failed has a duration.</summary>
+    /// <param name="name">The step's name; a step without one is dropped (null is returned).</param>
+    /// <param name="number">The step's number, or null to take <paramref name="defaultNumber"/> (its position among the kept steps).</param>
+    /// <param name="times">Reads the step's start and end; called only when the duration counts.</param>
+    internal static StepRecord? Step<TState>(
+        string? name, int? number, int defaultNumber, bool completed, Outcome conclusion, TState state, Func<TState, (DateTimeOffset? Start, DateTimeOffset? End)> times)
+    {
+        if (string.IsNullOrEmpty(name)) return null;
+        var outcome = completed ? conclusion : Outcome.Unknown;
+        TimeSpan? duration = null;
+        if (outcome is Outcome.Success or Outcome.Failure)
+        {
+            var (start, end) = times(state);
+            duration = JsonFields.Between(start, end);
+        }
+
+        return new StepRecord(name, number ?? defaultNumber, outcome, duration);
+    }
+
+    /// <summary>
+    /// The steps in execution order: number order, stable for ties (numbers may have gaps: post steps jump ahead).
+    /// <paramref name="ordered"/> says the records are already in that order, as they nearly always are.
+    /// </summary>
+    internal static IReadOnlyList<StepRecord> InExecutionOrder(ReadOnlySpan<StepRecord> records, bool ordered)
+    {
+        var result = records.ToArray();
+        return ordered ? result : [.. result.OrderBy(s => s.Number)];
     }
 
     /// <summary>"https://api.github.com/repos/octo-org/octo-repo/actions/…" → "octo-org/octo-repo".</summary>
@@ -90,9 +143,7 @@ internal static class GitHubJob
             records[count++] = record;
         }
 
-        // Step numbers may have gaps (post steps jump ahead); execution order is number order, stable for ties.
-        var result = records.AsSpan(0, count).ToArray();
-        return ordered ? result : [.. result.OrderBy(s => s.Number)];
+        return InExecutionOrder(records.AsSpan(0, count), ordered);
     }
 
     /// <summary>One step, read in a single pass over its properties (this runs for every step of every job).</summary>
@@ -118,10 +169,7 @@ internal static class GitHubJob
             }
         }
 
-        if (string.IsNullOrEmpty(name)) return null;
-        var outcome = completed ? conclusion : Outcome.Unknown;
-        var duration = outcome is Outcome.Success or Outcome.Failure ? JsonFields.Between(JsonFields.AsTime(started), JsonFields.AsTime(ended)) : null;
-        return new StepRecord(name, number ?? defaultNumber, outcome, duration);
+        return Step(name, number, defaultNumber, completed, conclusion, (started, ended), static t => (JsonFields.AsTime(t.started), JsonFields.AsTime(t.ended)));
     }
 
     /// <summary>The step's conclusion, comparing the common words on the UTF-8 bytes before falling back to a string.</summary>

@@ -5,7 +5,13 @@ namespace PipeWatch.Sources.GitHub;
 /// <summary>The GitHub <c>workflow_job</c> webhook payload: one job with its steps.</summary>
 public sealed class GitHubWorkflowJobFormat : IPayloadFormat
 {
-    public string Id => "github-workflow-job";
+    /// <summary>The format's id (see <see cref="Id"/>).</summary>
+    public const string FormatId = "github-workflow-job";
+
+    /// <summary>The <c>event.dataset</c> of its events.</summary>
+    internal const string Dataset = "github.workflow_job";
+
+    public string Id => FormatId;
 
     public bool Recognizes(JsonElement root) => root.Object("workflow_job"u8) is not null;
 
@@ -19,7 +25,7 @@ public sealed class GitHubWorkflowJobFormat : IPayloadFormat
 
         var repository = root.Object("repository"u8)?.LeadingString("full_name"u8);
         var sender = root.Object("sender"u8)?.LeadingString("login"u8);
-        var e = GitHubJob.ToEvent(job, repository, sender, root.String("action"u8), "github.workflow_job", context.Origin, out var rejection);
+        var e = GitHubJob.ToEvent(job, repository, sender, root.String("action"u8), Dataset, context.Origin, out var rejection);
         if (e is null)
         {
             context.Reject(rejection!);

@@ -283,7 +283,86 @@ public sealed class JsonFileSourceTests : IDisposable
         Assert.StartsWith("cannot open: ", problem.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Json_lines_and_a_single_document_are_read_by_the_fast_reader()
+    {
+        var lines = Write("events.jsonl", string.Join('\n',
+            Compact("workflow_job", "in_progress.payload.json"),
+            Compact("workflow_run", "completed.payload.json"),
+            Compact("workflow_job", "completed.success.with-organization.payload.json")) + "\n");
+        var document = Corpus.File("github-webhooks", "workflow_job", "completed.failure.with-organization.payload.json");
+        var reader = new CountingReader();
+
+        var (fromLines, linesProblems) = await ReadWithAsync(lines, [reader]);
+        var linesReads = reader.Reads;
+        var (fromDocument, documentProblems) = await ReadWithAsync(document, [reader]);
+
+        Assert.Empty(linesProblems.Concat(documentProblems));
+        Assert.Equal(3, fromLines.Count);
+        Assert.Equal(2, linesReads);
+        Assert.Single(fromDocument);
+        Assert.Equal(3, reader.Reads);
+    }
+
+    [Fact]
+    public async Task Fast_readers_give_the_same_events_and_problems_as_the_document_path()
+    {
+        var folder = Corpus.File("github-webhooks", "workflow_job");
+        var good = Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).Select(f => JsonNode.Parse(File.ReadAllText(f))!.ToJsonString());
+        var path = Write("mixed.jsonl", string.Join('\n', good.Concat(
+        [
+            """{"workflow_job": {"id": 1, "status": """,
+            """{"action": "queued", "workflow_job": {"id": "abc"}}""",
+            """{"workflow_job": {"id": 1, "started_at": "2021-01-01T00:00:00Z"}}""",
+            """{"hello": 1}""",
+            Compact("workflow_run", "completed.payload.json"),
+        ])) + "\n");
+
+        var (fast, fastProblems) = await ReadWithAsync(path, null);
+        var (slow, slowProblems) = await ReadWithAsync(path, []);
+
+        Assert.Equal(12, fast.Count + fastProblems.Count);
+        Assert.Equal(slowProblems, fastProblems);
+        Assert.Equal(slow.Count, fast.Count);
+        for (var i = 0; i < slow.Count; i++)
+        {
+            Assert.Equal(slow[i].Steps, fast[i].Steps);
+            Assert.Equal(slow[i], fast[i] with { Steps = slow[i].Steps });
+        }
+    }
+
+    [Fact]
+    public async Task Forced_format_skips_the_fast_reader()
+    {
+        var reader = new CountingReader();
+        var path = Corpus.File("github-webhooks", "workflow_job", "completed.success.with-organization.payload.json");
+        var problems = new ProblemLog();
+        var source = new JsonFileSource(path, PayloadFormats.All, new GitHubWorkflowJobFormat(), [reader]);
+
+        var events = new List<Event>();
+        await foreach (var e in source.ReadAsync(new SourceContext(problems), TestContext.Current.CancellationToken))
+        {
+            events.Add(e);
+        }
+
+        Assert.Single(events);
+        Assert.Equal(0, reader.Reads);
+    }
+
     public void Dispose() => _temp.Dispose();
+
+    private static async Task<(List<Event> Events, IReadOnlyList<Problem> Problems)> ReadWithAsync(string path, IReadOnlyList<IUtf8PayloadReader>? readers)
+    {
+        var problems = new ProblemLog();
+        var events = new List<Event>();
+        var source = new JsonFileSource(path, PayloadFormats.All, readers: readers);
+        await foreach (var e in source.ReadAsync(new SourceContext(problems), TestContext.Current.CancellationToken))
+        {
+            events.Add(e);
+        }
+
+        return (events, problems.Problems);
+    }
 
     private static async Task<(IReadOnlyList<Event> Events, IReadOnlyList<Problem> Problems)> ReadForcedAsync(string path, IPayloadFormat forced)
     {
@@ -309,5 +388,22 @@ public sealed class JsonFileSourceTests : IDisposable
         var path = _temp.File(name);
         File.WriteAllText(path, text);
         return path;
+    }
+
+    /// <summary>The real fast reader, counting the documents it read.</summary>
+    private sealed class CountingReader : IUtf8PayloadReader
+    {
+        private readonly GitHubWorkflowJobReader _inner = new();
+
+        public int Reads { get; private set; }
+
+        public string FormatId => _inner.FormatId;
+
+        public Utf8ReadResult TryRead(ReadOnlySpan<byte> json, Origin origin, out Event? e)
+        {
+            var result = _inner.TryRead(json, origin, out e);
+            if (result == Utf8ReadResult.Read) Reads++;
+            return result;
+        }
     }
 }
