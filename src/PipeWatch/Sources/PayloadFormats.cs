@@ -12,11 +12,12 @@ public static class PayloadFormats
 {
     public static IReadOnlyList<IPayloadFormat> All { get; } =
     [
+        // First, so its fast reader (which only ever claims documents with a 'workflow_job' object) may run.
+        new GitHubWorkflowJobFormat(),
         // Deployment payloads carry a 'workflow_run' object too: they go before the workflow run format.
         new GitHubDeploymentStatusFormat(),
         new GitHubDeploymentFormat(),
         new GitHubDeploymentReviewFormat(),
-        new GitHubWorkflowJobFormat(),
         new GitHubWorkflowRunFormat(),
         new GitHubJobsListFormat(),
         new GitLabPipelineFormat(),
