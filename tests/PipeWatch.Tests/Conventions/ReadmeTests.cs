@@ -1,0 +1,26 @@
+using System.Text.RegularExpressions;
+using PipeWatch.Configuration;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Conventions;
+
+/// <summary>What the README promises, checked: its config example is valid.</summary>
+public sealed partial class ReadmeTests
+{
+    [Fact]
+    public void The_config_example_in_the_readme_is_valid()
+    {
+        var readme = File.ReadAllText(Path.Combine(Corpus.RepositoryRoot, "README.md"));
+        var example = YamlBlock().Matches(readme).Select(m => m.Groups[1].Value).Single(b => b.Contains("detectors:", StringComparison.Ordinal));
+
+        var config = ConfigLoader.Parse(example, "README.md");
+
+        Assert.Equal(5, config.ExcessiveFrequency.BurstCount);
+        Assert.Equal(["hooks.slack.com"], config.AdminChange.WebhookDomains);
+        Assert.Single(config.Allow);
+    }
+
+    [GeneratedRegex("```yaml\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex YamlBlock();
+}
