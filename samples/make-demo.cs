@@ -102,6 +102,8 @@ for (var n = 1; n <= 44; n++)
     run["repository"]!["full_name"] = Repository;
     run["repository"]!["name"] = "payments-api";
     run["sender"]!["login"] = actor;
+    wr["actor"]!["login"] = actor;
+    wr["triggering_actor"]!["login"] = actor;
     lines.Add(run.ToJsonString());
 
     // Pushes at working hours, roughly two a day.
