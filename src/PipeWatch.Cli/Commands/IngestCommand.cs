@@ -126,7 +126,7 @@ internal static class IngestCommand
             return await engine.RunAsync(sources, null, ct);
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(host.Error) });
+        var console = Terminal.Console(host.Error);
         problems.Hold();
         try
         {

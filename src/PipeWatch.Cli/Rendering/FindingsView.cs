@@ -22,7 +22,7 @@ internal static class FindingsView
 
     private static void RenderTable(IReadOnlyList<Finding> findings, TextWriter output)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var console = Terminal.Console(output);
         var table = new Table().Border(TableBorder.Rounded).Expand();
         table.AddColumn("Severity");
         table.AddColumn("Category");
@@ -31,7 +31,7 @@ internal static class FindingsView
         foreach (var f in findings)
         {
             table.AddRow(
-                new Markup($"[{Colour(f.Severity)}]{f.Severity.ToWire().ToUpperInvariant()}[/]"),
+                Terminal.Severity(f.Severity),
                 new Text(f.Category),
                 new Text($"{f.Entity}\n{f.Location}"),
                 new Markup($"[bold]{Markup.Escape(f.Title)}[/]\n[dim]{Markup.Escape(f.Explanation)}[/]"));
@@ -51,12 +51,4 @@ internal static class FindingsView
         }
     }
 
-    private static string Colour(Severity severity) => severity switch
-    {
-        Severity.Critical => "white on red",
-        Severity.High => "red",
-        Severity.Medium => "yellow",
-        Severity.Low => "blue",
-        _ => "grey",
-    };
 }

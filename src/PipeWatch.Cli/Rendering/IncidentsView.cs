@@ -48,7 +48,7 @@ internal static class IncidentsView
 
     private static void RenderTables(IReadOnlyList<Incident> incidents, TextWriter output)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var console = Terminal.Console(output);
         foreach (var incident in incidents)
         {
             var table = new Table().Border(TableBorder.Rounded).Expand();
@@ -62,7 +62,7 @@ internal static class IncidentsView
             {
                 table.AddRow(
                     new Text(Time(f.Timestamp)),
-                    new Markup($"[{Colour(f.Severity)}]{f.Severity.ToWire().ToUpperInvariant()}[/]"),
+                    Terminal.Severity(f.Severity),
                     new Text(f.Category),
                     new Text($"{f.Entity}{Actor(f)}\n{Run(f)}".Trim()),
                     new Markup($"[bold]{Markup.Escape(f.Title)}[/]\n[dim]{Markup.Escape(f.Explanation)}[/]"));
@@ -105,12 +105,4 @@ internal static class IncidentsView
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private static string Colour(Severity severity) => severity switch
-    {
-        Severity.Critical => "white on red",
-        Severity.High => "red",
-        Severity.Medium => "yellow",
-        Severity.Low => "blue",
-        _ => "grey",
-    };
 }

@@ -9,6 +9,16 @@ internal static class GitLabHook
 {
     public const string Platform = "gitlab";
 
+    /// <summary>Why a hook without a project path is rejected.</summary>
+    public const string NoRepository = "no repository: neither 'project.path_with_namespace' nor 'project.web_url' is present";
+
+    /// <summary>The project's path (<c>group/sub/name</c>) from <c>project.path_with_namespace</c>, else from <c>project.web_url</c>.</summary>
+    public static string? ProjectRepository(JsonElement root)
+    {
+        var project = root.Object("project");
+        return project?.String("path_with_namespace") ?? GitRemotes.RepositoryPath(project?.String("web_url"));
+    }
+
     /// <summary>
     /// The pipeline key of a run without a name. GitLab pipelines are per project and job hooks carry no pipeline name,
     /// so all unnamed runs of a project (and every job hook) share this key and therefore one baseline.

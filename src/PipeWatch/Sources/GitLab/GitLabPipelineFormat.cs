@@ -26,11 +26,9 @@ public sealed class GitLabPipelineFormat : IPayloadFormat
             return;
         }
 
-        var project = root.Object("project");
-        var repository = project?.String("path_with_namespace") ?? GitRemotes.RepositoryPath(project?.String("web_url"));
-        if (repository is null)
+        if (GitLabHook.ProjectRepository(root) is not { } repository)
         {
-            context.Reject("no repository: neither 'project.path_with_namespace' nor 'project.web_url' is present");
+            context.Reject(GitLabHook.NoRepository);
             return;
         }
 
