@@ -1,0 +1,50 @@
+using YamlDotNet.RepresentationModel;
+
+namespace PipeWatch.Configuration;
+
+/// <summary>The <c>detectors.&lt;id&gt;</c> section of one detector: how it is read into, and defaulted on, <see cref="PipeWatchConfig"/>.</summary>
+internal sealed class DetectorSection
+{
+    private readonly Func<YamlConfigReader, YamlMappingNode, string, PipeWatchConfig, HashSet<string>, PipeWatchConfig> _read;
+    private readonly Func<PipeWatchConfig, int, PipeWatchConfig> _defaultSamples;
+
+    private DetectorSection(
+        string id,
+        Func<YamlConfigReader, YamlMappingNode, string, PipeWatchConfig, HashSet<string>, PipeWatchConfig> read,
+        Func<PipeWatchConfig, int, PipeWatchConfig> defaultSamples)
+    {
+        Id = id;
+        _read = read;
+        _defaultSamples = defaultSamples;
+    }
+
+    public string Id { get; }
+
+    /// <summary>A section whose options live in one property of <see cref="PipeWatchConfig"/>.</summary>
+    /// <param name="check">Checks the options as a whole once read; returns the reason they cannot work, or null.</param>
+    public static DetectorSection For<T>(
+        string id,
+        Func<PipeWatchConfig, T> get,
+        Func<PipeWatchConfig, T, PipeWatchConfig> set,
+        IReadOnlyList<Setting<T>> settings,
+        Func<T, string?>? check = null)
+    {
+        var defaultSamples = settings.Select(s => s.DefaultSamples).FirstOrDefault(d => d is not null);
+        return new DetectorSection(
+            id,
+            (reader, mapping, path, config, disabled) =>
+            {
+                var options = reader.Section(mapping, path, id, get(config), disabled, settings);
+                if (check?.Invoke(options) is { } reason) reader.Problem(mapping, $"{path}: {reason}");
+                return set(config, options);
+            },
+            defaultSamples is null ? (config, _) => config : (config, samples) => set(config, defaultSamples(get(config), samples)));
+    }
+
+    /// <summary>Reads the section's keys (and <c>enabled</c>) into <paramref name="config"/>.</summary>
+    public PipeWatchConfig Read(YamlConfigReader reader, YamlMappingNode mapping, string path, PipeWatchConfig config, HashSet<string> disabled) =>
+        _read(reader, mapping, path, config, disabled);
+
+    /// <summary>Applies the top-level <c>min-samples</c>, if this detector takes it.</summary>
+    public PipeWatchConfig DefaultSamples(PipeWatchConfig config, int samples) => _defaultSamples(config, samples);
+}

@@ -1,0 +1,94 @@
+using PipeWatch.Baselines;
+using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Admin;
+using PipeWatch.Detectors.Deployment;
+using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Detectors.Secrets;
+
+namespace PipeWatch.Configuration;
+
+/// <summary>Every <c>detectors.&lt;id&gt;</c> section of pipewatch.yml and its keys: adding a detector's config is one entry here.</summary>
+internal static class DetectorSettings
+{
+    /// <summary>The sections, in the order "expected one of" lists them.</summary>
+    public static IReadOnlyList<DetectorSection> All { get; } =
+    [
+        DetectorSection.For<LongDurationOptions>(
+            "pipeline.long-duration", c => c.LongDuration, (c, o) => c with { LongDuration = o },
+            [
+                Setting.MinimumSamples<LongDurationOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Number<LongDurationOptions>("threshold", 0.5, 1000, (o, v) => o with { Threshold = v }),
+                Setting.Number<LongDurationOptions>("min-ratio", 1, 1000, (o, v) => o with { MinimumRatio = v }),
+                Setting.Duration<LongDurationOptions>("min-increase", (o, v) => o with { MinimumIncrease = v }),
+            ]),
+        DetectorSection.For<StepOrderChangedOptions>(
+            "pipeline.step-order-changed", c => c.StepOrderChanged, (c, o) => c with { StepOrderChanged = o },
+            [
+                Setting.MinimumSamples<StepOrderChangedOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Int<StepOrderChangedOptions>("adopt-after", 1, 1000, (o, v) => o with { AdoptAfter = v }),
+            ]),
+        DetectorSection.For<UnexpectedFailureOptions>(
+            "pipeline.unexpected-failure", c => c.UnexpectedFailure, (c, o) => c with { UnexpectedFailure = o },
+            [
+                // Its outcome window holds 64 runs: a larger minimum could never be met.
+                Setting.MinimumSamples<UnexpectedFailureOptions>((o, v) => o with { MinimumSamples = v }, OutcomeHistory.Capacity),
+                Setting.Number<UnexpectedFailureOptions>("max-failure-rate", 0, 1, (o, v) => o with { MaximumFailureRate = v }),
+            ]),
+        DetectorSection.For<RepeatedFailuresOptions>(
+            "pipeline.repeated-failures", c => c.RepeatedFailures, (c, o) => c with { RepeatedFailures = o },
+            [
+                Setting.Int<RepeatedFailuresOptions>("streak", 2, 1000, (o, v) => o with { Streak = v }),
+            ]),
+        DetectorSection.For<UnauthorizedSecretAccessOptions>(
+            "secrets.unauthorized-access", c => c.UnauthorizedSecretAccess, (c, o) => c with { UnauthorizedSecretAccess = o },
+            [
+                Setting.MinimumSamples<UnauthorizedSecretAccessOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Strings<UnauthorizedSecretAccessOptions>("broad-scopes", (o, v) => o with { BroadScopes = v }),
+            ]),
+        DetectorSection.For<SuspiciousLoginOptions>(
+            "access.suspicious-login", c => c.SuspiciousLogin, (c, o) => c with { SuspiciousLogin = o },
+            [
+                Setting.Int<SuspiciousLoginOptions>("failure-burst", 2, 10_000, (o, v) => o with { FailureBurst = v }),
+                Setting.Duration<SuspiciousLoginOptions>("failure-window", (o, v) => o with { FailureWindow = v }),
+                Setting.MinimumSamples<SuspiciousLoginOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Bool<SuspiciousLoginOptions>("report-new-ip", (o, v) => o with { ReportNewIp = v }),
+                Setting.Number<SuspiciousLoginOptions>("max-speed-kmh", 100, 100_000, (o, v) => o with { MaximumSpeedKmh = v }),
+                Setting.Number<SuspiciousLoginOptions>("min-distance-km", 0, 20_000, (o, v) => o with { MinimumDistanceKm = v }),
+                Setting.Int<SuspiciousLoginOptions>("min-hour-samples", 1, 1_000_000, (o, v) => o with { MinimumHourSamples = v }),
+                Setting.Number<SuspiciousLoginOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
+            ]),
+        DetectorSection.For<AdminChangeOptions>(
+            "access.permission-widened", c => c.AdminChange, (c, o) => c with { AdminChange = o },
+            [
+                Setting.Strings<AdminChangeOptions>("webhook-domains", (o, v) => o with { WebhookDomains = v }),
+            ]),
+        DetectorSection.For<UnapprovedTargetOptions>(
+            "deployment.unapproved-target", c => c.UnapprovedTarget, (c, o) => c with { UnapprovedTarget = o },
+            [
+                Setting.MinimumSamples<UnapprovedTargetOptions>((o, v) => o with { MinimumSamples = v }),
+                new("approved", (reader, node, at, o) => o with { Approved = ApprovedTargetsReader.Read(reader, node, at) }),
+            ]),
+        DetectorSection.For<ExcessiveFrequencyOptions>(
+            "deployment.excessive-frequency", c => c.ExcessiveFrequency, (c, o) => c with { ExcessiveFrequency = o },
+            [
+                Setting.Int<ExcessiveFrequencyOptions>("weeks", 1, HourlyDeployCounts.MaximumWeeks - 1, (o, v) => o with { Weeks = v }),
+                Setting.Int<ExcessiveFrequencyOptions>("min-weeks", 1, HourlyDeployCounts.MaximumWeeks - 1, (o, v) => o with { MinimumWeeks = v }),
+                Setting.Int<ExcessiveFrequencyOptions>("min-count", 1, 10_000, (o, v) => o with { MinimumCount = v }),
+                Setting.Number<ExcessiveFrequencyOptions>("probability", 1e-9, 0.5, (o, v) => o with { Probability = v }),
+                Setting.Int<ExcessiveFrequencyOptions>("burst-count", 2, 1000, (o, v) => o with { BurstCount = v }),
+                Setting.Duration<ExcessiveFrequencyOptions>("burst-window", (o, v) => o with { BurstWindow = v }),
+            ],
+            o => o.MinimumWeeks > o.Weeks
+                ? $"min-weeks ({o.MinimumWeeks}) cannot exceed weeks ({o.Weeks}): the hourly rule could never fire"
+                : null),
+        DetectorSection.For<UnusualDeployActorOptions>(
+            "deployment.unusual-actor", c => c.UnusualDeployActor, (c, o) => c with { UnusualDeployActor = o },
+            [
+                Setting.MinimumSamples<UnusualDeployActorOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Strings<UnusualDeployActorOptions>("bots", (o, v) => o with { Bots = v }),
+            ]),
+    ];
+
+    /// <summary>The section of <paramref name="id"/>, or null when there is none.</summary>
+    public static DetectorSection? Find(string id) => All.FirstOrDefault(s => s.Id == id);
+}
