@@ -86,6 +86,9 @@ internal static class DetectorSettings
             [
                 Setting.MinimumSamples<UnusualDeployActorOptions>((o, v) => o with { MinimumSamples = v }),
                 Setting.Strings<UnusualDeployActorOptions>("bots", (o, v) => o with { Bots = v }),
+                Setting.Int<UnusualDeployActorOptions>("min-hour-samples", 1, 1_000_000, (o, v) => o with { MinimumHourSamples = v }),
+                Setting.Int<UnusualDeployActorOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
+                Setting.Number<UnusualDeployActorOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
             ]),
     ];
 

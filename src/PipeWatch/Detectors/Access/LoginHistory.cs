@@ -24,9 +24,7 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
     public DateTimeOffset LastCountryAt { get; private set; }
 
     /// <summary>Successful events per hour of the week (Sunday 00:00 UTC is 0).</summary>
-    public long[] HourOfWeek { get; } = new long[168];
-
-    public long HourTotal { get; private set; }
+    public HourOfWeekProfile Hours { get; private set; } = new();
 
     /// <summary>Timestamps of recent failures, oldest first.</summary>
     public List<DateTimeOffset> Failures { get; } = [];
@@ -35,8 +33,6 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
     public DateTimeOffset? ReportedBurst { get; set; }
 
     public static LoginHistory Create() => new();
-
-    public static int Bucket(DateTimeOffset at) => ((int)at.UtcDateTime.DayOfWeek * 24) + at.UtcDateTime.Hour;
 
     public void LearnPlace(string? country, string? ip, string? token, DateTimeOffset at)
     {
@@ -52,11 +48,7 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
         if (token is not null && Tokens.Count < SetCapacity) Tokens.Add(token);
     }
 
-    public void LearnHour(DateTimeOffset at)
-    {
-        HourOfWeek[Bucket(at)]++;
-        HourTotal++;
-    }
+    public void LearnHour(DateTimeOffset at) => Hours.Learn(at);
 
     public void Write(BinaryWriter writer)
     {
@@ -66,8 +58,7 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
         WriteSet(writer, Tokens);
         writer.Write(LastCountry ?? string.Empty);
         writer.Write(LastCountryAt.UtcTicks);
-        foreach (var count in HourOfWeek) writer.Write(count);
-        writer.Write(HourTotal);
+        Hours.Write(writer);
         writer.Write(Failures.Count);
         foreach (var failure in Failures) writer.Write(failure.UtcTicks);
         writer.Write(ReportedBurst?.UtcTicks ?? 0L);
@@ -82,8 +73,7 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
         var last = reader.ReadString();
         history.LastCountry = last.Length == 0 ? null : last;
         history.LastCountryAt = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
-        for (var i = 0; i < history.HourOfWeek.Length; i++) history.HourOfWeek[i] = reader.ReadInt64();
-        history.HourTotal = reader.ReadInt64();
+        history.Hours = HourOfWeekProfile.Read(reader);
         var failures = reader.ReadInt32();
         for (var i = 0; i < failures; i++) history.Failures.Add(new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero));
         var burst = reader.ReadInt64();

@@ -117,18 +117,17 @@ public sealed class SuspiciousLoginDetector : IDetector
 
     private void CheckHour(Event e, LoginHistory history, List<Signal> signals)
     {
-        if (history.HourTotal < _options.MinimumHourSamples) return;
-        var bucket = LoginHistory.Bucket(e.Timestamp);
-        var near = history.HourOfWeek[(bucket + 167) % 168] + history.HourOfWeek[bucket] + history.HourOfWeek[(bucket + 1) % 168];
+        var hours = history.Hours;
+        if (hours.Total < _options.MinimumHourSamples) return;
+        var near = hours.Near(e.Timestamp);
         var hour = e.Timestamp.UtcDateTime.Hour;
-        long sameHour = 0;
-        for (var day = 0; day < 7; day++) sameHour += history.HourOfWeek[(day * 24) + hour];
-        var share = (double)sameHour / history.HourTotal;
+        var sameHour = hours.SameHourAnyDay(e.Timestamp);
+        var share = (double)sameHour / hours.Total;
         if (near > 0 || share >= _options.MaximumHourShare) return;
         var when = e.Timestamp.UtcDateTime.ToString("dddd HH:00", CultureInfo.InvariantCulture);
         signals.Add(new Signal(
             "unusual-hour", Severity.Medium, $"'{e.UserName}' active at an unusual hour ({when} UTC)",
-            $"'{e.UserName}' did '{e.Action}' on {when} UTC; of their {history.HourTotal} events in the baseline none fell within an hour of that time of week " +
+            $"'{e.UserName}' did '{e.Action}' on {when} UTC; of their {hours.Total} events in the baseline none fell within an hour of that time of week " +
             $"and {sameHour} ({(share * 100).ToString("0.#", CultureInfo.InvariantCulture)}%) at {hour:00}:00 on any day (limit {(_options.MaximumHourShare * 100).ToString("0.#", CultureInfo.InvariantCulture)}%).",
             e.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH", CultureInfo.InvariantCulture), "T1078"));
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using PipeWatch.Baselines;
 using PipeWatch.Events;
 using PipeWatch.Findings;
 
@@ -9,7 +10,9 @@ namespace PipeWatch.Detectors.Deployment;
 /// <remarks>
 /// Per repository and environment: the actors of past deployments and how many were bots. On the first event of a
 /// deployment, once the key has the minimum deployments: an actor never seen there, a human where only bots deployed
-/// (or a bot where only humans did). On any event of a deployment that proceeds (in progress, success): a review that
+/// (or a bot where only humans did); for a person with the minimum deployments anywhere (their profile is per actor,
+/// across repositories and environments, since working hours belong to the person): an hour of the week near which
+/// they (almost) never deployed. On any event of a deployment that proceeds (in progress, success): a review that
 /// was requested for its run but not approved, or a source flag saying the review was skipped or bypassed.
 /// </remarks>
 public sealed class UnusualDeployActorDetector : IDetector
@@ -27,7 +30,7 @@ public sealed class UnusualDeployActorDetector : IDetector
         "deployment.unusual-actor",
         Categories.UnusualDeployActor,
         [EventKind.Deployment],
-        "A deployment by an account that never deployed there, a human where only bots deploy (or the reverse), or one that skipped its required review.");
+        "A deployment by an account that never deployed there, a human where only bots deploy (or the reverse), at an hour unusual for the actor, or one that skipped its required review.");
 
     public void Inspect(Event e, DetectionContext context)
     {
@@ -76,6 +79,14 @@ public sealed class UnusualDeployActorDetector : IDetector
             }
 
             actors.Learn(actor, bot);
+
+            // Machine accounts deploy on schedules at any hour: only people have working hours.
+            if (actor is not null && !bot && !e.TimestampMissing)
+            {
+                var hours = context.Baselines.Get<DeployHours>(DeployHours.Key(actor));
+                if (UnusualHour(e, actor, scope, deployment, hours.Profile) is { } unusual) reasons.Add(unusual);
+                hours.Profile.Learn(e.Timestamp);
+            }
         }
 
         if (reasons.Count == 0) return;
@@ -100,6 +111,21 @@ public sealed class UnusualDeployActorDetector : IDetector
             // A skipped review and an unusual actor of one deployment are two findings; status events of it add none.
             Fingerprint = Fingerprint.Of(Info.Id, scope, deployment.Environment, id, skipped is null ? "actor" : "review"),
         });
+    }
+
+    /// <summary>Why the deployment's hour of the week is unusual for its actor, or null: too few deployments yet, or enough near that hour.</summary>
+    private string? UnusualHour(Event e, string actor, string scope, DeploymentInfo deployment, HourOfWeekProfile profile)
+    {
+        if (profile.Total < _options.MinimumHourSamples) return null;
+        var near = profile.Near(e.Timestamp, _options.HourWindow);
+        var share = (double)near / profile.Total;
+        if (share > _options.MaximumHourShare) return null;
+        var when = HourOfWeekProfile.Name(HourOfWeekProfile.Bucket(e.Timestamp));
+        var busiest = string.Join(", ", profile.Top(3).Select(b => $"{HourOfWeekProfile.Name(b.Bucket)} ×{b.Count.ToString(CultureInfo.InvariantCulture)}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"'{actor}' deployed '{scope}' to '{deployment.Environment}' on {when} UTC; of their {profile.Total} earlier deployments (all repositories) " +
+            $"{near} fell within {_options.HourWindow} hour(s) of that time of week and {profile.SameHourAnyDay(e.Timestamp)} at {e.Timestamp.UtcDateTime.Hour:00}:00 on any day; " +
+            $"their busiest hours are {busiest}.");
     }
 
     /// <summary>Why the deployment skipped its review, or null: it proceeds while its run's review was requested or rejected, or the source flags it.</summary>

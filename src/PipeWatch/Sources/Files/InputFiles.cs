@@ -30,9 +30,14 @@ public static class InputFiles
         return files;
     }
 
-    /// <summary>One <see cref="JsonFileSource"/> per file.</summary>
+    /// <summary>
+    /// One source per file: a <see cref="TextLineSource"/> when the file's first non-blank line is of a known
+    /// <see cref="LineFormats">line format</see> (and no JSON format is forced), else a <see cref="JsonFileSource"/>.
+    /// </summary>
     public static IReadOnlyList<ISource> Sources(IReadOnlyList<string> files, IPayloadFormat? forced = null) =>
-        [.. files.Select(f => new JsonFileSource(f, PayloadFormats.All, forced))];
+        [.. files.Select(f => forced is null && TextLineSource.Detect(f, LineFormats.All) is { } format
+            ? (ISource)new TextLineSource(f, format)
+            : new JsonFileSource(f, PayloadFormats.All, forced))];
 
     private static void Walk(string folder, List<string> files)
     {

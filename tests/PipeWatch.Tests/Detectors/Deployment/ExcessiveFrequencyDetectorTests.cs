@@ -58,7 +58,8 @@ public sealed class ExcessiveFrequencyDetectorTests : IDisposable
     public async Task A_burst_fires_whatever_the_hourly_model_allows()
     {
         var history = new DeploymentHistory().Normal(6, "alice", "bob");
-        for (var i = 0; i < 5; i++) history.Deploy(Anomaly.AddHours(3).AddMinutes(i * 2), "alice", review: "approved");
+        // At 15:00, bob's usual hour: the burst is the only thing unusual about these deployments.
+        for (var i = 0; i < 5; i++) history.Deploy(Anomaly.AddHours(5).AddMinutes(i * 2), "bob", review: "approved");
         var config = ConfigLoader.Parse("detectors:\n  deployment.excessive-frequency:\n    min-count: 50\n", "pipewatch.yml");
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [history.Save(_temp.File("deployments.jsonl"))], config);

@@ -60,13 +60,52 @@ public sealed class UnusualDeployActorDetectorTests : IDisposable
     {
         var history = new DeploymentHistory().Normal(6, "alice", "bob");
         history.RequestReviewOfNext(Anomaly.AddMinutes(-5));
-        var run = history.Deploy(Anomaly, "alice");
+        // bob deploys at 15:00 (alice at 10:00): only the review is unusual.
+        var run = history.Deploy(Anomaly, "bob");
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [history.Save(_temp.File("deployments.jsonl"))]);
 
         var finding = Assert.Single(result.Findings);
         Assert.Equal((Categories.UnusualDeployActor, Severity.High, run.ToString(System.Globalization.CultureInfo.InvariantCulture)), (finding.Category, finding.Severity, finding.Location.RunId));
         Assert.Equal($"Run {run} requested a review for 'production' and the deployment went ahead (in_progress) with no approval seen.", finding.Explanation);
+    }
+
+    [Fact]
+    public async Task A_person_deploying_at_an_hour_they_never_deploy_is_reported()
+    {
+        var history = new DeploymentHistory().Normal(6, "alice", "bob");
+        history.Deploy(DeploymentHistory.Start.AddDays(48).AddHours(3), "alice", review: "approved"); // Sunday 03:00 UTC
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [history.Save(_temp.File("deployments.jsonl"))]);
+
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal((Categories.UnusualDeployActor, Severity.Medium, "alice"), (finding.Category, finding.Severity, finding.Entity.Actor));
+        Assert.Equal(
+            "'alice' deployed 'Codertocat/Hello-World' to 'production' on Sunday 03:00 UTC; of their 30 earlier deployments (all repositories) " +
+            "0 fell within 1 hour(s) of that time of week and 0 at 03:00 on any day; their busiest hours are Monday 10:00 ×6, Tuesday 10:00 ×6, Wednesday 10:00 ×6.",
+            finding.Explanation);
+    }
+
+    [Fact]
+    public async Task A_person_deploying_at_their_usual_hour_raises_nothing()
+    {
+        var history = new DeploymentHistory().Normal(6, "alice", "bob");
+        history.Deploy(DeploymentHistory.Start.AddDays(45).AddHours(10).AddMinutes(30), "alice", review: "approved"); // Thursday 10:30 UTC
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [history.Save(_temp.File("deployments.jsonl"))]);
+
+        Assert.Empty(result.Findings);
+    }
+
+    [Fact]
+    public async Task A_bot_deploying_at_night_is_not_held_to_working_hours()
+    {
+        var history = new DeploymentHistory().Normal(6, "github-actions[bot]");
+        history.Deploy(DeploymentHistory.Start.AddDays(48).AddHours(3), "github-actions[bot]", review: "approved");
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [history.Save(_temp.File("deployments.jsonl"))]);
+
+        Assert.Empty(result.Findings);
     }
 
     public void Dispose() => _temp.Dispose();

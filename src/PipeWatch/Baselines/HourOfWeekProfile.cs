@@ -1,0 +1,68 @@
+using System.Globalization;
+
+namespace PipeWatch.Baselines;
+
+/// <summary>How often something happened at each hour of the week (UTC): the "usual hours" of an actor.</summary>
+/// <remarks>Bucket 0 is Sunday 00:00–00:59 UTC, 167 is Saturday 23:00–23:59. Not thread-safe, like every baseline.</remarks>
+public sealed class HourOfWeekProfile
+{
+    public const int Hours = 168;
+
+    private readonly long[] _counts = new long[Hours];
+
+    /// <summary>Events counted.</summary>
+    public long Total { get; private set; }
+
+    /// <summary>The count of one bucket.</summary>
+    public long this[int bucket] => _counts[bucket];
+
+    public static int Bucket(DateTimeOffset at) => ((int)at.UtcDateTime.DayOfWeek * 24) + at.UtcDateTime.Hour;
+
+    /// <summary>"Sunday 03:00": the bucket's day and hour, for explanations.</summary>
+    public static string Name(int bucket) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(DayOfWeek)(bucket / 24)} {bucket % 24:00}:00");
+
+    public void Learn(DateTimeOffset at)
+    {
+        _counts[Bucket(at)]++;
+        Total++;
+    }
+
+    /// <summary>Events within <paramref name="radius"/> hours either side of the hour of week of <paramref name="at"/>, wrapping around the week.</summary>
+    public long Near(DateTimeOffset at, int radius = 1)
+    {
+        var bucket = Bucket(at);
+        long near = 0;
+        for (var offset = -radius; offset <= radius; offset++) near += _counts[(((bucket + offset) % Hours) + Hours) % Hours];
+        return near;
+    }
+
+    /// <summary>Events at the same hour of the day as <paramref name="at"/>, on any day.</summary>
+    public long SameHourAnyDay(DateTimeOffset at)
+    {
+        var hour = at.UtcDateTime.Hour;
+        long count = 0;
+        for (var day = 0; day < 7; day++) count += _counts[(day * 24) + hour];
+        return count;
+    }
+
+    /// <summary>The busiest buckets with their counts, busiest first.</summary>
+    public IEnumerable<(int Bucket, long Count)> Top(int count) =>
+        Enumerable.Range(0, Hours).Where(b => _counts[b] > 0).OrderByDescending(b => _counts[b]).ThenBy(b => b).Take(count).Select(b => (b, _counts[b]));
+
+    /// <summary>Writes the 168 counts, then the total.</summary>
+    public void Write(BinaryWriter writer)
+    {
+        foreach (var count in _counts) writer.Write(count);
+        writer.Write(Total);
+    }
+
+    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
+    public static HourOfWeekProfile Read(BinaryReader reader)
+    {
+        var profile = new HourOfWeekProfile();
+        for (var i = 0; i < Hours; i++) profile._counts[i] = reader.ReadInt64();
+        profile.Total = reader.ReadInt64();
+        return profile;
+    }
+}
