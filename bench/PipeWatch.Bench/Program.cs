@@ -1,18 +1,22 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- --events N] [--breakdown]
-const string Usage = "usage: PipeWatch.Bench [--events N] [--breakdown]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit] --events N] [--breakdown]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit] [--events N] [--breakdown]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
 var breakdown = false;
+var suite = "ingest";
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--events" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out events) && events > 0:
             i++;
+            break;
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit":
+            suite = args[++i];
             break;
         case "--breakdown":
             breakdown = true;
@@ -29,6 +33,8 @@ if (root is null)
     Console.Error.WriteLine("cannot find the repository root (PipeWatch.slnx) above the current folder");
     return 2;
 }
+
+if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 
 var corpus = WorkflowJobCorpus.Ensure(root, events, Console.Out);
 var warmup = Path.Combine(Path.GetDirectoryName(corpus)!, "workflow-jobs.warmup.jsonl");

@@ -21,7 +21,11 @@ internal sealed class DeploymentHistory
     private readonly JsonObject _requested = Load("deployment_review", "requested.payload.json");
     private readonly JsonObject _approved = JsonNode.Parse(File.ReadAllText(Sources.PayloadFiles.Fixture("GitHub", "deployment-review-approved.json")))!.AsObject();
     private readonly List<string> _lines = [];
+    private readonly string _repository;
     private long _next;
+
+    /// <param name="repository">The <c>repository.full_name</c> of every payload.</param>
+    public DeploymentHistory(string repository = Repository) => _repository = repository;
 
     /// <summary>Deployments written.</summary>
     public int Count => (int)_next;
@@ -101,19 +105,19 @@ internal sealed class DeploymentHistory
         creator["type"] = actor.EndsWith("[bot]", StringComparison.Ordinal) ? "Bot" : "User";
     }
 
-    private static void SetCommon(JsonObject payload, long runId, string actor)
+    private void SetCommon(JsonObject payload, long runId, string actor)
     {
-        payload["repository"]!["full_name"] = Repository;
+        payload["repository"]!["full_name"] = _repository;
         payload["sender"]!["login"] = actor;
         var run = payload["workflow_run"]!.AsObject();
         run["id"] = runId;
         run["name"] = "deploy";
     }
 
-    private static string Review(JsonObject template, long runId, string environment, DateTimeOffset at, string reviewer)
+    private string Review(JsonObject template, long runId, string environment, DateTimeOffset at, string reviewer)
     {
         var review = template.DeepClone().AsObject();
-        review["repository"]!["full_name"] = Repository;
+        review["repository"]!["full_name"] = _repository;
         review["workflow_run"]!["id"] = runId;
         review["workflow_run"]!["name"] = "deploy";
         review["since"] = Iso(at);
