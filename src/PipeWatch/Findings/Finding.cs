@@ -39,14 +39,16 @@ public sealed record Finding
     public required string Fingerprint { get; init; }
 }
 
-/// <summary>The subject of a finding: repository, pipeline, job, step, actor, environment (each optional).</summary>
+/// <summary>The subject of a finding: repository, pipeline, job, step, actor, environment, and the account acted upon (each optional).</summary>
+/// <param name="Target">The account the actor acted upon (<c>user.target.name</c>): the collaborator added, the member promoted.</param>
 public sealed record Entity(
     string? Repository = null,
     string? Pipeline = null,
     string? Job = null,
     string? Step = null,
     string? Actor = null,
-    string? Environment = null)
+    string? Environment = null,
+    string? Target = null)
 {
     /// <summary>A compact "repo › pipeline › job › step" for tables.</summary>
     public override string ToString() =>

@@ -22,6 +22,7 @@ public static class FindingJson
         WriteOptional(writer, "step", finding.Entity.Step);
         WriteOptional(writer, "actor", finding.Entity.Actor);
         WriteOptional(writer, "environment", finding.Entity.Environment);
+        WriteOptional(writer, "target", finding.Entity.Target);
         writer.WriteEndObject();
         writer.WriteStartObject("location");
         WriteOptional(writer, "run_id", finding.Location.RunId);
@@ -72,7 +73,8 @@ public static class FindingJson
                 Optional(entity, "job"),
                 Optional(entity, "step"),
                 Optional(entity, "actor"),
-                Optional(entity, "environment")),
+                Optional(entity, "environment"),
+                Optional(entity, "target")),
             Location = new Location(
                 Optional(location, "run_id"),
                 Optional(location, "file"),

@@ -57,7 +57,7 @@ public sealed class AdminChangeDetector : IDetector
                 Severity = rule.Severity,
                 Title = rule.Title(e),
                 Explanation = rule.Explain(e),
-                Entity = new Entity(Where(e), Actor: e.UserName),
+                Entity = new Entity(Where(e), Actor: e.UserName, Target: e.TargetUser),
                 Location = new Location(File: e.Origin.File, Line: e.Origin.Line, Url: e.Url),
                 Evidence = [Evidence.Of("change", rule.Kind), Evidence.Of("action", e.Action), Evidence.Of("target", e.TargetUser ?? "-")],
                 Techniques = rule.Techniques,

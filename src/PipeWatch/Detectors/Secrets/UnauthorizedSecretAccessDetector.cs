@@ -123,7 +123,7 @@ public sealed class UnauthorizedSecretAccessDetector : IDetector
             Severity = severity,
             Title = title,
             Explanation = explanation,
-            Entity = new Entity(Where(e), Actor: e.UserName, Environment: e.Fields.GetValueOrDefault("github.environment_name")),
+            Entity = new Entity(Where(e), Actor: e.UserName, Environment: e.Fields.GetValueOrDefault("github.environment_name"), Target: e.TargetUser),
             Location = new Location(e.Fields.GetValueOrDefault("github.workflow_run_id"), e.Origin.File, e.Origin.Line, Url: e.Url),
             Evidence = [Evidence.Of("signal", kind), Evidence.Of("action", e.Action ?? "?")],
             Techniques = [technique],

@@ -43,11 +43,13 @@ internal static class Migrations
             incident_id TEXT NOT NULL,
             timestamp TEXT NOT NULL,          -- the finding's, copied for the window search
             actor TEXT,                       -- correlation keys, lower-case; null links nothing
-            run TEXT                          -- "<repository>|<run id>"
+            run TEXT,                         -- "<repository>|<run id>"
+            target TEXT                       -- the account acted upon: links like an actor
         );
         CREATE INDEX incident_findings_by_incident ON incident_findings (incident_id);
         CREATE INDEX incident_findings_by_actor ON incident_findings (actor, timestamp);
         CREATE INDEX incident_findings_by_run ON incident_findings (run, timestamp);
+        CREATE INDEX incident_findings_by_target ON incident_findings (target, timestamp);
         """,
     ];
 }

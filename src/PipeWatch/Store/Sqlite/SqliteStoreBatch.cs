@@ -39,12 +39,14 @@ internal sealed class SqliteStoreBatch : IStoreBatch
             connection,
             """
             SELECT id FROM incidents WHERE id IN (
-                SELECT incident_id FROM incident_findings WHERE actor = $actor AND timestamp BETWEEN $from AND $to
+                SELECT incident_id FROM incident_findings WHERE actor IN ($actor, $target) AND timestamp BETWEEN $from AND $to
+                UNION
+                SELECT incident_id FROM incident_findings WHERE target IN ($actor, $target) AND timestamp BETWEEN $from AND $to
                 UNION
                 SELECT incident_id FROM incident_findings WHERE run = $run AND timestamp BETWEEN $from AND $to)
             ORDER BY first_seen, id
             """,
-            "$actor", "$run", "$from", "$to");
+            "$actor", "$run", "$from", "$to", "$target");
         _openIncident = Prepare(
             connection,
             """
@@ -57,8 +59,8 @@ internal sealed class SqliteStoreBatch : IStoreBatch
             "$id", "$timestamp", "$severity");
         _addToIncident = Prepare(
             connection,
-            "INSERT OR REPLACE INTO incident_findings (fingerprint, incident_id, timestamp, actor, run) VALUES ($fingerprint, $id, $timestamp, $actor, $run)",
-            "$fingerprint", "$id", "$timestamp", "$actor", "$run");
+            "INSERT OR REPLACE INTO incident_findings (fingerprint, incident_id, timestamp, actor, run, target) VALUES ($fingerprint, $id, $timestamp, $actor, $run, $target)",
+            "$fingerprint", "$id", "$timestamp", "$actor", "$run", "$target");
         _mergeIncidents = Prepare(
             connection,
             """
@@ -122,6 +124,7 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         p[1].Value = (object?)keys.Run ?? DBNull.Value;
         p[2].Value = SqliteStore.Iso(from);
         p[3].Value = SqliteStore.Iso(to);
+        p[4].Value = (object?)keys.Target ?? DBNull.Value;
         var ids = new List<string>();
         using var reader = _findIncidents.ExecuteReader();
         while (reader.Read())
@@ -146,6 +149,7 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         add[2].Value = timestamp;
         add[3].Value = (object?)keys.Actor ?? DBNull.Value;
         add[4].Value = (object?)keys.Run ?? DBNull.Value;
+        add[5].Value = (object?)keys.Target ?? DBNull.Value;
         _addToIncident.ExecuteNonQuery();
     }
 

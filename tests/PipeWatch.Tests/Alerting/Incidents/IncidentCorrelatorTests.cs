@@ -62,6 +62,20 @@ public sealed class IncidentCorrelatorTests : IDisposable
     }
 
     [Fact]
+    public void The_account_acted_upon_links_like_an_actor_in_either_direction()
+    {
+        // Alice adds Mallory; Mallory then acts; later Mallory's earlier finding is joined by Alice's, out of order.
+        Ingest(
+            Finding("added", Minutes(0), actor: "alice") with { Entity = new Entity("acme/payments-api", Actor: "alice", Target: "Mallory") },
+            Finding("acted", Minutes(20), actor: "mallory"),
+            Finding("unrelated", Minutes(25), actor: "bob"));
+
+        var incidents = Incidents();
+        Assert.Equal(2, incidents.Count);
+        Assert.Equal(["added", "acted"], Fingerprints(incidents.Single(i => i.Findings.Count == 2)));
+    }
+
+    [Fact]
     public void The_same_run_id_in_another_repository_is_another_run()
     {
         Ingest(
