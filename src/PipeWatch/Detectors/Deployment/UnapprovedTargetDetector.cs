@@ -89,8 +89,9 @@ public sealed class UnapprovedTargetDetector : IDetector
             Techniques = ["T1610"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
-            // One finding per deployment and target, however many status events it has.
-            Fingerprint = Fingerprint.Of(Info.Id, scope, deployment.Environment, target, id),
+            // One finding per deployment, however many status events it has and whichever target each names
+            // (GitHub's 'created' event names the environment, its 'success' status the URL).
+            Fingerprint = Fingerprint.Of(Info.Id, scope, id),
         });
     }
 
