@@ -21,7 +21,8 @@ internal static class IngestCommand
     {
         var paths = new Argument<string[]>("PATH")
         {
-            Description = "Files or folders of JSON payloads: one document, an array of them, or JSON Lines. Folders are read recursively, in name order.",
+            Description = "Files or folders to read: JSON documents, arrays of them or JSON Lines, and text logs of a known format (Jenkins Audit Trail). " +
+                "Folders are read recursively, in name order.",
             Arity = ArgumentArity.OneOrMore,
         };
         paths.Validators.Add(result =>
@@ -35,8 +36,9 @@ internal static class IngestCommand
         var store = CommonOptions.Store();
         var source = new Option<string?>("--source")
         {
-            Description = "Read every document as this format instead of detecting it per document.",
-            HelpName = string.Join("|", PayloadFormats.All.Select(f => f.Id)),
+            Description = "Read every document as this format instead of recognizing each one. FORMAT is one of: " +
+                string.Join(", ", PayloadFormats.All.Select(f => f.Id)) + ".",
+            HelpName = "FORMAT",
         };
         source.AcceptOnlyFromAmong([.. PayloadFormats.All.Select(f => f.Id)]);
         var format = CommonOptions.Format();
@@ -49,7 +51,11 @@ internal static class IngestCommand
             HelpName = "info|low|medium|high|critical|none",
         }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical", "none");
 
-        var command = new Command("ingest", "Read exported CI payloads (GitHub workflow_job/workflow_run webhooks and REST job lists, GitLab pipeline and job hooks, Jenkins build and stage JSON) and report new findings. Ingesting the same input twice changes nothing.")
+        var command = new Command(
+            "ingest",
+            "Read exported CI/CD data and report new findings: GitHub workflow, deployment and administrative webhooks, REST job lists and audit logs; " +
+            "GitLab pipeline, job and deployment hooks and audit events; Jenkins build, stage and Audit Trail data; Kubernetes audit events; " +
+            "Argo CD applications; generic deployment records. Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
         {
             paths, store, source, format, output, failOn, config,
         };
