@@ -1,6 +1,5 @@
 using PipeWatch.Baselines;
 using PipeWatch.Detectors.Access;
-using PipeWatch.Detectors.Admin;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -57,10 +56,10 @@ internal static class DetectorSettings
                 Setting.Int<SuspiciousLoginOptions>("min-hour-samples", 1, 1_000_000, (o, v) => o with { MinimumHourSamples = v }),
                 Setting.Number<SuspiciousLoginOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
             ]),
-        DetectorSection.For<AdminChangeOptions>(
-            "access.permission-widened", c => c.AdminChange, (c, o) => c with { AdminChange = o },
+        DetectorSection.For<PermissionWidenedOptions>(
+            "access.permission-widened", c => c.PermissionWidened, (c, o) => c with { PermissionWidened = o },
             [
-                Setting.Strings<AdminChangeOptions>("webhook-domains", (o, v) => o with { WebhookDomains = v }),
+                Setting.Strings<PermissionWidenedOptions>("webhook-domains", (o, v) => o with { WebhookDomains = v }),
             ]),
         DetectorSection.For<UnapprovedTargetOptions>(
             "deployment.unapproved-target", c => c.UnapprovedTarget, (c, o) => c with { UnapprovedTarget = o },

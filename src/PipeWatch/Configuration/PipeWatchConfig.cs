@@ -1,6 +1,5 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
-using PipeWatch.Detectors.Admin;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -34,7 +33,7 @@ public sealed record PipeWatchConfig
 
     public SuspiciousLoginOptions SuspiciousLogin { get; init; } = new();
 
-    public AdminChangeOptions AdminChange { get; init; } = new();
+    public PermissionWidenedOptions PermissionWidened { get; init; } = new();
 
     public UnapprovedTargetOptions UnapprovedTarget { get; init; } = new();
 

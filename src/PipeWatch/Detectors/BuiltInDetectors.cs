@@ -1,6 +1,5 @@
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Access;
-using PipeWatch.Detectors.Admin;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -21,7 +20,7 @@ public static class BuiltInDetectors
             new RepeatedFailuresDetector(config.RepeatedFailures),
             new UnauthorizedSecretAccessDetector(config.UnauthorizedSecretAccess),
             new SuspiciousLoginDetector(config.SuspiciousLogin),
-            new AdminChangeDetector(config.AdminChange),
+            new PermissionWidenedDetector(config.PermissionWidened),
             new UnapprovedTargetDetector(config.UnapprovedTarget),
             new ExcessiveFrequencyDetector(config.ExcessiveFrequency),
             new UnusualDeployActorDetector(config.UnusualDeployActor),

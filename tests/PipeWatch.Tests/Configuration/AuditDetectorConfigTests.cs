@@ -38,7 +38,7 @@ public sealed class AuditDetectorConfigTests
         Assert.Equal(300, config.SuspiciousLogin.MinimumDistanceKm);
         Assert.Equal(100, config.SuspiciousLogin.MinimumHourSamples);
         Assert.Equal(0.02, config.SuspiciousLogin.MaximumHourShare);
-        Assert.Equal(["slack.com", "ci.example.com"], config.AdminChange.WebhookDomains);
+        Assert.Equal(["slack.com", "ci.example.com"], config.PermissionWidened.WebhookDomains);
         Assert.Contains("access.permission-widened", config.Disabled);
     }
 

@@ -17,7 +17,7 @@ public sealed partial class ReadmeTests
         var config = ConfigLoader.Parse(example, "README.md");
 
         Assert.Equal(5, config.ExcessiveFrequency.BurstCount);
-        Assert.Equal(["hooks.slack.com"], config.AdminChange.WebhookDomains);
+        Assert.Equal(["hooks.slack.com"], config.PermissionWidened.WebhookDomains);
         Assert.Single(config.Allow);
     }
 

@@ -1,11 +1,11 @@
 using PipeWatch.Events;
 using PipeWatch.Findings;
 
-namespace PipeWatch.Detectors.Admin;
+namespace PipeWatch.Detectors.Access;
 
 /// <summary>Finds administrative changes that widen an attacker's reach: a new owner or admin, an outside collaborator, branch protection removed, a repository made public, a webhook to an outside host.</summary>
 /// <remarks>Stateless: a table of rules on GitHub audit-log actions, each firing once per event.</remarks>
-public sealed class AdminChangeDetector : IDetector
+public sealed class PermissionWidenedDetector : IDetector
 {
     private static readonly Rule[] Rules =
     [
@@ -34,9 +34,9 @@ public sealed class AdminChangeDetector : IDetector
                 "a host not on the allowed webhook domains: every push, pull request or member change will be delivered there."),
     ];
 
-    private readonly AdminChangeOptions _options;
+    private readonly PermissionWidenedOptions _options;
 
-    public AdminChangeDetector(AdminChangeOptions? options = null) => _options = options ?? new AdminChangeOptions();
+    public PermissionWidenedDetector(PermissionWidenedOptions? options = null) => _options = options ?? new PermissionWidenedOptions();
 
     public DetectorInfo Info { get; } = new(
         "access.permission-widened",
@@ -90,5 +90,5 @@ public sealed class AdminChangeDetector : IDetector
     private static string Branch(Event e) => e.Fields.GetValueOrDefault("github.name") is { } b ? $" for '{b}'" : string.Empty;
 
     private sealed record Rule(
-        string Kind, Severity Severity, IReadOnlyList<string> Techniques, Func<Event, AdminChangeOptions, bool> Matches, Func<Event, string> Title, Func<Event, string> Explain);
+        string Kind, Severity Severity, IReadOnlyList<string> Techniques, Func<Event, PermissionWidenedOptions, bool> Matches, Func<Event, string> Title, Func<Event, string> Explain);
 }
