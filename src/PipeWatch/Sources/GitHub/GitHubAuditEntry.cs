@@ -29,8 +29,11 @@ internal struct GitHubAuditEntry
     public string? DataHeadBranch;
     public string? DataHeadSha;
 
-    /// <summary>The event; <paramref name="hashId"/> gives the id of an entry without a <c>_document_id</c>.</summary>
-    public readonly Event ToEvent(Dictionary<string, string> fields, Func<string> hashId, Origin origin)
+    /// <summary>True when the entry has no <c>_document_id</c>, and its id must be hashed from its JSON.</summary>
+    public readonly bool NeedsHashId => DocumentId is not { Length: > 0 };
+
+    /// <summary>The event; <paramref name="hashId"/> is its id when <see cref="NeedsHashId"/>, and ignored otherwise.</summary>
+    public readonly Event ToEvent(Dictionary<string, string> fields, string? hashId, Origin origin)
     {
         var ip = NonEmpty(ActorIp) ?? NonEmpty(LocationIp);
         var country = NonEmpty(CountryCode)?.ToUpperInvariant();
@@ -38,7 +41,7 @@ internal struct GitHubAuditEntry
         return new Event
         {
             Kind = EventKind.Audit,
-            Id = DocumentId is { Length: > 0 } ? $"github:audit:{DocumentId}" : hashId(),
+            Id = NeedsHashId ? hashId! : $"github:audit:{DocumentId}",
             Timestamp = Timestamp ?? AuditRecords.MissingTimestamp,
             TimestampMissing = Timestamp is null,
             Dataset = GitHubAuditLogFormat.Dataset,

@@ -72,7 +72,7 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
             DataHeadBranch = data?.String("head_branch"u8),
             DataHeadSha = data?.String("head_sha"u8),
         };
-        context.Emit(entry.ToEvent(fields, () => AuditRecords.HashId("github:audit:", root), context.Origin));
+        context.Emit(entry.ToEvent(fields, entry.NeedsHashId ? AuditRecords.HashId("github:audit:", root) : null, context.Origin));
     }
 
     /// <summary><c>org</c> is a string in most exports and an array in some enterprise ones; the first names the organization.</summary>

@@ -142,8 +142,9 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
         entry.Timestamp = timestamp ?? atSignTimestamp ?? createdAt ?? eventTime;
         if (entry.Timestamp is null) fields = WithTimestampMissing(fields);
         if (configUrl is { Length: > 0 }) fields["github.config.url"] = configUrl;
-        var raw = json[start..end].ToArray();
-        e = entry.ToEvent(fields, () => "github:audit:" + XxHash3.HashToUInt64(raw).ToString("x16", CultureInfo.InvariantCulture), origin);
+        // As AuditRecords.HashId: over the object's own bytes, without the whitespace around it.
+        var hashId = entry.NeedsHashId ? "github:audit:" + XxHash3.HashToUInt64(json[start..end]).ToString("x16", CultureInfo.InvariantCulture) : null;
+        e = entry.ToEvent(fields, hashId, origin);
         return Utf8ReadResult.Read;
     }
 
