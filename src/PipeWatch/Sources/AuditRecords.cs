@@ -45,11 +45,11 @@ internal static class AuditRecords
         }
     }
 
-    private static DateTimeOffset? FromEpochMilliseconds(double ms) =>
+    internal static DateTimeOffset? FromEpochMilliseconds(double ms) =>
         double.IsFinite(ms) && ms > 0 && ms < 253402300799999 ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms) : null;
 
     /// <summary>"2024-03-13 22:36:27.788000000" → "2024-03-13T22:36:27.7880000"; "2024-12-17 00:00:00000000" → "2024-12-17T00:00:00.0000000".</summary>
-    private static string Normalize(string text)
+    internal static string Normalize(string text)
     {
         text = text.Trim();
         if (text.Length < 19 || text[10] is not (' ' or 'T') || text[13] != ':' || text[16] != ':') return text;

@@ -6,13 +6,22 @@ namespace PipeWatch.Sources;
 /// <remarks>
 /// Stateless and thread-safe; never throws. An answer of <see cref="Utf8ReadResult.Read"/> carries exactly the event the format
 /// named by <see cref="FormatId"/> would produce; anything else (another format, malformed JSON, a payload the format rejects)
-/// is left to the format's <see cref="IPayloadFormat"/> path, which reports the problem. A source uses a reader only where its
-/// format is the first one tried, so that no other format could have claimed the document.
+/// is left to the format's <see cref="IPayloadFormat"/> path, which reports the problem. A source uses the readers of the formats
+/// it tries first, in order, and a reader only after those before it answered <see cref="Utf8ReadResult.NotThisFormat"/>, so that
+/// no other format could have claimed the document: <see cref="Utf8ReadResult.NotThisFormat"/> must mean that the format's
+/// <see cref="IPayloadFormat.Recognizes"/> is false for the document.
 /// </remarks>
 public interface IUtf8PayloadReader
 {
     /// <summary>The <see cref="IPayloadFormat.Id"/> of the format whose events this reader reproduces.</summary>
     string FormatId { get; }
+
+    /// <summary>
+    /// A cheap look at the bytes: true only when they show that the format would not recognize the document, well-formed or not
+    /// (say, the one property it needs is nowhere in them). A source then takes the answer as <see cref="Utf8ReadResult.NotThisFormat"/>
+    /// without calling <see cref="TryRead"/>; a later reader or the document path finds any fault.
+    /// </summary>
+    bool Excludes(ReadOnlySpan<byte> json) => false;
 
     /// <summary>Reads one whole document; <paramref name="e"/> is set only when the result is <see cref="Utf8ReadResult.Read"/>.</summary>
     Utf8ReadResult TryRead(ReadOnlySpan<byte> json, Origin origin, out Event? e);
@@ -24,9 +33,9 @@ public enum Utf8ReadResult
     /// <summary>The document was read into an event.</summary>
     Read,
 
-    /// <summary>Valid JSON, but not this format: try the others.</summary>
+    /// <summary>Valid JSON, but not this format (its <see cref="IPayloadFormat.Recognizes"/> would be false): try the others.</summary>
     NotThisFormat,
 
-    /// <summary>Malformed, unexpected, or rejected by the format: the document path reports why.</summary>
+    /// <summary>Malformed, rejected by the format, or a shape the reader leaves to its format: the document path reads it (or reports why), and no later reader is tried.</summary>
     Invalid,
 }

@@ -12,8 +12,10 @@ public static class PayloadFormats
 {
     public static IReadOnlyList<IPayloadFormat> All { get; } =
     [
-        // First, so its fast reader (which only ever claims documents with a 'workflow_job' object) may run.
+        // The formats with fast readers come first, so their readers may run (see JsonFileSource): a workflow_job webhook
+        // has a 'workflow_job' object, which the audit-log format refuses, and no webhook has a dotted action.
         new GitHubWorkflowJobFormat(),
+        new GitHubAuditLogFormat(),
         // Deployment payloads carry a 'workflow_run' object too: they go before the workflow run format.
         new GitHubDeploymentStatusFormat(),
         new GitHubDeploymentFormat(),
@@ -24,7 +26,6 @@ public static class PayloadFormats
         new GitLabJobFormat(),
         new JenkinsBuildFormat(),
         new JenkinsStagesFormat(),
-        new GitHubAuditLogFormat(),
         new GitHubMemberFormat(),
         new GitHubMembershipFormat(),
         new GitHubOrganizationFormat(),
@@ -39,10 +40,11 @@ public static class PayloadFormats
         new GenericDeploymentFormat(),
     ];
 
-    /// <summary>The fast paths of some formats, which read a document straight from its bytes (see <see cref="IUtf8PayloadReader"/>).</summary>
+    /// <summary>The fast paths of the first formats of <see cref="All"/>, in the same order, which read a document straight from its bytes (see <see cref="IUtf8PayloadReader"/>).</summary>
     public static IReadOnlyList<IUtf8PayloadReader> FastReaders { get; } =
     [
         new GitHubWorkflowJobReader(),
+        new GitHubAuditLogReader(),
     ];
 
     /// <summary>The format with this id, or null.</summary>

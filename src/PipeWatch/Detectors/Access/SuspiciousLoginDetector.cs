@@ -72,7 +72,8 @@ public sealed class SuspiciousLoginDetector : IDetector
 
     private void CheckPlace(Event e, LoginHistory history, string? country, string? ip, string? token, List<Signal> signals)
     {
-        var known = $"{history.Located} located events from {history.Countries.Count} countries ({string.Join(", ", history.Countries.Order())})";
+        // Spelled out only for an explanation: most events raise no signal.
+        string Known() => $"{history.Located} located events from {history.Countries.Count} countries ({string.Join(", ", history.Countries.Order())})";
         if (country is not null && history.LastCountry is { } last && !string.Equals(last, country, StringComparison.OrdinalIgnoreCase)
             && CountryCentroids.Find(last) is { } a && CountryCentroids.Find(country) is { } b)
         {
@@ -96,13 +97,13 @@ public sealed class SuspiciousLoginDetector : IDetector
         {
             signals.Add(new Signal(
                 "new-country", Severity.Medium, $"'{e.UserName}' acted from a new country: {country}",
-                $"'{e.UserName}' acted from {country} ({ip ?? "no IP"}) for the first time; the baseline holds {known}.", country!, "T1078"));
+                $"'{e.UserName}' acted from {country} ({ip ?? "no IP"}) for the first time; the baseline holds {Known()}.", country!, "T1078"));
         }
         else if (newIp && _options.ReportNewIp)
         {
             signals.Add(new Signal(
                 "new-ip", Severity.Low, $"'{e.UserName}' acted from a new IP address",
-                $"'{e.UserName}' acted from {ip} ({country ?? "unknown country"}) for the first time; the baseline holds {known} and {history.Ips.Count} IP addresses.", ip!, "T1078"));
+                $"'{e.UserName}' acted from {ip} ({country ?? "unknown country"}) for the first time; the baseline holds {Known()} and {history.Ips.Count} IP addresses.", ip!, "T1078"));
         }
 
         if (token is not null && !history.Tokens.Contains(token) && (newCountry || newIp) && history.Tokens.Count < LoginHistory.SetCapacity)
@@ -110,7 +111,7 @@ public sealed class SuspiciousLoginDetector : IDetector
             signals.Add(new Signal(
                 "new-token-new-place", Severity.High, $"New token of '{e.UserName}' used from a new place",
                 $"A token '{e.UserName}' never used before ({e.Fields.GetValueOrDefault("github.programmatic_access_type") ?? "token"}) was used from a new " +
-                $"{(newCountry ? "country" : "IP address")} ({ip ?? "no IP"}, {country ?? "unknown country"}); the baseline holds {history.Tokens.Count} tokens and {known}.",
+                $"{(newCountry ? "country" : "IP address")} ({ip ?? "no IP"}, {country ?? "unknown country"}); the baseline holds {history.Tokens.Count} tokens and {Known()}.",
                 token, "T1078", "T1528"));
         }
     }

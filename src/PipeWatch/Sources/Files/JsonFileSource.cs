@@ -32,11 +32,7 @@ public sealed class JsonFileSource : ISource
         _path = path;
         _formats = formats;
         _forced = forced;
-        // A fast reader stands in for its format only where that format is tried first and none is forced:
-        // then the document path would have picked the same format for every document the reader reads.
-        _readers = forced is null && formats.Count > 0
-            ? [.. (readers ?? PayloadFormats.FastReaders).Where(r => string.Equals(r.FormatId, formats[0].Id, StringComparison.OrdinalIgnoreCase))]
-            : [];
+        _readers = forced is null ? Prefix(formats, readers ?? PayloadFormats.FastReaders) : [];
     }
 
     public string Path => _path;
@@ -216,15 +212,40 @@ public sealed class JsonFileSource : ISource
         }
     }
 
-    /// <summary>Offers the document to the fast readers; false when none read it, and the document path must.</summary>
+    /// <summary>
+    /// The readers that may stand in for their formats: those of the formats at the head of the list, in list order, up to the first
+    /// format without one. The reader of the n-th format runs only after the readers of the n − 1 before it each answered
+    /// <see cref="Utf8ReadResult.NotThisFormat"/> or excluded the document (which a reader does only when its format does not
+    /// recognize it), so
+    /// when it reads a document, the document path would have picked its format too.
+    /// </summary>
+    private static IUtf8PayloadReader[] Prefix(IReadOnlyList<IPayloadFormat> formats, IReadOnlyList<IUtf8PayloadReader> readers)
+    {
+        var prefix = new List<IUtf8PayloadReader>();
+        foreach (var format in formats)
+        {
+            var reader = readers.FirstOrDefault(r => string.Equals(r.FormatId, format.Id, StringComparison.OrdinalIgnoreCase));
+            if (reader is null) break;
+            prefix.Add(reader);
+        }
+
+        return [.. prefix];
+    }
+
+    /// <summary>Offers the document to the fast readers in turn; false when none read it, and the document path must.</summary>
     private bool TryReadFast(ReadOnlySpan<byte> json, int? line, List<Event> events)
     {
         foreach (var reader in _readers)
         {
-            if (reader.TryRead(json, new Origin(_path, line), out var e) == Utf8ReadResult.Read)
+            if (reader.Excludes(json)) continue;
+            switch (reader.TryRead(json, new Origin(_path, line), out var e))
             {
-                events.Add(e!);
-                return true;
+                case Utf8ReadResult.Read:
+                    events.Add(e!);
+                    return true;
+                case Utf8ReadResult.Invalid:
+                    // Malformed, rejected, or a shape the reader leaves to its format: no later reader may claim it.
+                    return false;
             }
         }
 

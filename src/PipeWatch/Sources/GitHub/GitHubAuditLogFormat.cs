@@ -13,7 +13,7 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
     public const string Dataset = "github.audit";
 
     /// <summary>Properties mapped to event fields (or of no use to a rule) and so not copied into <see cref="Event.Fields"/>.</summary>
-    private static readonly HashSet<string> Mapped =
+    internal static readonly HashSet<string> Mapped =
     [
         "action", "actor", "user", "user_login", "org", "repo", "repository", "@timestamp", "at_sign_timestamp", "created_at",
         "_document_id", "actor_ip", "actor_location", "user_agent", "data", "config",
@@ -46,30 +46,33 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
         if (data is { } details) CopyScalars(details, fields);
         if (root.Object("config"u8)?.String("url"u8) is { Length: > 0 } hookUrl) fields["github.config.url"] = hookUrl;
 
-        var organization = Organization(root);
-        var documentId = root.String("_document_id"u8);
         var location = root.Object("actor_location"u8);
-        var ip = NonEmpty(root.String("actor_ip"u8)) ?? NonEmpty(location?.String("ip"u8));
-        var country = NonEmpty(location?.String("country_code"u8))?.ToUpperInvariant();
-        var userAgent = NonEmpty(root.String("user_agent"u8));
-        context.Emit(new Event
+        var entry = new GitHubAuditEntry
         {
-            Kind = EventKind.Audit,
-            Id = documentId is { Length: > 0 } ? $"github:audit:{documentId}" : AuditRecords.HashId("github:audit:", root),
-            Timestamp = timestamp ?? AuditRecords.MissingTimestamp,
-            TimestampMissing = timestamp is null,
-            Dataset = Dataset,
             Action = action,
-            Outcome = action.Contains("fail", StringComparison.OrdinalIgnoreCase) ? Outcome.Failure : Outcome.Success,
-            Completed = true,
-            Ci = Ci(root, data, action, organization),
-            Organization = organization,
-            Client = ip is null && country is null && userAgent is null ? null : new Client(ip, country, userAgent),
-            UserName = NonEmpty(root.String("actor"u8)),
-            TargetUser = NonEmpty(root.String("user"u8)) ?? NonEmpty(root.String("user_login"u8)),
-            Fields = fields,
-            Origin = context.Origin,
-        });
+            Timestamp = timestamp,
+            DocumentId = root.String("_document_id"u8),
+            Organization = Organization(root),
+            ActorIp = root.String("actor_ip"u8),
+            LocationIp = location?.String("ip"u8),
+            CountryCode = location?.String("country_code"u8),
+            UserAgent = root.String("user_agent"u8),
+            Actor = root.String("actor"u8),
+            User = root.String("user"u8),
+            UserLogin = root.String("user_login"u8),
+            Repo = root.String("repo"u8),
+            Repository = root.String("repository"u8),
+            Name = root.String("name"u8),
+            RunId = root.String("workflow_run_id"u8),
+            RunAttempt = root.Int64("run_attempt"u8),
+            HeadBranch = root.String("head_branch"u8),
+            HeadSha = root.String("head_sha"u8),
+            DataRunId = data?.String("workflow_run_id"u8),
+            DataRunAttempt = data?.Int64("run_attempt"u8),
+            DataHeadBranch = data?.String("head_branch"u8),
+            DataHeadSha = data?.String("head_sha"u8),
+        };
+        context.Emit(entry.ToEvent(fields, entry.NeedsHashId ? AuditRecords.HashId("github:audit:", root) : null, context.Origin));
     }
 
     /// <summary><c>org</c> is a string in most exports and an array in some enterprise ones; the first names the organization.</summary>
@@ -79,25 +82,6 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
         { ValueKind: JsonValueKind.Array } orgs => orgs.EnumerateArray().Select(o => o.ValueKind == JsonValueKind.String ? NonEmpty(o.GetString()) : null).FirstOrDefault(o => o is not null),
         _ => null,
     };
-
-    /// <summary>The repository (owner added when the entry names only the repository), and the workflow run for <c>workflows.*</c> actions.</summary>
-    private static CiContext Ci(JsonElement root, JsonElement? data, string action, string? organization)
-    {
-        var repository = NonEmpty(root.String("repo"u8)) ?? NonEmpty(root.String("repository"u8));
-        if (repository is not null && !repository.Contains('/') && organization is not null) repository = $"{organization}/{repository}";
-        var runId = NonEmpty(root.String("workflow_run_id"u8)) ?? NonEmpty(data?.String("workflow_run_id"u8));
-        if (!action.StartsWith("workflows.", StringComparison.Ordinal) && runId is null) return CiContext.ForRepository(repository, GitHubJob.Platform);
-        var attempt = root.Int64("run_attempt"u8) ?? data?.Int64("run_attempt"u8) ?? 1;
-        return new CiContext(
-            repository ?? string.Empty,
-            (action.StartsWith("workflows.", StringComparison.Ordinal) ? NonEmpty(root.String("name"u8)) : null) ?? string.Empty,
-            runId ?? string.Empty,
-            (int)Math.Clamp(attempt, 1, int.MaxValue),
-            Job: null,
-            NonEmpty(root.String("head_branch"u8)) ?? NonEmpty(data?.String("head_branch"u8)),
-            NonEmpty(root.String("head_sha"u8)) ?? NonEmpty(data?.String("head_sha"u8)),
-            GitHubJob.Platform);
-    }
 
     /// <summary>Copies scalar properties (and arrays of scalars, comma-joined) as <c>github.&lt;name&gt;</c>, skipping mapped ones and Panther's <c>p_*</c>.</summary>
     private static void CopyScalars(JsonElement element, Dictionary<string, string> fields)
@@ -126,5 +110,5 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
         return items.Count == 0 ? null : string.Join(',', items);
     }
 
-    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+    private static string? NonEmpty(string? text) => GitHubAuditEntry.NonEmpty(text);
 }

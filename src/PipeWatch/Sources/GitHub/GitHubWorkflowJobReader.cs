@@ -19,6 +19,9 @@ public sealed class GitHubWorkflowJobReader : IUtf8PayloadReader
 
     public string FormatId => GitHubWorkflowJobFormat.FormatId;
 
+    /// <summary>Without the bytes of the quoted name (and without a backslash, which an escaped name needs) there is no <c>workflow_job</c> property.</summary>
+    public bool Excludes(ReadOnlySpan<byte> json) => json.IndexOf("\"workflow_job\""u8) < 0 && json.IndexOf((byte)'\\') < 0;
+
     public Utf8ReadResult TryRead(ReadOnlySpan<byte> json, Origin origin, out Event? e)
     {
         e = null;

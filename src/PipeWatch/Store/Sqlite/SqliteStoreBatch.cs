@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Findings;
@@ -12,7 +13,8 @@ namespace PipeWatch.Store.Sqlite;
 internal sealed class SqliteStoreBatch : IStoreBatch
 {
     private readonly SqliteTransaction _transaction;
-    private readonly SqliteCommand _recordEvent;
+    private readonly sqlite3 _database;
+    private readonly sqlite3_stmt _recordEvent;
     private readonly SqliteCommand _loadBaseline;
     private readonly SqliteCommand _saveBaseline;
     private readonly SqliteCommand _addFinding;
@@ -25,7 +27,10 @@ internal sealed class SqliteStoreBatch : IStoreBatch
     public SqliteStoreBatch(SqliteConnection connection)
     {
         _transaction = connection.BeginTransaction();
-        _recordEvent = Prepare(connection, "INSERT OR IGNORE INTO ingested_events (id) VALUES ($id)", "$id");
+        // The ledger insert runs once per event: straight on the SQLite handle, without a command's per-call overhead.
+        _database = connection.Handle!;
+        SqliteException.ThrowExceptionForRC(
+            raw.sqlite3_prepare_v2(_database, "INSERT OR IGNORE INTO ingested_events (id) VALUES (?1)", out _recordEvent), _database);
         _loadBaseline = Prepare(connection, "SELECT version, data FROM baselines WHERE key = $key", "$key");
         _saveBaseline = Prepare(connection, "INSERT OR REPLACE INTO baselines (key, version, data) VALUES ($key, $version, $data)", "$key", "$version", "$data");
         _addFinding = Prepare(
@@ -77,9 +82,14 @@ internal sealed class SqliteStoreBatch : IStoreBatch
 
     public bool TryRecordEvent(string eventId)
     {
-        var hash = XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(eventId));
-        _recordEvent.Parameters[0].Value = unchecked((long)hash);
-        return _recordEvent.ExecuteNonQuery() == 1;
+        var length = Encoding.UTF8.GetMaxByteCount(eventId.Length);
+        var bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
+        var hash = XxHash3.HashToUInt64(bytes[..Encoding.UTF8.GetBytes(eventId, bytes)]);
+        raw.sqlite3_bind_int64(_recordEvent, 1, unchecked((long)hash));
+        var result = raw.sqlite3_step(_recordEvent);
+        raw.sqlite3_reset(_recordEvent);
+        if (result != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(result, _database);
+        return raw.sqlite3_changes(_database) == 1;
     }
 
     public StoredBaseline? LoadBaseline(string key)
