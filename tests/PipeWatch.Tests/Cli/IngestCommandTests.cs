@@ -31,6 +31,21 @@ public sealed class IngestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Attack_sample_is_three_findings_in_one_incident()
+    {
+        var result = await _cli.RunAsync("ingest", Path.Combine(Corpus.RepositoryRoot, "samples", "attack"), "--format", "json");
+        var incidents = await _cli.RunAsync("findings", "--incidents", "--format", "json");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("ingested 2 files: 526 events (0 seen before), 3 new findings, 0 problems", result.Error);
+        using var incident = JsonDocument.Parse(Assert.Single(incidents.OutputLines));
+        Assert.Equal(
+            [Categories.PermissionWidened, Categories.UnauthorizedSecretAccess, Categories.UnapprovedTarget],
+            incident.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("category").GetString()));
+        Assert.Equal(["dave-maint", "x-contractor"], incident.RootElement.GetProperty("actors").EnumerateArray().Select(a => a.GetString()));
+    }
+
+    [Fact]
     public async Task Ingesting_the_demo_twice_reports_nothing_new_and_exits_0()
     {
         await _cli.RunAsync("ingest", Demo, "--format", "json");
