@@ -130,6 +130,19 @@ public sealed class PipelineExecutionScenarioTests : IDisposable
     }
 
     [Fact]
+    public async Task A_renamed_job_starts_a_new_baseline_and_is_not_an_alarm()
+    {
+        var history = WriteNormalHistory(30);
+        // A new job name with a new step list: the job has no history, so neither is news (the run as a whole is unchanged).
+        new WorkflowHistory(history, skip: 30).Write(WorkflowHistory.Normal(31)
+            .Inserting("Upload cache", after: "Run Brakeman", TimeSpan.FromSeconds(2)) with { Job = "lint" });
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [history]);
+
+        Assert.Empty(result.Findings);
+    }
+
+    [Fact]
     public async Task A_step_that_completes_before_it_starts_is_read_without_a_duration_and_raises_nothing()
     {
         var history = WriteNormalHistory(30);

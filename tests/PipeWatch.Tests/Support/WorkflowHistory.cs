@@ -60,7 +60,7 @@ internal sealed class WorkflowHistory
         wj["run_url"] = $"https://api.github.com/repos/{Repository}/actions/runs/{runId}";
         wj["html_url"] = $"https://github.com/{Repository}/actions/runs/{runId}/job/{9_000_000 + n}";
         wj["workflow_name"] = Workflow;
-        wj["name"] = Job;
+        wj["name"] = spec.Job ?? Job;
         wj["conclusion"] = spec.Conclusion;
         wj["head_sha"] = $"{n:x8}".PadRight(40, 'a');
         var steps = new JsonArray();
@@ -122,6 +122,9 @@ internal sealed class WorkflowHistory
 /// <summary>One run: its steps in order, and its conclusion (failure when any step failed).</summary>
 internal sealed record RunSpec(IReadOnlyList<StepSpec> Steps)
 {
+    /// <summary>The job's name when not the usual <see cref="WorkflowHistory.Job"/> (a renamed job).</summary>
+    public string? Job { get; init; }
+
     /// <summary>When set, this is a second attempt of that earlier run (same run id, run_attempt 2).</summary>
     public int? RerunOf { get; init; }
 
