@@ -48,7 +48,8 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
         string? action = null, configUrl = null;
         bool actionIsString = false, hasActorOrTime = false, jobObject = false, runObject = false;
         DateTimeOffset? timestamp = null, atSignTimestamp = null, createdAt = null, eventTime = null;
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Sized for a typical entry's extra fields, so the dictionary does not grow (and copy) two or three times per line.
+        var fields = new Dictionary<string, string>(16, StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueIsEscaped) return Utf8ReadResult.Invalid;
