@@ -113,7 +113,17 @@ internal static class IngestCommand
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             var engine = builder.Build();
             var sources = InputFiles.Sources(files, sourceId is null ? null : PayloadFormats.Find(sourceId));
-            var summary = await RunWithProgressAsync(host, engine, sources, files, problems, ct);
+            IngestSummary summary;
+            try
+            {
+                summary = await RunWithProgressAsync(host, engine, sources, files, problems, ct);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The store could not be written (disk full, file locked): every batch committed before is intact.
+                await host.Error.WriteLineAsync($"pipewatch: {CommonOptions.ResolveStore(host, storePath)}: cannot write the store ({ex.Message.TrimEnd('.')}); batches committed before are kept");
+                return ExitCodes.Usage;
+            }
 
             if (format == "table" && outputFile is null) FindingsView.Render(all.Findings, host);
             await host.Error.WriteLineAsync(Describe(summary, files.Count));
