@@ -103,7 +103,8 @@ internal sealed class SigmaCondition
         {
             case "(":
                 var inner = Or();
-                if (Take() != ")") throw new FormatException("missing ')'");
+                if (Peek != ")") throw new FormatException("missing ')'");
+                _next++;
                 return inner;
             case ")" or "and" or "or" or "not" or "of" or "them":
                 throw new FormatException($"unexpected '{token}'");
