@@ -142,7 +142,20 @@ internal static class SigmaValueCompiler
             return (null, $"invalid regular expression '{pattern}': {e.Message}");
         }
 
-        return (v => v is not null && regex.IsMatch(v), null);
+        return (v => v is not null && IsMatch(regex, v), null);
+    }
+
+    // Only the backtracking fallback has a timeout; a value that takes longer is treated as no match rather than failing the event.
+    private static bool IsMatch(Regex regex, string value)
+    {
+        try
+        {
+            return regex.IsMatch(value);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     private enum Position
