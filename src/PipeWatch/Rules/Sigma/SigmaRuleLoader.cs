@@ -180,7 +180,7 @@ public static class SigmaRuleLoader
 
             if (failed)
             {
-                // The searches have their own problems; check the condition only for what it names.
+                // The failed searches are reported already; a condition checked against the rest would report them again as missing.
                 return null;
             }
 
