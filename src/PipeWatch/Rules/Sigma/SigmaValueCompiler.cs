@@ -16,7 +16,7 @@ internal static class SigmaValueCompiler
 
     private static readonly HashSet<string> Known =
     [
-        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cidr", "base64", "base64offset",
+        "contains", "startswith", "endswith", "all", "cased", "re", "i", "m", "s", "cidr", "base64", "base64offset",
         "utf16le", "utf16be", "utf16", "wide", "windash", "exists", "lt", "lte", "gt", "gte",
     ];
 
@@ -27,7 +27,7 @@ internal static class SigmaValueCompiler
     {
         foreach (var modifier in modifiers)
         {
-            if (modifier is "expand" or "fieldref" or "cased") return (null, $"modifier '{modifier}' is not supported yet");
+            if (modifier is "expand" or "fieldref" or "neq" or "minute" or "hour" or "day" or "week" or "month" or "year") return (null, $"modifier '{modifier}' is not supported yet");
             if (!Known.Contains(modifier)) return (null, $"unknown modifier '{modifier}'");
         }
 
@@ -37,6 +37,8 @@ internal static class SigmaValueCompiler
         var kind = kinds.Count == 1 ? kinds[0] : null;
         if (values.Count == 0) return (null, "no values to match");
         var all = set.Contains("all");
+        if (all && values.Count < 2) return (null, "'all' needs a list of two or more values");
+        if (set.Contains("cased") && kind is "re" or "cidr" or "exists" or "lt" or "lte" or "gt" or "gte") return (null, $"'cased' cannot be combined with '{kind}'");
 
         if (modifiers.Any(m => m is "i" or "m" or "s") && kind != "re") return (null, "the regex flags 'i', 'm' and 's' need the 're' modifier");
         if (set.Contains("base64offset") && kind != "contains") return (null, "'base64offset' needs the 'contains' modifier");
@@ -114,7 +116,8 @@ internal static class SigmaValueCompiler
             return (v => v is not null && literals.Any(l => Literal(v, l, position, StringComparison.Ordinal)), null);
         }
 
-        var tests = variants.Select(v => Pattern(v, position)).ToArray();
+        var comparison = modifiers.Contains("cased") ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var tests = variants.Select(v => Pattern(v, position, comparison)).ToArray();
         return tests.Length == 1 ? (tests[0], null) : (v => tests.Any(t => t(v)), null);
     }
 
@@ -167,7 +170,7 @@ internal static class SigmaValueCompiler
     }
 
     // A value with unescaped wildcards becomes a regex; a plain value stays a case-insensitive string comparison.
-    private static Func<string?, bool> Pattern(string value, Position position)
+    private static Func<string?, bool> Pattern(string value, Position position, StringComparison comparison)
     {
         var regex = new StringBuilder();
         var literal = new StringBuilder();
@@ -195,7 +198,7 @@ internal static class SigmaValueCompiler
         if (!wildcards)
         {
             var text = literal.ToString();
-            return v => v is not null && Literal(v, text, position, StringComparison.OrdinalIgnoreCase);
+            return v => v is not null && Literal(v, text, position, comparison);
         }
 
         var anchored = position switch
@@ -205,7 +208,7 @@ internal static class SigmaValueCompiler
             Position.EndsWith => $@"{regex}\z",
             _ => regex.ToString(),
         };
-        var compiled = new Regex(anchored, Glob);
+        var compiled = new Regex(anchored, comparison == StringComparison.Ordinal ? Glob & ~RegexOptions.IgnoreCase : Glob);
         return v => v is not null && compiled.IsMatch(v);
     }
 
@@ -217,15 +220,14 @@ internal static class SigmaValueCompiler
         _ => value.EndsWith(text, comparison),
     };
 
-    // Every spelling of the value with each flag dash (a '-' or '/' at the start or after white space) as any of the windash characters.
+    // Every spelling of the value with each of its dash-like characters as any of the windash characters.
     private static List<string> Windash(string value)
     {
         var variants = new List<string> { string.Empty };
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            var flag = c is '-' or '/' && (i == 0 || char.IsWhiteSpace(value[i - 1]));
-            variants = flag ? [.. variants.SelectMany(p => WindashChars.Select(d => p + d))] : [.. variants.Select(p => p + c)];
+            variants = WindashChars.Contains(c) ? [.. variants.SelectMany(p => WindashChars.Select(d => p + d))] : [.. variants.Select(p => p + c)];
             if (variants.Count > MaxWindashVariants) break;
         }
 
@@ -246,7 +248,8 @@ internal static class SigmaValueCompiler
 
     private sealed class ExistsMatcher(string field, bool expected) : ISigmaMatcher
     {
-        public bool Matches(ISigmaFieldSource source) => (source.TryGet(field, out var value) && value is not null) == expected;
+        // Presence only: a field that is there with a null or empty value exists.
+        public bool Matches(ISigmaFieldSource source) => source.TryGet(field, out _) == expected;
     }
 
     private sealed class FieldMatcher(string field, IReadOnlyList<Func<string?, bool>> tests, bool all) : ISigmaMatcher

@@ -75,6 +75,12 @@ public sealed class SigmaModifierTests
         { "f|windash|contains: ' -exec '", "find . \u2015exec x", true },
         { "f|windash|contains: ' -exec '", "find . _exec x", false },
         { "f|windash: '-a -b'", "/a \u2013b", true },
+        { "f|windash: 'a/b'", "a-b", true },
+        // cased: case-sensitive plain and wildcard values.
+        { "f|cased: 'Whoami'", "Whoami", true },
+        { "f|cased: 'Whoami'", "whoami", false },
+        { "f|contains|cased: 'AM*'", "whoAMi", true },
+        { "f|contains|cased: 'AM*'", "whoami", false },
         // Null: the field is absent or null; an empty string is a value.
         { "f: null", null, true },
         { "f: null", "", false },
@@ -92,6 +98,14 @@ public sealed class SigmaModifierTests
     }
 
     [Fact]
+    public void Exists_is_true_for_a_field_present_with_a_null_value()
+    {
+        var rule = Rule("selection:\n    f|exists: true\ncondition: selection");
+
+        Assert.True(rule.Matches(Fields(("f", null))));
+    }
+
+    [Fact]
     public void Null_matches_an_absent_field()
     {
         var rule = Rule("selection:\n    f: null\ncondition: selection");
@@ -105,7 +119,8 @@ public sealed class SigmaModifierTests
     [InlineData("true", null, false)]
     [InlineData("false", null, true)]
     [InlineData("false", "x", false)]
-    public void Exists_tests_presence(string exists, string? value, bool expected)
+    [InlineData("true", "", true)]
+    public void Exists_tests_presence_not_value(string exists, string? value, bool expected)
     {
         var rule = Rule($"selection:\n    f|exists: {exists}\ncondition: selection");
         var fields = value is null ? Fields(("other", "x")) : Fields(("f", value));
@@ -156,6 +171,8 @@ public sealed class SigmaModifierTests
     [InlineData("f|exists: 'yes'", "'exists' takes the value true or false")]
     [InlineData("f|bogus: 'a'", "unknown modifier 'bogus'")]
     [InlineData("f|expand: '%x%'", "modifier 'expand' is not supported yet")]
+    [InlineData("f|all: 'a'", "'all' needs a list of two or more values")]
+    [InlineData("f|re|cased: 'a'", "'cased' cannot be combined with 're'")]
     [InlineData("f|contains: null", "'contains' cannot match a null value")]
     public void Bad_modifiers_are_reported_on_their_line(string item, string reason)
     {
