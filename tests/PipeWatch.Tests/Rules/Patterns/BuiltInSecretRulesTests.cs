@@ -55,10 +55,14 @@ public sealed class BuiltInSecretRulesTests
     }
 
     [Fact]
-    public void This_repository_s_own_source_files_raise_nothing()
+    public void This_repository_s_own_sources_and_docs_raise_nothing()
     {
         var root = RepositoryRoot();
-        var files = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+        string[] folders = ["src", "bench", "docs"];
+        var files = folders
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.*", SearchOption.AllDirectories))
+            .Where(f => Path.GetExtension(f) is ".cs" or ".md" or ".csproj")
+            .Append(Path.Combine(root, "README.md"))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .ToList();
         Assert.NotEmpty(files);
