@@ -64,8 +64,8 @@ public static partial class SecretRuleLoader
         var index = 0;
         foreach (var item in list.Children)
         {
-            var reader2 = new RuleReader(file, item, index++, problems);
-            if (reader2.Read() is not { } rule) continue;
+            var ruleReader = new RuleReader(file, item, index++, problems);
+            if (ruleReader.Read() is not { } rule) continue;
             var line = (int)item.Start.Line;
             if (seen.TryGetValue(rule.Id, out var first))
             {

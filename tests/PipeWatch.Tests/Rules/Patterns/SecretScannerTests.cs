@@ -65,4 +65,24 @@ public sealed class SecretScannerTests
         Assert.DoesNotContain(ValidGitHubToken, evidence.Value, StringComparison.Ordinal);
         Assert.StartsWith("ghp_", evidence.Value, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_private_key_block_longer_than_the_default_window_is_found_whole()
+    {
+        var body = string.Join('\n', Enumerable.Range(0, 50).Select(i => Convert.ToBase64String(BitConverter.GetBytes(i * 7919L)).PadRight(64, 'Q')));
+        var block = $"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----";
+        var text = "# deploy key\n" + block + "\n";
+
+        var match = Assert.Single(BuiltIn.Scan(text), m => m.RuleId == "private-key-pem");
+
+        Assert.True(block.Length > 2 * SecretRule.DefaultWindow);
+        Assert.Equal(block, match.Secret);
+        Assert.Equal(2, match.Line);
+    }
+
+    [Fact]
+    public void A_scanner_without_rules_finds_nothing()
+    {
+        Assert.Empty(new SecretScanner([]).Scan($"token={ValidGitHubToken}"));
+    }
 }
