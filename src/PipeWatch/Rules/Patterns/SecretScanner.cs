@@ -45,7 +45,7 @@ public sealed class SecretScanner
         var windows = FindWindows(text);
         if (windows is null) return [];
 
-        var matches = new List<SecretMatch>();
+        var found = new List<(SecretMatch Match, int Rule)>();
         LineIndex? lines = null;
         for (var r = 0; r < windows.Length; r++)
         {
@@ -59,12 +59,30 @@ public sealed class SecretScanner
                     if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;
                     lines ??= new LineIndex(text);
                     var (line, column) = lines.Locate(group.Index);
-                    matches.Add(new SecretMatch(rule.Id, line, column, group.Index, group.Length, group.Value));
+                    found.Add((new SecretMatch(rule.Id, line, column, group.Index, group.Length, group.Value), r));
                 }
             }
         }
 
-        matches.Sort((a, b) => a.Index != b.Index ? a.Index.CompareTo(b.Index) : string.CompareOrdinal(a.RuleId, b.RuleId));
+        return OnePerSpan(found);
+    }
+
+    // Several rules can find the same secret (a GitHub token is also a generic TOKEN= assignment): the same span is
+    // reported once, by the most severe rule, and among equals by the one listed first (specific rules precede generic ones).
+    private List<SecretMatch> OnePerSpan(List<(SecretMatch Match, int Rule)> found)
+    {
+        found.Sort((a, b) =>
+            a.Match.Index != b.Match.Index ? a.Match.Index.CompareTo(b.Match.Index)
+            : a.Match.Length != b.Match.Length ? b.Match.Length.CompareTo(a.Match.Length)
+            : _rules[a.Rule].Severity != _rules[b.Rule].Severity ? _rules[b.Rule].Severity.CompareTo(_rules[a.Rule].Severity)
+            : a.Rule.CompareTo(b.Rule));
+        var matches = new List<SecretMatch>(found.Count);
+        foreach (var (match, _) in found)
+        {
+            if (matches.Count > 0 && matches[^1].Index == match.Index && matches[^1].Length == match.Length) continue;
+            matches.Add(match);
+        }
+
         return matches;
     }
 

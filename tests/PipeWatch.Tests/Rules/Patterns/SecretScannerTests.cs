@@ -85,4 +85,12 @@ public sealed class SecretScannerTests
     {
         Assert.Empty(new SecretScanner([]).Scan($"token={ValidGitHubToken}"));
     }
+
+    [Fact]
+    public void A_secret_found_by_a_specific_and_a_generic_rule_is_reported_once_by_the_specific_rule()
+    {
+        var match = Assert.Single(BuiltIn.Scan($"export GITHUB_TOKEN={ValidGitHubToken}\n"));
+
+        Assert.Equal("github-pat", match.RuleId);
+    }
 }
