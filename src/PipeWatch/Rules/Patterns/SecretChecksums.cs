@@ -17,7 +17,7 @@ public static class SecretChecksums
 {
     private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-    /// <summary>The wire names (as in the rule files) of each checksum.</summary>
+    /// <summary>Parses a checksum's name as written in a rule file (<c>github-crc32</c>); false for anything else.</summary>
     public static bool TryParse(string text, out SecretChecksum checksum)
     {
         checksum = text switch
@@ -28,6 +28,7 @@ public static class SecretChecksums
         return checksum != SecretChecksum.None;
     }
 
+    /// <summary>True when <paramref name="secret"/> carries a valid <paramref name="checksum"/> (always, for <see cref="SecretChecksum.None"/>).</summary>
     public static bool IsValid(SecretChecksum checksum, string secret) => checksum switch
     {
         SecretChecksum.GitHubCrc32 => IsValidGitHub(secret),
