@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Rules.Patterns;
+
+/// <summary>A secret-pattern rule as loaded, validated and compiled from <c>rules/secrets/</c>; immutable.</summary>
+public sealed class SecretRule
+{
+    /// <summary>How far either side of a keyword hit the regex looks unless a rule sets <c>window</c>.</summary>
+    /// <remarks>
+    /// 512 characters covers the longest single-line tokens (a fine-grained GitHub PAT is 93 characters, an Anthropic key 108,
+    /// a Slack webhook URL about 80) plus the context an assignment rule reads before its value (<c>aws_secret_access_key = "</c>),
+    /// while keeping the regex work proportional to the keyword hits, not to the text. Multi-line secrets (PEM blocks, JWTs)
+    /// set a wider <c>window</c> of their own.
+    /// </remarks>
+    public const int DefaultWindow = 512;
+
+    internal SecretRule(string id, string description, IReadOnlyList<string> keywords, Regex pattern, int secretGroup,
+        double? entropy, Severity severity, SecretChecksum checksum, int window, IReadOnlyList<string> matchExamples, IReadOnlyList<string> noMatchExamples)
+    {
+        Id = id;
+        Description = description;
+        Keywords = keywords;
+        Pattern = pattern;
+        SecretGroup = secretGroup;
+        Entropy = entropy;
+        Severity = severity;
+        Checksum = checksum;
+        Window = window;
+        MatchExamples = matchExamples;
+        NoMatchExamples = noMatchExamples;
+    }
+
+    /// <summary>Stable kebab-case id, also the doc anchor.</summary>
+    public string Id { get; }
+
+    public string Description { get; }
+
+    /// <summary>Lower-case literals, one of which must occur near a match (compared ignoring case).</summary>
+    public IReadOnlyList<string> Keywords { get; }
+
+    public Regex Pattern { get; }
+
+    /// <summary>The regex group holding the secret itself (0: the whole match).</summary>
+    public int SecretGroup { get; }
+
+    /// <summary>The minimum Shannon entropy, in bits per character, of the secret; null when not gated.</summary>
+    public double? Entropy { get; }
+
+    public Severity Severity { get; }
+
+    public SecretChecksum Checksum { get; }
+
+    /// <summary>Characters either side of a keyword hit that the regex is run over.</summary>
+    public int Window { get; }
+
+    public IReadOnlyList<string> MatchExamples { get; }
+
+    public IReadOnlyList<string> NoMatchExamples { get; }
+
+    /// <summary>True when <paramref name="secret"/> passes this rule's entropy floor and checksum.</summary>
+    public bool Accepts(string secret) =>
+        (Entropy is not { } floor || ShannonEntropy.Of(secret) >= floor) && SecretChecksums.IsValid(Checksum, secret);
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+
+namespace PipeWatch.Rules.Patterns;
+
+/// <summary>Finds secrets in a text: a keyword prefilter over the whole text, then each candidate rule's regex only near its keyword hits.</summary>
+/// <remarks>
+/// Built once from compiled rules and immutable afterwards, so one scanner is safe to share between threads.
+/// The regex of a rule runs only over a window of <see cref="SecretRule.Window"/> characters either side of each
+/// hit of one of its keywords (overlapping windows merged), so the cost grows with the hits rather than the text.
+/// </remarks>
+public sealed class SecretScanner
+{
+    private readonly IReadOnlyList<SecretRule> _rules;
+    private readonly SearchValues<string> _keywords;
+
+    // Keyword candidates by their lower-cased first character, each with the indexes of the rules it selects.
+    private readonly Dictionary<char, (string Keyword, int[] Rules)[]> _byFirstChar;
+
+    public SecretScanner(IReadOnlyList<SecretRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        _rules = rules;
+        var rulesByKeyword = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            foreach (var keyword in rules[i].Keywords)
+            {
+                if (!rulesByKeyword.TryGetValue(keyword, out var list)) rulesByKeyword[keyword] = list = [];
+                if (!list.Contains(i)) list.Add(i);
+            }
+        }
+
+        _keywords = SearchValues.Create([.. rulesByKeyword.Keys], StringComparison.OrdinalIgnoreCase);
+        _byFirstChar = rulesByKeyword
+            .GroupBy(pair => char.ToLowerInvariant(pair.Key[0]))
+            .ToDictionary(group => group.Key, group => group.Select(pair => (pair.Key, pair.Value.ToArray())).ToArray());
+    }
+
+    public IReadOnlyList<SecretRule> Rules => _rules;
+
+    /// <summary>Every secret in <paramref name="text"/>, in order of position.</summary>
+    public IReadOnlyList<SecretMatch> Scan(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var windows = FindWindows(text);
+        if (windows is null) return [];
+
+        var found = new List<(SecretMatch Match, int Rule)>();
+        LineIndex? lines = null;
+        for (var r = 0; r < windows.Length; r++)
+        {
+            if (windows[r] is not { } ranges) continue;
+            var rule = _rules[r];
+            foreach (var (start, end) in ranges)
+            {
+                for (var m = rule.Pattern.Match(text, start, end - start); m.Success; m = m.NextMatch())
+                {
+                    var group = m.Groups[rule.SecretGroup];
+                    if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;
+                    lines ??= new LineIndex(text);
+                    var (line, column) = lines.Locate(group.Index);
+                    found.Add((new SecretMatch(rule.Id, line, column, group.Index, group.Length, group.Value), r));
+                }
+            }
+        }
+
+        return OnePerSpan(found);
+    }
+
+    // Several rules can find the same secret (a GitHub token is also a generic TOKEN= assignment): the same span is
+    // reported once, by the most severe rule, and among equals by the one listed first (specific rules precede generic ones).
+    private List<SecretMatch> OnePerSpan(List<(SecretMatch Match, int Rule)> found)
+    {
+        found.Sort((a, b) =>
+            a.Match.Index != b.Match.Index ? a.Match.Index.CompareTo(b.Match.Index)
+            : a.Match.Length != b.Match.Length ? b.Match.Length.CompareTo(a.Match.Length)
+            : _rules[a.Rule].Severity != _rules[b.Rule].Severity ? _rules[b.Rule].Severity.CompareTo(_rules[a.Rule].Severity)
+            : a.Rule.CompareTo(b.Rule));
+        var matches = new List<SecretMatch>(found.Count);
+        foreach (var (match, _) in found)
+        {
+            if (matches.Count > 0 && matches[^1].Index == match.Index && matches[^1].Length == match.Length) continue;
+            matches.Add(match);
+        }
+
+        return matches;
+    }
+
+    // For each rule, the merged windows around the hits of its keywords; null when no keyword occurs at all.
+    private List<(int Start, int End)>?[]? FindWindows(string text)
+    {
+        List<(int Start, int End)>?[]? windows = null;
+        var span = text.AsSpan();
+        var offset = 0;
+        while (offset < span.Length)
+        {
+            var found = span[offset..].IndexOfAny(_keywords);
+            if (found < 0) break;
+            var at = offset + found;
+            offset = at + 1;
+            if (!_byFirstChar.TryGetValue(char.ToLowerInvariant(span[at]), out var candidates)) continue;
+            foreach (var (keyword, rules) in candidates)
+            {
+                if (!span[at..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase)) continue;
+                windows ??= new List<(int, int)>?[_rules.Count];
+                foreach (var r in rules)
+                {
+                    var radius = _rules[r].Window;
+                    var start = Math.Max(0, at - radius);
+                    var end = Math.Min(text.Length, at + keyword.Length + radius);
+                    var list = windows[r] ??= [];
+                    // Hits arrive in order, so a window either extends the last one or starts after it.
+                    if (list.Count > 0 && start <= list[^1].End) list[^1] = (list[^1].Start, Math.Max(end, list[^1].End));
+                    else list.Add((start, end));
+                }
+            }
+        }
+
+        return windows;
+    }
+
+    // Line starts, built only when a text has a match, to turn an index into a line and column.
+    private sealed class LineIndex
+    {
+        private readonly List<int> _starts = [0];
+
+        public LineIndex(string text)
+        {
+            for (var i = text.IndexOf('\n'); i >= 0; i = text.IndexOf('\n', i + 1)) _starts.Add(i + 1);
+        }
+
+        public (int Line, int Column) Locate(int index)
+        {
+            var found = _starts.BinarySearch(index);
+            var line = found >= 0 ? found : ~found - 1;
+            return (line + 1, index - _starts[line] + 1);
+        }
+    }
+}

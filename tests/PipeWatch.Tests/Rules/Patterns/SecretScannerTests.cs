@@ -1,0 +1,96 @@
+using PipeWatch.Findings;
+using PipeWatch.Rules.Patterns;
+using Xunit;
+
+namespace PipeWatch.Tests.Rules.Patterns;
+
+public sealed class SecretScannerTests
+{
+    // A format-valid, fake classic GitHub token: 30 random base62 characters and their CRC32 in base62.
+    private const string ValidGitHubToken = "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";
+
+    private static readonly SecretScanner BuiltIn = new(SecretRuleLoader.LoadBuiltIn().Rules);
+
+    [Fact]
+    public void The_GitHub_checksum_accepts_a_valid_token_and_rejects_an_altered_one()
+    {
+        Assert.True(SecretChecksums.IsValidGitHub(ValidGitHubToken));
+        Assert.False(SecretChecksums.IsValidGitHub(ValidGitHubToken[..^1] + "A"));
+        Assert.False(SecretChecksums.IsValidGitHub("ghp_Xy9Pf34qY6Nb3wWD25RQ4F5ZR3qa7y3gm1IL"));
+    }
+
+    [Fact]
+    public void A_token_with_a_wrong_checksum_is_not_reported_and_a_valid_one_is()
+    {
+        Assert.Contains(BuiltIn.Scan($"token={ValidGitHubToken}"), m => m.RuleId == "github-pat");
+        Assert.DoesNotContain(BuiltIn.Scan($"token={ValidGitHubToken[..^1]}A"), m => m.RuleId == "github-pat");
+    }
+
+    [Fact]
+    public void Entropy_gates_a_generic_assignment()
+    {
+        Assert.DoesNotContain(BuiltIn.Scan("password = \"abababababababab\""), m => m.RuleId == "generic-secret-assignment");
+        Assert.Contains(BuiltIn.Scan("password = \"Zq8#rT1v!Lp4xW7k\""), m => m.RuleId == "generic-secret-assignment");
+        Assert.True(ShannonEntropy.Of("abababababababab") < 3.5);
+        Assert.Equal(0, ShannonEntropy.Of("aaaa"));
+        Assert.Equal(2, ShannonEntropy.Of("abcd"), precision: 6);
+    }
+
+    [Fact]
+    public void Text_without_any_keyword_raises_nothing()
+    {
+        Assert.Empty(BuiltIn.Scan("Nothing to see here.\nJust an ordinary build log line.\n"));
+        Assert.Empty(BuiltIn.Scan(string.Empty));
+    }
+
+    [Fact]
+    public void A_secret_far_from_other_text_is_found_once_with_its_position()
+    {
+        var text = new string('x', 5000) + "\n" + ValidGitHubToken + " " + ValidGitHubToken + "\n" + new string('y', 5000);
+
+        var matches = BuiltIn.Scan(text).Where(m => m.RuleId == "github-pat").ToList();
+
+        Assert.Equal(2, matches.Count);
+        Assert.All(matches, m => Assert.Equal(2, m.Line));
+        Assert.Equal([1, ValidGitHubToken.Length + 2], matches.Select(m => m.Column));
+    }
+
+    [Fact]
+    public void The_secret_is_redacted_by_the_caller_with_Evidence_Secret()
+    {
+        var match = Assert.Single(BuiltIn.Scan(ValidGitHubToken), m => m.RuleId == "github-pat");
+
+        var evidence = Evidence.Secret("secret", match.Secret);
+
+        Assert.DoesNotContain(ValidGitHubToken, evidence.Value, StringComparison.Ordinal);
+        Assert.StartsWith("ghp_", evidence.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_private_key_block_longer_than_the_default_window_is_found_whole()
+    {
+        var body = string.Join('\n', Enumerable.Range(0, 50).Select(i => Convert.ToBase64String(BitConverter.GetBytes(i * 7919L)).PadRight(64, 'Q')));
+        var block = $"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----";
+        var text = "# deploy key\n" + block + "\n";
+
+        var match = Assert.Single(BuiltIn.Scan(text), m => m.RuleId == "private-key-pem");
+
+        Assert.True(block.Length > 2 * SecretRule.DefaultWindow);
+        Assert.Equal(block, match.Secret);
+        Assert.Equal(2, match.Line);
+    }
+
+    [Fact]
+    public void A_scanner_without_rules_finds_nothing()
+    {
+        Assert.Empty(new SecretScanner([]).Scan($"token={ValidGitHubToken}"));
+    }
+
+    [Fact]
+    public void A_secret_found_by_a_specific_and_a_generic_rule_is_reported_once_by_the_specific_rule()
+    {
+        var match = Assert.Single(BuiltIn.Scan($"export GITHUB_TOKEN={ValidGitHubToken}\n"));
+
+        Assert.Equal("github-pat", match.RuleId);
+    }
+}
