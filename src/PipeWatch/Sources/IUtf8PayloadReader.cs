@@ -39,3 +39,24 @@ public enum Utf8ReadResult
     /// <summary>Malformed, rejected by the format, or a shape the reader leaves to its format: the document path reads it (or reports why), and no later reader is tried.</summary>
     Invalid,
 }
+
+/// <summary>One pass of an <see cref="IUtf8PayloadReader"/> over a document, which may throw on malformed input.</summary>
+internal delegate Utf8ReadResult Utf8Read(ReadOnlySpan<byte> json, Origin origin, out Event? e);
+
+/// <summary>What every fast reader shares: the boundary that turns a JSON fault into <see cref="Utf8ReadResult.Invalid"/>.</summary>
+internal static class Utf8Readers
+{
+    /// <summary>Runs <paramref name="read"/>; malformed JSON or a token of the wrong type is <see cref="Utf8ReadResult.Invalid"/>, never an exception.</summary>
+    public static Utf8ReadResult Guarded(Utf8Read read, ReadOnlySpan<byte> json, Origin origin, out Event? e)
+    {
+        try
+        {
+            return read(json, origin, out e);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            e = null;
+            return Utf8ReadResult.Invalid;
+        }
+    }
+}

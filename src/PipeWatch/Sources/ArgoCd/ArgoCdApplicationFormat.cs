@@ -73,12 +73,7 @@ public sealed class ArgoCdApplicationFormat : IPayloadFormat
             Timestamp = timestamp,
             Dataset = "argocd.application",
             Action = phase,
-            Outcome = phase switch
-            {
-                "Succeeded" => Outcome.Success,
-                "Failed" or "Error" => Outcome.Failure,
-                _ => Outcome.Unknown,
-            },
+            Outcome = OutcomeNames.Parse(phase),
             Completed = phase is "Succeeded" or "Failed" or "Error",
             Ci = new CiContext(repository, app, string.Empty, Commit: revision, Platform: Platform),
             UserName = user,

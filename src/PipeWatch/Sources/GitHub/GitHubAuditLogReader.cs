@@ -19,18 +19,7 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
 
     public string FormatId => "github-audit";
 
-    public Utf8ReadResult TryRead(ReadOnlySpan<byte> json, Origin origin, out Event? e)
-    {
-        try
-        {
-            return Read(json, origin, out e);
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            e = null;
-            return Utf8ReadResult.Invalid;
-        }
-    }
+    public Utf8ReadResult TryRead(ReadOnlySpan<byte> json, Origin origin, out Event? e) => Utf8Readers.Guarded(Read, json, origin, out e);
 
     private static Utf8ReadResult Read(ReadOnlySpan<byte> json, Origin origin, out Event? e)
     {

@@ -58,12 +58,7 @@ public sealed class GitHubDeploymentStatusFormat : IPayloadFormat
             Timestamp = timestamp,
             Dataset = "github.deployment_status",
             Action = state,
-            Outcome = state switch
-            {
-                "success" => Outcome.Success,
-                "failure" or "error" => Outcome.Failure,
-                _ => Outcome.Unknown,
-            },
+            Outcome = OutcomeNames.Parse(state),
             Completed = state is "success" or "failure" or "error" or "inactive",
             Ci = GitHubDeployment.Context(root, repository, sha, @ref),
             Organization = root.Object("organization"u8)?.String("login"u8),

@@ -22,19 +22,7 @@ public sealed class GitHubWorkflowJobReader : IUtf8PayloadReader
     /// <summary>Without the bytes of the quoted name (and without a backslash, which an escaped name needs) there is no <c>workflow_job</c> property.</summary>
     public bool Excludes(ReadOnlySpan<byte> json) => json.IndexOf("\"workflow_job\""u8) < 0 && json.IndexOf((byte)'\\') < 0;
 
-    public Utf8ReadResult TryRead(ReadOnlySpan<byte> json, Origin origin, out Event? e)
-    {
-        e = null;
-        try
-        {
-            return Read(json, origin, out e);
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            e = null;
-            return Utf8ReadResult.Invalid;
-        }
-    }
+    public Utf8ReadResult TryRead(ReadOnlySpan<byte> json, Origin origin, out Event? e) => Utf8Readers.Guarded(Read, json, origin, out e);
 
     private static Utf8ReadResult Read(ReadOnlySpan<byte> json, Origin origin, out Event? e)
     {

@@ -56,6 +56,7 @@ public sealed class GitHubAdminWebhookFormatsTests
         Assert.Equal("pull", e.Fields["github.permission"]);
         // Neither the team nor the organization has a time: the event says so.
         Assert.Equal("true", e.Fields["event.timestamp_missing"]);
+        Assert.True(e.TimestampMissing);
         Assert.Equal(DateTimeOffset.UnixEpoch, e.Timestamp);
     }
 

@@ -135,6 +135,7 @@ public sealed class GitHubAuditLogFormatTests
         var hook = Assert.Single(events);
         Assert.Equal("https://fake.url", hook.Fields["github.config.url"]);
         Assert.Equal("true", hook.Fields["event.timestamp_missing"]);
+        Assert.True(hook.TimestampMissing);
         Assert.Equal(DateTimeOffset.UnixEpoch, hook.Timestamp);
     }
 
