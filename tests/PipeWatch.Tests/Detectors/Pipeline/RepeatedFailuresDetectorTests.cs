@@ -68,5 +68,13 @@ public sealed class RepeatedFailuresDetectorTests : IDisposable
         Assert.Contains("failed 2 times in a row", Assert.Single(HistoryRun.Of(result, Categories.RepeatedFailures)).Explanation);
     }
 
+    [Fact]
+    public async Task Normal_history_raises_nothing()
+    {
+        var result = await _run.IngestAsync(40, _ => { });
+
+        Assert.Empty(result.Findings);
+    }
+
     public void Dispose() => _run.Dispose();
 }

@@ -80,5 +80,13 @@ public sealed class StepOrderChangedDetectorTests : IDisposable
         Assert.Empty(result.Findings);
     }
 
+    [Fact]
+    public async Task Normal_history_raises_nothing()
+    {
+        var result = await _run.IngestAsync(40, _ => { });
+
+        Assert.Empty(result.Findings);
+    }
+
     public void Dispose() => _run.Dispose();
 }
