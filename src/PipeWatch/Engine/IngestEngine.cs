@@ -131,7 +131,7 @@ public sealed class IngestEngine
         Event e, IStoreBatch batch, List<IDetector>[] routes, Dictionary<IDetector, DetectionContext> contexts, List<Finding> pending, List<Finding> committed, Counter counter)
     {
         counter.EventsRead++;
-        if (!batch.TryRecordEvent(e.Id))
+        if (!batch.TryRecordEvent(e.Id, e.TimestampMissing ? null : e.Timestamp))
         {
             counter.Duplicates++;
             return;
