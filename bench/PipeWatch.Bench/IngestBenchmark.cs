@@ -241,7 +241,7 @@ internal sealed class IngestBenchmark
 
         private sealed class Batch(MemoryStore store) : IStoreBatch
         {
-            public bool TryRecordEvent(string eventId) => store._ledger.Add(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(eventId)));
+            public bool TryRecordEvent(string eventId, DateTimeOffset? occurred) => store._ledger.Add(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(eventId)));
 
             public bool TryAddFinding(Finding finding) => store._fingerprints.Add(finding.Fingerprint);
 
