@@ -210,8 +210,13 @@ internal sealed class IngestBenchmark
         _out.WriteLine(
             $"pipeline: {pipeline.Outcome.Events:N0} events, {pipeline.Outcome.Findings:N0} findings, CPU {pipeline.CpuSeconds:N2} s " +
             $"over {pipeline.Seconds:N2} s wall ({pipeline.CpuSeconds / pipeline.Seconds:N2} cores busy), {perCpuSecond:N0} events per CPU-second");
+        var source = results[1];
+        var againstSource = pipeline.Seconds / source.Seconds;
         _out.WriteLine(
-            $"verdict: ratio {ratio:N2}x {(ratio <= TargetRatio ? "MEETS" : "MISSES")} the <= {TargetRatio:N1}x target; " +
+            $"detection cost: the whole pipeline takes {againstSource:N2}x the source alone (reading and parsing into events, no detectors, no store; " +
+            $"{(againstSource <= TargetRatio ? "within" : "over")} {TargetRatio:N1}x)");
+        _out.WriteLine(
+            $"verdict: ratio {ratio:N2}x the raw parse {(ratio <= TargetRatio ? "MEETS" : "MISSES")} the <= {TargetRatio:N1}x target; " +
             $"{perCpuSecond:N0} events per CPU-second {(perCpuSecond >= TargetEventsPerSecond ? "MEETS" : "MISSES")} the >= {TargetEventsPerSecond:N0} events/s on one core target " +
             $"({perSecond:N0} events/s wall)");
     }
