@@ -62,7 +62,6 @@ public sealed class IngestEngine
         using var readCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reading = Task.Run(() => ReadAllAsync(sources, channel.Writer, counter, readCancellation.Token), CancellationToken.None);
 
-        var routes = Route(_detectors);
         var contexts = new Dictionary<IDetector, DetectionContext>();
         var baselineSets = new List<BaselineSet>();
         var storage = new BatchStorage();
@@ -73,6 +72,8 @@ public sealed class IngestEngine
             baselineSets.Add(set);
             contexts[detector] = new DetectionContext(set, _time, pending.Add);
         }
+
+        var routes = Routes(_detectors, contexts);
 
         var committed = new List<Finding>();
         var cancelled = false;
@@ -86,7 +87,7 @@ public sealed class IngestEngine
             {
                 foreach (var e in chunk)
                 {
-                    Process(e, batch, routes, contexts, pending, committed, counter);
+                    Process(e, batch, routes, pending, committed, counter);
                 }
 
                 inBatch += chunk.Length;
@@ -128,7 +129,7 @@ public sealed class IngestEngine
     }
 
     private void Process(
-        Event e, IStoreBatch batch, List<IDetector>[] routes, Dictionary<IDetector, DetectionContext> contexts, List<Finding> pending, List<Finding> committed, Counter counter)
+        Event e, IStoreBatch batch, Route[][] routes, List<Finding> pending, List<Finding> committed, Counter counter)
     {
         counter.EventsRead++;
         if (!batch.TryRecordEvent(e.Id, e.TimestampMissing ? null : e.Timestamp))
@@ -137,9 +138,9 @@ public sealed class IngestEngine
             return;
         }
 
-        foreach (var detector in routes[(int)e.Kind])
+        foreach (var (detector, context) in routes[(int)e.Kind])
         {
-            Inspect(detector, e, contexts[detector]);
+            Inspect(detector, e, context);
         }
 
         foreach (var finding in pending)
@@ -259,24 +260,19 @@ public sealed class IngestEngine
         }
     }
 
-    private static List<IDetector>[] Route(IReadOnlyList<IDetector> detectors)
+    /// <summary>For each event kind, the detectors that inspect it with their contexts, in the order given.</summary>
+    private static Route[][] Routes(IReadOnlyList<IDetector> detectors, Dictionary<IDetector, DetectionContext> contexts)
     {
-        var routes = new List<IDetector>[Enum.GetValues<EventKind>().Length];
-        for (var i = 0; i < routes.Length; i++)
+        var routes = new Route[Enum.GetValues<EventKind>().Length][];
+        for (var kind = 0; kind < routes.Length; kind++)
         {
-            routes[i] = [];
-        }
-
-        foreach (var detector in detectors)
-        {
-            foreach (var kind in detector.Info.Kinds.Distinct())
-            {
-                routes[(int)kind].Add(detector);
-            }
+            routes[kind] = [.. detectors.Where(d => d.Info.Kinds.Contains((EventKind)kind)).Select(d => new Route(d, contexts[d]))];
         }
 
         return routes;
     }
+
+    private readonly record struct Route(IDetector Detector, DetectionContext Context);
 
     private static string SourceName(ISource source) => source is Sources.Files.JsonFileSource file ? file.Path : source.GetType().Name;
 
