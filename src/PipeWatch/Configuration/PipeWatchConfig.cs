@@ -41,6 +41,8 @@ public sealed record PipeWatchConfig
 
     public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
 
+    public SecretExposedInLogOptions SecretExposedInLog { get; init; } = new();
+
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
 }
