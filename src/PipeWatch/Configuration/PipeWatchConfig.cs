@@ -44,6 +44,8 @@ public sealed record PipeWatchConfig
     /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
     public HardcodedSecretOptions HardcodedSecret { get; init; } = new();
 
+    public SecretExposedInLogOptions SecretExposedInLog { get; init; } = new();
+
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
 }
