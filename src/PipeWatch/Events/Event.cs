@@ -87,6 +87,9 @@ public enum EventKind
 
     /// <summary>A deployment (or a change of its state) to a target environment.</summary>
     Deployment,
+
+    /// <summary>Host telemetry from a runner or build machine: a process started, a network connection, a file opened; <c>event.category</c> in <see cref="Event.Fields"/> says which.</summary>
+    Telemetry,
 }
 
 /// <summary><c>event.outcome</c> values, plus the CI states that are neither success nor failure.</summary>
