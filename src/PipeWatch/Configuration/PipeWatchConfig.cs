@@ -3,6 +3,7 @@ using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Rules.Sigma;
 
 namespace PipeWatch.Configuration;
 
@@ -40,6 +41,9 @@ public sealed record PipeWatchConfig
     public ExcessiveFrequencyOptions ExcessiveFrequency { get; init; } = new();
 
     public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
+
+    /// <summary>Which Sigma rules run (the <c>sigma</c> section).</summary>
+    public SigmaRulesOptions Sigma { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
