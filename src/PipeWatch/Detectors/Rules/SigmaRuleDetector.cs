@@ -57,8 +57,9 @@ public sealed class SigmaRuleDetector : IDetector
         }
     }
 
-    /// <summary>The rule's key on findings: its id, else its name, else its file name.</summary>
-    public static string RuleKey(string? id, string? name, string file) => id ?? name ?? Path.GetFileNameWithoutExtension(file);
+    /// <summary>The rule's key on findings: its id, else its name, else its file name (with the document's line when it is not the first).</summary>
+    public static string RuleKey(string? id, string? name, string file, int line = 1) =>
+        id ?? name ?? (line > 1 ? $"{Path.GetFileNameWithoutExtension(file)}:{line}" : Path.GetFileNameWithoutExtension(file));
 
     private Finding RuleFinding(SigmaRule rule, Event e, SigmaEventFields fields, DateTimeOffset now)
     {
@@ -72,7 +73,7 @@ public sealed class SigmaRuleDetector : IDetector
             evidence.Add(secret ? Evidence.Secret(name, item.Value!) : Evidence.Of(name, Clip(item.Value!)));
         }
 
-        var key = RuleKey(rule.Id, rule.Name, rule.File);
+        var key = RuleKey(rule.Id, rule.Name, rule.File, rule.Line);
         return new Finding
         {
             Rule = key,
@@ -94,7 +95,7 @@ public sealed class SigmaRuleDetector : IDetector
     private Finding CorrelationFinding(SigmaCorrelationHit hit, DateTimeOffset now)
     {
         var rule = hit.Rule;
-        var key = RuleKey(rule.Id, rule.Name, rule.File);
+        var key = RuleKey(rule.Id, rule.Name, rule.File, rule.Line);
         var referenced = _rules.Rules.Where(r => rule.Rules.Contains(r.Id ?? "\0") || rule.Rules.Contains(r.Name ?? "\0")).ToList();
         var category = rule.CustomAttributes.TryGetValue(SigmaRuleSet.CategoryAttribute, out var named) ? named
             : _rules.Mapping.CategoryForTags(rule.Tags) ?? referenced.Select(r => Category(r.CustomAttributes, r.Tags)).FirstOrDefault(c => c != Categories.RuleMatch) ?? Categories.RuleMatch;
