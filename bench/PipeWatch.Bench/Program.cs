@@ -1,11 +1,12 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit] --events N] [--breakdown]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit] [--events N] [--breakdown]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|git-scan] --events N] [--commits N] [--breakdown]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|git-scan] [--events N] [--commits N] [--breakdown]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
+var commits = 20_000;
 var breakdown = false;
 var suite = "ingest";
 for (var i = 0; i < args.Length; i++)
@@ -15,7 +16,10 @@ for (var i = 0; i < args.Length; i++)
         case "--events" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out events) && events > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit":
+        case "--commits" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out commits) && commits >= 1_000:
+            i++;
+            break;
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "git-scan":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -35,6 +39,7 @@ if (root is null)
 }
 
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
+if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);
 
 var corpus = WorkflowJobCorpus.Ensure(root, events, Console.Out);
 var warmup = Path.Combine(Path.GetDirectoryName(corpus)!, "workflow-jobs.warmup.jsonl");
