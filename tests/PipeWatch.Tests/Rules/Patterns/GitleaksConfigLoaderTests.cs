@@ -77,6 +77,37 @@ public sealed class GitleaksConfigLoaderTests
     }
 
     [Fact]
+    public void Extend_path_reads_a_base_config_and_target_rules_attach_a_global_allowlist_to_named_rules()
+    {
+        using var folder = new PipeWatch.Tests.Support.TempFolder();
+        File.WriteAllText(folder.File("base.toml"), """
+            [[rules]]
+            id = "base-key"
+            regex = '''base_key=([a-z0-9]{16})'''
+            keywords = ["base_key="]
+            """);
+        File.WriteAllText(folder.File("team.toml"), """
+            [extend]
+            path = "base.toml"
+
+            [[rules]]
+            id = "team-key"
+            regex = '''team_key=([a-z0-9]{16})'''
+            keywords = ["team_key="]
+
+            [[allowlists]]
+            targetRules = ["team-key"]
+            stopwords = ["fixture"]
+            """);
+
+        var config = GitleaksConfigLoader.LoadFile(folder.File("team.toml"));
+
+        Assert.Empty(config.Problems);
+        Assert.Equal(["base-key:1:q8w7e6r5t4y3u2i1", "team-key:2:q8w7e6r5t4y3u2i1"], Find(config.Rules, "base_key=q8w7e6r5t4y3u2i1\nteam_key=q8w7e6r5t4y3u2i1"));
+        Assert.Equal(["base-key:1:fixture1234abcde"], Find(config.Rules, "base_key=fixture1234abcde\nteam_key=fixture1234abcde"));
+    }
+
+    [Fact]
     public void Every_problem_is_reported_with_the_file_line_and_rule()
     {
         var config = GitleaksConfigLoader.Parse(
