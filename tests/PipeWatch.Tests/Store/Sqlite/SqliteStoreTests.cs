@@ -34,7 +34,7 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(3L, Scalar(path, "PRAGMA user_version"));
         Assert.Equal(Migrations.All.Count, Convert.ToInt32(Scalar(path, "PRAGMA user_version"), CultureInfo.InvariantCulture));
         Assert.Equal("wal", Scalar(path, "PRAGMA journal_mode"));
     }
@@ -51,7 +51,7 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(3L, Scalar(path, "PRAGMA user_version"));
     }
 
     [Fact]
@@ -266,7 +266,7 @@ public sealed class SqliteStoreTests : IDisposable
 
         var error = Assert.Throws<StoreException>(() => SqliteStore.Open(path));
 
-        Assert.Equal($"{path}: schema version 7 is newer than this PipeWatch knows (2); upgrade PipeWatch", error.Message);
+        Assert.Equal($"{path}: schema version 7 is newer than this PipeWatch knows (3); upgrade PipeWatch", error.Message);
     }
 
     [Fact]
@@ -282,7 +282,7 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_store_at_version_1_is_migrated_to_2_keeping_its_findings_and_correlates_new_ones()
+    public void A_store_at_version_1_is_migrated_to_the_latest_keeping_its_findings_and_correlates_new_ones()
     {
         var path = _temp.File("store.db");
         Execute(path, Migrations.All[0] + "PRAGMA user_version = 1;");
@@ -302,7 +302,7 @@ public sealed class SqliteStoreTests : IDisposable
             batch.Commit();
         }
 
-        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal(3L, Scalar(path, "PRAGMA user_version"));
         Assert.Equal(["old", "new"], Fingerprints(store, new FindingQuery()));
         // Findings stored before migration 2 are in no incident; new ones are.
         var incident = Assert.Single(store.QueryIncidents(new IncidentQuery()));
