@@ -8,7 +8,7 @@ public sealed class DepsJsonParser : ILockfileParser
 {
     public string Format => "dotnet-deps-json";
 
-    public bool Recognizes(string path) => Sources.FileName(path).EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase);
+    public bool Recognizes(string path) => SourceText.FileName(path).EndsWith(".deps.json", StringComparison.OrdinalIgnoreCase);
 
     public LockfileParse Parse(string path, string text)
     {

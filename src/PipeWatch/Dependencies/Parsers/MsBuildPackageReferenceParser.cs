@@ -10,7 +10,7 @@ public sealed class MsBuildPackageReferenceParser : ILockfileParser
 
     public bool Recognizes(string path)
     {
-        var name = Sources.FileName(path);
+        var name = SourceText.FileName(path);
         return name.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".fsproj", StringComparison.OrdinalIgnoreCase)
             || name.EndsWith(".vbproj", StringComparison.OrdinalIgnoreCase) || name.Equals("Directory.Packages.props", StringComparison.OrdinalIgnoreCase);
     }

@@ -7,7 +7,7 @@ public sealed class NpmPackageLockParser : ILockfileParser
 {
     public string Format => "npm-package-lock";
 
-    public bool Recognizes(string path) => Sources.FileName(path) is "package-lock.json" or "npm-shrinkwrap.json";
+    public bool Recognizes(string path) => SourceText.FileName(path) is "package-lock.json" or "npm-shrinkwrap.json";
 
     public LockfileParse Parse(string path, string text)
     {
@@ -44,7 +44,7 @@ public sealed class NpmPackageLockParser : ILockfileParser
                 name,
                 version,
                 topLevel && direct.Contains(folder),
-                Sources.FromResolved(entry.Value.String("resolved")),
+                SourceText.FromResolved(entry.Value.String("resolved")),
                 entry.Value.String("integrity"),
                 line)
             {
@@ -83,7 +83,7 @@ public sealed class NpmPackageLockParser : ILockfileParser
                 }
 
                 var resolved = entry.Value.String("resolved");
-                var source = Sources.FromResolved(resolved ?? (version.Contains(':', StringComparison.Ordinal) ? version : null));
+                var source = SourceText.FromResolved(resolved ?? (version.Contains(':', StringComparison.Ordinal) ? version : null));
                 if (source.Kind == SourceKind.Git && version.Contains('#', StringComparison.Ordinal)) version = version[(version.LastIndexOf('#') + 1)..];
                 if (source.Kind == SourceKind.Path && version.StartsWith("file:", StringComparison.Ordinal)) version = "";
                 found.Add(new Dependency(Ecosystems.Npm, name, version, topLevel && !required.Contains(entry.Name), source, entry.Value.String("integrity"), line)

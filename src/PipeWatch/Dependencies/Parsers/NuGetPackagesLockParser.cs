@@ -8,7 +8,7 @@ public sealed class NuGetPackagesLockParser : ILockfileParser
 {
     public string Format => "nuget-packages-lock";
 
-    public bool Recognizes(string path) => Sources.FileName(path) == "packages.lock.json";
+    public bool Recognizes(string path) => SourceText.FileName(path) == "packages.lock.json";
 
     public LockfileParse Parse(string path, string text)
     {

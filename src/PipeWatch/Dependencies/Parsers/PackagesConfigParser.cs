@@ -7,7 +7,7 @@ public sealed class PackagesConfigParser : ILockfileParser
 {
     public string Format => "nuget-packages-config";
 
-    public bool Recognizes(string path) => Sources.FileName(path).Equals("packages.config", StringComparison.OrdinalIgnoreCase);
+    public bool Recognizes(string path) => SourceText.FileName(path).Equals("packages.config", StringComparison.OrdinalIgnoreCase);
 
     public LockfileParse Parse(string path, string text)
     {

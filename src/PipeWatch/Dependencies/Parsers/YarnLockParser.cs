@@ -6,7 +6,7 @@ public sealed class YarnLockParser : ILockfileParser
 {
     public string Format => "yarn-lock";
 
-    public bool Recognizes(string path) => Sources.FileName(path) == "yarn.lock";
+    public bool Recognizes(string path) => SourceText.FileName(path) == "yarn.lock";
 
     public LockfileParse Parse(string path, string text)
     {
@@ -69,15 +69,15 @@ public sealed class YarnLockParser : ILockfileParser
                 var locator = resolution[(at + 1)..];
                 source = locator.StartsWith("npm:", StringComparison.Ordinal) ? new(SourceKind.Registry)
                     : locator.StartsWith("file:", StringComparison.Ordinal) || locator.StartsWith("link:", StringComparison.Ordinal) || locator.StartsWith("portal:", StringComparison.Ordinal) ? new(SourceKind.Path, locator)
-                    : locator.Contains("#commit", StringComparison.Ordinal) || Sources.IsGit(locator) ? new(SourceKind.Git, locator)
-                    : Sources.FromResolved(locator);
+                    : locator.Contains("#commit", StringComparison.Ordinal) || SourceText.IsGit(locator) ? new(SourceKind.Git, locator)
+                    : SourceText.FromResolved(locator);
             }
             else
             {
                 var first = e.Header.Split(',')[0].Trim().Trim('"');
                 name = NameOf(first);
                 // Without "resolved" (local folders), the specifier's range says where it came from.
-                source = Sources.FromResolved(e.Fields.GetValueOrDefault("resolved") ?? first[(first.IndexOf('@', 1) + 1)..]);
+                source = SourceText.FromResolved(e.Fields.GetValueOrDefault("resolved") ?? first[(first.IndexOf('@', 1) + 1)..]);
             }
 
             var isDirect = berry ? direct.Contains(name) || e.Header.Split(',').Any(s => direct.Contains(FolderOf(s.Trim().Trim('"')))) : !required.Contains(name);
