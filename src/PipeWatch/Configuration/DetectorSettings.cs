@@ -1,5 +1,6 @@
 using PipeWatch.Baselines;
 using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -95,6 +96,12 @@ internal static class DetectorSettings
                 Setting.Strings<HardcodedSecretOptions>("paths", (o, v) => o with { Paths = v }),
                 new("regexes", (reader, node, at, o) => o with { Regexes = reader.Regexes(node, at) }),
                 Setting.Strings<HardcodedSecretOptions>("stopwords", (o, v) => o with { Stopwords = v }),
+            ]),
+        DetectorSection.For<UntrustedSourceOptions>(
+            "dependency.untrusted-source", c => c.UntrustedSource, (c, o) => c with { UntrustedSource = o },
+            [
+                Setting.Strings<UntrustedSourceOptions>("registries", (o, v) => o with { Registries = v }),
+                Setting.Bool<UntrustedSourceOptions>("allow-git", (o, v) => o with { AllowGit = v }),
             ]),
     ];
 

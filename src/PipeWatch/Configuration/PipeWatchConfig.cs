@@ -1,5 +1,6 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -43,6 +44,9 @@ public sealed record PipeWatchConfig
 
     /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
     public HardcodedSecretOptions HardcodedSecret { get; init; } = new();
+
+    /// <summary>Which registries dependencies may be resolved from (<c>detectors.dependency.untrusted-source</c>).</summary>
+    public UntrustedSourceOptions UntrustedSource { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
