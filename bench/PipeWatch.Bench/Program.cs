@@ -1,8 +1,8 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets] --events N] [--breakdown] [--mb N] [--rounds N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets] [--events N] [--breakdown] [--mb N] [--rounds N]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|deps] --events N] [--breakdown] [--mb N] [--rounds N]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|deps] [--events N] [--breakdown] [--mb N] [--rounds N]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -23,7 +23,7 @@ for (var i = 0; i < args.Length; i++)
         case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets":
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "deps":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -42,6 +42,7 @@ if (root is null)
     return 2;
 }
 
+if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 
