@@ -1,5 +1,6 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -40,6 +41,16 @@ public sealed record PipeWatchConfig
     public ExcessiveFrequencyOptions ExcessiveFrequency { get; init; } = new();
 
     public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
+
+    public UnauthorizedAuthorOptions UnauthorizedAuthor { get; init; } = new();
+
+    public UnusualCommitTimeOptions UnusualCommitTime { get; init; } = new();
+
+    public UnusualCommitLocationOptions UnusualCommitLocation { get; init; } = new();
+
+    public LargeDeletionOptions LargeDeletion { get; init; } = new();
+
+    public ObfuscatedCodeOptions ObfuscatedCode { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];

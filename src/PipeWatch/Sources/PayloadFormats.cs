@@ -38,6 +38,8 @@ public static class PayloadFormats
         new KubernetesAuditFormat(),
         new ArgoCdApplicationFormat(),
         new GenericDeploymentFormat(),
+        new GitHubPushFormat(),
+        new GitLabPushFormat(),
     ];
 
     /// <summary>The fast paths of the first formats of <see cref="All"/>, in the same order, which read a document straight from its bytes (see <see cref="IUtf8PayloadReader"/>).</summary>

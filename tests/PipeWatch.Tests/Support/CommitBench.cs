@@ -22,6 +22,9 @@ internal sealed class CommitBench : IBlobReader, IBaselineStorage
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
 
+    /// <summary>The signature state given to the next commits.</summary>
+    public SignatureState Signature { get; set; } = SignatureState.Unsigned;
+
     public string? ReadText(string blobId) => _blobs.GetValueOrDefault(blobId);
 
     public StoredBaseline? LoadBaseline(string key) => _baselines.TryGetValue(key, out var b) ? b : null;
@@ -51,7 +54,7 @@ internal sealed class CommitBench : IBlobReader, IBaselineStorage
 
         _commits++;
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"commit {_commits}")));
-        return new GitCommit(sha, _commits == 1 ? [] : ["parent"], author, author, $"change {_commits}", SignatureState.Unsigned, changes);
+        return new GitCommit(sha, _commits == 1 ? [] : ["parent"], author, author, $"change {_commits}", Signature, changes);
     }
 
     /// <summary>Runs <paramref name="analyzer"/> over <paramref name="commit"/>, collecting what it reports.</summary>
