@@ -125,6 +125,13 @@ internal static class DetectorSettings
             [
                 Setting.Int<ObfuscatedCodeOptions>("minified-line-length", 100, 1_000_000, (o, v) => o with { MinifiedLineLength = v }),
             ]),
+        DetectorSection.For<HardcodedSecretOptions>(
+            "secrets.hardcoded", c => c.HardcodedSecret, (c, o) => c with { HardcodedSecret = o },
+            [
+                Setting.Strings<HardcodedSecretOptions>("paths", (o, v) => o with { Paths = v }),
+                new("regexes", (reader, node, at, o) => o with { Regexes = reader.Regexes(node, at) }),
+                Setting.Strings<HardcodedSecretOptions>("stopwords", (o, v) => o with { Stopwords = v }),
+            ]),
     ];
 
     /// <summary>The section of <paramref name="id"/>, or null when there is none.</summary>

@@ -52,6 +52,9 @@ public sealed record PipeWatchConfig
 
     public ObfuscatedCodeOptions ObfuscatedCode { get; init; } = new();
 
+    /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
+    public HardcodedSecretOptions HardcodedSecret { get; init; } = new();
+
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
 }
