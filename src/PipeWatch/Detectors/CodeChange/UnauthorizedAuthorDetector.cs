@@ -82,6 +82,12 @@ public sealed class UnauthorizedAuthorDetector : IDetector
             reasons.Add($"It was pushed by {pusher}, who is neither its author ({author}) nor its committer ({commit.Committer}).");
         }
 
+        if (commit.Forced && commit.ToDefaultBranch)
+        {
+            reasons.Add($"It came in a forced push to the default branch{(e.Ci.Branch is null ? string.Empty : $" '{e.Ci.Branch}'")}{(commit.Pusher is null ? string.Empty : $" by {commit.Pusher}")}, which rewrote that branch's history.");
+            severity = Severity.High;
+        }
+
         var touchesCi = paths.Any(p => CiDefinitionParser.Classify(p) is not null || p.EndsWith("CODEOWNERS", StringComparison.Ordinal));
         if (bot && touchesCi && !history.BotTouchedCi(author.Key))
         {

