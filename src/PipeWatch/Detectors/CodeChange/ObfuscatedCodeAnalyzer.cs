@@ -5,7 +5,11 @@ using PipeWatch.Sources.Git;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Finds obfuscated or hidden code in the lines each commit adds: decoded-and-executed blobs, Trojan Source and invisible characters, homoglyph identifiers, minified payloads, encoded blobs in build scripts.</summary>
-/// <remarks>Only added lines are read, so a file is judged on what a commit brings in; commits before the scanned range are skipped (nothing is learned).</remarks>
+/// <remarks>
+/// Only added lines are read, so a file is judged on what a commit brings in; a file whose new content already appeared earlier in the
+/// scanned range is skipped, and so are commits before the range (nothing is learned). Cheap gates (a keyword, a non-ASCII character,
+/// a long line, a build-script name) keep the regexes off ordinary lines.
+/// </remarks>
 public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer
 {
     private readonly ILineCheck[] _checks;
@@ -25,9 +29,11 @@ public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer
     public void Analyze(GitCommit commit, CommitContext context)
     {
         if (context.LearnOnly) return;
-        foreach (var change in commit.Files)
+        for (var index = 0; index < commit.Files.Count; index++)
         {
-            if (change.Binary || change.Added.Count == 0) continue;
+            var change = commit.Files[index];
+            // Content already seen earlier in the scanned range (a merge, a cherry-pick, a revert of a revert) was judged there.
+            if (change.Binary || change.Added.Count == 0 || context.FirstSightings is { } first && !first[index]) continue;
             var content = change.NewBlob is null ? null : context.Blobs.ReadText(change.NewBlob);
             var file = new AddedFile(change.Path, change.Added, content);
             foreach (var issue in _checks.SelectMany(c => c.Check(file)))

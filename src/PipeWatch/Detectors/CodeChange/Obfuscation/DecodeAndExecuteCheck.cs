@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 using PipeWatch.Findings;
 
@@ -8,11 +9,15 @@ public sealed partial class DecodeAndExecuteCheck : ILineCheck
 {
     public const string Rule = "obfuscated-code.decode-and-execute";
 
+    // Every alternative of the pattern holds one of these words: lines without any skip the regex.
+    private static readonly SearchValues<string> Keywords = SearchValues.Create(
+        ["eval", "Function", "exec", "powershell", "pwsh", "FromBase64", "base64", "xxd", "openssl"], StringComparison.OrdinalIgnoreCase);
+
     public IEnumerable<LineIssue> Check(AddedFile file)
     {
         foreach (var line in file.Lines)
         {
-            if (Pattern().Match(line.Text) is not { Success: true } m) continue;
+            if (line.Text.AsSpan().IndexOfAny(Keywords) < 0 || Pattern().Match(line.Text) is not { Success: true } m) continue;
             var what = m.Value.Length > 60 ? m.Value[..60] + "…" : m.Value;
             yield return new LineIssue(
                 Rule, Severity.High, line.Number, what,

@@ -15,6 +15,8 @@ public sealed class HiddenUnicodeCheck : ILineCheck
         if (!file.IsCode) yield break;
         foreach (var line in file.Lines)
         {
+            // Every character these checks look for is outside ASCII.
+            if (System.Text.Ascii.IsValid(line.Text)) continue;
             var bidi = new List<string>();
             var invisible = new List<string>();
             var text = line.Text;

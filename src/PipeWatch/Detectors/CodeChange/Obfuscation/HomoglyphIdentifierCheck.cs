@@ -15,6 +15,8 @@ public sealed partial class HomoglyphIdentifierCheck : ILineCheck
         if (!file.IsCode) yield break;
         foreach (var line in file.Lines)
         {
+            // Every character these checks look for is outside ASCII.
+            if (System.Text.Ascii.IsValid(line.Text)) continue;
             foreach (Match m in Identifier().Matches(line.Text))
             {
                 var scripts = Scripts(m.Value);
