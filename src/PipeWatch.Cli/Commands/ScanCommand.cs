@@ -88,6 +88,9 @@ internal static class ScanCommand
         var command = new Command(
             "scan",
             "Scan a git repository for indicators of compromise in what its commits changed: secrets in added lines (secrets.hardcoded), " +
+            "risky changes to CI definitions (code-change.pipeline-tampering), obfuscated code (code-change.obfuscated-code), and commits by " +
+            "unexpected authors, at unusual hours or offsets, or deleting far more than usual (code-change.unauthorized-author, unusual-time, " +
+            "unusual-location, large-deletion), " +
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.")
         {

@@ -1,5 +1,6 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
@@ -42,6 +43,16 @@ public sealed record PipeWatchConfig
     public ExcessiveFrequencyOptions ExcessiveFrequency { get; init; } = new();
 
     public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
+
+    public UnauthorizedAuthorOptions UnauthorizedAuthor { get; init; } = new();
+
+    public UnusualCommitTimeOptions UnusualCommitTime { get; init; } = new();
+
+    public UnusualCommitLocationOptions UnusualCommitLocation { get; init; } = new();
+
+    public LargeDeletionOptions LargeDeletion { get; init; } = new();
+
+    public ObfuscatedCodeOptions ObfuscatedCode { get; init; } = new();
 
     /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
     public HardcodedSecretOptions HardcodedSecret { get; init; } = new();

@@ -1,8 +1,9 @@
 using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Detectors.Dependencies;
-using PipeWatch.Diagnostics;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Diagnostics;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sources.Git;
 
@@ -25,6 +26,12 @@ public static class CommitAnalyzers
         ICommitAnalyzer[] all =
         [
             new HardcodedSecretAnalyzer(secretRules, config.HardcodedSecret),
+            new PipelineTamperingAnalyzer(),
+            new ObfuscatedCodeAnalyzer(config.ObfuscatedCode),
+            new CommitEventAnalyzer(new UnauthorizedAuthorDetector(config.UnauthorizedAuthor)),
+            new CommitEventAnalyzer(new UnusualCommitTimeDetector(config.UnusualCommitTime)),
+            new CommitEventAnalyzer(new UnusualCommitLocationDetector(config.UnusualCommitLocation)),
+            new CommitEventAnalyzer(new LargeDeletionDetector(config.LargeDeletion)),
             new KnownVulnerabilityDetector(advisories, lockfiles),
             new CiInfrastructureVulnerabilityDetector(advisories, lockfiles),
             new UnexpectedNewDependencyDetector(lockfiles, PopularPackages.BuiltIn),
