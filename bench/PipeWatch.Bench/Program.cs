@@ -1,8 +1,8 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit] --events N] [--breakdown]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit] [--events N] [--breakdown]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|sigma] --events N] [--breakdown]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|sigma] [--events N] [--breakdown]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -15,7 +15,7 @@ for (var i = 0; i < args.Length; i++)
         case "--events" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out events) && events > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit":
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "sigma":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -34,6 +34,7 @@ if (root is null)
     return 2;
 }
 
+if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 
 var corpus = WorkflowJobCorpus.Ensure(root, events, Console.Out);
