@@ -1,13 +1,15 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|sigma] --events N] [--breakdown]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|sigma] [--events N] [--breakdown]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|sigma] --events N] [--breakdown] [--mb N] [--rounds N]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|sigma] [--events N] [--breakdown] [--mb N] [--rounds N]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
 var breakdown = false;
 var suite = "ingest";
+long megabytes = 100;
+var rounds = 3;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,7 +17,13 @@ for (var i = 0; i < args.Length; i++)
         case "--events" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out events) && events > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "sigma":
+        case "--mb" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out megabytes) && megabytes > 0:
+            i++;
+            break;
+        case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
+            i++;
+            break;
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "sigma":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -34,6 +42,7 @@ if (root is null)
     return 2;
 }
 
+if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 

@@ -18,6 +18,7 @@ public static class PipeWatchApp
         {
             IngestCommand.Create(host),
             FindingsCommand.Create(host),
+            ScanCommand.Create(host),
             RulesCommand.Create(host),
         };
 

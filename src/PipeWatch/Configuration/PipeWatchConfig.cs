@@ -42,6 +42,11 @@ public sealed record PipeWatchConfig
 
     public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
 
+    /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
+    public HardcodedSecretOptions HardcodedSecret { get; init; } = new();
+
+    public SecretExposedInLogOptions SecretExposedInLog { get; init; } = new();
+
     /// <summary>Which Sigma rules run (the <c>sigma</c> section).</summary>
     public SigmaRulesOptions Sigma { get; init; } = new();
 

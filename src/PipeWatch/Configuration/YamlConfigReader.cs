@@ -120,6 +120,28 @@ internal sealed class YamlConfigReader(string file)
         return values;
     }
 
+    /// <summary>A list of regexes (.NET syntax), each compiled; a bad one is a problem naming it and why.</summary>
+    public List<System.Text.RegularExpressions.Regex> Regexes(YamlNode node, string at)
+    {
+        var regexes = new List<System.Text.RegularExpressions.Regex>();
+        var index = 0;
+        foreach (var text in Strings(node, at))
+        {
+            try
+            {
+                regexes.Add(new System.Text.RegularExpressions.Regex(text, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+            }
+            catch (ArgumentException ex)
+            {
+                Problem(node, $"{at}[{index}]: invalid regex '{text}' ({ex.Message})");
+            }
+
+            index++;
+        }
+
+        return regexes;
+    }
+
     /// <summary>A list of mappings, each read by <paramref name="read"/> (null: skip it, its problems reported).</summary>
     /// <param name="notAList">The reason when <paramref name="node"/> is not a list.</param>
     public List<TItem> MappingList<TItem>(YamlNode node, string at, string notAList, Func<YamlNode, YamlMappingNode, string, TItem?> read)

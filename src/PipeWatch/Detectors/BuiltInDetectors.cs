@@ -27,6 +27,7 @@ public static class BuiltInDetectors
             new UnapprovedTargetDetector(config.UnapprovedTarget),
             new ExcessiveFrequencyDetector(config.ExcessiveFrequency),
             new UnusualDeployActorDetector(config.UnusualDeployActor),
+            new SecretExposedInLogDetector(config.SecretExposedInLog),
             Sigma(config.Sigma, problems),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];

@@ -173,6 +173,8 @@ public sealed class SarifSink : IFindingSink
 
     private string Uri(string file)
     {
+        // A path already relative (a file of a scanned repository) is relative to the base directory as it stands.
+        if (!Path.IsPathRooted(file)) return string.Join('/', file.Replace('\\', '/').Split('/').Select(System.Uri.EscapeDataString));
         var full = Path.GetFullPath(file);
         if (_baseDirectory is not null)
         {
