@@ -137,7 +137,10 @@ internal sealed class SigmaPrefilter
     private sealed class FieldScan
     {
         private static readonly (string Literal, int Id)[] None = [];
-        private readonly SearchValues<string>? _asciiSearch;
+        // Groups of at most this many literals of 3 characters or more keep SearchValues on its vectorized (Teddy) path;
+        // one group of hundreds falls back to a scalar Aho-Corasick several times slower per character.
+        private const int GroupSize = 48;
+        private readonly SearchValues<string>[] _asciiSearch;
         private readonly SearchValues<string>? _otherSearch;
         private readonly (string Literal, int Id)[][] _ascii = new (string, int)[128][];
         private readonly Dictionary<char, (string Literal, int Id)[]> _other;
@@ -147,7 +150,9 @@ internal sealed class SigmaPrefilter
             Field = field;
             var ascii = literals.Where(l => System.Text.Ascii.IsValid(l.Literal)).Select(l => l.Literal).ToArray();
             var other = literals.Where(l => !System.Text.Ascii.IsValid(l.Literal)).Select(l => l.Literal).ToArray();
-            _asciiSearch = ascii.Length > 0 ? SearchValues.Create(ascii, StringComparison.OrdinalIgnoreCase) : null;
+            var shortOnes = ascii.Where(l => l.Length < 3).ToArray();
+            _asciiSearch = [.. ascii.Where(l => l.Length >= 3).Order(StringComparer.Ordinal).Chunk(GroupSize).Append(shortOnes).Where(g => g.Length > 0)
+                .Select(g => SearchValues.Create(g, StringComparison.OrdinalIgnoreCase))];
             _otherSearch = other.Length > 0 ? SearchValues.Create(other, StringComparison.OrdinalIgnoreCase) : null;
             var byFirst = literals.GroupBy(l => char.ToLowerInvariant(l.Literal[0])).ToDictionary(g => g.Key, g => g.ToArray());
             for (var c = 0; c < 128; c++) _ascii[c] = byFirst.GetValueOrDefault((char)c) ?? None;
@@ -160,7 +165,7 @@ internal sealed class SigmaPrefilter
 
         public void Find(ReadOnlySpan<char> text, int[][] rulesByLiteral, Span<ulong> chosen)
         {
-            if (_asciiSearch is not null) Find(text, _asciiSearch, rulesByLiteral, chosen);
+            foreach (var search in _asciiSearch) Find(text, search, rulesByLiteral, chosen);
             if (_otherSearch is not null && !System.Text.Ascii.IsValid(text)) Find(text, _otherSearch, rulesByLiteral, chosen);
         }
 
