@@ -2,8 +2,8 @@ using System.Globalization;
 using PipeWatch.Bench;
 
 // dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan|deps|codechange] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
-string[] suites = ["ingest", "audit", "secrets", "git-scan", "deps", "codechange"];
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan|deps|codechange|sigma] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
+string[] suites = ["ingest", "audit", "secrets", "git-scan", "deps", "codechange", "sigma"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -50,6 +50,7 @@ if (root is null)
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
+if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);
 

@@ -51,7 +51,8 @@ internal static class IngestCommand
         {
             Description = "A folder (or file) of Sigma rules to run besides the built-in pack; repeat for more. Rules that cannot be loaded are named on stderr with file, line and reason, and the rest run.",
             HelpName = "DIR",
-            Arity = ArgumentArity.ZeroOrMore,
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
         };
         var failOn = new Option<string>("--fail-on")
         {

@@ -43,7 +43,7 @@ internal static class RulesCommand
         var command = new Command(
             "test",
             "Run one rule file over events and show, per event, whether the rule matched and why: each search identifier, each field test, and the event's value of that field " +
-            "(redacted for rules in a secrets category). Correlation rules in the file are run over the matches in order. " +
+            "(redacted for rules whose category is secrets.exposed-in-log or secrets.hardcoded). Correlation rules in the file are run over the matches in order. " +
             "Exit code: 0 some event matched, 1 none did, 2 the rule cannot be loaded or the events cannot be read.")
         {
             rule, events, config,

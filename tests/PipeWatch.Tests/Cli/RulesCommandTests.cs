@@ -127,7 +127,8 @@ public sealed class RulesCommandTests : IDisposable
         Write("more/bad.yml", BadRule);
         Write("audit.jsonl", """{"@timestamp": 1763800060000, "_document_id": "b", "action": "repo.destroy", "actor": "mallory", "org": "acme", "repo": "acme/old"}""" + "\n");
 
-        var result = await _cli.RunAsync("ingest", "audit.jsonl", "--rules", "rules", "--rules", "more", "--format", "json");
+        // Each --rules takes one folder: the path after it is input again.
+        var result = await _cli.RunAsync("ingest", "--rules", "rules", "audit.jsonl", "--rules", "more", "--format", "json");
 
         Assert.Equal(1, result.ExitCode);
         var finding = JsonDocument.Parse(Assert.Single(result.OutputLines)).RootElement;

@@ -20,6 +20,7 @@ public sealed class SigmaRuleDetector : IDetector
     private readonly HashSet<SigmaRule> _silent = [];
     private readonly List<SigmaRule> _matched = [];
     private readonly List<SigmaCorrelationHit> _hits = [];
+    private readonly List<int> _candidates = [];
 
     public SigmaRuleDetector(SigmaRuleSet rules, SigmaCorrelatorOptions? options = null)
     {
@@ -46,7 +47,7 @@ public sealed class SigmaRuleDetector : IDetector
     public void Inspect(Event e, DetectionContext context)
     {
         var fields = new SigmaEventFields(e, _rules.Mapping);
-        _rules.Match(e, fields, _matched);
+        _rules.Match(e, fields, _matched, _candidates);
         foreach (var rule in _matched)
         {
             if (!_silent.Contains(rule)) context.Report(RuleFinding(rule, e, fields, context.Now));

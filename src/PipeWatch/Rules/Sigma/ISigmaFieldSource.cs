@@ -23,9 +23,15 @@ internal interface ISigmaMatcher
 /// <summary>A necessary condition for a match: at least one of these literals occurs in the value of its field.</summary>
 internal sealed record SigmaLiterals(IReadOnlyList<(string Field, string Literal)> AnyOf)
 {
-    /// <summary>For an AND: the requirement of the part that is cheapest to satisfy (fewest, then longest literals); null only when no part has one.</summary>
+    /// <summary>The field of keyword literals: they may occur in any value of the event.</summary>
+    public const string AnyField = "\0any";
+
+    /// <summary>
+    /// For an AND: the requirement of the part least likely to be met by chance: the longest shortest literal (up to 8
+    /// characters, past which all are rare), then the fewest literals; null only when no part has one.
+    /// </summary>
     public static SigmaLiterals? Best(IEnumerable<SigmaLiterals?> parts) =>
-        parts.OfType<SigmaLiterals>().OrderBy(p => p.AnyOf.Count).ThenByDescending(p => p.AnyOf.Min(l => l.Literal.Length)).FirstOrDefault();
+        parts.OfType<SigmaLiterals>().OrderByDescending(p => Math.Min(8, p.AnyOf.Min(l => l.Literal.Length))).ThenBy(p => p.AnyOf.Count).FirstOrDefault();
 
     /// <summary>For an OR: the union, or null when a part needs no literal.</summary>
     public static SigmaLiterals? Union(IEnumerable<SigmaLiterals?> parts)

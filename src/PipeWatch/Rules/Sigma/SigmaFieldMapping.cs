@@ -53,11 +53,12 @@ public sealed class SigmaFieldMapping
     }
 
     /// <summary>The names <paramref name="field"/> is looked up under, in order.</summary>
-    public string[] Candidates(string field) => _candidates.GetOrAdd(field, f =>
-    {
-        var first = Fields.TryGetValue(f, out var mapped) ? mapped : f;
-        return [first, .. FallbackPrefixes.Select(p => p + f).Where(n => n != first)];
-    });
+    public string[] Candidates(string field) =>
+        _candidates.TryGetValue(field, out var known) ? known : _candidates.GetOrAdd(field, static (f, mapping) =>
+        {
+            var first = mapping.Fields.TryGetValue(f, out var mapped) ? mapped : f;
+            return [first, .. mapping.FallbackPrefixes.Select(p => p + f).Where(n => n != first)];
+        }, this);
 
     /// <summary>The PipeWatch name for a rule's field name (itself when there is no row).</summary>
     public string Resolve(string field) => Fields.TryGetValue(field, out var mapped) ? mapped : field;

@@ -54,6 +54,9 @@ internal sealed class SigmaPrefilter
     /// <summary>Distinct (field, literal) pairs searched.</summary>
     public int LiteralCount { get; }
 
+    /// <summary>For diagnostics: each field searched and its literal count.</summary>
+    internal IEnumerable<string> Describe() => _fields.Select(f => $"{f.Field.Replace(SigmaLiterals.AnyField, "(keywords)")}={f.Count}");
+
     /// <summary>Rules that need no literal and always run.</summary>
     public int AlwaysRun => _always.Length;
 
@@ -71,6 +74,12 @@ internal sealed class SigmaPrefilter
         foreach (var index in _always) chosen[index >> 6] |= 1UL << index;
         foreach (var scan in _fields)
         {
+            if (scan.Field == SigmaLiterals.AnyField)
+            {
+                FindInAllValues(scan, source, chosen);
+                continue;
+            }
+
             if (!source.TryGet(scan.Field, out var value) || value is null) continue;
             if (value is string text) scan.Find(text, _rulesByLiteral, chosen);
             else if (value is IEnumerable<string> many) foreach (var item in many) scan.Find(item, _rulesByLiteral, chosen);
@@ -89,37 +98,91 @@ internal sealed class SigmaPrefilter
         }
     }
 
+    // Keywords may occur in any value: the values are joined with line feeds and searched in one pass. A hit across a
+    // line feed only lets a rule through to be evaluated, which is exact; it never hides one.
+    private void FindInAllValues(FieldScan scan, ISigmaFieldSource source, Span<ulong> chosen)
+    {
+        var buffer = ArrayPool<char>.Shared.Rent(1024);
+        try
+        {
+            var length = 0;
+            foreach (var value in source.AllValues())
+            {
+                if (length + value.Length + 1 > buffer.Length)
+                {
+                    var larger = ArrayPool<char>.Shared.Rent(Math.Max(buffer.Length * 2, length + value.Length + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<char>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                value.CopyTo(buffer.AsSpan(length));
+                length += value.Length;
+                buffer[length++] = '\n';
+            }
+
+            scan.Find(buffer.AsSpan(0, length), _rulesByLiteral, chosen);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>The literals of one field: a multi-string search, and the literals by their first (lower-case) character.</summary>
+    /// <remarks>
+    /// ASCII literals and the others (e.g. windash's en and em dashes) are searched apart: a non-ASCII literal would push
+    /// the whole search off its vectorized path, and it can only occur in a value that is not all ASCII.
+    /// </remarks>
     private sealed class FieldScan
     {
-        private readonly SearchValues<string> _search;
-        private readonly Dictionary<char, (string Literal, int Id)[]> _byFirst;
+        private static readonly (string Literal, int Id)[] None = [];
+        // Groups of at most this many literals of 3 characters or more keep SearchValues on its vectorized (Teddy) path;
+        // one group of hundreds falls back to a scalar Aho-Corasick several times slower per character.
+        private const int GroupSize = 48;
+        private readonly SearchValues<string>[] _asciiSearch;
+        private readonly SearchValues<string>? _otherSearch;
+        private readonly (string Literal, int Id)[][] _ascii = new (string, int)[128][];
+        private readonly Dictionary<char, (string Literal, int Id)[]> _other;
 
         public FieldScan(string field, IReadOnlyList<(string Literal, int Id)> literals)
         {
             Field = field;
-            _search = SearchValues.Create([.. literals.Select(l => l.Literal)], StringComparison.OrdinalIgnoreCase);
-            _byFirst = literals.GroupBy(l => char.ToLowerInvariant(l.Literal[0])).ToDictionary(g => g.Key, g => g.ToArray());
+            var ascii = literals.Where(l => System.Text.Ascii.IsValid(l.Literal)).Select(l => l.Literal).ToArray();
+            var other = literals.Where(l => !System.Text.Ascii.IsValid(l.Literal)).Select(l => l.Literal).ToArray();
+            var shortOnes = ascii.Where(l => l.Length < 3).ToArray();
+            _asciiSearch = [.. ascii.Where(l => l.Length >= 3).Order(StringComparer.Ordinal).Chunk(GroupSize).Append(shortOnes).Where(g => g.Length > 0)
+                .Select(g => SearchValues.Create(g, StringComparison.OrdinalIgnoreCase))];
+            _otherSearch = other.Length > 0 ? SearchValues.Create(other, StringComparison.OrdinalIgnoreCase) : null;
+            var byFirst = literals.GroupBy(l => char.ToLowerInvariant(l.Literal[0])).ToDictionary(g => g.Key, g => g.ToArray());
+            for (var c = 0; c < 128; c++) _ascii[c] = byFirst.GetValueOrDefault((char)c) ?? None;
+            _other = byFirst.Where(p => p.Key >= 128).ToDictionary();
         }
 
         public string Field { get; }
 
-        public void Find(string text, int[][] rulesByLiteral, Span<ulong> chosen)
+        public int Count => _ascii.Sum(a => a.Length) + _other.Values.Sum(a => a.Length);
+
+        public void Find(ReadOnlySpan<char> text, int[][] rulesByLiteral, Span<ulong> chosen)
         {
-            var span = text.AsSpan();
+            foreach (var search in _asciiSearch) Find(text, search, rulesByLiteral, chosen);
+            if (_otherSearch is not null && !System.Text.Ascii.IsValid(text)) Find(text, _otherSearch, rulesByLiteral, chosen);
+        }
+
+        private void Find(ReadOnlySpan<char> span, SearchValues<string> search, int[][] rulesByLiteral, Span<ulong> chosen)
+        {
             var offset = 0;
             while (offset < span.Length)
             {
-                var hit = span[offset..].IndexOfAny(_search);
+                var hit = span[offset..].IndexOfAny(search);
                 if (hit < 0) return;
                 var at = offset + hit;
-                if (_byFirst.TryGetValue(char.ToLowerInvariant(span[at]), out var candidates))
+                var first = char.ToLowerInvariant(span[at]);
+                var candidates = first < 128 ? _ascii[first] : _other.GetValueOrDefault(first) ?? None;
+                foreach (var (literal, id) in candidates)
                 {
-                    foreach (var (literal, id) in candidates)
-                    {
-                        if (!span[at..].StartsWith(literal, StringComparison.OrdinalIgnoreCase)) continue;
-                        foreach (var rule in rulesByLiteral[id]) chosen[rule >> 6] |= 1UL << rule;
-                    }
+                    if (!span[at..].StartsWith(literal, StringComparison.OrdinalIgnoreCase)) continue;
+                    foreach (var rule in rulesByLiteral[id]) chosen[rule >> 6] |= 1UL << rule;
                 }
 
                 offset = at + 1;

@@ -88,12 +88,14 @@ public sealed class SigmaRuleSet
     }
 
     /// <summary>The rules that match <paramref name="e"/>, read through <paramref name="source"/>, in rule order.</summary>
-    public void Match(Event e, ISigmaFieldSource source, List<SigmaRule> matched)
+    public void Match(Event e, ISigmaFieldSource source, List<SigmaRule> matched) => Match(e, source, matched, []);
+
+    /// <summary>As <see cref="Match(Event, ISigmaFieldSource, List{SigmaRule})"/>, with a caller-owned scratch list (one per thread) so a hot loop allocates nothing here.</summary>
+    public void Match(Event e, ISigmaFieldSource source, List<SigmaRule> matched, List<int> candidates)
     {
         matched.Clear();
         var route = RouteFor(e);
         if (route.Rules.Length == 0) return;
-        var candidates = new List<int>(8);
         route.Prefilter.Candidates(source, candidates);
         foreach (var index in candidates)
         {
@@ -104,6 +106,22 @@ public sealed class SigmaRuleSet
 
     /// <summary>How many rules <paramref name="e"/>'s kind, dataset and category are routed to (before the prefilter).</summary>
     public int RoutedCount(Event e) => RouteFor(e).Rules.Length;
+
+    /// <summary>For diagnostics: the rules routed to <paramref name="e"/>'s shape, those of them that always run (no literal to prefilter on), and the literals searched.</summary>
+    internal (IReadOnlyList<SigmaRule> Routed, int AlwaysRun, int Literals, string Fields) RouteInfo(Event e)
+    {
+        var route = RouteFor(e);
+        return (route.Rules, route.Prefilter.AlwaysRun, route.Prefilter.LiteralCount, string.Join(" ", route.Prefilter.Describe()));
+    }
+
+    /// <summary>For diagnostics: the rules the prefilter lets through for <paramref name="e"/>.</summary>
+    internal IEnumerable<SigmaRule> Candidates(Event e, ISigmaFieldSource source)
+    {
+        var route = RouteFor(e);
+        var candidates = new List<int>();
+        route.Prefilter.Candidates(source, candidates);
+        return candidates.Select(i => route.Rules[i]);
+    }
 
     /// <summary>True when <paramref name="rule"/>'s logsource fits <paramref name="e"/>.</summary>
     public bool Fits(SigmaRule rule, Event e) => Fits(rule.LogSource, Key(e));

@@ -95,16 +95,18 @@ internal static partial class SigmaValueCompiler
         }
 
         // A necessary literal: with 'all', any one value's (the first); otherwise every value must give one.
+        // Keywords need their literal in some value of the event: the prefilter's "any field".
         SigmaLiterals? requirement = null;
-        if (field is not null && kind != "neq")
+        var scope = field ?? SigmaLiterals.AnyField;
+        if (kind != "neq")
         {
             requirement = all
-                ? literals.OfType<string[]>().Select(l => new SigmaLiterals([.. l.Select(x => (field, x))])).OrderBy(r => r.AnyOf.Count).FirstOrDefault()
-                : literals.All(l => l is not null) ? new SigmaLiterals([.. literals.SelectMany(l => l!).Distinct().Select(x => (field, x))]) : null;
+                ? literals.OfType<string[]>().Select(l => new SigmaLiterals([.. l.Select(x => (scope, x))])).OrderBy(r => r.AnyOf.Count).FirstOrDefault()
+                : literals.All(l => l is not null) ? new SigmaLiterals([.. literals.SelectMany(l => l!).Distinct().Select(x => (scope, x))]) : null;
         }
 
         var description = $"{describe}: {string.Join(", ", values.Select(v => v is null ? "null" : $"'{v}'"))}";
-        return (field is null ? new KeywordMatcher(tests, all, description) : new FieldMatcher(field, tests, all, kind == "neq", requirement, description), null);
+        return (field is null ? new KeywordMatcher(tests, all, requirement, description) : new FieldMatcher(field, tests, all, kind == "neq", requirement, description), null);
     }
 
     private static (IReadOnlyList<string?>? Values, string? Error) Expand(IReadOnlyList<string?> values, SigmaLoadOptions options)
@@ -441,14 +443,22 @@ internal static partial class SigmaValueCompiler
         public override string ToString() => description;
     }
 
-    private sealed class KeywordMatcher(IReadOnlyList<Func<string?, bool>> tests, bool all, string description) : ISigmaMatcher
+    private sealed class KeywordMatcher(IReadOnlyList<Func<string?, bool>> tests, bool all, SigmaLiterals? required, string description) : ISigmaMatcher
     {
-        public SigmaLiterals? Required => null;
+        public SigmaLiterals? Required => required;
 
         public bool Matches(ISigmaFieldSource source)
         {
-            var values = source.AllValues();
-            return all ? tests.All(t => values.Any(t)) : values.Any(v => tests.Any(t => t(v)));
+            if (all) return tests.All(t => source.AllValues().Any(t));
+            foreach (var value in source.AllValues())
+            {
+                foreach (var test in tests)
+                {
+                    if (test(value)) return true;
+                }
+            }
+
+            return false;
         }
 
         public override string ToString() => description;

@@ -38,6 +38,25 @@ public sealed class GitHubAuditRuleTests
 
     [Theory]
     [MemberData(nameof(Rows))]
+    public async Task Rule_catches_its_action_read_from_an_exported_audit_log_and_not_the_near_miss(string file, string action, string nearMiss)
+    {
+        using var temp = new TempFolder();
+        var log = temp.File("audit-log.jsonl");
+        File.WriteAllLines(log, [Entry(action, 1), Entry(nearMiss, 2)]);
+        var rule = SigmaRuleLoader.LoadFile(Corpus.File("sigma", "application", "github", "audit", file)).Rule!;
+
+        var events = await EventFiles.ReadAsync(log);
+
+        Assert.True(rule.Matches(new SigmaEventFields(events[0])), $"{file} should match {action}");
+        Assert.False(rule.Matches(new SigmaEventFields(events[1])), $"{file} should not match {nearMiss}");
+    }
+
+    // One entry as GitHub's audit-log export writes it (JSON Lines): the keys of docs.github.com's "Audit log events".
+    private static string Entry(string action, int n) =>
+        $$"""{"@timestamp": {{1772446500000 + n * 1000}}, "_document_id": "doc-{{n}}", "action": "{{action}}", "actor": "mallory", "actor_ip": "203.0.113.7", "actor_location": {"country_code": "NL"}, "org": "octo-org", "repo": "octo-org/payments", "operation_type": "modify", "user_agent": "Mozilla/5.0"}""";
+
+    [Theory]
+    [MemberData(nameof(Rows))]
     public void Rule_catches_its_action_and_not_the_near_miss(string file, string action, string nearMiss)
     {
         var rule = SigmaRuleLoader.LoadFile(Corpus.File("sigma", "application", "github", "audit", file)).Rule!;
