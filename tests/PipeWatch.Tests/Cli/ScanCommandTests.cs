@@ -147,6 +147,7 @@ public sealed class ScanCommandTests : IDisposable
     [Theory]
     [InlineData("--range", "nope..HEAD", "'nope' is not a commit")]
     [InlineData("--range", "HEAD", "expected A..B")]
+    [InlineData("--since", "garbage", "not a date")]
     [InlineData("--rules", "missing.toml", "no such rule file")]
     [InlineData("--baseline", "missing.json", "cannot read")]
     public async Task Bad_usage_exits_2_with_the_reason(string option, string value, string reason)

@@ -97,11 +97,28 @@ public sealed class GitHistorySource : ICommitSource
 
     private void Validate()
     {
+        if (_selection.Since is { } since) ValidateDate(since);
         if (_selection.Range is not { } range) return;
         var (from, to) = SplitRange(range);
         foreach (var revision in new[] { from, to }.Where(r => !_repository.IsCommit(r)))
         {
             throw new GitException($"--range {range}: '{revision}' is not a commit of {_repository.Root}");
+        }
+    }
+
+    // git reads any text as a date, and what it cannot read as now: a typo would scan nothing and pass the gate.
+    private void ValidateDate(string since)
+    {
+        if (DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)) return;
+        var text = _repository.Run(["rev-parse", "--since=" + since], allowFailure: true)?.Trim() ?? string.Empty;
+        var read = text.StartsWith("--max-age=", StringComparison.Ordinal)
+            && long.TryParse(text["--max-age=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : (DateTimeOffset?)null;
+        var meansNow = since.Trim().Equals("now", StringComparison.OrdinalIgnoreCase);
+        if (read is null || (!meansNow && read >= DateTimeOffset.UtcNow.AddSeconds(-5)))
+        {
+            throw new GitException($"--since {since}: not a date (use 2026-01-31, 2026-01-31T08:00:00Z or \"2 weeks ago\")");
         }
     }
 
