@@ -1,14 +1,16 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|git-scan] --events N] [--commits N] [--breakdown]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|git-scan] [--events N] [--commits N] [--breakdown]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|git-scan] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
 var commits = 20_000;
 var breakdown = false;
 var suite = "ingest";
+long megabytes = 100;
+var rounds = 3;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -19,7 +21,13 @@ for (var i = 0; i < args.Length; i++)
         case "--commits" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out commits) && commits >= 1_000:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "git-scan":
+        case "--mb" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out megabytes) && megabytes > 0:
+            i++;
+            break;
+        case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
+            i++;
+            break;
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "git-scan":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -38,6 +46,7 @@ if (root is null)
     return 2;
 }
 
+if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);
 

@@ -6,6 +6,7 @@ using PipeWatch.Engine;
 using PipeWatch.Sinks;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Files;
+using PipeWatch.Sources.JobLogs;
 using PipeWatch.Store;
 using PipeWatch.Store.Sqlite;
 using Spectre.Console;
@@ -21,7 +22,8 @@ internal static class IngestCommand
     {
         var paths = new Argument<string[]>("PATH")
         {
-            Description = "Files or folders to read: JSON documents, arrays of them or JSON Lines, and text logs of a known format (Jenkins Audit Trail). " +
+            Description = "Files or folders to read: JSON documents, arrays of them or JSON Lines, text logs of a known format (Jenkins Audit Trail), " +
+                "and CI job logs (GitHub Actions logs and their zip downloads, GitLab job traces, Jenkins console text, other .log/.txt files as plain text). " +
                 "Folders are read recursively, in name order.",
             Arity = ArgumentArity.OneOrMore,
         };
@@ -37,13 +39,20 @@ internal static class IngestCommand
         var source = new Option<string?>("--source")
         {
             Description = "Read every document as this format instead of recognizing each one. FORMAT is one of: " +
-                string.Join(", ", PayloadFormats.All.Select(f => f.Id)) + ".",
+                string.Join(", ", PayloadFormats.All.Select(f => f.Id)) + "; or, to read every file as a CI job log: " +
+                string.Join(", ", JobLogFormats.All.Select(f => f.Id)) + ".",
             HelpName = "FORMAT",
         };
-        source.AcceptOnlyFromAmong([.. PayloadFormats.All.Select(f => f.Id)]);
+        source.AcceptOnlyFromAmong([.. PayloadFormats.All.Select(f => f.Id), .. JobLogFormats.All.Select(f => f.Id)]);
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
         var config = CommonOptions.Config();
+        var rules = new Option<string[]>("--rules")
+        {
+            Description = "A folder (or file) of Sigma rules to run besides the built-in pack; repeat for more. Rules that cannot be loaded are named on stderr with file, line and reason, and the rest run.",
+            HelpName = "DIR",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var failOn = new Option<string>("--fail-on")
         {
             Description = "Exit with 1 when a new finding is at or above this severity; 'none' never fails.",
@@ -55,9 +64,9 @@ internal static class IngestCommand
             "ingest",
             "Read exported CI/CD data and report new findings: GitHub workflow, deployment and administrative webhooks, REST job lists and audit logs; " +
             "GitLab pipeline, job and deployment hooks and audit events; Jenkins build, stage and Audit Trail data; Kubernetes audit events; " +
-            "Argo CD applications; generic deployment records. Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
+            "Argo CD applications; generic deployment records; CI job logs, scanned for secrets printed in them, plain or encoded. Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
         {
-            paths, store, source, format, output, failOn, config,
+            paths, store, source, format, output, failOn, config, rules,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -68,12 +77,13 @@ internal static class IngestCommand
             parse.GetValue(output),
             parse.GetRequiredValue(failOn),
             parse.GetValue(config),
+            parse.GetValue(rules) ?? [],
             ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string failOn, string? configPath, CancellationToken ct)
+        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string failOn, string? configPath, string[] ruleFolders, CancellationToken ct)
     {
         PipeWatchConfig config;
         try
@@ -86,6 +96,7 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
+        if (ruleFolders.Length > 0) config = config with { Sigma = config.Sigma with { Folders = [.. config.Sigma.Folders, .. ruleFolders.Select(host.Resolve)] } };
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var files = InputFiles.Expand(paths.Select(host.Resolve), problems);
         if (files.Count == 0)
@@ -107,12 +118,14 @@ internal static class IngestCommand
 
         using (store)
         {
-            var detectors = BuiltInDetectors.Create(config);
+            var detectors = BuiltInDetectors.Create(config, problems);
             var all = new CollectingSink();
             var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all);
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             var engine = builder.Build();
-            var sources = InputFiles.Sources(files, sourceId is null ? null : PayloadFormats.Find(sourceId));
+            var sources = sourceId is not null && JobLogFormats.Find(sourceId) is { } logFormat
+                ? InputFiles.Sources(files, logFormat)
+                : InputFiles.Sources(files, sourceId is null ? null : PayloadFormats.Find(sourceId));
             IngestSummary summary;
             try
             {

@@ -96,6 +96,12 @@ internal static class DetectorSettings
                 new("regexes", (reader, node, at, o) => o with { Regexes = reader.Regexes(node, at) }),
                 Setting.Strings<HardcodedSecretOptions>("stopwords", (o, v) => o with { Stopwords = v }),
             ]),
+        DetectorSection.For<SecretExposedInLogOptions>(
+            "secrets.exposed-in-log", c => c.SecretExposedInLog, (c, o) => c with { SecretExposedInLog = o },
+            [
+                Setting.Int<SecretExposedInLogOptions>("decode-depth", 0, 10, (o, v) => o with { DecodeDepth = v }),
+                Setting.Int<SecretExposedInLogOptions>("min-encoded-length", 8, 4096, (o, v) => o with { MinimumEncodedLength = v }),
+            ]),
     ];
 
     /// <summary>The section of <paramref name="id"/>, or null when there is none.</summary>

@@ -11,6 +11,9 @@ internal sealed class YamlConfigReader(string file)
 
     public List<string> Problems { get; } = [];
 
+    /// <summary>The file being read; relative paths in it resolve against its folder.</summary>
+    public string File => file;
+
     /// <summary>
     /// Applies each key of <paramref name="mapping"/> to <paramref name="options"/> through its entry in <paramref name="settings"/>;
     /// a detector section (<paramref name="detectorId"/> given) also accepts <c>enabled</c>, which adds to or removes from <paramref name="disabled"/>.

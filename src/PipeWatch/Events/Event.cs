@@ -71,6 +71,9 @@ public sealed record Event
 
     /// <summary>Where the event was read from.</summary>
     public required Origin Origin { get; init; }
+
+    /// <summary>The lines of a CI job log section, on <see cref="EventKind.JobLog"/> events.</summary>
+    public LogSection? Log { get; init; }
 }
 
 /// <summary>The kinds of event; detectors name the kinds they inspect.</summary>
@@ -87,6 +90,12 @@ public enum EventKind
 
     /// <summary>A deployment (or a change of its state) to a target environment.</summary>
     Deployment,
+
+    /// <summary>A section of a CI job log (one step, or part of one), its lines in <see cref="Event.Log"/>.</summary>
+    JobLog,
+
+    /// <summary>Host telemetry from a runner or build machine: a process started, a network connection, a file opened; <c>event.category</c> in <see cref="Event.Fields"/> says which.</summary>
+    Telemetry,
 }
 
 /// <summary><c>event.outcome</c> values, plus the CI states that are neither success nor failure.</summary>

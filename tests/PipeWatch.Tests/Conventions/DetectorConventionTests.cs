@@ -3,6 +3,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Detectors;
 using PipeWatch.Findings;
 using PipeWatch.Sources;
+using PipeWatch.Sources.JobLogs;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -55,6 +56,21 @@ public sealed partial class DetectorConventionTests
         {
             Assert.Matches(WireId(), f.Id);
             Assert.Contains($"`{f.Id}`", readme, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void Job_log_format_ids_are_unique_kebab_case_distinct_from_payload_formats_and_listed_in_the_readme()
+    {
+        var readme = File.ReadAllText(Path.Combine(Corpus.RepositoryRoot, "README.md"));
+        var ids = JobLogFormats.All.Select(f => f.Id).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Empty(ids.Intersect(PayloadFormats.All.Select(f => f.Id)));
+        Assert.All(ids, id =>
+        {
+            Assert.Matches(WireId(), id);
+            Assert.Contains($"`{id}`", readme, StringComparison.Ordinal);
         });
     }
 

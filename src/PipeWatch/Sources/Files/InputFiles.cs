@@ -1,4 +1,5 @@
 using PipeWatch.Diagnostics;
+using PipeWatch.Sources.JobLogs;
 
 namespace PipeWatch.Sources.Files;
 
@@ -32,12 +33,24 @@ public static class InputFiles
 
     /// <summary>
     /// One source per file: a <see cref="TextLineSource"/> when the file's first non-blank line is of a known
-    /// <see cref="LineFormats">line format</see> (and no JSON format is forced), else a <see cref="JsonFileSource"/>.
+    /// <see cref="LineFormats">line format</see>, a <see cref="JobLogArchiveSource"/> for a zip, a <see cref="JobLogSource"/>
+    /// when a <see cref="JobLogFormats">job log format</see> recognizes it, else a <see cref="JsonFileSource"/>;
+    /// with <paramref name="forced"/>, a <see cref="JsonFileSource"/> reading every document as that format.
     /// </summary>
     public static IReadOnlyList<ISource> Sources(IReadOnlyList<string> files, IPayloadFormat? forced = null) =>
-        [.. files.Select(f => forced is null && TextLineSource.Detect(f, LineFormats.All) is { } format
-            ? (ISource)new TextLineSource(f, format)
-            : new JsonFileSource(f, PayloadFormats.All, forced))];
+        [.. files.Select(f => forced is not null ? new JsonFileSource(f, PayloadFormats.All, forced) : SourceFor(f))];
+
+    /// <summary>One source per file, every file (or every entry of a zip) read as the job log format <paramref name="forced"/>.</summary>
+    public static IReadOnlyList<ISource> Sources(IReadOnlyList<string> files, IJobLogFormat forced) =>
+        [.. files.Select(f => JobLogArchiveSource.IsArchive(f) ? new JobLogArchiveSource(f, forced) : (ISource)JobLogSource.ForFile(f, forced))];
+
+    private static ISource SourceFor(string file)
+    {
+        if (TextLineSource.Detect(file, LineFormats.All) is { } line) return new TextLineSource(file, line);
+        if (JobLogArchiveSource.IsArchive(file)) return new JobLogArchiveSource(file);
+        if (JobLogFormats.Detect(file) is { } log) return JobLogSource.ForFile(file, log);
+        return new JsonFileSource(file, PayloadFormats.All);
+    }
 
     private static void Walk(string folder, List<string> files)
     {

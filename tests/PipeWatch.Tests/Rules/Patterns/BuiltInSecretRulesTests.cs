@@ -33,6 +33,33 @@ public sealed class BuiltInSecretRulesTests
     }
 
     [Theory]
+    [InlineData("AWS access key id and secret pair", "aws-access-key-id aws-secret-access-key aws-secret-key-near-key-id")]
+    [InlineData("GCP service-account JSON and API keys", "gcp-service-account-key gcp-api-key")]
+    [InlineData("Azure storage, connection strings, client secrets", "azure-storage-connection-string azure-storage-account-key azure-ad-client-secret azure-client-secret-assignment")]
+    [InlineData("GitHub ghp_ gho_ ghu_ ghs_ ghr_ github_pat_", "github-pat github-oauth-token github-user-to-server-token github-app-installation-token github-refresh-token github-fine-grained-pat")]
+    [InlineData("GitLab glpat- and friends", "gitlab-pat gitlab-deploy-token gitlab-runner-auth-token gitlab-pipeline-trigger-token gitlab-feed-token")]
+    [InlineData("package registries", "npm-access-token pypi-upload-token nuget-api-key docker-hub-token")]
+    [InlineData("Slack tokens and webhooks", "slack-bot-token slack-user-token slack-webhook-url")]
+    [InlineData("Stripe, Twilio, SendGrid", "stripe-secret-key twilio-api-key sendgrid-api-key")]
+    [InlineData("OpenAI, Anthropic, Hugging Face", "openai-api-key anthropic-api-key huggingface-token")]
+    [InlineData("JWT and private keys", "jwt private-key-pem openssh-private-key pgp-private-key")]
+    [InlineData("URLs with credentials", "postgres-url-with-password mysql-url-with-password mongodb-url-with-password basic-auth-url")]
+    [InlineData("generic assignments gated by entropy", "generic-secret-assignment generic-secret-env")]
+    public void Each_provider_the_issue_names_has_its_rules(string provider, string ids)
+    {
+        Assert.All(ids.Split(' '), id => Assert.True(BuiltIn.Rules.Any(r => r.Id == id), $"{provider}: no rule '{id}'"));
+        Assert.All(ids.Split(' ').Where(id => id.StartsWith("generic-", StringComparison.Ordinal)), id => Assert.NotNull(Rule(id).Entropy));
+    }
+
+    [Fact]
+    public void The_github_tokens_with_a_published_checksum_are_checked_by_it()
+    {
+        Assert.All(
+            ["github-pat", "github-oauth-token", "github-user-to-server-token", "github-app-installation-token", "github-refresh-token"],
+            id => Assert.Equal(SecretChecksum.GitHubCrc32, Rule(id).Checksum));
+    }
+
+    [Theory]
     [MemberData(nameof(MatchExamples))]
     public void Each_match_example_is_found_by_its_rule_among_all_the_built_in_rules(string ruleId, int index)
     {

@@ -108,7 +108,7 @@ public sealed class JenkinsAuditTrailFormatTests : IDisposable
     {
         var audit = Fixture("Jenkins", "audit-trail.log");
         var json = Fixture("Jenkins", "build-success.json");
-        var text = _temp.File("notes.txt");
+        var text = _temp.File("notes.md");
         await File.WriteAllTextAsync(text, "\n  Release notes for 2026-11-27\n- fixed the build\n", TestContext.Current.CancellationToken);
         var blankThenAudit = _temp.File("audit.log");
         await File.WriteAllTextAsync(blankThenAudit, "\n\n" + (await File.ReadAllTextAsync(audit, TestContext.Current.CancellationToken)), TestContext.Current.CancellationToken);

@@ -1,0 +1,203 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Unicode;
+
+namespace PipeWatch.Rules.Patterns;
+
+/// <summary>A secret found in a text, plainly or inside encoded strings, with the decodings that revealed it.</summary>
+/// <param name="Match">The secret as found in the (innermost decoded) text; its line and column are of that text.</param>
+/// <param name="Encodings">The decodings applied, outermost first (<c>base64</c>, <c>base64</c>); empty when it was printed as is.</param>
+/// <param name="Index">Where in the scanned text the secret, or the outermost encoded string holding it, starts.</param>
+public sealed record EncodedSecretMatch(SecretMatch Match, IReadOnlyList<string> Encodings, int Index)
+{
+    /// <summary>The decoding chain for explanations: <c>base64 → base64 → found github-pat</c>.</summary>
+    public string Chain => string.Join(" → ", [.. Encodings, $"found {Match.RuleId}"]);
+}
+
+/// <summary>Finds secrets in a text and in the base64, hex, URL-encoded and gzip+base64 strings it holds, decoding recursively.</summary>
+/// <remarks>
+/// Candidates are cheap to find: runs of the base64 alphabet (which covers hex) of at least <see cref="MinimumLength"/> characters,
+/// and runs holding <c>%XX</c> escapes. A decoding is kept only when it gives text (valid UTF-8, almost no control characters),
+/// so the random runs of a clean log (paths, hashes, identifiers) cost one failed decode each. Each decoded text is scanned by the
+/// <see cref="SecretScanner"/> and searched for candidates again, up to <see cref="MaximumDepth"/> decodings deep.
+/// Immutable and thread-safe.
+/// </remarks>
+public sealed class EncodedSecretScanner
+{
+    /// <summary>The most a gzip stream may inflate to, and the most decoded text one scan may produce, so a crafted input cannot exhaust memory.</summary>
+    public const int MaximumDecodedBytes = 16 << 20;
+
+    private static readonly SearchValues<char> Base64Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
+    private static readonly SearchValues<char> UrlTokenEnd = SearchValues.Create(" \t\n\r\"'<>`()[]{}|\\^");
+
+    private readonly SecretScanner _scanner;
+
+    /// <param name="scanner">The rules to find secrets with.</param>
+    /// <param name="maximumDepth">How many decodings deep to look (0: plain text only).</param>
+    /// <param name="minimumLength">The shortest run of base64 or hex characters tried as an encoded string.</param>
+    public EncodedSecretScanner(SecretScanner scanner, int maximumDepth = 5, int minimumLength = 20)
+    {
+        ArgumentNullException.ThrowIfNull(scanner);
+        ArgumentOutOfRangeException.ThrowIfNegative(maximumDepth);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumLength, 4);
+        _scanner = scanner;
+        MaximumDepth = maximumDepth;
+        MinimumLength = minimumLength;
+    }
+
+    public SecretScanner Scanner => _scanner;
+
+    public int MaximumDepth { get; }
+
+    public int MinimumLength { get; }
+
+    /// <summary>Every secret in <paramref name="text"/>, plain ones first, then encoded ones in order of position; a secret found by the same rule twice is reported once.</summary>
+    public IReadOnlyList<EncodedSecretMatch> Scan(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var found = new List<EncodedSecretMatch>();
+        foreach (var match in _scanner.Scan(text)) found.Add(new EncodedSecretMatch(match, [], match.Index));
+        if (MaximumDepth > 0)
+        {
+            var budget = MaximumDecodedBytes;
+            Descend(text, [], -1, 1, found, ref budget);
+        }
+
+        var seen = new HashSet<(string, string)>();
+        return [.. found.Where(f => seen.Add((f.Match.RuleId, f.Match.Secret)))];
+    }
+
+    // Decodes each candidate of text, scans what it gives and goes one level deeper. outer: the index in the scanned text, -1 at the top.
+    private void Descend(string text, string[] chain, int outer, int depth, List<EncodedSecretMatch> found, ref int budget)
+    {
+        foreach (var (start, length, encoding) in Candidates(text))
+        {
+            if (budget <= 0) return;
+            if (Decode(text.AsSpan(start, length), encoding) is not { } decoded) continue;
+            budget -= decoded.Text.Length;
+            var at = outer >= 0 ? outer : start;
+            string[] next = [.. chain, decoded.Encoding];
+            foreach (var match in _scanner.Scan(decoded.Text)) found.Add(new EncodedSecretMatch(match, next, at));
+            if (depth < MaximumDepth) Descend(decoded.Text, next, at, depth + 1, found, ref budget);
+        }
+    }
+
+    private enum Kind
+    {
+        Base64,
+        Url,
+    }
+
+    // Runs of the base64 alphabet (hex is tried on the all-hex ones), and whitespace-delimited tokens with %XX escapes.
+    private IEnumerable<(int Start, int Length, Kind Kind)> Candidates(string text)
+    {
+        var position = 0;
+        while (position < text.Length)
+        {
+            var skip = text.AsSpan(position).IndexOfAny(Base64Alphabet);
+            if (skip < 0) break;
+            var start = position + skip;
+            var run = text.AsSpan(start).IndexOfAnyExcept(Base64Alphabet);
+            var end = run < 0 ? text.Length : start + run;
+            var padded = end;
+            while (padded < text.Length && padded - end < 2 && text[padded] == '=') padded++;
+            if (end - start >= MinimumLength) yield return (start, padded - start, Kind.Base64);
+            position = Math.Max(padded, start + 1);
+        }
+
+        for (var percent = text.IndexOf('%'); percent >= 0; percent = text.IndexOf('%', percent + 1))
+        {
+            if (percent + 2 >= text.Length || !HexDigits.Contains(text[percent + 1]) || !HexDigits.Contains(text[percent + 2])) continue;
+            var before = text.AsSpan(0, percent).LastIndexOfAny(UrlTokenEnd);
+            var start = before + 1;
+            var after = text.AsSpan(percent).IndexOfAny(UrlTokenEnd);
+            var end = after < 0 ? text.Length : percent + after;
+            if (end - start >= MinimumLength) yield return (start, end - start, Kind.Url);
+            percent = end;
+        }
+    }
+
+    private static (string Text, string Encoding)? Decode(ReadOnlySpan<char> candidate, Kind kind)
+    {
+        if (kind == Kind.Url)
+        {
+            var unescaped = Uri.UnescapeDataString(candidate.ToString());
+            return unescaped.Length < candidate.Length && IsText(Encoding.UTF8.GetBytes(unescaped)) ? (unescaped, "url") : null;
+        }
+
+        if (candidate.Length % 2 == 0 && !candidate.ContainsAnyExcept(HexDigits))
+        {
+            var bytes = Convert.FromHexString(candidate);
+            if (IsText(bytes)) return (Encoding.UTF8.GetString(bytes), "hex");
+        }
+
+        if (FromBase64(candidate) is not { } decoded) return null;
+        if (decoded is [0x1F, 0x8B, ..]) return Gunzip(decoded) is { } inflated && IsText(inflated) ? (Encoding.UTF8.GetString(inflated), "gzip+base64") : null;
+        return IsText(decoded) ? (Encoding.UTF8.GetString(decoded), "base64") : null;
+    }
+
+    private static byte[]? FromBase64(ReadOnlySpan<char> candidate)
+    {
+        var body = candidate.TrimEnd('=');
+        if (body.Length % 4 == 1) return null;
+        var urlSafe = body.ContainsAny('-', '_');
+        if (urlSafe && body.ContainsAny('+', '/')) return null;
+        var length = (body.Length + 3) / 4 * 4;
+        var chars = ArrayPool<char>.Shared.Rent(length);
+        try
+        {
+            body.CopyTo(chars);
+            if (urlSafe)
+            {
+                var span = chars.AsSpan(0, body.Length);
+                span.Replace('-', '+');
+                span.Replace('_', '/');
+            }
+
+            chars.AsSpan(body.Length, length - body.Length).Fill('=');
+            var bytes = new byte[length / 4 * 3];
+            return Convert.TryFromBase64Chars(chars.AsSpan(0, length), bytes, out var written) ? bytes[..written] : null;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private static byte[]? Gunzip(byte[] compressed)
+    {
+        try
+        {
+            using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+            using var output = new MemoryStream();
+            var buffer = new byte[81920];
+            int read;
+            while ((read = gzip.Read(buffer)) > 0)
+            {
+                if (output.Length + read > MaximumDecodedBytes) return null;
+                output.Write(buffer, 0, read);
+            }
+
+            return output.ToArray();
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    // Text: at least 8 bytes of valid UTF-8 with at most 1 control character in 100 (tabs and line breaks are text).
+    private static bool IsText(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 8 || !Utf8.IsValid(bytes)) return false;
+        var control = 0;
+        foreach (var b in bytes)
+        {
+            if ((b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r')) || b == 0x7F) control++;
+        }
+
+        return control * 100 <= bytes.Length;
+    }
+}

@@ -1,0 +1,215 @@
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using PipeWatch.Diagnostics;
+using PipeWatch.Events;
+
+namespace PipeWatch.Sources.JobLogs;
+
+/// <summary>Reads one CI job log, streaming, into <see cref="EventKind.JobLog"/> events: one per step section, cut into bounded parts.</summary>
+/// <remarks>
+/// A section becomes an event when its step changes, or when it reaches <see cref="MaxSectionLines"/> lines or
+/// <see cref="MaxSectionChars"/> characters, so memory stays bounded whatever the log's size; a line longer than
+/// <see cref="MaxLineChars"/> is cut into pieces that keep its line number. Lines with NUL bytes are reported and skipped.
+/// The event id hashes the section's place and text, so ingesting the same log again is skipped by the ledger.
+/// </remarks>
+public sealed class JobLogSource : ISource
+{
+    public const int MaxSectionLines = 5_000;
+    public const int MaxSectionChars = 1 << 20;
+    public const int MaxLineChars = 256 * 1024;
+
+    private readonly JobLogOrigin _origin;
+    private readonly IJobLogFormat _format;
+    private readonly Func<Stream> _open;
+
+    /// <param name="origin">Where the log is and what its path says about it.</param>
+    /// <param name="format">Its format.</param>
+    /// <param name="open">Opens the log for reading; the source disposes the stream.</param>
+    public JobLogSource(JobLogOrigin origin, IJobLogFormat format, Func<Stream> open)
+    {
+        _origin = origin;
+        _format = format;
+        _open = open;
+    }
+
+    /// <summary>A source over a file on disk.</summary>
+    public static JobLogSource ForFile(string path, IJobLogFormat format) =>
+        new(JobLogOrigin.FromPath(path), format, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan));
+
+    public string Path => _origin.File;
+
+    public IJobLogFormat Format => _format;
+
+    public async IAsyncEnumerable<Event> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        TextReader reader;
+        try
+        {
+            reader = new StreamReader(_open(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            context.Problems.Report(new Problem(_origin.File, $"cannot open: {ex.Message}"));
+            yield break;
+        }
+
+        using (reader)
+        {
+            var parser = _format.CreateParser(_origin.StepHint);
+            var section = new Section(this);
+            var lines = new LineReader(reader);
+            var any = false;
+            while (await lines.ReadAsync(cancellationToken) is { } raw)
+            {
+                any = true;
+                context.BytesRead?.Invoke(raw.Length + 1);
+                var number = lines.LineNumber;
+                if (raw.Contains('\0'))
+                {
+                    context.Problems.Report(new Problem(_origin.File, $"{_format.Id}: binary data (NUL bytes) in the line; skipped", number));
+                    raw = string.Empty;
+                }
+
+                var line = parser.Read(raw);
+                if (section.Ends(line, number) && section.ToEvent(parser) is { } e) yield return e;
+                section.Add(line, number);
+            }
+
+            if (!any) context.Problems.Report(new Problem(_origin.File, "file is empty"));
+            if (section.ToEvent(parser) is { } last) yield return last;
+        }
+    }
+
+    // The lines of the section being read, and what the event of it needs.
+    private sealed class Section(JobLogSource source)
+    {
+        private readonly StringBuilder _text = new();
+        private int _firstLine;
+        private int _lastLine;
+        private int _lines;
+        private int _part;
+        private string? _step;
+        private string? _job;
+        private DateTimeOffset? _time;
+
+        public bool Ends(LogLine line, int number) =>
+            _lines > 0 && (line.Step != _step || line.Job != _job || _lines >= MaxSectionLines || _text.Length >= MaxSectionChars) && number != _lastLine;
+
+        public void Add(LogLine line, int number)
+        {
+            if (_lines == 0)
+            {
+                _part = line.Step == _step && line.Job == _job ? _part + 1 : 0;
+                _firstLine = number;
+                _step = line.Step;
+                _job = line.Job;
+                _time = null;
+            }
+            else
+            {
+                // A long line cut into pieces stays one line of the text.
+                if (number != _lastLine) _text.Append('\n');
+            }
+
+            _text.Append(line.Text);
+            _time ??= line.Time;
+            _lastLine = number;
+            _lines++;
+        }
+
+        public Event? ToEvent(IJobLogParser parser)
+        {
+            if (_lines == 0) return null;
+            var text = _text.ToString();
+            _text.Clear();
+            _lines = 0;
+            var origin = source._origin;
+            var job = _job ?? origin.Job;
+            var repository = parser.Repository ?? string.Empty;
+            var pipeline = origin.Pipeline ?? parser.Pipeline ?? string.Empty;
+            var run = origin.RunId ?? string.Empty;
+            return new Event
+            {
+                Kind = EventKind.JobLog,
+                Id = Id(source._format.Id, repository, pipeline, run, job, _step, _part, text),
+                Timestamp = _time ?? DateTimeOffset.UnixEpoch,
+                TimestampMissing = _time is null,
+                Dataset = $"joblog.{source._format.Id}",
+                Ci = new CiContext(repository, pipeline, run, Job: job, Platform: source._format.Platform),
+                Origin = new Origin(origin.File, _firstLine),
+                Log = new LogSection(_step, _firstLine, text),
+            };
+        }
+
+        private static string Id(string format, string repository, string pipeline, string run, string? job, string? step, int part, string text)
+        {
+            var hash = new XxHash128();
+            foreach (var value in (ReadOnlySpan<string?>)[format, repository, pipeline, run, job, step, part.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            {
+                hash.Append(MemoryMarshal.AsBytes((value ?? "\u0000").AsSpan()));
+                hash.Append([0xFF, 0xFE]);
+            }
+
+            hash.Append(MemoryMarshal.AsBytes(text.AsSpan()));
+            return $"joblog:{Convert.ToHexStringLower(hash.GetCurrentHash())}";
+        }
+    }
+
+    // Splits a text into lines on '\n' only (GitLab keeps '\r' inside its lines), cutting a line longer than MaxLineChars.
+    private sealed class LineReader(TextReader reader)
+    {
+        private readonly char[] _buffer = new char[64 * 1024];
+        private readonly StringBuilder _line = new();
+        private int _position;
+        private int _length;
+        private bool _continues;
+
+        public int LineNumber { get; private set; }
+
+        public async ValueTask<string?> ReadAsync(CancellationToken cancellationToken)
+        {
+            if (!_continues) LineNumber++;
+            _line.Clear();
+            while (true)
+            {
+                if (_position == _length)
+                {
+                    _length = await reader.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+                    _position = 0;
+                    if (_length == 0)
+                    {
+                        _continues = false;
+                        return _line.Length > 0 ? Take() : null;
+                    }
+                }
+
+                var span = _buffer.AsSpan(_position, _length - _position);
+                var newline = span.IndexOf('\n');
+                var take = newline < 0 ? span.Length : newline;
+                take = Math.Min(take, MaxLineChars - _line.Length);
+                _line.Append(span[..take]);
+                _position += take;
+                if (newline >= 0 && take == newline)
+                {
+                    _position++;
+                    _continues = false;
+                    return Take();
+                }
+
+                if (_line.Length >= MaxLineChars)
+                {
+                    _continues = true;
+                    return Take();
+                }
+            }
+        }
+
+        private string Take()
+        {
+            if (_line.Length > 0 && _line[^1] == '\r') _line.Length--;
+            return _line.ToString();
+        }
+    }
+}

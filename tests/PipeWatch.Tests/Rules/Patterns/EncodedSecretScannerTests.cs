@@ -1,0 +1,97 @@
+using System.IO.Compression;
+using System.Text;
+using PipeWatch.Rules.Patterns;
+using Xunit;
+
+namespace PipeWatch.Tests.Rules.Patterns;
+
+public sealed class EncodedSecretScannerTests
+{
+    private const string Token = "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";
+    private static readonly SecretScanner Scanner = new(SecretRuleLoader.LoadBuiltIn().Rules);
+
+    [Fact]
+    public void A_plain_secret_has_no_encodings()
+    {
+        var found = Assert.Single(new EncodedSecretScanner(Scanner).Scan($"token is {Token}"));
+
+        Assert.Empty(found.Encodings);
+        Assert.Equal("found github-pat", found.Chain);
+        Assert.Equal(9, found.Index);
+    }
+
+    [Theory]
+    [InlineData("base64")]
+    [InlineData("base64url")]
+    [InlineData("hex")]
+    [InlineData("url")]
+    [InlineData("gzip+base64")]
+    [InlineData("base64 → base64")]
+    [InlineData("base64 → hex")]
+    [InlineData("gzip+base64 → base64")]
+    public void A_secret_under_each_encoding_is_found_with_its_chain(string chain)
+    {
+        var text = $"GITHUB_TOKEN={Token}";
+        foreach (var step in chain.Split(" → ").Reverse()) text = Encode(text, step);
+        var line = $"debug: payload {text} end";
+
+        var found = Assert.Single(new EncodedSecretScanner(Scanner).Scan(line));
+
+        Assert.Equal(Token, found.Match.Secret);
+        Assert.Equal("github-pat", found.Match.RuleId);
+        Assert.Equal($"{chain.Replace("base64url", "base64", StringComparison.Ordinal)} → found github-pat", found.Chain);
+        Assert.Equal(line.IndexOf(text, StringComparison.Ordinal), found.Index);
+    }
+
+    [Fact]
+    public void Decoding_stops_at_the_configured_depth()
+    {
+        var text = $"GITHUB_TOKEN={Token}";
+        for (var i = 0; i < 3; i++) text = Encode(text, "base64");
+
+        Assert.Empty(new EncodedSecretScanner(Scanner, maximumDepth: 2).Scan(text));
+        Assert.Single(new EncodedSecretScanner(Scanner, maximumDepth: 3).Scan(text));
+        Assert.Empty(new EncodedSecretScanner(Scanner, maximumDepth: 0).Scan(text));
+    }
+
+    [Fact]
+    public void Runs_that_do_not_decode_to_text_are_ignored()
+    {
+        const string Log = """
+            [command]/usr/bin/git checkout --progress --force -B main 2b7c3f1d1c3d4e5f60718293a4b5c6d7e8f90a1b
+            Downloading https://registry.npmjs.org/@types/node/-/node-22.13.10.tgz sha512-I6LPUvlRH+O6VRUqYOcMudhaIdUVWfsjnZavnsraHvpBwaEyMN29ry+0UVJhImYL16xsscu0aske3yA+uPOWfw==
+            Working directory is '/home/runner/work/payments-api/payments-api/src/Payments.Api/Controllers'
+            """;
+
+        Assert.Empty(new EncodedSecretScanner(Scanner).Scan(Log));
+    }
+
+    [Fact]
+    public void Short_runs_are_not_tried()
+    {
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes($"x={Token}"));
+
+        Assert.Empty(new EncodedSecretScanner(Scanner, minimumLength: encoded.Length + 1).Scan(encoded));
+    }
+
+    private static string Encode(string text, string step)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        return step switch
+        {
+            "base64" => Convert.ToBase64String(bytes),
+            "base64url" => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+            "hex" => Convert.ToHexStringLower(bytes),
+            "url" => string.Concat(bytes.Select(b => $"%{b:X2}")),
+            "gzip+base64" => Convert.ToBase64String(Gzip(bytes)),
+            _ => throw new ArgumentOutOfRangeException(nameof(step)),
+        };
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal)) gzip.Write(bytes);
+        return output.ToArray();
+    }
+}
