@@ -223,7 +223,7 @@ public sealed class ScanCommandTests : IDisposable
     {
         var result = await _cli.RunAsync("scan", "--help");
 
-        foreach (var option in new[] { "--range", "--since", "--all", "--staged", "--no-git", "--rules", "--baseline", "--write-baseline", "--workers", "--store", "--format", "--output", "--fail-on", "--config" })
+        foreach (var option in new[] { "--range", "--since", "--all", "--staged", "--no-git", "--learn", "--rules", "--baseline", "--write-baseline", "--workers", "--store", "--format", "--output", "--fail-on", "--config" })
         {
             Assert.Contains(option, result.Output, StringComparison.Ordinal);
         }

@@ -83,14 +83,24 @@ public sealed class GitHistorySource : ICommitSource
     {
         if (!HasCommits()) return [];
         if (_selection.All) return [(["--all"], false)];
+        // The learned-from part is the newest LearnLimit commits before the range (git limits before it reverses), oldest first.
+        var limit = "--max-count=" + _selection.LearnLimit.ToString(CultureInfo.InvariantCulture);
+        List<(string[] Revisions, bool LearnOnly)> parts;
         if (_selection.Range is { } range)
         {
             var (from, to) = SplitRange(range);
-            return [([from], true), ([$"{from}..{to}"], false)];
+            parts = [([limit, from], true), ([$"{from}..{to}"], false)];
+        }
+        else if (_selection.Since is { } since)
+        {
+            parts = [([limit, "--before=" + since, "HEAD"], true), (["--since=" + since, "HEAD"], false)];
+        }
+        else
+        {
+            return [(["HEAD"], false)];
         }
 
-        if (_selection.Since is { } since) return [(["--before=" + since, "HEAD"], true), (["--since=" + since, "HEAD"], false)];
-        return [(["HEAD"], false)];
+        return _selection.LearnLimit > 0 ? parts : [.. parts.Where(p => !p.LearnOnly)];
     }
 
     private bool HasCommits() => _selection.All || _repository.IsCommit("HEAD");
