@@ -62,6 +62,16 @@ internal static class ScanCommand
             Description = "Write every finding of this scan (and those of --baseline) to FILE as accepted, and exit 0. Commit the file, then scan with --baseline FILE.",
             HelpName = "FILE",
         };
+        var learn = new Option<int>("--learn")
+        {
+            Description = "With --range or --since: how many of the newest commits before the range the analyzers learn from (read, not reported); 0 for none.",
+            DefaultValueFactory = _ => GitSelection.DefaultLearnLimit,
+            HelpName = "N",
+        };
+        learn.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0) result.AddError("--learn must be 0 or more");
+        });
         var workers = new Option<int>("--workers")
         {
             Description = "Threads that scan file contents in parallel (analyzers still see commits one at a time, oldest first). Default: the number of cores.",
@@ -94,7 +104,7 @@ internal static class ScanCommand
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.")
         {
-            path, range, since, all, staged, noGit, rules, baseline, writeBaseline, workers, store, format, output, failOn, config,
+            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, failOn, config,
         };
         command.Validators.Add(result =>
         {
@@ -106,7 +116,7 @@ internal static class ScanCommand
             host,
             new ScanRequest(
                 parse.GetRequiredValue(path),
-                new GitSelection(parse.GetValue(range), parse.GetValue(since), parse.GetValue(all), parse.GetValue(staged)),
+                new GitSelection(parse.GetValue(range), parse.GetValue(since), parse.GetValue(all), parse.GetValue(staged), parse.GetValue(learn)),
                 parse.GetValue(noGit),
                 parse.GetValue(rules),
                 parse.GetValue(baseline),

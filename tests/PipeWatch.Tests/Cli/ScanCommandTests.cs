@@ -147,6 +147,7 @@ public sealed class ScanCommandTests : IDisposable
     [Theory]
     [InlineData("--range", "nope..HEAD", "'nope' is not a commit")]
     [InlineData("--range", "HEAD", "expected A..B")]
+    [InlineData("--since", "garbage", "not a date")]
     [InlineData("--rules", "missing.toml", "no such rule file")]
     [InlineData("--baseline", "missing.json", "cannot read")]
     public async Task Bad_usage_exits_2_with_the_reason(string option, string value, string reason)
@@ -222,7 +223,7 @@ public sealed class ScanCommandTests : IDisposable
     {
         var result = await _cli.RunAsync("scan", "--help");
 
-        foreach (var option in new[] { "--range", "--since", "--all", "--staged", "--no-git", "--rules", "--baseline", "--write-baseline", "--workers", "--store", "--format", "--output", "--fail-on", "--config" })
+        foreach (var option in new[] { "--range", "--since", "--all", "--staged", "--no-git", "--learn", "--rules", "--baseline", "--write-baseline", "--workers", "--store", "--format", "--output", "--fail-on", "--config" })
         {
             Assert.Contains(option, result.Output, StringComparison.Ordinal);
         }

@@ -83,25 +83,52 @@ public sealed class GitHistorySource : ICommitSource
     {
         if (!HasCommits()) return [];
         if (_selection.All) return [(["--all"], false)];
+        // The learned-from part is the newest LearnLimit commits before the range (git limits before it reverses), oldest first.
+        var limit = "--max-count=" + _selection.LearnLimit.ToString(CultureInfo.InvariantCulture);
+        List<(string[] Revisions, bool LearnOnly)> parts;
         if (_selection.Range is { } range)
         {
             var (from, to) = SplitRange(range);
-            return [([from], true), ([$"{from}..{to}"], false)];
+            parts = [([limit, from], true), ([$"{from}..{to}"], false)];
+        }
+        else if (_selection.Since is { } since)
+        {
+            parts = [([limit, "--before=" + since, "HEAD"], true), (["--since=" + since, "HEAD"], false)];
+        }
+        else
+        {
+            return [(["HEAD"], false)];
         }
 
-        if (_selection.Since is { } since) return [(["--before=" + since, "HEAD"], true), (["--since=" + since, "HEAD"], false)];
-        return [(["HEAD"], false)];
+        return _selection.LearnLimit > 0 ? parts : [.. parts.Where(p => !p.LearnOnly)];
     }
 
     private bool HasCommits() => _selection.All || _repository.IsCommit("HEAD");
 
     private void Validate()
     {
+        if (_selection.Since is { } since) ValidateDate(since);
         if (_selection.Range is not { } range) return;
         var (from, to) = SplitRange(range);
         foreach (var revision in new[] { from, to }.Where(r => !_repository.IsCommit(r)))
         {
             throw new GitException($"--range {range}: '{revision}' is not a commit of {_repository.Root}");
+        }
+    }
+
+    // git reads any text as a date, and what it cannot read as now: a typo would scan nothing and pass the gate.
+    private void ValidateDate(string since)
+    {
+        if (DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)) return;
+        var text = _repository.Run(["rev-parse", "--since=" + since], allowFailure: true)?.Trim() ?? string.Empty;
+        var read = text.StartsWith("--max-age=", StringComparison.Ordinal)
+            && long.TryParse(text["--max-age=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : (DateTimeOffset?)null;
+        var meansNow = since.Trim().Equals("now", StringComparison.OrdinalIgnoreCase);
+        if (read is null || (!meansNow && read >= DateTimeOffset.UtcNow.AddSeconds(-5)))
+        {
+            throw new GitException($"--since {since}: not a date (use 2026-01-31, 2026-01-31T08:00:00Z or \"2 weeks ago\")");
         }
     }
 

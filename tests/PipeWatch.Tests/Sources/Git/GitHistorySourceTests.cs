@@ -145,6 +145,21 @@ public sealed class GitHistorySourceTests : IDisposable
     }
 
     [Fact]
+    public void Learning_before_a_range_is_limited_to_the_newest_commits_before_it_and_can_be_turned_off()
+    {
+        _repo.Write("a.txt", "1\n").Commit("a");
+        var b = _repo.Write("a.txt", "1\n2\n").Commit("b");
+        var c = _repo.Write("a.txt", "1\n2\n3\n").Commit("c");
+        var d = _repo.Write("a.txt", "1\n2\n3\n4\n").Commit("d");
+
+        var one = Scan.Commits(_repo.Path, new GitSelection(Range: $"{c}..{d}", LearnLimit: 2));
+        var none = Scan.Commits(_repo.Path, new GitSelection(Range: $"{c}..{d}", LearnLimit: 0));
+
+        Assert.Equal([(b, true), (c, true), (d, false)], one.Select(x => (x.Commit.Sha, x.LearnOnly)));
+        Assert.Equal([(d, false)], none.Select(x => (x.Commit.Sha, x.LearnOnly)));
+    }
+
+    [Fact]
     public void Since_scans_commits_from_the_date_and_learns_from_earlier_ones()
     {
         var early = _repo.Write("a.txt", "1\n").Commit("early");
