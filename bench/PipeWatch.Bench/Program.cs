@@ -1,8 +1,9 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|git-scan|codechange] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan|codechange] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan|deps|codechange] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
+string[] suites = ["ingest", "audit", "secrets", "git-scan", "deps", "codechange"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -27,7 +28,7 @@ for (var i = 0; i < args.Length; i++)
         case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "git-scan" or "codechange":
+        case "--suite" when i + 1 < args.Length && suites.Contains(args[i + 1]):
             suite = args[++i];
             break;
         case "--breakdown":
@@ -47,6 +48,7 @@ if (root is null)
 }
 
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
+if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);

@@ -3,6 +3,7 @@ using System.Globalization;
 using PipeWatch.Alerting;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
@@ -185,7 +186,10 @@ internal static class ScanCommand
 
             using (store)
             {
-                var analyzers = CommitAnalyzers.Create(config, book);
+                // Dependencies are matched against the advisories 'vulndb import' put in the store; without --store, those of the default store if there is one.
+                using var advisoryStore = store is null && File.Exists(CommonOptions.ResolveStore(host, null)) ? TryOpen(CommonOptions.ResolveStore(host, null)) : null;
+                using var advisories = ((store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
+                var analyzers = CommitAnalyzers.Create(config, book, advisories, problems);
                 var all = new CollectingSink();
                 var sinks = new List<IFindingSink> { all };
                 var ruleInfos = analyzers.Select(a => a.Info)
@@ -230,6 +234,18 @@ internal static class ScanCommand
                 var threshold = CommonOptions.ParseSeverity(request.FailOn);
                 return threshold is { } minimum && all.Findings.Any(f => f.Severity >= minimum) ? ExitCodes.Findings : ExitCodes.Ok;
             }
+        }
+    }
+
+    private static SqliteStore? TryOpen(string path)
+    {
+        try
+        {
+            return SqliteStore.Open(path);
+        }
+        catch (StoreException)
+        {
+            return null;
         }
     }
 

@@ -1,6 +1,7 @@
 using PipeWatch.Baselines;
 using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -137,6 +138,12 @@ internal static class DetectorSettings
             [
                 Setting.Int<SecretExposedInLogOptions>("decode-depth", 0, 10, (o, v) => o with { DecodeDepth = v }),
                 Setting.Int<SecretExposedInLogOptions>("min-encoded-length", 8, 4096, (o, v) => o with { MinimumEncodedLength = v }),
+            ]),
+        DetectorSection.For<UntrustedSourceOptions>(
+            "dependency.untrusted-source", c => c.UntrustedSource, (c, o) => c with { UntrustedSource = o },
+            [
+                Setting.Strings<UntrustedSourceOptions>("registries", (o, v) => o with { Registries = v }),
+                Setting.Bool<UntrustedSourceOptions>("allow-git", (o, v) => o with { AllowGit = v }),
             ]),
     ];
 

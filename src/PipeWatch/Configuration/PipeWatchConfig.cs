@@ -1,6 +1,7 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -60,6 +61,9 @@ public sealed record PipeWatchConfig
 
     /// <summary>Which Sigma rules run (the <c>sigma</c> section).</summary>
     public SigmaRulesOptions Sigma { get; init; } = new();
+
+    /// <summary>Which registries dependencies may be resolved from (<c>detectors.dependency.untrusted-source</c>).</summary>
+    public UntrustedSourceOptions UntrustedSource { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
