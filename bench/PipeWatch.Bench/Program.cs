@@ -1,11 +1,12 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|deps] --events N] [--breakdown] [--mb N] [--rounds N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|deps] [--events N] [--breakdown] [--mb N] [--rounds N]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|git-scan|deps] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan|deps] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
+var commits = 20_000;
 var breakdown = false;
 var suite = "ingest";
 long megabytes = 100;
@@ -17,13 +18,16 @@ for (var i = 0; i < args.Length; i++)
         case "--events" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out events) && events > 0:
             i++;
             break;
+        case "--commits" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out commits) && commits >= 1_000:
+            i++;
+            break;
         case "--mb" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out megabytes) && megabytes > 0:
             i++;
             break;
         case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "deps":
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "git-scan" or "deps":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -45,6 +49,7 @@ if (root is null)
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
+if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);
 
 var corpus = WorkflowJobCorpus.Ensure(root, events, Console.Out);
 var warmup = Path.Combine(Path.GetDirectoryName(corpus)!, "workflow-jobs.warmup.jsonl");

@@ -18,7 +18,7 @@ namespace PipeWatch.Engine;
 /// </summary>
 /// <remarks>
 /// Reading runs on its own thread; each commit's <see cref="ICommitPreparer.Prepare"/> calls start on the thread pool as soon as
-/// it is read, at most <see cref="ScanOptions.Lookahead"/> commits ahead of the analyzers, which then consume the results in order.
+/// it is read (a chunk of commits per task), at most <see cref="ScanOptions.Lookahead"/> commits ahead of the analyzers, which then consume the results in order.
 /// Unlike ingest, every finding of the range reaches the sinks on every run (a gate must fail again on a leak it saw before);
 /// a store, when given, keeps findings once per fingerprint and the analyzers' baselines.
 /// </remarks>
@@ -79,7 +79,7 @@ public sealed class ScanEngine
         {
             await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                var prepared = item.Prepared is null ? null : await item.Prepared.ConfigureAwait(false);
+                var prepared = item.Chunk is null ? null : (await item.Chunk.ConfigureAwait(false))[item.Index];
                 for (var a = 0; a < _analyzers.Count; a++)
                 {
                     var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, pending.Add), item.LearnOnly)
@@ -148,6 +148,8 @@ public sealed class ScanEngine
 
         // At most Workers preparations at once, whatever the thread pool's size.
         var workers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, _options.Workers)).ConcurrentScheduler;
+        var chunk = new List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)>();
+        long chunkText = 0;
         try
         {
             foreach (var (commit, learnOnly) in source.Read(cancellationToken))
@@ -160,27 +162,49 @@ public sealed class ScanEngine
                     sightings[i] = blob is null || learnOnly || seen.Add(blob);
                 }
 
-                Task<object?[]>? prepared = null;
-                if (anyPreparer)
+                chunk.Add((commit, learnOnly, sightings));
+                chunkText += commit.Files.Sum(f => f.Added.Count);
+                if (chunk.Count >= _options.ChunkCommits || chunkText >= _options.ChunkLines)
                 {
-                    prepared = _options.Workers > 1
-                        ? Task.Factory.StartNew(() => Prepare(preparers, commit, sightings, learnOnly), CancellationToken.None, TaskCreationOptions.None, workers)
-                        : Task.FromResult(Prepare(preparers, commit, sightings, learnOnly));
-                }
-
-                var item = new Pending(commit, learnOnly, sightings, prepared);
-                while (!writer.TryWrite(item))
-                {
-                    if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return;
+                    if (!Submit(chunk, preparers, anyPreparer, workers, writer, cancellationToken)) return;
+                    chunk = [];
+                    chunkText = 0;
                 }
             }
 
+            if (chunk.Count > 0 && !Submit(chunk, preparers, anyPreparer, workers, writer, cancellationToken)) return;
             writer.TryComplete();
         }
         catch (Exception ex)
         {
             writer.TryComplete(ex);
         }
+    }
+
+    // Commits are prepared a chunk at a time: one task per chunk, not per commit, keeps the hand-offs few.
+    private bool Submit(
+        List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)> chunk, ICommitPreparer?[] preparers, bool anyPreparer, TaskScheduler workers,
+        ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+    {
+        Task<object?[][]>? prepared = null;
+        if (anyPreparer)
+        {
+            object?[][] PrepareAll() => [.. chunk.Select(c => Prepare(preparers, c.Commit, c.Sightings, c.LearnOnly))];
+            prepared = _options.Workers > 1
+                ? Task.Factory.StartNew(PrepareAll, CancellationToken.None, TaskCreationOptions.None, workers)
+                : Task.FromResult(PrepareAll());
+        }
+
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            var item = new Pending(chunk[i].Commit, chunk[i].LearnOnly, chunk[i].Sightings, prepared, i);
+            while (!writer.TryWrite(item))
+            {
+                if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return false;
+            }
+        }
+
+        return true;
     }
 
     private object?[] Prepare(ICommitPreparer?[] preparers, GitCommit commit, bool[] sightings, bool learnOnly)
@@ -263,7 +287,7 @@ public sealed class ScanEngine
         if (!result.Succeeded) _problems.Report(new Problem(sink.GetType().Name, $"sink failed: {result.Error}"));
     }
 
-    private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[]>? Prepared);
+    private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[][]>? Chunk, int Index);
 
     /// <summary>Baselines in memory between flushes; read from the store when there is one.</summary>
     private sealed class ScanStorage(IStore? store) : IBaselineStorage
@@ -297,7 +321,13 @@ public sealed record ScanOptions
     public int Workers { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Commits read ahead of the analyzers (their preparation under way).</summary>
-    public int Lookahead { get; init; } = 256;
+    public int Lookahead { get; init; } = 1024;
+
+    /// <summary>Commits prepared by one task at most ...</summary>
+    public int ChunkCommits { get; init; } = 64;
+
+    /// <summary>... or added lines, whichever comes first.</summary>
+    public int ChunkLines { get; init; } = 20_000;
 
     /// <summary>Commits between store transactions.</summary>
     public int StoreBatchCommits { get; init; } = 10_000;

@@ -98,7 +98,7 @@ public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
             Rule = rule.Id,
             Category = Categories.HardcodedSecret,
             Severity = rule.Severity,
-            Title = $"{rule.Description} in {path}",
+            Title = hit.FileName ? $"{rule.Id}: file committed at {path}" : $"{rule.Id} committed in {path}",
             Explanation = $"{what}, at {where}{by}. Anyone who can read the repository's history can use it: revoke and rotate it; " +
                 "deleting the line leaves it in every clone.",
             Entity = new Entity(Repository: context.Repository, Actor: who),

@@ -86,6 +86,20 @@ public sealed class GitHistorySourceTests : IDisposable
     }
 
     [Fact]
+    public void A_file_turned_into_a_symlink_is_one_type_change_whose_added_line_is_the_link_target()
+    {
+        _repo.Write("current.cfg", "a=1\n").Write("v2.cfg", "a=2\n").Commit("files");
+        File.Delete(Path.Combine(_repo.Path, "current.cfg"));
+        File.CreateSymbolicLink(Path.Combine(_repo.Path, "current.cfg"), "v2.cfg");
+        _repo.Commit("link");
+
+        var changed = Assert.Single(Scan.Commits(_repo.Path)[1].Commit.Files);
+
+        Assert.Equal((FileChangeKind.TypeChanged, "current.cfg"), (changed.Kind, changed.Path));
+        Assert.Equal([new AddedLine(1, "v2.cfg")], changed.Added);
+    }
+
+    [Fact]
     public void Paths_with_spaces_quotes_and_non_ascii_letters_are_read_as_written()
     {
         _repo.Write("dir with space/naïve \"quoted\".txt", "one\n").Commit("odd names");
