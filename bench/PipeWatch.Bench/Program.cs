@@ -1,8 +1,9 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|git-scan|deps] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
 const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan|deps] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
+string[] suites = ["ingest", "audit", "secrets", "git-scan", "deps"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -27,7 +28,7 @@ for (var i = 0; i < args.Length; i++)
         case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "git-scan" or "deps":
+        case "--suite" when i + 1 < args.Length && suites.Contains(args[i + 1]):
             suite = args[++i];
             break;
         case "--breakdown":
