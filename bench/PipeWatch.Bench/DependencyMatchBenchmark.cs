@@ -33,26 +33,34 @@ internal static class DependencyMatchBenchmark
         Directory.CreateDirectory(folder);
         output.WriteLine($"suite: deps ({Packages:N0} npm packages, {Advisories:N0} advisories; targets: matching < 1.5x reading, whole scan < 1 s)");
         var lockfile = Lockfile();
-        var storePath = Path.Combine(folder, "advisories.db");
-        if (File.Exists(storePath)) File.Delete(storePath);
-        using var store = SqliteStore.Open(storePath);
-        var import = Stopwatch.StartNew();
-        store.ImportAdvisories(Generate(), CancellationToken.None);
-        output.WriteLine($"import: {store.AdvisoryCount():N0} advisories in {import.Elapsed.TotalSeconds:N1} s (once, by 'vulndb import')");
-
         var parser = new NpmPackageLockParser();
         IReadOnlyList<Dependency> dependencies = [];
         var read = Median(() => dependencies = parser.Parse("package-lock.json", lockfile).Dependencies);
-        var matches = 0;
-        var match = Median(() =>
-        {
-            using var index = store.OpenAdvisoryIndex();
-            matches = VulnerabilityMatcher.Match(dependencies, index).Count;
-        });
-        output.WriteLine($"(a) read lockfile      {read,9:N1} ms  {dependencies.Count:N0} packages");
-        output.WriteLine($"(b) match against index {match,8:N1} ms  {matches:N0} vulnerable  ratio (b)/(a) = {match / read:N2}x (target < 0.50x added)");
+        output.WriteLine($"(a) read lockfile       {read,9:N1} ms  {dependencies.Count:N0} packages");
 
-        var scan = await ScanAsync(folder, lockfile, store);
+        // Worst case: every package of the lockfile is named by 5 advisories. Typical: 2% of them are named at all (100 packages).
+        SqliteStore? worst = null;
+        foreach (var (label, names, overlap) in new[] { ("worst", 40_000, Packages), ("typical", 200_000, Packages / 50) })
+        {
+            var storePath = Path.Combine(folder, $"advisories-{label}.db");
+            if (File.Exists(storePath)) File.Delete(storePath);
+            var store = SqliteStore.Open(storePath);
+            var import = Stopwatch.StartNew();
+            store.ImportAdvisories(Generate(names, overlap), CancellationToken.None);
+            var matches = 0;
+            var match = Median(() =>
+            {
+                using var index = store.OpenAdvisoryIndex();
+                matches = VulnerabilityMatcher.Match(dependencies, index).Count;
+            });
+            output.WriteLine($"(b) match, {label,-8} {match,9:N1} ms  {matches:N0} vulnerable; {store.AdvisoryCount():N0} advisories over {names:N0} names, imported in {import.Elapsed.TotalSeconds:N1} s; "
+                + $"matching adds {match / read:N2}x the read (target < 0.50x)");
+            if (worst is null) worst = store;
+            else store.Dispose();
+        }
+
+        using var scanStore = worst!;
+        var scan = await ScanAsync(folder, lockfile, scanStore);
         output.WriteLine($"(c) whole scan         {scan,9:N1} ms  3 commits, every built-in analyzer (target < 1000 ms)");
         output.WriteLine($"load: {Environment.ProcessorCount} cores; numbers are noisy when other work shares the machine, the ratio less so");
         return 0;
@@ -130,12 +138,13 @@ internal static class DependencyMatchBenchmark
         return text.Append("\n  }\n}\n").ToString();
     }
 
-    /// <summary>200,000 advisories over 40,000 npm names: the first 5,000 names are the lockfile's, each named by 5 advisories.</summary>
-    private static IEnumerable<Advisory> Generate()
+    /// <summary>200,000 advisories spread evenly over <paramref name="names"/> npm names, of which the first <paramref name="overlap"/> are the lockfile's.</summary>
+    private static IEnumerable<Advisory> Generate(int names, int overlap)
     {
         for (var i = 0; i < Advisories; i++)
         {
-            var name = $"pkg-{i % 40_000}";
+            var n = i % names;
+            var name = n < overlap ? $"pkg-{n}" : $"other-{n}";
             var fixedAt = $"1.0.{i % 5}";
             yield return new Advisory(
                 $"BENCH-{i:D6}", [$"CVE-2026-{i:D6}"], "generated", DateTimeOffset.UnixEpoch, Findings.Severity.Medium, null, null, false,
