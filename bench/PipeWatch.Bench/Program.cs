@@ -1,8 +1,8 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets] --events N] [--breakdown] [--mb N] [--rounds N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets] [--events N] [--breakdown] [--mb N] [--rounds N]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets] --events N] [--breakdown] [--mb N] [--rounds N] [--out FOLDER]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets] [--events N] [--breakdown] [--mb N] [--rounds N] [--out FOLDER]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -10,6 +10,7 @@ var breakdown = false;
 var suite = "ingest";
 long megabytes = 100;
 var rounds = 3;
+string? outFolder = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -23,7 +24,10 @@ for (var i = 0; i < args.Length; i++)
         case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
             i++;
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets":
+        case "--out" when i + 1 < args.Length:
+            outFolder = args[++i];
+            break;
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "secret-tool-corpus":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -42,6 +46,7 @@ if (root is null)
     return 2;
 }
 
+if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 
