@@ -130,9 +130,10 @@ internal sealed class IngestBenchmark
         var problems = new ProblemLog();
         var source = new JsonFileSource(path, PayloadFormats.All);
         long events = 0;
-        await foreach (var e in source.ReadAsync(new SourceContext(problems), CancellationToken.None))
+        // By the block, as the engine takes them.
+        await foreach (var block in source.ReadBlocksAsync(new SourceContext(problems), CancellationToken.None))
         {
-            events++;
+            events += block.Length;
         }
 
         return new Outcome(events, 0, problems.Problems.Count);
@@ -210,8 +211,13 @@ internal sealed class IngestBenchmark
         _out.WriteLine(
             $"pipeline: {pipeline.Outcome.Events:N0} events, {pipeline.Outcome.Findings:N0} findings, CPU {pipeline.CpuSeconds:N2} s " +
             $"over {pipeline.Seconds:N2} s wall ({pipeline.CpuSeconds / pipeline.Seconds:N2} cores busy), {perCpuSecond:N0} events per CPU-second");
+        var source = results[1];
+        var againstSource = pipeline.Seconds / source.Seconds;
         _out.WriteLine(
-            $"verdict: ratio {ratio:N2}x {(ratio <= TargetRatio ? "MEETS" : "MISSES")} the <= {TargetRatio:N1}x target; " +
+            $"detection cost: the whole pipeline takes {againstSource:N2}x the source alone (reading and parsing into events, no detectors, no store; " +
+            $"{(againstSource <= TargetRatio ? "within" : "over")} {TargetRatio:N1}x)");
+        _out.WriteLine(
+            $"verdict: ratio {ratio:N2}x the raw parse {(ratio <= TargetRatio ? "MEETS" : "MISSES")} the <= {TargetRatio:N1}x target; " +
             $"{perCpuSecond:N0} events per CPU-second {(perCpuSecond >= TargetEventsPerSecond ? "MEETS" : "MISSES")} the >= {TargetEventsPerSecond:N0} events/s on one core target " +
             $"({perSecond:N0} events/s wall)");
     }
@@ -241,7 +247,7 @@ internal sealed class IngestBenchmark
 
         private sealed class Batch(MemoryStore store) : IStoreBatch
         {
-            public bool TryRecordEvent(string eventId) => store._ledger.Add(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(eventId)));
+            public bool TryRecordEvent(string eventId, DateTimeOffset? occurred) => store._ledger.Add(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(eventId)));
 
             public bool TryAddFinding(Finding finding) => store._fingerprints.Add(finding.Fingerprint);
 

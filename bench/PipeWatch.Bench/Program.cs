@@ -1,11 +1,12 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets] --events N] [--breakdown] [--mb N] [--rounds N] [--out FOLDER]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets] [--events N] [--breakdown] [--mb N] [--rounds N] [--out FOLDER]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|secret-tool-corpus|git-scan] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|git-scan] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
+var commits = 20_000;
 var breakdown = false;
 var suite = "ingest";
 long megabytes = 100;
@@ -18,6 +19,9 @@ for (var i = 0; i < args.Length; i++)
         case "--events" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out events) && events > 0:
             i++;
             break;
+        case "--commits" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out commits) && commits >= 1_000:
+            i++;
+            break;
         case "--mb" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out megabytes) && megabytes > 0:
             i++;
             break;
@@ -27,7 +31,7 @@ for (var i = 0; i < args.Length; i++)
         case "--out" when i + 1 < args.Length:
             outFolder = args[++i];
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "secret-tool-corpus":
+        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "secret-tool-corpus" or "git-scan":
             suite = args[++i];
             break;
         case "--breakdown":
@@ -49,6 +53,7 @@ if (root is null)
 if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
+if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);
 
 var corpus = WorkflowJobCorpus.Ensure(root, events, Console.Out);
 var warmup = Path.Combine(Path.GetDirectoryName(corpus)!, "workflow-jobs.warmup.jsonl");

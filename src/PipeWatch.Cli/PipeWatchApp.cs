@@ -18,6 +18,8 @@ public static class PipeWatchApp
         {
             IngestCommand.Create(host),
             FindingsCommand.Create(host),
+            ScanCommand.Create(host),
+            RulesCommand.Create(host),
         };
 
         var parse = root.Parse(args);

@@ -47,6 +47,12 @@ internal static class IngestCommand
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
         var config = CommonOptions.Config();
+        var rules = new Option<string[]>("--rules")
+        {
+            Description = "A folder (or file) of Sigma rules to run besides the built-in pack; repeat for more. Rules that cannot be loaded are named on stderr with file, line and reason, and the rest run.",
+            HelpName = "DIR",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var failOn = new Option<string>("--fail-on")
         {
             Description = "Exit with 1 when a new finding is at or above this severity; 'none' never fails.",
@@ -60,7 +66,7 @@ internal static class IngestCommand
             "GitLab pipeline, job and deployment hooks and audit events; Jenkins build, stage and Audit Trail data; Kubernetes audit events; " +
             "Argo CD applications; generic deployment records; CI job logs, scanned for secrets printed in them, plain or encoded. Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
         {
-            paths, store, source, format, output, failOn, config,
+            paths, store, source, format, output, failOn, config, rules,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -71,12 +77,13 @@ internal static class IngestCommand
             parse.GetValue(output),
             parse.GetRequiredValue(failOn),
             parse.GetValue(config),
+            parse.GetValue(rules) ?? [],
             ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string failOn, string? configPath, CancellationToken ct)
+        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string failOn, string? configPath, string[] ruleFolders, CancellationToken ct)
     {
         PipeWatchConfig config;
         try
@@ -89,6 +96,7 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
+        if (ruleFolders.Length > 0) config = config with { Sigma = config.Sigma with { Folders = [.. config.Sigma.Folders, .. ruleFolders.Select(host.Resolve)] } };
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var files = InputFiles.Expand(paths.Select(host.Resolve), problems);
         if (files.Count == 0)
@@ -110,7 +118,7 @@ internal static class IngestCommand
 
         using (store)
         {
-            var detectors = BuiltInDetectors.Create(config);
+            var detectors = BuiltInDetectors.Create(config, problems);
             var all = new CollectingSink();
             var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all);
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);

@@ -24,6 +24,7 @@ public static class ConfigLoader
         new("detectors", (reader, node, _, t) => t with { Config = Detectors(reader, node, t.Config) }),
         new("allow", (reader, node, _, t) => t with { Config = t.Config with { Allow = AllowlistReader.Read(reader, node) } }),
         new("incidents", (reader, node, at, t) => t with { Config = t.Config with { Incidents = reader.Section(node, at, t.Config.Incidents, IncidentSettings) } }),
+        new("sigma", (reader, node, at, t) => t with { Config = t.Config with { Sigma = reader.Section(node, at, t.Config.Sigma, SigmaSettings.All) } }),
     ];
 
     /// <summary>Loads <paramref name="path"/>, or <c>pipewatch.yml</c> in <paramref name="workingDirectory"/> when present, else the defaults.</summary>

@@ -89,6 +89,13 @@ internal static class DetectorSettings
                 Setting.Int<UnusualDeployActorOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
                 Setting.Number<UnusualDeployActorOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
             ]),
+        DetectorSection.For<HardcodedSecretOptions>(
+            "secrets.hardcoded", c => c.HardcodedSecret, (c, o) => c with { HardcodedSecret = o },
+            [
+                Setting.Strings<HardcodedSecretOptions>("paths", (o, v) => o with { Paths = v }),
+                new("regexes", (reader, node, at, o) => o with { Regexes = reader.Regexes(node, at) }),
+                Setting.Strings<HardcodedSecretOptions>("stopwords", (o, v) => o with { Stopwords = v }),
+            ]),
         DetectorSection.For<SecretExposedInLogOptions>(
             "secrets.exposed-in-log", c => c.SecretExposedInLog, (c, o) => c with { SecretExposedInLog = o },
             [

@@ -3,6 +3,7 @@ using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Rules.Sigma;
 
 namespace PipeWatch.Configuration;
 
@@ -41,7 +42,13 @@ public sealed record PipeWatchConfig
 
     public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
 
+    /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
+    public HardcodedSecretOptions HardcodedSecret { get; init; } = new();
+
     public SecretExposedInLogOptions SecretExposedInLog { get; init; } = new();
+
+    /// <summary>Which Sigma rules run (the <c>sigma</c> section).</summary>
+    public SigmaRulesOptions Sigma { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];

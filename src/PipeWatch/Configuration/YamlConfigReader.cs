@@ -11,6 +11,9 @@ internal sealed class YamlConfigReader(string file)
 
     public List<string> Problems { get; } = [];
 
+    /// <summary>The file being read; relative paths in it resolve against its folder.</summary>
+    public string File => file;
+
     /// <summary>
     /// Applies each key of <paramref name="mapping"/> to <paramref name="options"/> through its entry in <paramref name="settings"/>;
     /// a detector section (<paramref name="detectorId"/> given) also accepts <c>enabled</c>, which adds to or removes from <paramref name="disabled"/>.
@@ -115,6 +118,28 @@ internal sealed class YamlConfigReader(string file)
         }
 
         return values;
+    }
+
+    /// <summary>A list of regexes (.NET syntax), each compiled; a bad one is a problem naming it and why.</summary>
+    public List<System.Text.RegularExpressions.Regex> Regexes(YamlNode node, string at)
+    {
+        var regexes = new List<System.Text.RegularExpressions.Regex>();
+        var index = 0;
+        foreach (var text in Strings(node, at))
+        {
+            try
+            {
+                regexes.Add(new System.Text.RegularExpressions.Regex(text, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+            }
+            catch (ArgumentException ex)
+            {
+                Problem(node, $"{at}[{index}]: invalid regex '{text}' ({ex.Message})");
+            }
+
+            index++;
+        }
+
+        return regexes;
     }
 
     /// <summary>A list of mappings, each read by <paramref name="read"/> (null: skip it, its problems reported).</summary>

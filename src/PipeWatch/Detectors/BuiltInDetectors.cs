@@ -2,15 +2,18 @@ using PipeWatch.Configuration;
 using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Detectors.Rules;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Diagnostics;
+using PipeWatch.Rules.Sigma;
 
 namespace PipeWatch.Detectors;
 
 /// <summary>The one list of built-in detectors, configured from <see cref="PipeWatchConfig"/>.</summary>
 public static class BuiltInDetectors
 {
-    /// <summary>Every built-in detector not disabled in the config.</summary>
-    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config)
+    /// <summary>Every built-in detector not disabled in the config; a Sigma rule that cannot be loaded is reported to <paramref name="problems"/> and left out.</summary>
+    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null)
     {
         IDetector[] all =
         [
@@ -25,7 +28,16 @@ public static class BuiltInDetectors
             new ExcessiveFrequencyDetector(config.ExcessiveFrequency),
             new UnusualDeployActorDetector(config.UnusualDeployActor),
             new SecretExposedInLogDetector(config.SecretExposedInLog),
+            Sigma(config.Sigma, problems),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
+    }
+
+    private static SigmaRuleDetector Sigma(SigmaRulesOptions options, IProblemReporter? problems)
+    {
+        var found = new List<Problem>();
+        var rules = SigmaRuleSources.Load(options, found);
+        foreach (var problem in found) problems?.Report(problem);
+        return new SigmaRuleDetector(rules, new SigmaCorrelatorOptions { MaxGroups = options.MaxGroups });
     }
 }

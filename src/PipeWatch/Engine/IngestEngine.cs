@@ -62,7 +62,6 @@ public sealed class IngestEngine
         using var readCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reading = Task.Run(() => ReadAllAsync(sources, channel.Writer, counter, readCancellation.Token), CancellationToken.None);
 
-        var routes = Route(_detectors);
         var contexts = new Dictionary<IDetector, DetectionContext>();
         var baselineSets = new List<BaselineSet>();
         var storage = new BatchStorage();
@@ -73,6 +72,8 @@ public sealed class IngestEngine
             baselineSets.Add(set);
             contexts[detector] = new DetectionContext(set, _time, pending.Add);
         }
+
+        var routes = Routes(_detectors, contexts);
 
         var committed = new List<Finding>();
         var cancelled = false;
@@ -86,7 +87,7 @@ public sealed class IngestEngine
             {
                 foreach (var e in chunk)
                 {
-                    Process(e, batch, routes, contexts, pending, committed, counter);
+                    Process(e, batch, routes, pending, committed, counter);
                 }
 
                 inBatch += chunk.Length;
@@ -128,18 +129,18 @@ public sealed class IngestEngine
     }
 
     private void Process(
-        Event e, IStoreBatch batch, List<IDetector>[] routes, Dictionary<IDetector, DetectionContext> contexts, List<Finding> pending, List<Finding> committed, Counter counter)
+        Event e, IStoreBatch batch, Route[][] routes, List<Finding> pending, List<Finding> committed, Counter counter)
     {
         counter.EventsRead++;
-        if (!batch.TryRecordEvent(e.Id))
+        if (!batch.TryRecordEvent(e.Id, e.TimestampMissing ? null : e.Timestamp))
         {
             counter.Duplicates++;
             return;
         }
 
-        foreach (var detector in routes[(int)e.Kind])
+        foreach (var (detector, context) in routes[(int)e.Kind])
         {
-            Inspect(detector, e, contexts[detector]);
+            Inspect(detector, e, context);
         }
 
         foreach (var finding in pending)
@@ -162,28 +163,17 @@ public sealed class IngestEngine
         try
         {
             var context = new SourceContext(new CountingReporter(_problems, counter), bytes => counter.AddBytes(bytes));
-            // Events cross to the detection stage in chunks: one hand-off per event costs more than the event.
-            var chunk = new List<Event>(_options.ChunkSize);
             foreach (var source in sources)
             {
                 var before = counter.EventsParsed;
                 try
                 {
-                    await foreach (var e in source.ReadAsync(context, cancellationToken).ConfigureAwait(false))
+                    // Events cross to the detection stage by the block: one hand-off per event costs more than the event.
+                    await foreach (var block in source.ReadBlocksAsync(context, cancellationToken).ConfigureAwait(false))
                     {
-                        counter.EventsParsed++;
-                        chunk.Add(e);
-                        if (chunk.Count == _options.ChunkSize)
-                        {
-                            await writer.WriteAsync([.. chunk], cancellationToken).ConfigureAwait(false);
-                            chunk.Clear();
-                        }
-                    }
-
-                    if (chunk.Count > 0)
-                    {
-                        await writer.WriteAsync([.. chunk], cancellationToken).ConfigureAwait(false);
-                        chunk.Clear();
+                        if (block.Length == 0) continue;
+                        counter.EventsParsed += block.Length;
+                        await writer.WriteAsync(block, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -270,24 +260,19 @@ public sealed class IngestEngine
         }
     }
 
-    private static List<IDetector>[] Route(IReadOnlyList<IDetector> detectors)
+    /// <summary>For each event kind, the detectors that inspect it with their contexts, in the order given.</summary>
+    private static Route[][] Routes(IReadOnlyList<IDetector> detectors, Dictionary<IDetector, DetectionContext> contexts)
     {
-        var routes = new List<IDetector>[Enum.GetValues<EventKind>().Length];
-        for (var i = 0; i < routes.Length; i++)
+        var routes = new Route[Enum.GetValues<EventKind>().Length][];
+        for (var kind = 0; kind < routes.Length; kind++)
         {
-            routes[i] = [];
-        }
-
-        foreach (var detector in detectors)
-        {
-            foreach (var kind in detector.Info.Kinds.Distinct())
-            {
-                routes[(int)kind].Add(detector);
-            }
+            routes[kind] = [.. detectors.Where(d => d.Info.Kinds.Contains((EventKind)kind)).Select(d => new Route(d, contexts[d]))];
         }
 
         return routes;
     }
+
+    private readonly record struct Route(IDetector Detector, DetectionContext Context);
 
     private static string SourceName(ISource source) => source is Sources.Files.JsonFileSource file ? file.Path : source.GetType().Name;
 
@@ -361,11 +346,8 @@ public sealed record EngineOptions
     /// <summary>A batch is committed once it is this old, so findings reach the sinks promptly when input is slow.</summary>
     public TimeSpan MaxBatchAge { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Events handed from the reading to the detection stage at a time.</summary>
-    public int ChunkSize { get; init; } = 256;
-
-    /// <summary>Chunks buffered between reading and detection.</summary>
-    public int ChannelCapacity { get; init; } = 16;
+    /// <summary>Blocks of events (<see cref="ISource.ReadBlocksAsync"/>: about 1 MiB of input each) buffered between reading and detection.</summary>
+    public int ChannelCapacity { get; init; } = 8;
 }
 
 /// <summary>Where a run is: bytes read, events seen, new findings.</summary>

@@ -93,6 +93,9 @@ public enum EventKind
 
     /// <summary>A section of a CI job log (one step, or part of one), its lines in <see cref="Event.Log"/>.</summary>
     JobLog,
+
+    /// <summary>Host telemetry from a runner or build machine: a process started, a network connection, a file opened; <c>event.category</c> in <see cref="Event.Fields"/> says which.</summary>
+    Telemetry,
 }
 
 /// <summary><c>event.outcome</c> values, plus the CI states that are neither success nor failure.</summary>

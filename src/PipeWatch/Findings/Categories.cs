@@ -32,6 +32,9 @@ public static class Categories
     public const string ResourceSpike = "performance.resource-spike";
     public const string CiInfrastructureVulnerability = "vulnerability.ci-infrastructure";
 
+    /// <summary>Added with Sigma rules: an event matched a detection rule for a known attack technique that no more specific category covers.</summary>
+    public const string RuleMatch = "threat-intel.rule-match";
+
     /// <summary>Every category id, in the order of DESIGN.md.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
@@ -41,6 +44,7 @@ public static class Categories
         UnexpectedFailure, RepeatedFailures, LongDuration, StepOrderChanged,
         HardcodedSecret, SecretInLog, UnauthorizedSecretAccess,
         SuspiciousLogin, PermissionWidened, MaliciousHash, C2Contact, UnusualEgress, ResourceSpike, CiInfrastructureVulnerability,
+        RuleMatch,
     ];
 
     /// <summary>True for an id in the taxonomy.</summary>

@@ -158,6 +158,7 @@ public sealed class SarifSink : IFindingSink
         writer.WriteString("security-severity", SecuritySeverity(finding.Severity));
         writer.WriteString("timestamp", finding.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         if (finding.Location.RunId is { } run) writer.WriteString("runId", run);
+        if (finding.Location.Commit is { } commit) writer.WriteString("commit", commit);
         if (finding.Location.Url is { } url) writer.WriteString("url", url);
         writer.WriteStartArray("tags");
         writer.WriteStringValue(finding.Category);
@@ -173,6 +174,8 @@ public sealed class SarifSink : IFindingSink
 
     private string Uri(string file)
     {
+        // A path already relative (a file of a scanned repository) is relative to the base directory as it stands.
+        if (!Path.IsPathRooted(file)) return string.Join('/', file.Replace('\\', '/').Split('/').Select(System.Uri.EscapeDataString));
         var full = Path.GetFullPath(file);
         if (_baseDirectory is not null)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PipeWatch.Diagnostics;
 using PipeWatch.Events;
 
@@ -11,6 +12,45 @@ namespace PipeWatch.Sources;
 public interface ISource
 {
     IAsyncEnumerable<Event> ReadAsync(SourceContext context, CancellationToken cancellationToken);
+
+    /// <summary>The same events in blocks, as the engine takes them: a source that reads its input in chunks hands over each chunk's events at once.</summary>
+    /// <remarks>The default gathers <see cref="ReadAsync"/> into blocks of <see cref="SourceBlocks.DefaultSize"/>.</remarks>
+    IAsyncEnumerable<Event[]> ReadBlocksAsync(SourceContext context, CancellationToken cancellationToken) =>
+        SourceBlocks.Gather(ReadAsync(context, cancellationToken), SourceBlocks.DefaultSize, cancellationToken);
+}
+
+/// <summary>Events in blocks: one hand-off between the reading and the detection stage costs more than an event, so they cross by the block.</summary>
+public static class SourceBlocks
+{
+    public const int DefaultSize = 256;
+
+    /// <summary>The events in blocks of <paramref name="size"/>, the last one shorter; never an empty block.</summary>
+    public static async IAsyncEnumerable<Event[]> Gather(IAsyncEnumerable<Event> events, int size, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        var block = new List<Event>(size);
+        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            block.Add(e);
+            if (block.Count < size) continue;
+            yield return [.. block];
+            block.Clear();
+        }
+
+        if (block.Count > 0) yield return [.. block];
+    }
+
+    /// <summary>The events of the blocks one by one.</summary>
+    public static async IAsyncEnumerable<Event> Flatten(IAsyncEnumerable<Event[]> blocks, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var block in blocks.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var e in block)
+            {
+                yield return e;
+            }
+        }
+    }
 }
 
 /// <summary>What a source gets from the engine: where to report bad records and read progress.</summary>

@@ -46,14 +46,14 @@ internal delegate Utf8ReadResult Utf8Read(ReadOnlySpan<byte> json, Origin origin
 /// <summary>What every fast reader shares: the boundary that turns a JSON fault into <see cref="Utf8ReadResult.Invalid"/>.</summary>
 internal static class Utf8Readers
 {
-    /// <summary>Runs <paramref name="read"/>; malformed JSON or a token of the wrong type is <see cref="Utf8ReadResult.Invalid"/>, never an exception.</summary>
+    /// <summary>Runs <paramref name="read"/>; malformed JSON, a token of the wrong type or bytes that are not UTF-8 is <see cref="Utf8ReadResult.Invalid"/>, never an exception.</summary>
     public static Utf8ReadResult Guarded(Utf8Read read, ReadOnlySpan<byte> json, Origin origin, out Event? e)
     {
         try
         {
             return read(json, origin, out e);
         }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or System.Text.DecoderFallbackException)
         {
             e = null;
             return Utf8ReadResult.Invalid;

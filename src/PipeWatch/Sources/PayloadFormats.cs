@@ -4,6 +4,7 @@ using PipeWatch.Sources.GitLab;
 using PipeWatch.Sources.Jenkins;
 using PipeWatch.Sources.JsonLines;
 using PipeWatch.Sources.Kubernetes;
+using PipeWatch.Sources.Runner;
 
 namespace PipeWatch.Sources;
 
@@ -38,6 +39,7 @@ public static class PayloadFormats
         new KubernetesAuditFormat(),
         new ArgoCdApplicationFormat(),
         new GenericDeploymentFormat(),
+        new EcsTelemetryFormat(),
     ];
 
     /// <summary>The fast paths of the first formats of <see cref="All"/>, in the same order, which read a document straight from its bytes (see <see cref="IUtf8PayloadReader"/>).</summary>

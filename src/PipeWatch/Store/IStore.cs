@@ -24,8 +24,13 @@ public interface IStore : IDisposable
 /// <summary>One transaction of the ingest loop: the ledger, baselines, findings and incidents of a batch of events.</summary>
 public interface IStoreBatch : IBaselineStorage, IIncidentStorage, IDisposable
 {
-    /// <summary>Records an event id in the ledger; false when it was ingested before (the event must then be skipped).</summary>
-    bool TryRecordEvent(string eventId);
+    /// <summary>Records an event in the ledger; false when it was ingested before (the event must then be skipped).</summary>
+    /// <param name="eventId">The event's stable id.</param>
+    /// <param name="occurred">
+    /// When the event happened, null when the source gave no time. Part of the ledger key, so it must come from the payload as the id
+    /// does; it orders the ledger by time, so that time-ordered input appends to it instead of inserting all over it.
+    /// </param>
+    bool TryRecordEvent(string eventId, DateTimeOffset? occurred);
 
     /// <summary>Stores a finding; false when one with its fingerprint exists already.</summary>
     bool TryAddFinding(Finding finding);

@@ -33,19 +33,20 @@ public sealed class SuspiciousLoginDetector : IDetector
             return;
         }
 
-        var signals = new List<Signal>();
+        // Most events raise no signal: the list is made for the few that do.
+        List<Signal>? signals = null;
         var country = e.Client?.CountryCode?.ToUpperInvariant();
         var ip = e.Client?.Ip;
         var token = e.Fields.GetValueOrDefault("github.token_id") ?? e.Fields.GetValueOrDefault("github.hashed_token");
         if (country is not null || ip is not null)
         {
-            CheckPlace(e, history, country, ip, token, signals);
+            CheckPlace(e, history, country, ip, token, ref signals);
             history.LearnPlace(country, ip, token, e.Timestamp);
         }
 
-        CheckHour(e, history, signals);
+        CheckHour(e, history, ref signals);
         history.LearnHour(e.Timestamp);
-        if (signals.Count > 0) Report(e, context, signals);
+        if (signals is not null) Report(e, context, signals);
     }
 
     private static bool IsFailure(Event e) =>
@@ -70,7 +71,7 @@ public sealed class SuspiciousLoginDetector : IDetector
             failures[0].UtcTicks.ToString(CultureInfo.InvariantCulture), "T1110")]);
     }
 
-    private void CheckPlace(Event e, LoginHistory history, string? country, string? ip, string? token, List<Signal> signals)
+    private void CheckPlace(Event e, LoginHistory history, string? country, string? ip, string? token, ref List<Signal>? signals)
     {
         // Spelled out only for an explanation: most events raise no signal.
         string Known() => $"{history.Located} located events from {history.Countries.Count} countries ({string.Join(", ", history.Countries.Order())})";
@@ -81,7 +82,7 @@ public sealed class SuspiciousLoginDetector : IDetector
             var hours = Math.Max((e.Timestamp - history.LastCountryAt).TotalHours, 1.0 / 60);
             if (km >= _options.MinimumDistanceKm && km / hours > _options.MaximumSpeedKmh)
             {
-                signals.Add(new Signal(
+                (signals ??= []).Add(new Signal(
                     "impossible-travel", Severity.High, $"Impossible travel for '{e.UserName}': {a.Name} → {b.Name}",
                     $"'{e.UserName}' acted from {a.Name} ({a.Code}) at {history.LastCountryAt:u} and from {b.Name} ({b.Code}) at {e.Timestamp:u}: " +
                     $"{km.ToString("0", CultureInfo.InvariantCulture)} km between country centroids in {Hours(hours)} h is " +
@@ -95,20 +96,20 @@ public sealed class SuspiciousLoginDetector : IDetector
         var newIp = ip is not null && !history.Ips.Contains(ip) && history.Ips.Count < LoginHistory.SetCapacity;
         if (newCountry)
         {
-            signals.Add(new Signal(
+            (signals ??= []).Add(new Signal(
                 "new-country", Severity.Medium, $"'{e.UserName}' acted from a new country: {country}",
                 $"'{e.UserName}' acted from {country} ({ip ?? "no IP"}) for the first time; the baseline holds {Known()}.", country!, "T1078"));
         }
         else if (newIp && _options.ReportNewIp)
         {
-            signals.Add(new Signal(
+            (signals ??= []).Add(new Signal(
                 "new-ip", Severity.Low, $"'{e.UserName}' acted from a new IP address",
                 $"'{e.UserName}' acted from {ip} ({country ?? "unknown country"}) for the first time; the baseline holds {Known()} and {history.Ips.Count} IP addresses.", ip!, "T1078"));
         }
 
         if (token is not null && !history.Tokens.Contains(token) && (newCountry || newIp) && history.Tokens.Count < LoginHistory.SetCapacity)
         {
-            signals.Add(new Signal(
+            (signals ??= []).Add(new Signal(
                 "new-token-new-place", Severity.High, $"New token of '{e.UserName}' used from a new place",
                 $"A token '{e.UserName}' never used before ({e.Fields.GetValueOrDefault("github.programmatic_access_type") ?? "token"}) was used from a new " +
                 $"{(newCountry ? "country" : "IP address")} ({ip ?? "no IP"}, {country ?? "unknown country"}); the baseline holds {history.Tokens.Count} tokens and {Known()}.",
@@ -116,7 +117,7 @@ public sealed class SuspiciousLoginDetector : IDetector
         }
     }
 
-    private void CheckHour(Event e, LoginHistory history, List<Signal> signals)
+    private void CheckHour(Event e, LoginHistory history, ref List<Signal>? signals)
     {
         var hours = history.Hours;
         if (hours.Total < _options.MinimumHourSamples) return;
@@ -126,7 +127,7 @@ public sealed class SuspiciousLoginDetector : IDetector
         var share = (double)sameHour / hours.Total;
         if (near > 0 || share >= _options.MaximumHourShare) return;
         var when = e.Timestamp.UtcDateTime.ToString("dddd HH:00", CultureInfo.InvariantCulture);
-        signals.Add(new Signal(
+        (signals ??= []).Add(new Signal(
             "unusual-hour", Severity.Medium, $"'{e.UserName}' active at an unusual hour ({when} UTC)",
             $"'{e.UserName}' did '{e.Action}' on {when} UTC; of their {hours.Total} events in the baseline none fell within an hour of that time of week " +
             $"and {sameHour} ({(share * 100).ToString("0.#", CultureInfo.InvariantCulture)}%) at {hour:00}:00 on any day (limit {(_options.MaximumHourShare * 100).ToString("0.#", CultureInfo.InvariantCulture)}%).",

@@ -15,4 +15,28 @@ public interface ISigmaFieldSource
 internal interface ISigmaMatcher
 {
     bool Matches(ISigmaFieldSource source);
+
+    /// <summary>Literals of which at least one must occur (case-insensitively) in its field for a match; null when none is needed.</summary>
+    SigmaLiterals? Required { get; }
+}
+
+/// <summary>A necessary condition for a match: at least one of these literals occurs in the value of its field.</summary>
+internal sealed record SigmaLiterals(IReadOnlyList<(string Field, string Literal)> AnyOf)
+{
+    /// <summary>For an AND: the requirement of the part that is cheapest to satisfy (fewest, then longest literals); null only when no part has one.</summary>
+    public static SigmaLiterals? Best(IEnumerable<SigmaLiterals?> parts) =>
+        parts.OfType<SigmaLiterals>().OrderBy(p => p.AnyOf.Count).ThenByDescending(p => p.AnyOf.Min(l => l.Literal.Length)).FirstOrDefault();
+
+    /// <summary>For an OR: the union, or null when a part needs no literal.</summary>
+    public static SigmaLiterals? Union(IEnumerable<SigmaLiterals?> parts)
+    {
+        var all = new List<(string, string)>();
+        foreach (var part in parts)
+        {
+            if (part is null) return null;
+            all.AddRange(part.AnyOf);
+        }
+
+        return all.Count == 0 ? null : new SigmaLiterals(all.Distinct().ToList());
+    }
 }

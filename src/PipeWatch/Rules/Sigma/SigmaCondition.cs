@@ -148,6 +148,8 @@ internal sealed class SigmaCondition
 
     private sealed class AllOf(IReadOnlyList<ISigmaMatcher> parts) : ISigmaMatcher
     {
+        public SigmaLiterals? Required { get; } = SigmaLiterals.Best(parts.Select(p => p.Required));
+
         public bool Matches(ISigmaFieldSource source)
         {
             foreach (var part in parts)
@@ -161,6 +163,8 @@ internal sealed class SigmaCondition
 
     private sealed class AnyOf(IReadOnlyList<ISigmaMatcher> parts) : ISigmaMatcher
     {
+        public SigmaLiterals? Required { get; } = SigmaLiterals.Union(parts.Select(p => p.Required));
+
         public bool Matches(ISigmaFieldSource source)
         {
             foreach (var part in parts)
@@ -174,6 +178,8 @@ internal sealed class SigmaCondition
 
     private sealed class NotMatcher(ISigmaMatcher inner) : ISigmaMatcher
     {
+        public SigmaLiterals? Required => null;
+
         public bool Matches(ISigmaFieldSource source) => !inner.Matches(source);
     }
 

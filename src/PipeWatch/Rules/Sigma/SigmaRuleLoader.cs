@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace PipeWatch.Rules.Sigma;
 
 /// <summary>Reads Sigma rule files into compiled rules, reporting every unsupported or malformed construct with its file and line.</summary>
-public static class SigmaRuleLoader
+public static partial class SigmaRuleLoader
 {
     private static readonly HashSet<string> Standard =
     [
@@ -13,19 +13,38 @@ public static class SigmaRuleLoader
         "date", "modified", "logsource", "detection", "fields", "falsepositives", "level", "tags", "scope",
     ];
 
-    /// <summary>Every <c>*.yml</c> and <c>*.yaml</c> file under <paramref name="directory"/>, in path order.</summary>
-    public static IReadOnlyList<SigmaLoadResult> LoadDirectory(string directory) =>
+    /// <summary>Every document of every <c>*.yml</c> and <c>*.yaml</c> file under <paramref name="directory"/>, in path order.</summary>
+    public static IReadOnlyList<SigmaLoadResult> LoadDirectory(string directory, SigmaLoadOptions? options = null) =>
         [.. Directory.EnumerateFiles(directory, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
-            .Select(LoadFile)];
+            .SelectMany(f => LoadAll(f, options))];
 
-    public static SigmaLoadResult LoadFile(string file) => Parse(File.ReadAllText(file), file);
+    /// <summary>The first document of <paramref name="file"/>.</summary>
+    public static SigmaLoadResult LoadFile(string file, SigmaLoadOptions? options = null) => LoadAll(file, options)[0];
 
-    /// <summary>The rule in <paramref name="yaml"/>, or every problem that keeps it from loading; never throws on bad input.</summary>
-    public static SigmaLoadResult Parse(string yaml, string file)
+    /// <summary>Every document of <paramref name="file"/>; an unreadable file is one result with its problem.</summary>
+    public static IReadOnlyList<SigmaLoadResult> LoadAll(string file, SigmaLoadOptions? options = null)
     {
-        var problems = new List<Problem>();
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [new SigmaLoadResult(null, [new Problem(file, $"cannot read ({e.Message})")])];
+        }
+
+        return ParseAll(text, file, options);
+    }
+
+    /// <summary>The rule in the first document of <paramref name="yaml"/>, or every problem that keeps it from loading; never throws on bad input.</summary>
+    public static SigmaLoadResult Parse(string yaml, string file, SigmaLoadOptions? options = null) => ParseAll(yaml, file, options)[0];
+
+    /// <summary>One result per YAML document (a correlation rule and the rules it refers to may share a file); never empty, never throws on bad input.</summary>
+    public static IReadOnlyList<SigmaLoadResult> ParseAll(string yaml, string file, SigmaLoadOptions? options = null)
+    {
         var stream = new YamlStream();
         try
         {
@@ -33,38 +52,52 @@ public static class SigmaRuleLoader
         }
         catch (YamlException e)
         {
-            return new SigmaLoadResult(null, [new Problem(file, $"invalid YAML: {e.InnerException?.Message ?? e.Message}", (int)e.Start.Line)]);
+            return [new SigmaLoadResult(null, [new Problem(file, $"invalid YAML: {e.InnerException?.Message ?? e.Message}", (int)e.Start.Line)])];
         }
 
-        if (stream.Documents.Count == 0) return new SigmaLoadResult(null, [new Problem(file, "the file holds no rule")]);
-        foreach (var extra in stream.Documents.Skip(1))
+        if (stream.Documents.Count == 0) return [new SigmaLoadResult(null, [new Problem(file, "the file holds no rule")])];
+        var results = new List<SigmaLoadResult>();
+        foreach (var document in stream.Documents)
         {
-            problems.Add(new Problem(file, "multi-document rule collections are not supported; put one rule in each file", (int)extra.RootNode.Start.Line));
+            var problems = new List<Problem>();
+            if (document.RootNode is not YamlMappingNode root)
+            {
+                problems.Add(new Problem(file, "a rule must be a mapping of keys to values", (int)document.RootNode.Start.Line));
+                results.Add(new SigmaLoadResult(null, problems));
+                continue;
+            }
+
+            var reader = new Reader(file, problems, options ?? SigmaLoadOptions.Default);
+            if (root.Children.Any(p => Key(p.Key) == "correlation"))
+            {
+                var correlation = reader.Correlation(root);
+                results.Add(problems.Count == 0 ? new SigmaLoadResult(null, []) { Correlation = correlation } : new SigmaLoadResult(null, problems));
+            }
+            else
+            {
+                var rule = reader.Rule(root);
+                results.Add(problems.Count == 0 ? new SigmaLoadResult(rule, []) : new SigmaLoadResult(null, problems));
+            }
         }
 
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            problems.Add(new Problem(file, "a rule must be a mapping of keys to values", (int)stream.Documents[0].RootNode.Start.Line));
-            return new SigmaLoadResult(null, problems);
-        }
-
-        var rule = new Reader(file, problems).Rule(root);
-        return problems.Count == 0 ? new SigmaLoadResult(rule, []) : new SigmaLoadResult(null, problems);
+        return results;
     }
 
-    private sealed class Reader(string file, List<Problem> problems)
+    private static string Key(YamlNode node) => (node as YamlScalarNode)?.Value ?? node.ToString();
+
+    private sealed partial class Reader(string file, List<Problem> problems, SigmaLoadOptions options)
     {
         public SigmaRule? Rule(YamlMappingNode root)
         {
             var entries = root.Children.ToDictionary(p => Key(p.Key), p => p, StringComparer.Ordinal);
-            if (entries.ContainsKey("correlation")) Problem(entries["correlation"].Key, "correlation rules are not supported yet");
-            if (entries.ContainsKey("filter")) Problem(entries["filter"].Key, "filter rules are not supported yet");
+            if (entries.ContainsKey("filter")) Problem(entries["filter"].Key, "filter rules (Sigma filters) are not supported: put the exclusion in the rule's condition");
             if (entries.TryGetValue("action", out var action)) Problem(action.Key, "'action' (rule collections) is not supported");
 
             var title = Required(root, entries, "title") is { } t ? Text(t, "title") : null;
             if (title is { Length: > 256 }) Problem(entries["title"].Value, "title: longer than 256 characters");
             var id = entries.TryGetValue("id", out var idNode) ? Text(idNode.Value, "id") : null;
             if (id is not null && !Guid.TryParse(id, out _)) Problem(idNode.Value, $"id: '{id}' is not a UUID");
+            var name = entries.TryGetValue("name", out var nameNode) ? Text(nameNode.Value, "name") : null;
             var status = Enum<SigmaStatus>(entries, "status");
             var level = Enum<SigmaLevel>(entries, "level");
             var description = entries.TryGetValue("description", out var d) ? Text(d.Value, "description") : null;
@@ -85,9 +118,11 @@ public static class SigmaRuleLoader
             }
 
             if (title is null || logSource is null || detection is null) return null;
-            return new SigmaRule(file, title, detection.Value.Matcher)
+            return new SigmaRule(file, title, detection.Value.Matcher, detection.Value.Searches)
             {
                 Id = id,
+                Name = name,
+                Line = (int)root.Start.Line,
                 Status = status,
                 Level = level,
                 Description = description,
@@ -129,7 +164,7 @@ public static class SigmaRuleLoader
             return source;
         }
 
-        private (ISigmaMatcher Matcher, IReadOnlyList<string> Names, string Condition)? Detection(YamlNode node)
+        private (ISigmaMatcher Matcher, IReadOnlyList<string> Names, string Condition, IReadOnlyList<SigmaSearch> Searches)? Detection(YamlNode node)
         {
             if (node is not YamlMappingNode map)
             {
@@ -139,6 +174,7 @@ public static class SigmaRuleLoader
 
             var searches = new Dictionary<string, ISigmaMatcher>(StringComparer.Ordinal);
             var names = new List<string>();
+            var explained = new List<SigmaSearch>();
             YamlNode? conditionNode = null;
             var failed = false;
             foreach (var (keyNode, value) in map.Children)
@@ -156,8 +192,16 @@ public static class SigmaRuleLoader
                 }
 
                 names.Add(name);
-                if (Search(name, value) is { } search) searches[name] = search;
-                else failed = true;
+                _items.Clear();
+                if (Search(name, value) is { } search)
+                {
+                    searches[name] = search;
+                    explained.Add(new SigmaSearch(name, search, [.. _items]));
+                }
+                else
+                {
+                    failed = true;
+                }
             }
 
             if (conditionNode is null)
@@ -192,7 +236,7 @@ public static class SigmaRuleLoader
                 else parsed.Add(matcher!);
             }
 
-            return parsed.Count == conditions.Count ? (SigmaCondition.Any(parsed), names, string.Join(" | ", conditions)) : null;
+            return parsed.Count == conditions.Count ? (SigmaCondition.Any(parsed), names, string.Join(" | ", conditions), explained) : null;
         }
 
         // A search: a map (AND of its items), a list of maps (OR of the maps), or a list of plain values (keywords).
@@ -252,8 +296,9 @@ public static class SigmaRuleLoader
                 values.Add(IsNull(scalar) ? null : scalar.Value);
             }
 
-            var (matcher, error) = SigmaValueCompiler.Compile(field, modifiers, values);
+            var (matcher, error) = SigmaValueCompiler.Compile(field, modifiers, values, options);
             if (error is not null) Problem(at, $"detection.{name}: {(field is null ? string.Empty : $"{field}: ")}{error}");
+            if (matcher is not null) _items.Add(new SigmaItem(field, matcher));
             return matcher;
         }
 
@@ -278,8 +323,8 @@ public static class SigmaRuleLoader
             return [.. list.Children.Select((c, i) => Text(c, $"{at}[{i}]")).OfType<string>()];
         }
 
-        private void Problem(YamlNode node, string reason) => problems.Add(new Problem(file, reason, (int)node.Start.Line));
+        private readonly List<SigmaItem> _items = [];
 
-        private static string Key(YamlNode node) => (node as YamlScalarNode)?.Value ?? node.ToString();
+        private void Problem(YamlNode node, string reason) => problems.Add(new Problem(file, reason, (int)node.Start.Line));
     }
 }

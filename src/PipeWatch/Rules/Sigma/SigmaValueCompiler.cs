@@ -6,33 +6,35 @@ using System.Text.RegularExpressions;
 namespace PipeWatch.Rules.Sigma;
 
 /// <summary>Turns one detection item (a field, its modifiers and its values) into a compiled test; regexes are built here, once.</summary>
-internal static class SigmaValueCompiler
+internal static partial class SigmaValueCompiler
 {
     private const RegexOptions Glob = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking;
-    private const int MaxWindashVariants = 1024;
+    private const int MaxVariants = 1024;
 
     // Windows flag characters the windash modifier stands for: hyphen, slash, en dash, em dash, horizontal bar.
     private static readonly char[] WindashChars = ['-', '/', '\u2013', '\u2014', '\u2015'];
 
+    private static readonly HashSet<string> TimeParts = ["minute", "hour", "day", "week", "month", "year"];
+
     private static readonly HashSet<string> Known =
     [
         "contains", "startswith", "endswith", "all", "cased", "re", "i", "m", "s", "cidr", "base64", "base64offset",
-        "utf16le", "utf16be", "utf16", "wide", "windash", "exists", "lt", "lte", "gt", "gte",
+        "utf16le", "utf16be", "utf16", "wide", "windash", "exists", "lt", "lte", "gt", "gte", "neq", "fieldref", "expand",
+        .. TimeParts,
     ];
 
     /// <summary>A compiled test, or the reason the item cannot be compiled.</summary>
     /// <param name="field">The field, or null for a keyword (field-less) search.</param>
     /// <param name="values">The values as written; a null entry is the YAML null.</param>
-    public static (ISigmaMatcher? Matcher, string? Error) Compile(string? field, IReadOnlyList<string> modifiers, IReadOnlyList<string?> values)
+    public static (ISigmaMatcher? Matcher, string? Error) Compile(string? field, IReadOnlyList<string> modifiers, IReadOnlyList<string?> values, SigmaLoadOptions? options = null)
     {
         foreach (var modifier in modifiers)
         {
-            if (modifier is "expand" or "fieldref" or "neq" or "minute" or "hour" or "day" or "week" or "month" or "year") return (null, $"modifier '{modifier}' is not supported yet");
             if (!Known.Contains(modifier)) return (null, $"unknown modifier '{modifier}'");
         }
 
         var set = modifiers.ToHashSet(StringComparer.Ordinal);
-        var kinds = modifiers.Where(m => m is "contains" or "startswith" or "endswith" or "re" or "cidr" or "exists" or "lt" or "lte" or "gt" or "gte").Distinct().ToList();
+        var kinds = modifiers.Where(m => m is "contains" or "startswith" or "endswith" or "re" or "cidr" or "exists" or "lt" or "lte" or "gt" or "gte" or "neq").Distinct().ToList();
         if (kinds.Count > 1) return (null, $"modifiers '{kinds[0]}' and '{kinds[1]}' cannot be combined");
         var kind = kinds.Count == 1 ? kinds[0] : null;
         if (values.Count == 0) return (null, "no values to match");
@@ -44,52 +46,158 @@ internal static class SigmaValueCompiler
         if (set.Contains("base64offset") && kind != "contains") return (null, "'base64offset' needs the 'contains' modifier");
         var utf16 = modifiers.FirstOrDefault(m => m is "utf16le" or "utf16be" or "utf16" or "wide");
         if (utf16 is not null && !set.Contains("base64") && !set.Contains("base64offset")) return (null, $"'{utf16}' must be followed by 'base64' or 'base64offset'");
-        if (kind is "re" or "cidr" or "exists" or "lt" or "lte" or "gt" or "gte" && modifiers.Any(m => m is "base64" or "base64offset" or "windash" || m == utf16))
+        var transforms = modifiers.Where(m => m is "base64" or "base64offset" or "windash" || m == utf16).ToList();
+        if (kind is "re" or "cidr" or "exists" or "lt" or "lte" or "gt" or "gte" or "neq" && transforms.Count > 0)
         {
             return (null, $"'{kind}' cannot be combined with value transformations");
         }
 
+        var timePart = modifiers.FirstOrDefault(TimeParts.Contains);
+        if (timePart is not null && (kind is not (null or "lt" or "lte" or "gt" or "gte" or "neq") || transforms.Count > 0 || set.Contains("fieldref")))
+        {
+            return (null, $"'{timePart}' can only be followed by lt, lte, gt, gte or neq");
+        }
+
+        if (field is null && (kind is "exists" or "neq" || set.Contains("fieldref") || timePart is not null)) return (null, $"'{kind ?? timePart ?? "fieldref"}' needs a field");
+
+        // expand: every %name% placeholder replaced by each of its configured values.
+        if (set.Contains("expand"))
+        {
+            var (expanded, error) = Expand(values, options ?? SigmaLoadOptions.Default);
+            if (error is not null) return (null, error);
+            values = expanded!;
+        }
+
         if (kind == "exists")
         {
-            if (field is null) return (null, "'exists' needs a field");
             if (values.Count != 1 || values[0] is not ("true" or "false")) return (null, "'exists' takes the value true or false");
-            return (new ExistsMatcher(field, values[0] == "true"), null);
+            return (new ExistsMatcher(field!, values[0] == "true"), null);
+        }
+
+        var describe = $"{field ?? "keyword"}{string.Concat(modifiers.Select(m => "|" + m))}";
+        if (set.Contains("fieldref"))
+        {
+            if (kind is "re" or "cidr" or "lt" or "lte" or "gt" or "gte" || transforms.Count > 0 || set.Contains("expand")) return (null, $"'fieldref' cannot be combined with '{kind ?? transforms.FirstOrDefault() ?? "expand"}'");
+            if (values.Any(v => string.IsNullOrEmpty(v))) return (null, "'fieldref' takes field names");
+            var position = kind switch { "contains" => Position.Contains, "startswith" => Position.StartsWith, "endswith" => Position.EndsWith, _ => Position.Equals };
+            var comparison = set.Contains("cased") ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+            return (new FieldRefMatcher(field!, [.. values!], position, comparison, kind == "neq", all, describe), null);
         }
 
         var tests = new List<Func<string?, bool>>();
+        var literals = new List<string[]?>();
         foreach (var value in values)
         {
-            var (test, error) = CompileValue(kind, modifiers, value, field is null);
+            var (test, required, error) = timePart is not null ? TimeValue(timePart, kind, value) : CompileValue(kind, modifiers, value, field is null);
             if (error is not null) return (null, error);
             tests.Add(test!);
+            literals.Add(required);
         }
 
-        return (field is null ? new KeywordMatcher(tests, all) : new FieldMatcher(field, tests, all), null);
+        // A necessary literal: with 'all', any one value's (the first); otherwise every value must give one.
+        SigmaLiterals? requirement = null;
+        if (field is not null && kind != "neq")
+        {
+            requirement = all
+                ? literals.OfType<string[]>().Select(l => new SigmaLiterals([.. l.Select(x => (field, x))])).OrderBy(r => r.AnyOf.Count).FirstOrDefault()
+                : literals.All(l => l is not null) ? new SigmaLiterals([.. literals.SelectMany(l => l!).Distinct().Select(x => (field, x))]) : null;
+        }
+
+        var description = $"{describe}: {string.Join(", ", values.Select(v => v is null ? "null" : $"'{v}'"))}";
+        return (field is null ? new KeywordMatcher(tests, all, description) : new FieldMatcher(field, tests, all, kind == "neq", requirement, description), null);
     }
 
-    private static (Func<string?, bool>? Test, string? Error) CompileValue(string? kind, IReadOnlyList<string> modifiers, string? value, bool keyword)
+    private static (IReadOnlyList<string?>? Values, string? Error) Expand(IReadOnlyList<string?> values, SigmaLoadOptions options)
+    {
+        var result = new List<string?>();
+        foreach (var value in values)
+        {
+            if (value is null)
+            {
+                result.Add(null);
+                continue;
+            }
+
+            var variants = new List<string> { value };
+            foreach (Match match in Placeholder().Matches(value))
+            {
+                var name = match.Groups[1].Value;
+                if (!options.Placeholders.TryGetValue(name, out var replacements) || replacements.Count == 0)
+                {
+                    return (null, $"placeholder '%{name}%' has no values (set sigma.placeholders.{name} in pipewatch.yml)");
+                }
+
+                variants = [.. variants.SelectMany(v => replacements.Select(r => v.Replace(match.Value, r, StringComparison.Ordinal)))];
+                if (variants.Count > MaxVariants) return (null, $"'expand' on '{value}' gives more than {MaxVariants} values");
+            }
+
+            result.AddRange(variants);
+        }
+
+        return (result, null);
+    }
+
+    [GeneratedRegex("%([A-Za-z0-9_.-]+)%")]
+    private static partial Regex Placeholder();
+
+    private static (Func<string?, bool>? Test, string[]? Literals, string? Error) TimeValue(string part, string? kind, string? value)
+    {
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var expected)) return (null, null, $"'{part}' needs a whole number, got '{value}'");
+        return (v =>
+        {
+            if (v is null || !DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) return kind == "neq" && v is null;
+            time = time.ToUniversalTime();
+            var n = part switch
+            {
+                "minute" => time.Minute,
+                "hour" => time.Hour,
+                "day" => time.Day,
+                "week" => ISOWeek.GetWeekOfYear(time.UtcDateTime),
+                "month" => time.Month,
+                _ => time.Year,
+            };
+            return Compare(kind, n, expected);
+        }, null, null);
+    }
+
+    private static bool Compare(string? kind, double n, double limit) => kind switch
+    {
+        "lt" => n < limit,
+        "lte" => n <= limit,
+        "gt" => n > limit,
+        "gte" => n >= limit,
+        "neq" => n != limit,
+        _ => n == limit,
+    };
+
+    private static (Func<string?, bool>? Test, string[]? Literals, string? Error) CompileValue(string? kind, IReadOnlyList<string> modifiers, string? value, bool keyword)
     {
         if (value is null)
         {
-            return kind is null ? (v => v is null, null) : (null, $"'{kind}' cannot match a null value");
+            return kind switch
+            {
+                null => (v => v is null, null, null),
+                "neq" => (v => v is not null, null, null),
+                _ => (null, null, $"'{kind}' cannot match a null value"),
+            };
         }
 
         switch (kind)
         {
             case "re":
-                return Regex(value, modifiers);
+                var (regex, error) = Regex(value, modifiers);
+                return (regex, null, error);
             case "cidr":
-                if (!IPNetwork.TryParse(value, out var network)) return (null, $"'{value}' is not a CIDR network");
-                return (v => v is not null && IPAddress.TryParse(v, out var ip) && network.Contains(ip), null);
+                if (!IPNetwork.TryParse(value, out var network)) return (null, null, $"'{value}' is not a CIDR network");
+                return (v => v is not null && IPAddress.TryParse(v, out var ip) && network.Contains(ip), null, null);
             case "lt" or "lte" or "gt" or "gte":
-                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var limit)) return (null, $"'{kind}' needs a number, got '{value}'");
-                return (v => v is not null && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && kind switch
-                {
-                    "lt" => n < limit,
-                    "lte" => n <= limit,
-                    "gt" => n > limit,
-                    _ => n >= limit,
-                }, null);
+                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var limit)) return (null, null, $"'{kind}' needs a number, got '{value}'");
+                return (v => v is not null && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && Compare(kind, n, limit), null, null);
+            case "neq":
+                // Numbers compare as numbers (10 and 10.0 are equal), everything else as text; an absent field is different.
+                var comparison = modifiers.Contains("cased") ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+                var isNumber = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number);
+                return (v => v is null || (isNumber && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n != number : !v.Equals(value, comparison)), null, null);
         }
 
         // Keywords search inside any value, as full-text search does.
@@ -98,7 +206,7 @@ internal static class SigmaValueCompiler
         if (modifiers.Contains("windash"))
         {
             variants = Windash(value);
-            if (variants.Count > MaxWindashVariants) return (null, $"'windash' on '{value}' gives more than {MaxWindashVariants} variants");
+            if (variants.Count > MaxVariants) return (null, null, $"'windash' on '{value}' gives more than {MaxVariants} variants");
         }
 
         var encoded = modifiers.Contains("base64") || modifiers.Contains("base64offset");
@@ -112,14 +220,18 @@ internal static class SigmaValueCompiler
             variants = [.. variants.SelectMany(v => modifiers.Contains("base64offset") ? Base64Offsets(bytes(v)) : [Convert.ToBase64String(bytes(v))])];
 
             // Encoded text is matched as written: base64 is case-sensitive.
-            var literals = variants.ToArray();
-            return (v => v is not null && literals.Any(l => Literal(v, l, position, StringComparison.Ordinal)), null);
+            var encodedLiterals = variants.ToArray();
+            return (v => v is not null && encodedLiterals.Any(l => Literal(v, l, position, StringComparison.Ordinal)), NonEmpty(encodedLiterals), null);
         }
 
-        var comparison = modifiers.Contains("cased") ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-        var tests = variants.Select(v => Pattern(v, position, comparison)).ToArray();
-        return tests.Length == 1 ? (tests[0], null) : (v => tests.Any(t => t(v)), null);
+        var textComparison = modifiers.Contains("cased") ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var compiled = variants.Select(v => Pattern(v, position, textComparison)).ToArray();
+        var required = compiled.Select(c => c.Literal).ToArray();
+        Func<string?, bool> test = compiled.Length == 1 ? compiled[0].Test : v => compiled.Any(t => t.Test(v));
+        return (test, required.All(r => r is { Length: > 0 }) ? NonEmpty(required!) : null, null);
     }
+
+    private static string[]? NonEmpty(string[] literals) => literals.All(l => l.Length > 0) ? literals : null;
 
     private static (Func<string?, bool>? Test, string? Error) Regex(string pattern, IReadOnlyList<string> modifiers)
     {
@@ -169,11 +281,13 @@ internal static class SigmaValueCompiler
         EndsWith,
     }
 
-    // A value with unescaped wildcards becomes a regex; a plain value stays a case-insensitive string comparison.
-    private static Func<string?, bool> Pattern(string value, Position position, StringComparison comparison)
+    // A value with unescaped wildcards becomes a regex; a plain value stays a string comparison. The literal is the value
+    // without wildcards, or its longest wildcard-free piece: text any match must contain.
+    private static (Func<string?, bool> Test, string? Literal) Pattern(string value, Position position, StringComparison comparison)
     {
         var regex = new StringBuilder();
         var literal = new StringBuilder();
+        var pieces = new List<string>();
         var wildcards = false;
         for (var i = 0; i < value.Length; i++)
         {
@@ -186,6 +300,8 @@ internal static class SigmaValueCompiler
             else if (c is '*' or '?')
             {
                 wildcards = true;
+                pieces.Add(literal.ToString());
+                literal.Clear();
                 regex.Append(c == '*' ? ".*" : ".");
             }
             else
@@ -198,9 +314,10 @@ internal static class SigmaValueCompiler
         if (!wildcards)
         {
             var text = literal.ToString();
-            return v => v is not null && Literal(v, text, position, comparison);
+            return (v => v is not null && Literal(v, text, position, comparison), text);
         }
 
+        pieces.Add(literal.ToString());
         var anchored = position switch
         {
             Position.Equals => $@"\A{regex}\z",
@@ -209,7 +326,7 @@ internal static class SigmaValueCompiler
             _ => regex.ToString(),
         };
         var compiled = new Regex(anchored, comparison == StringComparison.Ordinal ? Glob & ~RegexOptions.IgnoreCase : Glob);
-        return v => v is not null && compiled.IsMatch(v);
+        return (v => v is not null && compiled.IsMatch(v), pieces.MaxBy(p => p.Length));
     }
 
     private static bool Literal(string value, string text, Position position, StringComparison comparison) => position switch
@@ -228,7 +345,7 @@ internal static class SigmaValueCompiler
         {
             var c = value[i];
             variants = WindashChars.Contains(c) ? [.. variants.SelectMany(p => WindashChars.Select(d => p + d))] : [.. variants.Select(p => p + c)];
-            if (variants.Count > MaxWindashVariants) break;
+            if (variants.Count > MaxVariants) break;
         }
 
         return variants;
@@ -246,41 +363,94 @@ internal static class SigmaValueCompiler
         }
     }
 
+    private static string? Text(object? value) => value switch
+    {
+        null => null,
+        string s => s,
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+
     private sealed class ExistsMatcher(string field, bool expected) : ISigmaMatcher
     {
+        public SigmaLiterals? Required => null;
+
         // Presence only: a field that is there with a null or empty value exists.
         public bool Matches(ISigmaFieldSource source) => source.TryGet(field, out _) == expected;
+
+        public override string ToString() => $"{field}|exists: {(expected ? "true" : "false")}";
     }
 
-    private sealed class FieldMatcher(string field, IReadOnlyList<Func<string?, bool>> tests, bool all) : ISigmaMatcher
+    /// <summary>A field compared with another field of the same event (<c>fieldref</c>), optionally negated (<c>neq</c>).</summary>
+    private sealed class FieldRefMatcher(string field, string[] others, Position position, StringComparison comparison, bool negate, bool all, string description) : ISigmaMatcher
     {
+        public SigmaLiterals? Required => null;
+
+        public bool Matches(ISigmaFieldSource source)
+        {
+            source.TryGet(field, out var raw);
+            var value = Text(raw);
+            return all ? others.All(Test) : others.Any(Test);
+
+            bool Test(string other)
+            {
+                source.TryGet(other, out var otherRaw);
+                var reference = Text(otherRaw);
+                var equal = value is not null && reference is not null && Literal(value, reference, position, comparison);
+                return negate ? !equal : equal;
+            }
+        }
+
+        public override string ToString() => $"{description}: {string.Join(", ", others)}";
+    }
+
+    private sealed class FieldMatcher(string field, IReadOnlyList<Func<string?, bool>> tests, bool all, bool negated, SigmaLiterals? required, string description) : ISigmaMatcher
+    {
+        public SigmaLiterals? Required => required;
+
         public bool Matches(ISigmaFieldSource source)
         {
             source.TryGet(field, out var value);
             if (value is not string && value is IEnumerable<string> many)
             {
                 var items = many.ToList();
+                if (negated) return all ? tests.All(t => items.All(t)) : tests.Any(t => items.All(t));
                 return all ? tests.All(t => items.Any(t)) : tests.Any(t => items.Any(t));
             }
 
-            var text = value switch
+            var text = Text(value);
+            if (all)
             {
-                null => null,
-                string s => s,
-                bool b => b ? "true" : "false",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                _ => value.ToString(),
-            };
-            return all ? tests.All(t => t(text)) : tests.Any(t => t(text));
+                foreach (var test in tests)
+                {
+                    if (!test(text)) return false;
+                }
+
+                return true;
+            }
+
+            foreach (var test in tests)
+            {
+                if (test(text)) return true;
+            }
+
+            return false;
         }
+
+        public override string ToString() => description;
     }
 
-    private sealed class KeywordMatcher(IReadOnlyList<Func<string?, bool>> tests, bool all) : ISigmaMatcher
+    private sealed class KeywordMatcher(IReadOnlyList<Func<string?, bool>> tests, bool all, string description) : ISigmaMatcher
     {
+        public SigmaLiterals? Required => null;
+
         public bool Matches(ISigmaFieldSource source)
         {
             var values = source.AllValues();
             return all ? tests.All(t => values.Any(t)) : values.Any(v => tests.Any(t => t(v)));
         }
+
+        public override string ToString() => description;
     }
 }

@@ -37,7 +37,11 @@ public sealed class JsonFileSource : ISource
 
     public string Path => _path;
 
-    public async IAsyncEnumerable<Event> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<Event> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+        SourceBlocks.Flatten(ReadBlocksAsync(context, cancellationToken), cancellationToken);
+
+    /// <summary>The events of each chunk read (1 MiB of JSON Lines, or the whole document) as one block.</summary>
+    public async IAsyncEnumerable<Event[]> ReadBlocksAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         FileStream stream;
         try
@@ -72,9 +76,9 @@ public sealed class JsonFileSource : ISource
             var events = new List<Event>();
             if (shape == FileShape.Kind.JsonLines)
             {
-                await foreach (var e in ReadLinesAsync(stream, events, context, cancellationToken))
+                await foreach (var block in ReadLinesAsync(stream, events, context, cancellationToken))
                 {
-                    yield return e;
+                    yield return block;
                 }
             }
             else
@@ -83,10 +87,7 @@ public sealed class JsonFileSource : ISource
                 await stream.ReadExactlyAsync(bytes, cancellationToken);
                 context.BytesRead?.Invoke(bytes.Length);
                 ReadDocument(bytes, null, events, context);
-                foreach (var e in events)
-                {
-                    yield return e;
-                }
+                if (events.Count > 0) yield return [.. events];
             }
         }
     }
@@ -109,7 +110,8 @@ public sealed class JsonFileSource : ISource
         }
     }
 
-    private async IAsyncEnumerable<Event> ReadLinesAsync(
+    /// <summary>The events of the lines completed by each read, as one block per read.</summary>
+    private async IAsyncEnumerable<Event[]> ReadLinesAsync(
         FileStream stream, List<Event> events, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
@@ -158,12 +160,11 @@ public sealed class JsonFileSource : ISource
                     {
                         ReadDocument(line, lineNumber, events, context);
                     }
+                }
 
-                    foreach (var e in events)
-                    {
-                        yield return e;
-                    }
-
+                if (events.Count > 0)
+                {
+                    yield return [.. events];
                     events.Clear();
                 }
 

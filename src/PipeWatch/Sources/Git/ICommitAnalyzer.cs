@@ -48,6 +48,15 @@ public sealed class CommitContext
     /// <summary>True for a commit before the scanned range: learn from it, report nothing.</summary>
     public bool LearnOnly { get; }
 
+    /// <summary>
+    /// For each of the commit's files: true when its new blob appears for the first time in the scanned range (content already
+    /// seen in an earlier commit need not be scanned again). Null when the caller did not track blobs: treat every file as new.
+    /// </summary>
+    public IReadOnlyList<bool>? FirstSightings { get; init; }
+
+    /// <summary>What this analyzer's <see cref="ICommitPreparer.Prepare"/> returned for the commit; null when it was not called.</summary>
+    public object? Prepared { get; init; }
+
     /// <summary>Reports a finding, unless this commit is only learned from.</summary>
     public void Report(Finding finding)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Hashing;
-using System.Text;
 using System.Text.Json;
 using PipeWatch.Events;
 
@@ -16,6 +15,9 @@ namespace PipeWatch.Sources.GitHub;
 public sealed class GitHubAuditLogReader : IUtf8PayloadReader
 {
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 256 };
+
+    [ThreadStatic]
+    private static Utf8StringCache? _fieldNames;
 
     public string FormatId => "github-audit";
 
@@ -224,7 +226,7 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
                 break;
         }
 
-        if (!string.IsNullOrEmpty(text)) fields.TryAdd(string.Concat("github.", Encoding.UTF8.GetString(name)), text);
+        if (!string.IsNullOrEmpty(text)) fields.TryAdd((_fieldNames ??= new Utf8StringCache("github.")).Get(name), text);
     }
 
     /// <summary>The array's scalars in their text, comma-joined, null when it has none; the reader on its start, left on its end.</summary>
@@ -302,10 +304,11 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
     }
 
     /// <summary>A string as <c>JsonFields.String</c> reads it: numbers and booleans in their JSON text, anything else null.</summary>
+    /// <remarks>Short values come from this thread's <see cref="Utf8StringCache"/>: entries repeat their organization, action, actor and agent.</remarks>
     private static string? StringValue(ref Utf8JsonReader reader) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
-        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+        JsonTokenType.String => reader.ValueIsEscaped ? reader.GetString() : Utf8StringCache.ForThread.Get(reader.ValueSpan),
+        JsonTokenType.Number => Utf8StringCache.ForThread.Get(reader.ValueSpan),
         JsonTokenType.True => "true",
         JsonTokenType.False => "false",
         _ => null,

@@ -12,10 +12,13 @@ public sealed class SqliteStore : IStore
 {
     private readonly SqliteConnection _connection;
 
-    private SqliteStore(SqliteConnection connection, string path)
+    private readonly bool _legacyLedger;
+
+    private SqliteStore(SqliteConnection connection, string path, bool legacyLedger)
     {
         _connection = connection;
         Path = path;
+        _legacyLedger = legacyLedger;
     }
 
     public string Path { get; }
@@ -34,10 +37,10 @@ public sealed class SqliteStore : IStore
             Execute(connection, "PRAGMA busy_timeout = 5000;");
             // Refuse a foreign file before changing anything in it (the journal mode is stored in the file).
             Validate(connection, full);
-            // A larger page cache: the ledger is keyed by hashes, so its inserts land all over its B-tree.
+            // A larger page cache: baselines and findings are keyed by hashes, so their inserts land all over their B-trees.
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
             Migrate(connection);
-            return new SqliteStore(connection, full);
+            return new SqliteStore(connection, full, HasLegacyLedger(connection));
         }
         catch (SqliteException ex)
         {
@@ -51,7 +54,15 @@ public sealed class SqliteStore : IStore
         }
     }
 
-    public IStoreBatch BeginBatch() => new SqliteStoreBatch(_connection);
+    public IStoreBatch BeginBatch() => new SqliteStoreBatch(_connection, _legacyLedger);
+
+    /// <summary>True when the ledger of stores made before migration 3 holds events: each new event must then be looked up there too.</summary>
+    private static bool HasLegacyLedger(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM ingested_events)";
+        return (long)command.ExecuteScalar()! == 1;
+    }
 
     public IReadOnlyList<Finding> QueryFindings(FindingQuery query)
     {

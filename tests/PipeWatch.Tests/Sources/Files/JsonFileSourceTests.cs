@@ -364,6 +364,27 @@ public sealed class JsonFileSourceTests : IDisposable
         return (events, problems.Problems);
     }
 
+    [Fact]
+    public async Task Json_lines_come_in_blocks_of_a_read_each_with_every_event_once_in_line_order()
+    {
+        // About 3 MiB of lines: several 1 MiB reads, so several blocks, and lines cut by a read's end.
+        var line = Compact("workflow_job", "completed.success.with-organization.payload.json");
+        var count = (3 << 20) / line.Length;
+        var path = Write("many.jsonl", string.Concat(Enumerable.Repeat(line + "\n", count)));
+        var problems = new ProblemLog();
+
+        var blocks = new List<Event[]>();
+        await foreach (var block in new JsonFileSource(path, PayloadFormats.All).ReadBlocksAsync(new SourceContext(problems), TestContext.Current.CancellationToken))
+        {
+            blocks.Add(block);
+        }
+
+        Assert.Empty(problems.Problems);
+        Assert.InRange(blocks.Count, 3, 4);
+        Assert.All(blocks, b => Assert.NotEmpty(b));
+        Assert.Equal(Enumerable.Range(1, count).Select(n => (int?)n), blocks.SelectMany(b => b).Select(e => e.Origin.Line));
+    }
+
     private static async Task<(IReadOnlyList<Event> Events, IReadOnlyList<Problem> Problems)> ReadForcedAsync(string path, IPayloadFormat forced)
     {
         var problems = new ProblemLog();

@@ -128,6 +128,15 @@ public sealed class GitHubAuditLogReaderTests
     }
 
     [Fact]
+    public void Bytes_that_are_not_utf8_in_a_value_are_left_to_the_document_path()
+    {
+        byte[] json = [.. """{"action":"repo.create","actor":"a"""u8, 0xC3, 0x28, .. "\"}"u8];
+
+        Assert.Equal(Utf8ReadResult.Invalid, Fast(json, out var e));
+        Assert.Null(e);
+    }
+
+    [Fact]
     public void Workflow_job_reader_excludes_documents_without_the_name_only()
     {
         var reader = new GitHubWorkflowJobReader();

@@ -12,6 +12,7 @@ namespace PipeWatch.Tests.Store.Sqlite;
 public sealed class SqliteStoreTests : IDisposable
 {
     private const string EventId = "github:job:289782451:1:completed";
+    private static readonly DateTimeOffset EventTime = new(2025, 3, 14, 16, 3, 37, TimeSpan.Zero);
     private readonly TempFolder _temp = new();
 
     [Fact]
@@ -34,7 +35,6 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
         Assert.Equal(Migrations.All.Count, Convert.ToInt32(Scalar(path, "PRAGMA user_version"), CultureInfo.InvariantCulture));
         Assert.Equal("wal", Scalar(path, "PRAGMA journal_mode"));
     }
@@ -51,7 +51,7 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal((long)Migrations.All.Count, Scalar(path, "PRAGMA user_version"));
     }
 
     [Fact]
@@ -60,9 +60,9 @@ public sealed class SqliteStoreTests : IDisposable
         using var store = SqliteStore.Open(_temp.File("store.db"));
         using var batch = store.BeginBatch();
 
-        Assert.True(batch.TryRecordEvent(EventId));
-        Assert.False(batch.TryRecordEvent(EventId));
-        Assert.True(batch.TryRecordEvent("github:job:289782451:1:in_progress"));
+        Assert.True(batch.TryRecordEvent(EventId, EventTime));
+        Assert.False(batch.TryRecordEvent(EventId, EventTime));
+        Assert.True(batch.TryRecordEvent("github:job:289782451:1:in_progress", EventTime));
     }
 
     [Fact]
@@ -71,13 +71,40 @@ public sealed class SqliteStoreTests : IDisposable
         using var store = SqliteStore.Open(_temp.File("store.db"));
         using (var first = store.BeginBatch())
         {
-            Assert.True(first.TryRecordEvent(EventId));
+            Assert.True(first.TryRecordEvent(EventId, EventTime));
             first.Commit();
         }
 
         using var second = store.BeginBatch();
 
-        Assert.False(second.TryRecordEvent(EventId));
+        Assert.False(second.TryRecordEvent(EventId, EventTime));
+    }
+
+    [Fact]
+    public void Ledger_keeps_events_without_a_time_apart_from_timed_ones_and_remembers_both()
+    {
+        using var store = SqliteStore.Open(_temp.File("store.db"));
+        using var batch = store.BeginBatch();
+
+        Assert.True(batch.TryRecordEvent(EventId, null));
+        Assert.False(batch.TryRecordEvent(EventId, null));
+        Assert.True(batch.TryRecordEvent(EventId, EventTime));
+        Assert.False(batch.TryRecordEvent(EventId, EventTime));
+    }
+
+    [Fact]
+    public void Ledger_of_a_store_at_version_2_still_counts_after_the_migration_to_the_time_ordered_ledger()
+    {
+        var path = _temp.File("store.db");
+        // A store as version 2 left it, with one event in its ledger: the id's hash alone.
+        var hash = unchecked((long)System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(EventId)));
+        Execute(path, Migrations.All[0] + Migrations.All[1] + $"INSERT INTO ingested_events (id) VALUES ({hash}); PRAGMA user_version = 2;");
+
+        using var store = SqliteStore.Open(path);
+        using var batch = store.BeginBatch();
+
+        Assert.False(batch.TryRecordEvent(EventId, EventTime));
+        Assert.True(batch.TryRecordEvent("github:job:289782451:1:in_progress", EventTime));
     }
 
     [Fact]
@@ -87,14 +114,14 @@ public sealed class SqliteStoreTests : IDisposable
         using (var store = SqliteStore.Open(path))
         using (var batch = store.BeginBatch())
         {
-            batch.TryRecordEvent(EventId);
+            batch.TryRecordEvent(EventId, EventTime);
             batch.Commit();
         }
 
         using var reopened = SqliteStore.Open(path);
         using var next = reopened.BeginBatch();
 
-        Assert.False(next.TryRecordEvent(EventId));
+        Assert.False(next.TryRecordEvent(EventId, EventTime));
     }
 
     [Fact]
@@ -123,14 +150,14 @@ public sealed class SqliteStoreTests : IDisposable
         using var store = SqliteStore.Open(_temp.File("store.db"));
         using (var batch = store.BeginBatch())
         {
-            Assert.True(batch.TryRecordEvent(EventId));
+            Assert.True(batch.TryRecordEvent(EventId, EventTime));
             batch.SaveBaseline("pipeline.long-duration|key", 1, [1, 2, 3]);
             Assert.True(batch.TryAddFinding(NewFinding("f1")));
         }
 
         Assert.Empty(store.QueryFindings(new FindingQuery()));
         using var next = store.BeginBatch();
-        Assert.True(next.TryRecordEvent(EventId));
+        Assert.True(next.TryRecordEvent(EventId, EventTime));
         Assert.Null(next.LoadBaseline("pipeline.long-duration|key"));
     }
 
@@ -266,7 +293,7 @@ public sealed class SqliteStoreTests : IDisposable
 
         var error = Assert.Throws<StoreException>(() => SqliteStore.Open(path));
 
-        Assert.Equal($"{path}: schema version 7 is newer than this PipeWatch knows (2); upgrade PipeWatch", error.Message);
+        Assert.Equal($"{path}: schema version 7 is newer than this PipeWatch knows ({Migrations.All.Count}); upgrade PipeWatch", error.Message);
     }
 
     [Fact]
@@ -282,7 +309,7 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_store_at_version_1_is_migrated_to_2_keeping_its_findings_and_correlates_new_ones()
+    public void A_store_at_version_1_is_migrated_to_the_latest_keeping_its_findings_and_correlates_new_ones()
     {
         var path = _temp.File("store.db");
         Execute(path, Migrations.All[0] + "PRAGMA user_version = 1;");
@@ -302,7 +329,7 @@ public sealed class SqliteStoreTests : IDisposable
             batch.Commit();
         }
 
-        Assert.Equal(2L, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal((long)Migrations.All.Count, Scalar(path, "PRAGMA user_version"));
         Assert.Equal(["old", "new"], Fingerprints(store, new FindingQuery()));
         // Findings stored before migration 2 are in no incident; new ones are.
         var incident = Assert.Single(store.QueryIncidents(new IncidentQuery()));

@@ -1,0 +1,304 @@
+using System.CommandLine;
+using System.Globalization;
+using PipeWatch.Alerting;
+using PipeWatch.Cli.Rendering;
+using PipeWatch.Configuration;
+using PipeWatch.Detectors;
+using PipeWatch.Engine;
+using PipeWatch.Findings;
+using PipeWatch.Rules.Patterns;
+using PipeWatch.Sinks;
+using PipeWatch.Sources.Git;
+using PipeWatch.Store;
+using PipeWatch.Store.Sqlite;
+using Spectre.Console;
+
+namespace PipeWatch.Cli.Commands;
+
+/// <summary><c>pipewatch scan [PATH]</c>: runs every commit analyzer over a git history (or the staged changes, or a plain folder).</summary>
+internal static class ScanCommand
+{
+    private const int ProgressThresholdCommits = 2_000;
+
+    public static Command Create(CliHost host)
+    {
+        var path = new Argument<string>("PATH")
+        {
+            Description = "The repository to scan (any folder inside it), or with --no-git a plain folder. Default: the working directory.",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = _ => ".",
+        };
+        var range = new Option<string?>("--range")
+        {
+            Description = "Scan only the commits reachable from B and not from A (a push: github.event.before..github.sha). " +
+                "The history up to A is read too, only for the analyzers to learn from; it is not reported.",
+            HelpName = "A..B",
+        };
+        var since = new Option<string?>("--since")
+        {
+            Description = "Scan only commits of HEAD committed at or after DATE (2026-01-31, \"2 weeks ago\", anything git accepts); earlier ones are learned from.",
+            HelpName = "DATE",
+        };
+        var all = new Option<bool>("--all") { Description = "Scan every commit reachable from any ref (all branches, tags, remotes), not only HEAD." };
+        var staged = new Option<bool>("--staged")
+        {
+            Description = "Scan only the changes staged in the index against HEAD, as a pre-commit hook does; findings have no commit.",
+        };
+        var noGit = new Option<bool>("--no-git") { Description = "PATH is a plain folder: scan every text file in it (skipping binary files, .git folders and files over 32 MB)." };
+        var rules = new Option<string?>("--rules")
+        {
+            Description = "Secret rules to use instead of the built-in ones: a gitleaks config (.toml; [extend] useDefault = true adds the built-in rules) " +
+                "or a PipeWatch rule file (.yml, as rules/secrets/builtin.yml).",
+            HelpName = "FILE",
+        };
+        var baseline = new Option<string?>("--baseline")
+        {
+            Description = "Do not report findings listed in this baseline file (made by --write-baseline): only new leaks show.",
+            HelpName = "FILE",
+        };
+        var writeBaseline = new Option<string?>("--write-baseline")
+        {
+            Description = "Write every finding of this scan (and those of --baseline) to FILE as accepted, and exit 0. Commit the file, then scan with --baseline FILE.",
+            HelpName = "FILE",
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Threads that scan file contents in parallel (analyzers still see commits one at a time, oldest first). Default: the number of cores.",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+            HelpName = "N",
+        };
+        workers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 256) result.AddError("--workers must be from 1 to 256");
+        });
+        var store = CommonOptions.Store();
+        store.Description = "Also keep findings and the analyzers' baselines in this SQLite store (shared with ingest and findings). " +
+            $"Without --store or ${CommonOptions.StoreVariable}, scan writes nothing but its output.";
+        var format = CommonOptions.Format();
+        var output = CommonOptions.Output();
+        var config = CommonOptions.Config();
+        var failOn = new Option<string>("--fail-on")
+        {
+            Description = "Exit with 1 when a finding is at or above this severity; 'none' never fails.",
+            DefaultValueFactory = _ => "low",
+            HelpName = "info|low|medium|high|critical|none",
+        }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical", "none");
+
+        var command = new Command(
+            "scan",
+            "Scan a git repository for indicators of compromise in what its commits changed: secrets in added lines (secrets.hardcoded), " +
+            "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
+            "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.")
+        {
+            path, range, since, all, staged, noGit, rules, baseline, writeBaseline, workers, store, format, output, failOn, config,
+        };
+        command.Validators.Add(result =>
+        {
+            var modes = new[] { ("--range", result.GetValue(range) is not null), ("--since", result.GetValue(since) is not null), ("--all", result.GetValue(all)),
+                ("--staged", result.GetValue(staged)), ("--no-git", result.GetValue(noGit)) }.Where(m => m.Item2).Select(m => m.Item1).ToList();
+            if (modes.Count > 1) result.AddError($"{string.Join(" and ", modes)} cannot be combined: pick one");
+        });
+        command.SetAction((parse, ct) => RunAsync(
+            host,
+            new ScanRequest(
+                parse.GetRequiredValue(path),
+                new GitSelection(parse.GetValue(range), parse.GetValue(since), parse.GetValue(all), parse.GetValue(staged)),
+                parse.GetValue(noGit),
+                parse.GetValue(rules),
+                parse.GetValue(baseline),
+                parse.GetValue(writeBaseline),
+                parse.GetValue(workers),
+                parse.GetValue(store),
+                parse.GetRequiredValue(format),
+                parse.GetValue(output),
+                parse.GetRequiredValue(failOn),
+                parse.GetValue(config)),
+            ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliHost host, ScanRequest request, CancellationToken ct)
+    {
+        PipeWatchConfig config;
+        try
+        {
+            config = ConfigLoader.Load(request.Config is null ? null : host.Resolve(request.Config), host.WorkingDirectory);
+        }
+        catch (ConfigException ex)
+        {
+            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
+            return ExitCodes.Usage;
+        }
+
+        var book = LoadRules(host, request.Rules, out var ruleProblems);
+        if (book is null)
+        {
+            foreach (var problem in ruleProblems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
+            return ExitCodes.Usage;
+        }
+
+        var accepted = FindingBaseline.Empty;
+        if (request.Baseline is { } baselinePath)
+        {
+            try
+            {
+                accepted = FindingBaseline.Load(host.Resolve(baselinePath));
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+            {
+                await host.Error.WriteLineAsync($"pipewatch: {(ex is FormatException ? ex.Message : $"{host.Resolve(baselinePath)}: cannot read ({ex.Message})")}");
+                return ExitCodes.Usage;
+            }
+        }
+
+        var problems = new ConsoleProblemReporter(host.Error, host.Display);
+        ICommitSource source;
+        try
+        {
+            var target = host.Resolve(request.Path);
+            source = request.NoGit ? new FolderSource(target, problems) : new GitHistorySource(GitRepository.Open(target), request.Selection);
+        }
+        catch (GitException ex)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+
+        using (source)
+        {
+            IStore? store = null;
+            if (request.Store is not null || !string.IsNullOrWhiteSpace(host.Environment(CommonOptions.StoreVariable)))
+            {
+                try
+                {
+                    store = SqliteStore.Open(CommonOptions.ResolveStore(host, request.Store));
+                }
+                catch (StoreException ex)
+                {
+                    await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+                    return ExitCodes.Usage;
+                }
+            }
+
+            using (store)
+            {
+                var analyzers = CommitAnalyzers.Create(config, book);
+                var all = new CollectingSink();
+                var sinks = new List<IFindingSink> { all };
+                var ruleInfos = analyzers.Select(a => a.Info)
+                    .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
+                if (FindingOutput.Create(request.Format, request.Output, host with { WorkingDirectory = source.Root }, ruleInfos) is { } sink) sinks.Add(sink);
+                var filters = new List<IFindingFilter>();
+                if (config.Allow.Count > 0) filters.Add(new AllowlistFilter(config.Allow));
+                if (accepted.Count > 0) filters.Add(accepted);
+                var engine = new ScanEngine(analyzers, filters, sinks, store, config.Incidents, host.Time, problems, new ScanOptions { Workers = request.Workers });
+
+                ScanSummary summary;
+                try
+                {
+                    summary = await RunWithProgressAsync(host, engine, source, problems, ct);
+                }
+                catch (GitException ex)
+                {
+                    await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+                    return ExitCodes.Usage;
+                }
+
+                if (request.Format == "table" && request.Output is null) FindingsView.Render(all.Findings, host);
+                await host.Error.WriteLineAsync(Describe(summary, source, request.NoGit));
+                if (request.WriteBaseline is { } written)
+                {
+                    var file = host.Resolve(written);
+                    try
+                    {
+                        var combined = accepted.With(all.Findings);
+                        combined.Save(file);
+                        await host.Error.WriteLineAsync($"wrote {combined.Count} accepted finding{(combined.Count == 1 ? "" : "s")} to {host.Display(file)}");
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        await host.Error.WriteLineAsync($"pipewatch: {file}: cannot write the baseline ({ex.Message})");
+                        return ExitCodes.Usage;
+                    }
+
+                    return ExitCodes.Ok;
+                }
+
+                var threshold = CommonOptions.ParseSeverity(request.FailOn);
+                return threshold is { } minimum && all.Findings.Any(f => f.Severity >= minimum) ? ExitCodes.Findings : ExitCodes.Ok;
+            }
+        }
+    }
+
+    private static SecretRuleBook? LoadRules(CliHost host, string? path, out IReadOnlyList<string> problems)
+    {
+        problems = [];
+        if (path is null) return SecretRuleBook.BuiltIn;
+        var file = host.Resolve(path);
+        if (!File.Exists(file))
+        {
+            problems = [$"{file}: no such rule file"];
+            return null;
+        }
+
+        if (file.EndsWith(".toml", StringComparison.OrdinalIgnoreCase))
+        {
+            var loaded = GitleaksConfigLoader.LoadFile(file);
+            problems = [.. loaded.Problems.Select(p => p.ToString())];
+            return loaded.Problems.Count > 0 ? null : loaded.Rules;
+        }
+
+        using var reader = new StreamReader(file);
+        var set = SecretRuleLoader.Load(file, reader);
+        problems = [.. set.Problems.Select(p => p.ToString())];
+        return set.Problems.Count > 0 ? null : new SecretRuleBook(set.Rules);
+    }
+
+    private static async Task<ScanSummary> RunWithProgressAsync(CliHost host, ScanEngine engine, ICommitSource source, ConsoleProblemReporter problems, CancellationToken ct)
+    {
+        var total = host.Interactive ? source.CountCommits() : null;
+        if (total is not { } commits || commits < ProgressThresholdCommits)
+        {
+            return await engine.RunAsync(source, null, ct);
+        }
+
+        var console = Terminal.Console(host.Error);
+        problems.Hold();
+        try
+        {
+            return await console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask("scanning", maxValue: commits);
+                    var progress = new Progress<ScanProgress>(p =>
+                    {
+                        task.Value = p.Commits;
+                        task.Description = $"{p.Commits:N0} commits, {p.BytesRead / (1 << 20):N0} MB, {p.Findings:N0} findings";
+                    });
+                    var summary = await engine.RunAsync(source, progress, ct);
+                    task.Value = commits;
+                    return summary;
+                });
+        }
+        finally
+        {
+            problems.Release();
+        }
+    }
+
+    private static string Describe(ScanSummary s, ICommitSource source, bool folder)
+    {
+        var what = folder
+            ? $"scanned {s.Commits:N0} file{(s.Commits == 1 ? "" : "s")} of {source.Root}"
+            : $"scanned {s.Commits:N0} commit{(s.Commits == 1 ? "" : "s")} of {source.Repository}" + (s.LearnedCommits > 0 ? $" ({s.LearnedCommits:N0} earlier ones learned from)" : string.Empty);
+        var seconds = s.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        var text = $"{what} in {seconds} s: {s.Findings:N0} finding{(s.Findings == 1 ? "" : "s")}" +
+            (s.Suppressed > 0 ? $", {s.Suppressed:N0} allowed or in the baseline" : string.Empty);
+        return s.Cancelled ? text + " (interrupted)" : text;
+    }
+
+    private sealed record ScanRequest(
+        string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
+        string? Store, string Format, string? Output, string FailOn, string? Config);
+}

@@ -1,0 +1,347 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using PipeWatch.Alerting;
+using PipeWatch.Alerting.Incidents;
+using PipeWatch.Baselines;
+using PipeWatch.Detectors;
+using PipeWatch.Diagnostics;
+using PipeWatch.Findings;
+using PipeWatch.Sinks;
+using PipeWatch.Sources.Git;
+using PipeWatch.Store;
+
+namespace PipeWatch.Engine;
+
+/// <summary>
+/// The run loop of <c>pipewatch scan</c>: commits from a source, oldest first → analyzers' preparation on worker threads →
+/// every analyzer on one thread, in commit order → filters → sinks (and the store, when one is given).
+/// </summary>
+/// <remarks>
+/// Reading runs on its own thread; each commit's <see cref="ICommitPreparer.Prepare"/> calls start on the thread pool as soon as
+/// it is read (a chunk of commits per task), at most <see cref="ScanOptions.Lookahead"/> commits ahead of the analyzers, which then consume the results in order.
+/// Unlike ingest, every finding of the range reaches the sinks on every run (a gate must fail again on a leak it saw before);
+/// a store, when given, keeps findings once per fingerprint and the analyzers' baselines.
+/// </remarks>
+public sealed class ScanEngine
+{
+    private readonly IReadOnlyList<ICommitAnalyzer> _analyzers;
+    private readonly IReadOnlyList<IFindingFilter> _filters;
+    private readonly IReadOnlyList<IFindingSink> _sinks;
+    private readonly IStore? _store;
+    private readonly IncidentCorrelator _incidents;
+    private readonly TimeProvider _time;
+    private readonly IProblemReporter _problems;
+    private readonly ScanOptions _options;
+
+    public ScanEngine(
+        IReadOnlyList<ICommitAnalyzer> analyzers,
+        IReadOnlyList<IFindingFilter> filters,
+        IReadOnlyList<IFindingSink> sinks,
+        IStore? store,
+        IncidentOptions incidents,
+        TimeProvider time,
+        IProblemReporter problems,
+        ScanOptions options)
+    {
+        _analyzers = analyzers;
+        _filters = filters;
+        _sinks = sinks;
+        _store = store;
+        _incidents = new IncidentCorrelator(incidents);
+        _time = time;
+        _problems = problems;
+        _options = options;
+    }
+
+    public async Task<ScanSummary> RunAsync(ICommitSource source, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var started = Stopwatch.GetTimestamp();
+        var channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.Lookahead)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Factory.StartNew(() => Read(source, channel.Writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        var storage = new ScanStorage(_store);
+        var sets = _analyzers.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
+        var emitted = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new List<Finding>();
+        var batch = new List<Finding>();
+        long commits = 0, learned = 0, suppressed = 0, findings = 0;
+        var cancelled = false;
+        var lastFlush = Stopwatch.GetTimestamp();
+        var lastProgress = 0L;
+        try
+        {
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var prepared = item.Chunk is null ? null : (await item.Chunk.ConfigureAwait(false))[item.Index];
+                for (var a = 0; a < _analyzers.Count; a++)
+                {
+                    var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, pending.Add), item.LearnOnly)
+                    {
+                        FirstSightings = item.FirstSightings,
+                        Prepared = prepared?[a],
+                    };
+                    Analyze(_analyzers[a], item.Commit, context);
+                }
+
+                foreach (var finding in pending)
+                {
+                    if (!_filters.All(f => f.ShouldEmit(finding))) suppressed++;
+                    else if (emitted.Add(finding.Fingerprint)) batch.Add(finding);
+                }
+
+                pending.Clear();
+                if (item.LearnOnly) learned++;
+                else commits++;
+
+                if (batch.Count >= 1000 || (batch.Count > 0 && Stopwatch.GetElapsedTime(lastFlush) > TimeSpan.FromSeconds(2))
+                    || ++storage.CommitsSinceFlush >= _options.StoreBatchCommits)
+                {
+                    findings += await FlushAsync(sets, storage, batch, cancellationToken).ConfigureAwait(false);
+                    lastFlush = Stopwatch.GetTimestamp();
+                }
+
+                if (progress is not null && Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromMilliseconds(100))
+                {
+                    lastProgress = Stopwatch.GetTimestamp();
+                    progress.Report(new ScanProgress(commits + learned, source.BytesRead, findings + batch.Count));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancelled = true;
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await reading.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            cancelled = true;
+        }
+
+        findings += await FlushAsync(sets, storage, batch, CancellationToken.None).ConfigureAwait(false);
+        progress?.Report(new ScanProgress(commits + learned, source.BytesRead, findings));
+        foreach (var sink in _sinks)
+        {
+            await CallSinkAsync(sink, s => s.CompleteAsync(CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        return new ScanSummary(commits, learned, findings, suppressed, source.BytesRead, Stopwatch.GetElapsedTime(started), cancelled);
+    }
+
+    // The reading thread: commits in order, which of their blobs are new, and their preparation started on the pool.
+    private void Read(ICommitSource source, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var preparers = _analyzers.Select(a => a as ICommitPreparer).ToArray();
+        var anyPreparer = preparers.Any(p => p is not null);
+
+        // At most Workers preparations at once, whatever the thread pool's size.
+        var workers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, _options.Workers)).ConcurrentScheduler;
+        var chunk = new List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)>();
+        long chunkText = 0;
+        try
+        {
+            foreach (var (commit, learnOnly) in source.Read(cancellationToken))
+            {
+                var sightings = new bool[commit.Files.Count];
+                for (var i = 0; i < sightings.Length; i++)
+                {
+                    // Blobs of learned-from commits do not count: content the range brings back is scanned.
+                    var blob = commit.Files[i].NewBlob;
+                    sightings[i] = blob is null || learnOnly || seen.Add(blob);
+                }
+
+                chunk.Add((commit, learnOnly, sightings));
+                chunkText += commit.Files.Sum(f => f.Added.Count);
+                if (chunk.Count >= _options.ChunkCommits || chunkText >= _options.ChunkLines)
+                {
+                    if (!Submit(chunk, preparers, anyPreparer, workers, writer, cancellationToken)) return;
+                    chunk = [];
+                    chunkText = 0;
+                }
+            }
+
+            if (chunk.Count > 0 && !Submit(chunk, preparers, anyPreparer, workers, writer, cancellationToken)) return;
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+    }
+
+    // Commits are prepared a chunk at a time: one task per chunk, not per commit, keeps the hand-offs few.
+    private bool Submit(
+        List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)> chunk, ICommitPreparer?[] preparers, bool anyPreparer, TaskScheduler workers,
+        ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+    {
+        Task<object?[][]>? prepared = null;
+        if (anyPreparer)
+        {
+            object?[][] PrepareAll() => [.. chunk.Select(c => Prepare(preparers, c.Commit, c.Sightings, c.LearnOnly))];
+            prepared = _options.Workers > 1
+                ? Task.Factory.StartNew(PrepareAll, CancellationToken.None, TaskCreationOptions.None, workers)
+                : Task.FromResult(PrepareAll());
+        }
+
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            var item = new Pending(chunk[i].Commit, chunk[i].LearnOnly, chunk[i].Sightings, prepared, i);
+            while (!writer.TryWrite(item))
+            {
+                if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return false;
+            }
+        }
+
+        return true;
+    }
+
+    private object?[] Prepare(ICommitPreparer?[] preparers, GitCommit commit, bool[] sightings, bool learnOnly)
+    {
+        var results = new object?[preparers.Length];
+        for (var i = 0; i < preparers.Length; i++)
+        {
+            if (preparers[i] is not { } preparer) continue;
+            try
+            {
+                results[i] = preparer.Prepare(commit, sightings, learnOnly);
+            }
+            catch (Exception)
+            {
+                // Left unprepared: Analyze prepares again on its own thread and reports the failure there.
+                results[i] = null;
+            }
+        }
+
+        return results;
+    }
+
+    private void Analyze(ICommitAnalyzer analyzer, GitCommit commit, CommitContext context)
+    {
+        try
+        {
+            analyzer.Analyze(commit, context);
+        }
+        catch (Exception ex)
+        {
+            _problems.Report(new Problem(commit.Sha, $"analyzer {analyzer.Info.Id} failed on commit {commit.Sha}: {ex.GetType().Name}: {ex.Message}"));
+        }
+    }
+
+    // Saves baselines (and findings, incidents) to the store when there is one, then hands the findings to the sinks.
+    private async Task<long> FlushAsync(BaselineSet[] sets, ScanStorage storage, List<Finding> batch, CancellationToken cancellationToken)
+    {
+        if (_store is not null)
+        {
+            using var transaction = _store.BeginBatch();
+            storage.Current = transaction;
+            foreach (var set in sets) set.Flush();
+            foreach (var finding in batch.OrderBy(f => f.Timestamp).ThenBy(f => f.Fingerprint, StringComparer.Ordinal))
+            {
+                if (transaction.TryAddFinding(finding)) _incidents.Assign(finding, transaction);
+            }
+
+            transaction.Commit();
+            storage.Current = null;
+        }
+        else
+        {
+            foreach (var set in sets) set.Flush();
+        }
+
+        storage.CommitsSinceFlush = 0;
+        if (batch.Count == 0) return 0;
+        var findings = batch.ToArray();
+        batch.Clear();
+        foreach (var sink in _sinks)
+        {
+            await CallSinkAsync(sink, s => s.EmitAsync(findings, cancellationToken)).ConfigureAwait(false);
+        }
+
+        return findings.Length;
+    }
+
+    private async Task CallSinkAsync(IFindingSink sink, Func<IFindingSink, ValueTask<SinkResult>> call)
+    {
+        SinkResult result;
+        try
+        {
+            result = await call(sink).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            result = SinkResult.Failed($"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (!result.Succeeded) _problems.Report(new Problem(sink.GetType().Name, $"sink failed: {result.Error}"));
+    }
+
+    private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[][]>? Chunk, int Index);
+
+    /// <summary>Baselines in memory between flushes; read from the store when there is one.</summary>
+    private sealed class ScanStorage(IStore? store) : IBaselineStorage
+    {
+        private readonly Dictionary<string, StoredBaseline> _memory = new(StringComparer.Ordinal);
+
+        public IStoreBatch? Current { get; set; }
+
+        public long CommitsSinceFlush { get; set; }
+
+        public StoredBaseline? LoadBaseline(string key)
+        {
+            if (_memory.TryGetValue(key, out var held)) return held;
+            if (store is null) return null;
+            using var batch = store.BeginBatch();
+            return batch.LoadBaseline(key);
+        }
+
+        public void SaveBaseline(string key, byte version, byte[] data)
+        {
+            _memory[key] = new StoredBaseline(version, data);
+            Current?.SaveBaseline(key, version, data);
+        }
+    }
+}
+
+/// <summary>Tuning of the scan loop.</summary>
+public sealed record ScanOptions
+{
+    /// <summary>Threads that prepare commits (scan text) at once; 1 prepares on the analyzers' thread.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Commits read ahead of the analyzers (their preparation under way).</summary>
+    public int Lookahead { get; init; } = 1024;
+
+    /// <summary>Commits prepared by one task at most ...</summary>
+    public int ChunkCommits { get; init; } = 64;
+
+    /// <summary>... or added lines, whichever comes first.</summary>
+    public int ChunkLines { get; init; } = 20_000;
+
+    /// <summary>Commits between store transactions.</summary>
+    public int StoreBatchCommits { get; init; } = 10_000;
+}
+
+/// <summary>Where a scan is: commits done, bytes of git output read, findings so far.</summary>
+public readonly record struct ScanProgress(long Commits, long BytesRead, long Findings);
+
+/// <summary>What a scan did.</summary>
+/// <param name="Commits">Commits of the range analyzed.</param>
+/// <param name="LearnedCommits">Commits before the range, only learned from.</param>
+/// <param name="Findings">Findings reported (after allowlists and the baseline).</param>
+/// <param name="Suppressed">Findings dropped by an allowlist or the baseline.</param>
+/// <param name="BytesRead">Bytes of git output or file content read.</param>
+/// <param name="Elapsed">Wall time.</param>
+/// <param name="Cancelled">True when the scan stopped early.</param>
+public sealed record ScanSummary(long Commits, long LearnedCommits, long Findings, long Suppressed, long BytesRead, TimeSpan Elapsed, bool Cancelled);

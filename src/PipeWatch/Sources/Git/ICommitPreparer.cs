@@ -1,0 +1,16 @@
+namespace PipeWatch.Sources.Git;
+
+/// <summary>A commit analyzer whose costly, stateless part (scanning text) can run on worker threads, ahead of its <see cref="ICommitAnalyzer.Analyze"/>.</summary>
+/// <remarks>
+/// <c>pipewatch scan</c> calls <see cref="Prepare"/> from any thread, for several commits at once and in any order, so it must
+/// not touch learned state or report findings; what it returns reaches <see cref="ICommitAnalyzer.Analyze"/> of the same
+/// commit, still oldest first on one thread, as <see cref="CommitContext.Prepared"/>. Without a preparer the engine's
+/// parallelism does not apply to the analyzer, which is still correct.
+/// </remarks>
+public interface ICommitPreparer
+{
+    /// <param name="commit">The commit.</param>
+    /// <param name="firstSightings">For each of <see cref="GitCommit.Files"/>: true when its new blob appears for the first time in the scanned range.</param>
+    /// <param name="learnOnly">True for a commit before the scanned range.</param>
+    object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly);
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PipeWatch.Cli;
+using PipeWatch.Cli.Commands;
+using PipeWatch.Tests.Support;
+using Xunit;
+using YamlDotNet.RepresentationModel;
+
+namespace PipeWatch.Tests.Cli;
+
+/// <summary>
+/// The GitHub Action (action.yml) and the GitLab CI template run their real scripts here, with <c>dotnet</c> replaced by a
+/// shim that records the pipewatch arguments; those arguments then run through pipewatch itself on a real repository.
+/// </summary>
+public sealed partial class CiIntegrationTests : IDisposable
+{
+    private const string Token = "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";
+    private static readonly string Root = Corpus.RepositoryRoot;
+    private readonly TestRepository _repo = new();
+    private readonly TempFolder _work = new();
+
+    [Fact]
+    public void The_action_is_composite_and_pins_every_action_it_uses_by_full_sha()
+    {
+        var action = Load(Path.Combine(Root, "action.yml"));
+        var runs = (YamlMappingNode)action["runs"];
+
+        Assert.Equal("composite", Scalar(runs, "using"));
+        var uses = ((YamlSequenceNode)runs["steps"]).Children.OfType<YamlMappingNode>().Select(s => Scalar(s, "uses")).OfType<string>().ToList();
+        Assert.Contains(uses, u => u.StartsWith("github/codeql-action/upload-sarif@", StringComparison.Ordinal));
+        Assert.All(uses, u => Assert.Matches("@[0-9a-f]{40}$", u));
+    }
+
+    [Fact]
+    public async Task The_actions_script_scans_the_pushed_range_with_options_pipewatch_accepts()
+    {
+        var before = _repo.Write("old.env", $"GH_TOKEN={Token}\n").Commit("old leak");
+        var after = _repo.Write("new.txt", "aws_access_key_id = AKIAQWERTYUIOPASDFGH\n").Commit("new leak");
+
+        var args = RunActionScript(new() { ["PW_BEFORE"] = before, ["PW_SHA"] = after, ["PW_RANGE"] = "", ["PW_FAIL_ON"] = "low" });
+        var result = await new CliRunner(_repo.Path).RunAsync(args);
+
+        Assert.Equal(["scan", _repo.Path, "--format", "sarif", "--output", "pipewatch.sarif", "--fail-on", "low", "--range", $"{before}..{after}"], args);
+        Assert.Equal(1, result.ExitCode);
+        using var sarif = JsonDocument.Parse(File.ReadAllText(Path.Combine(_repo.Path, "pipewatch.sarif")));
+        var result0 = Assert.Single(sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray());
+        Assert.Equal("aws-access-key-id", result0.GetProperty("ruleId").GetString());
+    }
+
+    [Fact]
+    public void On_a_new_branch_the_action_scans_the_whole_history_and_passes_baseline_rules_and_config()
+    {
+        var head = _repo.Write("a.txt", "a\n").Commit("first");
+
+        var args = RunActionScript(new()
+        {
+            ["PW_BEFORE"] = "0000000000000000000000000000000000000000", ["PW_SHA"] = head, ["PW_RANGE"] = "", ["PW_FAIL_ON"] = "high",
+            ["PW_BASELINE"] = "baseline.json", ["PW_RULES"] = "gitleaks.toml", ["PW_CONFIG"] = "pipewatch.yml",
+        });
+
+        Assert.DoesNotContain("--range", args);
+        Assert.Equal(["--baseline", "baseline.json", "--rules", "gitleaks.toml", "--config", "pipewatch.yml"], args[8..]);
+        AssertKnownOptions(args);
+    }
+
+    [Fact]
+    public async Task The_gitlab_template_scans_the_pushed_range_and_keeps_the_sarif_as_an_artifact()
+    {
+        var template = Load(Path.Combine(Root, "ci", "gitlab", "pipewatch-scan.gitlab-ci.yml"));
+        var job = (YamlMappingNode)template["pipewatch-scan"];
+        Assert.Equal("0", Scalar((YamlMappingNode)job["variables"], "GIT_DEPTH"));
+        Assert.Contains("pipewatch.sarif", ((YamlSequenceNode)((YamlMappingNode)job["artifacts"])["paths"]).Children.Select(c => c.ToString()));
+        var before = _repo.Write("old.env", $"GH_TOKEN={Token}\n").Commit("old leak");
+        var after = _repo.Write("new.txt", "aws_access_key_id = AKIAQWERTYUIOPASDFGH\n").Commit("new leak");
+        var script = string.Join('\n', ((YamlSequenceNode)job["script"]).Children.Select(c => c.ToString()));
+
+        var args = RunScript(script, new()
+        {
+            ["PIPEWATCH_SOURCE"] = "file:///pipewatch", ["PIPEWATCH_REF"] = "main", ["PIPEWATCH_FAIL_ON"] = "low", ["PIPEWATCH_BASELINE"] = "", ["PIPEWATCH_RULES"] = "",
+            ["CI_PROJECT_DIR"] = _repo.Path, ["CI_COMMIT_BEFORE_SHA"] = before, ["CI_COMMIT_SHA"] = after,
+        });
+        var result = await new CliRunner(_repo.Path).RunAsync(args);
+
+        Assert.Equal(["scan", _repo.Path, "--format", "sarif", "--output", "pipewatch.sarif", "--fail-on", "low", "--range", $"{before}..{after}"], args);
+        Assert.Equal(1, result.ExitCode);
+        Assert.True(File.Exists(Path.Combine(_repo.Path, "pipewatch.sarif")));
+    }
+
+    private string[] RunActionScript(Dictionary<string, string> env)
+    {
+        var action = Load(Path.Combine(Root, "action.yml"));
+        var steps = ((YamlSequenceNode)((YamlMappingNode)action["runs"])["steps"]).Children.OfType<YamlMappingNode>();
+        var scan = steps.Single(s => Scalar(s, "id") == "scan");
+        env["PW_PATH"] = _repo.Path;
+        env["PW_SARIF"] = "pipewatch.sarif";
+        env.TryAdd("PW_BASELINE", "");
+        env.TryAdd("PW_RULES", "");
+        env.TryAdd("PW_CONFIG", "");
+        env["GITHUB_ACTION_PATH"] = Root;
+        env["GITHUB_OUTPUT"] = _work.File("github-output");
+        return RunScript(Scalar(scan, "run")!, env);
+    }
+
+    // Runs a CI script under bash with git real and dotnet and its build replaced by a shim; returns what follows "--" of "dotnet run".
+    private string[] RunScript(string script, Dictionary<string, string> env)
+    {
+        var recorded = _work.File("args");
+        var shim = $$"""
+            dotnet() {
+              if [ "$1" = run ]; then
+                while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done; shift
+                printf '%s\n' "$@" > '{{recorded}}'
+              fi
+              return 0
+            }
+            git() {
+              if [ "$1" = clone ]; then return 0; fi
+              if [ "$1" = -C ] && [ "$2" = /tmp/pipewatch ]; then return 0; fi
+              command git "$@"
+            }
+
+            """;
+        var path = _work.File("script.sh");
+        File.WriteAllText(path, shim + script);
+        var info = new ProcessStartInfo("bash", [path]) { WorkingDirectory = _repo.Path, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (name, value) in env) info.Environment[name] = value;
+        using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"script failed ({process.ExitCode}): {error}");
+        var args = File.ReadAllLines(recorded);
+        AssertKnownOptions(args);
+        return args;
+    }
+
+    private static void AssertKnownOptions(string[] args)
+    {
+        var command = ScanCommand.Create(new CliHost(TextWriter.Null, TextWriter.Null, Root, _ => null, false, TimeProvider.System));
+        var known = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal("scan", args[0]);
+        Assert.All(args.Where(a => OptionName().IsMatch(a)), a => Assert.Contains(a, known));
+    }
+
+    private static YamlMappingNode Load(string path)
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(path)));
+        return (YamlMappingNode)yaml.Documents[0].RootNode;
+    }
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
+
+    [GeneratedRegex("^--[a-z][a-z-]*$")]
+    private static partial Regex OptionName();
+
+    public void Dispose()
+    {
+        _repo.Dispose();
+        _work.Dispose();
+    }
+}

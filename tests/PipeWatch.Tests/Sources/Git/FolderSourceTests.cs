@@ -1,0 +1,54 @@
+using PipeWatch.Diagnostics;
+using PipeWatch.Sources.Git;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Sources.Git;
+
+public sealed class FolderSourceTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public void Every_text_file_is_one_pseudo_commit_adding_all_its_lines_in_path_order()
+    {
+        Write("b.txt", "one\r\ntwo\n");
+        Write("a/c.yml", "x: 1");
+        File.WriteAllBytes(_folder.File("image.bin"), [1, 2, 0, 3]);
+        Write(".git/config", "[core]\n");
+
+        var commits = Read();
+
+        Assert.Equal(["b.txt", "a/c.yml"], commits.Select(c => Assert.Single(c.Files).Path));
+        Assert.Equal([new AddedLine(1, "one"), new AddedLine(2, "two")], commits[0].Files[0].Added);
+        Assert.Equal([new AddedLine(1, "x: 1")], commits[1].Files[0].Added);
+        Assert.All(commits, c => Assert.Equal(GitHistorySource.StagedSha, c.Sha));
+    }
+
+    [Fact]
+    public void Blob_ids_are_gits_so_identical_files_share_one()
+    {
+        Write("one.txt", "same\n");
+        Write("two.txt", "same\n");
+
+        var blobs = Read().Select(c => c.Files[0].NewBlob).ToList();
+
+        Assert.Equal("1275430f1765c63e539cb0452565563bd6aef6a6", blobs[0]);
+        Assert.Equal(blobs[0], blobs[1]);
+    }
+
+    private List<GitCommit> Read()
+    {
+        using var source = new FolderSource(_folder.Path, new ProblemLog());
+        return [.. source.Read(TestContext.Current.CancellationToken).Select(c => c.Commit)];
+    }
+
+    private void Write(string path, string text)
+    {
+        var full = _folder.File(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text);
+    }
+
+    public void Dispose() => _folder.Dispose();
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Time.Testing;
+using PipeWatch.Configuration;
+using PipeWatch.Detectors;
+using PipeWatch.Diagnostics;
+using PipeWatch.Engine;
+using PipeWatch.Findings;
+using PipeWatch.Rules.Patterns;
+using PipeWatch.Sinks;
+using PipeWatch.Sources.Git;
+using Xunit;
+
+namespace PipeWatch.Tests.Support;
+
+/// <summary>Runs the real scan engine with the registered commit analyzers over a real repository (or folder), as <c>pipewatch scan</c> does.</summary>
+internal static class Scan
+{
+    public static async Task<ScanResult> RunAsync(
+        string path, GitSelection? selection = null, PipeWatchConfig? config = null, SecretRuleBook? rules = null, int workers = 2, bool folder = false)
+    {
+        var problems = new ProblemLog();
+        var sink = new CollectingSink();
+        config ??= PipeWatchConfig.Default;
+        using ICommitSource source = folder ? new FolderSource(path, problems) : new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
+        var engine = new ScanEngine(
+            CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn), [], [sink], null, config.Incidents, new FakeTimeProvider(Ingest.Now), problems,
+            new ScanOptions { Workers = workers });
+        var summary = await engine.RunAsync(source, null, TestContext.Current.CancellationToken);
+        return new ScanResult(summary, sink.Findings, problems.Problems);
+    }
+
+    /// <summary>Every commit a source yields, oldest first.</summary>
+    public static List<SourcedCommit> Commits(string path, GitSelection? selection = null)
+    {
+        using var source = new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
+        return [.. source.Read(TestContext.Current.CancellationToken)];
+    }
+}
+
+internal sealed record ScanResult(ScanSummary Summary, IReadOnlyList<Finding> Findings, IReadOnlyList<Problem> Problems);
