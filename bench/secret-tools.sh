@@ -8,11 +8,12 @@
 #   source/   real source text (the .NET SDK, the NuGet cache, global node modules, Python's library), renamed NNNNN.EXT.txt
 #   planted/  RULE.N.txt: match example N of each built-in rule between two ordinary lines; planted.tsv lists them
 # Tools: pipewatch (`ingest --source plain-log`, Release build, a fresh store: the whole process, with decoding of
-# encoded strings), secretlint@12 with @secretlint/secretlint-rule-preset-recommend@12 (installed here with npm into
+# encoded strings, as CI logs are read), pipewatch-scan (`scan --no-git` over the same folder: the folder scanner of
+# `pipewatch scan`, plain text only), secretlint@12 with @secretlint/secretlint-rule-preset-recommend@12 (installed here with npm into
 # bench/out/secretlint), git-secrets (Debian package; installed with apt-get when missing and running as root; its
 # patterns registered in a git config of its own under bench/out, never the user's).
 # Printed per tool: wall seconds, MB/s over all files, files flagged among the source files, planted files found of
-# all planted (recall), and pipewatch's throughput as a multiple of each other tool's. No secret is printed: only counts.
+# all planted (recall), and pipewatch's (the ingest line's) throughput as a multiple of each tool's. No secret is printed: only counts.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,6 +67,18 @@ run_pipewatch() {
   calc "$end - $start"
 }
 
+run_pipewatch_scan() {
+  rm -rf "$OUT/store-scan"; mkdir -p "$OUT/store-scan"
+  local start end
+  start=$(now)
+  (cd "$OUT" && "$PIPEWATCH" scan --no-git "$FILES" --store "$OUT/store-scan/pipewatch.db" --format json --fail-on none \
+    > "$OUT/results/pipewatch-scan.jsonl" 2> "$OUT/results/pipewatch-scan.err")
+  end=$(now)
+  node -e 'const fs=require("fs"),p=require("path");const t=fs.readFileSync(process.argv[1],"utf8").trim();const s=new Set(t?t.split("\n").map(l=>p.resolve(process.argv[3],JSON.parse(l).location.file)):[]);fs.writeFileSync(process.argv[2],[...s].join("\n")+(s.size?"\n":""))' \
+    "$OUT/results/pipewatch-scan.jsonl" "$OUT/results/pipewatch-scan.files" "$FILES"
+  calc "$end - $start"
+}
+
 run_secretlint() {
   [ -x "$SECRETLINT_DIR/node_modules/.bin/secretlint" ] || { echo unavailable; return; }
   local start end
@@ -90,10 +103,12 @@ run_git_secrets() {
 
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 declare -A SECONDS_OF
-for tool in pipewatch secretlint git-secrets; do
+TOOLS="pipewatch pipewatch-scan secretlint git-secrets"
+for tool in $TOOLS; do
   say "running $tool ..."
   case $tool in
     pipewatch) SECONDS_OF[$tool]=$(run_pipewatch) ;;
+    pipewatch-scan) SECONDS_OF[$tool]=$(run_pipewatch_scan) ;;
     secretlint) SECONDS_OF[$tool]=$(run_secretlint) ;;
     git-secrets) SECONDS_OF[$tool]=$(run_git_secrets) ;;
   esac
@@ -102,14 +117,14 @@ say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 printf '\nfiles: %s MB (%s source files, %s planted examples of %s rules)\n\n' \
   "$(calc "$BYTES / 1000000")" "$(ls "$FILES/source" | wc -l)" "$PLANTED" "$(cut -f2 "$FILES/planted.tsv" | sort -u | wc -l)"
-printf '%-12s %10s %10s %16s %22s %18s\n' tool seconds MB/s "source flagged" "planted found (recall)" "pipewatch speed"
+printf '%-15s %10s %10s %16s %22s %18s\n' tool seconds MB/s "source flagged" "planted found (recall)" "pipewatch speed"
 PW=${SECONDS_OF[pipewatch]}
-for tool in pipewatch secretlint git-secrets; do
+for tool in $TOOLS; do
   s=${SECONDS_OF[$tool]}
-  if [ "$s" = unavailable ]; then printf '%-12s %10s\n' "$tool" "unavailable"; continue; fi
+  if [ "$s" = unavailable ]; then printf '%-15s %10s\n' "$tool" "unavailable"; continue; fi
   flagged=$(grep -c "/source/" "$OUT/results/$tool.files" || true)
   found=$(grep -c "/planted/" "$OUT/results/$tool.files" || true)
-  printf '%-12s %10.2f %10.2f %16s %15s (%5.1f%%) %17.1fx\n' "$tool" "$s" "$(calc "$BYTES / 1000000 / $s")" "$flagged" \
+  printf '%-15s %10.2f %10.2f %16s %15s (%5.1f%%) %17.1fx\n' "$tool" "$s" "$(calc "$BYTES / 1000000 / $s")" "$flagged" \
     "$found/$PLANTED" "$(calc "100 * $found / $PLANTED")" "$(calc "$s / $PW")"
 done
 printf '\ntarget: pipewatch >= 50x secretlint'"'"'s throughput with equal or better recall\n'
