@@ -1,8 +1,9 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite ingest|audit|secrets|secret-tool-corpus|git-scan] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|git-scan] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|git-scan|deps|codechange] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "git-scan", "deps", "codechange"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -31,7 +32,7 @@ for (var i = 0; i < args.Length; i++)
         case "--out" when i + 1 < args.Length:
             outFolder = args[++i];
             break;
-        case "--suite" when i + 1 < args.Length && args[i + 1] is "ingest" or "audit" or "secrets" or "secret-tool-corpus" or "git-scan":
+        case "--suite" when i + 1 < args.Length && suites.Contains(args[i + 1]):
             suite = args[++i];
             break;
         case "--breakdown":
@@ -51,6 +52,8 @@ if (root is null)
 }
 
 if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, Console.Out);
+if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
+if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);

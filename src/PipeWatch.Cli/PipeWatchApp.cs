@@ -20,6 +20,7 @@ public static class PipeWatchApp
             FindingsCommand.Create(host),
             ScanCommand.Create(host),
             RulesCommand.Create(host),
+            VulnDbCommand.Create(host),
         };
 
         var parse = root.Parse(args);

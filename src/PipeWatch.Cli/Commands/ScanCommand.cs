@@ -3,6 +3,7 @@ using System.Globalization;
 using PipeWatch.Alerting;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
@@ -87,6 +88,9 @@ internal static class ScanCommand
         var command = new Command(
             "scan",
             "Scan a git repository for indicators of compromise in what its commits changed: secrets in added lines (secrets.hardcoded), " +
+            "risky changes to CI definitions (code-change.pipeline-tampering), obfuscated code (code-change.obfuscated-code), and commits by " +
+            "unexpected authors, at unusual hours or offsets, or deleting far more than usual (code-change.unauthorized-author, unusual-time, " +
+            "unusual-location, large-deletion), " +
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.")
         {
@@ -182,7 +186,10 @@ internal static class ScanCommand
 
             using (store)
             {
-                var analyzers = CommitAnalyzers.Create(config, book);
+                // Dependencies are matched against the advisories 'vulndb import' put in the store; without --store, those of the default store if there is one.
+                using var advisoryStore = store is null && File.Exists(CommonOptions.ResolveStore(host, null)) ? TryOpen(CommonOptions.ResolveStore(host, null)) : null;
+                using var advisories = ((store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
+                var analyzers = CommitAnalyzers.Create(config, book, advisories, problems);
                 var all = new CollectingSink();
                 var sinks = new List<IFindingSink> { all };
                 var ruleInfos = analyzers.Select(a => a.Info)
@@ -227,6 +234,18 @@ internal static class ScanCommand
                 var threshold = CommonOptions.ParseSeverity(request.FailOn);
                 return threshold is { } minimum && all.Findings.Any(f => f.Severity >= minimum) ? ExitCodes.Findings : ExitCodes.Ok;
             }
+        }
+    }
+
+    private static SqliteStore? TryOpen(string path)
+    {
+        try
+        {
+            return SqliteStore.Open(path);
+        }
+        catch (StoreException)
+        {
+            return null;
         }
     }
 

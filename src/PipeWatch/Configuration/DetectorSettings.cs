@@ -1,5 +1,7 @@
 using PipeWatch.Baselines;
 using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -89,6 +91,41 @@ internal static class DetectorSettings
                 Setting.Int<UnusualDeployActorOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
                 Setting.Number<UnusualDeployActorOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
             ]),
+        DetectorSection.For<UnauthorizedAuthorOptions>(
+            "code-change.unauthorized-author", c => c.UnauthorizedAuthor, (c, o) => c with { UnauthorizedAuthor = o },
+            [
+                Setting.MinimumSamples<UnauthorizedAuthorOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Number<UnauthorizedAuthorOptions>("signed-share", 0.5, 1, (o, v) => o with { SignedShare = v }),
+                Setting.Strings<UnauthorizedAuthorOptions>("bots", (o, v) => o with { Bots = v }),
+                new("authors", (reader, node, at, o) => o with { Authors = AuthorRulesReader.Read(reader, node, at) }),
+            ]),
+        DetectorSection.For<UnusualCommitTimeOptions>(
+            "code-change.unusual-time", c => c.UnusualCommitTime, (c, o) => c with { UnusualCommitTime = o },
+            [
+                Setting.MinimumSamples<UnusualCommitTimeOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Int<UnusualCommitTimeOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
+                Setting.Number<UnusualCommitTimeOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
+                Setting.Strings<UnusualCommitTimeOptions>("bots", (o, v) => o with { Bots = v }),
+            ]),
+        DetectorSection.For<UnusualCommitLocationOptions>(
+            "code-change.unusual-location", c => c.UnusualCommitLocation, (c, o) => c with { UnusualCommitLocation = o },
+            [
+                Setting.MinimumSamples<UnusualCommitLocationOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Int<UnusualCommitLocationOptions>("offset-tolerance", 0, 720, (o, v) => o with { OffsetTolerance = v }),
+                Setting.Strings<UnusualCommitLocationOptions>("bots", (o, v) => o with { Bots = v }),
+            ]),
+        DetectorSection.For<LargeDeletionOptions>(
+            "code-change.large-deletion", c => c.LargeDeletion, (c, o) => c with { LargeDeletion = o },
+            [
+                Setting.MinimumSamples<LargeDeletionOptions>((o, v) => o with { MinimumSamples = v }),
+                Setting.Number<LargeDeletionOptions>("threshold", 1, 1000, (o, v) => o with { Threshold = v }),
+                Setting.Int<LargeDeletionOptions>("min-lines", 1, 10_000_000, (o, v) => o with { MinimumLines = v }),
+            ]),
+        DetectorSection.For<ObfuscatedCodeOptions>(
+            "code-change.obfuscated-code", c => c.ObfuscatedCode, (c, o) => c with { ObfuscatedCode = o },
+            [
+                Setting.Int<ObfuscatedCodeOptions>("minified-line-length", 100, 1_000_000, (o, v) => o with { MinifiedLineLength = v }),
+            ]),
         DetectorSection.For<HardcodedSecretOptions>(
             "secrets.hardcoded", c => c.HardcodedSecret, (c, o) => c with { HardcodedSecret = o },
             [
@@ -101,6 +138,12 @@ internal static class DetectorSettings
             [
                 Setting.Int<SecretExposedInLogOptions>("decode-depth", 0, 10, (o, v) => o with { DecodeDepth = v }),
                 Setting.Int<SecretExposedInLogOptions>("min-encoded-length", 8, 4096, (o, v) => o with { MinimumEncodedLength = v }),
+            ]),
+        DetectorSection.For<UntrustedSourceOptions>(
+            "dependency.untrusted-source", c => c.UntrustedSource, (c, o) => c with { UntrustedSource = o },
+            [
+                Setting.Strings<UntrustedSourceOptions>("registries", (o, v) => o with { Registries = v }),
+                Setting.Bool<UntrustedSourceOptions>("allow-git", (o, v) => o with { AllowGit = v }),
             ]),
     ];
 

@@ -1,5 +1,7 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Secrets;
@@ -42,6 +44,16 @@ public sealed record PipeWatchConfig
 
     public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
 
+    public UnauthorizedAuthorOptions UnauthorizedAuthor { get; init; } = new();
+
+    public UnusualCommitTimeOptions UnusualCommitTime { get; init; } = new();
+
+    public UnusualCommitLocationOptions UnusualCommitLocation { get; init; } = new();
+
+    public LargeDeletionOptions LargeDeletion { get; init; } = new();
+
+    public ObfuscatedCodeOptions ObfuscatedCode { get; init; } = new();
+
     /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
     public HardcodedSecretOptions HardcodedSecret { get; init; } = new();
 
@@ -49,6 +61,9 @@ public sealed record PipeWatchConfig
 
     /// <summary>Which Sigma rules run (the <c>sigma</c> section).</summary>
     public SigmaRulesOptions Sigma { get; init; } = new();
+
+    /// <summary>Which registries dependencies may be resolved from (<c>detectors.dependency.untrusted-source</c>).</summary>
+    public UntrustedSourceOptions UntrustedSource { get; init; } = new();
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];

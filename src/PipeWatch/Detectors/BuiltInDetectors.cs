@@ -1,5 +1,6 @@
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Rules;
@@ -27,6 +28,10 @@ public static class BuiltInDetectors
             new UnapprovedTargetDetector(config.UnapprovedTarget),
             new ExcessiveFrequencyDetector(config.ExcessiveFrequency),
             new UnusualDeployActorDetector(config.UnusualDeployActor),
+            new UnauthorizedAuthorDetector(config.UnauthorizedAuthor),
+            new UnusualCommitTimeDetector(config.UnusualCommitTime),
+            new UnusualCommitLocationDetector(config.UnusualCommitLocation),
+            new LargeDeletionDetector(config.LargeDeletion),
             new SecretExposedInLogDetector(config.SecretExposedInLog),
             Sigma(config.Sigma, problems),
         ];

@@ -46,6 +46,9 @@ public sealed record Event
     /// <summary>The deployment, on <see cref="EventKind.Deployment"/> events.</summary>
     public DeploymentInfo? Deployment { get; init; }
 
+    /// <summary>The commit, on <see cref="EventKind.Commit"/> events.</summary>
+    public CommitInfo? Commit { get; init; }
+
     /// <summary>Further fields by ECS-style dotted name (<c>github.operation_type</c>, <c>kubernetes.namespace</c>…), for rules and explanations.</summary>
     public IReadOnlyDictionary<string, string> Fields { get; init; } = EmptyFields;
 
@@ -90,6 +93,9 @@ public enum EventKind
 
     /// <summary>A deployment (or a change of its state) to a target environment.</summary>
     Deployment,
+
+    /// <summary>A commit pushed (push webhooks) or found in a scanned history, with <see cref="Event.Commit"/> set.</summary>
+    Commit,
 
     /// <summary>A section of a CI job log (one step, or part of one), its lines in <see cref="Event.Log"/>.</summary>
     JobLog,

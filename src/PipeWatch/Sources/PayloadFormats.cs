@@ -39,6 +39,8 @@ public static class PayloadFormats
         new KubernetesAuditFormat(),
         new ArgoCdApplicationFormat(),
         new GenericDeploymentFormat(),
+        new GitHubPushFormat(),
+        new GitLabPushFormat(),
         new EcsTelemetryFormat(),
     ];
 

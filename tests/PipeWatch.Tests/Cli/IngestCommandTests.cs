@@ -75,7 +75,7 @@ public sealed class IngestCommandTests : IDisposable
         File.Copy(good, Path.Combine(folder, "a-good.json"));
         var text = File.ReadAllText(good);
         File.WriteAllText(Path.Combine(folder, "b-truncated.json"), text[..(text.Length / 2)]);
-        File.Copy(Corpus.File("github-webhooks", "push", "payload.json"), Path.Combine(folder, "c-push.json"));
+        File.Copy(Corpus.File("github-webhooks", "check_run", "completed.payload.json"), Path.Combine(folder, "c-check-run.json"));
         File.WriteAllText(Path.Combine(folder, "d-empty.json"), string.Empty);
         File.WriteAllBytes(Path.Combine(folder, "e-binary.bin"), [0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]);
         File.Copy(Corpus.File("github-webhooks", "workflow_run", "completed.payload.json"), Path.Combine(folder, "f-good-run.json"));
@@ -84,7 +84,7 @@ public sealed class IngestCommandTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains(result.ErrorLines, l => l.StartsWith("pipewatch: exports/b-truncated.json:", StringComparison.Ordinal) && l.Contains("truncated"));
-        Assert.Contains("pipewatch: exports/c-push.json: not a supported payload: a GitHub 'push' webhook", result.Error);
+        Assert.Contains("pipewatch: exports/c-check-run.json: not a supported payload: a GitHub 'check_run' webhook", result.Error);
         Assert.Contains("pipewatch: exports/d-empty.json: file is empty", result.Error);
         Assert.Contains("pipewatch: exports/e-binary.bin: binary file, not JSON", result.Error);
         Assert.Contains("ingested 6 files: 2 events (0 seen before), 0 new findings, 4 problems", result.Error);

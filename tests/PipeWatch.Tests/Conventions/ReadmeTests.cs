@@ -19,6 +19,7 @@ public sealed partial class ReadmeTests
         Assert.Equal(5, config.ExcessiveFrequency.BurstCount);
         Assert.Equal(["hooks.slack.com"], config.PermissionWidened.WebhookDomains);
         Assert.Single(config.Allow);
+        Assert.Equal(["alice@acme.example", "release-bot*"], Assert.Single(config.UnauthorizedAuthor.Authors).Allow);
     }
 
     [GeneratedRegex("```yaml\n(.*?)```", RegexOptions.Singleline)]

@@ -23,6 +23,9 @@ public sealed class PayloadFormatDetectionTests
     [InlineData("github-deployment-review", "corpus", "github-webhooks", "deployment_review/requested.payload.json")]
     [InlineData("github-deployment-review", "fixture", "GitHub", "deployment-review-approved.json")]
     [InlineData("argocd-application", "fixture", "ArgoCd", "application-synced.json")]
+    [InlineData("gitlab-push", "corpus", "gitlab-webhooks", "push.json")]
+    [InlineData("github-push", "corpus", "github-webhooks", "push/with-new-branch.payload.json")]
+    [InlineData("github-push", "corpus", "github-webhooks", "push/payload.json")]
     public void Auto_detection_picks_the_format_of_each_file(string expected, string where, string folder, string name)
     {
         var path = where == "corpus" ? Corpus.File(folder, name) : PayloadFiles.Fixture(folder, name);
@@ -45,7 +48,6 @@ public sealed class PayloadFormatDetectionTests
     }
 
     [Theory]
-    [InlineData("push.json")]
     [InlineData("merge_request.json")]
     [InlineData("tag_push.json")]
     public void Other_gitlab_hooks_are_recognized_by_no_format(string name)

@@ -56,6 +56,14 @@ internal sealed class TestRepository : IDisposable
         return Head();
     }
 
+    /// <summary>Stages everything and commits with author and committer dated <paramref name="when"/> (its UTC offset kept); returns the commit id.</summary>
+    public string Commit(string message, string author, DateTimeOffset when)
+    {
+        Git("add", "-A");
+        Run(["commit", "-q", "--allow-empty", "--no-verify", "-m", message, "--author", author], when.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
+        return Head();
+    }
+
     /// <summary>Merges <paramref name="branch"/> into the current branch with a merge commit; returns its id.</summary>
     public string Merge(string branch, string message = "merge")
     {

@@ -25,11 +25,6 @@ internal static class PayloadSniffer
             return $"not a supported payload: a GitLab '{kind.GetString()}' event ({Supported})";
         }
 
-        if (root.TryGetProperty("ref", out _) && root.TryGetProperty("commits", out _) && root.TryGetProperty("pusher", out _))
-        {
-            return $"not a supported payload: a GitHub 'push' webhook ({Supported})";
-        }
-
         foreach (var name in GitHubEventObjects)
         {
             if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object)

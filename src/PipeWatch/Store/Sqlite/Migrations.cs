@@ -61,5 +61,21 @@ internal static class Migrations
             PRIMARY KEY (t, id)
         ) WITHOUT ROWID;
         """,
+
+        // 4: the vulnerability advisory index (OSV records imported by 'vulndb import'), keyed by ecosystem and package name.
+        """
+        CREATE TABLE advisories (
+            id TEXT PRIMARY KEY,              -- the OSV id
+            modified TEXT,                    -- ISO 8601 UTC, from the record
+            body TEXT NOT NULL                -- the advisory as AdvisoryJson
+        );
+        CREATE TABLE advisory_packages (
+            ecosystem TEXT NOT NULL,          -- the OSV ecosystem without its ':release' suffix
+            name TEXT NOT NULL,               -- normalized as PackageNames.Normalize
+            advisory_id TEXT NOT NULL,
+            PRIMARY KEY (ecosystem, name, advisory_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX advisory_packages_by_id ON advisory_packages (advisory_id);
+        """,
     ];
 }

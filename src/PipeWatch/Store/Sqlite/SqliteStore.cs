@@ -8,7 +8,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Store.Sqlite;
 
 /// <summary>The embedded default store: one SQLite file in WAL mode, migrated on open.</summary>
-public sealed class SqliteStore : IStore
+public sealed partial class SqliteStore : IStore
 {
     private readonly SqliteConnection _connection;
 

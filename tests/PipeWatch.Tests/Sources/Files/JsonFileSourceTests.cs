@@ -182,14 +182,14 @@ public sealed class JsonFileSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task Push_payload_is_named_as_a_github_push_webhook()
+    public async Task Check_run_payload_is_named_as_a_github_check_run_webhook()
     {
-        var path = Corpus.File("github-webhooks", "push", "payload.json");
+        var path = Corpus.File("github-webhooks", "check_run", "completed.payload.json");
 
         var (events, problems) = await ReadAsync(path);
 
         Assert.Empty(events);
-        Assert.Equal([new Problem(path, "not a supported payload: a GitHub 'push' webhook ('pipewatch ingest --help' lists the formats it reads)")], problems);
+        Assert.Equal([new Problem(path, "not a supported payload: a GitHub 'check_run' webhook ('pipewatch ingest --help' lists the formats it reads)")], problems);
     }
 
     [Fact]

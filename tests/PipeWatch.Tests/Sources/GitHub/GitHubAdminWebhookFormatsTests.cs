@@ -186,8 +186,6 @@ public sealed class GitHubAdminWebhookFormatsTests
     }
 
     [Theory]
-    [InlineData("push", "payload.json")]
-    [InlineData("push", "with-organization.payload.json")]
     [InlineData("create", "payload.json")]
     [InlineData("public", "payload.json")]
     [InlineData("team_add", "payload.json")]
@@ -202,14 +200,5 @@ public sealed class GitHubAdminWebhookFormatsTests
         using var document = JsonDocument.Parse(File.ReadAllBytes(Corpus.File("github-webhooks", folder, name)));
 
         Assert.DoesNotContain(PayloadFormats.All, f => f.Recognizes(document.RootElement));
-    }
-
-    [Fact]
-    public async Task A_push_payload_is_still_reported_unsupported()
-    {
-        var (events, problems) = await ReadAsync(Corpus.File("github-webhooks", "push", "payload.json"));
-
-        Assert.Empty(events);
-        Assert.Contains("a GitHub 'push' webhook", Assert.Single(problems).Reason, StringComparison.Ordinal);
     }
 }

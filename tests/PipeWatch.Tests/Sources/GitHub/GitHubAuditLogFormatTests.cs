@@ -192,8 +192,9 @@ public sealed class GitHubAuditLogFormatTests
         Assert.Equal(99, auditShaped);
         Assert.Equal(99, read);
         // Of the webhook-shaped rest: the three Shai-Hulud repositories created and deleted (github-repository), and the two
-        // complete workflow_job payloads, still read by github-workflow-job; the others are reported unsupported or rejected.
-        Assert.Equal("github.repository=3, github.workflow_job=2", string.Join(", ", others.Select(o => $"{o.Key}={o.Value}")));
+        // complete workflow_job payloads, still read by github-workflow-job; the 12 commits of push webhooks, read by github-push;
+        // the others are reported unsupported or rejected.
+        Assert.Equal("github.push=12, github.repository=3, github.workflow_job=2", string.Join(", ", others.Select(o => $"{o.Key}={o.Value}")));
     }
 
     private static bool IsAuditShaped(JsonObject e) =>

@@ -109,13 +109,13 @@ public sealed class GitLabPipelineFormatTests
     [Fact]
     public async Task Unknown_object_kind_is_reported_as_a_problem_naming_the_file()
     {
-        var path = Corpus.File("gitlab-webhooks", "push.json");
+        var path = Corpus.File("gitlab-webhooks", "tag_push.json");
 
         var (events, problems) = await ReadAsync(path);
 
         Assert.Empty(events);
         var problem = Assert.Single(problems);
         Assert.Equal(path, problem.File);
-        Assert.Contains("GitLab 'push' event", problem.Reason, StringComparison.Ordinal);
+        Assert.Contains("GitLab 'tag_push' event", problem.Reason, StringComparison.Ordinal);
     }
 }

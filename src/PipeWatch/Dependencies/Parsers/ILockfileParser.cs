@@ -1,0 +1,30 @@
+using PipeWatch.Diagnostics;
+
+namespace PipeWatch.Dependencies.Parsers;
+
+/// <summary>Reads one lockfile or manifest format into the packages it pins.</summary>
+/// <remarks>
+/// Stateless and thread-safe. A malformed file is not an exception: <see cref="Parse"/> returns no packages and a
+/// <see cref="Problem"/> naming the file and, where known, the line.
+/// </remarks>
+public interface ILockfileParser
+{
+    /// <summary>The format id, kebab-case (<c>npm-package-lock</c>).</summary>
+    string Format { get; }
+
+    /// <summary>True when a file at <paramref name="path"/> (forward slashes) is of this format, by its name.</summary>
+    bool Recognizes(string path);
+
+    /// <summary>The packages in <paramref name="text"/>, the content of the file at <paramref name="path"/>.</summary>
+    LockfileParse Parse(string path, string text);
+}
+
+/// <summary>What a parser read: the packages, and the problems that stopped it (a bad file has problems and no packages).</summary>
+public sealed record LockfileParse(IReadOnlyList<Dependency> Dependencies, IReadOnlyList<Problem> Problems)
+{
+    public static LockfileParse Of(IReadOnlyList<Dependency> dependencies) => new(dependencies, []);
+
+    public static LockfileParse Failed(string path, string reason, int? line = null) => new([], [new Problem(path, reason, line)]);
+
+    public bool Ok => Problems.Count == 0;
+}

@@ -1,0 +1,19 @@
+using PipeWatch.Baselines;
+
+namespace PipeWatch.Detectors.CodeChange;
+
+/// <summary>When one author commits, by the clock they see (their own UTC offset): an hour-of-week profile across repositories.</summary>
+public sealed class AuthorHours : IBaseline<AuthorHours>
+{
+    public static byte FormatVersion => 1;
+
+    public HourOfWeekProfile Profile { get; private init; } = new();
+
+    public static string Key(string author) => "hours|" + author;
+
+    public static AuthorHours Create() => new();
+
+    public void Write(BinaryWriter writer) => Profile.Write(writer);
+
+    public static AuthorHours Read(BinaryReader reader) => new() { Profile = HourOfWeekProfile.Read(reader) };
+}

@@ -1,0 +1,87 @@
+using PipeWatch.Baselines;
+
+namespace PipeWatch.Detectors.CodeChange;
+
+/// <summary>One repository's commit history as the author checks need it: authors and their counts, signature counts, what bots touched, the CODEOWNERS text.</summary>
+public sealed class CommitHistory : IBaseline<CommitHistory>
+{
+    /// <summary>Authors kept; past it the least active is forgotten.</summary>
+    public const int Capacity = 1024;
+
+    private readonly Dictionary<string, long> _authors = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _botsOnCi = new(StringComparer.Ordinal);
+
+    public static byte FormatVersion => 1;
+
+    public long Commits { get; private set; }
+
+    /// <summary>Commits whose signature state was known (signed, unsigned or bad).</summary>
+    public long Checked { get; private set; }
+
+    public long Signed { get; private set; }
+
+    public int AuthorCount => _authors.Count;
+
+    /// <summary>The repository's CODEOWNERS text, once a commit changing it was seen.</summary>
+    public string? CodeOwners { get; set; }
+
+    public static CommitHistory Create() => new();
+
+    public static string Key(string repository) => "history|" + repository;
+
+    public bool Knows(string author) => _authors.ContainsKey(author);
+
+    public bool BotTouchedCi(string bot) => _botsOnCi.Contains(bot);
+
+    public IEnumerable<KeyValuePair<string, long>> Top(int count) =>
+        _authors.OrderByDescending(a => a.Value).ThenBy(a => a.Key, StringComparer.Ordinal).Take(count);
+
+    public void Learn(string author, bool? signed, string? botOnCi)
+    {
+        Commits++;
+        if (signed is { } s)
+        {
+            Checked++;
+            if (s) Signed++;
+        }
+
+        if (botOnCi is not null) _botsOnCi.Add(botOnCi);
+        if (_authors.TryGetValue(author, out var count))
+        {
+            _authors[author] = count + 1;
+            return;
+        }
+
+        if (_authors.Count >= Capacity) _authors.Remove(_authors.MinBy(a => a.Value).Key);
+        _authors[author] = 1;
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Commits);
+        writer.Write(Checked);
+        writer.Write(Signed);
+        writer.Write(CodeOwners ?? string.Empty);
+        writer.Write(_authors.Count);
+        foreach (var (author, count) in _authors)
+        {
+            writer.Write(author);
+            writer.Write(count);
+        }
+
+        writer.Write(_botsOnCi.Count);
+        foreach (var bot in _botsOnCi) writer.Write(bot);
+    }
+
+    public static CommitHistory Read(BinaryReader reader)
+    {
+        var history = new CommitHistory { Commits = reader.ReadInt64(), Checked = reader.ReadInt64(), Signed = reader.ReadInt64() };
+        var owners = reader.ReadString();
+        history.CodeOwners = owners.Length == 0 ? null : owners;
+        var authors = reader.ReadInt32();
+        for (var i = 0; i < authors; i++) history._authors[reader.ReadString()] = reader.ReadInt64();
+        var bots = reader.ReadInt32();
+        for (var i = 0; i < bots; i++) history._botsOnCi.Add(reader.ReadString());
+        return history;
+    }
+}

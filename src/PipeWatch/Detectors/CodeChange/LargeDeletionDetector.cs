@@ -1,0 +1,74 @@
+using System.Globalization;
+using PipeWatch.Baselines;
+using PipeWatch.Events;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange;
+
+/// <summary>Finds a commit that deletes far more than the repository's commits usually do, in total or in one file.</summary>
+/// <remarks>
+/// Per repository: rolling samples of lines deleted per commit and per changed file. A commit is reported when its deletions (or
+/// its largest file's) reach the absolute floor <c>min-lines</c> and sit at least <c>threshold</c> robust spreads above the median,
+/// once the repository has <c>min-samples</c> commits. Commits without line counts (push webhooks) are skipped; merges are skipped
+/// (their diff repeats their branch's commits).
+/// </remarks>
+public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) : IDetector
+{
+    private readonly LargeDeletionOptions _options = options ?? new LargeDeletionOptions();
+
+    public DetectorInfo Info { get; } = new(
+        "code-change.large-deletion",
+        Categories.LargeDeletion,
+        [EventKind.Commit],
+        "A commit deleting far more lines than the repository's commits usually do, in total or in one file.");
+
+    public void Inspect(Event e, DetectionContext context)
+    {
+        if (e.Commit is not { LinesDeleted: { } deleted, IsMerge: false } commit) return;
+        var sizes = context.Baselines.Get<DeletionSizes>(DeletionSizes.Key(e.Ci.Repository));
+        var largest = commit.Files.Where(f => f.LinesDeleted is not null).MaxBy(f => f.LinesDeleted!.Value);
+        var reasons = new List<string>();
+        if (sizes.PerCommit.Count >= _options.MinimumSamples)
+        {
+            var total = RobustScore.Of(deleted, sizes.PerCommit, minimumSpread: 1);
+            if (deleted >= _options.MinimumLines && total.Z >= _options.Threshold)
+            {
+                reasons.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"The commit deletes {deleted} lines over {commit.Files.Count} file(s); the repository's last {total.Samples} commits deleted a median of {total.Median:0} (spread {total.Spread:0.#}), so this is {total.Z:0.#} spreads above it (threshold {_options.Threshold}, floor {_options.MinimumLines} lines)."));
+            }
+
+            if (largest?.LinesDeleted is { } fileDeleted && sizes.PerFile.Count >= _options.MinimumSamples)
+            {
+                var file = RobustScore.Of(fileDeleted, sizes.PerFile, minimumSpread: 1);
+                if (fileDeleted >= _options.MinimumLines && file.Z >= _options.Threshold)
+                {
+                    reasons.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{largest.Path} loses {fileDeleted} lines{(largest.Change == CommitFileChange.Removed ? " (the file is removed)" : string.Empty)}; changed files lose a median of {file.Median:0} (spread {file.Spread:0.#}) over the last {file.Samples}."));
+                }
+            }
+        }
+
+        sizes.PerCommit.Add(deleted);
+        foreach (var f in commit.Files)
+        {
+            if (f.LinesDeleted is { } lines) sizes.PerFile.Add(lines);
+        }
+
+        if (reasons.Count == 0) return;
+        context.Report(new Finding
+        {
+            Rule = Info.Id,
+            Category = Info.Category,
+            Severity = Severity.Medium,
+            Title = string.Create(CultureInfo.InvariantCulture, $"Commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} deletes {deleted} lines from '{e.Ci.Repository}'"),
+            Explanation = string.Join(" ", reasons),
+            Entity = new Entity(e.Ci.Repository, Actor: commit.Author.Key),
+            Location = new Location(File: largest?.Path, Commit: commit.Sha, Url: e.Url),
+            Evidence = [Evidence.Of("lines_deleted", deleted.ToString(CultureInfo.InvariantCulture)), Evidence.Of("files", commit.Files.Count.ToString(CultureInfo.InvariantCulture))],
+            Techniques = ["T1485"],
+            Timestamp = e.Timestamp,
+            DetectedAt = context.Now,
+            Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, commit.Sha),
+        });
+    }
+}

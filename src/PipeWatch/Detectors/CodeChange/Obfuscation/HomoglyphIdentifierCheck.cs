@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange.Obfuscation;
+
+/// <summary>Finds identifiers that mix Latin letters with Cyrillic or Greek look-alikes (<c>раypal</c>, <c>isАdmin</c>): names that read like another.</summary>
+public sealed partial class HomoglyphIdentifierCheck : ILineCheck
+{
+    public const string Rule = "obfuscated-code.homoglyph-identifier";
+
+    public IEnumerable<LineIssue> Check(AddedFile file)
+    {
+        if (!file.IsCode) yield break;
+        foreach (var line in file.Lines)
+        {
+            // Every character these checks look for is outside ASCII.
+            if (System.Text.Ascii.IsValid(line.Text)) continue;
+            foreach (Match m in Identifier().Matches(line.Text))
+            {
+                var scripts = Scripts(m.Value);
+                if (!scripts.Contains("Latin") || scripts.Count < 2) continue;
+                var foreign = string.Join(", ", ForeignLetters(m.Value));
+                yield return new LineIssue(
+                    Rule, Severity.High, line.Number, m.Value,
+                    $"Identifier '{m.Value}' mixes Latin with {string.Join(" and ", scripts.Where(s => s != "Latin"))} letters",
+                    $"'{m.Value}' at {file.Path}:{line.Number} looks like a plain Latin name but contains {foreign}: it is a different identifier from the one it imitates, so a check, an import or a call can silently point somewhere else.");
+            }
+        }
+    }
+
+    private static HashSet<string> Scripts(string identifier)
+    {
+        var scripts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var rune in identifier.EnumerateRunes())
+        {
+            if (Script(rune) is { } script) scripts.Add(script);
+        }
+
+        return scripts;
+    }
+
+    private static string? Script(Rune rune) => rune.Value switch
+    {
+        >= 'A' and <= 'Z' or >= 'a' and <= 'z' => "Latin",
+        >= 0x0400 and <= 0x052F => "Cyrillic",
+        >= 0x0370 and <= 0x03FF => "Greek",
+        _ => null,
+    };
+
+    private static IEnumerable<string> ForeignLetters(string identifier) =>
+        identifier.EnumerateRunes().Where(r => Script(r) is "Cyrillic" or "Greek").Distinct()
+            .Select(r => string.Create(CultureInfo.InvariantCulture, $"'{r}' (U+{r.Value:X4}, {Script(r)})"));
+
+    [GeneratedRegex(@"[\p{L}_$][\p{L}\p{Nd}_$]*")]
+    private static partial Regex Identifier();
+}

@@ -1,0 +1,59 @@
+using System.Text.RegularExpressions;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
+
+/// <summary>Finds debug logging turned on where secrets are about: <c>ACTIONS_RUNNER_DEBUG</c>/<c>ACTIONS_STEP_DEBUG</c>, GitLab <c>CI_DEBUG_TRACE</c>, Azure <c>system.debug</c>, or <c>set -x</c> in a script that handles secrets.</summary>
+public sealed partial class DebugLoggingCheck : IWorkflowCheck
+{
+    public static readonly string Rule = Scripts.Rule("debug-logging");
+
+    private static readonly HashSet<string> DebugVariables = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ACTIONS_RUNNER_DEBUG", "ACTIONS_STEP_DEBUG", "CI_DEBUG_TRACE", "CI_DEBUG_SERVICES", "system.debug",
+    };
+
+    public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
+    {
+        var scopes = new List<(string? Job, string? Step, IReadOnlyDictionary<string, CiText> Env)> { (null, null, definition.Env) };
+        scopes.AddRange(definition.Jobs.Select(j => ((string?)j.Id, (string?)null, j.Env)));
+        scopes.AddRange(definition.Steps.Select(s => ((string?)s.Job, (string?)s.Label, s.Env)));
+        foreach (var (job, step, env) in scopes)
+        {
+            foreach (var (name, value) in env)
+            {
+                if (!DebugVariables.Contains(name) || !value.Value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase)) continue;
+                yield return new WorkflowIssue(
+                    Rule, Severity.Medium, value.Line, job, step, $"var|{job}|{step}|{name}",
+                    $"{name} is set to true{(job is null ? " for the whole pipeline" : $" in '{job}'")}",
+                    $"{name}=true makes the runner log every command, expression and environment value in full; with secrets in the environment that puts them (or their unmasked fragments) in logs anyone with read access can download.");
+            }
+        }
+
+        foreach (var job in definition.Jobs)
+        {
+            foreach (var step in job.Steps)
+            {
+                if (!NearSecrets(definition, job, step)) continue;
+                foreach (var (line, text) in Scripts.Matches(step, Trace()))
+                {
+                    yield return new WorkflowIssue(
+                        Rule, Severity.Medium, line, step.Job, step.Label, $"trace|{step.Job}|{step.Label}|{text}",
+                        $"Step '{step.Label}' traces its commands ({text}) while handling secrets",
+                        $"'{text}' echoes every command after expansion, so a secret passed on a command line is written to the log in clear; the step reads secrets.");
+                }
+            }
+        }
+    }
+
+    private static bool NearSecrets(CiDefinition definition, CiJob job, CiStep step) =>
+        Scripts.Of(step).Any(s => Secret().IsMatch(s.Value))
+        || step.Env.Values.Concat(job.Env.Values).Concat(definition.Env.Values).Any(v => Secret().IsMatch(v.Value));
+
+    [GeneratedRegex(@"^\s*set\s+(?:-[a-wyz]*x[a-z]*|-o\s+xtrace)\b|\b(?:ba)?sh\s+-[a-wyz]*x[a-z]*\s", RegexOptions.Multiline)]
+    private static partial Regex Trace();
+
+    [GeneratedRegex(@"\$\{\{\s*secrets\.|\bsecrets\.\w|\$\(?\s*\w*(?:TOKEN|SECRET|PASSWORD|API_KEY)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Secret();
+}

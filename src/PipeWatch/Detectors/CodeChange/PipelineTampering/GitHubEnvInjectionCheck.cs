@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
+
+/// <summary>Finds a script writing a value it did not write itself to <c>GITHUB_ENV</c> or <c>GITHUB_PATH</c> where outsiders supply the input.</summary>
+/// <remarks>
+/// The input is untrusted when the workflow runs on a privileged trigger an outsider can start (<c>pull_request_target</c>, <c>workflow_run</c>,
+/// <c>issue_comment</c>, <c>issues</c>…), when the step's environment or script takes an outsider-controlled expression, or in a composite action
+/// (whose callers are unknown). A write of a wholly literal line (<c>echo FOO=bar &gt;&gt; $GITHUB_ENV</c>) is never reported.
+/// </remarks>
+public sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
+{
+    public static readonly string Rule = Scripts.Rule("github-env-injection");
+
+    public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
+    {
+        var privileged = definition.TriggeredBy("pull_request_target", "workflow_run", "issue_comment", "issues", "discussion", "discussion_comment", "pull_request_review_comment");
+        foreach (var step in definition.Steps)
+        {
+            if (step.Run is not { } run) continue;
+            var tainted = step.Env.Values.Append(run).Any(v => Expressions.Spans(v.Value).SelectMany(s => Expressions.References(s.Inner)).Any(Expressions.IsAttackerControlled));
+            var why = tainted ? "the step takes outsider-controlled event data"
+                : privileged ? "the workflow runs on a trigger outsiders can start, with the base repository's privileges"
+                : definition.Platform == CiPlatform.GitHubAction ? "a composite action runs with whatever input its callers pass"
+                : null;
+            if (why is null) continue;
+            foreach (Match m in Write().Matches(run.Value))
+            {
+                if (!Dynamic().IsMatch(m.Groups["value"].Value)) continue;
+                var file = m.Groups["file"].Value.Contains("PATH", StringComparison.Ordinal) ? "GITHUB_PATH" : "GITHUB_ENV";
+                var text = m.Value.Trim();
+                yield return new WorkflowIssue(
+                    Rule, Severity.High, run.LineOf(m.Index), step.Job, step.Label, $"{step.Job}|{step.Label}|{text}",
+                    $"Step '{step.Label}' writes a computed value to {file}",
+                    $"'{Scripts.Snippet(text)}' appends a value computed at run time to {file}, and {why}: a crafted value sets environment variables (LD_PRELOAD, NODE_OPTIONS, BASH_ENV) or PATH entries for every later step of the job.");
+            }
+        }
+    }
+
+    [GeneratedRegex("""^(?<value>[^\n]*?)>>\s*["']?(?<file>\$\{?GITHUB_(?:ENV|PATH)\}?|\$env:GITHUB_(?:ENV|PATH)|%GITHUB_(?:ENV|PATH)%)""", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex Write();
+
+    [GeneratedRegex(@"\$|%\w+%|`")]
+    private static partial Regex Dynamic();
+}

@@ -1,0 +1,23 @@
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
+
+/// <summary>Finds a call to a reusable workflow with <c>secrets: inherit</c>.</summary>
+public sealed class SecretsInheritCheck : IWorkflowCheck
+{
+    public static readonly string Rule = Scripts.Rule("secrets-inherit");
+
+    public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
+    {
+        foreach (var job in definition.Jobs)
+        {
+            if (job.SecretsInherit is not { } inherit) continue;
+            var callee = job.Uses?.Value ?? "(unknown workflow)";
+            yield return new WorkflowIssue(
+                Rule, Severity.Medium, inherit.Line, job.Id, null, $"{job.Id}|{callee}",
+                $"Job '{job.Id}' passes every secret to {callee}",
+                $"'secrets: inherit' hands all of the caller's secrets to '{callee}', which then decides what to do with them; pass only the secrets it needs by name.");
+        }
+    }
+}

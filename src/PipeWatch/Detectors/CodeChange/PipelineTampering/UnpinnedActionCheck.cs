@@ -1,0 +1,41 @@
+using System.Text.RegularExpressions;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
+
+/// <summary>Finds actions and reusable workflows referenced by a tag or branch instead of a full commit SHA.</summary>
+public sealed partial class UnpinnedActionCheck : IWorkflowCheck
+{
+    public static readonly string Rule = Scripts.Rule("unpinned-action");
+
+    public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
+    {
+        if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;
+        var references = definition.Jobs.Where(j => j.Uses is not null).Select(j => (j.Id, (string?)null, j.Uses!))
+            .Concat(definition.Steps.Where(s => s.Uses is not null).Select(s => (s.Job, (string?)s.Label, s.Uses!)));
+        foreach (var (job, step, uses) in references)
+        {
+            var value = uses.Value.Trim();
+            if (value.StartsWith("./", StringComparison.Ordinal) || value.StartsWith("docker://", StringComparison.Ordinal) || value.StartsWith('$')) continue;
+            var at = value.LastIndexOf('@');
+            var reference = at < 0 ? null : value[(at + 1)..];
+            if (reference is not null && FullSha().IsMatch(reference)) continue;
+            var version = reference is not null && Version().IsMatch(reference);
+            yield return new WorkflowIssue(
+                Rule, version ? Severity.Low : Severity.Medium, uses.Line, job, step, $"{job}|{value}",
+                $"{value} is not pinned to a commit",
+                reference is null
+                    ? $"'{value}' names no ref at all, so it runs whatever the default branch holds when the job starts."
+                    : version
+                        ? $"'{reference}' is a tag: its owner (or anyone who takes over the repository) can move it to other code, as happened to tj-actions/changed-files; pin the full 40-character commit SHA and keep the tag as a comment."
+                        : $"'{reference}' looks like a branch: every push to it changes the code this pipeline runs; pin the full 40-character commit SHA.");
+        }
+    }
+
+    [GeneratedRegex("^[0-9a-f]{40}$")]
+    private static partial Regex FullSha();
+
+    [GeneratedRegex(@"^v?\d+(\.\d+)*([-+.][\w.]+)?$")]
+    private static partial Regex Version();
+}

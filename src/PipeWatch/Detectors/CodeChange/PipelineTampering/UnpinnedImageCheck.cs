@@ -1,0 +1,57 @@
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
+
+/// <summary>Finds container, service and Docker-action images referenced by a tag (or none) instead of an <c>@sha256:</c> digest.</summary>
+/// <remarks><c>${{ matrix.X }}</c> images are resolved through the job's matrix; other expressions and <c>$VARIABLES</c> are not resolved and not reported.</remarks>
+public sealed class UnpinnedImageCheck : IWorkflowCheck
+{
+    public static readonly string Rule = Scripts.Rule("unpinned-image");
+
+    public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
+    {
+        foreach (var job in definition.Jobs)
+        {
+            var images = job.Images.Select(i => (Step: (string?)null, Image: i))
+                .Concat(job.Steps.Where(s => s.Uses?.Value.StartsWith("docker://", StringComparison.Ordinal) == true).Select(s => ((string?)s.Label, s.Uses!)));
+            foreach (var (step, image) in images)
+            {
+                foreach (var (line, name) in Resolve(image, job))
+                {
+                    var bare = name.StartsWith("docker://", StringComparison.Ordinal) ? name["docker://".Length..] : name;
+                    if (bare.Length == 0 || bare.Contains("@sha256:", StringComparison.Ordinal) || bare.Contains('$')) continue;
+                    var slash = bare.LastIndexOf('/');
+                    var colon = bare.IndexOf(':', slash + 1);
+                    var tag = colon < 0 ? null : bare[(colon + 1)..];
+                    yield return new WorkflowIssue(
+                        Rule, Severity.Low, line, job.Id, step, $"{job.Id}|{bare}",
+                        $"Image {bare} is not pinned to a digest",
+                        tag is null or "latest"
+                            ? $"'{bare}' names {(tag is null ? "no tag, so" : "the tag latest, so")} it runs whatever image was pushed last; pin it by digest (image@sha256:…)."
+                            : $"'{bare}' uses the tag '{tag}', which the registry owner can point at another image at any time; pin it by digest (image@sha256:…).");
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(int Line, string Name)> Resolve(CiText image, CiJob job)
+    {
+        var value = image.Value.Trim();
+        if (!value.Contains("${{", StringComparison.Ordinal))
+        {
+            yield return (image.Line, value);
+            yield break;
+        }
+
+        foreach (var (_, inner) in Expressions.Spans(value))
+        {
+            var references = Expressions.References(inner).ToList();
+            if (references.Count != 1 || !references[0].StartsWith("matrix.", StringComparison.Ordinal)) continue;
+            foreach (var candidate in job.Matrix.GetValueOrDefault(references[0]["matrix.".Length..]) ?? [])
+            {
+                yield return (candidate.Line, candidate.Value.Trim());
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace PipeWatch.Detectors.CodeChange;
+
+/// <summary>Settings of <see cref="UnusualCommitTimeDetector"/> (<c>detectors.code-change.unusual-time</c> in pipewatch.yml).</summary>
+public sealed record UnusualCommitTimeOptions
+{
+    /// <summary>Commits an author must have before one at an unusual hour is reported.</summary>
+    public int MinimumSamples { get; init; } = 20;
+
+    /// <summary>Hours either side of the commit's local hour of the week that count as near it.</summary>
+    public int HourWindow { get; init; } = 1;
+
+    /// <summary>A commit is at an unusual hour when at most this share of the author's commits fell near it (0: none did).</summary>
+    public double MaximumHourShare { get; init; }
+
+    /// <summary>Globs of machine identities, which commit at any hour and are skipped.</summary>
+    public IReadOnlyList<string> Bots { get; init; } = [];
+}

@@ -1,0 +1,76 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PipeWatch.Detectors.CodeChange.Workflows;
+
+/// <summary>Recognises CI definition files by path and parses them into <see cref="CiDefinition"/>s.</summary>
+/// <remarks>YAML is read with YamlDotNet's merging parser, so anchors, aliases and <c>&lt;&lt;</c> merge keys are resolved; Jenkinsfiles are read as text.</remarks>
+public static class CiDefinitionParser
+{
+    /// <summary>The platform of a CI definition at <paramref name="path"/>, or null when the path is not one.</summary>
+    public static CiPlatform? Classify(string path)
+    {
+        var normalized = path.Replace('\\', '/');
+        var name = normalized[(normalized.LastIndexOf('/') + 1)..];
+        var yaml = name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);
+        if (yaml && (normalized.StartsWith(".github/workflows/", StringComparison.Ordinal) || normalized.Contains("/.github/workflows/", StringComparison.Ordinal)))
+        {
+            return CiPlatform.GitHubWorkflow;
+        }
+
+        if (name is "action.yml" or "action.yaml") return CiPlatform.GitHubAction;
+        if (name == ".gitlab-ci.yml" || (yaml && normalized.StartsWith(".gitlab/ci/", StringComparison.Ordinal))) return CiPlatform.GitLabCi;
+        if (yaml && (name.StartsWith("azure-pipelines", StringComparison.OrdinalIgnoreCase) || normalized.StartsWith(".azure-pipelines/", StringComparison.Ordinal)))
+        {
+            return CiPlatform.AzurePipelines;
+        }
+
+        if (name == "Jenkinsfile" || name.StartsWith("Jenkinsfile.", StringComparison.Ordinal) || name.EndsWith(".jenkinsfile", StringComparison.OrdinalIgnoreCase))
+        {
+            return CiPlatform.Jenkins;
+        }
+
+        return null;
+    }
+
+    /// <summary>Parses <paramref name="text"/> as a definition of <paramref name="platform"/>; null with a reason when it is not valid.</summary>
+    public static CiDefinition? Parse(string path, string text, CiPlatform platform, out string? error)
+    {
+        error = null;
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        if (platform == CiPlatform.Jenkins) return JenkinsfileReader.Read(path, lines);
+
+        YamlNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new MergingParser(new Parser(new StringReader(text))));
+            root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+        }
+        catch (YamlException e)
+        {
+            error = $"{path}:{e.Start.Line}: not valid YAML: {e.Message}";
+            return null;
+        }
+
+        if (root is not YamlMappingNode map)
+        {
+            error = $"{path}: the document is not a mapping";
+            return null;
+        }
+
+        return platform switch
+        {
+            CiPlatform.GitLabCi => GitLabCiReader.Read(path, map, lines),
+            CiPlatform.AzurePipelines => AzurePipelinesReader.Read(path, map, lines),
+            _ => GitHubActionsReader.Read(path, platform, map, lines),
+        };
+    }
+
+    /// <summary>A short label for a script step: its first non-empty line, trimmed to 60 characters.</summary>
+    internal static string ScriptLabel(string script)
+    {
+        var first = script.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? string.Empty;
+        return first.Length > 60 ? first[..60] + "…" : first;
+    }
+}

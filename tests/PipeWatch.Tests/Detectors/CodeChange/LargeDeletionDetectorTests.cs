@@ -1,0 +1,36 @@
+using PipeWatch.Findings;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Detectors.CodeChange;
+
+public sealed class LargeDeletionDetectorTests
+{
+    private static readonly DateTime Tuesday = CodeChangeHistory.Start.AddDays(43);
+
+    [Fact]
+    public void Removing_a_1500_line_file_in_a_history_of_small_edits_is_reported_against_both_distributions()
+    {
+        var history = new CodeChangeHistory().Normal();
+
+        var commit = history.Commit(CodeChangeHistory.At("Bob", Tuesday, 11, 20, TimeSpan.FromHours(-5)), ("data/catalog.txt", null));
+
+        var finding = Assert.Single(history.Findings);
+        Assert.Equal((Categories.LargeDeletion, "code-change.large-deletion", "data/catalog.txt", commit.Sha), (finding.Category, finding.Rule, finding.Location.File, finding.Location.Commit));
+        Assert.Equal(
+            "The commit deletes 1500 lines over 1 file(s); the repository's last 92 commits deleted a median of 3 (spread 1), so this is 1497 spreads above it (threshold 6, floor 300 lines). " +
+            "data/catalog.txt loses 1500 lines (the file is removed); changed files lose a median of 3 (spread 1) over the last 92.",
+            finding.Explanation);
+    }
+
+    [Fact]
+    public void A_deletion_below_the_absolute_floor_is_not_reported_however_unusual()
+    {
+        var history = new CodeChangeHistory().Normal();
+        var trimmed = string.Concat(Enumerable.Range(1, 1300).Select(i => $"item {i}\n"));
+
+        history.Commit(CodeChangeHistory.At("Carol", Tuesday, 14, 5, new TimeSpan(5, 30, 0)), ("data/catalog.txt", trimmed));
+
+        Assert.Empty(history.Findings);
+    }
+}

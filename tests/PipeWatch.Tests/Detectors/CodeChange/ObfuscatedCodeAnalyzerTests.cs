@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Findings;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Detectors.CodeChange;
+
+/// <summary>The obfuscated-code analyzer over added lines: each trick planted in ordinary code is reported at its line; ordinary code is not.</summary>
+public sealed class ObfuscatedCodeAnalyzerTests
+{
+    private static readonly DateTimeOffset Monday = new(2026, 11, 2, 10, 0, 0, TimeSpan.FromHours(1));
+
+    private const string App = """
+        import { readFile } from "node:fs/promises";
+
+        // Чтение конфигурации: a comment in Russian is not a homoglyph.
+        export async function loadConfig(path) {
+          const text = await readFile(path, "utf8");
+          const greeting = "Deploy done 👩‍💻 ✔️";
+          return { ...JSON.parse(text), greeting };
+        }
+
+        """;
+
+    private static readonly string Base64 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(150));
+
+    private readonly CommitBench _bench = new();
+    private readonly ObfuscatedCodeAnalyzer _analyzer = new();
+
+    [Fact]
+    public void Ordinary_code_with_emoji_sequences_foreign_comments_and_a_base64_blob_in_docs_raises_nothing()
+    {
+        Run(("src/config.js", App), ("docs/encoding.md", $"An example blob:\n\n    {Base64}\n"), ("dist/app.js", new string('x', 3000) + "\n"));
+
+        Assert.Empty(_bench.Findings);
+    }
+
+    [Theory]
+    [InlineData("src/loader.js", "eval(atob(\"ZG9jdW1lbnQud3JpdGUoJ2hpJyk=\"));")]
+    [InlineData("src/loader.js", "const run = new Function(payload);")]
+    [InlineData("setup.py", "exec(base64.b64decode('cHJpbnQoMSk='))")]
+    [InlineData("build.ps1", "powershell.exe -NoProfile -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAKQA=")]
+    [InlineData("install.sh", "echo Y3VybCBodHRwOi8vZXhhbXBsZS5jb20K | base64 -d | sh")]
+    public void Encoded_code_that_is_decoded_and_executed_is_reported_at_its_line(string path, string line)
+    {
+        Run((path, "# header\n" + line + "\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal((Categories.ObfuscatedCode, "obfuscated-code.decode-and-execute", Severity.High), (finding.Category, finding.Rule, finding.Severity));
+        Assert.Equal((path, 2), (finding.Location.File, finding.Location.Line));
+    }
+
+    [Fact]
+    public void A_right_to_left_override_in_source_is_trojan_source()
+    {
+        Run(("src/config.js", App.Replace("return {", "if (role !== \"user\u202E \u2066// admin\u2069 \u2066\") {}\n  return {", StringComparison.Ordinal)));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.hidden-unicode", 7), (finding.Rule, finding.Location.Line));
+        Assert.Contains("U+202E, U+2066, U+2069", finding.Title, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_zero_width_space_inside_an_identifier_is_reported()
+    {
+        Run(("src/auth.ts", "export const isAdmin\u200B = (user) => user.role === 'admin';\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.hidden-unicode", 1), (finding.Rule, finding.Location.Line));
+        Assert.Equal("1 invisible character(s) in src/auth.ts:1", finding.Title);
+    }
+
+    [Fact]
+    public void An_identifier_with_a_cyrillic_letter_among_latin_ones_is_a_homoglyph()
+    {
+        Run(("src/auth.js", "function check(user) {\n  if (user.isАdmin) return true;\n}\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.homoglyph-identifier", 2), (finding.Rule, finding.Location.Line));
+        Assert.Contains("'А' (U+0410, Cyrillic)", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_minified_line_appended_to_a_hand_written_file_is_reported_but_not_in_a_min_file()
+    {
+        var payload = "var _0x1=[" + string.Join(",", Enumerable.Range(0, 120).Select(i => $"'\\x{i:x2}'")) + "];(function(a){return a.map(function(b){return b;});})(_0x1);";
+        Run(("src/config.js", App + payload + "\n"), ("public/vendor.min.js", payload + "\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.minified-payload", "src/config.js", 9), (finding.Rule, finding.Location.File, finding.Location.Line));
+    }
+
+    [Fact]
+    public void A_high_entropy_blob_added_to_a_build_script_is_reported_but_not_in_other_files()
+    {
+        var manifest = $$"""
+            {
+              "name": "demo",
+              "scripts": {
+                "postinstall": "node -e \"require('child_process').exec(Buffer.from('{{Base64}}','base64').toString())\""
+              }
+            }
+
+            """;
+        Run(("package.json", manifest), ("src/fixtures.txt", Base64 + "\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.build-script-blob", "package.json", 4), (finding.Rule, finding.Location.File, finding.Location.Line));
+    }
+
+    [Fact]
+    public void Commits_before_the_scanned_range_report_nothing()
+    {
+        _bench.Run(_analyzer, _bench.Commit(CommitBench.Person("Alice", Monday), ("src/x.js", "eval(atob('eA=='));\n")), learnOnly: true);
+
+        Assert.Empty(_bench.Findings);
+    }
+
+    private void Run(params (string Path, string? Text)[] files) =>
+        _bench.Run(_analyzer, _bench.Commit(CommitBench.Person("Alice", Monday), files));
+}

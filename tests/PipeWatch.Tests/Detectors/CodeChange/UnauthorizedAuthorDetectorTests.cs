@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using PipeWatch.Findings;
+using PipeWatch.Sources.Git;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Detectors.CodeChange;
+
+public sealed class UnauthorizedAuthorDetectorTests : IDisposable
+{
+    private static readonly DateTime Tuesday = CodeChangeHistory.Start.AddDays(43);
+
+    private readonly TempFolder _temp = new();
+
+    [Fact]
+    public void A_first_commit_by_a_new_author_at_a_usual_hour_is_reported_naming_the_known_authors()
+    {
+        var history = new CodeChangeHistory().Normal();
+
+        var commit = history.Commit(CodeChangeHistory.At("Mallory", Tuesday, 10, 5, TimeSpan.FromHours(1)), ("src/alice/module.txt", "rewritten\n"));
+
+        var finding = Assert.Single(history.Findings);
+        Assert.Equal((Categories.UnauthorizedAuthor, "code-change.unauthorized-author", Severity.Medium, commit.Sha), (finding.Category, finding.Rule, finding.Severity, finding.Location.Commit));
+        Assert.Equal(
+            "Mallory <mallory@example.com> never committed to 'octo-org/octo-repo' before: its 92 earlier commits were by 3 author(s) (alice@example.com ×31, carol@example.com ×31, bob@example.com ×30).",
+            finding.Explanation);
+    }
+
+    [Fact]
+    public void An_unsigned_commit_in_a_signed_history_is_reported()
+    {
+        var history = new CodeChangeHistory();
+        history.Bench.Signature = SignatureState.Signed;
+        history.Normal();
+        history.Bench.Signature = SignatureState.Unsigned;
+
+        history.Commit(CodeChangeHistory.At("Bob", Tuesday, 11, 20, TimeSpan.FromHours(-5)), ("src/bob/module.txt", "small change\n"));
+
+        var finding = Assert.Single(history.Findings);
+        Assert.Equal("The commit is unsigned, while 92 of the repository's 92 earlier checked commits were signed.", finding.Explanation);
+    }
+
+    [Fact]
+    public void A_change_outside_the_allowlist_for_workflows_is_high()
+    {
+        const string config = """
+            detectors:
+              code-change.unauthorized-author:
+                authors:
+                  - repository: octo-org/*
+                    paths: [".github/**"]
+                    allow: [alice@example.com]
+            """;
+        var history = new CodeChangeHistory(config).Normal();
+
+        history.Commit(CodeChangeHistory.At("Bob", Tuesday, 11, 20, TimeSpan.FromHours(-5)),
+            (CodeChangeHistory.Workflow, CodeChangeHistory.CleanWorkflow.Replace("make test", "make test-all", StringComparison.Ordinal)));
+
+        var finding = Assert.Single(history.Findings);
+        Assert.Equal((Severity.High, CodeChangeHistory.Workflow), (finding.Severity, finding.Location.File));
+        Assert.Equal(
+            "The author Bob <bob@example.com> is not allowed to change .github/workflows/ci.yml in 'octo-org/octo-repo': pipewatch.yml allows only alice@example.com for .github/**.",
+            finding.Explanation);
+    }
+
+    [Fact]
+    public void Codeowners_brought_in_by_a_commit_are_honoured_per_path()
+    {
+        var history = new CodeChangeHistory().Normal();
+        history.Commit(CodeChangeHistory.At("Alice", Tuesday, 10, 0, TimeSpan.FromHours(1)), (".github/CODEOWNERS", "# owners\n/infra/ alice@example.com\n*.md @carol\n"));
+        Assert.Empty(history.Findings);
+
+        history.Commit(CodeChangeHistory.At("Carol", Tuesday, 14, 10, new TimeSpan(5, 30, 0)), ("docs/guide.md", "guide\n"));
+        history.Commit(CodeChangeHistory.At("Bob", Tuesday, 11, 20, TimeSpan.FromHours(-5)), ("infra/main.tf", "resource \"x\" \"y\" {}\n"));
+
+        var finding = Assert.Single(history.Findings);
+        Assert.Equal(
+            "CODEOWNERS gives infra/main.tf (rule '/infra/') to alice@example.com, and the author Bob <bob@example.com> is none of them.",
+            finding.Explanation);
+    }
+
+    [Fact]
+    public void A_dependency_bot_changing_a_workflow_for_the_first_time_is_reported()
+    {
+        var history = new CodeChangeHistory().Normal();
+        for (var i = 0; i < 5; i++)
+        {
+            history.Commit(CodeChangeHistory.At("dependabot[bot]", Tuesday.AddDays(-i), 4, 0, TimeSpan.Zero), ("package.json", $"{{\"version\": \"1.0.{i}\"}}\n"));
+        }
+
+        Assert.Empty(history.Findings);
+        history.Commit(CodeChangeHistory.At("dependabot[bot]", Tuesday, 4, 0, TimeSpan.Zero),
+            (CodeChangeHistory.Workflow, CodeChangeHistory.CleanWorkflow.Replace("make build", "make build-all", StringComparison.Ordinal)));
+
+        var finding = Assert.Single(history.Findings);
+        Assert.StartsWith("The machine identity dependabot[bot] <dependabot[bot]@example.com> changed .github/workflows/ci.yml, which it never did before", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_push_by_someone_who_is_neither_author_nor_committer_is_reported_from_the_webhook()
+    {
+        var payload = JsonNode.Parse(await File.ReadAllTextAsync(Corpus.File("github-webhooks", "push", "with-new-branch.payload.json"), TestContext.Current.CancellationToken))!;
+        payload["pusher"] = new JsonObject { ["name"] = "mallory", ["email"] = "mallory@example.net" };
+        payload["sender"]!["login"] = "mallory";
+        var path = _temp.File("push.json");
+        await File.WriteAllTextAsync(path, payload.ToJsonString(), TestContext.Current.CancellationToken);
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [path]);
+
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal(("code-change.unauthorized-author", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"), (finding.Rule, finding.Location.Commit));
+        Assert.Equal(
+            "It was pushed by mallory <mallory@example.net>, who is neither its author (Codertocat <21031067+Codertocat@users.noreply.github.com>) nor its committer (Codertocat <21031067+Codertocat@users.noreply.github.com>).",
+            finding.Explanation);
+    }
+
+    [Fact]
+    public async Task A_forced_push_to_the_default_branch_is_high()
+    {
+        var payload = JsonNode.Parse(await File.ReadAllTextAsync(Corpus.File("github-webhooks", "push", "with-new-branch.payload.json"), TestContext.Current.CancellationToken))!;
+        payload["forced"] = true;
+        var path = _temp.File("forced.json");
+        await File.WriteAllTextAsync(path, payload.ToJsonString(), TestContext.Current.CancellationToken);
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [path]);
+
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal(Severity.High, finding.Severity);
+        Assert.Equal("It came in a forced push to the default branch 'master' by Codertocat <21031067+Codertocat@users.noreply.github.com>, which rewrote that branch's history.", finding.Explanation);
+    }
+
+    [Fact]
+    public async Task The_corpus_push_by_its_own_author_raises_nothing()
+    {
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [Corpus.File("github-webhooks", "push", "with-new-branch.payload.json"), Corpus.File("gitlab-webhooks", "push.json")]);
+
+        Assert.Empty(result.Findings);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
