@@ -1,9 +1,9 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|git-scan|deps|codechange|sigma] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N]";
-string[] suites = ["ingest", "audit", "secrets", "git-scan", "deps", "codechange", "sigma"];
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|git-scan|deps|codechange|sigma] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "git-scan", "deps", "codechange", "sigma"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -12,6 +12,7 @@ var breakdown = false;
 var suite = "ingest";
 long megabytes = 100;
 var rounds = 3;
+string? outFolder = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -27,6 +28,9 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds > 0:
             i++;
+            break;
+        case "--out" when i + 1 < args.Length:
+            outFolder = args[++i];
             break;
         case "--suite" when i + 1 < args.Length && suites.Contains(args[i + 1]):
             suite = args[++i];
@@ -47,6 +51,7 @@ if (root is null)
     return 2;
 }
 
+if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, Console.Out);
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);

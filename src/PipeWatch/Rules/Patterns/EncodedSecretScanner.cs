@@ -28,7 +28,8 @@ public sealed class EncodedSecretScanner
     /// <summary>The most a gzip stream may inflate to, and the most decoded text one scan may produce, so a crafted input cannot exhaust memory.</summary>
     public const int MaximumDecodedBytes = 16 << 20;
 
-    private static readonly SearchValues<char> Base64Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
+    private const string Base64Characters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
+    private static readonly bool[] Base64Table = Enumerable.Range(0, 128).Select(c => Base64Characters.Contains((char)c, StringComparison.Ordinal)).ToArray();
     private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
     private static readonly SearchValues<char> UrlTokenEnd = SearchValues.Create(" \t\n\r\"'<>`()[]{}|\\^");
 
@@ -93,18 +94,21 @@ public sealed class EncodedSecretScanner
     // Runs of the base64 alphabet (hex is tried on the all-hex ones), and whitespace-delimited tokens with %XX escapes.
     private IEnumerable<(int Start, int Length, Kind Kind)> Candidates(string text)
     {
-        var position = 0;
-        while (position < text.Length)
+        // A run of at least L alphabet characters covers a position that is L - 1 plus a multiple of L, so only those
+        // positions are looked at, and a run is measured only from one of them: a clean text's words are mostly skipped.
+        var length = MinimumLength;
+        for (var probe = length - 1; probe < text.Length; probe += length)
         {
-            var skip = text.AsSpan(position).IndexOfAny(Base64Alphabet);
-            if (skip < 0) break;
-            var start = position + skip;
-            var run = text.AsSpan(start).IndexOfAnyExcept(Base64Alphabet);
-            var end = run < 0 ? text.Length : start + run;
+            if (!InAlphabet(text[probe])) continue;
+            var start = probe;
+            while (start > 0 && InAlphabet(text[start - 1])) start--;
+            var end = probe + 1;
+            while (end < text.Length && InAlphabet(text[end])) end++;
             var padded = end;
             while (padded < text.Length && padded - end < 2 && text[padded] == '=') padded++;
-            if (end - start >= MinimumLength) yield return (start, padded - start, Kind.Base64);
-            position = Math.Max(padded, start + 1);
+            if (end - start >= length) yield return (start, padded - start, Kind.Base64);
+            // Runs after this one start after its end: probing from end - 1 + L on still covers each of them.
+            probe = end - 1;
         }
 
         for (var percent = text.IndexOf('%'); percent >= 0; percent = text.IndexOf('%', percent + 1))
@@ -115,7 +119,8 @@ public sealed class EncodedSecretScanner
             var after = text.AsSpan(percent).IndexOfAny(UrlTokenEnd);
             var end = after < 0 ? text.Length : percent + after;
             if (end - start >= MinimumLength) yield return (start, end - start, Kind.Url);
-            percent = end;
+            // The next search starts after this token (at its delimiter, or at the text's end).
+            percent = end - 1;
         }
     }
 
@@ -127,13 +132,13 @@ public sealed class EncodedSecretScanner
             return unescaped.Length < candidate.Length && IsText(Encoding.UTF8.GetBytes(unescaped)) ? (unescaped, "url") : null;
         }
 
-        if (candidate.Length % 2 == 0 && !candidate.ContainsAnyExcept(HexDigits))
+        if (candidate.Length % 2 == 0 && !candidate.ContainsAnyExcept(HexDigits) && HexStartsLikeText(candidate))
         {
             var bytes = Convert.FromHexString(candidate);
             if (IsText(bytes)) return (Encoding.UTF8.GetString(bytes), "hex");
         }
 
-        if (FromBase64(candidate) is not { } decoded) return null;
+        if (!Base64StartsLikeText(candidate) || FromBase64(candidate) is not { } decoded) return null;
         if (decoded is [0x1F, 0x8B, ..]) return Gunzip(decoded) is { } inflated && IsText(inflated) ? (Encoding.UTF8.GetString(inflated), "gzip+base64") : null;
         return IsText(decoded) ? (Encoding.UTF8.GetString(decoded), "base64") : null;
     }
@@ -186,6 +191,42 @@ public sealed class EncodedSecretScanner
         {
             return null;
         }
+    }
+
+    private static bool InAlphabet(char c) => c < 128 && Base64Table[c];
+
+    // The runs of a clean text (identifiers, paths, hashes) decode to random bytes: looking at the first 12 decoded bytes,
+    // without allocating, rejects almost all of them before the whole run is decoded.
+    private static bool Base64StartsLikeText(ReadOnlySpan<char> candidate)
+    {
+        if (candidate.Length < 16) return true;
+        Span<char> head = stackalloc char[16];
+        candidate[..16].CopyTo(head);
+        head.Replace('-', '+');
+        head.Replace('_', '/');
+        Span<byte> bytes = stackalloc byte[12];
+        return !Convert.TryFromBase64Chars(head, bytes, out var written) || written < 12 || PrefixLooksLikeText(bytes);
+    }
+
+    private static bool HexStartsLikeText(ReadOnlySpan<char> candidate)
+    {
+        if (candidate.Length < 24) return true;
+        Span<byte> bytes = stackalloc byte[12];
+        return Convert.FromHexString(candidate[..24], bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written < 12 || PrefixLooksLikeText(bytes);
+    }
+
+    // The gzip magic, or mostly printable ASCII with no control characters (a cut multi-byte character at the end is fine).
+    private static bool PrefixLooksLikeText(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes is [0x1F, 0x8B, ..]) return true;
+        var printable = 0;
+        foreach (var b in bytes)
+        {
+            if ((b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r')) || b == 0x7F) return false;
+            if (b < 0x80) printable++;
+        }
+
+        return printable * 4 >= bytes.Length * 3;
     }
 
     // Text: at least 8 bytes of valid UTF-8 with at most 1 control character in 100 (tabs and line breaks are text).

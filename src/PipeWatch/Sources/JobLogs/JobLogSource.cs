@@ -60,21 +60,27 @@ public sealed class JobLogSource : ISource
             var parser = _format.CreateParser(_origin.StepHint);
             var section = new Section(this);
             var lines = new LineReader(reader);
+            // Plain text has no markup to parse: its lines go to the section straight from the read buffer.
+            var plain = _format is PlainTextLogFormat;
             var any = false;
-            while (await lines.ReadAsync(cancellationToken) is { } raw)
+            while (await lines.ReadAsync(cancellationToken) is { } memory)
             {
                 any = true;
-                context.BytesRead?.Invoke(raw.Length + 1);
+                context.BytesRead?.Invoke(memory.Length + 1);
                 var number = lines.LineNumber;
-                if (raw.Contains('\0'))
+                var binary = memory.Span.Contains('\0');
+                if (binary) context.Problems.Report(new Problem(_origin.File, $"{_format.Id}: binary data (NUL bytes) in the line; skipped", number));
+                var text = binary ? ReadOnlyMemory<char>.Empty : memory;
+                if (plain && !text.Span.ContainsAny('\u001b', '\r'))
                 {
-                    context.Problems.Report(new Problem(_origin.File, $"{_format.Id}: binary data (NUL bytes) in the line; skipped", number));
-                    raw = string.Empty;
+                    if (section.Ends(_origin.StepHint, null, number) && section.ToEvent(parser) is { } e) yield return e;
+                    section.Add(text.Span, _origin.StepHint, null, null, number);
+                    continue;
                 }
 
-                var line = parser.Read(raw);
-                if (section.Ends(line, number) && section.ToEvent(parser) is { } e) yield return e;
-                section.Add(line, number);
+                var line = parser.Read(text.ToString());
+                if (section.Ends(line.Step, line.Job, number) && section.ToEvent(parser) is { } next) yield return next;
+                section.Add(line.Text, line.Step, line.Job, line.Time, number);
             }
 
             if (!any) context.Problems.Report(new Problem(_origin.File, "file is empty"));
@@ -94,17 +100,17 @@ public sealed class JobLogSource : ISource
         private string? _job;
         private DateTimeOffset? _time;
 
-        public bool Ends(LogLine line, int number) =>
-            _lines > 0 && (line.Step != _step || line.Job != _job || _lines >= MaxSectionLines || _text.Length >= MaxSectionChars) && number != _lastLine;
+        public bool Ends(string? step, string? job, int number) =>
+            _lines > 0 && (step != _step || job != _job || _lines >= MaxSectionLines || _text.Length >= MaxSectionChars) && number != _lastLine;
 
-        public void Add(LogLine line, int number)
+        public void Add(ReadOnlySpan<char> text, string? step, string? job, DateTimeOffset? time, int number)
         {
             if (_lines == 0)
             {
-                _part = line.Step == _step && line.Job == _job ? _part + 1 : 0;
+                _part = step == _step && job == _job ? _part + 1 : 0;
                 _firstLine = number;
-                _step = line.Step;
-                _job = line.Job;
+                _step = step;
+                _job = job;
                 _time = null;
             }
             else
@@ -113,8 +119,8 @@ public sealed class JobLogSource : ISource
                 if (number != _lastLine) _text.Append('\n');
             }
 
-            _text.Append(line.Text);
-            _time ??= line.Time;
+            _text.Append(text);
+            _time ??= time;
             _lastLine = number;
             _lines++;
         }
@@ -158,20 +164,23 @@ public sealed class JobLogSource : ISource
     }
 
     // Splits a text into lines on '\n' only (GitLab keeps '\r' inside its lines), cutting a line longer than MaxLineChars.
+    // A line is handed out as memory into the read buffer when it lies there whole, else into a scratch buffer; either is
+    // valid until the next read.
     private sealed class LineReader(TextReader reader)
     {
         private readonly char[] _buffer = new char[64 * 1024];
-        private readonly StringBuilder _line = new();
+        private char[] _scratch = new char[4096];
+        private int _scratchLength;
         private int _position;
         private int _length;
         private bool _continues;
 
         public int LineNumber { get; private set; }
 
-        public async ValueTask<string?> ReadAsync(CancellationToken cancellationToken)
+        public async ValueTask<ReadOnlyMemory<char>?> ReadAsync(CancellationToken cancellationToken)
         {
             if (!_continues) LineNumber++;
-            _line.Clear();
+            _scratchLength = 0;
             while (true)
             {
                 if (_position == _length)
@@ -181,35 +190,48 @@ public sealed class JobLogSource : ISource
                     if (_length == 0)
                     {
                         _continues = false;
-                        return _line.Length > 0 ? Take() : null;
+                        // Not "? … : null": null would convert to an empty memory (from a null array), not to no line.
+                        if (_scratchLength == 0) return null;
+                        return Trim(_scratch.AsMemory(0, _scratchLength));
                     }
                 }
 
                 var span = _buffer.AsSpan(_position, _length - _position);
                 var newline = span.IndexOf('\n');
-                var take = newline < 0 ? span.Length : newline;
-                take = Math.Min(take, MaxLineChars - _line.Length);
-                _line.Append(span[..take]);
+                var take = Math.Min(newline < 0 ? span.Length : newline, MaxLineChars - _scratchLength);
+                var complete = newline >= 0 && take == newline;
+                if (complete && _scratchLength == 0)
+                {
+                    var line = _buffer.AsMemory(_position, take);
+                    _position += take + 1;
+                    _continues = false;
+                    return Trim(line);
+                }
+
+                Keep(span[..take]);
                 _position += take;
-                if (newline >= 0 && take == newline)
+                if (complete)
                 {
                     _position++;
                     _continues = false;
-                    return Take();
+                    return Trim(_scratch.AsMemory(0, _scratchLength));
                 }
 
-                if (_line.Length >= MaxLineChars)
+                if (_scratchLength >= MaxLineChars)
                 {
                     _continues = true;
-                    return Take();
+                    return _scratch.AsMemory(0, _scratchLength);
                 }
             }
         }
 
-        private string Take()
+        private void Keep(ReadOnlySpan<char> piece)
         {
-            if (_line.Length > 0 && _line[^1] == '\r') _line.Length--;
-            return _line.ToString();
+            if (_scratchLength + piece.Length > _scratch.Length) Array.Resize(ref _scratch, Math.Max(_scratch.Length * 2, _scratchLength + piece.Length));
+            piece.CopyTo(_scratch.AsSpan(_scratchLength));
+            _scratchLength += piece.Length;
         }
+
+        private static ReadOnlyMemory<char> Trim(ReadOnlyMemory<char> line) => line.Span is [.., '\r'] ? line[..^1] : line;
     }
 }

@@ -44,6 +44,22 @@ public sealed class EncodedSecretScannerTests
     }
 
     [Fact]
+    public void An_encoded_secret_is_found_wherever_it_starts_and_after_other_runs()
+    {
+        var encoded = Encode($"GITHUB_TOKEN={Token}", "base64");
+        var scanner = new EncodedSecretScanner(Scanner);
+
+        for (var offset = 0; offset < 45; offset++)
+        {
+            var before = string.Concat(Enumerable.Range(0, offset).Select(i => i % 7 == 6 ? ' ' : 'a'));
+            var line = $"{before} {encoded} tail";
+
+            var found = Assert.Single(scanner.Scan(line));
+            Assert.Equal(offset + 1, found.Index);
+        }
+    }
+
+    [Fact]
     public void Decoding_stops_at_the_configured_depth()
     {
         var text = $"GITHUB_TOKEN={Token}";
@@ -65,6 +81,14 @@ public sealed class EncodedSecretScannerTests
 
         Assert.Empty(new EncodedSecretScanner(Scanner).Scan(Log));
     }
+
+    [Theory]
+    [InlineData("width: 100%")]
+    [InlineData("escaped %2F")]
+    [InlineData("a%2Fb%2Fc%2Fd%2Fe%2Ff%2Fg%2Fh%2Fi%2Fj")]
+    [InlineData("%")]
+    public void Text_ending_in_a_percent_escape_is_scanned_without_a_fault(string text) =>
+        Assert.Empty(new EncodedSecretScanner(Scanner).Scan(text));
 
     [Fact]
     public void Short_runs_are_not_tried()
