@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Hashing;
+using System.Text;
 using System.Text.Json;
 using PipeWatch.Events;
 
@@ -304,11 +305,10 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
     }
 
     /// <summary>A string as <c>JsonFields.String</c> reads it: numbers and booleans in their JSON text, anything else null.</summary>
-    /// <remarks>Short values come from this thread's <see cref="Utf8StringCache"/>: entries repeat their organization, action, actor and agent.</remarks>
     private static string? StringValue(ref Utf8JsonReader reader) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.ValueIsEscaped ? reader.GetString() : Utf8StringCache.ForThread.Get(reader.ValueSpan),
-        JsonTokenType.Number => Utf8StringCache.ForThread.Get(reader.ValueSpan),
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
         JsonTokenType.True => "true",
         JsonTokenType.False => "false",
         _ => null,
