@@ -1,5 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Findings;
+using PipeWatch.Store;
+using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -37,6 +39,20 @@ internal static class CommonOptions
     /// <summary>The store path: --store, else $PIPEWATCH_STORE, else the default under the working directory.</summary>
     public static string ResolveStore(CliHost host, string? option) =>
         host.Resolve(option ?? NonEmpty(host.Environment(StoreVariable)) ?? DefaultStore);
+
+    /// <summary>Opens the store at <paramref name="path"/>; on failure says why on standard error and gives null (the command then exits with 2).</summary>
+    public static async Task<SqliteStore?> OpenStoreAsync(CliHost host, string path)
+    {
+        try
+        {
+            return SqliteStore.Open(path);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+            return null;
+        }
+    }
 
     public static Severity? ParseSeverity(string? text) => SeverityNames.TryParse(text, out var severity) ? severity : null;
 

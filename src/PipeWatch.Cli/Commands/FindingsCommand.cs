@@ -7,7 +7,6 @@ using PipeWatch.Configuration;
 using PipeWatch.Detectors;
 using PipeWatch.Findings;
 using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -106,16 +105,8 @@ internal static class FindingsCommand
             return ExitCodes.Usage;
         }
 
-        IStore store;
-        try
-        {
-            store = SqliteStore.Open(path);
-        }
-        catch (StoreException ex)
-        {
-            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
-            return ExitCodes.Usage;
-        }
+        var store = await CommonOptions.OpenStoreAsync(host, path);
+        if (store is null) return ExitCodes.Usage;
 
         using (store)
         {

@@ -7,8 +7,6 @@ using PipeWatch.Sinks;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Files;
 using PipeWatch.Sources.JobLogs;
-using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 using Spectre.Console;
 
 namespace PipeWatch.Cli.Commands;
@@ -106,16 +104,8 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
-        IStore store;
-        try
-        {
-            store = SqliteStore.Open(CommonOptions.ResolveStore(host, storePath));
-        }
-        catch (StoreException ex)
-        {
-            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
-            return ExitCodes.Usage;
-        }
+        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
+        if (store is null) return ExitCodes.Usage;
 
         using (store)
         {
@@ -156,29 +146,13 @@ internal static class IngestCommand
             return await engine.RunAsync(sources, null, ct);
         }
 
-        var console = Terminal.Console(host.Error);
-        problems.Hold();
-        try
-        {
-            return await console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask("ingesting", maxValue: totalBytes);
-                    var progress = new Progress<IngestProgress>(p =>
-                    {
-                        task.Value = p.BytesRead;
-                        task.Description = $"{p.Events:N0} events, {p.NewFindings:N0} findings";
-                    });
-                    var summary = await engine.RunAsync(sources, progress, ct);
-                    task.Value = totalBytes;
-                    return summary;
-                });
-        }
-        finally
-        {
-            problems.Release();
-        }
+        return await ProgressDisplay.RunAsync<IngestProgress, IngestSummary>(
+            host,
+            problems,
+            "ingesting",
+            totalBytes,
+            progress => engine.RunAsync(sources, progress, ct),
+            p => (p.BytesRead, $"{p.Events:N0} events, {p.NewFindings:N0} findings"));
     }
 
     private static string Describe(IngestSummary s, int files)

@@ -183,15 +183,8 @@ internal static class ScanCommand
             IStore? store = null;
             if (request.Store is not null || !string.IsNullOrWhiteSpace(host.Environment(CommonOptions.StoreVariable)))
             {
-                try
-                {
-                    store = SqliteStore.Open(CommonOptions.ResolveStore(host, request.Store));
-                }
-                catch (StoreException ex)
-                {
-                    await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
-                    return ExitCodes.Usage;
-                }
+                store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, request.Store));
+                if (store is null) return ExitCodes.Usage;
             }
 
             using (store)
@@ -291,29 +284,13 @@ internal static class ScanCommand
             return await engine.RunAsync(source, null, ct);
         }
 
-        var console = Terminal.Console(host.Error);
-        problems.Hold();
-        try
-        {
-            return await console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask("scanning", maxValue: commits);
-                    var progress = new Progress<ScanProgress>(p =>
-                    {
-                        task.Value = p.Commits;
-                        task.Description = $"{p.Commits:N0} commits, {p.BytesRead / (1 << 20):N0} MB, {p.Findings:N0} findings";
-                    });
-                    var summary = await engine.RunAsync(source, progress, ct);
-                    task.Value = commits;
-                    return summary;
-                });
-        }
-        finally
-        {
-            problems.Release();
-        }
+        return await ProgressDisplay.RunAsync<ScanProgress, ScanSummary>(
+            host,
+            problems,
+            "scanning",
+            commits,
+            progress => engine.RunAsync(source, progress, ct),
+            p => (p.Commits, $"{p.Commits:N0} commits, {p.BytesRead / (1 << 20):N0} MB, {p.Findings:N0} findings"));
     }
 
     private static string Describe(ScanSummary s, ICommitSource source, bool folder)

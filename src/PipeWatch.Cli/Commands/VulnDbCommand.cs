@@ -1,8 +1,6 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Dependencies.Advisories;
-using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -39,16 +37,8 @@ internal static class VulnDbCommand
             return ExitCodes.Usage;
         }
 
-        SqliteStore store;
-        try
-        {
-            store = SqliteStore.Open(CommonOptions.ResolveStore(host, storePath));
-        }
-        catch (StoreException ex)
-        {
-            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
-            return ExitCodes.Usage;
-        }
+        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
+        if (store is null) return ExitCodes.Usage;
 
         using (store)
         {

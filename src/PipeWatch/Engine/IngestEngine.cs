@@ -122,7 +122,7 @@ public sealed class IngestEngine
         await CommitAsync(batch, baselineSets, committed, counter, CancellationToken.None).ConfigureAwait(false);
         foreach (var sink in _sinks)
         {
-            await CallSinkAsync(sink, s => s.CompleteAsync(CancellationToken.None)).ConfigureAwait(false);
+            await CallSinkAsync(sink, s => s.CompleteAsync(CancellationToken.None), counter).ConfigureAwait(false);
         }
 
         return counter.Summary(cancelled);
@@ -140,7 +140,7 @@ public sealed class IngestEngine
 
         foreach (var (detector, context) in routes[(int)e.Kind])
         {
-            Inspect(detector, e, context);
+            Inspect(detector, e, context, counter);
         }
 
         foreach (var finding in pending)
@@ -191,7 +191,7 @@ public sealed class IngestEngine
         }
     }
 
-    private void Inspect(IDetector detector, Event e, DetectionContext context)
+    private void Inspect(IDetector detector, Event e, DetectionContext context, Counter counter)
     {
         try
         {
@@ -199,6 +199,7 @@ public sealed class IngestEngine
         }
         catch (Exception ex)
         {
+            Interlocked.Increment(ref counter.ProblemCount);
             _problems.Report(new Problem(e.Origin.File, $"detector {detector.Info.Id} failed on event {e.Id}: {ex.GetType().Name}: {ex.Message}", e.Origin.Line));
         }
     }
@@ -238,11 +239,11 @@ public sealed class IngestEngine
         committed.Clear();
         foreach (var sink in _sinks)
         {
-            await CallSinkAsync(sink, s => s.EmitAsync(findings, cancellationToken)).ConfigureAwait(false);
+            await CallSinkAsync(sink, s => s.EmitAsync(findings, cancellationToken), counter).ConfigureAwait(false);
         }
     }
 
-    private async Task CallSinkAsync(IFindingSink sink, Func<IFindingSink, ValueTask<SinkResult>> call)
+    private async Task CallSinkAsync(IFindingSink sink, Func<IFindingSink, ValueTask<SinkResult>> call, Counter counter)
     {
         SinkResult result;
         try
@@ -256,6 +257,7 @@ public sealed class IngestEngine
 
         if (!result.Succeeded)
         {
+            Interlocked.Increment(ref counter.ProblemCount);
             _problems.Report(new Problem(sink.GetType().Name, $"sink failed: {result.Error}"));
         }
     }
