@@ -142,8 +142,14 @@ internal sealed class SigmaPrefilter
         private const int GroupSize = 48;
         private readonly SearchValues<string>[] _asciiSearch;
         private readonly SearchValues<string>? _otherSearch;
-        private readonly (string Literal, int Id)[][] _ascii = new (string, int)[128][];
-        private readonly Dictionary<char, (string Literal, int Id)[]> _other;
+
+        // The literals to confirm at a hit, by its first two characters (lower case) when both are ASCII: with hundreds of
+        // literals, those sharing only a first character are many, and comparing each was a sixth of the rule set's time.
+        private readonly (string Literal, int Id)[][] _byPair = new (string, int)[128 * 128][];
+
+        // The rest (one-character literals, non-ASCII in the first two characters), by first character.
+        private readonly (string Literal, int Id)[][] _restAscii = new (string, int)[128][];
+        private readonly Dictionary<char, (string Literal, int Id)[]> _restOther;
 
         public FieldScan(string field, IReadOnlyList<(string Literal, int Id)> literals)
         {
@@ -154,19 +160,39 @@ internal sealed class SigmaPrefilter
             _asciiSearch = [.. ascii.Where(l => l.Length >= 3).Order(StringComparer.Ordinal).Chunk(GroupSize).Append(shortOnes).Where(g => g.Length > 0)
                 .Select(g => SearchValues.Create(g, StringComparison.OrdinalIgnoreCase))];
             _otherSearch = other.Length > 0 ? SearchValues.Create(other, StringComparison.OrdinalIgnoreCase) : null;
-            var byFirst = literals.GroupBy(l => char.ToLowerInvariant(l.Literal[0])).ToDictionary(g => g.Key, g => g.ToArray());
-            for (var c = 0; c < 128; c++) _ascii[c] = byFirst.GetValueOrDefault((char)c) ?? None;
-            _other = byFirst.Where(p => p.Key >= 128).ToDictionary();
+            var paired = literals.Where(l => Pair(l.Literal, 0) >= 0).ToLookup(l => Pair(l.Literal, 0));
+            for (var pair = 0; pair < _byPair.Length; pair++) _byPair[pair] = paired.Contains(pair) ? [.. paired[pair]] : None;
+            var rest = literals.Where(l => Pair(l.Literal, 0) < 0).GroupBy(l => char.ToLowerInvariant(l.Literal[0])).ToDictionary(g => g.Key, g => g.ToArray());
+            for (var c = 0; c < 128; c++) _restAscii[c] = rest.GetValueOrDefault((char)c) ?? None;
+            _restOther = rest.Where(p => p.Key >= 128).ToDictionary();
         }
 
         public string Field { get; }
 
-        public int Count => _ascii.Sum(a => a.Length) + _other.Values.Sum(a => a.Length);
+        public int Count => _byPair.Sum(a => a.Length) + _restAscii.Sum(a => a.Length) + _restOther.Values.Sum(a => a.Length);
 
         public void Find(ReadOnlySpan<char> text, int[][] rulesByLiteral, Span<ulong> chosen)
         {
             foreach (var search in _asciiSearch) Find(text, search, rulesByLiteral, chosen);
             if (_otherSearch is not null && !System.Text.Ascii.IsValid(text)) Find(text, _otherSearch, rulesByLiteral, chosen);
+        }
+
+        /// <summary>The bucket of the two characters at <paramref name="at"/>, lower case; -1 when there are not two or either is not ASCII.</summary>
+        private static int Pair(ReadOnlySpan<char> text, int at)
+        {
+            if (at + 1 >= text.Length) return -1;
+            var first = char.ToLowerInvariant(text[at]);
+            var second = char.ToLowerInvariant(text[at + 1]);
+            return first < 128 && second < 128 ? (first << 7) | second : -1;
+        }
+
+        private static void Confirm(ReadOnlySpan<char> text, (string Literal, int Id)[] candidates, int[][] rulesByLiteral, Span<ulong> chosen)
+        {
+            foreach (var (literal, id) in candidates)
+            {
+                if (!text.StartsWith(literal, StringComparison.OrdinalIgnoreCase)) continue;
+                foreach (var rule in rulesByLiteral[id]) chosen[rule >> 6] |= 1UL << rule;
+            }
         }
 
         private void Find(ReadOnlySpan<char> span, SearchValues<string> search, int[][] rulesByLiteral, Span<ulong> chosen)
@@ -177,14 +203,10 @@ internal sealed class SigmaPrefilter
                 var hit = span[offset..].IndexOfAny(search);
                 if (hit < 0) return;
                 var at = offset + hit;
+                var pair = Pair(span, at);
+                if (pair >= 0) Confirm(span[at..], _byPair[pair], rulesByLiteral, chosen);
                 var first = char.ToLowerInvariant(span[at]);
-                var candidates = first < 128 ? _ascii[first] : _other.GetValueOrDefault(first) ?? None;
-                foreach (var (literal, id) in candidates)
-                {
-                    if (!span[at..].StartsWith(literal, StringComparison.OrdinalIgnoreCase)) continue;
-                    foreach (var rule in rulesByLiteral[id]) chosen[rule >> 6] |= 1UL << rule;
-                }
-
+                Confirm(span[at..], first < 128 ? _restAscii[first] : _restOther.GetValueOrDefault(first) ?? None, rulesByLiteral, chosen);
                 offset = at + 1;
             }
         }
