@@ -1,10 +1,11 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Advisories;
 
 namespace PipeWatch.Store.Sqlite;
 
-/// <summary>The advisory index of migration 3: advisories by id, and which (ecosystem, package) each names.</summary>
+/// <summary>The advisory index of migration 4: advisories by id, and which (ecosystem, package) each names.</summary>
 public sealed partial class SqliteStore : IAdvisoryStore
 {
     private const int ImportBatch = 5000;
@@ -80,38 +81,53 @@ public sealed partial class SqliteStore : IAdvisoryStore
         return command;
     }
 
-    /// <summary>Looks packages up with one prepared query, keeping what it read for the rest of the scan.</summary>
+    /// <summary>Looks packages up with one prepared statement, keeping what it read for the rest of the scan.</summary>
+    /// <remarks>
+    /// A lockfile asks for every package it holds and most have no advisory: the statement runs straight on the SQLite handle,
+    /// without a command's per-call reader and parameter overhead, which was most of the matching time.
+    /// </remarks>
     private sealed class SqliteAdvisoryIndex : IAdvisoryIndex
     {
-        private readonly SqliteCommand _query;
+        private readonly sqlite3 _database;
+        private readonly sqlite3_stmt _query;
         private readonly Dictionary<(string, string), IReadOnlyList<Advisory>> _cache = [];
 
         public SqliteAdvisoryIndex(SqliteConnection connection)
         {
-            _query = connection.CreateCommand();
-            _query.CommandText = "SELECT a.body FROM advisory_packages p JOIN advisories a ON a.id = p.advisory_id WHERE p.ecosystem = $ecosystem AND p.name = $name ORDER BY a.id";
-            _query.Parameters.Add(new SqliteParameter("$ecosystem", ""));
-            _query.Parameters.Add(new SqliteParameter("$name", ""));
-            _query.Prepare();
+            _database = connection.Handle!;
+            SqliteException.ThrowExceptionForRC(
+                raw.sqlite3_prepare_v2(
+                    _database,
+                    "SELECT a.body FROM advisory_packages p JOIN advisories a ON a.id = p.advisory_id WHERE p.ecosystem = ?1 AND p.name = ?2 ORDER BY a.id",
+                    out _query),
+                _database);
         }
 
         public IReadOnlyList<Advisory> For(string ecosystem, string name)
         {
             var key = (Ecosystems.Base(ecosystem), PackageNames.Normalize(ecosystem, name));
             if (_cache.TryGetValue(key, out var cached)) return cached;
-            _query.Parameters["$ecosystem"].Value = key.Item1;
-            _query.Parameters["$name"].Value = key.Item2;
-            var found = new List<Advisory>();
-            using (var reader = _query.ExecuteReader())
+            raw.sqlite3_bind_text(_query, 1, key.Item1);
+            raw.sqlite3_bind_text(_query, 2, key.Item2);
+            List<Advisory>? found = null;
+            try
             {
-                while (reader.Read())
+                int result;
+                while ((result = raw.sqlite3_step(_query)) == raw.SQLITE_ROW)
                 {
-                    if (AdvisoryJson.Read(reader.GetString(0)) is { } advisory) found.Add(advisory);
+                    if (AdvisoryJson.Read(raw.sqlite3_column_text(_query, 0).utf8_to_string()) is { } advisory) (found ??= []).Add(advisory);
                 }
+
+                if (result != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(result, _database);
+            }
+            finally
+            {
+                raw.sqlite3_reset(_query);
             }
 
-            _cache[key] = found;
-            return found;
+            IReadOnlyList<Advisory> list = found ?? (IReadOnlyList<Advisory>)[];
+            _cache[key] = list;
+            return list;
         }
 
         public void Dispose() => _query.Dispose();
