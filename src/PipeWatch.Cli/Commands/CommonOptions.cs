@@ -36,6 +36,14 @@ internal static class CommonOptions
         HelpName = "FILE",
     };
 
+    /// <summary><c>--fail-on</c>: the severity at or above which a finding makes the command exit with 1 (default low; none never fails).</summary>
+    public static Option<string> FailOn(string description) => new Option<string>("--fail-on")
+    {
+        Description = description,
+        DefaultValueFactory = _ => "low",
+        HelpName = "info|low|medium|high|critical|none",
+    }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical", "none");
+
     /// <summary>The store path: --store, else $PIPEWATCH_STORE, else the default under the working directory.</summary>
     public static string ResolveStore(CliHost host, string? option) =>
         host.Resolve(option ?? NonEmpty(host.Environment(StoreVariable)) ?? DefaultStore);

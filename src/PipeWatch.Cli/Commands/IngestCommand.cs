@@ -52,12 +52,7 @@ internal static class IngestCommand
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
-        var failOn = new Option<string>("--fail-on")
-        {
-            Description = "Exit with 1 when a new finding is at or above this severity; 'none' never fails.",
-            DefaultValueFactory = _ => "low",
-            HelpName = "info|low|medium|high|critical|none",
-        }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical", "none");
+        var failOn = CommonOptions.FailOn("Exit with 1 when a new finding is at or above this severity; 'none' never fails.");
 
         var command = new Command(
             "ingest",

@@ -88,12 +88,7 @@ internal static class ScanCommand
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
         var config = CommonOptions.Config();
-        var failOn = new Option<string>("--fail-on")
-        {
-            Description = "Exit with 1 when a finding is at or above this severity; 'none' never fails.",
-            DefaultValueFactory = _ => "low",
-            HelpName = "info|low|medium|high|critical|none",
-        }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical", "none");
+        var failOn = CommonOptions.FailOn("Exit with 1 when a finding is at or above this severity; 'none' never fails.");
 
         var command = new Command(
             "scan",

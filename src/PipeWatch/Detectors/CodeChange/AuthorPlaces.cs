@@ -47,17 +47,7 @@ public sealed class AuthorPlaces : IBaseline<AuthorPlaces>
         if (ip is not null) Add(_ips, ip);
     }
 
-    private static void Add<T>(Dictionary<T, long> map, T key) where T : notnull
-    {
-        if (map.TryGetValue(key, out var count))
-        {
-            map[key] = count + 1;
-            return;
-        }
-
-        if (map.Count >= Capacity) map.Remove(map.MinBy(m => m.Value).Key);
-        map[key] = 1;
-    }
+    private static void Add<T>(Dictionary<T, long> map, T key) where T : notnull => CappedCounts.Increment(map, key, Capacity);
 
     public void Write(BinaryWriter writer)
     {

@@ -34,17 +34,7 @@ public sealed class DeployTargets : IBaseline<DeployTargets>
     /// <summary>The most used targets, most used first.</summary>
     public IEnumerable<string> Top(int count) => _targets.OrderByDescending(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal).Take(count).Select(t => t.Key);
 
-    public void Learn(string target)
-    {
-        if (_targets.TryGetValue(target, out var uses))
-        {
-            _targets[target] = uses + 1;
-            return;
-        }
-
-        if (_targets.Count >= Capacity) _targets.Remove(_targets.MinBy(t => t.Value).Key);
-        _targets[target] = 1;
-    }
+    public void Learn(string target) => CappedCounts.Increment(_targets, target, Capacity);
 
     public void Write(BinaryWriter writer)
     {

@@ -11,22 +11,7 @@ public sealed class PipelineTamperingAnalyzerTests
     private const string Path = ".github/workflows/ci.yml";
     private static readonly DateTimeOffset Monday = new(2026, 11, 2, 10, 0, 0, TimeSpan.FromHours(1));
 
-    private const string Ci = """
-        name: ci
-        on: [push, pull_request]
-        permissions:
-          contents: read
-        jobs:
-          build:
-            runs-on: ubuntu-latest
-            steps:
-              - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
-              - name: Build
-                run: make build
-              - name: Test
-                run: make test
-
-        """;
+    private const string Ci = CodeChangeHistory.CleanWorkflow;
 
     private readonly CommitBench _bench = new();
     private readonly PipelineTamperingAnalyzer _analyzer = new();
