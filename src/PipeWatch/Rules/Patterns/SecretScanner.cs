@@ -53,7 +53,7 @@ public sealed class SecretScanner
             var rule = _rules[r];
             foreach (var (start, end) in ranges)
             {
-                for (var m = rule.Pattern.Match(text, start, end - start); m.Success; m = m.NextMatch())
+                for (var m = rule.Matcher.Match(text, start, end - start); m.Success; m = m.NextMatch())
                 {
                     var group = m.Groups[rule.SecretGroup];
                     if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;

@@ -79,21 +79,33 @@ public sealed class FolderSource : ICommitSource
         if (bytes.AsSpan(0, Math.Min(bytes.Length, BinaryProbe)).Contains((byte)0)) return null;
         var blob = BlobId(bytes);
         _blobs.Add(blob, file);
-        var text = Utf8.GetString(bytes);
-        var lines = new List<AddedLine>();
-        var number = 1;
-        foreach (var range in text.AsSpan().Split('\n'))
-        {
-            var line = text.AsSpan(range);
-            if (line.EndsWith("\r")) line = line[..^1];
-            lines.Add(new AddedLine(number++, line.ToString()));
-        }
-
-        // A final newline ends the last line; it does not start another.
-        if (lines.Count > 0 && text.EndsWith('\n')) lines.RemoveAt(lines.Count - 1);
+        var lines = Lines(bytes);
         var change = new GitFileChange(relative, null, FileChangeKind.Added, null, blob, lines.Count, 0, false, lines);
         var who = new GitIdentity(string.Empty, string.Empty, written);
         return new GitCommit(GitHistorySource.StagedSha, [], who, who, relative, SignatureState.Unknown, [change]);
+    }
+
+    // The file's lines. A final newline ends the last line; it does not start another; a carriage return that ends a line
+    // (\r\n line ends, or a final \r) is not part of it. The bytes before the final newline decode straight into the joined text.
+    private static AddedText Lines(byte[] bytes)
+    {
+        var length = bytes.Length > 0 && bytes[^1] == (byte)'\n' ? bytes.Length - 1 : bytes.Length;
+        var text = Utf8.GetString(bytes, 0, length);
+        return AddedText.FromFile(text.Contains('\r', StringComparison.Ordinal) ? WithoutLineEndReturns(text) : text);
+    }
+
+    private static string WithoutLineEndReturns(string text)
+    {
+        var joined = new StringBuilder(text.Length);
+        var from = 0;
+        for (var at = text.IndexOf('\r', StringComparison.Ordinal); at >= 0; at = text.IndexOf('\r', at + 1))
+        {
+            if (at + 1 < text.Length && text[at + 1] != '\n') continue;
+            joined.Append(text, from, at - from);
+            from = at + 1;
+        }
+
+        return joined.Append(text, from, text.Length - from).ToString();
     }
 
     // Every file under the folder, in ordinal order of path, not following links, without .git folders.
