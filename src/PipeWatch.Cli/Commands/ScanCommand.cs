@@ -165,7 +165,7 @@ internal static class ScanCommand
         try
         {
             var target = host.Resolve(request.Path);
-            source = request.NoGit ? new FolderSource(target, problems) : new GitHistorySource(GitRepository.Open(target), request.Selection);
+            source = request.NoGit ? new FolderSource(target, problems, request.Workers) : new GitHistorySource(GitRepository.Open(target), request.Selection);
         }
         catch (GitException ex)
         {

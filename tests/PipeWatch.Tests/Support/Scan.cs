@@ -22,7 +22,7 @@ internal static class Scan
         var problems = new ProblemLog();
         var sink = new CollectingSink();
         config ??= PipeWatchConfig.Default;
-        using ICommitSource source = folder ? new FolderSource(path, problems) : new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
+        using ICommitSource source = folder ? new FolderSource(path, problems, workers) : new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
         var engine = new ScanEngine(
             CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, commits: commits ?? !folder), [], [sink], null, config.Incidents, new FakeTimeProvider(Ingest.Now), problems,
             new ScanOptions { Workers = workers });
