@@ -60,12 +60,12 @@ public sealed class FolderSource : ICommitSource
 
     public IEnumerable<SourcedCommit> Read(CancellationToken cancellationToken)
     {
-        var batch = new List<(string Path, long Bytes)>(BatchFiles);
+        var batch = new List<FileInfo>(BatchFiles);
         long bytes = 0;
         foreach (var file in Files(Root))
         {
             batch.Add(file);
-            bytes += file.Bytes;
+            bytes += Listed(file);
             if (batch.Count < BatchFiles && bytes < BatchBytes) continue;
             foreach (var commit in ReadBatch(batch, cancellationToken)) yield return commit;
             batch.Clear();
@@ -80,18 +80,18 @@ public sealed class FolderSource : ICommitSource
     }
 
     // The batch's files read in parallel, then handed on (with their problems) in order.
-    private IEnumerable<SourcedCommit> ReadBatch(List<(string Path, long Bytes)> batch, CancellationToken cancellationToken)
+    private IEnumerable<SourcedCommit> ReadBatch(List<FileInfo> batch, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var read = new (GitCommit? Commit, Problem? Problem)[batch.Count];
         if (_workers == 1 || batch.Count == 1)
         {
-            for (var i = 0; i < batch.Count; i++) read[i] = ReadFile(batch[i].Path);
+            for (var i = 0; i < batch.Count; i++) read[i] = ReadFile(batch[i]);
         }
         else
         {
             var options = new ParallelOptions { MaxDegreeOfParallelism = _workers, CancellationToken = cancellationToken };
-            Parallel.For(0, batch.Count, options, i => read[i] = ReadFile(batch[i].Path));
+            Parallel.For(0, batch.Count, options, i => read[i] = ReadFile(batch[i]));
         }
 
         foreach (var (commit, problem) in read)
@@ -101,43 +101,75 @@ public sealed class FolderSource : ICommitSource
         }
     }
 
-    private (GitCommit?, Problem?) ReadFile(string file)
+    // The file as listed (its size and time are those of the listing), read with one open, read and close.
+    private (GitCommit?, Problem?) ReadFile(FileInfo info)
     {
+        var file = info.FullName;
         var relative = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
-        byte[] bytes;
+        byte[] buffer;
+        int length;
         DateTimeOffset written;
         try
         {
-            var info = new FileInfo(file);
             if (info.Length > MaximumFileBytes)
             {
                 return (null, new Problem(file, $"skipped: {info.Length / (1 << 20)} MB, larger than the {MaximumFileBytes >> 20} MB a text file is read up to"));
             }
 
-            bytes = File.ReadAllBytes(file);
             written = info.LastWriteTimeUtc;
+            (buffer, length) = ReadAll(file, info.Length);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return (null, new Problem(file, $"cannot read ({ex.Message})"));
         }
 
-        Interlocked.Add(ref _bytesRead, bytes.Length);
-        if (bytes.AsSpan(0, Math.Min(bytes.Length, BinaryProbe)).Contains((byte)0)) return (null, null);
+        Interlocked.Add(ref _bytesRead, length);
+        var bytes = buffer.AsSpan(0, length);
+        if (bytes[..Math.Min(length, BinaryProbe)].Contains((byte)0)) return (null, null);
         var blob = BlobId(bytes);
         _blobs.Add(blob, file);
-        var lines = Lines(bytes);
+        var lines = Lines(buffer, length);
         var change = new GitFileChange(relative, null, FileChangeKind.Added, null, blob, lines.Count, 0, false, lines);
         var who = new GitIdentity(string.Empty, string.Empty, written);
         return (new GitCommit(GitHistorySource.StagedSha, [], who, who, relative, SignatureState.Unknown, [change]), null);
     }
 
+    // The size a file was listed with; 0 when it is gone (reading it will say so).
+    private static long Listed(FileInfo file)
+    {
+        try
+        {
+            return file.Length;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    // The whole file, listed as length bytes long, and how many bytes it holds. A read of one byte more than listed that
+    // returns the listed size has met the end: open, one read, close. A file that changed since it was listed is read again.
+    private static (byte[] Bytes, int Length) ReadAll(string file, long length)
+    {
+        using (var handle = File.OpenHandle(file))
+        {
+            var bytes = GC.AllocateUninitializedArray<byte>((int)length + 1);
+            var read = 0;
+            for (int n; read < bytes.Length && (n = RandomAccess.Read(handle, bytes.AsSpan(read), read)) > 0;) read += n;
+            if (read == length) return (bytes, read);
+        }
+
+        var again = File.ReadAllBytes(file);
+        return (again, again.Length);
+    }
+
     // The file's lines. A final newline ends the last line; it does not start another; a carriage return that ends a line
     // (\r\n line ends, or a final \r) is not part of it. Such returns are taken out of the bytes in place (the blob id is
     // already computed), and the bytes before the final newline decode straight into the joined text.
-    private static AddedText Lines(byte[] bytes)
+    private static AddedText Lines(byte[] bytes, int length)
     {
-        var length = bytes.Length > 0 && bytes[^1] == (byte)'\n' ? bytes.Length - 1 : bytes.Length;
+        if (length > 0 && bytes[length - 1] == (byte)'\n') length--;
         if (bytes.AsSpan(0, length).Contains((byte)'\r')) length = WithoutLineEndReturns(bytes.AsSpan(0, length));
         return AddedText.FromFile(Utf8.GetString(bytes, 0, length));
     }
@@ -160,7 +192,7 @@ public sealed class FolderSource : ICommitSource
     }
 
     // Every file under the folder, in ordinal order of path, not following links, without .git folders.
-    private static IEnumerable<(string Path, long Bytes)> Files(string root)
+    private static IEnumerable<FileInfo> Files(string root)
     {
         var pending = new Stack<string>();
         pending.Push(root);
@@ -181,7 +213,7 @@ public sealed class FolderSource : ICommitSource
             Array.Sort(children, (a, b) => string.CompareOrdinal(a.Name, b.Name));
             foreach (var child in children.OfType<FileInfo>().Where(c => c.LinkTarget is null))
             {
-                yield return (child.FullName, child.Length);
+                yield return child;
             }
 
             foreach (var child in children.OfType<DirectoryInfo>().Where(d => d.LinkTarget is null && d.Name != ".git").Reverse())
@@ -191,7 +223,7 @@ public sealed class FolderSource : ICommitSource
         }
     }
 
-    private static string BlobId(byte[] bytes)
+    private static string BlobId(ReadOnlySpan<byte> bytes)
     {
         // One hasher per thread: creating one per file cost as much as hashing a small file.
         var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
