@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Findings;
@@ -12,8 +13,9 @@ internal sealed class SqliteStoreBatch : IStoreBatch
 {
     private readonly SqliteTransaction _transaction;
     private readonly SqliteLedger _ledger;
-    private readonly SqliteCommand _loadBaseline;
-    private readonly SqliteCommand _saveBaseline;
+    private readonly sqlite3 _database;
+    private readonly sqlite3_stmt _loadBaseline;
+    private readonly sqlite3_stmt _saveBaseline;
     private readonly SqliteCommand _addFinding;
     private readonly SqliteCommand _findIncidents;
     private readonly SqliteCommand _openIncident;
@@ -30,8 +32,11 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         _ledger = ledger;
         _ledger.BeginBatch();
 
-        _loadBaseline = Prepare(connection, "SELECT version, data FROM baselines WHERE key = $key", "$key");
-        _saveBaseline = Prepare(connection, "INSERT OR REPLACE INTO baselines (key, version, data) VALUES ($key, $version, $data)", "$key", "$version", "$data");
+        // Baselines are loaded once per key and written back once per key and batch: thousands a batch, so straight on the
+        // SQLite handle, without a command's per-call overhead.
+        _database = connection.Handle!;
+        _loadBaseline = PrepareRaw("SELECT version, data FROM baselines WHERE key = ?1");
+        _saveBaseline = PrepareRaw("INSERT OR REPLACE INTO baselines (key, version, data) VALUES (?1, ?2, ?3)");
         _addFinding = Prepare(
             connection,
             """
@@ -83,17 +88,36 @@ internal sealed class SqliteStoreBatch : IStoreBatch
 
     public StoredBaseline? LoadBaseline(string key)
     {
-        _loadBaseline.Parameters[0].Value = key;
-        using var reader = _loadBaseline.ExecuteReader();
-        return reader.Read() ? new StoredBaseline((byte)reader.GetInt64(0), (byte[])reader.GetValue(1)) : null;
+        try
+        {
+            raw.sqlite3_bind_text(_loadBaseline, 1, key);
+            var result = raw.sqlite3_step(_loadBaseline);
+            if (result == raw.SQLITE_DONE) return null;
+            if (result != raw.SQLITE_ROW) SqliteException.ThrowExceptionForRC(result, _database);
+            return new StoredBaseline((byte)raw.sqlite3_column_int64(_loadBaseline, 0), raw.sqlite3_column_blob(_loadBaseline, 1).ToArray());
+        }
+        finally
+        {
+            raw.sqlite3_reset(_loadBaseline);
+        }
     }
 
     public void SaveBaseline(string key, byte version, byte[] data)
     {
-        _saveBaseline.Parameters[0].Value = key;
-        _saveBaseline.Parameters[1].Value = (long)version;
-        _saveBaseline.Parameters[2].Value = data;
-        _saveBaseline.ExecuteNonQuery();
+        try
+        {
+            raw.sqlite3_bind_text(_saveBaseline, 1, key);
+            raw.sqlite3_bind_int64(_saveBaseline, 2, version);
+            // An empty span may bind as NULL: an empty baseline is bound as a zero-length blob.
+            if (data.Length == 0) raw.sqlite3_bind_zeroblob(_saveBaseline, 3, 0);
+            else raw.sqlite3_bind_blob(_saveBaseline, 3, data);
+            var result = raw.sqlite3_step(_saveBaseline);
+            if (result != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(result, _database);
+        }
+        finally
+        {
+            raw.sqlite3_reset(_saveBaseline);
+        }
     }
 
     public bool TryAddFinding(Finding finding)
@@ -183,6 +207,12 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         _addToIncident.Dispose();
         _mergeIncidents.Dispose();
         _transaction.Dispose();
+    }
+
+    private sqlite3_stmt PrepareRaw(string sql)
+    {
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_database, sql, out var statement), _database);
+        return statement;
     }
 
     private SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
