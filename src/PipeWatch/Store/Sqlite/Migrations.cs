@@ -77,5 +77,14 @@ internal static class Migrations
         ) WITHOUT ROWID;
         CREATE INDEX advisory_packages_by_id ON advisory_packages (advisory_id);
         """,
+
+        // 5: the ledger as ten-minute buckets of hashes (SqliteLedger): one row per bucket instead of one per event. The
+        // ledger of migration 3 stays, read-only, and is consulted while it holds events.
+        """
+        CREATE TABLE ledger_buckets (
+            bucket INTEGER PRIMARY KEY,       -- Unix seconds / 600 of the events' time; below -2^62 for events without one
+            hashes BLOB NOT NULL              -- XxHash3 of each event id seeded with its Unix seconds, 8 bytes little-endian each, in no order
+        );
+        """,
     ];
 }

@@ -145,6 +145,24 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_baseline_is_stored_and_loaded_back_as_empty_not_missing()
+    {
+        using var store = SqliteStore.Open(_temp.File("store.db"));
+        using (var batch = store.BeginBatch())
+        {
+            batch.SaveBaseline("access.suspicious-login|octocat", 1, []);
+            batch.Commit();
+        }
+
+        using var next = store.BeginBatch();
+        var stored = next.LoadBaseline("access.suspicious-login|octocat");
+
+        Assert.NotNull(stored);
+        Assert.Equal(1, stored.Value.Version);
+        Assert.Empty(stored.Value.Data);
+    }
+
+    [Fact]
     public void Batch_disposed_without_commit_leaves_nothing()
     {
         using var store = SqliteStore.Open(_temp.File("store.db"));
