@@ -8,7 +8,7 @@ public interface IAdvisoryIndex : IDisposable
     IReadOnlyList<Advisory> For(string ecosystem, string name);
 }
 
-/// <summary>Where imported advisories are kept between runs (the store's migration 3).</summary>
+/// <summary>Where imported advisories are kept between runs (the store's migrations 4 and 5).</summary>
 public interface IAdvisoryStore
 {
     /// <summary>Adds or replaces advisories by id, one transaction per 5,000; a withdrawn record removes its id.</summary>
@@ -16,6 +16,9 @@ public interface IAdvisoryStore
 
     /// <summary>How many advisories the store holds.</summary>
     long AdvisoryCount();
+
+    /// <summary>A short text that changes whenever an import changes the advisories (their count and latest modification).</summary>
+    string AdvisoryState();
 
     /// <summary>An index over the advisories as stored now.</summary>
     IAdvisoryIndex OpenAdvisoryIndex();

@@ -56,9 +56,7 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
                 if (reasons.Count == 0) continue;
                 context.Report(DependencyFindings.For(
                     Info,
-                    commit,
-                    context,
-                    change.Path,
+                    FindingSite.Of(commit, context, change.Path),
                     added,
                     severity,
                     $"New {(added.Direct ? "direct" : "transitive")} dependency {added.Name}@{added.Version} is unexpected",

@@ -70,6 +70,13 @@ public sealed partial class SqliteStore : IAdvisoryStore
         return (long)command.ExecuteScalar()!;
     }
 
+    public string AdvisoryState()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT count(*) || ':' || ifnull(max(modified), '') FROM advisories";
+        return (string)command.ExecuteScalar()!;
+    }
+
     public IAdvisoryIndex OpenAdvisoryIndex() => new SqliteAdvisoryIndex(_connection);
 
     private SqliteCommand Command(string sql, SqliteTransaction transaction, params string[] parameters)
