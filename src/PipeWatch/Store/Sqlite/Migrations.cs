@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace PipeWatch.Store.Sqlite;
 
 /// <summary>The numbered schema migrations; <c>PRAGMA user_version</c> records how many have run. Append only.</summary>
@@ -77,5 +79,17 @@ internal static class Migrations
         ) WITHOUT ROWID;
         CREATE INDEX advisory_packages_by_id ON advisory_packages (advisory_id);
         """,
+
+        // 5: each package's affected entries in compact form beside its key, so matching reads them instead of whole advisories;
+        // advisory bodies lose their affected entries. Stores at version 4 are filled in by SqliteStore.FillCompactRanges.
+        """
+        ALTER TABLE advisory_packages ADD COLUMN ranges TEXT NOT NULL DEFAULT '';  -- CompactAffected: this package's entries
+        """,
     ];
+
+    /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
+    public static IReadOnlyDictionary<int, Action<SqliteConnection, SqliteTransaction>> Upgrades { get; } = new Dictionary<int, Action<SqliteConnection, SqliteTransaction>>
+    {
+        [5] = SqliteStore.FillCompactRanges,
+    };
 }
