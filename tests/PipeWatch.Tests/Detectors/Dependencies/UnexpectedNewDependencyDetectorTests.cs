@@ -63,11 +63,8 @@ public sealed class UnexpectedNewDependencyDetectorTests
     {
         using var temp = new TempFolder();
         var store = temp.File("store.db");
-        using var api = Repository("https://github.com/acme/api.git");
-        api.Write("package.json", CommitHistory.PackageJson("express")).Write("package-lock.json", CommitHistory.NpmLock(Express, Ms)).Commit("api: express");
-        using var web = Repository("git@github.com:acme/web.git");
-        web.Write("package.json", CommitHistory.PackageJson("express", "left-pad"))
-            .Write("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true)));
+        using var api = Api();
+        using var web = WithLeftPad(Repository("git@github.com:acme/web.git"));
         var added = web.Commit("web: express and left-pad", "Sam Web <sam@example.com>");
 
         // The first repository meets an empty estate: cold start, nothing is new to it. Then the second, scanned into the same store.
@@ -87,20 +84,15 @@ public sealed class UnexpectedNewDependencyDetectorTests
     {
         using var temp = new TempFolder();
         var store = temp.File("store.db");
-        using var api = Repository("https://github.com/acme/api.git");
-        api.Write("package.json", CommitHistory.PackageJson("express")).Write("package-lock.json", CommitHistory.NpmLock(Express, Ms)).Commit("api: express");
-        using var web = Repository("https://github.com/acme/web.git");
-        web.Write("package.json", CommitHistory.PackageJson("express", "left-pad"))
-            .Write("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true)));
+        using var api = Api();
+        using var web = WithLeftPad(Repository("https://github.com/acme/web.git"));
         var old = web.Commit("web: left-pad, long ago");
         web.Write("package.json", CommitHistory.PackageJson("express")).Write("package-lock.json", CommitHistory.NpmLock(Express, Ms)).Commit("web: drop left-pad");
         await Scan.RunAsync(api.Path, store: store);
 
         // api comes back to a left-pad that web used before; web's history is only learned (before the range), api's commit is scanned.
         await Scan.RunAsync(web.Path, GitSelection.Default with { Since = old }, store: store);
-        api.Write("package.json", CommitHistory.PackageJson("express", "left-pad"))
-            .Write("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true)))
-            .Commit("api: left-pad");
+        WithLeftPad(api).Commit("api: left-pad");
         api.Write("package.json", CommitHistory.PackageJson("express", "left-pad", "is-odd"))
             .Write("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true), new NpmEntry("is-odd", "3.0.1", Direct: true)))
             .Commit("api: is-odd");
@@ -108,6 +100,19 @@ public sealed class UnexpectedNewDependencyDetectorTests
 
         Assert.Equal(["is-odd"], again.Findings.Where(f => f.Category == Categories.UnexpectedNewDependency).Select(f => Evidence(f, "package")));
     }
+
+    /// <summary>acme/api with one commit: express and ms.</summary>
+    private static TestRepository Api()
+    {
+        var api = Repository("https://github.com/acme/api.git");
+        api.Write("package.json", CommitHistory.PackageJson("express")).Write("package-lock.json", CommitHistory.NpmLock(Express, Ms)).Commit("api: express");
+        return api;
+    }
+
+    /// <summary>The repository's manifest and lockfile with left-pad added beside express, not committed.</summary>
+    private static TestRepository WithLeftPad(TestRepository repo) =>
+        repo.Write("package.json", CommitHistory.PackageJson("express", "left-pad"))
+            .Write("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true)));
 
     private static TestRepository Repository(string origin)
     {
