@@ -11,18 +11,20 @@ namespace PipeWatch.Detectors.Dependencies;
 /// <param name="Path">The dependency file, relative to the repository's root when in one.</param>
 /// <param name="Commit">The commit, null for a file read as it is now.</param>
 /// <param name="Author">The commit's author, name and address.</param>
-internal sealed record FindingSite(string Repository, string Path, string? Commit, GitIdentity? Author, DateTimeOffset Timestamp, DateTimeOffset DetectedAt)
+/// <param name="Scope">What the fingerprint keys on instead of <paramref name="Path"/>, when findings from many files are one (a runner named by every job log); null for the path.</param>
+internal sealed record FindingSite(string Repository, string Path, string? Commit, GitIdentity? Author, DateTimeOffset Timestamp, DateTimeOffset DetectedAt, string? Scope = null)
 {
     public static FindingSite Of(GitCommit commit, CommitContext context, string path) =>
         new(context.Repository, path, commit.Sha, commit.Author, commit.Committer.When, context.Detection.Now);
 
-    /// <summary>The site of an <see cref="EventKind.Dependencies"/> event.</summary>
-    public static FindingSite Of(Event e, DetectionContext context) =>
-        new(e.Ci.Repository, e.Dependencies!.Path, null, null, e.Timestamp, context.Now);
+    /// <summary>The site of an <see cref="EventKind.Dependencies"/> event (its file), or of a job log (the log, one finding per repository and runner).</summary>
+    public static FindingSite Of(Event e, DetectionContext context) => e.Dependencies is { } file
+        ? new(e.Ci.Repository, file.Path, null, null, e.Timestamp, context.Now)
+        : new(e.Ci.Repository, e.Origin.File, null, null, e.Timestamp, context.Now, Scope: "runner");
 
     /// <summary>"Commit 1a2b3c4d5e6f by Dana brings WHAT into PATH", or "PATH pins WHAT" for a file read as it is now.</summary>
     public string Brings(string what) =>
-        Commit is null ? $"{Path} pins {what}" : $"Commit {Commit[..Math.Min(12, Commit.Length)]} by {Author!.Name} brings {what} into {Path}";
+        Commit is null ? $"{Path} {(Scope is null ? "pins" : "was run by")} {what}" : $"Commit {Commit[..Math.Min(12, Commit.Length)]} by {Author!.Name} brings {what} into {Path}";
 }
 
 /// <summary>Builds the findings of the dependency analyzers: the commit and its author (when there is one), the file and line of the package entry.</summary>
@@ -60,7 +62,7 @@ internal static class DependencyFindings
             Techniques = [SupplyChain],
             Timestamp = site.Timestamp,
             DetectedAt = site.DetectedAt,
-            Fingerprint = Fingerprint.Of(info.Id, [site.Repository, site.Path, dependency.Ecosystem, dependency.Name, dependency.Version, .. identity]),
+            Fingerprint = Fingerprint.Of(info.Id, [site.Repository, site.Scope ?? site.Path, dependency.Ecosystem, dependency.Name, dependency.Version, .. identity]),
         };
 
     /// <summary>A vulnerability finding: advisory id, CVEs, severity and CVSS, the fix and the path from a direct dependency.</summary>
@@ -70,7 +72,7 @@ internal static class DependencyFindings
         var a = match.Advisory;
         var cves = string.Join(", ", a.Cves);
         var fix = match.FixedIn is { } f ? $"fixed in {f}" : "no fixed version published";
-        var via = match.Path.Count > 1 ? $" It comes in through {string.Join(" → ", match.Path)}." : d.Direct ? " It is a direct dependency." : "";
+        var via = site.Scope is not null ? "" : match.Path.Count > 1 ? $" It comes in through {string.Join(" → ", match.Path)}." : d.Direct ? " It is a direct dependency." : "";
         var cvss = a.CvssScore is { } score ? $", CVSS {Cvss.Format(score)}" : "";
         List<Evidence> evidence =
         [
@@ -87,7 +89,7 @@ internal static class DependencyFindings
             d,
             a.Severity,
             $"{d.Name}@{d.Version} is affected by {a.Id}{(cves.Length > 0 ? $" ({cves})" : "")}",
-            site.Brings($"{d.Ecosystem} package {d.Name} {d.Version}")
+            site.Brings(site.Scope is null ? $"{d.Ecosystem} package {d.Name} {d.Version}" : $"runner {d.Name} {d.Version}")
                 + $"; advisory {a.Id} ({a.Severity.ToWire()}{cvss}) covers it: {a.Summary.TrimEnd('.')}; {fix}.{via}",
             evidence,
             a.Id);
