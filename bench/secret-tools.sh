@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# Issue 3 (c): pipewatch, secretlint and git-secrets side by side on the same files, in one run.
+# Issue 3 (c): pipewatch, secretlint and git-secrets side by side on the same files, in one run, on two corpora.
 #
-#   bench/secret-tools.sh            # 100 MB of the machine's source text + every built-in rule's true examples planted
-#   MB=20 bench/secret-tools.sh      # a smaller run
+#   bench/secret-tools.sh                   # both corpora, 100 MB each, plus every built-in rule's true examples planted
+#   MB=20 bench/secret-tools.sh             # smaller corpora
+#   CORPORA=natural bench/secret-tools.sh   # one corpus: xml or natural
 #
-# Files (bench/out/secret-tools/files, written by `PipeWatch.Bench --suite secret-tool-corpus`):
-#   source/   real source text (the .NET SDK, the NuGet cache, global node modules, Python's library), renamed NNNNN.EXT.txt
-#   planted/  RULE.N.txt: match example N of each built-in rule between two ordinary lines; planted.tsv lists them
-# Tools: pipewatch (`ingest --source plain-log`, Release build, a fresh store: the whole process, with decoding of
-# encoded strings, as CI logs are read), pipewatch-scan (`scan --no-git` over the same folder: the folder scanner of
-# `pipewatch scan`, plain text only), secretlint@12 with @secretlint/secretlint-rule-preset-recommend@12 (installed here with npm into
+# Corpora (written by `PipeWatch.Bench --suite secret-tool-corpus` and `--suite secret-tool-natural-corpus`):
+#   xml      bench/out/secret-tools/files:   the machine's source text in path order root by root (SourceTextCorpus.Collect):
+#            on a machine with the .NET SDK, mostly its API reference XML files (~90 KB each)
+#   natural  bench/out/secret-tools/natural: natural source trees one file from each in turn (SourceTextCorpus.CollectNatural):
+#            Python's library, node modules, the NuGet cache and the .NET SDK without API XML, C headers, Perl modules (~11 KB each)
+# Each holds source/ (real files renamed NNNNN.EXT.txt, so no tool's ignore rules for node_modules or vendor folders apply)
+# and planted/ (RULE.N.txt: match example N of each built-in rule between two ordinary lines; planted.tsv lists them).
+# Tools, each the whole process: pipewatch-scan (`scan --no-git` over the corpus folder: files, as secretlint reads them;
+# the headline), pipewatch-ingest (`ingest --source plain-log`, a fresh store: the CI-log path, with decoding of encoded
+# strings), secretlint@12 with @secretlint/secretlint-rule-preset-recommend@12 (installed here with npm into
 # bench/out/secretlint), git-secrets (Debian package; installed with apt-get when missing and running as root; its
 # patterns registered in a git config of its own under bench/out, never the user's).
-# Printed per tool: wall seconds, MB/s over all files, files flagged among the source files, planted files found of
-# all planted (recall), and pipewatch's (the ingest line's) throughput as a multiple of each tool's. No secret is printed: only counts.
+# Printed per tool: the 1-minute load average when it started, wall seconds, MB/s over all files, source files flagged
+# (none holds a real secret: these are false alarms; for pipewatch only secret findings count, other analyzers' findings
+# are counted apart), planted files found of all planted (recall), and each tool's time as a multiple of pipewatch-scan's.
+# No secret is printed: only counts.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$ROOT/bench/out/secret-tools"
-FILES="$OUT/files"
 MB=${MB:-100}
-mkdir -p "$OUT/results"
+CORPORA=${CORPORA:-xml natural}
+mkdir -p "$OUT"
 
 say() { printf '%s\n' "$*" >&2; }
 now() { date +%s.%N; }
@@ -30,10 +37,6 @@ say "building pipewatch and the bench (Release) ..."
 dotnet build -c Release "$ROOT/src/PipeWatch.Cli" -nologo -v q >/dev/null
 dotnet build -c Release "$ROOT/bench/PipeWatch.Bench" -nologo -v q >/dev/null
 PIPEWATCH="$ROOT/src/PipeWatch.Cli/bin/Release/net10.0/pipewatch"
-
-dotnet run -c Release --no-build --project "$ROOT/bench/PipeWatch.Bench" -- --suite secret-tool-corpus --mb "$MB" --out "$FILES" >&2
-BYTES=$(find "$FILES/source" "$FILES/planted" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-PLANTED=$(wc -l < "$FILES/planted.tsv")
 
 # secretlint, from the npm registry, into bench/out/secretlint
 SECRETLINT_DIR="$ROOT/bench/out/secretlint"
@@ -54,28 +57,31 @@ GIT_SECRETS_CONFIG="$OUT/git-secrets.gitconfig"
 rm -f "$GIT_SECRETS_CONFIG"
 if command -v git-secrets >/dev/null 2>&1; then GIT_CONFIG_GLOBAL="$GIT_SECRETS_CONFIG" git secrets --register-aws --global >/dev/null; fi
 
-# Each runner writes the flagged files' names, one a line, to results/TOOL.files and prints its wall seconds.
-run_pipewatch() {
-  rm -rf "$OUT/store"; mkdir -p "$OUT/store"
+# Each runner reads the corpus in $FILES, writes the flagged files' names, one a line, to $RESULTS/TOOL.files and prints
+# its wall seconds.
+run_pipewatch_scan() {
   local start end
   start=$(now)
-  "$PIPEWATCH" ingest --source plain-log "$FILES/source" "$FILES/planted" --store "$OUT/store/pipewatch.db" --format json --fail-on none \
-    > "$OUT/results/pipewatch.jsonl" 2> "$OUT/results/pipewatch.err"
+  (cd "$OUT" && "$PIPEWATCH" scan --no-git "$FILES" --format json --fail-on none > "$RESULTS/pipewatch-scan.jsonl" 2> "$RESULTS/pipewatch-scan.err")
   end=$(now)
-  node -e 'const fs=require("fs");const t=fs.readFileSync(process.argv[1],"utf8").trim();const s=new Set(t?t.split("\n").map(l=>JSON.parse(l).location.file):[]);fs.writeFileSync(process.argv[2],[...s].join("\n")+(s.size?"\n":""))' \
-    "$OUT/results/pipewatch.jsonl" "$OUT/results/pipewatch.files"
+  node -e 'const fs=require("fs"),p=require("path");const t=fs.readFileSync(process.argv[1],"utf8").trim();const f=t?t.split("\n").map(l=>JSON.parse(l)):[];
+    const files=k=>[...new Set(f.filter(k).map(x=>p.resolve(process.argv[4],x.location.file)))];const w=(n,s)=>fs.writeFileSync(n,s.join("\n")+(s.length?"\n":""));
+    w(process.argv[2],files(x=>x.category.startsWith("secrets.")));w(process.argv[3],files(x=>!x.category.startsWith("secrets.")));' \
+    "$RESULTS/pipewatch-scan.jsonl" "$RESULTS/pipewatch-scan.files" "$RESULTS/pipewatch-scan.other" "$FILES"
   calc "$end - $start"
 }
 
-run_pipewatch_scan() {
-  rm -rf "$OUT/store-scan"; mkdir -p "$OUT/store-scan"
+run_pipewatch_ingest() {
+  rm -rf "$RESULTS/store"; mkdir -p "$RESULTS/store"
   local start end
   start=$(now)
-  (cd "$OUT" && "$PIPEWATCH" scan --no-git "$FILES" --store "$OUT/store-scan/pipewatch.db" --format json --fail-on none \
-    > "$OUT/results/pipewatch-scan.jsonl" 2> "$OUT/results/pipewatch-scan.err")
+  "$PIPEWATCH" ingest --source plain-log "$FILES/source" "$FILES/planted" --store "$RESULTS/store/pipewatch.db" --format json --fail-on none \
+    > "$RESULTS/pipewatch-ingest.jsonl" 2> "$RESULTS/pipewatch-ingest.err"
   end=$(now)
-  node -e 'const fs=require("fs"),p=require("path");const t=fs.readFileSync(process.argv[1],"utf8").trim();const s=new Set(t?t.split("\n").map(l=>p.resolve(process.argv[3],JSON.parse(l).location.file)):[]);fs.writeFileSync(process.argv[2],[...s].join("\n")+(s.size?"\n":""))' \
-    "$OUT/results/pipewatch-scan.jsonl" "$OUT/results/pipewatch-scan.files" "$FILES"
+  node -e 'const fs=require("fs");const t=fs.readFileSync(process.argv[1],"utf8").trim();const f=t?t.split("\n").map(l=>JSON.parse(l)):[];
+    const files=k=>[...new Set(f.filter(k).map(x=>x.location.file))];const w=(n,s)=>fs.writeFileSync(n,s.join("\n")+(s.length?"\n":""));
+    w(process.argv[2],files(x=>x.category.startsWith("secrets.")));w(process.argv[3],files(x=>!x.category.startsWith("secrets.")));' \
+    "$RESULTS/pipewatch-ingest.jsonl" "$RESULTS/pipewatch-ingest.files" "$RESULTS/pipewatch-ingest.other"
   calc "$end - $start"
 }
 
@@ -84,10 +90,10 @@ run_secretlint() {
   local start end
   start=$(now)
   (cd "$SECRETLINT_DIR" && ./node_modules/.bin/secretlint "$FILES/source/**/*" "$FILES/planted/**/*" --secretlintrc .secretlintrc.json \
-    --format json --output "$OUT/results/secretlint.json" >/dev/null 2>"$OUT/results/secretlint.err") || true
+    --format json --output "$RESULTS/secretlint.json" >/dev/null 2>"$RESULTS/secretlint.err") || true
   end=$(now)
   node -e 'const fs=require("fs");const r=JSON.parse(fs.readFileSync(process.argv[1],"utf8"));fs.writeFileSync(process.argv[2],r.filter(f=>f.messages.length>0).map(f=>f.filePath).join("\n")+"\n")' \
-    "$OUT/results/secretlint.json" "$OUT/results/secretlint.files"
+    "$RESULTS/secretlint.json" "$RESULTS/secretlint.files"
   calc "$end - $start"
 }
 
@@ -95,36 +101,70 @@ run_git_secrets() {
   command -v git-secrets >/dev/null 2>&1 || { echo unavailable; return; }
   local start end
   start=$(now)
-  (cd "$FILES" && GIT_CONFIG_GLOBAL="$GIT_SECRETS_CONFIG" git secrets --scan -r source planted > "$OUT/results/git-secrets.out" 2>&1) || true
+  (cd "$FILES" && GIT_CONFIG_GLOBAL="$GIT_SECRETS_CONFIG" git secrets --scan -r source planted > "$RESULTS/git-secrets.out" 2>&1) || true
   end=$(now)
-  grep -E '^(source|planted)/[^:]+:[0-9]+:' "$OUT/results/git-secrets.out" | cut -d: -f1 | sed "s|^|$FILES/|" | sort -u > "$OUT/results/git-secrets.files" || true
+  grep -E '^(source|planted)/[^:]+:[0-9]+:' "$RESULTS/git-secrets.out" | cut -d: -f1 | sed "s|^|$FILES/|" | sort -u > "$RESULTS/git-secrets.files" || true
   calc "$end - $start"
 }
 
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
-declare -A SECONDS_OF
-TOOLS="pipewatch pipewatch-scan secretlint git-secrets"
-for tool in $TOOLS; do
-  say "running $tool ..."
-  case $tool in
-    pipewatch) SECONDS_OF[$tool]=$(run_pipewatch) ;;
-    pipewatch-scan) SECONDS_OF[$tool]=$(run_pipewatch_scan) ;;
-    secretlint) SECONDS_OF[$tool]=$(run_secretlint) ;;
-    git-secrets) SECONDS_OF[$tool]=$(run_git_secrets) ;;
+load1() { cut -d' ' -f1 /proc/loadavg; }
+TOOLS="pipewatch-scan pipewatch-ingest secretlint git-secrets"
+REPORT="$OUT/report.txt"
+: > "$REPORT"
+for corpus in $CORPORA; do
+  case $corpus in
+    xml) FILES="$OUT/files"; SUITE=secret-tool-corpus; TITLE="the machine's source text in path order (mostly API reference XML)" ;;
+    natural) FILES="$OUT/natural"; SUITE=secret-tool-natural-corpus; TITLE="natural source trees, one file from each in turn" ;;
+    *) say "unknown corpus '$corpus' (expected xml or natural)"; exit 2 ;;
   esac
-done
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  RESULTS="$OUT/results/$corpus"
+  mkdir -p "$RESULTS"
+  dotnet run -c Release --no-build --project "$ROOT/bench/PipeWatch.Bench" -- --suite "$SUITE" --mb "$MB" --out "$FILES" >&2
+  BYTES=$(find "$FILES/source" "$FILES/planted" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+  SOURCES=$(find "$FILES/source" -type f | wc -l)
+  PLANTED=$(wc -l < "$FILES/planted.tsv")
 
-printf '\nfiles: %s MB (%s source files, %s planted examples of %s rules)\n\n' \
-  "$(calc "$BYTES / 1000000")" "$(ls "$FILES/source" | wc -l)" "$PLANTED" "$(cut -f2 "$FILES/planted.tsv" | sort -u | wc -l)"
-printf '%-15s %10s %10s %16s %22s %18s\n' tool seconds MB/s "source flagged" "planted found (recall)" "pipewatch speed"
-PW=${SECONDS_OF[pipewatch]}
-for tool in $TOOLS; do
-  s=${SECONDS_OF[$tool]}
-  if [ "$s" = unavailable ]; then printf '%-15s %10s\n' "$tool" "unavailable"; continue; fi
-  flagged=$(grep -c "/source/" "$OUT/results/$tool.files" || true)
-  found=$(grep -c "/planted/" "$OUT/results/$tool.files" || true)
-  printf '%-15s %10.2f %10.2f %16s %15s (%5.1f%%) %17.1fx\n' "$tool" "$s" "$(calc "$BYTES / 1000000 / $s")" "$flagged" \
-    "$found/$PLANTED" "$(calc "100 * $found / $PLANTED")" "$(calc "$s / $PW")"
+  LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  say "[$corpus] load average before: $LOAD_START; $(nproc) cores"
+  declare -A SECONDS_OF LOAD_OF
+  for tool in $TOOLS; do
+    say "[$corpus] running $tool ..."
+    LOAD_OF[$tool]=$(load1)
+    case $tool in
+      pipewatch-scan) SECONDS_OF[$tool]=$(run_pipewatch_scan) ;;
+      pipewatch-ingest) SECONDS_OF[$tool]=$(run_pipewatch_ingest) ;;
+      secretlint) SECONDS_OF[$tool]=$(run_secretlint) ;;
+      git-secrets) SECONDS_OF[$tool]=$(run_git_secrets) ;;
+    esac
+  done
+  LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+  say "[$corpus] load average after: $LOAD_END"
+
+  {
+    printf '\n%s corpus: %s\n' "$corpus" "$TITLE"
+    printf 'files: %s MB (%s source files, %s KB on average; %s planted examples of %s rules); load average %s at start, %s at end; %s cores\n\n' \
+      "$(calc "$BYTES / 1000000")" "$SOURCES" "$(calc "$BYTES / 1000 / ($SOURCES + $PLANTED)")" "$PLANTED" "$(cut -f2 "$FILES/planted.tsv" | sort -u | wc -l)" \
+      "$LOAD_START" "$LOAD_END" "$(nproc)"
+    printf '%-17s %6s %9s %9s %15s %23s %14s\n' tool "load" seconds MB/s "source flagged" "planted found (recall)" "time / scan's"
+    PW=${SECONDS_OF[pipewatch-scan]}
+    for tool in $TOOLS; do
+      s=${SECONDS_OF[$tool]}
+      if [ "$s" = unavailable ]; then printf '%-17s %6s %9s\n' "$tool" "${LOAD_OF[$tool]}" "unavailable"; continue; fi
+      flagged=$(grep -c "/source/" "$RESULTS/$tool.files" || true)
+      found=$(grep -c "/planted/" "$RESULTS/$tool.files" || true)
+      printf '%-17s %6s %9.2f %9.2f %15s %16s (%5.1f%%) %13.1fx\n' "$tool" "${LOAD_OF[$tool]}" "$s" "$(calc "$BYTES / 1000000 / $s")" "$flagged" \
+        "$found/$PLANTED" "$(calc "100 * $found / $PLANTED")" "$(calc "$s / $PW")"
+    done
+    for tool in pipewatch-scan pipewatch-ingest; do
+      other=$(grep -c "/source/" "$RESULTS/$tool.other" 2>/dev/null || true)
+      printf '%s: %s source files with findings of other analyzers (not secrets, not counted above)\n' "$tool" "${other:-0}"
+    done
+    if [ "${SECONDS_OF[secretlint]}" != unavailable ]; then
+      ratio=$(calc "${SECONDS_OF[secretlint]} / $PW")
+      verdict=$(awk "BEGIN { print ($ratio >= 50) ? \"MEETS\" : \"SHORT OF\" }")
+      printf 'verdict: pipewatch-scan is %sx secretlint'"'"'s throughput: %s the >= 50x target\n' "$ratio" "$verdict"
+    fi
+  } | tee -a "$REPORT"
+  unset SECONDS_OF LOAD_OF
 done
-printf '\ntarget: pipewatch >= 50x secretlint'"'"'s throughput with equal or better recall\n'
+printf '\ntarget: pipewatch >= 50x secretlint'"'"'s throughput with equal or better recall (report: %s)\n' "$REPORT"

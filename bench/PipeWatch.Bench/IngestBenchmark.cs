@@ -64,11 +64,15 @@ internal sealed class IngestBenchmark
         {
             Collect();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var pausedBefore = GC.GetTotalPauseDuration();
             var clock = Stopwatch.StartNew();
             var outcome = await stage.Run(_corpus);
             clock.Stop();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-            var result = new Result(stage.Name, clock.Elapsed.TotalSeconds, cpu.TotalSeconds, outcome);
+            var collections = $"{GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3} " +
+                $"{(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds:N2}";
+            var result = new Result(stage.Name, clock.Elapsed.TotalSeconds, cpu.TotalSeconds, outcome, collections);
             results.Add(result);
             _out.WriteLine($"  done: {stage.Name} in {result.Seconds:N2} s");
         }
@@ -184,12 +188,12 @@ internal sealed class IngestBenchmark
         var raw = results[0];
         var pipeline = results[2];
         _out.WriteLine();
-        _out.WriteLine($"{"stage",-34} {"seconds",8} {"events/s",10} {"MB/s",7} {"CPU s",7} {"events/CPU-s",12} {"× raw",6} {"findings",9}");
+        _out.WriteLine($"{"stage",-34} {"seconds",8} {"events/s",10} {"MB/s",7} {"CPU s",7} {"events/CPU-s",12} {"× raw",6} {"findings",9} {"GC 0/1/2 paused s",18}");
         foreach (var r in results)
         {
             _out.WriteLine(
                 $"{r.Name,-34} {r.Seconds,8:N2} {r.Outcome.Events / r.Seconds,10:N0} {bytes / 1e6 / r.Seconds,7:N0} {r.CpuSeconds,7:N2} " +
-                $"{r.Outcome.Events / r.CpuSeconds,12:N0} {r.Seconds / raw.Seconds,6:N2} {(r == raw || r == results[1] ? "" : r.Outcome.Findings.ToString("N0")),9}");
+                $"{r.Outcome.Events / r.CpuSeconds,12:N0} {r.Seconds / raw.Seconds,6:N2} {(r == raw || r == results[1] ? "" : r.Outcome.Findings.ToString("N0")),9} {r.Collections,18}");
         }
 
         _out.WriteLine();
@@ -226,7 +230,8 @@ internal sealed class IngestBenchmark
 
     private readonly record struct Outcome(long Events, long Findings, int Problems);
 
-    private sealed record Result(string Name, double Seconds, double CpuSeconds, Outcome Outcome);
+    /// <param name="Collections">Garbage collections during the stage, by generation, and the seconds they paused the program: "gen0/gen1/gen2 seconds".</param>
+    private sealed record Result(string Name, double Seconds, double CpuSeconds, Outcome Outcome, string Collections);
 
     /// <summary>A store in memory: the ledger as a set of hashes, baselines and findings kept by key; isolates SQLite's cost.</summary>
     private sealed class MemoryStore : IStore

@@ -2,8 +2,8 @@ using System.Globalization;
 using PipeWatch.Bench;
 
 // dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|git-scan|deps|codechange|sigma] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
-string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "git-scan", "deps", "codechange", "sigma"];
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -51,12 +51,14 @@ if (root is null)
     return 2;
 }
 
-if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, Console.Out);
+if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, natural: false, Console.Out);
+if (suite == "secret-tool-natural-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools-natural"), megabytes, natural: true, Console.Out);
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
+if (suite == "detection-cost") return await DetectionCostBenchmark.RunAsync(root, events, Console.Out);
 if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);
 
 var corpus = WorkflowJobCorpus.Ensure(root, events, Console.Out);

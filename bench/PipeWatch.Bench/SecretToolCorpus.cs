@@ -5,14 +5,15 @@ namespace PipeWatch.Bench;
 
 /// <summary>Writes the files issue 3 (c) compares secret scanners on: real source text, and every built-in rule's true examples planted one per file.</summary>
 /// <remarks>
-/// <c>OUT/source/</c> holds the first <c>megabytes</c> of <see cref="SourceTextCorpus"/> (paths kept below the root, so a
+/// <c>OUT/source/</c> holds the first <c>megabytes</c> of <see cref="SourceTextCorpus.Collect"/>, or with <c>natural</c> of
+/// <see cref="SourceTextCorpus.CollectNatural"/> (paths kept below the root, so a
 /// scanner's ignore rules for <c>node_modules</c> or <c>packages</c> folders do not apply: each file is renamed to a
 /// numbered <c>.txt</c>); <c>OUT/planted/RULE.N.txt</c> holds match example N of a rule between two lines of ordinary
 /// text; <c>OUT/planted.tsv</c> lists each planted file with its rule. Run by <c>bench/secret-tools.sh</c>.
 /// </remarks>
 internal static class SecretToolCorpus
 {
-    public static int Write(string folder, long megabytes, TextWriter output)
+    public static int Write(string folder, long megabytes, bool natural, TextWriter output)
     {
         var source = Path.Combine(folder, "source");
         var planted = Path.Combine(folder, "planted");
@@ -20,7 +21,7 @@ internal static class SecretToolCorpus
         Directory.CreateDirectory(source);
         Directory.CreateDirectory(planted);
 
-        var files = SourceTextCorpus.Collect(megabytes * 1_000_000);
+        var files = natural ? SourceTextCorpus.CollectNatural(megabytes * 1_000_000) : SourceTextCorpus.Collect(megabytes * 1_000_000);
         var index = new StringBuilder();
         for (var i = 0; i < files.Count; i++)
         {
@@ -44,7 +45,8 @@ internal static class SecretToolCorpus
         }
 
         File.WriteAllText(Path.Combine(folder, "planted.tsv"), list.ToString());
-        output.WriteLine($"wrote {files.Count:N0} source files ({files.Sum(f => f.Bytes) / 1e6:N1} MB) to {source} and {count} planted examples to {planted}");
+        output.WriteLine($"wrote {files.Count:N0} {(natural ? "natural " : string.Empty)}source files ({files.Sum(f => f.Bytes) / 1e6:N1} MB, " +
+            $"{files.Sum(f => f.Bytes) / 1e3 / Math.Max(1, files.Count):N0} KB on average) to {source} and {count} planted examples to {planted}");
         return 0;
     }
 }

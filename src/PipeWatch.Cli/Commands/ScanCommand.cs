@@ -165,7 +165,7 @@ internal static class ScanCommand
         try
         {
             var target = host.Resolve(request.Path);
-            source = request.NoGit ? new FolderSource(target, problems) : new GitHistorySource(GitRepository.Open(target), request.Selection);
+            source = request.NoGit ? new FolderSource(target, problems, request.Workers) : new GitHistorySource(GitRepository.Open(target), request.Selection);
         }
         catch (GitException ex)
         {
@@ -187,7 +187,7 @@ internal static class ScanCommand
                 // Dependencies are matched against the advisories 'vulndb import' put in the store; without --store, those of the default store if there is one.
                 using var advisoryStore = store is null && File.Exists(CommonOptions.ResolveStore(host, null)) ? TryOpen(CommonOptions.ResolveStore(host, null)) : null;
                 using var advisories = ((store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
-                var analyzers = CommitAnalyzers.Create(config, book, advisories, problems);
+                var analyzers = CommitAnalyzers.Create(config, book, advisories, problems, commits: !request.NoGit);
                 var all = new CollectingSink();
                 var sinks = new List<IFindingSink> { all };
                 var ruleInfos = analyzers.Select(a => a.Info)

@@ -10,13 +10,17 @@ public sealed class HourOfWeekProfile
 
     private readonly long[] _counts = new long[Hours];
 
+    // Derived, not stored: the counts per hour of the day over all seven days, so "same hour any day" is one read.
+    private readonly long[] _byHourOfDay = new long[24];
+
     /// <summary>Events counted.</summary>
     public long Total { get; private set; }
 
     /// <summary>The count of one bucket.</summary>
     public long this[int bucket] => _counts[bucket];
 
-    public static int Bucket(DateTimeOffset at) => ((int)at.UtcDateTime.DayOfWeek * 24) + at.UtcDateTime.Hour;
+    // 1 January 0001 was a Monday, bucket 24: the bucket is the hour count since then, shifted by a day, modulo a week.
+    public static int Bucket(DateTimeOffset at) => (int)(((at.UtcTicks / TimeSpan.TicksPerHour) + 24) % Hours);
 
     /// <summary>"Sunday 03:00": the bucket's day and hour, for explanations.</summary>
     public static string Name(int bucket) =>
@@ -24,7 +28,9 @@ public sealed class HourOfWeekProfile
 
     public void Learn(DateTimeOffset at)
     {
-        _counts[Bucket(at)]++;
+        var bucket = Bucket(at);
+        _counts[bucket]++;
+        _byHourOfDay[bucket % 24]++;
         Total++;
     }
 
@@ -38,13 +44,7 @@ public sealed class HourOfWeekProfile
     }
 
     /// <summary>Events at the same hour of the day as <paramref name="at"/>, on any day.</summary>
-    public long SameHourAnyDay(DateTimeOffset at)
-    {
-        var hour = at.UtcDateTime.Hour;
-        long count = 0;
-        for (var day = 0; day < 7; day++) count += _counts[(day * 24) + hour];
-        return count;
-    }
+    public long SameHourAnyDay(DateTimeOffset at) => _byHourOfDay[Bucket(at) % 24];
 
     /// <summary>The busiest buckets with their counts, busiest first.</summary>
     public IEnumerable<(int Bucket, long Count)> Top(int count) =>
@@ -61,7 +61,12 @@ public sealed class HourOfWeekProfile
     public static HourOfWeekProfile Read(BinaryReader reader)
     {
         var profile = new HourOfWeekProfile();
-        for (var i = 0; i < Hours; i++) profile._counts[i] = reader.ReadInt64();
+        for (var i = 0; i < Hours; i++)
+        {
+            profile._counts[i] = reader.ReadInt64();
+            profile._byHourOfDay[i % 24] += profile._counts[i];
+        }
+
         profile.Total = reader.ReadInt64();
         return profile;
     }

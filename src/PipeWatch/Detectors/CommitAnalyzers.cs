@@ -17,8 +17,12 @@ public static class CommitAnalyzers
     /// <param name="secretRules">The secret rules of the scan (built-in, or from <c>--rules</c>).</param>
     /// <param name="advisories">The vulnerability advisories to match dependencies against (none when null).</param>
     /// <param name="problems">Where the dependency analyzers report files they cannot parse (nowhere when null).</param>
+    /// <param name="commits">
+    /// False for a plain folder (<c>scan --no-git</c>), whose files come from no commit: the analyzers of who committed, when,
+    /// from where and how much (the commit-event detectors) are left out, as there is no author, time or size to judge.
+    /// </param>
     public static IReadOnlyList<ICommitAnalyzer> Create(
-        PipeWatchConfig config, SecretRuleBook secretRules, IAdvisoryIndex? advisories = null, IProblemReporter? problems = null)
+        PipeWatchConfig config, SecretRuleBook secretRules, IAdvisoryIndex? advisories = null, IProblemReporter? problems = null, bool commits = true)
     {
         ArgumentNullException.ThrowIfNull(config);
         var lockfiles = new LockfileCache(problems ?? new ProblemLog());
@@ -37,6 +41,6 @@ public static class CommitAnalyzers
             new UnexpectedNewDependencyDetector(lockfiles, PopularPackages.BuiltIn),
             new UntrustedSourceDetector(lockfiles, config.UntrustedSource),
         ];
-        return [.. all.Where(a => !config.Disabled.Contains(a.Info.Id))];
+        return [.. all.Where(a => !config.Disabled.Contains(a.Info.Id) && (commits || a is not CommitEventAnalyzer))];
     }
 }

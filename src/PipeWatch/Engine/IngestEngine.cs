@@ -348,7 +348,7 @@ public sealed record EngineOptions
     /// <summary>A batch is committed once it is this old, so findings reach the sinks promptly when input is slow.</summary>
     public TimeSpan MaxBatchAge { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Blocks of events (<see cref="ISource.ReadBlocksAsync"/>: about 1 MiB of input each) buffered between reading and detection.</summary>
+    /// <summary>Blocks of events (<see cref="ISource.ReadBlocksAsync"/>: up to 128 events from a file) buffered between reading and detection.</summary>
     public int ChannelCapacity { get; init; } = 8;
 }
 

@@ -166,13 +166,13 @@ public sealed class ScanEngine
                 chunkText += commit.Files.Sum(f => f.Added.Count);
                 if (chunk.Count >= _options.ChunkCommits || chunkText >= _options.ChunkLines)
                 {
-                    if (!Submit(chunk, preparers, anyPreparer, workers, writer, cancellationToken)) return;
+                    if (!Submit(chunk, preparers, anyPreparer, workers, source.Blobs, writer, cancellationToken)) return;
                     chunk = [];
                     chunkText = 0;
                 }
             }
 
-            if (chunk.Count > 0 && !Submit(chunk, preparers, anyPreparer, workers, writer, cancellationToken)) return;
+            if (chunk.Count > 0 && !Submit(chunk, preparers, anyPreparer, workers, source.Blobs, writer, cancellationToken)) return;
             writer.TryComplete();
         }
         catch (Exception ex)
@@ -184,12 +184,12 @@ public sealed class ScanEngine
     // Commits are prepared a chunk at a time: one task per chunk, not per commit, keeps the hand-offs few.
     private bool Submit(
         List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)> chunk, ICommitPreparer?[] preparers, bool anyPreparer, TaskScheduler workers,
-        ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+        IBlobReader blobs, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
     {
         Task<object?[][]>? prepared = null;
         if (anyPreparer)
         {
-            object?[][] PrepareAll() => [.. chunk.Select(c => Prepare(preparers, c.Commit, c.Sightings, c.LearnOnly))];
+            object?[][] PrepareAll() => [.. chunk.Select(c => Prepare(preparers, c.Commit, c.Sightings, c.LearnOnly, blobs))];
             prepared = _options.Workers > 1
                 ? Task.Factory.StartNew(PrepareAll, CancellationToken.None, TaskCreationOptions.None, workers)
                 : Task.FromResult(PrepareAll());
@@ -207,7 +207,7 @@ public sealed class ScanEngine
         return true;
     }
 
-    private object?[] Prepare(ICommitPreparer?[] preparers, GitCommit commit, bool[] sightings, bool learnOnly)
+    private static object?[] Prepare(ICommitPreparer?[] preparers, GitCommit commit, bool[] sightings, bool learnOnly, IBlobReader blobs)
     {
         var results = new object?[preparers.Length];
         for (var i = 0; i < preparers.Length; i++)
@@ -215,7 +215,7 @@ public sealed class ScanEngine
             if (preparers[i] is not { } preparer) continue;
             try
             {
-                results[i] = preparer.Prepare(commit, sightings, learnOnly);
+                results[i] = preparer.Prepare(commit, sightings, learnOnly, blobs);
             }
             catch (Exception)
             {

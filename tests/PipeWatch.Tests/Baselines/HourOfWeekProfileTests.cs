@@ -31,5 +31,30 @@ public sealed class HourOfWeekProfileTests
         var read = HourOfWeekProfile.Read(new BinaryReader(buffer));
 
         Assert.Equal((2L, 2L), (read.Total, read[HourOfWeekProfile.Bucket(new DateTimeOffset(2026, 9, 8, 10, 0, 0, TimeSpan.Zero))]));
+        Assert.Equal(2L, read.SameHourAnyDay(new DateTimeOffset(2026, 9, 10, 10, 59, 0, TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public void The_bucket_is_the_day_of_week_and_hour_in_UTC_for_any_instant_and_offset()
+    {
+        var random = new Random(20261127);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var utc = new DateTime(random.NextInt64(DateTime.MinValue.Ticks + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay), DateTimeKind.Utc);
+            var at = new DateTimeOffset(utc).ToOffset(TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60 + 1)));
+
+            Assert.Equal(((int)utc.DayOfWeek * 24) + utc.Hour, HourOfWeekProfile.Bucket(at));
+        }
+    }
+
+    [Fact]
+    public void Same_hour_any_day_sums_the_seven_days_at_that_hour_only()
+    {
+        var profile = new HourOfWeekProfile();
+        for (var day = 7; day <= 13; day++) profile.Learn(new DateTimeOffset(2026, 9, day, 14, 5, 0, TimeSpan.Zero));
+        profile.Learn(new DateTimeOffset(2026, 9, 8, 15, 0, 0, TimeSpan.Zero));
+        profile.Learn(new DateTimeOffset(2026, 9, 8, 13, 59, 0, TimeSpan.Zero));
+
+        Assert.Equal(7L, profile.SameHourAnyDay(new DateTimeOffset(2026, 9, 20, 14, 30, 0, TimeSpan.Zero)));
     }
 }

@@ -24,7 +24,7 @@ public interface IAdvisoryIndex : IDisposable
 /// <summary>An advisory naming a package, with only its <c>affected[]</c> entries for that package: what version matching needs.</summary>
 public sealed record PackageAdvisory(string AdvisoryId, IReadOnlyList<AffectedPackage> Affected);
 
-/// <summary>Where imported advisories are kept between runs (the store's migrations 4 and 5).</summary>
+/// <summary>Where imported advisories are kept between runs (the store's migrations 4 and 6).</summary>
 public interface IAdvisoryStore
 {
     /// <summary>Adds or replaces advisories by id, one transaction per 5,000; a withdrawn record removes its id.</summary>

@@ -23,6 +23,12 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
 
     public DateTimeOffset LastCountryAt { get; private set; }
 
+    /// <summary>The IP and token of the last located event (not stored): an event from the same place with the same token as the last is known without a set lookup.</summary>
+    public string? LastIp { get; private set; }
+
+    /// <inheritdoc cref="LastIp"/>
+    public string? LastToken { get; private set; }
+
     /// <summary>Successful events per hour of the week (Sunday 00:00 UTC is 0).</summary>
     public HourOfWeekProfile Hours { get; private set; } = new();
 
@@ -46,6 +52,23 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
 
         if (ip is not null && Ips.Count < SetCapacity) Ips.Add(ip);
         if (token is not null && Tokens.Count < SetCapacity) Tokens.Add(token);
+        LastIp = ip;
+        LastToken = token;
+    }
+
+    /// <summary>
+    /// True when this place and token are those of the last located event: then every set already holds them (or was full
+    /// when they came), the last country is this one, and neither a new place nor travel can be found.
+    /// </summary>
+    public bool IsLastPlace(string? country, string? ip, string? token) =>
+        Located > 0 && string.Equals(country, LastCountry, StringComparison.OrdinalIgnoreCase) && string.Equals(ip, LastIp, StringComparison.Ordinal)
+        && string.Equals(token, LastToken, StringComparison.Ordinal);
+
+    /// <summary>Counts a located event from the last place (<see cref="IsLastPlace"/>) without touching the sets.</summary>
+    public void LearnLastPlace(DateTimeOffset at)
+    {
+        Located++;
+        if (LastCountry is not null) LastCountryAt = at;
     }
 
     public void LearnHour(DateTimeOffset at) => Hours.Learn(at);

@@ -35,10 +35,19 @@ public sealed class SuspiciousLoginDetector : IDetector
 
         // Most events raise no signal: the list is made for the few that do.
         List<Signal>? signals = null;
-        var country = e.Client?.CountryCode?.ToUpperInvariant();
+        var country = Upper(e.Client?.CountryCode);
         var ip = e.Client?.Ip;
         var token = e.Fields.GetValueOrDefault("github.token_id") ?? e.Fields.GetValueOrDefault("github.hashed_token");
-        if (country is not null || ip is not null)
+        if (country is null && ip is null)
+        {
+            // Not located: only the hour can say something.
+        }
+        else if (history.IsLastPlace(country, ip, token))
+        {
+            // Most events come from where the actor last was, with the same token: nothing new, no travel.
+            history.LearnLastPlace(e.Timestamp);
+        }
+        else
         {
             CheckPlace(e, history, country, ip, token, ref signals);
             history.LearnPlace(country, ip, token, e.Timestamp);
@@ -48,6 +57,9 @@ public sealed class SuspiciousLoginDetector : IDetector
         history.LearnHour(e.Timestamp);
         if (signals is not null) Report(e, context, signals);
     }
+
+    private static string? Upper(string? code) =>
+        code is null || !code.AsSpan().ContainsAnyInRange('a', 'z') ? code : code.ToUpperInvariant();
 
     private static bool IsFailure(Event e) =>
         e.Outcome == Outcome.Failure || (e.Action is { } a && (a.EndsWith("failed_login", StringComparison.Ordinal) || a.EndsWith(".failure", StringComparison.Ordinal)));

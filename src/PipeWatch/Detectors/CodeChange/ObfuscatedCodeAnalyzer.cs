@@ -8,9 +8,10 @@ namespace PipeWatch.Detectors.CodeChange;
 /// <remarks>
 /// Only added lines are read, so a file is judged on what a commit brings in; a file whose new content already appeared earlier in the
 /// scanned range is skipped, and so are commits before the range (nothing is learned). Cheap gates (a keyword, a non-ASCII character,
-/// a long line, a build-script name) keep the regexes off ordinary lines.
+/// a long line, a build-script name) keep the regexes off ordinary lines; each gate is one search over the file's added text.
+/// The checks are stateless, so they run on the scan's worker threads (<see cref="ICommitPreparer"/>); findings are made in commit order.
 /// </remarks>
-public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer
+public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer, ICommitPreparer
 {
     private readonly ILineCheck[] _checks;
 
@@ -26,34 +27,54 @@ public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer
         [],
         "Obfuscated or hidden code added by a commit: encoded blobs decoded and executed, bidi/invisible characters, homoglyph identifiers, minified payloads, encoded blobs in build scripts.");
 
-    public void Analyze(GitCommit commit, CommitContext context)
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs)
     {
-        if (context.LearnOnly) return;
+        ArgumentNullException.ThrowIfNull(commit);
+        ArgumentNullException.ThrowIfNull(firstSightings);
+        ArgumentNullException.ThrowIfNull(blobs);
+        var issues = new List<(int File, LineIssue Issue)>();
+        if (learnOnly) return issues;
         for (var index = 0; index < commit.Files.Count; index++)
         {
             var change = commit.Files[index];
             // Content already seen earlier in the scanned range (a merge, a cherry-pick, a revert of a revert) was judged there.
-            if (change.Binary || change.Added.Count == 0 || context.FirstSightings is { } first && !first[index]) continue;
-            var content = change.NewBlob is null ? null : context.Blobs.ReadText(change.NewBlob);
-            var file = new AddedFile(change.Path, change.Added, content);
-            foreach (var issue in _checks.SelectMany(c => c.Check(file)))
+            if (change.Binary || change.Added.Count == 0 || (index < firstSightings.Count && !firstSightings[index])) continue;
+            var blob = change.NewBlob;
+            var file = new AddedFile(change.Path, AddedText.Of(change.Added), blob is null ? null : () => blobs.ReadText(blob));
+            foreach (var check in _checks)
             {
-                context.Report(new Finding
-                {
-                    Rule = issue.Rule,
-                    Category = Info.Category,
-                    Severity = issue.Severity,
-                    Title = issue.Title,
-                    Explanation = $"{issue.Explanation} Added by commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} ({commit.Author.Name} <{commit.Author.Email}>).",
-                    Entity = new Entity(context.Repository, Actor: commit.Author.Email),
-                    Location = new Location(File: change.Path, Line: issue.Line, Commit: commit.Sha),
-                    Evidence = [Evidence.Of("commit", commit.Sha), Evidence.Of("author", commit.Author.Email)],
-                    Techniques = ["T1027"],
-                    Timestamp = commit.Committer.When,
-                    DetectedAt = context.Detection.Now,
-                    Fingerprint = Fingerprint.Of(issue.Rule, context.Repository, change.Path, issue.Key),
-                });
+                foreach (var issue in check.Check(file)) issues.Add((index, issue));
             }
+        }
+
+        return issues;
+    }
+
+    public void Analyze(GitCommit commit, CommitContext context)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.LearnOnly) return;
+        var issues = context.Prepared as List<(int File, LineIssue Issue)>
+            ?? (List<(int, LineIssue)>)Prepare(commit, context.FirstSightings ?? [.. commit.Files.Select(_ => true)], learnOnly: false, context.Blobs)!;
+        foreach (var (index, issue) in issues)
+        {
+            var change = commit.Files[index];
+            context.Report(new Finding
+            {
+                Rule = issue.Rule,
+                Category = Info.Category,
+                Severity = issue.Severity,
+                Title = issue.Title,
+                Explanation = $"{issue.Explanation} Added by commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} ({commit.Author.Name} <{commit.Author.Email}>).",
+                Entity = new Entity(context.Repository, Actor: commit.Author.Email),
+                Location = new Location(File: change.Path, Line: issue.Line, Commit: commit.Sha),
+                Evidence = [Evidence.Of("commit", commit.Sha), Evidence.Of("author", commit.Author.Email)],
+                Techniques = ["T1027"],
+                Timestamp = commit.Committer.When,
+                DetectedAt = context.Detection.Now,
+                Fingerprint = Fingerprint.Of(issue.Rule, context.Repository, change.Path, issue.Key),
+            });
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
     /// <summary>The rules in use, for SARIF rule metadata.</summary>
     public SecretRuleBook Rules => _rules;
 
-    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly)
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs)
     {
         ArgumentNullException.ThrowIfNull(commit);
         ArgumentNullException.ThrowIfNull(firstSightings);
@@ -50,10 +50,10 @@ public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
         {
             var file = commit.Files[i];
             if ((i < firstSightings.Count && !firstSightings[i]) || file.Binary || file.Added.Count == 0 || _rules.Skips(file.Path, CommitId(commit))) continue;
-            var text = Join(file.Added);
-            foreach (var hit in _rules.Find(text, file.Path, CommitId(commit), line => file.Added[line - 1].Text))
+            var lines = AddedText.Of(file.Added);
+            foreach (var hit in _rules.Find(lines.Text, file.Path, CommitId(commit), line => lines[line - 1].Text))
             {
-                var added = file.Added[hit.Line - 1];
+                var added = lines[hit.Line - 1];
                 if (added.Text.Contains(InlineAllow, StringComparison.Ordinal) || added.Text.Contains(GitleaksInlineAllow, StringComparison.Ordinal)) continue;
                 hits.Add((i, added.Number, hit));
             }
@@ -68,7 +68,7 @@ public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
         ArgumentNullException.ThrowIfNull(context);
         if (context.LearnOnly) return;
         var hits = context.Prepared as List<(int File, int Line, SecretHit Hit)>
-            ?? (List<(int, int, SecretHit)>)Prepare(commit, context.FirstSightings ?? [.. commit.Files.Select(_ => true)], learnOnly: false)!;
+            ?? (List<(int, int, SecretHit)>)Prepare(commit, context.FirstSightings ?? [.. commit.Files.Select(_ => true)], learnOnly: false, context.Blobs)!;
         foreach (var (fileIndex, line, hit) in hits)
         {
             var path = commit.Files[fileIndex].Path;
@@ -113,22 +113,6 @@ public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
 
     /// <summary>The commit id, or null for the staged changes and plain folders (which have none).</summary>
     private static string? CommitId(GitCommit commit) => commit.Sha == GitHistorySource.StagedSha ? null : commit.Sha;
-
-    private static string Join(IReadOnlyList<AddedLine> lines)
-    {
-        if (lines.Count == 1) return lines[0].Text;
-        var length = lines.Sum(l => l.Text.Length + 1);
-        return string.Create(length - 1, lines, static (span, lines) =>
-        {
-            var at = 0;
-            for (var i = 0; i < lines.Count; i++)
-            {
-                if (i > 0) span[at++] = '\n';
-                lines[i].Text.AsSpan().CopyTo(span[at..]);
-                at += lines[i].Text.Length;
-            }
-        });
-    }
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }

@@ -113,7 +113,7 @@ public sealed class SecretRuleBook
         var found = new List<(int, string)>();
         try
         {
-            for (var m = rule.Pattern.Match(text); m.Success; m = m.NextMatch())
+            for (var m = rule.Matcher.Match(text); m.Success; m = m.NextMatch())
             {
                 var group = m.Groups[rule.SecretGroup];
                 if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;

@@ -10,7 +10,7 @@ namespace PipeWatch.Rules.Patterns;
 /// <summary>The rules that loaded and every problem found, each naming file, line, rule id and reason.</summary>
 public sealed record SecretRuleSet(IReadOnlyList<SecretRule> Rules, IReadOnlyList<Problem> Problems);
 
-/// <summary>Reads secret rules from YAML, validates every field, compiles the regexes and proves each rule on its own examples.</summary>
+/// <summary>Reads secret rules from YAML, validates every field, parses the regexes (compiled to IL later, once a rule is busy: <see cref="SecretRule.Matcher"/>) and proves each rule on its own examples.</summary>
 /// <remarks>
 /// Raw → validated → compiled: a rule with any problem (missing field, bad regex, failing example, duplicate id) is left out
 /// and every problem of the file is reported, not just the first.
@@ -208,7 +208,7 @@ public static partial class SecretRuleLoader
             if (text is null) return null;
             try
             {
-                return new Regex(text, RegexOptions.Compiled | RegexOptions.CultureInvariant, MatchTimeout);
+                return new Regex(text, RegexOptions.CultureInvariant, MatchTimeout);
             }
             catch (ArgumentException e)
             {

@@ -16,6 +16,13 @@ namespace PipeWatch.Sources.Files;
 public sealed class JsonFileSource : ISource
 {
     private const int ChunkSize = 1 << 20;
+
+    /// <summary>
+    /// Events handed over at most per block. Events wait in the engine's channel while detection is behind; the fewer wait,
+    /// the fewer are alive (and copied) at each garbage collection. Measured on the audit suite: blocks of a whole 1 MiB read
+    /// (~2,000 events) paused the program 0.7-0.9 s in collections, blocks of 128 about 0.35 s; 64 gained nothing more.
+    /// </summary>
+    private const int BlockEvents = 128;
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 256 };
 
     private readonly string _path;
@@ -40,7 +47,7 @@ public sealed class JsonFileSource : ISource
     public IAsyncEnumerable<Event> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
         SourceBlocks.Flatten(ReadBlocksAsync(context, cancellationToken), cancellationToken);
 
-    /// <summary>The events of each chunk read (1 MiB of JSON Lines, or the whole document) as one block.</summary>
+    /// <summary>The events in blocks of at most 128 (JSON Lines, read 1 MiB at a time), or the whole document's as one block.</summary>
     public async IAsyncEnumerable<Event[]> ReadBlocksAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         FileStream stream;
@@ -110,7 +117,7 @@ public sealed class JsonFileSource : ISource
         }
     }
 
-    /// <summary>The events of the lines completed by each read, as one block per read.</summary>
+    /// <summary>The events of the lines read, in blocks of at most <see cref="BlockEvents"/>.</summary>
     private async IAsyncEnumerable<Event[]> ReadLinesAsync(
         FileStream stream, List<Event> events, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -159,6 +166,12 @@ public sealed class JsonFileSource : ISource
                     if (!IsBlank(line.Span))
                     {
                         ReadDocument(line, lineNumber, events, context);
+                    }
+
+                    if (events.Count >= BlockEvents)
+                    {
+                        yield return [.. events];
+                        events.Clear();
                     }
                 }
 

@@ -9,24 +9,43 @@ namespace PipeWatch.Sources.Git;
 /// <c>pipewatch scan --no-git PATH</c>: every text file under a plain folder, each as a pseudo-commit that adds all its lines,
 /// dated by the file's last write. Binary files (a NUL byte in the first 8,000) and <c>.git</c> folders are skipped.
 /// </summary>
-/// <remarks>Blob ids are git's own (SHA-1 of <c>blob SIZE\0</c> and the bytes), so identical files are scanned once, as in a history.</remarks>
+/// <remarks>
+/// Blob ids are git's own (SHA-1 of <c>blob SIZE\0</c> and the bytes), so identical files are scanned once, as in a history.
+/// Files are read, hashed and decoded a batch at a time on up to <c>workers</c> threads, and yielded (and their problems
+/// reported) in path order, so the result does not depend on the number of workers.
+/// </remarks>
 public sealed class FolderSource : ICommitSource
 {
     /// <summary>Files larger than this are skipped and reported: generated data, archives, dumps.</summary>
     public const long MaximumFileBytes = 32L << 20;
 
     private const int BinaryProbe = 8000;
+
+    // Files read at once, and the bytes after which a batch is closed early (a few large files are a batch of their own).
+    private const int BatchFiles = 32;
+    private const long BatchBytes = 8L << 20;
+
     private static readonly UTF8Encoding Utf8 = new(false, false);
+
+    [ThreadStatic]
+    private static IncrementalHash? t_sha;
+
     private readonly IProblemReporter _problems;
+    private readonly int _workers;
     private readonly FolderBlobs _blobs = new();
     private long _bytesRead;
 
-    public FolderSource(string folder, IProblemReporter problems)
+    /// <param name="folder">The folder to scan.</param>
+    /// <param name="problems">Where unreadable and skipped files are reported.</param>
+    /// <param name="workers">Threads that read files at once (1: on the reading thread only).</param>
+    public FolderSource(string folder, IProblemReporter problems, int workers = 1)
     {
         if (!Directory.Exists(folder)) throw new GitException($"{folder}: no such folder");
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         Root = Path.GetFullPath(folder);
         Repository = new DirectoryInfo(Root).Name;
         _problems = problems;
+        _workers = workers;
     }
 
     public string Repository { get; }
@@ -41,63 +60,139 @@ public sealed class FolderSource : ICommitSource
 
     public IEnumerable<SourcedCommit> Read(CancellationToken cancellationToken)
     {
+        var batch = new List<FileInfo>(BatchFiles);
+        long bytes = 0;
         foreach (var file in Files(Root))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (ReadFile(file) is { } commit) yield return new SourcedCommit(commit, false);
+            batch.Add(file);
+            bytes += Listed(file);
+            if (batch.Count < BatchFiles && bytes < BatchBytes) continue;
+            foreach (var commit in ReadBatch(batch, cancellationToken)) yield return commit;
+            batch.Clear();
+            bytes = 0;
         }
+
+        foreach (var commit in ReadBatch(batch, cancellationToken)) yield return commit;
     }
 
     public void Dispose()
     {
     }
 
-    private GitCommit? ReadFile(string file)
+    // The batch's files read in parallel, then handed on (with their problems) in order.
+    private IEnumerable<SourcedCommit> ReadBatch(List<FileInfo> batch, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        var read = new (GitCommit? Commit, Problem? Problem)[batch.Count];
+        if (_workers == 1 || batch.Count == 1)
+        {
+            for (var i = 0; i < batch.Count; i++) read[i] = ReadFile(batch[i]);
+        }
+        else
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = _workers, CancellationToken = cancellationToken };
+            Parallel.For(0, batch.Count, options, i => read[i] = ReadFile(batch[i]));
+        }
+
+        foreach (var (commit, problem) in read)
+        {
+            if (problem is not null) _problems.Report(problem);
+            if (commit is not null) yield return new SourcedCommit(commit, false);
+        }
+    }
+
+    // The file as listed (its size and time are those of the listing), read with one open, read and close.
+    private (GitCommit?, Problem?) ReadFile(FileInfo info)
+    {
+        var file = info.FullName;
         var relative = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
-        byte[] bytes;
+        byte[] buffer;
+        int length;
         DateTimeOffset written;
         try
         {
-            var info = new FileInfo(file);
             if (info.Length > MaximumFileBytes)
             {
-                _problems.Report(new Problem(file, $"skipped: {info.Length / (1 << 20)} MB, larger than the {MaximumFileBytes >> 20} MB a text file is read up to"));
-                return null;
+                return (null, new Problem(file, $"skipped: {info.Length / (1 << 20)} MB, larger than the {MaximumFileBytes >> 20} MB a text file is read up to"));
             }
 
-            bytes = File.ReadAllBytes(file);
             written = info.LastWriteTimeUtc;
+            (buffer, length) = ReadAll(file, info.Length);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _problems.Report(new Problem(file, $"cannot read ({ex.Message})"));
-            return null;
+            return (null, new Problem(file, $"cannot read ({ex.Message})"));
         }
 
-        Interlocked.Add(ref _bytesRead, bytes.Length);
-        if (bytes.AsSpan(0, Math.Min(bytes.Length, BinaryProbe)).Contains((byte)0)) return null;
+        Interlocked.Add(ref _bytesRead, length);
+        var bytes = buffer.AsSpan(0, length);
+        if (bytes[..Math.Min(length, BinaryProbe)].Contains((byte)0)) return (null, null);
         var blob = BlobId(bytes);
         _blobs.Add(blob, file);
-        var text = Utf8.GetString(bytes);
-        var lines = new List<AddedLine>();
-        var number = 1;
-        foreach (var range in text.AsSpan().Split('\n'))
-        {
-            var line = text.AsSpan(range);
-            if (line.EndsWith("\r")) line = line[..^1];
-            lines.Add(new AddedLine(number++, line.ToString()));
-        }
-
-        // A final newline ends the last line; it does not start another.
-        if (lines.Count > 0 && text.EndsWith('\n')) lines.RemoveAt(lines.Count - 1);
+        var lines = Lines(buffer, length);
         var change = new GitFileChange(relative, null, FileChangeKind.Added, null, blob, lines.Count, 0, false, lines);
         var who = new GitIdentity(string.Empty, string.Empty, written);
-        return new GitCommit(GitHistorySource.StagedSha, [], who, who, relative, SignatureState.Unknown, [change]);
+        return (new GitCommit(GitHistorySource.StagedSha, [], who, who, relative, SignatureState.Unknown, [change]), null);
+    }
+
+    // The size a file was listed with; 0 when it is gone (reading it will say so).
+    private static long Listed(FileInfo file)
+    {
+        try
+        {
+            return file.Length;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    // The whole file, listed as length bytes long, and how many bytes it holds. A read of one byte more than listed that
+    // returns the listed size has met the end: open, one read, close. A file that changed since it was listed is read again.
+    private static (byte[] Bytes, int Length) ReadAll(string file, long length)
+    {
+        using (var handle = File.OpenHandle(file))
+        {
+            var bytes = GC.AllocateUninitializedArray<byte>((int)length + 1);
+            var read = 0;
+            for (int n; read < bytes.Length && (n = RandomAccess.Read(handle, bytes.AsSpan(read), read)) > 0;) read += n;
+            if (read == length) return (bytes, read);
+        }
+
+        var again = File.ReadAllBytes(file);
+        return (again, again.Length);
+    }
+
+    // The file's lines. A final newline ends the last line; it does not start another; a carriage return that ends a line
+    // (\r\n line ends, or a final \r) is not part of it. Such returns are taken out of the bytes in place (the blob id is
+    // already computed), and the bytes before the final newline decode straight into the joined text.
+    private static AddedText Lines(byte[] bytes, int length)
+    {
+        if (length > 0 && bytes[length - 1] == (byte)'\n') length--;
+        if (bytes.AsSpan(0, length).Contains((byte)'\r')) length = WithoutLineEndReturns(bytes.AsSpan(0, length));
+        return AddedText.FromFile(Utf8.GetString(bytes, 0, length));
+    }
+
+    // Moves the bytes over each \r that precedes a \n or ends the text; the new length.
+    private static int WithoutLineEndReturns(Span<byte> text)
+    {
+        var kept = 0;
+        var from = 0;
+        for (var at = text.IndexOf((byte)'\r'); at >= 0; at = text[(at + 1)..].IndexOf((byte)'\r') is var next and >= 0 ? at + 1 + next : -1)
+        {
+            if (at + 1 < text.Length && text[at + 1] != (byte)'\n') continue;
+            text[from..at].CopyTo(text[kept..]);
+            kept += at - from;
+            from = at + 1;
+        }
+
+        text[from..].CopyTo(text[kept..]);
+        return kept + text.Length - from;
     }
 
     // Every file under the folder, in ordinal order of path, not following links, without .git folders.
-    private static IEnumerable<string> Files(string root)
+    private static IEnumerable<FileInfo> Files(string root)
     {
         var pending = new Stack<string>();
         pending.Push(root);
@@ -116,9 +211,9 @@ public sealed class FolderSource : ICommitSource
             }
 
             Array.Sort(children, (a, b) => string.CompareOrdinal(a.Name, b.Name));
-            foreach (var child in children.Where(c => c is FileInfo && c.LinkTarget is null))
+            foreach (var child in children.OfType<FileInfo>().Where(c => c.LinkTarget is null))
             {
-                yield return child.FullName;
+                yield return child;
             }
 
             foreach (var child in children.OfType<DirectoryInfo>().Where(d => d.LinkTarget is null && d.Name != ".git").Reverse())
@@ -128,11 +223,11 @@ public sealed class FolderSource : ICommitSource
         }
     }
 
-    private static string BlobId(byte[] bytes)
+    private static string BlobId(ReadOnlySpan<byte> bytes)
     {
-        var header = Encoding.ASCII.GetBytes($"blob {bytes.Length}\0");
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        sha.AppendData(header);
+        // One hasher per thread: creating one per file cost as much as hashing a small file.
+        var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        sha.AppendData(Encoding.ASCII.GetBytes($"blob {bytes.Length}\0"));
         sha.AppendData(bytes);
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }

@@ -12,5 +12,6 @@ public interface ICommitPreparer
     /// <param name="commit">The commit.</param>
     /// <param name="firstSightings">For each of <see cref="GitCommit.Files"/>: true when its new blob appears for the first time in the scanned range.</param>
     /// <param name="learnOnly">True for a commit before the scanned range.</param>
-    object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly);
+    /// <param name="blobs">File contents of the scanned repository (thread-safe), as <see cref="CommitContext.Blobs"/>.</param>
+    object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs);
 }

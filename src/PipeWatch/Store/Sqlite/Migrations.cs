@@ -80,8 +80,17 @@ internal static class Migrations
         CREATE INDEX advisory_packages_by_id ON advisory_packages (advisory_id);
         """,
 
-        // 5: each package's affected entries in compact form beside its key, so matching reads them instead of whole advisories;
-        // advisory bodies lose their affected entries. Stores at version 4 are filled in by SqliteStore.FillCompactRanges.
+        // 5: the ledger as ten-minute buckets of hashes (SqliteLedger): one row per bucket instead of one per event. The
+        // ledger of migration 3 stays, read-only, and is consulted while it holds events.
+        """
+        CREATE TABLE ledger_buckets (
+            bucket INTEGER PRIMARY KEY,       -- Unix seconds / 600 of the events' time; below -2^62 for events without one
+            hashes BLOB NOT NULL              -- XxHash3 of each event id seeded with its Unix seconds, 8 bytes little-endian each, in no order
+        );
+        """,
+
+        // 6: each package's affected entries in compact form beside its key, so matching reads them instead of whole advisories;
+        // advisory bodies lose their affected entries. Stores before it are filled in by SqliteStore.FillCompactRanges.
         """
         ALTER TABLE advisory_packages ADD COLUMN ranges TEXT NOT NULL DEFAULT '';  -- CompactAffected: this package's entries
         """,
@@ -90,6 +99,6 @@ internal static class Migrations
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
     public static IReadOnlyDictionary<int, Action<SqliteConnection, SqliteTransaction>> Upgrades { get; } = new Dictionary<int, Action<SqliteConnection, SqliteTransaction>>
     {
-        [5] = SqliteStore.FillCompactRanges,
+        [6] = SqliteStore.FillCompactRanges,
     };
 }

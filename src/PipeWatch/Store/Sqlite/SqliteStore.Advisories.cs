@@ -5,7 +5,7 @@ using PipeWatch.Dependencies.Advisories;
 
 namespace PipeWatch.Store.Sqlite;
 
-/// <summary>The advisory index of migrations 4 and 5: advisories by id, and which (ecosystem, package) each names with its affected entries for it.</summary>
+/// <summary>The advisory index of migrations 4 and 6: advisories by id, and which (ecosystem, package) each names with its affected entries for it.</summary>
 public sealed partial class SqliteStore : IAdvisoryStore
 {
     private const int ImportBatch = 5000;
@@ -57,7 +57,7 @@ public sealed partial class SqliteStore : IAdvisoryStore
         return new AdvisoryImportResult(imported, withdrawn, packages);
     }
 
-    /// <summary>Migration 5 on a store of version 4: each package row gets its compact entries from the advisory's body, and bodies lose their entries.</summary>
+    /// <summary>Migration 6 on a store from before it: each package row gets its compact entries from the advisory's body, and bodies lose their entries.</summary>
     internal static void FillCompactRanges(SqliteConnection connection, SqliteTransaction transaction)
     {
         var advisories = new List<Advisory>();
@@ -132,7 +132,7 @@ public sealed partial class SqliteStore : IAdvisoryStore
     /// <remarks>
     /// A lockfile asks for every package it holds and most have no advisory: the statements run straight on the SQLite handle,
     /// without a command's per-call reader and parameter overhead. A lookup reads only the compact entries of the package
-    /// (migration 5); a whole advisory is read, once, when a version matches.
+    /// (migration 6); a whole advisory is read, once, when a version matches.
     /// </remarks>
     private sealed class SqliteAdvisoryIndex : IAdvisoryIndex
     {

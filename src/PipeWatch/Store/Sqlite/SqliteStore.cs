@@ -12,20 +12,25 @@ public sealed partial class SqliteStore : IStore
 {
     private readonly SqliteConnection _connection;
 
-    private readonly bool _legacyLedger;
+    private readonly SqliteLedger _ledger;
 
-    private SqliteStore(SqliteConnection connection, string path, bool legacyLedger)
+    private SqliteStore(SqliteConnection connection, string path, long ledgerCache)
     {
         _connection = connection;
         Path = path;
-        _legacyLedger = legacyLedger;
+        _ledger = new SqliteLedger(connection, ledgerCache);
     }
 
     public string Path { get; }
 
     /// <summary>Opens (creating folder and file when missing) and migrates the store at <paramref name="path"/>.</summary>
     /// <exception cref="StoreException">The file is not a PipeWatch store, is from a newer version, or cannot be opened.</exception>
-    public static SqliteStore Open(string path)
+    public static SqliteStore Open(string path) => Open(path, SqliteLedger.DefaultCachedHashes);
+
+    /// <inheritdoc cref="Open(string)"/>
+    /// <param name="path">The store file.</param>
+    /// <param name="ledgerCache">Event hashes the ledger keeps in memory across batches.</param>
+    internal static SqliteStore Open(string path, long ledgerCache)
     {
         var full = System.IO.Path.GetFullPath(path);
         SqliteConnection? connection = null;
@@ -40,7 +45,7 @@ public sealed partial class SqliteStore : IStore
             // A larger page cache: baselines and findings are keyed by hashes, so their inserts land all over their B-trees.
             Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
             Migrate(connection);
-            return new SqliteStore(connection, full, HasLegacyLedger(connection));
+            return new SqliteStore(connection, full, ledgerCache);
         }
         catch (SqliteException ex)
         {
@@ -54,15 +59,10 @@ public sealed partial class SqliteStore : IStore
         }
     }
 
-    public IStoreBatch BeginBatch() => new SqliteStoreBatch(_connection, _legacyLedger);
+    public IStoreBatch BeginBatch() => new SqliteStoreBatch(_connection, _ledger);
 
-    /// <summary>True when the ledger of stores made before migration 3 holds events: each new event must then be looked up there too.</summary>
-    private static bool HasLegacyLedger(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT EXISTS (SELECT 1 FROM ingested_events)";
-        return (long)command.ExecuteScalar()! == 1;
-    }
+    /// <summary>The event ledger (for tests).</summary>
+    internal SqliteLedger Ledger => _ledger;
 
     public IReadOnlyList<Finding> QueryFindings(FindingQuery query)
     {
@@ -168,7 +168,11 @@ public sealed partial class SqliteStore : IStore
         return incidents;
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _ledger.Dispose();
+        _connection.Dispose();
+    }
 
     internal static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 

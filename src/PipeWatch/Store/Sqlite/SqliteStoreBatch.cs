@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -13,11 +12,10 @@ namespace PipeWatch.Store.Sqlite;
 internal sealed class SqliteStoreBatch : IStoreBatch
 {
     private readonly SqliteTransaction _transaction;
+    private readonly SqliteLedger _ledger;
     private readonly sqlite3 _database;
-    private readonly sqlite3_stmt _recordEvent;
-    private readonly sqlite3_stmt? _findLegacyEvent;
-    private readonly SqliteCommand _loadBaseline;
-    private readonly SqliteCommand _saveBaseline;
+    private readonly sqlite3_stmt _loadBaseline;
+    private readonly sqlite3_stmt _saveBaseline;
     private readonly SqliteCommand _addFinding;
     private readonly SqliteCommand _findIncidents;
     private readonly SqliteCommand _openIncident;
@@ -26,22 +24,19 @@ internal sealed class SqliteStoreBatch : IStoreBatch
     private bool _committed;
 
     /// <param name="connection">The store's connection.</param>
-    /// <param name="legacyLedger">True when the ledger of before migration 3 holds events, which must then also be looked up.</param>
-    public SqliteStoreBatch(SqliteConnection connection, bool legacyLedger)
+    /// <param name="ledger">The store's event ledger, which lives across batches.</param>
+    public SqliteStoreBatch(SqliteConnection connection, SqliteLedger ledger)
     {
+        // BEGIN IMMEDIATE: the write lock is held from here, so the ledger's cache cannot go stale during the batch.
         _transaction = connection.BeginTransaction();
-        // The ledger insert runs once per event: straight on the SQLite handle, without a command's per-call overhead.
-        _database = connection.Handle!;
-        SqliteException.ThrowExceptionForRC(
-            raw.sqlite3_prepare_v2(_database, "INSERT OR IGNORE INTO event_ledger (t, id) VALUES (?1, ?2)", out _recordEvent), _database);
-        if (legacyLedger)
-        {
-            SqliteException.ThrowExceptionForRC(
-                raw.sqlite3_prepare_v2(_database, "SELECT 1 FROM ingested_events WHERE id = ?1", out _findLegacyEvent), _database);
-        }
+        _ledger = ledger;
+        _ledger.BeginBatch();
 
-        _loadBaseline = Prepare(connection, "SELECT version, data FROM baselines WHERE key = $key", "$key");
-        _saveBaseline = Prepare(connection, "INSERT OR REPLACE INTO baselines (key, version, data) VALUES ($key, $version, $data)", "$key", "$version", "$data");
+        // Baselines are loaded once per key and written back once per key and batch: thousands a batch, so straight on the
+        // SQLite handle, without a command's per-call overhead.
+        _database = connection.Handle!;
+        _loadBaseline = PrepareRaw("SELECT version, data FROM baselines WHERE key = ?1");
+        _saveBaseline = PrepareRaw("INSERT OR REPLACE INTO baselines (key, version, data) VALUES (?1, ?2, ?3)");
         _addFinding = Prepare(
             connection,
             """
@@ -89,39 +84,40 @@ internal sealed class SqliteStoreBatch : IStoreBatch
             "$from", "$into");
     }
 
-    public bool TryRecordEvent(string eventId, DateTimeOffset? occurred)
-    {
-        var length = Encoding.UTF8.GetMaxByteCount(eventId.Length);
-        var bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
-        var hash = unchecked((long)XxHash3.HashToUInt64(bytes[..Encoding.UTF8.GetBytes(eventId, bytes)]));
-        if (_findLegacyEvent is not null && Step(_findLegacyEvent, hash) == raw.SQLITE_ROW) return false;
-        raw.sqlite3_bind_int64(_recordEvent, 1, occurred?.ToUnixTimeSeconds() ?? 0);
-        return Step(_recordEvent, hash) == raw.SQLITE_DONE && raw.sqlite3_changes(_database) == 1;
-    }
-
-    /// <summary>Binds the id hash as the last parameter, steps once, resets; throws on an error.</summary>
-    private int Step(sqlite3_stmt statement, long hash)
-    {
-        raw.sqlite3_bind_int64(statement, raw.sqlite3_bind_parameter_count(statement), hash);
-        var result = raw.sqlite3_step(statement);
-        raw.sqlite3_reset(statement);
-        if (result is not (raw.SQLITE_DONE or raw.SQLITE_ROW)) SqliteException.ThrowExceptionForRC(result, _database);
-        return result;
-    }
+    public bool TryRecordEvent(string eventId, DateTimeOffset? occurred) => _ledger.TryRecord(eventId, occurred);
 
     public StoredBaseline? LoadBaseline(string key)
     {
-        _loadBaseline.Parameters[0].Value = key;
-        using var reader = _loadBaseline.ExecuteReader();
-        return reader.Read() ? new StoredBaseline((byte)reader.GetInt64(0), (byte[])reader.GetValue(1)) : null;
+        try
+        {
+            raw.sqlite3_bind_text(_loadBaseline, 1, key);
+            var result = raw.sqlite3_step(_loadBaseline);
+            if (result == raw.SQLITE_DONE) return null;
+            if (result != raw.SQLITE_ROW) SqliteException.ThrowExceptionForRC(result, _database);
+            return new StoredBaseline((byte)raw.sqlite3_column_int64(_loadBaseline, 0), raw.sqlite3_column_blob(_loadBaseline, 1).ToArray());
+        }
+        finally
+        {
+            raw.sqlite3_reset(_loadBaseline);
+        }
     }
 
     public void SaveBaseline(string key, byte version, byte[] data)
     {
-        _saveBaseline.Parameters[0].Value = key;
-        _saveBaseline.Parameters[1].Value = (long)version;
-        _saveBaseline.Parameters[2].Value = data;
-        _saveBaseline.ExecuteNonQuery();
+        try
+        {
+            raw.sqlite3_bind_text(_saveBaseline, 1, key);
+            raw.sqlite3_bind_int64(_saveBaseline, 2, version);
+            // An empty span may bind as NULL: an empty baseline is bound as a zero-length blob.
+            if (data.Length == 0) raw.sqlite3_bind_zeroblob(_saveBaseline, 3, 0);
+            else raw.sqlite3_bind_blob(_saveBaseline, 3, data);
+            var result = raw.sqlite3_step(_saveBaseline);
+            if (result != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(result, _database);
+        }
+        finally
+        {
+            raw.sqlite3_reset(_saveBaseline);
+        }
     }
 
     public bool TryAddFinding(Finding finding)
@@ -189,15 +185,20 @@ internal sealed class SqliteStoreBatch : IStoreBatch
 
     public void Commit()
     {
+        _ledger.Save();
         _transaction.Commit();
         _committed = true;
+        _ledger.Committed();
     }
 
     public void Dispose()
     {
-        if (!_committed) _transaction.Rollback();
-        _recordEvent.Dispose();
-        _findLegacyEvent?.Dispose();
+        if (!_committed)
+        {
+            _transaction.Rollback();
+            _ledger.RolledBack();
+        }
+
         _loadBaseline.Dispose();
         _saveBaseline.Dispose();
         _addFinding.Dispose();
@@ -206,6 +207,12 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         _addToIncident.Dispose();
         _mergeIncidents.Dispose();
         _transaction.Dispose();
+    }
+
+    private sqlite3_stmt PrepareRaw(string sql)
+    {
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_database, sql, out var statement), _database);
+        return statement;
     }
 
     private SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)

@@ -81,6 +81,28 @@ public sealed class ObfuscatedCodeAnalyzerTests
         Assert.Contains("'А' (U+0410, Cyrillic)", finding.Explanation, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("    0x1fbe: (0x0345, 0x03b9), # 'ι': '\\u0345ι'")]
+    [InlineData("label = \"\\u{1F600}ι\\x41α\\N{GREEK SMALL LETTER IOTA}ι\"")]
+    [InlineData("s = '\\nιοτα'")]
+    public void Escape_sequences_are_not_part_of_an_identifier(string line)
+    {
+        // Python's re/_casefix.py line 95: the escape \u0345 before a Greek iota is not an identifier "u0345ι" mixing scripts.
+        Run(("re/_casefix.py", "_EXTRA_CASES = {\n" + line + "\n}\n"));
+
+        Assert.Empty(_bench.Findings);
+    }
+
+    [Fact]
+    public void A_cyrillic_homoglyph_right_after_an_escape_is_still_reported()
+    {
+        Run(("src/auth.py", "if user == \"\\nrоot\":\n    grant()\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.homoglyph-identifier", 1), (finding.Rule, finding.Location.Line));
+        Assert.Contains("Identifier 'rоot'", finding.Title, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_minified_line_appended_to_a_hand_written_file_is_reported_but_not_in_a_min_file()
     {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
 using Xunit;
@@ -78,6 +79,41 @@ public sealed class SecretScannerTests
         Assert.True(block.Length > 2 * SecretRule.DefaultWindow);
         Assert.Equal(block, match.Secret);
         Assert.Equal(2, match.Line);
+    }
+
+    [Fact]
+    public void A_rule_is_interpreted_for_its_first_windows_then_compiled_once_with_the_same_matches()
+    {
+        // A fresh rule set: the shared built-in rules may have been warmed by other tests.
+        var rule = SecretRuleLoader.LoadBuiltIn().Rules.Single(r => r.Id == "github-pat");
+        var scanner = new SecretScanner([rule]);
+        var text = $"token={ValidGitHubToken}";
+
+        Assert.Equal(RegexOptions.None, rule.Pattern.Options & RegexOptions.Compiled);
+        var interpreted = scanner.Scan(text);
+        var matchers = new System.Collections.Concurrent.ConcurrentBag<Regex>();
+        Parallel.For(0, 200, _ => matchers.Add(rule.Matcher));
+        var compiled = scanner.Scan(text);
+
+        Assert.Equal(RegexOptions.Compiled, rule.Matcher.Options & RegexOptions.Compiled);
+        Assert.Single(matchers.Where(m => m != rule.Pattern).Distinct());
+        Assert.Equal(interpreted, compiled);
+        Assert.Equal(ValidGitHubToken, Assert.Single(compiled).Secret);
+    }
+
+    [Fact]
+    public void Keywords_searched_in_several_passes_find_every_example_when_all_share_one_text()
+    {
+        // 144 built-in keywords are searched in passes of 24: hits of different passes interleave in one text.
+        var rules = SecretRuleLoader.LoadBuiltIn().Rules;
+        var examples = rules.SelectMany(r => r.MatchExamples).ToList();
+        Assert.True(rules.SelectMany(r => r.Keywords).Distinct().Count() > 2 * SecretScanner.KeywordsPerPass);
+
+        var together = BuiltIn.Scan(string.Join("\n# ---\n", examples)).Select(m => m.Secret).ToHashSet();
+
+        var missed = examples.SelectMany(e => BuiltIn.Scan(e).Select(m => m.Secret)).Where(secret => !together.Contains(secret)).ToList();
+        Assert.Empty(missed);
+        Assert.True(together.Count >= 100, $"{together.Count} secrets");
     }
 
     [Fact]

@@ -25,6 +25,24 @@ public sealed class FolderSourceTests : IDisposable
         Assert.All(commits, c => Assert.Equal(GitHistorySource.StagedSha, c.Sha));
     }
 
+    [Theory]
+    [InlineData("a\r\nb\r\n", new[] { "a", "b" })]
+    [InlineData("a\r\r\nb", new[] { "a\r", "b" })]
+    [InlineData("x\ry\nlast\r", new[] { "x\ry", "last" })]
+    [InlineData("one\n\ntwo", new[] { "one", "", "two" })]
+    [InlineData("ends\n\n", new[] { "ends", "" })]
+    [InlineData("\n", new[] { "" })]
+    [InlineData("", new[] { "" })]
+    public void A_carriage_return_that_ends_a_line_is_not_part_of_it_and_a_final_newline_starts_no_line(string content, string[] lines)
+    {
+        Write("f.txt", content);
+
+        var change = Assert.Single(Assert.Single(Read()).Files);
+
+        Assert.Equal(lines.Select((text, i) => new AddedLine(i + 1, text)), change.Added);
+        Assert.Equal(lines.Length, change.LinesAdded);
+    }
+
     [Fact]
     public void Blob_ids_are_gits_so_identical_files_share_one()
     {

@@ -15,9 +15,10 @@ public sealed partial class DecodeAndExecuteCheck : ILineCheck
 
     public IEnumerable<LineIssue> Check(AddedFile file)
     {
-        foreach (var line in file.Lines)
+        foreach (var index in file.Lines.LinesContaining(Keywords))
         {
-            if (line.Text.AsSpan().IndexOfAny(Keywords) < 0 || Pattern().Match(line.Text) is not { Success: true } m) continue;
+            var line = file.Lines[index];
+            if (Pattern().Match(line.Text) is not { Success: true } m) continue;
             var what = m.Value.Length > 60 ? m.Value[..60] + "…" : m.Value;
             yield return new LineIssue(
                 Rule, Severity.High, line.Number, what,

@@ -13,10 +13,10 @@ public sealed class HiddenUnicodeCheck : ILineCheck
     public IEnumerable<LineIssue> Check(AddedFile file)
     {
         if (!file.IsCode) yield break;
-        foreach (var line in file.Lines)
+        // Every character these checks look for is outside ASCII.
+        foreach (var index in file.Lines.LinesWithNonAscii())
         {
-            // Every character these checks look for is outside ASCII.
-            if (System.Text.Ascii.IsValid(line.Text)) continue;
+            var line = file.Lines[index];
             var bidi = new List<string>();
             var invisible = new List<string>();
             var text = line.Text;

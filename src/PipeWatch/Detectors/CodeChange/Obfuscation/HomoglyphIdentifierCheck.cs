@@ -13,19 +13,21 @@ public sealed partial class HomoglyphIdentifierCheck : ILineCheck
     public IEnumerable<LineIssue> Check(AddedFile file)
     {
         if (!file.IsCode) yield break;
-        foreach (var line in file.Lines)
+        // Every character these checks look for is outside ASCII.
+        foreach (var index in file.Lines.LinesWithNonAscii())
         {
-            // Every character these checks look for is outside ASCII.
-            if (System.Text.Ascii.IsValid(line.Text)) continue;
-            foreach (Match m in Identifier().Matches(line.Text))
+            var line = file.Lines[index];
+            foreach (Match m in Token().Matches(line.Text))
             {
-                var scripts = Scripts(m.Value);
+                if (m.Groups["identifier"] is not { Success: true } identifier) continue;
+                var name = identifier.Value;
+                var scripts = Scripts(name);
                 if (!scripts.Contains("Latin") || scripts.Count < 2) continue;
-                var foreign = string.Join(", ", ForeignLetters(m.Value));
+                var foreign = string.Join(", ", ForeignLetters(name));
                 yield return new LineIssue(
-                    Rule, Severity.High, line.Number, m.Value,
-                    $"Identifier '{m.Value}' mixes Latin with {string.Join(" and ", scripts.Where(s => s != "Latin"))} letters",
-                    $"'{m.Value}' at {file.Path}:{line.Number} looks like a plain Latin name but contains {foreign}: it is a different identifier from the one it imitates, so a check, an import or a call can silently point somewhere else.");
+                    Rule, Severity.High, line.Number, name,
+                    $"Identifier '{name}' mixes Latin with {string.Join(" and ", scripts.Where(s => s != "Latin"))} letters",
+                    $"'{name}' at {file.Path}:{line.Number} looks like a plain Latin name but contains {foreign}: it is a different identifier from the one it imitates, so a check, an import or a call can silently point somewhere else.");
             }
         }
     }
@@ -53,6 +55,8 @@ public sealed partial class HomoglyphIdentifierCheck : ILineCheck
         identifier.EnumerateRunes().Where(r => Script(r) is "Cyrillic" or "Greek").Distinct()
             .Select(r => string.Create(CultureInfo.InvariantCulture, $"'{r}' (U+{r.Value:X4}, {Script(r)})"));
 
-    [GeneratedRegex(@"[\p{L}_$][\p{L}\p{Nd}_$]*")]
-    private static partial Regex Identifier();
+    // An identifier, or an escape sequence (\u0345, \u{1F600}, \U0001F600, \x41, \x{41}, \N{…}, \n …) that is skipped whole:
+    // the letters and digits of an escape are not the start of an identifier (\u0345ι is one escape and the Greek ι).
+    [GeneratedRegex(@"\\(?:u\{[0-9A-Fa-f]+\}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x\{[0-9A-Fa-f]+\}|x[0-9A-Fa-f]{1,2}|N\{[^}]*\}|.)|(?<identifier>[\p{L}_$][\p{L}\p{Nd}_$]*)")]
+    private static partial Regex Token();
 }

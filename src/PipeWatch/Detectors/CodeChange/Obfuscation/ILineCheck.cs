@@ -8,10 +8,10 @@ public interface ILineCheck
 }
 
 /// <summary>A file's added lines, with what the checks need to know about the file.</summary>
-/// <param name="Path">The path in the repository.</param>
-/// <param name="Lines">The added lines, numbered in the new file.</param>
-/// <param name="Content">The whole new file, when readable; null otherwise.</param>
-public sealed record AddedFile(string Path, IReadOnlyList<Sources.Git.AddedLine> Lines, string? Content)
+/// <param name="path">The path in the repository.</param>
+/// <param name="lines">The added lines, numbered in the new file, as one text.</param>
+/// <param name="content">Reads the whole new file (null when unreadable); called at most once, and only by a check that needs it.</param>
+public sealed class AddedFile(string path, Sources.Git.AddedText lines, Func<string?>? content = null)
 {
     private static readonly HashSet<string> CodeExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -19,11 +19,22 @@ public sealed record AddedFile(string Path, IReadOnlyList<Sources.Git.AddedLine>
         ".cs", ".java", ".kt", ".go", ".rs", ".c", ".h", ".cc", ".cpp", ".hpp", ".swift", ".scala", ".groovy", ".gradle", ".lua", ".vue",
     };
 
+    private readonly Lazy<string?> _content = new(content ?? (() => null));
+
+    /// <summary>The path in the repository.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>The added lines, numbered in the new file, as one text.</summary>
+    public Sources.Git.AddedText Lines { get; } = lines;
+
+    /// <summary>The whole new file, when readable; null otherwise.</summary>
+    public string? Content => _content.Value;
+
     /// <summary>The extension, lower case, with its dot; empty when none.</summary>
-    public string Extension { get; } = System.IO.Path.GetExtension(Path).ToLowerInvariant();
+    public string Extension { get; } = System.IO.Path.GetExtension(path).ToLowerInvariant();
 
     /// <summary>The file name without folders.</summary>
-    public string Name { get; } = System.IO.Path.GetFileName(Path);
+    public string Name { get; } = System.IO.Path.GetFileName(path);
 
     /// <summary>True for source code in a language whose identifiers and strings a reviewer reads.</summary>
     public bool IsCode => CodeExtensions.Contains(Extension) || Name is "Jenkinsfile" or "Dockerfile" or "Makefile";

@@ -17,9 +17,10 @@ public sealed class MinifiedPayloadCheck(int minimumLength = MinifiedPayloadChec
     public IEnumerable<LineIssue> Check(AddedFile file)
     {
         if (!file.IsCode || file.IsGenerated) yield break;
-        var longLines = file.Lines.Where(l => l.Text.Length >= minimumLength && Dense(l.Text)).ToList();
+        var longLines = Enumerable.Range(0, file.Lines.Count)
+            .Where(i => file.Lines.Length(i) >= minimumLength && Dense(file.Lines.Span(i))).Select(i => file.Lines[i]).ToList();
         if (longLines.Count == 0) yield break;
-        var others = (file.Content ?? string.Join('\n', file.Lines.Select(l => l.Text))).Split('\n')
+        var others = (file.Content ?? file.Lines.Text).Split('\n')
             .Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0 && l.Length < minimumLength).Select(l => l.Length).Order().ToList();
         var median = others.Count == 0 ? 0 : others[others.Count / 2];
         if (median > MaximumTypicalLength) yield break;
@@ -35,5 +36,14 @@ public sealed class MinifiedPayloadCheck(int minimumLength = MinifiedPayloadChec
     }
 
     /// <summary>Little whitespace: under 8% of the characters, as minifiers leave it.</summary>
-    private static bool Dense(string text) => text.Count(char.IsWhiteSpace) < text.Length * 0.08;
+    private static bool Dense(ReadOnlySpan<char> text)
+    {
+        var spaces = 0;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c)) spaces++;
+        }
+
+        return spaces < text.Length * 0.08;
+    }
 }
