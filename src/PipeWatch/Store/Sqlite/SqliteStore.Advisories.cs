@@ -161,15 +161,29 @@ public sealed partial class SqliteStore : IAdvisoryStore
                 var found = new Dictionary<string, List<PackageAdvisory>>(StringComparer.Ordinal);
                 raw.sqlite3_bind_text(_manyPackages, 1, ecosystem.Key);
                 raw.sqlite3_bind_text(_manyPackages, 2, JsonArray(ecosystem.Select(k => k.Item2)));
+                // Each name's rows come in primary-key order, by advisory id, as the one-package query orders them (checked, not assumed).
                 Rows(_manyPackages, statement =>
                 {
                     var name = raw.sqlite3_column_text(statement, 0).utf8_to_string();
-                    if (!found.TryGetValue(name, out var list)) found[name] = list = [];
+                    if (!found.TryGetValue(name, out var list)) found[name] = list = new List<PackageAdvisory>(4);
                     list.Add(new PackageAdvisory(raw.sqlite3_column_text(statement, 1).utf8_to_string(), CompactAffected.Read(raw.sqlite3_column_text(statement, 2).utf8_to_string())));
                 });
                 foreach (var key in ecosystem)
                 {
-                    _cache[key] = found.TryGetValue(key.Item2, out var list) ? [.. list.OrderBy(a => a.AdvisoryId, StringComparer.Ordinal)] : [];
+                    if (!found.TryGetValue(key.Item2, out var list))
+                    {
+                        _cache[key] = [];
+                        continue;
+                    }
+
+                    for (var i = 1; i < list.Count; i++)
+                    {
+                        if (string.CompareOrdinal(list[i - 1].AdvisoryId, list[i].AdvisoryId) <= 0) continue;
+                        list.Sort((x, y) => string.CompareOrdinal(x.AdvisoryId, y.AdvisoryId));
+                        break;
+                    }
+
+                    _cache[key] = list;
                 }
             }
         }
