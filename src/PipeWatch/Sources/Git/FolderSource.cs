@@ -117,7 +117,8 @@ public sealed class FolderSource : ICommitSource
             }
 
             written = info.LastWriteTimeUtc;
-            (buffer, length) = ReadAll(file, info.Length);
+            if (ReadAll(file, info.Length) is not { } read) return (null, null);
+            (buffer, length) = read;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -125,9 +126,7 @@ public sealed class FolderSource : ICommitSource
         }
 
         Interlocked.Add(ref _bytesRead, length);
-        var bytes = buffer.AsSpan(0, length);
-        if (bytes[..Math.Min(length, BinaryProbe)].Contains((byte)0)) return (null, null);
-        var blob = BlobId(bytes);
+        var blob = BlobId(buffer.AsSpan(0, length));
         _blobs.Add(blob, file);
         var lines = Lines(buffer, length);
         var change = new GitFileChange(relative, null, FileChangeKind.Added, null, blob, lines.Count, 0, false, lines);
@@ -148,20 +147,31 @@ public sealed class FolderSource : ICommitSource
         }
     }
 
-    // The whole file, listed as length bytes long, and how many bytes it holds. A read of one byte more than listed that
-    // returns the listed size has met the end: open, one read, close. A file that changed since it was listed is read again.
-    private static (byte[] Bytes, int Length) ReadAll(string file, long length)
+    // The whole file, listed as length bytes long, and how many bytes it holds; null for a binary file (a NUL byte in the
+    // first BinaryProbe bytes, which are read first: the rest of a binary file is never read). A read of one byte more
+    // than listed that returns the listed size has met the end, so a small text file costs one open, one read and a close.
+    // A file that changed since it was listed is read again whole.
+    private static (byte[] Bytes, int Length)? ReadAll(string file, long length)
     {
         using (var handle = File.OpenHandle(file))
         {
             var bytes = GC.AllocateUninitializedArray<byte>((int)length + 1);
-            var read = 0;
-            for (int n; read < bytes.Length && (n = RandomAccess.Read(handle, bytes.AsSpan(read), read)) > 0;) read += n;
+            var read = Read(handle, bytes.AsSpan(0, (int)Math.Min(bytes.Length, BinaryProbe)), 0);
+            if (bytes.AsSpan(0, read).Contains((byte)0)) return null;
+            if (read == BinaryProbe) read += Read(handle, bytes.AsSpan(read), read);
             if (read == length) return (bytes, read);
         }
 
         var again = File.ReadAllBytes(file);
-        return (again, again.Length);
+        return again.AsSpan(0, Math.Min(again.Length, BinaryProbe)).Contains((byte)0) ? null : (again, again.Length);
+    }
+
+    // Fills span from offset on, up to the end of the file; the bytes read.
+    private static int Read(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> span, long offset)
+    {
+        var read = 0;
+        for (int n; read < span.Length && (n = RandomAccess.Read(handle, span[read..], offset + read)) > 0;) read += n;
+        return read;
     }
 
     // The file's lines. A final newline ends the last line; it does not start another; a carriage return that ends a line

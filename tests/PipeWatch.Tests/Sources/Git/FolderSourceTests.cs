@@ -43,6 +43,25 @@ public sealed class FolderSourceTests : IDisposable
         Assert.Equal(lines.Length, change.LinesAdded);
     }
 
+    [Theory]
+    [InlineData(7999)]
+    [InlineData(8000)]
+    [InlineData(8001)]
+    [InlineData(50_000)]
+    public void A_text_file_of_any_size_is_read_whole_and_a_nul_byte_only_after_the_first_8000_bytes_keeps_it_text(int size)
+    {
+        var text = string.Concat(Enumerable.Range(0, size / 10 + 1).Select(i => $"line {i % 10000:D4}\n"))[..size];
+        File.WriteAllText(_folder.File("a.txt"), text);
+        File.WriteAllBytes(_folder.File("b.bin"), [.. Enumerable.Repeat((byte)'x', 7999), 0, .. "tail\n"u8]);
+        File.WriteAllBytes(_folder.File("c.txt"), [.. Enumerable.Repeat((byte)'x', 8000), 0, .. "\ntail\n"u8]);
+
+        var commits = Read();
+
+        Assert.Equal(["a.txt", "c.txt"], commits.Select(c => c.Files[0].Path));
+        Assert.Equal(text.TrimEnd('\n'), AddedText.Of(commits[0].Files[0].Added).Text);
+        Assert.Equal("tail", commits[1].Files[0].Added[^1].Text);
+    }
+
     [Fact]
     public void Blob_ids_are_gits_so_identical_files_share_one()
     {
