@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
 using PipeWatch.Sinks;
@@ -21,8 +22,10 @@ internal static class IngestCommand
         var paths = new Argument<string[]>("PATH")
         {
             Description = "Files or folders to read: JSON documents, arrays of them or JSON Lines, text logs of a known format (Jenkins Audit Trail), " +
-                "and CI job logs (GitHub Actions logs and their zip downloads, GitLab job traces, Jenkins console text, other .log/.txt files as plain text). " +
-                "Folders are read recursively, in name order.",
+                "CI job logs (GitHub Actions logs and their zip downloads, GitLab job traces, Jenkins console text, other .log/.txt files as plain text), " +
+                "and dependency files recognized by name (package-lock.json, yarn.lock, packages.lock.json, *.csproj, requirements.txt, go.mod, Cargo.lock, pom.xml, " +
+                ".github/workflows/*.yml, .gitlab-ci.yml, Dockerfile, plugins.txt…). Folders are read recursively, in name order; " +
+                "from a git checkout (a folder with .git) only its dependency files are read.",
             Arity = ArgumentArity.OneOrMore,
         };
         paths.Validators.Add(result =>
@@ -58,7 +61,9 @@ internal static class IngestCommand
             "ingest",
             "Read exported CI/CD data and report new findings: GitHub workflow, deployment and administrative webhooks, REST job lists and audit logs; " +
             "GitLab pipeline, job and deployment hooks and audit events; Jenkins build, stage and Audit Trail data; Kubernetes audit events; " +
-            "Argo CD applications; generic deployment records; CI job logs, scanned for secrets printed in them, plain or encoded. Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
+            "Argo CD applications; generic deployment records; CI job logs, scanned for secrets printed in them, plain or encoded; " +
+            "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
+            "Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
         {
             paths, store, source, format, output, failOn, config, rules,
         };
@@ -104,14 +109,17 @@ internal static class IngestCommand
 
         using (store)
         {
-            var detectors = BuiltInDetectors.Create(config, problems);
+            // Lockfiles and manifests are matched against the advisories 'vulndb import' put in this store.
+            var advisoryStore = store as IAdvisoryStore;
+            using var advisories = advisoryStore?.OpenAdvisoryIndex();
+            var detectors = BuiltInDetectors.Create(config, problems, advisories);
             var all = new CollectingSink();
             var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all);
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             var engine = builder.Build();
             var sources = sourceId is not null && JobLogFormats.Find(sourceId) is { } logFormat
                 ? InputFiles.Sources(files, logFormat)
-                : InputFiles.Sources(files, sourceId is null ? null : PayloadFormats.Find(sourceId));
+                : InputFiles.Sources(files, sourceId is null ? null : PayloadFormats.Find(sourceId), advisoryStore?.AdvisoryState());
             IngestSummary summary;
             try
             {

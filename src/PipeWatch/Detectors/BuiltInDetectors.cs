@@ -1,6 +1,8 @@
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Rules;
@@ -14,8 +16,13 @@ namespace PipeWatch.Detectors;
 public static class BuiltInDetectors
 {
     /// <summary>Every built-in detector not disabled in the config; a Sigma rule that cannot be loaded is reported to <paramref name="problems"/> and left out.</summary>
-    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null)
+    /// <param name="config">Settings and disabled detectors.</param>
+    /// <param name="problems">Where Sigma rules that cannot be loaded are reported.</param>
+    /// <param name="advisories">The vulnerability advisories ingested dependency files are matched against (none when null).</param>
+    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null)
     {
+        var lockfiles = new LockfileCache(problems ?? new ProblemLog());
+        advisories ??= new InMemoryAdvisoryIndex([]);
         IDetector[] all =
         [
             new LongDurationDetector(config.LongDuration),
@@ -34,6 +41,9 @@ public static class BuiltInDetectors
             new LargeDeletionDetector(config.LargeDeletion),
             new SecretExposedInLogDetector(config.SecretExposedInLog),
             Sigma(config.Sigma, problems),
+            new KnownVulnerabilityDetector(advisories, lockfiles),
+            new CiInfrastructureVulnerabilityDetector(advisories, lockfiles),
+            new UntrustedSourceDetector(lockfiles, config.UntrustedSource),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
     }

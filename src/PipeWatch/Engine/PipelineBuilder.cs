@@ -1,6 +1,7 @@
 using PipeWatch.Alerting;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
 using PipeWatch.Sinks;
@@ -19,6 +20,7 @@ public sealed class PipelineBuilder
     private TimeProvider _time = TimeProvider.System;
     private IProblemReporter _problems = new ProblemLog();
     private EngineOptions _options = new();
+    private IAdvisoryIndex? _advisories;
 
     public PipelineBuilder(IStore store) => _store = store;
 
@@ -33,6 +35,13 @@ public sealed class PipelineBuilder
     public PipelineBuilder WithDetectors(IReadOnlyList<IDetector> detectors)
     {
         _detectors = detectors;
+        return this;
+    }
+
+    /// <summary>The advisories the built-in dependency detectors match ingested lockfiles against; the caller owns the index.</summary>
+    public PipelineBuilder WithAdvisories(IAdvisoryIndex advisories)
+    {
+        _advisories = advisories;
         return this;
     }
 
@@ -70,6 +79,6 @@ public sealed class PipelineBuilder
     {
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
-        return new IngestEngine(_store, _detectors ?? BuiltInDetectors.Create(_config), filters, new IncidentCorrelator(_config.Incidents), [.. _sinks], _time, _problems, _options);
+        return new IngestEngine(_store, _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories), filters, new IncidentCorrelator(_config.Incidents), [.. _sinks], _time, _problems, _options);
     }
 }

@@ -77,6 +77,9 @@ public sealed record Event
 
     /// <summary>The lines of a CI job log section, on <see cref="EventKind.JobLog"/> events.</summary>
     public LogSection? Log { get; init; }
+
+    /// <summary>The packages of a lockfile, manifest or CI definition, on <see cref="EventKind.Dependencies"/> events.</summary>
+    public DependencyFile? Dependencies { get; init; }
 }
 
 /// <summary>The kinds of event; detectors name the kinds they inspect.</summary>
@@ -102,6 +105,9 @@ public enum EventKind
 
     /// <summary>Host telemetry from a runner or build machine: a process started, a network connection, a file opened; <c>event.category</c> in <see cref="Event.Fields"/> says which.</summary>
     Telemetry,
+
+    /// <summary>A lockfile, manifest or CI definition as it is now (<c>ingest</c> of a file or a checkout), its packages in <see cref="Event.Dependencies"/>.</summary>
+    Dependencies,
 }
 
 /// <summary><c>event.outcome</c> values, plus the CI states that are neither success nor failure.</summary>

@@ -35,6 +35,26 @@ public sealed class VulnDbCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_of_a_lockfile_reports_its_current_state_against_the_imported_advisories()
+    {
+        await _cli.RunAsync("vulndb", "import", OsvFiles.Fixtures, "--store", "pw.db");
+        File.Copy(Corpus.File("lockfiles", "osv-scalibr", "javascript", "packagelockjson", "files.v1.json"), _temp.File("package-lock.json"));
+
+        var first = await _cli.RunAsync("ingest", "package-lock.json", "--store", "pw.db", "--format", "json");
+        var again = await _cli.RunAsync("ingest", "package-lock.json", "--store", "pw.db", "--format", "json");
+
+        Assert.Equal(1, first.ExitCode);
+        var finding = JsonDocument.Parse(Assert.Single(first.OutputLines)).RootElement;
+        Assert.Equal(
+            ("dependency.known-vulnerability", "dependency.known-vulnerability", "lodash@1.3.1 is affected by GHSA-p6mc-m468-83gw (CVE-2020-8203)", 5),
+            (finding.GetProperty("rule").GetString(), finding.GetProperty("category").GetString(), finding.GetProperty("title").GetString(), finding.GetProperty("location").GetProperty("line").GetInt32()));
+        Assert.EndsWith("package-lock.json", finding.GetProperty("location").GetProperty("file").GetString(), StringComparison.Ordinal);
+        Assert.Contains("ingested 1 file: 1 events (0 seen before), 1 new finding, 0 problems", first.Error, StringComparison.Ordinal);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("ingested 1 file: 1 events (1 seen before), 0 new findings, 0 problems", again.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_path_is_a_usage_error_naming_it()
     {
         var result = await _cli.RunAsync("vulndb", "import", "nowhere.zip", "--store", "pw.db");

@@ -10,7 +10,7 @@ using Xunit;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>Runs the real engine over files into a real SQLite store, as <c>pipewatch ingest</c> does, and returns what it did.</summary>
+/// <summary>Runs the real engine over files into a real SQLite store, as <c>pipewatch ingest</c> does (dependency files matched against the store's advisories), and returns what it did.</summary>
 internal static class Ingest
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
@@ -21,13 +21,15 @@ internal static class Ingest
         var files = InputFiles.Expand(paths, problems);
         var sink = new CollectingSink();
         using var opened = SqliteStore.Open(store);
+        using var advisories = opened.OpenAdvisoryIndex();
         var engine = new PipelineBuilder(opened)
             .WithConfig(config ?? PipeWatchConfig.Default)
+            .WithAdvisories(advisories)
             .WithTime(new FakeTimeProvider(Now))
             .WithProblems(problems)
             .AddSink(sink)
             .Build();
-        var summary = await engine.RunAsync(InputFiles.Sources(files), null, TestContext.Current.CancellationToken);
+        var summary = await engine.RunAsync(InputFiles.Sources(files, null, opened.AdvisoryState()), null, TestContext.Current.CancellationToken);
         return new IngestResult(summary, sink.Findings, problems.Problems);
     }
 }

@@ -7,24 +7,26 @@ using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Git;
+using PipeWatch.Store.Sqlite;
 using Xunit;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>Runs the real scan engine with the registered commit analyzers over a real repository (or folder), as <c>pipewatch scan</c> does.</summary>
+/// <summary>Runs the real scan engine with the registered commit analyzers over a real repository (or folder), as <c>pipewatch scan</c> does; with a store path, into that SQLite store.</summary>
 /// <remarks>A folder scan leaves out the commit-event analyzers, as <c>scan --no-git</c> does, unless <c>commits</c> says otherwise.</remarks>
 internal static class Scan
 {
     public static async Task<ScanResult> RunAsync(
         string path, GitSelection? selection = null, PipeWatchConfig? config = null, SecretRuleBook? rules = null, int workers = 2, bool folder = false,
-        bool? commits = null)
+        bool? commits = null, string? store = null)
     {
+        using var opened = store is null ? null : SqliteStore.Open(store);
         var problems = new ProblemLog();
         var sink = new CollectingSink();
         config ??= PipeWatchConfig.Default;
         using ICommitSource source = folder ? new FolderSource(path, problems, workers) : new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
         var engine = new ScanEngine(
-            CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, commits: commits ?? !folder), [], [sink], null, config.Incidents, new FakeTimeProvider(Ingest.Now), problems,
+            CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, commits: commits ?? !folder), [], [sink], opened, config.Incidents, new FakeTimeProvider(Ingest.Now), problems,
             new ScanOptions { Workers = workers });
         var summary = await engine.RunAsync(source, null, TestContext.Current.CancellationToken);
         return new ScanResult(summary, sink.Findings, problems.Problems);

@@ -28,7 +28,12 @@ public sealed record Advisory(
 public sealed record AffectedPackage(string Ecosystem, string Name, IReadOnlyList<AffectedRange> Ranges, IReadOnlyList<string> Versions);
 
 /// <summary>A range of type SEMVER or ECOSYSTEM (GIT ranges name commits, not versions, and are not kept).</summary>
-public sealed record AffectedRange(string Type, IReadOnlyList<RangeEvent> Events);
+public sealed record AffectedRange(string Type, IReadOnlyList<RangeEvent> Events)
+{
+    /// <summary>True when <see cref="Events"/> are already in the ecosystem's version order (as <see cref="CompactAffected"/> stores them).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Sorted { get; init; }
+}
 
 /// <summary>One event of a range: where affected versions start (<c>introduced</c>) or end (<c>fixed</c>, <c>last_affected</c>, <c>limit</c>).</summary>
 public sealed record RangeEvent(RangeEventKind Kind, string Version);

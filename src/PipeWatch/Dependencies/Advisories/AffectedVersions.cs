@@ -34,15 +34,21 @@ public static class AffectedVersions
         return false;
     }
 
+    /// <summary>The range's events in version order ("0" lowest; at equal versions an introduced first; limits last); as they are when already <see cref="AffectedRange.Sorted"/>, or without an order.</summary>
+    public static IReadOnlyList<RangeEvent> Sorted(AffectedRange range, IComparer<string>? order) =>
+        range.Sorted || order is null || range.Events.Count < 2
+            ? range.Events
+            : [.. range.Events.Where(e => e.Kind != RangeEventKind.Limit).Order(new EventOrder(order)), .. range.Events.Where(e => e.Kind == RangeEventKind.Limit)];
+
     private static bool InRange(AffectedRange range, string version, IComparer<string> order)
     {
-        if (range.Events.Any(e => e.Kind == RangeEventKind.Limit && e.Version != "*" && order.Compare(version, e.Version) >= 0)) return false;
-        var sorted = range.Events.Where(e => e.Kind != RangeEventKind.Limit).Order(new EventOrder(order)).ToList();
         var affected = false;
-        foreach (var e in sorted)
+        foreach (var e in Sorted(range, order))
         {
             switch (e.Kind)
             {
+                case RangeEventKind.Limit when e.Version != "*" && order.Compare(version, e.Version) >= 0:
+                    return false;
                 case RangeEventKind.Introduced when e.Version == "0" || order.Compare(version, e.Version) >= 0:
                     affected = true;
                     break;

@@ -1,14 +1,30 @@
 namespace PipeWatch.Dependencies.Advisories;
 
-/// <summary>Looks up the advisories that name a package.</summary>
+/// <summary>Looks up the advisories that name a package: first their affected entries for it, then a whole advisory when a version matches.</summary>
 /// <remarks>Not thread-safe: one index per scan, used from one thread. Owned and disposed by whoever opened it.</remarks>
 public interface IAdvisoryIndex : IDisposable
 {
-    /// <summary>The non-withdrawn advisories with an <c>affected[]</c> entry for that ecosystem and name (the ecosystem's name equivalence applies).</summary>
-    IReadOnlyList<Advisory> For(string ecosystem, string name);
+    /// <summary>The non-withdrawn advisories with an <c>affected[]</c> entry for that ecosystem and name (the ecosystem's name equivalence applies), each with those entries.</summary>
+    IReadOnlyList<PackageAdvisory> For(string ecosystem, string name);
+
+    /// <summary>The advisory with that id, for a finding: its aliases, summary and severity (its <see cref="Advisory.Affected"/> may be left empty); null when it is not in the index.</summary>
+    Advisory? Advisory(string id);
+
+    /// <summary>Looks many packages up at once, so that the <see cref="For"/> calls that follow are answered from memory; nothing by default.</summary>
+    void Prefetch(IReadOnlyCollection<(string Ecosystem, string Name)> packages)
+    {
+    }
+
+    /// <summary>Reads many advisories at once, so that the <see cref="Advisory"/> calls that follow are answered from memory; nothing by default.</summary>
+    void PrefetchAdvisories(IReadOnlyCollection<string> ids)
+    {
+    }
 }
 
-/// <summary>Where imported advisories are kept between runs (the store's migration 3).</summary>
+/// <summary>An advisory naming a package, with only its <c>affected[]</c> entries for that package: what version matching needs.</summary>
+public sealed record PackageAdvisory(string AdvisoryId, IReadOnlyList<AffectedPackage> Affected);
+
+/// <summary>Where imported advisories are kept between runs (the store's migrations 4 and 6).</summary>
 public interface IAdvisoryStore
 {
     /// <summary>Adds or replaces advisories by id, one transaction per 5,000; a withdrawn record removes its id.</summary>
@@ -16,6 +32,9 @@ public interface IAdvisoryStore
 
     /// <summary>How many advisories the store holds.</summary>
     long AdvisoryCount();
+
+    /// <summary>A short text that changes whenever an import changes the advisories (their count and latest modification).</summary>
+    string AdvisoryState();
 
     /// <summary>An index over the advisories as stored now.</summary>
     IAdvisoryIndex OpenAdvisoryIndex();
@@ -27,24 +46,28 @@ public sealed record AdvisoryImportResult(int Imported, int Withdrawn, int Packa
 /// <summary>An index held in memory: for tests, benchmarks and advisories read straight from files.</summary>
 public sealed class InMemoryAdvisoryIndex : IAdvisoryIndex
 {
-    private readonly Dictionary<(string, string), List<Advisory>> _byPackage = [];
+    private readonly Dictionary<(string, string), List<PackageAdvisory>> _byPackage = [];
+    private readonly Dictionary<string, Advisory> _byId = new(StringComparer.Ordinal);
 
     public InMemoryAdvisoryIndex(IEnumerable<Advisory> advisories)
     {
         foreach (var advisory in advisories.Where(a => !a.Withdrawn))
         {
-            foreach (var key in advisory.Affected.Select(Key).Distinct())
+            _byId[advisory.Id] = advisory;
+            foreach (var entries in advisory.Affected.GroupBy(Key))
             {
-                if (!_byPackage.TryGetValue(key, out var list)) _byPackage[key] = list = [];
-                list.Add(advisory);
+                if (!_byPackage.TryGetValue(entries.Key, out var list)) _byPackage[entries.Key] = list = [];
+                list.Add(new PackageAdvisory(advisory.Id, [.. entries]));
             }
         }
     }
 
     public int PackageCount => _byPackage.Count;
 
-    public IReadOnlyList<Advisory> For(string ecosystem, string name) =>
+    public IReadOnlyList<PackageAdvisory> For(string ecosystem, string name) =>
         _byPackage.TryGetValue((Ecosystems.Base(ecosystem), PackageNames.Normalize(ecosystem, name)), out var list) ? list : [];
+
+    public Advisory? Advisory(string id) => _byId.GetValueOrDefault(id);
 
     public void Dispose()
     {

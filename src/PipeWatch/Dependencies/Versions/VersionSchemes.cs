@@ -12,6 +12,7 @@ public static class VersionSchemes
         Ecosystems.RubyGems => RubyGemsComparer.Instance,
         Ecosystems.Packagist => PackagistComparer.Instance,
         Ecosystems.Debian or "Ubuntu" => DebianComparer.Instance,
+        Ecosystems.Alpine => AlpineComparer.Instance,
         _ => null,
     };
 }

@@ -1,11 +1,33 @@
 using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Events;
 using PipeWatch.Findings;
 using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Detectors.Dependencies;
 
-/// <summary>Builds the findings of the dependency analyzers: the commit, its author, the file and line of the package entry.</summary>
+/// <summary>Where a dependency finding was seen: a commit of a scanned history (<c>scan</c>), or a dependency file as it is now (<c>ingest</c>).</summary>
+/// <param name="Repository">The repository, empty when the file is in none.</param>
+/// <param name="Path">The dependency file, relative to the repository's root when in one.</param>
+/// <param name="Commit">The commit, null for a file read as it is now.</param>
+/// <param name="Author">The commit's author, name and address.</param>
+/// <param name="Scope">What the fingerprint keys on instead of <paramref name="Path"/>, when findings from many files are one (a runner named by every job log); null for the path.</param>
+internal sealed record FindingSite(string Repository, string Path, string? Commit, GitIdentity? Author, DateTimeOffset Timestamp, DateTimeOffset DetectedAt, string? Scope = null)
+{
+    public static FindingSite Of(GitCommit commit, CommitContext context, string path) =>
+        new(context.Repository, path, commit.Sha, commit.Author, commit.Committer.When, context.Detection.Now);
+
+    /// <summary>The site of an <see cref="EventKind.Dependencies"/> event (its file), or of a job log (the log, one finding per repository and runner).</summary>
+    public static FindingSite Of(Event e, DetectionContext context) => e.Dependencies is { } file
+        ? new(e.Ci.Repository, file.Path, null, null, e.Timestamp, context.Now)
+        : new(e.Ci.Repository, e.Origin.File, null, null, e.Timestamp, context.Now, Scope: "runner");
+
+    /// <summary>"Commit 1a2b3c4d5e6f by Dana brings WHAT into PATH", or "PATH pins WHAT" for a file read as it is now.</summary>
+    public string Brings(string what) =>
+        Commit is null ? $"{Path} {(Scope is null ? "pins" : "was run by")} {what}" : $"Commit {Commit[..Math.Min(12, Commit.Length)]} by {Author!.Name} brings {what} into {Path}";
+}
+
+/// <summary>Builds the findings of the dependency analyzers: the commit and its author (when there is one), the file and line of the package entry.</summary>
 internal static class DependencyFindings
 {
     /// <summary>ATT&amp;CK: Supply Chain Compromise — Compromise Software Dependencies and Development Tools.</summary>
@@ -13,9 +35,7 @@ internal static class DependencyFindings
 
     public static Finding For(
         DetectorInfo info,
-        GitCommit commit,
-        CommitContext context,
-        string path,
+        FindingSite site,
         Dependency dependency,
         Severity severity,
         string title,
@@ -28,31 +48,31 @@ internal static class DependencyFindings
             Severity = severity,
             Title = title,
             Explanation = explanation,
-            Entity = new Entity(Repository: context.Repository, Actor: commit.Author.Name),
-            Location = new Location(File: path, Line: dependency.Line, Commit: commit.Sha),
+            Entity = new Entity(Repository: site.Repository.Length == 0 ? null : site.Repository, Actor: site.Author?.Name),
+            Location = new Location(File: site.Path, Line: dependency.Line, Commit: site.Commit),
             Evidence =
             [
                 Evidence.Of("ecosystem", dependency.Ecosystem),
                 Evidence.Of("package", dependency.Name),
                 Evidence.Of("version", dependency.Version),
                 Evidence.Of("direct", dependency.Direct ? "true" : "false"),
-                Evidence.Of("author", $"{commit.Author.Name} <{commit.Author.Email}>"),
+                .. site.Author is { } author ? [Evidence.Of("author", $"{author.Name} <{author.Email}>")] : Array.Empty<Evidence>(),
                 .. evidence,
             ],
             Techniques = [SupplyChain],
-            Timestamp = commit.Committer.When,
-            DetectedAt = context.Detection.Now,
-            Fingerprint = Fingerprint.Of(info.Id, [context.Repository, path, dependency.Ecosystem, dependency.Name, dependency.Version, .. identity]),
+            Timestamp = site.Timestamp,
+            DetectedAt = site.DetectedAt,
+            Fingerprint = Fingerprint.Of(info.Id, [site.Repository, site.Scope ?? site.Path, dependency.Ecosystem, dependency.Name, dependency.Version, .. identity]),
         };
 
     /// <summary>A vulnerability finding: advisory id, CVEs, severity and CVSS, the fix and the path from a direct dependency.</summary>
-    public static Finding Vulnerable(DetectorInfo info, GitCommit commit, CommitContext context, string path, VulnerabilityMatch match)
+    public static Finding Vulnerable(DetectorInfo info, FindingSite site, VulnerabilityMatch match)
     {
         var d = match.Dependency;
         var a = match.Advisory;
         var cves = string.Join(", ", a.Cves);
         var fix = match.FixedIn is { } f ? $"fixed in {f}" : "no fixed version published";
-        var via = match.Path.Count > 1 ? $" It comes in through {string.Join(" → ", match.Path)}." : d.Direct ? " It is a direct dependency." : "";
+        var via = site.Scope is not null ? "" : match.Path.Count > 1 ? $" It comes in through {string.Join(" → ", match.Path)}." : d.Direct ? " It is a direct dependency." : "";
         var cvss = a.CvssScore is { } score ? $", CVSS {Cvss.Format(score)}" : "";
         List<Evidence> evidence =
         [
@@ -65,14 +85,12 @@ internal static class DependencyFindings
         ];
         return For(
             info,
-            commit,
-            context,
-            path,
+            site,
             d,
             a.Severity,
             $"{d.Name}@{d.Version} is affected by {a.Id}{(cves.Length > 0 ? $" ({cves})" : "")}",
-            $"Commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} by {commit.Author.Name} brings {d.Ecosystem} package {d.Name} {d.Version} into {path}; "
-                + $"advisory {a.Id} ({a.Severity.ToWire()}{cvss}) covers it: {a.Summary.TrimEnd('.')}; {fix}.{via}",
+            site.Brings(site.Scope is null ? $"{d.Ecosystem} package {d.Name} {d.Version}" : $"runner {d.Name} {d.Version}")
+                + $"; advisory {a.Id} ({a.Severity.ToWire()}{cvss}) covers it: {a.Summary.TrimEnd('.')}; {fix}.{via}",
             evidence,
             a.Id);
     }

@@ -4,8 +4,12 @@ using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Detectors.Dependencies;
 
-/// <summary>A package a commit adds that nothing explains: a lockfile changed without its manifest, a new transitive package in a patch-level bump, or a name one edit away from a popular package.</summary>
-/// <remarks>An addition whose manifest changed in the same commit, and that raises none of these, is expected and not reported.</remarks>
+/// <summary>A package a commit adds that nothing explains: a lockfile changed without its manifest, a new transitive package in a patch-level bump, a package no repository of the estate used before, or a name one edit away from a popular package.</summary>
+/// <remarks>
+/// An addition whose manifest changed in the same commit, and that raises none of these, is expected and not reported.
+/// The estate (every repository scanned into the store, see <see cref="EstatePackages"/>) is learned from every commit, those
+/// before the scanned range included; it speaks only once it holds a repository besides the one scanned.
+/// </remarks>
 public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
 {
     private readonly LockfileCache _files;
@@ -21,12 +25,26 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
         Categories.UnexpectedNewDependency,
         Categories.UnexpectedNewDependency,
         [],
-        "A dependency added without a manifest change, inside a patch-level bump, or with a name imitating a popular package");
+        "A dependency added without a manifest change, inside a patch-level bump, new to every repository of the estate, or with a name imitating a popular package");
 
     public void Analyze(GitCommit commit, CommitContext context)
     {
-        if (context.LearnOnly) return;
-        foreach (var change in DependencyChanges.Of(commit, context, _files))
+        var changes = DependencyChanges.Of(commit, context, _files);
+        if (changes.Count == 0) return;
+        var estate = new EstatePackages(context.Detection.Baselines);
+        if (!context.LearnOnly) Judge(commit, context, changes, estate);
+
+        // Learned after judging, from commits before the scanned range too: the estate is what came before this commit.
+        foreach (var change in changes)
+        {
+            foreach (var added in change.NewPackages) estate.Learn(added, context.Repository);
+        }
+    }
+
+    private void Judge(GitCommit commit, CommitContext context, IReadOnlyList<FileDependencyChange> changes, EstatePackages estate)
+    {
+        var others = estate.Others(context.Repository);
+        foreach (var change in changes)
         {
             var bumps = change.IsLockfile ? PatchBumps(change) : [];
             foreach (var added in change.NewPackages)
@@ -47,6 +65,13 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
                     evidence.Add(Evidence.Of("manifest_changed", "false"));
                 }
 
+                if (others.Count > 0 && estate.UsedBy(added).Count == 0)
+                {
+                    var named = string.Join(", ", others.Take(3)) + (others.Count > 3 ? $" and {others.Count - 3} more" : "");
+                    reasons.Add($"it is new to the estate: neither this repository nor the other repositories scanned into this store ({named}) used it before");
+                    evidence.Add(Evidence.Of("estate_repositories", others.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
+
                 if (!added.Direct && bumps.Count > 0)
                 {
                     reasons.Add($"it appeared with the patch-level bump of {string.Join(", ", bumps)}, which should not bring new packages");
@@ -56,9 +81,7 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
                 if (reasons.Count == 0) continue;
                 context.Report(DependencyFindings.For(
                     Info,
-                    commit,
-                    context,
-                    change.Path,
+                    FindingSite.Of(commit, context, change.Path),
                     added,
                     severity,
                     $"New {(added.Direct ? "direct" : "transitive")} dependency {added.Name}@{added.Version} is unexpected",

@@ -1,11 +1,13 @@
 using PipeWatch.Dependencies;
+using PipeWatch.Events;
 using PipeWatch.Findings;
 using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>A package a commit resolves from outside the registry allowlist: another host, a git repository, a plain tarball, <c>http://</c>, or a changed integrity hash for the same version.</summary>
-public sealed class UntrustedSourceDetector : ICommitAnalyzer
+/// <remarks>For an ingested file as it is now (<c>ingest</c>), every package is judged; a changed hash needs the file's history (<c>scan</c>).</remarks>
+public sealed class UntrustedSourceDetector : ICommitAnalyzer, IDetector
 {
     private readonly LockfileCache _files;
     private readonly UntrustedSourceOptions _options;
@@ -19,7 +21,7 @@ public sealed class UntrustedSourceDetector : ICommitAnalyzer
     public DetectorInfo Info { get; } = new(
         Categories.UntrustedSource,
         Categories.UntrustedSource,
-        [],
+        [EventKind.Dependencies],
         "A dependency resolved from outside the registry allowlist, from git, a tarball or http://, or whose integrity hash changed");
 
     public void Analyze(GitCommit commit, CommitContext context)
@@ -27,34 +29,49 @@ public sealed class UntrustedSourceDetector : ICommitAnalyzer
         if (context.LearnOnly) return;
         foreach (var change in DependencyChanges.Of(commit, context, _files))
         {
+            var site = FindingSite.Of(commit, context, change.Path);
             foreach (var d in change.After.DistinctBy(d => (d.Key, d.Source.Location, d.Integrity)))
             {
-                if (Ecosystems.IsCiInfrastructure(d.Ecosystem)) continue;
                 var previous = change.Previous(d);
                 // Only what this commit changed: a new version, a new source, or a new hash for the same version.
                 if (previous is not null && previous.Source == d.Source && previous.Integrity == d.Integrity) continue;
-                var (severity, reasons) = Judge(d, previous);
-                if (reasons.Count == 0) continue;
-                var location = Redacted(d.Source.Location);
-                context.Report(DependencyFindings.For(
-                    Info,
-                    commit,
-                    context,
-                    change.Path,
-                    d,
-                    severity,
-                    $"{d.Name}@{d.Version} is resolved from an untrusted source",
-                    $"Commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} by {commit.Author.Name} resolves {d.Ecosystem} package {d.Name} {d.Version} in {change.Path} "
-                        + $"from {d.Source.Kind.ToString().ToLowerInvariant()} {location ?? "(no location)"}: {string.Join("; ", reasons)}.",
-                    [
-                        Evidence.Of("source", d.Source.Kind.ToString().ToLowerInvariant()),
-                        .. location is null ? Array.Empty<Evidence>() : [Evidence.Of("resolved", location)],
-                        .. previous?.Integrity is { } old && d.Integrity is { } now && old != now ? [Evidence.Of("integrity_before", old), Evidence.Of("integrity_after", now)] : Array.Empty<Evidence>(),
-                    ],
-                    d.Source.Location,
-                    d.Integrity));
+                if (Judged(site, d, previous) is { } finding) context.Report(finding);
             }
         }
+    }
+
+    public void Inspect(Event e, DetectionContext context)
+    {
+        if (e.Dependencies is not { } file) return;
+        var site = FindingSite.Of(e, context);
+        foreach (var d in file.Packages.DistinctBy(d => (d.Key, d.Source.Location, d.Integrity)))
+        {
+            if (Judged(site, d, null) is { } finding) context.Report(finding);
+        }
+    }
+
+    /// <summary>The finding for a package's source (and its hash against <paramref name="previous"/>, the same version before), or null when it is trusted.</summary>
+    private Finding? Judged(FindingSite site, Dependency d, Dependency? previous)
+    {
+        if (Ecosystems.IsCiInfrastructure(d.Ecosystem)) return null;
+        var (severity, reasons) = Judge(d, previous);
+        if (reasons.Count == 0) return null;
+        var location = Redacted(d.Source.Location);
+        return DependencyFindings.For(
+            Info,
+            site,
+            d,
+            severity,
+            $"{(d.Version.Length > 0 ? $"{d.Name}@{d.Version}" : d.Name)} is resolved from an untrusted source",
+            site.Brings($"{d.Ecosystem} package {d.Name} {d.Version}")
+                + $", resolved from {d.Source.Kind.ToString().ToLowerInvariant()} {location ?? "(no location)"}: {string.Join("; ", reasons)}.",
+            [
+                Evidence.Of("source", d.Source.Kind.ToString().ToLowerInvariant()),
+                .. location is null ? Array.Empty<Evidence>() : [Evidence.Of("resolved", location)],
+                .. previous?.Integrity is { } old && d.Integrity is { } now && old != now ? [Evidence.Of("integrity_before", old), Evidence.Of("integrity_after", now)] : Array.Empty<Evidence>(),
+            ],
+            d.Source.Location,
+            d.Integrity);
     }
 
     private (Severity, List<string>) Judge(Dependency d, Dependency? previous)
@@ -76,7 +93,7 @@ public sealed class UntrustedSourceDetector : ICommitAnalyzer
             severity = Severity.High;
         }
 
-        if (Host(location) is { } host && !Allowed(host) && d.Source.Kind != SourceKind.Git)
+        if (Host(location) is { } host && !Allowed(host, location!) && d.Source.Kind != SourceKind.Git)
         {
             reasons.Add($"host {host} is not on the registry allowlist");
             if (d.Source.Kind == SourceKind.Tarball) severity = Severity.High;
@@ -85,8 +102,11 @@ public sealed class UntrustedSourceDetector : ICommitAnalyzer
         return (severity, reasons);
     }
 
-    private bool Allowed(string host) =>
-        _options.Registries.Any(r => host.Equals(r, StringComparison.OrdinalIgnoreCase) || host.EndsWith("." + r, StringComparison.OrdinalIgnoreCase));
+    /// <summary>A host entry matches the host or a subdomain; an entry with a path (<c>github.com/rust-lang/crates.io-index</c>) matches that host and path prefix only.</summary>
+    private bool Allowed(string host, string location) =>
+        _options.Registries.Any(r => r.Contains('/', StringComparison.Ordinal)
+            ? location.Split("://", 2)[^1].StartsWith(r, StringComparison.OrdinalIgnoreCase)
+            : host.Equals(r, StringComparison.OrdinalIgnoreCase) || host.EndsWith("." + r, StringComparison.OrdinalIgnoreCase));
 
     private static string? Host(string? location) =>
         location is not null && Uri.TryCreate(location.Split('#')[0], UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri.Host : null;

@@ -1,5 +1,7 @@
+using PipeWatch.Dependencies.Parsers;
 using PipeWatch.Diagnostics;
 using PipeWatch.Sources.JobLogs;
+using PipeWatch.Sources.Lockfiles;
 
 namespace PipeWatch.Sources.Files;
 
@@ -7,6 +9,10 @@ namespace PipeWatch.Sources.Files;
 public static class InputFiles
 {
     /// <summary>The files under <paramref name="paths"/>; a missing path is reported, hidden folders (.git…) are skipped.</summary>
+    /// <remarks>
+    /// A folder at the top of a git work tree (it has a <c>.git</c>) is a checkout: only its dependency files are taken
+    /// (<see cref="LockfileParsers"/>, by name), <c>.github/workflows</c> and <c>.gitlab-ci.yml</c> included, <c>node_modules</c> skipped.
+    /// </remarks>
     public static IReadOnlyList<string> Expand(IEnumerable<string> paths, IProblemReporter problems)
     {
         var files = new List<string>();
@@ -19,8 +25,9 @@ public static class InputFiles
             else if (Directory.Exists(path))
             {
                 var before = files.Count;
-                Walk(path, files);
-                if (files.Count == before) problems.Report(new Problem(path, "folder holds no files"));
+                if (Checkout.IsRoot(path)) WalkCheckout(path, files);
+                else Walk(path, files);
+                if (files.Count == before) problems.Report(new Problem(path, Checkout.IsRoot(path) ? "checkout holds no dependency files" : "folder holds no files"));
             }
             else
             {
@@ -32,24 +39,38 @@ public static class InputFiles
     }
 
     /// <summary>
-    /// One source per file: a <see cref="TextLineSource"/> when the file's first non-blank line is of a known
+    /// One source per file: a <see cref="LockfileSource"/> for a dependency file (by its name), a <see cref="TextLineSource"/> when the file's first non-blank line is of a known
     /// <see cref="LineFormats">line format</see>, a <see cref="JobLogArchiveSource"/> for a zip, a <see cref="JobLogSource"/>
     /// when a <see cref="JobLogFormats">job log format</see> recognizes it, else a <see cref="JsonFileSource"/>;
     /// with <paramref name="forced"/>, a <see cref="JsonFileSource"/> reading every document as that format.
     /// </summary>
-    public static IReadOnlyList<ISource> Sources(IReadOnlyList<string> files, IPayloadFormat? forced = null) =>
-        [.. files.Select(f => forced is not null ? new JsonFileSource(f, PayloadFormats.All, forced) : SourceFor(f))];
+    /// <param name="files">The files.</param>
+    /// <param name="forced">The payload format to read every file as, or null to recognize each.</param>
+    /// <param name="dependencyStamp">The state of the advisory index, for <see cref="LockfileSource"/> ids; null for none.</param>
+    public static IReadOnlyList<ISource> Sources(IReadOnlyList<string> files, IPayloadFormat? forced = null, string? dependencyStamp = null) =>
+        [.. files.Select(f => forced is not null ? new JsonFileSource(f, PayloadFormats.All, forced) : SourceFor(f, dependencyStamp))];
 
     /// <summary>One source per file, every file (or every entry of a zip) read as the job log format <paramref name="forced"/>.</summary>
     public static IReadOnlyList<ISource> Sources(IReadOnlyList<string> files, IJobLogFormat forced) =>
         [.. files.Select(f => JobLogArchiveSource.IsArchive(f) ? new JobLogArchiveSource(f, forced) : (ISource)JobLogSource.ForFile(f, forced))];
 
-    private static ISource SourceFor(string file)
+    private static ISource SourceFor(string file, string? dependencyStamp)
     {
+        if (LockfileParsers.For(file.Replace('\\', '/')) is { } parser) return new LockfileSource(file, parser, dependencyStamp);
         if (TextLineSource.Detect(file, LineFormats.All) is { } line) return new TextLineSource(file, line);
         if (JobLogArchiveSource.IsArchive(file)) return new JobLogArchiveSource(file);
         if (JobLogFormats.Detect(file) is { } log) return JobLogSource.ForFile(file, log);
         return new JsonFileSource(file, PayloadFormats.All);
+    }
+
+    private static void WalkCheckout(string folder, List<string> files)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        files.AddRange(Directory.EnumerateFiles(folder, "*", options).Where(f => LockfileParsers.For(f.Replace('\\', '/')) is not null).Order(StringComparer.Ordinal));
+        foreach (var sub in Directory.EnumerateDirectories(folder, "*", options).Where(d => Path.GetFileName(d) is var name && (name == ".github" || !(name.StartsWith('.') || name == "node_modules"))).Order(StringComparer.Ordinal))
+        {
+            WalkCheckout(sub, files);
+        }
     }
 
     private static void Walk(string folder, List<string> files)

@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace PipeWatch.Store.Sqlite;
 
 /// <summary>The numbered schema migrations; <c>PRAGMA user_version</c> records how many have run. Append only.</summary>
@@ -86,5 +88,17 @@ internal static class Migrations
             hashes BLOB NOT NULL              -- XxHash3 of each event id seeded with its Unix seconds, 8 bytes little-endian each, in no order
         );
         """,
+
+        // 6: each package's affected entries in compact form beside its key, so matching reads them instead of whole advisories;
+        // advisory bodies lose their affected entries. Stores before it are filled in by SqliteStore.FillCompactRanges.
+        """
+        ALTER TABLE advisory_packages ADD COLUMN ranges TEXT NOT NULL DEFAULT '';  -- CompactAffected: this package's entries
+        """,
     ];
+
+    /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
+    public static IReadOnlyDictionary<int, Action<SqliteConnection, SqliteTransaction>> Upgrades { get; } = new Dictionary<int, Action<SqliteConnection, SqliteTransaction>>
+    {
+        [6] = SqliteStore.FillCompactRanges,
+    };
 }

@@ -51,6 +51,13 @@ internal sealed class SqliteLedger : IDisposable
     private long _dataVersion;
     private long _batch;
 
+    // Time-ordered input hits one bucket many times in a row: the last one is kept at hand.
+    private long _lastKey;
+    private Bucket? _last;
+
+    // A new bucket starts sized like the last one that filled up, so that it does not grow (and copy) step by step.
+    private int _typicalSize = 16;
+
     /// <param name="connection">The store's open connection, migrated.</param>
     /// <param name="cachedHashes">How many hashes to keep in memory across batches.</param>
     public SqliteLedger(SqliteConnection connection, long cachedHashes = DefaultCachedHashes)
@@ -156,6 +163,7 @@ internal sealed class SqliteLedger : IDisposable
         foreach (var (key, bucket) in _buckets.OrderBy(b => b.Value.LastUsed).ThenBy(b => b.Key).ToList())
         {
             if (_cached <= _cacheLimit / 2) break;
+            if (ReferenceEquals(bucket, _last)) _last = null;
             _buckets.Remove(key);
             _cached -= bucket.Hashes.Count;
         }
@@ -175,9 +183,18 @@ internal sealed class SqliteLedger : IDisposable
 
     private Bucket Get(long key)
     {
+        if (_last is not null && _lastKey == key) return _last;
+        if (_last is not null) _typicalSize = Math.Clamp(_last.Hashes.Count, 16, 1 << 16);
         ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, key, out var exists);
-        if (exists) return bucket!;
-        bucket = new Bucket();
+        if (!exists) bucket = Load(key);
+        _lastKey = key;
+        _last = bucket;
+        return bucket!;
+    }
+
+    private Bucket Load(long key)
+    {
+        var bucket = new Bucket();
         raw.sqlite3_bind_int64(_load, 1, key);
         try
         {
@@ -193,7 +210,11 @@ internal sealed class SqliteLedger : IDisposable
 
                 _cached += bucket.Hashes.Count;
             }
-            else if (result != raw.SQLITE_DONE)
+            else if (result == raw.SQLITE_DONE)
+            {
+                bucket.Hashes.EnsureCapacity(_typicalSize);
+            }
+            else
             {
                 SqliteException.ThrowExceptionForRC(result, _database);
             }
@@ -227,6 +248,7 @@ internal sealed class SqliteLedger : IDisposable
 
     private void Forget()
     {
+        _last = null;
         _buckets.Clear();
         _dirty.Clear();
         _cached = 0;

@@ -204,6 +204,7 @@ public sealed partial class SqliteStore : IStore
         {
             using var transaction = connection.BeginTransaction();
             Execute(connection, Migrations.All[(int)version], transaction);
+            if (Migrations.Upgrades.TryGetValue((int)version + 1, out var upgrade)) upgrade(connection, transaction);
             Execute(connection, $"PRAGMA user_version = {version + 1}", transaction);
             transaction.Commit();
         }

@@ -3,6 +3,7 @@ using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Dependencies.Parsers;
 using PipeWatch.Diagnostics;
+using Microsoft.Data.Sqlite;
 using PipeWatch.Store.Sqlite;
 using PipeWatch.Tests.Dependencies.Parsers;
 using PipeWatch.Tests.Support;
@@ -33,6 +34,60 @@ public sealed class AdvisoryIndexTests
 
         var liteDb = Assert.Single(VulnerabilityMatcher.Match(Lockfile.Packages(new MsBuildPackageReferenceParser(), "dotnet", "csproj", "valid"), index));
         Assert.Equal(("LiteDB", "5.0.12", "GHSA-3x49-g6rc-c284", "5.0.13", PipeWatch.Findings.Severity.Critical), (liteDb.Dependency.Name, liteDb.Dependency.Version, liteDb.Advisory.Id, liteDb.FixedIn, liteDb.Advisory.Severity));
+    }
+
+    [Fact]
+    public void A_store_of_version_4_is_upgraded_to_compact_ranges_and_still_matches()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("store.db");
+        // The store as version 4 left it: whole advisories (affected entries in the body) and bare package keys.
+        var lodash = OsvFiles.Fixture("GHSA-p6mc-m468-83gw");
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = string.Concat(Migrations.All.Take(4)) + """
+                INSERT INTO advisories (id, modified, body) VALUES ($id, NULL, $body);
+                INSERT INTO advisory_packages (ecosystem, name, advisory_id) VALUES ('npm', 'lodash', $id), ('npm', 'lodash-es', $id);
+                PRAGMA user_version = 4;
+                """;
+            command.Parameters.AddWithValue("$id", lodash.Id);
+            command.Parameters.AddWithValue("$body", AdvisoryJson.Write(lodash));
+            command.ExecuteNonQuery();
+        }
+
+        using var store = SqliteStore.Open(path);
+        using var index = store.OpenAdvisoryIndex();
+
+        var match = Assert.Single(VulnerabilityMatcher.Match(Lockfile.Packages(new NpmPackageLockParser(), "javascript", "packagelockjson", "files.v1.json"), index));
+        Assert.Equal(("lodash", "1.3.1", "GHSA-p6mc-m468-83gw", "4.17.20", "Prototype Pollution in lodash"), (match.Dependency.Name, match.Dependency.Version, match.Advisory.Id, match.FixedIn, match.Advisory.Summary));
+        Assert.Equal(["lodash-es"], Assert.Single(index.For(Ecosystems.Npm, "lodash-es")).Affected.Select(a => a.Name));
+        Assert.Empty(index.Advisory(lodash.Id)!.Affected);
+    }
+
+    [Fact]
+    public void Compact_entries_read_back_as_written_with_events_in_version_order()
+    {
+        AffectedPackage[] entries =
+        [
+            new(Ecosystems.PyPI, "requests", [new AffectedRange("ECOSYSTEM", [new(RangeEventKind.Fixed, "2.20.0"), new(RangeEventKind.Introduced, "0"), new(RangeEventKind.Limit, "3.0"), new(RangeEventKind.LastAffected, "1.9"), new(RangeEventKind.Introduced, "1.0")])], ["2.19.0", "2.19.1"]),
+            new(Ecosystems.PyPI, "Requests", [], []),
+        ];
+
+        var read = CompactAffected.Read(CompactAffected.Write(entries));
+
+        Assert.Equal(2, read.Count);
+        Assert.Equal(("requests", "ECOSYSTEM", true), (read[0].Name, read[0].Ranges[0].Type, read[0].Ranges[0].Sorted));
+        Assert.Equal(
+            ["Introduced 0", "Introduced 1.0", "LastAffected 1.9", "Fixed 2.20.0", "Limit 3.0"],
+            read[0].Ranges[0].Events.Select(e => $"{e.Kind} {e.Version}"));
+        Assert.Equal(["2.19.0", "2.19.1"], read[0].Versions);
+        Assert.Equal(("Requests", 0, 0), (read[1].Name, read[1].Ranges.Count, read[1].Versions.Count));
+        Assert.True(AffectedVersions.Contains(read[0], "1.5", out _));
+        Assert.False(AffectedVersions.Contains(read[0], "2.0", out _));
+        Assert.True(AffectedVersions.Contains(read[0], "2.19.1", out var fix));
+        Assert.Equal("2.20.0", fix);
     }
 
     [Fact]

@@ -33,6 +33,16 @@ public sealed class AffectedVersionsTests
         Assert.Equal(affected, Affected(OsvFiles.Corpus("ghsa", "npm_greater_than.osv.json"), version)); // jquery: [2.1.1-0, 3.0.0)
 
     [Theory]
+    [InlineData("1.0.2p-r0", true)]
+    [InlineData("1.0.2p-r9", true)]
+    [InlineData("1.0.2q_rc1-r0", true)]
+    [InlineData("1.0.2q-r0", false)]
+    [InlineData("1.0.2q-r1", false)]
+    [InlineData("1.0.2r-r0", false)]
+    public void Alpine_packages_follow_apk_order_letters_suffixes_and_revisions(string version, bool affected) =>
+        Assert.Equal(affected, Affected(OsvFiles.Corpus("osv-linter", "CVE-2018-5407.json"), version)); // openssl: fixed in 1.0.2q-r0
+
+    [Theory]
     [InlineData("1.21.11", true)]
     [InlineData("1.21.12", false)]
     [InlineData("1.22.0-rc.1", true)]

@@ -12,7 +12,7 @@ internal static class OsvFiles
 
     public static Advisory Fixture(string id) => Read(Path.Combine(Fixtures, id + ".json"));
 
-    private static Advisory Read(string path)
+    public static Advisory Read(string path)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return OsvRecord.Read(document.RootElement, out var reason) ?? throw new InvalidOperationException($"{path}: {reason}");

@@ -1,6 +1,8 @@
 using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
+using PipeWatch.Sources.Git;
+using PipeWatch.Tests.Support;
 using Xunit;
 
 namespace PipeWatch.Tests.Detectors.Dependencies;
@@ -55,6 +57,71 @@ public sealed class UnexpectedNewDependencyDetectorTests
 
         Assert.Empty(_history.Analyze(_detector, commit));
     }
+
+    [Fact]
+    public async Task A_package_new_to_every_repository_of_the_estate_is_reported_and_one_used_elsewhere_is_not()
+    {
+        using var temp = new TempFolder();
+        var store = temp.File("store.db");
+        using var api = Api();
+        using var web = WithLeftPad(Repository("git@github.com:acme/web.git"));
+        var added = web.Commit("web: express and left-pad", "Sam Web <sam@example.com>");
+
+        // The first repository meets an empty estate: cold start, nothing is new to it. Then the second, scanned into the same store.
+        var first = await Scan.RunAsync(api.Path, store: store);
+        var second = await Scan.RunAsync(web.Path, store: store);
+
+        Assert.DoesNotContain(first.Findings, f => f.Category == Categories.UnexpectedNewDependency);
+        var finding = Assert.Single(second.Findings, f => f.Category == Categories.UnexpectedNewDependency);
+        Assert.Equal(("left-pad", "1.3.0", "package-lock.json", added, "acme/web", Severity.Medium),
+            (Evidence(finding, "package"), Evidence(finding, "version"), finding.Location.File, finding.Location.Commit, finding.Entity.Repository, finding.Severity));
+        Assert.Equal("1", Evidence(finding, "estate_repositories"));
+        Assert.Contains("it is new to the estate: neither this repository nor the other repositories scanned into this store (acme/api) used it before", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_package_the_estate_learned_from_the_history_before_the_range_is_not_new()
+    {
+        using var temp = new TempFolder();
+        var store = temp.File("store.db");
+        using var api = Api();
+        using var web = WithLeftPad(Repository("https://github.com/acme/web.git"));
+        var old = web.Commit("web: left-pad, long ago");
+        web.Write("package.json", CommitHistory.PackageJson("express")).Write("package-lock.json", CommitHistory.NpmLock(Express, Ms)).Commit("web: drop left-pad");
+        await Scan.RunAsync(api.Path, store: store);
+
+        // api comes back to a left-pad that web used before; web's history is only learned (before the range), api's commit is scanned.
+        await Scan.RunAsync(web.Path, GitSelection.Default with { Since = old }, store: store);
+        WithLeftPad(api).Commit("api: left-pad");
+        api.Write("package.json", CommitHistory.PackageJson("express", "left-pad", "is-odd"))
+            .Write("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true), new NpmEntry("is-odd", "3.0.1", Direct: true)))
+            .Commit("api: is-odd");
+        var again = await Scan.RunAsync(api.Path, store: store);
+
+        Assert.Equal(["is-odd"], again.Findings.Where(f => f.Category == Categories.UnexpectedNewDependency).Select(f => Evidence(f, "package")));
+    }
+
+    /// <summary>acme/api with one commit: express and ms.</summary>
+    private static TestRepository Api()
+    {
+        var api = Repository("https://github.com/acme/api.git");
+        api.Write("package.json", CommitHistory.PackageJson("express")).Write("package-lock.json", CommitHistory.NpmLock(Express, Ms)).Commit("api: express");
+        return api;
+    }
+
+    /// <summary>The repository's manifest and lockfile with left-pad added beside express, not committed.</summary>
+    private static TestRepository WithLeftPad(TestRepository repo) =>
+        repo.Write("package.json", CommitHistory.PackageJson("express", "left-pad"))
+            .Write("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true)));
+
+    private static TestRepository Repository(string origin)
+    {
+        var repo = new TestRepository();
+        repo.Git("remote", "add", "origin", origin);
+        return repo;
+    }
+
+    private static string Evidence(Finding f, string name) => f.Evidence.Single(e => e.Name == name).Value;
 
     [Theory]
     [InlineData("lodahs", "lodash")]

@@ -1,6 +1,5 @@
 using System.IO.Hashing;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using PipeWatch.Store.Sqlite;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -131,7 +130,7 @@ public sealed class SqliteLedgerTests : IDisposable
         var path = _temp.File("store.db");
         var time = Start.ToUnixTimeSeconds();
         var hash = unchecked((long)XxHash3.HashToUInt64(Encoding.UTF8.GetBytes("audit:old")));
-        Execute(path, string.Concat(Migrations.All.Take(4)) + $"INSERT INTO event_ledger (t, id) VALUES ({time}, {hash}); PRAGMA user_version = 4;");
+        SqliteFile.Execute(path, string.Concat(Migrations.All.Take(4)) + $"INSERT INTO event_ledger (t, id) VALUES ({time}, {hash}); PRAGMA user_version = 4;");
 
         using var store = SqliteStore.Open(path);
         using var batch = store.BeginBatch();
@@ -159,14 +158,5 @@ public sealed class SqliteLedgerTests : IDisposable
         }
 
         return accepted;
-    }
-
-    private static void Execute(string path, string sql)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

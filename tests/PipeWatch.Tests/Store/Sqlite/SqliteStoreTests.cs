@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Findings;
 using PipeWatch.Store;
@@ -35,8 +34,8 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(Migrations.All.Count, Convert.ToInt32(Scalar(path, "PRAGMA user_version"), CultureInfo.InvariantCulture));
-        Assert.Equal("wal", Scalar(path, "PRAGMA journal_mode"));
+        Assert.Equal(Migrations.All.Count, Convert.ToInt32(SqliteFile.Scalar(path, "PRAGMA user_version"), CultureInfo.InvariantCulture));
+        Assert.Equal("wal", SqliteFile.Scalar(path, "PRAGMA journal_mode"));
     }
 
     [Fact]
@@ -51,7 +50,7 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal((long)Migrations.All.Count, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal((long)Migrations.All.Count, SqliteFile.Scalar(path, "PRAGMA user_version"));
     }
 
     [Fact]
@@ -98,7 +97,7 @@ public sealed class SqliteStoreTests : IDisposable
         var path = _temp.File("store.db");
         // A store as version 2 left it, with one event in its ledger: the id's hash alone.
         var hash = unchecked((long)System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(EventId)));
-        Execute(path, Migrations.All[0] + Migrations.All[1] + $"INSERT INTO ingested_events (id) VALUES ({hash}); PRAGMA user_version = 2;");
+        SqliteFile.Execute(path, Migrations.All[0] + Migrations.All[1] + $"INSERT INTO ingested_events (id) VALUES ({hash}); PRAGMA user_version = 2;");
 
         using var store = SqliteStore.Open(path);
         using var batch = store.BeginBatch();
@@ -267,24 +266,24 @@ public sealed class SqliteStoreTests : IDisposable
     public void Sqlite_file_with_its_own_tables_is_refused_with_its_name()
     {
         var path = _temp.File("notes.db");
-        Execute(path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('keep me');");
+        SqliteFile.Execute(path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('keep me');");
 
         var error = Assert.Throws<StoreException>(() => SqliteStore.Open(path));
 
         Assert.Equal($"{path}: a SQLite database that is not a PipeWatch store (it has tables but no PipeWatch schema version)", error.Message);
-        Assert.Equal(0L, Scalar(path, "PRAGMA user_version"));
-        Assert.Equal("keep me", Scalar(path, "SELECT text FROM notes"));
+        Assert.Equal(0L, SqliteFile.Scalar(path, "PRAGMA user_version"));
+        Assert.Equal("keep me", SqliteFile.Scalar(path, "SELECT text FROM notes"));
     }
 
     [Fact]
     public void Refused_sqlite_file_keeps_its_journal_mode()
     {
         var path = _temp.File("notes.db");
-        Execute(path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);");
+        SqliteFile.Execute(path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);");
 
         Assert.Throws<StoreException>(() => SqliteStore.Open(path));
 
-        Assert.Equal("delete", Scalar(path, "PRAGMA journal_mode"));
+        Assert.Equal("delete", SqliteFile.Scalar(path, "PRAGMA journal_mode"));
     }
 
     [Fact]
@@ -307,7 +306,7 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Execute(path, "PRAGMA user_version = 7;");
+        SqliteFile.Execute(path, "PRAGMA user_version = 7;");
 
         var error = Assert.Throws<StoreException>(() => SqliteStore.Open(path));
 
@@ -323,15 +322,15 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        Assert.Equal(2L, Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('incidents', 'incident_findings')"));
+        Assert.Equal(2L, SqliteFile.Scalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('incidents', 'incident_findings')"));
     }
 
     [Fact]
     public void A_store_at_version_1_is_migrated_to_the_latest_keeping_its_findings_and_correlates_new_ones()
     {
         var path = _temp.File("store.db");
-        Execute(path, Migrations.All[0] + "PRAGMA user_version = 1;");
-        Execute(
+        SqliteFile.Execute(path, Migrations.All[0] + "PRAGMA user_version = 1;");
+        SqliteFile.Execute(
             path,
             """
             INSERT INTO findings (fingerprint, rule, category, severity, repository, timestamp, detected_at, body)
@@ -347,7 +346,7 @@ public sealed class SqliteStoreTests : IDisposable
             batch.Commit();
         }
 
-        Assert.Equal((long)Migrations.All.Count, Scalar(path, "PRAGMA user_version"));
+        Assert.Equal((long)Migrations.All.Count, SqliteFile.Scalar(path, "PRAGMA user_version"));
         Assert.Equal(["old", "new"], Fingerprints(store, new FindingQuery()));
         // Findings stored before migration 2 are in no incident; new ones are.
         var incident = Assert.Single(store.QueryIncidents(new IncidentQuery()));
@@ -411,22 +410,4 @@ public sealed class SqliteStoreTests : IDisposable
     };
 
     private static string[] Fingerprints(SqliteStore store, FindingQuery query) => [.. store.QueryFindings(query).Select(f => f.Fingerprint)];
-
-    private static object? Scalar(string path, string sql)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
-
-    private static void Execute(string path, string sql)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
 }

@@ -1,0 +1,38 @@
+using PipeWatch.Baselines;
+
+namespace PipeWatch.Detectors.Dependencies;
+
+/// <summary>The repositories of the estate, with how many package additions each taught it.</summary>
+public sealed class EstateRepositories : IBaseline<EstateRepositories>
+{
+    /// <summary>Repositories kept; past it the one that taught least is forgotten.</summary>
+    public const int Capacity = 10_000;
+
+    private readonly Dictionary<string, long> _repositories = new(StringComparer.Ordinal);
+
+    public static byte FormatVersion => 1;
+
+    public static EstateRepositories Create() => new();
+
+    public IReadOnlyCollection<string> Names => _repositories.Keys;
+
+    public void Learn(string repository) => CappedCounts.Increment(_repositories, repository, Capacity);
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(_repositories.Count);
+        foreach (var (name, count) in _repositories)
+        {
+            writer.Write(name);
+            writer.Write(count);
+        }
+    }
+
+    public static EstateRepositories Read(BinaryReader reader)
+    {
+        var estate = new EstateRepositories();
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++) estate._repositories[reader.ReadString()] = reader.ReadInt64();
+        return estate;
+    }
+}
