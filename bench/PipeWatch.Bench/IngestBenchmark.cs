@@ -36,13 +36,26 @@ internal sealed class IngestBenchmark
     private readonly string _warmup;
     private readonly bool _breakdown;
     private readonly TextWriter _out;
+    private readonly Yardstick _yardstick;
 
-    public IngestBenchmark(string corpus, string warmup, bool breakdown, TextWriter output)
+    /// <param name="yardstick">What the verdict holds the whole pipeline against (both ratios are printed either way).</param>
+    public IngestBenchmark(string corpus, string warmup, bool breakdown, TextWriter output, Yardstick yardstick = Yardstick.RawParse)
     {
         _corpus = corpus;
         _warmup = warmup;
         _breakdown = breakdown;
         _out = output;
+        _yardstick = yardstick;
+    }
+
+    /// <summary>The baseline of an issue's target.</summary>
+    public enum Yardstick
+    {
+        /// <summary>Issue 2: "the raw cost of parsing the same file with System.Text.Json alone", stage (a).</summary>
+        RawParse,
+
+        /// <summary>Issue 6: "through all of these detectors, as a ratio against parsing alone": the same events parsed, no detectors, no store, stage (b).</summary>
+        SourceAlone,
     }
 
     public async Task<int> RunAsync()
@@ -218,10 +231,11 @@ internal sealed class IngestBenchmark
         var source = results[1];
         var againstSource = pipeline.Seconds / source.Seconds;
         _out.WriteLine(
-            $"detection cost: the whole pipeline takes {againstSource:N2}x the source alone (reading and parsing into events, no detectors, no store; " +
-            $"{(againstSource <= TargetRatio ? "within" : "over")} {TargetRatio:N1}x)");
+            $"against the source alone (reading and parsing into events, no detectors, no store): {againstSource:N2}x; " +
+            $"against the raw parse: {ratio:N2}x (the source alone is {source.Seconds / raw.Seconds:N2}x the raw parse)");
+        var (name, measured) = _yardstick == Yardstick.SourceAlone ? ("the source alone", againstSource) : ("the raw parse", ratio);
         _out.WriteLine(
-            $"verdict: ratio {ratio:N2}x the raw parse {(ratio <= TargetRatio ? "MEETS" : "MISSES")} the <= {TargetRatio:N1}x target; " +
+            $"verdict: {measured:N2}x {name} {(measured <= TargetRatio ? "MEETS" : "MISSES")} the <= {TargetRatio:N1}x target; " +
             $"{perCpuSecond:N0} events per CPU-second {(perCpuSecond >= TargetEventsPerSecond ? "MEETS" : "MISSES")} the >= {TargetEventsPerSecond:N0} events/s on one core target " +
             $"({perSecond:N0} events/s wall)");
     }
