@@ -231,6 +231,27 @@ public sealed class ScanCommandTests : IDisposable
         Assert.Contains("Exit codes", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_plain_folder_scan_runs_no_commit_analyzer_on_file_times()
+    {
+        // As commits by one author, the Sunday 03:00 file would be an unusual hour after 25 Monday 10:00 ones (FolderScanTests).
+        using var folder = new TempFolder();
+        for (var i = 0; i < 25; i++)
+        {
+            File.WriteAllText(folder.File($"a{i:D2}.txt"), $"line {i}\n");
+            File.SetLastWriteTimeUtc(folder.File($"a{i:D2}.txt"), new DateTime(2026, 11, 2, 10, 0, 0, DateTimeKind.Utc).AddDays(-7 * i));
+        }
+
+        File.WriteAllText(folder.File("z.txt"), $"GH_TOKEN={Token}\n");
+        File.SetLastWriteTimeUtc(folder.File("z.txt"), new DateTime(2026, 11, 8, 3, 0, 0, DateTimeKind.Utc));
+
+        var result = await new CliRunner(folder.Path).RunAsync("scan", "--no-git", "--format", "json", "--workers", "2", ".");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(["z.txt"], Files(result));
+        Assert.All(result.OutputLines, l => Assert.Equal(Categories.HardcodedSecret, JsonDocument.Parse(l).RootElement.GetProperty("category").GetString()));
+    }
+
     private static string[] Files(CliResult result) =>
         [.. result.OutputLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("location").GetProperty("file").GetString()!)];
 
