@@ -19,7 +19,8 @@ public static class CommitAnalyzers
     /// <param name="problems">Where the dependency analyzers report files they cannot parse (nowhere when null).</param>
     /// <param name="commits">
     /// False for a plain folder (<c>scan --no-git</c>), whose files come from no commit: the analyzers of who committed, when,
-    /// from where and how much (the commit-event detectors) are left out, as there is no author, time or size to judge.
+    /// from where and how much (the commit-event detectors) are left out, as there is no author, time or size to judge, and so
+    /// is the one of dependencies a commit adds (every package of a folder would be "added", by nobody).
     /// </param>
     public static IReadOnlyList<ICommitAnalyzer> Create(
         PipeWatchConfig config, SecretRuleBook secretRules, IAdvisoryIndex? advisories = null, IProblemReporter? problems = null, bool commits = true)
@@ -41,6 +42,6 @@ public static class CommitAnalyzers
             new UnexpectedNewDependencyDetector(lockfiles, PopularPackages.BuiltIn),
             new UntrustedSourceDetector(lockfiles, config.UntrustedSource),
         ];
-        return [.. all.Where(a => !config.Disabled.Contains(a.Info.Id) && (commits || a is not CommitEventAnalyzer))];
+        return [.. all.Where(a => !config.Disabled.Contains(a.Info.Id) && (commits || a is not (CommitEventAnalyzer or UnexpectedNewDependencyDetector)))];
     }
 }

@@ -1,5 +1,7 @@
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
+using PipeWatch.Tests.Dependencies.Advisories;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -24,6 +26,22 @@ public sealed class FolderScanTests : IDisposable
         Assert.Contains(asCommits.Findings, f => f.Category == Categories.UnusualTime);
         Assert.Empty(asFolder.Findings);
         Assert.Equal(26, asFolder.Summary.Commits);
+    }
+
+    [Fact]
+    public async Task A_folder_lockfile_reports_its_vulnerable_packages_as_they_are_now_and_no_package_as_newly_added()
+    {
+        // A corpus package-lock (v1) that pins lodash 1.3.1, affected by GHSA-p6mc-m468-83gw, with no package.json beside it:
+        // from commits this would be "a lockfile changed without its manifest"; in a folder nothing was changed by anyone.
+        File.Copy(Corpus.File("lockfiles", "osv-scalibr", "javascript", "packagelockjson", "files.v1.json"), _folder.File("package-lock.json"));
+        var advisories = new InMemoryAdvisoryIndex([OsvFiles.Fixture("GHSA-p6mc-m468-83gw")]);
+
+        var findings = (await Scan.RunAsync(_folder.Path, folder: true, advisories: advisories)).Findings;
+
+        var finding = Assert.Single(findings);
+        Assert.Equal((Categories.KnownVulnerability, "package-lock.json", 5, (string?)null), (finding.Category, finding.Location.File, finding.Location.Line, finding.Location.Commit));
+        Assert.StartsWith("package-lock.json pins npm package lodash 1.3.1;", finding.Explanation, StringComparison.Ordinal);
+        Assert.Null(finding.Entity.Actor);
     }
 
     [Fact]

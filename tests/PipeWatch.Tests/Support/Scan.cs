@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
@@ -18,7 +19,7 @@ internal static class Scan
 {
     public static async Task<ScanResult> RunAsync(
         string path, GitSelection? selection = null, PipeWatchConfig? config = null, SecretRuleBook? rules = null, int workers = 2, bool folder = false,
-        bool? commits = null, string? store = null)
+        bool? commits = null, string? store = null, IAdvisoryIndex? advisories = null)
     {
         using var opened = store is null ? null : SqliteStore.Open(store);
         var problems = new ProblemLog();
@@ -26,7 +27,7 @@ internal static class Scan
         config ??= PipeWatchConfig.Default;
         using ICommitSource source = folder ? new FolderSource(path, problems, workers) : new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
         var engine = new ScanEngine(
-            CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, commits: commits ?? !folder), [], [sink], opened, config.Incidents, new FakeTimeProvider(Ingest.Now), problems,
+            CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, advisories, commits: commits ?? !folder), [], [sink], opened, config.Incidents, new FakeTimeProvider(Ingest.Now), problems,
             new ScanOptions { Workers = workers });
         var summary = await engine.RunAsync(source, null, TestContext.Current.CancellationToken);
         return new ScanResult(summary, sink.Findings, problems.Problems);

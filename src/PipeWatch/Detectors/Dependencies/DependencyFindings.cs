@@ -14,8 +14,10 @@ namespace PipeWatch.Detectors.Dependencies;
 /// <param name="Scope">What the fingerprint keys on instead of <paramref name="Path"/>, when findings from many files are one (a runner named by every job log); null for the path.</param>
 internal sealed record FindingSite(string Repository, string Path, string? Commit, GitIdentity? Author, DateTimeOffset Timestamp, DateTimeOffset DetectedAt, string? Scope = null)
 {
-    public static FindingSite Of(GitCommit commit, CommitContext context, string path) =>
-        new(context.Repository, path, commit.Sha, commit.Author, commit.Committer.When, context.Detection.Now);
+    /// <summary>The site of a commit's file; a plain folder's or the staged changes' pseudo-commit is no commit: the file as it is now.</summary>
+    public static FindingSite Of(GitCommit commit, CommitContext context, string path) => commit.Sha == GitHistorySource.StagedSha
+        ? new(context.Repository, path, null, null, commit.Committer.When, context.Detection.Now)
+        : new(context.Repository, path, commit.Sha, commit.Author, commit.Committer.When, context.Detection.Now);
 
     /// <summary>The site of an <see cref="EventKind.Dependencies"/> event (its file), or of a job log (the log, one finding per repository and runner).</summary>
     public static FindingSite Of(Event e, DetectionContext context) => e.Dependencies is { } file

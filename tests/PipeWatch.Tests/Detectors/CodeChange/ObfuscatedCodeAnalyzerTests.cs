@@ -51,6 +51,27 @@ public sealed class ObfuscatedCodeAnalyzerTests
         Assert.Equal((path, 2), (finding.Location.File, finding.Location.Line));
     }
 
+    [Theory]
+    [InlineData("include/llvm/IR/Function.h", "    return new Function(Ty, Linkage, AddrSpace, N, M);")]
+    [InlineData("src/main/java/Calc.java", "Function square = new Function (\"x * x\", variables);")]
+    [InlineData("src/Rules.cs", "var rule = new Function(name, arity);")]
+    public void A_constructor_named_Function_outside_JavaScript_is_not_code_from_a_string(string path, string line)
+    {
+        Run((path, "// header\n" + line + "\n"));
+
+        Assert.Empty(_bench.Findings);
+    }
+
+    [Fact]
+    public void Outside_JavaScript_a_decoded_eval_on_the_same_line_as_a_constructor_is_still_reported()
+    {
+        Run(("tools/gen.php", "$f = new Function($name); eval(base64_decode($blob));\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.decode-and-execute", 1), (finding.Rule, finding.Location.Line));
+        Assert.StartsWith("Encoded code is decoded and executed in tools/gen.php: eval(base64_decode(", finding.Title, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_right_to_left_override_in_source_is_trojan_source()
     {

@@ -13,12 +13,19 @@ public sealed partial class DecodeAndExecuteCheck : ILineCheck
     private static readonly SearchValues<string> Keywords = SearchValues.Create(
         ["eval", "Function", "exec", "powershell", "pwsh", "FromBase64", "base64", "xxd", "openssl"], StringComparison.OrdinalIgnoreCase);
 
+    // JavaScript's Function constructor compiles a string to code; in C++, Java or C# `new Function(` builds an object of a class.
+    private static readonly HashSet<string> ScriptExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".html", ".htm",
+    };
+
     public IEnumerable<LineIssue> Check(AddedFile file)
     {
+        var script = ScriptExtensions.Contains(Path.GetExtension(file.Path));
         foreach (var index in file.Lines.LinesContaining(Keywords))
         {
             var line = file.Lines[index];
-            if (Pattern().Match(line.Text) is not { Success: true } m) continue;
+            if (Pattern().Matches(line.Text).FirstOrDefault(m => script || !m.Groups["constructor"].Success) is not { } m) continue;
             var what = m.Value.Length > 60 ? m.Value[..60] + "…" : m.Value;
             yield return new LineIssue(
                 Rule, Severity.High, line.Number, what,
@@ -29,7 +36,7 @@ public sealed partial class DecodeAndExecuteCheck : ILineCheck
 
     [GeneratedRegex("""
         \beval\s*\(\s*(?:atob|unescape|decodeURIComponent|String\.fromCharCode|Buffer\.from|base64_decode|gzinflate|gzuncompress|str_rot13|compile)\s*\(
-        |\bnew\s+Function\s*\(
+        |(?<constructor>\bnew\s+Function\s*\()
         |(?<![\w.])Function\s*\(\s*(?:atob|Buffer\.from|String\.fromCharCode)\s*\(
         |\bexec\s*\(\s*(?:base64\.b64decode|zlib\.decompress|codecs\.decode|bytes\.fromhex|marshal\.loads|__import__\s*\(\s*['"](?:base64|zlib|codecs)['"]\s*\))
         |\b(?:powershell|pwsh)(?:\.exe)?\b[^\n]*\s-(?:e|ec|en|enc|enco|encodedcommand)\s+[A-Za-z0-9+/=]{16,}
