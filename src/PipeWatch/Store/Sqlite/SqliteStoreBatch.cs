@@ -28,7 +28,7 @@ internal sealed class SqliteStoreBatch : IStoreBatch
     public SqliteStoreBatch(SqliteConnection connection, SqliteLedger ledger)
     {
         // BEGIN IMMEDIATE: the write lock is held from here, so the ledger's cache cannot go stale during the batch.
-        _transaction = connection.BeginTransaction();
+        _transaction = connection.BeginTransaction(deferred: false);
         _ledger = ledger;
         _ledger.BeginBatch();
 
