@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -43,9 +42,6 @@ internal sealed class SqliteLedger : IDisposable
     private readonly sqlite3_stmt _dataVersionQuery;
     private readonly Dictionary<long, Bucket> _buckets = [];
     private readonly List<long> _dirty = [];
-
-    /// <summary>Buckets held in memory now (for tests).</summary>
-    internal int CachedBuckets => _buckets.Count;
     private readonly long _cacheLimit;
     private long _cached;
     private long _dataVersion;
@@ -72,6 +68,9 @@ internal sealed class SqliteLedger : IDisposable
         _dataVersionQuery = Prepare("PRAGMA data_version");
         _dataVersion = DataVersion();
     }
+
+    /// <summary>Buckets held in memory now (for tests).</summary>
+    internal int CachedBuckets => _buckets.Count;
 
     /// <summary>Called once a batch's transaction holds the write lock: forgets the cache when another connection has written since.</summary>
     public void BeginBatch()
@@ -185,11 +184,15 @@ internal sealed class SqliteLedger : IDisposable
     {
         if (_last is not null && _lastKey == key) return _last;
         if (_last is not null) _typicalSize = Math.Clamp(_last.Hashes.Count, 16, 1 << 16);
-        ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, key, out var exists);
-        if (!exists) bucket = Load(key);
+        if (!_buckets.TryGetValue(key, out var bucket))
+        {
+            bucket = Load(key);
+            _buckets.Add(key, bucket);
+        }
+
         _lastKey = key;
         _last = bucket;
-        return bucket!;
+        return bucket;
     }
 
     private Bucket Load(long key)

@@ -365,6 +365,27 @@ public sealed class JsonFileSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Small_json_lines_come_in_blocks_of_at_most_128_events_so_that_few_wait_in_memory()
+    {
+        // 5,000 audit entries of ~300 bytes: one 1 MiB read holds them all, and still no block is larger than 128.
+        var lines = Enumerable.Range(1, 5_000).Select(n =>
+            $$"""{"@timestamp":{{1772409600000L + (n * 1000L)}},"_document_id":"doc-{{n}}","action":"repo.download_zip","actor":"dev-{{n % 40}}","actor_location":{"country_code":"DE"},"org":"acme","repo":"acme/api","operation_type":"access"}""");
+        var path = Write("audit.jsonl", string.Join("\n", lines) + "\n");
+        var problems = new ProblemLog();
+
+        var blocks = new List<Event[]>();
+        await foreach (var block in new JsonFileSource(path, PayloadFormats.All).ReadBlocksAsync(new SourceContext(problems), TestContext.Current.CancellationToken))
+        {
+            blocks.Add(block);
+        }
+
+        Assert.Empty(problems.Problems);
+        Assert.All(blocks, b => Assert.InRange(b.Length, 1, 128));
+        Assert.Equal(40, blocks.Count);
+        Assert.Equal(Enumerable.Range(1, 5_000).Select(n => (int?)n), blocks.SelectMany(b => b).Select(e => e.Origin.Line));
+    }
+
+    [Fact]
     public async Task Json_lines_come_in_blocks_of_a_read_each_with_every_event_once_in_line_order()
     {
         // About 3 MiB of lines: several 1 MiB reads, so several blocks, and lines cut by a read's end.
