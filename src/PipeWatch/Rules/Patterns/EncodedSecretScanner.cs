@@ -88,7 +88,39 @@ public sealed class EncodedSecretScanner
     private enum Kind
     {
         Base64,
+
+        /// <summary>Base64 printed over several lines of one width (76 by <c>base64</c>, 64 by <c>openssl</c>), the last one shorter.</summary>
+        WrappedBase64,
         Url,
+    }
+
+    /// <summary>Where base64 wrapped over lines ends, when the run [start, end) fills its whole line and the next lines continue it.</summary>
+    /// <remarks>
+    /// The lines but the last are as long as the first (at least 40 characters, a multiple of 4); the last is no longer, may end in
+    /// <c>=</c> padding, and ends the block. Null when fewer than two lines make it up.
+    /// </remarks>
+    private static int? WrappedEnd(string text, int start, int end)
+    {
+        var width = end - start;
+        if (width < 40 || width % 4 != 0 || (start > 0 && text[start - 1] != '\n')) return null;
+        int? last = null;
+        var lineEnd = end;
+        while (lineEnd < text.Length && text[lineEnd] == '\n')
+        {
+            var next = lineEnd + 1;
+            var stop = next;
+            while (stop < text.Length && InAlphabet(text[stop])) stop++;
+            var padded = stop;
+            while (padded < text.Length && padded - stop < 2 && text[padded] == '=') padded++;
+            var atLineEnd = padded == text.Length || text[padded] == '\n';
+            var lineLength = padded - next;
+            if (!atLineEnd || lineLength == 0 || lineLength > width) break;
+            last = padded;
+            if (lineLength < width || padded > stop) break;
+            lineEnd = padded;
+        }
+
+        return last;
     }
 
     // Runs of the base64 alphabet (hex is tried on the all-hex ones), and whitespace-delimited tokens with %XX escapes.
@@ -97,6 +129,7 @@ public sealed class EncodedSecretScanner
         // A run of at least L alphabet characters covers a position that is L - 1 plus a multiple of L, so only those
         // positions are looked at, and a run is measured only from one of them: a clean text's words are mostly skipped.
         var length = MinimumLength;
+        var wrappedUntil = 0;
         for (var probe = length - 1; probe < text.Length; probe += length)
         {
             if (!InAlphabet(text[probe])) continue;
@@ -107,6 +140,13 @@ public sealed class EncodedSecretScanner
             var padded = end;
             while (padded < text.Length && padded - end < 2 && text[padded] == '=') padded++;
             if (end - start >= length) yield return (start, padded - start, Kind.Base64);
+            // A wrapped block is one candidate from its first line: its later lines do not start blocks of their own.
+            if (start >= wrappedUntil && WrappedEnd(text, start, end) is { } wrappedEnd)
+            {
+                yield return (start, wrappedEnd - start, Kind.WrappedBase64);
+                wrappedUntil = wrappedEnd;
+            }
+
             // Runs after this one start after its end: probing from end - 1 + L on still covers each of them.
             probe = end - 1;
         }
@@ -126,6 +166,18 @@ public sealed class EncodedSecretScanner
 
     private static (string Text, string Encoding)? Decode(ReadOnlySpan<char> candidate, Kind kind)
     {
+        if (kind == Kind.WrappedBase64)
+        {
+            Span<char> joined = candidate.Length <= 4096 ? stackalloc char[candidate.Length] : new char[candidate.Length];
+            var length = 0;
+            foreach (var c in candidate)
+            {
+                if (c != '\n') joined[length++] = c;
+            }
+
+            return Decode(joined[..length], Kind.Base64);
+        }
+
         if (kind == Kind.Url)
         {
             var unescaped = Uri.UnescapeDataString(candidate.ToString());

@@ -59,6 +59,36 @@ public sealed class EncodedSecretScannerTests
         }
     }
 
+    [Theory]
+    [InlineData(76)]
+    [InlineData(64)]
+    public void Base64_wrapped_over_lines_is_joined_and_found_at_its_first_line(int width)
+    {
+        // As `env | base64` prints it (76 columns; openssl's is 64): an environment dump whose token sits in the third line's bytes.
+        var dump = string.Join("\n", Enumerable.Range(1, 12).Select(i => $"RUNNER_SETTING_{i:D2}=value-{i}-of-the-runner")) + $"\nGITHUB_TOKEN={Token}\nHOME=/home/runner\n";
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(dump));
+        var lines = encoded.Chunk(width).Select(c => new string(c)).ToList();
+        var log = "Run env | base64\n" + string.Join("\n", lines) + "\nPost job cleanup.";
+
+        var found = new EncodedSecretScanner(Scanner).Scan(log).Where(f => f.Match.Secret == Token).ToList();
+
+        var match = Assert.Single(found);
+        Assert.Equal("base64 → found github-pat", match.Chain);
+        Assert.Equal("Run env | base64\n".Length, match.Index);
+        Assert.True(lines.Count > 3 && lines.All(l => l.Length <= width), $"{lines.Count} lines");
+    }
+
+    [Fact]
+    public void Lines_of_base64_that_do_not_continue_each_other_are_not_joined()
+    {
+        // The two halves of an encoded token with a plain line between: each half is a run of its own, so the token is not found.
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes($"GITHUB_TOKEN={Token}\n"));
+        var log = $"{encoded[..40]}\nchecking out the repository\n{encoded[40..]}";
+
+        Assert.DoesNotContain(new EncodedSecretScanner(Scanner).Scan(log), f => f.Match.Secret == Token);
+        Assert.Contains(new EncodedSecretScanner(Scanner).Scan(log.Replace("\nchecking out the repository\n", "\n", StringComparison.Ordinal)), f => f.Match.Secret == Token);
+    }
+
     [Fact]
     public void Decoding_stops_at_the_configured_depth()
     {
