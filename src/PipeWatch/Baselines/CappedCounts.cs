@@ -15,4 +15,22 @@ public static class CappedCounts
         if (counts.Count >= capacity) counts.Remove(counts.MinBy(c => c.Value).Key);
         counts[key] = 1;
     }
+
+    /// <summary>Writes a count map keyed by text: its size, then each key and count.</summary>
+    public static void Write(BinaryWriter writer, Dictionary<string, long> counts)
+    {
+        writer.Write(counts.Count);
+        foreach (var (key, count) in counts)
+        {
+            writer.Write(key);
+            writer.Write(count);
+        }
+    }
+
+    /// <summary>Reads into <paramref name="counts"/> what <see cref="Write"/> wrote.</summary>
+    public static void Read(BinaryReader reader, Dictionary<string, long> counts)
+    {
+        var size = reader.ReadInt32();
+        for (var i = 0; i < size; i++) counts[reader.ReadString()] = reader.ReadInt64();
+    }
 }

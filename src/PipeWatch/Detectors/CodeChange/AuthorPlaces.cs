@@ -60,15 +60,8 @@ public sealed class AuthorPlaces : IBaseline<AuthorPlaces>
             writer.Write(count);
         }
 
-        foreach (var map in new[] { _countries, _ips })
-        {
-            writer.Write(map.Count);
-            foreach (var (key, count) in map)
-            {
-                writer.Write(key);
-                writer.Write(count);
-            }
-        }
+        CappedCounts.Write(writer, _countries);
+        CappedCounts.Write(writer, _ips);
     }
 
     public static AuthorPlaces Read(BinaryReader reader)
@@ -76,11 +69,8 @@ public sealed class AuthorPlaces : IBaseline<AuthorPlaces>
         var places = new AuthorPlaces { OffsetSamples = reader.ReadInt64(), PlaceSamples = reader.ReadInt64() };
         var offsets = reader.ReadInt32();
         for (var i = 0; i < offsets; i++) places._offsets[reader.ReadInt32()] = reader.ReadInt64();
-        foreach (var map in new[] { places._countries, places._ips })
-        {
-            var count = reader.ReadInt32();
-            for (var i = 0; i < count; i++) map[reader.ReadString()] = reader.ReadInt64();
-        }
+        CappedCounts.Read(reader, places._countries);
+        CappedCounts.Read(reader, places._ips);
 
         return places;
     }

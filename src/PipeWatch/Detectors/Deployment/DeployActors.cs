@@ -75,12 +75,7 @@ public sealed class DeployActors : IBaseline<DeployActors>
         writer.Write(Deployments);
         writer.Write(BotDeployments);
         _ids.Write(writer);
-        writer.Write(_actors.Count);
-        foreach (var (actor, count) in _actors)
-        {
-            writer.Write(actor);
-            writer.Write(count);
-        }
+        CappedCounts.Write(writer, _actors);
 
         writer.Write(_reviewOrder.Count);
         foreach (var run in _reviewOrder)
@@ -93,8 +88,7 @@ public sealed class DeployActors : IBaseline<DeployActors>
     public static DeployActors Read(BinaryReader reader)
     {
         var state = new DeployActors { Deployments = reader.ReadInt64(), BotDeployments = reader.ReadInt64(), _ids = RecentIds.Read(reader) };
-        var actors = reader.ReadInt32();
-        for (var i = 0; i < actors; i++) state._actors[reader.ReadString()] = reader.ReadInt64();
+        CappedCounts.Read(reader, state._actors);
         var reviews = reader.ReadInt32();
         for (var i = 0; i < reviews; i++) state.SetReview(reader.ReadString(), reader.ReadString());
         return state;

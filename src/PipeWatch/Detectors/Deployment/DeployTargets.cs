@@ -40,19 +40,13 @@ public sealed class DeployTargets : IBaseline<DeployTargets>
     {
         writer.Write(Deployments);
         _ids.Write(writer);
-        writer.Write(_targets.Count);
-        foreach (var (target, uses) in _targets)
-        {
-            writer.Write(target);
-            writer.Write(uses);
-        }
+        CappedCounts.Write(writer, _targets);
     }
 
     public static DeployTargets Read(BinaryReader reader)
     {
         var state = new DeployTargets { Deployments = reader.ReadInt64(), _ids = RecentIds.Read(reader) };
-        var count = reader.ReadInt32();
-        for (var i = 0; i < count; i++) state._targets[reader.ReadString()] = reader.ReadInt64();
+        CappedCounts.Read(reader, state._targets);
         return state;
     }
 }

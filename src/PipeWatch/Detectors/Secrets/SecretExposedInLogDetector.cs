@@ -26,7 +26,7 @@ public sealed class SecretExposedInLogDetector : IDetector
     {
         var settings = options ?? new SecretExposedInLogOptions();
         _scanner = new Lazy<EncodedSecretScanner>(() =>
-            new EncodedSecretScanner(scanner ?? new SecretScanner(SecretRuleLoader.LoadBuiltIn().Rules), settings.DecodeDepth, settings.MinimumEncodedLength));
+            new EncodedSecretScanner(scanner ?? new SecretScanner(SecretRuleBook.BuiltIn.Rules), settings.DecodeDepth, settings.MinimumEncodedLength));
         _rules = new Lazy<Dictionary<string, SecretRule>>(() => _scanner.Value.Scanner.Rules.ToDictionary(r => r.Id, StringComparer.Ordinal));
     }
 

@@ -61,11 +61,11 @@ internal sealed class SqliteLedger : IDisposable
         _connection = connection;
         _cacheLimit = cachedHashes;
         _database = connection.Handle!;
-        _load = Prepare("SELECT hashes FROM ledger_buckets WHERE bucket = ?1");
-        _save = Prepare("INSERT OR REPLACE INTO ledger_buckets (bucket, hashes) VALUES (?1, ?2)");
-        if (HoldsRows("ingested_events")) _findInIdLedger = Prepare("SELECT 1 FROM ingested_events WHERE id = ?1");
-        if (HoldsRows("event_ledger")) _findInTimeLedger = Prepare("SELECT 1 FROM event_ledger WHERE t = ?1 AND id = ?2");
-        _dataVersionQuery = Prepare("PRAGMA data_version");
+        _load = SqliteRaw.Prepare(_database, "SELECT hashes FROM ledger_buckets WHERE bucket = ?1");
+        _save = SqliteRaw.Prepare(_database, "INSERT OR REPLACE INTO ledger_buckets (bucket, hashes) VALUES (?1, ?2)");
+        if (HoldsRows("ingested_events")) _findInIdLedger = SqliteRaw.Prepare(_database, "SELECT 1 FROM ingested_events WHERE id = ?1");
+        if (HoldsRows("event_ledger")) _findInTimeLedger = SqliteRaw.Prepare(_database, "SELECT 1 FROM event_ledger WHERE t = ?1 AND id = ?2");
+        _dataVersionQuery = SqliteRaw.Prepare(_database, "PRAGMA data_version");
         _dataVersion = DataVersion();
     }
 
@@ -264,12 +264,6 @@ internal sealed class SqliteLedger : IDisposable
         raw.sqlite3_reset(statement);
         if (result is not (raw.SQLITE_DONE or raw.SQLITE_ROW)) SqliteException.ThrowExceptionForRC(result, _database);
         return result;
-    }
-
-    private sqlite3_stmt Prepare(string sql)
-    {
-        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_database, sql, out var statement), _database);
-        return statement;
     }
 
     private bool HoldsRows(string table)

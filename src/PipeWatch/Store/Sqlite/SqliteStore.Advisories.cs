@@ -147,11 +147,11 @@ public sealed partial class SqliteStore : IAdvisoryStore
         public SqliteAdvisoryIndex(SqliteConnection connection)
         {
             _database = connection.Handle!;
-            _packages = Prepare("SELECT advisory_id, ranges FROM advisory_packages WHERE ecosystem = ?1 AND name = ?2 ORDER BY advisory_id");
-            _advisory = Prepare("SELECT body FROM advisories WHERE id = ?1");
+            _packages = SqliteRaw.Prepare(_database, "SELECT advisory_id, ranges FROM advisory_packages WHERE ecosystem = ?1 AND name = ?2 ORDER BY advisory_id");
+            _advisory = SqliteRaw.Prepare(_database, "SELECT body FROM advisories WHERE id = ?1");
             // CROSS JOIN keeps the list of names as the outer loop: each name is one primary-key search, not a scan of the ecosystem.
-            _manyPackages = Prepare("SELECT p.name, p.advisory_id, p.ranges FROM json_each(?2) AS j CROSS JOIN advisory_packages AS p ON p.ecosystem = ?1 AND p.name = j.value");
-            _manyAdvisories = Prepare("SELECT a.id, a.body FROM json_each(?1) AS j CROSS JOIN advisories AS a ON a.id = j.value");
+            _manyPackages = SqliteRaw.Prepare(_database, "SELECT p.name, p.advisory_id, p.ranges FROM json_each(?2) AS j CROSS JOIN advisory_packages AS p ON p.ecosystem = ?1 AND p.name = j.value");
+            _manyAdvisories = SqliteRaw.Prepare(_database, "SELECT a.id, a.body FROM json_each(?1) AS j CROSS JOIN advisories AS a ON a.id = j.value");
         }
 
         public void Prefetch(IReadOnlyCollection<(string Ecosystem, string Name)> packages)
@@ -254,12 +254,6 @@ public sealed partial class SqliteStore : IAdvisoryStore
             }
 
             return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
-
-        private sqlite3_stmt Prepare(string sql)
-        {
-            SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_database, sql, out var statement), _database);
-            return statement;
         }
     }
 }

@@ -35,8 +35,8 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         // Baselines are loaded once per key and written back once per key and batch: thousands a batch, so straight on the
         // SQLite handle, without a command's per-call overhead.
         _database = connection.Handle!;
-        _loadBaseline = PrepareRaw("SELECT version, data FROM baselines WHERE key = ?1");
-        _saveBaseline = PrepareRaw("INSERT OR REPLACE INTO baselines (key, version, data) VALUES (?1, ?2, ?3)");
+        _loadBaseline = SqliteRaw.Prepare(_database, "SELECT version, data FROM baselines WHERE key = ?1");
+        _saveBaseline = SqliteRaw.Prepare(_database, "INSERT OR REPLACE INTO baselines (key, version, data) VALUES (?1, ?2, ?3)");
         _addFinding = Prepare(
             connection,
             """
@@ -207,12 +207,6 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         _addToIncident.Dispose();
         _mergeIncidents.Dispose();
         _transaction.Dispose();
-    }
-
-    private sqlite3_stmt PrepareRaw(string sql)
-    {
-        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_database, sql, out var statement), _database);
-        return statement;
     }
 
     private SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)

@@ -13,15 +13,10 @@ public sealed partial class DecodeAndExecuteCheck : ILineCheck
     private static readonly SearchValues<string> Keywords = SearchValues.Create(
         ["eval", "Function", "exec", "powershell", "pwsh", "FromBase64", "base64", "xxd", "openssl"], StringComparison.OrdinalIgnoreCase);
 
-    // JavaScript's Function constructor compiles a string to code; in C++, Java or C# `new Function(` builds an object of a class.
-    private static readonly HashSet<string> ScriptExtensions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".html", ".htm",
-    };
-
     public IEnumerable<LineIssue> Check(AddedFile file)
     {
-        var script = ScriptExtensions.Contains(Path.GetExtension(file.Path));
+        // In C++, Java or C#, `new Function(` builds an object of a class named Function; only JavaScript compiles a string with it.
+        var script = file.IsJavaScript;
         foreach (var index in file.Lines.LinesContaining(Keywords))
         {
             var line = file.Lines[index];
