@@ -36,10 +36,11 @@ say() { printf '%s\n' "$*" >&2; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
-say "building pipewatch and the bench (Release) ..."
-dotnet build -c Release "$ROOT/src/PipeWatch.Cli" -nologo -v q >/dev/null
+# pipewatch as it is installed (README, Install): published, so precompiled (ReadyToRun) for this machine's runtime.
+say "publishing pipewatch into bench/out/pipewatch and building the bench (Release) ..."
+dotnet publish -c Release "$ROOT/src/PipeWatch.Cli" -o "$ROOT/bench/out/pipewatch" -nologo -v q >/dev/null
 dotnet build -c Release "$ROOT/bench/PipeWatch.Bench" -nologo -v q >/dev/null
-PIPEWATCH="$ROOT/src/PipeWatch.Cli/bin/Release/net10.0/pipewatch"
+PIPEWATCH="$ROOT/bench/out/pipewatch/pipewatch"
 
 # secretlint, from the npm registry, into bench/out/secretlint
 SECRETLINT_DIR="$ROOT/bench/out/secretlint"

@@ -10,8 +10,9 @@ using YamlDotNet.RepresentationModel;
 namespace PipeWatch.Tests.Cli;
 
 /// <summary>
-/// The GitHub Action (action.yml) and the GitLab CI template run their real scripts here, with <c>dotnet</c> replaced by a
-/// shim that records the pipewatch arguments; those arguments then run through pipewatch itself on a real repository.
+/// The GitHub Action (action.yml) and the GitLab CI template run their real scripts here, with <c>dotnet publish</c> replaced
+/// by a shim that publishes a recorder of the pipewatch arguments; those arguments then run through pipewatch itself on a
+/// real repository.
 /// </summary>
 public sealed partial class CiIntegrationTests : IDisposable
 {
@@ -99,18 +100,24 @@ public sealed partial class CiIntegrationTests : IDisposable
         env.TryAdd("PW_CONFIG", "");
         env["GITHUB_ACTION_PATH"] = Root;
         env["GITHUB_OUTPUT"] = _work.File("github-output");
+        env["RUNNER_TEMP"] = _work.File("runner-temp");
         return RunScript(Scalar(scan, "run")!, env);
     }
 
-    // Runs a CI script under bash with git real and dotnet and its build replaced by a shim; returns what follows "--" of "dotnet run".
+    // Runs a CI script under bash with git real and dotnet replaced by a shim whose publish writes, as the published
+    // pipewatch, a script that records its arguments; returns the arguments the published pipewatch was run with.
     private string[] RunScript(string script, Dictionary<string, string> env)
     {
         var recorded = _work.File("args");
+        env["TMPDIR"] = _work.File("tmp");
         var shim = $$"""
             dotnet() {
-              if [ "$1" = run ]; then
-                while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done; shift
-                printf '%s\n' "$@" > '{{recorded}}'
+              if [ "$1" = publish ]; then
+                local out=
+                while [ "$#" -gt 0 ]; do if [ "$1" = -o ]; then out=$2; fi; shift; done
+                mkdir -p "$out"
+                printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s"\n' '{{recorded}}' > "$out/pipewatch"
+                chmod +x "$out/pipewatch"
               fi
               return 0
             }

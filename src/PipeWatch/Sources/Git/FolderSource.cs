@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using PipeWatch.Diagnostics;
 
@@ -10,7 +11,8 @@ namespace PipeWatch.Sources.Git;
 /// dated by the file's last write. Binary files (a NUL byte in the first 8,000) and <c>.git</c> folders are skipped.
 /// </summary>
 /// <remarks>
-/// Blob ids are git's own (SHA-1 of <c>blob SIZE\0</c> and the bytes), so identical files are scanned once, as in a history.
+/// A file's blob id is the 128-bit XxHash3 of its bytes, so identical files are scanned once, as in a history. The ids are
+/// not git's (a SHA-1 costs ten times as much) and never leave the run: findings in a plain folder name the file only.
 /// Files are read, hashed and decoded a batch at a time on up to <c>workers</c> threads, and yielded (and their problems
 /// reported) in path order, so the result does not depend on the number of workers.
 /// </remarks>
@@ -26,9 +28,6 @@ public sealed class FolderSource : ICommitSource
     private const long BatchBytes = 8L << 20;
 
     private static readonly UTF8Encoding Utf8 = new(false, false);
-
-    [ThreadStatic]
-    private static IncrementalHash? t_sha;
 
     private readonly IProblemReporter _problems;
     private readonly int _workers;
@@ -126,9 +125,10 @@ public sealed class FolderSource : ICommitSource
         }
 
         Interlocked.Add(ref _bytesRead, length);
-        var blob = BlobId(buffer.AsSpan(0, length));
+        var blob = Convert.ToHexStringLower(XxHash128.Hash(buffer.AsSpan(0, length)));
         _blobs.Add(blob, file);
         var lines = Lines(buffer, length);
+        ArrayPool<byte>.Shared.Return(buffer);
         var change = new GitFileChange(relative, null, FileChangeKind.Added, null, blob, lines.Count, 0, false, lines);
         var who = new GitIdentity(string.Empty, string.Empty, written);
         return (new GitCommit(GitHistorySource.StagedSha, [], who, who, relative, SignatureState.Unknown, [change]), null);
@@ -147,23 +147,34 @@ public sealed class FolderSource : ICommitSource
         }
     }
 
-    // The whole file, listed as length bytes long, and how many bytes it holds; null for a binary file (a NUL byte in the
-    // first BinaryProbe bytes, which are read first: the rest of a binary file is never read). A read of one byte more
-    // than listed that returns the listed size has met the end, so a small text file costs one open, one read and a close.
-    // A file that changed since it was listed is read again whole.
+    // The whole file, listed as length bytes long, in a buffer rented from the shared pool (the caller returns it), and how
+    // many bytes it holds; null for a binary file (a NUL byte in the first BinaryProbe bytes, which are read first: the
+    // rest of a binary file is never read). A read of one byte more than listed that returns the listed size has met the
+    // end, so a small text file costs one open, one read and a close. A file that changed since it was listed is read
+    // again whole.
     private static (byte[] Bytes, int Length)? ReadAll(string file, long length)
     {
         using (var handle = File.OpenHandle(file))
         {
-            var bytes = GC.AllocateUninitializedArray<byte>((int)length + 1);
-            var read = Read(handle, bytes.AsSpan(0, (int)Math.Min(bytes.Length, BinaryProbe)), 0);
-            if (bytes.AsSpan(0, read).Contains((byte)0)) return null;
-            if (read == BinaryProbe) read += Read(handle, bytes.AsSpan(read), read);
+            var bytes = ArrayPool<byte>.Shared.Rent((int)length + 1);
+            var span = bytes.AsSpan(0, (int)length + 1);
+            var read = Read(handle, span[..Math.Min(span.Length, BinaryProbe)], 0);
+            if (span[..read].Contains((byte)0))
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+                return null;
+            }
+
+            if (read == BinaryProbe) read += Read(handle, span[read..], read);
             if (read == length) return (bytes, read);
+            ArrayPool<byte>.Shared.Return(bytes);
         }
 
         var again = File.ReadAllBytes(file);
-        return again.AsSpan(0, Math.Min(again.Length, BinaryProbe)).Contains((byte)0) ? null : (again, again.Length);
+        if (again.AsSpan(0, Math.Min(again.Length, BinaryProbe)).Contains((byte)0)) return null;
+        var copy = ArrayPool<byte>.Shared.Rent(again.Length);
+        again.CopyTo(copy, 0);
+        return (copy, again.Length);
     }
 
     // Fills span from offset on, up to the end of the file; the bytes read.
@@ -221,25 +232,17 @@ public sealed class FolderSource : ICommitSource
             }
 
             Array.Sort(children, (a, b) => string.CompareOrdinal(a.Name, b.Name));
-            foreach (var child in children.OfType<FileInfo>().Where(c => c.LinkTarget is null))
+            // Links are known from the listing (a link is a reparse point): asking each file for its target costs a call.
+            foreach (var child in children.OfType<FileInfo>().Where(c => !c.Attributes.HasFlag(FileAttributes.ReparsePoint)))
             {
                 yield return child;
             }
 
-            foreach (var child in children.OfType<DirectoryInfo>().Where(d => d.LinkTarget is null && d.Name != ".git").Reverse())
+            foreach (var child in children.OfType<DirectoryInfo>().Where(d => !d.Attributes.HasFlag(FileAttributes.ReparsePoint) && d.Name != ".git").Reverse())
             {
                 pending.Push(child.FullName);
             }
         }
-    }
-
-    private static string BlobId(ReadOnlySpan<byte> bytes)
-    {
-        // One hasher per thread: creating one per file cost as much as hashing a small file.
-        var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        sha.AppendData(Encoding.ASCII.GetBytes($"blob {bytes.Length}\0"));
-        sha.AppendData(bytes);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private sealed class FolderBlobs : IBlobReader

@@ -63,15 +63,27 @@ public sealed class FolderSourceTests : IDisposable
     }
 
     [Fact]
-    public void Blob_ids_are_gits_so_identical_files_share_one()
+    public void Identical_files_share_one_blob_id_and_a_changed_byte_gives_another()
     {
         Write("one.txt", "same\n");
         Write("two.txt", "same\n");
+        Write("three.txt", "samf\n");
 
-        var blobs = Read().Select(c => c.Files[0].NewBlob).ToList();
+        var blobs = Read().ToDictionary(c => c.Files[0].Path, c => c.Files[0].NewBlob);
 
-        Assert.Equal("1275430f1765c63e539cb0452565563bd6aef6a6", blobs[0]);
-        Assert.Equal(blobs[0], blobs[1]);
+        Assert.Matches("^[0-9a-f]{32}$", blobs["one.txt"]);
+        Assert.Equal(blobs["one.txt"], blobs["two.txt"]);
+        Assert.NotEqual(blobs["one.txt"], blobs["three.txt"]);
+    }
+
+    [Fact]
+    public void Links_to_files_and_folders_are_not_followed()
+    {
+        Write("real/a.txt", "a\n");
+        File.CreateSymbolicLink(_folder.File("link.txt"), _folder.File("real/a.txt"));
+        Directory.CreateSymbolicLink(_folder.File("linked"), _folder.File("real"));
+
+        Assert.Equal(["real/a.txt"], Read().Select(c => c.Files[0].Path));
     }
 
     private List<GitCommit> Read()
