@@ -17,12 +17,48 @@ internal static class CommonOptions
         HelpName = "PATH",
     };
 
+    /// <summary>The formats findings can be written in, for --format and --report.</summary>
+    public static readonly string[] Formats = ["table", "json", "sarif", "gitlab-secret-detection"];
+
     public static Option<string> Format() => new Option<string>("--format", "-f")
     {
-        Description = "Output format: table (a person at a terminal), json (JSON Lines, one finding per line) or sarif (SARIF 2.1.0).",
+        Description = "Output format: table (a person at a terminal), json (JSON Lines, one finding per line), sarif (SARIF 2.1.0) or " +
+            "gitlab-secret-detection (GitLab's secret-detection report, schema 15.2.4: leaked secrets only).",
         DefaultValueFactory = _ => "table",
-        HelpName = "table|json|sarif",
-    }.AcceptOnlyFromAmong("table", "json", "sarif");
+        HelpName = "table|json|sarif|gitlab-secret-detection",
+    }.AcceptOnlyFromAmong(Formats);
+
+    /// <summary><c>--report FORMAT=FILE</c>, repeatable: findings also written in another format to a file, beside --format.</summary>
+    public static Option<string[]> Reports() => new Option<string[]>("--report")
+    {
+        Description = "Also write the findings in FORMAT to FILE, beside --format's output; repeatable " +
+            "(e.g. --report sarif=pipewatch.sarif --report gitlab-secret-detection=gl-secret-detection-report.json).",
+        HelpName = "FORMAT=FILE",
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.ZeroOrMore,
+        Validators =
+        {
+            result =>
+            {
+                foreach (var token in result.Tokens)
+                {
+                    if (ParseReport(token.Value) is null)
+                    {
+                        result.AddError($"--report {token.Value}: expected FORMAT=FILE with FORMAT one of {string.Join(", ", Formats)}");
+                    }
+                }
+            },
+        },
+    };
+
+    /// <summary>A --report value as its format and file; null when it is not FORMAT=FILE with a known format.</summary>
+    public static (string Format, string File)? ParseReport(string value)
+    {
+        var equals = value.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == value.Length - 1) return null;
+        var format = value[..equals];
+        return Formats.Contains(format, StringComparer.Ordinal) ? (format, value[(equals + 1)..]) : null;
+    }
 
     public static Option<string?> Output() => new("--output", "-o")
     {

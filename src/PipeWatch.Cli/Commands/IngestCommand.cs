@@ -47,6 +47,7 @@ internal static class IngestCommand
         source.AcceptOnlyFromAmong([.. PayloadFormats.All.Select(f => f.Id), .. JobLogFormats.All.Select(f => f.Id)]);
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
+        var reports = CommonOptions.Reports();
         var config = CommonOptions.Config();
         var rules = new Option<string[]>("--rules")
         {
@@ -65,7 +66,7 @@ internal static class IngestCommand
             "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
             "Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
         {
-            paths, store, source, format, output, failOn, config, rules,
+            paths, store, source, format, output, reports, failOn, config, rules,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -74,6 +75,7 @@ internal static class IngestCommand
             parse.GetValue(source),
             parse.GetRequiredValue(format),
             parse.GetValue(output),
+            parse.GetValue(reports) ?? [],
             parse.GetRequiredValue(failOn),
             parse.GetValue(config),
             parse.GetValue(rules) ?? [],
@@ -82,7 +84,7 @@ internal static class IngestCommand
     }
 
     private static async Task<int> RunAsync(
-        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string failOn, string? configPath, string[] ruleFolders, CancellationToken ct)
+        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string[] reports, string failOn, string? configPath, string[] ruleFolders, CancellationToken ct)
     {
         PipeWatchConfig config;
         try
@@ -116,6 +118,7 @@ internal static class IngestCommand
             var all = new CollectingSink();
             var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all);
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
+            foreach (var report in FindingOutput.Reports(reports, host, detectors.Select(d => d.Info))) builder.AddSink(report);
             var engine = builder.Build();
             var sources = sourceId is not null && JobLogFormats.Find(sourceId) is { } logFormat
                 ? InputFiles.Sources(files, logFormat)

@@ -87,6 +87,7 @@ internal static class ScanCommand
             $"Without --store or ${CommonOptions.StoreVariable}, scan writes nothing but its output.";
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
+        var reports = CommonOptions.Reports();
         var config = CommonOptions.Config();
         var failOn = CommonOptions.FailOn("Exit with 1 when a finding is at or above this severity; 'none' never fails.");
 
@@ -99,7 +100,7 @@ internal static class ScanCommand
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.")
         {
-            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, failOn, config,
+            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, reports, failOn, config,
         };
         command.Validators.Add(result =>
         {
@@ -120,6 +121,7 @@ internal static class ScanCommand
                 parse.GetValue(store),
                 parse.GetRequiredValue(format),
                 parse.GetValue(output),
+                parse.GetValue(reports) ?? [],
                 parse.GetRequiredValue(failOn),
                 parse.GetValue(config)),
             ct));
@@ -192,7 +194,9 @@ internal static class ScanCommand
                 var sinks = new List<IFindingSink> { all };
                 var ruleInfos = analyzers.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
-                if (FindingOutput.Create(request.Format, request.Output, host with { WorkingDirectory = source.Root }, ruleInfos) is { } sink) sinks.Add(sink);
+                var outputHost = host with { WorkingDirectory = source.Root };
+                if (FindingOutput.Create(request.Format, request.Output, outputHost, ruleInfos) is { } sink) sinks.Add(sink);
+                sinks.AddRange(FindingOutput.Reports(request.Reports, outputHost, ruleInfos));
                 var filters = new List<IFindingFilter>();
                 if (config.Allow.Count > 0) filters.Add(new AllowlistFilter(config.Allow));
                 if (accepted.Count > 0) filters.Add(accepted);
@@ -301,5 +305,5 @@ internal static class ScanCommand
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
-        string? Store, string Format, string? Output, string FailOn, string? Config);
+        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config);
 }

@@ -9,8 +9,9 @@ namespace PipeWatch.Cli.Rendering;
 internal static class FindingOutput
 {
     /// <summary>
-    /// The sink that writes the chosen format: JSON Lines and SARIF stream to the target; a table to a file is plain text
-    /// written at the end. Null for a table on stdout, which the command renders itself from all new findings.
+    /// The sink that writes the chosen format: JSON Lines stream to the target; SARIF and GitLab's report are written whole
+    /// at the end, as is a table to a file (plain text). Null for a table on stdout, which the command renders itself from
+    /// all new findings.
     /// </summary>
     public static IFindingSink? Create(string format, string? outputFile, CliHost host, IEnumerable<DetectorInfo> rules)
     {
@@ -21,8 +22,20 @@ internal static class FindingOutput
         {
             "json" => new JsonLinesSink(target, owns),
             "sarif" => new SarifSink(target, rules, PipeWatchApp.Version, host.WorkingDirectory, owns),
+            "gitlab-secret-detection" => new GitLabSecretDetectionSink(target, rules, PipeWatchApp.Version, host.Time, host.WorkingDirectory, owns),
             _ => new PlainFileSink(target, host),
         };
+    }
+
+    /// <summary>The sinks of <c>--report FORMAT=FILE</c> values (validated by the option), each writing its own file.</summary>
+    public static IEnumerable<IFindingSink> Reports(IEnumerable<string> reports, CliHost host, IEnumerable<DetectorInfo> rules)
+    {
+        var infos = rules.ToList();
+        foreach (var report in reports)
+        {
+            if (Commands.CommonOptions.ParseReport(report) is not var (format, file)) continue;
+            if (Create(format, file, host, infos) is { } sink) yield return sink;
+        }
     }
 
     /// <summary>Collects, then writes the plain table to a file at completion.</summary>

@@ -42,8 +42,9 @@ public sealed partial class CiIntegrationTests : IDisposable
         var args = RunActionScript(new() { ["PW_BEFORE"] = before, ["PW_SHA"] = after, ["PW_RANGE"] = "", ["PW_FAIL_ON"] = "low" });
         var result = await new CliRunner(_repo.Path).RunAsync(args);
 
-        Assert.Equal(["scan", _repo.Path, "--format", "sarif", "--output", "pipewatch.sarif", "--fail-on", "low", "--range", $"{before}..{after}"], args);
+        Assert.Equal(["scan", _repo.Path, "--report", "sarif=pipewatch.sarif", "--fail-on", "low", "--range", $"{before}..{after}"], args);
         Assert.Equal(1, result.ExitCode);
+        Assert.Contains("aws-access-key-id", result.Output, StringComparison.Ordinal);
         using var sarif = JsonDocument.Parse(File.ReadAllText(Path.Combine(_repo.Path, "pipewatch.sarif")));
         var result0 = Assert.Single(sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray());
         Assert.Equal("aws-access-key-id", result0.GetProperty("ruleId").GetString());
@@ -61,7 +62,7 @@ public sealed partial class CiIntegrationTests : IDisposable
         });
 
         Assert.DoesNotContain("--range", args);
-        Assert.Equal(["--baseline", "baseline.json", "--rules", "gitleaks.toml", "--config", "pipewatch.yml"], args[8..]);
+        Assert.Equal(["--baseline", "baseline.json", "--rules", "gitleaks.toml", "--config", "pipewatch.yml"], args[6..]);
         AssertKnownOptions(args);
     }
 
@@ -71,7 +72,9 @@ public sealed partial class CiIntegrationTests : IDisposable
         var template = Load(Path.Combine(Root, "ci", "gitlab", "pipewatch-scan.gitlab-ci.yml"));
         var job = (YamlMappingNode)template["pipewatch-scan"];
         Assert.Equal("0", Scalar((YamlMappingNode)job["variables"], "GIT_DEPTH"));
-        Assert.Contains("pipewatch.sarif", ((YamlSequenceNode)((YamlMappingNode)job["artifacts"])["paths"]).Children.Select(c => c.ToString()));
+        var artifacts = (YamlMappingNode)job["artifacts"];
+        Assert.Equal(["pipewatch.sarif", "gl-secret-detection-report.json"], ((YamlSequenceNode)artifacts["paths"]).Children.Select(c => c.ToString()));
+        Assert.Equal("gl-secret-detection-report.json", Scalar((YamlMappingNode)artifacts["reports"], "secret_detection"));
         var before = _repo.Write("old.env", $"GH_TOKEN={Token}\n").Commit("old leak");
         var after = _repo.Write("new.txt", "aws_access_key_id = AKIAQWERTYUIOPASDFGH\n").Commit("new leak");
         var script = string.Join('\n', ((YamlSequenceNode)job["script"]).Children.Select(c => c.ToString()));
@@ -83,9 +86,15 @@ public sealed partial class CiIntegrationTests : IDisposable
         });
         var result = await new CliRunner(_repo.Path).RunAsync(args);
 
-        Assert.Equal(["scan", _repo.Path, "--format", "sarif", "--output", "pipewatch.sarif", "--fail-on", "low", "--range", $"{before}..{after}"], args);
+        Assert.Equal(
+            ["scan", _repo.Path, "--report", "sarif=pipewatch.sarif", "--report", "gitlab-secret-detection=gl-secret-detection-report.json", "--fail-on", "low",
+                "--range", $"{before}..{after}"],
+            args);
         Assert.Equal(1, result.ExitCode);
         Assert.True(File.Exists(Path.Combine(_repo.Path, "pipewatch.sarif")));
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_repo.Path, "gl-secret-detection-report.json")));
+        var leak = Assert.Single(report.RootElement.GetProperty("vulnerabilities").EnumerateArray());
+        Assert.Equal(after, leak.GetProperty("location").GetProperty("commit").GetProperty("sha").GetString());
     }
 
     private string[] RunActionScript(Dictionary<string, string> env)
