@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.RegularExpressions;
 
 namespace PipeWatch.Rules.Patterns;
 
@@ -65,13 +66,21 @@ public sealed class SecretScanner
             var rule = _rules[r];
             foreach (var (start, end) in ranges)
             {
-                for (var m = rule.Matcher.Match(text, start, end - start); m.Success; m = m.NextMatch())
+                try
                 {
-                    var group = m.Groups[rule.SecretGroup];
-                    if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;
-                    lines ??= new LineIndex(text);
-                    var (line, column) = lines.Locate(group.Index);
-                    found.Add((new SecretMatch(rule.Id, line, column, group.Index, group.Length, group.Value), r));
+                    for (var m = rule.Matcher.Match(text, start, end - start); m.Success; m = m.NextMatch())
+                    {
+                        var group = m.Groups[rule.SecretGroup];
+                        if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;
+                        lines ??= new LineIndex(text);
+                        var (line, column) = lines.Locate(group.Index);
+                        found.Add((new SecretMatch(rule.Id, line, column, group.Index, group.Length, group.Value), r));
+                    }
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    // A window this rule's regex cannot finish (a user's rule that backtracks without end, most likely): what
+                    // it found there before the timeout stands, and the other windows and rules of the text are still scanned.
                 }
             }
         }

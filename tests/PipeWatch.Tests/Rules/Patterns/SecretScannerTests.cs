@@ -13,6 +13,31 @@ public sealed class SecretScannerTests
     private static readonly SecretScanner BuiltIn = new(SecretRuleLoader.LoadBuiltIn().Rules);
 
     [Fact]
+    public void A_rule_whose_regex_times_out_in_one_window_loses_only_that_window()
+    {
+        // A user's rule that backtracks without end on a long run of 'a' with no 'b' (the loader gives it a 2 s timeout).
+        var rules = SecretRuleLoader.Load("custom.yml", new StringReader("""
+            rules:
+              - id: runaway
+                description: 'backtracks exponentially'
+                keywords: ['zzkw']
+                pattern: 'zzkw (a|aa)+b'
+                severity: low
+                examples:
+                  match: ['zzkw aab']
+                  no-match: ['zzkw b']
+            """));
+        Assert.Empty(rules.Problems);
+        var scanner = new SecretScanner([.. rules.Rules, .. SecretRuleLoader.LoadBuiltIn().Rules]);
+        var text = $"zzkw {new string('a', 80)}!\ntoken={ValidGitHubToken}\n" + new string('\n', 2000) + "zzkw aab\n";
+
+        var matches = scanner.Scan(text);
+
+        Assert.Contains(matches, m => m.RuleId == "github-pat" && m.Line == 2);
+        Assert.Contains(matches, m => m.RuleId == "runaway" && m.Line == 2003);
+    }
+
+    [Fact]
     public void The_GitHub_checksum_accepts_a_valid_token_and_rejects_an_altered_one()
     {
         Assert.True(SecretChecksums.IsValidGitHub(ValidGitHubToken));
