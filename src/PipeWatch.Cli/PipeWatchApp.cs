@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using PipeWatch.Cli.Commands;
+using PipeWatch.Cli.Rendering;
 
 namespace PipeWatch.Cli;
 
@@ -36,7 +37,25 @@ public static class PipeWatchApp
         }
 
         // On Ctrl-C the token is cancelled and the command gets time to commit what it processed before the process ends.
-        var invocation = new InvocationConfiguration { Output = host.Out, Error = host.Error, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
-        return await parse.InvokeAsync(invocation, cancellationToken);
+        var invocation = new InvocationConfiguration
+        {
+            Output = host.Out, Error = host.Error, ProcessTerminationTimeout = TimeSpan.FromSeconds(30), EnableDefaultExceptionHandler = false,
+        };
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (OutputFileException ex)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex)
+        {
+            // As System.CommandLine's own handler did: 1, and the whole exception unless it was a cancellation (a defect,
+            // not the user's input, so everything for the report of it).
+            if (ex is not OperationCanceledException) await host.Error.WriteLineAsync($"pipewatch: unexpected error: {ex}");
+            return ExitCodes.Findings;
+        }
     }
 }

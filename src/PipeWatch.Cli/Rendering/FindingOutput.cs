@@ -16,7 +16,7 @@ internal static class FindingOutput
     public static IFindingSink? Create(string format, string? outputFile, CliHost host, IEnumerable<DetectorInfo> rules)
     {
         if (format == "table" && outputFile is null) return null;
-        var target = outputFile is null ? host.Out : new StreamWriter(host.Resolve(outputFile), append: false, new UTF8Encoding(false));
+        var target = outputFile is null ? host.Out : Open(host.Resolve(outputFile));
         var owns = outputFile is not null;
         return format switch
         {
@@ -38,6 +38,19 @@ internal static class FindingOutput
         }
     }
 
+    // The output file, created or emptied; a folder that is missing or not writable is the user's to fix, named as such.
+    private static StreamWriter Open(string path)
+    {
+        try
+        {
+            return new StreamWriter(path, append: false, new UTF8Encoding(false));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputFileException($"{path}: cannot write ({ex.Message})", ex);
+        }
+    }
+
     /// <summary>Collects, then writes the plain table to a file at completion.</summary>
     private sealed class PlainFileSink(TextWriter file, CliHost host) : IFindingSink
     {
@@ -54,3 +67,6 @@ internal static class FindingOutput
         }
     }
 }
+
+/// <summary>An output file that cannot be written: a usage error (exit 2), reported in one line naming the file.</summary>
+internal sealed class OutputFileException(string message, Exception inner) : Exception(message, inner);

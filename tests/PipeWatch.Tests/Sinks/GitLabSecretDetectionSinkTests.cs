@@ -122,6 +122,23 @@ public sealed class GitLabSecretDetectionSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task An_output_or_report_file_that_cannot_be_written_is_a_usage_error_naming_the_file()
+    {
+        _repo.Write("README.md", "# app\n").Commit("start");
+        var missing = Path.Combine(_temp.Path, "no such folder", "report.json");
+
+        var report = await new CliRunner(_repo.Path).RunAsync("scan", "--report", $"gitlab-secret-detection={missing}");
+        var output = await new CliRunner(_repo.Path).RunAsync("scan", "--format", "sarif", "--output", missing);
+
+        Assert.All([report, output], result =>
+        {
+            Assert.Equal(2, result.ExitCode);
+            Assert.StartsWith($"pipewatch: {missing}: cannot write (", result.Error, StringComparison.Ordinal);
+            Assert.Single(result.ErrorLines);
+        });
+    }
+
+    [Fact]
     public void The_constraints_reject_a_vulnerability_without_a_commit_so_these_checks_can_fail()
     {
         using var broken = JsonDocument.Parse("""
