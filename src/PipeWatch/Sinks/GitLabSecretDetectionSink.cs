@@ -179,9 +179,7 @@ public sealed class GitLabSecretDetectionSink : IFindingSink
     private string ProjectPath(string file)
     {
         if (!Path.IsPathRooted(file) || _baseDirectory is null) return file.Replace('\\', '/');
-        var relative = Path.GetRelativePath(_baseDirectory, Path.GetFullPath(file));
-        var outside = relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative);
-        return outside ? file : relative.Replace(Path.DirectorySeparatorChar, '/');
+        return BasePaths.Inside(_baseDirectory, file) is { } segments ? string.Join('/', segments) : file;
     }
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);

@@ -176,19 +176,9 @@ public sealed class SarifSink : IFindingSink
     {
         // A path already relative (a file of a scanned repository) is relative to the base directory as it stands.
         if (!Path.IsPathRooted(file)) return string.Join('/', file.Replace('\\', '/').Split('/').Select(System.Uri.EscapeDataString));
-        var full = Path.GetFullPath(file);
-        if (_baseDirectory is not null)
-        {
-            var relative = Path.GetRelativePath(_baseDirectory, full);
-            var outside = relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative);
-            if (!outside)
-            {
-                // A URI reference: each segment percent-encoded, joined with '/'.
-                return string.Join('/', relative.Split(Path.DirectorySeparatorChar).Select(System.Uri.EscapeDataString));
-            }
-        }
-
-        return new Uri(full).AbsoluteUri;
+        // Inside the base directory, a URI reference: each segment percent-encoded, joined with '/'.
+        if (_baseDirectory is not null && BasePaths.Inside(_baseDirectory, file) is { } segments) return string.Join('/', segments.Select(System.Uri.EscapeDataString));
+        return new Uri(Path.GetFullPath(file)).AbsoluteUri;
     }
 
     private static string SecuritySeverity(Severity severity) => severity switch

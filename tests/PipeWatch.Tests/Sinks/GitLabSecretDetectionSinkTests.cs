@@ -73,8 +73,12 @@ public sealed class GitLabSecretDetectionSinkTests : IDisposable
     [Fact]
     public async Task Secrets_printed_in_a_ci_log_name_the_log_and_line_and_the_no_commit_sha()
     {
+        // The log as downloaded into the project: its path is written relative to the working directory.
+        Directory.CreateDirectory(_temp.File("logs_13848234567"));
+        File.Copy(JobLogFixtures.GitHubLog, _temp.File("logs_13848234567/0_build.txt"));
+
         var result = await new CliRunner(_temp.Path).RunAsync(
-            "ingest", JobLogFixtures.GitHubLog, "--store", _temp.File("store.db"), "--format", "json", "--report", "gitlab-secret-detection=gl.json");
+            "ingest", "logs_13848234567/0_build.txt", "--store", _temp.File("store.db"), "--format", "json", "--report", "gitlab-secret-detection=gl.json");
 
         Assert.Equal(1, result.ExitCode);
         using var report = JsonDocument.Parse(File.ReadAllText(_temp.File("gl.json")));
@@ -85,7 +89,7 @@ public sealed class GitLabSecretDetectionSinkTests : IDisposable
         {
             Assert.Equal("secrets.exposed-in-log", v.GetProperty("identifiers")[0].GetProperty("value").GetString());
             var location = v.GetProperty("location");
-            Assert.Equal(JobLogFixtures.GitHubLog, location.GetProperty("file").GetString());
+            Assert.Equal("logs_13848234567/0_build.txt", location.GetProperty("file").GetString());
             Assert.Equal(56, location.GetProperty("start_line").GetInt32());
             var commit = Assert.Single(location.GetProperty("commit").EnumerateObject());
             Assert.Equal(("sha", "0000000"), (commit.Name, commit.Value.GetString()));
