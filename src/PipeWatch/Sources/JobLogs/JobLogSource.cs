@@ -12,6 +12,9 @@ namespace PipeWatch.Sources.JobLogs;
 /// A section becomes an event when its step changes, or when it reaches <see cref="MaxSectionLines"/> lines or
 /// <see cref="MaxSectionChars"/> characters, so memory stays bounded whatever the log's size; a line longer than
 /// <see cref="MaxLineChars"/> is cut into pieces that keep its line number. Lines with NUL bytes are reported and skipped.
+/// A part cut for its size hands its last lines (up to <see cref="OverlapLines"/> lines and <see cref="OverlapChars"/>
+/// characters) on to the next part as well, so a secret printed across the cut, such as a PEM block or base64 wrapped
+/// over lines, is whole in one of them. One found in both parts is the same finding, and is reported once.
 /// The event id hashes the section's place and text, so ingesting the same log again is skipped by the ledger.
 /// </remarks>
 public sealed class JobLogSource : ISource
@@ -19,6 +22,12 @@ public sealed class JobLogSource : ISource
     public const int MaxSectionLines = 5_000;
     public const int MaxSectionChars = 1 << 20;
     public const int MaxLineChars = 256 * 1024;
+
+    /// <summary>Lines at most that a part cut for its size shares with the next: a 4096-bit RSA key in PEM is 51 lines.</summary>
+    public const int OverlapLines = 64;
+
+    /// <summary>Characters at most that a part cut for its size shares with the next.</summary>
+    public const int OverlapChars = 16 * 1024;
 
     // Characters read at once. Every buffer of a log (the reader's bytes and characters, the line reader's) stays under the
     // 85,000 bytes from which .NET allocates on the large-object heap: at 64 K characters each file's buffers went there, and
@@ -78,13 +87,13 @@ public sealed class JobLogSource : ISource
                 var text = binary ? ReadOnlyMemory<char>.Empty : memory;
                 if (plain && !text.Span.ContainsAny('\u001b', '\r'))
                 {
-                    if (section.Ends(_origin.StepHint, null, number) && section.ToEvent(parser) is { } e) yield return e;
+                    if (section.Ends(_origin.StepHint, null, number) && section.ToEvent(parser, section.Continues(_origin.StepHint, null)) is { } e) yield return e;
                     section.Add(text.Span, _origin.StepHint, null, null, number);
                     continue;
                 }
 
                 var line = parser.Read(text.ToString());
-                if (section.Ends(line.Step, line.Job, number) && section.ToEvent(parser) is { } next) yield return next;
+                if (section.Ends(line.Step, line.Job, number) && section.ToEvent(parser, section.Continues(line.Step, line.Job)) is { } next) yield return next;
                 section.Add(line.Text, line.Step, line.Job, line.Time, number);
             }
 
@@ -106,7 +115,10 @@ public sealed class JobLogSource : ISource
         private DateTimeOffset? _time;
 
         public bool Ends(string? step, string? job, int number) =>
-            _lines > 0 && (step != _step || job != _job || _lines >= MaxSectionLines || _text.Length >= MaxSectionChars) && number != _lastLine;
+            _lines > 0 && (!Continues(step, job) || _lines >= MaxSectionLines || _text.Length >= MaxSectionChars) && number != _lastLine;
+
+        /// <summary>True when a line of this step and job belongs to the section's step and job (so a cut is for size only).</summary>
+        public bool Continues(string? step, string? job) => step == _step && job == _job;
 
         public void Add(ReadOnlySpan<char> text, string? step, string? job, DateTimeOffset? time, int number)
         {
@@ -130,12 +142,18 @@ public sealed class JobLogSource : ISource
             _lines++;
         }
 
-        public Event? ToEvent(IJobLogParser parser)
+        /// <param name="parser">The log's parser, for the repository and pipeline it read.</param>
+        /// <param name="carryOver">The section was cut for its size: its last lines begin the next part too.</param>
+        public Event? ToEvent(IJobLogParser parser, bool carryOver = false)
         {
             if (_lines == 0) return null;
             var text = _text.ToString();
             _text.Clear();
+            var firstLine = _firstLine;
+            var time = _time;
+            var part = _part;
             _lines = 0;
+            if (carryOver) Carry(text);
             var origin = source._origin;
             var job = _job ?? origin.Job;
             var repository = parser.Repository ?? string.Empty;
@@ -144,14 +162,35 @@ public sealed class JobLogSource : ISource
             return new Event
             {
                 Kind = EventKind.JobLog,
-                Id = Id(source._format.Id, repository, pipeline, run, job, _step, _part, text),
-                Timestamp = _time ?? DateTimeOffset.UnixEpoch,
-                TimestampMissing = _time is null,
+                Id = Id(source._format.Id, repository, pipeline, run, job, _step, part, text),
+                Timestamp = time ?? DateTimeOffset.UnixEpoch,
+                TimestampMissing = time is null,
                 Dataset = $"joblog.{source._format.Id}",
                 Ci = new CiContext(repository, pipeline, run, Job: job, Platform: source._format.Platform),
-                Origin = new Origin(origin.File, _firstLine),
-                Log = new LogSection(_step, _firstLine, text),
+                Origin = new Origin(origin.File, firstLine),
+                Log = new LogSection(_step, firstLine, text),
             };
+        }
+
+        // Starts the next part of the same step with the last whole lines of text (at most OverlapLines and OverlapChars).
+        private void Carry(string text)
+        {
+            var start = text.Length;
+            var lines = 0;
+            while (lines < OverlapLines)
+            {
+                var newline = start == 0 ? -1 : text.LastIndexOf('\n', start - 1);
+                if (newline < 0 || text.Length - (newline + 1) > OverlapChars) break;
+                start = newline;
+                lines++;
+            }
+
+            if (lines == 0) return;
+            _text.Append(text.AsSpan(start + 1));
+            _lines = lines;
+            _firstLine = _lastLine - lines + 1;
+            _part++;
+            _time = null;
         }
 
         private static string Id(string format, string repository, string pipeline, string run, string? job, string? step, int part, string text)

@@ -88,6 +88,28 @@ public sealed class SecretExposedInLogDetectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_printed_across_the_cut_between_two_parts_of_a_long_log_is_found_and_a_token_in_both_parts_is_reported_once()
+    {
+        // A 12-line PEM block on lines 4,995-5,006, across the cut after line 5,000, and a token on line 4,980, which both
+        // parts hold (the second begins with the first's last lines).
+        const string Token = "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";
+        var body = string.Join('\n', Enumerable.Range(1, 10).Select(i => "zeTK3TvMpX0mzlAjdqIWqDPzyaDt5DAysFbJyM0WNd8P5Yk9EZ4isxd/ofc3kQT" + i % 10));
+        var pem = $"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----".Split('\n');
+        var lines = Enumerable.Range(1, 4994).Select(i => i == 4980 ? $"export GH_TOKEN={Token}" : $"compiling unit {i}").Concat(pem)
+            .Concat(Enumerable.Range(1, 100).Select(i => $"linking {i}"));
+        var log = _temp.File("build.log");
+        File.WriteAllLines(log, lines);
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [log]);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(
+            [("github-pat", 4980), ("private-key-pem", 4995)],
+            result.Findings.Select(f => (f.Evidence.Single(e => e.Name == "secret_rule").Value, f.Location.Line!.Value)).Order());
+        Assert.All(result.Findings, f => Assert.Equal(log, f.Location.File));
+    }
+
+    [Fact]
     public async Task Ingesting_a_log_again_skips_it_and_reports_nothing_new()
     {
         var store = _temp.File("store.db");

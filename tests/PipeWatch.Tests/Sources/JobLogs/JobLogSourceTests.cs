@@ -183,9 +183,30 @@ public sealed class JobLogSourceTests : IDisposable
 
         var events = await ReadAsync(_temp.File("big.log"));
 
-        Assert.Equal([1, JobLogSource.MaxSectionLines + 1, JobLogSource.MaxSectionLines * 2 + 1], events.Select(e => e.Log!.FirstLine));
+        // Each part after the first begins with the last OverlapLines lines of the one before.
+        const int Second = JobLogSource.MaxSectionLines + 1 - JobLogSource.OverlapLines;
+        const int Third = Second + JobLogSource.MaxSectionLines - JobLogSource.OverlapLines;
+        Assert.Equal([1, Second, Third], events.Select(e => e.Log!.FirstLine));
         Assert.Equal(3, events.Select(e => e.Id).Distinct().Count());
-        Assert.Equal($"line {JobLogSource.MaxSectionLines + 1}", events[1].Log!.Text.Split('\n')[0]);
+        Assert.Equal($"line {Second}", events[1].Log!.Text.Split('\n')[0]);
+        Assert.Equal(JobLogSource.MaxSectionLines, events[1].Log!.Text.Split('\n').Length);
+        Assert.Equal($"line {JobLogSource.MaxSectionLines * 2 + 10}", events[2].Log!.Text.Split('\n')[^1]);
+        Assert.All(events, e => Assert.Equal(e.Log!.FirstLine, int.Parse(e.Log.Text.AsSpan(5, e.Log.Text.IndexOf('\n') - 5), System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task A_part_cut_where_the_step_changes_shares_no_lines_with_the_next_step()
+    {
+        var lines = Enumerable.Range(1, JobLogSource.MaxSectionLines - 1).Select(i => $"2025-03-14T10:00:00.0000000Z line {i}")
+            .Prepend("2025-03-14T10:00:00.0000000Z ##[group]Run build")
+            .Concat(["2025-03-14T10:00:01.0000000Z ##[group]Run test", "2025-03-14T10:00:01.0000000Z testing"]);
+        File.WriteAllLines(_temp.File("0_build.txt"), lines);
+
+        var events = await ReadAsync(JobLogSource.ForFile(_temp.File("0_build.txt"), new GitHubActionsLogFormat()), new ProblemLog());
+
+        Assert.Equal(["Run build", "Run test"], events.Select(e => e.Log!.Step));
+        Assert.Equal(JobLogSource.MaxSectionLines + 1, events[1].Log!.FirstLine);
+        Assert.DoesNotContain("line", events[1].Log!.Text, StringComparison.Ordinal);
     }
 
     [Fact]
