@@ -46,14 +46,7 @@ public sealed class CommitHistory : IBaseline<CommitHistory>
         }
 
         if (botOnCi is not null) _botsOnCi.Add(botOnCi);
-        if (_authors.TryGetValue(author, out var count))
-        {
-            _authors[author] = count + 1;
-            return;
-        }
-
-        if (_authors.Count >= Capacity) _authors.Remove(_authors.MinBy(a => a.Value).Key);
-        _authors[author] = 1;
+        CappedCounts.Increment(_authors, author, Capacity);
     }
 
     public void Write(BinaryWriter writer)
@@ -62,13 +55,7 @@ public sealed class CommitHistory : IBaseline<CommitHistory>
         writer.Write(Checked);
         writer.Write(Signed);
         writer.Write(CodeOwners ?? string.Empty);
-        writer.Write(_authors.Count);
-        foreach (var (author, count) in _authors)
-        {
-            writer.Write(author);
-            writer.Write(count);
-        }
-
+        CappedCounts.Write(writer, _authors);
         writer.Write(_botsOnCi.Count);
         foreach (var bot in _botsOnCi) writer.Write(bot);
     }
@@ -78,8 +65,7 @@ public sealed class CommitHistory : IBaseline<CommitHistory>
         var history = new CommitHistory { Commits = reader.ReadInt64(), Checked = reader.ReadInt64(), Signed = reader.ReadInt64() };
         var owners = reader.ReadString();
         history.CodeOwners = owners.Length == 0 ? null : owners;
-        var authors = reader.ReadInt32();
-        for (var i = 0; i < authors; i++) history._authors[reader.ReadString()] = reader.ReadInt64();
+        CappedCounts.Read(reader, history._authors);
         var bots = reader.ReadInt32();
         for (var i = 0; i < bots; i++) history._botsOnCi.Add(reader.ReadString());
         return history;

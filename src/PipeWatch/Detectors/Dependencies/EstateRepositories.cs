@@ -20,19 +20,13 @@ public sealed class EstateRepositories : IBaseline<EstateRepositories>
 
     public void Write(BinaryWriter writer)
     {
-        writer.Write(_repositories.Count);
-        foreach (var (name, count) in _repositories)
-        {
-            writer.Write(name);
-            writer.Write(count);
-        }
+        CappedCounts.Write(writer, _repositories);
     }
 
     public static EstateRepositories Read(BinaryReader reader)
     {
         var estate = new EstateRepositories();
-        var count = reader.ReadInt32();
-        for (var i = 0; i < count; i++) estate._repositories[reader.ReadString()] = reader.ReadInt64();
+        CappedCounts.Read(reader, estate._repositories);
         return estate;
     }
 }

@@ -28,19 +28,13 @@ public sealed class SecretActors : IBaseline<SecretActors>
     public void Write(BinaryWriter writer)
     {
         writer.Write(Events);
-        writer.Write(Actors.Count);
-        foreach (var (actor, count) in Actors)
-        {
-            writer.Write(actor);
-            writer.Write(count);
-        }
+        CappedCounts.Write(writer, Actors);
     }
 
     public static SecretActors Read(BinaryReader reader)
     {
         var set = new SecretActors { Events = reader.ReadInt64() };
-        var count = reader.ReadInt32();
-        for (var i = 0; i < count; i++) set.Actors[reader.ReadString()] = reader.ReadInt64();
+        CappedCounts.Read(reader, set.Actors);
         return set;
     }
 }
