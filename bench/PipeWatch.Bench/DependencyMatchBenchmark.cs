@@ -1,14 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using PipeWatch.Configuration;
 using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Dependencies.Parsers;
-using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
-using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Git;
 using PipeWatch.Store.Sqlite;
@@ -83,9 +80,7 @@ internal static class DependencyMatchBenchmark
         {
             using var index = store.OpenAdvisoryIndex();
             var problems = new ProblemLog();
-            var engine = new ScanEngine(
-                CommitAnalyzers.Create(PipeWatchConfig.Default, SecretRuleBook.BuiltIn, index, problems), [], [new CollectingSink()], null,
-                PipeWatchConfig.Default.Incidents, TimeProvider.System, problems, new ScanOptions());
+            var engine = new PipelineBuilder().WithAdvisories(index).WithProblems(problems).AddSink(new CollectingSink()).BuildScan();
             using var source = new GitHistorySource(GitRepository.Open(repo), GitSelection.Default);
             engine.RunAsync(source, null, CancellationToken.None).GetAwaiter().GetResult();
         }, rounds: 3);

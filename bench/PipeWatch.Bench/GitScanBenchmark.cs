@@ -1,12 +1,7 @@
 using System.Diagnostics;
 using LibGit2Sharp;
 using Microsoft.Extensions.Time.Testing;
-using PipeWatch.Alerting.Incidents;
-using PipeWatch.Configuration;
-using PipeWatch.Detectors;
-using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
-using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Git;
 
@@ -97,9 +92,11 @@ internal static class GitScanBenchmark
     {
         var sink = new CollectingSink();
         using var source = new GitHistorySource(repository, selection);
-        var engine = new ScanEngine(
-            CommitAnalyzers.Create(PipeWatchConfig.Default, SecretRuleBook.BuiltIn), [], [sink], null, new IncidentOptions(),
-            new FakeTimeProvider(DateTimeOffset.UnixEpoch), new ProblemLog(), new ScanOptions { Workers = workers });
+        var engine = new PipelineBuilder()
+            .WithTime(new FakeTimeProvider(DateTimeOffset.UnixEpoch))
+            .WithScanOptions(new ScanOptions { Workers = workers })
+            .AddSink(sink)
+            .BuildScan();
         var summary = await engine.RunAsync(source, null, CancellationToken.None);
         return (summary.BytesRead, summary.Findings);
     }

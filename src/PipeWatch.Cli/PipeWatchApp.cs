@@ -11,12 +11,18 @@ public static class PipeWatchApp
     public static string Version { get; } =
         typeof(PipeWatchApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>The exit codes every command shares, for the end of each command's description.</summary>
+    public const string ExitCodeHelp =
+        "Exit codes: 0 ran, nothing at or above --fail-on; 1 findings at or above it; 2 bad usage or unreadable input; 3 an internal error (a bug: rerun with --verbose and report the trace).";
+
     public static async Task<int> RunAsync(string[] args, CliHost host, CancellationToken cancellationToken = default)
     {
+        var verbose = new Option<bool>("--verbose") { Description = "On an internal error, print the whole trace.", Recursive = true };
         var root = new RootCommand(
             "PipeWatch watches CI/CD systems for indicators of compromise: it reads CI payloads and logs, learns what is normal " +
-            "per repository, pipeline and job, and reports explained findings.")
+            "per repository, pipeline and job, and reports explained findings. " + ExitCodeHelp)
         {
+            verbose,
             IngestCommand.Create(host),
             FindingsCommand.Create(host),
             ScanCommand.Create(host),
@@ -50,12 +56,19 @@ public static class PipeWatchApp
             await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
             return ExitCodes.Usage;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await host.Error.WriteLineAsync("pipewatch: interrupted");
+            return ExitCodes.Interrupted;
+        }
         catch (Exception ex)
         {
-            // As System.CommandLine's own handler did: 1, and the whole exception unless it was a cancellation (a defect,
-            // not the user's input, so everything for the report of it).
-            if (ex is not OperationCanceledException) await host.Error.WriteLineAsync($"pipewatch: unexpected error: {ex}");
-            return ExitCodes.Findings;
+            // A defect, not the user's input: its own exit code, never 1 (which a gate reads as "findings"); one line, the trace on request.
+            var line = ex.Message.ReplaceLineEndings(" ");
+            await host.Error.WriteLineAsync(parse.GetValue(verbose)
+                ? $"pipewatch: internal error: {ex}"
+                : $"pipewatch: internal error: {ex.GetType().Name}: {line} (a bug in PipeWatch; rerun with --verbose for the trace)");
+            return ExitCodes.InternalError;
         }
     }
 }

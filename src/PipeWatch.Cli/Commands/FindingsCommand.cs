@@ -6,6 +6,7 @@ using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors;
 using PipeWatch.Findings;
+using PipeWatch.Sinks;
 using PipeWatch.Store;
 
 namespace PipeWatch.Cli.Commands;
@@ -45,7 +46,7 @@ internal static class FindingsCommand
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
 
-        var command = new Command("findings", "List the findings kept in the store, oldest first.")
+        var command = new Command("findings", "List the findings kept in the store, oldest first. Exit codes: 0 listed; 2 bad usage or no usable store; 3 an internal error (rerun with --verbose).")
         {
             store, since, category, severity, repository, incidents, format, output,
         };
@@ -123,7 +124,7 @@ internal static class FindingsCommand
             }
             else
             {
-                if (findings.Count > 0) await sink.EmitAsync(findings, ct);
+                if (findings.Count > 0) await sink.EmitAsync([.. findings.Select(f => new Alert(f))], ct);
                 await sink.CompleteAsync(ct);
             }
 

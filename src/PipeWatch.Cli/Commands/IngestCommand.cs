@@ -64,7 +64,7 @@ internal static class IngestCommand
             "GitLab pipeline, job and deployment hooks and audit events; Jenkins build, stage and Audit Trail data; Kubernetes audit events; " +
             "Argo CD applications; generic deployment records; CI job logs, scanned for secrets printed in them, plain or encoded; " +
             "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
-            "Each document's format is recognized on its own. Ingesting the same input twice changes nothing.")
+            "Each document's format is recognized on its own. Ingesting the same input twice changes nothing. " + PipeWatchApp.ExitCodeHelp)
         {
             paths, store, source, format, output, reports, failOn, config, rules,
         };

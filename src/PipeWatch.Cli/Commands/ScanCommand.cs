@@ -98,7 +98,7 @@ internal static class ScanCommand
             "unexpected authors, at unusual hours or offsets, or deleting far more than usual (code-change.unauthorized-author, unusual-time, " +
             "unusual-location, large-deletion), " +
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
-            "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.")
+            PipeWatchApp.ExitCodeHelp)
         {
             path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, reports, failOn, config,
         };
@@ -191,16 +191,15 @@ internal static class ScanCommand
                 using var advisories = ((store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
                 var analyzers = CommitAnalyzers.Create(config, book, advisories, problems, commits: !request.NoGit);
                 var all = new CollectingSink();
-                var sinks = new List<IFindingSink> { all };
+                var builder = new PipelineBuilder(store).WithConfig(config).WithCommitAnalyzers(analyzers).WithTime(host.Time).WithProblems(problems)
+                    .WithScanOptions(new ScanOptions { Workers = request.Workers }).AddSink(all);
                 var ruleInfos = analyzers.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
                 var outputHost = host with { WorkingDirectory = source.Root };
-                if (FindingOutput.Create(request.Format, request.Output, outputHost, ruleInfos) is { } sink) sinks.Add(sink);
-                sinks.AddRange(FindingOutput.Reports(request.Reports, outputHost, ruleInfos));
-                var filters = new List<IFindingFilter>();
-                if (config.Allow.Count > 0) filters.Add(new AllowlistFilter(config.Allow));
-                if (accepted.Count > 0) filters.Add(accepted);
-                var engine = new ScanEngine(analyzers, filters, sinks, store, config.Incidents, host.Time, problems, new ScanOptions { Workers = request.Workers });
+                if (FindingOutput.Create(request.Format, request.Output, outputHost, ruleInfos) is { } sink) builder.AddSink(sink);
+                foreach (var report in FindingOutput.Reports(request.Reports, outputHost, ruleInfos)) builder.AddSink(report);
+                if (accepted.Count > 0) builder.AddFilter(accepted);
+                var engine = builder.BuildScan(commits: !request.NoGit);
 
                 ScanSummary summary;
                 try

@@ -1,6 +1,5 @@
 using System.Text;
 using PipeWatch.Detectors;
-using PipeWatch.Findings;
 using PipeWatch.Sinks;
 
 namespace PipeWatch.Cli.Rendering;
@@ -56,7 +55,7 @@ internal static class FindingOutput
     {
         private readonly CollectingSink _findings = new();
 
-        public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Finding> batch, CancellationToken cancellationToken) =>
+        public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken) =>
             _findings.EmitAsync(batch, cancellationToken);
 
         public async ValueTask<SinkResult> CompleteAsync(CancellationToken cancellationToken)

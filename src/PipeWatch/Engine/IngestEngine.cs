@@ -1,30 +1,28 @@
 using System.Threading.Channels;
-using PipeWatch.Alerting;
-using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
 using PipeWatch.Events;
-using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sources;
 using PipeWatch.Store;
 
 namespace PipeWatch.Engine;
 
-/// <summary>The run loop: sources → bounded channel → detectors → filters → store (findings, incidents) → sinks, committed in batches.</summary>
+/// <summary>The event front of the engine: sources → bounded channel → detectors → the shared back half (filters, store, incidents, sinks).</summary>
 /// <remarks>
-/// Reading runs on its own task; detection, the store and the sinks run on the caller's. Each batch of events is one
-/// store transaction (ledger, baselines, findings, incidents), so an interrupted run leaves the store as of the last commit, and
-/// findings reach the sinks only once they are durable. Build it with <see cref="PipelineBuilder"/>.
+/// Reading runs on its own task; detection and the store run on the caller's; each sink runs behind its own queue. A batch
+/// (one store transaction: ledger, baselines, findings, incidents) opens on the first event after a commit and commits at its
+/// size, or once it is <see cref="EngineOptions.MaxBatchAge"/> old whether or not more input comes, so an idle engine holds no
+/// write transaction and a finding reaches the sinks within that age. Findings reach the sinks only once durable. Cancelling
+/// commits what was processed. Runs without end when its source does (<c>serve</c>). Build it with <see cref="PipelineBuilder"/>.
 /// </remarks>
 public sealed class IngestEngine
 {
     private readonly IStore _store;
     private readonly IReadOnlyList<IDetector> _detectors;
-    private readonly IReadOnlyList<IFindingFilter> _filters;
-    private readonly IncidentCorrelator _incidents;
-    private readonly IReadOnlyList<IFindingSink> _sinks;
+    private readonly FindingStage _findings;
+    private readonly SinkFanOut _sinks;
     private readonly TimeProvider _time;
     private readonly IProblemReporter _problems;
     private readonly EngineOptions _options;
@@ -32,22 +30,23 @@ public sealed class IngestEngine
     internal IngestEngine(
         IStore store,
         IReadOnlyList<IDetector> detectors,
-        IReadOnlyList<IFindingFilter> filters,
-        IncidentCorrelator incidents,
-        IReadOnlyList<IFindingSink> sinks,
+        FindingStage findings,
+        SinkFanOut sinks,
         TimeProvider time,
         IProblemReporter problems,
         EngineOptions options)
     {
         _store = store;
         _detectors = detectors;
-        _filters = filters;
-        _incidents = incidents;
+        _findings = findings;
         _sinks = sinks;
         _time = time;
         _problems = problems;
         _options = options;
     }
+
+    /// <summary>The sinks, each behind its own queue, with what each delivered, failed and dropped.</summary>
+    public IReadOnlyList<IsolatedSink> Sinks => _sinks.Sinks;
 
     /// <summary>Reads every source through every detector; returns counts. Cancellation commits what was processed and stops.</summary>
     public async Task<IngestSummary> RunAsync(IReadOnlyList<ISource> sources, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
@@ -65,43 +64,19 @@ public sealed class IngestEngine
         var contexts = new Dictionary<IDetector, DetectionContext>();
         var baselineSets = new List<BaselineSet>();
         var storage = new BatchStorage();
-        var pending = new List<Finding>();
         foreach (var detector in _detectors)
         {
-            var set = new BaselineSet(detector.Info.Id, storage);
+            var set = new BaselineSet(detector.Info.Id, storage, _options.BaselineCacheSize);
             baselineSets.Add(set);
-            contexts[detector] = new DetectionContext(set, _time, pending.Add);
+            contexts[detector] = new DetectionContext(set, _time, _findings.Accept);
         }
 
         var routes = Routes(_detectors, contexts);
-
-        var committed = new List<Finding>();
+        var run = new Run(this, baselineSets, storage, counter);
         var cancelled = false;
-        var batch = _store.BeginBatch();
-        storage.Current = batch;
-        var inBatch = 0;
-        var batchStarted = _time.GetTimestamp();
         try
         {
-            await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                foreach (var e in chunk)
-                {
-                    Process(e, batch, routes, pending, committed, counter);
-                }
-
-                inBatch += chunk.Length;
-                counter.ReportThrottled(_time);
-                // A batch ends at its size, or at its age so findings reach the sinks promptly on a slow stream.
-                if (inBatch >= _options.BatchSize || _time.GetElapsedTime(batchStarted) >= _options.MaxBatchAge)
-                {
-                    await CommitAsync(batch, baselineSets, committed, counter, cancellationToken).ConfigureAwait(false);
-                    batch = _store.BeginBatch();
-                    storage.Current = batch;
-                    inBatch = 0;
-                    batchStarted = _time.GetTimestamp();
-                }
-            }
+            await run.ConsumeAsync(channel.Reader, routes, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -119,17 +94,95 @@ public sealed class IngestEngine
         }
 
         // Commit what was fully processed, even when cancelled: every event in the batch is complete.
-        await CommitAsync(batch, baselineSets, committed, counter, CancellationToken.None).ConfigureAwait(false);
-        foreach (var sink in _sinks)
-        {
-            await CallSinkAsync(sink, s => s.CompleteAsync(CancellationToken.None), counter).ConfigureAwait(false);
-        }
-
-        return counter.Summary(cancelled);
+        await run.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await _sinks.CompleteAsync().ConfigureAwait(false);
+        return counter.Summary(cancelled, _findings.Suppressed);
     }
 
-    private void Process(
-        Event e, IStoreBatch batch, Route[][] routes, List<Finding> pending, List<Finding> committed, Counter counter)
+    /// <summary>The detection side of one run: the open batch (if any), its age, and the loop that commits it by size or by time.</summary>
+    private sealed class Run(IngestEngine engine, List<BaselineSet> baselineSets, BatchStorage storage, Counter counter)
+    {
+        private IStoreBatch? _batch;
+        private int _inBatch;
+        private long _batchStarted;
+
+        public async Task ConsumeAsync(ChannelReader<Event[]> reader, Route[][] routes, CancellationToken cancellationToken)
+        {
+            var time = engine._time;
+            Task<bool>? waiting = null;
+            while (true)
+            {
+                while (reader.TryRead(out var chunk))
+                {
+                    if (_batch is null) Open();
+                    foreach (var e in chunk)
+                    {
+                        engine.Process(e, _batch!, routes, counter);
+                    }
+
+                    _inBatch += chunk.Length;
+                    counter.ReportThrottled(time);
+                    if (_inBatch >= engine._options.BatchSize || time.GetElapsedTime(_batchStarted) >= engine._options.MaxBatchAge)
+                    {
+                        await CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
+                if (_batch is not null && !waiting.IsCompleted)
+                {
+                    // No input for now: the open batch commits at its age, so an idle engine holds no write lock and its findings go out.
+                    var remaining = engine._options.MaxBatchAge - time.GetElapsedTime(_batchStarted);
+                    if (remaining > TimeSpan.Zero)
+                    {
+                        using var timer = new CancellationTokenSource();
+                        await Task.WhenAny(waiting, Task.Delay(remaining, time, timer.Token)).ConfigureAwait(false);
+                        await timer.CancelAsync().ConfigureAwait(false);
+                    }
+
+                    if (!waiting.IsCompleted)
+                    {
+                        await CommitAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+
+                if (!await waiting.ConfigureAwait(false)) return;
+                waiting = null;
+            }
+        }
+
+        /// <summary>Commits the open batch, if any: baselines, findings and incidents in one transaction, then the alerts to the sinks.</summary>
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            if (_batch is not { } batch) return;
+            int emitted;
+            using (batch)
+            {
+                foreach (var set in baselineSets)
+                {
+                    set.Flush();
+                }
+
+                emitted = await engine._findings.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+
+            _batch = null;
+            storage.Current = null;
+            counter.NewFindings += emitted;
+            counter.Report();
+        }
+
+        private void Open()
+        {
+            _batch = engine._store.BeginBatch();
+            storage.Current = _batch;
+            _inBatch = 0;
+            _batchStarted = engine._time.GetTimestamp();
+        }
+    }
+
+    private void Process(Event e, IStoreBatch batch, Route[][] routes, Counter counter)
     {
         counter.EventsRead++;
         if (!batch.TryRecordEvent(e.Id, e.TimestampMissing ? null : e.Timestamp))
@@ -142,20 +195,6 @@ public sealed class IngestEngine
         {
             Inspect(detector, e, context, counter);
         }
-
-        foreach (var finding in pending)
-        {
-            if (PassesFilters(finding) && batch.TryAddFinding(finding))
-            {
-                committed.Add(finding);
-            }
-            else
-            {
-                counter.Suppressed++;
-            }
-        }
-
-        pending.Clear();
     }
 
     private async Task ReadAllAsync(IReadOnlyList<ISource> sources, ChannelWriter<Event[]> writer, Counter counter, CancellationToken cancellationToken)
@@ -204,64 +243,6 @@ public sealed class IngestEngine
         }
     }
 
-    private bool PassesFilters(Finding finding)
-    {
-        foreach (var filter in _filters)
-        {
-            if (!filter.ShouldEmit(finding)) return false;
-        }
-
-        return true;
-    }
-
-    private async Task CommitAsync(IStoreBatch batch, List<BaselineSet> baselineSets, List<Finding> committed, Counter counter, CancellationToken cancellationToken)
-    {
-        using (batch)
-        {
-            foreach (var set in baselineSets)
-            {
-                set.Flush();
-            }
-
-            // The one place findings join incidents: stored in this transaction, in time order so merges are deterministic.
-            foreach (var finding in committed.OrderBy(f => f.Timestamp).ThenBy(f => f.Fingerprint, StringComparer.Ordinal))
-            {
-                _incidents.Assign(finding, batch);
-            }
-
-            batch.Commit();
-        }
-
-        counter.NewFindings += committed.Count;
-        counter.Report();
-        if (committed.Count == 0) return;
-        var findings = committed.ToArray();
-        committed.Clear();
-        foreach (var sink in _sinks)
-        {
-            await CallSinkAsync(sink, s => s.EmitAsync(findings, cancellationToken), counter).ConfigureAwait(false);
-        }
-    }
-
-    private async Task CallSinkAsync(IFindingSink sink, Func<IFindingSink, ValueTask<SinkResult>> call, Counter counter)
-    {
-        SinkResult result;
-        try
-        {
-            result = await call(sink).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            result = SinkResult.Failed($"{ex.GetType().Name}: {ex.Message}");
-        }
-
-        if (!result.Succeeded)
-        {
-            Interlocked.Increment(ref counter.ProblemCount);
-            _problems.Report(new Problem(sink.GetType().Name, $"sink failed: {result.Error}"));
-        }
-    }
-
     /// <summary>For each event kind, the detectors that inspect it with their contexts, in the order given.</summary>
     private static Route[][] Routes(IReadOnlyList<IDetector> detectors, Dictionary<IDetector, DetectionContext> contexts)
     {
@@ -283,9 +264,14 @@ public sealed class IngestEngine
     {
         public IStoreBatch? Current { get; set; }
 
-        public StoredBaseline? LoadBaseline(string key) => Current!.LoadBaseline(key);
+        public StoredBaseline? LoadBaseline(string key) =>
+            Current is null ? throw new InvalidOperationException("A baseline was read outside a batch.") : Current.LoadBaseline(key);
 
-        public void SaveBaseline(string key, byte version, byte[] data) => Current!.SaveBaseline(key, version, data);
+        public void SaveBaseline(string key, byte version, byte[] data)
+        {
+            if (Current is null) throw new InvalidOperationException("A baseline was written outside a batch.");
+            Current.SaveBaseline(key, version, data);
+        }
     }
 
     private sealed class CountingReporter(IProblemReporter inner, Counter counter) : IProblemReporter
@@ -309,8 +295,6 @@ public sealed class IngestEngine
 
         public long Duplicates { get; set; }
 
-        public long Suppressed { get; set; }
-
         public long NewFindings { get; set; }
 
         public int SourcesDone { get; set; }
@@ -333,8 +317,8 @@ public sealed class IngestEngine
             Report();
         }
 
-        public IngestSummary Summary(bool cancelled) => new(
-            SourcesDone, SourcesWithEvents, EventsRead, EventsRead - Duplicates, Duplicates, NewFindings, Suppressed,
+        public IngestSummary Summary(bool cancelled, long suppressed) => new(
+            SourcesDone, SourcesWithEvents, EventsRead, EventsRead - Duplicates, Duplicates, NewFindings, suppressed,
             Volatile.Read(ref ProblemCount), Interlocked.Read(ref _bytes), cancelled);
     }
 }
@@ -350,6 +334,9 @@ public sealed record EngineOptions
 
     /// <summary>Blocks of events (<see cref="ISource.ReadBlocksAsync"/>: up to 128 events from a file) buffered between reading and detection.</summary>
     public int ChannelCapacity { get; init; } = 8;
+
+    /// <summary>Baselines each detector keeps in memory at most; past it the least recently used are written (when changed) and dropped.</summary>
+    public int BaselineCacheSize { get; init; } = BaselineSet.DefaultCapacity;
 }
 
 /// <summary>Where a run is: bytes read, events seen, new findings.</summary>

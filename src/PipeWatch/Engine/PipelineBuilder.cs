@@ -4,56 +4,85 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
+using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
+using PipeWatch.Sources.Git;
 using PipeWatch.Store;
 
 namespace PipeWatch.Engine;
 
-/// <summary>The one place that assembles an <see cref="IngestEngine"/>: store, detectors, filters, sinks, clock, problem reporter.</summary>
+/// <summary>
+/// The one place that assembles the engine: store, detectors, filters, sinks (each behind its own queue), clock and problem
+/// reporter, for the event front (<see cref="Build"/>: <c>ingest</c>, <c>serve</c>) and the commit front (<see cref="BuildScan"/>:
+/// <c>scan</c>). Both share the same back half: filters → store → incidents → sinks.
+/// </summary>
 public sealed class PipelineBuilder
 {
-    private readonly IStore _store;
-    private readonly List<IFindingSink> _sinks = [];
+    private readonly IStore? _store;
+    private readonly List<(IFindingSink Sink, SinkQueueOptions Queue)> _sinks = [];
     private readonly List<IFindingFilter> _filters = [];
     private IReadOnlyList<IDetector>? _detectors;
+    private IReadOnlyList<ICommitAnalyzer>? _analyzers;
     private PipeWatchConfig _config = PipeWatchConfig.Default;
     private TimeProvider _time = TimeProvider.System;
     private IProblemReporter _problems = new ProblemLog();
     private EngineOptions _options = new();
+    private ScanOptions _scanOptions = new();
     private IAdvisoryIndex? _advisories;
+    private SecretRuleBook _secretRules = SecretRuleBook.BuiltIn;
 
-    public PipelineBuilder(IStore store) => _store = store;
+    /// <param name="store">Where baselines, findings and incidents are kept; required for <see cref="Build"/>, optional for a scan.</param>
+    public PipelineBuilder(IStore? store = null) => _store = store;
 
     /// <summary>Configures the built-in detectors, the allowlist and incident correlation.</summary>
     public PipelineBuilder WithConfig(PipeWatchConfig config)
     {
+        ArgumentNullException.ThrowIfNull(config);
         _config = config;
         return this;
     }
 
-    /// <summary>Replaces the built-in detectors (tests, benchmarks).</summary>
+    /// <summary>Replaces the built-in event detectors (tests, benchmarks).</summary>
     public PipelineBuilder WithDetectors(IReadOnlyList<IDetector> detectors)
     {
         _detectors = detectors;
         return this;
     }
 
-    /// <summary>The advisories the built-in dependency detectors match ingested lockfiles against; the caller owns the index.</summary>
-    public PipelineBuilder WithAdvisories(IAdvisoryIndex advisories)
+    /// <summary>Replaces the built-in commit analyzers of a scan (tests, benchmarks).</summary>
+    public PipelineBuilder WithCommitAnalyzers(IReadOnlyList<ICommitAnalyzer> analyzers)
+    {
+        _analyzers = analyzers;
+        return this;
+    }
+
+    /// <summary>The advisories the dependency detectors match against; the caller owns the index.</summary>
+    public PipelineBuilder WithAdvisories(IAdvisoryIndex? advisories)
     {
         _advisories = advisories;
         return this;
     }
 
+    /// <summary>The secret rules of a scan (built-in unless given, e.g. from <c>--rules</c>).</summary>
+    public PipelineBuilder WithSecretRules(SecretRuleBook rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        _secretRules = rules;
+        return this;
+    }
+
+    /// <summary>Adds a filter after the config's allowlist (e.g. a scan's accepted-findings baseline).</summary>
     public PipelineBuilder AddFilter(IFindingFilter filter)
     {
         _filters.Add(filter);
         return this;
     }
 
-    public PipelineBuilder AddSink(IFindingSink sink)
+    /// <summary>Adds a sink behind its own queue: lossless by default (outputs); <see cref="SinkQueueOptions.DropWhenFull"/> for remote routes.</summary>
+    public PipelineBuilder AddSink(IFindingSink sink, SinkQueueOptions? queue = null)
     {
-        _sinks.Add(sink);
+        ArgumentNullException.ThrowIfNull(sink);
+        _sinks.Add((sink, queue ?? SinkQueueOptions.Lossless));
         return this;
     }
 
@@ -75,10 +104,33 @@ public sealed class PipelineBuilder
         return this;
     }
 
+    public PipelineBuilder WithScanOptions(ScanOptions options)
+    {
+        _scanOptions = options;
+        return this;
+    }
+
+    /// <summary>The event front over the store: ingest and serve.</summary>
     public IngestEngine Build()
+    {
+        var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
+        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories);
+        var sinks = new SinkFanOut(_sinks, _time, _problems);
+        return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false), sinks, _time, _problems, _options);
+    }
+
+    /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit analyzers of authors, times, places or sizes).</summary>
+    public ScanEngine BuildScan(bool commits = true)
+    {
+        var analyzers = _analyzers ?? CommitAnalyzers.Create(_config, _secretRules, _advisories, _problems, commits);
+        var sinks = new SinkFanOut(_sinks, _time, _problems);
+        return new ScanEngine(analyzers, BackHalf(sinks, reportKnown: true), sinks, _store, _time, _problems, _scanOptions);
+    }
+
+    private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown)
     {
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
-        return new IngestEngine(_store, _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories), filters, new IncidentCorrelator(_config.Incidents), [.. _sinks], _time, _problems, _options);
+        return new FindingStage(filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown);
     }
 }

@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using PipeWatch.Alerting;
-using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
-using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Git;
 using PipeWatch.Store;
@@ -13,8 +10,8 @@ using PipeWatch.Store;
 namespace PipeWatch.Engine;
 
 /// <summary>
-/// The run loop of <c>pipewatch scan</c>: commits from a source, oldest first → analyzers' preparation on worker threads →
-/// every analyzer on one thread, in commit order → filters → sinks (and the store, when one is given).
+/// The commit front of the engine (<c>pipewatch scan</c>): commits from a source, oldest first → analyzers' preparation on worker
+/// threads → every analyzer on one thread, in commit order → the shared back half (filters, store when given, incidents, sinks).
 /// </summary>
 /// <remarks>
 /// Reading runs on its own thread; each commit's <see cref="ICommitPreparer.Prepare"/> calls start on the thread pool as soon as
@@ -25,33 +22,33 @@ namespace PipeWatch.Engine;
 public sealed class ScanEngine
 {
     private readonly IReadOnlyList<ICommitAnalyzer> _analyzers;
-    private readonly IReadOnlyList<IFindingFilter> _filters;
-    private readonly IReadOnlyList<IFindingSink> _sinks;
+    private readonly FindingStage _findings;
+    private readonly SinkFanOut _sinks;
     private readonly IStore? _store;
-    private readonly IncidentCorrelator _incidents;
     private readonly TimeProvider _time;
     private readonly IProblemReporter _problems;
     private readonly ScanOptions _options;
 
-    public ScanEngine(
+    internal ScanEngine(
         IReadOnlyList<ICommitAnalyzer> analyzers,
-        IReadOnlyList<IFindingFilter> filters,
-        IReadOnlyList<IFindingSink> sinks,
+        FindingStage findings,
+        SinkFanOut sinks,
         IStore? store,
-        IncidentOptions incidents,
         TimeProvider time,
         IProblemReporter problems,
         ScanOptions options)
     {
         _analyzers = analyzers;
-        _filters = filters;
+        _findings = findings;
         _sinks = sinks;
         _store = store;
-        _incidents = new IncidentCorrelator(incidents);
         _time = time;
         _problems = problems;
         _options = options;
     }
+
+    /// <summary>The commit analyzers of this scan, in the order they see each commit.</summary>
+    public IReadOnlyList<ICommitAnalyzer> Analyzers => _analyzers;
 
     public async Task<ScanSummary> RunAsync(ICommitSource source, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
@@ -68,10 +65,7 @@ public sealed class ScanEngine
 
         var storage = new ScanStorage(_store);
         var sets = _analyzers.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
-        var emitted = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new List<Finding>();
-        var batch = new List<Finding>();
-        long commits = 0, learned = 0, suppressed = 0, findings = 0;
+        long commits = 0, learned = 0, findings = 0;
         var cancelled = false;
         var lastFlush = Stopwatch.GetTimestamp();
         var lastProgress = 0L;
@@ -82,7 +76,7 @@ public sealed class ScanEngine
                 var prepared = item.Chunk is null ? null : (await item.Chunk.ConfigureAwait(false))[item.Index];
                 for (var a = 0; a < _analyzers.Count; a++)
                 {
-                    var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, pending.Add), item.LearnOnly)
+                    var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, _findings.Accept), item.LearnOnly)
                     {
                         FirstSightings = item.FirstSightings,
                         Prepared = prepared?[a],
@@ -90,27 +84,21 @@ public sealed class ScanEngine
                     Analyze(_analyzers[a], item.Commit, context);
                 }
 
-                foreach (var finding in pending)
-                {
-                    if (!_filters.All(f => f.ShouldEmit(finding))) suppressed++;
-                    else if (emitted.Add(finding.Fingerprint)) batch.Add(finding);
-                }
-
-                pending.Clear();
                 if (item.LearnOnly) learned++;
                 else commits++;
 
-                if (batch.Count >= 1000 || (batch.Count > 0 && Stopwatch.GetElapsedTime(lastFlush) > TimeSpan.FromSeconds(2))
+                var pending = _findings.Pending;
+                if (pending >= 1000 || (pending > 0 && Stopwatch.GetElapsedTime(lastFlush) > TimeSpan.FromSeconds(2))
                     || ++storage.CommitsSinceFlush >= _options.StoreBatchCommits)
                 {
-                    findings += await FlushAsync(sets, storage, batch, cancellationToken).ConfigureAwait(false);
+                    findings += await FlushAsync(sets, storage, cancellationToken).ConfigureAwait(false);
                     lastFlush = Stopwatch.GetTimestamp();
                 }
 
                 if (progress is not null && Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromMilliseconds(100))
                 {
                     lastProgress = Stopwatch.GetTimestamp();
-                    progress.Report(new ScanProgress(commits + learned, source.BytesRead, findings + batch.Count));
+                    progress.Report(new ScanProgress(commits + learned, source.BytesRead, findings + _findings.Pending));
                 }
             }
         }
@@ -129,14 +117,10 @@ public sealed class ScanEngine
             cancelled = true;
         }
 
-        findings += await FlushAsync(sets, storage, batch, CancellationToken.None).ConfigureAwait(false);
+        findings += await FlushAsync(sets, storage, CancellationToken.None).ConfigureAwait(false);
         progress?.Report(new ScanProgress(commits + learned, source.BytesRead, findings));
-        foreach (var sink in _sinks)
-        {
-            await CallSinkAsync(sink, s => s.CompleteAsync(CancellationToken.None)).ConfigureAwait(false);
-        }
-
-        return new ScanSummary(commits, learned, findings, suppressed, source.BytesRead, Stopwatch.GetElapsedTime(started), cancelled);
+        await _sinks.CompleteAsync().ConfigureAwait(false);
+        return new ScanSummary(commits, learned, findings, _findings.Suppressed, source.BytesRead, Stopwatch.GetElapsedTime(started), cancelled);
     }
 
     // The reading thread: commits in order, which of their blobs are new, and their preparation started on the pool.
@@ -240,51 +224,21 @@ public sealed class ScanEngine
     }
 
     // Saves baselines (and findings, incidents) to the store when there is one, then hands the findings to the sinks.
-    private async Task<long> FlushAsync(BaselineSet[] sets, ScanStorage storage, List<Finding> batch, CancellationToken cancellationToken)
+    private async Task<long> FlushAsync(BaselineSet[] sets, ScanStorage storage, CancellationToken cancellationToken)
     {
-        if (_store is not null)
-        {
-            using var transaction = _store.BeginBatch();
-            storage.Current = transaction;
-            foreach (var set in sets) set.Flush();
-            foreach (var finding in batch.OrderBy(f => f.Timestamp).ThenBy(f => f.Fingerprint, StringComparer.Ordinal))
-            {
-                if (transaction.TryAddFinding(finding)) _incidents.Assign(finding, transaction);
-            }
-
-            transaction.Commit();
-            storage.Current = null;
-        }
-        else
-        {
-            foreach (var set in sets) set.Flush();
-        }
-
         storage.CommitsSinceFlush = 0;
-        if (batch.Count == 0) return 0;
-        var findings = batch.ToArray();
-        batch.Clear();
-        foreach (var sink in _sinks)
+        if (_store is null)
         {
-            await CallSinkAsync(sink, s => s.EmitAsync(findings, cancellationToken)).ConfigureAwait(false);
+            foreach (var set in sets) set.Flush();
+            return await _findings.CommitAsync(null, cancellationToken).ConfigureAwait(false);
         }
 
-        return findings.Length;
-    }
-
-    private async Task CallSinkAsync(IFindingSink sink, Func<IFindingSink, ValueTask<SinkResult>> call)
-    {
-        SinkResult result;
-        try
-        {
-            result = await call(sink).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            result = SinkResult.Failed($"{ex.GetType().Name}: {ex.Message}");
-        }
-
-        if (!result.Succeeded) _problems.Report(new Problem(sink.GetType().Name, $"sink failed: {result.Error}"));
+        using var transaction = _store.BeginBatch();
+        storage.Current = transaction;
+        foreach (var set in sets) set.Flush();
+        var emitted = await _findings.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+        storage.Current = null;
+        return emitted;
     }
 
     private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[][]>? Chunk, int Index);

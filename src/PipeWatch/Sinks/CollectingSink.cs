@@ -6,12 +6,22 @@ namespace PipeWatch.Sinks;
 public sealed class CollectingSink : IFindingSink
 {
     private readonly List<Finding> _findings = [];
+    private readonly List<Alert> _alerts = [];
 
     public IReadOnlyList<Finding> Findings => _findings;
 
-    public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Finding> batch, CancellationToken cancellationToken)
+    /// <summary>The alerts as received: each finding with its incident.</summary>
+    public IReadOnlyList<Alert> Alerts => _alerts;
+
+    public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
-        _findings.AddRange(batch);
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var alert in batch)
+        {
+            _findings.Add(alert.Finding);
+            _alerts.Add(alert);
+        }
+
         return ValueTask.FromResult(SinkResult.Ok);
     }
 

@@ -72,10 +72,10 @@ public sealed class GitLabSecretDetectionSink : IFindingSink
         return finding.Category is Categories.HardcodedSecret or Categories.SecretInLog;
     }
 
-    public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Finding> batch, CancellationToken cancellationToken)
+    public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        _secrets.AddRange(batch.Where(IsLeakedSecret));
+        _secrets.AddRange(batch.Select(a => a.Finding).Where(IsLeakedSecret));
         return ValueTask.FromResult(SinkResult.Ok);
     }
 

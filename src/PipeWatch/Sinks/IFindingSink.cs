@@ -1,16 +1,16 @@
-using PipeWatch.Findings;
-
 namespace PipeWatch.Sinks;
 
-/// <summary>Sends new findings somewhere: a file format, a terminal, a remote system.</summary>
+/// <summary>Sends committed findings somewhere: a file format, a terminal, a remote system.</summary>
 /// <remarks>
-/// The engine calls <see cref="EmitAsync"/> with each committed batch of new findings, in order, never concurrently,
-/// and <see cref="CompleteAsync"/> exactly once at the end (where whole-document formats write). A failure is returned
-/// as a <see cref="SinkResult"/>, not thrown; the engine also catches exceptions so one failing sink never stops another.
+/// The engine hands each committed batch, as alerts, to every sink through its own <see cref="IsolatedSink"/> queue: calls to
+/// one sink are in order and never concurrent, and <see cref="CompleteAsync"/> is called exactly once at the end (where
+/// whole-document formats write). A sink sees only findings already durable in the store. A failure is returned as a
+/// <see cref="SinkResult"/>, not thrown; exceptions are caught at the isolation boundary all the same, so one failing or
+/// hanging sink never stops another, nor detection.
 /// </remarks>
 public interface IFindingSink
 {
-    ValueTask<SinkResult> EmitAsync(IReadOnlyList<Finding> batch, CancellationToken cancellationToken);
+    ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken);
 
     ValueTask<SinkResult> CompleteAsync(CancellationToken cancellationToken);
 }

@@ -20,14 +20,14 @@ public sealed class JsonLinesSink : IFindingSink
         _ownsOutput = ownsOutput;
     }
 
-    public async ValueTask<SinkResult> EmitAsync(IReadOnlyList<Finding> batch, CancellationToken cancellationToken)
+    public async ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            foreach (var finding in batch)
+            foreach (var alert in batch)
             {
-                FindingJson.Write(writer, finding);
+                FindingJson.Write(writer, alert.Finding);
                 writer.Flush();
                 writer.Reset();
                 buffer.Write("\n"u8);

@@ -33,9 +33,9 @@ public sealed class SarifSink : IFindingSink
         _baseDirectory = baseDirectory;
     }
 
-    public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Finding> batch, CancellationToken cancellationToken)
+    public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
-        _findings.AddRange(batch);
+        _findings.AddRange(batch.Select(a => a.Finding));
         return ValueTask.FromResult(SinkResult.Ok);
     }
 

@@ -103,8 +103,9 @@ public sealed class GitLabSecretDetectionSinkTests : IDisposable
         var output = new StringWriter();
         var sink = new GitLabSecretDetectionSink(output, [], "1.0.0", TimeProvider.System);
 
-        await sink.EmitAsync([Sample(Categories.PipelineTampering, "code-change.pipeline-tampering"), Sample(Categories.HardcodedSecret, "github-pat"),
-            Sample(Categories.UnauthorizedSecretAccess, "secrets.unauthorized-access")], TestContext.Current.CancellationToken);
+        Finding[] findings = [Sample(Categories.PipelineTampering, "code-change.pipeline-tampering"), Sample(Categories.HardcodedSecret, "github-pat"),
+            Sample(Categories.UnauthorizedSecretAccess, "secrets.unauthorized-access")];
+        await sink.EmitAsync(findings.AsAlerts(), TestContext.Current.CancellationToken);
         await sink.CompleteAsync(TestContext.Current.CancellationToken);
 
         using var report = JsonDocument.Parse(output.ToString());

@@ -2,6 +2,7 @@ using System.Text.Json;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Tests.Findings;
+using PipeWatch.Tests.Support;
 using Xunit;
 
 namespace PipeWatch.Tests.Sinks;
@@ -19,8 +20,8 @@ public sealed class JsonLinesSinkTests
             FindingJsonTests.Full with { Fingerprint = "second", Explanation = "Two lines\nof explanation." },
         };
 
-        var result = await sink.EmitAsync(findings, TestContext.Current.CancellationToken);
-        await sink.EmitAsync([FindingJsonTests.Full with { Fingerprint = "third" }], TestContext.Current.CancellationToken);
+        var result = await sink.EmitAsync(findings.AsAlerts(), TestContext.Current.CancellationToken);
+        await sink.EmitAsync([new Alert(FindingJsonTests.Full with { Fingerprint = "third" })], TestContext.Current.CancellationToken);
         await sink.CompleteAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(SinkResult.Ok, result);
@@ -45,7 +46,7 @@ public sealed class JsonLinesSinkTests
         var output = new StringWriter();
         var sink = new JsonLinesSink(output);
 
-        await sink.EmitAsync([FindingJsonTests.Full], TestContext.Current.CancellationToken);
+        await sink.EmitAsync([new Alert(FindingJsonTests.Full)], TestContext.Current.CancellationToken);
 
         using var json = JsonDocument.Parse(output.ToString().TrimEnd('\n'));
         var read = FindingJson.Read(json.RootElement);
@@ -59,7 +60,7 @@ public sealed class JsonLinesSinkTests
         var output = new StringWriter();
         var sink = new JsonLinesSink(output);
 
-        await sink.EmitAsync([FindingJsonTests.Full], TestContext.Current.CancellationToken);
+        await sink.EmitAsync([new Alert(FindingJsonTests.Full)], TestContext.Current.CancellationToken);
 
         Assert.Contains("took 5× longer", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("\"timestamp\":\"2026-10-04T09:30:15.1230000Z\"", output.ToString(), StringComparison.Ordinal);

@@ -85,7 +85,7 @@ public sealed class SarifSchemaTests : IDisposable
     {
         var output = new StringWriter();
         var sink = new SarifSink(output, rules, "1.2.3");
-        await sink.EmitAsync(findings, TestContext.Current.CancellationToken);
+        await sink.EmitAsync(findings.AsAlerts(), TestContext.Current.CancellationToken);
         await sink.CompleteAsync(TestContext.Current.CancellationToken);
         using var document = JsonDocument.Parse(output.ToString());
         return document.RootElement.Clone();

@@ -169,7 +169,7 @@ public sealed class SarifSinkTests : IDisposable
     {
         var output = new StringWriter();
         var sink = new SarifSink(output, Rules, "1.2.3", baseDirectory: _temp.Path);
-        await sink.EmitAsync(findings, TestContext.Current.CancellationToken);
+        await sink.EmitAsync(findings.AsAlerts(), TestContext.Current.CancellationToken);
         await sink.CompleteAsync(TestContext.Current.CancellationToken);
         return JsonDocument.Parse(output.ToString());
     }

@@ -26,9 +26,14 @@ internal static class Scan
         var sink = new CollectingSink();
         config ??= PipeWatchConfig.Default;
         using ICommitSource source = folder ? new FolderSource(path, problems, workers) : new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
-        var engine = new ScanEngine(
-            CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, advisories, commits: commits ?? !folder), [], [sink], opened, config.Incidents, new FakeTimeProvider(Ingest.Now), problems,
-            new ScanOptions { Workers = workers });
+        var engine = new PipelineBuilder(opened)
+            .WithConfig(config with { Allow = [] })
+            .WithCommitAnalyzers(CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, advisories, commits: commits ?? !folder))
+            .WithTime(new FakeTimeProvider(Ingest.Now))
+            .WithProblems(problems)
+            .WithScanOptions(new ScanOptions { Workers = workers })
+            .AddSink(sink)
+            .BuildScan();
         var summary = await engine.RunAsync(source, null, TestContext.Current.CancellationToken);
         return new ScanResult(summary, sink.Findings, problems.Problems);
     }

@@ -15,8 +15,8 @@ public sealed class IncidentCorrelator
 
     public IncidentCorrelator(IncidentOptions options) => _window = options.Window;
 
-    /// <summary>Assigns a finding, already stored in <paramref name="storage"/>'s transaction, to its incident; returns the incident id.</summary>
-    public string Assign(Finding finding, IIncidentStorage storage)
+    /// <summary>Assigns a finding, already stored in <paramref name="storage"/>'s transaction, to its incident; returns the incident and whether the finding opened it.</summary>
+    public IncidentAssignment Assign(Finding finding, IIncidentStorage storage)
     {
         var keys = CorrelationKeys.Of(finding);
         var linked = keys.IsEmpty ? [] : storage.FindLinkedIncidents(keys, finding.Timestamp - _window, finding.Timestamp + _window);
@@ -27,9 +27,14 @@ public sealed class IncidentCorrelator
         }
 
         storage.AddToIncident(id, finding, keys);
-        return id;
+        return new IncidentAssignment(id, linked.Count == 0);
     }
 
     /// <summary>The id of an incident opened by a finding: 16 hex characters derived from the finding's fingerprint.</summary>
     public static string NewId(Finding finding) => Fingerprint.Of("incident", finding.Fingerprint)[..16];
 }
+
+/// <summary>The incident a finding was put in.</summary>
+/// <param name="Id">The incident's id.</param>
+/// <param name="IsNew">True when the finding opened it.</param>
+public readonly record struct IncidentAssignment(string Id, bool IsNew);

@@ -1,0 +1,111 @@
+using PipeWatch.Alerting;
+using PipeWatch.Alerting.Incidents;
+using PipeWatch.Findings;
+using PipeWatch.Sinks;
+using PipeWatch.Store;
+
+namespace PipeWatch.Engine;
+
+/// <summary>
+/// The back half every front of the engine shares: findings → filters → dedup → (at commit) store and incidents → alerts to
+/// the sinks, only once the store has them.
+/// </summary>
+/// <remarks>
+/// Used from the detection thread only. <see cref="Accept"/> takes each finding as detectors report it; <see cref="CommitAsync"/>
+/// stores the accepted ones in the front's open batch, assigns incidents in time order, commits the batch, and only then hands
+/// the alerts to the sinks.
+/// </remarks>
+internal sealed class FindingStage
+{
+    private readonly IReadOnlyList<IFindingFilter> _filters;
+    private readonly IncidentCorrelator _incidents;
+    private readonly SinkFanOut _sinks;
+    private readonly bool _reportKnown;
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly List<Finding> _accepted = [];
+
+    /// <param name="reportKnown">
+    /// True for a gate (<c>scan</c>): every finding of the run reaches the sinks once, whether the store had it or not, so a gate
+    /// fails again on a leak it saw before. False for <c>ingest</c> and <c>serve</c>: a finding reaches the sinks once per store.
+    /// </param>
+    public FindingStage(IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown)
+    {
+        _filters = filters;
+        _incidents = incidents;
+        _sinks = sinks;
+        _reportKnown = reportKnown;
+    }
+
+    /// <summary>Findings dropped by a filter, or (ingest) already in the store.</summary>
+    public long Suppressed { get; private set; }
+
+    /// <summary>Findings handed to the sinks so far.</summary>
+    public long Emitted { get; private set; }
+
+    /// <summary>Accepted findings waiting for the next commit.</summary>
+    public int Pending => _accepted.Count;
+
+    /// <summary>Takes a finding a detector reported: filtered, then kept once per fingerprint (per run for a gate, per batch otherwise).</summary>
+    public void Accept(Finding finding)
+    {
+        foreach (var filter in _filters)
+        {
+            if (!filter.ShouldEmit(finding))
+            {
+                Suppressed++;
+                return;
+            }
+        }
+
+        if (_seen.Add(finding.Fingerprint)) _accepted.Add(finding);
+        else if (!_reportKnown) Suppressed++;
+    }
+
+    /// <summary>
+    /// Stores the accepted findings in <paramref name="batch"/> (none for a gate without a store), assigns incidents, commits
+    /// the batch, then hands the alerts to the sinks. The batch is committed even when nothing was accepted.
+    /// </summary>
+    /// <returns>The alerts handed to the sinks.</returns>
+    public async ValueTask<int> CommitAsync(IStoreBatch? batch, CancellationToken cancellationToken)
+    {
+        Alert[] alerts = [];
+        if (batch is not null)
+        {
+            alerts = Store(batch);
+            batch.Commit();
+        }
+        else if (_reportKnown)
+        {
+            alerts = [.. _accepted.Select(f => new Alert(f))];
+        }
+
+        _accepted.Clear();
+        if (!_reportKnown) _seen.Clear();
+        if (alerts.Length == 0) return 0;
+        Emitted += alerts.Length;
+        await _sinks.DeliverAsync(alerts, cancellationToken).ConfigureAwait(false);
+        return alerts.Length;
+    }
+
+    private Alert[] Store(IStoreBatch batch)
+    {
+        var stored = new Dictionary<string, AlertIncident?>(StringComparer.Ordinal);
+        foreach (var finding in _accepted)
+        {
+            if (batch.TryAddFinding(finding)) stored[finding.Fingerprint] = null;
+            else if (!_reportKnown) Suppressed++;
+        }
+
+        // The one place findings join incidents: in time order, so that merges are deterministic.
+        foreach (var finding in _accepted.Where(f => stored.ContainsKey(f.Fingerprint))
+                     .OrderBy(f => f.Timestamp).ThenBy(f => f.Fingerprint, StringComparer.Ordinal))
+        {
+            var assigned = _incidents.Assign(finding, batch);
+            stored[finding.Fingerprint] = new AlertIncident(assigned.Id, assigned.IsNew);
+        }
+
+        return _reportKnown
+            ? [.. _accepted.Select(f => new Alert(f, stored.GetValueOrDefault(f.Fingerprint)))]
+            : [.. _accepted.Where(f => stored.ContainsKey(f.Fingerprint)).Select(f => new Alert(f, stored[f.Fingerprint]))];
+    }
+}
