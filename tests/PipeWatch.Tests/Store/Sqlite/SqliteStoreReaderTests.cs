@@ -181,13 +181,20 @@ public sealed class SqliteStoreReaderTests : IDisposable
         }
 
         File.SetAttributes(path, FileAttributes.ReadOnly);
+        var before = File.ReadAllBytes(path);
         try
         {
-            using var reader = StoreFactory.OpenReader(path);
-            var page = reader.PageFindings(new FindingQuery(), null, 10, PageOrder.OldestFirst);
+            using (var reader = StoreFactory.OpenReader(path))
+            {
+                var page = reader.PageFindings(new FindingQuery(), null, 10, PageOrder.OldestFirst);
 
-            Assert.Equal([0, 1, 2], page.Items.Select(f => Number(f.Fingerprint)));
-            Assert.Equal("Finding 2", reader.FindingByFingerprint(Name(2))?.Title);
+                Assert.Equal([0, 1, 2], page.Items.Select(f => Number(f.Fingerprint)));
+                Assert.Equal("Finding 2", reader.FindingByFingerprint(Name(2))?.Title);
+                Assert.Empty(reader.PageIncidents(new IncidentQuery(), null, 10).Items);
+            }
+
+            // The tests may run as root, whom file permissions do not stop: the file is unchanged all the same.
+            Assert.Equal(before, File.ReadAllBytes(path));
         }
         finally
         {
