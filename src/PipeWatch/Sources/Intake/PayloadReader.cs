@@ -112,14 +112,15 @@ public sealed class PayloadReader
         ArgumentNullException.ThrowIfNull(context);
         var read = new Reading(origin.Name, HintedFormats(hint), hint);
         var shape = await SniffAsync(stream, cancellationToken).ConfigureAwait(false);
+        var what = origin.DeliveryId is null ? "file" : "body";
         switch (shape)
         {
             case FileShape.Kind.Empty:
-                context.Problems.Report(new Problem(origin.Name, "file is empty"));
+                context.Problems.Report(new Problem(origin.Name, $"{what} is empty"));
                 context.BytesRead?.Invoke(stream.Length);
                 yield break;
             case FileShape.Kind.Binary:
-                context.Problems.Report(new Problem(origin.Name, "binary file, not JSON (contains NUL bytes)"));
+                context.Problems.Report(new Problem(origin.Name, $"binary {what}, not JSON (contains NUL bytes)"));
                 context.BytesRead?.Invoke(stream.Length);
                 yield break;
             case FileShape.Kind.NotJson:

@@ -159,7 +159,16 @@ public sealed class PayloadReaderTests
         var result = await PayloadReader.Default.ReadAsync(ReadOnlyMemory<byte>.Empty, Delivery, PayloadHint.GitHubEvent("push"), TestContext.Current.CancellationToken);
 
         Assert.Empty(result.Events);
-        Assert.Equal($"{Delivery.Name}: file is empty", Assert.Single(result.Problems).ToString());
+        Assert.Equal($"{Delivery.Name}: body is empty", Assert.Single(result.Problems).ToString());
+    }
+
+    [Fact]
+    public async Task A_binary_body_is_a_problem_naming_the_origin()
+    {
+        var result = await PayloadReader.Default.ReadAsync(new byte[] { 0x7B, 0x00, 0x22, 0x7D }, Delivery, null, TestContext.Current.CancellationToken);
+
+        Assert.Empty(result.Events);
+        Assert.Equal($"{Delivery.Name}: binary body, not JSON (contains NUL bytes)", Assert.Single(result.Problems).ToString());
     }
 
     [Theory]
