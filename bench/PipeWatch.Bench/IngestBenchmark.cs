@@ -260,6 +260,9 @@ internal sealed class IngestBenchmark
 
         public IReadOnlyList<Incident> QueryIncidents(IncidentQuery query) => [];
 
+        // The benchmark measures ingest; nothing reads this store while it runs.
+        public IStoreReader OpenReader() => throw new NotSupportedException("the benchmark's in-memory store has no read side");
+
         public void Dispose()
         {
         }

@@ -82,14 +82,15 @@ internal static class CommonOptions
 
     /// <summary>The store path: --store, else $PIPEWATCH_STORE, else the default under the working directory.</summary>
     public static string ResolveStore(CliHost host, string? option) =>
-        host.Resolve(option ?? NonEmpty(host.Environment(StoreVariable)) ?? DefaultStore);
+        StoreFactory.Resolve(option ?? NonEmpty(host.Environment(StoreVariable)) ?? DefaultStore, host.WorkingDirectory);
 
     /// <summary>Opens the store at <paramref name="path"/>; on failure says why on standard error and gives null (the command then exits with 2).</summary>
     public static async Task<SqliteStore?> OpenStoreAsync(CliHost host, string path)
     {
         try
         {
-            return SqliteStore.Open(path);
+            // Every kind of store the factory opens is SQLite so far; the commands take IStore when a second kind comes.
+            return (SqliteStore)StoreFactory.Open(path);
         }
         catch (StoreException ex)
         {

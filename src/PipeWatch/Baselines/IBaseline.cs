@@ -7,6 +7,9 @@ namespace PipeWatch.Baselines;
 /// </remarks>
 public interface IBaseline<TSelf> : IBaseline where TSelf : class, IBaseline<TSelf>
 {
+    /// <summary>Whether one state serves one repository or is shared across repositories (see <see cref="BaselineScope"/>).</summary>
+    static abstract BaselineScope Scope { get; }
+
     /// <summary>Bumped when the binary layout changes; state of another version is discarded and learned again.</summary>
     static abstract byte FormatVersion { get; }
 

@@ -9,6 +9,9 @@ public sealed class OutcomeHistory : IBaseline<OutcomeHistory>
     private ulong _failures; // bit i set = the i-th most recent outcome failed
     private int _count;
 
+    /// <summary>Repository: used per job and step, keys that begin with the repository; a use keyed otherwise must get its own type.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     /// <summary>Outcomes in the window.</summary>

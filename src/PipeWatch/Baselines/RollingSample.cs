@@ -21,6 +21,9 @@ public sealed class RollingSample : IBaseline<RollingSample>
         _sorted = new double[capacity];
     }
 
+    /// <summary>Repository: used per run, job and step, keys that begin with the repository; a use keyed otherwise must get its own type.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     /// <summary>Observations currently in the window.</summary>

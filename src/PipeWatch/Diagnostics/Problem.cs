@@ -14,23 +14,67 @@ public interface IProblemReporter
     void Report(Problem problem);
 }
 
-/// <summary>Collects problems in memory, thread-safely, and counts them.</summary>
+/// <summary>Counts problems and keeps the most recent ones in memory, thread-safely.</summary>
+/// <remarks>
+/// Bounded, so that a process that runs for weeks (<c>serve</c>) holds at most <see cref="Capacity"/> problems however much bad
+/// input it is sent: the oldest are forgotten first, and <see cref="Count"/> still counts every problem reported.
+/// </remarks>
 public sealed class ProblemLog : IProblemReporter
 {
+    /// <summary>The problems kept when no capacity is given.</summary>
+    public const int DefaultCapacity = 1_000;
+
     private readonly Lock _gate = new();
-    private readonly List<Problem> _problems = [];
+    private readonly Queue<Problem> _recent;
     private readonly IProblemReporter? _next;
+    private long _count;
 
     /// <summary>Collects, and forwards each problem to <paramref name="next"/> when given.</summary>
-    public ProblemLog(IProblemReporter? next = null) => _next = next;
+    /// <param name="next">Receives every problem too, when given.</param>
+    /// <param name="capacity">How many of the most recent problems to keep; at least 1.</param>
+    public ProblemLog(IProblemReporter? next = null, int capacity = DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _next = next;
+        Capacity = capacity;
+        _recent = new Queue<Problem>(Math.Min(capacity, 64));
+    }
 
+    /// <summary>How many of the most recent problems are kept.</summary>
+    public int Capacity { get; }
+
+    /// <summary>The most recent problems, at most <see cref="Capacity"/>, oldest first.</summary>
     public IReadOnlyList<Problem> Problems
     {
         get
         {
             lock (_gate)
             {
-                return [.. _problems];
+                return [.. _recent];
+            }
+        }
+    }
+
+    /// <summary>Every problem reported, including those no longer kept.</summary>
+    public long Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>The problems reported but no longer kept: <see cref="Count"/> minus those in <see cref="Problems"/>.</summary>
+    public long Forgotten
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count - _recent.Count;
             }
         }
     }
@@ -39,7 +83,9 @@ public sealed class ProblemLog : IProblemReporter
     {
         lock (_gate)
         {
-            _problems.Add(problem);
+            _count++;
+            if (_recent.Count == Capacity) _recent.Dequeue();
+            _recent.Enqueue(problem);
         }
 
         _next?.Report(problem);

@@ -19,6 +19,9 @@ public interface IStore : IDisposable
 
     /// <summary>Stored incidents matching the query, the most recent (by last finding) first, each with its findings in time order.</summary>
     IReadOnlyList<Incident> QueryIncidents(IncidentQuery query);
+
+    /// <summary>Opens a read side with its own connection, for queries that must not wait on (or share) the batch being written.</summary>
+    IStoreReader OpenReader();
 }
 
 /// <summary>One transaction of the ingest loop: the ledger, baselines, findings and incidents of a batch of events.</summary>

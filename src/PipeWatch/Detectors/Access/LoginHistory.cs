@@ -8,6 +8,9 @@ public sealed class LoginHistory : IBaseline<LoginHistory>
     /// <summary>Distinct IPs and tokens kept per actor; past this an actor is not profiled by IP or token any more.</summary>
     public const int SetCapacity = 512;
 
+    /// <summary>Global: keyed by user name.</summary>
+    public static BaselineScope Scope => BaselineScope.Global;
+
     public static byte FormatVersion => 1;
 
     /// <summary>Successful located events seen (with a country or IP).</summary>

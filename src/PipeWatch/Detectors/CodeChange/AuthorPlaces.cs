@@ -12,6 +12,9 @@ public sealed class AuthorPlaces : IBaseline<AuthorPlaces>
     private readonly Dictionary<string, long> _countries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _ips = new(StringComparer.Ordinal);
 
+    /// <summary>Global: keyed by actor, who works across repositories.</summary>
+    public static BaselineScope Scope => BaselineScope.Global;
+
     public static byte FormatVersion => 1;
 
     public long OffsetSamples { get; private set; }

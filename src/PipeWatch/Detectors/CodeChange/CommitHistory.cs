@@ -11,6 +11,9 @@ public sealed class CommitHistory : IBaseline<CommitHistory>
     private readonly Dictionary<string, long> _authors = new(StringComparer.Ordinal);
     private readonly HashSet<string> _botsOnCi = new(StringComparer.Ordinal);
 
+    /// <summary>Repository: keyed by repository.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     public long Commits { get; private set; }

@@ -5,6 +5,9 @@ namespace PipeWatch.Detectors.CodeChange;
 /// <summary>One repository's recent deletions: lines deleted per commit, and per changed file.</summary>
 public sealed class DeletionSizes : IBaseline<DeletionSizes>
 {
+    /// <summary>Repository: keyed by repository.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     public RollingSample PerCommit { get; private init; } = new(200);

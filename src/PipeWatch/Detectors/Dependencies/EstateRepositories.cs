@@ -10,6 +10,9 @@ public sealed class EstateRepositories : IBaseline<EstateRepositories>
 
     private readonly Dictionary<string, long> _repositories = new(StringComparer.Ordinal);
 
+    /// <summary>Global: the repositories of the whole estate.</summary>
+    public static BaselineScope Scope => BaselineScope.Global;
+
     public static byte FormatVersion => 1;
 
     public static EstateRepositories Create() => new();

@@ -9,6 +9,9 @@ public sealed class EstateShard : IBaseline<EstateShard>
 
     private readonly Dictionary<string, List<string>> _packages = new(StringComparer.Ordinal);
 
+    /// <summary>Global: the packages of the whole estate.</summary>
+    public static BaselineScope Scope => BaselineScope.Global;
+
     public static byte FormatVersion => 1;
 
     public static EstateShard Create() => new();

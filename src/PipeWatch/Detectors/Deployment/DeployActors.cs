@@ -16,6 +16,9 @@ public sealed class DeployActors : IBaseline<DeployActors>
     private readonly Queue<string> _reviewOrder = new();
     private RecentIds _ids = new();
 
+    /// <summary>Repository: keyed by deployment scope (the repository, else the pipeline) and environment.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     public long Deployments { get; private set; }

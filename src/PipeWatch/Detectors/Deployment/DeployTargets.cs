@@ -11,6 +11,9 @@ public sealed class DeployTargets : IBaseline<DeployTargets>
     private readonly Dictionary<string, long> _targets = new(StringComparer.Ordinal);
     private RecentIds _ids = new();
 
+    /// <summary>Repository: keyed by deployment scope (the repository, else the pipeline).</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     /// <summary>Distinct deployments seen.</summary>

@@ -14,6 +14,9 @@ public sealed class HourlyDeployCounts : IBaseline<HourlyDeployCounts>
     private readonly List<long> _recent = [];
     private RecentIds _ids = new();
 
+    /// <summary>Repository: keyed by deployment scope (the repository, else the pipeline) and environment.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     /// <summary>The hour (since the Unix epoch) of the first deployment seen, -1 when none.</summary>

@@ -5,6 +5,9 @@ namespace PipeWatch.Detectors.Pipeline;
 /// <summary>A workflow's current run of consecutive failed runs, and whether it ever passed.</summary>
 public sealed class FailureStreak : IBaseline<FailureStreak>
 {
+    /// <summary>Repository: keyed by repository and pipeline.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     /// <summary>Successful runs ever seen.</summary>

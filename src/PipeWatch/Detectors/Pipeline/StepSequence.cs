@@ -11,6 +11,9 @@ public sealed class StepSequence : IBaseline<StepSequence>
 
     private readonly HashSet<ulong> _known = [];
 
+    /// <summary>Repository: keyed by repository, pipeline and job.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     /// <summary>The sequence normal runs follow; empty before the first run.</summary>

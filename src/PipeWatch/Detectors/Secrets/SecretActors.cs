@@ -8,6 +8,9 @@ public sealed class SecretActors : IBaseline<SecretActors>
     /// <summary>Distinct actors kept per key; past this the key learns no more actors (and reports none as new).</summary>
     public const int Capacity = 256;
 
+    /// <summary>Repository: keyed by organization and repository.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     public long Events { get; private set; }

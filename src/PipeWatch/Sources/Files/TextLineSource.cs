@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using PipeWatch.Diagnostics;
 using PipeWatch.Events;
+using PipeWatch.Sources.Intake;
 
 namespace PipeWatch.Sources.Files;
 

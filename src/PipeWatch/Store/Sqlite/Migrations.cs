@@ -94,6 +94,31 @@ internal static class Migrations
         """
         ALTER TABLE advisory_packages ADD COLUMN ranges TEXT NOT NULL DEFAULT '';  -- CompactAffected: this package's entries
         """,
+
+        // 7: findings numbered in the order they were stored, for the read side's cursor paging (SqliteStoreReader). The table is
+        // rebuilt with 'seq' as its INTEGER PRIMARY KEY, the rowid it had, so that VACUUM keeps it; the fingerprint stays unique.
+        // Incidents get an index for paging by (last_seen, id).
+        """
+        CREATE TABLE findings_numbered (
+            seq INTEGER PRIMARY KEY,          -- the order in which findings were stored
+            fingerprint TEXT NOT NULL UNIQUE,
+            rule TEXT NOT NULL,
+            category TEXT NOT NULL,
+            severity INTEGER NOT NULL,
+            repository TEXT,
+            timestamp TEXT NOT NULL,          -- ISO 8601 UTC, sorts as text
+            detected_at TEXT NOT NULL,
+            body TEXT NOT NULL                -- the finding as FindingJson
+        );
+        INSERT INTO findings_numbered (seq, fingerprint, rule, category, severity, repository, timestamp, detected_at, body)
+            SELECT rowid, fingerprint, rule, category, severity, repository, timestamp, detected_at, body FROM findings ORDER BY rowid;
+        DROP TABLE findings;
+        ALTER TABLE findings_numbered RENAME TO findings;
+        CREATE INDEX findings_by_timestamp ON findings (timestamp);
+        CREATE INDEX findings_by_category ON findings (category, timestamp);
+        CREATE INDEX findings_by_repository ON findings (repository);  -- with the rowid: (repository, seq), for paging one repository
+        CREATE INDEX incidents_by_last_seen_id ON incidents (last_seen, id);
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>

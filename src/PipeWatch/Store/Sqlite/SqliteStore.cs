@@ -61,6 +61,8 @@ public sealed partial class SqliteStore : IStore
 
     public IStoreBatch BeginBatch() => new SqliteStoreBatch(_connection, _ledger);
 
+    public IStoreReader OpenReader() => SqliteStoreReader.Open(Path);
+
     /// <summary>The event ledger (for tests).</summary>
     internal SqliteLedger Ledger => _ledger;
 

@@ -27,7 +27,7 @@ internal static class Lockfile
         Assert.Single(packages, p => p.Name == name && p.Version == version);
 
     /// <summary>Asserts a file is refused with a problem naming it, and no packages.</summary>
-    public static Diagnostics.Problem Refused(ILockfileParser parser, params string[] parts)
+    public static PipeWatch.Diagnostics.Problem Refused(ILockfileParser parser, params string[] parts)
     {
         var parse = Read(parser, parts);
         Assert.Empty(parse.Dependencies);

@@ -388,7 +388,7 @@ public sealed class SigmaCorrelationTests
     [Fact]
     public void A_correlation_that_refers_to_no_loaded_rule_is_left_out_with_a_problem()
     {
-        var problems = new List<Diagnostics.Problem>();
+        var problems = new List<PipeWatch.Diagnostics.Problem>();
         var set = SigmaRuleSet.Create(SigmaRuleLoader.ParseAll("title: Orphan\ncorrelation:\n    type: event_count\n    rules: [nothing_here]\n    timespan: 5m\n    condition:\n        gte: 2\n", "orphan.yml"), SigmaFieldMapping.Default, problems);
 
         Assert.Empty(set.Correlations);

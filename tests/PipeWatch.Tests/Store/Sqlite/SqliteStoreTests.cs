@@ -306,11 +306,12 @@ public sealed class SqliteStoreTests : IDisposable
         {
         }
 
-        SqliteFile.Execute(path, "PRAGMA user_version = 7;");
+        var newer = Migrations.All.Count + 1;
+        SqliteFile.Execute(path, $"PRAGMA user_version = {newer};");
 
         var error = Assert.Throws<StoreException>(() => SqliteStore.Open(path));
 
-        Assert.Equal($"{path}: schema version 7 is newer than this PipeWatch knows ({Migrations.All.Count}); upgrade PipeWatch", error.Message);
+        Assert.Equal($"{path}: schema version {newer} is newer than this PipeWatch knows ({Migrations.All.Count}); upgrade PipeWatch", error.Message);
     }
 
     [Fact]

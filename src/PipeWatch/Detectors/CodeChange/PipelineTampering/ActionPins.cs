@@ -11,6 +11,9 @@ public sealed class ActionPins : IBaseline<ActionPins>
     private readonly Dictionary<string, string> _shaByTag = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _tagBySha = new(StringComparer.Ordinal);
 
+    /// <summary>Repository: keyed by repository.</summary>
+    public static BaselineScope Scope => BaselineScope.Repository;
+
     public static byte FormatVersion => 1;
 
     public static ActionPins Create() => new();

@@ -1,4 +1,4 @@
-namespace PipeWatch.Sources.Files;
+namespace PipeWatch.Sources.Intake;
 
 /// <summary>Tells from a file's first bytes whether it is empty, binary, one JSON document or JSON Lines.</summary>
 internal static class FileShape

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace PipeWatch.Sources.Files;
+namespace PipeWatch.Sources.Intake;
 
 /// <summary>Names what an unsupported payload looks like, so the problem report says more than "unknown".</summary>
 internal static class PayloadSniffer
@@ -22,7 +22,7 @@ internal static class PayloadSniffer
 
         if (root.TryGetProperty("object_kind", out var kind) && kind.ValueKind == JsonValueKind.String)
         {
-            return $"not a supported payload: a GitLab '{kind.GetString()}' event ({Supported})";
+            return $"not a supported payload: a GitLab '{Shown(kind.GetString()!)}' event ({Supported})";
         }
 
         foreach (var name in GitHubEventObjects)
@@ -34,5 +34,15 @@ internal static class PayloadSniffer
         }
 
         return "not a supported payload: no known format recognizes it (see 'pipewatch ingest --help' for --source)";
+    }
+
+    /// <summary>A value from the input as a message may quote it: at most 64 characters, control characters replaced.</summary>
+    public static string Shown(string value)
+    {
+        var cut = value.Length > 64 ? value[..64] + "…" : value;
+        return string.Create(cut.Length, cut, static (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++) span[i] = char.IsControl(text[i]) ? '?' : text[i];
+        });
     }
 }
