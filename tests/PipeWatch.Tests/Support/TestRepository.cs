@@ -12,15 +12,18 @@ internal sealed class TestRepository : IDisposable
     private readonly TempFolder _folder = new();
     private int _commits;
 
-    public TestRepository(string branch = "main")
+    /// <param name="branch">The first branch.</param>
+    /// <param name="name">The repository folder's name, which scan reports as the repository (and so hashes into fingerprints); a random one if not given.</param>
+    public TestRepository(string branch = "main", string? name = null)
     {
+        Path = name is null ? _folder.Path : Directory.CreateDirectory(_folder.File(name)).FullName;
         Git("init", "-q", "-b", branch);
         Git("config", "user.name", "Dana Dev");
         Git("config", "user.email", "dana@example.com");
         Git("config", "commit.gpgsign", "false");
     }
 
-    public string Path => _folder.Path;
+    public string Path { get; }
 
     /// <summary>When the next commit will be dated.</summary>
     public DateTimeOffset NextDate => Start.AddHours(_commits);
