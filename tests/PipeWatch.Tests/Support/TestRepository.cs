@@ -75,18 +75,27 @@ internal sealed class TestRepository : IDisposable
     }
 
     /// <summary>Starts a merge without committing it, so the test can change the result (an "evil merge").</summary>
-    /// <remarks>A conflict is expected here and not an error: the test writes the resolution.</remarks>
+    /// <remarks>
+    /// A conflict is expected here and not an error: the test writes the resolution. Any other failure (no such branch, nothing
+    /// to merge) throws, as the commit that follows would not be a merge.
+    /// </remarks>
     public void MergeNoCommit(string branch)
     {
+        var mergeHead = System.IO.Path.Combine(Path, ".git", "MERGE_HEAD");
         try
         {
             Run(["merge", "-q", "--no-ff", "--no-commit", branch], null);
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException) when (File.Exists(mergeHead))
         {
             // Conflicted: the merge is in progress, which is what the test wants.
         }
+
+        if (!File.Exists(mergeHead)) throw new InvalidOperationException($"git merge --no-commit {branch} left no merge in progress");
     }
+
+    /// <summary>The parents of <paramref name="commit"/>, first parent first.</summary>
+    public string[] Parents(string commit) => Git("rev-list", "--parents", "-n", "1", commit).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[1..];
 
     public void Checkout(string branch, bool create = false)
     {
