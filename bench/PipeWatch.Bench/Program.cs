@@ -62,7 +62,7 @@ if (suite == "secret-tool-natural-corpus") return SecretToolCorpus.Write(outFold
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
-if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, Console.Out);
+if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 if (suite == "detection-cost") return await DetectionCostBenchmark.RunAsync(root, events, Console.Out);
 if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);
