@@ -1,14 +1,15 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]]";
 string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
 var commits = 20_000;
 var breakdown = false;
+var force = false;
 var suite = "ingest";
 long megabytes = 100;
 var rounds = 3;
@@ -38,6 +39,9 @@ for (var i = 0; i < args.Length; i++)
         case "--breakdown":
             breakdown = true;
             break;
+        case "--force":
+            force = true;
+            break;
         default:
             Console.Error.WriteLine(Usage);
             return 2;
@@ -51,12 +55,14 @@ if (root is null)
     return 2;
 }
 
-if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, natural: false, Console.Out);
-if (suite == "secret-tool-natural-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools-natural"), megabytes, natural: true, Console.Out);
+// --out names a folder the corpus suites delete and rewrite: only one they wrote, and outside bench/out only with --force.
+var benchOut = Path.Combine(root, "bench", "out");
+if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(benchOut, "secret-tools"), benchOut, megabytes, natural: false, force, Console.Out, Console.Error);
+if (suite == "secret-tool-natural-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(benchOut, "secret-tools-natural"), benchOut, megabytes, natural: true, force, Console.Out, Console.Error);
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
-if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, Console.Out);
+if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 if (suite == "detection-cost") return await DetectionCostBenchmark.RunAsync(root, events, Console.Out);
 if (suite == "git-scan") return await GitScanBenchmark.RunAsync(root, commits, Math.Min(5_000, commits), Console.Out);

@@ -13,11 +13,17 @@ namespace PipeWatch.Bench;
 /// </remarks>
 internal static class SecretToolCorpus
 {
-    public static int Write(string folder, long megabytes, bool natural, TextWriter output)
+    /// <param name="benchOut">The repository's <c>bench/out</c>; see <see cref="BenchOutputFolder.Prepare"/> for what may be replaced.</param>
+    public static int Write(string folder, string benchOut, long megabytes, bool natural, bool force, TextWriter output, TextWriter error)
     {
         var source = Path.Combine(folder, "source");
         var planted = Path.Combine(folder, "planted");
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        if (BenchOutputFolder.Prepare(folder, benchOut, force) is { } refusal)
+        {
+            error.WriteLine($"refusing to write the corpus: {refusal}");
+            return 2;
+        }
+
         Directory.CreateDirectory(source);
         Directory.CreateDirectory(planted);
 

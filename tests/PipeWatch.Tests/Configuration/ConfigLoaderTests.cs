@@ -10,8 +10,9 @@ public sealed class ConfigLoaderTests : IDisposable
     private const string File = "pipewatch.yml";
     private readonly TempFolder _temp = new();
 
+    // Every documented key of every section, each to its own option: DocumentedSettingsTests.
     [Fact]
-    public void Every_key_of_a_full_file_maps_to_its_option()
+    public void Pipeline_sections_enabled_and_allow_entries_of_one_file_map_to_their_options()
     {
         var config = ConfigLoader.Parse(
             """

@@ -12,15 +12,18 @@ internal sealed class TestRepository : IDisposable
     private readonly TempFolder _folder = new();
     private int _commits;
 
-    public TestRepository(string branch = "main")
+    /// <param name="branch">The first branch.</param>
+    /// <param name="name">The repository folder's name, which scan reports as the repository (and so hashes into fingerprints); a random one if not given.</param>
+    public TestRepository(string branch = "main", string? name = null)
     {
+        Path = name is null ? _folder.Path : Directory.CreateDirectory(_folder.File(name)).FullName;
         Git("init", "-q", "-b", branch);
         Git("config", "user.name", "Dana Dev");
         Git("config", "user.email", "dana@example.com");
         Git("config", "commit.gpgsign", "false");
     }
 
-    public string Path => _folder.Path;
+    public string Path { get; }
 
     /// <summary>When the next commit will be dated.</summary>
     public DateTimeOffset NextDate => Start.AddHours(_commits);
@@ -72,18 +75,27 @@ internal sealed class TestRepository : IDisposable
     }
 
     /// <summary>Starts a merge without committing it, so the test can change the result (an "evil merge").</summary>
-    /// <remarks>A conflict is expected here and not an error: the test writes the resolution.</remarks>
+    /// <remarks>
+    /// A conflict is expected here and not an error: the test writes the resolution. Any other failure (no such branch, nothing
+    /// to merge) throws, as the commit that follows would not be a merge.
+    /// </remarks>
     public void MergeNoCommit(string branch)
     {
+        var mergeHead = System.IO.Path.Combine(Path, ".git", "MERGE_HEAD");
         try
         {
             Run(["merge", "-q", "--no-ff", "--no-commit", branch], null);
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException) when (File.Exists(mergeHead))
         {
             // Conflicted: the merge is in progress, which is what the test wants.
         }
+
+        if (!File.Exists(mergeHead)) throw new InvalidOperationException($"git merge --no-commit {branch} left no merge in progress");
     }
+
+    /// <summary>The parents of <paramref name="commit"/>, first parent first.</summary>
+    public string[] Parents(string commit) => Git("rev-list", "--parents", "-n", "1", commit).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[1..];
 
     public void Checkout(string branch, bool create = false)
     {

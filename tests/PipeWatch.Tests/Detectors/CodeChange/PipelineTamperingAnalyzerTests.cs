@@ -21,8 +21,18 @@ public sealed class PipelineTamperingAnalyzerTests
     {
         _bench.Run(_analyzer, _bench.Commit(CommitBench.Person("Alice", Monday), (Path, Ci)));
         _bench.Run(_analyzer, _bench.Commit(CommitBench.Person("Alice", Monday), (Path, Ci.Replace("make test", "make test-all", StringComparison.Ordinal))));
-
         Assert.Empty(_bench.Findings);
+        var lint = Ci.Replace("make test", "make test-all", StringComparison.Ordinal) + """
+                  - name: Lint
+                    run: make lint
+
+            """;
+
+        _bench.Run(_analyzer, _bench.Commit(CommitBench.Person("Alice", Monday), (Path, lint)));
+
+        var change = Assert.Single(_bench.Findings);
+        Assert.Equal(("pipeline-tampering.steps-changed", Severity.Info, 14, "Lint"), (change.Rule, change.Severity, change.Location.Line!.Value, change.Entity.Step));
+        Assert.Contains("'Lint' added after 'Test'", change.Explanation, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -112,6 +112,38 @@ public sealed class SigmaRuleDetectorTests
             result.Findings.Select(f => (f.Rule, f.Category, f.Techniques.Single())).OrderBy(f => f.Rule, StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_field_mapping_named_by_pipewatch_yml_lets_a_rule_read_its_own_field_name()
+    {
+        using var temp = new TempFolder();
+        Write(temp, "my-rules/operation.yml", """
+            title: Webhook added, by operation
+            id: 8a1b2c3d-0000-4000-8000-000000000003
+            level: low
+            logsource:
+                product: github
+                service: audit
+            detection:
+                selection:
+                    Operation: 'hook.create'
+                condition: selection
+            """);
+        Write(temp, "fields.yml", "fields:\n  Operation: event.action\n");
+        var log = Write(temp, "audit.jsonl", """{"@timestamp": 1763800060000, "_document_id": "d-2", "action": "hook.create", "actor": "mallory", "org": "acme", "repo": "acme/api"}""" + "\n");
+        var plain = ConfigLoader.LoadFile(Write(temp, "plain/pipewatch.yml", "sigma:\n  builtin: false\n  rules: [../my-rules]\n"));
+        var mapped = ConfigLoader.LoadFile(Write(temp, "mapped/pipewatch.yml", "sigma:\n  builtin: false\n  rules: [../my-rules]\n  field-mapping: ../fields.yml\n"));
+
+        var without = await Ingest.RunAsync(temp.File("plain.db"), [log], SigmaOnly with { Sigma = plain.Sigma });
+        var with = await Ingest.RunAsync(temp.File("mapped.db"), [log], SigmaOnly with { Sigma = mapped.Sigma });
+
+        Assert.Equal(temp.File("fields.yml"), mapped.Sigma.FieldMapping);
+        Assert.Empty(without.Findings);
+        var finding = Assert.Single(with.Findings);
+        Assert.Equal(("8a1b2c3d-0000-4000-8000-000000000003", "Webhook added, by operation"), (finding.Rule, finding.Title));
+        Assert.Empty(without.Problems);
+        Assert.Empty(with.Problems);
+    }
+
     private static string Rule(string id, string title, string action, string tags) => $"""
         title: {title}
         id: {id}

@@ -139,6 +139,7 @@ public sealed class HardcodedSecretAnalyzerTests(PlantedSecretsRepository plante
         _repo.Write("merge-notes.txt", $"fixed during merge\ntoken={Token}\n");
         _repo.Git("add", "merge-notes.txt");
         var merge = _repo.Commit("merge feature");
+        Assert.Equal(2, _repo.Parents(merge).Length);
 
         var finding = Assert.Single((await Scan.RunAsync(_repo.Path)).Findings);
 
@@ -156,7 +157,8 @@ public sealed class HardcodedSecretAnalyzerTests(PlantedSecretsRepository plante
         _repo.MergeNoCommit("feature");
         _repo.Write("app.cfg", $"z=0\na=1\ntoken={Token}\n");
         _repo.Git("add", "app.cfg");
-        _repo.Commit("merge, resolving app.cfg");
+        var merge = _repo.Commit("merge, resolving app.cfg");
+        Assert.Equal(2, _repo.Parents(merge).Length);
 
         var finding = Assert.Single((await Scan.RunAsync(_repo.Path)).Findings);
 

@@ -1,0 +1,245 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using PipeWatch.Configuration;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Configuration;
+
+/// <summary>
+/// Every key of the settings tables in docs/detectors.md, set to a value that is not its default, reaches its own option and
+/// no other. The keys come from the tables (and the reader's own lists are checked against them), so a key documented or
+/// accepted later fails here until it is given a value below.
+/// </summary>
+public sealed partial class DocumentedSettingsTests : IDisposable
+{
+    private const BindingFlags Instance = BindingFlags.Public | BindingFlags.Instance;
+    private readonly TempFolder _temp = new();
+
+    /// <summary>Documented key → its YAML value (one line, flow style), the option it sets (property path on <see cref="PipeWatchConfig"/>) and that option as <see cref="Show"/> prints it.</summary>
+    private IReadOnlyDictionary<string, (string Yaml, string Option, string Expected)> NonDefault => new Dictionary<string, (string, string, string)>(StringComparer.Ordinal)
+    {
+        ["detectors.pipeline.long-duration.min-samples"] = ("15", "LongDuration.MinimumSamples", "15"),
+        ["detectors.pipeline.long-duration.threshold"] = ("5.5", "LongDuration.Threshold", "5.5"),
+        ["detectors.pipeline.long-duration.min-ratio"] = ("2", "LongDuration.MinimumRatio", "2"),
+        ["detectors.pipeline.long-duration.min-increase"] = ("45s", "LongDuration.MinimumIncrease", "00:00:45"),
+        ["detectors.pipeline.step-order-changed.min-samples"] = ("8", "StepOrderChanged.MinimumSamples", "8"),
+        ["detectors.pipeline.step-order-changed.adopt-after"] = ("4", "StepOrderChanged.AdoptAfter", "4"),
+        ["detectors.pipeline.unexpected-failure.min-samples"] = ("12", "UnexpectedFailure.MinimumSamples", "12"),
+        ["detectors.pipeline.unexpected-failure.max-failure-rate"] = ("0.1", "UnexpectedFailure.MaximumFailureRate", "0.1"),
+        ["detectors.pipeline.repeated-failures.streak"] = ("5", "RepeatedFailures.Streak", "5"),
+        ["detectors.secrets.hardcoded.paths"] = ("['**/fixtures/**']", "HardcodedSecret.Paths", "[**/fixtures/**]"),
+        ["detectors.secrets.hardcoded.regexes"] = ("['EXAMPLE$']", "HardcodedSecret.Regexes", "[/EXAMPLE$/]"),
+        ["detectors.secrets.hardcoded.stopwords"] = ("[dummy]", "HardcodedSecret.Stopwords", "[dummy]"),
+        ["detectors.secrets.hardcoded.enabled"] = ("false", "Disabled", "[secrets.hardcoded]"),
+        ["detectors.secrets.unauthorized-access.min-samples"] = ("7", "UnauthorizedSecretAccess.MinimumSamples", "7"),
+        ["detectors.secrets.unauthorized-access.broad-scopes"] = ("[repo]", "UnauthorizedSecretAccess.BroadScopes", "[repo]"),
+        ["detectors.access.suspicious-login.failure-burst"] = ("7", "SuspiciousLogin.FailureBurst", "7"),
+        ["detectors.access.suspicious-login.failure-window"] = ("15m", "SuspiciousLogin.FailureWindow", "00:15:00"),
+        ["detectors.access.suspicious-login.min-samples"] = ("30", "SuspiciousLogin.MinimumSamples", "30"),
+        ["detectors.access.suspicious-login.report-new-ip"] = ("false", "SuspiciousLogin.ReportNewIp", "false"),
+        ["detectors.access.suspicious-login.max-speed-kmh"] = ("1200", "SuspiciousLogin.MaximumSpeedKmh", "1200"),
+        ["detectors.access.suspicious-login.min-distance-km"] = ("800", "SuspiciousLogin.MinimumDistanceKm", "800"),
+        ["detectors.access.suspicious-login.min-hour-samples"] = ("60", "SuspiciousLogin.MinimumHourSamples", "60"),
+        ["detectors.access.suspicious-login.max-hour-share"] = ("0.02", "SuspiciousLogin.MaximumHourShare", "0.02"),
+        ["detectors.access.permission-widened.webhook-domains"] = ("[hooks.slack.com]", "PermissionWidened.WebhookDomains", "[hooks.slack.com]"),
+        ["detectors.deployment.unapproved-target.min-samples"] = ("6", "UnapprovedTarget.MinimumSamples", "6"),
+        ["detectors.deployment.unapproved-target.approved"] = (
+            "[{repository: 'acme/*', environments: [production], targets: ['k8s://prod/*']}]", "UnapprovedTarget.Approved",
+            "[{Repository: acme/*, Environments: [production], Targets: [k8s://prod/*]}]"),
+        ["detectors.deployment.excessive-frequency.weeks"] = ("10", "ExcessiveFrequency.Weeks", "10"),
+        ["detectors.deployment.excessive-frequency.min-weeks"] = ("4", "ExcessiveFrequency.MinimumWeeks", "4"),
+        ["detectors.deployment.excessive-frequency.min-count"] = ("6", "ExcessiveFrequency.MinimumCount", "6"),
+        ["detectors.deployment.excessive-frequency.probability"] = ("0.01", "ExcessiveFrequency.Probability", "0.01"),
+        ["detectors.deployment.excessive-frequency.burst-count"] = ("8", "ExcessiveFrequency.BurstCount", "8"),
+        ["detectors.deployment.excessive-frequency.burst-window"] = ("20m", "ExcessiveFrequency.BurstWindow", "00:20:00"),
+        ["detectors.deployment.unusual-actor.min-samples"] = ("11", "UnusualDeployActor.MinimumSamples", "11"),
+        ["detectors.deployment.unusual-actor.bots"] = ("['deploy-*']", "UnusualDeployActor.Bots", "[deploy-*]"),
+        ["detectors.deployment.unusual-actor.min-hour-samples"] = ("25", "UnusualDeployActor.MinimumHourSamples", "25"),
+        ["detectors.deployment.unusual-actor.hour-window"] = ("2", "UnusualDeployActor.HourWindow", "2"),
+        ["detectors.deployment.unusual-actor.max-hour-share"] = ("0.05", "UnusualDeployActor.MaximumHourShare", "0.05"),
+        ["detectors.code-change.unauthorized-author.min-samples"] = ("13", "UnauthorizedAuthor.MinimumSamples", "13"),
+        ["detectors.code-change.unauthorized-author.signed-share"] = ("0.8", "UnauthorizedAuthor.SignedShare", "0.8"),
+        ["detectors.code-change.unauthorized-author.authors"] = (
+            "[{repository: 'acme/*', paths: ['.github/**'], allow: ['alice@acme.example']}]", "UnauthorizedAuthor.Authors",
+            "[{Repository: acme/*, Paths: [.github/**], Allow: [alice@acme.example]}]"),
+        ["detectors.code-change.unauthorized-author.bots"] = ("['renovate*']", "UnauthorizedAuthor.Bots", "[renovate*]"),
+        ["detectors.code-change.unusual-time.min-samples"] = ("25", "UnusualCommitTime.MinimumSamples", "25"),
+        ["detectors.code-change.unusual-time.hour-window"] = ("3", "UnusualCommitTime.HourWindow", "3"),
+        ["detectors.code-change.unusual-time.max-hour-share"] = ("0.02", "UnusualCommitTime.MaximumHourShare", "0.02"),
+        ["detectors.code-change.unusual-time.bots"] = ("['ci-*']", "UnusualCommitTime.Bots", "[ci-*]"),
+        ["detectors.code-change.unusual-location.min-samples"] = ("14", "UnusualCommitLocation.MinimumSamples", "14"),
+        ["detectors.code-change.unusual-location.offset-tolerance"] = ("90", "UnusualCommitLocation.OffsetTolerance", "90"),
+        ["detectors.code-change.unusual-location.bots"] = ("['build-*']", "UnusualCommitLocation.Bots", "[build-*]"),
+        ["detectors.code-change.large-deletion.min-samples"] = ("22", "LargeDeletion.MinimumSamples", "22"),
+        ["detectors.code-change.large-deletion.threshold"] = ("8", "LargeDeletion.Threshold", "8"),
+        ["detectors.code-change.large-deletion.min-lines"] = ("500", "LargeDeletion.MinimumLines", "500"),
+        ["detectors.code-change.obfuscated-code.minified-line-length"] = ("800", "ObfuscatedCode.MinifiedLineLength", "800"),
+        ["detectors.secrets.exposed-in-log.decode-depth"] = ("3", "SecretExposedInLog.DecodeDepth", "3"),
+        ["detectors.secrets.exposed-in-log.min-encoded-length"] = ("32", "SecretExposedInLog.MinimumEncodedLength", "32"),
+        ["detectors.dependency.untrusted-source.registries"] = ("[npm.internal.example]", "UntrustedSource.Registries", "[npm.internal.example]"),
+        ["detectors.dependency.untrusted-source.allow-git"] = ("true", "UntrustedSource.AllowGit", "true"),
+        ["incidents.window"] = ("2h", "Incidents.Window", "02:00:00"),
+        ["sigma.builtin"] = ("false", "Sigma.BuiltIn", "false"),
+        ["sigma.rules"] = ("[detections]", "Sigma.Folders", $"[{_temp.File("detections")}]"),
+        ["sigma.field-mapping"] = ("sigma-fields.yml", "Sigma.FieldMapping", _temp.File("sigma-fields.yml")),
+        ["sigma.placeholders"] = ("{admins: [alice, bob]}", "Sigma.Placeholders", "[{Key: admins, Value: [alice, bob]}]"),
+        ["sigma.max-groups"] = ("500", "Sigma.MaxGroups", "500"),
+    };
+
+    [Fact]
+    public void Every_key_of_the_settings_tables_has_a_non_default_value_here()
+    {
+        var documented = DocumentedKeys();
+
+        Assert.True(documented.Count > 60, $"only {documented.Count} keys read from docs/detectors.md: has the table format changed?");
+        Assert.Equal(documented.Order(StringComparer.Ordinal), NonDefault.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_key_the_reader_accepts_is_in_the_settings_tables()
+    {
+        // The reader names the keys it accepts when it meets an unknown one; 'enabled' is common to every detector section.
+        var accepted = new List<string>();
+        foreach (var section in DetectorSettings.All.Select(s => s.Id))
+        {
+            accepted.AddRange(AcceptedKeys($"detectors:\n  {section}:\n    no-such-key: 1\n").Where(k => k != "enabled").Select(k => $"detectors.{section}.{k}"));
+        }
+
+        accepted.AddRange(AcceptedKeys("incidents:\n  no-such-key: 1\n").Select(k => $"incidents.{k}"));
+        accepted.AddRange(AcceptedKeys("sigma:\n  no-such-key: 1\n").Select(k => $"sigma.{k}"));
+
+        Assert.Equal(accepted.Order(StringComparer.Ordinal), DocumentedKeys().Where(k => !k.EndsWith(".enabled", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void One_file_with_every_documented_key_set_reaches_each_option()
+    {
+        var config = ConfigLoader.Parse(Yaml(NonDefault.Keys), _temp.File("pipewatch.yml"));
+
+        Assert.All(NonDefault, entry =>
+        {
+            var (_, option, expected) = entry.Value;
+            Assert.NotEqual(expected, Show(Option(PipeWatchConfig.Default, option)));
+            Assert.True(expected == Show(Option(config, option)), $"{entry.Key}: {option} is {Show(Option(config, option))}, expected {expected}");
+        });
+    }
+
+    [Fact]
+    public void Each_documented_key_alone_changes_its_own_option_and_no_other()
+    {
+        var defaults = Options(PipeWatchConfig.Default);
+
+        Assert.All(NonDefault, entry =>
+        {
+            var config = ConfigLoader.Parse(Yaml([entry.Key]), _temp.File("pipewatch.yml"));
+            var changed = Options(config).Where(o => defaults[o.Key] != o.Value).Select(o => o.Key);
+            Assert.True(changed.SequenceEqual([entry.Value.Option]), $"{entry.Key} changed {string.Join(", ", changed)}, expected {entry.Value.Option}");
+        });
+    }
+
+    /// <summary>The keys of every table headed <c>| key |</c> in docs/detectors.md: under a detector's heading <c>detectors.ID.KEY</c>, under <c>| key (under `X`) |</c> <c>X.KEY</c>, and a key with a dot as written.</summary>
+    private static List<string> DocumentedKeys()
+    {
+        var keys = new List<string>();
+        string? heading = null;
+        string? prefix = null;
+        foreach (var line in File.ReadLines(Path.Combine(Corpus.RepositoryRoot, "docs", "detectors.md")))
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal))
+            {
+                heading = line[3..].Trim();
+                prefix = null;
+            }
+            else if (TableHeader().Match(line) is { Success: true } header)
+            {
+                prefix = header.Groups["under"].Success ? header.Groups["under"].Value + "." : $"detectors.{heading}.";
+            }
+            else if (prefix is not null && KeyRow().Match(line) is { Success: true } row)
+            {
+                var key = row.Groups["key"].Value;
+                keys.Add(key.Contains('.', StringComparison.Ordinal) ? key : prefix + key);
+            }
+            else if (!line.StartsWith('|'))
+            {
+                prefix = null;
+            }
+        }
+
+        return keys;
+    }
+
+    private static string[] AcceptedKeys(string yaml)
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "pipewatch.yml"));
+        var list = ExpectedOneOf().Match(Assert.Single(error.Problems)).Groups["keys"].Value;
+        return [.. list.Split(", ").Select(k => k.Split(" (")[0])];
+    }
+
+    // The keys as a pipewatch.yml: detectors.ID.KEY under detectors → ID, the others under their section.
+    private string Yaml(IEnumerable<string> keys)
+    {
+        var text = new StringBuilder();
+        var sections = keys.GroupBy(Section).ToList();
+        var detectors = sections.Where(s => s.Key.StartsWith("detectors.", StringComparison.Ordinal)).ToList();
+        if (detectors.Count > 0) text.Append("detectors:\n");
+        foreach (var section in detectors)
+        {
+            text.Append("  ").Append(section.Key["detectors.".Length..]).Append(":\n");
+            foreach (var key in section) text.Append("    ").Append(key[(section.Key.Length + 1)..]).Append(": ").Append(NonDefault[key].Yaml).Append('\n');
+        }
+
+        foreach (var section in sections.Except(detectors))
+        {
+            text.Append(section.Key).Append(":\n");
+            foreach (var key in section) text.Append("  ").Append(key[(section.Key.Length + 1)..]).Append(": ").Append(NonDefault[key].Yaml).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Section(string key) => key[..key.LastIndexOf('.')];
+
+    /// <summary>Every option as <see cref="Show"/> prints it, by property path: a property of each options record, or a top-level value (<c>Disabled</c>).</summary>
+    private static Dictionary<string, string> Options(PipeWatchConfig config)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in typeof(PipeWatchConfig).GetProperties(Instance).Where(p => p.Name != nameof(PipeWatchConfig.File)))
+        {
+            var value = property.GetValue(config);
+            if (value is null or IEnumerable) options[property.Name] = Show(value);
+            else foreach (var inner in value.GetType().GetProperties(Instance)) options[$"{property.Name}.{inner.Name}"] = Show(inner.GetValue(value));
+        }
+
+        return options;
+    }
+
+    private static object? Option(PipeWatchConfig config, string path) =>
+        path.Split('.').Aggregate<string, object?>(config, (value, name) => value!.GetType().GetProperty(name, Instance)!.GetValue(value));
+
+    /// <summary>A value as text, lists and records by their contents, so two options compare by what they hold.</summary>
+    private static string Show(object? value) => value switch
+    {
+        null => "null",
+        string s => s,
+        bool b => b ? "true" : "false",
+        Regex r => $"/{r}/",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable e => $"[{string.Join(", ", e.Cast<object?>().Select(Show))}]",
+        _ => $"{{{string.Join(", ", value.GetType().GetProperties(Instance).Select(p => $"{p.Name}: {Show(p.GetValue(value))}"))}}}",
+    };
+
+    [GeneratedRegex(@"^\| key( \(under `(?<under>[a-z-]+)`\))? \|")]
+    private static partial Regex TableHeader();
+
+    [GeneratedRegex(@"^\| `(?<key>[a-z.-]+)` \|")]
+    private static partial Regex KeyRow();
+
+    [GeneratedRegex(@"\(expected one of: (?<keys>.+)\)$")]
+    private static partial Regex ExpectedOneOf();
+
+    public void Dispose() => _temp.Dispose();
+}
