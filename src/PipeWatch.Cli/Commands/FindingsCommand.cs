@@ -117,7 +117,8 @@ internal static class FindingsCommand
             }
 
             var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
-            var sink = FindingOutput.Create(format, outputFile, host, BuiltInDetectors.Create(PipeWatchConfig.Default).Select(d => d.Info));
+            // Stored findings come from scan and ingest alike: every built-in rule describes itself.
+            var sink = FindingOutput.Create(format, outputFile, host, DetectorCatalog.Infos);
             if (sink is null)
             {
                 FindingsView.Render(findings, host);
