@@ -47,8 +47,11 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
         foreach (var change in changes)
         {
             var bumps = change.IsLockfile ? PatchBumps(change) : [];
+            var botMove = DependencyBotUpdates.IsVersionMove(commit, change);
             foreach (var added in change.NewPackages)
             {
+                // What a bot's version bump brings with it is expected of a bump (see DependencyBotUpdates).
+                var expectedOfBump = botMove && !added.Direct;
                 var reasons = new List<string>();
                 var evidence = new List<Evidence>();
                 var severity = Severity.Medium;
@@ -59,7 +62,7 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
                     severity = Severity.High;
                 }
 
-                if (change.IsLockfile && !change.ManifestChanged)
+                if (change.IsLockfile && !change.ManifestChanged && !expectedOfBump)
                 {
                     reasons.Add("the lockfile changed but the manifest it is resolved from did not");
                     evidence.Add(Evidence.Of("manifest_changed", "false"));
@@ -72,7 +75,7 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
                     evidence.Add(Evidence.Of("estate_repositories", others.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 }
 
-                if (!added.Direct && bumps.Count > 0)
+                if (!added.Direct && bumps.Count > 0 && !expectedOfBump)
                 {
                     reasons.Add($"it appeared with the patch-level bump of {string.Join(", ", bumps)}, which should not bring new packages");
                     evidence.Add(Evidence.Of("patch_bumps", string.Join(", ", bumps)));
