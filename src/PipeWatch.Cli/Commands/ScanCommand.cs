@@ -167,7 +167,7 @@ internal static class ScanCommand
         try
         {
             var target = host.Resolve(request.Path);
-            source = request.NoGit ? new FolderSource(target, problems, request.Workers) : new GitHistorySource(GitRepository.Open(target), request.Selection);
+            source = request.NoGit ? new FolderSource(target, problems, request.Workers) : new GitHistorySource(GitRepository.Open(target), request.Selection, problems);
         }
         catch (GitException ex)
         {
@@ -195,12 +195,13 @@ internal static class ScanCommand
                 var ruleInfos = analyzers.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
                 var outputHost = host with { WorkingDirectory = source.Root };
-                if (FindingOutput.Create(request.Format, request.Output, outputHost, ruleInfos) is { } sink) sinks.Add(sink);
-                sinks.AddRange(FindingOutput.Reports(request.Reports, outputHost, ruleInfos));
+                // Output files resolve against the working directory, like every path on the command line; only report paths inside them are relative to the repository.
+                if (FindingOutput.Create(request.Format, request.Output is null ? null : host.Resolve(request.Output), outputHost, ruleInfos) is { } sink) sinks.Add(sink);
+                sinks.AddRange(FindingOutput.Reports(request.Reports.Select(r => CommonOptions.ParseReport(r) is var (f, file) ? $"{f}={host.Resolve(file)}" : r), outputHost, ruleInfos));
                 var filters = new List<IFindingFilter>();
                 if (config.Allow.Count > 0) filters.Add(new AllowlistFilter(config.Allow));
                 if (accepted.Count > 0) filters.Add(accepted);
-                var engine = new ScanEngine(analyzers, filters, sinks, store, config.Incidents, host.Time, problems, new ScanOptions { Workers = request.Workers });
+                var engine = new ScanEngine(analyzers, filters, sinks, store, config.Incidents, host.Time, problems, new ScanOptions { Workers = request.Workers, Signals = config.Signals });
 
                 ScanSummary summary;
                 try

@@ -69,6 +69,7 @@ public sealed class ScanEngine
         var storage = new ScanStorage(_store);
         var sets = _analyzers.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
         var emitted = new HashSet<string>(StringComparer.Ordinal);
+        var risk = new Alerting.Signals.RiskScorer(_options.Signals);
         var pending = new List<Finding>();
         var batch = new List<Finding>();
         long commits = 0, learned = 0, suppressed = 0, findings = 0;
@@ -90,7 +91,7 @@ public sealed class ScanEngine
                     Analyze(_analyzers[a], item.Commit, context);
                 }
 
-                foreach (var finding in pending)
+                foreach (var finding in risk.Score(pending))
                 {
                     if (!_filters.All(f => f.ShouldEmit(finding))) suppressed++;
                     else if (emitted.Add(finding.Fingerprint)) batch.Add(finding);
@@ -331,6 +332,9 @@ public sealed record ScanOptions
 
     /// <summary>Commits between store transactions.</summary>
     public int StoreBatchCommits { get; init; } = 10_000;
+
+    /// <summary>How the behavioural signals of each commit are weighed into alerts (see <see cref="Alerting.Signals.RiskScorer"/>).</summary>
+    public Alerting.Signals.SignalOptions Signals { get; init; } = new();
 }
 
 /// <summary>Where a scan is: commits done, bytes of git output read, findings so far.</summary>
