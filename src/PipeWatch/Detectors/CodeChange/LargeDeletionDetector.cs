@@ -34,7 +34,7 @@ public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) 
             if (deleted >= _options.MinimumLines && total.Z >= _options.Threshold)
             {
                 reasons.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"The commit deletes {deleted} lines over {commit.Files.Count} file(s); the repository's last {total.Samples} commits deleted a median of {total.Median:0} (spread {total.Spread:0.#}), so this is {total.Z:0.#} spreads above it (threshold {_options.Threshold}, floor {_options.MinimumLines} lines)."));
+                    $"The commit deletes {deleted} lines over {commit.Files.Count} file(s); the repository's last {total.Samples} commits deleted a median of {total.Median:0} (spread {total.Spread:0.#}), so this is {total.Z:0.#} spreads above it (threshold {_options.Threshold}, floor {_options.MinimumLines} lines).{Where(commit.Files)}"));
             }
 
             if (largest?.LinesDeleted is { } fileDeleted && sizes.PerFile.Count >= _options.MinimumSamples)
@@ -70,5 +70,18 @@ public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) 
             DetectedAt = context.Now,
             Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, commit.Sha),
         });
+    }
+
+    // Where a deletion over several files went: the top folder that lost the most, with a few of its files.
+    private static string Where(IReadOnlyList<CommitFile> files)
+    {
+        if (files.Count < 2) return string.Empty;
+        var top = files.Where(f => f.LinesDeleted > 0)
+            .GroupBy(f => f.Path.Contains('/', StringComparison.Ordinal) ? f.Path[..f.Path.IndexOf('/', StringComparison.Ordinal)] + "/" : "(top folder)")
+            .Select(g => (Folder: g.Key, Lines: g.Sum(f => f.LinesDeleted ?? 0), Files: g.Select(f => f.Path).ToList()))
+            .MaxBy(g => g.Lines);
+        if (top.Files is null) return string.Empty;
+        var named = string.Join(", ", top.Files.Take(3)) + (top.Files.Count > 3 ? $" and {top.Files.Count - 3} more" : string.Empty);
+        return string.Create(CultureInfo.InvariantCulture, $" {top.Lines} of them in {top.Folder}: {top.Files.Count} file(s) ({named}).");
     }
 }
