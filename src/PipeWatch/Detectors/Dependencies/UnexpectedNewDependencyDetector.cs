@@ -46,7 +46,9 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
         var others = estate.Others(context.Repository);
         foreach (var change in changes)
         {
-            var bumps = change.IsLockfile ? PatchBumps(change) : [];
+            // A direct dependency added, or moved past a patch release, brings new transitive packages by design: the
+            // patch-bump reason is for a commit whose direct changes are patch-level at most.
+            var bumps = change.IsLockfile && !DirectChangeBeyondPatch(change) ? PatchBumps(change) : [];
             var botMove = DependencyBotUpdates.IsVersionMove(commit, change);
             foreach (var added in change.NewPackages)
             {
@@ -107,6 +109,12 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
         }
 
         return bumps;
+    }
+
+    private static bool DirectChangeBeyondPatch(FileDependencyChange change)
+    {
+        var before = change.Before.GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(d => d.Version).ToList(), StringComparer.Ordinal);
+        return change.NewVersions.Any(d => d.Direct && (!before.TryGetValue(d.Name, out var versions) || !versions.Any(v => SameMinor(v, d.Version))));
     }
 
     private static bool SameMinor(string a, string b)

@@ -70,6 +70,19 @@ public sealed class UnexpectedNewDependencyDetectorTests
     }
 
     [Fact]
+    public void New_transitive_packages_of_a_direct_dependency_moved_past_a_patch_release_are_expected()
+    {
+        // commander.js's lockfile regenerations: a direct dependency moves a major or minor version and brings hundreds of
+        // transitive packages, while other packages move by a patch in the same resolution.
+        var commit = _history.Commit(
+            "Dana Dev <dana@example.com>",
+            ("package.json", CommitHistory.PackageJson("express")),
+            ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "5.0.1", Requires = ["ms", "debug"] }, Ms with { Version = "2.1.4" }, new NpmEntry("debug", "4.3.6"))));
+
+        Assert.Empty(_history.Analyze(_detector, commit));
+    }
+
+    [Fact]
     public void A_new_transitive_package_in_a_patch_level_bump_is_reported()
     {
         var commit = _history.Commit(
