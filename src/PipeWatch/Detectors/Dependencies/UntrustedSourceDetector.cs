@@ -89,9 +89,10 @@ public sealed class UntrustedSourceDetector : ICommitAnalyzer, IDetector
         if (d.Source.Kind == SourceKind.Tarball) reasons.Add("it is a tarball URL outside any registry's layout");
         if (location is not null && location.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
-            // npm of 2017-2018 wrote http:// registry URLs into lockfiles; a strong integrity hash beside one still pins the content.
-            var pinned = d.Integrity is { } hash && (hash.StartsWith("sha512-", StringComparison.Ordinal) || hash.StartsWith("sha384-", StringComparison.Ordinal) || hash.StartsWith("sha256-", StringComparison.Ordinal));
-            reasons.Add(pinned ? "it is fetched over plain http://, though the lockfile pins its content with a SHA-2 integrity hash the package manager checks" : "it is fetched over plain http://");
+            // npm of 2017-2018 wrote http:// registry URLs into lockfiles; an integrity hash beside one still pins the content
+            // (tampering in transit would need a second preimage, which even SHA-1 resists).
+            var pinned = d.Integrity is { Length: > 0 };
+            reasons.Add(pinned ? "it is fetched over plain http://, though the lockfile pins its content with an integrity hash the package manager checks" : "it is fetched over plain http://");
             severity = pinned && severity < Severity.High ? Severity.Low : Severity.High;
         }
 

@@ -158,6 +158,19 @@ public sealed class ObfuscatedCodeAnalyzerTests
     }
 
     [Fact]
+    public void Looking_for_a_library_banner_takes_linear_time_on_a_file_that_begins_with_blank_lines()
+    {
+        // httpx's history held such a file: the banner regex of the first version backtracked for minutes over its blank head.
+        var head = string.Concat(Enumerable.Repeat("  \t \n \n", 4000));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        Run(("src/loader.js", head + "eval(atob(s));\n"));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal("obfuscated-code.decode-and-execute", Assert.Single(_bench.Findings).Rule);
+    }
+
+    [Fact]
     public void An_in_place_edit_of_a_bundled_library_is_reported_and_an_upgrade_is_not()
     {
         var upgraded = JQuery.Replace("v3.6.0", "v3.7.1", StringComparison.Ordinal).Replace("\"return \"", "\"return  \"", StringComparison.Ordinal);
