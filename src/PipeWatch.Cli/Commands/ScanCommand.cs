@@ -167,7 +167,7 @@ internal static class ScanCommand
         try
         {
             var target = host.Resolve(request.Path);
-            source = request.NoGit ? new FolderSource(target, problems, request.Workers) : new GitHistorySource(GitRepository.Open(target), request.Selection);
+            source = request.NoGit ? new FolderSource(target, problems, request.Workers) : new GitHistorySource(GitRepository.Open(target), request.Selection, problems);
         }
         catch (GitException ex)
         {
@@ -192,12 +192,13 @@ internal static class ScanCommand
                 var analyzers = CommitAnalyzers.Create(config, book, advisories, problems, commits: !request.NoGit);
                 var all = new CollectingSink();
                 var builder = new PipelineBuilder(store).WithConfig(config).WithCommitAnalyzers(analyzers).WithTime(host.Time).WithProblems(problems)
-                    .WithScanOptions(new ScanOptions { Workers = request.Workers }).AddSink(all);
+                    .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals }).AddSink(all);
                 var ruleInfos = analyzers.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
                 var outputHost = host with { WorkingDirectory = source.Root };
-                if (FindingOutput.Create(request.Format, request.Output, outputHost, ruleInfos) is { } sink) builder.AddSink(sink);
-                foreach (var report in FindingOutput.Reports(request.Reports, outputHost, ruleInfos)) builder.AddSink(report);
+                // Output files resolve against the working directory, like every path on the command line; only report paths inside them are relative to the repository.
+                if (FindingOutput.Create(request.Format, request.Output is null ? null : host.Resolve(request.Output), outputHost, ruleInfos) is { } sink) builder.AddSink(sink);
+                foreach (var report in FindingOutput.Reports(request.Reports.Select(r => CommonOptions.ParseReport(r) is var (f, file) ? $"{f}={host.Resolve(file)}" : r), outputHost, ruleInfos)) builder.AddSink(report);
                 if (accepted.Count > 0) builder.AddFilter(accepted);
                 var engine = builder.BuildScan(commits: !request.NoGit);
 

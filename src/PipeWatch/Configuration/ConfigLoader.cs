@@ -25,6 +25,7 @@ public static class ConfigLoader
         new("allow", (reader, node, _, t) => t with { Config = t.Config with { Allow = AllowlistReader.Read(reader, node) } }),
         new("incidents", (reader, node, at, t) => t with { Config = t.Config with { Incidents = reader.Section(node, at, t.Config.Incidents, IncidentSettings) } }),
         new("sigma", (reader, node, at, t) => t with { Config = t.Config with { Sigma = reader.Section(node, at, t.Config.Sigma, SigmaSettings.All) } }),
+        new("signals", (reader, node, at, t) => t with { Config = t.Config with { Signals = reader.Section(node, at, t.Config.Signals, SignalSettings.All) } }),
     ];
 
     /// <summary>Loads <paramref name="path"/>, or <c>pipewatch.yml</c> in <paramref name="workingDirectory"/> when present, else the defaults.</summary>

@@ -105,6 +105,8 @@ internal static class DetectorSettings
                 Setting.MinimumSamples<UnusualCommitTimeOptions>((o, v) => o with { MinimumSamples = v }),
                 Setting.Int<UnusualCommitTimeOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
                 Setting.Number<UnusualCommitTimeOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
+                Setting.Int<UnusualCommitTimeOptions>("min-hour-distance", 0, 12, (o, v) => o with { MinimumHourDistance = v }),
+                Setting.Number<UnusualCommitTimeOptions>("max-model-share", 0, 1, (o, v) => o with { MaximumModelShare = v }),
                 Setting.Strings<UnusualCommitTimeOptions>("bots", (o, v) => o with { Bots = v }),
             ]),
         DetectorSection.For<UnusualCommitLocationOptions>(

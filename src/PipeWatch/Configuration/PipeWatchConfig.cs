@@ -32,6 +32,9 @@ public sealed record PipeWatchConfig
     /// <summary>How findings are grouped into incidents.</summary>
     public IncidentOptions Incidents { get; init; } = new();
 
+    /// <summary>How behavioural signals are weighed into alerts.</summary>
+    public Alerting.Signals.SignalOptions Signals { get; init; } = new();
+
     public UnauthorizedSecretAccessOptions UnauthorizedSecretAccess { get; init; } = new();
 
     public SuspiciousLoginOptions SuspiciousLogin { get; init; } = new();

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using PipeWatch.Baselines;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
+using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Git;
 using PipeWatch.Store;
@@ -65,6 +66,9 @@ public sealed class ScanEngine
 
         var storage = new ScanStorage(_store);
         var sets = _analyzers.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
+        // Weak signals are weighed per commit (and per actor across commits) before the back half sees them.
+        var risk = new Alerting.Signals.RiskScorer(_options.Signals);
+        var commitFindings = new List<Finding>();
         long commits = 0, learned = 0, findings = 0;
         var cancelled = false;
         var lastFlush = Stopwatch.GetTimestamp();
@@ -76,7 +80,7 @@ public sealed class ScanEngine
                 var prepared = item.Chunk is null ? null : (await item.Chunk.ConfigureAwait(false))[item.Index];
                 for (var a = 0; a < _analyzers.Count; a++)
                 {
-                    var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, _findings.Accept), item.LearnOnly)
+                    var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, commitFindings.Add), item.LearnOnly)
                     {
                         FirstSightings = item.FirstSightings,
                         Prepared = prepared?[a],
@@ -84,6 +88,12 @@ public sealed class ScanEngine
                     Analyze(_analyzers[a], item.Commit, context);
                 }
 
+                foreach (var finding in risk.Score(commitFindings))
+                {
+                    _findings.Accept(finding);
+                }
+
+                commitFindings.Clear();
                 if (item.LearnOnly) learned++;
                 else commits++;
 
@@ -285,6 +295,9 @@ public sealed record ScanOptions
 
     /// <summary>Commits between store transactions.</summary>
     public int StoreBatchCommits { get; init; } = 10_000;
+
+    /// <summary>How the behavioural signals of each commit are weighed into alerts (see <see cref="Alerting.Signals.RiskScorer"/>).</summary>
+    public Alerting.Signals.SignalOptions Signals { get; init; } = new();
 }
 
 /// <summary>Where a scan is: commits done, bytes of git output read, findings so far.</summary>

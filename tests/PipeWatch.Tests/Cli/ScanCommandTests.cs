@@ -34,6 +34,56 @@ public sealed class ScanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_relative_output_path_is_written_in_the_working_directory_not_in_the_scanned_repository()
+    {
+        _repo.Write("ci/deploy.env", $"GH_TOKEN={Token}\n").Commit("deploy env");
+        using var cwd = new TempFolder();
+
+        var result = await new CliRunner(cwd.Path).RunAsync("scan", _repo.Path, "--format", "json", "-o", "reports/../findings.json", "--report", "sarif=findings.sarif");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("\"github-pat\"", File.ReadAllText(Path.Combine(cwd.Path, "findings.json")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(cwd.Path, "findings.sarif")));
+        Assert.False(File.Exists(Path.Combine(_repo.Path, "findings.json")));
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_a_problem_naming_commit_path_and_id_and_the_scan_goes_on()
+    {
+        _repo.Write("README.md", "# demo\n").Commit("docs");
+        var broken = _repo.Write("src/app.py", "print('hello')\n").Commit("app");
+        var blob = _repo.Git("rev-parse", "HEAD:src/app.py").Trim();
+        var leak = _repo.Write("ci/deploy.env", $"GH_TOKEN={Token}\n").Commit("deploy env");
+        File.Delete(Path.Combine(_repo.Path, ".git", "objects", blob[..2], blob[2..]));
+
+        var result = await _cli.RunAsync("scan", "--format", "json");
+
+        Assert.Equal(1, result.ExitCode);
+        using var line = JsonDocument.Parse(Assert.Single(result.OutputLines));
+        Assert.Equal(leak, line.RootElement.GetProperty("location").GetProperty("commit").GetString());
+        var problem = Assert.Single(result.ErrorLines, l => l.Contains(blob, StringComparison.Ordinal));
+        Assert.Contains("src/app.py", problem, StringComparison.Ordinal);
+        Assert.Contains($"commit {broken[..12]}", problem, StringComparison.Ordinal);
+        Assert.Contains("scanned 3 commits", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_shallow_clone_is_stated()
+    {
+        _repo.Write("README.md", "# demo\n").Commit("docs");
+        _repo.Write("README.md", "# demo, again\n").Commit("docs again");
+        using var clones = new TempFolder();
+        var shallow = Path.Combine(clones.Path, "shallow");
+        _repo.Git("clone", "-q", "--depth", "1", "file://" + _repo.Path, shallow);
+
+        var result = await new CliRunner(clones.Path).RunAsync("scan", shallow);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("a shallow clone: history ends at 1 grafted commit", result.Error, StringComparison.Ordinal);
+        Assert.Contains("scanned 1 commit", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_clean_history_exits_0_with_nothing_on_stdout()
     {
         _repo.Write("README.md", "# demo\n").Commit("docs");

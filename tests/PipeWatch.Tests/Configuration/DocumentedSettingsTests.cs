@@ -71,6 +71,8 @@ public sealed partial class DocumentedSettingsTests : IDisposable
         ["detectors.code-change.unusual-time.hour-window"] = ("3", "UnusualCommitTime.HourWindow", "3"),
         ["detectors.code-change.unusual-time.max-hour-share"] = ("0.02", "UnusualCommitTime.MaximumHourShare", "0.02"),
         ["detectors.code-change.unusual-time.bots"] = ("['ci-*']", "UnusualCommitTime.Bots", "[ci-*]"),
+        ["detectors.code-change.unusual-time.min-hour-distance"] = ("5", "UnusualCommitTime.MinimumHourDistance", "5"),
+        ["detectors.code-change.unusual-time.max-model-share"] = ("0.05", "UnusualCommitTime.MaximumModelShare", "0.05"),
         ["detectors.code-change.unusual-location.min-samples"] = ("14", "UnusualCommitLocation.MinimumSamples", "14"),
         ["detectors.code-change.unusual-location.offset-tolerance"] = ("90", "UnusualCommitLocation.OffsetTolerance", "90"),
         ["detectors.code-change.unusual-location.bots"] = ("['build-*']", "UnusualCommitLocation.Bots", "[build-*]"),
@@ -88,6 +90,9 @@ public sealed partial class DocumentedSettingsTests : IDisposable
         ["sigma.field-mapping"] = ("sigma-fields.yml", "Sigma.FieldMapping", _temp.File("sigma-fields.yml")),
         ["sigma.placeholders"] = ("{admins: [alice, bob]}", "Sigma.Placeholders", "[{Key: admins, Value: [alice, bob]}]"),
         ["sigma.max-groups"] = ("500", "Sigma.MaxGroups", "500"),
+        ["signals.enabled"] = ("false", "Signals.Enabled", "false"),
+        ["signals.threshold"] = ("70", "Signals.Threshold", "70"),
+        ["signals.window"] = ("2d", "Signals.Window", "2.00:00:00"),
     };
 
     [Fact]
@@ -112,6 +117,8 @@ public sealed partial class DocumentedSettingsTests : IDisposable
 
         accepted.AddRange(AcceptedKeys("incidents:\n  no-such-key: 1\n").Select(k => $"incidents.{k}"));
         accepted.AddRange(AcceptedKeys("sigma:\n  no-such-key: 1\n").Select(k => $"sigma.{k}"));
+        // Weights are a map of signal ids (documented as one row, signals.weights.<signal>).
+        accepted.AddRange(AcceptedKeys("signals:\n  no-such-key: 1\n").Where(k => k is not "enabled" and not "weights").Select(k => $"signals.{k}"));
 
         Assert.Equal(accepted.Order(StringComparer.Ordinal), DocumentedKeys().Where(k => !k.EndsWith(".enabled", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }

@@ -16,6 +16,8 @@ internal sealed class CommitBench : IBlobReader, IBaselineStorage
     private readonly Dictionary<string, string> _blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredBaseline> _baselines = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _tree = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, string>> _metadataAt = new(StringComparer.Ordinal);
+    private string? _previous;
     private int _commits;
 
     public List<Finding> Findings { get; } = [];
@@ -25,7 +27,9 @@ internal sealed class CommitBench : IBlobReader, IBaselineStorage
     /// <summary>The signature state given to the next commits.</summary>
     public SignatureState Signature { get; set; } = SignatureState.Unsigned;
 
-    public string? ReadText(string blobId) => _blobs.GetValueOrDefault(blobId);
+    /// <summary>A blob by id, or a CODEOWNERS or .gitattributes file by <c>commit:path</c> as <c>git cat-file</c> reads it.</summary>
+    public string? ReadText(string blobId) =>
+        blobId.Split(':') is [var sha, var path] ? _metadataAt.GetValueOrDefault(sha)?.GetValueOrDefault(path) : _blobs.GetValueOrDefault(blobId);
 
     public StoredBaseline? LoadBaseline(string key) => _baselines.TryGetValue(key, out var b) ? b : null;
 
@@ -54,7 +58,10 @@ internal sealed class CommitBench : IBlobReader, IBaselineStorage
 
         _commits++;
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"commit {_commits}")));
-        return new GitCommit(sha, _commits == 1 ? [] : ["parent"], author, author, $"change {_commits}", Signature, changes);
+        _metadataAt[sha] = _tree.Where(f => f.Key.EndsWith("CODEOWNERS", StringComparison.Ordinal) || f.Key == ".gitattributes").ToDictionary(StringComparer.Ordinal);
+        var commit = new GitCommit(sha, _previous is null ? [] : [_previous], author, author, $"change {_commits}", Signature, changes);
+        _previous = sha;
+        return commit;
     }
 
     /// <summary>Runs <paramref name="analyzer"/> over <paramref name="commit"/>, collecting what it reports.</summary>

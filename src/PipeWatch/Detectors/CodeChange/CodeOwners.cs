@@ -36,17 +36,23 @@ public sealed class CodeOwners
         return null;
     }
 
-    /// <summary>True, false, or null when an owner is a team (membership unknown here).</summary>
+    /// <summary>True, false, or null when it cannot be told: an owner is a team (membership unknown here), or a <c>@login</c> while the author's login is unknown.</summary>
+    /// <remarks>
+    /// A git author is a name and an e-mail address; a login is known only from a push event or a GitHub no-reply address
+    /// (<c>123+login@users.noreply.github.com</c>). The local part of any other address is not a login: jane@corp.example may or may not be @jdoe.
+    /// </remarks>
     public static bool? IsOwner(CommitPerson author, IReadOnlyList<string> owners)
     {
         var unknown = false;
+        var authorLogin = author.Login ?? NoReplyLogin(author.Email);
         foreach (var owner in owners)
         {
             if (owner.StartsWith('@'))
             {
                 var login = owner[1..];
                 if (login.Contains('/')) { unknown = true; continue; }
-                if (Same(login, author.Login) || Same(login, LoginOf(author.Email))) return true;
+                if (authorLogin is not null ? Same(login, authorLogin) : Same(login, LoginOf(author.Email))) return true;
+                unknown |= authorLogin is null;
             }
             else if (Same(owner, author.Email))
             {
@@ -56,6 +62,10 @@ public sealed class CodeOwners
 
         return unknown ? null : false;
     }
+
+    /// <summary>The login of a GitHub no-reply address (<c>123+login@users.noreply.github.com</c>, <c>login@users.noreply.github.com</c>), else null.</summary>
+    private static string? NoReplyLogin(string? email) =>
+        email is not null && email.EndsWith("@users.noreply.github.com", StringComparison.OrdinalIgnoreCase) ? LoginOf(email) : null;
 
     /// <summary>The login in an e-mail's local part, GitHub's <c>123+login@users.noreply.github.com</c> form included.</summary>
     private static string? LoginOf(string? email)

@@ -24,9 +24,12 @@ public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) 
 
     public void Inspect(Event e, DetectionContext context)
     {
-        if (e.Commit is not { LinesDeleted: { } deleted, IsMerge: false } commit) return;
+        if (e.Commit is not { LinesDeleted: not null, IsMerge: false } commit) return;
+        // Only hand-written files count: a regenerated lockfile or a refreshed vendored library is not a deletion anyone made.
+        var written = commit.Files.Where(f => f.LinesDeleted is not null && ThirdPartyCode.IsHandWritten(f.Path)).ToList();
+        var deleted = written.Sum(f => f.LinesDeleted!.Value);
         var sizes = context.Baselines.Get<DeletionSizes>(DeletionSizes.Key(e.Ci.Repository));
-        var largest = commit.Files.Where(f => f.LinesDeleted is not null).MaxBy(f => f.LinesDeleted!.Value);
+        var largest = written.MaxBy(f => f.LinesDeleted!.Value);
         var reasons = new List<string>();
         if (sizes.PerCommit.Count >= _options.MinimumSamples)
         {
@@ -34,7 +37,7 @@ public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) 
             if (deleted >= _options.MinimumLines && total.Z >= _options.Threshold)
             {
                 reasons.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"The commit deletes {deleted} lines over {commit.Files.Count} file(s); the repository's last {total.Samples} commits deleted a median of {total.Median:0} (spread {total.Spread:0.#}), so this is {total.Z:0.#} spreads above it (threshold {_options.Threshold}, floor {_options.MinimumLines} lines)."));
+                    $"The commit deletes {deleted} lines over {written.Count} hand-written file(s); the repository's last {total.Samples} commits deleted a median of {total.Median:0} (spread {total.Spread:0.#}), so this is {total.Z:0.#} spreads above it (threshold {_options.Threshold}, floor {_options.MinimumLines} lines).{Where(written)}"));
             }
 
             if (largest?.LinesDeleted is { } fileDeleted && sizes.PerFile.Count >= _options.MinimumSamples)
@@ -49,10 +52,7 @@ public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) 
         }
 
         sizes.PerCommit.Add(deleted);
-        foreach (var f in commit.Files)
-        {
-            if (f.LinesDeleted is { } lines) sizes.PerFile.Add(lines);
-        }
+        foreach (var f in written) sizes.PerFile.Add(f.LinesDeleted!.Value);
 
         if (reasons.Count == 0) return;
         context.Report(new Finding
@@ -64,11 +64,24 @@ public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) 
             Explanation = string.Join(" ", reasons),
             Entity = new Entity(e.Ci.Repository, Actor: commit.Author.Key),
             Location = new Location(File: largest?.Path, Commit: commit.Sha, Url: e.Url),
-            Evidence = [Evidence.Of("lines_deleted", deleted.ToString(CultureInfo.InvariantCulture)), Evidence.Of("files", commit.Files.Count.ToString(CultureInfo.InvariantCulture))],
+            Evidence = [Evidence.Of("lines_deleted", deleted.ToString(CultureInfo.InvariantCulture)), Evidence.Of("files", written.Count.ToString(CultureInfo.InvariantCulture))],
             Techniques = ["T1485"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
             Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, commit.Sha),
         });
+    }
+
+    // Where a deletion over several files went: the top folder that lost the most, with a few of its files.
+    private static string Where(IReadOnlyList<CommitFile> files)
+    {
+        if (files.Count < 2) return string.Empty;
+        var top = files.Where(f => f.LinesDeleted > 0)
+            .GroupBy(f => f.Path.Contains('/', StringComparison.Ordinal) ? f.Path[..f.Path.IndexOf('/', StringComparison.Ordinal)] + "/" : "(top folder)")
+            .Select(g => (Folder: g.Key, Lines: g.Sum(f => f.LinesDeleted ?? 0), Files: g.Select(f => f.Path).ToList()))
+            .MaxBy(g => g.Lines);
+        if (top.Files is null) return string.Empty;
+        var named = string.Join(", ", top.Files.Take(3)) + (top.Files.Count > 3 ? $" and {top.Files.Count - 3} more" : string.Empty);
+        return string.Create(CultureInfo.InvariantCulture, $" {top.Lines} of them in {top.Folder}: {top.Files.Count} file(s) ({named}).");
     }
 }

@@ -10,6 +10,8 @@ namespace PipeWatch.Detectors.CodeChange;
 /// scanned range is skipped, and so are commits before the range (nothing is learned). Cheap gates (a keyword, a non-ASCII character,
 /// a long line, a build-script name) keep the regexes off ordinary lines; each gate is one search over the file's added text.
 /// The checks are stateless, so they run on the scan's worker threads (<see cref="ICommitPreparer"/>); findings are made in commit order.
+/// Third-party and generated files (<see cref="ThirdPartyCode"/>: path, marker, library header, <c>.gitattributes</c>) are judged only
+/// when a commit edits an existing one in place, without moving it to another release.
 /// </remarks>
 public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer, ICommitPreparer
 {
@@ -34,6 +36,8 @@ public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer, ICommitPreparer
         ArgumentNullException.ThrowIfNull(blobs);
         var issues = new List<(int File, LineIssue Issue)>();
         if (learnOnly) return issues;
+        var found = new List<LineIssue>();
+        Lazy<IReadOnlyList<System.Text.RegularExpressions.Regex>>? marked = null;
         for (var index = 0; index < commit.Files.Count; index++)
         {
             var change = commit.Files[index];
@@ -41,10 +45,15 @@ public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer, ICommitPreparer
             if (change.Binary || change.Added.Count == 0 || (index < firstSightings.Count && !firstSightings[index])) continue;
             var blob = change.NewBlob;
             var file = new AddedFile(change.Path, AddedText.Of(change.Added), blob is null ? null : () => blobs.ReadText(blob));
-            foreach (var check in _checks)
-            {
-                foreach (var issue in check.Check(file)) issues.Add((index, issue));
-            }
+            found.Clear();
+            foreach (var check in _checks) found.AddRange(check.Check(file));
+            if (found.Count == 0) continue;
+
+            // Asked only of a file with an issue: whether it is third-party, and if so whether someone edited it in place.
+            marked ??= new(() => ThirdPartyCode.MarkedPaths(blobs.ReadText(commit.Sha + ":.gitattributes")));
+            var thirdParty = ThirdPartyCode.IsThirdPartyPath(change.Path) || marked.Value.Any(m => m.IsMatch(change.Path)) || ThirdPartyCode.HasThirdPartyHeader(file.Content);
+            if (thirdParty && !ThirdPartyCode.IsInPlaceEdit(change.OldBlob is { } old ? blobs.ReadText(old) : null, file.Content)) continue;
+            foreach (var issue in found) issues.Add((index, issue));
         }
 
         return issues;

@@ -55,7 +55,9 @@ public sealed class UnauthorizedAuthorDetector : IDetector
             }
         }
 
-        if (history.CodeOwners is { } ownersText)
+        // A scanned commit carries the CODEOWNERS of its own lineage (a branch's file governs only that branch); a pushed one, the last learned.
+        var ownersText = e.Fields.TryGetValue(CommitEvents.CodeOwnersInForceField, out var inForce) ? (inForce.Length == 0 ? null : inForce) : history.CodeOwners;
+        if (ownersText is not null)
         {
             var owners = new CodeOwners(ownersText);
             foreach (var path in paths)
@@ -94,6 +96,8 @@ public sealed class UnauthorizedAuthorDetector : IDetector
             reasons.Add($"The machine identity {author} changed {Describe([.. paths.Where(p => CiDefinitionParser.Classify(p) is not null || p.EndsWith("CODEOWNERS", StringComparison.Ordinal))])}, which it never did before: bots update dependencies, people change pipelines.");
         }
 
+        // A first commit is news, not a verdict: nothing here was checked against who may commit.
+        var checkedReasons = reasons.Count;
         if (!ruled && !bot && history.Commits >= _options.MinimumSamples && !history.Knows(author.Key))
         {
             reasons.Add(string.Create(CultureInfo.InvariantCulture,
@@ -108,11 +112,18 @@ public sealed class UnauthorizedAuthorDetector : IDetector
             Rule = Info.Id,
             Category = Info.Category,
             Severity = severity,
-            Title = $"Commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} to '{repository}' by {author} is not authorized",
+            Title = checkedReasons > 0
+                ? $"Commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} to '{repository}' by {author} is not authorized"
+                : $"First commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} to '{repository}' by a new author, {author}",
             Explanation = string.Join(" ", reasons),
             Entity = new Entity(repository, Actor: author.Key),
             Location = new Location(File: paths.Count > 0 ? paths[0] : null, Commit: commit.Sha, Url: e.Url),
-            Evidence = [Evidence.Of("author", author.ToString()), Evidence.Of("committer", commit.Committer.ToString()), Evidence.Of("pusher", commit.Pusher?.ToString() ?? "(not recorded)"), Evidence.Of("signature", commit.Signature.ToString())],
+            Evidence =
+            [
+                Evidence.Of("author", author.ToString()), Evidence.Of("committer", commit.Committer.ToString()), Evidence.Of("pusher", commit.Pusher?.ToString() ?? "(not recorded)"), Evidence.Of("signature", commit.Signature.ToString()),
+                // A first commit alone is a behavioural signal (weighed by the alert stage), not an alert.
+                .. checkedReasons > 0 ? Array.Empty<Evidence>() : [Evidence.Of("signal", "new-author")],
+            ],
             Techniques = ["T1078"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,

@@ -8,6 +8,9 @@ namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Finds a commit made at an hour of the week unusual for its author, on the author's own clock.</summary>
 /// <remarks>
+/// Unusual means all three: no (or few) commits near that hour of the week, an hour far from any hour of the day the author ever
+/// committed at, and improbable under a smoothed circular hour-of-day model with weekdays and weekends apart (<see cref="HourOfDayModel"/>).
+/// A new cell of the week at a familiar hour of the day is not unusual.
 /// Per author (across repositories): an hour-of-week profile of author times in the author's own UTC offset, so a person who
 /// travels or crosses a daylight-saving change keeps their usual hours. Until an author has <c>min-samples</c> commits, their
 /// commit is compared with the repository's own profile (all authors, in UTC, since they live in different offsets), so a newcomer
@@ -62,20 +65,29 @@ public sealed class UnusualCommitTimeDetector : IDetector
     {
         if (repository.Total < _options.MinimumSamples) return null;
         var near = repository.Near(when, _options.HourWindow);
-        if (near > repository.Total * _options.MaximumHourShare) return null;
+        if (near > repository.Total * _options.MaximumHourShare || Model(repository, when) is not { } model) return null;
         var busiest = string.Join(", ", repository.Top(3).Select(b => $"{HourOfWeekProfile.Name(b.Bucket)} ×{b.Count.ToString(CultureInfo.InvariantCulture)}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"{author} committed on {HourOfWeekProfile.Name(HourOfWeekProfile.Bucket(when))} UTC, and has only {own} earlier commit(s), too few for a profile of their own; " +
-            $"of the {repository.Total} earlier commits to '{name}' by all authors, {near} fell within {_options.HourWindow} hour(s) of that time of week; the repository's busiest hours are {busiest} UTC.");
+            $"of the {repository.Total} earlier commits to '{name}' by all authors, {near} fell within {_options.HourWindow} hour(s) of that time of week; {model} the repository's busiest hours are {busiest} UTC.");
     }
 
     private string? Unusual(HourOfWeekProfile profile, DateTimeOffset local, DateTimeOffset when, string author)
     {
         var near = profile.Near(local, _options.HourWindow);
-        if (near > profile.Total * _options.MaximumHourShare) return null;
+        if (near > profile.Total * _options.MaximumHourShare || Model(profile, local) is not { } model) return null;
         var busiest = string.Join(", ", profile.Top(3).Select(b => $"{HourOfWeekProfile.Name(b.Bucket)} ×{b.Count.ToString(CultureInfo.InvariantCulture)}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"{author} committed on {HourOfWeekProfile.Name(HourOfWeekProfile.Bucket(local))} on their own clock ({CommitKeys.Offset(when.Offset)}); of their {profile.Total} earlier commits " +
-            $"{near} fell within {_options.HourWindow} hour(s) of that time of week and {profile.SameHourAnyDay(local)} at {local.Hour:00}:00 on any day; their busiest hours are {busiest}.");
+            $"{near} fell within {_options.HourWindow} hour(s) of that time of week and {profile.SameHourAnyDay(local)} at {local.Hour:00}:00 on any day; {model} their busiest hours are {busiest}.");
+    }
+
+    // The hour-of-day model's verdict as a clause for the explanation, or null when it finds the hour ordinary.
+    private string? Model(HourOfWeekProfile profile, DateTimeOffset at)
+    {
+        var judged = HourOfDayModel.Judge(profile, at);
+        if (judged.Distance < _options.MinimumHourDistance || judged.Share > _options.MaximumModelShare) return null;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"the nearest hour of the day with any commit ({judged.DayKind}) is {judged.Distance} hour(s) away, and a smoothed hour-of-day model of those {judged.Samples} commits expects {judged.Share:0.0%} of them in that hour;");
     }
 }

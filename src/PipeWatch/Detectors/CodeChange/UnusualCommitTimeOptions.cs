@@ -12,6 +12,12 @@ public sealed record UnusualCommitTimeOptions
     /// <summary>A commit is at an unusual hour when at most this share of the author's commits fell near it (0: none did).</summary>
     public double MaximumHourShare { get; init; }
 
+    /// <summary>Hours, around the clock, between the commit's hour and the nearest hour the author (or repository) was ever active at, at least.</summary>
+    public int MinimumHourDistance { get; init; } = 3;
+
+    /// <summary>The smoothed hour-of-day model must expect at most this share of the activity within the commit's hour.</summary>
+    public double MaximumModelShare { get; init; } = 0.02;
+
     /// <summary>Globs of machine identities, which commit at any hour and are skipped.</summary>
     public IReadOnlyList<string> Bots { get; init; } = [];
 }

@@ -3,15 +3,19 @@ using PipeWatch.Dependencies.Advisories;
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>Popular package names per ecosystem (the embedded <c>popular-packages.tsv</c>) and the one-edit typosquat test against them.</summary>
+/// <remarks>
+/// A name that is itself among the most downloaded of its registry (the embedded <c>well-known-packages.tsv</c>, made from download
+/// ranks by <c>make-well-known-packages.py</c>) imitates nothing: <c>ijson</c> is one edit from <c>ujson</c> and popular in its own right.
+/// </remarks>
 public sealed class PopularPackages
 {
     private readonly Dictionary<string, HashSet<string>> _byEcosystem;
+    private readonly Dictionary<string, HashSet<string>> _wellKnown;
 
-    public PopularPackages(IEnumerable<(string Ecosystem, string Name)> names)
+    public PopularPackages(IEnumerable<(string Ecosystem, string Name)> names, IEnumerable<(string Ecosystem, string Name)>? wellKnown = null)
     {
-        _byEcosystem = names
-            .GroupBy(n => n.Ecosystem, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(n => PackageNames.Normalize(g.Key, n.Name)).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        _byEcosystem = ByEcosystem(names);
+        _wellKnown = ByEcosystem(wellKnown ?? []);
     }
 
     /// <summary>The built-in list shipped with PipeWatch.</summary>
@@ -26,6 +30,7 @@ public sealed class PopularPackages
         if (!_byEcosystem.TryGetValue(ecosystem, out var popular)) return null;
         var normalized = PackageNames.Normalize(ecosystem, name);
         if (popular.Contains(normalized) || normalized.Length < 5) return null;
+        if (_wellKnown.TryGetValue(ecosystem, out var known) && known.Contains(normalized)) return null;
         foreach (var candidate in popular)
         {
             if (candidate.Length >= 5 && OneEditApart(normalized, candidate)) return candidate;
@@ -49,19 +54,27 @@ public sealed class PopularPackages
         return a.Length > b.Length ? a.AsSpan(i + 1).SequenceEqual(b.AsSpan(i)) : a.AsSpan(i).SequenceEqual(b.AsSpan(i + 1));
     }
 
-    private static PopularPackages Load()
+    private static Dictionary<string, HashSet<string>> ByEcosystem(IEnumerable<(string Ecosystem, string Name)> names) =>
+        names
+            .GroupBy(n => n.Ecosystem, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(n => PackageNames.Normalize(g.Key, n.Name)).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    private static PopularPackages Load() => new(Read("PipeWatch.popular-packages.tsv"), Read("PipeWatch.well-known-packages.tsv"));
+
+    // Lines of 'ecosystem<TAB>name[<TAB>…]'; '#' starts a comment line.
+    private static List<(string, string)> Read(string resource)
     {
-        using var stream = typeof(PopularPackages).Assembly.GetManifestResourceStream("PipeWatch.popular-packages.tsv")
-            ?? throw new InvalidOperationException("The embedded popular-packages.tsv is missing from the build.");
+        using var stream = typeof(PopularPackages).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded {resource} is missing from the build.");
         using var reader = new StreamReader(stream);
         var names = new List<(string, string)>();
         while (reader.ReadLine() is { } line)
         {
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            var tab = line.IndexOf('\t', StringComparison.Ordinal);
-            if (tab > 0) names.Add((line[..tab], line[(tab + 1)..].Trim()));
+            var fields = line.Split('\t');
+            if (fields.Length >= 2 && fields[0].Length > 0) names.Add((fields[0], fields[1].Trim()));
         }
 
-        return new PopularPackages(names);
+        return names;
     }
 }

@@ -46,9 +46,14 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
         var others = estate.Others(context.Repository);
         foreach (var change in changes)
         {
-            var bumps = change.IsLockfile ? PatchBumps(change) : [];
+            // A direct dependency added, or moved past a patch release, brings new transitive packages by design: the
+            // patch-bump reason is for a commit whose direct changes are patch-level at most.
+            var bumps = change.IsLockfile && !DirectChangeBeyondPatch(change) ? PatchBumps(change) : [];
+            var botMove = DependencyBotUpdates.IsVersionMove(commit, change);
             foreach (var added in change.NewPackages)
             {
+                // What a bot's version bump brings with it is expected of a bump (see DependencyBotUpdates).
+                var expectedOfBump = botMove && !added.Direct;
                 var reasons = new List<string>();
                 var evidence = new List<Evidence>();
                 var severity = Severity.Medium;
@@ -59,7 +64,7 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
                     severity = Severity.High;
                 }
 
-                if (change.IsLockfile && !change.ManifestChanged)
+                if (change.IsLockfile && !change.ManifestChanged && !expectedOfBump)
                 {
                     reasons.Add("the lockfile changed but the manifest it is resolved from did not");
                     evidence.Add(Evidence.Of("manifest_changed", "false"));
@@ -72,7 +77,7 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
                     evidence.Add(Evidence.Of("estate_repositories", others.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 }
 
-                if (!added.Direct && bumps.Count > 0)
+                if (!added.Direct && bumps.Count > 0 && !expectedOfBump)
                 {
                     reasons.Add($"it appeared with the patch-level bump of {string.Join(", ", bumps)}, which should not bring new packages");
                     evidence.Add(Evidence.Of("patch_bumps", string.Join(", ", bumps)));
@@ -104,6 +109,12 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
         }
 
         return bumps;
+    }
+
+    private static bool DirectChangeBeyondPatch(FileDependencyChange change)
+    {
+        var before = change.Before.GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(d => d.Version).ToList(), StringComparer.Ordinal);
+        return change.NewVersions.Any(d => d.Direct && (!before.TryGetValue(d.Name, out var versions) || !versions.Any(v => SameMinor(v, d.Version))));
     }
 
     private static bool SameMinor(string a, string b)

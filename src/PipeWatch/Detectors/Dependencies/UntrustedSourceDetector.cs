@@ -89,8 +89,11 @@ public sealed class UntrustedSourceDetector : ICommitAnalyzer, IDetector
         if (d.Source.Kind == SourceKind.Tarball) reasons.Add("it is a tarball URL outside any registry's layout");
         if (location is not null && location.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
-            reasons.Add("it is fetched over plain http://");
-            severity = Severity.High;
+            // npm of 2017-2018 wrote http:// registry URLs into lockfiles; an integrity hash beside one still pins the content
+            // (tampering in transit would need a second preimage, which even SHA-1 resists).
+            var pinned = d.Integrity is { Length: > 0 };
+            reasons.Add(pinned ? "it is fetched over plain http://, though the lockfile pins its content with an integrity hash the package manager checks" : "it is fetched over plain http://");
+            severity = pinned && severity < Severity.High ? Severity.Low : Severity.High;
         }
 
         if (Host(location) is { } host && !Allowed(host, location!) && d.Source.Kind != SourceKind.Git)

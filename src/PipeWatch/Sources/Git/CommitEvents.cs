@@ -8,10 +8,16 @@ public static class CommitEvents
     /// <summary>In <see cref="Event.Fields"/>: the new text of a CODEOWNERS file the commit changed, so author checks can honour it.</summary>
     public const string CodeOwnersField = "git.codeowners";
 
+    /// <summary>
+    /// In <see cref="Event.Fields"/>: the text of the CODEOWNERS in force for a scanned commit (its first parent's tree; empty when
+    /// there is none), from <see cref="CodeOwnersLineage"/>. When present, it replaces what author checks learned from earlier events.
+    /// </summary>
+    public const string CodeOwnersInForceField = "git.codeowners.in-force";
+
     private static readonly string[] CodeOwnersPaths = ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"];
 
     /// <summary>The event of a scanned commit (no pusher: git does not record one); with <paramref name="blobs"/>, a changed CODEOWNERS is attached.</summary>
-    public static Event From(GitCommit commit, string repository, IBlobReader? blobs = null, string? branch = null, string? origin = null)
+    public static Event From(GitCommit commit, string repository, IBlobReader? blobs = null, string? branch = null, string? origin = null, CodeOwnersLineage? owners = null)
     {
         var info = new CommitInfo(
             commit.Sha,
@@ -31,13 +37,11 @@ public static class CommitEvents
             IsMerge: commit.IsMerge,
             Subject: commit.Subject);
         var e = Of(info, repository, "git.commit", "git", branch, new Origin(origin ?? repository));
-        var owners = commit.Files.FirstOrDefault(f => f.NewBlob is not null && CodeOwnersPaths.Contains(f.Path, StringComparer.Ordinal));
-        if (blobs is not null && owners is not null && blobs.ReadText(owners.NewBlob!) is { } text)
-        {
-            e = e with { Fields = new Dictionary<string, string>(StringComparer.Ordinal) { [CodeOwnersField] = text } };
-        }
-
-        return e;
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        var changed = commit.Files.FirstOrDefault(f => f.NewBlob is not null && CodeOwnersPaths.Contains(f.Path, StringComparer.Ordinal));
+        if (blobs is not null && changed is not null && blobs.ReadText(changed.NewBlob!) is { } text) fields[CodeOwnersField] = text;
+        if (owners is not null) fields[CodeOwnersInForceField] = owners.Advance(commit) ?? string.Empty;
+        return fields.Count == 0 ? e : e with { Fields = fields };
     }
 
     /// <summary>The event of a commit from any source: author time as <c>@timestamp</c>, the pusher (else the author) as <c>user.name</c>.</summary>

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
+using PipeWatch.Diagnostics;
 
 namespace PipeWatch.Sources.Git;
 
@@ -11,7 +13,7 @@ namespace PipeWatch.Sources.Git;
 /// One git process per part of the selection (the learned-from prefix, then the range), its output parsed as it arrives,
 /// so memory holds one commit at a time. Blobs are read through one long-lived <c>git cat-file --batch</c>.
 /// </remarks>
-public sealed class GitHistorySource : ICommitSource
+public sealed partial class GitHistorySource : ICommitSource
 {
     /// <summary>The id git uses for "no commit": the staged pseudo-commit's id.</summary>
     public const string StagedSha = "0000000000000000000000000000000000000000";
@@ -19,13 +21,21 @@ public sealed class GitHistorySource : ICommitSource
     private readonly GitRepository _repository;
     private readonly GitSelection _selection;
     private readonly CatFileBlobReader _blobs;
+    private readonly IProblemReporter? _problems;
     private long _bytesBefore;
     private GitLogParser? _parser;
 
-    public GitHistorySource(GitRepository repository, GitSelection selection)
+    /// <param name="repository">The repository to read.</param>
+    /// <param name="selection">Which commits.</param>
+    /// <param name="problems">
+    /// Where an object git cannot read (a partial or damaged clone) is reported, naming commit, path and object id, after which the
+    /// walk goes on with the next commit; and where a shallow or partial clone is stated. Null: such a failure ends the read.
+    /// </param>
+    public GitHistorySource(GitRepository repository, GitSelection selection, IProblemReporter? problems = null)
     {
         _repository = repository;
         _selection = selection;
+        _problems = problems;
         _blobs = new CatFileBlobReader(repository);
         Validate();
     }
@@ -67,14 +77,116 @@ public sealed class GitHistorySource : ICommitSource
             yield break;
         }
 
+        if (_problems is not null && HistoryGaps.Describe(_repository) is { } gaps) _problems.Report(new Problem(_repository.Root, gaps));
         foreach (var (revisions, learnOnly) in Parts())
         {
-            foreach (var commit in Stream([.. LogArguments, .. revisions, "--"], null, cancellationToken))
+            var read = _problems is null
+                ? Stream([.. LogArguments, .. revisions, "--"], null, cancellationToken)
+                : StreamPastUnreadable(revisions, cancellationToken);
+            foreach (var commit in read)
             {
                 yield return new SourcedCommit(commit, learnOnly);
             }
         }
     }
+
+    // The part's commits as Stream gives them; when git stops on an object it cannot read, the commit that holds it is given with
+    // its file list but no added lines, the object is reported, and the walk resumes after it with the commits git had yet to show.
+    private IEnumerable<GitCommit> StreamPastUnreadable(string[] revisions, CancellationToken cancellationToken)
+    {
+        List<string>? order = null;
+        string? failure = null; // a failure not yet pinned on a commit: the last one shown, or the next one (the resume tells)
+        GitCommit? last = null;
+        var read = Stream([.. LogArguments, .. revisions, "--"], null, cancellationToken);
+        while (true)
+        {
+            var yielded = 0;
+            string? error = null;
+            using (var commits = read.GetEnumerator())
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!commits.MoveNext()) break;
+                    }
+                    catch (GitException ex) when (Unreadable(ex.Message) is not null)
+                    {
+                        error = ex.Message;
+                        break;
+                    }
+
+                    // A commit after the failed one came through: the failure was in the last one shown before it.
+                    if (yielded++ == 0 && failure is not null && last is not null) Report(last, failure);
+                    failure = null;
+                    last = commits.Current;
+                    yield return last;
+                }
+            }
+
+            if (error is null)
+            {
+                if (failure is not null && last is not null) Report(last, failure);
+                yield break;
+            }
+
+            order ??= [.. _repository.Run(["rev-list", "--reverse", "--date-order", .. revisions, "--"])!.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+            if (yielded == 0 && failure is not null)
+            {
+                // The resumed walk failed before showing anything: its first commit holds the unreadable object.
+                last = RawOnly(order[Position(order, last) + 1], cancellationToken);
+                Report(last, error);
+                failure = null;
+                yield return last;
+            }
+            else
+            {
+                failure = error;
+            }
+
+            var rest = order.Skip(Position(order, last) + 1).ToList();
+            if (rest.Count == 0)
+            {
+                if (failure is not null && last is not null) Report(last, failure);
+                yield break;
+            }
+
+            read = Stream([.. LogArguments.Where(a => a is not ("--reverse" or "--date-order")), "--no-walk=unsorted", "--stdin"], null, cancellationToken, rest);
+        }
+    }
+
+    private static int Position(IReadOnlyList<string> order, GitCommit? commit)
+    {
+        if (commit is null) return -1;
+        for (var i = 0; i < order.Count; i++)
+        {
+            if (order[i] == commit.Sha) return i;
+        }
+
+        return -1;
+    }
+
+    // The commit's header and file list, without the patch (no blob is read: no rename detection either).
+    private GitCommit RawOnly(string sha, CancellationToken cancellationToken)
+    {
+        string[] args = ["log", "--no-walk", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent", "--encoding=UTF-8", "--format=" + GitLogParser.Format, sha, "--"];
+        return Stream(args, null, cancellationToken).Single();
+    }
+
+    private void Report(GitCommit commit, string message)
+    {
+        var id = Unreadable(message);
+        var path = commit.Files.FirstOrDefault(f => f.NewBlob == id || f.OldBlob == id)?.Path;
+        _problems!.Report(new Problem(
+            path is null ? _repository.Root : Path.Combine(_repository.Root, path),
+            $"commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]}: git cannot read object {id} ({message.Trim()}); the commit's changes{(path is null ? "" : " to this file")} were not scanned, the rest of the history was"));
+    }
+
+    /// <summary>The object id a git failure names as missing or unreadable, or null for any other failure.</summary>
+    private static string? Unreadable(string message) => UnreadableObject().Match(message) is { Success: true } m ? m.Groups["id"].Value : null;
+
+    [GeneratedRegex(@"(?:unable to read|bad object|missing (?:blob|tree|object)|could not read|invalid object)\s+(?<id>[0-9a-f]{40}(?:[0-9a-f]{24})?)", RegexOptions.IgnoreCase)]
+    private static partial Regex UnreadableObject();
 
     public void Dispose() => _blobs.Dispose();
 
@@ -170,9 +282,16 @@ public sealed class GitHistorySource : ICommitSource
         return new GitIdentity(text[..open].Trim(), text[(open + 1)..close], when);
     }
 
-    private IEnumerable<GitCommit> Stream(string[] args, GitCommit? pseudo, CancellationToken cancellationToken)
+    private IEnumerable<GitCommit> Stream(string[] args, GitCommit? pseudo, CancellationToken cancellationToken, IReadOnlyList<string>? input = null)
     {
-        using var process = _repository.Start(args);
+        using var process = _repository.Start(args, input: input is not null);
+        if (input is not null)
+        {
+            // git reads all of standard input before it writes anything: no deadlock in writing it first.
+            foreach (var sha in input) process.StandardInput.Write(sha + "\n");
+            process.StandardInput.Close();
+        }
+
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var kill = cancellationToken.Register(() => Kill(process));
         var parser = new GitLogParser(process.StandardOutput.BaseStream, pseudo);

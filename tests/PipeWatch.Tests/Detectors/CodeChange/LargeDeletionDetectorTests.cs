@@ -18,7 +18,7 @@ public sealed class LargeDeletionDetectorTests
         var finding = Assert.Single(history.Findings);
         Assert.Equal((Categories.LargeDeletion, "code-change.large-deletion", "data/catalog.txt", commit.Sha), (finding.Category, finding.Rule, finding.Location.File, finding.Location.Commit));
         Assert.Equal(
-            "The commit deletes 1500 lines over 1 file(s); the repository's last 92 commits deleted a median of 3 (spread 1), so this is 1497 spreads above it (threshold 6, floor 300 lines). " +
+            "The commit deletes 1500 lines over 1 hand-written file(s); the repository's last 92 commits deleted a median of 3 (spread 1), so this is 1497 spreads above it (threshold 6, floor 300 lines). " +
             "data/catalog.txt loses 1500 lines (the file is removed); changed files lose a median of 3 (spread 1) over the last 92.",
             finding.Explanation);
     }
@@ -30,6 +30,21 @@ public sealed class LargeDeletionDetectorTests
         var trimmed = string.Concat(Enumerable.Range(1, 1300).Select(i => $"item {i}\n"));
 
         history.Commit(CodeChangeHistory.At("Carol", Tuesday, 14, 5, new TimeSpan(5, 30, 0)), ("data/catalog.txt", trimmed));
+
+        Assert.Empty(history.Findings);
+    }
+
+    [Theory]
+    [InlineData("package-lock.json")]
+    [InlineData("docs/_static/jquery.js")]
+    [InlineData("locale/de/LC_MESSAGES/messages.po")]
+    [InlineData("tests/fixtures/response.json")]
+    public void Removing_a_lockfile_vendored_copy_translation_or_data_file_is_not_a_large_deletion(string path)
+    {
+        var history = new CodeChangeHistory().Normal();
+        history.Commit(CodeChangeHistory.At("Carol", Tuesday, 14, 5, new TimeSpan(5, 30, 0)), (path, string.Concat(Enumerable.Range(1, 1500).Select(i => $"entry {i}\n"))));
+
+        history.Commit(CodeChangeHistory.At("Carol", Tuesday.AddDays(1), 14, 5, new TimeSpan(5, 30, 0)), (path, null));
 
         Assert.Empty(history.Findings);
     }

@@ -92,6 +92,99 @@ public sealed class ObfuscatedCodeAnalyzerTests
         Assert.Equal("1 invisible character(s) in src/auth.ts:1", finding.Title);
     }
 
+    [Theory]
+    [InlineData("    print(\"\u2139\uFE0F  Using cached wheels from $PIP_CACHE_DIR\")")]
+    [InlineData("    log.info(\"\u26A0\uFE0F deprecated: use --output instead\")")]
+    [InlineData("    steps = [\"1\uFE0F\u20E3 build\", \"2\uFE0F\u20E3 test\", \"\u00A9\uFE0F 2024\", \"\u2764\uFE0F\u200D\U0001F525\"]")]
+    [InlineData("    name = \"\u845B\U000E0100\u57CE\"  # an ideographic variation sequence in a Japanese surname")]
+    public void Emoji_and_ideographic_variation_selectors_after_their_base_are_presentation_not_hidden(string line)
+    {
+        // tox's and rich's output strings: "ℹ️" is U+2139 (a letterlike sign, category Ll) then U+FE0F, the emoji presentation selector.
+        Run(("src/cli.py", "def banner():\n" + line + "\n"));
+
+        Assert.Empty(_bench.Findings);
+    }
+
+    [Theory]
+    [InlineData("const key\uFE0F = 1;", "U+FE0F")]
+    [InlineData("const total = 1\uFE0F;", "U+FE0F")]
+    [InlineData("const s = \"\u2139\uFE0F\uFE0F\uFE0F\";", "U+FE0F")]
+    [InlineData("const s = \"a\U000E0100\U000E0101\";", "U+E0100, U+E0101")]
+    public void A_selector_after_a_letter_or_a_run_of_selectors_is_still_hidden(string line, string named)
+    {
+        Run(("src/payload.js", line + "\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.hidden-unicode", 1), (finding.Rule, finding.Location.Line));
+        Assert.Contains("(" + named + ")", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    // The opening of the jQuery copy Sphinx bundles in _static/, and of the underscore.js beside it: both construct functions from strings.
+    private const string JQuery = """
+        /*!
+         * jQuery JavaScript Library v3.6.0
+         * https://jquery.com/
+         *
+         * Copyright OpenJS Foundation and other contributors
+         * Released under the MIT license
+         */
+        ( function( global, factory ) {
+        	"use strict";
+        	var fn = new Function( "return " + data )();
+        } );
+
+        """;
+
+    [Theory]
+    [InlineData("docs/_static/jquery-3.6.0.js")]
+    [InlineData("src/web/assets/jquery.js")]
+    [InlineData("third_party/jquery/jquery.js")]
+    public void A_bundled_library_added_by_path_or_by_its_licence_header_raises_nothing(string path)
+    {
+        Run((path, JQuery));
+
+        Assert.Empty(_bench.Findings);
+    }
+
+    [Fact]
+    public void Files_gitattributes_marks_vendored_or_generated_raise_nothing_and_others_still_do()
+    {
+        Run((".gitattributes", "*.py text\nsrc/parsers/** linguist-generated=true\nassets/legacy.js linguist-vendored\n"));
+
+        Run(("src/parsers/expr.js", "const f = new Function(code);\n"), ("assets/legacy.js", "eval(atob(s));\n"), ("src/app.js", "eval(atob(s));\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.decode-and-execute", "src/app.js"), (finding.Rule, finding.Location.File));
+    }
+
+    [Fact]
+    public void Looking_for_a_library_banner_takes_linear_time_on_a_file_that_begins_with_blank_lines()
+    {
+        // httpx's history held such a file: the banner regex of the first version backtracked for minutes over its blank head.
+        var head = string.Concat(Enumerable.Repeat("  \t \n \n", 4000));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        Run(("src/loader.js", head + "eval(atob(s));\n"));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal("obfuscated-code.decode-and-execute", Assert.Single(_bench.Findings).Rule);
+    }
+
+    [Fact]
+    public void An_in_place_edit_of_a_bundled_library_is_reported_and_an_upgrade_is_not()
+    {
+        var upgraded = JQuery.Replace("v3.6.0", "v3.7.1", StringComparison.Ordinal).Replace("\"return \"", "\"return  \"", StringComparison.Ordinal);
+        Run(("docs/_static/jquery.js", JQuery));
+        Run(("docs/_static/jquery.js", upgraded));
+        Assert.Empty(_bench.Findings);
+
+        // Same release, one line changed: someone edited a file no reviewer reads (the xz lesson).
+        Run(("docs/_static/jquery.js", upgraded.Replace("} );", "eval(atob(window.name));\n} );", StringComparison.Ordinal)));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.decode-and-execute", "docs/_static/jquery.js"), (finding.Rule, finding.Location.File));
+    }
+
     [Fact]
     public void An_identifier_with_a_cyrillic_letter_among_latin_ones_is_a_homoglyph()
     {

@@ -24,6 +24,7 @@ public sealed class UnauthorizedAuthorDetectorTests : IDisposable
         Assert.Equal(
             "Mallory <mallory@example.com> never committed to 'octo-org/octo-repo' before: its 92 earlier commits were by 3 author(s) (alice@example.com ×31, carol@example.com ×31, bob@example.com ×30).",
             finding.Explanation);
+        Assert.Equal($"First commit {commit.Sha[..12]} to 'octo-org/octo-repo' by a new author, Mallory <mallory@example.com>", finding.Title);
     }
 
     [Fact]
@@ -77,6 +78,44 @@ public sealed class UnauthorizedAuthorDetectorTests : IDisposable
         Assert.Equal(
             "CODEOWNERS gives infra/main.tf (rule '/infra/') to alice@example.com, and the author Bob <bob@example.com> is none of them.",
             finding.Explanation);
+    }
+
+    [Fact]
+    public void A_login_owner_that_cannot_be_matched_to_the_authors_address_is_unknown_not_someone_else()
+    {
+        var history = new CodeChangeHistory().Normal();
+        history.Commit(CodeChangeHistory.At("Alice", Tuesday, 10, 0, TimeSpan.FromHours(1)), (".github/CODEOWNERS", "/infra/ @platform-lead\n"));
+
+        // A git author is a name and an address: whether bob@example.com is @platform-lead cannot be told from the commit.
+        history.Commit(CodeChangeHistory.At("Bob", Tuesday, 11, 20, TimeSpan.FromHours(-5)), ("infra/main.tf", "resource \"x\" \"y\" {}\n"));
+        Assert.Empty(history.Findings);
+
+        // A GitHub no-reply address names its login: @bob is not @platform-lead.
+        var bob = new GitIdentity("Bob", "4120+bob@users.noreply.github.com", new DateTimeOffset(Tuesday.AddHours(12), TimeSpan.FromHours(-5)));
+        history.Commit(bob, ("infra/main.tf", "resource \"x\" \"z\" {}\n"));
+        var finding = Assert.Single(history.Findings);
+        Assert.StartsWith("CODEOWNERS gives infra/main.tf (rule '/infra/') to @platform-lead, and the author Bob <4120+bob@users.noreply.github.com> is none of them.", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_codeowners_file_on_an_unmerged_branch_governs_that_branch_only()
+    {
+        using var repo = new TestRepository();
+        var day = TestRepository.Start;
+        repo.Write("README.md", "app\n").Commit("readme", "Alice <alice@example.com>", day);
+        repo.Checkout("owners", create: true);
+        repo.Write(".github/CODEOWNERS", "* alice@example.com\n").Commit("owners", "Alice <alice@example.com>", day.AddHours(1));
+        repo.Checkout("main");
+        var onMain = repo.Write("src/app.py", "print('hi')\n").Commit("app", "Bob <bob@example.com>", day.AddHours(2));
+        repo.Checkout("owners");
+        var onBranch = repo.Write("src/tool.py", "print('tool')\n").Commit("tool", "Bob <bob@example.com>", day.AddHours(3));
+
+        var result = await Scan.RunAsync(repo.Path, GitSelection.Default with { All = true });
+
+        var finding = Assert.Single(result.Findings, f => f.Category == Categories.UnauthorizedAuthor);
+        Assert.Equal(onBranch, finding.Location.Commit);
+        Assert.NotEqual(onMain, finding.Location.Commit);
+        Assert.StartsWith("CODEOWNERS gives src/tool.py (rule '*') to alice@example.com", finding.Explanation, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class UnusualCommitTimeDetectorTests
         Assert.Equal((Categories.UnusualTime, "code-change.unusual-time", commit.Sha, "alice@example.com"), (finding.Category, finding.Rule, finding.Location.Commit, finding.Entity.Actor));
         Assert.Equal(
             "alice@example.com committed on Sunday 03:00 on their own clock (UTC+01:00); of their 31 earlier commits 0 fell within 1 hour(s) of that time of week and 0 at 03:00 on any day; " +
+            "the nearest hour of the day with any commit (any day) is 6 hour(s) away, and a smoothed hour-of-day model of those 31 commits expects 0.0% of them in that hour; " +
             "their busiest hours are Monday 10:00 ×6, Tuesday 10:00 ×6, Wednesday 10:00 ×6.",
             finding.Explanation);
     }
@@ -39,6 +40,17 @@ public sealed class UnusualCommitTimeDetectorTests
         var history = new CodeChangeHistory().Normal(weeks: 1);
 
         history.Commit(CodeChangeHistory.At("Alice", CodeChangeHistory.Start.AddDays(6), 3, 0, TimeSpan.FromHours(1)), ("src/alice/module.txt", "x\n"));
+
+        Assert.Empty(history.Findings);
+    }
+
+    [Fact]
+    public void A_new_hour_of_the_week_at_a_familiar_hour_of_the_day_is_not_unusual()
+    {
+        var history = new CodeChangeHistory().Normal();
+
+        // Alice has committed at 09:30 and around 10:00 on weekdays; Saturday 11:20 is a cell she never used, at an hour she keeps.
+        history.Commit(CodeChangeHistory.At("Alice", Sunday.AddDays(-1), 11, 20, TimeSpan.FromHours(1)), ("src/alice/module.txt", "weekend fix\n"));
 
         Assert.Empty(history.Findings);
     }

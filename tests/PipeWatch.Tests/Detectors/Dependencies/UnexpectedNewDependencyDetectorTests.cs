@@ -34,6 +34,55 @@ public sealed class UnexpectedNewDependencyDetectorTests
     }
 
     [Fact]
+    public void A_dependabot_bump_that_brings_the_new_versions_own_dependencies_is_expected()
+    {
+        // Dependabot's "Bump express from 4.18.2 to 4.18.3": the lockfile alone, and debug arrives as express 4.18.3's dependency.
+        var commit = _history.Commit(
+            "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+            ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "debug"] }, Ms, new NpmEntry("debug", "2.6.9"))));
+
+        Assert.Empty(_history.Analyze(_detector, commit));
+    }
+
+    [Fact]
+    public void A_bot_named_commit_that_adds_a_typosquat_is_still_reported()
+    {
+        var commit = _history.Commit(
+            "renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>",
+            ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "lodahs"] }, Ms, new NpmEntry("lodahs", "4.17.21"))));
+
+        var finding = Assert.Single(_history.Analyze(_detector, commit));
+
+        Assert.Equal(("lodash", Severity.High), (finding.Evidence.Single(e => e.Name == "imitates").Value, finding.Severity));
+        Assert.DoesNotContain("manifest", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_person_adding_a_package_to_the_lockfile_alone_is_still_reported()
+    {
+        var commit = _history.Commit(
+            "Dana Dev <dana@example.com>",
+            ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "debug"] }, Ms, new NpmEntry("debug", "2.6.9"))));
+
+        var finding = Assert.Single(_history.Analyze(_detector, commit));
+
+        Assert.Contains("the lockfile changed but the manifest it is resolved from did not", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void New_transitive_packages_of_a_direct_dependency_moved_past_a_patch_release_are_expected()
+    {
+        // commander.js's lockfile regenerations: a direct dependency moves a major or minor version and brings hundreds of
+        // transitive packages, while other packages move by a patch in the same resolution.
+        var commit = _history.Commit(
+            "Dana Dev <dana@example.com>",
+            ("package.json", CommitHistory.PackageJson("express")),
+            ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "5.0.1", Requires = ["ms", "debug"] }, Ms with { Version = "2.1.4" }, new NpmEntry("debug", "4.3.6"))));
+
+        Assert.Empty(_history.Analyze(_detector, commit));
+    }
+
+    [Fact]
     public void A_new_transitive_package_in_a_patch_level_bump_is_reported()
     {
         var commit = _history.Commit(
@@ -130,9 +179,15 @@ public sealed class UnexpectedNewDependencyDetectorTests
     [InlineData("lodash", null)]
     [InlineData("left-pad", null)]
     [InlineData("ms", null)]
-    public void Typosquats_are_one_edit_from_a_popular_name(string name, string? imitated)
+    [InlineData("ijson", null)]
+    [InlineData("ujsno", "ujson")]
+    [InlineData("psycopg", null)]
+    [InlineData("preact", null)]
+    [InlineData("loadash", "lodash")]
+    public void Typosquats_are_one_edit_from_a_popular_name_and_not_themselves_popular(string name, string? imitated)
     {
-        var ecosystem = name == "requets" ? "PyPI" : "npm";
+        // ijson is one edit from ujson and among PyPI's most downloaded; loadash is one edit from lodash with far fewer downloads.
+        var ecosystem = name is "requets" or "ijson" or "ujsno" or "psycopg" ? "PyPI" : "npm";
 
         Assert.Equal(imitated, PopularPackages.BuiltIn.Imitated(ecosystem, name));
     }

@@ -33,7 +33,11 @@ public sealed class UntrustedSourceDetectorTests
     [Fact]
     public void Plain_http_and_git_sources_are_reported()
     {
-        Assert.Equal(Severity.High, Assert.Single(Add(new NpmEntry("ms", "2.1.3", Resolved: "http://registry.npmjs.org/ms/-/ms-2.1.3.tgz"))).Severity);
+        Assert.Equal(Severity.High, Assert.Single(Add(new NpmEntry("ms", "2.1.3", Resolved: "http://registry.npmjs.org/ms/-/ms-2.1.3.tgz", Integrity: ""))).Severity);
+        // An http:// URL as npm 5 wrote it (commander.js's lockfile of 2018), beside an integrity hash that pins the content: recorded, low.
+        var pinned = Assert.Single(Add(new NpmEntry("onetime", "1.1.0", Resolved: "http://registry.npmjs.org/onetime/-/onetime-1.1.0.tgz", Integrity: "sha1-ofeDj4MUxRbwXs78vEzP4EtO14k=")));
+        Assert.Equal(Severity.Low, pinned.Severity);
+        Assert.Contains("pins its content with an integrity hash", pinned.Explanation, StringComparison.Ordinal);
         var git = Assert.Single(Add(new NpmEntry("tool", "1.0.0", Resolved: "git+ssh://git@github.com/acme/tool.git#0a2d2506c1fe299691fc5db53a2097db3bd615bc")));
         Assert.Equal(Severity.Medium, git.Severity);
         Assert.Contains("fetched from a git repository", git.Explanation, StringComparison.Ordinal);

@@ -27,6 +27,40 @@ public sealed class RepeatedFailuresDetectorTests : IDisposable
     }
 
     [Fact]
+    public async Task From_workflow_job_events_alone_a_job_failing_runs_in_a_row_after_passing_is_reported()
+    {
+        // A team subscribed to workflow_job only: the corpus's job payloads, one per run, and no workflow_run payload at all.
+        var result = await _run.IngestAsync(5, h =>
+        {
+            for (var n = 6; n <= 9; n++)
+            {
+                h.Write(WorkflowHistory.Normal(n).Failing("Run Rubocop"));
+            }
+
+            foreach (var run in Directory.GetFiles(Path.Combine(_run.Folder, "history"), "*-b-run.json")) File.Delete(run);
+        });
+
+        var finding = Assert.Single(HistoryRun.Of(result, Categories.RepeatedFailures));
+        Assert.Equal($"Job '{WorkflowHistory.Job}' of 'CI' failed 3 runs in a row", finding.Title);
+        Assert.Equal(Path.Combine(_run.Folder, "history", "run-008-a-job.json"), finding.Location.File);
+        Assert.StartsWith($"Job 'linters' of 'CI' failed in 3 runs in a row, from run {WorkflowHistory.RunId(6)} to run {WorkflowHistory.RunId(8)}, after passing in 5 runs", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_run_events_too_a_streak_is_reported_once_from_the_runs()
+    {
+        var result = await _run.IngestAsync(5, h =>
+        {
+            for (var n = 6; n <= 9; n++)
+            {
+                h.Write(WorkflowHistory.Normal(n).Failing("Run Rubocop"));
+            }
+        });
+
+        Assert.Equal(["'CI' failed 3 runs in a row"], HistoryRun.Of(result, Categories.RepeatedFailures).Select(f => f.Title));
+    }
+
+    [Fact]
     public async Task A_rerun_of_a_failed_run_counts_once()
     {
         var result = await _run.IngestAsync(5, h =>

@@ -5,7 +5,12 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.Obfuscation;
 
 /// <summary>Finds Trojan Source bidirectional controls and invisible characters (zero-width, tag, filler, variation-selector runs) in added source lines.</summary>
-/// <remarks>Zero-width joiners and variation selectors right after a symbol or another astral character are emoji sequences, and a byte-order mark at the start of a file is allowed.</remarks>
+/// <remarks>
+/// Presentation-only code points are not hidden: a zero-width joiner or an emoji presentation selector (U+FE0E/U+FE0F) right
+/// after a character that has an emoji form ("ℹ️", "✔️", "1️⃣", an astral emoji), one variation selector right after a CJK
+/// ideograph (a standardized or ideographic variation sequence), and a byte-order mark at the start of a file. A run of
+/// selectors is never presentation: only the first follows its base, so the rest are reported (the encoded-payload trick).
+/// </remarks>
 public sealed class HiddenUnicodeCheck : ILineCheck
 {
     public const string Rule = "obfuscated-code.hidden-unicode";
@@ -27,7 +32,7 @@ public sealed class HiddenUnicodeCheck : ILineCheck
                 Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var length);
                 var code = rune.Value;
                 if (code is >= 0x202A and <= 0x202E or >= 0x2066 and <= 0x2069 or 0x200E or 0x200F or 0x061C) bidi.Add(Name(code));
-                else if (IsInvisible(code) && !(code == 0xFEFF && line.Number == 1 && i == 0) && !InEmoji(previous, code)) invisible.Add(Name(code));
+                else if (IsInvisible(code) && !(code == 0xFEFF && line.Number == 1 && i == 0) && !IsPresentation(previous, code, NextChar(text, i + length))) invisible.Add(Name(code));
                 previous = rune;
                 i += length;
             }
@@ -54,11 +59,35 @@ public sealed class HiddenUnicodeCheck : ILineCheck
         code is >= 0x200B and <= 0x200D or 0x2060 or 0x2061 or 0x2062 or 0x2063 or 0x2064 or 0xFEFF or 0x180E or 0x3164 or 0x115F or 0x1160 or 0xFFA0 or 0x034F
             or >= 0xFE00 and <= 0xFE0F or >= 0xE0000 and <= 0xE007F or >= 0xE0100 and <= 0xE01EF;
 
-    /// <summary>A joiner or variation selector following a symbol or an astral character: part of an emoji sequence.</summary>
-    private static bool InEmoji(Rune previous, int code) =>
-        code is 0x200D or 0xFE0E or 0xFE0F
-        && (!previous.IsBmp || Rune.GetUnicodeCategory(previous) is UnicodeCategory.OtherSymbol or UnicodeCategory.MathSymbol
-            || previous.Value is 0x200D or 0xFE0F);
+    /// <summary>Whether <paramref name="code"/> after <paramref name="previous"/> only selects how the previous character is drawn.</summary>
+    private static bool IsPresentation(Rune previous, int code, char next) =>
+        code is 0x200D && (HasEmojiForm(previous) || previous.Value is 0xFE0F or 0x20E3)
+        || code is 0xFE0E or 0xFE0F && (HasEmojiForm(previous) || previous.Value is '#' or '*' or >= '0' and <= '9' && next == '\u20E3')
+        || code is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF && IsIdeograph(previous.Value);
+
+    /// <summary>
+    /// A character Unicode's emoji-variation-sequences.txt can follow with U+FE0E/U+FE0F (the keycap bases count only before U+20E3): a few Latin-1 and
+    /// letterlike signs, and the symbol blocks its other BMP bases lie in; astral symbols and the emoji blocks.
+    /// </summary>
+    private static bool HasEmojiForm(Rune previous)
+    {
+        if (!previous.IsBmp)
+        {
+            return previous.Value is >= 0x1F000 and <= 0x1FAFF
+                || Rune.GetUnicodeCategory(previous) is UnicodeCategory.OtherSymbol or UnicodeCategory.ModifierSymbol or UnicodeCategory.MathSymbol;
+        }
+
+        return previous.Value is 0x00A9 or 0x00AE or 0x203C or 0x2049 or 0x2122 or 0x2139 or 0x24C2
+            or >= 0x2190 and <= 0x21FF or >= 0x2300 and <= 0x23FF or >= 0x25A0 and <= 0x27BF or >= 0x2900 and <= 0x297F
+            or >= 0x2B00 and <= 0x2BFF or 0x3030 or 0x303D or 0x3297 or 0x3299
+            || Rune.GetUnicodeCategory(previous) is UnicodeCategory.OtherSymbol or UnicodeCategory.MathSymbol;
+    }
+
+    /// <summary>A CJK unified or compatibility ideograph: the bases of standardized and ideographic variation sequences.</summary>
+    private static bool IsIdeograph(int code) =>
+        code is >= 0x3400 and <= 0x4DBF or >= 0x4E00 and <= 0x9FFF or >= 0xF900 and <= 0xFAFF or >= 0x20000 and <= 0x3FFFF;
+
+    private static char NextChar(string text, int index) => index < text.Length ? text[index] : '\0';
 
     private static string Name(int code) => string.Create(CultureInfo.InvariantCulture, $"U+{code:X4}");
 }

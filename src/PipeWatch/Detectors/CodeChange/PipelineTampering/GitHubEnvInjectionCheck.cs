@@ -8,7 +8,8 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// <remarks>
 /// The input is untrusted when the workflow runs on a privileged trigger an outsider can start (<c>pull_request_target</c>, <c>workflow_run</c>,
 /// <c>issue_comment</c>, <c>issues</c>…), when the step's environment or script takes an outsider-controlled expression, or in a composite action
-/// (whose callers are unknown). A write of a wholly literal line (<c>echo FOO=bar &gt;&gt; $GITHUB_ENV</c>) is never reported.
+/// (whose callers are unknown). A write of a wholly literal line (<c>echo FOO=bar &gt;&gt; $GITHUB_ENV</c>), or of one built only from runner paths and trusted values
+/// (<c>echo "$PWD/.venv/bin" &gt;&gt; $GITHUB_PATH</c>), is never reported: see <see cref="EnvWriteValues"/>.
 /// </remarks>
 public sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
 {
@@ -28,7 +29,7 @@ public sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
             if (why is null) continue;
             foreach (Match m in Write().Matches(run.Value))
             {
-                if (!Dynamic().IsMatch(m.Groups["value"].Value)) continue;
+                if (!EnvWriteValues.IsUntrusted(m.Groups["value"].Value, definition, step, run.Value)) continue;
                 var file = m.Groups["file"].Value.Contains("PATH", StringComparison.Ordinal) ? "GITHUB_PATH" : "GITHUB_ENV";
                 var text = m.Value.Trim();
                 yield return new WorkflowIssue(
@@ -41,7 +42,4 @@ public sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
 
     [GeneratedRegex("""^(?<value>[^\n]*?)>>\s*["']?(?<file>\$\{?GITHUB_(?:ENV|PATH)\}?|\$env:GITHUB_(?:ENV|PATH)|%GITHUB_(?:ENV|PATH)%)""", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex Write();
-
-    [GeneratedRegex(@"\$|%\w+%|`")]
-    private static partial Regex Dynamic();
 }
