@@ -194,9 +194,8 @@ internal static class ScanCommand
                 var sinks = new List<IFindingSink> { all };
                 var ruleInfos = analyzers.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
-                var outputHost = host with { WorkingDirectory = source.Root };
-                if (FindingOutput.Create(request.Format, request.Output, outputHost, ruleInfos) is { } sink) sinks.Add(sink);
-                sinks.AddRange(FindingOutput.Reports(request.Reports, outputHost, ruleInfos));
+                if (FindingOutput.Create(request.Format, request.Output, host, ruleInfos, source.Root) is { } sink) sinks.Add(sink);
+                sinks.AddRange(FindingOutput.Reports(request.Reports, host, ruleInfos, source.Root));
                 var filters = new List<IFindingFilter>();
                 if (config.Allow.Count > 0) filters.Add(new AllowlistFilter(config.Allow));
                 if (accepted.Count > 0) filters.Add(accepted);
