@@ -171,7 +171,7 @@ internal static class ScanCommand
         }
         catch (GitException ex)
         {
-            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
             return ExitCodes.Usage;
         }
 
@@ -208,7 +208,7 @@ internal static class ScanCommand
                 }
                 catch (GitException ex)
                 {
-                    await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+                    await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
                     return ExitCodes.Usage;
                 }
 
