@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using PipeWatch.Diagnostics;
 using PipeWatch.Events;
 
@@ -194,6 +196,15 @@ public sealed class JsonFileSource : ISource
     private void ReadDocument(ReadOnlyMemory<byte> json, int? line, List<Event> events, SourceContext context)
     {
         if (json.Span.StartsWith(FileShape.ByteOrderMark)) json = json[FileShape.ByteOrderMark.Length..];
+        if (!Utf8.IsValid(json.Span))
+        {
+            // The JSON readers throw on a string that is not UTF-8; that would end the file here, so the line is the problem.
+            var at = FirstInvalidByte(json.Span);
+            var lineOfByte = line ?? 1 + json.Span[..at].Count((byte)'\n');
+            context.Problems.Report(new Problem(_path, $"not valid UTF-8 (byte 0x{json.Span[at]:x2} at offset {at}{(line is null ? "" : " of the line")})", lineOfByte));
+            return;
+        }
+
         if (TryReadFast(json.Span, line, events)) return;
         JsonDocument document;
         try
@@ -289,6 +300,17 @@ public sealed class JsonFileSource : ISource
             events.RemoveRange(before, events.Count - before);
             context.Problems.Report(new Problem(_path, $"{prefix}{format.Id}: {reason}", origin.Line));
         }
+    }
+
+    private static int FirstInvalidByte(ReadOnlySpan<byte> bytes)
+    {
+        for (var at = 0; at < bytes.Length;)
+        {
+            if (Rune.DecodeFromUtf8(bytes[at..], out _, out var length) != OperationStatus.Done) return at;
+            at += length;
+        }
+
+        return 0;
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line) => line.Trim(" \t\r"u8).IsEmpty;
