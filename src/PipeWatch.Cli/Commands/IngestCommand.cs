@@ -146,7 +146,7 @@ internal static class IngestCommand
     private static async Task<IngestSummary> RunWithProgressAsync(
         CliHost host, IngestEngine engine, IReadOnlyList<ISource> sources, IReadOnlyList<string> files, ConsoleProblemReporter problems, CancellationToken ct)
     {
-        var totalBytes = files.Sum(f => new FileInfo(f).Length);
+        var totalBytes = InputFiles.TotalLength(files);
         if (!host.Interactive || totalBytes < ProgressThresholdBytes)
         {
             return await engine.RunAsync(sources, null, ct);
