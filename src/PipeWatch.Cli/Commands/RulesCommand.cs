@@ -105,7 +105,7 @@ internal static class RulesCommand
         }
 
         var reporter = new ConsoleProblemReporter(host.Error, host.Display);
-        var inputs = InputFiles.Expand(eventPaths.Select(host.Resolve), reporter);
+        var inputs = InputFiles.Expand(eventPaths.Select(p => p == "-" ? InputFiles.StandardInput : host.Resolve(p)), reporter);
         var correlator = new SigmaCorrelator(set.Correlations);
         var matchedAny = false;
         var count = 0;

@@ -8,6 +8,9 @@ namespace PipeWatch.Sources.Files;
 /// <summary>Turns the paths given to <c>ingest</c> into one source per file: folders are walked recursively, in name order.</summary>
 public static class InputFiles
 {
+    /// <summary>What <c>-</c> on a command line stands for: standard input, read as a pipe.</summary>
+    public const string StandardInput = "/dev/stdin";
+
     /// <summary>The files under <paramref name="paths"/>; a missing path is reported, hidden folders (.git…) are skipped.</summary>
     /// <remarks>
     /// A folder at the top of a git work tree (it has a <c>.git</c>) is a checkout: only its dependency files are taken
@@ -70,6 +73,8 @@ public static class InputFiles
 
     private static ISource SourceFor(string file, string? dependencyStamp)
     {
+        // Named explicitly (a walk skips them): a pipe is read once, its format told from its first bytes.
+        if (FileKind.Of(file).Kind == FileKind.Kind.Other) return PipeSource.ForPath(file);
         if (LockfileParsers.For(file.Replace('\\', '/')) is { } parser) return new LockfileSource(file, parser, dependencyStamp);
         if (TextLineSource.Detect(file, LineFormats.All) is { } line) return new TextLineSource(file, line);
         if (JobLogArchiveSource.IsArchive(file)) return new JobLogArchiveSource(file);

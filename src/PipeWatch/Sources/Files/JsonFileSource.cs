@@ -31,6 +31,7 @@ public sealed class JsonFileSource : ISource
     private readonly IReadOnlyList<IPayloadFormat> _formats;
     private readonly IPayloadFormat? _forced;
     private readonly IUtf8PayloadReader[] _readers;
+    private readonly (Func<Stream> Open, FileShape.Kind Shape)? _stream;
 
     /// <param name="path">The file to read.</param>
     /// <param name="formats">The formats to recognize, in order.</param>
@@ -44,6 +45,13 @@ public sealed class JsonFileSource : ISource
         _readers = forced is null ? Prefix(formats, readers ?? PayloadFormats.FastReaders) : [];
     }
 
+    /// <summary>A source over a stream that cannot seek (a pipe), whose shape was told from its first bytes.</summary>
+    internal JsonFileSource(string name, Func<Stream> open, FileShape.Kind shape)
+        : this(name, PayloadFormats.All)
+    {
+        _stream = (open, shape);
+    }
+
     public string Path => _path;
 
     public IAsyncEnumerable<Event> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
@@ -52,6 +60,12 @@ public sealed class JsonFileSource : ISource
     /// <summary>The events in blocks of at most 128 (JSON Lines, read 1 MiB at a time), or the whole document's as one block.</summary>
     public async IAsyncEnumerable<Event[]> ReadBlocksAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (_stream is { } piped)
+        {
+            await foreach (var block in ReadStreamAsync(piped.Open, piped.Shape, context, cancellationToken)) yield return block;
+            yield break;
+        }
+
         FileStream stream;
         try
         {
@@ -101,6 +115,25 @@ public sealed class JsonFileSource : ISource
         }
     }
 
+    // A stream read once, front to back: JSON Lines streamed as from a file, one document read whole.
+    private async IAsyncEnumerable<Event[]> ReadStreamAsync(
+        Func<Stream> open, FileShape.Kind shape, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var stream = open();
+        var events = new List<Event>();
+        if (shape == FileShape.Kind.JsonLines)
+        {
+            await foreach (var block in ReadLinesAsync(stream, events, context, cancellationToken)) yield return block;
+            yield break;
+        }
+
+        using var whole = new MemoryStream();
+        await stream.CopyToAsync(whole, cancellationToken);
+        context.BytesRead?.Invoke(whole.Length);
+        ReadDocument(whole.GetBuffer().AsMemory(0, (int)whole.Length), null, events, context);
+        if (events.Count > 0) yield return [.. events];
+    }
+
     /// <summary>Reads as much of the start of the file as it takes to see its first line whole, and tells its shape.</summary>
     private static async Task<FileShape.Kind> SniffAsync(FileStream stream, CancellationToken cancellationToken)
     {
@@ -121,7 +154,7 @@ public sealed class JsonFileSource : ISource
 
     /// <summary>The events of the lines read, in blocks of at most <see cref="BlockEvents"/>.</summary>
     private async IAsyncEnumerable<Event[]> ReadLinesAsync(
-        FileStream stream, List<Event> events, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Stream stream, List<Event> events, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
