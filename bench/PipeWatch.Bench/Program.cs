@@ -2,8 +2,8 @@ using System.Globalization;
 using PipeWatch.Bench;
 
 // dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER]";
-string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost"];
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER] [--seconds N] [--seed N]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -13,6 +13,8 @@ var suite = "ingest";
 long megabytes = 100;
 var rounds = 3;
 string? outFolder = null;
+var seconds = 120;
+var seed = 22;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,6 +37,12 @@ for (var i = 0; i < args.Length; i++)
         case "--suite" when i + 1 < args.Length && suites.Contains(args[i + 1]):
             suite = args[++i];
             break;
+        case "--seconds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seconds) && seconds > 0:
+            i++;
+            break;
+        case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seed):
+            i++;
+            break;
         case "--breakdown":
             breakdown = true;
             break;
@@ -53,6 +61,7 @@ if (root is null)
 
 if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools"), megabytes, natural: false, Console.Out);
 if (suite == "secret-tool-natural-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(root, "bench", "out", "secret-tools-natural"), megabytes, natural: true, Console.Out);
+if (suite == "fuzz") return FuzzHarness.Run(root, seconds, seed, Console.Out);
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);

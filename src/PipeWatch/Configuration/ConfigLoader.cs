@@ -61,7 +61,7 @@ public static class ConfigLoader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new DepthLimitedParser(new Parser(new StringReader(yaml))));
+            DepthLimitedParser.Load(stream, new Parser(new StringReader(yaml)));
         }
         catch (YamlException ex)
         {

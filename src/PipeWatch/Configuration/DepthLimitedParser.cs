@@ -1,5 +1,6 @@
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
 
 namespace PipeWatch.Configuration;
 
@@ -41,5 +42,27 @@ public sealed class DepthLimitedParser : IParser
         }
 
         return true;
+    }
+
+    /// <summary>Loads <paramref name="parser"/>'s documents into <paramref name="stream"/>, nesting bounded, every failure on malformed text a <see cref="YamlException"/>.</summary>
+    /// <remarks>
+    /// On some malformed text YamlDotNet throws other exceptions than its own: its scanner an <see cref="InvalidOperationException"/>
+    /// (a plain scalar after a run of <c>{</c>, found by the fuzz harness in a workflow), its node builder an
+    /// <see cref="ArgumentException"/> (an event it does not expect). Callers catch <see cref="YamlException"/> and report the
+    /// file and line; uncaught, these ended the whole run.
+    /// </remarks>
+    public static void Load(YamlStream stream, IParser parser)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var limited = parser as DepthLimitedParser ?? new DepthLimitedParser(parser);
+        try
+        {
+            stream.Load(limited);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            var at = limited.Current?.Start ?? Mark.Empty;
+            throw new YamlException(at, at, $"malformed YAML ({ex.Message})", ex);
+        }
     }
 }

@@ -19,7 +19,7 @@ internal static class YamlLockfiles
         try
         {
             var stream = new YamlStream();
-            stream.Load(new DepthLimitedParser(new Parser(new StringReader(text))));
+            DepthLimitedParser.Load(stream, new Parser(new StringReader(text)));
             // GitLab puts a 'spec:' header document before the configuration: the last mapping document is the content.
             if (stream.Documents.LastOrDefault(d => d.RootNode is YamlMappingNode)?.RootNode is YamlMappingNode root) return root;
             var first = stream.Documents.FirstOrDefault()?.RootNode;

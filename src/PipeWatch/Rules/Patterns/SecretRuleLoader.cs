@@ -44,7 +44,7 @@ public static partial class SecretRuleLoader
         var yaml = new YamlStream();
         try
         {
-            yaml.Load(new DepthLimitedParser(new Parser(reader)));
+            DepthLimitedParser.Load(yaml, new Parser(reader));
         }
         catch (YamlException e)
         {

@@ -94,7 +94,7 @@ public sealed class SigmaFieldMapping
         var stream = new YamlStream();
         try
         {
-            stream.Load(new DepthLimitedParser(new Parser(new StringReader(yaml))));
+            DepthLimitedParser.Load(stream, new Parser(new StringReader(yaml)));
         }
         catch (YamlException e)
         {

@@ -49,7 +49,7 @@ public static partial class SigmaRuleLoader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new DepthLimitedParser(new Parser(new StringReader(yaml))));
+            DepthLimitedParser.Load(stream, new Parser(new StringReader(yaml)));
         }
         catch (YamlException e)
         {
