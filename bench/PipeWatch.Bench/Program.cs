@@ -1,9 +1,9 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]]";
-string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost"];
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -14,6 +14,8 @@ var suite = "ingest";
 long megabytes = 100;
 var rounds = 3;
 string? outFolder = null;
+var seconds = 120;
+var seed = 22;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,6 +37,12 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--suite" when i + 1 < args.Length && suites.Contains(args[i + 1]):
             suite = args[++i];
+            break;
+        case "--seconds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seconds) && seconds > 0:
+            i++;
+            break;
+        case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seed):
+            i++;
             break;
         case "--breakdown":
             breakdown = true;
@@ -59,6 +67,7 @@ if (root is null)
 var benchOut = Path.Combine(root, "bench", "out");
 if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(benchOut, "secret-tools"), benchOut, megabytes, natural: false, force, Console.Out, Console.Error);
 if (suite == "secret-tool-natural-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(benchOut, "secret-tools-natural"), benchOut, megabytes, natural: true, force, Console.Out, Console.Error);
+if (suite == "fuzz") return FuzzHarness.Run(root, seconds, seed, Console.Out);
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PipeWatch.Cli.Rendering;
 using PipeWatch.Findings;
 using PipeWatch.Store;
 using PipeWatch.Store.Sqlite;
@@ -94,7 +95,7 @@ internal static class CommonOptions
         }
         catch (StoreException ex)
         {
-            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
             return null;
         }
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
@@ -142,7 +141,7 @@ internal static class FindingsCommand
             .Where(i => categories.Length == 0 || i.Findings.Any(f => categories.Contains(f.Category, StringComparer.Ordinal)))
             .Where(i => repository is null || i.Repositories.Contains(repository, StringComparer.Ordinal))
             .ToList();
-        var target = outputFile is null ? host.Out : new StreamWriter(host.Resolve(outputFile), append: false, new UTF8Encoding(false));
+        var target = outputFile is null ? host.Out : FindingOutput.Open(host.Resolve(outputFile));
         try
         {
             if (format == "json")

@@ -25,13 +25,13 @@ internal static class IngestCommand
                 "CI job logs (GitHub Actions logs and their zip downloads, GitLab job traces, Jenkins console text, other .log/.txt files as plain text), " +
                 "and dependency files recognized by name (package-lock.json, yarn.lock, packages.lock.json, *.csproj, requirements.txt, go.mod, Cargo.lock, pom.xml, " +
                 ".github/workflows/*.yml, .gitlab-ci.yml, Dockerfile, plugins.txt…). Folders are read recursively, in name order; " +
-                "from a git checkout (a folder with .git) only its dependency files are read.",
+                "from a git checkout (a folder with .git) only its dependency files are read. '-' reads standard input.",
             Arity = ArgumentArity.OneOrMore,
         };
         paths.Validators.Add(result =>
         {
             // A mistyped option would otherwise be taken for a path.
-            foreach (var token in result.Tokens.Select(t => t.Value).Where(v => v.StartsWith('-') && !Path.Exists(host.Resolve(v))))
+            foreach (var token in result.Tokens.Select(t => t.Value).Where(v => v.StartsWith('-') && v != "-" && !Path.Exists(host.Resolve(v))))
             {
                 result.AddError($"unknown option '{token}'");
             }
@@ -99,7 +99,7 @@ internal static class IngestCommand
 
         if (ruleFolders.Length > 0) config = config with { Sigma = config.Sigma with { Folders = [.. config.Sigma.Folders, .. ruleFolders.Select(host.Resolve)] } };
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
-        var files = InputFiles.Expand(paths.Select(host.Resolve), problems);
+        var files = InputFiles.Expand(paths.Select(p => p == "-" ? InputFiles.StandardInput : host.Resolve(p)), problems);
         if (files.Count == 0)
         {
             await host.Error.WriteLineAsync("pipewatch: nothing to ingest");
@@ -146,7 +146,7 @@ internal static class IngestCommand
     private static async Task<IngestSummary> RunWithProgressAsync(
         CliHost host, IngestEngine engine, IReadOnlyList<ISource> sources, IReadOnlyList<string> files, ConsoleProblemReporter problems, CancellationToken ct)
     {
-        var totalBytes = files.Sum(f => new FileInfo(f).Length);
+        var totalBytes = InputFiles.TotalLength(files);
         if (!host.Interactive || totalBytes < ProgressThresholdBytes)
         {
             return await engine.RunAsync(sources, null, ct);

@@ -4,6 +4,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Detectors.Rules;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
+using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Files;
@@ -96,7 +97,7 @@ internal static class RulesCommand
         var options = new SigmaLoadOptions { Placeholders = config.Sigma.Placeholders };
         var problems = new List<Problem>();
         var set = SigmaRuleSet.Create(SigmaRuleLoader.LoadAll(file, options), SigmaFieldMapping.Default, problems);
-        foreach (var problem in problems) await host.Error.WriteLineAsync($"pipewatch: {problem with { File = host.Display(problem.File) }}");
+        foreach (var problem in problems) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {problem with { File = host.Display(problem.File) }}"));
         if (problems.Count > 0 || set.Rules.Count == 0)
         {
             if (problems.Count == 0) await host.Error.WriteLineAsync($"pipewatch: {host.Display(file)}: holds no detection rule");
@@ -104,7 +105,7 @@ internal static class RulesCommand
         }
 
         var reporter = new ConsoleProblemReporter(host.Error, host.Display);
-        var inputs = InputFiles.Expand(eventPaths.Select(host.Resolve), reporter);
+        var inputs = InputFiles.Expand(eventPaths.Select(p => p == "-" ? InputFiles.StandardInput : host.Resolve(p)), reporter);
         var correlator = new SigmaCorrelator(set.Correlations);
         var matchedAny = false;
         var count = 0;
@@ -119,7 +120,7 @@ internal static class RulesCommand
                     var fits = set.Fits(rule, e);
                     var matched = fits && rule.Matches(fields);
                     matchedAny |= matched;
-                    await host.Out.WriteLineAsync($"{host.Display(e.Origin.File)}{(e.Origin.Line is { } line ? $":{line}" : string.Empty)}  {(matched ? "MATCH" : "no match")}  {rule.Title}  ({e.Dataset} {e.Action ?? e.Fields.GetValueOrDefault("event.category")})");
+                    await host.Out.WriteLineAsync(TerminalText.Escape($"{host.Display(e.Origin.File)}{(e.Origin.Line is { } line ? $":{line}" : string.Empty)}  {(matched ? "MATCH" : "no match")}  {rule.Title}  ({e.Dataset} {e.Action ?? e.Fields.GetValueOrDefault("event.category")})"));
                     if (!fits)
                     {
                         await host.Out.WriteLineAsync($"    logsource {Describe(rule.LogSource)} does not fit a {e.Kind} event of {e.Dataset}");
@@ -132,7 +133,7 @@ internal static class RulesCommand
                     correlator.Observe(rule.Id, rule.Name, e, fields, hits);
                     foreach (var hit in hits)
                     {
-                        await host.Out.WriteLineAsync($"    CORRELATION {hit.Rule.Title}: {hit.Value:0.##} for {string.Join(", ", hit.Group.Select(g => $"{g.Field}={g.Value}"))} ({hit.Rule.ConditionText} within {hit.Rule.Timespan})");
+                        await host.Out.WriteLineAsync(TerminalText.Escape($"    CORRELATION {hit.Rule.Title}: {hit.Value:0.##} for {string.Join(", ", hit.Group.Select(g => $"{g.Field}={g.Value}"))} ({hit.Rule.ConditionText} within {hit.Rule.Timespan})"));
                     }
                 }
             }
@@ -153,8 +154,8 @@ internal static class RulesCommand
             foreach (var item in search.Items)
             {
                 var field = item.Test.Split(':', 2)[0].Split('|')[0];
-                var value = item.Value is null ? "absent" : secret ? Evidence.Secret(field, item.Value).Value : $"\"{Clip(item.Value)}\"";
-                await host.Out.WriteLineAsync($"      {(item.Matched ? "✓" : "✗")} {item.Test}   ({field} = {value})");
+                var value = item.Value is null ? "absent" : secret ? Evidence.Secret(field, item.Value).Value : $"\"{Clip(SecretRedactor.BuiltIn.Redact(item.Value))}\"";
+                await host.Out.WriteLineAsync(TerminalText.Escape($"      {(item.Matched ? "✓" : "✗")} {item.Test}   ({field} = {value})"));
             }
         }
 
@@ -174,7 +175,7 @@ internal static class RulesCommand
         }
         catch (ConfigException ex)
         {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
+            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {problem}"));
             return null;
         }
     }

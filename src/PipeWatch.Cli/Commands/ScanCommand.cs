@@ -171,7 +171,7 @@ internal static class ScanCommand
         }
         catch (GitException ex)
         {
-            await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
             return ExitCodes.Usage;
         }
 
@@ -195,10 +195,9 @@ internal static class ScanCommand
                     .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals }).AddSink(all);
                 var ruleInfos = analyzers.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
-                var outputHost = host with { WorkingDirectory = source.Root };
                 // Output files resolve against the working directory, like every path on the command line; only report paths inside them are relative to the repository.
-                if (FindingOutput.Create(request.Format, request.Output is null ? null : host.Resolve(request.Output), outputHost, ruleInfos) is { } sink) builder.AddSink(sink);
-                foreach (var report in FindingOutput.Reports(request.Reports.Select(r => CommonOptions.ParseReport(r) is var (f, file) ? $"{f}={host.Resolve(file)}" : r), outputHost, ruleInfos)) builder.AddSink(report);
+                if (FindingOutput.Create(request.Format, request.Output, host, ruleInfos, source.Root) is { } sink) builder.AddSink(sink);
+                foreach (var report in FindingOutput.Reports(request.Reports, host, ruleInfos, source.Root)) builder.AddSink(report);
                 if (accepted.Count > 0) builder.AddFilter(accepted);
                 var engine = builder.BuildScan(commits: !request.NoGit);
 
@@ -209,7 +208,7 @@ internal static class ScanCommand
                 }
                 catch (GitException ex)
                 {
-                    await host.Error.WriteLineAsync($"pipewatch: {ex.Message}");
+                    await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
                     return ExitCodes.Usage;
                 }
 

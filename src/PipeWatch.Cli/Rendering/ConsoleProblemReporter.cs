@@ -32,10 +32,13 @@ internal sealed class ConsoleProblemReporter : IProblemReporter
             }
             else
             {
-                _error.WriteLine($"pipewatch: {problem with { File = _display(problem.File) }}");
+                _error.WriteLine(Line(problem));
             }
         }
     }
+
+    // One line whatever the file name or reason hold: both can come from the input.
+    private string Line(Problem problem) => TerminalText.Escape($"pipewatch: {problem with { File = _display(problem.File) }}");
 
     /// <summary>Holds problems until <see cref="Release"/>, so they do not tear a live display.</summary>
     public void Hold()
@@ -53,7 +56,7 @@ internal sealed class ConsoleProblemReporter : IProblemReporter
             _holding = false;
             foreach (var problem in _held)
             {
-                _error.WriteLine($"pipewatch: {problem with { File = _display(problem.File) }}");
+                _error.WriteLine(Line(problem));
             }
 
             _held.Clear();

@@ -12,37 +12,41 @@ internal static class FindingOutput
     /// at the end, as is a table to a file (plain text). Null for a table on stdout, which the command renders itself from
     /// all new findings.
     /// </summary>
-    public static IFindingSink? Create(string format, string? outputFile, CliHost host, IEnumerable<DetectorInfo> rules)
+    /// <param name="projectRoot">The folder SARIF and GitLab reports make paths relative to; the working directory when null.
+    /// The output file itself is always resolved against the working directory.</param>
+    public static IFindingSink? Create(string format, string? outputFile, CliHost host, IEnumerable<DetectorInfo> rules, string? projectRoot = null)
     {
         if (format == "table" && outputFile is null) return null;
         var target = outputFile is null ? host.Out : Open(host.Resolve(outputFile));
         var owns = outputFile is not null;
+        var root = projectRoot ?? host.WorkingDirectory;
         return format switch
         {
             "json" => new JsonLinesSink(target, owns),
-            "sarif" => new SarifSink(target, rules, PipeWatchApp.Version, host.WorkingDirectory, owns),
-            "gitlab-secret-detection" => new GitLabSecretDetectionSink(target, rules, PipeWatchApp.Version, host.Time, host.WorkingDirectory, owns),
+            "sarif" => new SarifSink(target, rules, PipeWatchApp.Version, root, owns),
+            "gitlab-secret-detection" => new GitLabSecretDetectionSink(target, rules, PipeWatchApp.Version, host.Time, root, owns),
             _ => new PlainFileSink(target, host),
         };
     }
 
     /// <summary>The sinks of <c>--report FORMAT=FILE</c> values (validated by the option), each writing its own file.</summary>
-    public static IEnumerable<IFindingSink> Reports(IEnumerable<string> reports, CliHost host, IEnumerable<DetectorInfo> rules)
+    public static IEnumerable<IFindingSink> Reports(IEnumerable<string> reports, CliHost host, IEnumerable<DetectorInfo> rules, string? projectRoot = null)
     {
         var infos = rules.ToList();
         foreach (var report in reports)
         {
             if (Commands.CommonOptions.ParseReport(report) is not var (format, file)) continue;
-            if (Create(format, file, host, infos) is { } sink) yield return sink;
+            if (Create(format, file, host, infos, projectRoot) is { } sink) yield return sink;
         }
     }
 
-    // The output file, created or emptied; a folder that is missing or not writable is the user's to fix, named as such.
-    private static StreamWriter Open(string path)
+    // The output file, written beside and renamed over the path at the end (a symlink there is replaced, not followed); a
+    // folder that is missing or not writable is the user's to fix, named as such.
+    internal static StreamWriter Open(string path)
     {
         try
         {
-            return new StreamWriter(path, append: false, new UTF8Encoding(false));
+            return new StreamWriter(ReplacingFileStream.Create(path), new UTF8Encoding(false));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

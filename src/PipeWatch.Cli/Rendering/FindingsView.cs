@@ -9,7 +9,7 @@ internal static class FindingsView
     public static void Render(IReadOnlyList<Finding> findings, CliHost host)
     {
         if (findings.Count == 0) return;
-        findings = [.. findings.Select(f => f.Location.File is { } file ? f with { Location = f.Location with { File = host.Display(file) } } : f)];
+        findings = [.. findings.Select(f => TerminalText.Escape(f.Location.File is { } file ? f with { Location = f.Location with { File = host.Display(file) } } : f))];
         if (host.Interactive)
         {
             RenderTable(findings, host.Out);

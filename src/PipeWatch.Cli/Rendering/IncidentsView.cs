@@ -36,6 +36,7 @@ internal static class IncidentsView
     public static void Render(IReadOnlyList<Incident> incidents, CliHost host)
     {
         if (incidents.Count == 0) return;
+        incidents = [.. incidents.Select(i => new Incident(i.Id, i.FirstSeen, i.LastSeen, i.Severity, [.. i.Findings.Select(TerminalText.Escape)]))];
         if (host.Interactive)
         {
             RenderTables(incidents, host.Out);

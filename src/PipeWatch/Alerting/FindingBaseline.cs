@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PipeWatch.Findings;
+using PipeWatch.Sinks;
 
 namespace PipeWatch.Alerting;
 
@@ -99,7 +100,8 @@ public sealed class FindingBaseline : IFindingFilter
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var stream = File.Create(path);
+        // Renamed over the path when done: a symlink committed where the baseline goes is replaced, not written through.
+        using var stream = ReplacingFileStream.Create(path);
         using var writer = new Utf8JsonWriter(stream, WriterOptions);
         writer.WriteStartObject();
         writer.WriteNumber("version", Version);

@@ -1,5 +1,6 @@
 using PipeWatch.Baselines;
 using PipeWatch.Findings;
+using PipeWatch.Rules.Patterns;
 
 namespace PipeWatch.Detectors;
 
@@ -23,5 +24,6 @@ public sealed class DetectionContext
     /// <summary>Now, from the injected clock: the <see cref="Finding.DetectedAt"/> of new findings.</summary>
     public DateTimeOffset Now => Time.GetUtcNow();
 
-    public void Report(Finding finding) => _report(finding);
+    /// <summary>Hands a finding on, with every secret in its text redacted: no detector can carry one to an output or the store.</summary>
+    public void Report(Finding finding) => _report(SecretRedactor.BuiltIn.Redact(finding));
 }

@@ -24,9 +24,16 @@ public sealed record Evidence
     public static Evidence Secret(string name, string secret)
     {
         ArgumentNullException.ThrowIfNull(secret);
+        return new(name, Mask(secret));
+    }
+
+    /// <summary>The redacted form of a secret: its first characters (4 from 16 up, 2 from 8 up), its length and a SHA-256 prefix.</summary>
+    public static string Mask(string secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
         var visible = secret.Length >= 16 ? 4 : secret.Length >= 8 ? 2 : 0;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)))[..12];
-        return new(name, $"{secret[..visible]}… ({secret.Length} chars, sha256:{hash})");
+        return $"{secret[..visible]}… ({secret.Length} chars, sha256:{hash})";
     }
 
     /// <summary>Rebuilds evidence read back from the store, where it was saved already redacted.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using PipeWatch.Events;
 
 namespace PipeWatch.Sources;
 
@@ -76,7 +77,7 @@ public static class JsonFields
 
     private static string? AsString(JsonElement? element) => element switch
     {
-        { ValueKind: JsonValueKind.String } value => value.GetString(),
+        { ValueKind: JsonValueKind.String } value => FieldLimit.Clip(value.GetString()),
         { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } value => value.GetRawText(),
         _ => null,
     };

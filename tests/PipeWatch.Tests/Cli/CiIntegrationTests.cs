@@ -42,10 +42,13 @@ public sealed partial class CiIntegrationTests : IDisposable
         var args = RunActionScript(new() { ["PW_BEFORE"] = before, ["PW_SHA"] = after, ["PW_RANGE"] = "", ["PW_FAIL_ON"] = "low" });
         var result = await new CliRunner(_repo.Path).RunAsync(args);
 
-        Assert.Equal(["scan", _repo.Path, "--report", "sarif=pipewatch.sarif", "--fail-on", "low", "--range", $"{before}..{after}"], args);
+        var sarifFile = Path.Combine(_work.File("runner-temp"), "pipewatch.sarif");
+        Assert.Equal(["scan", _repo.Path, "--report", $"sarif={sarifFile}", "--fail-on", "low", "--range", $"{before}..{after}"], args);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("aws-access-key-id", result.Output, StringComparison.Ordinal);
-        using var sarif = JsonDocument.Parse(File.ReadAllText(Path.Combine(_repo.Path, "pipewatch.sarif")));
+        Assert.Contains($"sarif-file={sarifFile}", File.ReadAllText(_work.File("github-output")), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_repo.Path, "pipewatch.sarif")));
+        using var sarif = JsonDocument.Parse(File.ReadAllText(sarifFile));
         var result0 = Assert.Single(sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray());
         Assert.Equal("aws-access-key-id", result0.GetProperty("ruleId").GetString());
     }
@@ -86,13 +89,14 @@ public sealed partial class CiIntegrationTests : IDisposable
         });
         var result = await new CliRunner(_repo.Path).RunAsync(args);
 
+        var reports = Path.Combine(_work.File("tmp"), "pipewatch-reports");
         Assert.Equal(
-            ["scan", _repo.Path, "--report", "sarif=pipewatch.sarif", "--report", "gitlab-secret-detection=gl-secret-detection-report.json", "--fail-on", "low",
-                "--range", $"{before}..{after}"],
+            ["scan", _repo.Path, "--report", $"sarif={reports}/pipewatch.sarif", "--report", $"gitlab-secret-detection={reports}/gl-secret-detection-report.json",
+                "--fail-on", "low", "--range", $"{before}..{after}"],
             args);
         Assert.Equal(1, result.ExitCode);
-        Assert.True(File.Exists(Path.Combine(_repo.Path, "pipewatch.sarif")));
-        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_repo.Path, "gl-secret-detection-report.json")));
+        Assert.True(File.Exists(Path.Combine(reports, "pipewatch.sarif")));
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(reports, "gl-secret-detection-report.json")));
         var leak = Assert.Single(report.RootElement.GetProperty("vulnerabilities").EnumerateArray());
         Assert.Equal(after, leak.GetProperty("location").GetProperty("commit").GetProperty("sha").GetString());
     }
@@ -103,7 +107,7 @@ public sealed partial class CiIntegrationTests : IDisposable
         var steps = ((YamlSequenceNode)((YamlMappingNode)action["runs"])["steps"]).Children.OfType<YamlMappingNode>();
         var scan = steps.Single(s => Scalar(s, "id") == "scan");
         env["PW_PATH"] = _repo.Path;
-        env["PW_SARIF"] = "pipewatch.sarif";
+        env["PW_SARIF"] = "";
         env.TryAdd("PW_BASELINE", "");
         env.TryAdd("PW_RULES", "");
         env.TryAdd("PW_CONFIG", "");

@@ -1,3 +1,4 @@
+using PipeWatch.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -18,7 +19,7 @@ internal static class YamlLockfiles
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            DepthLimitedParser.Load(stream, new Parser(new StringReader(text)));
             // GitLab puts a 'spec:' header document before the configuration: the last mapping document is the content.
             if (stream.Documents.LastOrDefault(d => d.RootNode is YamlMappingNode)?.RootNode is YamlMappingNode root) return root;
             var first = stream.Documents.FirstOrDefault()?.RootNode;

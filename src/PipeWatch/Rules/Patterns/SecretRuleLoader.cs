@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using YamlDotNet.Core;
@@ -43,7 +44,7 @@ public static partial class SecretRuleLoader
         var yaml = new YamlStream();
         try
         {
-            yaml.Load(reader);
+            DepthLimitedParser.Load(yaml, new Parser(reader));
         }
         catch (YamlException e)
         {

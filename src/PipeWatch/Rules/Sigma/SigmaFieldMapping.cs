@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -93,7 +94,7 @@ public sealed class SigmaFieldMapping
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            DepthLimitedParser.Load(stream, new Parser(new StringReader(yaml)));
         }
         catch (YamlException e)
         {

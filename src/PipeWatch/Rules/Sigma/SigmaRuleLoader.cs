@@ -1,3 +1,4 @@
+using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -48,7 +49,7 @@ public static partial class SigmaRuleLoader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            DepthLimitedParser.Load(stream, new Parser(new StringReader(yaml)));
         }
         catch (YamlException e)
         {

@@ -327,8 +327,20 @@ internal static partial class SigmaValueCompiler
             Position.EndsWith => $@"{regex}\z",
             _ => regex.ToString(),
         };
-        var compiled = new Regex(anchored, comparison == StringComparison.Ordinal ? Glob & ~RegexOptions.IgnoreCase : Glob);
-        return (v => v is not null && compiled.IsMatch(v), pieces.MaxBy(p => p.Length));
+        var options = comparison == StringComparison.Ordinal ? Glob & ~RegexOptions.IgnoreCase : Glob;
+        Regex compiled;
+        try
+        {
+            compiled = new Regex(anchored, options);
+        }
+        catch (NotSupportedException)
+        {
+            // A value too large for the linear-time engine's automaton (found by the fuzz harness): the backtracking engine,
+            // with the timeout of |re values.
+            compiled = new Regex(anchored, options & ~RegexOptions.NonBacktracking, TimeSpan.FromMilliseconds(100));
+        }
+
+        return (v => v is not null && IsMatch(compiled, v), pieces.MaxBy(p => p.Length));
     }
 
     private static bool Literal(string value, string text, Position position, StringComparison comparison) => position switch

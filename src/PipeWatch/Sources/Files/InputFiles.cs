@@ -8,6 +8,9 @@ namespace PipeWatch.Sources.Files;
 /// <summary>Turns the paths given to <c>ingest</c> into one source per file: folders are walked recursively, in name order.</summary>
 public static class InputFiles
 {
+    /// <summary>What <c>-</c> on a command line stands for: standard input, read as a pipe.</summary>
+    public const string StandardInput = "/dev/stdin";
+
     /// <summary>The files under <paramref name="paths"/>; a missing path is reported, hidden folders (.git…) are skipped.</summary>
     /// <remarks>
     /// A folder at the top of a git work tree (it has a <c>.git</c>) is a checkout: only its dependency files are taken
@@ -26,7 +29,7 @@ public static class InputFiles
             {
                 var before = files.Count;
                 if (Checkout.IsRoot(path)) WalkCheckout(path, files);
-                else Walk(path, files);
+                else Walk(path, files, [], problems);
                 if (files.Count == before) problems.Report(new Problem(path, Checkout.IsRoot(path) ? "checkout holds no dependency files" : "folder holds no files"));
             }
             else
@@ -36,6 +39,20 @@ public static class InputFiles
         }
 
         return files;
+    }
+
+    /// <summary>The bytes of <paramref name="files"/> for progress; a file gone since it was listed counts 0 (its source reports it when it cannot open it).</summary>
+    public static long TotalLength(IEnumerable<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var total = 0L;
+        foreach (var file in files)
+        {
+            var info = new FileInfo(file);
+            if (info.Exists) total += info.Length;
+        }
+
+        return total;
     }
 
     /// <summary>
@@ -56,6 +73,8 @@ public static class InputFiles
 
     private static ISource SourceFor(string file, string? dependencyStamp)
     {
+        // Named explicitly (a walk skips them): a pipe is read once, its format told from its first bytes.
+        if (FileKind.Of(file).Kind == FileKind.Kind.Other) return PipeSource.ForPath(file);
         if (LockfileParsers.For(file.Replace('\\', '/')) is { } parser) return new LockfileSource(file, parser, dependencyStamp);
         if (TextLineSource.Detect(file, LineFormats.All) is { } line) return new TextLineSource(file, line);
         if (JobLogArchiveSource.IsArchive(file)) return new JobLogArchiveSource(file);
@@ -66,20 +85,33 @@ public static class InputFiles
     private static void WalkCheckout(string folder, List<string> files)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = 0 };
-        files.AddRange(Directory.EnumerateFiles(folder, "*", options).Where(f => LockfileParsers.For(f.Replace('\\', '/')) is not null).Order(StringComparer.Ordinal));
-        foreach (var sub in Directory.EnumerateDirectories(folder, "*", options).Where(d => Path.GetFileName(d) is var name && (name == ".github" || !(name.StartsWith('.') || name == "node_modules"))).Order(StringComparer.Ordinal))
+        files.AddRange(Directory.EnumerateFiles(folder, "*", options)
+            .Where(f => LockfileParsers.For(f.Replace('\\', '/')) is not null && FileKind.Of(f).Kind != FileKind.Kind.Other).Order(StringComparer.Ordinal));
+        foreach (var sub in Directory.EnumerateDirectories(folder, "*", options)
+            .Where(d => Path.GetFileName(d) is var name && (name == ".github" || !(name.StartsWith('.') || name == "node_modules")) && new DirectoryInfo(d).LinkTarget is null)
+            .Order(StringComparer.Ordinal))
         {
             WalkCheckout(sub, files);
         }
     }
 
-    private static void Walk(string folder, List<string> files)
+    // Folders are walked once each (by device and inode) and a link to a folder is not followed, so a loop of links ends;
+    // only regular files are taken (a FIFO found by walking would block the read for ever, a device never ends).
+    private static void Walk(string folder, List<string> files, HashSet<(ulong, ulong)> visited, IProblemReporter problems)
     {
+        var (kind, device, inode) = FileKind.Of(folder);
+        if (kind == FileKind.Kind.Directory && !visited.Add((device, inode))) return;
         var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden };
-        files.AddRange(Directory.EnumerateFiles(folder, "*", options).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal));
+        foreach (var file in Directory.EnumerateFiles(folder, "*", options).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
+        {
+            if (FileKind.Of(file).Kind == FileKind.Kind.Other) problems.Report(new Problem(file, "not a regular file (a FIFO, socket or device): skipped"));
+            else files.Add(file);
+        }
+
         foreach (var sub in Directory.EnumerateDirectories(folder, "*", options).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal))
         {
-            Walk(sub, files);
+            if (new DirectoryInfo(sub).LinkTarget is not null) continue;
+            Walk(sub, files, visited, problems);
         }
     }
 }

@@ -14,6 +14,7 @@ public sealed class JsonFileSource : ISource
 {
     private readonly string _path;
     private readonly PayloadReader _reader;
+    private readonly (Func<Stream> Open, FileShape.Kind Shape)? _stream;
 
     /// <param name="path">The file to read.</param>
     /// <param name="formats">The formats to recognize, in order.</param>
@@ -25,6 +26,13 @@ public sealed class JsonFileSource : ISource
         _reader = new PayloadReader(formats, forced, readers);
     }
 
+    /// <summary>A source over a stream that cannot seek (a pipe), whose shape was told from its first bytes.</summary>
+    internal JsonFileSource(string name, Func<Stream> open, FileShape.Kind shape)
+        : this(name, PayloadFormats.All)
+    {
+        _stream = (open, shape);
+    }
+
     public string Path => _path;
 
     public IAsyncEnumerable<Event> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
@@ -33,6 +41,17 @@ public sealed class JsonFileSource : ISource
     /// <summary>The events in blocks of at most 128 (JSON Lines, read 1 MiB at a time), or the whole document's as one block.</summary>
     public async IAsyncEnumerable<Event[]> ReadBlocksAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (_stream is { } piped)
+        {
+            await using var pipe = piped.Open();
+            await foreach (var block in _reader.ReadBlocksAsync(pipe, piped.Shape, PayloadOrigin.File(_path), context, cancellationToken))
+            {
+                yield return block;
+            }
+
+            yield break;
+        }
+
         FileStream stream;
         try
         {

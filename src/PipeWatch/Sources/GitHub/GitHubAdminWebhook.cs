@@ -78,7 +78,7 @@ internal static class GitHubAdminWebhook
     /// <summary>A scalar's text, an array of scalars comma-joined, or null for objects and nulls.</summary>
     public static string? Scalar(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => value.GetString(),
+        JsonValueKind.String => FieldLimit.Clip(value.GetString()),
         JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
         JsonValueKind.Array => string.Join(',', value.EnumerateArray().Select(Scalar).Where(v => !string.IsNullOrEmpty(v))),
         _ => null,

@@ -92,7 +92,7 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
             if (Mapped.Contains(name) || name.StartsWith("p_", StringComparison.Ordinal)) continue;
             var text = property.Value.ValueKind switch
             {
-                JsonValueKind.String => property.Value.GetString(),
+                JsonValueKind.String => FieldLimit.Clip(property.Value.GetString()),
                 JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
                 JsonValueKind.Array => JoinScalars(property.Value),
                 _ => null,
@@ -105,7 +105,7 @@ public sealed class GitHubAuditLogFormat : IPayloadFormat
     {
         var items = array.EnumerateArray()
             .Where(v => v.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
-            .Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())
+            .Select(v => v.ValueKind == JsonValueKind.String ? FieldLimit.Clip(v.GetString()) : v.GetRawText())
             .ToList();
         return items.Count == 0 ? null : string.Join(',', items);
     }

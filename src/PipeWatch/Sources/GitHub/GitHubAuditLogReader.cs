@@ -252,13 +252,13 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
     /// <summary><c>org</c>: a string, or the first non-blank string of an array.</summary>
     private static string? Organization(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType == JsonTokenType.String) return GitHubAuditEntry.NonEmpty(reader.GetString());
+        if (reader.TokenType == JsonTokenType.String) return GitHubAuditEntry.NonEmpty(FieldLimit.Clip(reader.GetString()));
         if (reader.TokenType != JsonTokenType.StartArray) return null;
         string? first = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
-            else if (first is null && reader.TokenType == JsonTokenType.String) first = GitHubAuditEntry.NonEmpty(reader.GetString());
+            else if (first is null && reader.TokenType == JsonTokenType.String) first = GitHubAuditEntry.NonEmpty(FieldLimit.Clip(reader.GetString()));
         }
 
         return first;
@@ -307,7 +307,7 @@ public sealed class GitHubAuditLogReader : IUtf8PayloadReader
     /// <summary>A string as <c>JsonFields.String</c> reads it: numbers and booleans in their JSON text, anything else null.</summary>
     private static string? StringValue(ref Utf8JsonReader reader) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.String => FieldLimit.Clip(reader.GetString()),
         JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
         JsonTokenType.True => "true",
         JsonTokenType.False => "false",

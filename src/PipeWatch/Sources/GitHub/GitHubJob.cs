@@ -160,7 +160,7 @@ internal static class GitHubJob
             var value = property.Value;
             switch (JsonMarshal.GetRawUtf8PropertyName(property).Length)
             {
-                case 4 when property.NameEquals("name"u8): name = value.ValueKind == JsonValueKind.String ? value.GetString() : null; break;
+                case 4 when property.NameEquals("name"u8): name = value.ValueKind == JsonValueKind.String ? FieldLimit.Clip(value.GetString()) : null; break;
                 case 6 when property.NameEquals("number"u8): number = value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : null; break;
                 case 6 when property.NameEquals("status"u8): completed = value.ValueKind == JsonValueKind.String && value.ValueEquals("completed"u8); break;
                 case 10 when property.NameEquals("conclusion"u8): conclusion = Conclusion(value); break;

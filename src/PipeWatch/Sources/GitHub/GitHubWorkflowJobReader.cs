@@ -170,7 +170,7 @@ public sealed class GitHubWorkflowJobReader : IUtf8PayloadReader
             {
                 case 4 when reader.ValueTextEquals("name"u8):
                     reader.Read();
-                    name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    name = reader.TokenType == JsonTokenType.String ? FieldLimit.Clip(reader.GetString()) : null;
                     break;
                 case 6 when reader.ValueTextEquals("number"u8):
                     reader.Read();
@@ -238,7 +238,7 @@ public sealed class GitHubWorkflowJobReader : IUtf8PayloadReader
     /// <summary>A string as <see cref="JsonFields.String(JsonElement, string)"/> reads it: numbers and booleans in their JSON text, anything else null.</summary>
     private static string? StringValue(ref Utf8JsonReader reader) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.String => FieldLimit.Clip(reader.GetString()),
         JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
         JsonTokenType.True => "true",
         JsonTokenType.False => "false",

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using PipeWatch.Diagnostics;
 using PipeWatch.Events;
 
@@ -147,6 +149,29 @@ public sealed class PayloadReader
         }
     }
 
+    /// <summary>The events of a stream that cannot seek (a pipe) whose shape was told from its first bytes: JSON Lines streamed, a document read whole.</summary>
+    internal async IAsyncEnumerable<Event[]> ReadBlocksAsync(
+        Stream stream, FileShape.Kind shape, PayloadOrigin origin, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var read = new Reading(origin.Name, null, null);
+        var events = new List<Event>();
+        if (shape == FileShape.Kind.JsonLines)
+        {
+            await foreach (var block in ReadLinesAsync(stream, read, events, context, cancellationToken).ConfigureAwait(false))
+            {
+                yield return block;
+            }
+
+            yield break;
+        }
+
+        using var whole = new MemoryStream();
+        await stream.CopyToAsync(whole, cancellationToken).ConfigureAwait(false);
+        context.BytesRead?.Invoke(whole.Length);
+        ReadDocument(whole.GetBuffer().AsMemory(0, (int)whole.Length), null, read, events, context);
+        if (events.Count > 0) yield return [.. events];
+    }
+
     private async Task<PayloadResult> CollectAsync(Stream stream, PayloadOrigin origin, PayloadHint? hint, CancellationToken cancellationToken)
     {
         var problems = new ProblemLog();
@@ -261,9 +286,29 @@ public sealed class PayloadReader
         }
     }
 
+    private static int FirstInvalidByte(ReadOnlySpan<byte> bytes)
+    {
+        for (var at = 0; at < bytes.Length;)
+        {
+            if (Rune.DecodeFromUtf8(bytes[at..], out _, out var length) != OperationStatus.Done) return at;
+            at += length;
+        }
+
+        return 0;
+    }
+
     private void ReadDocument(ReadOnlyMemory<byte> json, int? line, Reading read, List<Event> events, SourceContext context)
     {
         if (json.Span.StartsWith(FileShape.ByteOrderMark)) json = json[FileShape.ByteOrderMark.Length..];
+        if (!Utf8.IsValid(json.Span))
+        {
+            // The JSON readers throw on a string that is not UTF-8; that would end the file here, so the line is the problem.
+            var at = FirstInvalidByte(json.Span);
+            var lineOfByte = line ?? 1 + json.Span[..at].Count((byte)'\n');
+            context.Problems.Report(new Problem(read.Name, $"not valid UTF-8 (byte 0x{json.Span[at]:x2} at offset {at}{(line is null ? "" : " of the line")})", lineOfByte));
+            return;
+        }
+
         if (TryReadFast(json.Span, line, read, events)) return;
         JsonDocument document;
         try

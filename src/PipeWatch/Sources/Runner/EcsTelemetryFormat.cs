@@ -87,7 +87,7 @@ public sealed class EcsTelemetryFormat : IPayloadFormat
 
                 break;
             case JsonValueKind.String:
-                fields[prefix!] = element.GetString()!;
+                fields[prefix!] = FieldLimit.Clip(element.GetString())!;
                 break;
             case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
                 fields[prefix!] = element.GetRawText();

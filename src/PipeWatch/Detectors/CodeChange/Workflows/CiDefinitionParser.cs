@@ -1,3 +1,4 @@
+using PipeWatch.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -44,7 +45,7 @@ public static class CiDefinitionParser
         try
         {
             var stream = new YamlStream();
-            stream.Load(new MergingParser(new Parser(new StringReader(text))));
+            DepthLimitedParser.Load(stream, new MergingParser(new DepthLimitedParser(new Parser(new StringReader(text)))));
             root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
         }
         catch (YamlException e)
