@@ -66,7 +66,7 @@ internal sealed class FindingStage
     /// the batch, then hands the alerts to the sinks. The batch is committed even when nothing was accepted.
     /// </summary>
     /// <returns>The alerts handed to the sinks.</returns>
-    public async ValueTask<int> CommitAsync(IStoreBatch? batch, CancellationToken cancellationToken)
+    public async ValueTask<int> CommitAsync(IStoreBatch? batch)
     {
         Alert[] alerts = [];
         if (batch is not null)
@@ -83,7 +83,8 @@ internal sealed class FindingStage
         if (!_reportKnown) _seen.Clear();
         if (alerts.Length == 0) return 0;
         Emitted += alerts.Length;
-        await _sinks.DeliverAsync(alerts, cancellationToken).ConfigureAwait(false);
+        // Committed findings are owed to the sinks: a Ctrl-C now must not lose them from the output (the queue's bound still holds).
+        await _sinks.DeliverAsync(alerts, CancellationToken.None).ConfigureAwait(false);
         return alerts.Length;
     }
 

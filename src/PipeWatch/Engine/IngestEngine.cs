@@ -94,7 +94,7 @@ public sealed class IngestEngine
         }
 
         // Commit what was fully processed, even when cancelled: every event in the batch is complete.
-        await run.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await run.CommitAsync().ConfigureAwait(false);
         await _sinks.CompleteAsync().ConfigureAwait(false);
         return counter.Summary(cancelled, _findings.Suppressed);
     }
@@ -124,7 +124,7 @@ public sealed class IngestEngine
                     counter.ReportThrottled(time);
                     if (_inBatch >= engine._options.BatchSize || time.GetElapsedTime(_batchStarted) >= engine._options.MaxBatchAge)
                     {
-                        await CommitAsync(cancellationToken).ConfigureAwait(false);
+                        await CommitAsync().ConfigureAwait(false);
                     }
                 }
 
@@ -142,7 +142,7 @@ public sealed class IngestEngine
 
                     if (!waiting.IsCompleted)
                     {
-                        await CommitAsync(cancellationToken).ConfigureAwait(false);
+                        await CommitAsync().ConfigureAwait(false);
                         continue;
                     }
                 }
@@ -153,7 +153,7 @@ public sealed class IngestEngine
         }
 
         /// <summary>Commits the open batch, if any: baselines, findings and incidents in one transaction, then the alerts to the sinks.</summary>
-        public async Task CommitAsync(CancellationToken cancellationToken)
+        public async Task CommitAsync()
         {
             if (_batch is not { } batch) return;
             int emitted;
@@ -164,7 +164,7 @@ public sealed class IngestEngine
                     set.Flush();
                 }
 
-                emitted = await engine._findings.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+                emitted = await engine._findings.CommitAsync(batch).ConfigureAwait(false);
             }
 
             _batch = null;

@@ -101,7 +101,7 @@ public sealed class ScanEngine
                 if (pending >= 1000 || (pending > 0 && Stopwatch.GetElapsedTime(lastFlush) > TimeSpan.FromSeconds(2))
                     || ++storage.CommitsSinceFlush >= _options.StoreBatchCommits)
                 {
-                    findings += await FlushAsync(sets, storage, cancellationToken).ConfigureAwait(false);
+                    findings += await FlushAsync(sets, storage).ConfigureAwait(false);
                     lastFlush = Stopwatch.GetTimestamp();
                 }
 
@@ -127,7 +127,7 @@ public sealed class ScanEngine
             cancelled = true;
         }
 
-        findings += await FlushAsync(sets, storage, CancellationToken.None).ConfigureAwait(false);
+        findings += await FlushAsync(sets, storage).ConfigureAwait(false);
         progress?.Report(new ScanProgress(commits + learned, source.BytesRead, findings));
         await _sinks.CompleteAsync().ConfigureAwait(false);
         return new ScanSummary(commits, learned, findings, _findings.Suppressed, source.BytesRead, Stopwatch.GetElapsedTime(started), cancelled);
@@ -234,19 +234,19 @@ public sealed class ScanEngine
     }
 
     // Saves baselines (and findings, incidents) to the store when there is one, then hands the findings to the sinks.
-    private async Task<long> FlushAsync(BaselineSet[] sets, ScanStorage storage, CancellationToken cancellationToken)
+    private async Task<long> FlushAsync(BaselineSet[] sets, ScanStorage storage)
     {
         storage.CommitsSinceFlush = 0;
         if (_store is null)
         {
             foreach (var set in sets) set.Flush();
-            return await _findings.CommitAsync(null, cancellationToken).ConfigureAwait(false);
+            return await _findings.CommitAsync(null).ConfigureAwait(false);
         }
 
         using var transaction = _store.BeginBatch();
         storage.Current = transaction;
         foreach (var set in sets) set.Flush();
-        var emitted = await _findings.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+        var emitted = await _findings.CommitAsync(transaction).ConfigureAwait(false);
         storage.Current = null;
         return emitted;
     }

@@ -132,6 +132,26 @@ public sealed class EngineContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_while_a_slow_output_is_behind_still_hands_it_every_committed_finding()
+    {
+        using var store = SqliteStore.Open(_temp.File("store.db"));
+        var slow = new SlowSink(TimeSpan.FromMilliseconds(20));
+        var engine = Builder(store).WithOptions(new EngineOptions { BatchSize = 1, MaxBatchAge = Age }).AddSink(slow, SinkQueueOptions.Lossless with { Capacity = 1 }).Build();
+        var source = new LiveSource();
+        using var stop = new CancellationTokenSource();
+        var run = engine.RunAsync([source], null, stop.Token);
+        for (var i = 1; i <= 30; i++) source.Write(Login("alice", i));
+        await WaitUntilAsync(() => slow.Seen >= 3);
+
+        await stop.CancelAsync();
+        var summary = await run;
+
+        Assert.True(summary.Cancelled);
+        Assert.Equal(store.QueryFindings(new FindingQuery()).Count, slow.Seen);
+        Assert.Equal(summary.NewFindings, slow.Seen);
+    }
+
+    [Fact]
     public async Task Sinks_never_see_a_finding_the_store_has_not_committed()
     {
         var path = _temp.File("store.db");
@@ -224,6 +244,23 @@ public sealed class EngineContractTests : IDisposable
             DetectedAt = context.Now,
             Fingerprint = Fingerprint.Of(Info.Id, e.Id),
         });
+    }
+
+    /// <summary>Takes its time over every batch: an output slower than detection.</summary>
+    private sealed class SlowSink(TimeSpan delay) : IFindingSink
+    {
+        private int _seen;
+
+        public int Seen => Volatile.Read(ref _seen);
+
+        public async ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
+        {
+            await Task.Delay(delay, CancellationToken.None);
+            Interlocked.Add(ref _seen, batch.Count);
+            return SinkResult.Ok;
+        }
+
+        public ValueTask<SinkResult> CompleteAsync(CancellationToken cancellationToken) => ValueTask.FromResult(SinkResult.Ok);
     }
 
     private sealed class ThrowingSink : IFindingSink
