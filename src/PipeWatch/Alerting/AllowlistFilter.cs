@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using PipeWatch.Configuration;
 using PipeWatch.Findings;
 
 namespace PipeWatch.Alerting;

@@ -1,3 +1,4 @@
+using PipeWatch.Alerting;
 using PipeWatch.Findings;
 using YamlDotNet.RepresentationModel;
 

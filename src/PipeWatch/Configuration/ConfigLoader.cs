@@ -1,4 +1,5 @@
 using PipeWatch.Alerting.Incidents;
+using PipeWatch.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

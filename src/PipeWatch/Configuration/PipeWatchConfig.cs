@@ -1,3 +1,4 @@
+using PipeWatch.Alerting;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.CodeChange;
@@ -71,15 +72,3 @@ public sealed record PipeWatchConfig
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
 }
-
-/// <summary>One allowlist entry: every field given must match (globs with <c>*</c> and <c>?</c>, case-insensitive).</summary>
-/// <param name="Reason">Why it is allowed; required, so the list documents itself.</param>
-public sealed record AllowEntry(
-    string Reason,
-    string? Rule = null,
-    string? Category = null,
-    string? Repository = null,
-    string? Pipeline = null,
-    string? Job = null,
-    string? Step = null,
-    string? Actor = null);

@@ -1,3 +1,4 @@
+using PipeWatch.Alerting;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Tests.Support;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using PipeWatch.Configuration;
+using PipeWatch.Yaml;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using YamlDotNet.Core;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using PipeWatch.Configuration;
+using PipeWatch.Yaml;
 using PipeWatch.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

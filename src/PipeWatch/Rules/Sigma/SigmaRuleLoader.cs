@@ -1,4 +1,4 @@
-using PipeWatch.Configuration;
+using PipeWatch.Yaml;
 using PipeWatch.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

@@ -1,4 +1,4 @@
-using PipeWatch.Configuration;
+using PipeWatch.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

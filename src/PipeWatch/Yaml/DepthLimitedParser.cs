@@ -2,7 +2,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
-namespace PipeWatch.Configuration;
+namespace PipeWatch.Yaml;
 
 /// <summary>A YAML event stream that stops with a <see cref="YamlException"/> at the line where nesting passes a limit.</summary>
 /// <remarks>
