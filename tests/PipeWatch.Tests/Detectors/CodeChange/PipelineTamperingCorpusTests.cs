@@ -35,7 +35,7 @@ public sealed class PipelineTamperingCorpusTests
     }
 
     [Fact]
-    public void A_composite_action_expanding_an_input_into_a_script_and_using_unpinned_actions_is_reported()
+    public void A_composite_action_expanding_an_input_into_a_script_using_unpinned_actions_and_an_always_true_if_is_reported()
     {
         var issues = Analyse("poutine", "composite", "action.yml");
 
@@ -45,6 +45,7 @@ public sealed class PipelineTamperingCorpusTests
                 ("pipeline-tampering.unpinned-action", 4, Severity.Medium),
                 ("pipeline-tampering.unpinned-action", 9, Severity.Low),
                 ("pipeline-tampering.unpinned-action", 13, Severity.Low),
+                ("pipeline-tampering.unsound-condition", 17, Severity.High),
             ],
             issues.Select(i => (i.Rule, i.Line, i.Severity)));
     }
