@@ -60,7 +60,7 @@ public sealed class PipelineTamperingAnalyzer : ICommitAnalyzer
     public static IReadOnlyList<WorkflowIssue> Inspect(CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false)
     {
         var issues = Checks.SelectMany(c => c.Check(after)).Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
-        if (before is null) return issues;
+        if (before is null) return [.. issues, .. DangerousTriggerCheck.Check(after)];
         var existing = Checks.SelectMany(c => c.Check(before)).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
         issues.RemoveAll(i => existing.Contains(i.Rule + "|" + i.Key));
         issues.AddRange(ChangeChecks.SelectMany(c => c.Compare(before, after)));
