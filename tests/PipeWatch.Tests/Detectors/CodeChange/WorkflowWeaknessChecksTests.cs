@@ -106,6 +106,30 @@ public sealed class WorkflowWeaknessChecksTests
         Assert.DoesNotContain(issues, i => weaknesses.Select(Scripts.Rule).Contains(i.Rule));
     }
 
+    [Fact]
+    public void A_step_output_written_from_a_pull_request_title_and_expanded_into_run_is_template_injection()
+    {
+        const string Workflow = """
+            on: pull_request_target
+            jobs:
+              triage:
+                runs-on: ubuntu-latest
+                steps:
+                  - id: meta
+                    run: |
+                      echo "title=${{ github.event.pull_request.title }}" >> "$GITHUB_OUTPUT"
+                      echo "number=${{ github.event.pull_request.number }}" >> "$GITHUB_OUTPUT"
+                  - run: echo "${{ steps.meta.outputs.title }}"
+                  - run: echo "${{ steps.meta.outputs.number }}"
+            """;
+        var definition = CiDefinitionParser.Parse("triage.yml", Workflow, CiPlatform.GitHubWorkflow, out _)!;
+
+        var issues = PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins()).Where(i => i.Rule == TemplateInjectionCheck.Rule).ToList();
+
+        Assert.Equal([8, 10], issues.Select(i => i.Line).Order());
+        Assert.Contains(issues, i => i.Line == 10 && i.Explanation.Contains("steps.meta.outputs.title, which an earlier step writes from github.event.pull_request.title", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("ci/build.yml", "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n", CiPlatform.GitHubWorkflow)]
     [InlineData("actions/setup/action.yaml", "name: setup\ndescription: d\nruns:\n  using: composite\n  steps: []\n", CiPlatform.GitHubAction)]
