@@ -45,7 +45,7 @@ internal static class ScanCommand
         {
             Description = "Scan only the changes staged in the index against HEAD, as a pre-commit hook does; findings have no commit.",
         };
-        var noGit = new Option<bool>("--no-git") { Description = "PATH is a plain folder: scan every text file in it (skipping binary files, .git folders and files over 32 MB)." };
+        var noGit = new Option<bool>("--no-git") { Description = "PATH is a plain folder (or one file): scan every text file in it (skipping binary files, .git folders and files over 32 MB)." };
         var rules = new Option<string?>("--rules")
         {
             Description = "Secret rules to use instead of the built-in ones: a gitleaks config (.toml; [extend] useDefault = true adds the built-in rules) " +

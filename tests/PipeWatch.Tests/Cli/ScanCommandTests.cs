@@ -302,6 +302,26 @@ public sealed class ScanCommandTests : IDisposable
         Assert.All(result.OutputLines, l => Assert.Equal(Categories.HardcodedSecret, JsonDocument.Parse(l).RootElement.GetProperty("category").GetString()));
     }
 
+    [Fact]
+    public async Task No_git_on_one_workflow_file_or_its_folder_outside_dot_github_recognises_it_by_content()
+    {
+        using var folder = new TempFolder();
+        var workflow = Path.Combine(folder.Path, "release.yml");
+        File.WriteAllText(workflow, "on: release\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: Swatinem/rust-cache@82a92a6e8fbeee089604da2575dc567ae9ddeaab\n      - run: cargo publish\n");
+        File.WriteAllText(Path.Combine(folder.Path, "compose.yml"), "services:\n  web:\n    image: nginx\n");
+
+        var one = await new CliRunner(folder.Path).RunAsync("scan", "--no-git", "--format", "json", workflow);
+        var all = await new CliRunner(folder.Path).RunAsync("scan", "--no-git", "--format", "json", folder.Path);
+
+        string[] expected = ["pipeline-tampering.cache-poisoning release.yml:6", "pipeline-tampering.use-trusted-publishing release.yml:7"];
+        Assert.Equal(expected, Rules(one).Where(r => r.StartsWith("pipeline-tampering.cache", StringComparison.Ordinal) || r.StartsWith("pipeline-tampering.use", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(expected, Rules(all).Where(r => r.StartsWith("pipeline-tampering.cache", StringComparison.Ordinal) || r.StartsWith("pipeline-tampering.use", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(Rules(all), r => r.Contains("compose.yml", StringComparison.Ordinal));
+    }
+
+    private static string[] Rules(CliResult result) =>
+        [.. result.OutputLines.Select(l => JsonDocument.Parse(l).RootElement).Select(e => $"{e.GetProperty("rule").GetString()} {e.GetProperty("location").GetProperty("file").GetString()}:{e.GetProperty("location").GetProperty("line").GetInt32()}")];
+
     private static string[] Files(CliResult result) =>
         [.. result.OutputLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("location").GetProperty("file").GetString()!)];
 

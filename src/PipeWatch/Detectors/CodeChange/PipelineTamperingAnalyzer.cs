@@ -20,6 +20,8 @@ public sealed class PipelineTamperingAnalyzer : ICommitAnalyzer
         new DownloadAndExecuteCheck(), new SecretsExfiltrationCheck(), new DebugLoggingCheck(), new UntrustedCheckoutCheck(),
         new TemplateInjectionCheck(), new GitHubEnvInjectionCheck(), new SecretsInheritCheck(), new PermissionsWidenedCheck(),
         new SelfHostedRunnerCheck(), new UnpinnedActionCheck(), new UnpinnedImageCheck(),
+        new InsecureCommandsCheck(), new HardcodedContainerCredentialsCheck(), new UnredactedSecretsCheck(), new BotConditionsCheck(),
+        new UnsoundContainsCheck(), new UnsoundConditionCheck(), new ArtipackedCheck(), new CachePoisoningCheck(), new TrustedPublishingCheck(),
     ];
 
     private static readonly IWorkflowChangeCheck[] ChangeChecks = [new StepsChangedCheck(), new NewJobCheck(), new NewTriggerCheck(), new PermissionsWidenedCheck()];
@@ -34,8 +36,11 @@ public sealed class PipelineTamperingAnalyzer : ICommitAnalyzer
     {
         foreach (var file in commit.Files)
         {
-            if (file.Kind == FileChangeKind.Deleted || file.NewBlob is null || CiDefinitionParser.Classify(file.Path) is not { } platform) continue;
+            if (file.Kind == FileChangeKind.Deleted || file.NewBlob is null) continue;
+            var byPath = CiDefinitionParser.Classify(file.Path);
+            if (byPath is null && !IsYaml(file.Path)) continue;
             if (context.Blobs.ReadText(file.NewBlob) is not { } text) continue;
+            if ((byPath ?? CiDefinitionParser.ClassifyByContent(file.Path, text)) is not { } platform) continue;
             var after = CiDefinitionParser.Parse(file.Path, text, platform, out _);
             if (after is null) continue;
             var before = file.OldBlob is not null && context.Blobs.ReadText(file.OldBlob) is { } old
@@ -48,11 +53,14 @@ public sealed class PipelineTamperingAnalyzer : ICommitAnalyzer
         }
     }
 
+    private static bool IsYaml(string path) => path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>What a change from <paramref name="before"/> (null for a new file) to <paramref name="after"/> introduced, learning its pins.</summary>
-    public static IReadOnlyList<WorkflowIssue> Inspect(CiDefinition? before, CiDefinition after, ActionPins pins)
+    /// <param name="pedantic">Also report hygiene issues (<see cref="WorkflowIssue.Pedantic"/>); the default level reports weaknesses only.</param>
+    public static IReadOnlyList<WorkflowIssue> Inspect(CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false)
     {
-        var issues = Checks.SelectMany(c => c.Check(after)).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
-        if (before is null) return issues;
+        var issues = Checks.SelectMany(c => c.Check(after)).Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
+        if (before is null) return [.. issues, .. DangerousTriggerCheck.Check(after)];
         var existing = Checks.SelectMany(c => c.Check(before)).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
         issues.RemoveAll(i => existing.Contains(i.Rule + "|" + i.Key));
         issues.AddRange(ChangeChecks.SelectMany(c => c.Compare(before, after)));

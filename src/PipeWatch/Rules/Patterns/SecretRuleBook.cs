@@ -74,6 +74,14 @@ public sealed class SecretRuleBook
             foreach (var match in FullText(rule, text)) Keep(rule, match.Line, match.Secret);
         }
 
+        // Literals only a configuration file's structure shows (unquoted values under password keys, a Rails key file), by the
+        // built-in rules that name them; a line another rule already reported for the same value is not reported twice.
+        foreach (var (ruleId, line, secret) in ConfigFileSecrets.Find(text, ConfigFileSecrets.KindOf(path)))
+        {
+            if (_byId.GetValueOrDefault(ruleId) is not { } rule || hits.Any(h => h.Line == line && (h.Secret.Contains(secret, StringComparison.Ordinal) || secret.Contains(h.Secret, StringComparison.Ordinal)))) continue;
+            Keep(rule, line, secret);
+        }
+
         foreach (var rule in _pathOnly.Where(r => Applies(r, path)))
         {
             if (!Allowed(rule, path, path, string.Empty, commit)) hits.Add(new SecretHit(rule, 1, path, FileName: true));

@@ -32,13 +32,20 @@ public sealed class FolderSource : ICommitSource
     private readonly IProblemReporter _problems;
     private readonly int _workers;
     private readonly FolderBlobs _blobs = new();
+    private readonly FileInfo? _only;
     private long _bytesRead;
 
-    /// <param name="folder">The folder to scan.</param>
+    /// <param name="folder">The folder to scan, or one file (scanned alone, named relative to its folder).</param>
     /// <param name="problems">Where unreadable and skipped files are reported.</param>
     /// <param name="workers">Threads that read files at once (1: on the reading thread only).</param>
     public FolderSource(string folder, IProblemReporter problems, int workers = 1)
     {
+        if (File.Exists(folder))
+        {
+            _only = new FileInfo(Path.GetFullPath(folder));
+            folder = _only.DirectoryName!;
+        }
+
         if (!Directory.Exists(folder)) throw new GitException($"{folder}: no such folder");
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         Root = Path.GetFullPath(folder);
@@ -61,7 +68,7 @@ public sealed class FolderSource : ICommitSource
     {
         var batch = new List<FileInfo>(BatchFiles);
         long bytes = 0;
-        foreach (var file in Files(Root))
+        foreach (var file in _only is null ? Files(Root) : [_only])
         {
             batch.Add(file);
             bytes += Listed(file);

@@ -24,6 +24,11 @@ public sealed class WorkflowCorpusRecallTests(ITestOutputHelper output)
                 "template-injection-static-matrix.yml", "multiline-expression.yml"],
             Unlabelled: ["issue-339-repro.yml", "pr-317-repro.yml"]),
         new("dangerous-triggers", UntrustedCheckoutCheck.Rule, "dangerous-triggers", Exhibits: [], Safe: ["actions-labeler.yml"], Unlabelled: []),
+        new("dangerous-triggers (new file)", DangerousTriggerCheck.Rule, ".",
+            Exhibits: ["bot-conditions.yml", "github_env.yml", "several-vulnerabilities.yml", "template-injection/patterns.yml", "github-env/github-path.yml",
+                "github-env/issue-397-repro.yml", "anchors/trigger-block-alias.yml", "anchors/trigger-paths-anchor.yml"],
+            Safe: ["dangerous-triggers/actions-labeler.yml", "template-injection.yml", "unsound-contains.yml", "artipacked.yml"],
+            Unlabelled: ["github-env/issue-2200-repro.yml"], Marker: "pull_request_target"),
         new("github-env", GitHubEnvInjectionCheck.Rule, "github-env",
             Exhibits: ["action.yml", "github-path.yml", "issue-397-repro.yml", "../github_env.yml"],
             Safe: ["issue-2200-repro.yml", "issue-1333/action.yml"], Unlabelled: []),
@@ -44,6 +49,26 @@ public sealed class WorkflowCorpusRecallTests(ITestOutputHelper output)
         new("ref-version-mismatch", PinTagMismatchCheck.Rule, "ref-version-mismatch",
             Exhibits: ["../ref-version-mismatch.yml"], Safe: ["nested-annotated-tags.yml"],
             Unlabelled: ["issue-1853-repro.yml", "issue-1869-repro.yml", "issue-1899-repro.yml", "issue-1938-repro.yml", "issue-2039-repro.yml", "issue-2165-repro.yml"]),
+        new("insecure-commands", InsecureCommandsCheck.Rule, "insecure-commands", Exhibits: ["action.yml", "issue-839-repro.yml", "../insecure-commands.yml"], Safe: [], Unlabelled: []),
+        new("hardcoded-container-credentials", HardcodedContainerCredentialsCheck.Rule, ".", Exhibits: ["hardcoded-credentials.yml"], Safe: [],
+            Unlabelled: ["use-trusted-publishing.yml", "use-trusted-publishing/demo-action/action.yml", "inlined-ignores.yml"], Marker: "password:"),
+        new("unredacted-secrets", UnredactedSecretsCheck.Rule, ".", Exhibits: ["unredacted-secrets.yml"], Safe: [], Unlabelled: [], Marker: "fromJSON(secrets"),
+        new("bot-conditions", BotConditionsCheck.Rule, ".", Exhibits: ["bot-conditions.yml"], Safe: [],
+            Unlabelled: ["template-injection/issue-883-repro/action.yml", "issue-612-repro/action.yml"], Marker: "[bot]"),
+        new("unsound-contains", UnsoundContainsCheck.Rule, ".", Exhibits: ["unsound-contains.yml"], Safe: [], Unlabelled: [], Marker: "contains('"),
+        new("unsound-condition", UnsoundConditionCheck.Rule, ".", Exhibits: ["unsound-condition.yml"], Safe: [], Unlabelled: [], Marker: "if: |"),
+        new("artipacked (pedantic level)", ArtipackedCheck.Rule, "artipacked",
+            Exhibits: ["demo-action/action.yml", "issue-447-repro.yml", "../artipacked.yml"], Safe: ["issue-1709-repro.yml"], Unlabelled: ["issue-1769-repro.yml"], Pedantic: true),
+        new("cache-poisoning", CachePoisoningCheck.Rule, "cache-poisoning",
+            Exhibits: ["caching-enabled-by-default.yml", "caching-not-configurable.yml", "caching-opt-in-boolean-toggle.yml", "caching-opt-in-boolish-toggle.yml",
+                "caching-opt-in-multi-value-toggle.yml", "issue-1081-repro.yml", "issue-1152-repro.yml", "issue-2320-repro.yml", "issue-343-repro.yml",
+                "publisher-step.yml", "ramsey-composer-install.yml", "workflow-release-branch-trigger.yml", "workflow-release-trigger-object.yml", "workflow-tag-trigger.yml",
+                "../cache-poisoning.yml"],
+            Safe: ["caching-disabled-by-default.yml", "caching-opt-out.yml", "issue-1485-repro.yml", "issue-378-repro.yml", "no-cache-aware-steps.yml", "trigger-heuristics/tag-and-release.yml"],
+            Unlabelled: ["caching-opt-in-expression.yml", "issue-1940-repro.yml", "issue-642-repro.yml", "trigger-heuristics/tag-and-branch.yml", "trigger-heuristics/tag-only.yml"]),
+        new("use-trusted-publishing", TrustedPublishingCheck.Rule, "use-trusted-publishing",
+            Exhibits: ["bun-publish.yml", "cargo-publish.yml", "gem-push.yml", "npm-publish.yml", "nuget-push.yml", "twine-upload.yml", "demo-action/action.yml", "../use-trusted-publishing.yml"],
+            Safe: ["issue-1191-repro.yml"], Unlabelled: []),
     ];
 
     public static TheoryData<string> PatternNames => [.. Patterns.Select(p => p.Name)];
@@ -115,7 +140,10 @@ public sealed class WorkflowCorpusRecallTests(ITestOutputHelper output)
     }
 
     /// <summary>The issues the whole-file analysis finds in a zizmor corpus file, as a first scan sees it.</summary>
-    internal static IReadOnlyList<WorkflowIssue> Analyse(params string[] parts)
+    internal static IReadOnlyList<WorkflowIssue> Analyse(params string[] parts) => Analyse(pedantic: false, parts);
+
+    /// <summary>The same, at the <c>pedantic</c> level when asked.</summary>
+    internal static IReadOnlyList<WorkflowIssue> Analyse(bool pedantic, params string[] parts)
     {
         var path = Corpus.File(["workflows", .. parts]);
         var platform = Path.GetFileName(path) is "action.yml" or "action.yaml" ? CiPlatform.GitHubAction
@@ -123,12 +151,13 @@ public sealed class WorkflowCorpusRecallTests(ITestOutputHelper output)
             : CiPlatform.GitHubWorkflow;
         var definition = CiDefinitionParser.Parse(Path.GetFileName(path), File.ReadAllText(path), platform, out var error);
         Assert.True(definition is not null, error);
-        return PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins());
+        return PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins(), pedantic);
     }
 
     private static bool Flags(Pattern pattern, string file) =>
-        Analyse(["zizmor", .. Path.Combine(pattern.Folder, file).Split(Path.DirectorySeparatorChar, '/')]).Any(i => i.Rule == pattern.Rule);
+        Analyse(pattern.Pedantic, ["zizmor", .. Path.Combine(pattern.Folder, file).Split(Path.DirectorySeparatorChar, '/')]).Any(i => i.Rule == pattern.Rule);
 
     /// <param name="Marker">For a pattern whose files lie among all the others (<paramref name="Folder"/> "."), text each of its files holds.</param>
-    private sealed record Pattern(string Name, string Rule, string Folder, string[] Exhibits, string[] Safe, string[] Unlabelled, string? Marker = null);
+    /// <param name="Pedantic">The class is reported at the pedantic level only.</param>
+    private sealed record Pattern(string Name, string Rule, string Folder, string[] Exhibits, string[] Safe, string[] Unlabelled, string? Marker = null, bool Pedantic = false);
 }

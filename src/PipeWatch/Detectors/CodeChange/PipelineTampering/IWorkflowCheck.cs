@@ -16,6 +16,7 @@ public interface IWorkflowChangeCheck
 }
 
 /// <summary>What a check found: its rule, how bad, where (line, job, step), and a line-free key that identifies it across versions.</summary>
+/// <param name="Pedantic">Hygiene rather than a weakness: reported only at the <c>pedantic</c> level, so it does not drown what an attacker can use.</param>
 public sealed record WorkflowIssue(
     string Rule,
     Findings.Severity Severity,
@@ -24,4 +25,5 @@ public sealed record WorkflowIssue(
     string? Step,
     string Key,
     string Title,
-    string Explanation);
+    string Explanation,
+    bool Pedantic = false);

@@ -5,7 +5,8 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds <c>${{ … }}</c> expressions an outsider controls (issue and pull-request titles and bodies, branch names, commit messages…) expanded into code a step runs.</summary>
 /// <remarks>
-/// Follows one level of indirection: <c>env.X</c> set from such a value (step, job or workflow env) and <c>matrix.X</c> with such a value.
+/// Follows one level of indirection: <c>env.X</c> set from such a value (step, job or workflow env), <c>matrix.X</c> with such a value, and
+/// <c>steps.ID.outputs.X</c> where an earlier step of the job writes <c>X=</c> such a value to <c>GITHUB_OUTPUT</c>.
 /// <c>inputs.*</c> counts as outside input in a composite action and in a workflow callable by others (<c>workflow_call</c>).
 /// Expressions that can only yield a boolean (comparisons, <c>contains(…)</c>) are not reported.
 /// </remarks>
@@ -49,6 +50,16 @@ public sealed class TemplateInjectionCheck : IWorkflowCheck
         {
             var value = step.Env.GetValueOrDefault(parts[1]) ?? job.Env.GetValueOrDefault(parts[1]) ?? definition.Env.GetValueOrDefault(parts[1]);
             return value is not null && Tainted(value.Value) is { } origin ? $"env.{parts[1]}, which is set from {origin}" : null;
+        }
+
+        if (parts[0] == "steps" && parts.Length >= 4 && parts[2] == "outputs")
+        {
+            // An earlier step of the job writing NAME=<outsider-controlled value> to GITHUB_OUTPUT taints steps.<id>.outputs.NAME.
+            var origin = job.Steps.TakeWhile(s => s != step).SelectMany(Scripts.Of)
+                .SelectMany(script => script.Value.Split('\n'))
+                .Where(line => line.Contains("GITHUB_OUTPUT", StringComparison.Ordinal) && line.Contains(parts[3] + "=", StringComparison.Ordinal))
+                .Select(Tainted).FirstOrDefault(o => o is not null);
+            return origin is null ? null : $"{reference}, which an earlier step writes from {origin}";
         }
 
         if (parts[0] == "matrix")

@@ -34,6 +34,34 @@ public static class CiDefinitionParser
         return null;
     }
 
+    /// <summary>The platform of a YAML file that is not at a CI path, recognised by its content: a GitHub workflow has top-level <c>on:</c> and <c>jobs:</c> (with <c>runs-on:</c> or <c>uses:</c> in it), an action top-level <c>runs:</c> with <c>using:</c>, a GitLab CI file a job with <c>script:</c> and <c>stage:</c>/<c>stages:</c>.</summary>
+    /// <remarks>For a plain folder or a single file (<c>scan --no-git</c>), where workflows are often not under <c>.github/workflows/</c>.</remarks>
+    public static CiPlatform? ClassifyByContent(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(text);
+        if (!path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)) return null;
+        var topKeys = new HashSet<string>(StringComparer.Ordinal);
+        var nested = false;
+        foreach (var line in text.AsSpan().EnumerateLines())
+        {
+            if (line.Length == 0 || line[0] is '#' or ' ' or '\t' or '-')
+            {
+                var trimmed = line.TrimStart();
+                if (trimmed.StartsWith("runs-on:") || trimmed.StartsWith("using:") || trimmed.StartsWith("script:")) nested = true;
+                continue;
+            }
+
+            var colon = line.IndexOf(':');
+            if (colon > 0) topKeys.Add(line[..colon].Trim().Trim('"').Trim('\'').ToString());
+        }
+
+        if ((topKeys.Contains("on") || topKeys.Contains("true")) && topKeys.Contains("jobs") && nested) return CiPlatform.GitHubWorkflow;
+        if (topKeys.Contains("runs") && nested && (topKeys.Contains("name") || topKeys.Contains("description"))) return CiPlatform.GitHubAction;
+        if (topKeys.Contains("stages") && nested) return CiPlatform.GitLabCi;
+        return null;
+    }
+
     /// <summary>Parses <paramref name="text"/> as a definition of <paramref name="platform"/>; null with a reason when it is not valid.</summary>
     public static CiDefinition? Parse(string path, string text, CiPlatform platform, out string? error)
     {

@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
+
+/// <summary>Finds a package published with a long-lived registry token (PyPI, npm, crates.io, RubyGems, NuGet) where the registry accepts the job's short-lived OIDC identity (trusted publishing).</summary>
+/// <remarks>A publish command counts in a job without <c>id-token: write</c> (job or workflow permissions); <c>pypa/gh-action-pypi-publish</c> counts when given a <c>password</c>. Dry runs do not count.</remarks>
+public sealed partial class TrustedPublishingCheck : IWorkflowCheck
+{
+    public static readonly string Rule = Scripts.Rule("use-trusted-publishing");
+
+    public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
+    {
+        if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;
+        foreach (var job in definition.Jobs)
+        {
+            var oidc = HasIdToken(job.Permissions ?? definition.Permissions);
+            foreach (var step in job.Steps)
+            {
+                string? what = null;
+                var line = step.Line;
+                if (step.Uses?.Value.StartsWith("pypa/gh-action-pypi-publish@", StringComparison.OrdinalIgnoreCase) == true
+                    && step.With.TryGetValue("password", out var password))
+                {
+                    what = "pypa/gh-action-pypi-publish with a password";
+                    line = password.Line;
+                }
+                else if (!oidc && step.Run is { } run)
+                {
+                    var joined = Continuation().Replace(run.Value, " ");
+                    if (Publish().Match(joined) is { Success: true } m)
+                    {
+                        what = m.Value.Trim();
+                        line = run.Block ? run.Line + joined[..m.Index].Count(c => c == '\n') : run.Line;
+                    }
+                }
+
+                if (what is null) continue;
+                yield return new WorkflowIssue(
+                    Rule, Severity.Low, line, step.Job, step.Label, $"{step.Job}|{step.Label}|{what}",
+                    $"Step '{step.Label}' publishes with a long-lived token",
+                    $"'{Scripts.Snippet(what)}' publishes with a registry token stored as a secret: it does not expire, and whoever reads it (a compromised step, a leaked log) can publish as the project. The registry supports trusted publishing: grant the job 'id-token: write' and let it exchange its OIDC identity for a short-lived token.");
+            }
+        }
+    }
+
+    private static bool HasIdToken(CiPermissions? permissions) =>
+        permissions is not null && (permissions.Whole?.Value == "write-all"
+            || permissions.Scopes.Any(s => s.Key == "id-token" && s.Value.Value.Trim() == "write"));
+
+    [GeneratedRegex(@"\\\r?\n[ \t]*")]
+    private static partial Regex Continuation();
+
+    [GeneratedRegex(@"(?m)^(?![ \t]*#)[^\n]*?\b(?:(?:(?:bunx[ \t]+)?npm|pnpm|yarn(?:[ \t]+npm)?|bun)[ \t]+publish\b(?![^\n]*--dry-run)|cargo(?:[ \t]+\+\S+)?[ \t]+publish\b(?![^\n]*(?:--dry-run|[ \t]-n\b))|gem[ \t]+push\b|(?:dotnet[ \t]+)?nuget(?:\.exe)?[ \t]+push\b|twine(?:==\S+)?[ \t]+upload\b|(?:uv|poetry|hatch|pdm)[ \t]+publish\b(?![^\n]*--dry-run))[^\n]*")]
+    private static partial Regex Publish();
+}

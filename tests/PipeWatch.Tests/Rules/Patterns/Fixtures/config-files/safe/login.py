@@ -1,0 +1,3 @@
+def connect(user, password):
+    client.login(user, password)
+    password = getpass.getpass()
