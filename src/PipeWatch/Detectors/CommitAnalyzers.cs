@@ -31,7 +31,7 @@ public static class CommitAnalyzers
         ICommitAnalyzer[] all =
         [
             new HardcodedSecretAnalyzer(secretRules, config.HardcodedSecret),
-            new PipelineTamperingAnalyzer(),
+            new PipelineTamperingAnalyzer(recognizeByContent: !commits),
             new ObfuscatedCodeAnalyzer(config.ObfuscatedCode),
             new CommitEventAnalyzer(new UnauthorizedAuthorDetector(config.UnauthorizedAuthor)),
             new CommitEventAnalyzer(new UnusualCommitTimeDetector(config.UnusualCommitTime)),

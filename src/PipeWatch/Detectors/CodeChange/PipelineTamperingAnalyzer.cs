@@ -13,7 +13,12 @@ namespace PipeWatch.Detectors.CodeChange;
 /// added, removed or moved. Fingerprints leave the commit out, so an issue is reported once per store however often it is scanned.
 /// A definition that does not parse is skipped: the CI system rejects it too, so it runs nothing.
 /// </remarks>
-public sealed class PipelineTamperingAnalyzer : ICommitAnalyzer
+/// <param name="recognizeByContent">
+/// Also read YAML files outside the CI paths to recognize CI definitions by their keys: for a plain folder or a single file
+/// (<c>scan --no-git</c>), where a workflow may sit anywhere. A git history keeps CI definitions at their platform's paths, and
+/// reading every other YAML file of every commit costs a history scan a third of its time.
+/// </param>
+public sealed class PipelineTamperingAnalyzer(bool recognizeByContent = false) : ICommitAnalyzer
 {
     private static readonly IWorkflowCheck[] Checks =
     [
@@ -38,7 +43,7 @@ public sealed class PipelineTamperingAnalyzer : ICommitAnalyzer
         {
             if (file.Kind == FileChangeKind.Deleted || file.NewBlob is null) continue;
             var byPath = CiDefinitionParser.Classify(file.Path);
-            if (byPath is null && !IsYaml(file.Path)) continue;
+            if (byPath is null && !(recognizeByContent && IsYaml(file.Path))) continue;
             if (context.Blobs.ReadText(file.NewBlob) is not { } text) continue;
             if ((byPath ?? CiDefinitionParser.ClassifyByContent(file.Path, text)) is not { } platform) continue;
             var after = CiDefinitionParser.Parse(file.Path, text, platform, out _);
