@@ -70,36 +70,7 @@ public sealed partial class SqliteStore : IStore
     {
         using var command = _connection.CreateCommand();
         var sql = new StringBuilder("SELECT body FROM findings WHERE 1 = 1");
-        if (query.Since is { } since)
-        {
-            sql.Append(" AND timestamp >= $since");
-            command.Parameters.AddWithValue("$since", Iso(since));
-        }
-
-        if (query.Categories is { Count: > 0 } categories)
-        {
-            sql.Append(" AND category IN (");
-            for (var i = 0; i < categories.Count; i++)
-            {
-                sql.Append(i == 0 ? "" : ", ").Append("$c").Append(i);
-                command.Parameters.AddWithValue($"$c{i}", categories[i]);
-            }
-
-            sql.Append(')');
-        }
-
-        if (query.MinimumSeverity is { } minimum)
-        {
-            sql.Append(" AND severity >= $severity");
-            command.Parameters.AddWithValue("$severity", (int)minimum);
-        }
-
-        if (query.Repository is { } repository)
-        {
-            sql.Append(" AND repository = $repository");
-            command.Parameters.AddWithValue("$repository", repository);
-        }
-
+        SqliteStoreReader.Filter(query, sql, command);
         sql.Append(" ORDER BY timestamp, detected_at, fingerprint");
         if (query.Limit is { } limit)
         {

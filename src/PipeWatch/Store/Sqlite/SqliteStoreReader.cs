@@ -183,7 +183,8 @@ public sealed class SqliteStoreReader : IStoreReader
 
     public void Dispose() => _connection.Dispose();
 
-    private static void Filter(FindingQuery query, StringBuilder sql, SqliteCommand command)
+    /// <summary>The query's conditions, each as <c> AND …</c> with its parameters: the one translation of a <see cref="FindingQuery"/> to SQL.</summary>
+    internal static void Filter(FindingQuery query, StringBuilder sql, SqliteCommand command)
     {
         if (query.Since is { } since)
         {
