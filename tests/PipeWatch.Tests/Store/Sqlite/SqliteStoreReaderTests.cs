@@ -292,17 +292,6 @@ public sealed class SqliteStoreReaderTests : IDisposable
 
     private static DateTimeOffset Day(int day) => new(2026, 11, day, 12, 0, 0, TimeSpan.Zero);
 
-    private static Finding Numbered(int n, string category = Categories.LongDuration, Severity severity = Severity.High, string? repository = "octo-org/octo-repo", DateTimeOffset? timestamp = null) => new()
-    {
-        Rule = category,
-        Category = category,
-        Severity = severity,
-        Title = $"Finding {n}",
-        Explanation = "Why it crossed the line.",
-        Entity = new Entity(repository, "CI", "linters", "Run Rubocop", "octocat"),
-        Location = new Location("5000031"),
-        Timestamp = timestamp ?? Day(1),
-        DetectedAt = Day(20),
-        Fingerprint = Name(n),
-    };
+    private static Finding Numbered(int n, string category = Categories.LongDuration, Severity severity = Severity.High, string? repository = "octo-org/octo-repo", DateTimeOffset? timestamp = null) =>
+        SqliteStoreTests.NewFinding(Name(n), category, severity, repository, timestamp) with { Title = $"Finding {n}" };
 }

@@ -396,7 +396,7 @@ public sealed class SqliteStoreTests : IDisposable
 
     private static DateTimeOffset Day(int day) => new(2026, 11, day, 12, 0, 0, TimeSpan.Zero);
 
-    private static Finding NewFinding(string fingerprint, string category = Categories.LongDuration, Severity severity = Severity.High, string? repository = "octo-org/octo-repo", DateTimeOffset? timestamp = null) => new()
+    internal static Finding NewFinding(string fingerprint, string category = Categories.LongDuration, Severity severity = Severity.High, string? repository = "octo-org/octo-repo", DateTimeOffset? timestamp = null) => new()
     {
         Rule = category,
         Category = category,
