@@ -69,6 +69,9 @@ public sealed record PipeWatchConfig
     /// <summary>Which registries dependencies may be resolved from (<c>detectors.dependency.untrusted-source</c>).</summary>
     public UntrustedSourceOptions UntrustedSource { get; init; } = new();
 
+    /// <summary>What <c>pipewatch serve</c> follows, and its limits (the <c>serve</c> section).</summary>
+    public ServeOptions Serve { get; init; } = new();
+
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
 }
