@@ -19,9 +19,12 @@ internal sealed class RunningServer : IAsyncDisposable
     public const string IngestToken = "ingest-token-1";
     public const string ApiToken = "api-token-for-tests";
 
-    private RunningServer(TempFolder folder, PipeWatchServer server, ProblemLog problems)
+    private readonly bool _ownsFolder;
+
+    private RunningServer(TempFolder folder, bool ownsFolder, PipeWatchServer server, ProblemLog problems)
     {
         Folder = folder;
+        _ownsFolder = ownsFolder;
         Server = server;
         Problems = problems;
         Client = new HttpClient { BaseAddress = server.Addresses[0], Timeout = TimeSpan.FromSeconds(30) };
@@ -39,6 +42,7 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public static async Task<RunningServer> StartAsync(string? yaml = null, IReadOnlyDictionary<string, string>? environment = null, TempFolder? folder = null, TextWriter? output = null)
     {
+        var ownsFolder = folder is null;
         folder ??= new TempFolder();
         var env = new Dictionary<string, string>
         {
@@ -61,7 +65,7 @@ internal sealed class RunningServer : IAsyncDisposable
                 Out = output ?? TextWriter.Null,
             },
             TestContext.Current.CancellationToken);
-        return new RunningServer(folder, server, problems);
+        return new RunningServer(folder, ownsFolder, server, problems);
     }
 
     public static string Sign(byte[] body, string secret = GitHubSecret) =>
@@ -125,6 +129,6 @@ internal sealed class RunningServer : IAsyncDisposable
     {
         Client.Dispose();
         await Server.DisposeAsync();
-        Folder.Dispose();
+        if (_ownsFolder) Folder.Dispose();
     }
 }
