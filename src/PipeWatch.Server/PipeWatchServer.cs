@@ -148,6 +148,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
             status = "ok",
             started,
             backlog = queue.Backlog,
+            following = followUps.Running,
             sinks = engine.Sinks.Select(s => new { name = s.Name, delivered = s.Delivered, failed = s.Failed, dropped = s.Dropped }),
         }, settings.Time).Map(app);
         metrics.Registry.AddBeforeCollectCallback(() =>

@@ -60,6 +60,9 @@ internal sealed class FollowUps
             .Build();
     }
 
+    /// <summary>Fetches, scans and downloads under way (pollers included).</summary>
+    public int Running => _running.Count;
+
     /// <summary>Starts the pollers of repositories that ask for one.</summary>
     public void Start()
     {
