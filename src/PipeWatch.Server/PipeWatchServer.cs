@@ -84,6 +84,13 @@ public sealed class PipeWatchServer : IAsyncDisposable
     /// <summary>Payloads acknowledged and not yet committed.</summary>
     public long Backlog => _queue.Backlog;
 
+    /// <summary>The most recently stored findings, newest first.</summary>
+    public IReadOnlyList<Findings.Finding> RecentFindings(int limit)
+    {
+        using var reader = _store.OpenReader();
+        return reader.PageFindings(new FindingQuery(), null, limit).Items;
+    }
+
     /// <summary>Opens the store and the intake queue (queueing again what a crash left), starts the engine and then Kestrel.</summary>
     /// <exception cref="StoreException">The store cannot be opened.</exception>
     public static async Task<PipeWatchServer> StartAsync(ServerSettings settings, CancellationToken cancellationToken = default)

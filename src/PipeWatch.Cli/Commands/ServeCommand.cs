@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Server;
 using PipeWatch.Store;
 
@@ -19,6 +20,10 @@ internal static class ServeCommand
         };
         var store = CommonOptions.Store();
         var config = CommonOptions.Config();
+        var demo = new Option<bool>("--demo")
+        {
+            Description = "Start on a fresh store in a temporary folder, replay the committed demo and attack histories (samples/) into the server's own /ingest, print what was found and where to look, and keep serving.",
+        };
         var command = new Command(
             "serve",
             "Watch mode: receive GitHub, GitLab, Jenkins and generic webhooks and JSON Lines batches (POST /hooks/github, /hooks/gitlab, /hooks/jenkins, " +
@@ -28,13 +33,13 @@ internal static class ServeCommand
             "PIPEWATCH_INGEST_TOKEN and PIPEWATCH_GITHUB_TOKEN (or pipewatch.yml's serve section). Runs until Ctrl-C or SIGTERM, then finishes what " +
             "it acknowledged. Exit codes: 0 stopped; 2 bad usage or an unusable store or config; 3 an internal error.")
         {
-            urls, store, config,
+            urls, store, config, demo,
         };
-        command.SetAction((parse, ct) => RunAsync(host, parse.GetRequiredValue(urls), parse.GetValue(store), parse.GetValue(config), ct));
+        command.SetAction((parse, ct) => RunAsync(host, parse.GetRequiredValue(urls), parse.GetValue(store), parse.GetValue(config), parse.GetValue(demo), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliHost host, string urls, string? storePath, string? configPath, CancellationToken ct)
+    private static async Task<int> RunAsync(CliHost host, string urls, string? storePath, string? configPath, bool demo, CancellationToken ct)
     {
         PipeWatchConfig config;
         try
@@ -47,12 +52,36 @@ internal static class ServeCommand
             return ExitCodes.Usage;
         }
 
+        string? samples = null;
+        string? demoToken = null;
+        var environment = host.Environment;
+        if (demo)
+        {
+            samples = DemoReplay.FindSamples(host.WorkingDirectory);
+            if (samples is null)
+            {
+                await host.Error.WriteLineAsync("pipewatch: --demo: no samples/demo and samples/attack folders here or above the program (run it from a PipeWatch checkout)");
+                return ExitCodes.Usage;
+            }
+
+            // A fresh store, and an ingest token of its own for the replay.
+            storePath = Path.Combine(Path.GetTempPath(), $"pipewatch-demo-{Guid.NewGuid():n}", "pipewatch.db");
+            demoToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            environment = name => name switch
+            {
+                "PIPEWATCH_INGEST_TOKEN" => demoToken,
+                "PIPEWATCH_API_TOKEN" => null,
+                _ => host.Environment(name),
+            };
+            await host.Out.WriteLineAsync($"pipewatch serve --demo: a fresh store at {storePath}");
+        }
+
         var settings = new ServerSettings
         {
             StorePath = CommonOptions.ResolveStore(host, storePath),
             Urls = urls,
             Config = config,
-            Environment = host.Environment,
+            Environment = environment,
             Out = host.Out,
             Problems = new ConsoleProblemReporter(host.Error, host.Display),
             Time = host.Time,
@@ -79,6 +108,8 @@ internal static class ServeCommand
             await host.Out.FlushAsync(CancellationToken.None);
             try
             {
+                if (samples is not null) await DemoReplay.RunAsync(server, samples, demoToken!, host.Out, ct);
+                await host.Out.FlushAsync(CancellationToken.None);
                 await Task.Delay(Timeout.Infinite, ct);
             }
             catch (OperationCanceledException)

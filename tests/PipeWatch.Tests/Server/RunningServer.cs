@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
+using PipeWatch.Engine;
 using PipeWatch.Server;
 using PipeWatch.Tests.Support;
 using Xunit;
