@@ -46,6 +46,9 @@ public sealed record ServerSettings
     /// <summary>Adds to the engine's composition (sinks, filters) before it is built.</summary>
     public Action<PipelineBuilder>? Configure { get; init; }
 
+    /// <summary>Told the delivery id of each payload once its events are committed (the load benchmark's latency).</summary>
+    internal Action<string?>? OnCommitted { get; init; }
+
     /// <summary>How long a stop waits for acknowledged payloads to be processed before the engine is stopped (they are kept either way).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
 }
@@ -113,7 +116,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         {
             recent.Add(events);
             followUps.Observe(row, events);
-        });
+        }, settings.OnCommitted);
 
         // The one composition root: detectors, allowlist, incidents and sinks as for ingest, plus the API's suppressions.
         var advisoryStore = (IAdvisoryStore)store;

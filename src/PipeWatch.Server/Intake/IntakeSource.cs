@@ -14,8 +14,9 @@ namespace PipeWatch.Server.Intake;
 /// the count of events processed so far, and every row whose last event is within that count is then deleted from the queue.
 /// A row that gave no events (a ping, bad JSON, an event PipeWatch does not read) is deleted once the rows before it are.
 /// </remarks>
-internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, ServerMetrics metrics, Action<IntakeRow, IReadOnlyList<Event>>? observed) : ISource, IProgress<IngestProgress>
+internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, ServerMetrics metrics, Action<IntakeRow, IReadOnlyList<Event>>? observed, Action<string?>? committed = null) : ISource, IProgress<IngestProgress>
 {
+    private const int BlockEvents = 256;
     private readonly Lock _lock = new();
     private readonly Queue<(IntakeRow Row, long End)> _outstanding = new();
     private long _handedOver;
@@ -26,9 +27,11 @@ internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, Serv
 
     public async IAsyncEnumerable<Event[]> ReadBlocksAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var block = new List<Event>();
         while (await queue.Ready.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (queue.Ready.TryRead(out var row))
+            // The rows waiting go to the engine together, up to a block: one hand-off per webhook would cost more than its events.
+            while (block.Count < BlockEvents && queue.Ready.TryRead(out var row))
             {
                 var events = await ReadRowAsync(row, context, cancellationToken).ConfigureAwait(false);
                 metrics.EventsIn.Inc(events.Count);
@@ -57,7 +60,13 @@ internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, Serv
                 }
 
                 if (done is not null) Completed(done);
-                if (events.Count > 0) yield return [.. events];
+                block.AddRange(events);
+            }
+
+            if (block.Count > 0)
+            {
+                yield return [.. block];
+                block.Clear();
             }
         }
     }
@@ -84,7 +93,12 @@ internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, Serv
         if (rows.Count == 0) return;
         queue.Complete(rows);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var row in rows) metrics.ProcessingSeconds.Observe(Math.Max(0, now - row.Item.Received) / 1000.0);
+        foreach (var row in rows)
+        {
+            metrics.ProcessingSeconds.Observe(Math.Max(0, now - row.Item.Received) / 1000.0);
+            committed?.Invoke(row.Item.Delivery);
+        }
+
         metrics.PayloadsProcessed.Inc(rows.Count);
     }
 
