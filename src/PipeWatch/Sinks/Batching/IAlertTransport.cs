@@ -7,13 +7,13 @@ namespace PipeWatch.Sinks.Batching;
 /// <c>Retry-After</c>, a refused connection) and <see cref="DeliveryResult.Rejected"/> for what never will (a 400, a bad token).
 /// Never put a secret (a token, a webhook URL) in an error text: it is printed.
 /// </remarks>
-public interface IAlertTransport
+internal interface IAlertTransport
 {
     ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken);
 }
 
 /// <summary>What became of one attempt to send a batch.</summary>
-public readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? Error = null, TimeSpan? RetryAfter = null)
+internal readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? Error = null, TimeSpan? RetryAfter = null)
 {
     public static DeliveryResult Delivered { get; } = new(DeliveryOutcome.Delivered);
 
@@ -25,7 +25,7 @@ public readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? Er
 }
 
 /// <summary>The outcome of one attempt.</summary>
-public enum DeliveryOutcome
+internal enum DeliveryOutcome
 {
     Delivered,
     Retry,
