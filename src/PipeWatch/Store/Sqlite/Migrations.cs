@@ -119,6 +119,42 @@ internal static class Migrations
         CREATE INDEX findings_by_repository ON findings (repository);  -- with the rowid: (repository, seq), for paging one repository
         CREATE INDEX incidents_by_last_seen_id ON incidents (last_seen, id);
         """,
+
+        // 8: the watch mode's triage (PipeWatch.Server): each finding's status and every change to it (who, when, why),
+        // suppressions made through the API, and the hashes of API tokens. Its intake queue is a file of its own (it is written
+        // while a batch holds this file's write lock).
+        """
+        CREATE TABLE finding_status (
+            fingerprint TEXT PRIMARY KEY,     -- a stored finding's fingerprint
+            status TEXT NOT NULL,             -- open, acknowledged or closed
+            changed_at TEXT NOT NULL,         -- ISO 8601 UTC
+            changed_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE finding_actions (
+            seq INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            action TEXT NOT NULL,             -- ack, close, reopen
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            reason TEXT
+        );
+        CREATE INDEX finding_actions_by_fingerprint ON finding_actions (fingerprint, seq);
+        CREATE TABLE suppressions (
+            id TEXT PRIMARY KEY,
+            rule TEXT, category TEXT, repository TEXT, fingerprint TEXT, path TEXT,  -- the scope: every non-null member must match
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            expires_at TEXT,                  -- null: until deleted
+            deleted_at TEXT,
+            deleted_by TEXT
+        ) WITHOUT ROWID;
+        CREATE TABLE api_tokens (
+            name TEXT PRIMARY KEY,            -- 'generated' for the one made at first start
+            sha256 TEXT NOT NULL,             -- hex SHA-256 of the token (a random 256-bit value)
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
