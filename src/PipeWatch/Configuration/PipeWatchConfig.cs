@@ -69,6 +69,9 @@ public sealed record PipeWatchConfig
     /// <summary>Which registries dependencies may be resolved from (<c>detectors.dependency.untrusted-source</c>).</summary>
     public UntrustedSourceOptions UntrustedSource { get; init; } = new();
 
+    /// <summary>Where alerts go: the routes of the <c>alerts</c> section.</summary>
+    public Sinks.Routing.AlertsOptions Alerts { get; init; } = Sinks.Routing.AlertsOptions.None;
+
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
 }
