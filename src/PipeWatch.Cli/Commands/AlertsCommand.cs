@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Batching;
 using PipeWatch.Sinks.Routing;

@@ -1,4 +1,5 @@
 using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Routing;

@@ -1,4 +1,4 @@
-using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Diagnostics;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Routing;
