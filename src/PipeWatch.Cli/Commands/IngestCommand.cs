@@ -116,7 +116,9 @@ internal static class IngestCommand
             using var advisories = advisoryStore?.OpenAdvisoryIndex();
             var detectors = BuiltInDetectors.Create(config, problems, advisories);
             var all = new CollectingSink();
-            var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all);
+            using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
+            if (routing is null) return ExitCodes.Usage;
+            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all));
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             foreach (var report in FindingOutput.Reports(reports, host, detectors.Select(d => d.Info))) builder.AddSink(report);
             var engine = builder.Build();

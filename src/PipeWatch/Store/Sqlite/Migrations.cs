@@ -155,6 +155,22 @@ internal static class Migrations
             created_at TEXT NOT NULL
         ) WITHOUT ROWID;
         """,
+
+        // 9: what became of each alert on each route (IDeliveryLog): delivered, or dead-lettered with the last error and the alert
+        // itself, kept for 'pipewatch alerts retry'. One row per route and finding; a later outcome replaces the earlier one.
+        """
+        CREATE TABLE alert_deliveries (
+            route TEXT NOT NULL,              -- the route's name in pipewatch.yml
+            fingerprint TEXT NOT NULL,        -- the finding's (or a throttle summary's own)
+            status TEXT NOT NULL,             -- 'delivered' or 'dead-letter'
+            attempts INTEGER NOT NULL,        -- attempts made so far, over every try
+            error TEXT,                       -- the last error of a dead letter
+            updated_at TEXT NOT NULL,         -- ISO 8601 UTC of the last outcome
+            alert TEXT,                       -- a dead letter's alert: {"finding": FindingJson, "incident": id}; null once delivered
+            PRIMARY KEY (route, fingerprint)
+        ) WITHOUT ROWID;
+        CREATE INDEX alert_deliveries_by_status ON alert_deliveries (status, updated_at);
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
