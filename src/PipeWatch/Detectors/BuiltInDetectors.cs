@@ -7,7 +7,9 @@ using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Rules;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Detectors.ThreatIntel;
 using PipeWatch.Diagnostics;
+using PipeWatch.Intel;
 using PipeWatch.Rules.Sigma;
 
 namespace PipeWatch.Detectors;
@@ -19,7 +21,8 @@ public static class BuiltInDetectors
     /// <param name="config">Settings and disabled detectors.</param>
     /// <param name="problems">Where Sigma rules that cannot be loaded are reported.</param>
     /// <param name="advisories">The vulnerability advisories ingested dependency files are matched against (none when null).</param>
-    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null)
+    /// <param name="intel">The threat-intel indicators in force (the built-in exfiltration-service list alone when null).</param>
+    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null, IndicatorIndex? intel = null)
     {
         var lockfiles = new LockfileCache(problems ?? new ProblemLog());
         advisories ??= new InMemoryAdvisoryIndex([]);
@@ -44,6 +47,8 @@ public static class BuiltInDetectors
             new KnownVulnerabilityDetector(advisories, lockfiles),
             new CiInfrastructureVulnerabilityDetector(advisories, lockfiles),
             new UntrustedSourceDetector(lockfiles, config.UntrustedSource),
+            new C2ContactDetector(intel),
+            new MaliciousHashDetector(intel),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
     }

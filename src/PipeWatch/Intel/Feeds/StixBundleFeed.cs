@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace PipeWatch.Intel.Feeds;
 
-/// <summary>Reads STIX 2.1 JSON: a bundle, an array of objects or one object; its <c>indicator</c> objects with <c>pattern_type: stix</c> become indicators.</summary>
+/// <summary>Reads STIX 2.1 JSON: a bundle, a TAXII 2.1 envelope, an array of objects or one object; its <c>indicator</c> objects with <c>pattern_type: stix</c> become indicators.</summary>
 /// <remarks>
 /// Every other object (relationships, malware, identities, observables such as a bare <c>ipv4-addr</c>) is counted by type as
 /// skipped. ATT&amp;CK techniques come from the indicator's own <c>mitre-attack</c> external references and from the attack
@@ -14,13 +14,15 @@ public static class StixBundleFeed
     public const string Format = "stix";
 
     public static bool Recognizes(JsonElement root) =>
-        root.ValueKind == JsonValueKind.Object && (Text(root, "type") is "bundle" || (Text(root, "spec_version") is not null && Text(root, "id") is { } id && id.Contains("--", StringComparison.Ordinal)))
+        root.ValueKind == JsonValueKind.Object && (Text(root, "type") is "bundle" || (root.TryGetProperty("objects", out var envelope) && envelope.ValueKind == JsonValueKind.Array) || (Text(root, "spec_version") is not null && Text(root, "id") is { } id && id.Contains("--", StringComparison.Ordinal)))
         || root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0 && root[0].ValueKind == JsonValueKind.Object && Text(root[0], "spec_version") is not null;
 
     public static void Read(JsonElement root, FeedReading reading)
     {
         var objects = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList()
-            : Text(root, "type") == "bundle" ? (root.TryGetProperty("objects", out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList() : [])
+            // A bundle, or a TAXII 2.1 envelope ({"more":…,"objects":[…]}).
+            : root.TryGetProperty("objects", out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList()
+            : Text(root, "type") == "bundle" ? []
             : [root];
         var techniques = TechniquesByTarget(objects);
         for (var index = 0; index < objects.Count; index++)
