@@ -30,6 +30,7 @@ public static class PipeWatchApp
             VulnDbCommand.Create(host),
             ServeCommand.Create(host),
             AlertsCommand.Create(host),
+            IntelCommand.Create(host),
         };
 
         var parse = root.Parse(args);

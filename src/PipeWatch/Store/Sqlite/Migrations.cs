@@ -171,6 +171,30 @@ internal static class Migrations
         ) WITHOUT ROWID;
         CREATE INDEX alert_deliveries_by_status ON alert_deliveries (status, updated_at);
         """,
+
+        // 10: the indicator index ('intel import'): feeds, and their indicators by (feed, kind, normalized value).
+        """
+        CREATE TABLE intel_feeds (
+            feed TEXT PRIMARY KEY,            -- the name it was imported under
+            format TEXT NOT NULL,             -- the format it was last read as
+            source TEXT NOT NULL,             -- the file or URL last imported from
+            imported_at TEXT NOT NULL         -- ISO 8601 UTC of the last import
+        );
+        CREATE TABLE indicators (
+            feed TEXT NOT NULL,
+            kind TEXT NOT NULL,               -- IndicatorKinds.Name: sha256, sha1, md5, domain, ip, url, email
+            value TEXT NOT NULL,              -- normalized (IndicatorValues)
+            first_seen TEXT,                  -- ISO 8601 UTC; the earliest any import gave
+            last_seen TEXT,
+            valid_from TEXT,
+            valid_until TEXT NOT NULL,        -- the feed's, else the import time plus the default lifetime
+            confidence INTEGER,               -- 0-100, null when the feed gives none
+            revoked INTEGER NOT NULL,
+            alert INTEGER NOT NULL,           -- MISP to_ids; 1 for other feeds
+            body TEXT NOT NULL,               -- description, labels, techniques, reference as IndicatorJson
+            PRIMARY KEY (feed, kind, value)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
