@@ -15,7 +15,7 @@ namespace PipeWatch.Sinks.Batching;
 /// injected <see cref="TimeProvider"/>. <see cref="EmitAsync"/> only queues, so detection never waits on the network. A batch
 /// that fails for good is reported (never with its alerts' secrets: they are redacted already) and counted in <see cref="Failed"/>.
 /// </remarks>
-internal sealed class BatchingSink : IFindingSink
+public sealed class BatchingSink : IFindingSink
 {
     private readonly IAlertTransport _transport;
     private readonly BatchingSinkOptions _options;

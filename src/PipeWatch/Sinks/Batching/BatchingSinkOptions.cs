@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Batching;
 
 /// <summary>How a remote sink batches, retries and ends.</summary>
-internal sealed record BatchingSinkOptions
+public sealed record BatchingSinkOptions
 {
     /// <summary>Alerts per request at most.</summary>
     public int MaxBatchSize { get; init; } = 100;

@@ -7,14 +7,14 @@ namespace PipeWatch.Sinks.Batching;
 /// <c>Retry-After</c>, a refused connection) and <see cref="DeliveryResult.Rejected"/> for what never will (a 400, a bad token).
 /// Never put a secret (a token, a webhook URL) in an error text: it is printed.
 /// </remarks>
-internal interface IAlertTransport
+public interface IAlertTransport
 {
     ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken);
 }
 
 /// <summary>What became of one attempt to send a batch.</summary>
 /// <param name="Answer">What the service said, for <c>pipewatch alerts test</c> (e.g. <c>HTTP 202: {"status":"success"}</c>); never a secret.</param>
-internal readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? Error = null, TimeSpan? RetryAfter = null, string? Answer = null)
+public readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? Error = null, TimeSpan? RetryAfter = null, string? Answer = null)
 {
     public static DeliveryResult Delivered { get; } = new(DeliveryOutcome.Delivered);
 
@@ -29,7 +29,7 @@ internal readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? 
 }
 
 /// <summary>The outcome of one attempt.</summary>
-internal enum DeliveryOutcome
+public enum DeliveryOutcome
 {
     Delivered,
     Retry,
