@@ -8,6 +8,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
+using PipeWatch.Intel;
 using PipeWatch.Server.Api;
 using PipeWatch.Server.Following;
 using PipeWatch.Server.Hooks;
@@ -121,7 +122,9 @@ public sealed class PipeWatchServer : IAsyncDisposable
         // The one composition root: detectors, allowlist, incidents and sinks as for ingest, plus the API's suppressions.
         var advisoryStore = (IAdvisoryStore)store;
         var advisories = advisoryStore.OpenAdvisoryIndex();
-        var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithTime(settings.Time).WithProblems(problems)
+        // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in the store, as ingest does.
+        var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
+        var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time).WithProblems(problems)
             .WithOptions(settings.Engine).AddFilter(triage).AddSink(new MetricsSink(metrics));
         settings.Configure?.Invoke(builder);
         var engine = builder.Build();

@@ -76,14 +76,22 @@ internal static class ServeCommand
             await host.Out.WriteLineAsync($"pipewatch serve --demo: a fresh store at {storePath}");
         }
 
+        // The alert routes of pipewatch.yml, as ingest and scan add them (their delivery log in the store).
+        var resolvedStore = CommonOptions.ResolveStore(host, storePath);
+        var problems = new ConsoleProblemReporter(host.Error, host.Display);
+        using var routingStore = await CommonOptions.OpenStoreAsync(host, resolvedStore);
+        if (routingStore is null) return ExitCodes.Usage;
+        using var routing = await AlertRouting.OpenAsync(config, host with { Environment = environment }, problems, routingStore);
+        if (routing is null) return ExitCodes.Usage;
         var settings = new ServerSettings
         {
-            StorePath = CommonOptions.ResolveStore(host, storePath),
+            StorePath = resolvedStore,
             Urls = urls,
             Config = config,
             Environment = environment,
             Out = host.Out,
-            Problems = new ConsoleProblemReporter(host.Error, host.Display),
+            Problems = problems,
+            Configure = builder => routing.AddTo(builder),
             Time = host.Time,
         };
         PipeWatchServer server;
