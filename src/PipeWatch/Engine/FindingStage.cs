@@ -72,7 +72,7 @@ internal sealed class FindingStage
         if (batch is not null)
         {
             alerts = Store(batch);
-            batch.Commit();
+            await batch.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         }
         else if (_reportKnown)
         {
@@ -91,9 +91,11 @@ internal sealed class FindingStage
     private Alert[] Store(IStoreBatch batch)
     {
         var stored = new Dictionary<string, AlertIncident?>(StringComparer.Ordinal);
-        foreach (var finding in _accepted)
+        var added = _accepted.Count <= 256 ? stackalloc bool[_accepted.Count] : new bool[_accepted.Count];
+        batch.AddFindings(_accepted, added);
+        for (var i = 0; i < _accepted.Count; i++)
         {
-            if (batch.TryAddFinding(finding)) stored[finding.Fingerprint] = null;
+            if (added[i]) stored[_accepted[i].Fingerprint] = null;
             else if (!_reportKnown) Suppressed++;
         }
 

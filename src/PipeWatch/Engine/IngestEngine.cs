@@ -103,6 +103,8 @@ public sealed class IngestEngine
     private sealed class Run(IngestEngine engine, List<BaselineSet> baselineSets, BatchStorage storage, Counter counter)
     {
         private IStoreBatch? _batch;
+        private LedgerEntry[] _ledgerEntries = [];
+        private bool[] _isNew = [];
         private int _inBatch;
         private long _batchStarted;
 
@@ -115,10 +117,7 @@ public sealed class IngestEngine
                 while (reader.TryRead(out var chunk))
                 {
                     if (_batch is null) Open();
-                    foreach (var e in chunk)
-                    {
-                        engine.Process(e, _batch!, routes, counter);
-                    }
+                    engine.Process(chunk, _batch!, routes, counter, ref _ledgerEntries, ref _isNew);
 
                     _inBatch += chunk.Length;
                     counter.ReportThrottled(time);
@@ -182,18 +181,32 @@ public sealed class IngestEngine
         }
     }
 
-    private void Process(Event e, IStoreBatch batch, Route[][] routes, Counter counter)
+    // One block read: the ledger records the whole block in one call (one round trip for a remote store), then each new event
+    // goes through its detectors in order. The buffers are the run's, reused block after block.
+    private void Process(Event[] block, IStoreBatch batch, Route[][] routes, Counter counter, ref LedgerEntry[] entries, ref bool[] isNew)
     {
-        counter.EventsRead++;
-        if (!batch.TryRecordEvent(e.Id, e.TimestampMissing ? null : e.Timestamp))
+        if (entries.Length < block.Length)
         {
-            counter.Duplicates++;
-            return;
+            entries = new LedgerEntry[block.Length];
+            isNew = new bool[block.Length];
         }
 
-        foreach (var (detector, context) in routes[(int)e.Kind])
+        for (var i = 0; i < block.Length; i++) entries[i] = new LedgerEntry(block[i].Id, block[i].TimestampMissing ? null : block[i].Timestamp);
+        batch.RecordEvents(entries.AsSpan(0, block.Length), isNew.AsSpan(0, block.Length));
+        counter.EventsRead += block.Length;
+        for (var i = 0; i < block.Length; i++)
         {
-            Inspect(detector, e, context, counter);
+            if (!isNew[i])
+            {
+                counter.Duplicates++;
+                continue;
+            }
+
+            var e = block[i];
+            foreach (var (detector, context) in routes[(int)e.Kind])
+            {
+                Inspect(detector, e, context, counter);
+            }
         }
     }
 

@@ -40,7 +40,37 @@ public interface IStoreBatch : IBaselineStorage, IIncidentStorage, IDisposable
 
     /// <summary>Makes the batch durable. Disposing without committing rolls it back.</summary>
     void Commit();
+
+    /// <summary>
+    /// Records a block of events in the ledger at once, in order: <paramref name="isNew"/>[i] is set when
+    /// <paramref name="events"/>[i] was not ingested before (an id twice in the block is new once). The engine calls this once per
+    /// block read, so a store behind a network (issue 23) makes one round trip where the embedded one loops.
+    /// </summary>
+    void RecordEvents(ReadOnlySpan<LedgerEntry> events, Span<bool> isNew)
+    {
+        if (isNew.Length < events.Length) throw new ArgumentException("one flag per event is needed", nameof(isNew));
+        for (var i = 0; i < events.Length; i++) isNew[i] = TryRecordEvent(events[i].EventId, events[i].Occurred);
+    }
+
+    /// <summary>Stores a block of findings at once, in order: <paramref name="added"/>[i] is set when <paramref name="findings"/>[i] was new.</summary>
+    void AddFindings(IReadOnlyList<Finding> findings, Span<bool> added)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        if (added.Length < findings.Count) throw new ArgumentException("one flag per finding is needed", nameof(findings));
+        for (var i = 0; i < findings.Count; i++) added[i] = TryAddFinding(findings[i]);
+    }
+
+    /// <summary>Makes the batch durable without blocking the caller on a store that can wait asynchronously; the embedded store commits in place.</summary>
+    ValueTask CommitAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Commit();
+        return ValueTask.CompletedTask;
+    }
 }
+
+/// <summary>One event as the ledger keys it: its stable id and, when the source gave one, when it happened (see <see cref="IStoreBatch.TryRecordEvent"/>).</summary>
+public readonly record struct LedgerEntry(string EventId, DateTimeOffset? Occurred);
 
 /// <summary>A filter over stored findings; null members match everything.</summary>
 public sealed record FindingQuery(
