@@ -53,6 +53,12 @@ public sealed class IndicatorIndex
     /// <summary>True when there are URL indicators, so callers can skip canonicalizing URLs.</summary>
     public bool HasUrls => _urls.Count > 0;
 
+    /// <summary>True when there are SHA-1 indicators, so artifact hashing computes SHA-1.</summary>
+    public bool HasSha1 { get; private set; }
+
+    /// <summary>True when there are MD5 indicators, so artifact hashing computes MD5.</summary>
+    public bool HasMd5 { get; private set; }
+
     /// <summary>True when there are e-mail indicators.</summary>
     public bool HasEmails => _emails.Count > 0;
 
@@ -124,7 +130,11 @@ public sealed class IndicatorIndex
     {
         switch (indicator.Kind)
         {
-            case IndicatorKind.Sha256 or IndicatorKind.Sha1 or IndicatorKind.Md5: Put(_hashes, indicator.Value, indicator); break;
+            case IndicatorKind.Sha256 or IndicatorKind.Sha1 or IndicatorKind.Md5:
+                Put(_hashes, indicator.Value, indicator);
+                HasSha1 |= indicator.Kind == IndicatorKind.Sha1;
+                HasMd5 |= indicator.Kind == IndicatorKind.Md5;
+                break;
             case IndicatorKind.Domain: Put(_domains, indicator.Value, indicator); break;
             case IndicatorKind.Url: Put(_urls, indicator.Value, indicator); break;
             case IndicatorKind.Email: Put(_emails, indicator.Value, indicator); break;
