@@ -134,7 +134,9 @@ internal static class IngestCommand
             var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
             var detectors = BuiltInDetectors.Create(config, problems, advisories, intel);
             var all = new CollectingSink();
-            var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all);
+            using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
+            if (routing is null) return ExitCodes.Usage;
+            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all));
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             foreach (var report in FindingOutput.Reports(reports, host, detectors.Select(d => d.Info))) builder.AddSink(report);
             var engine = builder.Build();
