@@ -17,6 +17,7 @@ public sealed class IndicatorIndex
     private readonly Dictionary<string, Indicator> _domains = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Indicator> _urls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Indicator> _emails = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _urlHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<uint, Indicator> _ipv4 = [];
     private readonly Dictionary<UInt128, Indicator> _ipv6 = [];
     private readonly SortedDictionary<int, Dictionary<uint, Indicator>> _cidr4 = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
@@ -112,6 +113,9 @@ public sealed class IndicatorIndex
     /// <summary>The indicator of a URL in canonical form (<see cref="IndicatorValues.Url"/>).</summary>
     public Indicator? Url(string canonical) => _urls.GetValueOrDefault(canonical);
 
+    /// <summary>True when some URL indicator is on this host (a domain or address as written in a URL, any case).</summary>
+    internal bool IsUrlHost(ReadOnlySpan<char> host) => _urlHosts.GetAlternateLookup<ReadOnlySpan<char>>().Contains(host);
+
     /// <summary>The indicator of an e-mail address.</summary>
     public Indicator? Email(string address) => _emails.GetValueOrDefault(address);
 
@@ -136,7 +140,10 @@ public sealed class IndicatorIndex
                 HasMd5 |= indicator.Kind == IndicatorKind.Md5;
                 break;
             case IndicatorKind.Domain: Put(_domains, indicator.Value, indicator); break;
-            case IndicatorKind.Url: Put(_urls, indicator.Value, indicator); break;
+            case IndicatorKind.Url:
+                Put(_urls, indicator.Value, indicator);
+                if (IndicatorValues.HostOf(indicator.Value) is { } host) _urlHosts.Add(host.Value);
+                break;
             case IndicatorKind.Email: Put(_emails, indicator.Value, indicator); break;
             case IndicatorKind.Ip: AddIp(indicator); break;
         }
