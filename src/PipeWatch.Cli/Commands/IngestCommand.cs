@@ -7,6 +7,7 @@ using PipeWatch.Engine;
 using PipeWatch.Intel;
 using PipeWatch.Sinks;
 using PipeWatch.Sources;
+using PipeWatch.Sources.Artifacts;
 using PipeWatch.Sources.Files;
 using PipeWatch.Sources.JobLogs;
 using Spectre.Console;
@@ -27,7 +28,7 @@ internal static class IngestCommand
                 "and dependency files recognized by name (package-lock.json, yarn.lock, packages.lock.json, *.csproj, requirements.txt, go.mod, Cargo.lock, pom.xml, " +
                 ".github/workflows/*.yml, .gitlab-ci.yml, Dockerfile, plugins.txt…). Folders are read recursively, in name order; " +
                 "from a git checkout (a folder with .git) only its dependency files are read. '-' reads standard input.",
-            Arity = ArgumentArity.OneOrMore,
+            Arity = ArgumentArity.ZeroOrMore,
         };
         paths.Validators.Add(result =>
         {
@@ -57,6 +58,12 @@ internal static class IngestCommand
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
+        var artifacts = new Option<string[]>("--artifacts")
+        {
+            Description = "A folder (or file) of build artifacts: every file, and every member of its archives (zip, whl, nupkg, jar, tar, tar.gz, tgz), is hashed and matched against the store's threat-intel indicators; repeatable.",
+            HelpName = "DIR",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var failOn = CommonOptions.FailOn("Exit with 1 when a new finding is at or above this severity; 'none' never fails.");
 
         var command = new Command(
@@ -67,7 +74,7 @@ internal static class IngestCommand
             "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
             "Each document's format is recognized on its own. Ingesting the same input twice changes nothing. " + PipeWatchApp.ExitCodeHelp)
         {
-            paths, store, source, format, output, reports, failOn, config, rules,
+            paths, store, source, format, output, reports, failOn, config, rules, artifacts,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -80,12 +87,13 @@ internal static class IngestCommand
             parse.GetRequiredValue(failOn),
             parse.GetValue(config),
             parse.GetValue(rules) ?? [],
+            parse.GetValue(artifacts) ?? [],
             ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string[] reports, string failOn, string? configPath, string[] ruleFolders, CancellationToken ct)
+        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string[] reports, string failOn, string? configPath, string[] ruleFolders, string[] artifactFolders, CancellationToken ct)
     {
         PipeWatchConfig config;
         try
@@ -101,7 +109,14 @@ internal static class IngestCommand
         if (ruleFolders.Length > 0) config = config with { Sigma = config.Sigma with { Folders = [.. config.Sigma.Folders, .. ruleFolders.Select(host.Resolve)] } };
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var files = InputFiles.Expand(paths.Select(p => p == "-" ? InputFiles.StandardInput : host.Resolve(p)), problems);
-        if (files.Count == 0)
+        var artifactPaths = artifactFolders.Select(host.Resolve).ToList();
+        if (artifactPaths.FirstOrDefault(p => !Path.Exists(p)) is { } missing)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: --artifacts {host.Display(missing)}: no such file or folder");
+            return ExitCodes.Usage;
+        }
+
+        if (files.Count == 0 && artifactPaths.Count == 0)
         {
             await host.Error.WriteLineAsync("pipewatch: nothing to ingest");
             return ExitCodes.Usage;
@@ -128,6 +143,9 @@ internal static class IngestCommand
             var sources = sourceId is not null && JobLogFormats.Find(sourceId) is { } logFormat
                 ? InputFiles.Sources(files, logFormat)
                 : InputFiles.Sources(files, sourceId is null ? null : PayloadFormats.Find(sourceId), advisoryStore?.AdvisoryState());
+            // Artifacts: SHA-1 and MD5 only when a feed lists such hashes (SHA-256 alone keeps hashing near sha256sum's speed).
+            var hashes = ArtifactHashes.Sha256 | (intel?.HasSha1 == true ? ArtifactHashes.Sha1 : 0) | (intel?.HasMd5 == true ? ArtifactHashes.Md5 : 0);
+            sources = [.. sources, .. artifactPaths.Select(p => new ArtifactSource(p, hashes))];
             IngestSummary summary;
             try
             {

@@ -147,7 +147,8 @@ internal static class IntelCommand
         string url, string feed, string? format, List<(string Name, string Value)> headers, ConsoleProblemReporter problems, CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5), MaxResponseContentBufferSize = int.MaxValue };
-        var taxii = url.Contains("/collections/", StringComparison.Ordinal) && url.TrimEnd('/').EndsWith("/objects", StringComparison.Ordinal);
+        var path = new Uri(url).AbsolutePath.TrimEnd('/');
+        var taxii = path.Contains("/collections/", StringComparison.Ordinal) && path.EndsWith("/objects", StringComparison.Ordinal);
         var readings = new List<FeedReading>();
         string? next = null;
         for (var page = 0; page < MaxTaxiiPages; page++)

@@ -5,7 +5,7 @@ namespace PipeWatch.Events;
 /// ECS <c>file.path</c>, <c>file.name</c>, <c>file.size</c> and <c>file.hash.sha256</c>/<c>sha1</c>/<c>md5</c>, from
 /// <c>ingest --artifacts</c>; a member of an archive carries the archive's path in <c>file.path</c> and its own in <see cref="Member"/>.
 /// </summary>
-public static class ArtifactFields
+internal static class ArtifactFields
 {
     /// <summary><c>event.dataset</c> of artifact events.</summary>
     public const string Dataset = "pipewatch.artifact";

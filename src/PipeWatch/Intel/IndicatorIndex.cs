@@ -17,6 +17,7 @@ public sealed class IndicatorIndex
     private readonly Dictionary<string, Indicator> _domains = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Indicator> _urls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Indicator> _emails = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _urlHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<uint, Indicator> _ipv4 = [];
     private readonly Dictionary<UInt128, Indicator> _ipv6 = [];
     private readonly SortedDictionary<int, Dictionary<uint, Indicator>> _cidr4 = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
@@ -52,6 +53,12 @@ public sealed class IndicatorIndex
 
     /// <summary>True when there are URL indicators, so callers can skip canonicalizing URLs.</summary>
     public bool HasUrls => _urls.Count > 0;
+
+    /// <summary>True when there are SHA-1 indicators, so artifact hashing computes SHA-1.</summary>
+    public bool HasSha1 { get; private set; }
+
+    /// <summary>True when there are MD5 indicators, so artifact hashing computes MD5.</summary>
+    public bool HasMd5 { get; private set; }
 
     /// <summary>True when there are e-mail indicators.</summary>
     public bool HasEmails => _emails.Count > 0;
@@ -106,6 +113,9 @@ public sealed class IndicatorIndex
     /// <summary>The indicator of a URL in canonical form (<see cref="IndicatorValues.Url"/>).</summary>
     public Indicator? Url(string canonical) => _urls.GetValueOrDefault(canonical);
 
+    /// <summary>True when some URL indicator is on this host (a domain or address as written in a URL, any case).</summary>
+    internal bool IsUrlHost(ReadOnlySpan<char> host) => _urlHosts.GetAlternateLookup<ReadOnlySpan<char>>().Contains(host);
+
     /// <summary>The indicator of an e-mail address.</summary>
     public Indicator? Email(string address) => _emails.GetValueOrDefault(address);
 
@@ -124,9 +134,16 @@ public sealed class IndicatorIndex
     {
         switch (indicator.Kind)
         {
-            case IndicatorKind.Sha256 or IndicatorKind.Sha1 or IndicatorKind.Md5: Put(_hashes, indicator.Value, indicator); break;
+            case IndicatorKind.Sha256 or IndicatorKind.Sha1 or IndicatorKind.Md5:
+                Put(_hashes, indicator.Value, indicator);
+                HasSha1 |= indicator.Kind == IndicatorKind.Sha1;
+                HasMd5 |= indicator.Kind == IndicatorKind.Md5;
+                break;
             case IndicatorKind.Domain: Put(_domains, indicator.Value, indicator); break;
-            case IndicatorKind.Url: Put(_urls, indicator.Value, indicator); break;
+            case IndicatorKind.Url:
+                Put(_urls, indicator.Value, indicator);
+                if (IndicatorValues.HostOf(indicator.Value) is { } host) _urlHosts.Add(host.Value);
+                break;
             case IndicatorKind.Email: Put(_emails, indicator.Value, indicator); break;
             case IndicatorKind.Ip: AddIp(indicator); break;
         }

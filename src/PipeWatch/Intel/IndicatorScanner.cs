@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Text;
 
 namespace PipeWatch.Intel;
 
@@ -97,8 +98,6 @@ public static class IndicatorScanner
         var start = scheme;
         while (start > 0 && char.IsAsciiLetter(token[start - 1])) start--;
         var url = token[start..];
-        var text = url.ToString();
-        if (index.HasUrls && IndicatorValues.Url(text) is { } canonical && index.Url(canonical) is { } listed) return new IndicatorMatch(listed, text, start);
         var authority = url[(scheme - start + 3)..];
         var end = authority.IndexOfAny('/', '?', '#');
         if (end >= 0) authority = authority[..end];
@@ -107,15 +106,25 @@ public static class IndicatorScanner
         if (authority.StartsWith('['))
         {
             var close = authority.IndexOf(']');
-            return close > 0 && IPAddress.TryParse(authority[1..close], out var v6) && index.Ip(v6) is { } ip6 ? new IndicatorMatch(ip6, text, start) : null;
+            if (Listed(url, index) is { } listed6) return new IndicatorMatch(listed6, url.ToString(), start);
+            return close > 0 && IPAddress.TryParse(authority[1..close], out var v6) && index.Ip(v6) is { } ip6 ? new IndicatorMatch(ip6, url.ToString(), start) : null;
         }
 
         var colon = authority.IndexOf(':');
         if (colon >= 0) authority = authority[..colon];
+        // Canonicalizing a URL costs a Uri parse: only for a host that some URL indicator is on (or one that is not plain ASCII).
+        if (index.HasUrls && (index.IsUrlHost(authority.TrimEnd('.')) || !Ascii.IsValid(authority)) && Listed(url, index) is { } listed)
+        {
+            return new IndicatorMatch(listed, url.ToString(), start);
+        }
+
         if (authority.IsEmpty || authority.ContainsAnyExcept(HostChars)) return null;
-        if (Ipv4(authority) is { } v4) return index.Ipv4(v4) is { } ip ? new IndicatorMatch(ip, text, start) : null;
-        return index.Domain(authority) is { } domain ? new IndicatorMatch(domain, text, start) : null;
+        if (Ipv4(authority) is { } v4) return index.Ipv4(v4) is { } ip ? new IndicatorMatch(ip, url.ToString(), start) : null;
+        return index.Domain(authority) is { } domain ? new IndicatorMatch(domain, url.ToString(), start) : null;
     }
+
+    private static Indicator? Listed(ReadOnlySpan<char> url, IndicatorIndex index) =>
+        index.HasUrls && IndicatorValues.Url(url.ToString()) is { } canonical ? index.Url(canonical) : null;
 
     /// <summary>A dotted-quad IPv4 address as a number (big-endian byte order); null when the text is not exactly one.</summary>
     public static uint? Ipv4(ReadOnlySpan<char> text)

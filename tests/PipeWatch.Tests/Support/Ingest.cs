@@ -5,6 +5,7 @@ using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Intel;
 using PipeWatch.Sinks;
+using PipeWatch.Sources;
 using PipeWatch.Sources.Files;
 using PipeWatch.Store.Sqlite;
 using Xunit;
@@ -20,6 +21,15 @@ internal static class Ingest
     {
         var problems = new ProblemLog();
         var files = InputFiles.Expand(paths, problems);
+        return await RunAsync(store, problems, opened => InputFiles.Sources(files, null, opened.AdvisoryState()), config);
+    }
+
+    /// <summary>The same over given sources (an artifact folder).</summary>
+    public static Task<IngestResult> RunSourcesAsync(string store, IReadOnlyList<ISource> sources, PipeWatchConfig? config = null) =>
+        RunAsync(store, new ProblemLog(), _ => sources, config);
+
+    private static async Task<IngestResult> RunAsync(string store, ProblemLog problems, Func<SqliteStore, IReadOnlyList<ISource>> sources, PipeWatchConfig? config)
+    {
         var sink = new CollectingSink();
         using var opened = SqliteStore.Open(store);
         using var advisories = opened.OpenAdvisoryIndex();
@@ -31,7 +41,7 @@ internal static class Ingest
             .WithProblems(problems)
             .AddSink(sink)
             .Build();
-        var summary = await engine.RunAsync(InputFiles.Sources(files, null, opened.AdvisoryState()), null, TestContext.Current.CancellationToken);
+        var summary = await engine.RunAsync(sources(opened), null, TestContext.Current.CancellationToken);
         return new IngestResult(summary, sink.Findings, problems.Problems);
     }
 }

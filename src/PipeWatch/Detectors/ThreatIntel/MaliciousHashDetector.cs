@@ -34,7 +34,10 @@ public sealed class MaliciousHashDetector : IDetector
         {
             foreach (var field in HashFields)
             {
-                if (e.Fields.TryGetValue(field, out var hash) && _index.Hash(hash.AsSpan().Trim()) is { } indicator) Report(e, indicator, hash.Trim().ToLowerInvariant(), field, null, context);
+                // One finding per file: its strongest hash that a feed lists (SHA-256 first).
+                if (!e.Fields.TryGetValue(field, out var hash) || _index.Hash(hash.AsSpan().Trim()) is not { } indicator) continue;
+                Report(e, indicator, hash.Trim().ToLowerInvariant(), field, null, context);
+                break;
             }
         }
         else if (e.Log is { } log)
@@ -73,7 +76,7 @@ public sealed class MaliciousHashDetector : IDetector
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
             Fingerprint = artifact
-                ? Fingerprint.Of(Info.Id, e.Ci.Repository, path, member, indicator.Value)
+                ? Fingerprint.Of(Info.Id, e.Ci.Repository, path, member, e.Fields.GetValueOrDefault("file.hash.sha256"))
                 : Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job, path, indicator.Value),
         });
     }
