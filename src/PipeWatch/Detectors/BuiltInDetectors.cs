@@ -44,6 +44,8 @@ public static class BuiltInDetectors
             new KnownVulnerabilityDetector(advisories, lockfiles),
             new CiInfrastructureVulnerabilityDetector(advisories, lockfiles),
             new UntrustedSourceDetector(lockfiles, config.UntrustedSource),
+            new Network.UnusualEgressDetector(),
+            new Performance.ResourceSpikeDetector(),
         ];
         return [.. all.Where(d => !config.Disabled.Contains(d.Info.Id))];
     }

@@ -1,0 +1,29 @@
+namespace PipeWatch.Detectors.Performance;
+
+/// <summary>Settings of <see cref="ResourceSpikeDetector"/>.</summary>
+public sealed record ResourceSpikeOptions
+{
+    /// <summary>Runs of a step a metric's baseline must hold before it may fire.</summary>
+    public int MinimumSamples { get; init; } = 5;
+
+    /// <summary>Robust z: spreads (1.4826 × MAD) above the median.</summary>
+    public double Threshold { get; init; } = 4.0;
+
+    /// <summary>And at least this many times the median.</summary>
+    public double MinimumRatio { get; init; } = 1.5;
+
+    /// <summary>And at least this many more CPU-seconds than the median.</summary>
+    public double MinimumCpuIncreaseSeconds { get; init; } = 10;
+
+    /// <summary>And at least this many more bytes of peak memory.</summary>
+    public long MinimumMemoryIncreaseBytes { get; init; } = 256L << 20;
+
+    /// <summary>And at least this many more bytes sent.</summary>
+    public long MinimumSentIncreaseBytes { get; init; } = 50L << 20;
+
+    /// <summary>And at least this much longer.</summary>
+    public TimeSpan MinimumDurationIncrease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Seconds of every core near-fully busy that, with a connection to a mining-pool port in the same run, make the miner finding.</summary>
+    public double SustainedBusySeconds { get; init; } = 60;
+}
