@@ -6,7 +6,6 @@ using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
-using PipeWatch.Sources.Git;
 using PipeWatch.Store;
 
 namespace PipeWatch.Engine;
@@ -22,7 +21,7 @@ public sealed class PipelineBuilder
     private readonly List<(IFindingSink Sink, SinkQueueOptions Queue)> _sinks = [];
     private readonly List<IFindingFilter> _filters = [];
     private IReadOnlyList<IDetector>? _detectors;
-    private IReadOnlyList<ICommitAnalyzer>? _analyzers;
+    private IReadOnlyList<ICommitDetector>? _commitDetectors;
     private PipeWatchConfig _config = PipeWatchConfig.Default;
     private TimeProvider _time = TimeProvider.System;
     private IProblemReporter _problems = new ProblemLog();
@@ -49,10 +48,10 @@ public sealed class PipelineBuilder
         return this;
     }
 
-    /// <summary>Replaces the built-in commit analyzers of a scan (tests, benchmarks).</summary>
-    public PipelineBuilder WithCommitAnalyzers(IReadOnlyList<ICommitAnalyzer> analyzers)
+    /// <summary>Replaces the built-in commit detectors of a scan (tests, benchmarks).</summary>
+    public PipelineBuilder WithCommitDetectors(IReadOnlyList<ICommitDetector> detectors)
     {
-        _analyzers = analyzers;
+        _commitDetectors = detectors;
         return this;
     }
 
@@ -119,12 +118,12 @@ public sealed class PipelineBuilder
         return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false), sinks, _time, _problems, _options);
     }
 
-    /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit analyzers of authors, times, places or sizes).</summary>
+    /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit detectors of authors, times, places or sizes).</summary>
     public ScanEngine BuildScan(bool commits = true)
     {
-        var analyzers = _analyzers ?? CommitAnalyzers.Create(_config, _secretRules, _advisories, _problems, commits);
+        var detectors = _commitDetectors ?? BuiltInDetectors.ForScan(_config, _secretRules, _advisories, _problems, commits);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
-        return new ScanEngine(analyzers, BackHalf(sinks, reportKnown: true), sinks, _store, _time, _problems, _scanOptions);
+        return new ScanEngine(detectors, BackHalf(sinks, reportKnown: true), sinks, _store, _time, _problems, _scanOptions);
     }
 
     private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown)

@@ -1,3 +1,5 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Settings of <see cref="UnusualCommitTimeDetector"/> (<c>detectors.code-change.unusual-time</c> in pipewatch.yml).</summary>
@@ -20,4 +22,16 @@ public sealed record UnusualCommitTimeOptions
 
     /// <summary>Globs of machine identities, which commit at any hour and are skipped.</summary>
     public IReadOnlyList<string> Bots { get; init; } = [];
+
+    /// <summary>Its <c>detectors.code-change.unusual-time</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<UnusualCommitTimeOptions>(
+        "code-change.unusual-time",
+        [
+            Setting.MinimumSamples<UnusualCommitTimeOptions>((o, v) => o with { MinimumSamples = v }),
+            Setting.Int<UnusualCommitTimeOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
+            Setting.Number<UnusualCommitTimeOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
+            Setting.Int<UnusualCommitTimeOptions>("min-hour-distance", 0, 12, (o, v) => o with { MinimumHourDistance = v }),
+            Setting.Number<UnusualCommitTimeOptions>("max-model-share", 0, 1, (o, v) => o with { MaximumModelShare = v }),
+            Setting.Strings<UnusualCommitTimeOptions>("bots", (o, v) => o with { Bots = v }),
+        ]);
 }

@@ -1,3 +1,5 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>Settings of <see cref="UntrustedSourceDetector"/> (<c>detectors.dependency.untrusted-source</c>).</summary>
@@ -17,4 +19,12 @@ public sealed record UntrustedSourceOptions
 
     /// <summary>Whether git dependencies are reported (<c>allow-git: true</c> turns them off).</summary>
     public bool AllowGit { get; init; }
+
+    /// <summary>Its <c>detectors.dependency.untrusted-source</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<UntrustedSourceOptions>(
+        "dependency.untrusted-source",
+        [
+            Setting.Strings<UntrustedSourceOptions>("registries", (o, v) => o with { Registries = v }),
+            Setting.Bool<UntrustedSourceOptions>("allow-git", (o, v) => o with { AllowGit = v }),
+        ]);
 }

@@ -1,3 +1,5 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.Pipeline;
 
 /// <summary>Settings of <see cref="StepOrderChangedDetector"/> (<c>detectors.pipeline.step-order-changed</c>).</summary>
@@ -8,4 +10,12 @@ public sealed record StepOrderChangedOptions
 
     /// <summary>A new sequence seen this many runs in a row becomes the learned one (the change was intended).</summary>
     public int AdoptAfter { get; init; } = 3;
+
+    /// <summary>Its <c>detectors.pipeline.step-order-changed</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<StepOrderChangedOptions>(
+        "pipeline.step-order-changed",
+        [
+            Setting.MinimumSamples<StepOrderChangedOptions>((o, v) => o with { MinimumSamples = v }),
+            Setting.Int<StepOrderChangedOptions>("adopt-after", 1, 1000, (o, v) => o with { AdoptAfter = v }),
+        ]);
 }

@@ -1,3 +1,4 @@
+using PipeWatch.Configuration;
 using System.Text.RegularExpressions;
 using PipeWatch.Rules.Patterns;
 
@@ -23,4 +24,13 @@ public sealed record HardcodedSecretOptions
         Regexes = Regexes,
         Stopwords = Stopwords,
     };
+
+    /// <summary>Its <c>detectors.secrets.hardcoded</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<HardcodedSecretOptions>(
+        "secrets.hardcoded",
+        [
+            Setting.Strings<HardcodedSecretOptions>("paths", (o, v) => o with { Paths = v }),
+            new("regexes", (reader, node, at, o) => o with { Regexes = reader.Regexes(node, at) }),
+            Setting.Strings<HardcodedSecretOptions>("stopwords", (o, v) => o with { Stopwords = v }),
+        ]);
 }

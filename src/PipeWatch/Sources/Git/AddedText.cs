@@ -5,7 +5,7 @@ namespace PipeWatch.Sources.Git;
 
 /// <summary>
 /// The lines a commit added to one file as one text (the lines joined with <c>\n</c>) and where each line starts: what the
-/// analyzers scan, without a string per line.
+/// detectors scan, without a string per line.
 /// </summary>
 /// <remarks>
 /// Immutable and thread-safe. As a list it gives each line with its number; a line's string is made only when asked for, so a

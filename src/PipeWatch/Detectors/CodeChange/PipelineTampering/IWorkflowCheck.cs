@@ -3,7 +3,7 @@ using PipeWatch.Detectors.CodeChange.Workflows;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>One risky pattern looked for in a CI definition.</summary>
-/// <remarks>Stateless and thread-safe. Each issue's <see cref="WorkflowIssue.Key"/> leaves out line numbers, so the analyzer can tell an issue the change introduced from one the file already had.</remarks>
+/// <remarks>Stateless and thread-safe. Each issue's <see cref="WorkflowIssue.Key"/> leaves out line numbers, so the detector can tell an issue the change introduced from one the file already had.</remarks>
 public interface IWorkflowCheck
 {
     IEnumerable<WorkflowIssue> Check(CiDefinition definition);

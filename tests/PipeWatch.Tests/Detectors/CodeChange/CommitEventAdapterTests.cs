@@ -7,7 +7,7 @@ using Xunit;
 namespace PipeWatch.Tests.Detectors.CodeChange;
 
 /// <summary>The adapter that runs event detectors over scanned commits: the commit event it builds, and learn-only commits teaching without reporting.</summary>
-public sealed class CommitEventAnalyzerTests
+public sealed class CommitEventAdapterTests
 {
     private static readonly DateTimeOffset Monday = new(2026, 11, 2, 10, 0, 0, TimeSpan.FromHours(1));
 
@@ -33,15 +33,15 @@ public sealed class CommitEventAnalyzerTests
     public void Learn_only_commits_teach_the_detector_and_report_nothing()
     {
         var bench = new CommitBench();
-        var analyzer = new CommitEventAnalyzer(new UnauthorizedAuthorDetector());
-        for (var i = 0; i < 10; i++) bench.Run(analyzer, bench.Commit(CommitBench.Person("Alice", Monday.AddDays(i)), ("src/a.txt", $"v{i}\n")), learnOnly: true);
-        bench.Run(analyzer, bench.Commit(CommitBench.Person("Mallory", Monday.AddDays(10)), ("src/a.txt", "m1\n")), learnOnly: true);
+        var detector = new CommitEventAdapter(new UnauthorizedAuthorDetector());
+        for (var i = 0; i < 10; i++) bench.Run(detector, bench.Commit(CommitBench.Person("Alice", Monday.AddDays(i)), ("src/a.txt", $"v{i}\n")), learnOnly: true);
+        bench.Run(detector, bench.Commit(CommitBench.Person("Mallory", Monday.AddDays(10)), ("src/a.txt", "m1\n")), learnOnly: true);
         Assert.Empty(bench.Findings);
 
-        bench.Run(analyzer, bench.Commit(CommitBench.Person("Eve", Monday.AddDays(11)), ("src/a.txt", "e1\n")));
+        bench.Run(detector, bench.Commit(CommitBench.Person("Eve", Monday.AddDays(11)), ("src/a.txt", "e1\n")));
 
         var finding = Assert.Single(bench.Findings);
-        Assert.Equal(analyzer.Info.Id, finding.Rule);
+        Assert.Equal(detector.Info.Id, finding.Rule);
         Assert.StartsWith("Eve <eve@example.com> never committed to 'octo-org/octo-repo' before: its 11 earlier commits were by 2 author(s) (alice@example.com ×10, mallory@example.com ×1)", finding.Explanation, StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,7 @@
-using PipeWatch.Detectors.Deployment;
+using PipeWatch.Configuration;
 using YamlDotNet.RepresentationModel;
 
-namespace PipeWatch.Configuration;
+namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Reads <c>detectors.deployment.unapproved-target.approved</c>: entries of repository, environments, targets.</summary>
 internal static class ApprovedTargetsReader

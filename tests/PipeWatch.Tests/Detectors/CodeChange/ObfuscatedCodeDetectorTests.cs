@@ -6,8 +6,8 @@ using Xunit;
 
 namespace PipeWatch.Tests.Detectors.CodeChange;
 
-/// <summary>The obfuscated-code analyzer over added lines: each trick planted in ordinary code is reported at its line; ordinary code is not.</summary>
-public sealed class ObfuscatedCodeAnalyzerTests
+/// <summary>The obfuscated-code detector over added lines: each trick planted in ordinary code is reported at its line; ordinary code is not.</summary>
+public sealed class ObfuscatedCodeDetectorTests
 {
     private static readonly DateTimeOffset Monday = new(2026, 11, 2, 10, 0, 0, TimeSpan.FromHours(1));
 
@@ -26,7 +26,7 @@ public sealed class ObfuscatedCodeAnalyzerTests
     private static readonly string Base64 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(150));
 
     private readonly CommitBench _bench = new();
-    private readonly ObfuscatedCodeAnalyzer _analyzer = new();
+    private readonly ObfuscatedCodeDetector _detector = new();
 
     [Fact]
     public void Ordinary_code_with_emoji_sequences_foreign_comments_and_a_base64_blob_in_docs_raises_nothing()
@@ -248,11 +248,11 @@ public sealed class ObfuscatedCodeAnalyzerTests
     [Fact]
     public void Commits_before_the_scanned_range_report_nothing()
     {
-        _bench.Run(_analyzer, _bench.Commit(CommitBench.Person("Alice", Monday), ("src/x.js", "eval(atob('eA=='));\n")), learnOnly: true);
+        _bench.Run(_detector, _bench.Commit(CommitBench.Person("Alice", Monday), ("src/x.js", "eval(atob('eA=='));\n")), learnOnly: true);
 
         Assert.Empty(_bench.Findings);
     }
 
     private void Run(params (string Path, string? Text)[] files) =>
-        _bench.Run(_analyzer, _bench.Commit(CommitBench.Person("Alice", Monday), files));
+        _bench.Run(_detector, _bench.Commit(CommitBench.Person("Alice", Monday), files));
 }

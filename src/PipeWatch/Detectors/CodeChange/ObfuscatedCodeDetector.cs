@@ -13,11 +13,11 @@ namespace PipeWatch.Detectors.CodeChange;
 /// Third-party and generated files (<see cref="ThirdPartyCode"/>: path, marker, library header, <c>.gitattributes</c>) are judged only
 /// when a commit edits an existing one in place, without moving it to another release.
 /// </remarks>
-public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer, ICommitPreparer
+public sealed class ObfuscatedCodeDetector : ICommitDetector, ICommitPreparer
 {
     private readonly ILineCheck[] _checks;
 
-    public ObfuscatedCodeAnalyzer(ObfuscatedCodeOptions? options = null)
+    public ObfuscatedCodeDetector(ObfuscatedCodeOptions? options = null)
     {
         var settings = options ?? new ObfuscatedCodeOptions();
         _checks = [new DecodeAndExecuteCheck(), new HiddenUnicodeCheck(), new HomoglyphIdentifierCheck(), new MinifiedPayloadCheck(settings.MinifiedLineLength), new BuildScriptBlobCheck()];
@@ -59,7 +59,7 @@ public sealed class ObfuscatedCodeAnalyzer : ICommitAnalyzer, ICommitPreparer
         return issues;
     }
 
-    public void Analyze(GitCommit commit, CommitContext context)
+    public void Inspect(GitCommit commit, CommitContext context)
     {
         ArgumentNullException.ThrowIfNull(commit);
         ArgumentNullException.ThrowIfNull(context);

@@ -18,7 +18,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// (<c>scan --no-git</c>), where a workflow may sit anywhere. A git history keeps CI definitions at their platform's paths, and
 /// reading every other YAML file of every commit costs a history scan a third of its time.
 /// </param>
-public sealed class PipelineTamperingAnalyzer(bool recognizeByContent = false) : ICommitAnalyzer
+public sealed class PipelineTamperingDetector(bool recognizeByContent = false) : ICommitDetector
 {
     private static readonly IWorkflowCheck[] Checks =
     [
@@ -37,7 +37,7 @@ public sealed class PipelineTamperingAnalyzer(bool recognizeByContent = false) :
         [],
         "A CI definition changed in a risky way: download-and-execute, exfiltration, injection, dangerous triggers, widened permissions, unpinned actions and images, steps/jobs/triggers added.");
 
-    public void Analyze(GitCommit commit, CommitContext context)
+    public void Inspect(GitCommit commit, CommitContext context)
     {
         foreach (var file in commit.Files)
         {

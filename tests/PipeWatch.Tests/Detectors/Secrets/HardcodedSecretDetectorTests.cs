@@ -1,11 +1,11 @@
-using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Tests.Support;
 using Xunit;
 
 namespace PipeWatch.Tests.Detectors.Secrets;
 
-public sealed class HardcodedSecretAnalyzerTests(PlantedSecretsRepository planted) : IClassFixture<PlantedSecretsRepository>, IDisposable
+public sealed class HardcodedSecretDetectorTests(PlantedSecretsRepository planted) : IClassFixture<PlantedSecretsRepository>, IDisposable
 {
     // GitHub's documented fake key is an example rules skip; this one is random, in the classic PAT format, with a valid checksum.
     private const string Token = "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";

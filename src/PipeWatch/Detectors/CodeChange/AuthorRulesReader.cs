@@ -1,7 +1,7 @@
-using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Configuration;
 using YamlDotNet.RepresentationModel;
 
-namespace PipeWatch.Configuration;
+namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Reads <c>detectors.code-change.unauthorized-author.authors</c>: entries of repository, paths, allow.</summary>
 internal static class AuthorRulesReader

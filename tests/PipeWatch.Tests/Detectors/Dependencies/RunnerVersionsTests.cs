@@ -1,10 +1,10 @@
 using PipeWatch.Dependencies;
-using PipeWatch.Dependencies.Parsers;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Events;
 using PipeWatch.Tests.Sources.JobLogs;
 using Xunit;
 
-namespace PipeWatch.Tests.Dependencies.Parsers;
+namespace PipeWatch.Tests.Detectors.Dependencies;
 
 public sealed class RunnerVersionsTests
 {

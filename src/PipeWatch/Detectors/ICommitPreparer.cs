@@ -1,11 +1,13 @@
-namespace PipeWatch.Sources.Git;
+using PipeWatch.Sources.Git;
 
-/// <summary>A commit analyzer whose costly, stateless part (scanning text) can run on worker threads, ahead of its <see cref="ICommitAnalyzer.Analyze"/>.</summary>
+namespace PipeWatch.Detectors;
+
+/// <summary>A commit detector whose costly, stateless part (scanning text) can run on worker threads, ahead of its <see cref="ICommitDetector.Inspect"/>.</summary>
 /// <remarks>
 /// <c>pipewatch scan</c> calls <see cref="Prepare"/> from any thread, for several commits at once and in any order, so it must
-/// not touch learned state or report findings; what it returns reaches <see cref="ICommitAnalyzer.Analyze"/> of the same
+/// not touch learned state or report findings; what it returns reaches <see cref="ICommitDetector.Inspect"/> of the same
 /// commit, still oldest first on one thread, as <see cref="CommitContext.Prepared"/>. Without a preparer the engine's
-/// parallelism does not apply to the analyzer, which is still correct.
+/// parallelism does not apply to the detector, which is still correct.
 /// </remarks>
 public interface ICommitPreparer
 {

@@ -3,7 +3,7 @@ using PipeWatch.Sources.Git;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Runs an event detector over scanned commits: each commit becomes the same <see cref="Events.EventKind.Commit"/> event a push webhook gives, so <c>scan</c> and <c>ingest</c> share detectors and baselines.</summary>
-public sealed class CommitEventAnalyzer(IDetector detector) : ICommitAnalyzer
+public sealed class CommitEventAdapter(IDetector detector) : ICommitDetector
 {
     // Only the author check reads CODEOWNERS; the lineage keeps one reference per commit walked, so the others do without it.
     private CodeOwnersLineage? _owners;
@@ -11,7 +11,7 @@ public sealed class CommitEventAnalyzer(IDetector detector) : ICommitAnalyzer
 
     public DetectorInfo Info => detector.Info;
 
-    public void Analyze(GitCommit commit, CommitContext context)
+    public void Inspect(GitCommit commit, CommitContext context)
     {
         if (detector is UnauthorizedAuthorDetector && (_owners is null || !ReferenceEquals(_blobs, context.Blobs)))
         {

@@ -13,7 +13,7 @@ namespace PipeWatch.Detectors.Secrets;
 /// new blob was seen earlier in the range is not scanned again. A line holding <c>pipewatch:allow</c> (or gitleaks' <c>gitleaks:allow</c>)
 /// is skipped. A merge commit does not report again a secret its own history already reported for the same path.
 /// </remarks>
-public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
+public sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
 {
     public const string Id = "secrets.hardcoded";
 
@@ -27,7 +27,7 @@ public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
     // Run-scoped: secrets reported by non-merge commits, so a merge that brings them in again is quiet.
     private readonly HashSet<(string Rule, string Path, string Secret)> _reported = [];
 
-    public HardcodedSecretAnalyzer(SecretRuleBook rules, HardcodedSecretOptions options)
+    public HardcodedSecretDetector(SecretRuleBook rules, HardcodedSecretOptions options)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
@@ -62,7 +62,7 @@ public sealed class HardcodedSecretAnalyzer : ICommitAnalyzer, ICommitPreparer
         return hits;
     }
 
-    public void Analyze(GitCommit commit, CommitContext context)
+    public void Inspect(GitCommit commit, CommitContext context)
     {
         ArgumentNullException.ThrowIfNull(commit);
         ArgumentNullException.ThrowIfNull(context);

@@ -1,11 +1,16 @@
 using PipeWatch.Alerting.Incidents;
+using PipeWatch.Configuration;
+using PipeWatch.Detectors;
 using PipeWatch.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace PipeWatch.Configuration;
+namespace PipeWatch.Engine;
 
-/// <summary>Reads pipewatch.yml into a <see cref="PipeWatchConfig"/>: parse, validate every key (collecting all problems), then freeze.</summary>
+/// <summary>
+/// Reads pipewatch.yml into a <see cref="PipeWatchConfig"/>: parse, validate every key (collecting all problems), then freeze.
+/// The <c>detectors</c> sections come from the detector registry (<see cref="BuiltInDetectors.Sections"/>), each declared beside its options.
+/// </summary>
 public static class ConfigLoader
 {
     /// <summary>The file name looked for in the working directory.</summary>
@@ -97,13 +102,13 @@ public static class ConfigLoader
         {
             var path = $"detectors.{id}";
             if (!reader.IsMapping(value, path, out var settings)) continue;
-            if (DetectorSettings.Find(id) is { } section)
+            if (BuiltInDetectors.Section(id) is { } section)
             {
                 config = section.Read(reader, settings, path, config, disabled);
             }
             else
             {
-                reader.Unknown(value, path, string.Join(", ", DetectorSettings.All.Select(s => s.Id)));
+                reader.Unknown(value, path, string.Join(", ", BuiltInDetectors.Sections.Select(s => s.Id)));
             }
         }
 
@@ -115,7 +120,7 @@ public static class ConfigLoader
         var detectors = root.Children.FirstOrDefault(p => YamlConfigReader.Key(p.Key) == "detectors").Value as YamlMappingNode;
         bool Sets(string id) => detectors?.Children.FirstOrDefault(p => YamlConfigReader.Key(p.Key) == id).Value is YamlMappingNode d
             && d.Children.Any(p => YamlConfigReader.Key(p.Key) == "min-samples");
-        foreach (var section in DetectorSettings.All.Where(s => !Sets(s.Id)))
+        foreach (var section in BuiltInDetectors.Sections.Where(s => !Sets(s.Id)))
         {
             config = section.DefaultSamples(config, samples);
         }

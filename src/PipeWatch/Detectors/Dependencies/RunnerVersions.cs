@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using PipeWatch.Dependencies;
 using PipeWatch.Events;
 
-namespace PipeWatch.Dependencies.Parsers;
+namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>The CI runner a job log names in its header, as a dependency its advisories can be matched against.</summary>
 /// <remarks>
