@@ -41,6 +41,8 @@ public static class BuiltInDetectors
         HardcodedSecretOptions.Section,
         SecretExposedInLogOptions.Section,
         UntrustedSourceOptions.Section,
+        Network.UnusualEgressOptions.Section,
+        Performance.ResourceSpikeOptions.Section,
     ];
 
     /// <summary>The section of <paramref name="id"/>, or null when there is none.</summary>
@@ -132,8 +134,8 @@ public static class BuiltInDetectors
         yield return new(Everywhere, () => new CiInfrastructureVulnerabilityDetector(s.Advisories, s.Lockfiles));
         yield return new(DetectorModes.Scan, () => new UnexpectedNewDependencyDetector(s.Lockfiles, PopularPackages.BuiltIn), NeedsHistory: true);
         yield return new(Everywhere, () => new UntrustedSourceDetector(s.Lockfiles, c.Options<UntrustedSourceOptions>()));
-        yield return new(Events, () => new Network.UnusualEgressDetector());
-        yield return new(Events, () => new Performance.ResourceSpikeDetector());
+        yield return new(Events, () => new Network.UnusualEgressDetector(c.Options<Network.UnusualEgressOptions>()));
+        yield return new(Events, () => new Performance.ResourceSpikeDetector(c.Options<Performance.ResourceSpikeOptions>()));
     }
 
     private static SigmaRuleDetector Sigma(SigmaRulesOptions options, IProblemReporter? problems)

@@ -1,3 +1,4 @@
+using PipeWatch.Detectors.Network;
 using PipeWatch.Findings;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -48,6 +49,18 @@ public sealed class UnusualEgressDetectorTests : IDisposable
 
         Assert.Empty(result.Findings);
         Assert.Empty(result.Problems);
+    }
+
+    [Fact]
+    public async Task An_allowed_endpoint_is_not_reported_and_another_new_one_still_is()
+    {
+        using var third = new LoopbackHttpServer();
+        for (var run = 1; run <= 5; run++) await _job.RunAsync(Usual, run.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await _job.RunAsync(Usual + $"curl -s -o /dev/null http://127.0.0.1:{_other.Port}/\ncurl -s -o /dev/null http://127.0.0.1:{third.Port}/\n", "6");
+
+        var result = await _job.IngestAsync([new UnusualEgressDetector(new UnusualEgressOptions { Allow = [$"127.0.0.1:{_other.Port}"] })]);
+
+        Assert.Equal($"127.0.0.1:{third.Port}", Assert.Single(result.Findings).Evidence.Single(e => e.Name == "endpoint").Value);
     }
 
     [Fact]
