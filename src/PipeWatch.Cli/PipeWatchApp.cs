@@ -29,6 +29,9 @@ public static class PipeWatchApp
             RulesCommand.Create(host),
             VulnDbCommand.Create(host),
             AgentCommand.Create(host),
+            ServeCommand.Create(host),
+            AlertsCommand.Create(host),
+            IntelCommand.Create(host),
         };
 
         var parse = root.Parse(args);

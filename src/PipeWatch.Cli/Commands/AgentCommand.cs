@@ -6,7 +6,7 @@ namespace PipeWatch.Cli.Commands;
 /// <summary><c>pipewatch agent -- COMMAND…</c>: runs a CI step or job script under watch and exits with its exit code.</summary>
 internal static class AgentCommand
 {
-    public const string TokenVariable = "PIPEWATCH_TOKEN";
+    public const string TokenVariable = "PIPEWATCH_INGEST_TOKEN";
 
     public static Command Create(CliHost host)
     {

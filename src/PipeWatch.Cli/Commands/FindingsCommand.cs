@@ -75,9 +75,9 @@ internal static class FindingsCommand
         string? outputFile,
         CancellationToken ct)
     {
-        if (incidents && format == "sarif")
+        if (incidents && format is "sarif" or "ecs" or "ocsf" or "cef")
         {
-            await host.Error.WriteLineAsync("pipewatch: --incidents: SARIF has no incidents; use --format table or json");
+            await host.Error.WriteLineAsync($"pipewatch: --incidents: {(format == "sarif" ? "SARIF" : format.ToUpperInvariant())} has no incidents; use --format table or json");
             return ExitCodes.Usage;
         }
 

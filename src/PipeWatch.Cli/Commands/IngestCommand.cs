@@ -4,6 +4,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
+using PipeWatch.Intel;
 using PipeWatch.Sinks;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Files;
@@ -114,9 +115,13 @@ internal static class IngestCommand
             // Lockfiles and manifests are matched against the advisories 'vulndb import' put in this store.
             var advisoryStore = store as IAdvisoryStore;
             using var advisories = advisoryStore?.OpenAdvisoryIndex();
-            var detectors = BuiltInDetectors.Create(config, problems, advisories);
+            // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in this store, and the built-in exfiltration-service list.
+            var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
+            var detectors = BuiltInDetectors.Create(config, problems, advisories, intel);
             var all = new CollectingSink();
-            var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all);
+            using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
+            if (routing is null) return ExitCodes.Usage;
+            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all));
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             foreach (var report in FindingOutput.Reports(reports, host, detectors.Select(d => d.Info))) builder.AddSink(report);
             var engine = builder.Build();

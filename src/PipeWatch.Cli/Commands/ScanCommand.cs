@@ -191,6 +191,8 @@ internal static class ScanCommand
                 using var advisories = ((store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
                 var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit);
                 var all = new CollectingSink();
+                using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
+                if (routing is null) return ExitCodes.Usage;
                 var builder = new PipelineBuilder(store).WithConfig(config).WithCommitDetectors(detectors).WithTime(host.Time).WithProblems(problems)
                     .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals }).AddSink(all);
                 var ruleInfos = detectors.Select(a => a.Info)
@@ -199,6 +201,7 @@ internal static class ScanCommand
                 if (FindingOutput.Create(request.Format, request.Output, host, ruleInfos, source.Root) is { } sink) builder.AddSink(sink);
                 foreach (var report in FindingOutput.Reports(request.Reports, host, ruleInfos, source.Root)) builder.AddSink(report);
                 if (accepted.Count > 0) builder.AddFilter(accepted);
+                routing.AddTo(builder);
                 var engine = builder.BuildScan(commits: !request.NoGit);
 
                 ScanSummary summary;

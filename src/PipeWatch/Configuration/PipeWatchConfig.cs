@@ -43,6 +43,12 @@ public sealed record PipeWatchConfig
 
     private ImmutableDictionary<Type, object> DetectorOptions { get; init; } = ImmutableDictionary<Type, object>.Empty;
 
+    /// <summary>What <c>pipewatch serve</c> follows, and its limits (the <c>serve</c> section).</summary>
+    public ServeOptions Serve { get; init; } = new();
+
+    /// <summary>Where alerts go: the routes of the <c>alerts</c> section.</summary>
+    public Sinks.Routing.AlertsOptions Alerts { get; init; } = Sinks.Routing.AlertsOptions.None;
+
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
 

@@ -7,7 +7,9 @@ using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Rules;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Detectors.ThreatIntel;
 using PipeWatch.Diagnostics;
+using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;
 
@@ -52,10 +54,11 @@ public static class BuiltInDetectors
     /// <param name="config">Settings and disabled detectors.</param>
     /// <param name="problems">Where Sigma rules that cannot be loaded are reported.</param>
     /// <param name="advisories">The vulnerability advisories ingested dependency files are matched against (none when null).</param>
-    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null)
+    /// <param name="intel">The threat-intel indicators in force (the built-in exfiltration-service list alone when null).</param>
+    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null, IndicatorIndex? intel = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var setup = new Setup(config, problems, advisories, SecretRuleBook.BuiltIn);
+        var setup = new Setup(config, problems, advisories, SecretRuleBook.BuiltIn) { Intel = intel };
         return [.. Registrations(setup)
             .Where(r => (r.Modes & DetectorModes.Ingest) != 0)
             .Select(r => (IDetector)r.Create())
@@ -136,6 +139,8 @@ public static class BuiltInDetectors
         yield return new(Everywhere, () => new UntrustedSourceDetector(s.Lockfiles, c.Options<UntrustedSourceOptions>()));
         yield return new(Events, () => new Network.UnusualEgressDetector(c.Options<Network.UnusualEgressOptions>()));
         yield return new(Events, () => new Performance.ResourceSpikeDetector(c.Options<Performance.ResourceSpikeOptions>()));
+        yield return new(Events, () => new C2ContactDetector(s.Intel));
+        yield return new(Events, () => new MaliciousHashDetector(s.Intel));
     }
 
     private static SigmaRuleDetector Sigma(SigmaRulesOptions options, IProblemReporter? problems)
@@ -164,5 +169,7 @@ public static class BuiltInDetectors
         public bool History { get; } = history;
 
         public LockfileCache Lockfiles { get; } = new(problems ?? new ProblemLog());
+
+        public IndicatorIndex? Intel { get; init; }
     }
 }

@@ -9,7 +9,7 @@ namespace PipeWatch.Detectors;
 /// commit, still oldest first on one thread, as <see cref="CommitContext.Prepared"/>. Without a preparer the engine's
 /// parallelism does not apply to the detector, which is still correct.
 /// </remarks>
-public interface ICommitPreparer
+internal interface ICommitPreparer
 {
     /// <param name="commit">The commit.</param>
     /// <param name="firstSightings">For each of <see cref="GitCommit.Files"/>: true when its new blob appears for the first time in the scanned range.</param>

@@ -32,6 +32,8 @@ public static class ConfigLoader
         new("incidents", (reader, node, at, t) => t with { Config = t.Config with { Incidents = reader.Section(node, at, t.Config.Incidents, IncidentSettings) } }),
         new("sigma", (reader, node, at, t) => t with { Config = t.Config with { Sigma = reader.Section(node, at, t.Config.Sigma, SigmaSettings.All) } }),
         new("signals", (reader, node, at, t) => t with { Config = t.Config with { Signals = reader.Section(node, at, t.Config.Signals, SignalSettings.All) } }),
+        new("serve", (reader, node, at, t) => t with { Config = t.Config with { Serve = reader.Section(node, at, t.Config.Serve, ServeSettings.All) } }),
+        new("alerts", (reader, node, at, t) => t with { Config = t.Config with { Alerts = AlertsReader.Read(reader, node, at) } }),
     ];
 
     /// <summary>Loads <paramref name="path"/>, or <c>pipewatch.yml</c> in <paramref name="workingDirectory"/> when present, else the defaults.</summary>

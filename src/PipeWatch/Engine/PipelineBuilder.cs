@@ -4,6 +4,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
+using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
 using PipeWatch.Store;
@@ -28,6 +29,7 @@ public sealed class PipelineBuilder
     private EngineOptions _options = new();
     private ScanOptions _scanOptions = new();
     private IAdvisoryIndex? _advisories;
+    private IndicatorIndex? _intel;
     private SecretRuleBook _secretRules = SecretRuleBook.BuiltIn;
 
     /// <param name="store">Where baselines, findings and incidents are kept; required for <see cref="Build"/>, optional for a scan.</param>
@@ -59,6 +61,13 @@ public sealed class PipelineBuilder
     public PipelineBuilder WithAdvisories(IAdvisoryIndex? advisories)
     {
         _advisories = advisories;
+        return this;
+    }
+
+    /// <summary>The threat-intel indicators the intel detectors match against (the built-in exfiltration-service list alone when null).</summary>
+    public PipelineBuilder WithIntel(IndicatorIndex? intel)
+    {
+        _intel = intel;
         return this;
     }
 
@@ -113,7 +122,7 @@ public sealed class PipelineBuilder
     public IngestEngine Build()
     {
         var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
-        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories);
+        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
         return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false), sinks, _time, _problems, _options);
     }

@@ -32,7 +32,7 @@ public sealed class AgentCommandTests : IDisposable
     [Fact]
     public async Task Start_and_stop_around_a_job_of_several_commands_record_each_of_them_and_their_connections()
     {
-        using var server = new LoopbackHttpServer();
+        using var server = new CountingHttpServer();
         var script = _temp.File("job.sh");
         await File.WriteAllTextAsync(
             script,

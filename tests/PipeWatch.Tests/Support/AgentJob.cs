@@ -73,13 +73,13 @@ internal sealed class AgentJob : IDisposable
 }
 
 /// <summary>A minimal HTTP server on 127.0.0.1 for scripts to reach with curl and wget: answers every request with 200 "ok" and counts them.</summary>
-internal sealed class LoopbackHttpServer : IDisposable
+internal sealed class CountingHttpServer : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private int _requests;
 
-    public LoopbackHttpServer()
+    public CountingHttpServer()
     {
         _listener.Start();
         _ = Task.Run(AcceptAsync);

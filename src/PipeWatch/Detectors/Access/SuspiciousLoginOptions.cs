@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Access;
 
 /// <summary>Settings of <see cref="SuspiciousLoginDetector"/> (<c>detectors.access.suspicious-login</c>).</summary>
-public sealed record SuspiciousLoginOptions
+internal sealed record SuspiciousLoginOptions
 {
     /// <summary>Failed logins or token failures by one actor within <see cref="FailureWindow"/> that make a burst.</summary>
     public int FailureBurst { get; init; } = 5;

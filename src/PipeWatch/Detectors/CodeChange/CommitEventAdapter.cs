@@ -3,7 +3,7 @@ using PipeWatch.Sources.Git;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Runs an event detector over scanned commits: each commit becomes the same <see cref="Events.EventKind.Commit"/> event a push webhook gives, so <c>scan</c> and <c>ingest</c> share detectors and baselines.</summary>
-public sealed class CommitEventAdapter(IDetector detector) : ICommitDetector
+internal sealed class CommitEventAdapter(IDetector detector) : ICommitDetector
 {
     // Only the author check reads CODEOWNERS; the lineage keeps one reference per commit walked, so the others do without it.
     private CodeOwnersLineage? _owners;

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Settings of <see cref="LargeDeletionDetector"/> (<c>detectors.code-change.large-deletion</c> in pipewatch.yml).</summary>
-public sealed record LargeDeletionOptions
+internal sealed record LargeDeletionOptions
 {
     /// <summary>Commits with line counts a repository must have before a deletion is compared with them.</summary>
     public int MinimumSamples { get; init; } = 20;

@@ -13,7 +13,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// Third-party and generated files (<see cref="ThirdPartyCode"/>: path, marker, library header, <c>.gitattributes</c>) are judged only
 /// when a commit edits an existing one in place, without moving it to another release.
 /// </remarks>
-public sealed class ObfuscatedCodeDetector : ICommitDetector, ICommitPreparer
+internal sealed class ObfuscatedCodeDetector : ICommitDetector, ICommitPreparer
 {
     private readonly ILineCheck[] _checks;
 

@@ -18,7 +18,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// (<c>scan --no-git</c>), where a workflow may sit anywhere. A git history keeps CI definitions at their platform's paths, and
 /// reading every other YAML file of every commit costs a history scan a third of its time.
 /// </param>
-public sealed class PipelineTamperingDetector(bool recognizeByContent = false) : ICommitDetector
+internal sealed class PipelineTamperingDetector(bool recognizeByContent = false) : ICommitDetector
 {
     private static readonly IWorkflowCheck[] Checks =
     [

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Settings of <see cref="UnauthorizedAuthorDetector"/> (<c>detectors.code-change.unauthorized-author</c> in pipewatch.yml).</summary>
-public sealed record UnauthorizedAuthorOptions
+internal sealed record UnauthorizedAuthorOptions
 {
     /// <summary>Commits a repository must have before a first-time author, or an unsigned commit in a signed history, is reported.</summary>
     public int MinimumSamples { get; init; } = 10;
@@ -30,4 +30,4 @@ public sealed record UnauthorizedAuthorOptions
 
 /// <summary>An allowlist entry: in repositories matching <paramref name="Repository"/>, changes to paths matching <paramref name="Paths"/> (all paths when empty) may only come from <paramref name="Allow"/>.</summary>
 /// <param name="Allow">Globs matched against the author's and pusher's e-mail, login and name.</param>
-public sealed record AuthorRule(string Repository, IReadOnlyList<string> Paths, IReadOnlyList<string> Allow);
+internal sealed record AuthorRule(string Repository, IReadOnlyList<string> Paths, IReadOnlyList<string> Allow);

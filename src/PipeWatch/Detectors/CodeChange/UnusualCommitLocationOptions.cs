@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Settings of <see cref="UnusualCommitLocationDetector"/> (<c>detectors.code-change.unusual-location</c> in pipewatch.yml).</summary>
-public sealed record UnusualCommitLocationOptions
+internal sealed record UnusualCommitLocationOptions
 {
     /// <summary>Commits (for UTC offsets) or pushes with a location (for countries) an actor must have before a new one is reported.</summary>
     public int MinimumSamples { get; init; } = 10;

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Settings of <see cref="UnusualCommitTimeDetector"/> (<c>detectors.code-change.unusual-time</c> in pipewatch.yml).</summary>
-public sealed record UnusualCommitTimeOptions
+internal sealed record UnusualCommitTimeOptions
 {
     /// <summary>Commits an author must have before one at an unusual hour is reported.</summary>
     public int MinimumSamples { get; init; } = 20;

@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.Dependencies;
 /// <c>actions/runner</c>); GitLab job traces with <c>Running with gitlab-runner 17.9.1 (2f8c1a5b)</c> (the Go module
 /// <c>gitlab.com/gitlab-org/gitlab-runner</c>, versions with a <c>v</c>). Only the first lines of a log are read.
 /// </remarks>
-public static partial class RunnerVersions
+internal static partial class RunnerVersions
 {
     public const string GitHubRunner = "actions/runner";
     public const string GitLabRunner = "gitlab.com/gitlab-org/gitlab-runner";

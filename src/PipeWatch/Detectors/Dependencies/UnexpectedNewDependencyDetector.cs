@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.Dependencies;
 /// The estate (every repository scanned into the store, see <see cref="EstatePackages"/>) is learned from every commit, those
 /// before the scanned range included; it speaks only once it holds a repository besides the one scanned.
 /// </remarks>
-public sealed class UnexpectedNewDependencyDetector : ICommitDetector
+internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
 {
     private readonly LockfileCache _files;
     private readonly PopularPackages _popular;

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>Settings of <see cref="UntrustedSourceDetector"/> (<c>detectors.dependency.untrusted-source</c>).</summary>
-public sealed record UntrustedSourceOptions
+internal sealed record UntrustedSourceOptions
 {
     /// <summary>The public registries of each ecosystem: the default allowlist (api.github.com is where Packagist's packages are distributed from; crates.io's git index is on github.com).</summary>
     public static IReadOnlyList<string> PublicRegistries { get; } =

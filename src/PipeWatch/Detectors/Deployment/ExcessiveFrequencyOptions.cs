@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Settings of <see cref="ExcessiveFrequencyDetector"/> (<c>detectors.deployment.excessive-frequency</c> in pipewatch.yml).</summary>
-public sealed record ExcessiveFrequencyOptions
+internal sealed record ExcessiveFrequencyOptions
 {
     /// <summary>Weeks of hourly counts kept per repository and environment.</summary>
     public int Weeks { get; init; } = 8;

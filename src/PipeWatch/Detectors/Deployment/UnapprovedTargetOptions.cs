@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Settings of <see cref="UnapprovedTargetDetector"/> (<c>detectors.deployment.unapproved-target</c> in pipewatch.yml).</summary>
-public sealed record UnapprovedTargetOptions
+internal sealed record UnapprovedTargetOptions
 {
     /// <summary>Deployments a repository must have made before a never-seen target is reported (repositories without an approved list).</summary>
     public int MinimumSamples { get; init; } = 10;
@@ -21,4 +21,4 @@ public sealed record UnapprovedTargetOptions
 }
 
 /// <summary>One entry of the approved list: for repositories matching <paramref name="Repository"/>, the environments and targets allowed (globs; an empty list allows any).</summary>
-public sealed record ApprovedTargets(string Repository, IReadOnlyList<string> Environments, IReadOnlyList<string> Targets);
+internal sealed record ApprovedTargets(string Repository, IReadOnlyList<string> Environments, IReadOnlyList<string> Targets);

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Settings of <see cref="UnusualDeployActorDetector"/> (<c>detectors.deployment.unusual-actor</c> in pipewatch.yml).</summary>
-public sealed record UnusualDeployActorOptions
+internal sealed record UnusualDeployActorOptions
 {
     /// <summary>Deployments a repository and environment must have before a new actor, or a human where only bots deployed, is reported.</summary>
     public int MinimumSamples { get; init; } = 10;

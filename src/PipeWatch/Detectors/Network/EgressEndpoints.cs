@@ -4,7 +4,7 @@ namespace PipeWatch.Detectors.Network;
 
 /// <summary>What one pipeline's job has reached: the endpoints (host:port) it connected to, and how many runs it has been seen in.</summary>
 /// <remarks>Bounded: the last <see cref="RecentRunsKept"/> run ids and at most <see cref="MaxEndpoints"/> endpoints (past that, new ones are not learned).</remarks>
-public sealed class EgressEndpoints : IBaseline<EgressEndpoints>
+internal sealed class EgressEndpoints : IBaseline<EgressEndpoints>
 {
     public const int MaxEndpoints = 4096;
     public const int RecentRunsKept = 32;

@@ -12,7 +12,7 @@ namespace PipeWatch.Detectors.Network;
 /// and the endpoints reached, an endpoint being the domain when known, else the address, with the port. A new endpoint is
 /// learned at once, so it is reported once. DNS questions are not connections and are skipped.
 /// </remarks>
-public sealed class UnusualEgressDetector : IDetector
+internal sealed class UnusualEgressDetector : IDetector
 {
     private const string Separator = "\u001f";
     private const int EndpointsListed = 10;

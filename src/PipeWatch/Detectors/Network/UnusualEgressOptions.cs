@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Network;
 
 /// <summary>Settings of <see cref="UnusualEgressDetector"/> (<c>detectors.network.unusual-egress</c> in pipewatch.yml).</summary>
-public sealed record UnusualEgressOptions
+internal sealed record UnusualEgressOptions
 {
     /// <summary>Runs a job's baseline must hold before a new endpoint is reported.</summary>
     public int MinimumRuns { get; init; } = 5;

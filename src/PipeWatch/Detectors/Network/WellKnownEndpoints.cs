@@ -7,7 +7,7 @@ namespace PipeWatch.Detectors.Network;
 /// lists them). Domain suffixes, plus GitHub's published web, API and git address ranges (api.github.com/meta) for jobs that connect
 /// by address without a DNS answer the agent saw.
 /// </summary>
-public static class WellKnownEndpoints
+internal static class WellKnownEndpoints
 {
     /// <summary>Domains (and their subdomains) allowed.</summary>
     public static IReadOnlyList<string> Domains { get; } =

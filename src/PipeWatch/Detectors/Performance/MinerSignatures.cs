@@ -2,7 +2,7 @@ namespace PipeWatch.Detectors.Performance;
 
 /// <summary>What gives a cryptocurrency miner away: its program name, a Stratum pool URL on its command line, the pool ports.</summary>
 /// <remarks>The names and ports are the defaults of the common open-source miners and pools (XMRig, cpuminer, CGMiner, T-Rex…), as listed in docs/detectors.md.</remarks>
-public static class MinerSignatures
+internal static class MinerSignatures
 {
     /// <summary>Program names of known miners (the executable's file name, compared case-insensitively).</summary>
     public static IReadOnlyList<string> ProgramNames { get; } =

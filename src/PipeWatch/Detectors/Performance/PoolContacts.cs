@@ -4,7 +4,7 @@ namespace PipeWatch.Detectors.Performance;
 
 /// <summary>The mining-pool ports a job's current run connected to, so its resource summary can weigh them with its CPU.</summary>
 /// <remarks>Keeps one run: a connection from a new run forgets the last one's. At most 16 endpoints.</remarks>
-public sealed class PoolContacts : IBaseline<PoolContacts>
+internal sealed class PoolContacts : IBaseline<PoolContacts>
 {
     private readonly List<string> _endpoints = [];
 

@@ -14,7 +14,7 @@ namespace PipeWatch.Detectors.Performance;
 /// miner program or a Stratum URL on a command line, in a process or connection record; or every core kept busy for the
 /// sustained time by a run that also connected to a mining-pool port.
 /// </remarks>
-public sealed class ResourceSpikeDetector : IDetector
+internal sealed class ResourceSpikeDetector : IDetector
 {
     private const string Separator = "\u001f";
 

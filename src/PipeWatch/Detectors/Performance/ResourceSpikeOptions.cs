@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Performance;
 
 /// <summary>Settings of <see cref="ResourceSpikeDetector"/> (<c>detectors.performance.resource-spike</c> in pipewatch.yml).</summary>
-public sealed record ResourceSpikeOptions
+internal sealed record ResourceSpikeOptions
 {
     /// <summary>Runs of a step a metric's baseline must hold before it may fire.</summary>
     public int MinimumSamples { get; init; } = 5;

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Pipeline;
 
 /// <summary>Settings of <see cref="LongDurationDetector"/> (<c>detectors.pipeline.long-duration</c> in pipewatch.yml).</summary>
-public sealed record LongDurationOptions
+internal sealed record LongDurationOptions
 {
     /// <summary>Runs a baseline must hold before it may fire.</summary>
     public int MinimumSamples { get; init; } = 10;

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Pipeline;
 
 /// <summary>Settings of <see cref="StepOrderChangedDetector"/> (<c>detectors.pipeline.step-order-changed</c>).</summary>
-public sealed record StepOrderChangedOptions
+internal sealed record StepOrderChangedOptions
 {
     /// <summary>Runs of a job to learn from before a changed sequence may be reported.</summary>
     public int MinimumSamples { get; init; } = 10;

@@ -4,7 +4,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Pipeline;
 
 /// <summary>Settings of <see cref="UnexpectedFailureDetector"/> (<c>detectors.pipeline.unexpected-failure</c>).</summary>
-public sealed record UnexpectedFailureOptions
+internal sealed record UnexpectedFailureOptions
 {
     /// <summary>Outcomes a step or job must have before its failure may be reported.</summary>
     public int MinimumSamples { get; init; } = 10;

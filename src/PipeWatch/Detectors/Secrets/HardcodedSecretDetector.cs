@@ -13,7 +13,7 @@ namespace PipeWatch.Detectors.Secrets;
 /// new blob was seen earlier in the range is not scanned again. A line holding <c>pipewatch:allow</c> (or gitleaks' <c>gitleaks:allow</c>)
 /// is skipped. A merge commit does not report again a secret its own history already reported for the same path.
 /// </remarks>
-public sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
+internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
 {
     public const string Id = "secrets.hardcoded";
 

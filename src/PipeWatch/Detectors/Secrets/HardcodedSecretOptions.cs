@@ -5,7 +5,7 @@ using PipeWatch.Rules.Patterns;
 namespace PipeWatch.Detectors.Secrets;
 
 /// <summary>Settings of <c>secrets.hardcoded</c> (<c>detectors.secrets.hardcoded</c> in pipewatch.yml): what not to report.</summary>
-public sealed record HardcodedSecretOptions
+internal sealed record HardcodedSecretOptions
 {
     /// <summary>Globs of file paths never scanned (<c>**/testdata/**</c>, <c>*.lock</c>); a glob without <c>/</c> matches the file name anywhere.</summary>
     public IReadOnlyList<string> Paths { get; init; } = [];

@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Secrets;
 
 /// <summary>Settings of <see cref="SecretExposedInLogDetector"/> (<c>detectors.secrets.exposed-in-log</c>).</summary>
-public sealed record SecretExposedInLogOptions
+internal sealed record SecretExposedInLogOptions
 {
     /// <summary>How many decodings deep (base64 inside base64 inside gzip…) an encoded string is followed; 0 looks at plain text only.</summary>
     public int DecodeDepth { get; init; } = 5;

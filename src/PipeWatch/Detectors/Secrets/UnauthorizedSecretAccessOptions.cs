@@ -3,7 +3,7 @@ using PipeWatch.Configuration;
 namespace PipeWatch.Detectors.Secrets;
 
 /// <summary>Settings of <see cref="UnauthorizedSecretAccessDetector"/> (<c>detectors.secrets.unauthorized-access</c>).</summary>
-public sealed record UnauthorizedSecretAccessOptions
+internal sealed record UnauthorizedSecretAccessOptions
 {
     /// <summary>Secret events an organization or repository needs before an actor new to its secrets is reported.</summary>
     public int MinimumSamples { get; init; } = 10;

@@ -13,7 +13,7 @@ namespace PipeWatch.Sources.Git;
 /// A plain file (<c>scan --no-git</c>) is read straight into one (<see cref="FromFile"/>); the added lines of a diff are
 /// joined once by <see cref="Of"/>.
 /// </remarks>
-public sealed class AddedText : IReadOnlyList<AddedLine>
+internal sealed class AddedText : IReadOnlyList<AddedLine>
 {
     // _starts[i] is where line i begins in Text; _starts[Count] is Text.Length + 1 (past the '\n' that would end the last line).
     private readonly int[] _starts;

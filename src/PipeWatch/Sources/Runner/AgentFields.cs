@@ -1,7 +1,7 @@
 namespace PipeWatch.Sources.Runner;
 
 /// <summary>The field names of the runner agent's JSON Lines (see <see cref="RunnerAgentFormat"/>): ECS names, plus <c>runner.*</c> for the per-step resource summary.</summary>
-public static class AgentFields
+internal static class AgentFields
 {
     /// <summary>The <c>agent.type</c> every agent line carries; it is how <see cref="RunnerAgentFormat"/> recognizes one.</summary>
     public const string AgentTypeValue = "pipewatch-agent";

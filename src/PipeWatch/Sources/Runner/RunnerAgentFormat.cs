@@ -14,7 +14,7 @@ namespace PipeWatch.Sources.Runner;
 /// rules read them through the field mapping. Scalar values are kept (cut at <see cref="FieldLimit.MaxChars"/>), at most
 /// <see cref="MaxFields"/> of them; nested values are not agent output and are skipped. Stateless and thread-safe.
 /// </remarks>
-public sealed class RunnerAgentFormat : IPayloadFormat
+internal sealed class RunnerAgentFormat : IPayloadFormat
 {
     /// <summary>Fields kept per line at most: an agent line has about 30.</summary>
     public const int MaxFields = 128;

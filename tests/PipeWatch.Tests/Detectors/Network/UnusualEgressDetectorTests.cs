@@ -9,8 +9,8 @@ namespace PipeWatch.Tests.Detectors.Network;
 public sealed class UnusualEgressDetectorTests : IDisposable
 {
     private readonly AgentJob _job = new();
-    private readonly LoopbackHttpServer _usual = new();
-    private readonly LoopbackHttpServer _other = new();
+    private readonly CountingHttpServer _usual = new();
+    private readonly CountingHttpServer _other = new();
 
     private string Usual => $"curl -s -o /dev/null http://127.0.0.1:{_usual.Port}/\nwget -q -O /dev/null http://127.0.0.1:{_usual.Port}/\n";
 
@@ -54,7 +54,7 @@ public sealed class UnusualEgressDetectorTests : IDisposable
     [Fact]
     public async Task An_allowed_endpoint_is_not_reported_and_another_new_one_still_is()
     {
-        using var third = new LoopbackHttpServer();
+        using var third = new CountingHttpServer();
         for (var run = 1; run <= 5; run++) await _job.RunAsync(Usual, run.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await _job.RunAsync(Usual + $"curl -s -o /dev/null http://127.0.0.1:{_other.Port}/\ncurl -s -o /dev/null http://127.0.0.1:{third.Port}/\n", "6");
 

@@ -6,7 +6,7 @@ namespace PipeWatch.Sources.Runner.Agent;
 
 /// <summary>One line of agent output under construction: dotted ECS field names and scalar values, in the order added.</summary>
 /// <remarks>Not thread-safe. Null values are left out; strings are cut at <see cref="MaxValueChars"/> (a hostile command line stays bounded).</remarks>
-public sealed class AgentRecord
+internal sealed class AgentRecord
 {
     /// <summary>Characters a string value keeps at most.</summary>
     public const int MaxValueChars = 8192;

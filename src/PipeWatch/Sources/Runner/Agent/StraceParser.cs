@@ -22,8 +22,11 @@ internal sealed class StraceParser
     {
         var firstSpace = line.IndexOf(' ');
         if (firstSpace <= 0 || !int.TryParse(line.AsSpan(0, firstSpace), CultureInfo.InvariantCulture, out var pid)) return Fail(line);
-        var secondSpace = line.IndexOf(' ', firstSpace + 1);
-        if (secondSpace < 0 || !double.TryParse(line.AsSpan(firstSpace + 1, secondSpace - firstSpace - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var time)) return Fail(line);
+        // strace pads the pid to a column ("3229  1796…" when other pids have five digits).
+        var timeStart = firstSpace + 1;
+        while (timeStart < line.Length && line[timeStart] == ' ') timeStart++;
+        var secondSpace = line.IndexOf(' ', timeStart);
+        if (secondSpace < 0 || !double.TryParse(line.AsSpan(timeStart, secondSpace - timeStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var time)) return Fail(line);
         var body = line[(secondSpace + 1)..];
 
         if (body.StartsWith("+++ ", StringComparison.Ordinal)) return Exit(pid, time, body);

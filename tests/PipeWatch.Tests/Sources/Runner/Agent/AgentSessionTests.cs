@@ -13,7 +13,7 @@ namespace PipeWatch.Tests.Sources.Runner.Agent;
 public sealed class AgentSessionTests : IDisposable
 {
     private readonly AgentJob _job = new();
-    private readonly LoopbackHttpServer _server = new();
+    private readonly CountingHttpServer _server = new();
 
     [Fact]
     public async Task Every_curl_and_wget_and_each_connection_is_recorded_with_its_parent_the_script()

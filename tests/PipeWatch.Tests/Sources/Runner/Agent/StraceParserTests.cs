@@ -20,6 +20,15 @@ public sealed class StraceParserTests
     }
 
     [Fact]
+    public void A_pid_padded_to_the_column_of_longer_pids_is_read()
+    {
+        var e = Assert.IsType<ExecEvent>(Assert.Single(_parser.Parse("""3229  1796548939.471387 execve("/usr/bin/sh", ["sh", "-c", "exit 3"], 0x7ffd6a912fc0 /* 43 vars */) = 0""")));
+
+        Assert.Equal((3229, "/usr/bin/sh"), (e.Pid, e.Path));
+        Assert.Equal(0, _parser.Unreadable);
+    }
+
+    [Fact]
     public void A_failed_execve_of_a_path_search_is_not_a_program_run()
     {
         Assert.Empty(_parser.Parse("""31057 1796542194.1 execve("/usr/local/bin/curl", ["curl"], 0x7ffd /* 43 vars */) = -1 ENOENT (No such file or directory)"""));
