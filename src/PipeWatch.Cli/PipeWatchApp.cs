@@ -28,6 +28,7 @@ public static class PipeWatchApp
             ScanCommand.Create(host),
             RulesCommand.Create(host),
             VulnDbCommand.Create(host),
+            AgentCommand.Create(host),
             ServeCommand.Create(host),
             AlertsCommand.Create(host),
             IntelCommand.Create(host),

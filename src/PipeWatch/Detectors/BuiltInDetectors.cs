@@ -43,6 +43,8 @@ public static class BuiltInDetectors
         HardcodedSecretOptions.Section,
         SecretExposedInLogOptions.Section,
         UntrustedSourceOptions.Section,
+        Network.UnusualEgressOptions.Section,
+        Performance.ResourceSpikeOptions.Section,
     ];
 
     /// <summary>The section of <paramref name="id"/>, or null when there is none.</summary>
@@ -135,6 +137,8 @@ public static class BuiltInDetectors
         yield return new(Everywhere, () => new CiInfrastructureVulnerabilityDetector(s.Advisories, s.Lockfiles));
         yield return new(DetectorModes.Scan, () => new UnexpectedNewDependencyDetector(s.Lockfiles, PopularPackages.BuiltIn), NeedsHistory: true);
         yield return new(Everywhere, () => new UntrustedSourceDetector(s.Lockfiles, c.Options<UntrustedSourceOptions>()));
+        yield return new(Events, () => new Network.UnusualEgressDetector(c.Options<Network.UnusualEgressOptions>()));
+        yield return new(Events, () => new Performance.ResourceSpikeDetector(c.Options<Performance.ResourceSpikeOptions>()));
         yield return new(Events, () => new C2ContactDetector(s.Intel));
         yield return new(Events, () => new MaliciousHashDetector(s.Intel));
     }

@@ -41,6 +41,7 @@ public static class PayloadFormats
         new GenericDeploymentFormat(),
         new GitHubPushFormat(),
         new GitLabPushFormat(),
+        new RunnerAgentFormat(),
         new EcsTelemetryFormat(),
     ];
 

@@ -25,6 +25,8 @@ public sealed class BaselineScopeConventionTests
         ["PipeWatch.Detectors.Pipeline.FailureStreak"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.Pipeline.StepSequence"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.Secrets.SecretActors"] = BaselineScope.Repository,
+        ["PipeWatch.Detectors.Network.EgressEndpoints"] = BaselineScope.Repository,
+        ["PipeWatch.Detectors.Performance.PoolContacts"] = BaselineScope.Repository,
 
         // Keyed by an actor, or estate-wide.
         ["PipeWatch.Detectors.Access.LoginHistory"] = BaselineScope.Global,

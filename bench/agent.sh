@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The runner agent's costs and reach, measured in one run (bench/README.md, "Runner agent"):
+#   1. catch rate: a burst of curl calls of ~100 ms each, watched by strace and by /proc polling: processes and
+#      connections recorded out of those made;
+#   2. overhead: a build-like workload (make -j of many small C files with gcc) bare, under the agent with strace and
+#      under the agent polling /proc, interleaved round by round; medians and ratios to the bare run;
+#   3. idle cost: the agent's own CPU (pipewatch + strace) while the job sleeps, as a share of one core.
+# Usage: bench/agent.sh [ROUNDS] [FILES]   (needs gcc, make, curl, strace, python3; PIPEWATCH names the program,
+# default: the built Release CLI). Say the machine's load (printed) with the numbers: absolute times are not stable here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+files=${2:-200}
+pw=${PIPEWATCH:-}
+if [ -z "$pw" ]; then
+  dotnet build src/PipeWatch.Cli -c Release -v q -nologo >/dev/null
+  pw="dotnet $(pwd)/src/PipeWatch.Cli/bin/Release/net10.0/pipewatch.dll"
+fi
+for tool in gcc make curl strace python3; do command -v "$tool" >/dev/null || { echo "bench/agent.sh: $tool is missing" >&2; exit 2; }; done
+work=$(mktemp -d)
+trap 'kill "${listener:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+
+# 1. Catch rate. A listener that accepts and never answers: each curl connects and gives up after 100 ms.
+port=$((20000 + RANDOM % 20000))
+python3 -c "import socket,time;s=socket.socket();s.bind(('127.0.0.1',$port));s.listen(512);time.sleep(600)" &
+listener=$!
+sleep 0.5
+calls=30
+printf '#!/bin/sh\ni=0\nwhile [ $i -lt %d ]; do curl -s -o /dev/null --max-time 0.1 http://127.0.0.1:%d/ ; i=$((i+1)); done\nexit 0\n' "$calls" "$port" > "$work/burst.sh"
+chmod +x "$work/burst.sh"
+for mode in strace proc; do
+  rm -f "$work/burst-$mode.jsonl"
+  $pw agent --mode "$mode" --events "$work/burst-$mode.jsonl" -- "$work/burst.sh" 2>/dev/null
+  seen=$(grep '"event.category":"process"' "$work/burst-$mode.jsonl" | grep -c '"process.name":"curl"' || true)
+  conns=$(grep '"event.category":"network"' "$work/burst-$mode.jsonl" | grep -c "\"destination.port\":$port" || true)
+  echo "catch $mode: $seen of $calls curl processes, $conns of $calls connections"
+done
+kill "$listener"; unset listener
+
+# 2. Overhead on a build-like workload.
+mkdir -p "$work/src"
+for i in $(seq "$files"); do
+  printf '#include <stdio.h>\n#include <string.h>\nint f%d(const char *s) { int h = %d; for (; *s; s++) h = h * 31 + *s; return h; }\n' "$i" "$i" > "$work/src/f$i.c"
+done
+printf 'SRC := $(wildcard src/*.c)\nOBJ := $(SRC:.c=.o)\nall: $(OBJ)\n%%.o: %%.c\n\tgcc -O1 -c $< -o $@\nclean:\n\trm -f src/*.o\n' > "$work/Makefile"
+printf '#!/bin/sh\ncd %s && make -s clean && make -s -j%d\n' "$work" "$(nproc)" > "$work/build.sh"
+chmod +x "$work/build.sh"
+seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+declare -a bare=() traced=() polled=()
+"$work/build.sh" >/dev/null 2>&1   # warm the caches
+for r in $(seq "$rounds"); do
+  bare+=("$(seconds "$work/build.sh")")
+  traced+=("$(seconds $pw agent --mode strace --events "$work/build-strace.jsonl" -- "$work/build.sh")")
+  polled+=("$(seconds $pw agent --mode proc --events "$work/build-proc.jsonl" -- "$work/build.sh")")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+mb=$(median "${bare[@]}"); mt=$(median "${traced[@]}"); mp=$(median "${polled[@]}")
+echo "build of $files files, $rounds rounds, median wall seconds: bare $mb, agent+strace $mt, agent+proc $mp"
+printf 'ratio to bare: strace %.3fx, proc %.3fx (target <= 1.05x)\n' "$(echo "$mt / $mb" | bc -l)" "$(echo "$mp / $mb" | bc -l)"
+# The agent's own start-up is in these: time an empty command the same way.
+empty=$(seconds $pw agent --mode strace --events "$work/empty.jsonl" -- true)
+echo "agent start and stop around 'true': ${empty}s"
+
+# 3. Idle cost: 20 s of sleep under the agent; its CPU (and strace's) from the kernel's accounting of the finished tree.
+for mode in strace proc; do
+  out=$( { /usr/bin/env time -f '%U %S %e' $pw agent --mode "$mode" --events "$work/idle.jsonl" -- sleep 20 >/dev/null; } 2>&1 | tail -1)
+  read -r user sys wall <<<"$out"
+  printf 'idle %s: %.2f CPU-s over %.1f s = %.2f%% of one core (includes the .NET start-up)\n' "$mode" "$(echo "$user + $sys" | bc -l)" "$wall" "$(echo "100 * ($user + $sys) / $wall" | bc -l)"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

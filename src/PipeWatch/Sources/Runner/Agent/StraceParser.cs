@@ -1,0 +1,173 @@
+using System.Globalization;
+
+namespace PipeWatch.Sources.Runner.Agent;
+
+/// <summary>Reads the lines of <c>strace -f -ttt -q -yy</c> (see <see cref="StraceCommand"/>) into <see cref="TraceEvent"/>s.</summary>
+/// <remarks>
+/// Joins calls strace splits across lines ("&lt;unfinished ...&gt;" and "&lt;... connect resumed&gt;"), per pid. A line it
+/// does not understand yields nothing and is counted in <see cref="Unreadable"/>. Not thread-safe: one parser per trace.
+/// </remarks>
+internal sealed class StraceParser
+{
+    private const string Unfinished = " <unfinished ...>";
+    private readonly Dictionary<int, string> _pending = [];
+
+    /// <summary>Lines that could not be read.</summary>
+    public int Unreadable { get; private set; }
+
+    /// <summary>The first line that could not be read (cut at 200 characters), to show with the count.</summary>
+    public string? FirstUnreadable { get; private set; }
+
+    public IEnumerable<TraceEvent> Parse(string line)
+    {
+        var firstSpace = line.IndexOf(' ');
+        if (firstSpace <= 0 || !int.TryParse(line.AsSpan(0, firstSpace), CultureInfo.InvariantCulture, out var pid)) return Fail(line);
+        // strace pads the pid to a column ("3229  1796…" when other pids have five digits).
+        var timeStart = firstSpace + 1;
+        while (timeStart < line.Length && line[timeStart] == ' ') timeStart++;
+        var secondSpace = line.IndexOf(' ', timeStart);
+        if (secondSpace < 0 || !double.TryParse(line.AsSpan(timeStart, secondSpace - timeStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var time)) return Fail(line);
+        var body = line[(secondSpace + 1)..];
+
+        if (body.StartsWith("+++ ", StringComparison.Ordinal)) return Exit(pid, time, body);
+        if (body.StartsWith("--- SIGCHLD ", StringComparison.Ordinal)) return ChildCpu(pid, time, body);
+        if (body.StartsWith("---", StringComparison.Ordinal)) return [];
+        if (body.EndsWith(Unfinished, StringComparison.Ordinal))
+        {
+            // Bounded: a call is at most one pending prefix per pid, and prefixes are as long as one strace line.
+            _pending[pid] = body[..^Unfinished.Length];
+            return [];
+        }
+
+        if (body.StartsWith("<... ", StringComparison.Ordinal))
+        {
+            var resumed = body.IndexOf(" resumed>", StringComparison.Ordinal);
+            if (resumed < 0 || !_pending.Remove(pid, out var prefix)) return [];
+            body = prefix + body[(resumed + " resumed>".Length)..];
+        }
+
+        return Call(pid, time, body);
+    }
+
+    private IEnumerable<TraceEvent> Fail(string line)
+    {
+        Unreadable++;
+        FirstUnreadable ??= line.Length > 200 ? line[..200] : line;
+        return [];
+    }
+
+    private static IEnumerable<TraceEvent> Exit(int pid, double time, string body)
+    {
+        const string exited = "+++ exited with ";
+        const string killed = "+++ killed by ";
+        if (body.StartsWith(exited, StringComparison.Ordinal)
+            && int.TryParse(body.AsSpan(exited.Length).TrimEnd(" +"), CultureInfo.InvariantCulture, out var code))
+        {
+            return [new ExitEvent(pid, time, code, null)];
+        }
+
+        if (body.StartsWith(killed, StringComparison.Ordinal))
+        {
+            var signal = body[killed.Length..].Split(' ')[0];
+            return [new ExitEvent(pid, time, null, signal)];
+        }
+
+        return [];
+    }
+
+    private static IEnumerable<TraceEvent> ChildCpu(int pid, double time, string body)
+    {
+        var child = Field(body, "si_pid=");
+        var user = Field(body, "si_utime=");
+        var system = Field(body, "si_stime=");
+        if (child is null || user is null || system is null || !body.Contains("CLD_EXITED", StringComparison.Ordinal) && !body.Contains("CLD_KILLED", StringComparison.Ordinal) && !body.Contains("CLD_DUMPED", StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        var exited = body.Contains("CLD_EXITED", StringComparison.Ordinal);
+        var status = Word(body, "si_status=");
+        return [new ChildCpuEvent(
+            pid, time, (int)child, (user.Value + system.Value) / (double)ProcSampler.ClockTicksPerSecond,
+            exited && int.TryParse(status, CultureInfo.InvariantCulture, out var code) ? code : null,
+            exited ? null : status)];
+    }
+
+    private IEnumerable<TraceEvent> Call(int pid, double time, string body)
+    {
+        var open = body.IndexOf('(');
+        if (open <= 0) return Fail(body);
+        var name = body[..open];
+        var args = StraceSyntax.SplitArguments(body[(open + 1)..], out var rest);
+        if (args is null) return Fail(body);
+        var result = StraceSyntax.Result(rest, out var error);
+        switch (name)
+        {
+            case "execve" when result == 0 && args.Count >= 2 && StraceSyntax.String(args[0]) is { } path:
+                return [new ExecEvent(pid, time, path, StraceSyntax.StringArray(args[1]))];
+            case "execveat" when result == 0 && args.Count >= 3 && StraceSyntax.String(args[1]) is { } path:
+                return [new ExecEvent(pid, time, path, StraceSyntax.StringArray(args[2]))];
+            case "fork" or "vfork" when result > 0:
+                return [new SpawnEvent(pid, time, (int)result.Value, Thread: false)];
+            case "clone" or "clone3" when result > 0:
+                return [new SpawnEvent(pid, time, (int)result.Value, Thread: args.Count > 0 && args.Any(a => a.Contains("CLONE_THREAD", StringComparison.Ordinal)))];
+            case "chdir" when result == 0 && args.Count == 1 && StraceSyntax.String(args[0]) is { } dir:
+                return [new ChdirEvent(pid, time, dir)];
+            case "connect" when args.Count >= 2 && StraceSyntax.SocketAddress(args[1]) is { } address:
+                return [new ConnectEvent(pid, time, StraceSyntax.FdSocket(args[0]).Protocol, address.Ip, address.Port, address.V6, result == 0 ? null : error ?? "?")];
+            case "sendto" when args.Count >= 5 && result >= 0:
+            {
+                var (protocol, peerIp, peerPort) = StraceSyntax.FdSocket(args[0]);
+                if (!IsInet(protocol)) return [];
+                var to = StraceSyntax.SocketAddress(args[4]);
+                var buffer = StraceSyntax.Bytes(args[1]);
+                return [new SendEvent(pid, time, protocol, to?.Ip ?? peerIp, to?.Port ?? peerPort, result!.Value, buffer is null ? [] : [buffer])];
+            }
+
+            case "sendmsg" or "sendmmsg" when args.Count >= 2 && result >= 0:
+            {
+                var (protocol, peerIp, peerPort) = StraceSyntax.FdSocket(args[0]);
+                if (!IsInet(protocol)) return [];
+                var to = StraceSyntax.SocketAddress(args[1]);
+                var buffers = StraceSyntax.QuotedAfter(args[1], "iov_base=").ToList();
+                // sendmsg returns bytes; sendmmsg returns messages, so its bytes are the buffers' lengths.
+                var bytes = name == "sendmsg" ? result!.Value : buffers.Sum(b => (long)b.Length);
+                return [new SendEvent(pid, time, protocol, to?.Ip ?? peerIp, to?.Port ?? peerPort, bytes, buffers)];
+            }
+
+            case "recvfrom" when args.Count >= 5 && result > 0:
+            {
+                var (protocol, peerIp, peerPort) = StraceSyntax.FdSocket(args[0]);
+                if (!IsInet(protocol)) return [];
+                var from = StraceSyntax.SocketAddress(args[4]);
+                return StraceSyntax.Bytes(args[1]) is { } buffer
+                    ? [new ReceiveEvent(pid, time, protocol, from?.Ip ?? peerIp, from?.Port ?? peerPort, buffer)]
+                    : [];
+            }
+
+            default:
+                return [];
+        }
+    }
+
+    private static bool IsInet(string protocol) => protocol.StartsWith("TCP", StringComparison.Ordinal) || protocol.StartsWith("UDP", StringComparison.Ordinal);
+
+    private static string? Word(string text, string name)
+    {
+        var at = text.IndexOf(name, StringComparison.Ordinal);
+        if (at < 0) return null;
+        at += name.Length;
+        var end = text.IndexOfAny([',', '}', ' '], at);
+        return end < 0 ? text[at..] : text[at..end];
+    }
+
+    private static long? Field(string text, string name)
+    {
+        var at = text.IndexOf(name, StringComparison.Ordinal);
+        if (at < 0) return null;
+        at += name.Length;
+        var end = at;
+        while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
+        return long.TryParse(text.AsSpan(at, end - at), CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using PipeWatch.Events;
+using PipeWatch.Sources.Intake;
+using PipeWatch.Sources.Runner.Agent;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Sources.Runner.Agent;
+
+/// <summary>The agent over real processes: strace following a script that reaches a loopback HTTP server with curl and wget.</summary>
+public sealed class AgentSessionTests : IDisposable
+{
+    private readonly AgentJob _job = new();
+    private readonly CountingHttpServer _server = new();
+
+    [Fact]
+    public async Task Every_curl_and_wget_and_each_connection_is_recorded_with_its_parent_the_script()
+    {
+        var url = $"http://127.0.0.1:{_server.Port}";
+        var result = await _job.RunAsync(
+            $"""
+            curl -s -o /dev/null {url}/a
+            curl -s -o /dev/null {url}/b
+            wget -q -O /dev/null {url}/c
+            curl -s -o /dev/null {url}/d &
+            wget -q -O /dev/null {url}/e &
+            wait
+            exit 3
+            """,
+            runId: "101");
+
+        Assert.Equal((3, "strace", null), (result.ExitCode, result.Mode, result.Missed));
+        Assert.Equal(5, _server.Requests);
+        var lines = _job.Lines();
+        var processes = lines.Where(l => l["event.category"] == "process").ToList();
+        var script = Assert.Single(processes, p => p["process.command_line"] == "sh " + Path.Combine(_job.Folder, "job-101.sh"));
+        Assert.Equal("3", script["process.exit_code"]);
+        var tools = processes.Where(p => p["process.name"] is "curl" or "wget").ToList();
+        Assert.Equal(["curl", "curl", "curl", "wget", "wget"], tools.Select(p => p["process.name"]).Order());
+        Assert.All(tools, p =>
+        {
+            Assert.Equal(script["process.pid"], p["process.parent.pid"]);
+            Assert.Equal(script["process.executable"], p["process.parent.executable"]);
+            Assert.Equal(_job.Folder, p["process.working_directory"]);
+            Assert.Equal("0", p["process.exit_code"]);
+            Assert.True(long.Parse(p["event.duration"], CultureInfo.InvariantCulture) > 0);
+        });
+        Assert.Equal(
+            ["/a", "/b", "/c", "/d", "/e"],
+            tools.Select(p => p["process.command_line"].Split(' ')[^1][url.Length..]).Order());
+
+        // Each tool's own connection to the server, by pid; nothing else reached.
+        var connections = lines.Where(l => l["event.category"] == "network").ToList();
+        Assert.All(connections, c => Assert.Equal(("127.0.0.1", _server.Port.ToString(CultureInfo.InvariantCulture)), (c["destination.ip"], c["destination.port"])));
+        foreach (var tool in tools)
+        {
+            var own = Assert.Single(connections, c => c["process.pid"] == tool["process.pid"] && c["network.transport"] == "tcp");
+            Assert.Equal((tool["process.name"], tool["process.command_line"], "success"), (own["process.name"], own["process.command_line"], own["event.outcome"]));
+        }
+
+        var summary = Assert.Single(lines, l => l["event.action"] == "resource-summary");
+        Assert.Equal(("3", "Test", "101", AgentJob.Repository), (summary["process.exit_code"], summary["ci.step"], summary["ci.run_id"], summary["ci.repository"]));
+        Assert.Equal(connections.Count.ToString(CultureInfo.InvariantCulture), summary["runner.network.connections"]);
+        Assert.True(long.Parse(summary["runner.network.sent_bytes"], CultureInfo.InvariantCulture) > 5 * "GET / HTTP/1.1\r\n".Length);
+    }
+
+    [Fact]
+    public async Task The_agent_lines_are_read_by_the_payload_reader_as_telemetry_events_tied_to_the_run()
+    {
+        await _job.RunAsync($"curl -s -o /dev/null http://127.0.0.1:{_server.Port}/\n", runId: "102");
+
+        var result = await PayloadReader.Default.ReadAsync(await File.ReadAllBytesAsync(_job.Events, TestContext.Current.CancellationToken), PayloadOrigin.File(_job.Events), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Empty(result.Problems);
+        Assert.Equal(_job.Lines().Count, result.Events.Count);
+        Assert.All(result.Events, e => Assert.Equal((EventKind.Telemetry, "acme/app", "CI", "102", "build"), (e.Kind, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job)));
+        var curl = Assert.Single(result.Events, e => e.Dataset == "runner.agent.process" && e.Fields["process.name"] == "curl");
+        Assert.Equal("exec", curl.Action);
+        Assert.NotNull(curl.Duration);
+        var connection = Assert.Single(result.Events, e => e.Dataset == "runner.agent.network");
+        Assert.Equal((Outcome.Success, "curl"), (connection.Outcome, connection.Fields["process.name"]));
+    }
+
+    [Fact]
+    public async Task A_name_from_a_hosts_file_entry_is_reported_on_the_connection()
+    {
+        // A private /etc/hosts in a user and mount namespace of the job's own: the machine's file is not touched.
+        var result = await _job.RunAsync(
+            $"""
+            printf '127.0.0.1 localhost\n127.0.0.1 build-cache.pipewatch.test\n' > hosts
+            unshare -rm sh -c "mount --bind $PWD/hosts /etc/hosts && curl -s -o /dev/null http://build-cache.pipewatch.test:{_server.Port}/"
+            """,
+            runId: "103");
+
+        Assert.Equal(0, result.ExitCode);
+        var connection = Assert.Single(_job.Lines(), l => l["event.category"] == "network" && l["network.transport"] == "tcp");
+        Assert.Equal(("build-cache.pipewatch.test", "127.0.0.1", "curl"), (connection["destination.domain"], connection["destination.ip"], connection["process.name"]));
+    }
+
+    [Fact]
+    public async Task Without_a_tracer_proc_polling_sees_long_processes_and_says_what_it_misses()
+    {
+        var result = await _job.RunAsync("sleep 1.5\n", runId: "104", mode: AgentMode.Proc);
+
+        Assert.Equal(("proc", 0), (result.Mode, result.ExitCode));
+        Assert.StartsWith("no tracer (--mode proc): processes and connections shorter than 100 ms are missed", result.Missed);
+        var lines = _job.Lines();
+        var sleep = Assert.Single(lines, l => l["event.category"] == "process" && l["process.command_line"] == "sleep 1.5");
+        var script = Assert.Single(lines, l => l["event.category"] == "process" && l["process.command_line"].EndsWith("job-104.sh", StringComparison.Ordinal));
+        Assert.Equal(script["process.pid"], sleep["process.parent.pid"]);
+        Assert.Equal("proc", Assert.Single(lines, l => l["event.action"] == "resource-summary")["runner.trace.mode"]);
+    }
+
+    [Fact]
+    public async Task Records_are_posted_to_ingest_with_the_bearer_token_as_json_lines()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var received = new List<(string Method, string Path, string? Authorization, string? ContentType, string? Format, string Body)>();
+        var serving = Task.Run(
+            async () =>
+        {
+            while (listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await listener.GetContextAsync();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                using var reader = new StreamReader(context.Request.InputStream);
+                var body = await reader.ReadToEndAsync();
+                lock (received)
+                {
+                    received.Add((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.Headers["Authorization"], context.Request.ContentType,
+                        context.Request.Headers["X-PipeWatch-Format"], body));
+                }
+
+                context.Response.StatusCode = 202;
+                context.Response.Close();
+            }
+        },
+            TestContext.Current.CancellationToken);
+        await using var poster = new IngestPoster(new Uri($"http://127.0.0.1:{port}/ingest"), "s3cret-token-for-test");
+
+        var result = await _job.RunAsync($"curl -s -o /dev/null http://127.0.0.1:{_server.Port}/\n", runId: "105", output: poster);
+        listener.Stop();
+        await serving;
+
+        Assert.Empty(result.OutputProblems);
+        // One request per batch the writer drained (lines during the trace, then the rest at the end), in order.
+        Assert.NotEmpty(received);
+        Assert.All(received, request => Assert.Equal(
+            ("POST", "/ingest", "Bearer s3cret-token-for-test", "application/x-ndjson", "pipewatch-agent"),
+            (request.Method, request.Path, request.Authorization, request.ContentType, request.Format)));
+        var body = string.Concat(received.Select(r => r.Body));
+        Assert.Equal(await File.ReadAllTextAsync(_job.Events, TestContext.Current.CancellationToken), body);
+        var read = await PayloadReader.Default.ReadAsync(System.Text.Encoding.UTF8.GetBytes(body), PayloadOrigin.File("POST /ingest"), PayloadHint.Format("pipewatch-agent"), TestContext.Current.CancellationToken);
+        Assert.Equal((result.Records, 0), (read.Events.Count, read.Problems.Count));
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _job.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+using PipeWatch.Sources.Runner.Agent;
+using Xunit;
+
+namespace PipeWatch.Tests.Sources.Runner.Agent;
+
+/// <summary>strace's output lines (strace 6, -f -ttt -q -yy), as captured from real runs, read into trace events.</summary>
+public sealed class StraceParserTests
+{
+    private readonly StraceParser _parser = new();
+
+    [Fact]
+    public void An_execve_gives_the_path_and_every_argument()
+    {
+        var e = Assert.IsType<ExecEvent>(Assert.Single(_parser.Parse(
+            """31058 1796542194.260539 execve("/usr/bin/curl", ["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:1/\"a, b]\""], 0x562b978dfc18 /* 43 vars */) = 0""")));
+
+        Assert.Equal((31058, "/usr/bin/curl"), (e.Pid, e.Path));
+        Assert.Equal(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:1/\"a, b]\""], e.Argv);
+        Assert.Equal(1796542194.260539, e.Time, 6);
+    }
+
+    [Fact]
+    public void A_pid_padded_to_the_column_of_longer_pids_is_read()
+    {
+        var e = Assert.IsType<ExecEvent>(Assert.Single(_parser.Parse("""3229  1796548939.471387 execve("/usr/bin/sh", ["sh", "-c", "exit 3"], 0x7ffd6a912fc0 /* 43 vars */) = 0""")));
+
+        Assert.Equal((3229, "/usr/bin/sh"), (e.Pid, e.Path));
+        Assert.Equal(0, _parser.Unreadable);
+    }
+
+    [Fact]
+    public void A_failed_execve_of_a_path_search_is_not_a_program_run()
+    {
+        Assert.Empty(_parser.Parse("""31057 1796542194.1 execve("/usr/local/bin/curl", ["curl"], 0x7ffd /* 43 vars */) = -1 ENOENT (No such file or directory)"""));
+    }
+
+    [Fact]
+    public void A_connect_split_across_lines_is_joined_and_read_with_its_outcome()
+    {
+        Assert.Empty(_parser.Parse("""31058 1796542194.3 connect(5<TCP:[595609]>, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("10.1.2.3")}, 16 <unfinished ...>"""));
+        Assert.Empty(_parser.Parse("""31059 1796542194.31 clone(child_stack=NULL, flags=CLONE_VM|CLONE_THREAD|SIGCHLD <unfinished ...>"""));
+
+        var e = Assert.IsType<ConnectEvent>(Assert.Single(_parser.Parse("""31058 1796542194.4 <... connect resumed>) = -1 ECONNREFUSED (Connection refused)""")));
+
+        Assert.Equal((31058, "TCP", "10.1.2.3", 443, false, "ECONNREFUSED"), (e.Pid, e.Protocol, e.Ip, e.Port, e.V6, e.Error));
+        var thread = Assert.IsType<SpawnEvent>(Assert.Single(_parser.Parse("""31059 1796542194.5 <... clone resumed>, child_tidptr=0x7f) = 31070""")));
+        Assert.Equal((31059, 31070, true), (thread.Pid, thread.Child, thread.Thread));
+    }
+
+    [Fact]
+    public void An_ipv6_connect_in_progress_is_an_attempt_without_error_text_lost()
+    {
+        var e = Assert.IsType<ConnectEvent>(Assert.Single(_parser.Parse(
+            """400 1796542194.6 connect(3<TCPv6:[7001]>, {sa_family=AF_INET6, sin6_port=htons(8443), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = -1 EINPROGRESS (Operation now in progress)""")));
+
+        Assert.Equal(("TCPv6", "::1", 8443, true, "EINPROGRESS"), (e.Protocol, e.Ip, e.Port, e.V6, e.Error));
+    }
+
+    [Fact]
+    public void A_dns_question_on_a_connected_socket_is_read_from_its_octal_escaped_buffer()
+    {
+        var send = Assert.IsType<SendEvent>(Assert.Single(_parser.Parse(
+            """32621 1796542194.323623 sendto(4<UDP:[127.0.0.1:37138->127.0.0.53:53]>, "\0224\1\0\0\1\0\0\0\0\0\0\3foo\3bar\0\0\1\0\1", 25, MSG_NOSIGNAL, NULL, 0) = 25""")));
+
+        Assert.Equal(("UDP", "127.0.0.53", 53, 25L), (send.Protocol, send.Ip, send.Port, send.Bytes));
+        var question = DnsMessage.Parse(Assert.Single(send.Buffers));
+        Assert.NotNull(question);
+        Assert.Equal((false, "foo.bar", "A", 0), (question.IsResponse, question.Name, question.Type, question.Addresses.Count));
+    }
+
+    [Fact]
+    public void A_dns_answer_gives_the_addresses_of_the_name()
+    {
+        // foo.bar A → 93.184.216.34, the answer's name a compression pointer to the question's.
+        var answer = "\"\\0224\\201\\200\\0\\1\\0\\1\\0\\0\\0\\0\\3foo\\3bar\\0\\0\\1\\0\\1\\300\\f\\0\\1\\0\\1\\0\\0\\0<\\0\\4]\\270\\330\\\"\"";
+        var e = Assert.IsType<ReceiveEvent>(Assert.Single(_parser.Parse(
+            $$"""32621 1796542194.4 recvfrom(4<UDP:[127.0.0.1:37138->127.0.0.53:53]>, {{answer}}, 2048, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.53")}, [28 => 16]) = 41""")));
+
+        var message = DnsMessage.Parse(e.Buffer);
+
+        Assert.NotNull(message);
+        Assert.Equal((true, "foo.bar", "A"), (message.IsResponse, message.Name, message.Type));
+        Assert.Equal(["93.184.216.34"], message.Addresses);
+    }
+
+    [Fact]
+    public void Exits_and_sigchld_cpu_times_are_read()
+    {
+        Assert.Equal(new ExitEvent(21830, 1796543549.735382, 124, null), Assert.Single(_parser.Parse("21830 1796543549.735382 +++ exited with 124 +++")));
+        Assert.Equal(new ExitEvent(7, 1.5, null, "SIGKILL"), Assert.Single(_parser.Parse("7 1.5 +++ killed by SIGKILL +++")));
+        var cpu = Assert.IsType<ChildCpuEvent>(Assert.Single(_parser.Parse(
+            "21830 1796543549.735220 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=21831, si_uid=0, si_status=SIGTERM, si_utime=12 /* 0.12 s */, si_stime=3} ---")));
+        Assert.Equal((21831, 0.15, null, "SIGTERM"), (cpu.Child, cpu.CpuSeconds, cpu.Code, cpu.Signal));
+    }
+
+    [Fact]
+    public void Lines_that_are_not_strace_output_are_counted_and_skipped()
+    {
+        Assert.Empty(_parser.Parse("strace: Process 12 attached"));
+        Assert.Empty(_parser.Parse("12 notatime execve(\"/bin/x\", [], 0) = 0"));
+        Assert.Empty(_parser.Parse("12 1.0 execve(\"/bin/x\", [\"x\""));
+
+        Assert.Equal(3, _parser.Unreadable);
+    }
+}
