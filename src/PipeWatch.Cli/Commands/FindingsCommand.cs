@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using PipeWatch.Alerting;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
@@ -31,7 +32,7 @@ internal static class FindingsCommand
         {
             Description = "Only findings at or above this severity.",
             HelpName = "info|low|medium|high|critical",
-        }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical");
+        }.AcceptOnlyFromAmongIgnoringCase("info", "low", "medium", "high", "critical");
         var repository = new Option<string?>("--repository")
         {
             Description = "Only findings about this repository (owner/name).",
@@ -44,10 +45,13 @@ internal static class FindingsCommand
         };
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
+        var config = CommonOptions.Config();
+        config.Description = "The config file whose allow: list hides matching findings from the listing (default: pipewatch.yml in the working directory, when present).";
+        var details = CommonOptions.Details();
 
         var command = new Command("findings", "List the findings kept in the store, oldest first. Exit codes: 0 listed; 2 bad usage or no usable store; 3 an internal error (rerun with --verbose).")
         {
-            store, since, category, severity, repository, incidents, format, output,
+            store, since, category, severity, repository, incidents, format, output, config, details,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -59,6 +63,8 @@ internal static class FindingsCommand
             parse.GetValue(incidents),
             parse.GetRequiredValue(format),
             parse.GetValue(output),
+            parse.GetValue(config),
+            parse.GetValue(details),
             ct));
         return command;
     }
@@ -73,13 +79,29 @@ internal static class FindingsCommand
         bool incidents,
         string format,
         string? outputFile,
+        string? configPath,
+        bool details,
         CancellationToken ct)
     {
-        if (incidents && format == "sarif")
+        if (incidents && format is not ("table" or "json"))
         {
-            await host.Error.WriteLineAsync("pipewatch: --incidents: SARIF has no incidents; use --format table or json");
+            await host.Error.WriteLineAsync($"pipewatch: --incidents cannot be written as {format} (it has no incidents); use --format table or json");
+            await host.Error.WriteLineAsync("Run 'pipewatch findings --help' for usage.");
             return ExitCodes.Usage;
         }
+
+        PipeWatchConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
+        }
+        catch (ConfigException ex)
+        {
+            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
+            return ExitCodes.Usage;
+        }
+
+        var allowed = new AllowlistFilter(config.Allow);
 
         DateTimeOffset? from = null;
         if (since is not null)
@@ -115,12 +137,12 @@ internal static class FindingsCommand
                 return await ListIncidentsAsync(store, host, from, categories, CommonOptions.ParseSeverity(severity), repository, format, outputFile);
             }
 
-            var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
+            var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository)).Where(allowed.ShouldEmit).ToList();
             // Stored findings come from scan and ingest alike: every built-in rule describes itself.
             var sink = FindingOutput.Create(format, outputFile, host, DetectorCatalog.Infos);
             if (sink is null)
             {
-                FindingsView.Render(findings, host);
+                FindingsView.Render(findings, host, details);
             }
             else
             {
@@ -128,7 +150,7 @@ internal static class FindingsCommand
                 await sink.CompleteAsync(ct);
             }
 
-            await host.Error.WriteLineAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}");
+            await host.SayAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}");
             return ExitCodes.Ok;
         }
     }
@@ -139,7 +161,7 @@ internal static class FindingsCommand
     {
         var incidents = store.QueryIncidents(new IncidentQuery(since, severity))
             .Where(i => categories.Length == 0 || i.Findings.Any(f => categories.Contains(f.Category, StringComparer.Ordinal)))
-            .Where(i => repository is null || i.Repositories.Contains(repository, StringComparer.Ordinal))
+            .Where(i => repository is null || i.Repositories.Contains(repository, StringComparer.OrdinalIgnoreCase))
             .ToList();
         var target = outputFile is null ? host.Out : FindingOutput.Open(host.Resolve(outputFile));
         try
@@ -159,7 +181,7 @@ internal static class FindingsCommand
         }
 
         var findings = incidents.Sum(i => i.Findings.Count);
-        await host.Error.WriteLineAsync(
+        await host.SayAsync(
             $"{incidents.Count} incident{(incidents.Count == 1 ? "" : "s")} ({findings} finding{(findings == 1 ? "" : "s")})");
         return ExitCodes.Ok;
     }

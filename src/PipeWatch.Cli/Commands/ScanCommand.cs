@@ -90,6 +90,8 @@ internal static class ScanCommand
         var reports = CommonOptions.Reports();
         var config = CommonOptions.Config();
         var failOn = CommonOptions.FailOn("Exit with 1 when a finding is at or above this severity; 'none' never fails.");
+        var details = CommonOptions.Details();
+        var strict = CommonOptions.Strict();
 
         var command = new Command(
             "scan",
@@ -100,7 +102,7 @@ internal static class ScanCommand
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             PipeWatchApp.ExitCodeHelp)
         {
-            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, reports, failOn, config,
+            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, reports, failOn, config, details, strict,
         };
         command.Validators.Add(result =>
         {
@@ -123,7 +125,9 @@ internal static class ScanCommand
                 parse.GetValue(output),
                 parse.GetValue(reports) ?? [],
                 parse.GetRequiredValue(failOn),
-                parse.GetValue(config)),
+                parse.GetValue(config),
+                parse.GetValue(details),
+                parse.GetValue(strict)),
             ct));
         return command;
     }
@@ -141,6 +145,7 @@ internal static class ScanCommand
             return ExitCodes.Usage;
         }
 
+        await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
         var book = LoadRules(host, request.Rules, out var ruleProblems);
         if (book is null)
         {
@@ -212,8 +217,14 @@ internal static class ScanCommand
                     return ExitCodes.Usage;
                 }
 
-                if (request.Format == "table" && request.Output is null) FindingsView.Render(all.Findings, host);
-                await host.Error.WriteLineAsync(Describe(summary, source, request.NoGit));
+                if (request.Format == "table" && request.Output is null) FindingsView.Render(all.Findings, host, request.Details);
+                await host.SayAsync(Describe(summary, source, request.NoGit, request.Selection.Staged));
+                if (request.Strict && problems.Count > 0)
+                {
+                    await host.Error.WriteLineAsync($"pipewatch: --strict: {problems.Count} problem{(problems.Count == 1 ? "" : "s")} above; the scan is not complete");
+                    return ExitCodes.Usage;
+                }
+
                 if (request.WriteBaseline is { } written)
                 {
                     var file = host.Resolve(written);
@@ -291,10 +302,12 @@ internal static class ScanCommand
             p => (p.Commits, $"{p.Commits:N0} commits, {p.BytesRead / (1 << 20):N0} MB, {p.Findings:N0} findings"));
     }
 
-    private static string Describe(ScanSummary s, ICommitSource source, bool folder)
+    private static string Describe(ScanSummary s, ICommitSource source, bool folder, bool staged)
     {
         var what = folder
             ? $"scanned {s.Commits:N0} file{(s.Commits == 1 ? "" : "s")} of {source.Root}"
+            : staged
+            ? $"scanned the staged changes of {source.Repository}"
             : $"scanned {s.Commits:N0} commit{(s.Commits == 1 ? "" : "s")} of {source.Repository}" + (s.LearnedCommits > 0 ? $" ({s.LearnedCommits:N0} earlier ones learned from)" : string.Empty);
         var seconds = s.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var text = $"{what} in {seconds} s: {s.Findings:N0} finding{(s.Findings == 1 ? "" : "s")}" +
@@ -304,5 +317,5 @@ internal static class ScanCommand
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
-        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config);
+        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict);
 }

@@ -19,12 +19,13 @@ internal static class VulnDbCommand
         var import = new Command(
             "import",
             "Import OSV advisories into the store's index, keyed by ecosystem and package name. A record replaces the stored one with its id; "
-            + "a withdrawn record removes it. Scans never use the network: import again to refresh.")
+            + "a withdrawn record removes it. Scans never use the network: import again to refresh. "
+            + "Exit codes: 0 imported; 2 bad usage, a missing path, or nothing usable in the input; 3 an internal error (rerun with --verbose).")
         {
             store, paths,
         };
         import.SetAction((parse, ct) => ImportAsync(host, parse.GetValue(store), parse.GetValue(paths) ?? [], ct));
-        return new Command("vulndb", "Manage the vulnerability advisory index (OSV) that dependency findings are matched against.") { import };
+        return new Command("vulndb", "Manage the vulnerability advisory index (OSV) that dependency findings are matched against. Exit codes: see each subcommand's --help.") { import };
     }
 
     private static async Task<int> ImportAsync(CliHost host, string? storePath, string[] paths, CancellationToken ct)
