@@ -64,6 +64,7 @@ internal static class IngestCommand
         };
         var details = CommonOptions.Details();
         var strict = CommonOptions.Strict();
+        var vulndb = AdvisoryDatabase.Option();
 
         var command = new Command(
             "ingest",
@@ -73,7 +74,7 @@ internal static class IngestCommand
             "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
             "Each document's format is recognized on its own. Ingesting the same input twice changes nothing. " + PipeWatchApp.ExitCodeHelp)
         {
-            paths, store, source, format, output, reports, failOn, failOnOpen, config, rules, details, strict,
+            paths, store, source, format, output, reports, failOn, failOnOpen, config, rules, details, strict, vulndb,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -86,7 +87,7 @@ internal static class IngestCommand
             parse.GetRequiredValue(failOn),
             parse.GetValue(config),
             parse.GetValue(rules) ?? [],
-            new IngestFlags(parse.GetValue(failOnOpen), parse.GetValue(details), parse.GetValue(strict)),
+            new IngestFlags(parse.GetValue(failOnOpen), parse.GetValue(details), parse.GetValue(strict), parse.GetValue(vulndb)),
             ct));
         return command;
     }
@@ -128,8 +129,10 @@ internal static class IngestCommand
 
         using (store)
         {
-            // Lockfiles and manifests are matched against the advisories 'vulndb import' put in this store.
-            var advisoryStore = store as IAdvisoryStore;
+            // Lockfiles and manifests are matched against the advisory database ('vulndb update'), else the advisories 'vulndb import --store' put in this store.
+            using var database = await AdvisoryDatabase.OpenExistingAsync(host, flags.VulnDb);
+            if (database is null && flags.VulnDb is not null) return ExitCodes.Usage;
+            var advisoryStore = (IAdvisoryStore?)database ?? store;
             using var advisories = advisoryStore?.OpenAdvisoryIndex();
             var detectors = BuiltInDetectors.Create(config, problems, advisories);
             var all = new CollectingSink();
@@ -200,4 +203,4 @@ internal static class IngestCommand
 }
 
 /// <summary>The yes/no options of <c>ingest</c>.</summary>
-internal sealed record IngestFlags(bool FailOnOpen, bool Details, bool Strict);
+internal sealed record IngestFlags(bool FailOnOpen, bool Details, bool Strict, string? VulnDb);
