@@ -7,7 +7,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace PipeWatch.Bench;
 
-/// <summary>The code-change suite (issue 4): the two content analyzers of <c>scan</c> over synthetic commits, each timed against a same-run baseline.</summary>
+/// <summary>The code-change suite (issue 4): the two content detectors of <c>scan</c> over synthetic commits, each timed against a same-run baseline.</summary>
 /// <remarks>
 /// Obfuscated code: every added line of N commits (20 lines of ordinary TypeScript each) against a baseline that runs one compiled
 /// regex (<c>eval\s*\(</c>) over those lines: the least any line scanner costs. Pipeline tampering: N/20 edits of a 60-line workflow, each parsed before and after and checked, against a
@@ -31,7 +31,7 @@ internal static class CodeChangeBenchmark
             foreach (var c in code) foreach (var f in c.Files) foreach (var l in f.Added) hits += oneRegex.IsMatch(l.Text) ? 1 : 0;
             return hits;
         });
-        var obfuscated = Time(() => { Run(new ObfuscatedCodeAnalyzer(), code, bench); return 0; });
+        var obfuscated = Time(() => { Run(new ObfuscatedCodeDetector(), code, bench); return 0; });
         var yamlBaseline = Time(() =>
         {
             long nodes = 0;
@@ -50,14 +50,14 @@ internal static class CodeChangeBenchmark
 
             return nodes;
         });
-        var tampering = Time(() => { Run(new PipelineTamperingAnalyzer(), workflows, bench); return 0; });
+        var tampering = Time(() => { Run(new PipelineTamperingDetector(), workflows, bench); return 0; });
 
         output.WriteLine("| stage | time | ratio to its baseline |");
         output.WriteLine("|---|---|---|");
         output.WriteLine($"| one regex over the added lines (baseline) | {lineBaseline.TotalMilliseconds:N0} ms | 1.0x |");
-        output.WriteLine($"| obfuscated-code analyzer | {obfuscated.TotalMilliseconds:N0} ms | {obfuscated / lineBaseline:N1}x |");
+        output.WriteLine($"| obfuscated-code detector | {obfuscated.TotalMilliseconds:N0} ms | {obfuscated / lineBaseline:N1}x |");
         output.WriteLine($"| load both YAML versions (baseline) | {yamlBaseline.TotalMilliseconds:N0} ms | 1.0x |");
-        output.WriteLine($"| pipeline-tampering analyzer | {tampering.TotalMilliseconds:N0} ms | {tampering / yamlBaseline:N1}x |");
+        output.WriteLine($"| pipeline-tampering detector | {tampering.TotalMilliseconds:N0} ms | {tampering / yamlBaseline:N1}x |");
         return 0;
     }
 
@@ -68,11 +68,11 @@ internal static class CodeChangeBenchmark
         return new GitCommit(i.ToString("x40", System.Globalization.CultureInfo.InvariantCulture), [], who, who, "change", SignatureState.Unknown, files);
     }
 
-    private static void Run(ICommitAnalyzer analyzer, List<GitCommit> commits, Memory bench)
+    private static void Run(ICommitDetector detector, List<GitCommit> commits, Memory bench)
     {
-        var baselines = new BaselineSet(analyzer.Info.Id, bench);
+        var baselines = new BaselineSet(detector.Info.Id, bench);
         var detection = new DetectionContext(baselines, TimeProvider.System, _ => { });
-        foreach (var commit in commits) analyzer.Analyze(commit, new CommitContext("bench/repo", bench, detection, learnOnly: false));
+        foreach (var commit in commits) detector.Inspect(commit, new CommitContext("bench/repo", bench, detection, learnOnly: false));
     }
 
     private static TimeSpan Time(Func<long> work)

@@ -16,7 +16,7 @@ namespace PipeWatch.Bench;
 /// <remarks>
 /// Stages, each the median of several rounds: (a) parse the package-lock.json (the baseline), (b) match its packages against
 /// a freshly opened store index (no warm cache). Target: (b) adds less than 50% to (a). Then the real scan engine with every
-/// built-in analyzer over a git repository of three commits whose lockfile has the 5,000 packages: target under one second.
+/// built-in detector over a git repository of three commits whose lockfile has the 5,000 packages: target under one second.
 /// </remarks>
 internal static class DependencyMatchBenchmark
 {
@@ -58,7 +58,7 @@ internal static class DependencyMatchBenchmark
 
         using var scanStore = worst!;
         var scan = await ScanAsync(folder, lockfile, scanStore);
-        output.WriteLine($"(c) whole scan         {scan,9:N1} ms  3 commits, every built-in analyzer (target < 1000 ms)");
+        output.WriteLine($"(c) whole scan         {scan,9:N1} ms  3 commits, every built-in detector (target < 1000 ms)");
         output.WriteLine($"load: {Environment.ProcessorCount} cores; numbers are noisy when other work shares the machine, the ratio less so");
         return 0;
     }

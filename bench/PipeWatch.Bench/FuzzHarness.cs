@@ -3,6 +3,7 @@ using System.Text;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.CodeChange.Workflows;
 using PipeWatch.Diagnostics;
+using PipeWatch.Engine;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;
 using PipeWatch.Sources;

@@ -79,7 +79,7 @@ internal static class GitScanBenchmark
         return total;
     }
 
-    // The git reader alone: git log parsed into GitCommit records, no analyzer.
+    // The git reader alone: git log parsed into GitCommit records, no detector.
     private static long ReadOnly(GitRepository repository)
     {
         using var source = new GitHistorySource(repository, GitSelection.Default);

@@ -57,6 +57,9 @@ public static class PipeWatchApp
             ScanCommand.Create(host),
             RulesCommand.Create(host),
             VulnDbCommand.Create(host),
+            ServeCommand.Create(host),
+            AlertsCommand.Create(host),
+            IntelCommand.Create(host),
         };
 
         var parse = root.Parse(args);

@@ -19,14 +19,15 @@ internal static class CommonOptions
     };
 
     /// <summary>The formats findings can be written in, for --format and --report.</summary>
-    public static readonly string[] Formats = ["table", "json", "sarif", "gitlab-secret-detection"];
+    public static readonly string[] Formats = ["table", "json", "sarif", "gitlab-secret-detection", "ecs", "ocsf", "cef"];
 
     public static Option<string> Format() => new Option<string>("--format", "-f")
     {
         Description = "Output format: table (a person at a terminal), json (JSON Lines, one finding per line), sarif (SARIF 2.1.0) or " +
-            "gitlab-secret-detection (GitLab's secret-detection report, schema 15.2.4: leaked secrets only).",
+            "gitlab-secret-detection (GitLab's secret-detection report, schema 15.2.4: leaked secrets only), " +
+            "ecs (Elastic Common Schema 8.11 alert documents, JSON Lines), ocsf (OCSF 1.3.0 Detection Findings, JSON Lines) or cef (ArcSight CEF lines).",
         DefaultValueFactory = _ => "table",
-        HelpName = "table|json|sarif|gitlab-secret-detection",
+        HelpName = "table|json|sarif|gitlab-secret-detection|ecs|ocsf|cef",
     }.AcceptOnlyFromAmong(Formats);
 
     /// <summary><c>--report FORMAT=FILE</c>, repeatable: findings also written in another format to a file, beside --format.</summary>

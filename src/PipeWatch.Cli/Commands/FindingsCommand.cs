@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using PipeWatch.Alerting;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
@@ -45,13 +44,11 @@ internal static class FindingsCommand
         };
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
-        var config = CommonOptions.Config();
-        config.Description = "The config file whose allow: list hides matching findings from the listing (default: pipewatch.yml in the working directory, when present).";
         var details = CommonOptions.Details();
 
         var command = new Command("findings", "List the findings kept in the store, oldest first. Exit codes: 0 listed; 2 bad usage or no usable store; 3 an internal error (rerun with --verbose).")
         {
-            store, since, category, severity, repository, incidents, format, output, config, details,
+            store, since, category, severity, repository, incidents, format, output, details,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -63,7 +60,6 @@ internal static class FindingsCommand
             parse.GetValue(incidents),
             parse.GetRequiredValue(format),
             parse.GetValue(output),
-            parse.GetValue(config),
             parse.GetValue(details),
             ct));
         return command;
@@ -79,7 +75,6 @@ internal static class FindingsCommand
         bool incidents,
         string format,
         string? outputFile,
-        string? configPath,
         bool details,
         CancellationToken ct)
     {
@@ -90,18 +85,6 @@ internal static class FindingsCommand
             return ExitCodes.Usage;
         }
 
-        PipeWatchConfig config;
-        try
-        {
-            config = ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
-        }
-        catch (ConfigException ex)
-        {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
-            return ExitCodes.Usage;
-        }
-
-        var allowed = new AllowlistFilter(config.Allow);
 
         DateTimeOffset? from = null;
         if (since is not null)
@@ -137,7 +120,7 @@ internal static class FindingsCommand
                 return await ListIncidentsAsync(store, host, from, categories, CommonOptions.ParseSeverity(severity), repository, format, outputFile);
             }
 
-            var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository)).Where(allowed.ShouldEmit).ToList();
+            var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
             // Stored findings come from scan and ingest alike: every built-in rule describes itself.
             var sink = FindingOutput.Create(format, outputFile, host, DetectorCatalog.Infos);
             if (sink is null)

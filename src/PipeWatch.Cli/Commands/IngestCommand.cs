@@ -5,6 +5,7 @@ using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
+using PipeWatch.Intel;
 using PipeWatch.Sinks;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Files;
@@ -134,10 +135,14 @@ internal static class IngestCommand
             if (database is null && flags.VulnDb is not null) return ExitCodes.Usage;
             var advisoryStore = (IAdvisoryStore?)database ?? store;
             using var advisories = advisoryStore?.OpenAdvisoryIndex();
-            var detectors = BuiltInDetectors.Create(config, problems, advisories);
+            // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in this store, and the built-in exfiltration-service list.
+            var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
+            var detectors = BuiltInDetectors.Create(config, problems, advisories, intel);
             var all = new CollectingSink();
             var raised = new RaisedFindingsFilter();
-            var builder = new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised);
+            using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
+            if (routing is null) return ExitCodes.Usage;
+            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised));
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             foreach (var report in FindingOutput.Reports(reports, host, detectors.Select(d => d.Info))) builder.AddSink(report);
             var engine = builder.Build();

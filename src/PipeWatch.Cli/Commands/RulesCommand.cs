@@ -3,6 +3,7 @@ using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Rules;
 using PipeWatch.Diagnostics;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;

@@ -16,7 +16,7 @@ using Spectre.Console;
 
 namespace PipeWatch.Cli.Commands;
 
-/// <summary><c>pipewatch scan [PATH]</c>: runs every commit analyzer over a git history (or the staged changes, or a plain folder).</summary>
+/// <summary><c>pipewatch scan [PATH]</c>: runs every commit detector over a git history (or the staged changes, or a plain folder).</summary>
 internal static class ScanCommand
 {
     private const int ProgressThresholdCommits = 2_000;
@@ -32,7 +32,7 @@ internal static class ScanCommand
         var range = new Option<string?>("--range")
         {
             Description = "Scan only the commits reachable from B and not from A (a push: github.event.before..github.sha). " +
-                "The history up to A is read too, only for the analyzers to learn from; it is not reported.",
+                "The history up to A is read too, only for the detectors to learn from; it is not reported.",
             HelpName = "A..B",
         };
         var since = new Option<string?>("--since")
@@ -64,7 +64,7 @@ internal static class ScanCommand
         };
         var learn = new Option<int>("--learn")
         {
-            Description = "With --range or --since: how many of the newest commits before the range the analyzers learn from (read, not reported); 0 for none.",
+            Description = "With --range or --since: how many of the newest commits before the range the detectors learn from (read, not reported); 0 for none.",
             DefaultValueFactory = _ => GitSelection.DefaultLearnLimit,
             HelpName = "N",
         };
@@ -74,7 +74,7 @@ internal static class ScanCommand
         });
         var workers = new Option<int>("--workers")
         {
-            Description = "Threads that scan file contents in parallel (analyzers still see commits one at a time, oldest first). Default: the number of cores.",
+            Description = "Threads that scan file contents in parallel (detectors still see commits one at a time, oldest first). Default: the number of cores.",
             DefaultValueFactory = _ => Environment.ProcessorCount,
             HelpName = "N",
         };
@@ -83,7 +83,7 @@ internal static class ScanCommand
             if (result.GetValueOrDefault<int>() is < 1 or > 256) result.AddError("--workers must be from 1 to 256");
         });
         var store = CommonOptions.Store();
-        store.Description = "Also keep findings and the analyzers' baselines in this SQLite store (shared with ingest and findings). " +
+        store.Description = "Also keep findings and the detectors' baselines in this SQLite store (shared with ingest and findings). " +
             $"Without --store or ${CommonOptions.StoreVariable}, scan writes nothing but its output.";
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
@@ -199,16 +199,19 @@ internal static class ScanCommand
                 if (database is null && request.VulnDb is not null) return ExitCodes.Usage;
                 using var advisoryStore = store is null && database is null && File.Exists(CommonOptions.ResolveStore(host, null)) ? TryOpen(CommonOptions.ResolveStore(host, null)) : null;
                 using var advisories = ((IAdvisoryStore?)database ?? (store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
-                var analyzers = CommitAnalyzers.Create(config, book, advisories, problems, commits: !request.NoGit);
+                var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit);
                 var all = new CollectingSink();
-                var builder = new PipelineBuilder(store).WithConfig(config).WithCommitAnalyzers(analyzers).WithTime(host.Time).WithProblems(problems)
+                using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
+                if (routing is null) return ExitCodes.Usage;
+                var builder = new PipelineBuilder(store).WithConfig(config).WithCommitDetectors(detectors).WithTime(host.Time).WithProblems(problems)
                     .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals }).AddSink(all);
-                var ruleInfos = analyzers.Select(a => a.Info)
+                var ruleInfos = detectors.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
                 // Output files resolve against the working directory, like every path on the command line; only report paths inside them are relative to the repository.
                 if (FindingOutput.Create(request.Format, request.Output, host, ruleInfos, source.Root) is { } sink) builder.AddSink(sink);
                 foreach (var report in FindingOutput.Reports(request.Reports, host, ruleInfos, source.Root)) builder.AddSink(report);
                 if (accepted.Count > 0) builder.AddFilter(accepted);
+                routing.AddTo(builder);
                 var engine = builder.BuildScan(commits: !request.NoGit);
 
                 ScanSummary summary;

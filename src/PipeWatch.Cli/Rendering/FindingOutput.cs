@@ -23,6 +23,7 @@ internal static class FindingOutput
         return format switch
         {
             "json" => new JsonLinesSink(target, owns),
+            "ecs" or "ocsf" or "cef" => SiemLinesSink.Create(format, target, PipeWatchApp.Version, owns),
             "sarif" => new SarifSink(target, rules, PipeWatchApp.Version, root, owns),
             "gitlab-secret-detection" => new GitLabSecretDetectionSink(target, rules, PipeWatchApp.Version, host.Time, root, owns),
             _ => new PlainFileSink(target, host),

@@ -4,7 +4,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Alerting;
 
 /// <summary>Drops findings that match an <c>allow:</c> entry of pipewatch.yml (known-flaky steps, expected slow jobs…).</summary>
-public sealed class AllowlistFilter : IFindingFilter
+internal sealed class AllowlistFilter : IFindingFilter
 {
     private readonly IReadOnlyList<CompiledEntry> _entries;
 

@@ -1,7 +1,7 @@
 namespace PipeWatch.Baselines;
 
 /// <summary>Counts per key in a map that never holds more than a capacity: a new key past it evicts the least counted one.</summary>
-public static class CappedCounts
+internal static class CappedCounts
 {
     /// <summary>Adds one to <paramref name="key"/>'s count, making room for a new key by evicting the least counted.</summary>
     public static void Increment<T>(Dictionary<T, long> counts, T key, int capacity) where T : notnull

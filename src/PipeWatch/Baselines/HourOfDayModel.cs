@@ -9,7 +9,7 @@ namespace PipeWatch.Baselines;
 /// Folded to 24 hours (23:00 is next to 00:00) and smoothed with a Gaussian kernel, the same commits describe a working day. Weekends
 /// are modelled apart once the actor has enough weekend activity; before that, every day counts.
 /// </remarks>
-public static class HourOfDayModel
+internal static class HourOfDayModel
 {
     /// <summary>Activity on the commit's kind of day (weekday or weekend) needed before that kind is modelled on its own.</summary>
     public const int MinimumDayKindSamples = 10;

@@ -4,7 +4,7 @@ namespace PipeWatch.Baselines;
 
 /// <summary>How often something happened at each hour of the week (UTC): the "usual hours" of an actor.</summary>
 /// <remarks>Bucket 0 is Sunday 00:00–00:59 UTC, 167 is Saturday 23:00–23:59. Not thread-safe, like every baseline.</remarks>
-public sealed class HourOfWeekProfile
+internal sealed class HourOfWeekProfile
 {
     public const int Hours = 168;
 

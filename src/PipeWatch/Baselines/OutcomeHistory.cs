@@ -1,7 +1,7 @@
 namespace PipeWatch.Baselines;
 
 /// <summary>The last N pass/fail outcomes of a job or step, and the failure streak it is in.</summary>
-public sealed class OutcomeHistory : IBaseline<OutcomeHistory>
+internal sealed class OutcomeHistory : IBaseline<OutcomeHistory>
 {
     /// <summary>Outcomes kept: enough to tell "nearly always passes" from "flaky".</summary>
     public const int Capacity = 64;

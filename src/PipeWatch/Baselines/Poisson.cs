@@ -1,7 +1,7 @@
 namespace PipeWatch.Baselines;
 
 /// <summary>The Poisson count model the rate detectors share: how many events in an interval are still plausible at a mean rate.</summary>
-public static class Poisson
+internal static class Poisson
 {
     /// <summary>The smallest k with P(X ≤ k) ≥ 1 − <paramref name="probability"/> for X ~ Poisson(<paramref name="mean"/>): counts above it happen less often than <paramref name="probability"/>.</summary>
     public static int UpperBound(double mean, double probability)

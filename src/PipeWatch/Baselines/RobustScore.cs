@@ -5,7 +5,7 @@ namespace PipeWatch.Baselines;
 /// <param name="Median">The baseline's median.</param>
 /// <param name="Spread">The baseline's scaled MAD (1.4826 × MAD, a standard-deviation equivalent for normal data).</param>
 /// <param name="Samples">How many observations the baseline holds.</param>
-public readonly record struct RobustScore(double Observed, double Median, double Spread, int Samples)
+internal readonly record struct RobustScore(double Observed, double Median, double Spread, int Samples)
 {
     /// <summary>Scale that makes the MAD consistent with a standard deviation for normally distributed data.</summary>
     public const double MadScale = 1.4826;

@@ -5,7 +5,7 @@ namespace PipeWatch.Baselines;
 /// Adding is O(N) memory moves with no allocation; the median is O(1); the MAD is O(N) and only computed on demand,
 /// so the common path (an observation near the median) costs almost nothing.
 /// </remarks>
-public sealed class RollingSample : IBaseline<RollingSample>
+internal sealed class RollingSample : IBaseline<RollingSample>
 {
     /// <summary>Observations kept by default: enough for a stable median, small enough to follow a slow drift.</summary>
     public const int DefaultCapacity = 100;

@@ -20,15 +20,13 @@ internal sealed class DetectorSection
 
     public string Id { get; }
 
-    /// <summary>A section whose options live in one property of <see cref="PipeWatchConfig"/>.</summary>
+    /// <summary>The section of a detector whose options are <typeparamref name="T"/> (<see cref="PipeWatchConfig.Options{T}"/>).</summary>
     /// <param name="check">Checks the options as a whole once read; returns the reason they cannot work, or null.</param>
-    public static DetectorSection For<T>(
-        string id,
-        Func<PipeWatchConfig, T> get,
-        Func<PipeWatchConfig, T, PipeWatchConfig> set,
-        IReadOnlyList<Setting<T>> settings,
-        Func<T, string?>? check = null)
+    public static DetectorSection For<T>(string id, IReadOnlyList<Setting<T>> settings, Func<T, string?>? check = null)
+        where T : class, new()
     {
+        static T get(PipeWatchConfig config) => config.Options<T>();
+        static PipeWatchConfig set(PipeWatchConfig config, T options) => config.With(options);
         var defaultSamples = settings.Select(s => s.DefaultSamples).FirstOrDefault(d => d is not null);
         return new DetectorSection(
             id,

@@ -1,11 +1,6 @@
+using System.Collections.Immutable;
 using PipeWatch.Alerting;
 using PipeWatch.Alerting.Incidents;
-using PipeWatch.Detectors.Access;
-using PipeWatch.Detectors.CodeChange;
-using PipeWatch.Detectors.Dependencies;
-using PipeWatch.Detectors.Deployment;
-using PipeWatch.Detectors.Pipeline;
-using PipeWatch.Detectors.Secrets;
 using PipeWatch.Rules.Sigma;
 
 namespace PipeWatch.Configuration;
@@ -22,53 +17,44 @@ public sealed record PipeWatchConfig
     /// <summary>Detector ids turned off with <c>enabled: false</c>.</summary>
     public IReadOnlySet<string> Disabled { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
-    public LongDurationOptions LongDuration { get; init; } = new();
-
-    public StepOrderChangedOptions StepOrderChanged { get; init; } = new();
-
-    public UnexpectedFailureOptions UnexpectedFailure { get; init; } = new();
-
-    public RepeatedFailuresOptions RepeatedFailures { get; init; } = new();
-
     /// <summary>How findings are grouped into incidents.</summary>
     public IncidentOptions Incidents { get; init; } = new();
 
     /// <summary>How behavioural signals are weighed into alerts.</summary>
     public Alerting.Signals.SignalOptions Signals { get; init; } = new();
 
-    public UnauthorizedSecretAccessOptions UnauthorizedSecretAccess { get; init; } = new();
-
-    public SuspiciousLoginOptions SuspiciousLogin { get; init; } = new();
-
-    public PermissionWidenedOptions PermissionWidened { get; init; } = new();
-
-    public UnapprovedTargetOptions UnapprovedTarget { get; init; } = new();
-
-    public ExcessiveFrequencyOptions ExcessiveFrequency { get; init; } = new();
-
-    public UnusualDeployActorOptions UnusualDeployActor { get; init; } = new();
-
-    public UnauthorizedAuthorOptions UnauthorizedAuthor { get; init; } = new();
-
-    public UnusualCommitTimeOptions UnusualCommitTime { get; init; } = new();
-
-    public UnusualCommitLocationOptions UnusualCommitLocation { get; init; } = new();
-
-    public LargeDeletionOptions LargeDeletion { get; init; } = new();
-
-    public ObfuscatedCodeOptions ObfuscatedCode { get; init; } = new();
-
-    /// <summary>What <c>pipewatch scan</c>'s secret analyzer does not report.</summary>
-    public HardcodedSecretOptions HardcodedSecret { get; init; } = new();
-
-    public SecretExposedInLogOptions SecretExposedInLog { get; init; } = new();
-
     /// <summary>Which Sigma rules run (the <c>sigma</c> section).</summary>
     public SigmaRulesOptions Sigma { get; init; } = new();
 
-    /// <summary>Which registries dependencies may be resolved from (<c>detectors.dependency.untrusted-source</c>).</summary>
-    public UntrustedSourceOptions UntrustedSource { get; init; } = new();
+    /// <summary>
+    /// The options of one detector (its <c>detectors.&lt;id&gt;</c> section): as pipewatch.yml set them, else the type's defaults.
+    /// Options types live beside their detectors; this record knows none of them.
+    /// </summary>
+    public T Options<T>()
+        where T : class, new() => DetectorOptions.TryGetValue(typeof(T), out var options) ? (T)options : Defaults<T>.Value;
+
+    /// <summary>This config with <paramref name="options"/> for their detector.</summary>
+    public PipeWatchConfig With<T>(T options)
+        where T : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return this with { DetectorOptions = DetectorOptions.SetItem(typeof(T), options) };
+    }
+
+    private ImmutableDictionary<Type, object> DetectorOptions { get; init; } = ImmutableDictionary<Type, object>.Empty;
+
+    /// <summary>What <c>pipewatch serve</c> follows, and its limits (the <c>serve</c> section).</summary>
+    public ServeOptions Serve { get; init; } = new();
+
+    /// <summary>Where alerts go: the routes of the <c>alerts</c> section.</summary>
+    public Sinks.Routing.AlertsOptions Alerts { get; init; } = Sinks.Routing.AlertsOptions.None;
 
     /// <summary>Findings that match an entry are not reported.</summary>
     public IReadOnlyList<AllowEntry> Allow { get; init; } = [];
+
+    private static class Defaults<T>
+        where T : class, new()
+    {
+        public static readonly T Value = new();
+    }
 }

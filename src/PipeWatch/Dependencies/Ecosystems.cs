@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies;
 
 /// <summary>Ecosystem names as OSV spells them (<c>affected[].package.ecosystem</c>); advisories are keyed by these.</summary>
-public static class Ecosystems
+internal static class Ecosystems
 {
     public const string Npm = "npm";
     public const string NuGet = "NuGet";

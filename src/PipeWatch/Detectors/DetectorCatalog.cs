@@ -1,4 +1,3 @@
-using PipeWatch.Configuration;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
 
@@ -13,7 +12,7 @@ public static class DetectorCatalog
 {
     private static readonly Lazy<IReadOnlyList<CatalogEntry>> Entries = new(Build);
 
-    /// <summary>The built-in detectors, commit analyzers and secret rules, each id once, in registry order.</summary>
+    /// <summary>The built-in detectors (over events and over commits) and secret rules, each id once, in registry order.</summary>
     public static IReadOnlyList<CatalogEntry> BuiltIn => Entries.Value;
 
     /// <summary>The entries as rule metadata for an output format.</summary>
@@ -29,8 +28,7 @@ public static class DetectorCatalog
                 : new CatalogEntry(info.Id, info.Category, info.Description, modes);
         }
 
-        foreach (var detector in BuiltInDetectors.Create(PipeWatchConfig.Default)) Add(detector.Info, DetectorModes.Ingest | DetectorModes.Serve);
-        foreach (var analyzer in CommitAnalyzers.Create(PipeWatchConfig.Default, SecretRuleBook.BuiltIn)) Add(analyzer.Info, DetectorModes.Scan);
+        foreach (var (info, modes) in BuiltInDetectors.Described()) Add(info, modes);
         foreach (var rule in SecretRuleBook.BuiltIn.Rules) Add(new DetectorInfo(rule.Id, Categories.HardcodedSecret, [], rule.Description), DetectorModes.Scan);
         return [.. entries.Values];
     }

@@ -19,7 +19,7 @@ public interface IProblemReporter
 /// Bounded, so that a process that runs for weeks (<c>serve</c>) holds at most <see cref="Capacity"/> problems however much bad
 /// input it is sent: the oldest are forgotten first, and <see cref="Count"/> still counts every problem reported.
 /// </remarks>
-public sealed class ProblemLog : IProblemReporter
+internal sealed class ProblemLog : IProblemReporter
 {
     /// <summary>The problems kept when no capacity is given.</summary>
     public const int DefaultCapacity = 1_000;

@@ -170,7 +170,7 @@ public sealed class IngestEngine
             _batch = null;
             storage.Current = null;
             counter.NewFindings += emitted;
-            counter.Report();
+            counter.Report(committed: true);
         }
 
         private void Open()
@@ -305,7 +305,7 @@ public sealed class IngestEngine
 
         private long _lastReport;
 
-        public void Report() => progress?.Report(new IngestProgress(Interlocked.Read(ref _bytes), EventsRead, NewFindings));
+        public void Report(bool committed = false) => progress?.Report(new IngestProgress(Interlocked.Read(ref _bytes), EventsRead, NewFindings, committed));
 
         /// <summary>Reports at most ten times a second, for a live display.</summary>
         public void ReportThrottled(TimeProvider time)
@@ -340,7 +340,11 @@ public sealed record EngineOptions
 }
 
 /// <summary>Where a run is: bytes read, events seen, new findings.</summary>
-public readonly record struct IngestProgress(long BytesRead, long Events, long NewFindings);
+/// <param name="Committed">
+/// True when reported right after a commit: every one of <paramref name="Events"/> (in the order the sources gave them) is then
+/// durable, so a source that hands over queued payloads (<c>serve</c>'s intake) may mark them processed.
+/// </param>
+public readonly record struct IngestProgress(long BytesRead, long Events, long NewFindings, bool Committed = false);
 
 /// <summary>What a run did.</summary>
 /// <param name="Sources">Inputs read (files).</param>

@@ -4,9 +4,9 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
+using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
-using PipeWatch.Sources.Git;
 using PipeWatch.Store;
 
 namespace PipeWatch.Engine;
@@ -22,13 +22,14 @@ public sealed class PipelineBuilder
     private readonly List<(IFindingSink Sink, SinkQueueOptions Queue)> _sinks = [];
     private readonly List<IFindingFilter> _filters = [];
     private IReadOnlyList<IDetector>? _detectors;
-    private IReadOnlyList<ICommitAnalyzer>? _analyzers;
+    private IReadOnlyList<ICommitDetector>? _commitDetectors;
     private PipeWatchConfig _config = PipeWatchConfig.Default;
     private TimeProvider _time = TimeProvider.System;
     private IProblemReporter _problems = new ProblemLog();
     private EngineOptions _options = new();
     private ScanOptions _scanOptions = new();
     private IAdvisoryIndex? _advisories;
+    private IndicatorIndex? _intel;
     private SecretRuleBook _secretRules = SecretRuleBook.BuiltIn;
 
     /// <param name="store">Where baselines, findings and incidents are kept; required for <see cref="Build"/>, optional for a scan.</param>
@@ -49,10 +50,10 @@ public sealed class PipelineBuilder
         return this;
     }
 
-    /// <summary>Replaces the built-in commit analyzers of a scan (tests, benchmarks).</summary>
-    public PipelineBuilder WithCommitAnalyzers(IReadOnlyList<ICommitAnalyzer> analyzers)
+    /// <summary>Replaces the built-in commit detectors of a scan (tests, benchmarks).</summary>
+    public PipelineBuilder WithCommitDetectors(IReadOnlyList<ICommitDetector> detectors)
     {
-        _analyzers = analyzers;
+        _commitDetectors = detectors;
         return this;
     }
 
@@ -60,6 +61,13 @@ public sealed class PipelineBuilder
     public PipelineBuilder WithAdvisories(IAdvisoryIndex? advisories)
     {
         _advisories = advisories;
+        return this;
+    }
+
+    /// <summary>The threat-intel indicators the intel detectors match against (the built-in exfiltration-service list alone when null).</summary>
+    public PipelineBuilder WithIntel(IndicatorIndex? intel)
+    {
+        _intel = intel;
         return this;
     }
 
@@ -114,17 +122,17 @@ public sealed class PipelineBuilder
     public IngestEngine Build()
     {
         var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
-        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories);
+        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
         return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false), sinks, _time, _problems, _options);
     }
 
-    /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit analyzers of authors, times, places or sizes).</summary>
+    /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit detectors of authors, times, places or sizes).</summary>
     public ScanEngine BuildScan(bool commits = true)
     {
-        var analyzers = _analyzers ?? CommitAnalyzers.Create(_config, _secretRules, _advisories, _problems, commits);
+        var detectors = _commitDetectors ?? BuiltInDetectors.ForScan(_config, _secretRules, _advisories, _problems, commits);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
-        return new ScanEngine(analyzers, BackHalf(sinks, reportKnown: true), sinks, _store, _time, _problems, _scanOptions);
+        return new ScanEngine(detectors, BackHalf(sinks, reportKnown: true), sinks, _store, _time, _problems, _scanOptions);
     }
 
     private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown)

@@ -11,18 +11,18 @@ using PipeWatch.Store;
 namespace PipeWatch.Engine;
 
 /// <summary>
-/// The commit front of the engine (<c>pipewatch scan</c>): commits from a source, oldest first → analyzers' preparation on worker
-/// threads → every analyzer on one thread, in commit order → the shared back half (filters, store when given, incidents, sinks).
+/// The commit front of the engine (<c>pipewatch scan</c>): commits from a source, oldest first → detectors' preparation on worker
+/// threads → every detector on one thread, in commit order → the shared back half (filters, store when given, incidents, sinks).
 /// </summary>
 /// <remarks>
 /// Reading runs on its own thread; each commit's <see cref="ICommitPreparer.Prepare"/> calls start on the thread pool as soon as
-/// it is read (a chunk of commits per task), at most <see cref="ScanOptions.Lookahead"/> commits ahead of the analyzers, which then consume the results in order.
+/// it is read (a chunk of commits per task), at most <see cref="ScanOptions.Lookahead"/> commits ahead of the detectors, which then consume the results in order.
 /// Unlike ingest, every finding of the range reaches the sinks on every run (a gate must fail again on a leak it saw before);
-/// a store, when given, keeps findings once per fingerprint and the analyzers' baselines.
+/// a store, when given, keeps findings once per fingerprint and the detectors' baselines.
 /// </remarks>
 public sealed class ScanEngine
 {
-    private readonly IReadOnlyList<ICommitAnalyzer> _analyzers;
+    private readonly IReadOnlyList<ICommitDetector> _detectors;
     private readonly FindingStage _findings;
     private readonly SinkFanOut _sinks;
     private readonly IStore? _store;
@@ -31,7 +31,7 @@ public sealed class ScanEngine
     private readonly ScanOptions _options;
 
     internal ScanEngine(
-        IReadOnlyList<ICommitAnalyzer> analyzers,
+        IReadOnlyList<ICommitDetector> detectors,
         FindingStage findings,
         SinkFanOut sinks,
         IStore? store,
@@ -39,7 +39,7 @@ public sealed class ScanEngine
         IProblemReporter problems,
         ScanOptions options)
     {
-        _analyzers = analyzers;
+        _detectors = detectors;
         _findings = findings;
         _sinks = sinks;
         _store = store;
@@ -48,8 +48,8 @@ public sealed class ScanEngine
         _options = options;
     }
 
-    /// <summary>The commit analyzers of this scan, in the order they see each commit.</summary>
-    public IReadOnlyList<ICommitAnalyzer> Analyzers => _analyzers;
+    /// <summary>The commit detectors of this scan, in the order they see each commit.</summary>
+    public IReadOnlyList<ICommitDetector> Detectors => _detectors;
 
     public async Task<ScanSummary> RunAsync(ICommitSource source, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
@@ -65,7 +65,7 @@ public sealed class ScanEngine
         var reading = Task.Factory.StartNew(() => Read(source, channel.Writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         var storage = new ScanStorage(_store);
-        var sets = _analyzers.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
+        var sets = _detectors.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
         // Weak signals are weighed per commit (and per actor across commits) before the back half sees them.
         var risk = new Alerting.Signals.RiskScorer(_options.Signals);
         var commitFindings = new List<Finding>();
@@ -78,14 +78,14 @@ public sealed class ScanEngine
             await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 var prepared = item.Chunk is null ? null : (await item.Chunk.ConfigureAwait(false))[item.Index];
-                for (var a = 0; a < _analyzers.Count; a++)
+                for (var a = 0; a < _detectors.Count; a++)
                 {
                     var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, commitFindings.Add), item.LearnOnly)
                     {
                         FirstSightings = item.FirstSightings,
                         Prepared = prepared?[a],
                     };
-                    Analyze(_analyzers[a], item.Commit, context);
+                    Inspect(_detectors[a], item.Commit, context);
                 }
 
                 foreach (var finding in risk.Score(commitFindings))
@@ -137,7 +137,7 @@ public sealed class ScanEngine
     private void Read(ICommitSource source, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var preparers = _analyzers.Select(a => a as ICommitPreparer).ToArray();
+        var preparers = _detectors.Select(a => a as ICommitPreparer).ToArray();
         var anyPreparer = preparers.Any(p => p is not null);
 
         // At most Workers preparations at once, whatever the thread pool's size.
@@ -213,7 +213,7 @@ public sealed class ScanEngine
             }
             catch (Exception)
             {
-                // Left unprepared: Analyze prepares again on its own thread and reports the failure there.
+                // Left unprepared: Inspect prepares again on its own thread and reports the failure there.
                 results[i] = null;
             }
         }
@@ -221,15 +221,15 @@ public sealed class ScanEngine
         return results;
     }
 
-    private void Analyze(ICommitAnalyzer analyzer, GitCommit commit, CommitContext context)
+    private void Inspect(ICommitDetector detector, GitCommit commit, CommitContext context)
     {
         try
         {
-            analyzer.Analyze(commit, context);
+            detector.Inspect(commit, context);
         }
         catch (Exception ex)
         {
-            _problems.Report(new Problem(commit.Sha, $"analyzer {analyzer.Info.Id} failed on commit {commit.Sha}: {ex.GetType().Name}: {ex.Message}"));
+            _problems.Report(new Problem(commit.Sha, $"detector {detector.Info.Id} failed on commit {commit.Sha}: {ex.GetType().Name}: {ex.Message}"));
         }
     }
 
@@ -281,10 +281,10 @@ public sealed class ScanEngine
 /// <summary>Tuning of the scan loop.</summary>
 public sealed record ScanOptions
 {
-    /// <summary>Threads that prepare commits (scan text) at once; 1 prepares on the analyzers' thread.</summary>
+    /// <summary>Threads that prepare commits (scan text) at once; 1 prepares on the detectors' thread.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Commits read ahead of the analyzers (their preparation under way).</summary>
+    /// <summary>Commits read ahead of the detectors (their preparation under way).</summary>
     public int Lookahead { get; init; } = 1024;
 
     /// <summary>Commits prepared by one task at most ...</summary>

@@ -1,7 +1,7 @@
 namespace PipeWatch.Events;
 
 /// <summary>The field names of <see cref="Event"/> on the wire: ECS names where ECS has them, <c>ci.*</c> otherwise.</summary>
-public static class EventFields
+internal static class EventFields
 {
     public const string Timestamp = "@timestamp";
     public const string Kind = "event.kind";

@@ -6,7 +6,7 @@ namespace PipeWatch.Events;
 /// 2.2 GB of memory and an 882 MB store. 64 K characters is far above any real name, path, command line or message field
 /// (job logs are read in bounded sections of their own), so only a hostile value is cut; the marker keeps the cut visible.
 /// </remarks>
-public static class FieldLimit
+internal static class FieldLimit
 {
     public const int MaxChars = 64 * 1024;
 

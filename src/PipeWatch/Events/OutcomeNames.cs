@@ -1,7 +1,7 @@
 namespace PipeWatch.Events;
 
 /// <summary>Maps the CI platforms' status and conclusion words onto <see cref="Outcome"/>.</summary>
-public static class OutcomeNames
+internal static class OutcomeNames
 {
     /// <summary>Reads a GitHub conclusion, GitLab status or Jenkins result, case-insensitively.</summary>
     public static Outcome Parse(string? value) => value?.ToLowerInvariant() switch

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace PipeWatch.Findings;
 
 /// <summary>The one JSON shape of a finding: written by the JSON Lines sink and the store, read back by the store.</summary>
-public static class FindingJson
+internal static class FindingJson
 {
     /// <summary>Writes the finding as one JSON object with the contract fields of DESIGN.md.</summary>
     public static void Write(Utf8JsonWriter writer, Finding finding)

@@ -4,7 +4,7 @@ using System.Text;
 namespace PipeWatch.Findings;
 
 /// <summary>The one fingerprint function: a stable hash of a rule id and the parts that make a finding the same finding.</summary>
-public static class Fingerprint
+internal static class Fingerprint
 {
     /// <summary>32 hex characters of SHA-256 over the rule and parts, each written with its length so no two lists of parts collide.</summary>
     public static string Of(string rule, params ReadOnlySpan<string?> parts)

@@ -4,7 +4,7 @@ namespace PipeWatch.Sinks;
 
 /// <summary>Every sink of a pipeline, each isolated behind its own queue: hands each committed batch to all of them, and ends them together.</summary>
 /// <remarks>Called by the engine from one thread. Built by the pipeline builder, the one place that decides each sink's queue.</remarks>
-public sealed class SinkFanOut
+internal sealed class SinkFanOut
 {
     private readonly IsolatedSink[] _sinks;
 

@@ -5,7 +5,7 @@ namespace PipeWatch.Sources;
 
 /// <summary>One plain-text log format, one record a line (the Jenkins Audit Trail log): recognizes a line and maps it to an event.</summary>
 /// <remarks>Stateless and thread-safe. A line it cannot use is a false return with a reason, never an exception.</remarks>
-public interface ILineFormat
+internal interface ILineFormat
 {
     /// <summary>The id of the format, kebab-case, e.g. <c>jenkins-audit-trail</c>.</summary>
     string Id { get; }

@@ -20,7 +20,7 @@ public interface ISource
 }
 
 /// <summary>Events in blocks: one hand-off between the reading and the detection stage costs more than an event, so they cross by the block.</summary>
-public static class SourceBlocks
+internal static class SourceBlocks
 {
     public const int DefaultSize = 256;
 

@@ -7,7 +7,7 @@ namespace PipeWatch.Sources;
 
 /// <summary>Tolerant readers for payload fields: a missing, null or mistyped field reads as null, never throws.</summary>
 /// <remarks>Each reader takes the name as a string or, on hot paths, as UTF-8 bytes (<c>"name"u8</c>), which skips transcoding.</remarks>
-public static class JsonFields
+internal static class JsonFields
 {
     public static JsonElement? Object(this JsonElement element, string name) => Get(element, name) is { ValueKind: JsonValueKind.Object } v ? v : null;
 

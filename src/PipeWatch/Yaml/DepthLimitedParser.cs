@@ -11,7 +11,7 @@ namespace PipeWatch.Yaml;
 /// commit could break every gate. Counting the levels as the events pass stops the document before the tree is built that
 /// deep; callers already turn a <see cref="YamlException"/> into a problem naming the file and line.
 /// </remarks>
-public sealed class DepthLimitedParser : IParser
+internal sealed class DepthLimitedParser : IParser
 {
     /// <summary>Far deeper than any real workflow, config or rule (they nest a dozen levels), far shallower than the stack allows.</summary>
     public const int DefaultMaxDepth = 256;

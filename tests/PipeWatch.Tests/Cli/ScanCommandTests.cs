@@ -282,7 +282,7 @@ public sealed class ScanCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task A_plain_folder_scan_runs_no_commit_analyzer_on_file_times()
+    public async Task A_plain_folder_scan_runs_no_commit_detector_on_file_times()
     {
         // As commits by one author, the Sunday 03:00 file would be an unusual hour after 25 Monday 10:00 ones (FolderScanTests).
         using var folder = new TempFolder();

@@ -1,4 +1,7 @@
 using PipeWatch.Configuration;
+using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.Secrets;
+using PipeWatch.Engine;
 using Xunit;
 
 namespace PipeWatch.Tests.Configuration;
@@ -28,17 +31,17 @@ public sealed class AuditDetectorConfigTests
             """,
             "pipewatch.yml");
 
-        Assert.Equal(30, config.UnauthorizedSecretAccess.MinimumSamples);
-        Assert.Equal(["repo", "admin:*"], config.UnauthorizedSecretAccess.BroadScopes);
-        Assert.Equal(30, config.SuspiciousLogin.MinimumSamples);
-        Assert.Equal(8, config.SuspiciousLogin.FailureBurst);
-        Assert.Equal(TimeSpan.FromMinutes(15), config.SuspiciousLogin.FailureWindow);
-        Assert.False(config.SuspiciousLogin.ReportNewIp);
-        Assert.Equal(1000, config.SuspiciousLogin.MaximumSpeedKmh);
-        Assert.Equal(300, config.SuspiciousLogin.MinimumDistanceKm);
-        Assert.Equal(100, config.SuspiciousLogin.MinimumHourSamples);
-        Assert.Equal(0.02, config.SuspiciousLogin.MaximumHourShare);
-        Assert.Equal(["slack.com", "ci.example.com"], config.PermissionWidened.WebhookDomains);
+        Assert.Equal(30, config.Options<UnauthorizedSecretAccessOptions>().MinimumSamples);
+        Assert.Equal(["repo", "admin:*"], config.Options<UnauthorizedSecretAccessOptions>().BroadScopes);
+        Assert.Equal(30, config.Options<SuspiciousLoginOptions>().MinimumSamples);
+        Assert.Equal(8, config.Options<SuspiciousLoginOptions>().FailureBurst);
+        Assert.Equal(TimeSpan.FromMinutes(15), config.Options<SuspiciousLoginOptions>().FailureWindow);
+        Assert.False(config.Options<SuspiciousLoginOptions>().ReportNewIp);
+        Assert.Equal(1000, config.Options<SuspiciousLoginOptions>().MaximumSpeedKmh);
+        Assert.Equal(300, config.Options<SuspiciousLoginOptions>().MinimumDistanceKm);
+        Assert.Equal(100, config.Options<SuspiciousLoginOptions>().MinimumHourSamples);
+        Assert.Equal(0.02, config.Options<SuspiciousLoginOptions>().MaximumHourShare);
+        Assert.Equal(["slack.com", "ci.example.com"], config.Options<PermissionWidenedOptions>().WebhookDomains);
         Assert.Contains("access.permission-widened", config.Disabled);
     }
 

@@ -1,6 +1,7 @@
 using PipeWatch.Alerting;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Pipeline;
+using PipeWatch.Engine;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -50,10 +51,10 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(File, config.File);
         Assert.Equal(
             new LongDurationOptions { MinimumSamples = 15, Threshold = 5.5, MinimumRatio = 2, MinimumIncrease = TimeSpan.FromSeconds(45) },
-            config.LongDuration);
-        Assert.Equal(new StepOrderChangedOptions { MinimumSamples = 8, AdoptAfter = 4 }, config.StepOrderChanged);
-        Assert.Equal(new UnexpectedFailureOptions { MinimumSamples = 12, MaximumFailureRate = 0.1 }, config.UnexpectedFailure);
-        Assert.Equal(new RepeatedFailuresOptions { Streak = 5 }, config.RepeatedFailures);
+            config.Options<LongDurationOptions>());
+        Assert.Equal(new StepOrderChangedOptions { MinimumSamples = 8, AdoptAfter = 4 }, config.Options<StepOrderChangedOptions>());
+        Assert.Equal(new UnexpectedFailureOptions { MinimumSamples = 12, MaximumFailureRate = 0.1 }, config.Options<UnexpectedFailureOptions>());
+        Assert.Equal(new RepeatedFailuresOptions { Streak = 5 }, config.Options<RepeatedFailuresOptions>());
         Assert.Equal(["pipeline.repeated-failures"], config.Disabled.Order());
         Assert.Equal(
             [
@@ -75,9 +76,9 @@ public sealed class ConfigLoaderTests : IDisposable
             """,
             File);
 
-        Assert.Equal(15, config.LongDuration.MinimumSamples);
-        Assert.Equal(20, config.StepOrderChanged.MinimumSamples);
-        Assert.Equal(20, config.UnexpectedFailure.MinimumSamples);
+        Assert.Equal(15, config.Options<LongDurationOptions>().MinimumSamples);
+        Assert.Equal(20, config.Options<StepOrderChangedOptions>().MinimumSamples);
+        Assert.Equal(20, config.Options<UnexpectedFailureOptions>().MinimumSamples);
     }
 
     [Fact]
@@ -85,9 +86,9 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var config = ConfigLoader.Parse("min-samples: 100", File);
 
-        Assert.Equal(100, config.LongDuration.MinimumSamples);
-        Assert.Equal(100, config.StepOrderChanged.MinimumSamples);
-        Assert.Equal(64, config.UnexpectedFailure.MinimumSamples);
+        Assert.Equal(100, config.Options<LongDurationOptions>().MinimumSamples);
+        Assert.Equal(100, config.Options<StepOrderChangedOptions>().MinimumSamples);
+        Assert.Equal(64, config.Options<UnexpectedFailureOptions>().MinimumSamples);
     }
 
     [Fact]
@@ -112,7 +113,7 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("min-sample: 10", File));
 
-        Assert.Equal(["pipewatch.yml:1: unknown key 'min-sample' (expected one of: min-samples, detectors, allow, incidents, sigma, signals)"], error.Problems);
+        Assert.Equal(["pipewatch.yml:1: unknown key 'min-sample' (expected one of: min-samples, detectors, allow, incidents, sigma, signals, serve, alerts)"], error.Problems);
     }
 
     [Fact]
@@ -209,10 +210,10 @@ public sealed class ConfigLoaderTests : IDisposable
         var config = ConfigLoader.Parse(yaml, File);
 
         Assert.Equal(File, config.File);
-        Assert.Equal(new LongDurationOptions(), config.LongDuration);
-        Assert.Equal(new StepOrderChangedOptions(), config.StepOrderChanged);
-        Assert.Equal(new UnexpectedFailureOptions(), config.UnexpectedFailure);
-        Assert.Equal(new RepeatedFailuresOptions(), config.RepeatedFailures);
+        Assert.Equal(new LongDurationOptions(), config.Options<LongDurationOptions>());
+        Assert.Equal(new StepOrderChangedOptions(), config.Options<StepOrderChangedOptions>());
+        Assert.Equal(new UnexpectedFailureOptions(), config.Options<UnexpectedFailureOptions>());
+        Assert.Equal(new RepeatedFailuresOptions(), config.Options<RepeatedFailuresOptions>());
         Assert.Empty(config.Disabled);
         Assert.Empty(config.Allow);
     }
@@ -222,10 +223,10 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var config = PipeWatchConfig.Default;
 
-        Assert.Equal((10, 4.0, 1.5, TimeSpan.FromSeconds(30)), (config.LongDuration.MinimumSamples, config.LongDuration.Threshold, config.LongDuration.MinimumRatio, config.LongDuration.MinimumIncrease));
-        Assert.Equal((10, 3), (config.StepOrderChanged.MinimumSamples, config.StepOrderChanged.AdoptAfter));
-        Assert.Equal((10, 0.05), (config.UnexpectedFailure.MinimumSamples, config.UnexpectedFailure.MaximumFailureRate));
-        Assert.Equal(3, config.RepeatedFailures.Streak);
+        Assert.Equal((10, 4.0, 1.5, TimeSpan.FromSeconds(30)), (config.Options<LongDurationOptions>().MinimumSamples, config.Options<LongDurationOptions>().Threshold, config.Options<LongDurationOptions>().MinimumRatio, config.Options<LongDurationOptions>().MinimumIncrease));
+        Assert.Equal((10, 3), (config.Options<StepOrderChangedOptions>().MinimumSamples, config.Options<StepOrderChangedOptions>().AdoptAfter));
+        Assert.Equal((10, 0.05), (config.Options<UnexpectedFailureOptions>().MinimumSamples, config.Options<UnexpectedFailureOptions>().MaximumFailureRate));
+        Assert.Equal(3, config.Options<RepeatedFailuresOptions>().Streak);
         Assert.Equal(TimeSpan.FromHours(1), config.Incidents.Window);
         Assert.Null(config.File);
     }
@@ -343,7 +344,7 @@ public sealed class ConfigLoaderTests : IDisposable
 
         var config = ConfigLoader.Load(null, _temp.Path);
 
-        Assert.Equal(7, config.RepeatedFailures.Streak);
+        Assert.Equal(7, config.Options<RepeatedFailuresOptions>().Streak);
         Assert.Equal(_temp.File(ConfigLoader.FileName), config.File);
     }
 

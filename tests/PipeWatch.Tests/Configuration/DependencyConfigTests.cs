@@ -1,5 +1,6 @@
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Dependencies;
+using PipeWatch.Engine;
 using Xunit;
 
 namespace PipeWatch.Tests.Configuration;
@@ -18,14 +19,14 @@ public sealed class DependencyConfigTests
             """,
             "pipewatch.yml");
 
-        Assert.Equal(["registry.npmjs.org", "npm.internal.example"], config.UntrustedSource.Registries);
-        Assert.True(config.UntrustedSource.AllowGit);
+        Assert.Equal(["registry.npmjs.org", "npm.internal.example"], config.Options<UntrustedSourceOptions>().Registries);
+        Assert.True(config.Options<UntrustedSourceOptions>().AllowGit);
     }
 
     [Fact]
     public void Without_a_section_the_public_registries_are_the_allowlist()
     {
-        Assert.Equal(UntrustedSourceOptions.PublicRegistries, PipeWatchConfig.Default.UntrustedSource.Registries);
-        Assert.False(PipeWatchConfig.Default.UntrustedSource.AllowGit);
+        Assert.Equal(UntrustedSourceOptions.PublicRegistries, PipeWatchConfig.Default.Options<UntrustedSourceOptions>().Registries);
+        Assert.False(PipeWatchConfig.Default.Options<UntrustedSourceOptions>().AllowGit);
     }
 }

@@ -1,5 +1,6 @@
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.Deployment;
+using PipeWatch.Engine;
 using Xunit;
 
 namespace PipeWatch.Tests.Configuration;
@@ -34,16 +35,16 @@ public sealed class DeploymentConfigTests
             """,
             File);
 
-        Assert.Equal(20, config.UnapprovedTarget.MinimumSamples);
-        var entry = Assert.Single(config.UnapprovedTarget.Approved);
+        Assert.Equal(20, config.Options<UnapprovedTargetOptions>().MinimumSamples);
+        var entry = Assert.Single(config.Options<UnapprovedTargetOptions>().Approved);
         Assert.Equal("acme/*", entry.Repository);
         Assert.Equal(["production", "staging"], entry.Environments);
         Assert.Equal(["https://*.acme.example"], entry.Targets);
         Assert.Equal(
             new ExcessiveFrequencyOptions { Weeks = 6, MinimumWeeks = 2, MinimumCount = 6, Probability = 0.0001, BurstCount = 8, BurstWindow = TimeSpan.FromMinutes(15) },
-            config.ExcessiveFrequency);
-        Assert.Equal(30, config.UnusualDeployActor.MinimumSamples);
-        Assert.Equal(["deploy-user", "svc-*"], config.UnusualDeployActor.Bots);
+            config.Options<ExcessiveFrequencyOptions>());
+        Assert.Equal(30, config.Options<UnusualDeployActorOptions>().MinimumSamples);
+        Assert.Equal(["deploy-user", "svc-*"], config.Options<UnusualDeployActorOptions>().Bots);
         Assert.Contains("deployment.unusual-actor", config.Disabled);
     }
 
@@ -52,7 +53,7 @@ public sealed class DeploymentConfigTests
     {
         var config = ConfigLoader.Parse("min-samples: 25", File);
 
-        Assert.Equal((25, 25), (config.UnapprovedTarget.MinimumSamples, config.UnusualDeployActor.MinimumSamples));
+        Assert.Equal((25, 25), (config.Options<UnapprovedTargetOptions>().MinimumSamples, config.Options<UnusualDeployActorOptions>().MinimumSamples));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -211,22 +212,40 @@ public sealed partial class DocumentedSettingsTests : IDisposable
 
     private static string Section(string key) => key[..key.LastIndexOf('.')];
 
-    /// <summary>Every option as <see cref="Show"/> prints it, by property path: a property of each options record, or a top-level value (<c>Disabled</c>).</summary>
+    /// <summary>
+    /// Every option as <see cref="Show"/> prints it, by property path: a property of each detector's options record (named after
+    /// the record, <c>LongDuration</c> for <c>LongDurationOptions</c>), of each other section of <see cref="PipeWatchConfig"/>, or a
+    /// top-level value (<c>Disabled</c>).
+    /// </summary>
     private static Dictionary<string, string> Options(PipeWatchConfig config)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in typeof(PipeWatchConfig).GetProperties(Instance).Where(p => p.Name != nameof(PipeWatchConfig.File)))
+        var sections = typeof(PipeWatchConfig).GetProperties(Instance).Where(p => p.Name != nameof(PipeWatchConfig.File)).Select(p => (p.Name, Value: p.GetValue(config)))
+            .Concat(DetectorOptionTypes.Select(t => (Name: t.Name[..^"Options".Length], Value: (object?)DetectorOptions(config, t))));
+        foreach (var (name, value) in sections)
         {
-            var value = property.GetValue(config);
-            if (value is null or IEnumerable) options[property.Name] = Show(value);
-            else foreach (var inner in value.GetType().GetProperties(Instance)) options[$"{property.Name}.{inner.Name}"] = Show(inner.GetValue(value));
+            if (value is null or IEnumerable) options[name] = Show(value);
+            else foreach (var inner in value.GetType().GetProperties(Instance)) options[$"{name}.{inner.Name}"] = Show(inner.GetValue(value));
         }
 
         return options;
     }
 
-    private static object? Option(PipeWatchConfig config, string path) =>
-        path.Split('.').Aggregate<string, object?>(config, (value, name) => value!.GetType().GetProperty(name, Instance)!.GetValue(value));
+    private static object? Option(PipeWatchConfig config, string path)
+    {
+        var names = path.Split('.');
+        var root = DetectorOptionTypes.FirstOrDefault(t => t.Name == names[0] + "Options") is { } type
+            ? DetectorOptions(config, type)
+            : typeof(PipeWatchConfig).GetProperty(names[0], Instance)!.GetValue(config);
+        return names.Skip(1).Aggregate(root, (value, name) => value!.GetType().GetProperty(name, Instance)!.GetValue(value));
+    }
+
+    // The options records that declare a detectors.<id> section of pipewatch.yml, beside their detectors.
+    private static IEnumerable<Type> DetectorOptionTypes => typeof(PipeWatchConfig).Assembly.GetTypes()
+        .Where(t => t.Name.EndsWith("Options", StringComparison.Ordinal) && t.GetProperty("Section", BindingFlags.NonPublic | BindingFlags.Static) is not null);
+
+    private static object DetectorOptions(PipeWatchConfig config, Type type) =>
+        typeof(PipeWatchConfig).GetMethod(nameof(PipeWatchConfig.Options))!.MakeGenericMethod(type).Invoke(config, null)!;
 
     /// <summary>A value as text, lists and records by their contents, so two options compare by what they hold.</summary>
     private static string Show(object? value) => value switch

@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
-using PipeWatch.Configuration;
+using PipeWatch.Detectors.Access;
+using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.Deployment;
+using PipeWatch.Engine;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -16,10 +19,10 @@ public sealed partial class ReadmeTests
 
         var config = ConfigLoader.Parse(example, "docs/configuration.md");
 
-        Assert.Equal(5, config.ExcessiveFrequency.BurstCount);
-        Assert.Equal(["hooks.slack.com"], config.PermissionWidened.WebhookDomains);
+        Assert.Equal(5, config.Options<ExcessiveFrequencyOptions>().BurstCount);
+        Assert.Equal(["hooks.slack.com"], config.Options<PermissionWidenedOptions>().WebhookDomains);
         Assert.Single(config.Allow);
-        Assert.Equal(["alice@acme.example", "release-bot*"], Assert.Single(config.UnauthorizedAuthor.Authors).Allow);
+        Assert.Equal(["alice@acme.example", "release-bot*"], Assert.Single(config.Options<UnauthorizedAuthorOptions>().Authors).Allow);
     }
 
     [GeneratedRegex("```yaml\n(.*?)```", RegexOptions.Singleline)]

@@ -9,13 +9,13 @@ namespace PipeWatch.Tests.Detectors;
 public sealed class DetectorCatalogTests
 {
     [Fact]
-    public void Every_registered_detector_analyzer_and_secret_rule_is_in_the_catalog_once_with_its_modes()
+    public void Every_registered_detector_and_secret_rule_is_in_the_catalog_once_with_its_modes()
     {
         var catalog = DetectorCatalog.BuiltIn.ToDictionary(e => e.Id);
 
         Assert.Equal(catalog.Count, DetectorCatalog.BuiltIn.Count);
         Assert.All(BuiltInDetectors.Create(PipeWatchConfig.Default), d => Assert.True(catalog[d.Info.Id].Modes.HasFlag(DetectorModes.Ingest | DetectorModes.Serve)));
-        Assert.All(CommitAnalyzers.Create(PipeWatchConfig.Default, SecretRuleBook.BuiltIn), a => Assert.True(catalog[a.Info.Id].Modes.HasFlag(DetectorModes.Scan)));
+        Assert.All(BuiltInDetectors.ForScan(PipeWatchConfig.Default, SecretRuleBook.BuiltIn), a => Assert.True(catalog[a.Info.Id].Modes.HasFlag(DetectorModes.Scan)));
         Assert.All(SecretRuleBook.BuiltIn.Rules, r => Assert.Equal(Categories.HardcodedSecret, catalog[r.Id].Category));
         Assert.All(catalog.Values, e => Assert.True(Categories.IsKnown(e.Category), e.Id));
     }

@@ -14,7 +14,7 @@ public sealed class FolderScanTests : IDisposable
     private readonly TempFolder _folder = new();
 
     [Fact]
-    public async Task No_commit_analyzer_runs_on_files_that_came_from_no_commit()
+    public async Task No_commit_detector_runs_on_files_that_came_from_no_commit()
     {
         // 25 files written on Mondays at 10:00 and one on a Sunday at 03:00: as commits by one author, the last is at an unusual hour.
         for (var i = 0; i < 25; i++) Write($"a{i:D2}.txt", $"line {i}\n", Monday.AddDays(-7 * i));

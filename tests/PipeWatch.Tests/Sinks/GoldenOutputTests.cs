@@ -22,6 +22,9 @@ public sealed partial class GoldenOutputTests : IDisposable
         { "json", "jsonl" },
         { "sarif", "sarif" },
         { "gitlab-secret-detection", "gitlab.json" },
+        { "ecs", "ecs.jsonl" },
+        { "ocsf", "ocsf.jsonl" },
+        { "cef", "cef.log" },
     };
 
     [Theory]

@@ -1,11 +1,13 @@
+using PipeWatch.Detectors;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>A repository history of normal work by three authors at their regular hours, run through every code-change analyzer and detector as <c>scan</c> does.</summary>
+/// <summary>A repository history of normal work by three authors at their regular hours, run through every code-change detector and detector as <c>scan</c> does.</summary>
 /// <remarks>
 /// Alice (UTC+01:00, 10:xx), Bob (UTC-05:00, 11:xx) and Carol (UTC+05:30, 14:xx) each commit once every weekday from Monday
 /// 7 September 2026, editing their own module (a few lines changed and one added). On the first Monday Alice adds a pinned CI
@@ -41,20 +43,20 @@ internal sealed class CodeChangeHistory
         ("Carol", new TimeSpan(5, 30, 0), 14),
     ];
 
-    private readonly ICommitAnalyzer[] _analyzers;
+    private readonly ICommitDetector[] _detectors;
     private readonly Dictionary<string, List<string>> _modules = new(StringComparer.Ordinal);
 
     public CodeChangeHistory(string? config = null)
     {
         var options = config is null ? PipeWatchConfig.Default : ConfigLoader.Parse(config, "pipewatch.yml");
-        _analyzers =
+        _detectors =
         [
-            new PipelineTamperingAnalyzer(),
-            new ObfuscatedCodeAnalyzer(options.ObfuscatedCode),
-            new CommitEventAnalyzer(new UnauthorizedAuthorDetector(options.UnauthorizedAuthor)),
-            new CommitEventAnalyzer(new UnusualCommitTimeDetector(options.UnusualCommitTime)),
-            new CommitEventAnalyzer(new UnusualCommitLocationDetector(options.UnusualCommitLocation)),
-            new CommitEventAnalyzer(new LargeDeletionDetector(options.LargeDeletion)),
+            new PipelineTamperingDetector(),
+            new ObfuscatedCodeDetector(options.Options<ObfuscatedCodeOptions>()),
+            new CommitEventAdapter(new UnauthorizedAuthorDetector(options.Options<UnauthorizedAuthorOptions>())),
+            new CommitEventAdapter(new UnusualCommitTimeDetector(options.Options<UnusualCommitTimeOptions>())),
+            new CommitEventAdapter(new UnusualCommitLocationDetector(options.Options<UnusualCommitLocationOptions>())),
+            new CommitEventAdapter(new LargeDeletionDetector(options.Options<LargeDeletionOptions>())),
         ];
     }
 
@@ -84,11 +86,11 @@ internal sealed class CodeChangeHistory
         return this;
     }
 
-    /// <summary>Makes a commit and runs every analyzer over it.</summary>
+    /// <summary>Makes a commit and runs every detector over it.</summary>
     public GitCommit Commit(GitIdentity who, params (string Path, string? Text)[] files)
     {
         var commit = Bench.Commit(who, files);
-        foreach (var analyzer in _analyzers) Bench.Run(analyzer, commit);
+        foreach (var detector in _detectors) Bench.Run(detector, commit);
         return commit;
     }
 

@@ -8,7 +8,7 @@ using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>Runs commit analyzers over in-memory commits: blobs by content hash, baselines in memory, findings collected.</summary>
+/// <summary>Runs commit detectors over in-memory commits: blobs by content hash, baselines in memory, findings collected.</summary>
 internal sealed class CommitBench : IBlobReader, IBaselineStorage
 {
     public const string Repository = "octo-org/octo-repo";
@@ -64,12 +64,12 @@ internal sealed class CommitBench : IBlobReader, IBaselineStorage
         return commit;
     }
 
-    /// <summary>Runs <paramref name="analyzer"/> over <paramref name="commit"/>, collecting what it reports.</summary>
-    public void Run(ICommitAnalyzer analyzer, GitCommit commit, bool learnOnly = false)
+    /// <summary>Runs <paramref name="detector"/> over <paramref name="commit"/>, collecting what it reports.</summary>
+    public void Run(ICommitDetector detector, GitCommit commit, bool learnOnly = false)
     {
-        var baselines = new BaselineSet(analyzer.Info.Id, this);
+        var baselines = new BaselineSet(detector.Info.Id, this);
         var detection = new DetectionContext(baselines, Time, Findings.Add);
-        analyzer.Analyze(commit, new CommitContext(Repository, this, detection, learnOnly));
+        detector.Inspect(commit, new CommitContext(Repository, this, detection, learnOnly));
         baselines.Flush();
     }
 

@@ -1,4 +1,4 @@
-using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 
 namespace PipeWatch.Tests.Support;

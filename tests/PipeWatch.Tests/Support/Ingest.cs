@@ -3,6 +3,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
+using PipeWatch.Intel;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Files;
 using PipeWatch.Store.Sqlite;
@@ -10,7 +11,7 @@ using Xunit;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>Runs the real engine over files into a real SQLite store, as <c>pipewatch ingest</c> does (dependency files matched against the store's advisories), and returns what it did.</summary>
+/// <summary>Runs the real engine over files into a real SQLite store, as <c>pipewatch ingest</c> does (dependency files matched against the store's advisories, logs, telemetry and artifacts against its indicators), and returns what it did.</summary>
 internal static class Ingest
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
@@ -25,6 +26,7 @@ internal static class Ingest
         var engine = new PipelineBuilder(opened)
             .WithConfig(config ?? PipeWatchConfig.Default)
             .WithAdvisories(advisories)
+            .WithIntel(ExfilServices.With(opened.ReadIndicators(), Now))
             .WithTime(new FakeTimeProvider(Now))
             .WithProblems(problems)
             .AddSink(sink)

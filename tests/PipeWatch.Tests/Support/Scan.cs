@@ -13,8 +13,8 @@ using Xunit;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>Runs the real scan engine with the registered commit analyzers over a real repository (or folder), as <c>pipewatch scan</c> does; with a store path, into that SQLite store.</summary>
-/// <remarks>A folder scan leaves out the commit-event analyzers, as <c>scan --no-git</c> does, unless <c>commits</c> says otherwise.</remarks>
+/// <summary>Runs the real scan engine with the registered commit detectors over a real repository (or folder), as <c>pipewatch scan</c> does; with a store path, into that SQLite store.</summary>
+/// <remarks>A folder scan leaves out the commit-event detectors, as <c>scan --no-git</c> does, unless <c>commits</c> says otherwise.</remarks>
 internal static class Scan
 {
     public static async Task<ScanResult> RunAsync(
@@ -28,7 +28,7 @@ internal static class Scan
         using ICommitSource source = folder ? new FolderSource(path, problems, workers) : new GitHistorySource(GitRepository.Open(path), selection ?? GitSelection.Default);
         var engine = new PipelineBuilder(opened)
             .WithConfig(config with { Allow = [] })
-            .WithCommitAnalyzers(CommitAnalyzers.Create(config, rules ?? SecretRuleBook.BuiltIn, advisories, commits: commits ?? !folder))
+            .WithCommitDetectors(BuiltInDetectors.ForScan(config, rules ?? SecretRuleBook.BuiltIn, advisories, commits: commits ?? !folder))
             .WithTime(new FakeTimeProvider(Ingest.Now))
             .WithProblems(problems)
             .WithScanOptions(new ScanOptions { Workers = workers })

@@ -9,7 +9,7 @@ namespace PipeWatch.Alerting.Incidents;
 /// finding that links two incidents merges them (the one first seen keeps its id), and a finding arriving in a later
 /// run, or out of order, joins whichever incident it links to. Stateless: the incidents live in the store.
 /// </remarks>
-public sealed class IncidentCorrelator
+internal sealed class IncidentCorrelator
 {
     private readonly TimeSpan _window;
 
@@ -37,4 +37,4 @@ public sealed class IncidentCorrelator
 /// <summary>The incident a finding was put in.</summary>
 /// <param name="Id">The incident's id.</param>
 /// <param name="IsNew">True when the finding opened it.</param>
-public readonly record struct IncidentAssignment(string Id, bool IsNew);
+internal readonly record struct IncidentAssignment(string Id, bool IsNew);

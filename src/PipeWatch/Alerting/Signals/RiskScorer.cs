@@ -14,7 +14,7 @@ namespace PipeWatch.Alerting.Signals;
 /// (within <see cref="SignalOptions.Window"/> of the newest) in memory only, so across runs an actor's signals coincide only within a
 /// run. Not thread-safe: one scorer per run loop.
 /// </remarks>
-public sealed class RiskScorer(SignalOptions options)
+internal sealed class RiskScorer(SignalOptions options)
 {
     private readonly Dictionary<string, List<Scored>> _byActor = new(StringComparer.OrdinalIgnoreCase);
 

@@ -3,7 +3,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Alerting.Signals;
 
 /// <summary>The behavioural signals: which findings are weak observations to weigh together rather than alerts on their own.</summary>
-public static class SignalKinds
+internal static class SignalKinds
 {
     public const string NewAuthor = "new-author";
     public const string UnusualHour = "unusual-hour";

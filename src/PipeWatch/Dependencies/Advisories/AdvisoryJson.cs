@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace PipeWatch.Dependencies.Advisories;
 
 /// <summary>The stored form of an <see cref="Advisory"/>: compact JSON written and read by source-generated System.Text.Json.</summary>
-public static class AdvisoryJson
+internal static class AdvisoryJson
 {
     public static string Write(Advisory advisory) => JsonSerializer.Serialize(advisory, AdvisoryJsonContext.Default.Advisory);
 

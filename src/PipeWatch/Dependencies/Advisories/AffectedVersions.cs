@@ -3,7 +3,7 @@ using PipeWatch.Dependencies.Versions;
 namespace PipeWatch.Dependencies.Advisories;
 
 /// <summary>Decides whether a version is affected by an <c>affected[]</c> entry, by OSV's evaluation of range events and explicit version lists.</summary>
-public static class AffectedVersions
+internal static class AffectedVersions
 {
     /// <summary>True when <paramref name="version"/> is listed or inside one of the ranges; <paramref name="fixedIn"/> is then the first fix above it, if any.</summary>
     /// <remarks>

@@ -9,7 +9,7 @@ namespace PipeWatch.Dependencies.Advisories;
 /// <c>f</c>ixed, <c>l</c>ast_affected, li<c>m</c>it — and its version) and per version list (<c>V</c> then the versions).
 /// Reading it costs a few string splits, where a whole advisory costs a JSON document: matching reads one per advisory naming a package.
 /// </remarks>
-public static class CompactAffected
+internal static class CompactAffected
 {
     public static string Write(IEnumerable<AffectedPackage> entries)
     {

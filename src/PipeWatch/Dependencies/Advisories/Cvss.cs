@@ -4,7 +4,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Dependencies.Advisories;
 
 /// <summary>CVSS v3.0/v3.1 base scores from vector strings, with the specification's qualitative bands.</summary>
-public static class Cvss
+internal static class Cvss
 {
     /// <summary>The base score of a <c>CVSS:3.x/AV:…/…</c> vector, or null when the vector is not a complete v3 base vector.</summary>
     public static double? BaseScore(string vector)

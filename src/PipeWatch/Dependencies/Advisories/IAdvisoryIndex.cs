@@ -44,7 +44,7 @@ public interface IAdvisoryStore
 public sealed record AdvisoryImportResult(int Imported, int Withdrawn, int Packages);
 
 /// <summary>An index held in memory: for tests, benchmarks and advisories read straight from files.</summary>
-public sealed class InMemoryAdvisoryIndex : IAdvisoryIndex
+internal sealed class InMemoryAdvisoryIndex : IAdvisoryIndex
 {
     private readonly Dictionary<(string, string), List<PackageAdvisory>> _byPackage = [];
     private readonly Dictionary<string, Advisory> _byId = new(StringComparer.Ordinal);

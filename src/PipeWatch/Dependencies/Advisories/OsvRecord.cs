@@ -6,7 +6,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Dependencies.Advisories;
 
 /// <summary>Reads one OSV record (ossf/osv-schema) into an <see cref="Advisory"/>; null with a reason when it is not one.</summary>
-public static class OsvRecord
+internal static class OsvRecord
 {
     public static Advisory? Read(JsonElement record, out string? reason)
     {

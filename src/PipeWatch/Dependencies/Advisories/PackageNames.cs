@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace PipeWatch.Dependencies.Advisories;
 
 /// <summary>The spelling under which a package name is looked up, per ecosystem's own equivalence (PyPI per PEP 503, NuGet and GitHub case-insensitively).</summary>
-public static partial class PackageNames
+internal static partial class PackageNames
 {
     public static string Normalize(string ecosystem, string name) => Ecosystems.Base(ecosystem) switch
     {

@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Rust <c>Cargo.lock</c>: each <c>[[package]]</c> with its source (<c>registry+…</c>, <c>git+…#commit</c>; none for the workspace's own crates) and checksum.</summary>
-public sealed class CargoLockParser : ILockfileParser
+internal sealed class CargoLockParser : ILockfileParser
 {
     public string Format => "cargo-lock";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Composer <c>composer.lock</c>: <c>packages</c> and <c>packages-dev</c> with their version, <c>dist</c> URL and checksum, or <c>source</c> git reference.</summary>
-public sealed class ComposerLockParser : ILockfileParser
+internal sealed class ComposerLockParser : ILockfileParser
 {
     public string Format => "composer-lock";
 

@@ -4,7 +4,7 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>.NET <c>*.deps.json</c>: the <c>libraries</c> an application was built with; those the project entry names are direct.</summary>
-public sealed class DepsJsonParser : ILockfileParser
+internal sealed class DepsJsonParser : ILockfileParser
 {
     public string Format => "dotnet-deps-json";
 

@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Dockerfiles and Containerfiles: the base image of every <c>FROM</c> (not earlier stages named with <c>AS</c>, not <c>scratch</c>).</summary>
-public sealed class DockerfileParser : ILockfileParser
+internal sealed class DockerfileParser : ILockfileParser
 {
     public string Format => "dockerfile";
 

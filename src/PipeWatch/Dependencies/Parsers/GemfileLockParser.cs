@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Bundler <c>Gemfile.lock</c>: the gems under <c>GEM</c> (a registry remote), <c>GIT</c> (remote and revision) and <c>PATH</c> sections; <c>DEPENDENCIES</c> names the direct ones.</summary>
-public sealed class GemfileLockParser : ILockfileParser
+internal sealed class GemfileLockParser : ILockfileParser
 {
     public string Format => "gemfile-lock";
 

@@ -5,7 +5,7 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>GitHub Actions workflows and composite actions: every <c>uses:</c> (owner/repo@ref, the SHA where pinned) and container image (job containers, services, <c>docker://</c> steps).</summary>
 /// <remarks>For an action pinned to a commit SHA, a trailing <c># v1.2.3</c> comment names the version; the SHA is kept as its integrity.</remarks>
-public sealed partial class GitHubWorkflowParser : ILockfileParser
+internal sealed partial class GitHubWorkflowParser : ILockfileParser
 {
     public string Format => "github-workflow";
 

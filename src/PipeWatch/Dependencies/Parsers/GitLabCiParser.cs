@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>GitLab CI <c>.gitlab-ci.yml</c>: the container images of the default and of each job (<c>image:</c>, <c>services:</c>).</summary>
-public sealed class GitLabCiParser : ILockfileParser
+internal sealed class GitLabCiParser : ILockfileParser
 {
     public string Format => "gitlab-ci";
 

@@ -3,7 +3,7 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Go <c>go.mod</c> (require lines, <c>// indirect</c>, replace directives to other modules or local paths) and <c>go.sum</c> (module versions with their <c>h1:</c> hashes).</summary>
-public sealed class GoModParser : ILockfileParser
+internal sealed class GoModParser : ILockfileParser
 {
     public string Format => "go-mod";
 

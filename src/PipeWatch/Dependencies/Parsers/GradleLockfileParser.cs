@@ -3,7 +3,7 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Gradle dependency lockfiles (<c>gradle.lockfile</c>, <c>*.lockfile</c> under <c>gradle/dependency-locks</c>): <c>group:artifact:version=configurations</c> per line.</summary>
-public sealed class GradleLockfileParser : ILockfileParser
+internal sealed class GradleLockfileParser : ILockfileParser
 {
     public string Format => "gradle-lockfile";
 

@@ -7,7 +7,7 @@ namespace PipeWatch.Dependencies.Parsers;
 /// Stateless and thread-safe. A malformed file is not an exception: <see cref="Parse"/> returns no packages and a
 /// <see cref="Problem"/> naming the file and, where known, the line.
 /// </remarks>
-public interface ILockfileParser
+internal interface ILockfileParser
 {
     /// <summary>The format id, kebab-case (<c>npm-package-lock</c>).</summary>
     string Format { get; }
@@ -20,7 +20,7 @@ public interface ILockfileParser
 }
 
 /// <summary>What a parser read: the packages, and the problems that stopped it (a bad file has problems and no packages).</summary>
-public sealed record LockfileParse(IReadOnlyList<Dependency> Dependencies, IReadOnlyList<Problem> Problems)
+internal sealed record LockfileParse(IReadOnlyList<Dependency> Dependencies, IReadOnlyList<Problem> Problems)
 {
     public static LockfileParse Of(IReadOnlyList<Dependency> dependencies) => new(dependencies, []);
 

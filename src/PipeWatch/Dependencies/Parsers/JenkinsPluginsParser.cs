@@ -4,7 +4,7 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Jenkins plugins: a <c>plugins.txt</c> (<c>id:version</c> per line, as the plugin installation manager reads it) or the JSON of <c>/pluginManager/api/json?depth=1</c>.</summary>
-public sealed class JenkinsPluginsParser : ILockfileParser
+internal sealed class JenkinsPluginsParser : ILockfileParser
 {
     public string Format => "jenkins-plugins";
 

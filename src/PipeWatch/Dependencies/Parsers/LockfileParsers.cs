@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>The one list of lockfile and manifest formats, and which explains which (the manifest a lockfile is resolved from).</summary>
-public static class LockfileParsers
+internal static class LockfileParsers
 {
     public static IReadOnlyList<ILockfileParser> All { get; } =
     [

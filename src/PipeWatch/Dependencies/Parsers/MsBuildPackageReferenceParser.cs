@@ -4,7 +4,7 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>MSBuild project files (<c>*.csproj</c>, <c>*.fsproj</c>, <c>*.vbproj</c>) and <c>Directory.Packages.props</c>: <c>PackageReference</c> and central <c>PackageVersion</c> items with a version.</summary>
 /// <remarks>A reference without a version takes it from central package management and is listed there; it is skipped here, not a problem.</remarks>
-public sealed class MsBuildPackageReferenceParser : ILockfileParser
+internal sealed class MsBuildPackageReferenceParser : ILockfileParser
 {
     public string Format => "msbuild-package-references";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>npm <c>package-lock.json</c> and <c>npm-shrinkwrap.json</c>, lockfile versions 1 (nested <c>dependencies</c>), 2 and 3 (<c>packages</c>).</summary>
-public sealed class NpmPackageLockParser : ILockfileParser
+internal sealed class NpmPackageLockParser : ILockfileParser
 {
     public string Format => "npm-package-lock";
 

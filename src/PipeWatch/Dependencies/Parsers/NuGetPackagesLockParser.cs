@@ -4,7 +4,7 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>NuGet <c>packages.lock.json</c>: per target framework, each package with its type (Direct, Transitive, CentralTransitive, Project), resolved version and content hash.</summary>
-public sealed class NuGetPackagesLockParser : ILockfileParser
+internal sealed class NuGetPackagesLockParser : ILockfileParser
 {
     public string Format => "nuget-packages-lock";
 

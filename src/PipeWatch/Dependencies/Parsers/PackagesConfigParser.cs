@@ -3,7 +3,7 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>NuGet <c>packages.config</c>: the flat list of <c>&lt;package id version&gt;</c> a project installs (all of them direct).</summary>
-public sealed class PackagesConfigParser : ILockfileParser
+internal sealed class PackagesConfigParser : ILockfileParser
 {
     public string Format => "nuget-packages-config";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Pipenv <c>Pipfile.lock</c>: the <c>default</c> and <c>develop</c> packages with their pinned version, hashes, and git or file sources.</summary>
-public sealed class PipfileLockParser : ILockfileParser
+internal sealed class PipfileLockParser : ILockfileParser
 {
     public string Format => "pipfile-lock";
 

@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>pnpm <c>pnpm-lock.yaml</c> (lockfile versions 5, 6 and 9): the <c>packages</c> keys (<c>/name/version</c>, <c>/name@version</c>, <c>name@version</c>, peer suffixes dropped), their <c>resolution</c>, and the importers' direct dependencies.</summary>
-public sealed class PnpmLockParser : ILockfileParser
+internal sealed class PnpmLockParser : ILockfileParser
 {
     public string Format => "pnpm-lock";
 

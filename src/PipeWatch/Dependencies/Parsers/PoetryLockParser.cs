@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Python <c>poetry.lock</c>: each <c>[[package]]</c> with its <c>[package.source]</c> (git, url, directory, legacy index) and file hashes.</summary>
-public sealed class PoetryLockParser : ILockfileParser
+internal sealed class PoetryLockParser : ILockfileParser
 {
     public string Format => "poetry-lock";
 

@@ -6,7 +6,7 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Maven <c>pom.xml</c>: declared dependencies (also in <c>dependencyManagement</c> and profiles) with versions, <c>${property}</c> references resolved from the file's <c>properties</c> and project version.</summary>
 /// <remarks>Parent POMs and version ranges are not resolved: a version still holding <c>${…}</c> or a range is kept as written and matches nothing.</remarks>
-public sealed partial class PomXmlParser : ILockfileParser
+internal sealed partial class PomXmlParser : ILockfileParser
 {
     public string Format => "maven-pom";
 

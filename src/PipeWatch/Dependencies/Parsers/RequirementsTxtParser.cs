@@ -4,7 +4,7 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>pip <c>requirements*.txt</c>: requirement lines (an exact version only when pinned with <c>==</c>/<c>===</c>), <c>--hash</c>, <c>-r</c> includes read from disk beside the file, <c>--index-url</c>/<c>--extra-index-url</c> as the source, and <c>name @ url</c>.</summary>
-public sealed partial class RequirementsTxtParser : ILockfileParser
+internal sealed partial class RequirementsTxtParser : ILockfileParser
 {
     public string Format => "pip-requirements";
 

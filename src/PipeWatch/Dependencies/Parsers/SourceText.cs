@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Classifies the resolved-from strings of lockfiles: registry URL, git URL, tarball, local path.</summary>
-public static class SourceText
+internal static class SourceText
 {
     /// <summary>A URL or specifier as npm, yarn and pnpm write it in <c>resolved</c> fields.</summary>
     public static DependencySource FromResolved(string? resolved)

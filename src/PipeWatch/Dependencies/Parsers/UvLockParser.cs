@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Python <c>uv.lock</c>: each <c>[[package]]</c> with its <c>source</c> (registry, git, url, path; the project itself is <c>virtual</c> or <c>editable</c>).</summary>
-public sealed class UvLockParser : ILockfileParser
+internal sealed class UvLockParser : ILockfileParser
 {
     public string Format => "uv-lock";
 

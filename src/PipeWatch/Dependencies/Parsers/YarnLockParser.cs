@@ -2,7 +2,7 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Yarn <c>yarn.lock</c>: classic (v1, its own indented format) and berry (v2+, YAML with <c>resolution</c> locators).</summary>
 /// <remarks>Both are read line by line: an unindented line opens an entry of one or more comma-separated specifiers, indented lines are its fields.</remarks>
-public sealed class YarnLockParser : ILockfileParser
+internal sealed class YarnLockParser : ILockfileParser
 {
     public string Format => "yarn-lock";
 

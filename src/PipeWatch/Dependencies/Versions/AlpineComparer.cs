@@ -7,7 +7,7 @@ namespace PipeWatch.Dependencies.Versions;
 /// <c>hg</c> &lt; <c>p</c> after it), the suffix's number, the revision number. Where one version ends first, the longer is
 /// greater unless what follows is a pre-release suffix; a token out of that grammar ends the comparison as invalid.
 /// </remarks>
-public sealed class AlpineComparer : IComparer<string>
+internal sealed class AlpineComparer : IComparer<string>
 {
     public static AlpineComparer Instance { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Versions;
 
 /// <summary>Debian package version precedence as dpkg defines it: epoch, upstream and revision, '~' before everything, letters before other characters.</summary>
-public sealed class DebianComparer : IComparer<string>
+internal sealed class DebianComparer : IComparer<string>
 {
     public static DebianComparer Instance { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Versions;
 
 /// <summary>Maven version precedence as Maven's ComparableVersion defines it: numbers, qualifiers (alpha &lt; beta &lt; milestone &lt; rc &lt; snapshot &lt; release &lt; sp), '-' sublists.</summary>
-public sealed class MavenComparer : IComparer<string>
+internal sealed class MavenComparer : IComparer<string>
 {
     public static MavenComparer Instance { get; } = new();
 

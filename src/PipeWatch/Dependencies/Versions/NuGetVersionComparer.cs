@@ -3,7 +3,7 @@ using NuGet.Versioning;
 namespace PipeWatch.Dependencies.Versions;
 
 /// <summary>NuGet version precedence by NuGet.Versioning (four-part versions, case-insensitive pre-release labels, metadata ignored).</summary>
-public sealed class NuGetVersionComparer : IComparer<string>
+internal sealed class NuGetVersionComparer : IComparer<string>
 {
     public static NuGetVersionComparer Instance { get; } = new();
 

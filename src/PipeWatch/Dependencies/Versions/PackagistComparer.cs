@@ -3,7 +3,7 @@ using System.Text;
 namespace PipeWatch.Dependencies.Versions;
 
 /// <summary>Composer/Packagist precedence as PHP's <c>version_compare</c>: canonical dots between digit and letter runs, special forms dev &lt; alpha &lt; beta &lt; RC &lt; number &lt; pl.</summary>
-public sealed class PackagistComparer : IComparer<string>
+internal sealed class PackagistComparer : IComparer<string>
 {
     public static PackagistComparer Instance { get; } = new();
 

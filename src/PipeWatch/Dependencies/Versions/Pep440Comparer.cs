@@ -4,7 +4,7 @@ namespace PipeWatch.Dependencies.Versions;
 
 /// <summary>Python version precedence per PEP 440: epochs, release, pre (a/b/rc), post, dev and local segments, with the spelling normalisations.</summary>
 /// <remarks>A string that is not a PEP 440 version sorts below every valid one (as legacy versions did), among its kind by ordinal.</remarks>
-public sealed partial class Pep440Comparer : IComparer<string>
+internal sealed partial class Pep440Comparer : IComparer<string>
 {
     public static Pep440Comparer Instance { get; } = new();
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace PipeWatch.Dependencies.Versions;
 
 /// <summary>RubyGems version precedence (Gem::Version): numeric and letter segments, a letter segment marks a pre-release, trailing zeros ignored.</summary>
-public sealed partial class RubyGemsComparer : IComparer<string>
+internal sealed partial class RubyGemsComparer : IComparer<string>
 {
     public static RubyGemsComparer Instance { get; } = new();
 

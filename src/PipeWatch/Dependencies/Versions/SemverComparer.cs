@@ -6,7 +6,7 @@ namespace PipeWatch.Dependencies.Versions;
 /// Missing core parts count as 0 and parts past the third are ignored, as OSV does for loose tags like <c>v4</c>.
 /// Works on spans of the two strings and allocates nothing: matching a lockfile compares each package with its advisories' events.
 /// </remarks>
-public sealed class SemverComparer : IComparer<string>
+internal sealed class SemverComparer : IComparer<string>
 {
     public static SemverComparer Instance { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace PipeWatch.Dependencies.Versions;
 
 /// <summary>The version order of each ecosystem, by OSV ecosystem name; null where PipeWatch has none (then only explicit version lists match).</summary>
-public static class VersionSchemes
+internal static class VersionSchemes
 {
     public static IComparer<string>? For(string ecosystem) => Ecosystems.Base(ecosystem) switch
     {

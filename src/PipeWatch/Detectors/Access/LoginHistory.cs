@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Access;
 
 /// <summary>What one actor's access looks like: known countries, IPs and tokens, the last place, the hour-of-week profile and recent failures.</summary>
-public sealed class LoginHistory : IBaseline<LoginHistory>
+internal sealed class LoginHistory : IBaseline<LoginHistory>
 {
     /// <summary>Distinct IPs and tokens kept per actor; past this an actor is not profiled by IP or token any more.</summary>
     public const int SetCapacity = 512;

@@ -5,7 +5,7 @@ namespace PipeWatch.Detectors.Access;
 
 /// <summary>Finds administrative changes that widen an attacker's reach: a new owner or admin, an outside collaborator, branch protection removed, a repository made public, a webhook to an outside host.</summary>
 /// <remarks>Stateless: a table of rules on GitHub audit-log actions, each firing once per event.</remarks>
-public sealed class PermissionWidenedDetector : IDetector
+internal sealed class PermissionWidenedDetector : IDetector
 {
     private static readonly Rule[] Rules =
     [

@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.Access;
 /// failure) only feed the burst counter; successful events teach places, tokens and hours. An event that shows several
 /// signals gives one finding, led by the most severe, the others named in its explanation.
 /// </remarks>
-public sealed class SuspiciousLoginDetector : IDetector
+internal sealed class SuspiciousLoginDetector : IDetector
 {
     private readonly SuspiciousLoginOptions _options;
 

@@ -1,7 +1,9 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.Access;
 
 /// <summary>Settings of <see cref="SuspiciousLoginDetector"/> (<c>detectors.access.suspicious-login</c>).</summary>
-public sealed record SuspiciousLoginOptions
+internal sealed record SuspiciousLoginOptions
 {
     /// <summary>Failed logins or token failures by one actor within <see cref="FailureWindow"/> that make a burst.</summary>
     public int FailureBurst { get; init; } = 5;
@@ -25,4 +27,18 @@ public sealed record SuspiciousLoginOptions
 
     /// <summary>An hour of day holding less than this share of an actor's events, with no event in the same weekday ±1 hour, is unusual.</summary>
     public double MaximumHourShare { get; init; } = 0.01;
+
+    /// <summary>Its <c>detectors.access.suspicious-login</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<SuspiciousLoginOptions>(
+        "access.suspicious-login",
+        [
+            Setting.Int<SuspiciousLoginOptions>("failure-burst", 2, 10_000, (o, v) => o with { FailureBurst = v }),
+            Setting.Duration<SuspiciousLoginOptions>("failure-window", (o, v) => o with { FailureWindow = v }),
+            Setting.MinimumSamples<SuspiciousLoginOptions>((o, v) => o with { MinimumSamples = v }),
+            Setting.Bool<SuspiciousLoginOptions>("report-new-ip", (o, v) => o with { ReportNewIp = v }),
+            Setting.Number<SuspiciousLoginOptions>("max-speed-kmh", 100, 100_000, (o, v) => o with { MaximumSpeedKmh = v }),
+            Setting.Number<SuspiciousLoginOptions>("min-distance-km", 0, 20_000, (o, v) => o with { MinimumDistanceKm = v }),
+            Setting.Int<SuspiciousLoginOptions>("min-hour-samples", 1, 1_000_000, (o, v) => o with { MinimumHourSamples = v }),
+            Setting.Number<SuspiciousLoginOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
+        ]);
 }

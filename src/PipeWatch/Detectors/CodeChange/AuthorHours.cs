@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>When one author commits, by the clock they see (their own UTC offset): an hour-of-week profile across repositories.</summary>
-public sealed class AuthorHours : IBaseline<AuthorHours>
+internal sealed class AuthorHours : IBaseline<AuthorHours>
 {
     /// <summary>Global: keyed by author, who works across repositories (a repository profile shares the type).</summary>
     public static BaselineScope Scope => BaselineScope.Global;

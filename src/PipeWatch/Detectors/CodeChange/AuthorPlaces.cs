@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Where one author commits and pushes from: the UTC offsets of their commits and the countries and IPs of their pushes, with counts.</summary>
-public sealed class AuthorPlaces : IBaseline<AuthorPlaces>
+internal sealed class AuthorPlaces : IBaseline<AuthorPlaces>
 {
     /// <summary>Entries kept per kind; past it the rarest is forgotten.</summary>
     public const int Capacity = 64;

@@ -4,7 +4,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>A parsed CODEOWNERS file: for a path, the owners of its last matching rule.</summary>
-public sealed class CodeOwners
+internal sealed class CodeOwners
 {
     private readonly List<(Regex Pattern, string Text, IReadOnlyList<string> Owners)> _rules = [];
 

@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>One repository's commit history as the author checks need it: authors and their counts, signature counts, what bots touched, the CODEOWNERS text.</summary>
-public sealed class CommitHistory : IBaseline<CommitHistory>
+internal sealed class CommitHistory : IBaseline<CommitHistory>
 {
     /// <summary>Authors kept; past it the least active is forgotten.</summary>
     public const int Capacity = 1024;

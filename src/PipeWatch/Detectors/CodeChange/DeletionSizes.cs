@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>One repository's recent deletions: lines deleted per commit, and per changed file.</summary>
-public sealed class DeletionSizes : IBaseline<DeletionSizes>
+internal sealed class DeletionSizes : IBaseline<DeletionSizes>
 {
     /// <summary>Repository: keyed by repository.</summary>
     public static BaselineScope Scope => BaselineScope.Repository;

@@ -12,7 +12,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// once the repository has <c>min-samples</c> commits. Commits without line counts (push webhooks) are skipped; merges are skipped
 /// (their diff repeats their branch's commits).
 /// </remarks>
-public sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) : IDetector
+internal sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) : IDetector
 {
     private readonly LargeDeletionOptions _options = options ?? new LargeDeletionOptions();
 

@@ -8,7 +8,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// and kilobyte-long lines by design; a finding there says only that the library is what it is. What still matters is someone editing
 /// such a file in place (the xz backdoor hid in files no reviewer reads): see <see cref="IsInPlaceEdit"/>.
 /// </remarks>
-public static partial class ThirdPartyCode
+internal static partial class ThirdPartyCode
 {
     private static readonly HashSet<string> VendoredFolders = new(StringComparer.Ordinal)
     {

@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Finds commits by someone not allowed or not expected to make them: outside the allowlist or CODEOWNERS for the paths touched, a first-time author, an unsigned commit in a signed history, a pusher who is neither author nor committer, a bot changing CI definitions.</summary>
 /// <remarks>Per repository (<see cref="CommitHistory"/>): authors, signature counts, bots seen changing CI, and the last CODEOWNERS a commit brought in. One finding per commit, its reasons joined.</remarks>
-public sealed class UnauthorizedAuthorDetector : IDetector
+internal sealed class UnauthorizedAuthorDetector : IDetector
 {
     private readonly UnauthorizedAuthorOptions _options;
     private readonly IReadOnlyList<Regex> _bots;

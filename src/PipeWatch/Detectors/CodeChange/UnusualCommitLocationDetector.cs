@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// Offsets come from commit author times (scanned history, push webhooks); countries and IPs from events that carry the client (a GitHub
 /// audit-log <c>git.push</c>, a commit event with a client). An offset within <c>offset-tolerance</c> minutes of a known one counts as known.
 /// </remarks>
-public sealed class UnusualCommitLocationDetector : IDetector
+internal sealed class UnusualCommitLocationDetector : IDetector
 {
     private readonly UnusualCommitLocationOptions _options;
     private readonly IReadOnlyList<Regex> _bots;

@@ -16,7 +16,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// commit is compared with the repository's own profile (all authors, in UTC, since they live in different offsets), so a newcomer
 /// committing when nobody ever does is still seen; silent until one of the two has enough history. Bots are skipped.
 /// </remarks>
-public sealed class UnusualCommitTimeDetector : IDetector
+internal sealed class UnusualCommitTimeDetector : IDetector
 {
     private readonly UnusualCommitTimeOptions _options;
     private readonly IReadOnlyList<Regex> _bots;

@@ -1,7 +1,9 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Settings of <see cref="UnusualCommitTimeDetector"/> (<c>detectors.code-change.unusual-time</c> in pipewatch.yml).</summary>
-public sealed record UnusualCommitTimeOptions
+internal sealed record UnusualCommitTimeOptions
 {
     /// <summary>Commits an author must have before one at an unusual hour is reported.</summary>
     public int MinimumSamples { get; init; } = 20;
@@ -20,4 +22,16 @@ public sealed record UnusualCommitTimeOptions
 
     /// <summary>Globs of machine identities, which commit at any hour and are skipped.</summary>
     public IReadOnlyList<string> Bots { get; init; } = [];
+
+    /// <summary>Its <c>detectors.code-change.unusual-time</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<UnusualCommitTimeOptions>(
+        "code-change.unusual-time",
+        [
+            Setting.MinimumSamples<UnusualCommitTimeOptions>((o, v) => o with { MinimumSamples = v }),
+            Setting.Int<UnusualCommitTimeOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
+            Setting.Number<UnusualCommitTimeOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
+            Setting.Int<UnusualCommitTimeOptions>("min-hour-distance", 0, 12, (o, v) => o with { MinimumHourDistance = v }),
+            Setting.Number<UnusualCommitTimeOptions>("max-model-share", 0, 1, (o, v) => o with { MaximumModelShare = v }),
+            Setting.Strings<UnusualCommitTimeOptions>("bots", (o, v) => o with { Bots = v }),
+        ]);
 }

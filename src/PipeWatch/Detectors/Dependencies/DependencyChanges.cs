@@ -5,7 +5,7 @@ using PipeWatch.Sources.Git;
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>What one commit did to one dependency file: the packages before and after, and whether the manifest it is resolved from changed too.</summary>
-public sealed class FileDependencyChange
+internal sealed class FileDependencyChange
 {
     private readonly HashSet<string> _namesBefore;
     private readonly Dictionary<string, Dependency> _before;
@@ -45,7 +45,7 @@ public sealed class FileDependencyChange
 }
 
 /// <summary>Finds the dependency files a commit changed and reads both sides of each.</summary>
-public static class DependencyChanges
+internal static class DependencyChanges
 {
     public static IReadOnlyList<FileDependencyChange> Of(GitCommit commit, CommitContext context, LockfileCache cache)
     {

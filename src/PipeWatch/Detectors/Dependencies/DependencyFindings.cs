@@ -29,7 +29,7 @@ internal sealed record FindingSite(string Repository, string Path, string? Commi
         Commit is null ? $"{Path} {(Scope is null ? "pins" : "was run by")} {what}" : $"Commit {Commit[..Math.Min(12, Commit.Length)]} by {Author!.Name} brings {what} into {Path}";
 }
 
-/// <summary>Builds the findings of the dependency analyzers: the commit and its author (when there is one), the file and line of the package entry.</summary>
+/// <summary>Builds the findings of the dependency detectors: the commit and its author (when there is one), the file and line of the package entry.</summary>
 internal static class DependencyFindings
 {
     /// <summary>ATT&amp;CK: Supply Chain Compromise — Compromise Software Dependencies and Development Tools.</summary>

@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>The repositories of the estate, with how many package additions each taught it.</summary>
-public sealed class EstateRepositories : IBaseline<EstateRepositories>
+internal sealed class EstateRepositories : IBaseline<EstateRepositories>
 {
     /// <summary>Repositories kept; past it the one that taught least is forgotten.</summary>
     public const int Capacity = 10_000;

@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>One shard of the estate's packages: for each, the first repositories that used it.</summary>
-public sealed class EstateShard : IBaseline<EstateShard>
+internal sealed class EstateShard : IBaseline<EstateShard>
 {
     public const int RepositoriesKept = 4;
 

@@ -5,9 +5,9 @@ using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Detectors.Dependencies;
 
-/// <summary>Parsed dependency files by blob id, shared by the dependency analyzers of one scan so each blob is read and parsed once.</summary>
-/// <remarks>Single-threaded, as commit analyzers are. A file that does not parse is reported once (file, line, reason) and reads as empty.</remarks>
-public sealed class LockfileCache
+/// <summary>Parsed dependency files by blob id, shared by the dependency detectors of one scan so each blob is read and parsed once.</summary>
+/// <remarks>Single-threaded, as commit detectors are. A file that does not parse is reported once (file, line, reason) and reads as empty.</remarks>
+internal sealed class LockfileCache
 {
     private const int Capacity = 256;
     private readonly Dictionary<string, IReadOnlyList<Dependency>> _parsed = new(StringComparer.Ordinal);

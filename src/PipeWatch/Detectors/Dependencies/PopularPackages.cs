@@ -7,7 +7,7 @@ namespace PipeWatch.Detectors.Dependencies;
 /// A name that is itself among the most downloaded of its registry (the embedded <c>well-known-packages.tsv</c>, made from download
 /// ranks by <c>make-well-known-packages.py</c>) imitates nothing: <c>ijson</c> is one edit from <c>ujson</c> and popular in its own right.
 /// </remarks>
-public sealed class PopularPackages
+internal sealed class PopularPackages
 {
     private readonly Dictionary<string, HashSet<string>> _byEcosystem;
     private readonly Dictionary<string, HashSet<string>> _wellKnown;

@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.Dependencies;
 /// The estate (every repository scanned into the store, see <see cref="EstatePackages"/>) is learned from every commit, those
 /// before the scanned range included; it speaks only once it holds a repository besides the one scanned.
 /// </remarks>
-public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
+internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
 {
     private readonly LockfileCache _files;
     private readonly PopularPackages _popular;
@@ -27,7 +27,7 @@ public sealed class UnexpectedNewDependencyDetector : ICommitAnalyzer
         [],
         "A dependency added without a manifest change, inside a patch-level bump, new to every repository of the estate, or with a name imitating a popular package");
 
-    public void Analyze(GitCommit commit, CommitContext context)
+    public void Inspect(GitCommit commit, CommitContext context)
     {
         var changes = DependencyChanges.Of(commit, context, _files);
         if (changes.Count == 0) return;

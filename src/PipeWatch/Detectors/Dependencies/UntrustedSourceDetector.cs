@@ -7,7 +7,7 @@ namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>A package a commit resolves from outside the registry allowlist: another host, a git repository, a plain tarball, <c>http://</c>, or a changed integrity hash for the same version.</summary>
 /// <remarks>For an ingested file as it is now (<c>ingest</c>), every package is judged; a changed hash needs the file's history (<c>scan</c>).</remarks>
-public sealed class UntrustedSourceDetector : ICommitAnalyzer, IDetector
+internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector
 {
     private readonly LockfileCache _files;
     private readonly UntrustedSourceOptions _options;
@@ -24,7 +24,7 @@ public sealed class UntrustedSourceDetector : ICommitAnalyzer, IDetector
         [EventKind.Dependencies],
         "A dependency resolved from outside the registry allowlist, from git, a tarball or http://, or whose integrity hash changed");
 
-    public void Analyze(GitCommit commit, CommitContext context)
+    public void Inspect(GitCommit commit, CommitContext context)
     {
         if (context.LearnOnly) return;
         foreach (var change in DependencyChanges.Of(commit, context, _files))

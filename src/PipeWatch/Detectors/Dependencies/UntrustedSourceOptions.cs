@@ -1,7 +1,9 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>Settings of <see cref="UntrustedSourceDetector"/> (<c>detectors.dependency.untrusted-source</c>).</summary>
-public sealed record UntrustedSourceOptions
+internal sealed record UntrustedSourceOptions
 {
     /// <summary>The public registries of each ecosystem: the default allowlist (api.github.com is where Packagist's packages are distributed from; crates.io's git index is on github.com).</summary>
     public static IReadOnlyList<string> PublicRegistries { get; } =
@@ -17,4 +19,12 @@ public sealed record UntrustedSourceOptions
 
     /// <summary>Whether git dependencies are reported (<c>allow-git: true</c> turns them off).</summary>
     public bool AllowGit { get; init; }
+
+    /// <summary>Its <c>detectors.dependency.untrusted-source</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<UntrustedSourceOptions>(
+        "dependency.untrusted-source",
+        [
+            Setting.Strings<UntrustedSourceOptions>("registries", (o, v) => o with { Registries = v }),
+            Setting.Bool<UntrustedSourceOptions>("allow-git", (o, v) => o with { AllowGit = v }),
+        ]);
 }

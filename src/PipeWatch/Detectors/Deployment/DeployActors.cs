@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Who has deployed one repository to one environment, how often bots and humans did, and the review state of recent runs.</summary>
-public sealed class DeployActors : IBaseline<DeployActors>
+internal sealed class DeployActors : IBaseline<DeployActors>
 {
     /// <summary>Actors kept; past it the least active is forgotten.</summary>
     public const int Capacity = 256;

@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>When one person deploys: the hour-of-week profile of their deployments, across repositories and environments.</summary>
-public sealed class DeployHours : IBaseline<DeployHours>
+internal sealed class DeployHours : IBaseline<DeployHours>
 {
     /// <summary>Global: keyed by actor, who deploys across repositories.</summary>
     public static BaselineScope Scope => BaselineScope.Global;

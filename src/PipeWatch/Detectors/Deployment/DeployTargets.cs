@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>The environments and targets one repository (or pipeline, or platform) has deployed to, and how many deployments it made.</summary>
-public sealed class DeployTargets : IBaseline<DeployTargets>
+internal sealed class DeployTargets : IBaseline<DeployTargets>
 {
     /// <summary>Targets kept; past it the least used is forgotten.</summary>
     public const int Capacity = 512;

@@ -12,7 +12,7 @@ namespace PipeWatch.Detectors.Deployment;
 /// least the minimum count, it fires. The burst rule fires on N deployments within a short window whatever the history.
 /// Each deployment id counts once; one finding per key per hour.
 /// </remarks>
-public sealed class ExcessiveFrequencyDetector : IDetector
+internal sealed class ExcessiveFrequencyDetector : IDetector
 {
     private readonly ExcessiveFrequencyOptions _options;
 

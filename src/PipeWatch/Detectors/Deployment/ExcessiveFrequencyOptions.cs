@@ -1,7 +1,9 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Settings of <see cref="ExcessiveFrequencyDetector"/> (<c>detectors.deployment.excessive-frequency</c> in pipewatch.yml).</summary>
-public sealed record ExcessiveFrequencyOptions
+internal sealed record ExcessiveFrequencyOptions
 {
     /// <summary>Weeks of hourly counts kept per repository and environment.</summary>
     public int Weeks { get; init; } = 8;
@@ -20,4 +22,19 @@ public sealed record ExcessiveFrequencyOptions
 
     /// <summary>…within this window fire regardless of history.</summary>
     public TimeSpan BurstWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Its <c>detectors.deployment.excessive-frequency</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<ExcessiveFrequencyOptions>(
+        "deployment.excessive-frequency",
+        [
+            Setting.Int<ExcessiveFrequencyOptions>("weeks", 1, HourlyDeployCounts.MaximumWeeks - 1, (o, v) => o with { Weeks = v }),
+            Setting.Int<ExcessiveFrequencyOptions>("min-weeks", 1, HourlyDeployCounts.MaximumWeeks - 1, (o, v) => o with { MinimumWeeks = v }),
+            Setting.Int<ExcessiveFrequencyOptions>("min-count", 1, 10_000, (o, v) => o with { MinimumCount = v }),
+            Setting.Number<ExcessiveFrequencyOptions>("probability", 1e-9, 0.5, (o, v) => o with { Probability = v }),
+            Setting.Int<ExcessiveFrequencyOptions>("burst-count", 2, 1000, (o, v) => o with { BurstCount = v }),
+            Setting.Duration<ExcessiveFrequencyOptions>("burst-window", (o, v) => o with { BurstWindow = v }),
+        ],
+        o => o.MinimumWeeks > o.Weeks
+            ? $"min-weeks ({o.MinimumWeeks}) cannot exceed weeks ({o.Weeks}): the hourly rule could never fire"
+            : null);
 }

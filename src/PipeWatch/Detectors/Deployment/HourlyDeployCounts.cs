@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Deployments per hour of one repository and environment over the last weeks, the times of the latest ones, and the last hour that fired.</summary>
-public sealed class HourlyDeployCounts : IBaseline<HourlyDeployCounts>
+internal sealed class HourlyDeployCounts : IBaseline<HourlyDeployCounts>
 {
     public const int HoursPerWeek = 168;
 

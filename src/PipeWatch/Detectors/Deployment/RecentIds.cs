@@ -1,7 +1,7 @@
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>The last N deployment ids of a key, so the status events of one deployment count as one deployment.</summary>
-public sealed class RecentIds
+internal sealed class RecentIds
 {
     /// <summary>Ids kept: far more than the status events a deployment has, few enough to stay small.</summary>
     public const int Capacity = 256;

@@ -11,7 +11,7 @@ namespace PipeWatch.Detectors.Deployment;
 /// Any other repository learns its targets: once it has made the minimum number of deployments, a new environment/target
 /// pair is reported (medium). Review events are not deployments and are ignored.
 /// </remarks>
-public sealed class UnapprovedTargetDetector : IDetector
+internal sealed class UnapprovedTargetDetector : IDetector
 {
     private readonly UnapprovedTargetOptions _options;
     private readonly IReadOnlyList<CompiledEntry> _approved;

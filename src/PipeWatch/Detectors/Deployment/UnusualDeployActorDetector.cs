@@ -15,7 +15,7 @@ namespace PipeWatch.Detectors.Deployment;
 /// they (almost) never deployed. On any event of a deployment that proceeds (in progress, success): a review that
 /// was requested for its run but not approved, or a source flag saying the review was skipped or bypassed.
 /// </remarks>
-public sealed class UnusualDeployActorDetector : IDetector
+internal sealed class UnusualDeployActorDetector : IDetector
 {
     private readonly UnusualDeployActorOptions _options;
     private readonly IReadOnlyList<Regex> _bots;

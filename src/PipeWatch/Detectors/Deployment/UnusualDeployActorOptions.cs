@@ -1,7 +1,9 @@
+using PipeWatch.Configuration;
+
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>Settings of <see cref="UnusualDeployActorDetector"/> (<c>detectors.deployment.unusual-actor</c> in pipewatch.yml).</summary>
-public sealed record UnusualDeployActorOptions
+internal sealed record UnusualDeployActorOptions
 {
     /// <summary>Deployments a repository and environment must have before a new actor, or a human where only bots deployed, is reported.</summary>
     public int MinimumSamples { get; init; } = 10;
@@ -17,4 +19,15 @@ public sealed record UnusualDeployActorOptions
 
     /// <summary>Globs of accounts that are machines though they look human (deploy users, CD service accounts); <c>[bot]</c> logins and service accounts are known already.</summary>
     public IReadOnlyList<string> Bots { get; init; } = [];
+
+    /// <summary>Its <c>detectors.deployment.unusual-actor</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<UnusualDeployActorOptions>(
+        "deployment.unusual-actor",
+        [
+            Setting.MinimumSamples<UnusualDeployActorOptions>((o, v) => o with { MinimumSamples = v }),
+            Setting.Strings<UnusualDeployActorOptions>("bots", (o, v) => o with { Bots = v }),
+            Setting.Int<UnusualDeployActorOptions>("min-hour-samples", 1, 1_000_000, (o, v) => o with { MinimumHourSamples = v }),
+            Setting.Int<UnusualDeployActorOptions>("hour-window", 0, 12, (o, v) => o with { HourWindow = v }),
+            Setting.Number<UnusualDeployActorOptions>("max-hour-share", 0, 1, (o, v) => o with { MaximumHourShare = v }),
+        ]);
 }

@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Pipeline;
 
 /// <summary>A workflow's current run of consecutive failed runs, and whether it ever passed.</summary>
-public sealed class FailureStreak : IBaseline<FailureStreak>
+internal sealed class FailureStreak : IBaseline<FailureStreak>
 {
     /// <summary>Repository: keyed by repository and pipeline.</summary>
     public static BaselineScope Scope => BaselineScope.Repository;

@@ -11,7 +11,7 @@ namespace PipeWatch.Detectors.Pipeline;
 /// threshold, the minimum ratio and the minimum increase, on a baseline of at least the minimum samples. One finding per
 /// run: the step (or job, or run) furthest above its median leads, the others are listed.
 /// </remarks>
-public sealed class LongDurationDetector : IDetector
+internal sealed class LongDurationDetector : IDetector
 {
     private readonly LongDurationOptions _options;
 

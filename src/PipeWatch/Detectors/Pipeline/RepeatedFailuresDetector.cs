@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.Pipeline;
 /// From run events (GitHub <c>workflow_run</c>, GitLab pipelines, Jenkins builds) when they come; where only job events come (a
 /// <c>workflow_job</c> subscription), each job's own streak over distinct runs is the signal.
 /// </remarks>
-public sealed class RepeatedFailuresDetector : IDetector
+internal sealed class RepeatedFailuresDetector : IDetector
 {
     private readonly RepeatedFailuresOptions _options;
 

@@ -9,7 +9,7 @@ namespace PipeWatch.Detectors.Pipeline;
 /// Each distinct new sequence is reported once (its hash is in the fingerprint); a sequence seen before, as a known
 /// variant, is quiet, and one that repeats becomes the new normal. Jobs without step data are not inspected.
 /// </remarks>
-public sealed class StepOrderChangedDetector : IDetector
+internal sealed class StepOrderChangedDetector : IDetector
 {
     private readonly StepOrderChangedOptions _options;
 

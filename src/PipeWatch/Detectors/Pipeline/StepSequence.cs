@@ -5,7 +5,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Pipeline;
 
 /// <summary>The learned step sequence of one job, the variants seen, and a candidate that replaces it once it repeats.</summary>
-public sealed class StepSequence : IBaseline<StepSequence>
+internal sealed class StepSequence : IBaseline<StepSequence>
 {
     private const int MaxKnownVariants = 64;
 

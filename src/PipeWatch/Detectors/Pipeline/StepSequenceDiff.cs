@@ -1,7 +1,7 @@
 namespace PipeWatch.Detectors.Pipeline;
 
 /// <summary>What changed between a learned step sequence and an observed one: steps added, removed and moved (by longest common subsequence).</summary>
-public sealed record StepSequenceDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> Moved, IReadOnlyList<string> Descriptions)
+internal sealed record StepSequenceDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> Moved, IReadOnlyList<string> Descriptions)
 {
     public static StepSequenceDiff Between(IReadOnlyList<string> learned, IReadOnlyList<string> observed)
     {

@@ -11,7 +11,7 @@ namespace PipeWatch.Detectors.Pipeline;
 /// failures of a streak: a broken step is one finding until it passes again. Failed steps explain a failed job, so the
 /// job itself is reported only when no step was.
 /// </remarks>
-public sealed class UnexpectedFailureDetector : IDetector
+internal sealed class UnexpectedFailureDetector : IDetector
 {
     private readonly UnexpectedFailureOptions _options;
 

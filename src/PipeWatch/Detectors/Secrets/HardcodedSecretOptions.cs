@@ -1,10 +1,11 @@
+using PipeWatch.Configuration;
 using System.Text.RegularExpressions;
 using PipeWatch.Rules.Patterns;
 
 namespace PipeWatch.Detectors.Secrets;
 
 /// <summary>Settings of <c>secrets.hardcoded</c> (<c>detectors.secrets.hardcoded</c> in pipewatch.yml): what not to report.</summary>
-public sealed record HardcodedSecretOptions
+internal sealed record HardcodedSecretOptions
 {
     /// <summary>Globs of file paths never scanned (<c>**/testdata/**</c>, <c>*.lock</c>); a glob without <c>/</c> matches the file name anywhere.</summary>
     public IReadOnlyList<string> Paths { get; init; } = [];
@@ -23,4 +24,13 @@ public sealed record HardcodedSecretOptions
         Regexes = Regexes,
         Stopwords = Stopwords,
     };
+
+    /// <summary>Its <c>detectors.secrets.hardcoded</c> section of pipewatch.yml: the keys and how each is read.</summary>
+    internal static DetectorSection Section { get; } = DetectorSection.For<HardcodedSecretOptions>(
+        "secrets.hardcoded",
+        [
+            Setting.Strings<HardcodedSecretOptions>("paths", (o, v) => o with { Paths = v }),
+            new("regexes", (reader, node, at, o) => o with { Regexes = reader.Regexes(node, at) }),
+            Setting.Strings<HardcodedSecretOptions>("stopwords", (o, v) => o with { Stopwords = v }),
+        ]);
 }

@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Secrets;
 
 /// <summary>The actors and workflows seen touching the secrets of one organization or repository, with how many secret events the key has seen.</summary>
-public sealed class SecretActors : IBaseline<SecretActors>
+internal sealed class SecretActors : IBaseline<SecretActors>
 {
     /// <summary>Distinct actors kept per key; past this the key learns no more actors (and reports none as new).</summary>
     public const int Capacity = 256;

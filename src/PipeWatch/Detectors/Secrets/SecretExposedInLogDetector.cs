@@ -15,7 +15,7 @@ namespace PipeWatch.Detectors.Secrets;
 /// Masked values (<c>***</c>, GitLab's <c>[MASKED]</c>) are not secrets. The secret itself appears only redacted.
 /// Stateless: the rules compile on the first log, so runs without logs do not pay for them.
 /// </remarks>
-public sealed class SecretExposedInLogDetector : IDetector
+internal sealed class SecretExposedInLogDetector : IDetector
 {
     private readonly Lazy<EncodedSecretScanner> _scanner;
     private readonly Lazy<Dictionary<string, SecretRule>> _rules;

@@ -9,7 +9,7 @@ namespace PipeWatch.Detectors.Secrets;
 /// Secret events (actions naming a secret or variable) teach one <see cref="SecretActors"/> baseline per organization
 /// and repository; the other rules need no baseline and fire on every matching event.
 /// </remarks>
-public sealed class UnauthorizedSecretAccessDetector : IDetector
+internal sealed class UnauthorizedSecretAccessDetector : IDetector
 {
     private readonly UnauthorizedSecretAccessOptions _options;
 

@@ -31,7 +31,7 @@ public enum ConfigFileKind
 /// and variable references are not secrets (<see cref="IsPlaceholder"/>); the floor depends on the key: a password may be short
 /// and plain, a token or key name needs a longer, more random value. Stateless and thread-safe.
 /// </remarks>
-public static partial class ConfigFileSecrets
+internal static partial class ConfigFileSecrets
 {
     /// <summary>The rule a literal under a password-like key is reported by.</summary>
     public const string PasswordRule = "generic-password-config";

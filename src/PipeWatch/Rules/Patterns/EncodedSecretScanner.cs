@@ -9,7 +9,7 @@ namespace PipeWatch.Rules.Patterns;
 /// <param name="Match">The secret as found in the (innermost decoded) text; its line and column are of that text.</param>
 /// <param name="Encodings">The decodings applied, outermost first (<c>base64</c>, <c>base64</c>); empty when it was printed as is.</param>
 /// <param name="Index">Where in the scanned text the secret, or the outermost encoded string holding it, starts.</param>
-public sealed record EncodedSecretMatch(SecretMatch Match, IReadOnlyList<string> Encodings, int Index)
+internal sealed record EncodedSecretMatch(SecretMatch Match, IReadOnlyList<string> Encodings, int Index)
 {
     /// <summary>The decoding chain for explanations: <c>base64 → base64 → found github-pat</c>.</summary>
     public string Chain => string.Join(" → ", [.. Encodings, $"found {Match.RuleId}"]);
@@ -23,7 +23,7 @@ public sealed record EncodedSecretMatch(SecretMatch Match, IReadOnlyList<string>
 /// <see cref="SecretScanner"/> and searched for candidates again, up to <see cref="MaximumDepth"/> decodings deep.
 /// Immutable and thread-safe.
 /// </remarks>
-public sealed class EncodedSecretScanner
+internal sealed class EncodedSecretScanner
 {
     /// <summary>The most a gzip stream may inflate to, and the most decoded text one scan may produce, so a crafted input cannot exhaust memory.</summary>
     public const int MaximumDecodedBytes = 16 << 20;

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace PipeWatch.Rules.Patterns;
 
 /// <summary>Path globs as regexes: <c>*</c> within a folder name, <c>**</c> across folders, <c>?</c> one character; without <c>/</c>, the file name anywhere.</summary>
-public static class PathGlob
+internal static class PathGlob
 {
     public static Regex ToRegex(string glob)
     {

@@ -13,7 +13,7 @@ public enum SecretChecksum
 }
 
 /// <summary>Checks the checksums of <see cref="SecretChecksum"/>.</summary>
-public static class SecretChecksums
+internal static class SecretChecksums
 {
     private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

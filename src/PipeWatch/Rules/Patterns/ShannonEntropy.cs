@@ -1,7 +1,7 @@
 namespace PipeWatch.Rules.Patterns;
 
 /// <summary>Shannon entropy of a string, in bits per character: how random a candidate secret looks.</summary>
-public static class ShannonEntropy
+internal static class ShannonEntropy
 {
     public static double Of(ReadOnlySpan<char> text)
     {

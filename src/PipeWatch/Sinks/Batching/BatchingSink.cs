@@ -2,6 +2,7 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using PipeWatch.Diagnostics;
+using PipeWatch.Store;
 
 namespace PipeWatch.Sinks.Batching;
 
@@ -21,6 +22,7 @@ public sealed class BatchingSink : IFindingSink
     private readonly TimeProvider _time;
     private readonly IProblemReporter _problems;
     private readonly string _name;
+    private readonly IDeliveryLog? _log;
     private readonly ResiliencePipeline<DeliveryResult> _pipeline;
     private readonly Lock _gate = new();
     private readonly Queue<Alert> _queue = new();
@@ -33,7 +35,8 @@ public sealed class BatchingSink : IFindingSink
     private long _dropped;
     private long _retries;
 
-    public BatchingSink(IAlertTransport transport, BatchingSinkOptions options, TimeProvider time, IProblemReporter problems, string? name = null)
+    /// <param name="log">Where each batch's outcome is recorded under <paramref name="name"/> (delivered, or dead-lettered); none when null.</param>
+    public BatchingSink(IAlertTransport transport, BatchingSinkOptions options, TimeProvider time, IProblemReporter problems, string? name = null, IDeliveryLog? log = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(options);
@@ -42,6 +45,7 @@ public sealed class BatchingSink : IFindingSink
         _time = time;
         _problems = problems;
         _name = name ?? transport.GetType().Name;
+        _log = log;
         _pipeline = new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<DeliveryResult>
             {
@@ -176,22 +180,51 @@ public sealed class BatchingSink : IFindingSink
     private async Task SendAsync(Alert[] batch)
     {
         DeliveryResult result;
+        var attempts = 0;
         try
         {
-            result = await _pipeline.ExecuteAsync(async ct => await _transport.SendAsync(batch, ct).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
+            result = await _pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    attempts++;
+                    return await _transport.SendAsync(batch, ct).ConfigureAwait(false);
+                },
+                CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            result = DeliveryResult.Rejected($"{ex.GetType().Name}: {ex.Message}");
+            result = DeliveryResult.Rejected(ex is Polly.Timeout.TimeoutRejectedException
+                ? $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s"
+                : $"{ex.GetType().Name}: {ex.Message}");
         }
 
         if (result.Outcome == DeliveryOutcome.Delivered)
         {
             Interlocked.Add(ref _delivered, batch.Length);
+            Record(log => log.Delivered(_name, Logged(batch), attempts));
             return;
         }
 
         Interlocked.Add(ref _failed, batch.Length);
-        _problems.Report(new Problem(_name, $"{batch.Length} alert{(batch.Length == 1 ? "" : "s")} not delivered: {result.Error}"));
+        var error = $"{batch.Length} alert{(batch.Length == 1 ? "" : "s")} not delivered after {attempts} attempt{(attempts == 1 ? "" : "s")}: {result.Error}";
+        Record(log => log.DeadLettered(_name, Logged(batch), attempts, result.Error ?? "failed"));
+        _problems.Report(new Problem(_name, _log is null ? error : error + " (kept as dead letters: 'pipewatch alerts retry' sends them again)"));
+    }
+
+    private static DeliveredAlert[] Logged(Alert[] batch) =>
+        [.. batch.Select(a => new DeliveredAlert(a.Finding, a.Incident?.Id, a.Incident?.IsNew ?? false))];
+
+    // The log is the store: a store that cannot be written is reported, and delivery goes on.
+    private void Record(Action<IDeliveryLog> write)
+    {
+        if (_log is null) return;
+        try
+        {
+            write(_log);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        {
+            _problems.Report(new Problem(_name, $"cannot record the delivery outcome in the store ({ex.Message})"));
+        }
     }
 }

@@ -13,9 +13,13 @@ public interface IAlertTransport
 }
 
 /// <summary>What became of one attempt to send a batch.</summary>
-public readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? Error = null, TimeSpan? RetryAfter = null)
+/// <param name="Answer">What the service said, for <c>pipewatch alerts test</c> (e.g. <c>HTTP 202: {"status":"success"}</c>); never a secret.</param>
+public readonly record struct DeliveryResult(DeliveryOutcome Outcome, string? Error = null, TimeSpan? RetryAfter = null, string? Answer = null)
 {
     public static DeliveryResult Delivered { get; } = new(DeliveryOutcome.Delivered);
+
+    /// <summary>Accepted, with what the service answered.</summary>
+    public static DeliveryResult DeliveredWith(string answer) => new(DeliveryOutcome.Delivered, Answer: answer);
 
     /// <summary>Worth trying again, after <paramref name="after"/> when the service said so.</summary>
     public static DeliveryResult Retry(string error, TimeSpan? after = null) => new(DeliveryOutcome.Retry, error, after);

@@ -7,7 +7,7 @@ namespace PipeWatch.Sources.ArgoCd;
 /// An Argo CD <c>Application</c> (<c>argoproj.io/v1alpha1</c>) as <c>argocd app get -o json</c>, <c>kubectl get application -o json</c>
 /// or a notification template with <c>{{toJson .app}}</c> gives it: its last sync operation is one deployment.
 /// </summary>
-public sealed class ArgoCdApplicationFormat : IPayloadFormat
+internal sealed class ArgoCdApplicationFormat : IPayloadFormat
 {
     public const string Platform = "argocd";
 

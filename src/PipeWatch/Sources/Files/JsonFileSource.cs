@@ -10,7 +10,7 @@ namespace PipeWatch.Sources.Files;
 /// The file is opened here; how its bytes become events and problems (streaming JSON Lines, the fast readers, the formats) is the
 /// <see cref="PayloadReader"/>'s, the same for files as for webhook bodies. A file that cannot be opened is reported and skipped.
 /// </remarks>
-public sealed class JsonFileSource : ISource
+internal sealed class JsonFileSource : ISource
 {
     private readonly string _path;
     private readonly PayloadReader _reader;

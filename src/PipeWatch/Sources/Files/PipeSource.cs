@@ -11,7 +11,7 @@ namespace PipeWatch.Sources.Files;
 /// JSON (one document or JSON Lines) goes to <see cref="JsonFileSource"/>, streamed; a CI job log to <see cref="JobLogSource"/>;
 /// anything else is reported. The head read to decide is at most <see cref="HeadLimit"/> bytes.
 /// </remarks>
-public sealed class PipeSource : ISource
+internal sealed class PipeSource : ISource
 {
     /// <summary>The most read ahead to see the first line whole (a JSON Lines line longer than this is read as one document).</summary>
     public const int HeadLimit = 1 << 20;

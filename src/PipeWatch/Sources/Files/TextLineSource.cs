@@ -8,7 +8,7 @@ namespace PipeWatch.Sources.Files;
 
 /// <summary>Reads one plain-text log file line by line through its <see cref="ILineFormat"/>.</summary>
 /// <remarks>Blank lines are skipped; a line the format cannot read is reported with the file and line number and skipped.</remarks>
-public sealed class TextLineSource : ISource
+internal sealed class TextLineSource : ISource
 {
     /// <summary>How much of a file's start <see cref="Detect"/> reads to find its first non-blank line.</summary>
     private const int HeadSize = 64 * 1024;

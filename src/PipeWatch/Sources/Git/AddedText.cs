@@ -5,7 +5,7 @@ namespace PipeWatch.Sources.Git;
 
 /// <summary>
 /// The lines a commit added to one file as one text (the lines joined with <c>\n</c>) and where each line starts: what the
-/// analyzers scan, without a string per line.
+/// detectors scan, without a string per line.
 /// </summary>
 /// <remarks>
 /// Immutable and thread-safe. As a list it gives each line with its number; a line's string is made only when asked for, so a
@@ -13,7 +13,7 @@ namespace PipeWatch.Sources.Git;
 /// A plain file (<c>scan --no-git</c>) is read straight into one (<see cref="FromFile"/>); the added lines of a diff are
 /// joined once by <see cref="Of"/>.
 /// </remarks>
-public sealed class AddedText : IReadOnlyList<AddedLine>
+internal sealed class AddedText : IReadOnlyList<AddedLine>
 {
     // _starts[i] is where line i begins in Text; _starts[Count] is Text.Length + 1 (past the '\n' that would end the last line).
     private readonly int[] _starts;

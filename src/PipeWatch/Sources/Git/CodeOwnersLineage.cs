@@ -6,7 +6,7 @@ namespace PipeWatch.Sources.Git;
 /// in date order. A parent outside the walk (the start of a range) is read from git (<c>parent:path</c>) once. A commit is judged
 /// by the file before it: a commit cannot make its own author an owner. Not thread-safe: one walk, in order.
 /// </remarks>
-public sealed class CodeOwnersLineage(IBlobReader blobs)
+internal sealed class CodeOwnersLineage(IBlobReader blobs)
 {
     /// <summary>Where GitHub and GitLab look, in the order they take the first found.</summary>
     public static readonly IReadOnlyList<string> Paths = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"];

@@ -3,7 +3,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.Git;
 
 /// <summary>Builds the <see cref="EventKind.Commit"/> event every source of commits shares: scanned git history and push webhooks.</summary>
-public static class CommitEvents
+internal static class CommitEvents
 {
     /// <summary>In <see cref="Event.Fields"/>: the new text of a CODEOWNERS file the commit changed, so author checks can honour it.</summary>
     public const string CodeOwnersField = "git.codeowners";

@@ -6,7 +6,7 @@ namespace PipeWatch.Sources.Git;
 /// <param name="All">Every commit reachable from any ref (branches, tags, remotes, stash).</param>
 /// <param name="Staged">Only the changes staged in the index against HEAD (a pre-commit hook).</param>
 /// <param name="LearnLimit">With <paramref name="Range"/> or <paramref name="Since"/>: at most this many of the newest commits before the
-/// range are read for analyzers to learn from (0: none), so that scanning a push does not cost a read of the whole history.</param>
+/// range are read for detectors to learn from (0: none), so that scanning a push does not cost a read of the whole history.</param>
 public sealed record GitSelection(string? Range = null, string? Since = null, bool All = false, bool Staged = false, int LearnLimit = GitSelection.DefaultLearnLimit)
 {
     /// <summary>Commits before the range learned from unless said otherwise.</summary>

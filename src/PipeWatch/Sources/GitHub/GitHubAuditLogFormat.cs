@@ -8,7 +8,7 @@ namespace PipeWatch.Sources.GitHub;
 /// Recognized by a dotted <c>action</c> (<c>repo.create</c>) with an <c>actor</c> or a time, which no webhook has (webhook actions have no dot).
 /// Scalar properties not mapped to an event field, and those of the older exports' <c>data</c> object, are kept as <c>github.&lt;name&gt;</c>.
 /// </remarks>
-public sealed class GitHubAuditLogFormat : IPayloadFormat
+internal sealed class GitHubAuditLogFormat : IPayloadFormat
 {
     public const string Dataset = "github.audit";
 

@@ -13,7 +13,7 @@ namespace PipeWatch.Sources.GitHub;
 /// (the first of repeated ones wins), so the event is the same. The rare shapes it does not read — an older export's <c>data</c>
 /// object, an escaped property name — are answered <see cref="Utf8ReadResult.Invalid"/> and left to the document path.
 /// </remarks>
-public sealed class GitHubAuditLogReader : IUtf8PayloadReader
+internal sealed class GitHubAuditLogReader : IUtf8PayloadReader
 {
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 256 };
 

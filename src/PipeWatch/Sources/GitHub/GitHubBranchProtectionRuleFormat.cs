@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>branch_protection_rule</c> webhook: a classic branch protection rule created, edited or deleted.</summary>
-public sealed class GitHubBranchProtectionRuleFormat : IPayloadFormat
+internal sealed class GitHubBranchProtectionRuleFormat : IPayloadFormat
 {
     public string Id => "github-branch-protection-rule";
 

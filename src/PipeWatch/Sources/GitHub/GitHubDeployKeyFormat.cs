@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>deploy_key</c> webhook: an SSH key given (or taken) access to one repository.</summary>
-public sealed class GitHubDeployKeyFormat : IPayloadFormat
+internal sealed class GitHubDeployKeyFormat : IPayloadFormat
 {
     public string Id => "github-deploy-key";
 

@@ -5,7 +5,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>deployment</c> webhook (action <c>created</c>): a deployment was requested for an environment.</summary>
-public sealed class GitHubDeploymentFormat : IPayloadFormat
+internal sealed class GitHubDeploymentFormat : IPayloadFormat
 {
     public string Id => "github-deployment";
 

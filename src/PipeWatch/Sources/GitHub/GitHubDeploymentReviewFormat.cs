@@ -9,7 +9,7 @@ namespace PipeWatch.Sources.GitHub;
 /// Not a deployment itself: its events carry <see cref="EventFields.DeploymentReview"/> and no deployment id, and tie to the
 /// deployment through the workflow run. One event per environment the review covers.
 /// </remarks>
-public sealed class GitHubDeploymentReviewFormat : IPayloadFormat
+internal sealed class GitHubDeploymentReviewFormat : IPayloadFormat
 {
     public string Id => "github-deployment-review";
 

@@ -5,7 +5,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>deployment_status</c> webhook: a deployment moved to pending, queued, waiting, in_progress, success, failure, error or inactive.</summary>
-public sealed class GitHubDeploymentStatusFormat : IPayloadFormat
+internal sealed class GitHubDeploymentStatusFormat : IPayloadFormat
 {
     public string Id => "github-deployment-status";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The REST response of <c>GET /repos/{owner}/{repo}/actions/runs/{id}/jobs</c> (<c>gh api</c>): <c>total_count</c> and <c>jobs[]</c>.</summary>
-public sealed class GitHubJobsListFormat : IPayloadFormat
+internal sealed class GitHubJobsListFormat : IPayloadFormat
 {
     public string Id => "github-jobs-list";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>member</c> webhook: a collaborator added to, removed from or changed on a repository.</summary>
-public sealed class GitHubMemberFormat : IPayloadFormat
+internal sealed class GitHubMemberFormat : IPayloadFormat
 {
     public string Id => "github-member";
 

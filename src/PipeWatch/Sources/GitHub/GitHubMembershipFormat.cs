@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>membership</c> webhook: a user added to or removed from a team.</summary>
-public sealed class GitHubMembershipFormat : IPayloadFormat
+internal sealed class GitHubMembershipFormat : IPayloadFormat
 {
     public string Id => "github-membership";
 

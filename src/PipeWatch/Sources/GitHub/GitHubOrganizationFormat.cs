@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>organization</c> webhook: members added, invited or removed, the organization renamed or deleted.</summary>
-public sealed class GitHubOrganizationFormat : IPayloadFormat
+internal sealed class GitHubOrganizationFormat : IPayloadFormat
 {
     public string Id => "github-organization";
 

@@ -6,7 +6,7 @@ namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>push</c> webhook: one commit event per pushed commit, with the pusher, the forced flag and whether the push went straight to the default branch.</summary>
 /// <remarks>A push with no commits (a tag, a branch deletion, a rewind) has nothing to analyse and yields no event. Line counts are not in the payload.</remarks>
-public sealed class GitHubPushFormat : IPayloadFormat
+internal sealed class GitHubPushFormat : IPayloadFormat
 {
     public string Id => "github-push";
 

@@ -5,7 +5,7 @@ namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>repository</c> webhook: a repository created, deleted, archived, renamed, transferred, or made public or private.</summary>
 /// <remarks>Recognized only when the payload has no object besides those every webhook has, so other webhooks about a repository are not taken.</remarks>
-public sealed class GitHubRepositoryFormat : IPayloadFormat
+internal sealed class GitHubRepositoryFormat : IPayloadFormat
 {
     public string Id => "github-repository";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>secret_scanning_alert</c> webhook: a leaked secret found, resolved, reopened or its push protection bypassed.</summary>
-public sealed class GitHubSecretScanningAlertFormat : IPayloadFormat
+internal sealed class GitHubSecretScanningAlertFormat : IPayloadFormat
 {
     public string Id => "github-secret-scanning-alert";
 

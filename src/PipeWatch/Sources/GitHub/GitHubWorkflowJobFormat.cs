@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>workflow_job</c> webhook payload: one job with its steps.</summary>
-public sealed class GitHubWorkflowJobFormat : IPayloadFormat
+internal sealed class GitHubWorkflowJobFormat : IPayloadFormat
 {
     /// <summary>The format's id (see <see cref="Id"/>).</summary>
     public const string FormatId = "github-workflow-job";

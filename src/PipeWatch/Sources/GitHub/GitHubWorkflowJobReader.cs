@@ -13,7 +13,7 @@ namespace PipeWatch.Sources.GitHub;
 /// <c>repository.full_name</c> and <c>sender.login</c>; everything else is skipped (and still validated). Each field reads as the
 /// document path reads it (mistyped means null, the last of repeated properties wins), so the event is the same.
 /// </remarks>
-public sealed class GitHubWorkflowJobReader : IUtf8PayloadReader
+internal sealed class GitHubWorkflowJobReader : IUtf8PayloadReader
 {
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 256 };
 

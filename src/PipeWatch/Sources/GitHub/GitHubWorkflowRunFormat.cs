@@ -4,7 +4,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.GitHub;
 
 /// <summary>The GitHub <c>workflow_run</c> webhook payload: one run of a workflow.</summary>
-public sealed class GitHubWorkflowRunFormat : IPayloadFormat
+internal sealed class GitHubWorkflowRunFormat : IPayloadFormat
 {
     public string Id => "github-workflow-run";
 

@@ -10,7 +10,7 @@ namespace PipeWatch.Sources.GitLab;
 /// (or the streaming <c>event_type</c>); older events without one are named from their details: <c>login</c> for
 /// <c>with</c>, <c>change_&lt;what&gt;</c>, <c>add_&lt;what&gt;</c>, <c>remove_&lt;what&gt;</c>.
 /// </remarks>
-public sealed class GitLabAuditEventFormat : IPayloadFormat
+internal sealed class GitLabAuditEventFormat : IPayloadFormat
 {
     public const string AuditDataset = "gitlab.audit";
     public const string AuthDataset = "gitlab.auth";

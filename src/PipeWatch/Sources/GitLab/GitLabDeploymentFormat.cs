@@ -4,7 +4,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.GitLab;
 
 /// <summary>The GitLab "Deployment Hook" payload (<c>object_kind: deployment</c>): a deployment to an environment changed status.</summary>
-public sealed class GitLabDeploymentFormat : IPayloadFormat
+internal sealed class GitLabDeploymentFormat : IPayloadFormat
 {
     public string Id => "gitlab-deployment";
 

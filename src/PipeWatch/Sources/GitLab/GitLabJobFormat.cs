@@ -4,7 +4,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.GitLab;
 
 /// <summary>The GitLab "Job Hook" payload (<c>object_kind: build</c>): one job event.</summary>
-public sealed class GitLabJobFormat : IPayloadFormat
+internal sealed class GitLabJobFormat : IPayloadFormat
 {
     public string Id => "gitlab-job";
 

@@ -4,7 +4,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.GitLab;
 
 /// <summary>The GitLab "Pipeline Hook" payload (<c>object_kind: pipeline</c>): one run event, then one job event per build.</summary>
-public sealed class GitLabPipelineFormat : IPayloadFormat
+internal sealed class GitLabPipelineFormat : IPayloadFormat
 {
     private const string Dataset = "gitlab.pipeline";
 

@@ -6,7 +6,7 @@ namespace PipeWatch.Sources.GitLab;
 
 /// <summary>The GitLab push hook (<c>object_kind: push</c>): one commit event per commit, the pushing user as pusher.</summary>
 /// <remarks>GitLab lists at most 20 commits per hook (<c>total_commits_count</c> says how many were pushed) and no line counts or signatures.</remarks>
-public sealed class GitLabPushFormat : IPayloadFormat
+internal sealed class GitLabPushFormat : IPayloadFormat
 {
     public string Id => "gitlab-push";
 

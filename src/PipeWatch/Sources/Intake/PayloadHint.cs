@@ -5,7 +5,7 @@ namespace PipeWatch.Sources.Intake;
 /// A hint that names formats restricts reading to them: a body none of them recognizes is a problem, not read as something else.
 /// A hint that names none (an event PipeWatch does not read, or one it does not know) leaves the payload to recognition, as a file's.
 /// </remarks>
-public sealed class PayloadHint
+internal sealed class PayloadHint
 {
     /// <summary>The <c>X-GitHub-Event</c> values PipeWatch reads, and their formats.</summary>
     private static readonly Dictionary<string, string> GitHubEvents = new(StringComparer.Ordinal)

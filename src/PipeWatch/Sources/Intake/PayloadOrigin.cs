@@ -1,7 +1,7 @@
 namespace PipeWatch.Sources.Intake;
 
 /// <summary>Where a payload came from: a file, or a webhook delivery. Its <see cref="Name"/> is the events' <see cref="Events.Origin.File"/> and the problems' file.</summary>
-public sealed class PayloadOrigin
+internal sealed class PayloadOrigin
 {
     private PayloadOrigin(string name, string? platform, string? deliveryId)
     {

@@ -17,7 +17,7 @@ namespace PipeWatch.Sources.Intake;
 /// formats. Empty, binary, truncated, unrecognized and oversized inputs are reported with the origin (and line) and skipped;
 /// nothing in the input makes it throw. Event ids come from the payload only, never from the origin. Stateless and thread-safe.
 /// </remarks>
-public sealed class PayloadReader
+internal sealed class PayloadReader
 {
     /// <summary>The largest body <see cref="ReadAsync(Stream, PayloadOrigin, PayloadHint?, CancellationToken, long)"/> reads from a stream that cannot seek (GitHub sends at most 25 MB).</summary>
     public const long DefaultMaxBytes = 32L << 20;
@@ -472,4 +472,4 @@ public sealed class PayloadReader
 /// <param name="Events">The events, in payload order.</param>
 /// <param name="Problems">The problems, each naming the origin (the last <see cref="ProblemLog.DefaultCapacity"/> when there were more).</param>
 /// <param name="ProblemCount">Every problem found, including those not kept in <paramref name="Problems"/>.</param>
-public sealed record PayloadResult(IReadOnlyList<Event> Events, IReadOnlyList<Problem> Problems, long ProblemCount);
+internal sealed record PayloadResult(IReadOnlyList<Event> Events, IReadOnlyList<Problem> Problems, long ProblemCount);

@@ -16,7 +16,7 @@ namespace PipeWatch.Sources.Jenkins;
 /// a login or logout, or a use of credentials. The date has no zone (the plugin writes the Jenkins host's local time):
 /// it is read as UTC. Build parameters are not kept.
 /// </remarks>
-public sealed partial class JenkinsAuditTrailFormat : ILineFormat
+internal sealed partial class JenkinsAuditTrailFormat : ILineFormat
 {
     public const string Dataset = "jenkins.audit_trail";
     public const string UriField = "jenkins.uri";

@@ -4,7 +4,7 @@ using PipeWatch.Events;
 namespace PipeWatch.Sources.Jenkins;
 
 /// <summary>A Jenkins build as <c>/job/NAME/N/api/json</c> returns it (Pipeline or freestyle): one run event.</summary>
-public sealed class JenkinsBuildFormat : IPayloadFormat
+internal sealed class JenkinsBuildFormat : IPayloadFormat
 {
     public string Id => "jenkins-build";
 

@@ -9,7 +9,7 @@ namespace PipeWatch.Sources.Jenkins;
 /// of one job with the fixed name <see cref="JobName"/>; every build of a pipeline then feeds the same step-order and
 /// step-duration baselines.
 /// </remarks>
-public sealed class JenkinsStagesFormat : IPayloadFormat
+internal sealed class JenkinsStagesFormat : IPayloadFormat
 {
     /// <summary>The <c>ci.job</c> of every stages event.</summary>
     public const string JobName = "stages";

@@ -8,7 +8,7 @@ namespace PipeWatch.Sources.JobLogs;
 /// (<c>2025-03-14T16:03:37.1234567Z</c>), steps opened by <c>##[group]Run …</c>; also the <c>gh run view --log</c>
 /// form, whose lines start with the job and step names separated by tabs.
 /// </summary>
-public sealed partial class GitHubActionsLogFormat : IJobLogFormat
+internal sealed partial class GitHubActionsLogFormat : IJobLogFormat
 {
     /// <summary>The step of the lines a job log holds before its first <c>##[group]Run</c>.</summary>
     public const string SetUpJob = "Set up job";

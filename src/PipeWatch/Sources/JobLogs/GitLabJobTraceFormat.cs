@@ -6,7 +6,7 @@ namespace PipeWatch.Sources.JobLogs;
 /// A GitLab job trace (the raw job log): ANSI colours, sections opened by <c>section_start:EPOCH:name\r\e[0K</c> and closed by
 /// <c>section_end:EPOCH:name</c>, and, with the runner's timestamps on, each line prefixed by its time and stream (<c>… 00O </c>).
 /// </summary>
-public sealed partial class GitLabJobTraceFormat : IJobLogFormat
+internal sealed partial class GitLabJobTraceFormat : IJobLogFormat
 {
     public string Id => "gitlab-job-trace";
 

@@ -6,7 +6,7 @@ namespace PipeWatch.Sources.JobLogs;
 /// Jenkins console text (<c>/consoleText</c>, or the build's <c>log</c> file with its hidden console notes): Pipeline
 /// markers (<c>[Pipeline] stage</c>, <c>[Pipeline] { (Build)</c>, <c>[Pipeline] }</c>), optional Timestamper prefixes.
 /// </summary>
-public sealed partial class JenkinsConsoleFormat : IJobLogFormat
+internal sealed partial class JenkinsConsoleFormat : IJobLogFormat
 {
     public string Id => "jenkins-console";
 

@@ -7,7 +7,7 @@ namespace PipeWatch.Sources.JobLogs;
 
 /// <summary>Reads a zip of job logs, as GitHub's "Download log archive" gives (<c>logs_RUN.zip</c>): each entry in name order through its own format.</summary>
 /// <remarks>An entry no format recognizes (and not a <c>.txt</c>/<c>.log</c>) is reported and skipped; a damaged archive is reported once.</remarks>
-public sealed class JobLogArchiveSource : ISource
+internal sealed class JobLogArchiveSource : ISource
 {
     private readonly string _path;
     private readonly IJobLogFormat? _forced;

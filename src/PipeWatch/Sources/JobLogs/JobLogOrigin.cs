@@ -4,7 +4,7 @@ namespace PipeWatch.Sources.JobLogs;
 
 /// <summary>What a log's path says about it: the pipeline, run and job, and the step of a per-step file.</summary>
 /// <param name="File">The name findings show: the file's path, or <c>ARCHIVE.zip/ENTRY</c> for a log inside an archive.</param>
-public sealed partial record JobLogOrigin(string File, string? Pipeline, string? RunId, string? Job, string? StepHint)
+internal sealed partial record JobLogOrigin(string File, string? Pipeline, string? RunId, string? Job, string? StepHint)
 {
     /// <summary>
     /// Reads a log file's path: a GitHub download (<c>logs_RUN/N_JOB.txt</c>, <c>logs_RUN/JOB/N_STEP.txt</c>), a Jenkins build log

@@ -17,7 +17,7 @@ namespace PipeWatch.Sources.JobLogs;
 /// over lines, is whole in one of them. One found in both parts is the same finding, and is reported once.
 /// The event id hashes the section's place and text, so ingesting the same log again is skipped by the ledger.
 /// </remarks>
-public sealed class JobLogSource : ISource
+internal sealed class JobLogSource : ISource
 {
     public const int MaxSectionLines = 5_000;
     public const int MaxSectionChars = 1 << 20;

@@ -1,7 +1,7 @@
 namespace PipeWatch.Sources.JobLogs;
 
 /// <summary>A log of no known platform: lines as they are, colours removed, no steps. Picked for <c>.log</c> and <c>.txt</c> files no other format recognizes, or with <c>--source plain-log</c>.</summary>
-public sealed class PlainTextLogFormat : IJobLogFormat
+internal sealed class PlainTextLogFormat : IJobLogFormat
 {
     public string Id => "plain-log";
 

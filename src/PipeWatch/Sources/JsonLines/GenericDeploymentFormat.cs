@@ -7,7 +7,7 @@ namespace PipeWatch.Sources.JsonLines;
 /// The generic deployment record for in-house CD tools, one JSON object per line:
 /// <c>timestamp, actor, target, environment, service, version, pipeline, run_id, outcome</c> (README, "Generic deployment records").
 /// </summary>
-public sealed class GenericDeploymentFormat : IPayloadFormat
+internal sealed class GenericDeploymentFormat : IPayloadFormat
 {
     public string Id => "generic-deployment";
 

@@ -9,7 +9,7 @@ namespace PipeWatch.Sources.Kubernetes;
 /// <c>RequestReceived</c> and <c>ResponseStarted</c> stages) yields nothing, silently: an audit log is mostly such events.
 /// The optional top-level <c>cluster</c> (added by some shippers) prefixes the target.
 /// </remarks>
-public sealed class KubernetesAuditFormat : IPayloadFormat
+internal sealed class KubernetesAuditFormat : IPayloadFormat
 {
     public const string Platform = "kubernetes";
 

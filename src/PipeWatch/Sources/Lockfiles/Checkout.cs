@@ -2,7 +2,7 @@ namespace PipeWatch.Sources.Lockfiles;
 
 /// <summary>The git work tree a file on disk belongs to: its root folder, and its name as <c>scan</c> gives it (<c>owner/name</c> from the origin remote, else the folder's name).</summary>
 /// <remarks>Read from the <c>.git</c> folder's config without running git, so ingesting a checkout needs no git installed.</remarks>
-public sealed record Checkout(string Root, string Name)
+internal sealed record Checkout(string Root, string Name)
 {
     /// <summary>The checkout holding <paramref name="path"/>, or null when no folder above it has a <c>.git</c>.</summary>
     public static Checkout? Containing(string path)

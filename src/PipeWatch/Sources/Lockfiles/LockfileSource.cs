@@ -13,7 +13,7 @@ namespace PipeWatch.Sources.Lockfiles;
 /// line and yields no event. The event id hashes the file's place, its content and the stamp given (the state of the
 /// advisory index), so ingesting the same file again is skipped until the file or the imported advisories change.
 /// </remarks>
-public sealed class LockfileSource : ISource
+internal sealed class LockfileSource : ISource
 {
     private readonly ILockfileParser _parser;
     private readonly string? _stamp;

@@ -13,7 +13,7 @@ namespace PipeWatch.Sources.Runner;
 /// which is what Sigma rules read through the field mapping. <c>ci.repository</c>, <c>ci.pipeline</c>, <c>ci.run_id</c> and
 /// <c>ci.job</c>, when an exporter adds them (e.g. from the runner's GITHUB_* variables), tie the event to its run.
 /// </remarks>
-public sealed class EcsTelemetryFormat : IPayloadFormat
+internal sealed class EcsTelemetryFormat : IPayloadFormat
 {
     /// <summary>The <c>event.category</c> values read; others are not runner telemetry.</summary>
     public static readonly IReadOnlyList<string> CategoriesRead = ["process", "network", "file"];

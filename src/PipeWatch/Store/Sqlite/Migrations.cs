@@ -119,6 +119,82 @@ internal static class Migrations
         CREATE INDEX findings_by_repository ON findings (repository);  -- with the rowid: (repository, seq), for paging one repository
         CREATE INDEX incidents_by_last_seen_id ON incidents (last_seen, id);
         """,
+
+        // 8: the watch mode's triage (PipeWatch.Server): each finding's status and every change to it (who, when, why),
+        // suppressions made through the API, and the hashes of API tokens. Its intake queue is a file of its own (it is written
+        // while a batch holds this file's write lock).
+        """
+        CREATE TABLE finding_status (
+            fingerprint TEXT PRIMARY KEY,     -- a stored finding's fingerprint
+            status TEXT NOT NULL,             -- open, acknowledged or closed
+            changed_at TEXT NOT NULL,         -- ISO 8601 UTC
+            changed_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE finding_actions (
+            seq INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            action TEXT NOT NULL,             -- ack, close, reopen
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            reason TEXT
+        );
+        CREATE INDEX finding_actions_by_fingerprint ON finding_actions (fingerprint, seq);
+        CREATE TABLE suppressions (
+            id TEXT PRIMARY KEY,
+            rule TEXT, category TEXT, repository TEXT, fingerprint TEXT, path TEXT,  -- the scope: every non-null member must match
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            expires_at TEXT,                  -- null: until deleted
+            deleted_at TEXT,
+            deleted_by TEXT
+        ) WITHOUT ROWID;
+        CREATE TABLE api_tokens (
+            name TEXT PRIMARY KEY,            -- 'generated' for the one made at first start
+            sha256 TEXT NOT NULL,             -- hex SHA-256 of the token (a random 256-bit value)
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+
+        // 9: what became of each alert on each route (IDeliveryLog): delivered, or dead-lettered with the last error and the alert
+        // itself, kept for 'pipewatch alerts retry'. One row per route and finding; a later outcome replaces the earlier one.
+        """
+        CREATE TABLE alert_deliveries (
+            route TEXT NOT NULL,              -- the route's name in pipewatch.yml
+            fingerprint TEXT NOT NULL,        -- the finding's (or a throttle summary's own)
+            status TEXT NOT NULL,             -- 'delivered' or 'dead-letter'
+            attempts INTEGER NOT NULL,        -- attempts made so far, over every try
+            error TEXT,                       -- the last error of a dead letter
+            updated_at TEXT NOT NULL,         -- ISO 8601 UTC of the last outcome
+            alert TEXT,                       -- a dead letter's alert: {"finding": FindingJson, "incident": id}; null once delivered
+            PRIMARY KEY (route, fingerprint)
+        ) WITHOUT ROWID;
+        CREATE INDEX alert_deliveries_by_status ON alert_deliveries (status, updated_at);
+        """,
+
+        // 10: the indicator index ('intel import'): feeds, and their indicators by (feed, kind, normalized value).
+        """
+        CREATE TABLE intel_feeds (
+            feed TEXT PRIMARY KEY,            -- the name it was imported under
+            format TEXT NOT NULL,             -- the format it was last read as
+            source TEXT NOT NULL,             -- the file or URL last imported from
+            imported_at TEXT NOT NULL         -- ISO 8601 UTC of the last import
+        );
+        CREATE TABLE indicators (
+            feed TEXT NOT NULL,
+            kind TEXT NOT NULL,               -- IndicatorKinds.Name: sha256, sha1, md5, domain, ip, url, email
+            value TEXT NOT NULL,              -- normalized (IndicatorValues)
+            first_seen TEXT,                  -- ISO 8601 UTC; the earliest any import gave
+            last_seen TEXT,
+            valid_from TEXT,
+            valid_until TEXT NOT NULL,        -- the feed's, else the import time plus the default lifetime
+            confidence INTEGER,               -- 0-100, null when the feed gives none
+            revoked INTEGER NOT NULL,
+            alert INTEGER NOT NULL,           -- MISP to_ids; 1 for other feeds
+            body TEXT NOT NULL,               -- description, labels, techniques, reference as IndicatorJson
+            PRIMARY KEY (feed, kind, value)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>

@@ -14,7 +14,7 @@ namespace PipeWatch.Store.Sqlite;
 /// time, so a finding committed after a page was read always has a greater <c>seq</c> than every finding that page could see,
 /// and a keyset walk over <c>seq</c> neither repeats nor skips. Incidents are paged by <c>(last_seen, id)</c>.
 /// </remarks>
-public sealed class SqliteStoreReader : IStoreReader
+internal sealed class SqliteStoreReader : IStoreReader
 {
     private const string FindingsNewest = "n";
     private const string FindingsOldest = "o";

@@ -1,5 +1,6 @@
 using PipeWatch.Alerting.Signals;
 using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Sources.Git;
 using PipeWatch.Tests.Support;
@@ -7,7 +8,7 @@ using Xunit;
 
 namespace PipeWatch.Tests.Alerting.Signals;
 
-/// <summary>Risk-based alerting over the real commit analyzers: weak signals are recorded, coinciding ones alert, and a Codecov-style commit is one alert naming all four.</summary>
+/// <summary>Risk-based alerting over the real commit detectors: weak signals are recorded, coinciding ones alert, and a Codecov-style commit is one alert naming all four.</summary>
 public sealed class RiskScorerTests
 {
     private const int TestFiles = 24;

@@ -29,7 +29,7 @@ public sealed class PermissionWidenedDetectorTests : IDisposable
         events.Add(Change("repo.access", ("github.visibility", "private")));
         events.Add(Change("hook.create", ("github.config.url", "https://hooks.slack.com/services/T000/B000/XXXX")));
 
-        var result = await RunAsync(_temp.File("store.db"), events, PipeWatchConfig.Default with { PermissionWidened = new PermissionWidenedOptions { WebhookDomains = ["slack.com"] } });
+        var result = await RunAsync(_temp.File("store.db"), events, PipeWatchConfig.Default.With(new PermissionWidenedOptions { WebhookDomains = ["slack.com"] }));
 
         Assert.Empty(result.Problems);
         Assert.Empty(result.Findings);
@@ -43,7 +43,7 @@ public sealed class PermissionWidenedDetectorTests : IDisposable
         events.Add(Change(action, ("github.permission", "admin"), ("github.old_permission", "member"), ("github.name", "main"),
             ("github.visibility", "public"), ("github.previous_visibility", "private"), ("github.config.url", "https://webhook.site/3f6a2c1e")));
 
-        var result = await RunAsync(_temp.File("store.db"), events, PipeWatchConfig.Default with { PermissionWidened = new PermissionWidenedOptions { WebhookDomains = ["slack.com"] } });
+        var result = await RunAsync(_temp.File("store.db"), events, PipeWatchConfig.Default.With(new PermissionWidenedOptions { WebhookDomains = ["slack.com"] }));
 
         var finding = Assert.Single(result.Findings);
         Assert.Equal(Categories.PermissionWidened, finding.Category);

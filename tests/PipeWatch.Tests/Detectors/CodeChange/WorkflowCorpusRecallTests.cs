@@ -132,7 +132,7 @@ public sealed class WorkflowCorpusRecallTests(ITestOutputHelper output)
             }
 
             parsed++;
-            _ = PipelineTamperingAnalyzer.Inspect(definition, definition, new ActionPins());
+            _ = PipelineTamperingDetector.Inspect(definition, definition, new ActionPins());
         }
 
         output.WriteLine($"{parsed} of {files.Count} corpus files parsed");
@@ -151,7 +151,7 @@ public sealed class WorkflowCorpusRecallTests(ITestOutputHelper output)
             : CiPlatform.GitHubWorkflow;
         var definition = CiDefinitionParser.Parse(Path.GetFileName(path), File.ReadAllText(path), platform, out var error);
         Assert.True(definition is not null, error);
-        return PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins(), pedantic);
+        return PipelineTamperingDetector.Inspect(null, definition, new ActionPins(), pedantic);
     }
 
     private static bool Flags(Pattern pattern, string file) =>

@@ -57,8 +57,8 @@ public sealed class WorkflowWeaknessChecksTests
             """;
         var definition = CiDefinitionParser.Parse("ci.yml", Workflow, CiPlatform.GitHubWorkflow, out _)!;
 
-        var regular = PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins()).Where(i => i.Rule == ArtipackedCheck.Rule).ToList();
-        var pedantic = PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins(), pedantic: true).Where(i => i.Rule == ArtipackedCheck.Rule).ToList();
+        var regular = PipelineTamperingDetector.Inspect(null, definition, new ActionPins()).Where(i => i.Rule == ArtipackedCheck.Rule).ToList();
+        var pedantic = PipelineTamperingDetector.Inspect(null, definition, new ActionPins(), pedantic: true).Where(i => i.Rule == ArtipackedCheck.Rule).ToList();
 
         var high = Assert.Single(regular);
         Assert.Equal((6, "build", PipeWatch.Findings.Severity.High), (high.Line, high.Job, high.Severity));
@@ -99,7 +99,7 @@ public sealed class WorkflowWeaknessChecksTests
             """;
         var definition = CiDefinitionParser.Parse("ci.yml", Workflow, CiPlatform.GitHubWorkflow, out _)!;
 
-        var issues = PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins(), pedantic: true);
+        var issues = PipelineTamperingDetector.Inspect(null, definition, new ActionPins(), pedantic: true);
 
         string[] weaknesses = ["insecure-commands", "hardcoded-container-credentials", "unredacted-secrets", "bot-conditions", "unsound-contains",
             "unsound-condition", "artipacked", "cache-poisoning", "use-trusted-publishing"];
@@ -124,7 +124,7 @@ public sealed class WorkflowWeaknessChecksTests
             """;
         var definition = CiDefinitionParser.Parse("triage.yml", Workflow, CiPlatform.GitHubWorkflow, out _)!;
 
-        var issues = PipelineTamperingAnalyzer.Inspect(null, definition, new ActionPins()).Where(i => i.Rule == TemplateInjectionCheck.Rule).ToList();
+        var issues = PipelineTamperingDetector.Inspect(null, definition, new ActionPins()).Where(i => i.Rule == TemplateInjectionCheck.Rule).ToList();
 
         Assert.Equal([8, 10], issues.Select(i => i.Line).Order());
         Assert.Contains(issues, i => i.Line == 10 && i.Explanation.Contains("steps.meta.outputs.title, which an earlier step writes from github.event.pull_request.title", StringComparison.Ordinal));

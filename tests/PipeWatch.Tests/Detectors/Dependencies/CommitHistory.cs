@@ -8,7 +8,7 @@ using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Tests.Detectors.Dependencies;
 
-/// <summary>An in-memory history for commit analyzers: commits built as git would report them, with their blobs readable.</summary>
+/// <summary>An in-memory history for commit detectors: commits built as git would report them, with their blobs readable.</summary>
 internal sealed class CommitHistory : IBlobReader
 {
     public static readonly DateTimeOffset Start = new(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
@@ -50,12 +50,12 @@ internal sealed class CommitHistory : IBlobReader
         return commit;
     }
 
-    /// <summary>Runs one analyzer on one commit and returns what it reported.</summary>
-    public List<Finding> Analyze(ICommitAnalyzer analyzer, GitCommit commit, bool learnOnly = false)
+    /// <summary>Runs one detector on one commit and returns what it reported.</summary>
+    public List<Finding> Inspect(ICommitDetector detector, GitCommit commit, bool learnOnly = false)
     {
         var found = new List<Finding>();
-        var detection = new DetectionContext(new BaselineSet(analyzer.Info.Id, new Storage(_baselines)), TimeProvider.System, found.Add);
-        analyzer.Analyze(commit, new CommitContext("acme/shop", this, detection, learnOnly));
+        var detection = new DetectionContext(new BaselineSet(detector.Info.Id, new Storage(_baselines)), TimeProvider.System, found.Add);
+        detector.Inspect(commit, new CommitContext("acme/shop", this, detection, learnOnly));
         return found;
     }
 

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace PipeWatch.Tests.Detectors.Dependencies;
 
-/// <summary>The dependency analyzers in the real scan engine over a real git repository built with the git CLI.</summary>
+/// <summary>The dependency detectors in the real scan engine over a real git repository built with the git CLI.</summary>
 public sealed class DependencyScanScenarioTests
 {
     [Fact]

@@ -22,7 +22,7 @@ public sealed class UnexpectedNewDependencyDetectorTests
     {
         var commit = _history.Commit("Eve Intruder <eve@example.net>", ("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("lodahs", "4.17.21"))));
 
-        var finding = Assert.Single(_history.Analyze(_detector, commit));
+        var finding = Assert.Single(_history.Inspect(_detector, commit));
 
         Assert.Equal((Categories.UnexpectedNewDependency, Categories.UnexpectedNewDependency, Severity.High), (finding.Rule, finding.Category, finding.Severity));
         Assert.Equal("New transitive dependency lodahs@4.17.21 is unexpected", finding.Title);
@@ -41,7 +41,7 @@ public sealed class UnexpectedNewDependencyDetectorTests
             "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
             ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "debug"] }, Ms, new NpmEntry("debug", "2.6.9"))));
 
-        Assert.Empty(_history.Analyze(_detector, commit));
+        Assert.Empty(_history.Inspect(_detector, commit));
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class UnexpectedNewDependencyDetectorTests
             "renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>",
             ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "lodahs"] }, Ms, new NpmEntry("lodahs", "4.17.21"))));
 
-        var finding = Assert.Single(_history.Analyze(_detector, commit));
+        var finding = Assert.Single(_history.Inspect(_detector, commit));
 
         Assert.Equal(("lodash", Severity.High), (finding.Evidence.Single(e => e.Name == "imitates").Value, finding.Severity));
         Assert.DoesNotContain("manifest", finding.Explanation, StringComparison.Ordinal);
@@ -64,7 +64,7 @@ public sealed class UnexpectedNewDependencyDetectorTests
             "Dana Dev <dana@example.com>",
             ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "debug"] }, Ms, new NpmEntry("debug", "2.6.9"))));
 
-        var finding = Assert.Single(_history.Analyze(_detector, commit));
+        var finding = Assert.Single(_history.Inspect(_detector, commit));
 
         Assert.Contains("the lockfile changed but the manifest it is resolved from did not", finding.Explanation, StringComparison.Ordinal);
     }
@@ -79,7 +79,7 @@ public sealed class UnexpectedNewDependencyDetectorTests
             ("package.json", CommitHistory.PackageJson("express")),
             ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "5.0.1", Requires = ["ms", "debug"] }, Ms with { Version = "2.1.4" }, new NpmEntry("debug", "4.3.6"))));
 
-        Assert.Empty(_history.Analyze(_detector, commit));
+        Assert.Empty(_history.Inspect(_detector, commit));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class UnexpectedNewDependencyDetectorTests
             ("package.json", CommitHistory.PackageJson("express")),
             ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "debug"] }, Ms, new NpmEntry("debug", "2.6.9"))));
 
-        var finding = Assert.Single(_history.Analyze(_detector, commit));
+        var finding = Assert.Single(_history.Inspect(_detector, commit));
 
         Assert.Equal((Severity.Medium, "debug"), (finding.Severity, finding.Evidence.Single(e => e.Name == "package").Value));
         Assert.Equal("express 4.18.2 → 4.18.3", finding.Evidence.Single(e => e.Name == "patch_bumps").Value);
@@ -104,7 +104,7 @@ public sealed class UnexpectedNewDependencyDetectorTests
             ("package.json", CommitHistory.PackageJson("express", "left-pad")),
             ("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true))));
 
-        Assert.Empty(_history.Analyze(_detector, commit));
+        Assert.Empty(_history.Inspect(_detector, commit));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class UntrustedSourceDetectorTests
     private List<Finding> Add(NpmEntry entry, UntrustedSourceOptions? options = null)
     {
         var commit = _history.Commit("Eve Intruder <eve@example.net>", ("package-lock.json", CommitHistory.NpmLock(Express, entry)));
-        return _history.Analyze(new UntrustedSourceDetector(new LockfileCache(new ProblemLog()), options ?? new UntrustedSourceOptions()), commit);
+        return _history.Inspect(new UntrustedSourceDetector(new LockfileCache(new ProblemLog()), options ?? new UntrustedSourceOptions()), commit);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class UntrustedSourceDetectorTests
     {
         var commit = _history.Commit("Eve Intruder <eve@example.net>", ("package-lock.json", CommitHistory.NpmLock(Express with { Integrity = "sha512-AAAAtampered" })));
 
-        var finding = Assert.Single(_history.Analyze(new UntrustedSourceDetector(new LockfileCache(new ProblemLog()), new UntrustedSourceOptions()), commit));
+        var finding = Assert.Single(_history.Inspect(new UntrustedSourceDetector(new LockfileCache(new ProblemLog()), new UntrustedSourceOptions()), commit));
 
         Assert.Equal(Severity.High, finding.Severity);
         Assert.Equal("sha512-AAAAtampered", finding.Evidence.Single(e => e.Name == "integrity_after").Value);

@@ -1,4 +1,4 @@
-using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Tests.Support;
 using Xunit;

@@ -1,6 +1,7 @@
 using PipeWatch.Configuration;
 using PipeWatch.Detectors;
 using PipeWatch.Detectors.Rules;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Sigma;
 using PipeWatch.Tests.Support;

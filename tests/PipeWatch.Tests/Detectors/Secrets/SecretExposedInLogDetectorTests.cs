@@ -1,5 +1,5 @@
-using PipeWatch.Configuration;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Tests.Sources.JobLogs;
 using PipeWatch.Tests.Support;
@@ -129,7 +129,7 @@ public sealed class SecretExposedInLogDetectorTests : IDisposable
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [JobLogFixtures.GitHubLog], config);
 
-        Assert.Equal(1, config.SecretExposedInLog.DecodeDepth);
+        Assert.Equal(1, config.Options<SecretExposedInLogOptions>().DecodeDepth);
         Assert.Empty(result.Findings);
     }
 

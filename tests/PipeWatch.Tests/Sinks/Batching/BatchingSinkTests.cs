@@ -88,7 +88,7 @@ public sealed class BatchingSinkTests
         Assert.Equal(1, transport.Attempts);
         Assert.Equal(2, sink.Failed);
         var problem = Assert.Single(_problems.Problems);
-        Assert.Equal(new Problem(nameof(RecordingTransport), "2 alerts not delivered: HTTP 400: invalid_payload"), problem);
+        Assert.Equal(new Problem(nameof(RecordingTransport), "2 alerts not delivered after 1 attempt: HTTP 400: invalid_payload"), problem);
     }
 
     [Fact]

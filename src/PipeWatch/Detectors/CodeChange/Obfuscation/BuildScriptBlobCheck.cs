@@ -5,7 +5,7 @@ using PipeWatch.Rules.Patterns;
 namespace PipeWatch.Detectors.CodeChange.Obfuscation;
 
 /// <summary>Finds a long high-entropy blob (base64 or hex) added to a build script: install scripts, Makefiles, build files, Dockerfiles, package manifests.</summary>
-public sealed partial class BuildScriptBlobCheck : ILineCheck
+internal sealed partial class BuildScriptBlobCheck : ILineCheck
 {
     public const string Rule = "obfuscated-code.build-script-blob";
 

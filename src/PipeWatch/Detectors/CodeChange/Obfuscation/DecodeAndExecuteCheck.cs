@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.Obfuscation;
 
 /// <summary>Finds encoded code decoded and run in one go: <c>eval(atob(…))</c>, <c>new Function(…)</c>, <c>exec(base64.b64decode(…))</c>, <c>powershell -enc</c>, <c>base64 -d | sh</c>.</summary>
-public sealed partial class DecodeAndExecuteCheck : ILineCheck
+internal sealed partial class DecodeAndExecuteCheck : ILineCheck
 {
     public const string Rule = "obfuscated-code.decode-and-execute";
 

@@ -11,7 +11,7 @@ namespace PipeWatch.Detectors.CodeChange.Obfuscation;
 /// ideograph (a standardized or ideographic variation sequence), and a byte-order mark at the start of a file. A run of
 /// selectors is never presentation: only the first follows its base, so the rest are reported (the encoded-payload trick).
 /// </remarks>
-public sealed class HiddenUnicodeCheck : ILineCheck
+internal sealed class HiddenUnicodeCheck : ILineCheck
 {
     public const string Rule = "obfuscated-code.hidden-unicode";
 

@@ -6,7 +6,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.Obfuscation;
 
 /// <summary>Finds identifiers that mix Latin letters with Cyrillic or Greek look-alikes (<c>раypal</c>, <c>isАdmin</c>): names that read like another.</summary>
-public sealed partial class HomoglyphIdentifierCheck : ILineCheck
+internal sealed partial class HomoglyphIdentifierCheck : ILineCheck
 {
     public const string Rule = "obfuscated-code.homoglyph-identifier";
 

@@ -2,7 +2,7 @@ namespace PipeWatch.Detectors.CodeChange.Obfuscation;
 
 /// <summary>One obfuscation trick looked for in the lines a commit added to one file.</summary>
 /// <remarks>Stateless and thread-safe.</remarks>
-public interface ILineCheck
+internal interface ILineCheck
 {
     IEnumerable<LineIssue> Check(AddedFile file);
 }
@@ -11,7 +11,7 @@ public interface ILineCheck
 /// <param name="path">The path in the repository.</param>
 /// <param name="lines">The added lines, numbered in the new file, as one text.</param>
 /// <param name="content">Reads the whole new file (null when unreadable); called at most once, and only by a check that needs it.</param>
-public sealed class AddedFile(string path, Sources.Git.AddedText lines, Func<string?>? content = null)
+internal sealed class AddedFile(string path, Sources.Git.AddedText lines, Func<string?>? content = null)
 {
     private static readonly HashSet<string> CodeExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -56,4 +56,4 @@ public sealed class AddedFile(string path, Sources.Git.AddedText lines, Func<str
 }
 
 /// <summary>What a line check found: its rule, how bad, the line, a short line-free key, title and explanation.</summary>
-public sealed record LineIssue(string Rule, Findings.Severity Severity, int Line, string Key, string Title, string Explanation);
+internal sealed record LineIssue(string Rule, Findings.Severity Severity, int Line, string Key, string Title, string Explanation);

@@ -4,7 +4,7 @@ namespace PipeWatch.Detectors.CodeChange.Obfuscation;
 
 /// <summary>Finds one very long, dense line added to a hand-written source file: minified code hidden in a file that is not minified.</summary>
 /// <remarks>Generated and minified files by name (<c>*.min.*</c>, bundles, <c>dist/</c>, <c>vendor/</c>, lockfiles) are skipped, as are files whose other lines are long too.</remarks>
-public sealed class MinifiedPayloadCheck(int minimumLength = MinifiedPayloadCheck.DefaultMinimumLength) : ILineCheck
+internal sealed class MinifiedPayloadCheck(int minimumLength = MinifiedPayloadCheck.DefaultMinimumLength) : ILineCheck
 {
     public const string Rule = "obfuscated-code.minified-payload";
 

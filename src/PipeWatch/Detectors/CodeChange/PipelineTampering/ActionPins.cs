@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>The commit SHA each action's version tag was pinned to, and the tag each pinned SHA was labelled with, as seen in one repository's history.</summary>
-public sealed class ActionPins : IBaseline<ActionPins>
+internal sealed class ActionPins : IBaseline<ActionPins>
 {
     /// <summary>Pins kept; past it the table starts again (a rare repository pins this many).</summary>
     public const int Capacity = 4096;

@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds <c>actions/checkout</c> leaving the job's token in <c>.git/config</c> (no <c>persist-credentials: false</c>): high when a later step of the job uploads the workspace as an artifact (the token is in it), pedantic otherwise.</summary>
-public sealed partial class ArtipackedCheck : IWorkflowCheck
+internal sealed partial class ArtipackedCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("artipacked");
 

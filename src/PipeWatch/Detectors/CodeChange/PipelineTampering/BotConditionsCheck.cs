@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds <c>if:</c> conditions that trust <c>github.actor</c> (or <c>triggering_actor</c>, <c>actor_id</c>) to be a bot: the actor is whoever last acted, so anyone can make a bot's pull request run their code.</summary>
-public sealed partial class BotConditionsCheck : IWorkflowCheck
+internal sealed partial class BotConditionsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("bot-conditions");
 

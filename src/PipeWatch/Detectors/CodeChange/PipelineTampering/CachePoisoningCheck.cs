@@ -11,7 +11,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// <c>setup-node</c> (<c>cache</c>), <c>ruby/setup-ruby</c> (<c>bundler-cache</c>) and <c>PyO3/maturin-action</c> (<c>sccache</c>) on opt-in.
 /// A switch set by an expression is not decided offline and is not reported.
 /// </remarks>
-public sealed class CachePoisoningCheck : IWorkflowCheck
+internal sealed class CachePoisoningCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("cache-poisoning");
 

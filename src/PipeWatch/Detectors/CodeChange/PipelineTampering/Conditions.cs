@@ -4,7 +4,7 @@ using PipeWatch.Detectors.CodeChange.Workflows;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>The <c>if:</c> conditions of a GitHub Actions definition, read from its text: each with its line, its value, and the block indicator (<c>|</c>, <c>&gt;-</c>…) when it is a block scalar.</summary>
-internal static partial class Conditions
+public static partial class Conditions
 {
     public static IEnumerable<(int Line, string Value, string Block)> Of(CiDefinition definition)
     {

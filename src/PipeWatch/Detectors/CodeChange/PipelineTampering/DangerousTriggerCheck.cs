@@ -9,7 +9,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// A workflow whose every step uses an action that only reads the event (<c>actions/labeler</c>, <c>actions/first-interaction</c>,
 /// <c>actions/stale</c>) is not reported.
 /// </remarks>
-public static class DangerousTriggerCheck
+internal static class DangerousTriggerCheck
 {
     public static readonly string Rule = Scripts.Rule("dangerous-trigger");
 

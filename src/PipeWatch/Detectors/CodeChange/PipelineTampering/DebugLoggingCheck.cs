@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds debug logging turned on where secrets are about: <c>ACTIONS_RUNNER_DEBUG</c>/<c>ACTIONS_STEP_DEBUG</c>, GitLab <c>CI_DEBUG_TRACE</c>, Azure <c>system.debug</c>, or <c>set -x</c> in a script that handles secrets.</summary>
-public sealed partial class DebugLoggingCheck : IWorkflowCheck
+internal sealed partial class DebugLoggingCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("debug-logging");
 

@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a script that downloads code and runs it unseen: <c>curl … | bash</c>, <c>bash -c "$(wget -O- …)"</c>, <c>iex (iwr …)</c>.</summary>
-public sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
+internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("download-and-execute");
 

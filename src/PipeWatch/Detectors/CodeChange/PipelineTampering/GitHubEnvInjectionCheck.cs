@@ -11,7 +11,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// (whose callers are unknown). A write of a wholly literal line (<c>echo FOO=bar &gt;&gt; $GITHUB_ENV</c>), or of one built only from runner paths and trusted values
 /// (<c>echo "$PWD/.venv/bin" &gt;&gt; $GITHUB_PATH</c>), is never reported: see <see cref="EnvWriteValues"/>.
 /// </remarks>
-public sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
+internal sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("github-env-injection");
 

@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a literal password in a job container's or service's <c>credentials:</c> (rather than <c>${{ secrets.X }}</c>).</summary>
-public sealed partial class HardcodedContainerCredentialsCheck : IWorkflowCheck
+internal sealed partial class HardcodedContainerCredentialsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("hardcoded-container-credentials");
 

@@ -3,21 +3,21 @@ using PipeWatch.Detectors.CodeChange.Workflows;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>One risky pattern looked for in a CI definition.</summary>
-/// <remarks>Stateless and thread-safe. Each issue's <see cref="WorkflowIssue.Key"/> leaves out line numbers, so the analyzer can tell an issue the change introduced from one the file already had.</remarks>
-public interface IWorkflowCheck
+/// <remarks>Stateless and thread-safe. Each issue's <see cref="WorkflowIssue.Key"/> leaves out line numbers, so the detector can tell an issue the change introduced from one the file already had.</remarks>
+internal interface IWorkflowCheck
 {
     IEnumerable<WorkflowIssue> Check(CiDefinition definition);
 }
 
 /// <summary>A difference between two versions of a CI definition worth reporting on its own (steps, jobs, triggers).</summary>
-public interface IWorkflowChangeCheck
+internal interface IWorkflowChangeCheck
 {
     IEnumerable<WorkflowIssue> Compare(CiDefinition before, CiDefinition after);
 }
 
 /// <summary>What a check found: its rule, how bad, where (line, job, step), and a line-free key that identifies it across versions.</summary>
 /// <param name="Pedantic">Hygiene rather than a weakness: reported only at the <c>pedantic</c> level, so it does not drown what an attacker can use.</param>
-public sealed record WorkflowIssue(
+internal sealed record WorkflowIssue(
     string Rule,
     Findings.Severity Severity,
     int Line,

@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds <c>ACTIONS_ALLOW_UNSECURE_COMMANDS</c> turned on (workflow, job, step or matrix env, or written to <c>GITHUB_ENV</c>): the deprecated <c>set-env</c>/<c>add-path</c> workflow commands come back, and any log line can set the environment of later steps.</summary>
-public sealed partial class InsecureCommandsCheck : IWorkflowCheck
+internal sealed partial class InsecureCommandsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("insecure-commands");
 

@@ -4,7 +4,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a job added to an existing CI definition.</summary>
-public sealed class NewJobCheck : IWorkflowChangeCheck
+internal sealed class NewJobCheck : IWorkflowChangeCheck
 {
     public static readonly string Rule = Scripts.Rule("new-job");
 

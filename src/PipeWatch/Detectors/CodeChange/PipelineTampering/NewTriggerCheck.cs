@@ -4,7 +4,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a trigger added to an existing CI definition; medium for triggers outsiders can start with the base repository's privileges.</summary>
-public sealed class NewTriggerCheck : IWorkflowChangeCheck
+internal sealed class NewTriggerCheck : IWorkflowChangeCheck
 {
     public static readonly string Rule = Scripts.Rule("new-trigger");
 

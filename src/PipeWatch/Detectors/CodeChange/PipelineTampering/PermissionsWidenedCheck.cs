@@ -4,7 +4,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a token given more than jobs need: <c>write-all</c> anywhere, write scopes granted to every job at workflow level, and (between versions) a job newly granted a write scope.</summary>
-public sealed class PermissionsWidenedCheck : IWorkflowCheck, IWorkflowChangeCheck
+internal sealed class PermissionsWidenedCheck : IWorkflowCheck, IWorkflowChangeCheck
 {
     public static readonly string Rule = Scripts.Rule("permissions-widened");
 

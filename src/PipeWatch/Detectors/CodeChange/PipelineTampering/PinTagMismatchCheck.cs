@@ -9,7 +9,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// Which SHA a tag really points to is only known to the action's repository; offline, the table is the repository's own history
 /// (<see cref="ActionPins"/>) plus the earlier pins of the same file. A first-ever pin with a wrong comment is not detectable here.
 /// </remarks>
-public static partial class PinTagMismatchCheck
+internal static partial class PinTagMismatchCheck
 {
     public static readonly string Rule = Scripts.Rule("pin-tag-mismatch");
 

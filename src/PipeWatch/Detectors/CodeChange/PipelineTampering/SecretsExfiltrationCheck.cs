@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a step that sends the environment or secrets out, or reads them from process memory: <c>curl -d "$(env)"</c>, <c>printenv | nc</c>, <c>/proc/*/environ</c>, <c>toJSON(secrets)</c>.</summary>
-public sealed partial class SecretsExfiltrationCheck : IWorkflowCheck
+internal sealed partial class SecretsExfiltrationCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("secrets-exfiltration");
 

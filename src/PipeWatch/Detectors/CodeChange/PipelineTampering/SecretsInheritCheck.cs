@@ -4,7 +4,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a call to a reusable workflow with <c>secrets: inherit</c>.</summary>
-public sealed class SecretsInheritCheck : IWorkflowCheck
+internal sealed class SecretsInheritCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("secrets-inherit");
 

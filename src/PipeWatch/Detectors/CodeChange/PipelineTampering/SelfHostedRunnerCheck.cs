@@ -5,7 +5,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds jobs on self-hosted runners (a <c>self-hosted</c> label, a runner group, a named Azure agent pool), high when pull requests trigger them.</summary>
 /// <remarks><c>runs-on: ${{ matrix.X }}</c> is resolved through the job's matrix, <c>exclude</c> entries removed. Whether the repository is public is not known from the file.</remarks>
-public sealed class SelfHostedRunnerCheck : IWorkflowCheck
+internal sealed class SelfHostedRunnerCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("self-hosted-runner");
 

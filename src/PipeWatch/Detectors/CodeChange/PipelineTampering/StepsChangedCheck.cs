@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds steps added, removed or moved in a job that existed before the change, naming each step.</summary>
-public sealed class StepsChangedCheck : IWorkflowChangeCheck
+internal sealed class StepsChangedCheck : IWorkflowChangeCheck
 {
     public static readonly string Rule = Scripts.Rule("steps-changed");
 

@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// <c>inputs.*</c> counts as outside input in a composite action and in a workflow callable by others (<c>workflow_call</c>).
 /// Expressions that can only yield a boolean (comparisons, <c>contains(…)</c>) are not reported.
 /// </remarks>
-public sealed class TemplateInjectionCheck : IWorkflowCheck
+internal sealed class TemplateInjectionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("template-injection");
 

@@ -6,7 +6,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a package published with a long-lived registry token (PyPI, npm, crates.io, RubyGems, NuGet) where the registry accepts the job's short-lived OIDC identity (trusted publishing).</summary>
 /// <remarks>A publish command counts in a job without <c>id-token: write</c> (job or workflow permissions); <c>pypa/gh-action-pypi-publish</c> counts when given a <c>password</c>. Dry runs do not count.</remarks>
-public sealed partial class TrustedPublishingCheck : IWorkflowCheck
+internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("use-trusted-publishing");
 

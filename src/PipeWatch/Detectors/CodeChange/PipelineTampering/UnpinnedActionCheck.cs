@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds actions and reusable workflows referenced by a tag or branch instead of a full commit SHA.</summary>
-public sealed partial class UnpinnedActionCheck : IWorkflowCheck
+internal sealed partial class UnpinnedActionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unpinned-action");
 

@@ -5,7 +5,7 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds container, service and Docker-action images referenced by a tag (or none) instead of an <c>@sha256:</c> digest.</summary>
 /// <remarks><c>${{ matrix.X }}</c> images are resolved through the job's matrix; other expressions and <c>$VARIABLES</c> are not resolved and not reported.</remarks>
-public sealed class UnpinnedImageCheck : IWorkflowCheck
+internal sealed class UnpinnedImageCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unpinned-image");
 

@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds <c>fromJSON(secrets.X)</c>: a field taken out of a JSON secret is a new string the runner never registered, so it is printed in logs unmasked.</summary>
-public sealed partial class UnredactedSecretsCheck : IWorkflowCheck
+internal sealed partial class UnredactedSecretsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unredacted-secrets");
 

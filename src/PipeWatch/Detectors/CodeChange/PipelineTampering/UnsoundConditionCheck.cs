@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds an <c>if:</c> that is always true: a <c>${{ }}</c> with text beside it (<c>${{ false }} &amp;&amp; true</c>) or in a block scalar that keeps its trailing newline (<c>if: |</c>) is a non-empty string, and a non-empty string is true.</summary>
-public sealed partial class UnsoundConditionCheck : IWorkflowCheck
+internal sealed partial class UnsoundConditionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unsound-condition");
 

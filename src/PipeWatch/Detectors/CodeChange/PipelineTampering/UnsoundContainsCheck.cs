@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds <c>contains('main,develop', github.ref_name)</c>: on a string, <c>contains</c> is a substring test, so a branch or actor named <c>mai</c> or <c>n,d</c> passes the check.</summary>
-public sealed partial class UnsoundContainsCheck : IWorkflowCheck
+internal sealed partial class UnsoundContainsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unsound-contains");
 

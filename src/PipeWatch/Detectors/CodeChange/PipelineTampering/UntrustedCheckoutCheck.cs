@@ -5,7 +5,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds a privileged trigger (<c>pull_request_target</c>, <c>workflow_run</c>) that checks out the code of the pull request that triggered it.</summary>
-public sealed partial class UntrustedCheckoutCheck : IWorkflowCheck
+internal sealed partial class UntrustedCheckoutCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("untrusted-checkout");
 

@@ -6,7 +6,7 @@ namespace PipeWatch.Detectors.CodeChange.Workflows;
 
 /// <summary>Recognises CI definition files by path and parses them into <see cref="CiDefinition"/>s.</summary>
 /// <remarks>YAML is read with YamlDotNet's merging parser, so anchors, aliases and <c>&lt;&lt;</c> merge keys are resolved; Jenkinsfiles are read as text.</remarks>
-public static class CiDefinitionParser
+internal static class CiDefinitionParser
 {
     /// <summary>The platform of a CI definition at <paramref name="path"/>, or null when the path is not one.</summary>
     public static CiPlatform? Classify(string path)

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace PipeWatch.Detectors.CodeChange.Workflows;
 
 /// <summary>GitHub Actions <c>${{ … }}</c> expressions: where they are, what contexts they read, and which of those an outsider controls.</summary>
-public static partial class Expressions
+internal static partial class Expressions
 {
     // Leaves of github.event that hold ids, numbers, hashes, flags, times or login names: not free text.
     private static readonly HashSet<string> SafeLeaves = new(StringComparer.Ordinal)

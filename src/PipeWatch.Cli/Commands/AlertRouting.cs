@@ -1,0 +1,51 @@
+using PipeWatch.Cli.Rendering;
+using PipeWatch.Configuration;
+using PipeWatch.Diagnostics;
+using PipeWatch.Engine;
+using PipeWatch.Sinks;
+using PipeWatch.Sinks.Routing;
+using PipeWatch.Store;
+using PipeWatch.Store.Sqlite;
+
+namespace PipeWatch.Cli.Commands;
+
+/// <summary>The <c>alerts</c> routes of pipewatch.yml for a command: built once, with the store's delivery log, and added to the pipeline as sinks.</summary>
+internal sealed class AlertRouting : IDisposable
+{
+    private readonly SqliteDeliveryLog? _log;
+
+    private AlertRouting(AlertRouter router, SqliteDeliveryLog? log)
+    {
+        Router = router;
+        _log = log;
+    }
+
+    public AlertRouter Router { get; }
+
+    /// <summary>Builds the routes; a route that cannot be built (a missing environment variable) is said on stderr and gives null (exit 2).</summary>
+    public static async Task<AlertRouting?> OpenAsync(PipeWatchConfig config, CliHost host, IProblemReporter problems, IStore? store)
+    {
+        SqliteDeliveryLog? log = null;
+        try
+        {
+            if (store is SqliteStore sqlite && config.Alerts.Routes.Count > 0) log = SqliteDeliveryLog.Open(sqlite.Path, host.Time);
+            var context = new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, null, log, host.WorkingDirectory);
+            return new AlertRouting(AlertRouter.Create(config.Alerts, context), log);
+        }
+        catch (Exception ex) when (ex is RouteException or StoreException)
+        {
+            log?.Dispose();
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
+            return null;
+        }
+    }
+
+    /// <summary>Adds every route to the pipeline: behind a queue that drops rather than slow detection.</summary>
+    public PipelineBuilder AddTo(PipelineBuilder builder)
+    {
+        foreach (var route in Router.Routes) builder.AddSink(route, SinkQueueOptions.DropWhenFull);
+        return builder;
+    }
+
+    public void Dispose() => _log?.Dispose();
+}

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using PipeWatch.Cli.Rendering;
+using PipeWatch.Configuration;
+using PipeWatch.Engine;
+using PipeWatch.Server;
+using PipeWatch.Store;
+
+namespace PipeWatch.Cli.Commands;
+
+/// <summary><c>pipewatch serve</c>: the watch mode, a thin host over <see cref="PipeWatchServer"/>.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliHost host)
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Where to listen, as ASP.NET Core takes it (several separated by ';').",
+            DefaultValueFactory = _ => "http://127.0.0.1:8080",
+            HelpName = "URL",
+        };
+        var store = CommonOptions.Store();
+        var config = CommonOptions.Config();
+        var demo = new Option<bool>("--demo")
+        {
+            Description = "Start on a fresh store in a temporary folder, replay the committed demo and attack histories (samples/) into the server's own /ingest, print what was found and where to look, and keep serving.",
+        };
+        var command = new Command(
+            "serve",
+            "Watch mode: receive GitHub, GitLab, Jenkins and generic webhooks and JSON Lines batches (POST /hooks/github, /hooks/gitlab, /hooks/jenkins, " +
+            "/hooks/generic, /ingest), store each durably before acknowledging it, and run every detector on it as it arrives; fetch and scan the " +
+            "repositories listed under serve.repositories as they are pushed to, and the logs of finished jobs; serve the findings API (/api, bearer " +
+            "token) and /metrics. Secrets come from PIPEWATCH_API_TOKEN, PIPEWATCH_GITHUB_WEBHOOK_SECRET, PIPEWATCH_GITLAB_WEBHOOK_TOKEN, " +
+            "PIPEWATCH_INGEST_TOKEN and PIPEWATCH_GITHUB_TOKEN (or pipewatch.yml's serve section). Runs until Ctrl-C or SIGTERM, then finishes what " +
+            "it acknowledged. Exit codes: 0 stopped; 2 bad usage or an unusable store or config; 3 an internal error.")
+        {
+            urls, store, config, demo,
+        };
+        command.SetAction((parse, ct) => RunAsync(host, parse.GetRequiredValue(urls), parse.GetValue(store), parse.GetValue(config), parse.GetValue(demo), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliHost host, string urls, string? storePath, string? configPath, bool demo, CancellationToken ct)
+    {
+        PipeWatchConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
+        }
+        catch (ConfigException ex)
+        {
+            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
+            return ExitCodes.Usage;
+        }
+
+        string? samples = null;
+        string? demoToken = null;
+        var environment = host.Environment;
+        if (demo)
+        {
+            samples = DemoReplay.FindSamples(host.WorkingDirectory);
+            if (samples is null)
+            {
+                await host.Error.WriteLineAsync("pipewatch: --demo: no samples/demo and samples/attack folders here or above the program (run it from a PipeWatch checkout)");
+                return ExitCodes.Usage;
+            }
+
+            // A fresh store, and an ingest token of its own for the replay.
+            storePath = Path.Combine(Path.GetTempPath(), $"pipewatch-demo-{Guid.NewGuid():n}", "pipewatch.db");
+            demoToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            environment = name => name switch
+            {
+                "PIPEWATCH_INGEST_TOKEN" => demoToken,
+                "PIPEWATCH_API_TOKEN" => null,
+                _ => host.Environment(name),
+            };
+            await host.Out.WriteLineAsync($"pipewatch serve --demo: a fresh store at {storePath}");
+        }
+
+        var settings = new ServerSettings
+        {
+            StorePath = CommonOptions.ResolveStore(host, storePath),
+            Urls = urls,
+            Config = config,
+            Environment = environment,
+            Out = host.Out,
+            Problems = new ConsoleProblemReporter(host.Error, host.Display),
+            Time = host.Time,
+        };
+        PipeWatchServer server;
+        try
+        {
+            server = await PipeWatchServer.StartAsync(settings, ct);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
+            return ExitCodes.Usage;
+        }
+        catch (IOException ex)
+        {
+            // Kestrel could not bind (the port is taken, the address is not this machine's).
+            await host.Error.WriteLineAsync($"pipewatch: cannot listen on {urls}: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+
+        await using (server)
+        {
+            await host.Out.FlushAsync(CancellationToken.None);
+            try
+            {
+                if (samples is not null) await DemoReplay.RunAsync(server, samples, demoToken!, host.Out, ct);
+                await host.Out.FlushAsync(CancellationToken.None);
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                await host.Error.WriteLineAsync("pipewatch serve: stopping; finishing what was acknowledged");
+            }
+
+            await server.StopAsync();
+        }
+
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using PipeWatch.Alerting;
+using PipeWatch.Findings;
+
+namespace PipeWatch.Server.Api;
+
+/// <summary>A suppression made through the API: every non-null member of the scope must match a finding for it to apply.</summary>
+internal sealed record Suppression(
+    string Id, string? Rule, string? Category, string? Repository, string? Fingerprint, string? Path,
+    string Reason, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? ExpiresAt, DateTimeOffset? DeletedAt, string? DeletedBy)
+{
+    public bool IsActive(DateTimeOffset now) => DeletedAt is null && (ExpiresAt is null || ExpiresAt > now);
+
+    public bool Matches(Finding finding) =>
+        (Rule is null || Rule == finding.Rule)
+        && (Category is null || Category == finding.Category)
+        && (Repository is null || string.Equals(Repository, finding.Entity.Repository, StringComparison.OrdinalIgnoreCase))
+        && (Fingerprint is null || Fingerprint == finding.Fingerprint)
+        && (Path is null || Path == finding.Location.File);
+}
+
+/// <summary>A change of a finding's status, as recorded.</summary>
+internal sealed record FindingAction(string Fingerprint, string Action, DateTimeOffset At, string By, string? Reason);
+
+/// <summary>
+/// The watch mode's triage state in the store (migration 8): finding statuses and their history, suppressions, API token hashes.
+/// Its own connection to the store file; rare writes, which wait (busy timeout) for the engine's batch to commit.
+/// </summary>
+/// <remarks>Thread-safe (one connection, used under a lock). Active suppressions are also kept in memory for <see cref="ShouldEmit"/>.</remarks>
+internal sealed class Triage : IFindingFilter, IDisposable
+{
+    public const string Open = "open";
+    public const string Acknowledged = "acknowledged";
+    public const string Closed = "closed";
+    public const string Suppressed = "suppressed";
+
+    private readonly SqliteConnection _connection;
+    private readonly TimeProvider _time;
+    private volatile Suppression[] _active;
+
+    public Triage(string storePath, TimeProvider time)
+    {
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = storePath, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("PRAGMA busy_timeout = 10000;");
+        _time = time;
+        _active = [.. Suppressions(includeInactive: false)];
+    }
+
+    /// <summary>The status of each of the fingerprints that has one other than open (no row: open).</summary>
+    public Dictionary<string, string> Statuses(IEnumerable<string> fingerprints)
+    {
+        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        lock (_connection)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT status FROM finding_status WHERE fingerprint = $f";
+            var parameter = command.Parameters.Add("$f", SqliteType.Text);
+            foreach (var fingerprint in fingerprints)
+            {
+                parameter.Value = fingerprint;
+                if (command.ExecuteScalar() is string status) statuses[fingerprint] = status;
+            }
+        }
+
+        return statuses;
+    }
+
+    /// <summary>The status a listing shows: suppressed when an active suppression matches, else the recorded one, else open.</summary>
+    public string StatusOf(Finding finding, Dictionary<string, string> recorded) =>
+        _active.Any(s => s.IsActive(_time.GetUtcNow()) && s.Matches(finding)) ? Suppressed : recorded.GetValueOrDefault(finding.Fingerprint, Open);
+
+    /// <summary>Records an action (ack, close, reopen) on a finding and sets its status.</summary>
+    public void Act(string fingerprint, string action, string by, string? reason)
+    {
+        var status = action switch { "ack" => Acknowledged, "close" => Closed, _ => Open };
+        var now = Iso(_time.GetUtcNow());
+        lock (_connection)
+        {
+            using var transaction = _connection.BeginTransaction();
+            Run(transaction, "INSERT OR REPLACE INTO finding_status (fingerprint, status, changed_at, changed_by) VALUES ($f, $s, $at, $by)", ("$f", fingerprint), ("$s", status), ("$at", now), ("$by", by));
+            Run(transaction, "INSERT INTO finding_actions (fingerprint, action, at, by, reason) VALUES ($f, $a, $at, $by, $r)", ("$f", fingerprint), ("$a", action), ("$at", now), ("$by", by), ("$r", reason));
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>The recorded actions on a finding, oldest first.</summary>
+    public List<FindingAction> History(string fingerprint)
+    {
+        var actions = new List<FindingAction>();
+        lock (_connection)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT action, at, by, reason FROM finding_actions WHERE fingerprint = $f ORDER BY seq";
+            command.Parameters.AddWithValue("$f", fingerprint);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                actions.Add(new FindingAction(fingerprint, reader.GetString(0), Parse(reader.GetString(1)), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+            }
+        }
+
+        return actions;
+    }
+
+    public Suppression AddSuppression(string? rule, string? category, string? repository, string? fingerprint, string? path, string reason, string by, DateTimeOffset? expires)
+    {
+        var suppression = new Suppression(
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), rule, category, repository, fingerprint, path, reason, _time.GetUtcNow(), by, expires, null, null);
+        lock (_connection)
+        {
+            using var transaction = _connection.BeginTransaction();
+            Run(
+                transaction,
+                "INSERT INTO suppressions (id, rule, category, repository, fingerprint, path, reason, created_at, created_by, expires_at) VALUES ($id, $rule, $category, $repository, $fingerprint, $path, $reason, $at, $by, $expires)",
+                ("$id", suppression.Id), ("$rule", rule), ("$category", category), ("$repository", repository), ("$fingerprint", fingerprint), ("$path", path),
+                ("$reason", reason), ("$at", Iso(suppression.CreatedAt)), ("$by", by), ("$expires", expires is { } e ? Iso(e) : null));
+            transaction.Commit();
+        }
+
+        Refresh();
+        return suppression;
+    }
+
+    /// <summary>Ends a suppression (kept, with who ended it and when); false when there is no active one with this id.</summary>
+    public bool DeleteSuppression(string id, string by)
+    {
+        int changed;
+        lock (_connection)
+        {
+            using var transaction = _connection.BeginTransaction();
+            changed = Run(transaction, "UPDATE suppressions SET deleted_at = $at, deleted_by = $by WHERE id = $id AND deleted_at IS NULL", ("$at", Iso(_time.GetUtcNow())), ("$by", by), ("$id", id));
+            transaction.Commit();
+        }
+
+        Refresh();
+        return changed > 0;
+    }
+
+    public List<Suppression> Suppressions(bool includeInactive)
+    {
+        var list = new List<Suppression>();
+        var now = _time.GetUtcNow();
+        lock (_connection)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT id, rule, category, repository, fingerprint, path, reason, created_at, created_by, expires_at, deleted_at, deleted_by FROM suppressions ORDER BY created_at, id";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                string? At(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+                var s = new Suppression(
+                    reader.GetString(0), At(1), At(2), At(3), At(4), At(5), reader.GetString(6), Parse(reader.GetString(7)), reader.GetString(8),
+                    At(9) is { } expires ? Parse(expires) : null, At(10) is { } deleted ? Parse(deleted) : null, At(11));
+                if (includeInactive || s.IsActive(now)) list.Add(s);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>New findings matching an active suppression are neither stored nor alerted.</summary>
+    public bool ShouldEmit(Finding finding)
+    {
+        var active = _active;
+        if (active.Length == 0) return true;
+        var now = _time.GetUtcNow();
+        foreach (var s in active)
+        {
+            if (s.IsActive(now) && s.Matches(finding)) return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The SHA-256 (hex) of the named API token, or null.</summary>
+    public string? TokenHash(string name)
+    {
+        lock (_connection)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT sha256 FROM api_tokens WHERE name = $n";
+            command.Parameters.AddWithValue("$n", name);
+            return command.ExecuteScalar() as string;
+        }
+    }
+
+    /// <summary>Stores a token's hash under a name, unless one is stored already; true when this one was stored.</summary>
+    public bool TryStoreTokenHash(string name, string sha256)
+    {
+        lock (_connection)
+        {
+            using var transaction = _connection.BeginTransaction();
+            var stored = Run(transaction, "INSERT OR IGNORE INTO api_tokens (name, sha256, created_at) VALUES ($n, $h, $at)", ("$n", name), ("$h", sha256), ("$at", Iso(_time.GetUtcNow())));
+            transaction.Commit();
+            return stored > 0;
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private void Refresh() => _active = [.. Suppressions(includeInactive: false)];
+
+    private int Run(SqliteTransaction transaction, string sql, params (string Name, string? Value)[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, (object?)value ?? DBNull.Value);
+        return command.ExecuteNonQuery();
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    internal static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    /// <summary>The hex SHA-256 of a token as stored.</summary>
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}

@@ -1,0 +1,104 @@
+using YamlDotNet.RepresentationModel;
+
+namespace PipeWatch.Configuration;
+
+/// <summary>The <c>serve</c> section of pipewatch.yml: what the watch mode follows and its limits. Secrets are better given in the environment.</summary>
+public sealed record ServeOptions
+{
+    /// <summary>The largest request body accepted (GitHub sends at most 25 MB).</summary>
+    public long MaxBodyBytes { get; init; } = 25L << 20;
+
+    /// <summary>Payloads acknowledged but not yet processed, at most; past it a hook answers 429 with Retry-After.</summary>
+    public int Backlog { get; init; } = 20_000;
+
+    /// <summary>The GitHub REST API (GitHub Enterprise Server: <c>https://HOST/api/v3</c>).</summary>
+    public string GitHubApiUrl { get; init; } = "https://api.github.com";
+
+    /// <summary>The GitLab REST API.</summary>
+    public string GitLabApiUrl { get; init; } = "https://gitlab.com/api/v4";
+
+    /// <summary>Secrets GitHub webhooks may be signed with (several while one is rotated); <c>PIPEWATCH_GITHUB_WEBHOOK_SECRET</c> adds one.</summary>
+    public IReadOnlyList<string> GitHubWebhookSecrets { get; init; } = [];
+
+    /// <summary>The token GitLab sends in <c>X-Gitlab-Token</c>; <c>PIPEWATCH_GITLAB_WEBHOOK_TOKEN</c> overrides it.</summary>
+    public string? GitLabWebhookToken { get; init; }
+
+    /// <summary>The bearer token of <c>/hooks/generic</c>, <c>/hooks/jenkins</c> and <c>/ingest</c>; <c>PIPEWATCH_INGEST_TOKEN</c> overrides it.</summary>
+    public string? IngestToken { get; init; }
+
+    /// <summary>Repositories fetched into a local mirror and scanned as they are pushed to (or polled).</summary>
+    public IReadOnlyList<FollowedRepository> Repositories { get; init; } = [];
+}
+
+/// <summary>A repository the watch mode follows: its name as webhooks give it, where to fetch it from, and how.</summary>
+/// <param name="Name">As push webhooks name it: <c>owner/repo</c> (GitHub <c>full_name</c>, GitLab <c>path_with_namespace</c>).</param>
+/// <param name="Url">A clone URL or a local path.</param>
+/// <param name="CredentialsVariable">An environment variable holding a token for HTTPS fetches, or null.</param>
+/// <param name="Poll">Fetch and scan at this interval as well, for repositories that send no webhooks; null: on pushes only.</param>
+public sealed record FollowedRepository(string Name, string Url, string? CredentialsVariable, TimeSpan? Poll);
+
+/// <summary>The keys of the <c>serve</c> section.</summary>
+internal static class ServeSettings
+{
+    public static IReadOnlyList<Setting<ServeOptions>> All { get; } =
+    [
+        new("max-body-bytes", (reader, node, at, o) => reader.Int(node, at, 1024, int.MaxValue) is { } v ? o with { MaxBodyBytes = v } : o),
+        Setting.Int<ServeOptions>("backlog", 1, 10_000_000, (o, v) => o with { Backlog = v }),
+        new("github-api-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { GitHubApiUrl = v } : o),
+        new("gitlab-api-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { GitLabApiUrl = v } : o),
+        Setting.Strings<ServeOptions>("github-webhook-secrets", (o, v) => o with { GitHubWebhookSecrets = v }),
+        new("gitlab-webhook-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { GitLabWebhookToken = v } : o),
+        new("ingest-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { IngestToken = v } : o),
+        new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
+    ];
+
+    private static string? Url(YamlConfigReader reader, YamlNode node, string at)
+    {
+        var text = reader.String(node, at);
+        if (text is null) return null;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return text.TrimEnd('/');
+        reader.Problem(node, $"{at}: expected an http(s) URL, got '{text}'");
+        return null;
+    }
+
+    private static FollowedRepository? Repository(YamlConfigReader reader, YamlMappingNode mapping, string at)
+    {
+        string? name = null, url = null, credentials = null;
+        TimeSpan? poll = null;
+        foreach (var (key, value) in reader.Entries(mapping))
+        {
+            var path = $"{at}.{key}";
+            switch (key)
+            {
+                case "name": name = reader.String(value, path); break;
+                case "url": url = reader.String(value, path); break;
+                case "credentials-env": credentials = reader.String(value, path); break;
+                case "poll": poll = reader.Duration(value, path); break;
+                default: reader.Unknown(value, path, "name, url, credentials-env, poll"); break;
+            }
+        }
+
+        if (url is null)
+        {
+            reader.Problem(mapping, $"{at}: 'url' is required (a clone URL or a local path)");
+            return null;
+        }
+
+        // A local path resolves against the config file's folder.
+        if (!url.Contains("://", StringComparison.Ordinal) && !url.Contains('@', StringComparison.Ordinal))
+        {
+            url = Path.GetFullPath(url, Path.GetDirectoryName(Path.GetFullPath(reader.File)) ?? Directory.GetCurrentDirectory());
+        }
+
+        name ??= NameOf(url);
+        return new FollowedRepository(name, url, credentials, poll);
+    }
+
+    /// <summary>owner/repo from the last two parts of a URL or path, without <c>.git</c>.</summary>
+    private static string NameOf(string url)
+    {
+        var parts = url.TrimEnd('/').Replace('\\', '/').Replace(':', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var last = parts[^1].EndsWith(".git", StringComparison.Ordinal) ? parts[^1][..^4] : parts[^1];
+        return parts.Length >= 2 ? $"{parts[^2]}/{last}" : last;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using PipeWatch.Detectors.CodeChange.PipelineTampering;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Findings;
+using PipeWatch.Sources.Git;
+
+namespace PipeWatch.Detectors.CodeChange;
+
+/// <summary>Finds risky changes to CI definitions (GitHub Actions workflows and actions, GitLab CI, Azure Pipelines, Jenkinsfiles) in each commit.</summary>
+/// <remarks>
+/// A definition a commit adds is analysed whole; one it modifies is compared with its previous version, and only what the change
+/// introduced is reported (an issue whose line-free key the old version already had is not), plus the steps, jobs and triggers it
+/// added, removed or moved. Fingerprints leave the commit out, so an issue is reported once per store however often it is scanned.
+/// A definition that does not parse is skipped: the CI system rejects it too, so it runs nothing.
+/// </remarks>
+/// <param name="recognizeByContent">
+/// Also read YAML files outside the CI paths to recognize CI definitions by their keys: for a plain folder or a single file
+/// (<c>scan --no-git</c>), where a workflow may sit anywhere. A git history keeps CI definitions at their platform's paths, and
+/// reading every other YAML file of every commit costs a history scan a third of its time.
+/// </param>
+internal sealed class PipelineTamperingDetector(bool recognizeByContent = false) : ICommitDetector
+{
+    private static readonly IWorkflowCheck[] Checks =
+    [
+        new DownloadAndExecuteCheck(), new SecretsExfiltrationCheck(), new DebugLoggingCheck(), new UntrustedCheckoutCheck(),
+        new TemplateInjectionCheck(), new GitHubEnvInjectionCheck(), new SecretsInheritCheck(), new PermissionsWidenedCheck(),
+        new SelfHostedRunnerCheck(), new UnpinnedActionCheck(), new UnpinnedImageCheck(),
+        new InsecureCommandsCheck(), new HardcodedContainerCredentialsCheck(), new UnredactedSecretsCheck(), new BotConditionsCheck(),
+        new UnsoundContainsCheck(), new UnsoundConditionCheck(), new ArtipackedCheck(), new CachePoisoningCheck(), new TrustedPublishingCheck(),
+    ];
+
+    private static readonly IWorkflowChangeCheck[] ChangeChecks = [new StepsChangedCheck(), new NewJobCheck(), new NewTriggerCheck(), new PermissionsWidenedCheck()];
+
+    public DetectorInfo Info { get; } = new(
+        "code-change.pipeline-tampering",
+        Categories.PipelineTampering,
+        [],
+        "A CI definition changed in a risky way: download-and-execute, exfiltration, injection, dangerous triggers, widened permissions, unpinned actions and images, steps/jobs/triggers added.");
+
+    public void Inspect(GitCommit commit, CommitContext context)
+    {
+        foreach (var file in commit.Files)
+        {
+            if (file.Kind == FileChangeKind.Deleted || file.NewBlob is null) continue;
+            var byPath = CiDefinitionParser.Classify(file.Path);
+            if (byPath is null && !(recognizeByContent && IsYaml(file.Path))) continue;
+            if (context.Blobs.ReadText(file.NewBlob) is not { } text) continue;
+            if ((byPath ?? CiDefinitionParser.ClassifyByContent(file.Path, text)) is not { } platform) continue;
+            var after = CiDefinitionParser.Parse(file.Path, text, platform, out _);
+            if (after is null) continue;
+            var before = file.OldBlob is not null && context.Blobs.ReadText(file.OldBlob) is { } old
+                ? CiDefinitionParser.Parse(file.OldPath ?? file.Path, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform, out _)
+                : null;
+            var pins = context.Detection.Baselines.Get<ActionPins>(ActionPins.Key(context.Repository));
+            var issues = Inspect(before, after, pins);
+            if (context.LearnOnly) continue;
+            foreach (var issue in issues) context.Report(ToFinding(issue, commit, file.Path, context));
+        }
+    }
+
+    private static bool IsYaml(string path) => path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What a change from <paramref name="before"/> (null for a new file) to <paramref name="after"/> introduced, learning its pins.</summary>
+    /// <param name="pedantic">Also report hygiene issues (<see cref="WorkflowIssue.Pedantic"/>); the default level reports weaknesses only.</param>
+    public static IReadOnlyList<WorkflowIssue> Inspect(CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false)
+    {
+        var issues = Checks.SelectMany(c => c.Check(after)).Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
+        if (before is null) return [.. issues, .. DangerousTriggerCheck.Check(after)];
+        var existing = Checks.SelectMany(c => c.Check(before)).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
+        issues.RemoveAll(i => existing.Contains(i.Rule + "|" + i.Key));
+        issues.AddRange(ChangeChecks.SelectMany(c => c.Compare(before, after)));
+        return issues;
+    }
+
+    private Finding ToFinding(WorkflowIssue issue, GitCommit commit, string path, CommitContext context) => new()
+    {
+        Rule = issue.Rule,
+        Category = Info.Category,
+        Severity = issue.Severity,
+        Title = issue.Title,
+        Explanation = issue.Explanation + string.Create(CultureInfo.InvariantCulture,
+            $" Introduced in {path}:{issue.Line} by commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} ({commit.Author.Name} <{commit.Author.Email}>)."),
+        Entity = new Entity(context.Repository, path, issue.Job, issue.Step, commit.Author.Email),
+        Location = new Location(File: path, Line: issue.Line, Commit: commit.Sha),
+        Evidence = [Evidence.Of("commit", commit.Sha), Evidence.Of("author", commit.Author.Email)],
+        Techniques = ["T1195.002"],
+        Timestamp = commit.Committer.When,
+        DetectedAt = context.Detection.Now,
+        Fingerprint = Fingerprint.Of(issue.Rule, context.Repository, path, issue.Key),
+    };
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using PipeWatch.Findings;
+using PipeWatch.Rules.Patterns;
+using PipeWatch.Sources.Git;
+
+namespace PipeWatch.Detectors.Secrets;
+
+/// <summary>Finds secrets in the lines each commit added: tokens, keys, passwords and connection strings, by the secret rules.</summary>
+/// <remarks>
+/// Each file's added lines are joined and scanned in one call, on worker threads (<see cref="ICommitPreparer"/>); a file whose
+/// new blob was seen earlier in the range is not scanned again. A line holding <c>pipewatch:allow</c> (or gitleaks' <c>gitleaks:allow</c>)
+/// is skipped. A merge commit does not report again a secret its own history already reported for the same path.
+/// </remarks>
+internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
+{
+    public const string Id = "secrets.hardcoded";
+
+    /// <summary>The inline marker that allows the secrets of its line.</summary>
+    public const string InlineAllow = "pipewatch:allow";
+
+    private const string GitleaksInlineAllow = "gitleaks:allow";
+
+    private readonly SecretRuleBook _rules;
+
+    // Run-scoped: secrets reported by non-merge commits, so a merge that brings them in again is quiet.
+    private readonly HashSet<(string Rule, string Path, string Secret)> _reported = [];
+
+    public HardcodedSecretDetector(SecretRuleBook rules, HardcodedSecretOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(options);
+        _rules = rules.WithAllowlists([options.ToAllowlist()]);
+    }
+
+    public DetectorInfo Info { get; } = new(
+        Id, Categories.HardcodedSecret, [], "A secret (token, key, password, connection string) committed in a line a commit added.");
+
+    /// <summary>The rules in use, for SARIF rule metadata.</summary>
+    public SecretRuleBook Rules => _rules;
+
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        ArgumentNullException.ThrowIfNull(firstSightings);
+        if (learnOnly || _rules.Skips(string.Empty, CommitId(commit))) return null;
+        var hits = new List<(int File, int Line, SecretHit Hit)>();
+        for (var i = 0; i < commit.Files.Count; i++)
+        {
+            var file = commit.Files[i];
+            if ((i < firstSightings.Count && !firstSightings[i]) || file.Binary || file.Added.Count == 0 || _rules.Skips(file.Path, CommitId(commit))) continue;
+            var lines = AddedText.Of(file.Added);
+            foreach (var hit in _rules.Find(lines.Text, file.Path, CommitId(commit), line => lines[line - 1].Text))
+            {
+                var added = lines[hit.Line - 1];
+                if (added.Text.Contains(InlineAllow, StringComparison.Ordinal) || added.Text.Contains(GitleaksInlineAllow, StringComparison.Ordinal)) continue;
+                hits.Add((i, added.Number, hit));
+            }
+        }
+
+        return hits;
+    }
+
+    public void Inspect(GitCommit commit, CommitContext context)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.LearnOnly) return;
+        var hits = context.Prepared as List<(int File, int Line, SecretHit Hit)>
+            ?? (List<(int, int, SecretHit)>)Prepare(commit, context.FirstSightings ?? [.. commit.Files.Select(_ => true)], learnOnly: false, context.Blobs)!;
+        foreach (var (fileIndex, line, hit) in hits)
+        {
+            var path = commit.Files[fileIndex].Path;
+            var key = (hit.Rule.Id, path, hit.Secret);
+            if (commit.IsMerge && _reported.Contains(key)) continue;
+            if (!commit.IsMerge) _reported.Add(key);
+            context.Report(ToFinding(commit, context, path, line, hit));
+        }
+    }
+
+    private static Finding ToFinding(GitCommit commit, CommitContext context, string path, int line, SecretHit hit)
+    {
+        var rule = hit.Rule;
+        var sha = CommitId(commit);
+        var where = sha is null ? $"{path}:{line}" : $"{path}:{line} in commit {sha[..12]}";
+        var who = commit.Author.Name.Length == 0 ? null : commit.Author.Name;
+        var by = who is null ? string.Empty : $", by {who} <{commit.Author.Email}> on {commit.Author.When.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}";
+        var secret = Evidence.Secret("secret", hit.Secret);
+        var what = hit.FileName
+            ? $"The file name matches rule '{rule.Id}' ({rule.Description})"
+            : $"A value matching rule '{rule.Id}' ({rule.Description}) was added: {secret.Value}";
+        var evidence = new List<Evidence> { hit.FileName ? Evidence.Of("file", path) : secret, Evidence.Of("rule", rule.Id) };
+        if (who is not null) evidence.Add(Evidence.Of("author", $"{who} <{commit.Author.Email}>"));
+        if (sha is not null) evidence.Add(Evidence.Of("commit", sha));
+        return new Finding
+        {
+            Rule = rule.Id,
+            Category = Categories.HardcodedSecret,
+            Severity = rule.Severity,
+            Title = hit.FileName ? $"{rule.Id}: file committed at {path}" : $"{rule.Id} committed in {path}",
+            Explanation = $"{what}, at {where}{by}. Anyone who can read the repository's history can use it: revoke and rotate it; " +
+                "deleting the line leaves it in every clone.",
+            Entity = new Entity(Repository: context.Repository, Actor: who),
+            Location = new Location(File: path, Line: line, Commit: sha),
+            Evidence = evidence,
+            Techniques = ["T1552.001"],
+            Timestamp = commit.Author.When,
+            DetectedAt = context.Detection.Now,
+            Fingerprint = Fingerprint.Of(rule.Id, context.Repository, sha, path, line.ToString(CultureInfo.InvariantCulture), Hash(hit.Secret)),
+        };
+    }
+
+    /// <summary>The commit id, or null for the staged changes and plain folders (which have none).</summary>
+    private static string? CommitId(GitCommit commit) => commit.Sha == GitHistorySource.StagedSha ? null : commit.Sha;
+
+    private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+}

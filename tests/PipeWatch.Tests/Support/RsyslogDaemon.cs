@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Xunit;
+
+namespace PipeWatch.Tests.Support;
+
+/// <summary>
+/// A real rsyslogd (Debian's rsyslog, installed by .ci/run), started in the foreground with a config written here: it listens on
+/// loopback for UDP and TCP (octet-counted framing on), parses RFC 5424, and writes each message's parsed fields, one per line,
+/// to a file the test reads: PRI|VERSION|TIMESTAMP|HOSTNAME|APP-NAME|PROCID|MSGID|MSG.
+/// </summary>
+internal sealed class RsyslogDaemon : IDisposable
+{
+    public const string Executable = "/usr/sbin/rsyslogd";
+    private readonly TempFolder _folder = new();
+    private readonly Process _process;
+
+    /// <param name="udpPort">The UDP port; 0 picks a free one.</param>
+    public RsyslogDaemon(int udpPort = 0)
+    {
+        Assert.True(File.Exists(Executable), $"{Executable} is missing: .ci/run installs rsyslog (apt-get install rsyslog)");
+        UdpPort = udpPort == 0 ? FreePort(SocketType.Dgram, ProtocolType.Udp) : udpPort;
+        TcpPort = FreePort(SocketType.Stream, ProtocolType.Tcp);
+        Output = _folder.File("messages.log");
+        var config = _folder.File("rsyslog.conf");
+        File.WriteAllText(config, $"""
+            global(workDirectory="{_folder.Path}" maxMessageSize="64k")
+            module(load="imudp")
+            module(load="imtcp")
+            input(type="imudp" address="127.0.0.1" port="{UdpPort}")
+            input(type="imtcp" address="127.0.0.1" port="{TcpPort}")
+            template(name="fields" type="string" string="%pri%|%protocol-version%|%timereported:::date-rfc3339%|%hostname%|%app-name%|%procid%|%msgid%|%msg%\n")
+            *.* action(type="omfile" file="{Output}" template="fields" flushOnTXEnd="on" asyncWriting="off")
+            """);
+        _process = Process.Start(new ProcessStartInfo(Executable, ["-n", "-f", config, "-i", _folder.File("rsyslogd.pid")])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        WaitListening();
+    }
+
+    public int UdpPort { get; }
+
+    public int TcpPort { get; }
+
+    public string Output { get; }
+
+    /// <summary>The parsed lines, once at least <paramref name="count"/> have been written (bounded wait).</summary>
+    public async Task<string[]> LinesAsync(int count, double seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var lines = File.Exists(Output) ? (await File.ReadAllLinesAsync(Output)).Where(l => l.Length > 0).ToArray() : [];
+            if (lines.Length >= count) return lines;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"rsyslog wrote {lines.Length} of {count} lines within {seconds} s");
+            await Task.Delay(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill();
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+        _folder.Dispose();
+    }
+
+    private void WaitListening()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                probe.Connect(IPAddress.Loopback, TcpPort);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                Thread.Sleep(50);
+            }
+            catch (SocketException)
+            {
+                throw new InvalidOperationException($"rsyslogd did not start: {(_process.HasExited ? _process.StandardError.ReadToEnd() : "no TCP listener")}");
+            }
+        }
+    }
+
+    internal static int FreePort(SocketType type, ProtocolType protocol)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MimeKit;
+using Xunit;
+
+namespace PipeWatch.Tests.Support;
+
+/// <summary>A real SMTP receiver: Debian's python3-aiosmtpd (installed by .ci/run) on a loopback port, delivering into a maildir the test reads.</summary>
+internal sealed class SmtpReceiver : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly Process _process;
+
+    public SmtpReceiver()
+    {
+        // Debian's interpreter, where python3-aiosmtpd is installed (a python3 earlier on PATH may lack it).
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        Port = RsyslogDaemon.FreePort(SocketType.Stream, ProtocolType.Tcp);
+        Maildir = _folder.File("maildir");
+        _process = Process.Start(new ProcessStartInfo(python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                probe.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                Thread.Sleep(100);
+            }
+            catch (SocketException)
+            {
+                Assert.Fail($"aiosmtpd did not start (.ci/run installs python3-aiosmtpd): {(_process.HasExited ? _process.StandardError.ReadToEnd() : "no listener")}");
+            }
+        }
+    }
+
+    public int Port { get; }
+
+    public string Maildir { get; }
+
+    /// <summary>The messages received, once at least <paramref name="count"/> have come (bounded wait).</summary>
+    public async Task<IReadOnlyList<(MimeMessage Message, byte[] Raw)>> MessagesAsync(int count, double seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var files = Directory.Exists(Path.Combine(Maildir, "new")) ? Directory.GetFiles(Path.Combine(Maildir, "new")).Order(StringComparer.Ordinal).ToArray() : [];
+            if (files.Length >= count)
+            {
+                var messages = new List<(MimeMessage, byte[])>();
+                foreach (var file in files)
+                {
+                    var raw = await File.ReadAllBytesAsync(file);
+                    messages.Add((await MimeMessage.LoadAsync(new MemoryStream(raw)), raw));
+                }
+
+                return messages;
+            }
+
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{files.Length} of {count} messages came within {seconds} s");
+            await Task.Delay(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill();
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+        _folder.Dispose();
+    }
+}
