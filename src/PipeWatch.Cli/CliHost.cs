@@ -24,6 +24,41 @@ public sealed record CliHost(
         !Console.IsOutputRedirected && !Console.IsErrorRedirected,
         TimeProvider.System);
 
+    /// <summary>What the global options asked for (--quiet, --verbose, --color); set once the command line is parsed.</summary>
+    public OutputSettings Settings { get; init; } = new();
+
+    /// <summary>Columns to fit terminal views into; null asks the console (when interactive) or does not wrap.</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Whether views use colour and styles: --color, else NO_COLOR (any non-empty value turns them off), else on a terminal only.</summary>
+    public bool UsesColour => Settings.Color switch
+    {
+        ColorMode.Always => true,
+        ColorMode.Never => false,
+        _ => Interactive && string.IsNullOrEmpty(Environment("NO_COLOR")),
+    };
+
+    /// <summary>The width terminal views wrap at, or null to write each line whole (piped output).</summary>
+    public int? ViewWidth => Width ?? (Interactive ? ConsoleWidth() : null);
+
+    /// <summary>A summary or progress line for a person (stderr); --quiet leaves it out. Problems and errors are always written.</summary>
+    public Task SayAsync(string line) => Settings.Quiet ? Task.CompletedTask : Error.WriteLineAsync(line);
+
+    /// <summary>A line only --verbose shows (stderr): which config and store a run used.</summary>
+    public Task DetailAsync(string line) => Settings.Verbose ? Error.WriteLineAsync(line) : Task.CompletedTask;
+
+    private static int ConsoleWidth()
+    {
+        try
+        {
+            return Console.WindowWidth > 20 ? Console.WindowWidth : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
+
     /// <summary>A path as given, resolved against the working directory.</summary>
     public string Resolve(string path) => Path.GetFullPath(path, WorkingDirectory);
 
@@ -33,4 +68,22 @@ public sealed record CliHost(
         var relative = Path.GetRelativePath(WorkingDirectory, path);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
+}
+
+/// <summary>--color: auto (colour on a terminal unless NO_COLOR is set), always, never.</summary>
+public enum ColorMode
+{
+    Auto,
+    Always,
+    Never,
+}
+
+/// <summary>The global output options of one run; filled in by <see cref="PipeWatchApp"/> after parsing, read by the commands.</summary>
+public sealed class OutputSettings
+{
+    public bool Quiet { get; set; }
+
+    public bool Verbose { get; set; }
+
+    public ColorMode Color { get; set; }
 }

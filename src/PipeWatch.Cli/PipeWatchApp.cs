@@ -15,14 +15,43 @@ public static class PipeWatchApp
     public const string ExitCodeHelp =
         "Exit codes: 0 ran, nothing at or above --fail-on; 1 findings at or above it; 2 bad usage or unreadable input; 3 an internal error (a bug: rerun with --verbose and report the trace).";
 
+    /// <summary>"pipewatch vulndb import": the command a parse ended in, for the help hint after an error.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var current = result; current is not null; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(current.Command is RootCommand ? "pipewatch" : current.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
     public static async Task<int> RunAsync(string[] args, CliHost host, CancellationToken cancellationToken = default)
     {
-        var verbose = new Option<bool>("--verbose") { Description = "On an internal error, print the whole trace.", Recursive = true };
+        var verbose = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Say more on stderr: the config and store used, and on an internal error the whole trace.", Recursive = true,
+        };
+        var quiet = new Option<bool>("--quiet", "-q")
+        {
+            Description = "Print only findings, problems and errors: no summary line, no progress.", Recursive = true,
+        };
+        var color = new Option<string>("--color")
+        {
+            Description = "Colour and styles in terminal views: auto (on a terminal, unless the NO_COLOR variable is set), always or never.",
+            HelpName = "auto|always|never",
+            DefaultValueFactory = _ => "auto",
+            Recursive = true,
+        }.AcceptOnlyFromAmongIgnoringCase("auto", "always", "never");
         var root = new RootCommand(
             "PipeWatch watches CI/CD systems for indicators of compromise: it reads CI payloads and logs, learns what is normal " +
             "per repository, pipeline and job, and reports explained findings. " + ExitCodeHelp)
         {
             verbose,
+            quiet,
+            color,
             IngestCommand.Create(host),
             FindingsCommand.Create(host),
             ScanCommand.Create(host),
@@ -42,9 +71,20 @@ public static class PipeWatchApp
                 await host.Error.WriteLineAsync($"pipewatch: {error.Message}");
             }
 
-            await host.Error.WriteLineAsync("Run 'pipewatch --help' for usage.");
+            await host.Error.WriteLineAsync($"Run '{CommandPath(parse.CommandResult)} --help' for usage.");
             return ExitCodes.Usage;
         }
+
+        if (parse.GetValue(quiet) && parse.GetValue(verbose))
+        {
+            await host.Error.WriteLineAsync("pipewatch: --quiet and --verbose cannot be used together");
+            await host.Error.WriteLineAsync($"Run '{CommandPath(parse.CommandResult)} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        host.Settings.Quiet = parse.GetValue(quiet);
+        host.Settings.Verbose = parse.GetValue(verbose);
+        host.Settings.Color = Enum.Parse<ColorMode>(parse.GetRequiredValue(color), ignoreCase: true);
 
         // On Ctrl-C the token is cancelled and the command gets time to commit what it processed before the process ends.
         var invocation = new InvocationConfiguration

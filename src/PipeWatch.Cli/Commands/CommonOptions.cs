@@ -80,7 +80,27 @@ internal static class CommonOptions
         Description = description,
         DefaultValueFactory = _ => "low",
         HelpName = "info|low|medium|high|critical|none",
-    }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical", "none");
+    }.AcceptOnlyFromAmongIgnoringCase("info", "low", "medium", "high", "critical", "none");
+
+    /// <summary><c>--details</c>: the terminal view shows each finding's full explanation under it.</summary>
+    public static Option<bool> Details() => new("--details")
+    {
+        Description = "With --format table: show each finding's full explanation (what was observed, the baseline, why it crossed the line, what to do).",
+    };
+
+    /// <summary><c>--strict</c>: a problem with the input (an unreadable file, a bad record) makes the run exit with 2.</summary>
+    public static Option<bool> Strict() => new("--strict")
+    {
+        Description = "Exit with 2 when any input could not be read completely (an unreadable file, a bad record, an invalid YAML file), " +
+            "after reporting what was found; without it, problems are reported and the rest is read.",
+    };
+
+    /// <summary>For --verbose: which config a run uses ("config: pipewatch.yml", or none: the defaults).</summary>
+    public static string DescribeConfig(CliHost host, string? option)
+    {
+        var file = option is not null ? host.Resolve(option) : Path.Combine(host.WorkingDirectory, "pipewatch.yml");
+        return option is not null || File.Exists(file) ? $"config: {host.Display(file)}" : "config: none (pipewatch.yml not found; defaults)";
+    }
 
     /// <summary>The store path: --store, else $PIPEWATCH_STORE, else the default under the working directory.</summary>
     public static string ResolveStore(CliHost host, string? option) =>

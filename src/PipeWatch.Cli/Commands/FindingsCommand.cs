@@ -31,7 +31,7 @@ internal static class FindingsCommand
         {
             Description = "Only findings at or above this severity.",
             HelpName = "info|low|medium|high|critical",
-        }.AcceptOnlyFromAmong("info", "low", "medium", "high", "critical");
+        }.AcceptOnlyFromAmongIgnoringCase("info", "low", "medium", "high", "critical");
         var repository = new Option<string?>("--repository")
         {
             Description = "Only findings about this repository (owner/name).",
@@ -44,10 +44,11 @@ internal static class FindingsCommand
         };
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
+        var details = CommonOptions.Details();
 
         var command = new Command("findings", "List the findings kept in the store, oldest first. Exit codes: 0 listed; 2 bad usage or no usable store; 3 an internal error (rerun with --verbose).")
         {
-            store, since, category, severity, repository, incidents, format, output,
+            store, since, category, severity, repository, incidents, format, output, details,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -59,6 +60,7 @@ internal static class FindingsCommand
             parse.GetValue(incidents),
             parse.GetRequiredValue(format),
             parse.GetValue(output),
+            parse.GetValue(details),
             ct));
         return command;
     }
@@ -73,13 +75,16 @@ internal static class FindingsCommand
         bool incidents,
         string format,
         string? outputFile,
+        bool details,
         CancellationToken ct)
     {
-        if (incidents && format is "sarif" or "ecs" or "ocsf" or "cef")
+        if (incidents && format is not ("table" or "json"))
         {
-            await host.Error.WriteLineAsync($"pipewatch: --incidents: {(format == "sarif" ? "SARIF" : format.ToUpperInvariant())} has no incidents; use --format table or json");
+            await host.Error.WriteLineAsync($"pipewatch: --incidents cannot be written as {format} (it has no incidents); use --format table or json");
+            await host.Error.WriteLineAsync("Run 'pipewatch findings --help' for usage.");
             return ExitCodes.Usage;
         }
+
 
         DateTimeOffset? from = null;
         if (since is not null)
@@ -120,7 +125,7 @@ internal static class FindingsCommand
             var sink = FindingOutput.Create(format, outputFile, host, DetectorCatalog.Infos);
             if (sink is null)
             {
-                FindingsView.Render(findings, host);
+                FindingsView.Render(findings, host, details);
             }
             else
             {
@@ -128,7 +133,7 @@ internal static class FindingsCommand
                 await sink.CompleteAsync(ct);
             }
 
-            await host.Error.WriteLineAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}");
+            await host.SayAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}");
             return ExitCodes.Ok;
         }
     }
@@ -139,7 +144,7 @@ internal static class FindingsCommand
     {
         var incidents = store.QueryIncidents(new IncidentQuery(since, severity))
             .Where(i => categories.Length == 0 || i.Findings.Any(f => categories.Contains(f.Category, StringComparer.Ordinal)))
-            .Where(i => repository is null || i.Repositories.Contains(repository, StringComparer.Ordinal))
+            .Where(i => repository is null || i.Repositories.Contains(repository, StringComparer.OrdinalIgnoreCase))
             .ToList();
         var target = outputFile is null ? host.Out : FindingOutput.Open(host.Resolve(outputFile));
         try
@@ -159,7 +164,7 @@ internal static class FindingsCommand
         }
 
         var findings = incidents.Sum(i => i.Findings.Count);
-        await host.Error.WriteLineAsync(
+        await host.SayAsync(
             $"{incidents.Count} incident{(incidents.Count == 1 ? "" : "s")} ({findings} finding{(findings == 1 ? "" : "s")})");
         return ExitCodes.Ok;
     }

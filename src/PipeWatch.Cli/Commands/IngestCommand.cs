@@ -4,6 +4,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
+using PipeWatch.Findings;
 using PipeWatch.Intel;
 using PipeWatch.Sinks;
 using PipeWatch.Sources;
@@ -64,7 +65,14 @@ internal static class IngestCommand
             HelpName = "DIR",
             AllowMultipleArgumentsPerToken = false,
         };
-        var failOn = CommonOptions.FailOn("Exit with 1 when a new finding is at or above this severity; 'none' never fails.");
+        var failOn = CommonOptions.FailOn("Exit with 1 when a new finding (with --fail-on-open, also one reported before and still open) is at or above this severity; 'none' never fails.");
+        var failOnOpen = new Option<bool>("--fail-on-open")
+        {
+            Description = "Let --fail-on apply also to findings this input raises that an earlier run already reported (still open in the store), so ingest can gate like scan.",
+        };
+        var details = CommonOptions.Details();
+        var strict = CommonOptions.Strict();
+        var vulndb = AdvisoryDatabase.Option();
 
         var command = new Command(
             "ingest",
@@ -74,7 +82,7 @@ internal static class IngestCommand
             "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
             "Each document's format is recognized on its own. Ingesting the same input twice changes nothing. " + PipeWatchApp.ExitCodeHelp)
         {
-            paths, store, source, format, output, reports, failOn, config, rules, artifacts,
+            paths, store, source, format, output, reports, failOn, failOnOpen, config, rules, artifacts, details, strict, vulndb,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -88,13 +96,21 @@ internal static class IngestCommand
             parse.GetValue(config),
             parse.GetValue(rules) ?? [],
             parse.GetValue(artifacts) ?? [],
+            new IngestFlags(parse.GetValue(failOnOpen), parse.GetValue(details), parse.GetValue(strict), parse.GetValue(vulndb)),
             ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string[] reports, string failOn, string? configPath, string[] ruleFolders, string[] artifactFolders, CancellationToken ct)
+        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string[] reports, string failOn, string? configPath, string[] ruleFolders, string[] artifactFolders, IngestFlags flags, CancellationToken ct)
     {
+        // A rule folder that is not there is a mistake in the command, not a rule that failed to load.
+        if (ruleFolders.Select(host.Resolve).FirstOrDefault(p => !File.Exists(p) && !Directory.Exists(p)) is { } missingRules)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: --rules {host.Display(missingRules)}: no such file or folder");
+            return ExitCodes.Usage;
+        }
+
         PipeWatchConfig config;
         try
         {
@@ -122,21 +138,26 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
+        await host.DetailAsync(CommonOptions.DescribeConfig(host, configPath));
+        await host.DetailAsync($"store: {host.Display(CommonOptions.ResolveStore(host, storePath))}");
         var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
         if (store is null) return ExitCodes.Usage;
 
         using (store)
         {
-            // Lockfiles and manifests are matched against the advisories 'vulndb import' put in this store.
-            var advisoryStore = store as IAdvisoryStore;
+            // Lockfiles and manifests are matched against the advisory database ('vulndb update'), else the advisories 'vulndb import --store' put in this store.
+            using var database = await AdvisoryDatabase.OpenExistingAsync(host, flags.VulnDb);
+            if (database is null && flags.VulnDb is not null) return ExitCodes.Usage;
+            var advisoryStore = (IAdvisoryStore?)database ?? store;
             using var advisories = advisoryStore?.OpenAdvisoryIndex();
             // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in this store, and the built-in exfiltration-service list.
             var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
             var detectors = BuiltInDetectors.Create(config, problems, advisories, intel);
             var all = new CollectingSink();
+            var raised = new RaisedFindingsFilter();
             using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
             if (routing is null) return ExitCodes.Usage;
-            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all));
+            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised));
             if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
             foreach (var report in FindingOutput.Reports(reports, host, detectors.Select(d => d.Info))) builder.AddSink(report);
             var engine = builder.Build();
@@ -158,11 +179,19 @@ internal static class IngestCommand
                 return ExitCodes.Usage;
             }
 
-            if (format == "table" && outputFile is null) FindingsView.Render(all.Findings, host);
-            await host.Error.WriteLineAsync(Describe(summary, files.Count));
+            if (format == "table" && outputFile is null) FindingsView.Render(all.Findings, host, flags.Details);
+            var open = raised.KnownBefore(all.Findings);
+            await host.SayAsync(Describe(summary, files.Count, open));
             if (summary.Events == 0 && problems.Count > 0) return ExitCodes.Usage;
+            if (flags.Strict && problems.Count > 0)
+            {
+                await host.Error.WriteLineAsync($"pipewatch: --strict: {problems.Count} problem{(problems.Count == 1 ? "" : "s")} above; the input was not read completely");
+                return ExitCodes.Usage;
+            }
+
             var threshold = CommonOptions.ParseSeverity(failOn);
-            return threshold is { } minimum && all.Findings.Any(f => f.Severity >= minimum) ? ExitCodes.Findings : ExitCodes.Ok;
+            var gated = flags.FailOnOpen ? all.Findings.Concat(open) : all.Findings;
+            return threshold is { } minimum && gated.Any(f => f.Severity >= minimum) ? ExitCodes.Findings : ExitCodes.Ok;
         }
     }
 
@@ -184,10 +213,17 @@ internal static class IngestCommand
             p => (p.BytesRead, $"{p.Events:N0} events, {p.NewFindings:N0} findings"));
     }
 
-    private static string Describe(IngestSummary s, int files)
+    private static string Describe(IngestSummary s, int files, IReadOnlyList<Finding> open)
     {
+        // Findings the input still raises that an earlier run reported: not new, but not gone either.
+        var stillOpen = open.Count == 0
+            ? string.Empty
+            : $", {open.Count:N0} still open from earlier runs ({string.Join(", ", open.GroupBy(f => f.Severity).OrderByDescending(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToWire()}"))}; --fail-on-open gates on them)";
         var text = $"ingested {files} file{(files == 1 ? "" : "s")}: {s.Events:N0} events ({s.Duplicates:N0} seen before), " +
-            $"{s.NewFindings:N0} new finding{(s.NewFindings == 1 ? "" : "s")}, {s.Problems:N0} problem{(s.Problems == 1 ? "" : "s")}";
+            $"{s.NewFindings:N0} new finding{(s.NewFindings == 1 ? "" : "s")}{stillOpen}, {s.Problems:N0} problem{(s.Problems == 1 ? "" : "s")}";
         return s.Cancelled ? text + " (interrupted; everything counted here is saved)" : text;
     }
 }
+
+/// <summary>The yes/no options of <c>ingest</c>.</summary>
+internal sealed record IngestFlags(bool FailOnOpen, bool Details, bool Strict, string? VulnDb);

@@ -15,7 +15,7 @@ namespace PipeWatch.Cli.Commands;
 /// <summary><c>pipewatch rules validate|test</c>: checks Sigma rule files, and shows which events a rule matches and why.</summary>
 internal static class RulesCommand
 {
-    public static Command Create(CliHost host) => new("rules", "Check Sigma rules before running them: 'validate' reports every construct that cannot be loaded, 'test' shows which events a rule matches and why.")
+    public static Command Create(CliHost host) => new("rules", "Check Sigma rules before running them: 'validate' reports every construct that cannot be loaded, 'test' shows which events a rule matches and why. Exit codes: see each subcommand's --help.")
     {
         Validate(host),
         Test(host),

@@ -90,6 +90,9 @@ internal static class ScanCommand
         var reports = CommonOptions.Reports();
         var config = CommonOptions.Config();
         var failOn = CommonOptions.FailOn("Exit with 1 when a finding is at or above this severity; 'none' never fails.");
+        var details = CommonOptions.Details();
+        var strict = CommonOptions.Strict();
+        var vulndb = AdvisoryDatabase.Option();
 
         var command = new Command(
             "scan",
@@ -100,7 +103,7 @@ internal static class ScanCommand
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             PipeWatchApp.ExitCodeHelp)
         {
-            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, reports, failOn, config,
+            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, reports, failOn, config, details, strict, vulndb,
         };
         command.Validators.Add(result =>
         {
@@ -123,7 +126,10 @@ internal static class ScanCommand
                 parse.GetValue(output),
                 parse.GetValue(reports) ?? [],
                 parse.GetRequiredValue(failOn),
-                parse.GetValue(config)),
+                parse.GetValue(config),
+                parse.GetValue(details),
+                parse.GetValue(strict),
+                parse.GetValue(vulndb)),
             ct));
         return command;
     }
@@ -141,6 +147,7 @@ internal static class ScanCommand
             return ExitCodes.Usage;
         }
 
+        await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
         var book = LoadRules(host, request.Rules, out var ruleProblems);
         if (book is null)
         {
@@ -186,9 +193,12 @@ internal static class ScanCommand
 
             using (store)
             {
-                // Dependencies are matched against the advisories 'vulndb import' put in the store; without --store, those of the default store if there is one.
-                using var advisoryStore = store is null && File.Exists(CommonOptions.ResolveStore(host, null)) ? TryOpen(CommonOptions.ResolveStore(host, null)) : null;
-                using var advisories = ((store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
+                // Dependencies are matched against the advisory database ('vulndb update'); else the advisories 'vulndb import --store' put in
+                // the store; without --store, those of the default store if there is one.
+                using var database = await AdvisoryDatabase.OpenExistingAsync(host, request.VulnDb);
+                if (database is null && request.VulnDb is not null) return ExitCodes.Usage;
+                using var advisoryStore = store is null && database is null && File.Exists(CommonOptions.ResolveStore(host, null)) ? TryOpen(CommonOptions.ResolveStore(host, null)) : null;
+                using var advisories = ((IAdvisoryStore?)database ?? (store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
                 var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit);
                 var all = new CollectingSink();
                 using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
@@ -215,8 +225,14 @@ internal static class ScanCommand
                     return ExitCodes.Usage;
                 }
 
-                if (request.Format == "table" && request.Output is null) FindingsView.Render(all.Findings, host);
-                await host.Error.WriteLineAsync(Describe(summary, source, request.NoGit));
+                if (request.Format == "table" && request.Output is null) FindingsView.Render(all.Findings, host, request.Details);
+                await host.SayAsync(Describe(summary, source, request.NoGit, request.Selection.Staged, host));
+                if (request.Strict && problems.Count > 0)
+                {
+                    await host.Error.WriteLineAsync($"pipewatch: --strict: {problems.Count} problem{(problems.Count == 1 ? "" : "s")} above; the scan is not complete");
+                    return ExitCodes.Usage;
+                }
+
                 if (request.WriteBaseline is { } written)
                 {
                     var file = host.Resolve(written);
@@ -294,10 +310,12 @@ internal static class ScanCommand
             p => (p.Commits, $"{p.Commits:N0} commits, {p.BytesRead / (1 << 20):N0} MB, {p.Findings:N0} findings"));
     }
 
-    private static string Describe(ScanSummary s, ICommitSource source, bool folder)
+    private static string Describe(ScanSummary s, ICommitSource source, bool folder, bool staged, CliHost host)
     {
         var what = folder
-            ? $"scanned {s.Commits:N0} file{(s.Commits == 1 ? "" : "s")} of {source.Root}"
+            ? $"scanned {s.Commits:N0} file{(s.Commits == 1 ? "" : "s")} of {host.Display(source.Root)}"
+            : staged
+            ? $"scanned the staged changes of {source.Repository}"
             : $"scanned {s.Commits:N0} commit{(s.Commits == 1 ? "" : "s")} of {source.Repository}" + (s.LearnedCommits > 0 ? $" ({s.LearnedCommits:N0} earlier ones learned from)" : string.Empty);
         var seconds = s.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var text = $"{what} in {seconds} s: {s.Findings:N0} finding{(s.Findings == 1 ? "" : "s")}" +
@@ -307,5 +325,5 @@ internal static class ScanCommand
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
-        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config);
+        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb);
 }

@@ -1,33 +1,126 @@
 using System.CommandLine;
+using System.Globalization;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Cli.Commands;
 
-/// <summary><c>pipewatch vulndb</c>: keeps the vulnerability advisories (OSV) that <c>scan</c> and <c>ingest</c> match dependencies against.</summary>
+/// <summary><c>pipewatch vulndb</c>: keeps the vulnerability advisories (OSV, GHSA) that <c>scan</c> and <c>ingest</c> match dependencies against.</summary>
 internal static class VulnDbCommand
 {
-    public static Command Create(CliHost host)
+    /// <summary>The ecosystems <c>update</c> fetches when none is named: those whose dependency files PipeWatch reads.</summary>
+    public static readonly string[] DefaultEcosystems = ["npm", "PyPI", "NuGet", "Maven", "Go", "crates.io", "RubyGems", "Packagist", "GitHub Actions"];
+
+    public const string BaseUrlVariable = "PIPEWATCH_OSV_URL";
+
+    private const string ExitHelp = "Exit codes: 0 done; 2 bad usage, a missing path, or nothing usable in the input; 3 an internal error (rerun with --verbose).";
+
+    public static Command Create(CliHost host) =>
+        new("vulndb", "Manage the advisory database (its own file, default in the user's cache folder) that scan and ingest match dependencies against. " +
+            "Exit codes: see each subcommand's --help.")
+        {
+            Update(host), Import(host), Status(host), List(host),
+        };
+
+    private static Option<string?> Database() => new("--db")
     {
-        var store = CommonOptions.Store();
-        var paths = new Argument<string[]>("PATH")
+        Description = $"The advisory database file (default: ${AdvisoryDatabase.Variable}, else advisories.db in the user's cache folder, e.g. ~/.cache/pipewatch).",
+        HelpName = "PATH",
+    };
+
+    private static Command Update(CliHost host)
+    {
+        var db = Database();
+        var ecosystems = new Option<string[]>("--ecosystem")
         {
-            Description = "OSV JSON files (one record or an array), folders of them, or OSV's per-ecosystem all.zip archives "
-                + "(https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip, e.g. npm, PyPI, NuGet, Maven, Go, \"GitHub Actions\").",
-            Arity = ArgumentArity.OneOrMore,
+            Description = $"An OSV ecosystem to fetch (repeatable; default: {string.Join(", ", DefaultEcosystems)}).",
+            HelpName = "NAME",
+            AllowMultipleArgumentsPerToken = false,
         };
-        var import = new Command(
-            "import",
-            "Import OSV advisories into the store's index, keyed by ecosystem and package name. A record replaces the stored one with its id; "
-            + "a withdrawn record removes it. Scans never use the network: import again to refresh.")
+        var baseUrl = new Option<string?>("--base-url")
         {
-            store, paths,
+            Description = $"Where the archives are: <base-url>/<ecosystem>/all.zip (default: ${BaseUrlVariable}, else {OsvFeedOptions.DefaultBaseUrl}; a mirror works).",
+            HelpName = "URL",
         };
-        import.SetAction((parse, ct) => ImportAsync(host, parse.GetValue(store), parse.GetValue(paths) ?? [], ct));
-        return new Command("vulndb", "Manage the vulnerability advisory index (OSV) that dependency findings are matched against.") { import };
+        var command = new Command(
+            "update",
+            "Download OSV's per-ecosystem archives and import them into the advisory database. A refresh asks the server with the archive's ETag " +
+            "(or Last-Modified) and downloads only archives that changed; unchanged ones are neither downloaded nor imported again. " + ExitHelp)
+        {
+            db, ecosystems, baseUrl,
+        };
+        command.SetAction((parse, ct) => UpdateAsync(host, parse.GetValue(db), parse.GetValue(ecosystems) ?? [], parse.GetValue(baseUrl), ct));
+        return command;
     }
 
-    private static async Task<int> ImportAsync(CliHost host, string? storePath, string[] paths, CancellationToken ct)
+    private static async Task<int> UpdateAsync(CliHost host, string? dbOption, string[] ecosystems, string? baseUrlOption, CancellationToken ct)
+    {
+        var path = AdvisoryDatabase.Resolve(host, dbOption);
+        if (path is null)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: no cache folder known (HOME and XDG_CACHE_HOME are unset): pass --db or set ${AdvisoryDatabase.Variable}");
+            return ExitCodes.Usage;
+        }
+
+        var baseText = baseUrlOption ?? host.Environment(BaseUrlVariable);
+        var baseUrl = OsvFeedOptions.DefaultBaseUrl;
+        if (!string.IsNullOrWhiteSpace(baseText) && (!Uri.TryCreate(baseText, UriKind.Absolute, out baseUrl!) || baseUrl.Scheme is not ("https" or "http")))
+        {
+            await host.Error.WriteLineAsync($"pipewatch: --base-url '{baseText}' is not an http(s) URL");
+            return ExitCodes.Usage;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd($"pipewatch/{PipeWatchApp.Version}");
+        var updater = new OsvFeedUpdater(http, new OsvFeedOptions { BaseUrl = baseUrl, Folder = AdvisoryDatabase.ArchiveFolder(path) });
+        var results = await updater.UpdateAsync(ecosystems.Length > 0 ? ecosystems : DefaultEcosystems, ct);
+        foreach (var result in results)
+        {
+            await host.SayAsync(result.Outcome switch
+            {
+                OsvFeedOutcome.Downloaded => $"{result.Ecosystem}: downloaded {Size(result.Bytes)}",
+                OsvFeedOutcome.Unchanged => $"{result.Ecosystem}: unchanged",
+                _ => TerminalText.Escape($"pipewatch: {result.Url}: {result.Reason}"),
+            });
+        }
+
+        var downloaded = results.Where(r => r.Outcome == OsvFeedOutcome.Downloaded).ToList();
+        var store = await AdvisoryDatabase.OpenForWriteAsync(host, path);
+        if (store is null) return ExitCodes.Usage;
+        using (store)
+        {
+            var problems = new ConsoleProblemReporter(host.Error, host.Display);
+            var imported = downloaded.Count == 0 ? new AdvisoryImportResult(0, 0, 0) : store.ImportAdvisories(downloaded.SelectMany(r => OsvArchive.Read(r.Archive, problems)), ct);
+            await host.SayAsync($"updated {host.Display(path)}: {downloaded.Count} of {results.Count} archive{(results.Count == 1 ? "" : "s")} changed, " +
+                $"{imported.Imported} advisor{(imported.Imported == 1 ? "y" : "ies")} imported, {store.AdvisoryCount()} in the database");
+            return results.All(r => r.Outcome == OsvFeedOutcome.Failed) ? ExitCodes.Usage : ExitCodes.Ok;
+        }
+    }
+
+    private static Command Import(CliHost host)
+    {
+        var db = Database();
+        var store = CommonOptions.Store();
+        store.Description = "Import into this findings store instead of the advisory database (the layout before the database had its own file).";
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "OSV JSON files (one record or an array) and GitHub Advisory Database files (github/advisory-database: OSV records with GHSA ids), "
+                + "folders of them, or OSV's per-ecosystem all.zip archives (https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command(
+            "import",
+            "Import advisories from files into the advisory database, keyed by ecosystem and package name. A record replaces the stored one with its id; "
+            + "a withdrawn record removes it. Scans never use the network. " + ExitHelp)
+        {
+            db, store, paths,
+        };
+        command.SetAction((parse, ct) => ImportAsync(host, parse.GetValue(db), parse.GetValue(store), parse.GetValue(paths) ?? [], ct));
+        return command;
+    }
+
+    private static async Task<int> ImportAsync(CliHost host, string? dbOption, string? storePath, string[] paths, CancellationToken ct)
     {
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var missing = paths.Select(host.Resolve).Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
@@ -37,7 +130,7 @@ internal static class VulnDbCommand
             return ExitCodes.Usage;
         }
 
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
+        var store = storePath is not null ? await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath)) : await OpenDatabaseAsync(host, dbOption);
         if (store is null) return ExitCodes.Usage;
 
         using (store)
@@ -54,11 +147,76 @@ internal static class VulnDbCommand
                 return ExitCodes.Usage;
             }
 
-            await host.Error.WriteLineAsync(
+            await host.SayAsync(
                 $"imported {result.Imported} advisor{(result.Imported == 1 ? "y" : "ies")} ({result.Withdrawn} withdrawn removed), "
                 + $"{store.AdvisoryCount()} in the index, {problems.Count} problem{(problems.Count == 1 ? "" : "s")}");
             // Nothing imported and something wrong: the input was unusable.
             return result.Imported + result.Withdrawn == 0 && problems.Count > 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }
     }
+
+    private static Command Status(CliHost host)
+    {
+        var db = Database();
+        var command = new Command("status", "Show the advisory database: its file, how many advisories it holds, and each downloaded archive with its date. " + ExitHelp) { db };
+        command.SetAction(async (parse, _) =>
+        {
+            var path = AdvisoryDatabase.Resolve(host, parse.GetValue(db));
+            if (path is null || !File.Exists(path))
+            {
+                await host.Out.WriteLineAsync($"no advisory database{(path is null ? "" : $" at {host.Display(path)}")}; make it with 'pipewatch vulndb update'");
+                return ExitCodes.Ok;
+            }
+
+            using var store = SqliteStore.Open(path);
+            await host.Out.WriteLineAsync($"database: {host.Display(path)}");
+            await host.Out.WriteLineAsync($"advisories: {store.AdvisoryCount()}");
+            var folder = AdvisoryDatabase.ArchiveFolder(path);
+            foreach (var archive in (Directory.Exists(folder) ? Directory.GetFiles(folder, "*.zip") : []).Order(StringComparer.Ordinal))
+            {
+                var info = new FileInfo(archive);
+                await host.Out.WriteLineAsync(
+                    $"archive {Path.GetFileNameWithoutExtension(archive)}: {Size(info.Length)}, downloaded {info.LastWriteTimeUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command List(CliHost host)
+    {
+        var db = Database();
+        var command = new Command("list", "List the ecosystems of the advisory database with their packages and advisories, one per line. " + ExitHelp) { db };
+        command.SetAction(async (parse, _) =>
+        {
+            var path = AdvisoryDatabase.Resolve(host, parse.GetValue(db));
+            if (path is null || !File.Exists(path))
+            {
+                await host.Error.WriteLineAsync($"pipewatch: no advisory database{(path is null ? "" : $" at {host.Display(path)}")}; make it with 'pipewatch vulndb update'");
+                return ExitCodes.Usage;
+            }
+
+            using var store = SqliteStore.Open(path);
+            foreach (var row in store.AdvisoryEcosystems())
+            {
+                await host.Out.WriteLineAsync($"{row.Ecosystem}\t{row.Packages} package{(row.Packages == 1 ? "" : "s")}\t{row.Advisories} advisor{(row.Advisories == 1 ? "y" : "ies")}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<SqliteStore?> OpenDatabaseAsync(CliHost host, string? option)
+    {
+        var path = AdvisoryDatabase.Resolve(host, option);
+        if (path is not null) return await AdvisoryDatabase.OpenForWriteAsync(host, path);
+        await host.Error.WriteLineAsync($"pipewatch: no cache folder known (HOME and XDG_CACHE_HOME are unset): pass --db or set ${AdvisoryDatabase.Variable}");
+        return null;
+    }
+
+    private static string Size(long bytes) => bytes >= 1 << 20
+        ? $"{(bytes / (double)(1 << 20)).ToString("0.0", CultureInfo.InvariantCulture)} MB"
+        : $"{(bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture)} KB";
 }

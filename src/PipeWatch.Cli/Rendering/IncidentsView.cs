@@ -39,7 +39,7 @@ internal static class IncidentsView
         incidents = [.. incidents.Select(i => new Incident(i.Id, i.FirstSeen, i.LastSeen, i.Severity, [.. i.Findings.Select(TerminalText.Escape)]))];
         if (host.Interactive)
         {
-            RenderTables(incidents, host.Out);
+            RenderTables(incidents, host);
         }
         else
         {
@@ -47,9 +47,9 @@ internal static class IncidentsView
         }
     }
 
-    private static void RenderTables(IReadOnlyList<Incident> incidents, TextWriter output)
+    private static void RenderTables(IReadOnlyList<Incident> incidents, CliHost host)
     {
-        var console = Terminal.Console(output);
+        var console = Terminal.Console(host, host.Out);
         foreach (var incident in incidents)
         {
             var table = new Table().Border(TableBorder.Rounded).Expand();

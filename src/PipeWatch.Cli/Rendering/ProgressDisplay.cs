@@ -20,7 +20,7 @@ internal static class ProgressDisplay
         Func<IProgress<TProgress>, Task<TResult>> run,
         Func<TProgress, (double Value, string Description)> update)
     {
-        var console = Terminal.Console(host.Error);
+        var console = Terminal.Console(host, host.Error);
         problems.Hold();
         try
         {

@@ -104,7 +104,14 @@ public sealed class SarifSink : IFindingSink
         writer.WriteStartObject("help");
         writer.WriteString("text", $"{description} See docs/detectors.md, section {category}, for what it means and how to respond.");
         writer.WriteEndObject();
+        // GitHub code scanning reads the score that ranks an alert Critical/High/Medium/Low from the rule, not the result:
+        // a rule carries the highest severity it raised in this log.
+        var highest = _findings.Where(f => f.Rule == id).Max(f => f.Severity);
+        writer.WriteStartObject("defaultConfiguration");
+        writer.WriteString("level", Level(highest));
+        writer.WriteEndObject();
         writer.WriteStartObject("properties");
+        writer.WriteString("security-severity", SecuritySeverity(highest));
         writer.WriteStartArray("tags");
         writer.WriteStringValue("security");
         writer.WriteStringValue(category);
@@ -118,12 +125,7 @@ public sealed class SarifSink : IFindingSink
         writer.WriteStartObject();
         writer.WriteString("ruleId", finding.Rule);
         writer.WriteNumber("ruleIndex", ruleIndex);
-        writer.WriteString("level", finding.Severity switch
-        {
-            Severity.Critical or Severity.High => "error",
-            Severity.Medium => "warning",
-            _ => "note",
-        });
+        writer.WriteString("level", Level(finding.Severity));
         writer.WriteStartObject("message");
         writer.WriteString("text", $"{finding.Title}. {finding.Explanation}");
         writer.WriteEndObject();
@@ -171,6 +173,13 @@ public sealed class SarifSink : IFindingSink
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
+
+    private static string Level(Severity severity) => severity switch
+    {
+        Severity.Critical or Severity.High => "error",
+        Severity.Medium => "warning",
+        _ => "note",
+    };
 
     private string Uri(string file)
     {

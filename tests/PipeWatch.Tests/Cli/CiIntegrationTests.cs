@@ -70,6 +70,94 @@ public sealed partial class CiIntegrationTests : IDisposable
     }
 
     [Fact]
+    public async Task On_a_pull_request_the_action_scans_base_to_head_with_the_installed_tool_package()
+    {
+        var basis = _repo.Write("old.env", $"GH_TOKEN={Token}\n").Commit("old leak on main");
+        var head = _repo.Write("new.txt", "aws_access_key_id = AKIAQWERTYUIOPASDFGH\n").Commit("new leak in the PR");
+
+        // On pull_request github.event.before is empty; the PR's base and head are what it brings.
+        var args = RunActionScript(new() { ["PW_EVENT"] = "pull_request", ["PW_PR_BASE"] = basis, ["PW_PR_HEAD"] = head, ["PW_SHA"] = "f".PadRight(40, 'f') });
+        var result = await new CliRunner(_repo.Path).RunAsync(args);
+
+        Assert.Equal(["--range", $"{basis}..{head}"], args[^2..]);
+        Assert.Equal([$"dotnet tool install PipeWatch.Cli --version 0.1.0 --tool-path {_work.File("runner-temp")}/pipewatch-tool"], File.ReadAllLines(_work.File("dotnet-calls")));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("aws-access-key-id", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("github-pat", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_merge_group_scans_its_base_to_head_and_a_schedule_the_whole_history()
+    {
+        var basis = _repo.Write("a.txt", "a\n").Commit("first");
+        var head = _repo.Write("b.txt", "b\n").Commit("second");
+
+        var group = RunActionScript(new() { ["PW_EVENT"] = "merge_group", ["PW_MG_BASE"] = basis, ["PW_MG_HEAD"] = head });
+        var schedule = RunActionScript(new() { ["PW_EVENT"] = "schedule", ["PW_SHA"] = head, ["PW_BASELINE"] = "baseline.json" });
+
+        Assert.Equal(["--range", $"{basis}..{head}"], group[^2..]);
+        Assert.DoesNotContain("--range", schedule);
+        Assert.Equal(["--baseline", "baseline.json"], schedule[^2..]);
+    }
+
+    [Fact]
+    public void With_advisories_the_action_refreshes_the_cached_database_and_scans_with_it()
+    {
+        var head = _repo.Write("a.txt", "a\n").Commit("first");
+        var database = Path.Combine(_work.File("runner-temp"), "pipewatch-vulndb", "advisories.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(database)!);
+        File.WriteAllText(database, "");
+
+        var args = RunActionScript(new() { ["PW_SHA"] = head, ["PW_ADVISORIES"] = "true" });
+
+        Assert.Equal(["--vulndb", database], args[^2..]);
+    }
+
+    [Fact]
+    public void When_the_tool_package_cannot_be_installed_the_action_builds_from_its_source()
+    {
+        var head = _repo.Write("a.txt", "a\n").Commit("first");
+
+        var args = RunActionScript(new() { ["PW_SHA"] = head, ["SHIM_NO_PACKAGE"] = "1" });
+
+        Assert.Equal("scan", args[0]);
+        Assert.Equal(["dotnet tool install PipeWatch.Cli --version 0.1.0 --tool-path " + _work.File("runner-temp") + "/pipewatch-tool", "dotnet publish"], File.ReadAllLines(_work.File("dotnet-calls")));
+    }
+
+    [Fact]
+    public void A_sarif_log_is_uploaded_only_when_the_scan_wrote_one()
+    {
+        var action = Load(Path.Combine(Root, "action.yml"));
+        var steps = ((YamlSequenceNode)((YamlMappingNode)action["runs"])["steps"]).Children.OfType<YamlMappingNode>().ToList();
+        var upload = steps.Single(s => Scalar(s, "uses")?.StartsWith("github/codeql-action/upload-sarif@", StringComparison.Ordinal) == true);
+        var caches = steps.Where(s => Scalar(s, "uses")?.StartsWith("actions/cache@", StringComparison.Ordinal) == true).ToList();
+        var cache = caches.Single(s => Scalar((YamlMappingNode)s["with"], "path")!.EndsWith("/pipewatch-tool", StringComparison.Ordinal));
+        var vulndb = caches.Single(s => Scalar((YamlMappingNode)s["with"], "path")!.EndsWith("/pipewatch-vulndb", StringComparison.Ordinal));
+        Assert.Equal("pipewatch-vulndb-", Scalar((YamlMappingNode)vulndb["with"], "restore-keys"));
+
+        Assert.Contains("steps.scan.outputs.sarif-ready == 'true'", Scalar(upload, "if"), StringComparison.Ordinal);
+        Assert.Contains("if [ -s \"$sarif\" ]; then echo \"sarif-ready=true\"", Scalar(steps.Single(s => Scalar(s, "id") == "scan"), "run"), StringComparison.Ordinal);
+        Assert.Contains("inputs.version", Scalar((YamlMappingNode)cache["with"], "key"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_gitlab_template_and_the_dockerfile_pin_their_images_by_digest_and_run_merge_request_pipelines()
+    {
+        var template = Load(Path.Combine(Root, "ci", "gitlab", "pipewatch-scan.gitlab-ci.yml"));
+        var job = (YamlMappingNode)template["pipewatch-scan"];
+        var dockerfile = File.ReadAllLines(Path.Combine(Root, "Dockerfile"));
+
+        Assert.Matches("@sha256:[0-9a-f]{64}$", Scalar(job, "image"));
+        Assert.Matches(@"^v\d+\.\d+\.\d+$", Scalar((YamlMappingNode)template["variables"], "PIPEWATCH_REF"));
+        Assert.Contains(((YamlSequenceNode)job["rules"]).Children.OfType<YamlMappingNode>(), r => Scalar(r, "if") == "$CI_PIPELINE_SOURCE == \"merge_request_event\"");
+        var froms = dockerfile.Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, froms.Count);
+        Assert.All(froms, f => Assert.Matches("@sha256:[0-9a-f]{64}( AS \\w+)?$", f));
+        Assert.Contains(dockerfile, l => l.Contains("install -y --no-install-recommends git", StringComparison.Ordinal));
+        Assert.Equal("USER $APP_UID", dockerfile.Last(l => l.StartsWith("USER ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task The_gitlab_template_scans_the_pushed_range_and_keeps_the_sarif_as_an_artifact()
     {
         var template = Load(Path.Combine(Root, "ci", "gitlab", "pipewatch-scan.gitlab-ci.yml"));
@@ -108,6 +196,10 @@ public sealed partial class CiIntegrationTests : IDisposable
         var scan = steps.Single(s => Scalar(s, "id") == "scan");
         env["PW_PATH"] = _repo.Path;
         env["PW_SARIF"] = "";
+        env.TryAdd("PW_EVENT", "push");
+        foreach (var name in new[] { "PW_BEFORE", "PW_SHA", "PW_RANGE", "PW_PR_BASE", "PW_PR_HEAD", "PW_MG_BASE", "PW_MG_HEAD", "PW_PACKAGE_SOURCE", "PW_ADVISORIES" }) env.TryAdd(name, "");
+        env.TryAdd("PW_FAIL_ON", "low");
+        env.TryAdd("PW_VERSION", "0.1.0");
         env.TryAdd("PW_BASELINE", "");
         env.TryAdd("PW_RULES", "");
         env.TryAdd("PW_CONFIG", "");
@@ -125,7 +217,18 @@ public sealed partial class CiIntegrationTests : IDisposable
         env["TMPDIR"] = _work.File("tmp");
         var shim = $$"""
             dotnet() {
+              if [ "$1" = tool ]; then
+                echo "dotnet $*" >> '{{_work.File("dotnet-calls")}}'
+                if [ "${SHIM_NO_PACKAGE:-}" = 1 ]; then return 1; fi
+                local tool=
+                while [ "$#" -gt 0 ]; do if [ "$1" = --tool-path ]; then tool=$2; fi; shift; done
+                mkdir -p "$tool"
+                printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s"\n' '{{recorded}}' > "$tool/pipewatch"
+                chmod +x "$tool/pipewatch"
+                return 0
+              fi
               if [ "$1" = publish ]; then
+                echo "dotnet $1" >> '{{_work.File("dotnet-calls")}}'
                 local out=
                 while [ "$#" -gt 0 ]; do if [ "$1" = -o ]; then out=$2; fi; shift; done
                 mkdir -p "$out"

@@ -58,13 +58,16 @@ public sealed class IngestCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Table_output_names_each_finding_and_its_explanation()
+    public async Task Table_output_names_each_finding_and_with_details_its_explanation()
     {
-        var result = await _cli.RunAsync("ingest", Demo);
+        var compact = await _cli.RunAsync("ingest", Demo, "--store", "compact.db");
+        var details = await _cli.RunAsync("ingest", Demo, "--store", "details.db", "--details");
 
-        Assert.Contains("HIGH     code-change", result.Output.Replace("pipeline.step-order-changed", "code-change"), StringComparison.Ordinal);
-        Assert.Contains("'Collect diagnostics' added between 'Build' and 'Test'", result.Output);
-        Assert.Contains("Step 'Test' of job 'build' took", result.Output);
+        Assert.Contains("HIGH     Steps of job", compact.Output, StringComparison.Ordinal);
+        Assert.Contains("         pipeline.step-order-changed · ", compact.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("'Collect diagnostics' added between 'Build' and 'Test'", compact.Output, StringComparison.Ordinal);
+        Assert.Contains("'Collect diagnostics' added between 'Build' and 'Test'", details.Output, StringComparison.Ordinal);
+        Assert.Contains("Step 'Test' of job 'build' took", details.Output, StringComparison.Ordinal);
     }
 
     [Fact]

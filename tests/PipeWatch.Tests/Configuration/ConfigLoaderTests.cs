@@ -326,7 +326,7 @@ public sealed class ConfigLoaderTests : IDisposable
             """,
             File));
 
-        Assert.Equal(["pipewatch.yml:2: allow[0]: matches everything; give at least one of rule, category, repository, pipeline, job, step, actor"], error.Problems);
+        Assert.Equal(["pipewatch.yml:2: allow[0]: matches everything; give at least one of rule, category, repository, pipeline, job, step, actor, path"], error.Problems);
     }
 
     [Fact]

@@ -47,9 +47,9 @@ public sealed partial class DetectorConventionTests
     }
 
     [Fact]
-    public void Payload_format_ids_are_unique_kebab_case_and_listed_in_the_readme()
+    public void Payload_format_ids_are_unique_kebab_case_and_listed_in_the_ingest_docs()
     {
-        var readme = File.ReadAllText(Path.Combine(Corpus.RepositoryRoot, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Corpus.RepositoryRoot, "docs", "ingest.md"));
 
         Assert.Equal(PayloadFormats.All.Count, PayloadFormats.All.Select(f => f.Id).Distinct().Count());
         Assert.All(PayloadFormats.All, f =>
@@ -60,9 +60,9 @@ public sealed partial class DetectorConventionTests
     }
 
     [Fact]
-    public void Job_log_format_ids_are_unique_kebab_case_distinct_from_payload_formats_and_listed_in_the_readme()
+    public void Job_log_format_ids_are_unique_kebab_case_distinct_from_payload_formats_and_listed_in_the_ingest_docs()
     {
-        var readme = File.ReadAllText(Path.Combine(Corpus.RepositoryRoot, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Corpus.RepositoryRoot, "docs", "ingest.md"));
         var ids = JobLogFormats.All.Select(f => f.Id).ToList();
 
         Assert.Equal(ids.Count, ids.Distinct().Count());

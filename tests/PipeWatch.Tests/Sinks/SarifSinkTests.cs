@@ -49,6 +49,20 @@ public sealed class SarifSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rule_carries_the_security_severity_of_its_most_severe_result_for_code_scanning()
+    {
+        using var sarif = await WriteAsync([Slow(Severity.Low), Reordered() with { Severity = Severity.Medium }, Slow(Severity.Critical) with { Fingerprint = "slow-2" }]);
+        var rules = Driver(sarif).GetProperty("rules");
+
+        Assert.Equal(
+            [("pipeline.long-duration", "9.5", "error"), ("pipeline.step-order-changed", "5.5", "warning")],
+            rules.EnumerateArray().Select(r => (
+                r.GetProperty("id").GetString(),
+                r.GetProperty("properties").GetProperty("security-severity").GetString(),
+                r.GetProperty("defaultConfiguration").GetProperty("level").GetString())));
+    }
+
+    [Fact]
     public async Task Rule_without_metadata_is_described_by_its_id()
     {
         var finding = Slow(Severity.Medium) with { Rule = "custom.rule", Category = Categories.HardcodedSecret };

@@ -75,3 +75,6 @@ internal sealed class InMemoryAdvisoryIndex : IAdvisoryIndex
 
     private static (string, string) Key(AffectedPackage p) => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name));
 }
+
+/// <summary>One ecosystem of the advisory index: how many packages and advisories it has.</summary>
+public sealed record AdvisoryEcosystem(string Ecosystem, long Packages, long Advisories);

@@ -212,7 +212,8 @@ internal sealed class SqliteStoreReader : IStoreReader
 
         if (query.Repository is { } repository)
         {
-            sql.Append(" AND repository = $repository");
+            // Repository names are case-insensitive on GitHub and GitLab: ACME/X is acme/x.
+            sql.Append(" AND repository = $repository COLLATE NOCASE");
             command.Parameters.AddWithValue("$repository", repository);
         }
     }

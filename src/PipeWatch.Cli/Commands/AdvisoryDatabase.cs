@@ -1,0 +1,73 @@
+using System.CommandLine;
+using PipeWatch.Cli.Rendering;
+using PipeWatch.Store;
+using PipeWatch.Store.Sqlite;
+
+namespace PipeWatch.Cli.Commands;
+
+/// <summary>
+/// The advisory database: its own SQLite file (default under the user's cache folder), filled by <c>vulndb update|import</c>
+/// and read by <c>scan</c> and <c>ingest</c> without a findings store.
+/// </summary>
+internal static class AdvisoryDatabase
+{
+    public const string Variable = "PIPEWATCH_VULNDB";
+
+    public static Option<string?> Option() => new("--vulndb")
+    {
+        Description = $"The advisory database that dependencies are matched against (default: ${Variable}, else advisories.db in the " +
+            "user's cache folder, e.g. ~/.cache/pipewatch; fill it with 'pipewatch vulndb update').",
+        HelpName = "PATH",
+    };
+
+    /// <summary>--vulndb, else $PIPEWATCH_VULNDB, else the cache folder's advisories.db; null when no home or cache folder is known.</summary>
+    public static string? Resolve(CliHost host, string? option)
+    {
+        if (!string.IsNullOrWhiteSpace(option)) return host.Resolve(option);
+        if (host.Environment(Variable) is { Length: > 0 } variable) return host.Resolve(variable);
+        var cache = host.Environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : OperatingSystem.IsWindows() && host.Environment("LOCALAPPDATA") is { Length: > 0 } local ? local
+            : host.Environment("HOME") is { Length: > 0 } home ? Path.Combine(home, OperatingSystem.IsMacOS() ? "Library/Caches" : ".cache")
+            : null;
+        return cache is null ? null : Path.Combine(cache, "pipewatch", "advisories.db");
+    }
+
+    /// <summary>The folder beside the database where downloaded archives are kept.</summary>
+    public static string ArchiveFolder(string database) => Path.Combine(Path.GetDirectoryName(database)!, "osv");
+
+    /// <summary>Opens (creating) the database for writing; on failure says why and gives null.</summary>
+    public static async Task<SqliteStore?> OpenForWriteAsync(CliHost host, string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return SqliteStore.Open(path);
+        }
+        catch (Exception ex) when (ex is StoreException or IOException or UnauthorizedAccessException)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: cannot open the advisory database ({ex.Message})"));
+            return null;
+        }
+    }
+
+    /// <summary>Opens the database for matching when it exists; a missing one is no error (dependencies are then matched against nothing).</summary>
+    public static async Task<SqliteStore?> OpenExistingAsync(CliHost host, string? option)
+    {
+        var path = Resolve(host, option);
+        if (path is null || !File.Exists(path))
+        {
+            if (option is not null) await host.Error.WriteLineAsync($"pipewatch: --vulndb {host.Display(path ?? option)}: no such advisory database (make it with 'pipewatch vulndb update')");
+            return null;
+        }
+
+        try
+        {
+            return SqliteStore.Open(path);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
+            return null;
+        }
+    }
+}
