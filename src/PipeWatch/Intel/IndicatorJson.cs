@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace PipeWatch.Intel;
 
 /// <summary>The stored body of an indicator: what the store's columns do not hold (description, labels, techniques, reference).</summary>
-public static class IndicatorJson
+internal static class IndicatorJson
 {
     public static string Write(Indicator indicator)
     {

@@ -8,7 +8,7 @@ namespace PipeWatch.Intel;
 /// <param name="Indicator">The indicator matched.</param>
 /// <param name="Observed">The value as seen (a subdomain of a domain indicator, an address in a block, a URL on a listed host).</param>
 /// <param name="Index">Where in the text it starts; 0 for a field.</param>
-public readonly record struct IndicatorMatch(Indicator Indicator, string Observed, int Index);
+internal readonly record struct IndicatorMatch(Indicator Indicator, string Observed, int Index);
 
 /// <summary>Finds the URLs, host names, addresses and hashes in free text (a log line, a diff, a command line) and looks each up.</summary>
 /// <remarks>
@@ -17,7 +17,7 @@ public readonly record struct IndicatorMatch(Indicator Indicator, string Observe
 /// address (with an optional port) or a host name (with its parent domains). Nothing is allocated for a token that matches
 /// nothing but a URL's canonical form. Stateless and thread-safe over a read-only index.
 /// </remarks>
-public static class IndicatorScanner
+internal static class IndicatorScanner
 {
     private static readonly SearchValues<char> Breaks = SearchValues.Create(" \t\r\n\"'`<>()[]{}|\\^,;\u00a0");
     private static readonly SearchValues<char> Hex = SearchValues.Create("0123456789abcdefABCDEF");

@@ -11,7 +11,7 @@ namespace PipeWatch.Intel;
 /// Hashes are lower-case hex of the kind's length; domains lower-case punycode without a trailing dot; IPs in .NET's canonical
 /// text, CIDR blocks as their network address and prefix; URLs with a lower-case scheme and host, no default port and no fragment.
 /// </remarks>
-public static class IndicatorValues
+internal static class IndicatorValues
 {
     /// <summary>The longest value read; longer ones are not indicators (a URL past 4 K is refused).</summary>
     public const int MaxLength = 4096;

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace PipeWatch.Intel;
 
 /// <summary>ATT&amp;CK technique ids as feeds give them (<c>T1071</c>, <c>T1071.001</c>), found in tags and references.</summary>
-public static partial class Techniques
+internal static partial class Techniques
 {
     /// <summary>Application Layer Protocol: what a C2 contact is when the feed names no technique.</summary>
     public const string C2 = "T1071";

@@ -15,7 +15,7 @@ namespace PipeWatch.Detectors.ThreatIntel;
 /// Stateless over an index built once per run. A domain indicator matches its subdomains, an address its CIDR blocks. One
 /// finding per indicator per run and job (the same host called twice in a step is one contact).
 /// </remarks>
-public sealed class C2ContactDetector : IDetector
+internal sealed class C2ContactDetector : IDetector
 {
     /// <summary>The telemetry fields holding where a process connected or what it resolved.</summary>
     public static readonly IReadOnlyList<string> NetworkFields =

@@ -10,7 +10,7 @@ namespace PipeWatch.Detectors.ThreatIntel;
 /// telemetry (<c>file.hash.*</c>, <c>process.hash.*</c>), or printed in a CI job log (a checksum, an image digest).
 /// </summary>
 /// <remarks>Stateless over an index built once per run; one finding per hash per run and job, or per artifact path.</remarks>
-public sealed class MaliciousHashDetector : IDetector
+internal sealed class MaliciousHashDetector : IDetector
 {
     /// <summary>The telemetry fields holding hashes, ECS names.</summary>
     public static readonly IReadOnlyList<string> HashFields =

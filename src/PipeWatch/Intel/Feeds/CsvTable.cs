@@ -12,7 +12,7 @@ namespace PipeWatch.Intel.Feeds;
 /// Hand-written rather than a CSV library: the header sits inside a comment and the separators carry spaces, which RFC 4180 readers
 /// refuse or misread; fields never span lines in these formats. Lines past <see cref="MaxLine"/> characters are refused.
 /// </remarks>
-public sealed class CsvTable
+internal sealed class CsvTable
 {
     public const int MaxLine = 64 * 1024;
 

@@ -4,7 +4,7 @@ namespace PipeWatch.Intel.Feeds;
 /// Hand-made lists: one indicator a line (<c>#</c> comments, also after a value; hosts-file lines <c>0.0.0.0 evil.example</c>), the
 /// kind guessed from the value; or CSV with a type column (<c>type,value[,description,confidence]</c>, header required).
 /// </summary>
-public static class IndicatorListFeed
+internal static class IndicatorListFeed
 {
     public const string ListFormat = "list";
     public const string CsvFormat = "typed-csv";

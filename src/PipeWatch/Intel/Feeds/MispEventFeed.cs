@@ -13,7 +13,7 @@ namespace PipeWatch.Intel.Feeds;
 /// Others are counted by type. <c>to_ids</c> decides whether a match alerts (absent: it does not); deleted attributes are
 /// skipped. Tags of the event and the attribute become labels; ATT&amp;CK ids in tags and galaxy clusters become techniques.
 /// </remarks>
-public static class MispEventFeed
+internal static class MispEventFeed
 {
     public const string Format = "misp";
 

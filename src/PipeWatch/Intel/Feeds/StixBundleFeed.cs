@@ -9,7 +9,7 @@ namespace PipeWatch.Intel.Feeds;
 /// skipped. ATT&amp;CK techniques come from the indicator's own <c>mitre-attack</c> external references and from the attack
 /// patterns it <c>indicates</c>. A revoked indicator is read (so that it replaces an earlier import of itself) and never matches.
 /// </remarks>
-public static class StixBundleFeed
+internal static class StixBundleFeed
 {
     public const string Format = "stix";
 

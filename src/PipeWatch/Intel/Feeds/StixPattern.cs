@@ -13,7 +13,7 @@ namespace PipeWatch.Intel.Feeds;
 /// whose observations are joined by <c>AND</c> or <c>FOLLOWEDBY</c>, or that carries a qualifier (<c>WITHIN</c>, <c>REPEATS</c>),
 /// needs several events together and is not read. Bounded: at most <see cref="MaxTokens"/> tokens and <see cref="MaxTerms"/> terms.
 /// </remarks>
-public static class StixPattern
+internal static class StixPattern
 {
     public const int MaxTokens = 20_000;
     public const int MaxTerms = 4_096;

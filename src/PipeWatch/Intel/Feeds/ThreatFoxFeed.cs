@@ -9,7 +9,7 @@ namespace PipeWatch.Intel.Feeds;
 /// arrays of IOCs) and an API answer (<c>{"query_status":"ok","data":[…]}</c>).
 /// </summary>
 /// <remarks><c>ip:port</c> values keep their address; hash types other than MD5, SHA-1 and SHA-256 are counted as skipped.</remarks>
-public static class ThreatFoxFeed
+internal static class ThreatFoxFeed
 {
     public const string CsvFormat = "threatfox-csv";
     public const string JsonFormat = "threatfox-json";

@@ -1,7 +1,7 @@
 namespace PipeWatch.Intel.Feeds;
 
 /// <summary>URLhaus CSV exports (<c>csv_recent</c>, <c>csv_online</c>, the full dump): <c>id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter</c>.</summary>
-public static class UrlhausCsvFeed
+internal static class UrlhausCsvFeed
 {
     public const string Format = "urlhaus-csv";
 

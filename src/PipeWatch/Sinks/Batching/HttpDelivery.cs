@@ -5,7 +5,7 @@ namespace PipeWatch.Sinks.Batching;
 
 /// <summary>Sends one HTTP request of a remote sink and reads the answer as a <see cref="DeliveryResult"/>: 2xx delivered, 408/429/5xx and network errors worth a retry (after <c>Retry-After</c>), anything else rejected.</summary>
 /// <remarks>The answer text is the status and the first 1,000 characters of the body; the request's URL (which may hold a secret) is never in it.</remarks>
-public static class HttpDelivery
+internal static class HttpDelivery
 {
     private const int MaxAnswer = 1_000;
 

@@ -10,7 +10,7 @@ namespace PipeWatch.Sinks.Elastic;
 /// <c>source.ip</c>, <c>url.full</c>, <c>file.path</c>); what ECS has no field for goes under <c>pipewatch.*</c>, a custom namespace ECS
 /// allows. Event categorization values come from ECS's allowed lists.
 /// </remarks>
-public static class EcsFormat
+internal static class EcsFormat
 {
     public const string Version = "8.11.0";
 

@@ -12,7 +12,7 @@ namespace PipeWatch.Sinks.Elastic;
 /// document already there counts as delivered). <c>_bulk</c> answers 200 even when items fail: the items are read, and a 429 or 5xx
 /// item retries the batch, any other failure rejects it with the first item's reason.
 /// </remarks>
-public sealed class ElasticsearchSink : IAlertTransport
+internal sealed class ElasticsearchSink : IAlertTransport
 {
     private readonly Uri _url;
     private readonly string _index;

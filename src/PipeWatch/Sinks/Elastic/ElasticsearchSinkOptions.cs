@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Elastic;
 
 /// <summary>Settings of <c>sink: elasticsearch</c> (also OpenSearch): the cluster URL, the data stream, and an API key or a user and password (secrets).</summary>
-public sealed record ElasticsearchSinkOptions
+internal sealed record ElasticsearchSinkOptions
 {
     public string Url { get; init; } = "";
 

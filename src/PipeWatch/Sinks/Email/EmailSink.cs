@@ -9,7 +9,7 @@ using PipeWatch.Sinks.Routing;
 namespace PipeWatch.Sinks.Email;
 
 /// <summary>Email over SMTP (MailKit): one message per batch, plain text and HTML (every finding text HTML-encoded), with STARTTLS, TLS or neither.</summary>
-public sealed class EmailSink : IAlertTransport
+internal sealed class EmailSink : IAlertTransport
 {
     private readonly EmailSinkOptions _options;
     private readonly string _host;

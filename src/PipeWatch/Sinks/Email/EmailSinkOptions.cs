@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Email;
 
 /// <summary>Settings of <c>sink: email</c>: the SMTP server, its security (starttls, tls, none), the login (a secret), sender and recipients.</summary>
-public sealed record EmailSinkOptions
+internal sealed record EmailSinkOptions
 {
     public static IReadOnlyList<string> SecurityModes { get; } = ["starttls", "tls", "none"];
 

@@ -9,7 +9,7 @@ namespace PipeWatch.Sinks.Ocsf;
 /// version, finding_info with uid and title) are always set; <c>observables</c> name the entity, <c>anomaly_analyses</c> carry a
 /// baseline finding's observed value and baseline, and what OCSF has no attribute for goes under <c>unmapped.pipewatch</c>.
 /// </remarks>
-public static class OcsfFormat
+internal static class OcsfFormat
 {
     public const string SchemaVersion = "1.3.0";
     public const int ClassUid = 2004;

@@ -6,7 +6,7 @@ using PipeWatch.Sinks.Routing;
 namespace PipeWatch.Sinks.Ocsf;
 
 /// <summary>OCSF Detection Findings (<see cref="OcsfFormat"/>): appended to a file as JSON Lines, or POSTed to an intake as a JSON array.</summary>
-public sealed class OcsfSink : IAlertTransport
+internal sealed class OcsfSink : IAlertTransport
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly string? _file;

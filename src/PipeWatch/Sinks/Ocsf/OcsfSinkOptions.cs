@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Ocsf;
 
 /// <summary>Settings of <c>sink: ocsf</c>: a file to append OCSF JSON Lines to, or an OCSF intake URL with optional headers (e.g. an API key).</summary>
-public sealed record OcsfSinkOptions
+internal sealed record OcsfSinkOptions
 {
     public string? File { get; init; }
 

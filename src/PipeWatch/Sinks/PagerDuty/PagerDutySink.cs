@@ -13,7 +13,7 @@ namespace PipeWatch.Sinks.PagerDuty;
 /// incident and adds each later finding to it). <c>payload.severity</c> maps critical→critical, high→error, medium→warning, low and
 /// info→info; <c>payload.summary</c> is cut to the API's 1,024 characters. The API answers 202 with <c>{"status":"success"}</c>.
 /// </remarks>
-public sealed class PagerDutySink : IAlertTransport, IResolvingTransport
+internal sealed class PagerDutySink : IAlertTransport, IResolvingTransport
 {
     private readonly Uri _url;
     private readonly string _routingKey;

@@ -148,7 +148,7 @@ public sealed class RouteSink : IFindingSink
 }
 
 /// <summary>A transport whose service keeps an incident open until told it is resolved (PagerDuty).</summary>
-public interface IResolvingTransport
+internal interface IResolvingTransport
 {
     ValueTask<DeliveryResult> ResolveAsync(Alert alert, CancellationToken cancellationToken);
 }

@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Routing;
 
 /// <summary>Checks shared by the sinks' settings once resolved.</summary>
-internal static class Routes
+public static class Routes
 {
     /// <summary>An absolute http(s) URL; the message names the route and key but never the value (it may hold a token).</summary>
     public static Uri HttpUrl(string value, string route, string key) =>

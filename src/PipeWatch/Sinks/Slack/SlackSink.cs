@@ -10,7 +10,7 @@ namespace PipeWatch.Sinks.Slack;
 /// Every text from a finding is escaped for Slack's mrkdwn (<c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c>), so a title from attacker-controlled
 /// input cannot mention <c>&lt;!channel&gt;</c> or forge a link. Block texts are cut to Slack's limits (header 150, section 3,000).
 /// </remarks>
-public sealed class SlackSink : IAlertTransport
+internal sealed class SlackSink : IAlertTransport
 {
     private readonly Uri _url;
     private readonly RouteContext _context;

@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Slack;
 
 /// <summary>Settings of <c>sink: slack</c>: the incoming webhook's URL (a secret: give it as <c>${env:NAME}</c>).</summary>
-public sealed record SlackSinkOptions
+internal sealed record SlackSinkOptions
 {
     public string Url { get; init; } = "";
 }

@@ -9,7 +9,7 @@ namespace PipeWatch.Sinks.Splunk;
 
 /// <summary>Splunk HTTP Event Collector: each batch POSTed to <c>/services/collector/event</c> as concatenated event objects, <c>Authorization: Splunk &lt;token&gt;</c>.</summary>
 /// <remarks>Each event is <c>{"time":&lt;epoch seconds&gt;,"host":…,"source":…,"sourcetype":…,"index":…,"event":{"finding":{…},"incident":{…}}}</c>; HEC answers <c>{"text":"Success","code":0}</c>.</remarks>
-public sealed class SplunkHecSink : IAlertTransport
+internal sealed class SplunkHecSink : IAlertTransport
 {
     private readonly Uri _url;
     private readonly string _token;

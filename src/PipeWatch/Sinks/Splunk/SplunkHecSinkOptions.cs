@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Splunk;
 
 /// <summary>Settings of <c>sink: splunk-hec</c>: the collector's base URL, its token (a secret), and the event's index, sourcetype, source, host and acknowledgement channel.</summary>
-public sealed record SplunkHecSinkOptions
+internal sealed record SplunkHecSinkOptions
 {
     public string Url { get; init; } = "";
 

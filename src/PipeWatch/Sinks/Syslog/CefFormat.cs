@@ -11,7 +11,7 @@ namespace PipeWatch.Sinks.Syslog;
 /// own dictionary (<c>rt</c>, <c>cat</c>, <c>msg</c>, <c>suser</c>, <c>duser</c>, <c>src</c>, <c>request</c>, <c>fname</c>,
 /// <c>externalId</c>) and labelled custom strings (<c>cs1</c>–<c>cs6</c> with <c>csNLabel</c>). Severity is CEF's 0–10.
 /// </remarks>
-public static class CefFormat
+internal static class CefFormat
 {
     /// <summary>The longest <c>msg</c> value; a syslog datagram must stay small.</summary>
     public const int MaxMessage = 2_000;

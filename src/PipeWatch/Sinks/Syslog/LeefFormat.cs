@@ -9,7 +9,7 @@ namespace PipeWatch.Sinks.Syslog;
 /// escape). Attribute keys are LEEF's predefined ones (<c>devTime</c> with <c>devTimeFormat</c>, <c>cat</c>, <c>sev</c> 1–10,
 /// <c>usrName</c>, <c>src</c>, <c>resource</c>, <c>url</c>) and PipeWatch's own (<c>title</c>, <c>reason</c>, <c>fingerprint</c>, …).
 /// </remarks>
-public static class LeefFormat
+internal static class LeefFormat
 {
     public static string Line(Alert alert, string productVersion)
     {

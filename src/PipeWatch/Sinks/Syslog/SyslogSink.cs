@@ -15,7 +15,7 @@ namespace PipeWatch.Sinks.Syslog;
 /// medium→4, low→5, info→6); TIMESTAMP the finding's detection time in UTC; no structured data. A UDP message is cut to
 /// <see cref="MaxDatagram"/> bytes. The TCP or TLS connection is kept between batches and opened again after a failure.
 /// </remarks>
-public sealed class SyslogSink : IAlertTransport, IAsyncDisposable
+internal sealed class SyslogSink : IAlertTransport, IAsyncDisposable
 {
     public const int MaxDatagram = 8_000;
     private readonly SyslogSinkOptions _options;

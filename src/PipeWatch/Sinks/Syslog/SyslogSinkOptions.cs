@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Syslog;
 
 /// <summary>Settings of <c>sink: syslog</c>: the collector, the transport (udp, tcp, tls), the payload format (cef, leef) and the RFC 5424 header's facility and names.</summary>
-public sealed record SyslogSinkOptions
+internal sealed record SyslogSinkOptions
 {
     public static IReadOnlyList<string> Protocols { get; } = ["udp", "tcp", "tls"];
 

@@ -7,7 +7,7 @@ namespace PipeWatch.Sinks.Teams;
 
 /// <summary>Microsoft Teams through a Workflows webhook: one Adaptive Card (1.4) per batch, in the <c>message</c> envelope the flow's trigger expects.</summary>
 /// <remarks>Office 365 connectors (MessageCard) are retired; the Workflows trigger takes <c>{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","content":{…}}]}</c> and answers 202.</remarks>
-public sealed class TeamsSink : IAlertTransport
+internal sealed class TeamsSink : IAlertTransport
 {
     public const string CardVersion = "1.4";
     private readonly Uri _url;

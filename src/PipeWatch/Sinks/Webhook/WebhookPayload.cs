@@ -6,7 +6,7 @@ namespace PipeWatch.Sinks.Webhook;
 
 /// <summary>The generic webhook's body, version 1: <c>{"version":1,"source":"pipewatch","route":…,"sent_at":…,"alerts":[{"finding":{…},"incident":{…}}]}</c>.</summary>
 /// <remarks>Each <c>finding</c> is the JSON Lines shape of <see cref="FindingJson"/>; <c>incident</c> is present when the finding joined one. Fields are added, never renamed, within a version.</remarks>
-public static class WebhookPayload
+internal static class WebhookPayload
 {
     public const int Version = 1;
 

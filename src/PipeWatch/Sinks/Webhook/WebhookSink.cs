@@ -7,7 +7,7 @@ using PipeWatch.Sinks.Routing;
 namespace PipeWatch.Sinks.Webhook;
 
 /// <summary>The generic webhook: each batch POSTed as one versioned JSON body (<see cref="WebhookPayload"/>), signed with HMAC-SHA256 when a secret is set.</summary>
-public sealed class WebhookSink : IAlertTransport
+internal sealed class WebhookSink : IAlertTransport
 {
     public const string SignatureHeader = "X-PipeWatch-Signature-256";
     private readonly Uri _url;

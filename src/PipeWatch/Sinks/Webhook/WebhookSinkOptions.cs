@@ -1,7 +1,7 @@
 namespace PipeWatch.Sinks.Webhook;
 
 /// <summary>Settings of <c>sink: webhook</c>: where to POST, the HMAC secret, extra headers (each may be <c>${env:NAME}</c>).</summary>
-public sealed record WebhookSinkOptions
+internal sealed record WebhookSinkOptions
 {
     public string Url { get; init; } = "";
 
