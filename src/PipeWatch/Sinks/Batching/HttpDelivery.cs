@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 
 namespace PipeWatch.Sinks.Batching;
@@ -15,6 +16,21 @@ internal static class HttpDelivery
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
+
+    /// <summary>A POST of a JSON body (UTF-8), for the caller to add headers to before <see cref="SendAsync"/>.</summary>
+    public static HttpRequestMessage JsonPost(Uri url, byte[] body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return request;
+    }
+
+    /// <summary>POSTs a JSON body and reads the answer (<see cref="SendAsync"/>).</summary>
+    public static async ValueTask<DeliveryResult> PostJsonAsync(HttpClient http, Uri url, byte[] body, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var request = JsonPost(url, body);
+        return await SendAsync(http, request, time, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <param name="accept">Reads a 2xx answer's body when the service reports errors inside a success (Elasticsearch's <c>_bulk</c>); null takes every 2xx.</param>
     public static async ValueTask<DeliveryResult> SendAsync(

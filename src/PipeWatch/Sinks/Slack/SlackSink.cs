@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using PipeWatch.Sinks.Batching;
 using PipeWatch.Sinks.Routing;
@@ -24,12 +23,8 @@ internal sealed class SlackSink : IAlertTransport
         _url = Routes.HttpUrl(context.Resolve(options.Url, route.Name, "url"), route.Name, "url");
     }
 
-    public async ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(Message(batch, _context.PublicUrl)) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return await HttpDelivery.SendAsync(_http, request, _context.Time, cancellationToken).ConfigureAwait(false);
-    }
+    public ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken) =>
+        HttpDelivery.PostJsonAsync(_http, _url, Message(batch, _context.PublicUrl), _context.Time, cancellationToken);
 
     /// <summary>The message body: <c>text</c> (the notification's fallback) and <c>blocks</c>.</summary>
     public static byte[] Message(IReadOnlyList<Alert> alerts, string? publicUrl)

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using PipeWatch.Sinks.Batching;
@@ -35,8 +34,7 @@ internal sealed class WebhookSink : IAlertTransport
     public async ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
         var body = WebhookPayload.Write(_route, batch, _context.Time.GetUtcNow());
-        using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        using var request = HttpDelivery.JsonPost(_url, body);
         request.Headers.UserAgent.ParseAdd($"PipeWatch/{_context.Version}");
         request.Headers.Add("X-PipeWatch-Event", "alert");
         if (_secret is not null) request.Headers.Add(SignatureHeader, Signature(_secret, body));
