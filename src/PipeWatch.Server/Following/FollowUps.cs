@@ -31,6 +31,7 @@ internal sealed class FollowUps : IDisposable
     private readonly List<AuditLogPoller> _pollers;
     private readonly ApiClient _api;
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ConcurrentDictionary<string, byte> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
 
     public FollowUps(ServerSettings settings, string storePath, IntakeQueue queue, ServerMetrics metrics, string? gitHubToken, string? gitLabToken)
@@ -98,6 +99,8 @@ internal sealed class FollowUps : IDisposable
 
     private void Run(string key, string hint, byte[] body)
     {
+        // Once at a time: a row queued again at start is read while the recorded follow-ups are being started.
+        if (!_active.TryAdd(key, 0)) return;
         Task? work = hint switch
         {
             "github:push" or "gitlab:Push Hook" when Push.Read(body, hint.StartsWith("gitlab", StringComparison.Ordinal)) is { } push
@@ -111,6 +114,7 @@ internal sealed class FollowUps : IDisposable
             // Recorded, but it cannot run now (the repository is no longer followed, the token is gone): reported, not kept forever.
             _settings.Problems.Report(new Problem(key, "a recorded follow-up cannot run with the current configuration; dropped"));
             _queue.ForgetFollowUp(key);
+            _active.TryRemove(key, out _);
             return;
         }
 
@@ -134,6 +138,7 @@ internal sealed class FollowUps : IDisposable
         }
 
         _queue.ForgetFollowUp(key);
+        _active.TryRemove(key, out _);
     }
 
     private void Track(Task task)
