@@ -28,6 +28,9 @@ public sealed record ServeOptions
 
     /// <summary>Repositories fetched into a local mirror and scanned as they are pushed to (or polled).</summary>
     public IReadOnlyList<FollowedRepository> Repositories { get; init; } = [];
+
+    /// <summary>Where people reach this server's dashboard (<c>https://pipewatch.example.com</c>): alerts link to <c>{public-url}/findings/{fingerprint}</c>; null: no links.</summary>
+    public string? PublicUrl { get; init; }
 }
 
 /// <summary>A repository the watch mode follows: its name as webhooks give it, where to fetch it from, and how.</summary>
@@ -49,6 +52,7 @@ internal static class ServeSettings
         Setting.Strings<ServeOptions>("github-webhook-secrets", (o, v) => o with { GitHubWebhookSecrets = v }),
         new("gitlab-webhook-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { GitLabWebhookToken = v } : o),
         new("ingest-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { IngestToken = v } : o),
+        new("public-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { PublicUrl = v } : o),
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
     ];
 
