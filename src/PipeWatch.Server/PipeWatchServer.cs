@@ -47,6 +47,9 @@ public sealed record ServerSettings
     /// </summary>
     public EngineOptions Engine { get; init; } = new() { MaxBatchAge = TimeSpan.FromMilliseconds(50), BatchSize = 20_000, CommitWhenIdle = true };
 
+    /// <summary>The alert routes (added to the engine by <see cref="Configure"/>): their dead letters in the API, and a finding closed there resolved on them.</summary>
+    public Sinks.Routing.AlertRouter? Alerts { get; init; }
+
     /// <summary>Adds to the engine's composition (sinks, filters) before it is built.</summary>
     public Action<PipelineBuilder>? Configure { get; init; }
 
@@ -163,7 +166,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         });
         var started = settings.Time.GetUtcNow();
         new HookEndpoints(queue, secrets, serve.MaxBodyBytes, metrics, problems, settings.Time).Map(app);
-        new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new
+        var api = new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new
         {
             status = "ok",
             started,
@@ -171,6 +174,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
             following = followUps.Running,
             sinks = engine.Sinks.Select(s => new { name = s.Name, delivered = s.Delivered, failed = s.Failed, dropped = s.Dropped }),
         }, settings.Time).Map(app);
+        new AlertEndpoints(settings.Alerts, store, store.Path, triage, problems).Map(app, api);
         metrics.Registry.AddBeforeCollectCallback(() =>
         {
             metrics.Backlog.Set(queue.Backlog);

@@ -31,6 +31,9 @@ public sealed record ServeOptions
 
     /// <summary>Audit logs polled through the GitHub or GitLab API (the <c>audit-logs</c> list).</summary>
     public IReadOnlyList<AuditLogPoll> AuditLogs { get; init; } = [];
+
+    /// <summary>Where people reach this server's dashboard (<c>https://pipewatch.example.com</c>): alerts link to <c>{public-url}/findings/{fingerprint}</c>; null: no links.</summary>
+    public string? PublicUrl { get; init; }
 }
 
 /// <summary>An audit log the watch mode polls: a GitHub organization's or enterprise's, or GitLab's instance, group or project audit events.</summary>
@@ -66,6 +69,7 @@ internal static class ServeSettings
         Setting.Strings<ServeOptions>("github-webhook-secrets", (o, v) => o with { GitHubWebhookSecrets = v }),
         new("gitlab-webhook-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { GitLabWebhookToken = v } : o),
         new("ingest-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { IngestToken = v } : o),
+        new("public-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { PublicUrl = v } : o),
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
         new("audit-logs", (reader, node, at, o) => o with { AuditLogs = reader.MappingList(node, at, "expected a list of audit logs", (_, m, path) => AuditLog(reader, m, path)) }),
     ];

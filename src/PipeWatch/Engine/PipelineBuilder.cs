@@ -139,6 +139,6 @@ public sealed class PipelineBuilder
     {
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
-        return new FindingStage(filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown);
+        return new FindingStage(filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown, [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()]);
     }
 }
