@@ -105,6 +105,10 @@ public sealed partial class DocumentedSettingsTests : IDisposable
         ["signals.enabled"] = ("false", "Signals.Enabled", "false"),
         ["signals.threshold"] = ("70", "Signals.Threshold", "70"),
         ["signals.window"] = ("2d", "Signals.Window", "2.00:00:00"),
+        ["intel.feeds"] = (
+            "[{url: 'https://taxii.example/api/collections/c1/objects/', refresh: 2h, auth-header: 'Authorization: Bearer ${env:TAXII_TOKEN}'}]", "Intel.Feeds",
+            "[{Source: https://taxii.example/api/collections/c1/objects/, Name: taxii.example/api/collections/c1/objects, Format: null, Refresh: 02:00:00, "
+            + "Lifetime: 90.00:00:00, AuthHeader: Authorization: Bearer ${env:TAXII_TOKEN}, IsUrl: true, IsTaxii: true}]"),
     };
 
     [Fact]
@@ -129,6 +133,7 @@ public sealed partial class DocumentedSettingsTests : IDisposable
 
         accepted.AddRange(AcceptedKeys("incidents:\n  no-such-key: 1\n").Select(k => $"incidents.{k}"));
         accepted.AddRange(AcceptedKeys("sigma:\n  no-such-key: 1\n").Select(k => $"sigma.{k}"));
+        accepted.AddRange(AcceptedKeys("intel:\n  no-such-key: 1\n").Select(k => $"intel.{k}"));
         // Weights are a map of signal ids (documented as one row, signals.weights.<signal>).
         accepted.AddRange(AcceptedKeys("signals:\n  no-such-key: 1\n").Where(k => k is not "enabled" and not "weights").Select(k => $"signals.{k}"));
 
