@@ -201,6 +201,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         }
 
         followUps.Start();
+        IntelRefresh.Start(settings, store.Path, intel, problems, app.Lifetime.ApplicationStopping);
         return server;
     }
 

@@ -34,6 +34,7 @@ public static class ConfigLoader
         new("signals", (reader, node, at, t) => t with { Config = t.Config with { Signals = reader.Section(node, at, t.Config.Signals, SignalSettings.All) } }),
         new("serve", (reader, node, at, t) => t with { Config = t.Config with { Serve = reader.Section(node, at, t.Config.Serve, ServeSettings.All) } }),
         new("alerts", (reader, node, at, t) => t with { Config = t.Config with { Alerts = AlertsReader.Read(reader, node, at) } }),
+        new("intel", (reader, node, at, t) => t with { Config = t.Config with { Intel = reader.Section(node, at, t.Config.Intel, IntelSettings.All) } }),
     ];
 
     /// <summary>Loads <paramref name="path"/>, or <c>pipewatch.yml</c> in <paramref name="workingDirectory"/> when present, else the defaults.</summary>

@@ -32,6 +32,7 @@ internal static class ConfigSchema
                 "sigma" => Section("Sigma rules: the built-in set, rule folders, field mapping.", SigmaSettings.All.Select(s => (s.Key, s.Schema))),
                 "signals" => Section("Risk-based alerting: weak signals that alert only together.", SignalSettings.All.Select(s => (s.Key, s.Schema))),
                 "serve" => Section("The watch mode (pipewatch serve).", ServeSettings.All.Select(s => (s.Key, s.Schema))),
+                "intel" => Section("Threat-intelligence feeds read and refreshed (docs/detectors.md).", IntelSettings.All.Select(s => (s.Key, s.Schema))),
                 "alerts" => Alerts(),
                 _ => Value(setting.Schema),
             };
