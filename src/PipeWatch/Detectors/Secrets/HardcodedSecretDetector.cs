@@ -75,6 +75,7 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
             var key = (hit.Rule.Id, path, hit.Secret);
             if (commit.IsMerge && _reported.Contains(key)) continue;
             if (!commit.IsMerge) _reported.Add(key);
+            if (ExampleSecrets.IsSelfDescribed(hit.Rule.Id, hit.Secret)) continue;
             context.Report(ToFinding(commit, context, path, line, hit));
         }
     }
@@ -97,7 +98,7 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
         {
             Rule = rule.Id,
             Category = Categories.HardcodedSecret,
-            Severity = rule.Severity,
+            Severity = ExampleSecrets.SeverityIn(rule.Id, path, rule.Severity),
             Title = hit.FileName ? $"{rule.Id}: file committed at {path}" : $"{rule.Id} committed in {path}",
             Explanation = $"{what}, at {where}{by}. Anyone who can read the repository's history can use it: revoke and rotate it; " +
                 "deleting the line leaves it in every clone.",
