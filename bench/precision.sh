@@ -4,13 +4,17 @@
 #
 #   bench/precision.sh REPO...                     # each REPO a clone (outside the project: never commit their contents)
 #   PIPEWATCH="dotnet path/to/pipewatch.dll" bench/precision.sh REPO...   # another build, e.g. the one before a change
+#   PRECISION_OUT=/tmp/before bench/precision.sh REPO...                  # where the JSON Lines go (default bench/out/precision)
+#
+# The set of issue 19 (bench/README.md, "Precision on real histories") is cloned under /work/repos/precision:
+#   bench/precision.sh /work/repos/precision/*
 #
 # Per repository and in total: commits scanned, wall seconds, then one row per rule and severity with its count and its
 # rate per 1,000 commits; and the rate of medium-or-higher findings. Only counts are printed (no finding text, no secret).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/bench/out/precision"
+OUT="${PRECISION_OUT:-$ROOT/bench/out/precision}"
 mkdir -p "$OUT"
 if [[ -z "${PIPEWATCH:-}" ]]; then
   dotnet build "$ROOT/src/PipeWatch.Cli" -c Release -v q --nologo >&2

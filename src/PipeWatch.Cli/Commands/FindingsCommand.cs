@@ -44,6 +44,11 @@ internal static class FindingsCommand
             Description = "List incidents instead: findings that share an actor or a run within the window, most recent incident first, "
                 + "each with its findings as a timeline (table or json; the filters keep incidents with a matching finding).",
         };
+        var signals = new Option<bool>("--signals")
+        {
+            Description = "List the behavioural signals recorded (new author, unusual hour, new place, large deletion, first deploy, first touch of "
+                + "secrets), each with its weight and the baseline it was judged against, and the alerts they raised with their risk score.",
+        };
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
         var details = CommonOptions.Details();
@@ -52,7 +57,7 @@ internal static class FindingsCommand
 
         var command = new Command("findings", "List the findings kept in the store, oldest first. Exit codes: 0 listed; 2 bad usage or no usable store; 3 an internal error (rerun with --verbose).")
         {
-            store, since, category, severity, repository, incidents, format, output, details, config,
+            store, since, category, severity, repository, incidents, signals, format, output, details, config,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -62,6 +67,7 @@ internal static class FindingsCommand
             parse.GetValue(severity),
             parse.GetValue(repository),
             parse.GetValue(incidents),
+            parse.GetValue(signals),
             parse.GetRequiredValue(format),
             parse.GetValue(output),
             parse.GetValue(details),
@@ -78,6 +84,7 @@ internal static class FindingsCommand
         string? severity,
         string? repository,
         bool incidents,
+        bool signals,
         string format,
         string? outputFile,
         bool details,
@@ -142,9 +149,15 @@ internal static class FindingsCommand
 
             var stored = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
             var findings = stored.Where(allow.ShouldEmit).ToList();
+            var allowed = stored.Count - findings.Count;
+            if (signals) findings = [.. findings.Where(SignalsView.IsSignalOrRiskAlert)];
             // Stored findings come from scan and ingest alike: every built-in rule describes itself.
             var sink = FindingOutput.Create(format, outputFile, host, DetectorCatalog.Infos);
-            if (sink is null)
+            if (sink is null && signals)
+            {
+                SignalsView.Render(findings, host.Out);
+            }
+            else if (sink is null)
             {
                 FindingsView.Render(findings, host, details);
             }
@@ -154,7 +167,7 @@ internal static class FindingsCommand
                 await sink.CompleteAsync(ct);
             }
 
-            await host.SayAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{Allowed(stored.Count - findings.Count)}");
+            await host.SayAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{Allowed(allowed)}");
             return ExitCodes.Ok;
         }
     }

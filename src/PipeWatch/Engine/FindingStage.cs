@@ -1,5 +1,6 @@
 using PipeWatch.Alerting;
 using PipeWatch.Alerting.Incidents;
+using PipeWatch.Alerting.Signals;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Store;
@@ -13,7 +14,9 @@ namespace PipeWatch.Engine;
 /// <remarks>
 /// Used from the detection thread only. <see cref="Accept"/> takes each finding as detectors report it; <see cref="CommitAsync"/>
 /// stores the accepted ones in the front's open batch, assigns incidents in time order, commits the batch, and only then hands
-/// the alerts to the sinks.
+/// the alerts to the sinks. With a <see cref="RiskScorer"/>, the findings of one commit or event are taken together
+/// (<see cref="Collect"/> each, then <see cref="EndUnit"/>): the filters drop what they drop, then the behavioural signals of
+/// what is left are weighed.
 /// </remarks>
 internal sealed class FindingStage
 {
@@ -24,14 +27,19 @@ internal sealed class FindingStage
     private readonly bool _reportKnown;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly List<Finding> _accepted = [];
+    private readonly RiskScorer? _risk;
+    private readonly List<Finding> _unit = [];
 
     /// <param name="reportKnown">
     /// True for a gate (<c>scan</c>): every finding of the run reaches the sinks once, whether the store had it or not, so a gate
     /// fails again on a leak it saw before. False for <c>ingest</c> and <c>serve</c>: a finding reaches the sinks once per store.
     /// </param>
+    /// <param name="risk">Weighs the behavioural signals of each commit or event (none: every finding goes through as reported).</param>
     /// <param name="durable">Sinks that stage their alerts in the store batch before it commits (alert routes' outboxes).</param>
-    public FindingStage(IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown, IReadOnlyList<IDurableSink>? durable = null)
+    public FindingStage(
+        IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown, RiskScorer? risk = null, IReadOnlyList<IDurableSink>? durable = null)
     {
+        _risk = risk;
         _durable = durable ?? [];
         _filters = filters;
         _incidents = incidents;
@@ -48,18 +56,54 @@ internal sealed class FindingStage
     /// <summary>Accepted findings waiting for the next commit.</summary>
     public int Pending => _accepted.Count;
 
-    /// <summary>Takes a finding a detector reported: filtered, then kept once per fingerprint (per run for a gate, per batch otherwise).</summary>
+    /// <summary>Takes a finding a detector reported on the current commit or event; weighed with the others at <see cref="EndUnit"/>.</summary>
+    public void Collect(Finding finding)
+    {
+        if (_risk is null) Accept(finding);
+        else _unit.Add(finding);
+    }
+
+    /// <summary>The current commit or event is done: its findings are weighed together (signals) and accepted.</summary>
+    public void EndUnit()
+    {
+        if (_unit.Count == 0) return;
+        // Filtered first: an allowlisted or baselined finding neither alerts nor makes a signal beside it strong.
+        var kept = _unit.Where(Passes).ToList();
+        _unit.Clear();
+        if (kept.Count == 0) return;
+        foreach (var finding in _risk!.Score(kept)) Keep(finding);
+    }
+
+    /// <summary>Takes the findings of one commit or event at once (<see cref="Collect"/> each, then <see cref="EndUnit"/>).</summary>
+    public void AcceptUnit(IReadOnlyList<Finding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        foreach (var finding in findings) Collect(finding);
+        EndUnit();
+    }
+
+    /// <summary>Takes a finding as it is: filtered, then kept once per fingerprint (per run for a gate, per batch otherwise).</summary>
     public void Accept(Finding finding)
+    {
+        if (Passes(finding)) Keep(finding);
+    }
+
+    private bool Passes(Finding finding)
     {
         foreach (var filter in _filters)
         {
             if (!filter.ShouldEmit(finding))
             {
                 Suppressed++;
-                return;
+                return false;
             }
         }
 
+        return true;
+    }
+
+    private void Keep(Finding finding)
+    {
         if (_seen.Add(finding.Fingerprint)) _accepted.Add(finding);
         else if (!_reportKnown) Suppressed++;
     }
@@ -71,6 +115,7 @@ internal sealed class FindingStage
     /// <returns>The alerts handed to the sinks.</returns>
     public async ValueTask<int> CommitAsync(IStoreBatch? batch)
     {
+        EndUnit();
         Alert[] alerts = [];
         if (batch is not null)
         {

@@ -68,7 +68,7 @@ public sealed class IngestEngine
         {
             var set = new BaselineSet(detector.Info.Id, storage, _options.BaselineCacheSize);
             baselineSets.Add(set);
-            contexts[detector] = new DetectionContext(set, _time, _findings.Accept);
+            contexts[detector] = new DetectionContext(set, _time, _findings.Collect);
         }
 
         var routes = Routes(_detectors, contexts);
@@ -208,6 +208,9 @@ public sealed class IngestEngine
             {
                 Inspect(detector, e, context, counter);
             }
+
+            // One event's findings together: the back half weighs its signals (and the actor's across events).
+            _findings.EndUnit();
         }
     }
 

@@ -124,7 +124,7 @@ public sealed class PipelineBuilder
         var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
         var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
-        return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false), sinks, _time, _problems, _options);
+        return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false, _config.Signals), sinks, _time, _problems, _options);
     }
 
     /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit detectors of authors, times, places or sizes).</summary>
@@ -132,13 +132,15 @@ public sealed class PipelineBuilder
     {
         var detectors = _commitDetectors ?? BuiltInDetectors.ForScan(_config, _secretRules, _advisories, _problems, commits, _intel);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
-        return new ScanEngine(detectors, BackHalf(sinks, reportKnown: true), sinks, _store, _time, _problems, _scanOptions);
+        return new ScanEngine(detectors, BackHalf(sinks, reportKnown: true, _scanOptions.Signals), sinks, _store, _time, _problems, _scanOptions);
     }
 
-    private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown)
+    // Signals are weighed in the back half of every front: scan (per commit) and ingest/serve (per event), per actor across both.
+    private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown, Alerting.Signals.SignalOptions signals)
     {
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
-        return new FindingStage(filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown, [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()]);
+        return new FindingStage(
+            filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown, new Alerting.Signals.RiskScorer(signals), [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()]);
     }
 }

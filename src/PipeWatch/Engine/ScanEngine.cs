@@ -66,8 +66,6 @@ public sealed class ScanEngine
 
         var storage = new ScanStorage(_store);
         var sets = _detectors.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
-        // Weak signals are weighed per commit (and per actor across commits) before the back half sees them.
-        var risk = new Alerting.Signals.RiskScorer(_options.Signals);
         var commitFindings = new List<Finding>();
         long commits = 0, learned = 0, findings = 0;
         var cancelled = false;
@@ -88,10 +86,8 @@ public sealed class ScanEngine
                     Inspect(_detectors[a], item.Commit, context);
                 }
 
-                foreach (var finding in risk.Score(commitFindings))
-                {
-                    _findings.Accept(finding);
-                }
+                // One commit's findings together: the back half weighs its signals (and the actor's across commits).
+                _findings.AcceptUnit(commitFindings);
 
                 commitFindings.Clear();
                 if (item.LearnOnly) learned++;

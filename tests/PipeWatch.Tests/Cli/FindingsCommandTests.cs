@@ -32,6 +32,29 @@ public sealed class FindingsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Signals_lists_each_recorded_signal_with_its_weight_and_baseline_and_nothing_else()
+    {
+        using var repo = new TestRepository();
+        var start = new DateTimeOffset(2026, 9, 7, 10, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 12; i++) repo.Write($"src/module_{i % 3}.py", $"VALUE = {i}\n").Commit($"change {i}", "Dana Dev <dana@example.com>", start.AddDays(i));
+        repo.Write("src/module_0.py", "VALUE = 99\n").Commit("first change by Bob", "Bob New <bob@example.com>", start.AddDays(12));
+        var store = _temp.File("signals.db");
+
+        var scan = await _cli.RunAsync("scan", repo.Path, "--store", store, "--format", "json");
+        var listed = await _cli.RunAsync("findings", "--store", store, "--signals");
+        var json = await _cli.RunAsync("findings", "--store", store, "--signals", "--format", "json");
+
+        Assert.Equal(0, scan.ExitCode);
+        Assert.Equal(0, listed.ExitCode);
+        var heading = Assert.Single(listed.OutputLines, l => l.Contains(" signal ", StringComparison.Ordinal));
+        Assert.StartsWith("2026-09-19 10:00:00Z  signal new-author  weight 30  bob@example.com  ", heading, StringComparison.Ordinal);
+        Assert.EndsWith("code-change.unauthorized-author", heading, StringComparison.Ordinal);
+        Assert.Contains(listed.OutputLines, l => l.StartsWith("    baseline: Bob New <bob@example.com> never committed to", StringComparison.Ordinal) && l.Contains("12 earlier commits were by 1 author(s) (dana@example.com ×12)", StringComparison.Ordinal));
+        var record = JsonDocument.Parse(Assert.Single(json.OutputLines)).RootElement;
+        Assert.Equal(("info", "30"), (record.GetProperty("severity").GetString(), record.GetProperty("evidence").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "weight").GetProperty("value").GetString()));
+    }
+
+    [Fact]
     public async Task Incidents_group_the_demo_findings_by_run_and_actor_most_recent_first()
     {
         await _cli.RunAsync("ingest", Path.Combine(Corpus.RepositoryRoot, "samples", "demo"), "--format", "json");

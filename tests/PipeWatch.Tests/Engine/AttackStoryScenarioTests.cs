@@ -68,6 +68,8 @@ public sealed class AttackStoryScenarioTests : IDisposable
         Assert.Equal("Collaborator 'x-contractor' added to acme-inc/payments-api", byRule["access.permission-widened"].Title);
         Assert.Equal("'dave-maint' touched secrets of acme-inc/payments-api for the first time", byRule["secrets.unauthorized-access"].Title);
         Assert.Contains("in 12 secret events of its baseline, only 2 actors touched its secrets: alice-sre (8), bob-dev (4).", byRule["secrets.unauthorized-access"].Explanation);
+        // A first touch of the secrets is a signal; after the same account's strong finding within the window it is an alert naming it.
+        Assert.Contains("Signals after 'Collaborator 'x-contractor' added to acme-inc/payments-api' (access.permission-widened) by this actor within 1 day(s) (risk 30, threshold 60): [first touch of these secrets by this actor, weight 30]", byRule["secrets.unauthorized-access"].Explanation);
         Assert.Equal("First deployment to target 'prod-mirror' (prod-mirror)", byRule["deployment.unapproved-target"].Title);
         Assert.Contains("its 40 earlier deployments went to 2 known target(s)", byRule["deployment.unapproved-target"].Explanation);
 

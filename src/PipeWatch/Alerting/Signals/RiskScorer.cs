@@ -7,16 +7,23 @@ namespace PipeWatch.Alerting.Signals;
 /// <summary>
 /// Weighs behavioural signals together: a signal alone is recorded (severity info, marked with its weight), never an alert; signals
 /// that coincide on one commit or event, or on one actor within the window, raise an alert once their weights reach the threshold;
-/// a signal beside a strong finding joins that finding's explanation.
+/// signals beside a strong finding (on the same commit or event, or by the same actor within the window before it) join that
+/// finding's explanation, and a signal that follows an actor's strong finding within the window is raised to an alert naming it.
 /// </summary>
 /// <remarks>
-/// Called with the findings of one commit or one event at a time, in order (<see cref="Score"/>). Remembers each actor's recent signals
-/// (within <see cref="SignalOptions.Window"/> of the newest) in memory only, so across runs an actor's signals coincide only within a
-/// run. Not thread-safe: one scorer per run loop.
+/// Called by the shared back half with the findings of one commit (<c>scan</c>) or one event (<c>ingest</c>, <c>serve</c>) at a
+/// time, in order (<see cref="Score"/>). Remembers each actor's recent signals (within <see cref="SignalOptions.Window"/> of the
+/// newest) in memory only, at most <see cref="MaxActors"/> actors, so across runs an actor's signals coincide only within a run.
+/// An actor is its name, whatever the repository: one person's signals in two repositories coincide. Not thread-safe: one
+/// scorer per run loop.
 /// </remarks>
 internal sealed class RiskScorer(SignalOptions options)
 {
+    /// <summary>Actors whose recent signals are remembered at most; past it, those whose newest signal is oldest are forgotten.</summary>
+    public const int MaxActors = 50_000;
+
     private readonly Dictionary<string, List<Scored>> _byActor = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Finding> _strongByActor = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// The findings of one commit or event as they should be emitted: signals turned into info-level records, and at most one
@@ -30,27 +37,43 @@ internal sealed class RiskScorer(SignalOptions options)
         var result = new List<Finding>(findings.Count);
         foreach (var finding in findings)
         {
-            if (SignalKinds.Of(finding) is { } kind && options.Weights.TryGetValue(kind, out var weight)) signals.Add(new Scored(finding, kind, weight));
+            if (Weighed(finding) is { } scored) signals.Add(scored);
             else result.Add(finding);
         }
 
-        if (signals.Count == 0) return findings;
+        var strong = result.Where(f => f.Severity >= Severity.Medium).MaxBy(f => f.Severity);
+        var lead = signals.Count > 0 ? signals[0].Finding : strong;
+        if (lead is null) return findings;
 
         // An actor's earlier signals within the window coincide with these; the same kind counts once, at its heaviest.
-        var actor = signals[0].Finding.Entity.Repository + "|" + (signals[0].Finding.Entity.Actor ?? string.Empty);
-        var newest = signals.Max(s => s.Finding.Timestamp);
-        var earlier = _byActor.TryGetValue(actor, out var known) ? known.Where(s => newest - s.Finding.Timestamp <= options.Window).ToList() : [];
-        var together = earlier.Concat(signals).GroupBy(s => s.Kind, StringComparer.Ordinal).Select(g => g.MaxBy(s => s.Weight)!).ToList();
+        var actor = ActorOf(lead);
+        var newest = signals.Count > 0 ? signals.Max(s => s.Finding.Timestamp) : lead.Timestamp;
+        var earlier = actor is not null && _byActor.TryGetValue(actor, out var known)
+            ? known.Where(s => newest - s.Finding.Timestamp <= options.Window && s.Finding.Timestamp <= newest).ToList()
+            : [];
+        if (strong is not null)
+        {
+            // A strong finding counts for its actor and for its target (the collaborator added, the user promoted), as risk-based
+            // alerting scores both the user and the object of an action.
+            if (ActorOf(strong) is { } strongActor) RememberStrong(strongActor, strong);
+            if (strong.Entity.Target is { Length: > 0 } target) RememberStrong(target, strong);
+        }
+
+        if (signals.Count == 0 && earlier.Count == 0) return findings;
+        var together = earlier.Concat(signals)
+            .SelectMany(s => s.Kinds.Select(k => (Kind: k.Kind, k.Weight, s.Finding)))
+            .GroupBy(s => s.Kind, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(s => s.Weight))
+            .ToList();
         var score = together.Sum(s => s.Weight);
-        var strong = result.Where(f => f.Severity >= Severity.Medium).MaxBy(f => f.Severity);
 
         Finding? alert = null;
         Finding? promoted = null;
         if (strong is not null)
         {
-            alert = Explained(strong, together, score, "on the same commit or event");
+            alert = Explained(strong, together, score, signals.Count > 0 && earlier.Count == 0 ? "on the same commit or event" : $"by this actor within {Window()}");
         }
-        else if (score >= options.Threshold)
+        else if (signals.Count > 0 && score >= options.Threshold)
         {
             var heaviest = signals.MaxBy(s => s.Weight)!;
             promoted = heaviest.Finding;
@@ -60,16 +83,26 @@ internal sealed class RiskScorer(SignalOptions options)
                 Title = $"Risk {score}: {string.Join(", ", together.Select(s => SignalKinds.Describe(s.Kind)))} — {heaviest.Finding.Title}",
             };
         }
+        else if (signals.Count > 0 && actor is not null && _strongByActor.TryGetValue(actor, out var before) && newest - before.Timestamp <= options.Window && newest >= before.Timestamp)
+        {
+            // The actor's strong finding came first (already alerted): a signal after it within the window joins the story as an alert.
+            var heaviest = signals.MaxBy(s => s.Weight)!;
+            promoted = heaviest.Finding;
+            alert = Explained(heaviest.Finding, together, score, $"after '{before.Title}' ({before.Rule}) by this actor within {Window()}") with
+            {
+                Severity = Severity.Medium,
+            };
+        }
 
         if (alert is not null)
         {
             result = [.. result.Select(f => ReferenceEquals(f, strong) ? alert : f)];
             if (strong is null) result.Add(alert);
-            _byActor.Remove(actor);
+            if (actor is not null) _byActor.Remove(actor);
         }
-        else
+        else if (actor is not null)
         {
-            _byActor[actor] = [.. earlier, .. signals];
+            Remember(actor, [.. earlier, .. signals]);
         }
 
         foreach (var signal in signals.Where(s => !ReferenceEquals(s.Finding, promoted))) result.Add(Recorded(signal));
@@ -77,13 +110,59 @@ internal sealed class RiskScorer(SignalOptions options)
         return result;
     }
 
-    private Finding Recorded(Scored signal) => signal.Finding with
+    // A finding is a signal when every kind it is marked with (or its rule stands for) has a weight.
+    private Scored? Weighed(Finding finding)
+    {
+        if (SignalKinds.Of(finding) is not { } marked) return null;
+        var kinds = new List<(string Kind, int Weight)>();
+        foreach (var kind in marked.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!options.Weights.TryGetValue(kind, out var weight)) return null;
+            kinds.Add((kind, weight));
+        }
+
+        return kinds.Count == 0 ? null : new Scored(finding, kinds, kinds.Sum(k => k.Weight));
+    }
+
+    private static string? ActorOf(Finding finding) =>
+        finding.Entity.Actor is { Length: > 0 } actor ? actor : finding.Entity.Repository is { Length: > 0 } repository ? "repository:" + repository : null;
+
+    private void Remember(string actor, List<Scored> signals)
+    {
+        if (_byActor.Count >= MaxActors && !_byActor.ContainsKey(actor))
+        {
+            // Forget the quietest tenth: the actors whose newest signal is oldest.
+            foreach (var stale in _byActor.OrderBy(p => p.Value.Max(s => s.Finding.Timestamp)).Take(MaxActors / 10).Select(p => p.Key).ToList())
+            {
+                _byActor.Remove(stale);
+            }
+        }
+
+        _byActor[actor] = signals;
+    }
+
+    private void RememberStrong(string actor, Finding strong)
+    {
+        if (_strongByActor.Count >= MaxActors && !_strongByActor.ContainsKey(actor))
+        {
+            foreach (var stale in _strongByActor.OrderBy(p => p.Value.Timestamp).Take(MaxActors / 10).Select(p => p.Key).ToList()) _strongByActor.Remove(stale);
+        }
+
+        _strongByActor[actor] = strong;
+    }
+
+    private static Finding Recorded(Scored signal) => signal.Finding with
     {
         Severity = Severity.Info,
-        Evidence = [.. signal.Finding.Evidence.Where(e => e.Name is not (SignalKinds.EvidenceName or "weight")), Evidence.Of(SignalKinds.EvidenceName, signal.Kind), Evidence.Of("weight", Number(signal.Weight))],
+        Evidence =
+        [
+            .. signal.Finding.Evidence.Where(e => e.Name is not (SignalKinds.EvidenceName or "weight")),
+            Evidence.Of(SignalKinds.EvidenceName, string.Join(",", signal.Kinds.Select(k => k.Kind))),
+            Evidence.Of("weight", Number(signal.Weight)),
+        ],
     };
 
-    private Finding Explained(Finding finding, IReadOnlyList<Scored> signals, int score, string where)
+    private Finding Explained(Finding finding, IReadOnlyList<(string Kind, int Weight, Finding Finding)> signals, int score, string where)
     {
         var text = new StringBuilder(finding.Explanation);
         text.Append(CultureInfo.InvariantCulture, $" Signals {where} (risk {score}, threshold {options.Threshold}):");
@@ -105,5 +184,5 @@ internal sealed class RiskScorer(SignalOptions options)
 
     private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private sealed record Scored(Finding Finding, string Kind, int Weight);
+    private sealed record Scored(Finding Finding, IReadOnlyList<(string Kind, int Weight)> Kinds, int Weight);
 }

@@ -10,8 +10,12 @@ internal static class SignalKinds
     public const string NewPlace = "new-place";
     public const string LargeDeletion = "large-deletion";
     public const string FirstDeploy = "first-deploy";
+    public const string NewSecretActor = "new-secret-actor";
 
-    /// <summary>The evidence a detector adds to mark a finding as the signal it is, where its rule also raises strong findings.</summary>
+    /// <summary>
+    /// The evidence a detector adds to mark a finding as the signal it is, where its rule also raises strong findings; several
+    /// signals of one finding are comma-separated (a finding is a signal only when every one of them has a weight).
+    /// </summary>
     public const string EvidenceName = "signal";
 
     /// <summary>Default weights, out of a threshold of 60.</summary>
@@ -22,6 +26,7 @@ internal static class SignalKinds
         [NewPlace] = 25,
         [LargeDeletion] = 30,
         [FirstDeploy] = 25,
+        [NewSecretActor] = 30,
     };
 
     /// <summary>How people read the signal's id in an explanation.</summary>
@@ -32,6 +37,7 @@ internal static class SignalKinds
         NewPlace => "new place",
         LargeDeletion => "large deletion",
         FirstDeploy => "first deploy by this actor",
+        NewSecretActor => "first touch of these secrets by this actor",
         _ => kind,
     };
 
@@ -45,7 +51,6 @@ internal static class SignalKinds
             "code-change.unusual-time" => UnusualHour,
             "code-change.unusual-location" => NewPlace,
             "code-change.large-deletion" => LargeDeletion,
-            "deployment.unusual-actor" => FirstDeploy,
             _ => null,
         };
     }

@@ -28,16 +28,18 @@ internal sealed class LargeDeletionDetector(LargeDeletionOptions? options = null
         // Only hand-written files count: a regenerated lockfile or a refreshed vendored library is not a deletion anyone made.
         var written = commit.Files.Where(f => f.LinesDeleted is not null && ThirdPartyCode.IsHandWritten(f.Path)).ToList();
         var deleted = written.Sum(f => f.LinesDeleted!.Value);
+        // Lines that leave the repository: a rewrite, a reformat or code moved to other files deletes as much as it adds.
+        var net = deleted - written.Sum(f => f.LinesAdded ?? 0);
         var sizes = context.Baselines.Get<DeletionSizes>(DeletionSizes.Key(e.Ci.Repository));
         var largest = written.MaxBy(f => f.LinesDeleted!.Value);
         var reasons = new List<string>();
-        if (sizes.PerCommit.Count >= _options.MinimumSamples)
+        if (sizes.PerCommit.Count >= _options.MinimumSamples && net >= _options.MinimumLines)
         {
             var total = RobustScore.Of(deleted, sizes.PerCommit, minimumSpread: 1);
             if (deleted >= _options.MinimumLines && total.Z >= _options.Threshold)
             {
                 reasons.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"The commit deletes {deleted} lines over {written.Count} hand-written file(s); the repository's last {total.Samples} commits deleted a median of {total.Median:0} (spread {total.Spread:0.#}), so this is {total.Z:0.#} spreads above it (threshold {_options.Threshold}, floor {_options.MinimumLines} lines).{Where(written)}"));
+                    $"The commit deletes {deleted} lines over {written.Count} hand-written file(s) ({net} more than it adds); the repository's last {total.Samples} commits deleted a median of {total.Median:0} (spread {total.Spread:0.#}), so this is {total.Z:0.#} spreads above it (threshold {_options.Threshold}, floor {_options.MinimumLines} lines).{Where(written)}"));
             }
 
             if (largest?.LinesDeleted is { } fileDeleted && sizes.PerFile.Count >= _options.MinimumSamples)

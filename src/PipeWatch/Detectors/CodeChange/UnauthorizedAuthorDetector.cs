@@ -90,7 +90,9 @@ internal sealed class UnauthorizedAuthorDetector : IDetector
             severity = Severity.High;
         }
 
-        var touchesCi = paths.Any(p => CiDefinitionParser.Classify(p) is not null || p.EndsWith("CODEOWNERS", StringComparison.Ordinal));
+        // A bot moving the refs of the actions a workflow uses (Dependabot's github-actions updates) updates a dependency.
+        var touchesCi = paths.Any(p => CiDefinitionParser.Classify(p) is not null || p.EndsWith("CODEOWNERS", StringComparison.Ordinal))
+            && !(bot && e.Fields.GetValueOrDefault(ActionRefMoves.Field) == "true");
         if (bot && touchesCi && !history.BotTouchedCi(author.Key))
         {
             reasons.Add($"The machine identity {author} changed {Describe([.. paths.Where(p => CiDefinitionParser.Classify(p) is not null || p.EndsWith("CODEOWNERS", StringComparison.Ordinal))])}, which it never did before: bots update dependencies, people change pipelines.");

@@ -57,12 +57,16 @@ internal static class DependencyChanges
             var after = file.Kind == FileChangeKind.Deleted ? [] : cache.Read(parser, file.Path, file.NewBlob, context.Blobs, commit.Sha);
             var manifests = LockfileParsers.ManifestsOf(file.Path);
             var folder = Folder(file.Path);
-            var manifestChanged = manifests.Count > 0 && commit.Files.Any(f => Folder(f.Path) == folder && manifests.Any(m => Matches(SourceText.FileName(f.Path), m)));
+            // A workspace lockfile (pnpm, npm and yarn workspaces, Cargo workspaces) is resolved from every manifest at or below its folder.
+            var manifestChanged = manifests.Count > 0 && commit.Files.Any(f => Within(Folder(f.Path), folder) && manifests.Any(m => Matches(SourceText.FileName(f.Path), m)));
             (changes ??= []).Add(new FileDependencyChange(file.Path, manifests.Count > 0, before, after, manifestChanged));
         }
 
         return changes ?? (IReadOnlyList<FileDependencyChange>)[];
     }
+
+    private static bool Within(string folder, string root) =>
+        root.Length == 0 || folder == root || folder.StartsWith(root + "/", StringComparison.Ordinal);
 
     private static string Folder(string path) => path.LastIndexOf('/') is var slash and >= 0 ? path[..slash] : "";
 

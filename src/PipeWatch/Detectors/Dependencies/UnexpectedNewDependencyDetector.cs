@@ -50,6 +50,7 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
             // patch-bump reason is for a commit whose direct changes are patch-level at most.
             var bumps = change.IsLockfile && !DirectChangeBeyondPatch(change) ? PatchBumps(change) : [];
             var botMove = DependencyBotUpdates.IsVersionMove(commit, change);
+            var graph = change.IsLockfile ? LockfileMoves.Of(change) : null;
             foreach (var added in change.NewPackages)
             {
                 // What a bot's version bump brings with it is expected of a bump (see DependencyBotUpdates).
@@ -64,7 +65,9 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
                     severity = Severity.High;
                 }
 
-                if (change.IsLockfile && !change.ManifestChanged && !expectedOfBump)
+                // A lockfile changed alone is expected when its new package comes in with a package the same change moved or
+                // added (a regenerated lockfile, `npm update`, `cargo update`, `npm audit fix`), or when the lockfile is new.
+                if (change.IsLockfile && !change.ManifestChanged && !expectedOfBump && graph?.Explains(added) != true)
                 {
                     reasons.Add("the lockfile changed but the manifest it is resolved from did not");
                     evidence.Add(Evidence.Of("manifest_changed", "false"));
@@ -77,10 +80,11 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
                     evidence.Add(Evidence.Of("estate_repositories", others.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 }
 
-                if (!added.Direct && bumps.Count > 0 && !expectedOfBump)
+                var patchBumps = !added.Direct && !expectedOfBump && graph is not null ? graph.PatchBumpsBehind(added, bumps, change.ManifestChanged) : [];
+                if (patchBumps.Count > 0)
                 {
-                    reasons.Add($"it appeared with the patch-level bump of {string.Join(", ", bumps)}, which should not bring new packages");
-                    evidence.Add(Evidence.Of("patch_bumps", string.Join(", ", bumps)));
+                    reasons.Add($"it appeared with the patch-level bump of {string.Join(", ", patchBumps.Select(b => b.Text))}, which should not bring new packages");
+                    evidence.Add(Evidence.Of("patch_bumps", string.Join(", ", patchBumps.Select(b => b.Text))));
                 }
 
                 if (reasons.Count == 0) continue;
@@ -98,14 +102,14 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
     }
 
     /// <summary>Packages of the file whose version moved only in its patch number (same major and minor).</summary>
-    private static List<string> PatchBumps(FileDependencyChange change)
+    private static List<PatchBump> PatchBumps(FileDependencyChange change)
     {
         var before = change.Before.GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(d => d.Version).ToList(), StringComparer.Ordinal);
-        var bumps = new List<string>();
+        var bumps = new List<PatchBump>();
         foreach (var d in change.NewVersions)
         {
             if (!before.TryGetValue(d.Name, out var versions) || versions.Contains(d.Version)) continue;
-            if (versions.Any(v => SameMinor(v, d.Version) && SemverComparer.Instance.Compare(v, d.Version) < 0)) bumps.Add($"{d.Name} {versions[0]} → {d.Version}");
+            if (versions.Any(v => SameMinor(v, d.Version) && SemverComparer.Instance.Compare(v, d.Version) < 0)) bumps.Add(new PatchBump(d.Name, $"{d.Name} {versions[0]} → {d.Version}"));
         }
 
         return bumps;
@@ -117,10 +121,12 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
         return change.NewVersions.Any(d => d.Direct && (!before.TryGetValue(d.Name, out var versions) || !versions.Any(v => SameMinor(v, d.Version))));
     }
 
+    // Release versions only: a pre-release or a Go pseudo-version (v0.0.0-20190308221718-c2843e01d9a2, an arbitrary commit) says
+    // nothing of the size of a move.
     private static bool SameMinor(string a, string b)
     {
-        var x = a.TrimStart('v').Split('.', '-', '+');
-        var y = b.TrimStart('v').Split('.', '-', '+');
-        return x.Length >= 3 && y.Length >= 3 && x[0] == y[0] && x[1] == y[1];
+        var x = a.TrimStart('v').Split('.');
+        var y = b.TrimStart('v').Split('.');
+        return x.Length == 3 && y.Length == 3 && x.Concat(y).All(p => p.Length > 0 && p.All(char.IsAsciiDigit)) && x[0] == y[0] && x[1] == y[1];
     }
 }

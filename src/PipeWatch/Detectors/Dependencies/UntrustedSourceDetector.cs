@@ -34,7 +34,7 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector
             {
                 var previous = change.Previous(d);
                 // Only what this commit changed: a new version, a new source, or a new hash for the same version.
-                if (previous is not null && previous.Source == d.Source && previous.Integrity == d.Integrity) continue;
+                if (previous is not null && previous.Source == d.Source && !IntegrityHashes.Changed(previous.Integrity, d.Integrity)) continue;
                 if (Judged(site, d, previous) is { } finding) context.Report(finding);
             }
         }
@@ -68,7 +68,7 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector
             [
                 Evidence.Of("source", d.Source.Kind.ToString().ToLowerInvariant()),
                 .. location is null ? Array.Empty<Evidence>() : [Evidence.Of("resolved", location)],
-                .. previous?.Integrity is { } old && d.Integrity is { } now && old != now ? [Evidence.Of("integrity_before", old), Evidence.Of("integrity_after", now)] : Array.Empty<Evidence>(),
+                .. previous?.Integrity is { } old && d.Integrity is { } now && IntegrityHashes.Changed(old, now) ? [Evidence.Of("integrity_before", old), Evidence.Of("integrity_after", now)] : Array.Empty<Evidence>(),
             ],
             d.Source.Location,
             d.Integrity);
@@ -78,7 +78,7 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector
     {
         var reasons = new List<string>();
         var severity = Severity.Medium;
-        if (previous?.Integrity is { } old && d.Integrity is { } now && old != now)
+        if (previous?.Integrity is { } old && d.Integrity is { } now && IntegrityHashes.Changed(old, now))
         {
             reasons.Add($"its integrity hash changed for the same version ({Short(old)} → {Short(now)}): the published content differs from what was locked before");
             severity = Severity.High;

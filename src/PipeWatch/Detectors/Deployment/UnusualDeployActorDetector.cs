@@ -46,12 +46,16 @@ internal sealed class UnusualDeployActorDetector : IDetector
 
         var id = DeploymentKeys.DeploymentId(e);
         var reasons = new List<string>();
+        // Behavioural signals, marked as evidence "signal" (weighed with others by Alerting/Signals); a skipped review or a person where only bots deployed stands alone.
+        var signals = new List<string>();
+        var strong = false;
         var severity = Severity.Medium;
         var skipped = SkippedReview(e, deployment, actors, review);
         if (skipped is not null)
         {
             reasons.Add(skipped);
             severity = Severity.High;
+            strong = true;
         }
 
         if (actors.IsNew(id))
@@ -65,16 +69,19 @@ internal sealed class UnusualDeployActorDetector : IDetector
                 {
                     reasons.Add($"'{actor}' never deployed '{scope}' to '{deployment.Environment}' before: its {deployments} earlier deployments were by " +
                         $"{actors.ActorCount.ToString(CultureInfo.InvariantCulture)} account(s) ({string.Join(", ", actors.Top(5).Select(a => $"{a.Key} ×{a.Value.ToString(CultureInfo.InvariantCulture)}"))}).");
+                    signals.Add("first-deploy");
                 }
 
                 if (!bot && actors.HumanDeployments == 0)
                 {
                     reasons.Add($"'{actor}' is a person, and all {deployments} earlier deployments there were made by bots.");
                     severity = Severity.High;
+                    strong = true;
                 }
                 else if (bot && actors.BotDeployments == 0)
                 {
                     reasons.Add($"'{actor}' is a machine account, and all {deployments} earlier deployments there were made by people.");
+                    if (!signals.Contains("first-deploy")) signals.Add("first-deploy");
                 }
             }
 
@@ -84,7 +91,11 @@ internal sealed class UnusualDeployActorDetector : IDetector
             if (actor is not null && !bot && !e.TimestampMissing)
             {
                 var hours = context.Baselines.Get<DeployHours>(DeployHours.Key(actor));
-                if (UnusualHour(e, actor, scope, deployment, hours.Profile) is { } unusual) reasons.Add(unusual);
+                if (UnusualHour(e, actor, scope, deployment, hours.Profile) is { } unusual)
+                {
+                    reasons.Add(unusual);
+                    signals.Add("unusual-hour");
+                }
                 hours.Profile.Learn(e.Timestamp);
             }
         }
@@ -104,6 +115,7 @@ internal sealed class UnusualDeployActorDetector : IDetector
                 Evidence.Of("actor", e.UserName ?? "(unknown)"),
                 Evidence.Of("deployment_id", id),
                 Evidence.Of("earlier_deployments", actors.Deployments.ToString(CultureInfo.InvariantCulture)),
+                .. strong || signals.Count == 0 ? Array.Empty<Evidence>() : [Evidence.Of("signal", string.Join(",", signals))],
             ],
             Techniques = ["T1078"],
             Timestamp = e.Timestamp,

@@ -75,6 +75,7 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
             var key = (hit.Rule.Id, path, hit.Secret);
             if (commit.IsMerge && _reported.Contains(key)) continue;
             if (!commit.IsMerge) _reported.Add(key);
+            if (ExampleSecrets.IsSelfDescribed(hit.Rule.Id, hit.Secret)) continue;
             context.Report(ToFinding(commit, context, path, line, hit));
         }
     }
@@ -105,7 +106,7 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
         {
             Rule = rule.Id,
             Category = Categories.HardcodedSecret,
-            Severity = rule.Severity,
+            Severity = ExampleSecrets.SeverityIn(rule.Id, path, rule.Severity),
             Title = hit.FileName ? $"{rule.Id}: file {(sha is null ? (staged ? "staged" : "found") : "committed")} at {path}" : $"{rule.Id} {verb} {path}",
             Explanation = $"{what}, at {where}{by}. {advice}",
             Entity = new Entity(Repository: context.Repository, Actor: who),

@@ -108,8 +108,9 @@ public sealed class SuspiciousLoginDetectorTests : IDisposable
 
         var result = await RunAsync(_temp.File("store.db"), events);
 
+        // An unusual hour alone is a behavioural signal: recorded with its weight, raised only with others (Alerting/Signals).
         var finding = Assert.Single(result.Findings);
-        Assert.Equal(Severity.Medium, finding.Severity);
+        Assert.Equal((Severity.Info, "unusual-hour", "25"), (finding.Severity, finding.Evidence.Single(e => e.Name == "signal").Value, finding.Evidence.Single(e => e.Name == "weight").Value));
         Assert.Equal("'alice-sre' active at an unusual hour (Sunday 03:00 UTC)", finding.Title);
         Assert.Equal(
             "'alice-sre' did 'git.clone' on Sunday 03:00 UTC; of their 88 events in the baseline none fell within an hour of that time of week " +

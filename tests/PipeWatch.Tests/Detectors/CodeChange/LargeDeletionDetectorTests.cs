@@ -18,7 +18,7 @@ public sealed class LargeDeletionDetectorTests
         var finding = Assert.Single(history.Findings);
         Assert.Equal((Categories.LargeDeletion, "code-change.large-deletion", "data/catalog.txt", commit.Sha), (finding.Category, finding.Rule, finding.Location.File, finding.Location.Commit));
         Assert.Equal(
-            "The commit deletes 1500 lines over 1 hand-written file(s); the repository's last 92 commits deleted a median of 3 (spread 1), so this is 1497 spreads above it (threshold 6, floor 300 lines). " +
+            "The commit deletes 1500 lines over 1 hand-written file(s) (1500 more than it adds); the repository's last 92 commits deleted a median of 3 (spread 1), so this is 1497 spreads above it (threshold 6, floor 300 lines). " +
             "data/catalog.txt loses 1500 lines (the file is removed); changed files lose a median of 3 (spread 1) over the last 92.",
             finding.Explanation);
     }
@@ -45,6 +45,20 @@ public sealed class LargeDeletionDetectorTests
         history.Commit(CodeChangeHistory.At("Carol", Tuesday, 14, 5, new TimeSpan(5, 30, 0)), (path, string.Concat(Enumerable.Range(1, 1500).Select(i => $"entry {i}\n"))));
 
         history.Commit(CodeChangeHistory.At("Carol", Tuesday.AddDays(1), 14, 5, new TimeSpan(5, 30, 0)), (path, null));
+
+        Assert.Empty(history.Findings);
+    }
+
+    [Fact]
+    public void Rewriting_a_1500_line_file_in_place_or_moving_it_to_other_files_is_not_a_large_deletion()
+    {
+        var history = new CodeChangeHistory().Normal();
+
+        // A changelog re-encoded line for line (1,500 deleted, 1,500 added), then the catalog split into three files.
+        history.Commit(CodeChangeHistory.At("Carol", Tuesday, 14, 5, new TimeSpan(5, 30, 0)), ("data/catalog.txt", string.Concat(Enumerable.Range(1, 1500).Select(i => $"item {i}:\n"))));
+        history.Commit(
+            CodeChangeHistory.At("Carol", Tuesday.AddDays(1), 14, 5, new TimeSpan(5, 30, 0)),
+            [("data/catalog.txt", null), .. Enumerable.Range(0, 3).Select(part => ($"data/catalog_{part}.txt", (string?)string.Concat(Enumerable.Range(1, 500).Select(i => $"item {(part * 500) + i}\n"))))]);
 
         Assert.Empty(history.Findings);
     }

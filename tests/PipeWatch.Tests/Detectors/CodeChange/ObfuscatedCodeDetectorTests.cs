@@ -218,6 +218,21 @@ public sealed class ObfuscatedCodeDetectorTests
     }
 
     [Fact]
+    public void A_bundlers_hashed_asset_and_a_timestamped_config_bundle_are_build_output_and_a_look_alike_name_is_not()
+    {
+        // vitest's HTML-reporter fixture (Vite writes assets/[name]-[hash].js) and Vite's bundled config left behind
+        // (vitest.config.ts.timestamp-<ms>-<hex>.mjs); the same line in a hand-written file is still reported.
+        var payload = "var _0x1=[" + string.Join(",", Enumerable.Range(0, 120).Select(i => $"'\\x{i:x2}'")) + "];(function(a){return a.map(function(b){return b;});})(_0x1);";
+        Run(
+            ("test/fixtures/reporters/html/assets/index-BUCFJtth.js", App + payload + "\n"),
+            ("test/fixtures/inspect/vitest.config.ts.timestamp-1713887058308-b154731a64b17.mjs", App + payload + "\n"),
+            ("src/assets/index-helpers.js", App + payload + "\n"));
+
+        var finding = Assert.Single(_bench.Findings);
+        Assert.Equal(("obfuscated-code.minified-payload", "src/assets/index-helpers.js"), (finding.Rule, finding.Location.File));
+    }
+
+    [Fact]
     public void A_minified_line_appended_to_a_hand_written_file_is_reported_but_not_in_a_min_file()
     {
         var payload = "var _0x1=[" + string.Join(",", Enumerable.Range(0, 120).Select(i => $"'\\x{i:x2}'")) + "];(function(a){return a.map(function(b){return b;});})(_0x1);";

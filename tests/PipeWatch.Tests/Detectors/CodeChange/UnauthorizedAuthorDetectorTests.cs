@@ -136,6 +136,28 @@ public sealed class UnauthorizedAuthorDetectorTests : IDisposable
     }
 
     [Fact]
+    public void A_dependency_bot_moving_the_ref_of_an_action_a_workflow_uses_is_a_dependency_update_and_its_first_script_change_is_still_reported()
+    {
+        // Dependabot's "Bump actions/checkout from 4.2.2 to 4.3.0" (github-actions ecosystem): one uses: line and its version comment.
+        var history = new CodeChangeHistory().Normal();
+        for (var i = 0; i < 5; i++)
+        {
+            history.Commit(CodeChangeHistory.At("dependabot[bot]", Tuesday.AddDays(-i), 4, 0, TimeSpan.Zero), ("package.json", $"{{\"version\": \"1.0.{i}\"}}\n"));
+        }
+
+        var bumped = CodeChangeHistory.CleanWorkflow.Replace(
+            "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "actions/checkout@08eba0b27e820071cde6df949e0beb9ba4906955 # v4.3.0", StringComparison.Ordinal);
+        history.Commit(CodeChangeHistory.At("dependabot[bot]", Tuesday, 4, 0, TimeSpan.Zero), (CodeChangeHistory.Workflow, bumped));
+        Assert.DoesNotContain(history.Findings, f => f.Category == Categories.UnauthorizedAuthor);
+
+        history.Commit(CodeChangeHistory.At("dependabot[bot]", Tuesday.AddDays(1), 4, 0, TimeSpan.Zero),
+            (CodeChangeHistory.Workflow, bumped.Replace("make build", "make build-all", StringComparison.Ordinal)));
+        Assert.StartsWith(
+            "The machine identity dependabot[bot] <dependabot[bot]@example.com> changed .github/workflows/ci.yml, which it never did before",
+            Assert.Single(history.Findings, f => f.Category == Categories.UnauthorizedAuthor).Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_push_by_someone_who_is_neither_author_nor_committer_is_reported_from_the_webhook()
     {
         var payload = JsonNode.Parse(await File.ReadAllTextAsync(Corpus.File("github-webhooks", "push", "with-new-branch.payload.json"), TestContext.Current.CancellationToken))!;

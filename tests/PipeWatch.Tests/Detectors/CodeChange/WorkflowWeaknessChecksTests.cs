@@ -66,6 +66,35 @@ public sealed class WorkflowWeaknessChecksTests
     }
 
     [Fact]
+    public void A_dependabot_bump_of_a_caching_step_in_a_release_workflow_keeps_the_weakness_the_file_had_and_adds_none()
+    {
+        // click's publish.yaml: setup-python with cache: pip in a tag-triggered build, then "Bump actions/setup-python from 4.4.0 to 4.5.0".
+        static CiDefinition Publish(string sha) => CiDefinitionParser.Parse("publish.yaml", $$"""
+            name: Publish
+            on:
+              push:
+                tags:
+                  - '*'
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: actions/checkout@ac593985615ec2ede58e132d2e21d2b1cbd6127c
+                  - uses: actions/setup-python@{{sha}}
+                    with:
+                      python-version: '3.x'
+                      cache: 'pip'
+                  - run: python -m build
+            """, CiPlatform.GitHubWorkflow, out _)!;
+        var before = Publish("5ccb29d8773c3f3f653e1705f474dfaa8a06a912");
+        var after = Publish("d27e3f3d7c64b4bbf8e4abfb9b63b83e846e0435");
+
+        var introduced = Assert.Single(PipelineTamperingDetector.Inspect(null, before, new ActionPins()), i => i.Rule == CachePoisoningCheck.Rule);
+        Assert.Equal((11, "build"), (introduced.Line, introduced.Job));
+        Assert.DoesNotContain(PipelineTamperingDetector.Inspect(before, after, new ActionPins()), i => i.Rule == CachePoisoningCheck.Rule);
+    }
+
+    [Fact]
     public void An_ordinary_workflow_raises_none_of_the_weakness_checks()
     {
         const string Workflow = """

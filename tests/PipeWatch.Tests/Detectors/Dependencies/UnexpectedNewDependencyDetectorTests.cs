@@ -58,16 +58,93 @@ public sealed class UnexpectedNewDependencyDetectorTests
     }
 
     [Fact]
-    public void A_person_adding_a_package_to_the_lockfile_alone_is_still_reported()
+    public void A_person_adding_a_package_no_moved_package_requires_to_the_lockfile_alone_is_still_reported()
     {
+        // An injected entry: nothing in the lockfile moved, and no package lists it among its dependencies.
+        var commit = _history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("debug", "2.6.9"))));
+
+        var finding = Assert.Single(_history.Inspect(_detector, commit));
+
+        Assert.Equal(("debug", "false"), (finding.Evidence.Single(e => e.Name == "package").Value, finding.Evidence.Single(e => e.Name == "manifest_changed").Value));
+        Assert.Contains("the lockfile changed but the manifest it is resolved from did not", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_person_regenerating_the_lockfile_alone_brings_the_moved_packages_own_dependencies_as_expected()
+    {
+        // mocha's "npm audit fix" and commander.js's lockfile refreshes: express moves a minor version within its range, and
+        // debug comes in as express 4.19.0's dependency; the manifest is untouched.
+        var commit = _history.Commit(
+            "Dana Dev <dana@example.com>",
+            ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.19.0", Requires = ["ms", "debug"] }, Ms, new NpmEntry("debug", "2.6.9"))));
+
+        Assert.Empty(_history.Inspect(_detector, commit));
+    }
+
+    [Fact]
+    public void A_person_moving_a_package_by_a_patch_in_the_lockfile_alone_is_reported_for_the_patch_bump_that_brought_a_new_package()
+    {
+        // The event-stream shape: a patch release of express that suddenly depends on a new package.
         var commit = _history.Commit(
             "Dana Dev <dana@example.com>",
             ("package-lock.json", CommitHistory.NpmLock(Express with { Version = "4.18.3", Requires = ["ms", "debug"] }, Ms, new NpmEntry("debug", "2.6.9"))));
 
         var finding = Assert.Single(_history.Inspect(_detector, commit));
 
-        Assert.Contains("the lockfile changed but the manifest it is resolved from did not", finding.Explanation, StringComparison.Ordinal);
+        Assert.Equal("express 4.18.2 → 4.18.3", finding.Evidence.Single(e => e.Name == "patch_bumps").Value);
+        Assert.DoesNotContain(finding.Evidence, e => e.Name == "manifest_changed");
     }
+
+    [Fact]
+    public void A_workspace_lockfile_is_explained_by_a_manifest_of_one_of_its_packages()
+    {
+        // vitest's pnpm workspace: packages/vitest/package.json gains a dependency, the root lockfile records it.
+        var history = new CommitHistory();
+        history.Commit("Dana Dev <dana@example.com>", ("package.json", CommitHistory.PackageJson()), ("packages/web/package.json", CommitHistory.PackageJson("express")), ("package-lock.json", CommitHistory.NpmLock(Express, Ms)));
+        var commit = history.Commit(
+            "Dana Dev <dana@example.com>",
+            ("packages/web/package.json", CommitHistory.PackageJson("express", "left-pad")),
+            ("package-lock.json", CommitHistory.NpmLock(Express, Ms, new NpmEntry("left-pad", "1.3.0", Direct: true))));
+
+        Assert.Empty(history.Inspect(_detector, commit));
+    }
+
+    [Fact]
+    public void A_lockfile_introduced_for_an_existing_manifest_raises_nothing()
+    {
+        // mocha's "introduce package-lock.json": every package is new to the file, and the manifest it records did not change.
+        var history = new CommitHistory();
+        history.Commit("Dana Dev <dana@example.com>", ("package.json", CommitHistory.PackageJson("express")));
+        var commit = history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(Express, Ms)));
+
+        Assert.Empty(history.Inspect(_detector, commit));
+    }
+
+    [Fact]
+    public void A_go_sum_grown_with_its_go_mod_is_expected_and_a_pseudo_version_move_is_not_a_patch_bump()
+    {
+        // node_exporter's "Bump all vendoring": go.mod moves golang.org/x/sys between two pseudo-versions (two commits, not a
+        // patch release) and go.sum gains the hashes of the new module graph.
+        var history = new CommitHistory();
+        history.Commit("Ben Ops <ben@example.com>", ("go.mod", GoMod("v0.0.0-20181205085412-a5c9d58dba9a")), ("go.sum", GoSum(("golang.org/x/sys", "v0.0.0-20181205085412-a5c9d58dba9a"))));
+        var commit = history.Commit(
+            "Ben Ops <ben@example.com>",
+            ("go.mod", GoMod("v0.0.0-20190215142949-d0b11bdaac8a")),
+            ("go.sum", GoSum(("golang.org/x/sys", "v0.0.0-20190215142949-d0b11bdaac8a"), ("github.com/OneOfOne/xxhash", "v1.2.2"))));
+        var alone = history.Commit(
+            "Ben Ops <ben@example.com>",
+            ("go.sum", GoSum(("golang.org/x/sys", "v0.0.0-20190215142949-d0b11bdaac8a"), ("github.com/OneOfOne/xxhash", "v1.2.2"), ("example.net/injected", "v1.0.0"))));
+
+        Assert.Empty(history.Inspect(_detector, commit));
+        var finding = Assert.Single(history.Inspect(_detector, alone));
+        Assert.Equal(("example.net/injected", "false"), (finding.Evidence.Single(e => e.Name == "package").Value, finding.Evidence.Single(e => e.Name == "manifest_changed").Value));
+    }
+
+    private static string GoMod(string sys) => $"module example.com/exporter\n\ngo 1.21\n\nrequire golang.org/x/sys {sys}\n";
+
+    private static string GoSum(params (string Module, string Version)[] modules) =>
+        string.Concat(modules.Select(m => $"{m.Module} {m.Version} h1:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(m.Module + m.Version)))}\n"
+            + $"{m.Module} {m.Version}/go.mod h1:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(m.Module + m.Version + "/go.mod")))}\n"));
 
     [Fact]
     public void New_transitive_packages_of_a_direct_dependency_moved_past_a_patch_release_are_expected()

@@ -44,6 +44,23 @@ public sealed class UntrustedSourceDetectorTests
     }
 
     [Fact]
+    public void The_same_version_hashed_with_another_algorithm_is_not_a_changed_integrity()
+    {
+        // mocha's lockfile: npm rewrote arr-flatten 1.1.0's sha512-… as sha1-… (and back) depending on the npm that installed it.
+        var sha512 = "sha512-L3hKV5R/p5o81R7O02IGnwpDmkp6E982XhtbuwSe3O4qOtMMMtodicASA1Cny2U+aCXcNpml+neO6NXqaqQtxw==";
+        var detector = new UntrustedSourceDetector(new LockfileCache(new ProblemLog()), new UntrustedSourceOptions());
+        var history = new CommitHistory();
+        history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("arr-flatten", "1.1.0", Direct: true, Integrity: sha512))));
+        var swapped = history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("arr-flatten", "1.1.0", Direct: true, Integrity: "sha1-NgSLv/TntH4TZkQxbJlmnqWukfE="))));
+        var both = history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("arr-flatten", "1.1.0", Direct: true, Integrity: sha512 + " sha1-NgSLv/TntH4TZkQxbJlmnqWukfE="))));
+        var tampered = history.Commit("Eve Intruder <eve@example.net>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("arr-flatten", "1.1.0", Direct: true, Integrity: "sha512-AAAAtampered"))));
+
+        Assert.Empty(history.Inspect(detector, swapped));
+        Assert.Empty(history.Inspect(detector, both));
+        Assert.Equal(Severity.High, Assert.Single(history.Inspect(detector, tampered)).Severity);
+    }
+
+    [Fact]
     public void A_changed_integrity_hash_for_the_same_version_is_reported_high()
     {
         var commit = _history.Commit("Eve Intruder <eve@example.net>", ("package-lock.json", CommitHistory.NpmLock(Express with { Integrity = "sha512-AAAAtampered" })));

@@ -32,7 +32,9 @@ public sealed class UnusualDeployActorDetectorTests : IDisposable
         var result = await Ingest.RunAsync(_temp.File("store.db"), [history.Save(_temp.File("deployments.jsonl"))]);
 
         var finding = Assert.Single(result.Findings);
-        Assert.Equal((Categories.UnusualDeployActor, "deployment.unusual-actor", Severity.Medium), (finding.Category, finding.Rule, finding.Severity));
+        // A first deploy alone is a behavioural signal: recorded with its weight, raised only with others (Alerting/Signals).
+        Assert.Equal((Categories.UnusualDeployActor, "deployment.unusual-actor", Severity.Info), (finding.Category, finding.Rule, finding.Severity));
+        Assert.Equal(("first-deploy", "25"), (finding.Evidence.Single(e => e.Name == "signal").Value, finding.Evidence.Single(e => e.Name == "weight").Value));
         Assert.Equal(new Entity("Codertocat/Hello-World", "deploy", Actor: "mallory", Environment: "production"), finding.Entity);
         Assert.Equal(
             "'mallory' never deployed 'Codertocat/Hello-World' to 'production' before: its 60 earlier deployments were by 2 account(s) (alice ×30, bob ×30).",
@@ -79,7 +81,7 @@ public sealed class UnusualDeployActorDetectorTests : IDisposable
         var result = await Ingest.RunAsync(_temp.File("store.db"), [history.Save(_temp.File("deployments.jsonl"))]);
 
         var finding = Assert.Single(result.Findings);
-        Assert.Equal((Categories.UnusualDeployActor, Severity.Medium, "alice"), (finding.Category, finding.Severity, finding.Entity.Actor));
+        Assert.Equal((Categories.UnusualDeployActor, Severity.Info, "alice", "unusual-hour"), (finding.Category, finding.Severity, finding.Entity.Actor, finding.Evidence.Single(e => e.Name == "signal").Value));
         Assert.Equal(
             "'alice' deployed 'Codertocat/Hello-World' to 'production' on Sunday 03:00 UTC; of their 30 earlier deployments (all repositories) " +
             "0 fell within 1 hour(s) of that time of week and 0 at 03:00 on any day; their busiest hours are Monday 10:00 ×6, Tuesday 10:00 ×6, Wednesday 10:00 ×6.",

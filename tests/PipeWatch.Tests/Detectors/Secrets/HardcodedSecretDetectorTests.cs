@@ -33,6 +33,25 @@ public sealed class HardcodedSecretDetectorTests(PlantedSecretsRepository plante
         return data;
     }
 
+    [Fact]
+    public async Task Free_form_secrets_that_say_what_they_are_are_not_reported_and_documented_ones_are_low()
+    {
+        // Flask's tests, httpx's .netrc fixture and URL docstrings, and Flask's configuration docs, as their histories hold them.
+        _repo.Write("tests/test_basic.py", "def test_session(app):\n    app.secret_key = 'development-key'\n")
+            .Write("tests/.netrc", "machine netrcexample.org\nlogin example-username\npassword example-password\n")
+            .Write("httpx/_urls.py", "    >>> url = httpx.URL('https://jo%40email.com:a%20secret@example.de:1234/pa%20th')\n")
+            .Write("docs/config.rst", "    SECRET_KEY = '192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf'\n")
+            .Write("app/settings.py", "SECRET_KEY = '192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf'\n")
+            .Commit("examples");
+
+        var result = await Scan.RunAsync(_repo.Path);
+
+        var secrets = result.Findings.Where(f => f.Category == Categories.HardcodedSecret).OrderBy(f => f.Location.File, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            [("app/settings.py", "django-secret-key", Severity.High), ("docs/config.rst", "django-secret-key", Severity.Low)],
+            secrets.Select(f => (f.Location.File!, f.Rule, f.Severity)));
+    }
+
     [Theory]
     [MemberData(nameof(MatchExamples))]
     public void Each_rules_true_example_in_an_added_line_is_found_with_its_rule_commit_path_and_line(string rule, int index)

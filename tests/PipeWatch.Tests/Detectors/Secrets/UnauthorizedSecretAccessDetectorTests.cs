@@ -29,7 +29,8 @@ public sealed class UnauthorizedSecretAccessDetectorTests : IDisposable
         var finding = Assert.Single(result.Findings);
         Assert.Equal(Categories.UnauthorizedSecretAccess, finding.Category);
         Assert.Equal("secrets.unauthorized-access", finding.Rule);
-        Assert.Equal(Severity.Medium, finding.Severity);
+        // A first touch of the secrets alone is a behavioural signal: recorded with its weight, raised only with others (Alerting/Signals).
+        Assert.Equal((Severity.Info, "new-secret-actor", "30"), (finding.Severity, finding.Evidence.Single(e => e.Name == "signal").Value, finding.Evidence.Single(e => e.Name == "weight").Value));
         Assert.Equal(Repo, finding.Entity.Repository);
         Assert.Equal("github-actions[bot]", finding.Entity.Actor);
         Assert.Equal("11873400213", finding.Location.RunId);

@@ -30,7 +30,7 @@ internal sealed partial class ArtipackedCheck : IWorkflowCheck
                 else
                 {
                     yield return new WorkflowIssue(
-                        Rule, Severity.Low, step.Line, step.Job, step.Label, $"{step.Job}|{step.Label}",
+                        Rule, Severity.Low, step.Line, step.Job, step.Label, StepKeys.Of(step),
                         $"Checkout in step '{step.Label}' persists its credentials",
                         "actions/checkout keeps the job's token in .git/config for every later step of the job (and any artifact or cache of the workspace) unless persist-credentials is false. Set it to false where later steps do not push.",
                         Pedantic: true);

@@ -42,7 +42,7 @@ internal sealed class CachePoisoningCheck : IWorkflowCheck
         {
             if (step.Uses?.Value is not { } uses || !Caches(uses.Split('@')[0], step)) continue;
             yield return new WorkflowIssue(
-                Rule, Severity.High, step.Line, step.Job, step.Label, $"{step.Job}|{step.Label}",
+                Rule, Severity.High, step.Line, step.Job, step.Label, StepKeys.Of(step),
                 $"Release workflow restores a cache in step '{step.Label}'",
                 $"'{uses.Split('@')[0]}' restores a cache here, and caches are shared across the repository's branches: a workflow any contributor's branch runs can write a poisoned entry under the same key, and this release build unpacks it into what it ships. Turn caching off in release and publish jobs.");
         }

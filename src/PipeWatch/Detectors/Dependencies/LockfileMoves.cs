@@ -1,0 +1,79 @@
+using PipeWatch.Dependencies;
+
+namespace PipeWatch.Detectors.Dependencies;
+
+/// <summary>A package version a change moved only in its patch number: its name, and how it reads in an explanation.</summary>
+internal sealed record PatchBump(string Name, string Text);
+
+/// <summary>
+/// What explains a package that appears in a lockfile: the packages of the same change that moved or were added and list it
+/// among their dependencies. A regenerated lockfile, <c>npm update</c>, <c>cargo update</c> or <c>npm audit fix</c> move many
+/// versions at once and bring the new versions' own dependencies; an entry that nothing moved brings in is what an injected
+/// package looks like.
+/// </summary>
+/// <remarks>
+/// Lockfiles that list each package's dependencies (npm, yarn, pnpm, Cargo, Poetry, uv, Composer, Bundler, NuGet) are judged by
+/// those edges. A lockfile that lists none (go.sum, a compiled requirements.txt) cannot say which move brought a package in:
+/// there, a new lockfile, or a change whose manifest changed too, explains its new entries, and a patch bump is blamed only when
+/// the manifest did not change.
+/// </remarks>
+internal sealed class LockfileMoves
+{
+    private readonly FileDependencyChange _change;
+    private readonly Dictionary<string, List<Dependency>>? _requiredBy;
+    private readonly bool _isNew;
+
+    private LockfileMoves(FileDependencyChange change, Dictionary<string, List<Dependency>>? requiredBy)
+    {
+        _change = change;
+        _requiredBy = requiredBy;
+        _isNew = change.Before.Count == 0;
+    }
+
+    public static LockfileMoves Of(FileDependencyChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        Dictionary<string, List<Dependency>>? requiredBy = null;
+        foreach (var d in change.After)
+        {
+            foreach (var name in d.Requires)
+            {
+                requiredBy ??= new Dictionary<string, List<Dependency>>(StringComparer.Ordinal);
+                if (!requiredBy.TryGetValue(name, out var list)) requiredBy[name] = list = [];
+                list.Add(d);
+            }
+        }
+
+        return new LockfileMoves(change, requiredBy);
+    }
+
+    /// <summary>True when the lockfile states its packages' dependencies.</summary>
+    public bool HasEdges => _requiredBy is not null;
+
+    /// <summary>True when a package the change moved or added depends on <paramref name="added"/>, or the lockfile is new (all of it comes from the manifest).</summary>
+    public bool Explains(Dependency added)
+    {
+        ArgumentNullException.ThrowIfNull(added);
+        if (_requiredBy is null) return _isNew;
+        if (_isNew && added.Direct) return true;
+        return MovedRequirers(added).Any();
+    }
+
+    /// <summary>
+    /// The patch bumps <paramref name="added"/> came in with: with edges, only when every moved package that depends on it moved
+    /// by a patch (a patch release that brought a new dependency, the event-stream shape); without edges, every patch bump of the
+    /// change unless the manifest changed too.
+    /// </summary>
+    public IReadOnlyList<PatchBump> PatchBumpsBehind(Dependency added, IReadOnlyList<PatchBump> bumps, bool manifestChanged)
+    {
+        ArgumentNullException.ThrowIfNull(bumps);
+        if (bumps.Count == 0) return [];
+        if (_requiredBy is null) return manifestChanged ? [] : bumps;
+        var moved = MovedRequirers(added).Select(d => d.Name).Distinct(StringComparer.Ordinal).ToList();
+        if (moved.Count == 0 || !moved.All(name => bumps.Any(b => b.Name == name))) return [];
+        return [.. bumps.Where(b => moved.Contains(b.Name, StringComparer.Ordinal))];
+    }
+
+    private IEnumerable<Dependency> MovedRequirers(Dependency added) =>
+        _requiredBy!.TryGetValue(added.Name, out var requirers) ? requirers.Where(r => _change.Previous(r) is null) : [];
+}
