@@ -195,6 +195,21 @@ internal static class Migrations
             PRIMARY KEY (feed, kind, value)
         ) WITHOUT ROWID;
         """,
+
+        // 11: reserved for another helper (placeholder; the lead replaces it at merge)
+        "SELECT 1;",
+
+        // 12: the dashboard's recent events per repository (PipeWatch.Server's RecentEvents): what /api/events lists and the
+        // anomaly pictures draw beside the baselines. Bounded: the newest rows per repository are kept, older ones deleted.
+        """
+        CREATE TABLE recent_events (
+            seq INTEGER PRIMARY KEY,          -- arrival order
+            repository TEXT NOT NULL,
+            at TEXT NOT NULL,                 -- the event's @timestamp, ISO 8601 UTC
+            body TEXT NOT NULL                -- the EventSummary as JSON (kind, dataset, action, outcome, run, job, user, duration, steps)
+        );
+        CREATE INDEX recent_events_by_repository ON recent_events (repository, seq);
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
