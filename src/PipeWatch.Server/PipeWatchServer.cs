@@ -157,7 +157,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
                 if (!context.Response.HasStarted) context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             }
         });
-        new DashboardEndpoints(new DashboardSessions(tokenHash, settings.Time), live, recent).Map(app);
+        new DashboardEndpoints(new DashboardSessions(tokenHash, settings.Time), live, recent, DashboardEndpoints.Forges(serve.Repositories)).Map(app);
         var started = settings.Time.GetUtcNow();
         new HookEndpoints(queue, secrets, serve.MaxBodyBytes, metrics, problems, settings.Time).Map(app);
         new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new

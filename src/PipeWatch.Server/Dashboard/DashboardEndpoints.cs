@@ -14,7 +14,8 @@ namespace PipeWatch.Server.Dashboard;
 /// (<c>/api/session</c>), the live stream of new findings (<c>/api/stream</c>, server-sent events) and the repositories' activity
 /// (<c>/api/repositories</c>); every answer carries a strict Content-Security-Policy.
 /// </summary>
-internal sealed class DashboardEndpoints(DashboardSessions sessions, LiveFindings live, RecentEvents events)
+/// <param name="forges">Web addresses of repositories followed from pipewatch.yml (<c>serve.repositories</c>), by name, for links to commits and files.</param>
+internal sealed class DashboardEndpoints(DashboardSessions sessions, LiveFindings live, RecentEvents events, IReadOnlyDictionary<string, string> forges)
 {
     /// <summary>Only the server's own origin: no inline script or style, no frames, no other host for anything.</summary>
     public const string ContentSecurityPolicy =
@@ -32,7 +33,8 @@ internal sealed class DashboardEndpoints(DashboardSessions sessions, LiveFinding
             headers.ContentSecurityPolicy = ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
+            // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" on the sign-in form, which is refused.
+            headers["Referrer-Policy"] = "same-origin";
             if (!sessions.TryAttach(context, out var refusal))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -49,7 +51,7 @@ internal sealed class DashboardEndpoints(DashboardSessions sessions, LiveFinding
         app.MapGet("/assets/{name}", (HttpContext context, string name) => Asset(context, name));
 
         app.MapGet("/api/session", (HttpContext context) => DashboardSessions.Of(context) is { } s
-            ? Results.Json(new { user = s.User, csrf = s.Csrf }, Json)
+            ? Results.Json(new { user = s.User, csrf = s.Csrf, forges }, Json)
             : Results.Json(new { error = "not signed in" }, Json, statusCode: StatusCodes.Status401Unauthorized));
         app.MapDelete("/api/session", (HttpContext context) =>
         {
@@ -64,9 +66,10 @@ internal sealed class DashboardEndpoints(DashboardSessions sessions, LiveFinding
 
     private async Task<IResult> SignInAsync(HttpContext context)
     {
-        // A cross-site form cannot sign a browser in (login CSRF): a browser names the page's origin on a POST.
+        // A cross-site form cannot sign a browser in (login CSRF): a browser names the page's origin on a POST ("null" from a
+        // sandboxed frame is refused too). A client that sends no Origin (curl) is not a browser being led.
         var origin = context.Request.Headers.Origin.FirstOrDefault();
-        if (origin is not null && origin != "null" && !SameOrigin(context.Request, origin))
+        if (origin is not null && !SameOrigin(context.Request, origin))
         {
             return Results.Json(new { error = "sign-in from another origin" }, Json, statusCode: StatusCodes.Status403Forbidden);
         }
@@ -165,6 +168,25 @@ internal sealed class DashboardEndpoints(DashboardSessions sessions, LiveFinding
         context.Response.Headers.CacheControl = "no-cache";
         if (context.Request.Headers.IfNoneMatch == asset.ETag) return Results.StatusCode(StatusCodes.Status304NotModified);
         return Results.Bytes(asset.Content, asset.ContentType);
+    }
+
+    /// <summary>
+    /// The web address of each followed repository with an http(s) clone URL: without credentials, <c>.git</c> or a trailing slash
+    /// (<c>https://github.com/acme/api</c>), so the page can link a commit or a file line.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Forges(IEnumerable<Configuration.FollowedRepository> repositories)
+    {
+        var forges = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var repository in repositories)
+        {
+            if (!Uri.TryCreate(repository.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp)) continue;
+            var path = url.AbsolutePath.TrimEnd('/');
+            if (path.EndsWith(".git", StringComparison.OrdinalIgnoreCase)) path = path[..^4];
+            // Never the user-info part: a clone URL may carry a token.
+            forges[repository.Name] = new UriBuilder(url.Scheme, url.Host, url.IsDefaultPort ? -1 : url.Port, path).Uri.ToString().TrimEnd('/');
+        }
+
+        return forges;
     }
 
     private static bool SameOrigin(HttpRequest request, string origin) =>

@@ -7,6 +7,7 @@
   const view = document.getElementById("view");
   const announce = document.getElementById("announce");
   let csrf = null;
+  let forges = {};
   let current = { route: null, params: null };
   let baseTitle = document.title;
   let flashTimer = null;
@@ -152,16 +153,21 @@
       h("button", { type: "button", id: "suppress", onclick: () => act("suppress", { fingerprint, reason: reason.value || "suppressed from the dashboard" }), disabled: f.status === "suppressed" }, "Suppress"),
       reason, h("span", { id: "action-error", class: "error", role: "alert" }));
 
+    // Links to the forge: the finding's own URL, else the commit and the file line under the repository's address from pipewatch.yml.
     const forge = safeUrl(loc.url);
+    const home = e.repository ? safeUrl(Object.entries(forges).find(([name]) => name.toLowerCase() === e.repository.toLowerCase())?.[1]) : null;
+    const sha = loc.commit && /^[0-9a-f]{7,64}$/i.test(loc.commit) ? loc.commit : null;
+    const link = (href, text) => h("a", { href, rel: "noreferrer noopener", target: "_blank" }, text);
     const where = [
-      loc.run_id ? `run ${loc.run_id}` : null, loc.commit ? `commit ${loc.commit.slice(0, 12)}` : null,
-      loc.file ? `${loc.file}${loc.line ? ":" + loc.line : ""}` : null,
-    ].filter(Boolean).join(" · ");
+      loc.run_id ? `run ${loc.run_id}` : null,
+      sha ? (home ? link(`${home}/commit/${sha}`, `commit ${sha.slice(0, 12)}`) : `commit ${sha.slice(0, 12)}`) : null,
+      loc.file ? (home && sha && !loc.file.includes(":") ? link(`${home}/blob/${sha}/${loc.file.split("/").map(encodeURIComponent).join("/")}${loc.line ? "#L" + loc.line : ""}`, `${loc.file}${loc.line ? ":" + loc.line : ""}`) : `${loc.file}${loc.line ? ":" + loc.line : ""}`) : null,
+    ].filter(Boolean).flatMap((x, i) => i ? [" · ", x] : [x]);
     const dl = h("dl", { class: "facts" },
       h("dt", {}, "Category"), h("dd", {}, f.category),
       h("dt", {}, "Rule"), h("dd", {}, h("code", {}, f.rule), " — documented under ", h("code", {}, `docs/detectors.md#${f.category}`)),
       h("dt", {}, "Entity"), h("dd", {}, entityText(e) || "—"),
-      h("dt", {}, "Location"), h("dd", {}, where || "—", forge ? [" · ", h("a", { href: forge, rel: "noreferrer noopener", target: "_blank" }, "open in the forge")] : null),
+      h("dt", {}, "Location"), h("dd", { id: "location" }, where.length ? where : "—", forge ? [" · ", h("a", { href: forge, rel: "noreferrer noopener", target: "_blank" }, "open in the forge")] : null),
       h("dt", {}, "When"), h("dd", {}, `${when(f.timestamp)} (detected ${when(f.detected_at)})`),
       h("dt", {}, "ATT&CK"), h("dd", {}, (f.techniques || []).length ? f.techniques.map(t => h("code", { class: "technique" }, t)) : "—"),
       h("dt", {}, "Fingerprint"), h("dd", {}, h("code", {}, f.fingerprint)));
@@ -390,6 +396,7 @@
   (async () => {
     const session = await api("/api/session");
     csrf = session.csrf;
+    forges = session.forges || {};
     document.getElementById("user").textContent = session.user;
     window.addEventListener("hashchange", route);
     await route();

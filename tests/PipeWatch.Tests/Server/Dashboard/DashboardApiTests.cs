@@ -140,6 +140,22 @@ public sealed class DashboardApiTests
         Assert.Equal("carol", JsonDocument.Parse(await made.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("createdBy").GetString());
     }
 
+    [Fact]
+    public void Forge_addresses_come_from_followed_repositories_http_clone_urls_without_credentials_or_dot_git()
+    {
+        var forges = PipeWatch.Server.Dashboard.DashboardEndpoints.Forges(
+        [
+            new("acme/api", "https://x-access-token:ghp_notreal@github.com/acme/api.git", null, null),
+            new("group/project", "https://gitlab.example:8443/group/project/", null, null),
+            new("local", "/srv/git/local.git", null, null),
+            new("ssh", "ssh://git@github.com/acme/ssh.git", null, null),
+        ]);
+
+        Assert.Equal(
+            new Dictionary<string, string> { ["acme/api"] = "https://github.com/acme/api", ["group/project"] = "https://gitlab.example:8443/group/project" },
+            forges.ToDictionary(f => f.Key, f => f.Value));
+    }
+
     private static Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string token, string? origin = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/login") { Content = new FormUrlEncodedContent([new("token", token), new("name", "carol")]) };
