@@ -205,6 +205,33 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser) : IClassFixt
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task The_step_order_picture_shows_the_learned_sequence_beside_the_new_one_with_the_added_step_highlighted()
+    {
+        Skip();
+        var server = browser.Demo!;
+        var finding = (await server.AllFindingsAsync()).Single(f => f.GetProperty("category").GetString() == "pipeline.step-order-changed");
+        await using var session = await browser.OpenAsync(server);
+        var page = session.Page;
+        await session.SignInAsync();
+        await session.ReadyAsync("findings");
+
+        await page.GotoAsync($"/#/finding/{finding.GetProperty("fingerprint").GetString()}");
+        await session.ReadyAsync("finding");
+        var learned = await page.Locator("ol[data-sequence='learned'] > li").EvaluateAllAsync<string[][]>("lis => lis.map(li => [li.firstChild.textContent, li.dataset.state])");
+        var observed = await page.Locator("ol[data-sequence='observed'] > li").EvaluateAllAsync<string[][]>("lis => lis.map(li => [li.firstChild.textContent, li.dataset.state])");
+
+        // 9 learned steps, all kept; the run's 10, with 'Collect diagnostics' added between 'Build' and 'Test' (the finding's explanation).
+        Assert.Equal(9, learned.Length);
+        Assert.All(learned, step => Assert.Equal("same", step[1]));
+        Assert.Equal(10, observed.Length);
+        var added = Assert.Single(observed, step => step[1] != "same");
+        Assert.Equal(["Collect diagnostics", "added"], added);
+        var at = Array.IndexOf(observed, added);
+        Assert.Equal(["Build", "Test"], [observed[at - 1][0], observed[at + 1][0]]);
+        session.AssertSameOrigin();
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task An_incidents_timeline_lists_its_findings_in_time_order_with_the_entity_that_links_them()
     {
         Skip();
