@@ -196,7 +196,7 @@ internal static class Migrations
         ) WITHOUT ROWID;
         """,
 
-        // 11: reserved for another helper (placeholder; the lead replaces it at merge)
+        // 11: reserved for another helper
         "SELECT 1;",
 
         // 12: the dashboard's recent events per repository (PipeWatch.Server's RecentEvents): what /api/events lists and the
@@ -209,6 +209,20 @@ internal static class Migrations
             body TEXT NOT NULL                -- the EventSummary as JSON (kind, dataset, action, outcome, run, job, user, duration, steps)
         );
         CREATE INDEX recent_events_by_repository ON recent_events (repository, seq);
+        """,
+
+        // 13: the alert outbox: each alert a route accepted, written in the same transaction as its finding and deleted when the
+        // route records its outcome (alert_deliveries), so what a crash or a kill interrupts is sent again at the next start.
+        """
+        CREATE TABLE alert_outbox (
+            seq INTEGER PRIMARY KEY,          -- the order in which alerts were accepted
+            route TEXT NOT NULL,              -- the route's name in pipewatch.yml
+            fingerprint TEXT NOT NULL,        -- the finding's; its body is read from findings
+            incident TEXT,                    -- the incident it joined, and whether it opened it
+            incident_is_new INTEGER NOT NULL,
+            queued_at TEXT NOT NULL           -- ISO 8601 UTC
+        );
+        CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
         """,
     ];
 
