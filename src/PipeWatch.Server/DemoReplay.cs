@@ -58,7 +58,7 @@ public static class DemoReplay
         }
 
         var address = server.Addresses[0].ToString().TrimEnd('/');
-        await output.WriteLineAsync($"pipewatch serve --demo: look at them with the API token printed above:");
+        await output.WriteLineAsync($"pipewatch serve --demo: look at them in the dashboard, {address}/ (sign in with the API token printed above), or with curl:");
         await output.WriteLineAsync($"  curl -s -H \"Authorization: Bearer $TOKEN\" '{address}/api/findings?severity=high'");
         await output.WriteLineAsync($"  curl -s -H \"Authorization: Bearer $TOKEN\" '{address}/api/incidents'");
         await output.WriteLineAsync($"  curl -s '{address}/metrics'");

@@ -10,6 +10,7 @@ using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Intel;
 using PipeWatch.Server.Api;
+using PipeWatch.Server.Dashboard;
 using PipeWatch.Server.Following;
 using PipeWatch.Server.Hooks;
 using PipeWatch.Server.Intake;
@@ -78,6 +79,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
     private readonly CancellationTokenSource _engineStop = new();
     private readonly TimeSpan _drainTimeout;
     private Task<IngestSummary>? _engine;
+    private RecentEvents? _recent;
     private int _stopped;
 
     private PipeWatchServer(WebApplication app, SqliteStore store, IDisposable? advisories, Triage triage, IntakeQueue queue, FollowUps followUps, TimeSpan drainTimeout)
@@ -119,7 +121,8 @@ public sealed class PipeWatchServer : IAsyncDisposable
             NonEmpty(env("PIPEWATCH_INGEST_TOKEN")) ?? serve.IngestToken);
         var queue = IntakeQueue.Open(IntakeQueue.PathFor(store.Path), serve.Backlog, Math.Max(serve.MaxBodyBytes, 256L << 20));
         var metrics = new ServerMetrics();
-        var recent = new RecentEvents();
+        var recent = new RecentEvents(store.Path);
+        var live = new LiveFindings();
         var problems = settings.Problems;
         var followUps = new FollowUps(settings, store.Path, queue, metrics, NonEmpty(env("PIPEWATCH_GITHUB_TOKEN")), NonEmpty(env("PIPEWATCH_GITLAB_TOKEN")));
         var source = new IntakeSource(queue, PayloadReader.Default, metrics, (row, events) =>
@@ -135,7 +138,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in the store, as ingest does.
         var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
         var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time).WithProblems(problems)
-            .WithOptions(settings.Engine).AddFilter(triage).AddSink(new MetricsSink(metrics));
+            .WithOptions(settings.Engine).AddFilter(triage).AddSink(new MetricsSink(metrics)).AddSink(live);
         settings.Configure?.Invoke(builder);
         var engine = builder.Build();
 
@@ -149,7 +152,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
             k.AddServerHeader = false;
         });
         var app = web.Build();
-        var server = new PipeWatchServer(app, store, advisories as IDisposable, triage, queue, followUps, settings.DrainTimeout);
+        var server = new PipeWatchServer(app, store, advisories as IDisposable, triage, queue, followUps, settings.DrainTimeout) { _recent = recent };
 
         app.Use(async (context, next) =>
         {
@@ -164,6 +167,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
                 if (!context.Response.HasStarted) context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             }
         });
+        new DashboardEndpoints(new DashboardSessions(tokenHash, settings.Time), live, recent, DashboardEndpoints.Forges(serve.Repositories)).Map(app);
         var started = settings.Time.GetUtcNow();
         new HookEndpoints(queue, secrets, serve.MaxBodyBytes, metrics, problems, settings.Time).Map(app);
         var api = new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new
@@ -173,7 +177,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
             backlog = queue.Backlog,
             following = followUps.Running,
             sinks = engine.Sinks.Select(s => new { name = s.Name, delivered = s.Delivered, failed = s.Failed, dropped = s.Dropped }),
-        }, settings.Time).Map(app);
+        }, settings.Time, settings.Config).Map(app);
         new AlertEndpoints(settings.Alerts, store, store.Path, triage, problems).Map(app, api);
         metrics.Registry.AddBeforeCollectCallback(() =>
         {
@@ -222,6 +226,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         await StopAsync();
         await _app.DisposeAsync();
         await _queue.DisposeAsync();
+        if (_recent is not null) await _recent.DisposeAsync();
         _followUps.Dispose();
         _advisories?.Dispose();
         _triage.Dispose();

@@ -18,7 +18,7 @@ namespace PipeWatch.Server.Api;
 /// The API under <c>/api</c> (bearer token: 401 without one, 403 with a wrong one; <c>/api/health</c> is open): findings with filters
 /// and cursor paging, one finding with its history, ack/close/reopen, suppressions, incidents, baselines and recent events.
 /// </summary>
-internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage, string tokenHash, RecentEvents events, Func<object> health, TimeProvider time)
+internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage, string tokenHash, RecentEvents events, Func<object> health, TimeProvider time, PipeWatchConfig? config = null)
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
@@ -40,6 +40,8 @@ internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage
         app.MapGet("/api/health", () => Results.Json(health(), Json));
         var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
         {
+            // The dashboard's session (cookie, and its CSRF token on changes) was checked by DashboardEndpoints' middleware.
+            if (Dashboard.DashboardSessions.IsSignedIn(context.HttpContext)) return await next(context);
             var given = WebhookSecrets.Bearer(context.HttpContext.Request.Headers.Authorization.FirstOrDefault());
             if (given is null) return Error(StatusCodes.Status401Unauthorized, "a bearer token is required (Authorization: Bearer TOKEN)");
             var match = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Triage.Hash(given)), Encoding.ASCII.GetBytes(tokenHash));
@@ -164,20 +166,21 @@ internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage
         }
     }
 
-    /// <summary>The baselines stored under a key prefix (<c>?key=</c>, e.g. a detector id and repository): key, format version and size.</summary>
+    /// <summary>The baselines stored under a key prefix (<c>?key=</c>, e.g. a detector id and repository): key, format version, size and the decoded values.</summary>
     private IResult ListBaselines(HttpRequest request)
     {
         var prefix = request.Query["key"].FirstOrDefault();
         if (string.IsNullOrEmpty(prefix)) return Error(StatusCodes.Status400BadRequest, "key: give the start of a baseline key (a detector id, then its key)");
         var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, MaxLimit) : DefaultLimit;
-        return Results.Json(new { baselines = BaselineListing.Read(storePath, prefix, limit) }, Json);
+        return Results.Json(new { baselines = BaselineListing.Read(storePath, prefix, limit, new BaselineDecoder(config ?? PipeWatchConfig.Default, time)) }, Json);
     }
 
     private IResult ListEvents(HttpRequest request)
     {
         var key = request.Query["repository"].FirstOrDefault();
         if (string.IsNullOrEmpty(key)) return Error(StatusCodes.Status400BadRequest, "repository: the events of which repository");
-        return Results.Json(new { events = events.Of(key) }, Json);
+        var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, MaxLimit) : MaxLimit;
+        return Results.Json(new { events = events.Of(key, limit) }, Json);
     }
 
     private bool TryQuery(HttpRequest request, out FindingQuery query, out int limit, out HashSet<string>? statuses, out IResult? error)

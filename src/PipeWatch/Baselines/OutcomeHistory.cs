@@ -23,6 +23,15 @@ internal sealed class OutcomeHistory : IBaseline<OutcomeHistory>
     /// <summary>Failures ÷ outcomes in the window; 0 when empty.</summary>
     public double FailureRate => _count == 0 ? 0 : (double)Failures / _count;
 
+    /// <summary>The outcomes in the window, oldest first: true for a failure (the dashboard draws them).</summary>
+    public IEnumerable<bool> Outcomes
+    {
+        get
+        {
+            for (var i = _count - 1; i >= 0; i--) yield return (_failures & (1UL << i)) != 0;
+        }
+    }
+
     /// <summary>Consecutive failures up to now.</summary>
     public int CurrentStreak { get; private set; }
 

@@ -34,6 +34,16 @@ internal sealed class RollingSample : IBaseline<RollingSample>
 
     public int Capacity => _ring.Length;
 
+    /// <summary>The observations in the window, oldest first (the dashboard draws them).</summary>
+    public IEnumerable<double> Values
+    {
+        get
+        {
+            var start = Count == _ring.Length ? _next : 0;
+            for (var i = 0; i < Count; i++) yield return _ring[(start + i) % _ring.Length];
+        }
+    }
+
     public static RollingSample Create() => new();
 
     public void Add(double value)

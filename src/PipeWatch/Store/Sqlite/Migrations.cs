@@ -199,8 +199,17 @@ internal static class Migrations
         // 11: reserved for another helper
         "SELECT 1;",
 
-        // 12: reserved for another helper
-        "SELECT 1;",
+        // 12: the dashboard's recent events per repository (PipeWatch.Server's RecentEvents): what /api/events lists and the
+        // anomaly pictures draw beside the baselines. Bounded: the newest rows per repository are kept, older ones deleted.
+        """
+        CREATE TABLE recent_events (
+            seq INTEGER PRIMARY KEY,          -- arrival order
+            repository TEXT NOT NULL,
+            at TEXT NOT NULL,                 -- the event's @timestamp, ISO 8601 UTC
+            body TEXT NOT NULL                -- the EventSummary as JSON (kind, dataset, action, outcome, run, job, user, duration, steps)
+        );
+        CREATE INDEX recent_events_by_repository ON recent_events (repository, seq);
+        """,
 
         // 13: the alert outbox: each alert a route accepted, written in the same transaction as its finding and deleted when the
         // route records its outcome (alert_deliveries), so what a crash or a kill interrupts is sent again at the next start.
