@@ -8,14 +8,17 @@ using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Routing;
+using PipeWatch.Store;
+using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Bench;
 
 /// <summary>
 /// Alert delivery (issue 15): N findings through a webhook route to a loopback HTTP listener, and through a syslog route
-/// (TCP, CEF) to a real rsyslogd, against writing the same findings as JSON Lines to a file, all in the same run.
-/// Prints alerts/s, the ratio of each route's time to the file's, and the latency from handing a batch to the route to its
-/// arrival at the listener (p50, p95).
+/// (TCP, CEF) to a real rsyslogd, against writing the same findings as JSON Lines to a file, all in the same run; then the
+/// webhook route over a store as ingest and serve run it, with the delivery log only (d) and with the outbox that makes it
+/// durable across a crash (e). Prints wall and CPU time, alerts/s, each ratio to the file's, the outbox's cost (e)/(d),
+/// and the latency from handing a batch to the route to its arrival at the listener (p50, p95).
 /// </summary>
 internal static class AlertsBenchmark
 {
@@ -30,21 +33,29 @@ internal static class AlertsBenchmark
         try
         {
             output.WriteLine($"alerts: {n:N0} findings, batches of {EmitBatch} handed to each sink; machine load: {File.ReadAllText("/proc/loadavg").Trim()}");
+            output.WriteLine("CPU is this process's (the listener is in it; rsyslog's is not); ratios are to (a) in this run.");
             await FileAsync(alerts.Take(2_000).ToArray(), Path.Combine(folder, "warmup.jsonl"));
-            var file = await FileAsync(alerts, Path.Combine(folder, "findings.jsonl"));
-            output.WriteLine($"(a) JSON Lines to a file     {file.TotalSeconds,7:0.000} s  {n / file.TotalSeconds,12:N0} alerts/s  1.00× (baseline)");
-            var (http, latencies) = await WebhookAsync(alerts);
-            output.WriteLine($"(b) webhook route, loopback  {http.TotalSeconds,7:0.000} s  {n / http.TotalSeconds,12:N0} alerts/s  {http / file,5:0.00}×  batch latency p50 {Percentile(latencies, 0.5):0} ms, p95 {Percentile(latencies, 0.95):0} ms");
+            var file = await Measured(() => FileAsync(alerts, Path.Combine(folder, "findings.jsonl")));
+            Line(output, "(a) JSON Lines to a file           ", file, file, n, "(baseline)");
+            List<double> latencies = [];
+            var http = await Measured(async () => latencies = await WebhookAsync(alerts));
+            Line(output, "(b) webhook route, loopback         ", http, file, n, $"batch latency p50 {Percentile(latencies, 0.5):0} ms, p95 {Percentile(latencies, 0.95):0} ms");
             if (File.Exists(Rsyslog.Executable))
             {
-                var syslog = await SyslogAsync(alerts, folder);
-                output.WriteLine($"(c) syslog route, rsyslog    {syslog.TotalSeconds,7:0.000} s  {n / syslog.TotalSeconds,12:N0} alerts/s  {syslog / file,5:0.00}×  (until rsyslog wrote the last line)");
+                var syslog = await Measured(() => SyslogAsync(alerts, folder));
+                Line(output, "(c) syslog route, rsyslog           ", syslog, file, n, "(until rsyslog wrote the last line)");
             }
             else
             {
                 output.WriteLine("(c) syslog route: skipped, /usr/sbin/rsyslogd is not installed (apt-get install rsyslog)");
             }
 
+            // With a store, as ingest and serve run a route: findings committed in batches, each outcome in the delivery log;
+            // (e) adds the outbox (written in each commit, cleared with each outcome) that makes the route durable across a crash.
+            var logged = await Measured(() => DurableAsync(alerts, folder, outbox: false));
+            Line(output, "(d) store + webhook route, log only ", logged, file, n, "");
+            var durable = await Measured(() => DurableAsync(alerts, folder, outbox: true));
+            Line(output, "(e) store + webhook route + outbox  ", durable, file, n, $"outbox cost: {durable.Wall / logged.Wall:0.00}× wall, {durable.Cpu / logged.Cpu:0.00}× CPU of (d)");
             return 0;
         }
         finally
@@ -73,16 +84,14 @@ internal static class AlertsBenchmark
         }))];
     }
 
-    private static async Task<TimeSpan> FileAsync(Alert[] alerts, string path)
+    private static async Task FileAsync(Alert[] alerts, string path)
     {
-        var clock = Stopwatch.StartNew();
         var sink = new JsonLinesSink(new StreamWriter(path), ownsOutput: true);
         foreach (var batch in alerts.Chunk(EmitBatch)) await sink.EmitAsync(batch, CancellationToken.None);
         await sink.CompleteAsync(CancellationToken.None);
-        return clock.Elapsed;
     }
 
-    private static async Task<(TimeSpan Elapsed, List<double> Latencies)> WebhookAsync(Alert[] alerts)
+    private static async Task<List<double>> WebhookAsync(Alert[] alerts)
     {
         var emitted = new long[alerts.Length];
         var latencies = new List<double>();
@@ -109,24 +118,78 @@ internal static class AlertsBenchmark
             }
         });
         var route = Route($"alerts:\n  routes:\n    - name: bench\n      sink: webhook\n      url: http://127.0.0.1:{port}/hook\n");
-        var clock = Stopwatch.StartNew();
         await EmitAsync(route, alerts, emitted);
         await serving.WaitAsync(TimeSpan.FromMinutes(10));
-        var elapsed = clock.Elapsed;
         await route.CompleteAsync(CancellationToken.None);
-        return (elapsed, latencies);
+        return latencies;
     }
 
-    private static async Task<TimeSpan> SyslogAsync(Alert[] alerts, string folder)
+    private static async Task SyslogAsync(Alert[] alerts, string folder)
     {
         using var rsyslog = new Rsyslog(folder);
         var route = Route($"alerts:\n  routes:\n    - name: bench\n      sink: syslog\n      host: 127.0.0.1\n      port: {rsyslog.TcpPort}\n      protocol: tcp\n");
-        var clock = Stopwatch.StartNew();
         await EmitAsync(route, alerts, new long[alerts.Length]);
         await route.CompleteAsync(CancellationToken.None);
         await rsyslog.WaitForLinesAsync(alerts.Length, TimeSpan.FromMinutes(10));
-        return clock.Elapsed;
     }
+
+    private static async Task DurableAsync(Alert[] alerts, string folder, bool outbox)
+    {
+        var path = Path.Combine(folder, outbox ? "outbox.db" : "log.db");
+        using var store = SqliteStore.Open(path);
+        using var log = SqliteDeliveryLog.Open(path);
+        var received = 0;
+        using var listener = new HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            while (Volatile.Read(ref received) < alerts.Length)
+            {
+                var context = await listener.GetContextAsync();
+                using (var json = await JsonDocument.ParseAsync(context.Request.InputStream))
+                {
+                    Interlocked.Add(ref received, json.RootElement.GetProperty("alerts").GetArrayLength());
+                }
+
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+        var route = Route($"alerts:\n  routes:\n    - name: bench\n      sink: webhook\n      url: http://127.0.0.1:{port}/hook\n", log);
+        var added = new bool[EmitBatch];
+        for (var i = 0; i < alerts.Length; i += EmitBatch)
+        {
+            var batch = alerts.AsSpan(i, Math.Min(EmitBatch, alerts.Length - i)).ToArray();
+            using (var transaction = store.BeginBatch())
+            {
+                transaction.AddFindings([.. batch.Select(a => a.Finding)], added);
+                if (outbox) ((IDurableSink)route).Stage(batch, transaction);
+                transaction.Commit();
+            }
+
+            await route.EmitAsync(batch, CancellationToken.None);
+        }
+
+        await serving.WaitAsync(TimeSpan.FromMinutes(10));
+        // The end waits for the last outcomes to be recorded (and the outbox cleared).
+        await route.CompleteAsync(CancellationToken.None);
+    }
+
+    private static async Task<(TimeSpan Wall, TimeSpan Cpu)> Measured(Func<Task> run)
+    {
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await run();
+        self.Refresh();
+        return (clock.Elapsed, self.TotalProcessorTime - cpu);
+    }
+
+    private static void Line(TextWriter output, string name, (TimeSpan Wall, TimeSpan Cpu) run, (TimeSpan Wall, TimeSpan Cpu) baseline, int n, string note) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name} {run.Wall.TotalSeconds,7:0.000} s wall {n / run.Wall.TotalSeconds,10:N0} alerts/s {run.Wall / baseline.Wall,5:0.00}×   {run.Cpu.TotalSeconds,7:0.000} s CPU {run.Cpu / baseline.Cpu,5:0.00}×  {note}"));
 
     private static async Task EmitAsync(RouteSink route, Alert[] alerts, long[] emitted)
     {
@@ -140,11 +203,11 @@ internal static class AlertsBenchmark
     }
 
     // A route as pipewatch.yml makes it, with a queue large enough to hold the whole run (the bench measures delivery, not drops).
-    private static RouteSink Route(string yaml)
+    private static RouteSink Route(string yaml, IDeliveryLog? log = null)
     {
         var options = ConfigLoader.Parse(yaml, "pipewatch.yml").Alerts;
         options = options with { Routes = [.. options.Routes.Select(r => r with { Batching = r.Batching with { QueueLimit = 1_000_000 } })] };
-        return AlertRouter.Create(options, new RouteContext(TimeProvider.System, _ => null, new ProblemLog(), "bench")).Routes[0];
+        return AlertRouter.Create(options, new RouteContext(TimeProvider.System, _ => null, new ProblemLog(), "bench", Log: log)).Routes[0];
     }
 
     private static double Percentile(List<double> values, double p)

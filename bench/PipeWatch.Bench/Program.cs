@@ -1,8 +1,8 @@
 using System.Globalization;
 using PipeWatch.Bench;
 
-// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N]";
+// dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]";
 string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz", "alerts", "serve", "intel"];
 const int WarmupLines = 20_000;
 
@@ -16,6 +16,7 @@ var rounds = 3;
 string? outFolder = null;
 var seconds = 120;
 var seed = 22;
+var rate = -1;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -44,6 +45,9 @@ for (var i = 0; i < args.Length; i++)
         case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out seed):
             i++;
             break;
+        case "--rate" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out rate):
+            i++;
+            break;
         case "--breakdown":
             breakdown = true;
             break;
@@ -68,7 +72,7 @@ var benchOut = Path.Combine(root, "bench", "out");
 if (suite == "secret-tool-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(benchOut, "secret-tools"), benchOut, megabytes, natural: false, force, Console.Out, Console.Error);
 if (suite == "secret-tool-natural-corpus") return SecretToolCorpus.Write(outFolder ?? Path.Combine(benchOut, "secret-tools-natural"), benchOut, megabytes, natural: true, force, Console.Out, Console.Error);
 if (suite == "fuzz") return FuzzHarness.Run(root, seconds, seed, Console.Out);
-if (suite == "serve") return await ServeLoadBenchmark.RunAsync(root, events, Console.Out);
+if (suite == "serve") return await ServeLoadBenchmark.RunAsync(root, events, rate, Console.Out);
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "alerts") return await AlertsBenchmark.RunAsync(Math.Min(events, 100_000), Console.Out);
 if (suite == "codechange") return CodeChangeBenchmark.Run(Math.Min(events, 100_000), Console.Out);

@@ -41,14 +41,23 @@ public sealed record ServerSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>The engine's batches: short, so a finding is committed (and alerted) within a fraction of a second of its webhook.</summary>
-    public EngineOptions Engine { get; init; } = new() { MaxBatchAge = TimeSpan.FromMilliseconds(50), BatchSize = 20_000 };
+    /// <summary>
+    /// The engine's batches: committed as soon as the intake drains (so a lone webhook's finding is committed within milliseconds),
+    /// and under load at 50 ms of age or 20,000 events at most (so each commit carries what came during the one before).
+    /// </summary>
+    public EngineOptions Engine { get; init; } = new() { MaxBatchAge = TimeSpan.FromMilliseconds(50), BatchSize = 20_000, CommitWhenIdle = true };
+
+    /// <summary>The alert routes (added to the engine by <see cref="Configure"/>): their dead letters in the API, and a finding closed there resolved on them.</summary>
+    public Sinks.Routing.AlertRouter? Alerts { get; init; }
 
     /// <summary>Adds to the engine's composition (sinks, filters) before it is built.</summary>
     public Action<PipelineBuilder>? Configure { get; init; }
 
     /// <summary>Told the delivery id of each payload once its events are committed (the load benchmark's latency).</summary>
     internal Action<string?>? OnCommitted { get; init; }
+
+    /// <summary>Told the delivery id of each payload once it is read from the queue and handed to the engine (the benchmark's breakdown).</summary>
+    internal Action<string?>? OnRead { get; init; }
 
     /// <summary>How long a stop waits for acknowledged payloads to be processed before the engine is stopped (they are kept either way).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
@@ -112,9 +121,10 @@ public sealed class PipeWatchServer : IAsyncDisposable
         var metrics = new ServerMetrics();
         var recent = new RecentEvents();
         var problems = settings.Problems;
-        var followUps = new FollowUps(settings, store.Path, queue, metrics, NonEmpty(env("PIPEWATCH_GITHUB_TOKEN")));
+        var followUps = new FollowUps(settings, store.Path, queue, metrics, NonEmpty(env("PIPEWATCH_GITHUB_TOKEN")), NonEmpty(env("PIPEWATCH_GITLAB_TOKEN")));
         var source = new IntakeSource(queue, PayloadReader.Default, metrics, (row, events) =>
         {
+            settings.OnRead?.Invoke(row.Item.Delivery);
             recent.Add(events);
             followUps.Observe(row, events);
         }, settings.OnCommitted);
@@ -156,7 +166,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         });
         var started = settings.Time.GetUtcNow();
         new HookEndpoints(queue, secrets, serve.MaxBodyBytes, metrics, problems, settings.Time).Map(app);
-        new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new
+        var api = new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new
         {
             status = "ok",
             started,
@@ -164,6 +174,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
             following = followUps.Running,
             sinks = engine.Sinks.Select(s => new { name = s.Name, delivered = s.Delivered, failed = s.Failed, dropped = s.Dropped }),
         }, settings.Time).Map(app);
+        new AlertEndpoints(settings.Alerts, store, store.Path, triage, problems).Map(app, api);
         metrics.Registry.AddBeforeCollectCallback(() =>
         {
             metrics.Backlog.Set(queue.Backlog);
@@ -190,6 +201,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         }
 
         followUps.Start();
+        IntelRefresh.Start(settings, store.Path, intel, problems, app.Lifetime.ApplicationStopping);
         return server;
     }
 
@@ -210,6 +222,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         await StopAsync();
         await _app.DisposeAsync();
         await _queue.DisposeAsync();
+        _followUps.Dispose();
         _advisories?.Dispose();
         _triage.Dispose();
         _store.Dispose();

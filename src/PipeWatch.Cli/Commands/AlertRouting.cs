@@ -22,15 +22,22 @@ internal sealed class AlertRouting : IDisposable
 
     public AlertRouter Router { get; }
 
-    /// <summary>Builds the routes; a route that cannot be built (a missing environment variable) is said on stderr and gives null (exit 2).</summary>
+    /// <summary>Builds the routes (links in alerts to <c>serve.public-url</c> when set) and resumes their outbox; a route that cannot be built (a missing environment variable) is said on stderr and gives null (exit 2).</summary>
     public static async Task<AlertRouting?> OpenAsync(PipeWatchConfig config, CliHost host, IProblemReporter problems, IStore? store)
     {
         SqliteDeliveryLog? log = null;
         try
         {
             if (store is SqliteStore sqlite && config.Alerts.Routes.Count > 0) log = SqliteDeliveryLog.Open(sqlite.Path, host.Time);
-            var context = new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, null, log, host.WorkingDirectory);
-            return new AlertRouting(AlertRouter.Create(config.Alerts, context), log);
+            var context = new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, config.Serve.PublicUrl, log, host.WorkingDirectory);
+            var router = AlertRouter.Create(config.Alerts, context);
+            // What the last run accepted and did not settle (a crash, a kill) is sent again first.
+            foreach (var (route, count) in router.ResumeOutbox())
+            {
+                await host.Error.WriteLineAsync(TerminalText.Escape($"alerts route '{route}': sending again {count:N0} alert{(count == 1 ? "" : "s")} the last run did not deliver"));
+            }
+
+            return new AlertRouting(router, log);
         }
         catch (Exception ex) when (ex is RouteException or StoreException)
         {

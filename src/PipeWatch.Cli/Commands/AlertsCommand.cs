@@ -2,7 +2,6 @@ using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
 using PipeWatch.Engine;
-using PipeWatch.Sinks;
 using PipeWatch.Sinks.Batching;
 using PipeWatch.Sinks.Routing;
 using PipeWatch.Store.Sqlite;
@@ -58,7 +57,7 @@ internal static class AlertsCommand
         AlertRouter router;
         try
         {
-            router = AlertRouter.Create(config.Alerts with { Routes = [route] }, new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, WorkingDirectory: host.WorkingDirectory));
+            router = AlertRouter.Create(config.Alerts with { Routes = [route] }, new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, config.Serve.PublicUrl, WorkingDirectory: host.WorkingDirectory));
         }
         catch (RouteException ex)
         {
@@ -104,7 +103,7 @@ internal static class AlertsCommand
             try
             {
                 var wanted = letters.Select(l => l.Route).ToHashSet(StringComparer.Ordinal);
-                var context = new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, null, log, host.WorkingDirectory);
+                var context = new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, config.Serve.PublicUrl, log, host.WorkingDirectory);
                 router = AlertRouter.Create(config.Alerts with { Routes = [.. config.Alerts.Routes.Where(r => wanted.Contains(r.Name))] }, context);
             }
             catch (RouteException ex)
@@ -114,20 +113,13 @@ internal static class AlertsCommand
             }
 
             long delivered = 0, failed = 0;
-            foreach (var group in letters.GroupBy(l => l.Route, StringComparer.Ordinal))
+            foreach (var outcome in await router.RetryAsync(letters, ct))
             {
-                if (router.Find(group.Key) is not { } route)
-                {
-                    await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: route '{group.Key}' is no longer in the config: its {group.Count()} dead letters are kept"));
-                    failed += group.Count();
-                    continue;
-                }
-
-                var alerts = group.Select(l => new Alert(l.Alert.Finding, l.Alert.IncidentId is { } id ? new AlertIncident(id, l.Alert.IncidentIsNew) : null)).ToList();
-                var (ok, bad) = await route.ReplayAsync(alerts, ct);
-                delivered += ok;
-                failed += bad;
-                await host.Error.WriteLineAsync(TerminalText.Escape($"route '{group.Key}': {ok:N0} delivered, {bad:N0} failed again"));
+                delivered += outcome.Delivered;
+                failed += outcome.Failed;
+                await host.Error.WriteLineAsync(TerminalText.Escape(outcome.RouteMissing
+                    ? $"pipewatch: route '{outcome.Route}' is no longer in the config: its {outcome.Letters} dead letters are kept"
+                    : $"route '{outcome.Route}': {outcome.Delivered:N0} delivered, {outcome.Failed:N0} failed again"));
             }
 
             await host.Error.WriteLineAsync($"retried {letters.Count:N0} dead letter{(letters.Count == 1 ? "" : "s")}: {delivered:N0} delivered, {failed:N0} still waiting");

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using PipeWatch.Alerting;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Store;
@@ -45,10 +47,12 @@ internal static class FindingsCommand
         var format = CommonOptions.Format();
         var output = CommonOptions.Output();
         var details = CommonOptions.Details();
+        var config = CommonOptions.Config();
+        config.Description = "The config file whose allow: entries hide findings stored before they were added (default: pipewatch.yml in the working directory, when present).";
 
         var command = new Command("findings", "List the findings kept in the store, oldest first. Exit codes: 0 listed; 2 bad usage or no usable store; 3 an internal error (rerun with --verbose).")
         {
-            store, since, category, severity, repository, incidents, format, output, details,
+            store, since, category, severity, repository, incidents, format, output, details, config,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -61,6 +65,7 @@ internal static class FindingsCommand
             parse.GetRequiredValue(format),
             parse.GetValue(output),
             parse.GetValue(details),
+            parse.GetValue(config),
             ct));
         return command;
     }
@@ -76,6 +81,7 @@ internal static class FindingsCommand
         string format,
         string? outputFile,
         bool details,
+        string? configPath,
         CancellationToken ct)
     {
         if (incidents && format is not ("table" or "json"))
@@ -103,6 +109,20 @@ internal static class FindingsCommand
             return ExitCodes.Usage;
         }
 
+        PipeWatchConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
+        }
+        catch (ConfigException ex)
+        {
+            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
+            return ExitCodes.Usage;
+        }
+
+        await host.DetailAsync(CommonOptions.DescribeConfig(host, configPath));
+        // Findings are filtered at detection; entries added since then hide what the store already holds.
+        var allow = new AllowlistFilter(config.Allow);
         var path = CommonOptions.ResolveStore(host, storePath);
         if (!File.Exists(path))
         {
@@ -117,10 +137,11 @@ internal static class FindingsCommand
         {
             if (incidents)
             {
-                return await ListIncidentsAsync(store, host, from, categories, CommonOptions.ParseSeverity(severity), repository, format, outputFile);
+                return await ListIncidentsAsync(store, host, allow, from, categories, CommonOptions.ParseSeverity(severity), repository, format, outputFile);
             }
 
-            var findings = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
+            var stored = store.QueryFindings(new FindingQuery(from, categories, CommonOptions.ParseSeverity(severity), repository));
+            var findings = stored.Where(allow.ShouldEmit).ToList();
             // Stored findings come from scan and ingest alike: every built-in rule describes itself.
             var sink = FindingOutput.Create(format, outputFile, host, DetectorCatalog.Infos);
             if (sink is null)
@@ -133,16 +154,20 @@ internal static class FindingsCommand
                 await sink.CompleteAsync(ct);
             }
 
-            await host.SayAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}");
+            await host.SayAsync($"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{Allowed(stored.Count - findings.Count)}");
             return ExitCodes.Ok;
         }
     }
 
     /// <summary>Incidents newest first; <c>--category</c> and <c>--repository</c> keep those with at least one matching finding.</summary>
     private static async Task<int> ListIncidentsAsync(
-        IStore store, CliHost host, DateTimeOffset? since, string[] categories, Severity? severity, string? repository, string format, string? outputFile)
+        IStore store, CliHost host, AllowlistFilter allow, DateTimeOffset? since, string[] categories, Severity? severity, string? repository, string format, string? outputFile)
     {
-        var incidents = store.QueryIncidents(new IncidentQuery(since, severity))
+        var all = store.QueryIncidents(new IncidentQuery(since, severity));
+        // An incident whose every finding is allowed is not shown; the others keep all their findings, so the timeline stays whole.
+        var hidden = all.Count(i => i.Findings.Count > 0 && !i.Findings.Any(allow.ShouldEmit));
+        var incidents = all
+            .Where(i => i.Findings.Count == 0 || i.Findings.Any(allow.ShouldEmit))
             .Where(i => categories.Length == 0 || i.Findings.Any(f => categories.Contains(f.Category, StringComparer.Ordinal)))
             .Where(i => repository is null || i.Repositories.Contains(repository, StringComparer.OrdinalIgnoreCase))
             .ToList();
@@ -165,9 +190,12 @@ internal static class FindingsCommand
 
         var findings = incidents.Sum(i => i.Findings.Count);
         await host.SayAsync(
-            $"{incidents.Count} incident{(incidents.Count == 1 ? "" : "s")} ({findings} finding{(findings == 1 ? "" : "s")})");
+            $"{incidents.Count} incident{(incidents.Count == 1 ? "" : "s")} ({findings} finding{(findings == 1 ? "" : "s")})" +
+            (hidden == 0 ? "" : $"; {hidden} incident{(hidden == 1 ? "" : "s")} of allowed findings not shown"));
         return ExitCodes.Ok;
     }
+
+    private static string Allowed(int count) => count == 0 ? "" : $" ({count} allowed by the config's allow: entries, not shown)";
 
     internal static DateTimeOffset? ParseSince(string text, DateTimeOffset now)
     {

@@ -4,6 +4,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
+using PipeWatch.Events;
 using PipeWatch.Findings;
 using PipeWatch.Intel;
 using PipeWatch.Sinks;
@@ -11,6 +12,7 @@ using PipeWatch.Sources;
 using PipeWatch.Sources.Artifacts;
 using PipeWatch.Sources.Files;
 using PipeWatch.Sources.JobLogs;
+using PipeWatch.Sources.Runner.Agent;
 using Spectre.Console;
 
 namespace PipeWatch.Cli.Commands;
@@ -86,7 +88,7 @@ internal static class IngestCommand
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
-            parse.GetRequiredValue(paths),
+            parse.GetValue(paths) ?? [],
             parse.GetValue(store),
             parse.GetValue(source),
             parse.GetRequiredValue(format),
@@ -166,7 +168,11 @@ internal static class IngestCommand
                 : InputFiles.Sources(files, sourceId is null ? null : PayloadFormats.Find(sourceId), advisoryStore?.AdvisoryState());
             // Artifacts: SHA-1 and MD5 only when a feed lists such hashes (SHA-256 alone keeps hashing near sha256sum's speed).
             var hashes = ArtifactHashes.Sha256 | (intel?.HasSha1 == true ? ArtifactHashes.Sha1 : 0) | (intel?.HasMd5 == true ? ArtifactHashes.Md5 : 0);
-            sources = [.. sources, .. artifactPaths.Select(p => new ArtifactSource(p, hashes))];
+            // In a CI job, artifacts carry its run (GitHub Actions, GitLab CI, Jenkins variables), so each pipeline learns its own hashes.
+            var run = CiVariables.From(host.Environment) is { Platform: { } platform } ci
+                ? new CiContext(ci.Repository ?? "", ci.Pipeline ?? "", ci.RunId ?? "", Job: ci.Job, Branch: ci.Branch, Commit: ci.Commit, Platform: platform)
+                : null;
+            sources = [.. sources, .. artifactPaths.Select(p => new ArtifactSource(p, hashes, ci: run))];
             IngestSummary summary;
             try
             {

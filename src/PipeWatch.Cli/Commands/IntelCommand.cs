@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
 using PipeWatch.Intel;
@@ -13,8 +11,6 @@ internal static class IntelCommand
 {
     /// <summary>How long an indicator whose feed gives no expiry stays in force after its last import, unless --lifetime says.</summary>
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(90);
-
-    private const int MaxTaxiiPages = 1_000;
 
     public static Command Create(CliHost host)
     {
@@ -125,9 +121,11 @@ internal static class IntelCommand
             try
             {
                 foreach (var file in files) await Import(IntelFeeds.ReadFile(file, feedName, format, problems));
+                using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
                 foreach (var url in urls)
                 {
-                    foreach (var reading in await FetchAsync(url, feedName ?? IntelFeeds.DefaultName(url), format, headers, problems, ct)) await Import(reading);
+                    var fetched = await IntelFeedFetcher.FetchAsync(http, url, feedName ?? IntelFeeds.DefaultName(url), format, headers, null, problems, ct);
+                    foreach (var reading in fetched.Readings) await Import(reading);
                 }
             }
             catch (OperationCanceledException)
@@ -139,69 +137,6 @@ internal static class IntelCommand
             await host.Error.WriteLineAsync(
                 $"imported {added + updated:N0} indicator{(added + updated == 1 ? "" : "s")} ({added:N0} new, {updated:N0} updated), {problems.Count} problem{(problems.Count == 1 ? "" : "s")}");
             return added + updated == 0 && problems.Count > 0 ? ExitCodes.Usage : ExitCodes.Ok;
-        }
-    }
-
-    /// <summary>Reads a URL; a TAXII 2.1 objects URL page by page (<c>more</c>/<c>next</c>), each page one reading.</summary>
-    private static async Task<List<FeedReading>> FetchAsync(
-        string url, string feed, string? format, List<(string Name, string Value)> headers, ConsoleProblemReporter problems, CancellationToken ct)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5), MaxResponseContentBufferSize = int.MaxValue };
-        var path = new Uri(url).AbsolutePath.TrimEnd('/');
-        var taxii = path.Contains("/collections/", StringComparison.Ordinal) && path.EndsWith("/objects", StringComparison.Ordinal);
-        var readings = new List<FeedReading>();
-        string? next = null;
-        for (var page = 0; page < MaxTaxiiPages; page++)
-        {
-            var address = next is null ? url : url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "next=" + Uri.EscapeDataString(next);
-            using var request = new HttpRequestMessage(HttpMethod.Get, address);
-            if (taxii) request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/taxii+json;version=2.1"));
-            foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
-            byte[] body;
-            try
-            {
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-                if (!response.IsSuccessStatusCode)
-                {
-                    problems.Report(new Diagnostics.Problem(url, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}"));
-                    break;
-                }
-
-                if (response.Content.Headers.ContentLength > IntelFeeds.MaxBytes)
-                {
-                    problems.Report(new Diagnostics.Problem(url, $"the feed is larger than {IntelFeeds.MaxBytes >> 20} MiB; not read"));
-                    break;
-                }
-
-                body = await response.Content.ReadAsByteArrayAsync(ct);
-            }
-            catch (HttpRequestException ex)
-            {
-                problems.Report(new Diagnostics.Problem(url, $"cannot fetch: {ex.Message}"));
-                break;
-            }
-
-            using (var stream = new MemoryStream(body)) readings.Add(IntelFeeds.Read(stream, url, feed, taxii ? format ?? "stix" : format, problems));
-            if (!taxii || !More(body, out next)) break;
-        }
-
-        return readings;
-    }
-
-    private static bool More(byte[] body, out string? next)
-    {
-        next = null;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("more", out var more) || more.ValueKind != JsonValueKind.True) return false;
-            next = root.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-            return next is not null;
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 

@@ -7,6 +7,7 @@ using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
+using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Git;
@@ -201,7 +202,9 @@ internal static class ScanCommand
                 if (database is null && request.VulnDb is not null) return ExitCodes.Usage;
                 using var advisoryStore = store is null && database is null && File.Exists(CommonOptions.ResolveStore(host, null)) ? TryOpen(CommonOptions.ResolveStore(host, null)) : null;
                 using var advisories = ((IAdvisoryStore?)database ?? (store as IAdvisoryStore) ?? advisoryStore)?.OpenAdvisoryIndex();
-                var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit);
+                // Added lines are matched against the indicators 'intel import' put in the store (the same store as advisories) and the built-in list.
+                var intel = ((store as IIntelStore) ?? advisoryStore) is { } intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
+                var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit, intel: intel);
                 var all = new CollectingSink();
                 var profiling = request.Profile ? new ScanProfile() : null;
                 using var routing = await AlertRouting.OpenAsync(config, host, problems, store);

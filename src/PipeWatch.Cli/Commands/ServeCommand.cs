@@ -92,6 +92,7 @@ internal static class ServeCommand
             Out = host.Out,
             Problems = problems,
             Configure = builder => routing.AddTo(builder),
+            Alerts = routing.Router,
             Time = host.Time,
         };
         PipeWatchServer server;

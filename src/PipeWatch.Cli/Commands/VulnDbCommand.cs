@@ -105,8 +105,8 @@ internal static class VulnDbCommand
         store.Description = "Import into this findings store instead of the advisory database (the layout before the database had its own file).";
         var paths = new Argument<string[]>("PATH")
         {
-            Description = "OSV JSON files (one record or an array) and GitHub Advisory Database files (github/advisory-database: OSV records with GHSA ids), "
-                + "folders of them, or OSV's per-ecosystem all.zip archives (https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip).",
+            Description = "OSV JSON files (one record or an array), GitHub Advisory Database files (github/advisory-database: OSV records with GHSA ids), "
+                + "advisories saved from GitHub's REST API ('gh api /advisories': ghsa_id, vulnerable_version_range), folders of them, or OSV's per-ecosystem all.zip archives (https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip).",
             Arity = ArgumentArity.OneOrMore,
         };
         var command = new Command(

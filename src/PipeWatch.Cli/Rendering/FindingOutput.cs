@@ -41,13 +41,13 @@ internal static class FindingOutput
         }
     }
 
-    // The output file, written beside and renamed over the path at the end (a symlink there is replaced, not followed); a
-    // folder that is missing or not writable is the user's to fix, named as such.
+    // The output file, written beside and renamed over the path at the end (a symlink there is replaced, not followed; a
+    // device such as /dev/null is written in place); a folder that is missing or not writable is the user's to fix, named as such.
     internal static StreamWriter Open(string path)
     {
         try
         {
-            return new StreamWriter(ReplacingFileStream.Create(path), new UTF8Encoding(false));
+            return new StreamWriter(ReplacingFileStream.Open(path), new UTF8Encoding(false));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Configuration;
 using PipeWatch.Findings;
@@ -33,7 +34,8 @@ internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage
         return triage.TryStoreTokenHash("generated", Triage.Hash(token)) ? (Triage.Hash(token), token) : (triage.TokenHash("generated")!, null);
     }
 
-    public void Map(WebApplication app)
+    /// <returns>The <c>/api</c> group (bearer token required), for more endpoints.</returns>
+    public RouteGroupBuilder Map(WebApplication app)
     {
         app.MapGet("/api/health", () => Results.Json(health(), Json));
         var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
@@ -57,6 +59,7 @@ internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage
         api.MapGet("/incidents", ListIncidents);
         api.MapGet("/baselines", ListBaselines);
         api.MapGet("/events", (HttpRequest request) => ListEvents(request));
+        return api;
     }
 
     private IResult ListFindings(HttpRequest request)

@@ -85,7 +85,12 @@ internal sealed class Triage : IFindingFilter, IDisposable
             Run(transaction, "INSERT INTO finding_actions (fingerprint, action, at, by, reason) VALUES ($f, $a, $at, $by, $r)", ("$f", fingerprint), ("$a", action), ("$at", now), ("$by", by), ("$r", reason));
             transaction.Commit();
         }
+
+        Acted?.Invoke(fingerprint, action);
     }
+
+    /// <summary>Told each recorded action (fingerprint, action) after it is stored: alert routes resolve a closed finding (AlertEndpoints).</summary>
+    public Action<string, string>? Acted { get; set; }
 
     /// <summary>The recorded actions on a finding, oldest first.</summary>
     public List<FindingAction> History(string fingerprint)

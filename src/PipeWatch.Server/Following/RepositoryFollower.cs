@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
+using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Engine;
+using PipeWatch.Events;
+using PipeWatch.Sources;
 using PipeWatch.Sources.Git;
 using PipeWatch.Store;
 
@@ -37,6 +40,9 @@ internal sealed class RepositoryFollower(FollowedRepository repository, string m
                 return;
             }
 
+            // A force push: GitHub says so; for GitLab (and as a check) the old head is no longer an ancestor of the new one.
+            var forced = push.Before != Push.Zero && git.IsCommit(push.Before)
+                && (push.Forced || git.Run(["rev-list", "--count", $"{push.After}..{push.Before}"], allowFailure: true)?.Trim() is { } gone && gone != "0");
             string range;
             if (push.Before == Push.Zero || !git.IsCommit(push.Before))
             {
@@ -50,6 +56,7 @@ internal sealed class RepositoryFollower(FollowedRepository repository, string m
             }
 
             await ScanAsync(git, range, cancellationToken).ConfigureAwait(false);
+            if (forced) await ReportForcedPushAsync(git, push, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -98,6 +105,42 @@ internal sealed class RepositoryFollower(FollowedRepository repository, string m
         await engine.RunAsync(source, null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The force push itself, as <c>ingest</c> reports a forced GitHub push webhook: the new head as a commit event that came in a
+    /// forced push (with the pusher, and whether it went to the default branch) through the author detector, which reports a forced
+    /// push to the default branch (<c>code-change.unauthorized-author</c>, fingerprinted by repository and commit, high). A push that
+    /// only rewound the branch brings no commit to scan, and is reported this way too.
+    /// </summary>
+    private async Task ReportForcedPushAsync(GitRepository git, Push push, CancellationToken cancellationToken)
+    {
+        var fields = git.Run(["show", "-s", "--format=%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s", push.After], allowFailure: true)?.TrimEnd('\n').Split('\0');
+        if (fields is not { Length: 7 }) return;
+        var branch = push.Ref.StartsWith("refs/heads/", StringComparison.Ordinal) ? push.Ref["refs/heads/".Length..] : null;
+        var head = git.Run(["symbolic-ref", "--quiet", "--short", "HEAD"], allowFailure: true)?.Trim();
+        var defaultBranch = push.DefaultBranch ?? (head is { Length: > 0 } ? head : null);
+        var commit = new CommitInfo(
+            push.After,
+            new CommitPerson(fields[0], fields[1], null, Time(fields[2])),
+            new CommitPerson(fields[3], fields[4], null, Time(fields[5])),
+            push.Pusher is null ? null : new CommitPerson(null, null, push.Pusher),
+            CommitSignature.Unknown,
+            [],
+            null,
+            null,
+            Forced: true,
+            ToDefaultBranch: branch is not null && branch == defaultBranch,
+            Subject: fields[6]);
+        // Its own event id: the push, not the commit (the ledger may have the commit already, from the webhook or an earlier push).
+        var e = CommitEvents.Of(commit, repository.Name, "git.forced-push", "git", branch, new Origin(repository.Name)) with { Id = $"forced-push:{repository.Name}:{push.Before}..{push.After}" };
+        using var store = StoreFactory.Open(storePath);
+        var engine = new PipelineBuilder(store).WithConfig(settings.Config).WithTime(settings.Time).WithProblems(settings.Problems)
+            .WithDetectors([new UnauthorizedAuthorDetector(settings.Config.Options<UnauthorizedAuthorOptions>())]).Build();
+        await engine.RunAsync([new EventList([e])], null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset? Time(string text) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var when) ? when : null;
+
     private async Task<bool> FetchWithRetriesAsync(CancellationToken cancellationToken)
     {
         string? error = null;
@@ -145,4 +188,19 @@ internal sealed class RepositoryFollower(FollowedRepository repository, string m
 
     /// <summary>A URL without any user information in it.</summary>
     private static string Shown(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? url.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal) : url;
+}
+
+/// <summary>Events already made, as a source.</summary>
+internal sealed class EventList(IReadOnlyList<Event> events) : ISource
+{
+    public async IAsyncEnumerable<Event> ReadAsync(SourceContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var e in events)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return e;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
 }

@@ -118,12 +118,20 @@ internal sealed class IntakeQueue : IAsyncDisposable
                 PRIMARY KEY (platform, delivery)
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS followups (
+                key TEXT PRIMARY KEY,             -- what it is for (a push, a job), so a payload read again records it once
+                kind TEXT NOT NULL,
+                body BLOB NOT NULL,               -- what the follow-up needs to run again after a restart
+                created INTEGER NOT NULL          -- Unix milliseconds
+            ) WITHOUT ROWID;
             """);
         return new IntakeQueue(connection, path, backlog, backlogBytes);
     }
 
     /// <summary>Stores the payload durably (or refuses it); the answer comes after the transaction holding it is synced.</summary>
-    public async Task<EnqueueOutcome> EnqueueAsync(IntakeItem item)
+    /// <param name="item">The payload.</param>
+    /// <param name="cursor">A poller's cursor, written in the same transaction when the payload is accepted or is a replay, so a restart neither misses nor repeats.</param>
+    public async Task<EnqueueOutcome> EnqueueAsync(IntakeItem item, KeyValuePair<string, string>? cursor = null)
     {
         var count = Interlocked.Increment(ref _pending);
         var bytes = Interlocked.Add(ref _pendingBytes, item.Body.Length);
@@ -134,7 +142,7 @@ internal sealed class IntakeQueue : IAsyncDisposable
             return EnqueueOutcome.Full;
         }
 
-        var request = new Request(item, null);
+        var request = new Request(item, null) { Cursor = cursor };
         if (!_requests.Writer.TryWrite(request))
         {
             Release(item.Body.Length);
@@ -145,6 +153,59 @@ internal sealed class IntakeQueue : IAsyncDisposable
         var outcome = await request.Done.Task.ConfigureAwait(false);
         if (outcome != EnqueueOutcome.Accepted) Release(item.Body.Length);
         return outcome;
+    }
+
+    /// <summary>A poller's cursor, or null before its first page.</summary>
+    public string? Cursor(string name)
+    {
+        lock (_connection)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT value FROM cursors WHERE name = $name";
+            command.Parameters.AddWithValue("$name", name);
+            return command.ExecuteScalar() as string;
+        }
+    }
+
+    /// <summary>Records a follow-up (synced) before the payload that asked for it can be deleted; false when it was recorded before.</summary>
+    public bool RememberFollowUp(string key, string kind, byte[] body, long created)
+    {
+        lock (_connection)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO followups (key, kind, body, created) VALUES ($key, $kind, $body, $created)";
+            command.Parameters.AddWithValue("$key", key);
+            command.Parameters.AddWithValue("$kind", kind);
+            command.Parameters.AddWithValue("$body", body);
+            command.Parameters.AddWithValue("$created", created);
+            return command.ExecuteNonQuery() == 1;
+        }
+    }
+
+    /// <summary>Forgets a follow-up once it has run (its findings committed) or has failed for good (reported).</summary>
+    public void ForgetFollowUp(string key)
+    {
+        lock (_connection)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM followups WHERE key = $key";
+            command.Parameters.AddWithValue("$key", key);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The follow-ups recorded and not yet done (a crash stopped them), oldest first.</summary>
+    public IReadOnlyList<(string Key, string Kind, byte[] Body)> PendingFollowUps()
+    {
+        lock (_connection)
+        {
+            var pending = new List<(string, string, byte[])>();
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT key, kind, body FROM followups ORDER BY created, key";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) pending.Add((reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2)));
+            return pending;
+        }
     }
 
     /// <summary>Deletes rows whose events the engine has committed (or that had none to commit).</summary>
@@ -204,6 +265,7 @@ internal sealed class IntakeQueue : IAsyncDisposable
                 transaction,
                 "INSERT INTO intake (kind, platform, delivery, hint, origin, received, body) VALUES ($kind, $platform, $delivery, $hint, $origin, $received, $body) RETURNING seq");
             using var delete = Command(transaction, "DELETE FROM intake WHERE seq = $seq");
+            using var move = Command(transaction, "INSERT INTO cursors (name, value) VALUES ($name, $value) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
             foreach (var request in group)
             {
                 if (request.Item is { } item)
@@ -217,9 +279,12 @@ internal sealed class IntakeQueue : IAsyncDisposable
                         if (remember.ExecuteNonQuery() == 0)
                         {
                             request.Outcome = EnqueueOutcome.Replayed;
+                            MoveCursor(move, request.Cursor);
                             continue;
                         }
                     }
+
+                    MoveCursor(move, request.Cursor);
 
                     insert.Parameters.Clear();
                     insert.Parameters.AddWithValue("$kind", item.Kind);
@@ -248,6 +313,15 @@ internal sealed class IntakeQueue : IAsyncDisposable
         }
 
         return accepted;
+    }
+
+    private static void MoveCursor(SqliteCommand move, KeyValuePair<string, string>? cursor)
+    {
+        if (cursor is not { } value) return;
+        move.Parameters.Clear();
+        move.Parameters.AddWithValue("$name", value.Key);
+        move.Parameters.AddWithValue("$value", value.Value);
+        move.ExecuteNonQuery();
     }
 
     private List<IntakeRow> LoadPending()
@@ -291,6 +365,8 @@ internal sealed class IntakeQueue : IAsyncDisposable
         public long[]? Completed { get; } = completed;
 
         public EnqueueOutcome Outcome { get; set; } = EnqueueOutcome.Accepted;
+
+        public KeyValuePair<string, string>? Cursor { get; init; }
 
         public TaskCompletionSource<EnqueueOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -4,13 +4,21 @@ using PipeWatch.Findings;
 namespace PipeWatch.Alerting;
 
 /// <summary>Drops findings that match an <c>allow:</c> entry of pipewatch.yml (known-flaky steps, expected slow jobs…).</summary>
-internal sealed class AllowlistFilter : IFindingFilter
+public sealed class AllowlistFilter : IFindingFilter
 {
     private readonly IReadOnlyList<CompiledEntry> _entries;
 
-    public AllowlistFilter(IReadOnlyList<AllowEntry> entries) => _entries = [.. entries.Select(Compile)];
+    public AllowlistFilter(IReadOnlyList<AllowEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        _entries = [.. entries.Select(Compile)];
+    }
 
-    public bool ShouldEmit(Finding finding) => !_entries.Any(entry => entry.Matches(finding));
+    public bool ShouldEmit(Finding finding)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        return !_entries.Any(entry => entry.Matches(finding));
+    }
 
     private static CompiledEntry Compile(AllowEntry entry) => new(
         Glob(entry.Rule), Glob(entry.Category), Glob(entry.Repository), Glob(entry.Pipeline), Glob(entry.Job), Glob(entry.Step), Glob(entry.Actor), PathGlob(entry.Path));

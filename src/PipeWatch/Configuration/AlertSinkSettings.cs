@@ -39,6 +39,7 @@ internal static class AlertSinkSettings
         AlertSetting.Text<EmailSinkOptions>("from", (o, v) => o with { From = v }),
         Setting.Strings<EmailSinkOptions>("to", (o, v) => o with { To = v }),
         AlertSetting.Text<EmailSinkOptions>("subject-prefix", (o, v) => o with { SubjectPrefix = v }),
+        AlertSetting.Text<EmailSinkOptions>("ca-file", (o, v) => o with { CaFile = v }),
     ];
 
     public static IReadOnlyList<(string, Func<EmailSinkOptions, bool>)> EmailRequired { get; } =

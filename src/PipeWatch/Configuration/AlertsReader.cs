@@ -8,16 +8,16 @@ namespace PipeWatch.Configuration;
 /// <remarks>A route's own keys are read here; every other key of the route belongs to its sink kind (<see cref="SinkKinds"/>), which reads and validates it.</remarks>
 internal static class AlertsReader
 {
-    private const int MaxRoutes = 100;
+    internal const int MaxRoutes = 100;
 
     private static readonly Setting<RatePolicy>[] ThrottleSettings =
     [
         Setting.Int<RatePolicy>("max", 1, 100_000, (p, v) => p with { ThrottleMax = v }),
-        new("window", (reader, node, at, p) => Window(reader, node, at) is { } window ? p with { ThrottleWindow = window } : p),
+        new("window", (reader, node, at, p) => Window(reader, node, at) is { } window ? p with { ThrottleWindow = window } : p) { Schema = Setting.DurationSchema },
     ];
 
     // The route's own keys (besides name and sink); the rest of the mapping is the sink's.
-    private static readonly Setting<AlertRoute>[] RouteSettings =
+    internal static readonly Setting<AlertRoute>[] RouteSettings =
     [
         Setting.Strings<AlertRoute>("categories", (r, v) => r with { Filter = r.Filter with { Categories = v } }),
         new("min-severity", (reader, node, at, r) =>
@@ -26,12 +26,15 @@ internal static class AlertsReader
             if (SeverityNames.TryParse(text, out var severity)) return r with { Filter = r.Filter with { MinimumSeverity = severity } };
             reader.Problem(node, $"{at}: expected info, low, medium, high or critical, got '{text}'");
             return r;
-        }),
+        }) { Schema = """{"enum":["info","low","medium","high","critical"]}""" },
         Setting.Strings<AlertRoute>("repositories", (r, v) => r with { Filter = r.Filter with { Repositories = v } }),
         Setting.Strings<AlertRoute>("rules", (r, v) => r with { Filter = r.Filter with { Rules = v } }),
         Setting.Bool<AlertRoute>("incident-only", (r, v) => r with { Filter = r.Filter with { IncidentOnly = v } }),
-        new("throttle", (reader, node, at, r) => r with { Rate = reader.Section(node, at, r.Rate, ThrottleSettings) }),
-        new("digest", (reader, node, at, r) => Window(reader, node, at) is { } window ? r with { Rate = r.Rate with { Digest = window } } : r),
+        new("throttle", (reader, node, at, r) => r with { Rate = reader.Section(node, at, r.Rate, ThrottleSettings) })
+        {
+            Schema = """{"type":"object","properties":{"max":{"type":"integer","minimum":1,"maximum":100000},"window":{"type":["string","number"]}},"additionalProperties":false}""",
+        },
+        new("digest", (reader, node, at, r) => Window(reader, node, at) is { } window ? r with { Rate = r.Rate with { Digest = window } } : r) { Schema = Setting.DurationSchema },
         new("group", (reader, node, at, r) =>
         {
             var text = reader.String(node, at);
@@ -39,8 +42,8 @@ internal static class AlertsReader
             if (text is "none") return r with { Rate = r.Rate with { GroupByIncident = false } };
             if (text is not null) reader.Problem(node, $"{at}: expected incident or none, got '{text}'");
             return r;
-        }),
-        new("group-window", (reader, node, at, r) => Window(reader, node, at) is { } window ? r with { Rate = r.Rate with { GroupWindow = window } } : r),
+        }) { Schema = """{"enum":["incident","none"]}""" },
+        new("group-window", (reader, node, at, r) => Window(reader, node, at) is { } window ? r with { Rate = r.Rate with { GroupWindow = window } } : r) { Schema = Setting.DurationSchema },
         new("timeout", (reader, node, at, r) =>
             reader.Duration(node, at) is { } timeout && Check(reader, node, at, timeout >= TimeSpan.FromMilliseconds(100) && timeout <= TimeSpan.FromMinutes(5), "from 100ms to 5m")
                 ? r with { Timeout = timeout }

@@ -8,7 +8,7 @@ namespace PipeWatch.Configuration;
 internal static class AllowlistReader
 {
     // The fields an entry may match on, in the order problems list them.
-    private static readonly string[] Matchers = ["rule", "category", "repository", "pipeline", "job", "step", "actor", "path"];
+    internal static readonly string[] Matchers = ["rule", "category", "repository", "pipeline", "job", "step", "actor", "path"];
 
     public static List<AllowEntry> Read(YamlConfigReader reader, YamlNode node) =>
         reader.MappingList(node, "allow", "must be a list of entries", (item, map, path) => Entry(reader, item, map, path));

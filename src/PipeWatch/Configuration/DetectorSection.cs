@@ -10,15 +10,20 @@ internal sealed class DetectorSection
 
     private DetectorSection(
         string id,
+        IReadOnlyList<(string Key, string? Schema)> keys,
         Func<YamlConfigReader, YamlMappingNode, string, PipeWatchConfig, HashSet<string>, PipeWatchConfig> read,
         Func<PipeWatchConfig, int, PipeWatchConfig> defaultSamples)
     {
         Id = id;
+        Keys = keys;
         _read = read;
         _defaultSamples = defaultSamples;
     }
 
     public string Id { get; }
+
+    /// <summary>The section's keys (besides <c>enabled</c>) with each value's JSON Schema, for docs/schemas/pipewatch.schema.json.</summary>
+    public IReadOnlyList<(string Key, string? Schema)> Keys { get; }
 
     /// <summary>The section of a detector whose options are <typeparamref name="T"/> (<see cref="PipeWatchConfig.Options{T}"/>).</summary>
     /// <param name="check">Checks the options as a whole once read; returns the reason they cannot work, or null.</param>
@@ -30,6 +35,7 @@ internal sealed class DetectorSection
         var defaultSamples = settings.Select(s => s.DefaultSamples).FirstOrDefault(d => d is not null);
         return new DetectorSection(
             id,
+            [.. settings.Select(s => (s.Key, s.Schema))],
             (reader, mapping, path, config, disabled) =>
             {
                 var options = reader.Section(mapping, path, id, get(config), disabled, settings);

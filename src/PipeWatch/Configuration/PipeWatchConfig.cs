@@ -46,6 +46,9 @@ public sealed record PipeWatchConfig
     /// <summary>What <c>pipewatch serve</c> follows, and its limits (the <c>serve</c> section).</summary>
     public ServeOptions Serve { get; init; } = new();
 
+    /// <summary>The threat-intel feeds <c>serve</c> reads and refreshes (the <c>intel</c> section).</summary>
+    public Intel.IntelOptions Intel { get; init; } = new();
+
     /// <summary>Where alerts go: the routes of the <c>alerts</c> section.</summary>
     public Sinks.Routing.AlertsOptions Alerts { get; init; } = Sinks.Routing.AlertsOptions.None;
 

@@ -28,6 +28,26 @@ public sealed record ServeOptions
 
     /// <summary>Repositories fetched into a local mirror and scanned as they are pushed to (or polled).</summary>
     public IReadOnlyList<FollowedRepository> Repositories { get; init; } = [];
+
+    /// <summary>Audit logs polled through the GitHub or GitLab API (the <c>audit-logs</c> list).</summary>
+    public IReadOnlyList<AuditLogPoll> AuditLogs { get; init; } = [];
+
+    /// <summary>Where people reach this server's dashboard (<c>https://pipewatch.example.com</c>): alerts link to <c>{public-url}/findings/{fingerprint}</c>; null: no links.</summary>
+    public string? PublicUrl { get; init; }
+}
+
+/// <summary>An audit log the watch mode polls: a GitHub organization's or enterprise's, or GitLab's instance, group or project audit events.</summary>
+/// <param name="Platform"><c>github</c> or <c>gitlab</c>.</param>
+/// <param name="Path">Below the API URL: <c>orgs/ORG/audit-log</c>, <c>enterprises/SLUG/audit-log</c>, <c>audit_events</c>, <c>groups/ID/audit_events</c>, <c>projects/ID/audit_events</c>.</param>
+/// <param name="Phrase">GitHub's search phrase (<c>action:repo</c>), or null.</param>
+/// <param name="Interval">Time between polls.</param>
+/// <param name="PerPage">Entries a page (at most 100).</param>
+/// <param name="Since">How far back the first poll reaches, before there is a cursor.</param>
+/// <param name="TokenVariable">The environment variable holding the API token (default <c>PIPEWATCH_GITHUB_TOKEN</c> or <c>PIPEWATCH_GITLAB_TOKEN</c>).</param>
+public sealed record AuditLogPoll(string Platform, string Path, string? Phrase, TimeSpan Interval, int PerPage, TimeSpan Since, string TokenVariable)
+{
+    /// <summary>The poller's name, its cursor's key: <c>github:orgs/acme/audit-log</c>.</summary>
+    public string Name => $"{Platform}:{Path}";
 }
 
 /// <summary>A repository the watch mode follows: its name as webhooks give it, where to fetch it from, and how.</summary>
@@ -49,8 +69,55 @@ internal static class ServeSettings
         Setting.Strings<ServeOptions>("github-webhook-secrets", (o, v) => o with { GitHubWebhookSecrets = v }),
         new("gitlab-webhook-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { GitLabWebhookToken = v } : o),
         new("ingest-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { IngestToken = v } : o),
+        new("public-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { PublicUrl = v } : o),
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
+        new("audit-logs", (reader, node, at, o) => o with { AuditLogs = reader.MappingList(node, at, "expected a list of audit logs", (_, m, path) => AuditLog(reader, m, path)) }),
     ];
+
+    private static AuditLogPoll? AuditLog(YamlConfigReader reader, YamlMappingNode mapping, string at)
+    {
+        string? platform = null, path = null, phrase = null, token = null;
+        var interval = TimeSpan.FromMinutes(5);
+        var since = TimeSpan.FromDays(1);
+        var perPage = 100;
+        var sources = 0;
+        foreach (var (key, value) in reader.Entries(mapping))
+        {
+            var where = $"{at}.{key}";
+            string? Name() => reader.String(value, where) is { } text && text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+                ? text
+                : Invalid(value, where);
+            string? Invalid(YamlNode node, string place)
+            {
+                reader.Problem(node, $"{place}: expected a name or id (letters, digits, '-', '_', '.')");
+                return null;
+            }
+
+            switch (key)
+            {
+                case "github-organization": sources++; (platform, path) = ("github", Name() is { } org ? $"orgs/{org}/audit-log" : null); break;
+                case "github-enterprise": sources++; (platform, path) = ("github", Name() is { } slug ? $"enterprises/{slug}/audit-log" : null); break;
+                case "gitlab-instance": sources++; (platform, path) = ("gitlab", reader.Bool(value, where) == true ? "audit_events" : null); break;
+                case "gitlab-group": sources++; (platform, path) = ("gitlab", Name() is { } group ? $"groups/{Uri.EscapeDataString(group)}/audit_events" : null); break;
+                case "gitlab-project": sources++; (platform, path) = ("gitlab", Name() is { } project ? $"projects/{Uri.EscapeDataString(project)}/audit_events" : null); break;
+                case "phrase": phrase = reader.String(value, where); break;
+                case "interval": interval = reader.Duration(value, where) ?? interval; break;
+                case "since": since = reader.Duration(value, where) ?? since; break;
+                case "per-page": perPage = reader.Int(value, where, 1, 100) ?? perPage; break;
+                case "token-env": token = reader.String(value, where); break;
+                default: reader.Unknown(value, where, "github-organization, github-enterprise, gitlab-instance, gitlab-group, gitlab-project, phrase, interval, since, per-page, token-env"); break;
+            }
+        }
+
+        if (sources != 1 || platform is null || path is null)
+        {
+            if (sources != 1) reader.Problem(mapping, $"{at}: give exactly one of github-organization, github-enterprise, gitlab-instance: true, gitlab-group, gitlab-project");
+            return null;
+        }
+
+        if (phrase is not null && platform != "github") reader.Problem(mapping, $"{at}.phrase: only GitHub audit logs take a search phrase");
+        return new AuditLogPoll(platform, path, phrase, interval, perPage, since, token ?? (platform == "github" ? "PIPEWATCH_GITHUB_TOKEN" : "PIPEWATCH_GITLAB_TOKEN"));
+    }
 
     private static string? Url(YamlConfigReader reader, YamlNode node, string at)
     {

@@ -15,7 +15,10 @@ internal static class SignalSettings
     [
         Setting.Bool<SignalOptions>("enabled", (o, v) => o with { Enabled = v }),
         Setting.Int<SignalOptions>("threshold", 1, 100_000, (o, v) => o with { Threshold = v }),
-        new("window", (reader, node, at, o) => reader.IncidentWindow(node, at) is { } window ? o with { Window = window } : o),
-        new("weights", (reader, node, at, o) => reader.Section(node, at, o, Weights)),
+        new("window", (reader, node, at, o) => reader.IncidentWindow(node, at) is { } window ? o with { Window = window } : o) { Schema = Setting.DurationSchema },
+        new("weights", (reader, node, at, o) => reader.Section(node, at, o, Weights))
+        {
+            Schema = "{\"type\":\"object\",\"properties\":{" + string.Join(",", Weights.Select(w => $"\"{w.Key}\":{w.Schema}")) + "},\"additionalProperties\":false}",
+        },
     ];
 }

@@ -15,6 +15,9 @@ internal abstract class SinkKind(string id, BatchingSinkOptions batching)
     /// <summary>The keys of the sink's own settings, for "expected one of".</summary>
     public abstract IEnumerable<string> Keys { get; }
 
+    /// <summary>The sink's own keys with each value's JSON Schema (null: any) and the keys it requires, for docs/schemas/pipewatch.schema.json.</summary>
+    public abstract (IReadOnlyList<(string Key, string? Schema)> Keys, IReadOnlyList<string> Required) Schema { get; }
+
     /// <summary>Reads the sink's settings from <paramref name="settings"/> (only the keys that are not the route's own); problems go to the reader.</summary>
     public abstract object Read(YamlConfigReader reader, YamlMappingNode settings, YamlNode route, string at);
 
@@ -35,6 +38,9 @@ internal sealed class SinkKind<TOptions>(
     where TOptions : new()
 {
     public override IEnumerable<string> Keys => settings.Select(s => s.Label);
+
+    public override (IReadOnlyList<(string Key, string? Schema)> Keys, IReadOnlyList<string> Required) Schema =>
+        ([.. settings.Select(s => (s.Key, s.Schema))], [.. required.Select(r => r.Key)]);
 
     public override object Read(YamlConfigReader reader, YamlMappingNode mapping, YamlNode route, string at)
     {

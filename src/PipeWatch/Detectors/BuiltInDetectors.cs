@@ -75,11 +75,12 @@ public static class BuiltInDetectors
     /// from where and how much (the commit-event detectors) are left out, as there is no author, time or size to judge, and so
     /// is the one of dependencies a commit adds (every package of a folder would be "added", by nobody).
     /// </param>
+    /// <param name="intel">The threat-intel indicators added lines are matched against (the built-in exfiltration-service list alone when null).</param>
     public static IReadOnlyList<ICommitDetector> ForScan(
-        PipeWatchConfig config, SecretRuleBook secretRules, IAdvisoryIndex? advisories = null, IProblemReporter? problems = null, bool commits = true)
+        PipeWatchConfig config, SecretRuleBook secretRules, IAdvisoryIndex? advisories = null, IProblemReporter? problems = null, bool commits = true, IndicatorIndex? intel = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var setup = new Setup(config, problems, advisories, secretRules, history: commits);
+        var setup = new Setup(config, problems, advisories, secretRules, history: commits) { Intel = intel };
         return [.. Registrations(setup)
             .Where(r => (r.Modes & DetectorModes.Scan) != 0 && (commits || !r.NeedsHistory))
             .Select(r => r.Create() switch
@@ -139,8 +140,9 @@ public static class BuiltInDetectors
         yield return new(Everywhere, () => new UntrustedSourceDetector(s.Lockfiles, c.Options<UntrustedSourceOptions>()));
         yield return new(Events, () => new Network.UnusualEgressDetector(c.Options<Network.UnusualEgressOptions>()));
         yield return new(Events, () => new Performance.ResourceSpikeDetector(c.Options<Performance.ResourceSpikeOptions>()));
-        yield return new(Events, () => new C2ContactDetector(s.Intel));
-        yield return new(Events, () => new MaliciousHashDetector(s.Intel));
+        yield return new(Everywhere, () => new C2ContactDetector(s.Intel));
+        yield return new(Everywhere, () => new MaliciousHashDetector(s.Intel));
+        yield return new(Events, () => new SameToolNewBytesDetector());
     }
 
     private static SigmaRuleDetector Sigma(SigmaRulesOptions options, IProblemReporter? problems)

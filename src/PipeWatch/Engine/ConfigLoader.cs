@@ -16,15 +16,15 @@ public static class ConfigLoader
     /// <summary>The file name looked for in the working directory.</summary>
     public const string FileName = "pipewatch.yml";
 
-    private static readonly Setting<IncidentOptions>[] IncidentSettings =
+    internal static readonly Setting<IncidentOptions>[] IncidentSettings =
     [
-        new("window", (reader, node, at, o) => reader.IncidentWindow(node, at) is { } window ? o with { Window = window } : o),
+        new("window", (reader, node, at, o) => reader.IncidentWindow(node, at) is { } window ? o with { Window = window } : o) { Schema = Setting.DurationSchema },
     ];
 
     // The top level: the config so far, and the min-samples default applied once every section is read.
-    private sealed record TopLevel(PipeWatchConfig Config, int? MinimumSamples);
+    internal sealed record TopLevel(PipeWatchConfig Config, int? MinimumSamples);
 
-    private static readonly Setting<TopLevel>[] TopLevelSettings =
+    internal static readonly Setting<TopLevel>[] TopLevelSettings =
     [
         Setting.Int<TopLevel>("min-samples", 1, Setting.MaximumSamples, (t, v) => t with { MinimumSamples = v }),
         new("detectors", (reader, node, _, t) => t with { Config = Detectors(reader, node, t.Config) }),
@@ -34,6 +34,7 @@ public static class ConfigLoader
         new("signals", (reader, node, at, t) => t with { Config = t.Config with { Signals = reader.Section(node, at, t.Config.Signals, SignalSettings.All) } }),
         new("serve", (reader, node, at, t) => t with { Config = t.Config with { Serve = reader.Section(node, at, t.Config.Serve, ServeSettings.All) } }),
         new("alerts", (reader, node, at, t) => t with { Config = t.Config with { Alerts = AlertsReader.Read(reader, node, at) } }),
+        new("intel", (reader, node, at, t) => t with { Config = t.Config with { Intel = reader.Section(node, at, t.Config.Intel, IntelSettings.All) } }),
     ];
 
     /// <summary>Loads <paramref name="path"/>, or <c>pipewatch.yml</c> in <paramref name="workingDirectory"/> when present, else the defaults.</summary>

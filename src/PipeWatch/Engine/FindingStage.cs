@@ -20,6 +20,7 @@ internal sealed class FindingStage
     private readonly IReadOnlyList<IFindingFilter> _filters;
     private readonly IncidentCorrelator _incidents;
     private readonly SinkFanOut _sinks;
+    private readonly IReadOnlyList<IDurableSink> _durable;
     private readonly bool _reportKnown;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly List<Finding> _accepted = [];
@@ -28,8 +29,10 @@ internal sealed class FindingStage
     /// True for a gate (<c>scan</c>): every finding of the run reaches the sinks once, whether the store had it or not, so a gate
     /// fails again on a leak it saw before. False for <c>ingest</c> and <c>serve</c>: a finding reaches the sinks once per store.
     /// </param>
-    public FindingStage(IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown)
+    /// <param name="durable">Sinks that stage their alerts in the store batch before it commits (alert routes' outboxes).</param>
+    public FindingStage(IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown, IReadOnlyList<IDurableSink>? durable = null)
     {
+        _durable = durable ?? [];
         _filters = filters;
         _incidents = incidents;
         _sinks = sinks;
@@ -72,6 +75,7 @@ internal sealed class FindingStage
         if (batch is not null)
         {
             alerts = Store(batch);
+            foreach (var sink in _durable) sink.Stage(alerts, batch);
             await batch.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         }
         else if (_reportKnown)

@@ -130,8 +130,9 @@ public sealed class IngestEngine
                 waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
                 if (_batch is not null && !waiting.IsCompleted)
                 {
-                    // No input for now: the open batch commits at its age, so an idle engine holds no write lock and its findings go out.
-                    var remaining = engine._options.MaxBatchAge - time.GetElapsedTime(_batchStarted);
+                    // No input for now: the open batch commits at its age (or at once when the options say so: serve's latency), so an
+                    // idle engine holds no write lock and its findings go out.
+                    var remaining = engine._options.CommitWhenIdle ? TimeSpan.Zero : engine._options.MaxBatchAge - time.GetElapsedTime(_batchStarted);
                     if (remaining > TimeSpan.Zero)
                     {
                         using var timer = new CancellationTokenSource();
@@ -344,6 +345,12 @@ public sealed record EngineOptions
 
     /// <summary>A batch is committed once it is this old, so findings reach the sinks promptly when input is slow.</summary>
     public TimeSpan MaxBatchAge { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Commits the open batch as soon as no input is waiting, instead of at its age: latency over throughput (<c>serve</c>). Under load
+    /// input keeps coming, batches still grow (to their size or age), and each commit carries what arrived during the one before.
+    /// </summary>
+    public bool CommitWhenIdle { get; init; }
 
     /// <summary>Blocks of events (<see cref="ISource.ReadBlocksAsync"/>: up to 128 events from a file) buffered between reading and detection.</summary>
     public int ChannelCapacity { get; init; } = 8;

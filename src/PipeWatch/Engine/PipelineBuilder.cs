@@ -130,7 +130,7 @@ public sealed class PipelineBuilder
     /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit detectors of authors, times, places or sizes).</summary>
     public ScanEngine BuildScan(bool commits = true)
     {
-        var detectors = _commitDetectors ?? BuiltInDetectors.ForScan(_config, _secretRules, _advisories, _problems, commits);
+        var detectors = _commitDetectors ?? BuiltInDetectors.ForScan(_config, _secretRules, _advisories, _problems, commits, _intel);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
         return new ScanEngine(detectors, BackHalf(sinks, reportKnown: true), sinks, _store, _time, _problems, _scanOptions);
     }
@@ -139,6 +139,6 @@ public sealed class PipelineBuilder
     {
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
-        return new FindingStage(filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown);
+        return new FindingStage(filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown, [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()]);
     }
 }

@@ -10,6 +10,9 @@ internal static class ArtifactFields
     /// <summary><c>event.dataset</c> of artifact events.</summary>
     public const string Dataset = "pipewatch.artifact";
 
+    /// <summary>The artifact's path under the folder given to <c>--artifacts</c> (its file name when a file was given), the same from one run to the next.</summary>
+    public const string RelativePath = "pipewatch.artifact.path";
+
     /// <summary>The path of an archive member inside its archive (nested archives joined with <c>!/</c>).</summary>
     public const string Member = "file.archive.member";
 }

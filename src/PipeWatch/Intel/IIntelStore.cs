@@ -17,6 +17,9 @@ public interface IIntelStore
     /// <summary>Removes a feed and its indicators; returns how many indicators went.</summary>
     long RemoveIntelFeed(string feed);
 
+    /// <summary>Removes the indicators of a feed that its import at <paramref name="importedAt"/> did not list: a full refresh replaces the feed; returns how many went.</summary>
+    long RemoveUnlisted(string feed, DateTimeOffset importedAt);
+
     /// <summary>Every stored indicator, of every feed (in force or not: the index judges).</summary>
     IEnumerable<Indicator> ReadIndicators();
 }

@@ -26,6 +26,7 @@ public sealed class IndicatorIndex
     private readonly Dictionary<string, Indicator>.AlternateLookup<ReadOnlySpan<char>> _domainSpans;
     private readonly int[] _prefixes4;
     private readonly int[] _prefixes6;
+    private IndicatorIndex? _replacement;
 
     /// <summary>An index of nothing.</summary>
     public static IndicatorIndex Empty { get; } = new([], DateTimeOffset.UnixEpoch);
@@ -48,6 +49,19 @@ public sealed class IndicatorIndex
         _prefixes6 = [.. _cidr6.Keys];
     }
 
+    /// <summary>The index in force: this one, or the last one <see cref="Replace"/> put in its place (a feed refresh in <c>serve</c>).</summary>
+    /// <remarks>A reader takes it once per event and looks everything of that event up in it, so no event sees two indexes or a half-built one.</remarks>
+    internal IndicatorIndex Current => Volatile.Read(ref _replacement) ?? this;
+
+    /// <summary>Puts a fully built index in force for every holder of this one, in one reference write.</summary>
+    internal void Replace(IndicatorIndex next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        // The shared indexes (no feeds, the built-in list alone) are process-wide: replacing one would reach every run.
+        if (ReferenceEquals(this, Empty) || ReferenceEquals(this, ExfilServices.Index)) throw new InvalidOperationException("a shared index cannot be replaced; build one per run");
+        Volatile.Write(ref _replacement, next.Current);
+    }
+
     /// <summary>How many values are held.</summary>
     public int Count { get; private set; }
 
@@ -62,6 +76,15 @@ public sealed class IndicatorIndex
 
     /// <summary>True when there are e-mail indicators.</summary>
     public bool HasEmails => _emails.Count > 0;
+
+    /// <summary>True when there are hash indicators, so texts are searched for hashes.</summary>
+    internal bool HasHashes => _hashes.Count > 0;
+
+    /// <summary>True when there are domain, address, URL or e-mail indicators, so texts are searched for network values.</summary>
+    internal bool HasNetwork => Count > _hashes.Count;
+
+    /// <summary>True when there are IPv6 addresses or blocks, so tokens with several colons are parsed as addresses.</summary>
+    internal bool HasIpv6 => _ipv6.Count > 0 || _cidr6.Count > 0;
 
     /// <summary>The indicator of a hash (MD5, SHA-1 or SHA-256 by length, any case).</summary>
     public Indicator? Hash(ReadOnlySpan<char> hex) => _hashSpans.TryGetValue(hex, out var found) ? found : null;

@@ -10,53 +10,91 @@ namespace PipeWatch.Intel;
 /// <param name="Index">Where in the text it starts; 0 for a field.</param>
 internal readonly record struct IndicatorMatch(Indicator Indicator, string Observed, int Index);
 
+/// <summary>What a text is searched for: network values (URLs, host names, addresses, e-mail addresses), hashes, or both.</summary>
+[Flags]
+internal enum IndicatorScope
+{
+    Network = 1,
+    Hashes = 2,
+    All = Network | Hashes,
+}
+
 /// <summary>Finds the URLs, host names, addresses and hashes in free text (a log line, a diff, a command line) and looks each up.</summary>
 /// <remarks>
-/// The text is cut into tokens at white space, quotes and brackets; a token with <c>://</c> is a URL (its canonical form and its
-/// host are looked up), one of 32, 40 or 64 hex digits (also after a <c>sha256:</c>-style prefix) a hash, one with dots an IPv4
-/// address (with an optional port) or a host name (with its parent domains). Nothing is allocated for a token that matches
-/// nothing but a URL's canonical form. Stateless and thread-safe over a read-only index.
+/// Two vectorized passes over the whole text, no per-line work and no regular expression. Network values: only a token holding
+/// a <c>.</c> or <c>:</c> can be one, so the pass jumps from one such character to the next (<see cref="SearchValues{T}"/>),
+/// cuts the token around it at white space, quotes and brackets, and looks it up (a URL: its canonical form when some URL
+/// indicator is on its host, then its host; otherwise a host name with its parent domains, or an IPv4 address). Hashes: any
+/// run of 32 or more hex digits holds a position that is a multiple of 32, so the pass probes one character in 32 and widens
+/// only where it finds a hex digit; a run of exactly 32, 40 or 64 digits not glued to a letter is looked up (a
+/// <c>sha256:</c>-style prefix is no obstacle). Lookups probe the index by span; nothing is allocated for a token that
+/// matches nothing. A pass is skipped when the index holds nothing it could find. Stateless and thread-safe over a read-only index.
 /// </remarks>
 internal static class IndicatorScanner
 {
     private static readonly SearchValues<char> Breaks = SearchValues.Create(" \t\r\n\"'`<>()[]{}|\\^,;\u00a0");
+    private static readonly SearchValues<char> Anchors = SearchValues.Create(".:");
     private static readonly SearchValues<char> Hex = SearchValues.Create("0123456789abcdefABCDEF");
     private static readonly SearchValues<char> HostChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_");
-    private static readonly SearchValues<char> Interesting = SearchValues.Create(".:");
+    private static readonly SearchValues<char> Ipv6Chars = SearchValues.Create("0123456789abcdefABCDEF:.");
 
-    /// <summary>Every match in the text, in order; a token yields at most one (a URL: its own indicator before its host's).</summary>
-    public static void Scan(ReadOnlySpan<char> text, IndicatorIndex index, List<IndicatorMatch> found)
+    /// <summary>Every match in the text, in the order found; a token yields at most one network match (a URL: its own indicator before its host's).</summary>
+    public static void Scan(ReadOnlySpan<char> text, IndicatorIndex index, List<IndicatorMatch> found, IndicatorScope scope = IndicatorScope.All)
     {
-        if (index.Count == 0) return;
-        var offset = 0;
-        while (offset < text.Length)
-        {
-            var rest = text[offset..];
-            var start = rest.IndexOfAnyExcept(Breaks);
-            if (start < 0) return;
-            rest = rest[start..];
-            var length = rest.IndexOfAny(Breaks);
-            if (length < 0) length = rest.Length;
-            var token = rest[..length];
-            var at = offset + start;
-            offset = at + length;
-            if (token.Length >= 4 && Token(token, index) is { } match) found.Add(match with { Index = at + match.Index });
-        }
+        var first = found.Count;
+        if ((scope & IndicatorScope.Network) != 0 && index.HasNetwork) Network(text, index, found);
+        var hashesFrom = found.Count;
+        if ((scope & IndicatorScope.Hashes) != 0 && index.HasHashes) Hashes(text, index, found);
+        if (hashesFrom > first && found.Count > hashesFrom) found.Sort(first, found.Count - first, ByIndex.Instance);
     }
 
     /// <summary>Looks one field value up as the scanner would a token (a destination domain, an address, a URL, a hash).</summary>
-    public static IndicatorMatch? Value(ReadOnlySpan<char> value, IndicatorIndex index) =>
-        index.Count == 0 || value.IsEmpty ? null : Token(value.Trim(), index);
+    public static IndicatorMatch? Value(ReadOnlySpan<char> value, IndicatorIndex index)
+    {
+        value = value.Trim();
+        if (index.Count == 0 || value.IsEmpty) return null;
+        if (value.Length is 32 or 40 or 64 && !value.ContainsAnyExcept(Hex)) return index.Hash(value) is { } hash ? new IndicatorMatch(hash, value.ToString(), 0) : null;
+        return NetworkToken(value, index);
+    }
 
-    private static IndicatorMatch? Token(ReadOnlySpan<char> token, IndicatorIndex index)
+    private static void Network(ReadOnlySpan<char> text, IndicatorIndex index, List<IndicatorMatch> found)
+    {
+        var position = 0;
+        while (position < text.Length)
+        {
+            var anchor = text[position..].IndexOfAny(Anchors);
+            if (anchor < 0) return;
+            anchor += position;
+            var start = text[..anchor].LastIndexOfAny(Breaks) + 1;
+            var length = text[anchor..].IndexOfAny(Breaks);
+            var end = length < 0 ? text.Length : anchor + length;
+            position = end + 1;
+            if (end - start >= 4 && NetworkToken(text[start..end], index) is { } match) found.Add(match with { Index = start + match.Index });
+        }
+    }
+
+    private static void Hashes(ReadOnlySpan<char> text, IndicatorIndex index, List<IndicatorMatch> found)
+    {
+        for (var probe = 31; probe < text.Length; probe += 32)
+        {
+            if (!char.IsAsciiHexDigit(text[probe])) continue;
+            var start = probe;
+            while (start > 0 && char.IsAsciiHexDigit(text[start - 1])) start--;
+            var end = probe + 1;
+            while (end < text.Length && char.IsAsciiHexDigit(text[end])) end++;
+            // The next probe past this run: runs are maximal, so no later probe can land in it again.
+            while (probe + 32 < end) probe += 32;
+            if (end - start is not (32 or 40 or 64)) continue;
+            if ((start > 0 && char.IsAsciiLetter(text[start - 1])) || (end < text.Length && char.IsAsciiLetter(text[end]))) continue;
+            var run = text[start..end];
+            if (index.Hash(run) is { } hash) found.Add(new IndicatorMatch(hash, run.ToString(), start));
+        }
+    }
+
+    private static IndicatorMatch? NetworkToken(ReadOnlySpan<char> token, IndicatorIndex index)
     {
         token = token.TrimEnd(".,:;!?*");
         if (token.Length < 4) return null;
-        if (!token.ContainsAny(Interesting))
-        {
-            return token.Length is 32 or 40 or 64 && !token.ContainsAnyExcept(Hex) && index.Hash(token) is { } hash ? new IndicatorMatch(hash, token.ToString(), 0) : null;
-        }
-
         var scheme = token.IndexOf("://");
         if (scheme > 0) return Url(token, scheme, index);
 
@@ -73,25 +111,30 @@ internal static class IndicatorScanner
         var colon = host.IndexOf(':');
         if (colon >= 0)
         {
-            var last = host.LastIndexOf(':');
-            if (colon != last)
+            // Several colons: an IPv6 address (or a time of day, a prefixed digest: the hash pass has those).
+            if (colon != host.LastIndexOf(':'))
             {
-                // Several colons: an IPv6 address, or a prefixed digest (sha256:…) after a name.
-                if (IPAddress.TryParse(host, out var v6) && index.Ip(v6) is { } ip6) return new IndicatorMatch(ip6, host.ToString(), 0);
-                return Digest(host[(last + 1)..], token, index);
+                return index.HasIpv6 && !host.ContainsAnyExcept(Ipv6Chars) && IPAddress.TryParse(host, out var v6) && index.Ip(v6) is { } ip6
+                    ? new IndicatorMatch(ip6, host.ToString(), 0)
+                    : null;
             }
 
-            if (Digest(host[(colon + 1)..], token, index) is { } digest) return digest;
             host = host[..colon];
         }
 
-        if (host.Length < 4 || host.IndexOf('.') < 0 || host.ContainsAnyExcept(HostChars)) return null;
-        if (Ipv4(host) is { } v4) return index.Ipv4(v4) is { } ip ? new IndicatorMatch(ip, host.ToString(), 0) : null;
-        return index.Domain(host) is { } domain ? new IndicatorMatch(domain, host.ToString().ToLowerInvariant(), 0) : null;
+        return Host(host, index) is { } found ? new IndicatorMatch(found.Indicator, found.Ip ? host.ToString() : host.ToString().ToLowerInvariant(), 0) : null;
     }
 
-    private static IndicatorMatch? Digest(ReadOnlySpan<char> hex, ReadOnlySpan<char> token, IndicatorIndex index) =>
-        hex.Length is 32 or 40 or 64 && !hex.ContainsAnyExcept(Hex) && index.Hash(hex) is { } hash ? new IndicatorMatch(hash, token.ToString(), 0) : null;
+    // A host name (with its parent domains) or a dotted-quad address; a name whose last label has no letter is neither.
+    private static (Indicator Indicator, bool Ip)? Host(ReadOnlySpan<char> host, IndicatorIndex index)
+    {
+        host = host.TrimEnd('.');
+        if (host.Length < 4) return null;
+        var dot = host.LastIndexOf('.');
+        if (dot < 0 || host.ContainsAnyExcept(HostChars)) return null;
+        if (!host[(dot + 1)..].ContainsAnyExcept("0123456789")) return Ipv4(host) is { } v4 && index.Ipv4(v4) is { } ip ? (ip, true) : null;
+        return index.Domain(host) is { } domain ? (domain, false) : null;
+    }
 
     private static IndicatorMatch? Url(ReadOnlySpan<char> token, int scheme, IndicatorIndex index)
     {
@@ -118,9 +161,7 @@ internal static class IndicatorScanner
             return new IndicatorMatch(listed, url.ToString(), start);
         }
 
-        if (authority.IsEmpty || authority.ContainsAnyExcept(HostChars)) return null;
-        if (Ipv4(authority) is { } v4) return index.Ipv4(v4) is { } ip ? new IndicatorMatch(ip, url.ToString(), start) : null;
-        return index.Domain(authority) is { } domain ? new IndicatorMatch(domain, url.ToString(), start) : null;
+        return Host(authority, index) is { } host ? new IndicatorMatch(host.Indicator, url.ToString(), start) : null;
     }
 
     private static Indicator? Listed(ReadOnlySpan<char> url, IndicatorIndex index) =>
@@ -150,5 +191,12 @@ internal static class IndicatorScanner
         }
 
         return parts == 4 ? value : null;
+    }
+
+    private sealed class ByIndex : IComparer<IndicatorMatch>
+    {
+        public static readonly ByIndex Instance = new();
+
+        public int Compare(IndicatorMatch x, IndicatorMatch y) => x.Index.CompareTo(y.Index);
     }
 }

@@ -61,6 +61,7 @@ public sealed class IsolatedSink
         if (_options.WhenFull == SinkQueueFullMode.DropNewest)
         {
             Interlocked.Add(ref _dropped, batch.Count);
+            (_sink as IDurableSink)?.Dropped(batch, $"dropped: the route's queue was full ({_options.Capacity:N0} batches waiting)");
             return;
         }
 
@@ -81,7 +82,11 @@ public sealed class IsolatedSink
         {
             // A sink that ignores cancellation is left behind: its task cannot be taken back, but nothing waits for it.
             await _stop.CancelAsync().ConfigureAwait(false);
-            while (_queue.Reader.TryRead(out var left)) Interlocked.Add(ref _dropped, left.Count);
+            while (_queue.Reader.TryRead(out var left))
+            {
+                Interlocked.Add(ref _dropped, left.Count);
+                (_sink as IDurableSink)?.Dropped(left, $"dropped: the sink did not finish within {_options.CompletionTimeout.TotalSeconds:0.#} s");
+            }
             _problems.Report(new Problem(Name, $"sink did not finish within {_options.CompletionTimeout.TotalSeconds:0.#} s; what it had not taken is dropped"));
         }
 

@@ -18,6 +18,20 @@ public sealed class ReplacingFileStream : FileStream
         _target = target;
     }
 
+    /// <summary>
+    /// Opens an output path given by the user: a device or process file (under <c>/dev/</c> or <c>/proc/</c>, such as
+    /// <c>/dev/null</c> or <c>/dev/stdout</c>) is written in place, as no repository can put a link there and replacing it
+    /// would break the machine; any other path gets a file that replaces it (<see cref="Create"/>).
+    /// </summary>
+    public static Stream Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var target = Path.GetFullPath(path);
+        return !OperatingSystem.IsWindows() && (target.StartsWith("/dev/", StringComparison.Ordinal) || target.StartsWith("/proc/", StringComparison.Ordinal))
+            ? new FileStream(target, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1)
+            : Create(target);
+    }
+
     /// <summary>Starts a file that replaces <paramref name="path"/> (an absolute path) once the stream is disposed.</summary>
     public static ReplacingFileStream Create(string path)
     {

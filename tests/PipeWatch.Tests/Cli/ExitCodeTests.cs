@@ -28,7 +28,8 @@ public sealed class ExitCodeTests : IDisposable
         var (exit, error) = await RunWithBrokenStdoutAsync("findings", "--store", _temp.File("store.db"), "--verbose");
 
         Assert.Equal(ExitCodes.InternalError, exit);
-        Assert.StartsWith("pipewatch: internal error: System.IO.IOException: stdout is gone", error, StringComparison.Ordinal);
+        // --verbose also says which config and store it used, before the error.
+        Assert.Contains("\npipewatch: internal error: System.IO.IOException: stdout is gone", "\n" + error, StringComparison.Ordinal);
         Assert.Contains("   at ", error, StringComparison.Ordinal);
     }
 

@@ -70,6 +70,28 @@ public sealed class FindingsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Allow_entries_added_after_ingest_hide_the_findings_they_cover_and_say_how_many()
+    {
+        await _cli.RunAsync("ingest", Path.Combine(Corpus.RepositoryRoot, "samples", "demo"), "--format", "json");
+        // Written after the ingest: the store holds the long-duration finding, the config now allows it.
+        File.WriteAllText(_temp.File("allow.yml"), "allow:\n  - rule: pipeline.long-duration\n    reason: the integration suite is known to be slow\n");
+
+        var before = await _cli.RunAsync("findings", "--format", "json");
+        var after = await _cli.RunAsync("findings", "--format", "json", "--config", "allow.yml");
+        var incidents = await _cli.RunAsync("findings", "--incidents", "--format", "json", "--config", "allow.yml");
+        var broken = await _cli.RunAsync("findings", "--config", "missing.yml");
+
+        Assert.Equal(4, before.OutputLines.Length);
+        Assert.Equal(3, after.OutputLines.Length);
+        Assert.DoesNotContain(after.OutputLines, l => l.Contains("\"pipeline.long-duration\"", StringComparison.Ordinal));
+        Assert.Equal("3 findings (1 allowed by the config's allow: entries, not shown)", after.ErrorLines.Last().Trim());
+        // The incident that also holds an allowed finding stays whole: only incidents of allowed findings alone disappear.
+        Assert.Equal("3 incidents (4 findings)", incidents.ErrorLines.Last().Trim());
+        Assert.Equal(2, broken.ExitCode);
+        Assert.Contains("missing.yml", broken.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Incidents_as_sarif_are_refused()
     {
         await _cli.RunAsync("ingest", Path.Combine(Corpus.RepositoryRoot, "samples", "demo"), "--format", "json");

@@ -105,6 +105,25 @@ public sealed partial class DocumentedSettingsTests : IDisposable
         ["signals.enabled"] = ("false", "Signals.Enabled", "false"),
         ["signals.threshold"] = ("70", "Signals.Threshold", "70"),
         ["signals.window"] = ("2d", "Signals.Window", "2.00:00:00"),
+        ["serve.max-body-bytes"] = ("1048576", "Serve.MaxBodyBytes", "1048576"),
+        ["serve.backlog"] = ("500", "Serve.Backlog", "500"),
+        ["serve.github-api-url"] = ("'https://ghe.example/api/v3'", "Serve.GitHubApiUrl", "https://ghe.example/api/v3"),
+        ["serve.gitlab-api-url"] = ("'https://gitlab.example/api/v4'", "Serve.GitLabApiUrl", "https://gitlab.example/api/v4"),
+        ["serve.github-webhook-secrets"] = ("[first, second]", "Serve.GitHubWebhookSecrets", "[first, second]"),
+        ["serve.gitlab-webhook-token"] = ("gitlab-token", "Serve.GitLabWebhookToken", "gitlab-token"),
+        ["serve.ingest-token"] = ("ingest-token", "Serve.IngestToken", "ingest-token"),
+        ["serve.repositories"] = (
+            "[{name: acme/app, url: 'https://github.com/acme/app.git', credentials-env: APP_TOKEN, poll: 10m}]", "Serve.Repositories",
+            "[{Name: acme/app, Url: https://github.com/acme/app.git, CredentialsVariable: APP_TOKEN, Poll: 00:10:00}]"),
+        ["serve.public-url"] = ("'https://pipewatch.example.org'", "Serve.PublicUrl", "https://pipewatch.example.org"),
+        ["serve.audit-logs"] = (
+            "[{github-organization: acme, phrase: 'action:repo', interval: 10m, since: 2d, per-page: 50, token-env: AUDIT_TOKEN}, {gitlab-group: 42}]", "Serve.AuditLogs",
+            "[{Platform: github, Path: orgs/acme/audit-log, Phrase: action:repo, Interval: 00:10:00, PerPage: 50, Since: 2.00:00:00, TokenVariable: AUDIT_TOKEN, Name: github:orgs/acme/audit-log}, "
+            + "{Platform: gitlab, Path: groups/42/audit_events, Phrase: null, Interval: 00:05:00, PerPage: 100, Since: 1.00:00:00, TokenVariable: PIPEWATCH_GITLAB_TOKEN, Name: gitlab:groups/42/audit_events}]"),
+        ["intel.feeds"] = (
+            "[{url: 'https://taxii.example/api/collections/c1/objects/', refresh: 2h, auth-header: 'Authorization: Bearer ${env:TAXII_TOKEN}'}]", "Intel.Feeds",
+            "[{Source: https://taxii.example/api/collections/c1/objects/, Name: taxii.example/api/collections/c1/objects, Format: null, Refresh: 02:00:00, "
+            + "Lifetime: 90.00:00:00, AuthHeader: Authorization: Bearer ${env:TAXII_TOKEN}, IsUrl: true, IsTaxii: true}]"),
     };
 
     [Fact]
@@ -129,8 +148,10 @@ public sealed partial class DocumentedSettingsTests : IDisposable
 
         accepted.AddRange(AcceptedKeys("incidents:\n  no-such-key: 1\n").Select(k => $"incidents.{k}"));
         accepted.AddRange(AcceptedKeys("sigma:\n  no-such-key: 1\n").Select(k => $"sigma.{k}"));
+        accepted.AddRange(AcceptedKeys("intel:\n  no-such-key: 1\n").Select(k => $"intel.{k}"));
         // Weights are a map of signal ids (documented as one row, signals.weights.<signal>).
         accepted.AddRange(AcceptedKeys("signals:\n  no-such-key: 1\n").Where(k => k is not "enabled" and not "weights").Select(k => $"signals.{k}"));
+        accepted.AddRange(AcceptedKeys("serve:\n  no-such-key: 1\n").Select(k => $"serve.{k}"));
 
         Assert.Equal(accepted.Order(StringComparer.Ordinal), DocumentedKeys().Where(k => !k.EndsWith(".enabled", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
@@ -161,13 +182,13 @@ public sealed partial class DocumentedSettingsTests : IDisposable
         });
     }
 
-    /// <summary>The keys of every table headed <c>| key |</c> in docs/detectors.md: under a detector's heading <c>detectors.ID.KEY</c>, under <c>| key (under `X`) |</c> <c>X.KEY</c>, and a key with a dot as written.</summary>
+    /// <summary>The keys of every table headed <c>| key |</c> in docs/detectors.md and docs/serve.md: under a detector's heading <c>detectors.ID.KEY</c>, under <c>| key (under `X`) |</c> <c>X.KEY</c>, and a key with a dot as written.</summary>
     private static List<string> DocumentedKeys()
     {
         var keys = new List<string>();
         string? heading = null;
         string? prefix = null;
-        foreach (var line in File.ReadLines(Path.Combine(Corpus.RepositoryRoot, "docs", "detectors.md")))
+        foreach (var line in new[] { "detectors.md", "serve.md" }.SelectMany(file => File.ReadLines(Path.Combine(Corpus.RepositoryRoot, "docs", file))))
         {
             if (line.StartsWith("## ", StringComparison.Ordinal))
             {

@@ -19,6 +19,7 @@ public sealed class BaselineScopeConventionTests
         ["PipeWatch.Detectors.CodeChange.CommitHistory"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.CodeChange.DeletionSizes"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.CodeChange.PipelineTampering.ActionPins"] = BaselineScope.Repository,
+        ["PipeWatch.Detectors.Dependencies.KnownArtifactBytes"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.Deployment.DeployActors"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.Deployment.DeployTargets"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.Deployment.HourlyDeployCounts"] = BaselineScope.Repository,

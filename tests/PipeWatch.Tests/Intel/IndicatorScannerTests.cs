@@ -39,7 +39,7 @@ public sealed class IndicatorScannerTests
         // Brackets cut tokens, so an IPv6 URL is found by its address.
         Assert.Equal([("2001:db8::66", "2001:db8::66", 12)], Scan("GET http://[2001:db8::66]/x"));
         Assert.Equal([("https://paste.example/raw/ab12", "https://paste.example/raw/ab12", 0)], Scan("https://paste.example/raw/ab12"));
-        Assert.Equal([("ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c", "sha256:EF537F25C895BFA782526529A9B63D97AA631564D5D789C2B765448C8635FB6C", 7)],
+        Assert.Equal([("ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c", "EF537F25C895BFA782526529A9B63D97AA631564D5D789C2B765448C8635FB6C", 14)],
             Scan("digest sha256:EF537F25C895BFA782526529A9B63D97AA631564D5D789C2B765448C8635FB6C"));
         Assert.Equal([("7815696ecbf1c96e6894b779456d330e", "7815696ecbf1c96e6894b779456d330e", 0)], Scan("7815696ecbf1c96e6894b779456d330e  tool.tar.gz"));
         Assert.Equal([("exfil.bad.example", "exfil.bad.example", 0)], Scan("x@exfil.bad.example"));
@@ -59,6 +59,50 @@ public sealed class IndicatorScannerTests
             """;
 
         Assert.Empty(Scan(log));
+    }
+
+    [Fact]
+    public void A_hash_is_found_wherever_it_starts_and_only_as_a_whole_run()
+    {
+        const string Sha = "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c";
+        // The hash pass probes one character in 32: every alignment of the run must still be found.
+        for (var pad = 0; pad < 70; pad++)
+        {
+            var text = new string('.', pad) + "=" + Sha + "\n";
+            Assert.Equal([(Sha, Sha, pad + 1)], Scan(text));
+        }
+
+        Assert.Equal([("7815696ecbf1c96e6894b779456d330e", "7815696ecbf1c96e6894b779456d330e", 4)], Scan("md5=7815696ecbf1c96e6894b779456d330e"));
+        Assert.Empty(Scan("x" + Sha));
+        Assert.Empty(Scan(Sha + "0"));
+        Assert.Empty(Scan("0" + Sha));
+        Assert.Empty(Scan("7815696ecbf1c96e6894b779456d330eg"));
+    }
+
+    [Fact]
+    public void The_network_scope_skips_hashes_and_the_hash_scope_skips_hosts()
+    {
+        const string Text = "curl https://a.exfil.bad.example/x && echo 7815696ecbf1c96e6894b779456d330e";
+        var network = new List<IndicatorMatch>();
+        var hashes = new List<IndicatorMatch>();
+
+        IndicatorScanner.Scan(Text, Index, network, IndicatorScope.Network);
+        IndicatorScanner.Scan(Text, Index, hashes, IndicatorScope.Hashes);
+
+        Assert.Equal(["exfil.bad.example"], network.Select(m => m.Indicator.Value));
+        Assert.Equal(["7815696ecbf1c96e6894b779456d330e"], hashes.Select(m => m.Indicator.Value));
+        Assert.Equal([5, 43], Scan(Text).Select(m => m.Index));
+    }
+
+    [Fact]
+    public void A_replaced_index_is_the_one_in_force_for_every_holder()
+    {
+        var held = new IndicatorIndex([new Indicator(IndicatorKind.Domain, "old.example", "f")], DateTimeOffset.UnixEpoch);
+
+        held.Replace(new IndicatorIndex([new Indicator(IndicatorKind.Domain, "new.example", "f")], DateTimeOffset.UnixEpoch));
+
+        Assert.Null(held.Current.Domain("old.example"));
+        Assert.Equal("new.example", held.Current.Domain("x.new.example")?.Value);
     }
 
     [Theory]

@@ -12,7 +12,7 @@ namespace PipeWatch.Tests.Packaging;
 public sealed class InstallTests : IDisposable
 {
     private const string AwsKey = "AKIAQWERTYUIOPASDFGH";
-    private static readonly TimeSpan Slow = TimeSpan.FromMinutes(8);
+    private static readonly TimeSpan Slow = TimeSpan.FromMinutes(15);
     private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -38,12 +38,32 @@ public sealed class InstallTests : IDisposable
         Assert.Single(Directory.GetFiles(feed, "*.nupkg"));
     }
 
-    private async Task AssertScansAsync(string pipewatch)
+    [Fact]
+    public async Task The_single_file_binary_runs_alone_and_scans()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Skip("the release binary tested here is linux-x64");
+        }
+
+        var source = CopySources();
+        var output = _temp.File("release");
+        await RunAsync("dotnet", source, "publish", "src/PipeWatch.Cli", "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-v", "q");
+
+        // One file, self-contained: no runtime, no assemblies, symbols or satellite-language folders beside it.
+        Assert.Equal(["pipewatch"], Directory.EnumerateFileSystemEntries(output).Select(Path.GetFileName));
+        var binary = Path.Combine(output, "pipewatch");
+        var version = await RunAsync(binary, _temp.Path, "--version");
+        Assert.StartsWith(PipeWatchApp.Version, version.Output.Trim(), StringComparison.Ordinal);
+        await AssertScansAsync(binary, withoutDotnet: true);
+    }
+
+    private async Task AssertScansAsync(string pipewatch, bool withoutDotnet = false)
     {
         var folder = Directory.CreateDirectory(_temp.File($"scan-{Guid.NewGuid():n}")).FullName;
         File.WriteAllText(Path.Combine(folder, "deploy.env"), $"aws_access_key_id = {AwsKey}\n");
 
-        var scan = await RunAsync(pipewatch, folder, expectedExit: 1, "scan", "--no-git", ".", "--format", "json");
+        var scan = await RunAsync(pipewatch, folder, expectedExit: 1, withoutDotnet, "scan", "--no-git", ".", "--format", "json");
 
         Assert.Contains("\"rule\":\"aws-access-key-id\"", scan.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(AwsKey, scan.Output, StringComparison.Ordinal);
@@ -74,12 +94,18 @@ public sealed class InstallTests : IDisposable
         return target;
     }
 
-    private static Task<CliResult> RunAsync(string program, string workingDirectory, params string[] args) => RunAsync(program, workingDirectory, 0, args);
+    private static Task<CliResult> RunAsync(string program, string workingDirectory, params string[] args) => RunAsync(program, workingDirectory, 0, false, args);
 
-    private static async Task<CliResult> RunAsync(string program, string workingDirectory, int expectedExit, params string[] args)
+    /// <param name="withoutDotnet">Run with DOTNET_ROOT pointing at nothing: a self-contained binary must not need an installed runtime.</param>
+    private static async Task<CliResult> RunAsync(string program, string workingDirectory, int expectedExit, bool withoutDotnet, params string[] args)
     {
         var info = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        if (withoutDotnet)
+        {
+            info.Environment["DOTNET_ROOT"] = Path.Combine(workingDirectory, "no-dotnet-here");
+        }
+
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
         using var process = Process.Start(info)!;

@@ -85,6 +85,101 @@ public sealed class FollowUpsTests
         Assert.Empty(await server.AllFindingsAsync());
     }
 
+    [Fact]
+    public async Task A_finished_gitlab_job_fetches_its_trace_with_the_private_token_and_the_token_printed_in_it_is_found()
+    {
+        var trace = await File.ReadAllTextAsync(JobLogFixtures.GitLabTrace, TestContext.Current.CancellationToken);
+        await using var api = new LoopbackHttpServer();
+        api.Respond = request =>
+            request.Method == "GET" && request.Path == "/api/v4/projects/31537070/jobs/3580121225/trace" && request.Headers.GetValueOrDefault("PRIVATE-TOKEN") == "gitlab-api-token-for-tests"
+                ? new HttpReply(200, trace, ContentType: "text/plain")
+                : new HttpReply(404, """{"message":"404 Not found"}""");
+        await using var server = await RunningServer.StartAsync(
+            $"serve:\n  gitlab-api-url: '{api.Url}/api/v4'\n", new Dictionary<string, string> { ["PIPEWATCH_GITLAB_TOKEN"] = "gitlab-api-token-for-tests" });
+        var job = JsonNode.Parse(File.ReadAllText(Corpus.File("gitlab-webhooks", "job.json")))!;
+
+        // A job still running asks for nothing; a finished one for its trace.
+        job["build_status"] = "running";
+        Assert.Equal(HttpStatusCode.Accepted, (await PostGitLabAsync(server, job, "Job Hook")).StatusCode);
+        await SettledAsync(server);
+        Assert.Empty(api.Requests);
+        Assert.Empty(await server.AllFindingsAsync());
+
+        job["build_status"] = "failed";
+        Assert.Equal(HttpStatusCode.Accepted, (await PostGitLabAsync(server, job, "Job Hook")).StatusCode);
+        await SettledAsync(server);
+
+        Assert.Equal(["/api/v4/projects/31537070/jobs/3580121225/trace"], api.Requests.Select(r => r.Path));
+        var finding = Assert.Single(await server.AllFindingsAsync());
+        Assert.Equal("secrets.exposed-in-log", finding.GetProperty("rule").GetString());
+        Assert.Equal("Secret (gitlab-pat) printed in plain text in job 'auto_deploy_start', step 'step_script'", finding.GetProperty("title").GetString());
+        Assert.DoesNotContain(JobLogFixtures.GitLabToken, finding.GetRawText(), StringComparison.Ordinal);
+        Assert.Empty(server.Problems.Problems);
+    }
+
+    [Fact]
+    public async Task A_force_push_to_the_default_branch_is_reported_for_its_new_head_as_ingest_reports_a_forced_push_and_a_fast_forward_is_not()
+    {
+        using var repository = new TestRepository();
+        using var remote = new TempFolder();
+        var bare = Path.Combine(remote.Path, "app.git");
+        repository.Write("README.md", "# app\n");
+        var first = repository.Commit("init");
+        repository.Write("src/app.py", "print('hello')\n");
+        var second = repository.Commit("app");
+        repository.Git("clone", "--quiet", "--bare", repository.Path, bare);
+        repository.Git("remote", "add", "origin", bare);
+        await using var server = await RunningServer.StartAsync($"serve:\n  repositories:\n    - name: acme/app\n      url: '{bare}'\n");
+
+        // A fast-forward: nothing.
+        repository.Write("src/app.py", "print('hello, world')\n");
+        var third = repository.Commit("greeting");
+        repository.Git("push", "--quiet", "origin", "main");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostGitLabAsync(server, GitLabPush(second, third), "Push Hook")).StatusCode);
+        await SettledAsync(server);
+        Assert.Empty(await server.AllFindingsAsync());
+
+        // History rewritten: main reset to the first commit and a new one pushed with --force. GitLab's hook does not say "forced".
+        repository.Git("reset", "--quiet", "--hard", first);
+        repository.Write("src/app.py", "print('rewritten')\n");
+        var rewritten = repository.Commit("rewrite");
+        repository.Git("push", "--quiet", "--force", "origin", "main");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostGitLabAsync(server, GitLabPush(third, rewritten), "Push Hook")).StatusCode);
+        await SettledAsync(server);
+
+        var finding = Assert.Single(await server.AllFindingsAsync());
+        Assert.Equal("code-change.unauthorized-author", finding.GetProperty("rule").GetString());
+        Assert.Equal("high", finding.GetProperty("severity").GetString());
+        Assert.Equal(rewritten, finding.GetProperty("location").GetProperty("commit").GetString());
+        Assert.Equal($"Commit {rewritten[..12]} to 'acme/app' by Dana Dev <dana@example.com> is not authorized", finding.GetProperty("title").GetString());
+        Assert.Contains("It came in a forced push to the default branch 'main' by jsmith, which rewrote that branch's history.", finding.GetProperty("explanation").GetString(), StringComparison.Ordinal);
+        Assert.Empty(server.Problems.Problems);
+    }
+
+    /// <summary>The corpus's GitLab push hook for acme/app's main branch, from <paramref name="before"/> to <paramref name="after"/>, its commit list emptied (the mirror has them).</summary>
+    private static JsonNode GitLabPush(string before, string after)
+    {
+        var push = JsonNode.Parse(File.ReadAllText(Corpus.File("gitlab-webhooks", "push.json")))!;
+        push["ref"] = "refs/heads/main";
+        push["before"] = before;
+        push["after"] = after;
+        push["checkout_sha"] = after;
+        push["commits"] = new JsonArray();
+        push["total_commits_count"] = 0;
+        push["project"]!["path_with_namespace"] = "acme/app";
+        push["project"]!["default_branch"] = "main";
+        return push;
+    }
+
+    private static Task<HttpResponseMessage> PostGitLabAsync(RunningServer server, JsonNode body, string eventName)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/gitlab") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Gitlab-Token", RunningServer.GitLabToken);
+        request.Headers.Add("X-Gitlab-Event", eventName);
+        request.Headers.Add("X-Gitlab-Event-UUID", Guid.NewGuid().ToString());
+        return server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
     private static async Task PushAsync(RunningServer server, string before, string after)
     {
         var push = JsonNode.Parse(File.ReadAllText(Corpus.File("github-webhooks", "push", "payload.json")))!;

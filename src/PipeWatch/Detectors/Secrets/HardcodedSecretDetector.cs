@@ -83,13 +83,21 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
     {
         var rule = hit.Rule;
         var sha = CommitId(commit);
+        var staged = sha is null && commit.Subject == GitHistorySource.StagedMessage;
         var where = sha is null ? $"{path}:{line}" : $"{path}:{line} in commit {sha[..12]}";
         var who = commit.Author.Name.Length == 0 ? null : commit.Author.Name;
         var by = who is null ? string.Empty : $", by {who} <{commit.Author.Email}> on {commit.Author.When.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}";
         var secret = Evidence.Secret("secret", hit.Secret);
+        // Where the secret sits: a commit (in every clone), the index (about to be), or a plain folder (no history at all).
+        var (verb, added, advice) = (sha, staged) switch
+        {
+            (not null, _) => ("committed in", "was added", "Anyone who can read the repository's history can use it: revoke and rotate it; deleting the line leaves it in every clone."),
+            (null, true) => ("staged in", "is staged", "Committing it puts it in every clone: unstage it and keep it out of the repository, and rotate it if it was shared."),
+            _ => ("found in", "is written", "Whoever can read this file can use it: keep it out of the repository and any artifact, and rotate it if it was shared."),
+        };
         var what = hit.FileName
             ? $"The file name matches rule '{rule.Id}' ({rule.Description})"
-            : $"A value matching rule '{rule.Id}' ({rule.Description}) was added: {secret.Value}";
+            : $"A value matching rule '{rule.Id}' ({rule.Description}) {added}: {secret.Value}";
         var evidence = new List<Evidence> { hit.FileName ? Evidence.Of("file", path) : secret, Evidence.Of("rule", rule.Id) };
         if (who is not null) evidence.Add(Evidence.Of("author", $"{who} <{commit.Author.Email}>"));
         if (sha is not null) evidence.Add(Evidence.Of("commit", sha));
@@ -98,9 +106,8 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
             Rule = rule.Id,
             Category = Categories.HardcodedSecret,
             Severity = rule.Severity,
-            Title = hit.FileName ? $"{rule.Id}: file committed at {path}" : $"{rule.Id} committed in {path}",
-            Explanation = $"{what}, at {where}{by}. Anyone who can read the repository's history can use it: revoke and rotate it; " +
-                "deleting the line leaves it in every clone.",
+            Title = hit.FileName ? $"{rule.Id}: file {(sha is null ? (staged ? "staged" : "found") : "committed")} at {path}" : $"{rule.Id} {verb} {path}",
+            Explanation = $"{what}, at {where}{by}. {advice}",
             Entity = new Entity(Repository: context.Repository, Actor: who),
             Location = new Location(File: path, Line: line, Commit: sha),
             Evidence = evidence,

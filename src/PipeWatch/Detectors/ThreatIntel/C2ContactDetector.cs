@@ -3,6 +3,7 @@ using System.Net;
 using PipeWatch.Events;
 using PipeWatch.Findings;
 using PipeWatch.Intel;
+using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Detectors.ThreatIntel;
 
@@ -15,7 +16,7 @@ namespace PipeWatch.Detectors.ThreatIntel;
 /// Stateless over an index built once per run. A domain indicator matches its subdomains, an address its CIDR blocks. One
 /// finding per indicator per run and job (the same host called twice in a step is one contact).
 /// </remarks>
-internal sealed class C2ContactDetector : IDetector
+internal sealed class C2ContactDetector : IDetector, ICommitDetector, ICommitPreparer
 {
     /// <summary>The telemetry fields holding where a process connected or what it resolved.</summary>
     public static readonly IReadOnlyList<string> NetworkFields =
@@ -33,17 +34,18 @@ internal sealed class C2ContactDetector : IDetector
         "threat-intel.c2-contact",
         Categories.C2Contact,
         [EventKind.JobLog, EventKind.Telemetry, EventKind.Audit],
-        "Contact with a known C2 or exfiltration endpoint (imported STIX, MISP, abuse.ch feeds and lists, and a built-in list of exfiltration and tunnel services) in job logs, runner telemetry and audited logins.");
+        "Contact with a known C2 or exfiltration endpoint (imported STIX, MISP, abuse.ch feeds and lists, and a built-in list of exfiltration and tunnel services) in job logs, runner telemetry, audited logins and the lines commits add.");
 
     public void Inspect(Event e, DetectionContext context)
     {
-        if (_index.Count == 0) return;
+        var index = _index.Current;
+        if (index.Count == 0) return;
         switch (e.Kind)
         {
             case EventKind.JobLog when e.Log is { } log:
                 var found = new List<IndicatorMatch>();
-                IndicatorScanner.Scan(log.Text, _index, found);
-                foreach (var match in found.Where(m => !IndicatorKinds.IsHash(m.Indicator.Kind)))
+                IndicatorScanner.Scan(log.Text, index, found, IndicatorScope.Network);
+                foreach (var match in found)
                 {
                     var line = log.LineOf(match.Index);
                     Report(e, match, log.Step, $"line {line.ToString(CultureInfo.InvariantCulture)} of the log", line, context);
@@ -53,7 +55,7 @@ internal sealed class C2ContactDetector : IDetector
             case EventKind.Telemetry:
                 foreach (var field in NetworkFields)
                 {
-                    if (e.Fields.TryGetValue(field, out var value) && IndicatorScanner.Value(value, _index) is { } match && !IndicatorKinds.IsHash(match.Indicator.Kind))
+                    if (e.Fields.TryGetValue(field, out var value) && IndicatorScanner.Value(value, index) is { } match && !IndicatorKinds.IsHash(match.Indicator.Kind))
                     {
                         Report(e, match, null, $"runner telemetry field {field}", e.Origin.Line, context);
                     }
@@ -63,16 +65,35 @@ internal sealed class C2ContactDetector : IDetector
                 {
                     if (!e.Fields.TryGetValue(field, out var text)) continue;
                     var matches = new List<IndicatorMatch>();
-                    IndicatorScanner.Scan(text, _index, matches);
-                    foreach (var match in matches.Where(m => !IndicatorKinds.IsHash(m.Indicator.Kind))) Report(e, match, null, $"runner telemetry field {field}", e.Origin.Line, context);
+                    IndicatorScanner.Scan(text, index, matches, IndicatorScope.Network);
+                    foreach (var match in matches) Report(e, match, null, $"runner telemetry field {field}", e.Origin.Line, context);
                 }
 
                 break;
-            case EventKind.Audit when e.Client?.Ip is { } ip && IPAddress.TryParse(ip, out var address) && _index.Ip(address) is { } indicator:
+            case EventKind.Audit when e.Client?.Ip is { } ip && IPAddress.TryParse(ip, out var address) && index.Ip(address) is { } indicator:
                 Report(e, new IndicatorMatch(indicator, ip, 0), null, $"the source address of '{e.Action ?? "an audited action"}'", e.Origin.Line, context);
                 break;
         }
     }
+
+    /// <summary>In <c>scan</c>: the indicators in the lines a commit adds (<see cref="CommitIndicators"/>); run on the scan's workers.</summary>
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs) =>
+        learnOnly ? null : CommitIndicators.Find(commit, firstSightings, _index.Current, IndicatorScope.Network);
+
+    public void Inspect(GitCommit commit, CommitContext context)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.LearnOnly) return;
+        var found = context.Prepared as List<CommitIndicator> ?? CommitIndicators.Find(commit, context.FirstSightings, _index.Current, IndicatorScope.Network);
+        foreach (var each in found)
+        {
+            var title = $"Commit {Short(commit)} adds a known {(each.Match.Indicator.BuiltIn ? "exfiltration or tunnel service" : "C2/exfiltration endpoint")}";
+            context.Report(CommitIndicators.ToFinding(Info, each, commit, context, Severity.High, title, "A step or script that calls it sends data to it when it runs: remove it before it runs, and find out who added it and why.", Intel.Techniques.C2));
+        }
+    }
+
+    private static string Short(GitCommit commit) => commit.Sha[..Math.Min(12, commit.Sha.Length)];
 
     private void Report(Event e, IndicatorMatch match, string? step, string seenIn, int? line, DetectionContext context)
     {

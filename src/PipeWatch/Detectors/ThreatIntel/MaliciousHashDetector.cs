@@ -2,6 +2,7 @@ using System.Globalization;
 using PipeWatch.Events;
 using PipeWatch.Findings;
 using PipeWatch.Intel;
+using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Detectors.ThreatIntel;
 
@@ -10,7 +11,7 @@ namespace PipeWatch.Detectors.ThreatIntel;
 /// telemetry (<c>file.hash.*</c>, <c>process.hash.*</c>), or printed in a CI job log (a checksum, an image digest).
 /// </summary>
 /// <remarks>Stateless over an index built once per run; one finding per hash per run and job, or per artifact path.</remarks>
-internal sealed class MaliciousHashDetector : IDetector
+internal sealed class MaliciousHashDetector : IDetector, ICommitDetector, ICommitPreparer
 {
     /// <summary>The telemetry fields holding hashes, ECS names.</summary>
     public static readonly IReadOnlyList<string> HashFields =
@@ -25,17 +26,18 @@ internal sealed class MaliciousHashDetector : IDetector
         "threat-intel.malicious-hash",
         Categories.MaliciousHash,
         [EventKind.Telemetry, EventKind.JobLog],
-        "A build artifact, archive member, runner file or process, or a checksum in a job log whose hash is in an imported feed.");
+        "A build artifact, archive member, runner file or process, a checksum in a job log or a hash a commit adds that is in an imported feed.");
 
     public void Inspect(Event e, DetectionContext context)
     {
-        if (_index.Count == 0) return;
+        var index = _index.Current;
+        if (index.Count == 0) return;
         if (e.Kind == EventKind.Telemetry)
         {
             foreach (var field in HashFields)
             {
                 // One finding per file: its strongest hash that a feed lists (SHA-256 first).
-                if (!e.Fields.TryGetValue(field, out var hash) || _index.Hash(hash.AsSpan().Trim()) is not { } indicator) continue;
+                if (!e.Fields.TryGetValue(field, out var hash) || index.Hash(hash.AsSpan().Trim()) is not { } indicator) continue;
                 Report(e, indicator, hash.Trim().ToLowerInvariant(), field, null, context);
                 break;
             }
@@ -43,13 +45,32 @@ internal sealed class MaliciousHashDetector : IDetector
         else if (e.Log is { } log)
         {
             var found = new List<IndicatorMatch>();
-            IndicatorScanner.Scan(log.Text, _index, found);
-            foreach (var match in found.Where(m => IndicatorKinds.IsHash(m.Indicator.Kind)))
+            IndicatorScanner.Scan(log.Text, index, found, IndicatorScope.Hashes);
+            foreach (var match in found)
             {
                 Report(e, match.Indicator, match.Observed, null, (log.Step, log.LineOf(match.Index)), context);
             }
         }
     }
+
+    /// <summary>In <c>scan</c>: the indicators in the lines a commit adds (<see cref="CommitIndicators"/>); run on the scan's workers.</summary>
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs) =>
+        learnOnly ? null : CommitIndicators.Find(commit, firstSightings, _index.Current, IndicatorScope.Hashes);
+
+    public void Inspect(GitCommit commit, CommitContext context)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.LearnOnly) return;
+        var found = context.Prepared as List<CommitIndicator> ?? CommitIndicators.Find(commit, context.FirstSightings, _index.Current, IndicatorScope.Hashes);
+        foreach (var each in found)
+        {
+            var title = $"Commit {Short(commit)} adds a known-bad {IndicatorKinds.Name(each.Match.Indicator.Kind).ToUpperInvariant()}";
+            context.Report(CommitIndicators.ToFinding(Info, each, commit, context, Severity.Critical, title, "A build that pins, downloads or checks against it takes in a known-bad file: remove it and find out where it came from.", "T1195"));
+        }
+    }
+
+    private static string Short(GitCommit commit) => commit.Sha[..Math.Min(12, commit.Sha.Length)];
 
     private void Report(Event e, Indicator indicator, string observed, string? field, (string? Step, int Line)? log, DetectionContext context)
     {

@@ -46,15 +46,18 @@ public sealed class BatchingSink : IFindingSink
         _problems = problems;
         _name = name ?? transport.GetType().Name;
         _log = log;
-        _pipeline = new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions<DeliveryResult>
+        var pipeline = new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = time };
+        // One attempt (max-attempts: 1) is no retry at all: Polly takes at least one retry when it has a retry strategy.
+        if (options.MaxAttempts > 1)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions<DeliveryResult>
             {
                 ShouldHandle = new PredicateBuilder<DeliveryResult>()
                     .Handle<HttpRequestException>()
                     .Handle<IOException>()
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(r => r.Outcome == DeliveryOutcome.Retry),
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.FirstRetryDelay,
@@ -65,9 +68,10 @@ public sealed class BatchingSink : IFindingSink
                     Interlocked.Increment(ref _retries);
                     return default;
                 },
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+            });
+        }
+
+        _pipeline = pipeline.AddTimeout(options.AttemptTimeout).Build();
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -80,12 +84,22 @@ public sealed class BatchingSink : IFindingSink
     /// <summary>Alerts dropped because the queue was over its limit.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Alerts waiting in the queue now.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_gate) return _queue.Count;
+        }
+    }
+
     /// <summary>Attempts made again after a failure.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
     public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        List<Alert>? dropped = null;
         lock (_gate)
         {
             if (_queue.Count == 0) _oldestQueuedAt = _time.GetTimestamp();
@@ -96,12 +110,18 @@ public sealed class BatchingSink : IFindingSink
 
             while (_queue.Count > _options.QueueLimit)
             {
-                _queue.Dequeue();
+                (dropped ??= []).Add(_queue.Dequeue());
                 _dropped++;
             }
         }
 
         _signal.Release();
+        // Dropped alerts are kept as dead letters ('pipewatch alerts retry'), never only counted.
+        if (dropped is not null)
+        {
+            Record(log => log.DeadLettered(_name, Logged([.. dropped]), 0, $"dropped: the route's queue was over its limit of {_options.QueueLimit:N0} alerts"));
+        }
+
         return ValueTask.FromResult(SinkResult.Ok);
     }
 

@@ -19,6 +19,7 @@ internal sealed class EmailSink : IAlertTransport
     private readonly MailboxAddress _from;
     private readonly IReadOnlyList<MailboxAddress> _to;
     private readonly RouteContext _context;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection? _trust;
 
     public EmailSink(EmailSinkOptions options, AlertRoute route, RouteContext context)
     {
@@ -31,12 +32,14 @@ internal sealed class EmailSink : IAlertTransport
         _password = context.ResolveOptional(options.Password, route.Name, "password");
         _from = Address(context.Resolve(options.From, route.Name, "from"), route.Name, "from");
         _to = [.. options.To.Select(t => Address(context.Resolve(t, route.Name, "to"), route.Name, "to"))];
+        _trust = CaFile.Load(options.CaFile, route.Name, context);
     }
 
     public async ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
         using var message = Message(batch);
         using var client = new SmtpClient();
+        if (_trust is { } trust) client.ServerCertificateValidationCallback = (_, certificate, chain, errors) => CaFile.Validates(trust, certificate, chain, errors);
         try
         {
             var security = _options.Security switch

@@ -21,4 +21,7 @@ internal sealed record EmailSinkOptions
     public IReadOnlyList<string> To { get; init; } = [];
 
     public string SubjectPrefix { get; init; } = "[PipeWatch]";
+
+    /// <summary>A PEM file of the CA that signed the server's certificate (starttls, tls), instead of the system's trust store.</summary>
+    public string? CaFile { get; init; }
 }

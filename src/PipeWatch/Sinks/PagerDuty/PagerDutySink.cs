@@ -100,17 +100,22 @@ internal sealed class PagerDutySink : IAlertTransport, IResolvingTransport
                 foreach (var evidence in f.Evidence.Take(20).DistinctBy(e => e.Name)) w.WriteString($"evidence.{evidence.Name}", evidence.Value);
                 w.WriteEndObject();
                 w.WriteEndObject();
-                if (f.Location.Url is { } url)
+                var dashboard = AlertText.DashboardLink(_context.PublicUrl, f);
+                if (f.Location.Url is not null || dashboard is not null)
                 {
                     w.WriteStartArray("links");
-                    w.WriteStartObject();
-                    w.WriteString("href", url);
-                    w.WriteString("text", "Where it happened");
-                    w.WriteEndObject();
-                    if (AlertText.DashboardLink(_context.PublicUrl, f) is { } link)
+                    if (f.Location.Url is { } url)
                     {
                         w.WriteStartObject();
-                        w.WriteString("href", link);
+                        w.WriteString("href", url);
+                        w.WriteString("text", "Where it happened");
+                        w.WriteEndObject();
+                    }
+
+                    if (dashboard is not null)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("href", dashboard);
                         w.WriteString("text", "Open in PipeWatch");
                         w.WriteEndObject();
                     }
@@ -119,7 +124,7 @@ internal sealed class PagerDutySink : IAlertTransport, IResolvingTransport
                 }
 
                 w.WriteString("client", "PipeWatch");
-                if (_context.PublicUrl is { } dashboard) w.WriteString("client_url", dashboard);
+                if (dashboard is not null) w.WriteString("client_url", dashboard);
             }
 
             w.WriteEndObject();

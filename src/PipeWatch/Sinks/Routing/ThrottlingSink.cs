@@ -16,6 +16,7 @@ internal sealed class ThrottlingSink : IFindingSink, IDisposable
     private readonly int _max;
     private readonly TimeSpan _window;
     private readonly TimeProvider _time;
+    private readonly Action<IReadOnlyList<Alert>>? _onHeld;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _heldByRule = new(StringComparer.Ordinal);
     private ITimer? _timer;
@@ -25,8 +26,10 @@ internal sealed class ThrottlingSink : IFindingSink, IDisposable
     private Severity _heldSeverity;
     private string? _heldCategory;
 
-    public ThrottlingSink(IFindingSink inner, string route, int max, TimeSpan window, TimeProvider time)
+    /// <param name="held">Told the alerts held back (counted in a summary), e.g. to take them out of the outbox.</param>
+    public ThrottlingSink(IFindingSink inner, string route, int max, TimeSpan window, TimeProvider time, Action<IReadOnlyList<Alert>>? held = null)
     {
+        _onHeld = held;
         _inner = inner;
         _route = route;
         _max = max;
@@ -40,6 +43,7 @@ internal sealed class ThrottlingSink : IFindingSink, IDisposable
     public async ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
     {
         var passed = new List<Alert>(Math.Min(batch.Count, _max));
+        List<Alert>? heldBack = null;
         Alert? summary;
         lock (_gate)
         {
@@ -62,12 +66,14 @@ internal sealed class ThrottlingSink : IFindingSink, IDisposable
                 }
 
                 _held++;
+                (heldBack ??= []).Add(alert);
                 _heldCategory ??= alert.Finding.Category;
                 if (alert.Finding.Severity > _heldSeverity) _heldSeverity = alert.Finding.Severity;
                 _heldByRule[alert.Finding.Rule] = _heldByRule.GetValueOrDefault(alert.Finding.Rule) + 1;
             }
         }
 
+        if (heldBack is not null) _onHeld?.Invoke(heldBack);
         if (summary is not null) passed.Insert(0, summary);
         return passed.Count == 0 ? SinkResult.Ok : await _inner.EmitAsync(passed, cancellationToken).ConfigureAwait(false);
     }

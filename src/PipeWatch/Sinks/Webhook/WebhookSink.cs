@@ -9,6 +9,9 @@ namespace PipeWatch.Sinks.Webhook;
 internal sealed class WebhookSink : IAlertTransport
 {
     public const string SignatureHeader = "X-PipeWatch-Signature-256";
+
+    /// <summary>The batch's delivery id, the same each time these alerts are sent on this route (<see cref="WebhookPayload.BatchId"/>).</summary>
+    public const string DeliveryHeader = "X-PipeWatch-Delivery";
     private readonly Uri _url;
     private readonly byte[]? _secret;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _headers;
@@ -37,6 +40,7 @@ internal sealed class WebhookSink : IAlertTransport
         using var request = HttpDelivery.JsonPost(_url, body);
         request.Headers.UserAgent.ParseAdd($"PipeWatch/{_context.Version}");
         request.Headers.Add("X-PipeWatch-Event", "alert");
+        request.Headers.Add(DeliveryHeader, WebhookPayload.BatchId(_route, batch));
         if (_secret is not null) request.Headers.Add(SignatureHeader, Signature(_secret, body));
         foreach (var (name, value) in _headers) request.Headers.TryAddWithoutValidation(name, value);
         return await HttpDelivery.SendAsync(_http, request, _context.Time, cancellationToken).ConfigureAwait(false);

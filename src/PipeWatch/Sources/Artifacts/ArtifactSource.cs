@@ -27,15 +27,20 @@ public sealed class ArtifactSource : ISource
     private readonly string _root;
     private readonly ArtifactHashes _hashes;
     private readonly ArtifactLimits _limits;
+    private readonly CiContext _ci;
+    private readonly string _fullRoot;
 
     /// <param name="root">The artifact folder (or one file).</param>
     /// <param name="hashes">The hashes to compute: SHA-1 and MD5 cost time and are only worth it when a feed lists them.</param>
     /// <param name="limits">The zip-bomb limits; defaults when null.</param>
-    public ArtifactSource(string root, ArtifactHashes hashes = ArtifactHashes.All, ArtifactLimits? limits = null)
+    /// <param name="ci">The run that made the artifacts (from the CI platform's variables), so that each pipeline learns its own; none when null.</param>
+    public ArtifactSource(string root, ArtifactHashes hashes = ArtifactHashes.All, ArtifactLimits? limits = null, CiContext? ci = null)
     {
         _root = root;
         _hashes = hashes | ArtifactHashes.Sha256;
         _limits = limits ?? new ArtifactLimits();
+        _ci = ci ?? CiContext.ForRepository(null);
+        _fullRoot = Path.GetFullPath(root);
     }
 
     public async IAsyncEnumerable<Event> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -222,8 +227,11 @@ public sealed class ArtifactSource : ISource
         return lower.EndsWith(".tar", StringComparison.Ordinal) ? "tar" : null;
     }
 
-    private static Event Artifact(string path, string? member, (string Sha256, string? Sha1, string? Md5) hashes, long size, DateTime time)
+    private Event Artifact(string path, string? member, (string Sha256, string? Sha1, string? Md5) hashes, long size, DateTime time)
     {
+        // Given a file, its name; given a folder, the path under it.
+        var full = Path.GetFullPath(path);
+        var relative = full == _fullRoot ? Path.GetFileName(full) : Path.GetRelativePath(_fullRoot, full).Replace('\\', '/');
         var fields = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["event.category"] = "file",
@@ -234,6 +242,7 @@ public sealed class ArtifactSource : ISource
         };
         if (hashes.Sha1 is { } sha1) fields["file.hash.sha1"] = sha1;
         if (hashes.Md5 is { } md5) fields["file.hash.md5"] = md5;
+        fields[ArtifactFields.RelativePath] = relative;
         if (member is not null) fields[ArtifactFields.Member] = member;
         return new Event
         {
@@ -243,7 +252,7 @@ public sealed class ArtifactSource : ISource
             Dataset = ArtifactFields.Dataset,
             Action = "artifact-hashed",
             Completed = true,
-            Ci = CiContext.ForRepository(null),
+            Ci = _ci,
             Fields = fields,
             Origin = new Origin(path),
         };

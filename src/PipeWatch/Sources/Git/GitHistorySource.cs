@@ -18,6 +18,9 @@ public sealed partial class GitHistorySource : ICommitSource
     /// <summary>The id git uses for "no commit": the staged pseudo-commit's id.</summary>
     public const string StagedSha = "0000000000000000000000000000000000000000";
 
+    /// <summary>The message of the pseudo-commit that holds the staged changes (<c>scan --staged</c>).</summary>
+    public const string StagedMessage = "(staged changes)";
+
     private readonly GitRepository _repository;
     private readonly GitSelection _selection;
     private readonly CatFileBlobReader _blobs;
@@ -260,7 +263,7 @@ public sealed partial class GitHistorySource : ICommitSource
     {
         var head = _repository.IsCommit("HEAD") ? _repository.Run(["rev-parse", "HEAD"])!.Trim() : null;
         var ident = ParseIdent(_repository.Run(["var", "GIT_AUTHOR_IDENT"], allowFailure: true));
-        var pseudo = new GitCommit(StagedSha, head is null ? [] : [head], ident, ident, "(staged changes)", SignatureState.Unknown, []);
+        var pseudo = new GitCommit(StagedSha, head is null ? [] : [head], ident, ident, StagedMessage, SignatureState.Unknown, []);
         string[] args =
         [
             "diff", "--cached", "-p", "-U0", "--raw", "--no-abbrev", "-M", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/",

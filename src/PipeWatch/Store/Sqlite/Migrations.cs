@@ -195,6 +195,26 @@ internal static class Migrations
             PRIMARY KEY (feed, kind, value)
         ) WITHOUT ROWID;
         """,
+
+        // 11: reserved for another helper
+        "SELECT 1;",
+
+        // 12: reserved for another helper
+        "SELECT 1;",
+
+        // 13: the alert outbox: each alert a route accepted, written in the same transaction as its finding and deleted when the
+        // route records its outcome (alert_deliveries), so what a crash or a kill interrupts is sent again at the next start.
+        """
+        CREATE TABLE alert_outbox (
+            seq INTEGER PRIMARY KEY,          -- the order in which alerts were accepted
+            route TEXT NOT NULL,              -- the route's name in pipewatch.yml
+            fingerprint TEXT NOT NULL,        -- the finding's; its body is read from findings
+            incident TEXT,                    -- the incident it joined, and whether it opened it
+            incident_is_new INTEGER NOT NULL,
+            queued_at TEXT NOT NULL           -- ISO 8601 UTC
+        );
+        CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>

@@ -6,8 +6,12 @@ using PipeWatch.Findings;
 
 namespace PipeWatch.Store.Sqlite;
 
-/// <summary>The delivery log in the store's <c>alert_deliveries</c> table, on a connection of its own (routes write beside the ingest batch).</summary>
-public sealed class SqliteDeliveryLog : IDeliveryLog, IDisposable
+/// <summary>
+/// The delivery log in the store's <c>alert_deliveries</c> table, on a connection of its own (routes write beside the ingest batch),
+/// and the read side of the alert outbox (<c>alert_outbox</c>): an outcome recorded here takes its alert out of the outbox in the
+/// same transaction.
+/// </summary>
+public sealed partial class SqliteDeliveryLog : IDeliveryLog, IDisposable
 {
     private const int MaxErrorLength = 2_000;
     private readonly SqliteConnection _connection;
@@ -99,11 +103,14 @@ public sealed class SqliteDeliveryLog : IDeliveryLog, IDisposable
             command.Parameters.AddWithValue("$attempts", attempts);
             command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
             command.Parameters.AddWithValue("$at", now);
+            using var settle = SettleCommand(transaction, route);
             foreach (var alert in alerts)
             {
                 fingerprint.Value = alert.Finding.Fingerprint;
                 body.Value = keepBody ? Body(alert) : DBNull.Value;
                 command.ExecuteNonQuery();
+                settle.Parameters[1].Value = alert.Finding.Fingerprint;
+                settle.ExecuteNonQuery();
             }
 
             transaction.Commit();

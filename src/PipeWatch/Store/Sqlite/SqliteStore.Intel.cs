@@ -121,6 +121,16 @@ public sealed partial class SqliteStore : IIntelStore
         return feeds == 0 && removed == 0 ? -1 : removed;
     }
 
+    public long RemoveUnlisted(string feed, DateTimeOffset importedAt)
+    {
+        // An import sets last_seen to its own time (or the feed's later one) on every value it lists.
+        using var command = _connection.CreateCommand();
+        command.CommandText = "DELETE FROM indicators WHERE feed = $feed AND last_seen < $at";
+        command.Parameters.AddWithValue("$feed", feed);
+        command.Parameters.AddWithValue("$at", Iso(importedAt));
+        return command.ExecuteNonQuery();
+    }
+
     public IEnumerable<Indicator> ReadIndicators()
     {
         using var command = _connection.CreateCommand();

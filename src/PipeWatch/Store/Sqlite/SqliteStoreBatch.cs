@@ -9,7 +9,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Store.Sqlite;
 
 /// <summary>One transaction with its prepared statements.</summary>
-internal sealed class SqliteStoreBatch : IStoreBatch
+internal sealed partial class SqliteStoreBatch : IStoreBatch
 {
     private readonly SqliteTransaction _transaction;
     private readonly SqliteLedger _ledger;
@@ -206,6 +206,7 @@ internal sealed class SqliteStoreBatch : IStoreBatch
         _openIncident.Dispose();
         _addToIncident.Dispose();
         _mergeIncidents.Dispose();
+        _queueAlert?.Dispose();
         _transaction.Dispose();
     }
 

@@ -69,4 +69,33 @@ public sealed class OutputSymlinkTests : IDisposable
 
         Assert.Empty(Directory.GetFiles(_repo.Path, "*.tmp", SearchOption.TopDirectoryOnly));
     }
+
+    [Fact]
+    public async Task A_device_named_as_the_output_is_written_in_place_never_replaced()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Skip("Unix devices");
+        // Run as root, replacing /dev/null by a file would break every program on the machine (it happened here once).
+        var result = await new CliRunner(_work.Path).RunAsync("scan", _repo.Path, "--format", "json", "--output", "/dev/null");
+
+        var kind = FileKind("/dev/null");
+        if (kind != "character special file") RestoreDevNull();
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("character special file", kind);
+        Assert.Empty(Directory.GetFiles("/dev", ".null.*.tmp"));
+    }
+
+    private static string FileKind(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%F", path]) { RedirectStandardOutput = true })!;
+        var kind = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return kind;
+    }
+
+    private static void RestoreDevNull()
+    {
+        File.Delete("/dev/null");
+        using var mknod = System.Diagnostics.Process.Start("mknod", ["-m", "666", "/dev/null", "c", "1", "3"]);
+        mknod.WaitForExit();
+    }
 }

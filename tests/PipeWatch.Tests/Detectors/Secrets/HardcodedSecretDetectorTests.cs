@@ -227,6 +227,11 @@ public sealed class HardcodedSecretDetectorTests(PlantedSecretsRepository plante
         var finding = Assert.Single((await Scan.RunAsync(folder.Path, folder: true)).Findings);
 
         Assert.Equal(("conf/app.env", 2, (string?)null), (finding.Location.File, finding.Location.Line, finding.Location.Commit));
+        // A plain folder has no commit: the finding says where the secret is, not that it was committed.
+        Assert.Equal("github-pat found in conf/app.env", finding.Title);
+        Assert.StartsWith("A value matching rule 'github-pat' (", finding.Explanation, StringComparison.Ordinal);
+        Assert.Contains(") is written: ghp_", finding.Explanation, StringComparison.Ordinal);
+        Assert.DoesNotContain("commit", finding.Explanation, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -239,6 +244,9 @@ public sealed class HardcodedSecretDetectorTests(PlantedSecretsRepository plante
         var finding = Assert.Single((await Scan.RunAsync(_repo.Path, new PipeWatch.Sources.Git.GitSelection(Staged: true))).Findings);
 
         Assert.Equal(("a.txt", 2, (string?)null), (finding.Location.File, finding.Location.Line, finding.Location.Commit));
+        Assert.Equal("github-pat staged in a.txt", finding.Title);
+        Assert.Contains(") is staged: ghp_", finding.Explanation, StringComparison.Ordinal);
+        Assert.Contains("unstage it", finding.Explanation, StringComparison.Ordinal);
     }
 
     public void Dispose() => _repo.Dispose();

@@ -51,4 +51,42 @@ public sealed class EmailSinkTests
         Assert.Equal("[PipeWatch] PipeWatch: 3 alerts (highest HIGH)", message.Subject);
         Assert.Equal(3, message.TextBody!.Split("Fingerprint: ").Length - 1);
     }
+
+    [Theory]
+    [InlineData("starttls")]
+    [InlineData("tls")]
+    public async Task The_message_arrives_over_tls_verified_against_the_tests_ca(string security)
+    {
+        using var temp = new TempFolder();
+        var certificates = new TestCertificates(temp);
+        using var smtp = new SmtpReceiver(security, certificates);
+
+        var route = await RouteHarness.SendAsync($"alerts:\n  routes:\n    - name: mail\n      sink: email\n      host: 127.0.0.1\n      port: {smtp.Port}\n      security: {security}\n      ca-file: {certificates.CaFile}\n      from: pipewatch@example.org\n      to: secops@example.org\n", [new Alert(FindingJsonTests.Full)]);
+
+        // The receiver takes mail over TLS only (STARTTLS required before MAIL, or TLS from the first byte): its arrival proves the session.
+        var (message, _) = Assert.Single(await smtp.MessagesAsync(1));
+        Assert.Equal(1, route.Batching.Delivered);
+        Assert.Equal("[PipeWatch] [HIGH] Step 'Run Rubocop' of job 'linters' took 5× longer", message.Subject);
+        Assert.Equal("secops@example.org", Assert.Single(message.To.Mailboxes).Address);
+    }
+
+    [Theory]
+    [InlineData("starttls")]
+    [InlineData("tls")]
+    public async Task A_route_trusting_another_ca_refuses_the_servers_certificate_and_sends_nothing(string security)
+    {
+        using var temp = new TempFolder();
+        var certificates = new TestCertificates(temp);
+        using var smtp = new SmtpReceiver(security, certificates);
+        var problems = new PipeWatch.Diagnostics.ProblemLog();
+
+        var route = await RouteHarness.SendAsync($"alerts:\n  routes:\n    - name: mail\n      sink: email\n      host: 127.0.0.1\n      port: {smtp.Port}\n      security: {security}\n      ca-file: {certificates.OtherCaFile}\n      max-attempts: 1\n      from: pipewatch@example.org\n      to: secops@example.org\n", [new Alert(FindingJsonTests.Full)], problems: problems);
+
+        Assert.Equal((0, 1), (route.Batching.Delivered, route.Batching.Failed));
+        var problem = Assert.Single(problems.Problems);
+        Assert.Contains($"SMTP 127.0.0.1:{smtp.Port}:", problem.Reason, StringComparison.Ordinal);
+        Assert.Contains("certificate", problem.Reason, StringComparison.OrdinalIgnoreCase);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.False(Directory.Exists(Path.Combine(smtp.Maildir, "new")) && Directory.GetFiles(Path.Combine(smtp.Maildir, "new")).Length > 0, "a message arrived through a refused connection");
+    }
 }

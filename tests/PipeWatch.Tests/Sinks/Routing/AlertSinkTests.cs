@@ -49,6 +49,9 @@ public sealed class AlertSinkTests
         Assert.Equal("pipewatch", root.GetProperty("source").GetString());
         Assert.Equal("soc", root.GetProperty("route").GetString());
         var alert = Assert.Single(root.GetProperty("alerts").EnumerateArray());
+        var deliveryId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("soc\n" + FindingJsonTests.Full.Fingerprint)))[..32];
+        Assert.Equal(deliveryId, alert.GetProperty("delivery_id").GetString());
+        Assert.Equal(deliveryId, request.Headers[WebhookSink.DeliveryHeader]);
         Assert.Equal("inc-0001", alert.GetProperty("incident").GetProperty("id").GetString());
         Assert.True(alert.GetProperty("incident").GetProperty("is_new").GetBoolean());
         var finding = FindingJson.Read(alert.GetProperty("finding"));

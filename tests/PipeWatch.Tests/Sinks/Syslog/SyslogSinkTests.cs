@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Syslog;
@@ -63,6 +64,42 @@ public sealed class SyslogSinkTests
         Assert.Contains("resource=octo-org/octo-repo", attributes);
         Assert.Contains("incident=inc-7", attributes);
         Assert.Contains("fingerprint=abc3cda40cc41f08c47abe68e16d5be6", attributes);
+    }
+
+    [Fact]
+    public async Task Rsyslog_receives_rfc5424_over_tls_from_a_route_that_verifies_its_certificate_against_the_tests_ca()
+    {
+        using var temp = new TempFolder();
+        var certificates = new TestCertificates(temp);
+        using var rsyslog = new RsyslogDaemon(tls: certificates);
+
+        var route = await RouteHarness.SendAsync($"alerts:\n  routes:\n    - name: siem\n      sink: syslog\n      host: 127.0.0.1\n      port: {rsyslog.TcpPort}\n      protocol: tls\n      ca-file: {certificates.CaFile}\n      hostname: ci-monitor-1\n", [Full, Full with { Finding = FindingJsonTests.Full with { Severity = Severity.Low } }]);
+
+        var lines = await rsyslog.LinesAsync(2);
+        Assert.Equal(2, route.Batching.Delivered);
+        Assert.Equal($"131|1|2026-11-27T12:00:00+00:00|ci-monitor-1|pipewatch|-|finding|{Cef}", Normalize(lines[0]));
+        Assert.StartsWith("133|1|", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tls_route_trusting_another_ca_refuses_rsyslogs_certificate_and_sends_it_nothing()
+    {
+        using var temp = new TempFolder();
+        var certificates = new TestCertificates(temp);
+        using var rsyslog = new RsyslogDaemon(tls: certificates);
+        var problems = new ProblemLog();
+
+        var refused = await RouteHarness.SendAsync($"alerts:\n  routes:\n    - name: siem\n      sink: syslog\n      host: 127.0.0.1\n      port: {rsyslog.TcpPort}\n      protocol: tls\n      ca-file: {certificates.OtherCaFile}\n      max-attempts: 1\n", [Full], problems: problems);
+        // The same daemon takes a message from a route that trusts the right CA: it was up and listening all along.
+        await RouteHarness.SendAsync($"alerts:\n  routes:\n    - name: siem\n      sink: syslog\n      host: 127.0.0.1\n      port: {rsyslog.TcpPort}\n      protocol: tls\n      ca-file: {certificates.CaFile}\n      hostname: trusted\n", [Full]);
+
+        Assert.Equal((0, 1), (refused.Batching.Delivered, refused.Batching.Failed));
+        var problem = Assert.Single(problems.Problems);
+        Assert.Contains("syslog tls 127.0.0.1:", problem.Reason, StringComparison.Ordinal);
+        Assert.Contains("certificate", problem.Reason, StringComparison.OrdinalIgnoreCase);
+        var line = Assert.Single(await rsyslog.LinesAsync(1));
+        Assert.StartsWith("131|1|2026-11-27T12:00:00", line, StringComparison.Ordinal);
+        Assert.Contains("|trusted|pipewatch|", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,30 @@
+namespace PipeWatch.Store.Sqlite;
+
+/// <summary>The alert outbox's writes in a batch (migration 13): one row per route and alert, in the findings' transaction.</summary>
+internal sealed partial class SqliteStoreBatch : IAlertOutboxBatch
+{
+    private Microsoft.Data.Sqlite.SqliteCommand? _queueAlert;
+
+    public void QueueAlerts(string route, DateTimeOffset at, IReadOnlyList<OutboxEntry> alerts)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        // REPLACE: an alert queued again (a gate re-run) takes a new number, so a resume that started earlier never sends it twice.
+        _queueAlert ??= Prepare(
+            _transaction.Connection!,
+            """
+            INSERT OR REPLACE INTO alert_outbox (route, fingerprint, incident, incident_is_new, queued_at)
+            VALUES ($route, $fingerprint, $incident, $is_new, $at)
+            """,
+            "$route", "$fingerprint", "$incident", "$is_new", "$at");
+        var p = _queueAlert.Parameters;
+        p[0].Value = route;
+        p[4].Value = SqliteStore.Iso(at);
+        foreach (var alert in alerts)
+        {
+            p[1].Value = alert.Fingerprint;
+            p[2].Value = (object?)alert.IncidentId ?? DBNull.Value;
+            p[3].Value = alert.IncidentIsNew ? 1L : 0L;
+            _queueAlert.ExecuteNonQuery();
+        }
+    }
+}
