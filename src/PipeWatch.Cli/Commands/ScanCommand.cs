@@ -83,6 +83,7 @@ internal static class ScanCommand
         {
             if (result.GetValueOrDefault<int>() is < 1 or > 256) result.AddError("--workers must be from 1 to 256");
         });
+        var profile = new Option<bool>("--profile") { Description = "After the scan, print to stderr where its CPU time went: reading the history, preparation and each detector." };
         var store = CommonOptions.Store();
         store.Description = "Also keep findings and the detectors' baselines in this SQLite store (shared with ingest and findings). " +
             $"Without --store or ${CommonOptions.StoreVariable}, scan writes nothing but its output.";
@@ -104,7 +105,7 @@ internal static class ScanCommand
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             PipeWatchApp.ExitCodeHelp)
         {
-            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, store, format, output, reports, failOn, config, details, strict, vulndb,
+            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, profile, store, format, output, reports, failOn, config, details, strict, vulndb,
         };
         command.Validators.Add(result =>
         {
@@ -130,7 +131,8 @@ internal static class ScanCommand
                 parse.GetValue(config),
                 parse.GetValue(details),
                 parse.GetValue(strict),
-                parse.GetValue(vulndb)),
+                parse.GetValue(vulndb),
+                parse.GetValue(profile)),
             ct));
         return command;
     }
@@ -204,10 +206,11 @@ internal static class ScanCommand
                 var intel = ((store as IIntelStore) ?? advisoryStore) is { } intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
                 var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit, intel: intel);
                 var all = new CollectingSink();
+                var profiling = request.Profile ? new ScanProfile() : null;
                 using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
                 if (routing is null) return ExitCodes.Usage;
                 var builder = new PipelineBuilder(store).WithConfig(config).WithCommitDetectors(detectors).WithTime(host.Time).WithProblems(problems)
-                    .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals }).AddSink(all);
+                    .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals, Profile = profiling }).AddSink(all);
                 var ruleInfos = detectors.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
                 // Output files resolve against the working directory, like every path on the command line; only report paths inside them are relative to the repository.
@@ -230,6 +233,7 @@ internal static class ScanCommand
 
                 if (request.Format == "table" && request.Output is null) FindingsView.Render(all.Findings, host, request.Details);
                 await host.SayAsync(Describe(summary, source, request.NoGit, request.Selection.Staged, host));
+                if (profiling is not null) await ScanProfileView.WriteAsync(host.Error, profiling, summary);
                 if (request.Strict && problems.Count > 0)
                 {
                     await host.Error.WriteLineAsync($"pipewatch: --strict: {problems.Count} problem{(problems.Count == 1 ? "" : "s")} above; the scan is not complete");
@@ -328,5 +332,5 @@ internal static class ScanCommand
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
-        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb);
+        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb, bool Profile);
 }

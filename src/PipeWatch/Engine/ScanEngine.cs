@@ -62,7 +62,12 @@ public sealed class ScanEngine
             FullMode = BoundedChannelFullMode.Wait,
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reading = Task.Factory.StartNew(() => Read(source, channel.Writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var profile = _options.Profile;
+        // Read ahead in batches by the preparation workers (see ScanBlobDemand), then held while a later commit may ask again.
+        var cached = new CachedBlobReader(profile?.Count(source.Blobs) ?? source.Blobs);
+        IBlobReader blobs = cached;
+        var inspectParts = profile is null ? [] : _detectors.Select(d => profile.Part("inspect: " + d.Info.Id)).ToArray();
+        var reading = Task.Factory.StartNew(() => Read(source, cached, channel.Writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         var storage = new ScanStorage(_store);
         var sets = _detectors.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
@@ -75,18 +80,21 @@ public sealed class ScanEngine
         {
             await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                var prepared = item.Chunk is null ? null : (await item.Chunk.ConfigureAwait(false))[item.Index];
+                var prepared = (await item.Chunk.ConfigureAwait(false))[item.Index];
                 for (var a = 0; a < _detectors.Count; a++)
                 {
-                    var context = new CommitContext(source.Repository, source.Blobs, new DetectionContext(sets[a], _time, commitFindings.Add), item.LearnOnly)
+                    var context = new CommitContext(source.Repository, blobs, new DetectionContext(sets[a], _time, commitFindings.Add), item.LearnOnly)
                     {
                         FirstSightings = item.FirstSightings,
-                        Prepared = prepared?[a],
+                        Prepared = prepared[a],
                     };
+                    var cpu = profile is null ? 0 : ScanProfile.ThreadCpu();
                     Inspect(_detectors[a], item.Commit, context);
+                    profile?.Add(inspectParts[a], cpu);
                 }
 
                 // One commit's findings together: the back half weighs its signals (and the actor's across commits).
+                var findingsCpu = profile is null ? 0 : ScanProfile.ThreadCpu();
                 _findings.AcceptUnit(commitFindings);
 
                 commitFindings.Clear();
@@ -100,6 +108,8 @@ public sealed class ScanEngine
                     findings += await FlushAsync(sets, storage).ConfigureAwait(false);
                     lastFlush = Stopwatch.GetTimestamp();
                 }
+
+                if (profile is not null) profile.Add(profile.FindingsPart, findingsCpu);
 
                 if (progress is not null && Stopwatch.GetElapsedTime(lastProgress) > TimeSpan.FromMilliseconds(100))
                 {
@@ -130,11 +140,12 @@ public sealed class ScanEngine
     }
 
     // The reading thread: commits in order, which of their blobs are new, and their preparation started on the pool.
-    private void Read(ICommitSource source, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+    private void Read(ICommitSource source, CachedBlobReader blobs, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var preparers = _detectors.Select(a => a as ICommitPreparer).ToArray();
-        var anyPreparer = preparers.Any(p => p is not null);
+        var profile = _options.Profile;
+        var prepareParts = profile is null ? [] : _detectors.Select(d => profile.Part("prepare: " + d.Info.Id)).ToArray();
 
         // At most Workers preparations at once, whatever the thread pool's size.
         var workers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, _options.Workers)).ConcurrentScheduler;
@@ -142,7 +153,7 @@ public sealed class ScanEngine
         long chunkText = 0;
         try
         {
-            foreach (var (commit, learnOnly) in source.Read(cancellationToken))
+            foreach (var (commit, learnOnly) in Timed(source.Read(cancellationToken), profile))
             {
                 var sightings = new bool[commit.Files.Count];
                 for (var i = 0; i < sightings.Length; i++)
@@ -156,13 +167,13 @@ public sealed class ScanEngine
                 chunkText += commit.Files.Sum(f => f.Added.Count);
                 if (chunk.Count >= _options.ChunkCommits || chunkText >= _options.ChunkLines)
                 {
-                    if (!Submit(chunk, preparers, anyPreparer, workers, source.Blobs, writer, cancellationToken)) return;
+                    if (!Submit(chunk, preparers, prepareParts, workers, blobs, writer, cancellationToken)) return;
                     chunk = [];
                     chunkText = 0;
                 }
             }
 
-            if (chunk.Count > 0 && !Submit(chunk, preparers, anyPreparer, workers, source.Blobs, writer, cancellationToken)) return;
+            if (chunk.Count > 0 && !Submit(chunk, preparers, prepareParts, workers, blobs, writer, cancellationToken)) return;
             writer.TryComplete();
         }
         catch (Exception ex)
@@ -173,17 +184,21 @@ public sealed class ScanEngine
 
     // Commits are prepared a chunk at a time: one task per chunk, not per commit, keeps the hand-offs few.
     private bool Submit(
-        List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)> chunk, ICommitPreparer?[] preparers, bool anyPreparer, TaskScheduler workers,
-        IBlobReader blobs, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+        List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)> chunk, ICommitPreparer?[] preparers, int[] parts, TaskScheduler workers,
+        CachedBlobReader blobs, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
     {
-        Task<object?[][]>? prepared = null;
-        if (anyPreparer)
+        // Even with no detector that prepares, the chunk's blobs are read ahead here (ScanBlobDemand).
+        object?[][] PrepareAll()
         {
-            object?[][] PrepareAll() => [.. chunk.Select(c => Prepare(preparers, c.Commit, c.Sightings, c.LearnOnly, blobs))];
-            prepared = _options.Workers > 1
-                ? Task.Factory.StartNew(PrepareAll, CancellationToken.None, TaskCreationOptions.None, workers)
-                : Task.FromResult(PrepareAll());
+            var demand = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in chunk) ScanBlobDemand.Add(c.Commit, demand);
+            if (demand.Count > 0) Prefetch(blobs, demand);
+            return [.. chunk.Select(c => Prepare(preparers, parts, c.Commit, c.Sightings, c.LearnOnly, blobs))];
         }
+
+        var prepared = _options.Workers > 1
+            ? Task.Factory.StartNew(PrepareAll, CancellationToken.None, TaskCreationOptions.None, workers)
+            : Task.FromResult(PrepareAll());
 
         for (var i = 0; i < chunk.Count; i++)
         {
@@ -197,15 +212,33 @@ public sealed class ScanEngine
         return true;
     }
 
-    private static object?[] Prepare(ICommitPreparer?[] preparers, GitCommit commit, bool[] sightings, bool learnOnly, IBlobReader blobs)
+    private void Prefetch(CachedBlobReader blobs, IReadOnlyCollection<string> ids)
     {
+        var cpu = _options.Profile is null ? 0 : ScanProfile.ThreadCpu();
+        try
+        {
+            blobs.Prefetch(ids);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or GitException or System.ComponentModel.Win32Exception)
+        {
+            // Not read ahead: each blob is read when a detector asks, and a failure is reported there.
+        }
+
+        if (_options.Profile is { } profile) profile.Add(profile.Part("prepare: blobs read ahead"), cpu);
+    }
+
+    private object?[] Prepare(ICommitPreparer?[] preparers, int[] parts, GitCommit commit, bool[] sightings, bool learnOnly, IBlobReader blobs)
+    {
+        var profile = _options.Profile;
         var results = new object?[preparers.Length];
         for (var i = 0; i < preparers.Length; i++)
         {
             if (preparers[i] is not { } preparer) continue;
+            var cpu = profile is null ? 0 : ScanProfile.ThreadCpu();
             try
             {
                 results[i] = preparer.Prepare(commit, sightings, learnOnly, blobs);
+                profile?.Add(parts[i], cpu);
             }
             catch (Exception)
             {
@@ -215,6 +248,27 @@ public sealed class ScanEngine
         }
 
         return results;
+    }
+
+    // The source's commits, with the reading thread's CPU time spent producing each one counted when profiling.
+    private static IEnumerable<SourcedCommit> Timed(IEnumerable<SourcedCommit> commits, ScanProfile? profile)
+    {
+        if (profile is null)
+        {
+            foreach (var commit in commits) yield return commit;
+            yield break;
+        }
+
+        var part = profile.ReadingPart;
+        using var reader = commits.GetEnumerator();
+        while (true)
+        {
+            var cpu = ScanProfile.ThreadCpu();
+            var more = reader.MoveNext();
+            profile.Add(part, cpu);
+            if (!more) yield break;
+            yield return reader.Current;
+        }
     }
 
     private void Inspect(ICommitDetector detector, GitCommit commit, CommitContext context)
@@ -247,7 +301,7 @@ public sealed class ScanEngine
         return emitted;
     }
 
-    private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[][]>? Chunk, int Index);
+    private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[][]> Chunk, int Index);
 
     /// <summary>Baselines in memory between flushes; read from the store when there is one.</summary>
     private sealed class ScanStorage(IStore? store) : IBaselineStorage
@@ -291,6 +345,9 @@ public sealed record ScanOptions
 
     /// <summary>Commits between store transactions.</summary>
     public int StoreBatchCommits { get; init; } = 10_000;
+
+    /// <summary>When set, the CPU time of each part of the scan is added to it (<c>scan --profile</c>).</summary>
+    public ScanProfile? Profile { get; init; }
 
     /// <summary>How the behavioural signals of each commit are weighed into alerts (see <see cref="Alerting.Signals.RiskScorer"/>).</summary>
     public Alerting.Signals.SignalOptions Signals { get; init; } = new();

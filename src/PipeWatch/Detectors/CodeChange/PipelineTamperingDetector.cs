@@ -31,6 +31,9 @@ internal sealed class PipelineTamperingDetector(bool recognizeByContent = false)
 
     private static readonly IWorkflowChangeCheck[] ChangeChecks = [new StepsChangedCheck(), new NewJobCheck(), new NewTriggerCheck(), new PermissionsWidenedCheck()];
 
+    // Each version of a definition parsed once (its blob is read once too, by the scan's blob cache).
+    private readonly CiDefinitionCache _definitions = new();
+
     public DetectorInfo Info { get; } = new(
         "code-change.pipeline-tampering",
         Categories.PipelineTampering,
@@ -46,10 +49,10 @@ internal sealed class PipelineTamperingDetector(bool recognizeByContent = false)
             if (byPath is null && !(recognizeByContent && IsYaml(file.Path))) continue;
             if (context.Blobs.ReadText(file.NewBlob) is not { } text) continue;
             if ((byPath ?? CiDefinitionParser.ClassifyByContent(file.Path, text)) is not { } platform) continue;
-            var after = CiDefinitionParser.Parse(file.Path, text, platform, out _);
+            var after = _definitions.Parse(file.Path, file.NewBlob, text, platform);
             if (after is null) continue;
             var before = file.OldBlob is not null && context.Blobs.ReadText(file.OldBlob) is { } old
-                ? CiDefinitionParser.Parse(file.OldPath ?? file.Path, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform, out _)
+                ? _definitions.Parse(file.OldPath ?? file.Path, file.OldBlob, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform)
                 : null;
             var pins = context.Detection.Baselines.Get<ActionPins>(ActionPins.Key(context.Repository));
             var issues = Inspect(before, after, pins);

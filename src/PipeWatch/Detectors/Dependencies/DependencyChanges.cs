@@ -49,6 +49,8 @@ internal static class DependencyChanges
 {
     public static IReadOnlyList<FileDependencyChange> Of(GitCommit commit, CommitContext context, LockfileCache cache)
     {
+        // Every dependency detector asks about the same commit in turn: the changes are worked out once.
+        if (cache.ChangesOf(commit.Sha) is { } known) return known;
         List<FileDependencyChange>? changes = null;
         foreach (var file in commit.Files)
         {
@@ -62,7 +64,7 @@ internal static class DependencyChanges
             (changes ??= []).Add(new FileDependencyChange(file.Path, manifests.Count > 0, before, after, manifestChanged));
         }
 
-        return changes ?? (IReadOnlyList<FileDependencyChange>)[];
+        return cache.RememberChanges(commit.Sha, changes ?? (IReadOnlyList<FileDependencyChange>)[]);
     }
 
     private static bool Within(string folder, string root) =>

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Issue 26: `pipewatch scan` of the whole history of real public repositories against the raw cost of reading that history
+# with the same `git log` command the scan runs, in the same run, per repository.
+#
+#   bench/git-scan-real.sh [REPO...]                 # default: every clone under $PIPEWATCH_BENCH_REPOS (/work/repos/speed)
+#   ROUNDS=5 bench/git-scan-real.sh                  # rounds per repository (default 3; the median round by CPU is shown)
+#   PIPEWATCH="/path/to/pipewatch" bench/git-scan-real.sh   # another build (e.g. the one before a change)
+#   SAVE=DIR bench/git-scan-real.sh                  # keep each repository's findings as DIR/NAME.findings (the "before")
+#   BEFORE=DIR bench/git-scan-real.sh                # fail unless every repository's findings equal DIR/NAME.findings
+#
+# The repositories are clones made outside the project (never committed); bench/README.md lists the ones measured, with
+# the commit each was at. Without PIPEWATCH the CLI is published (Release, ReadyToRun, as installed) to bench/out.
+#
+# Per repository: commits; wall and CPU seconds (user + sys, the process and the children it waited for: git log and git
+# cat-file for the scan) of the baseline and of the scan; their ratios; the scan's peak resident memory; then
+# `scan --profile`'s CPU by part (reading, preparation, each detector). Findings are compared on rule, severity, title,
+# explanation, location and fingerprint.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$ROOT/bench/out/git-scan-real"
+ROUNDS=${ROUNDS:-3}
+mkdir -p "$OUT"
+if [[ -z "${PIPEWATCH:-}" ]]; then
+  dotnet publish "$ROOT/src/PipeWatch.Cli" -c Release -o "$OUT/pipewatch" -v q --nologo >&2
+  PIPEWATCH="$OUT/pipewatch/pipewatch"
+fi
+
+if [[ $# -eq 0 ]]; then
+  shopt -s nullglob
+  set -- "${PIPEWATCH_BENCH_REPOS:-/work/repos/speed}"/*/
+fi
+
+# Exactly the scan's reading of a whole history (GitHistorySource.LogArguments, GitLogParser.Format).
+LOG_ARGS=(log --reverse --date-order -p -U0 --raw --no-abbrev -M --diff-merges=first-parent --no-ext-diff --no-textconv
+  --src-prefix=a/ --dst-prefix=b/ --encoding=UTF-8 '--format=%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s' HEAD --)
+
+# Runs "$@" under GNU time; prints "wall cpu maxrss_kb" (cpu = user + sys, children included).
+measure() {
+  local t
+  t=$(mktemp)
+  /usr/bin/time -f '%e %U %S %M' -o "$t" "$@"
+  awk '{ printf "%.2f %.2f %d\n", $1, $2 + $3, $4 }' "$t"
+  rm -f "$t"
+}
+
+# The comparable part of each finding: what a person reads and what dedup keys on (not detected_at, the run's clock).
+findings() {
+  jq -c '{rule, severity, title, explanation, location, fingerprint}' "$1" | LC_ALL=C sort
+}
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $("$PIPEWATCH" --version 2>/dev/null | head -1)"
+echo "rounds: $ROUNDS per repository (git log, then scan, alternating); the median round by CPU is shown"
+echo
+printf '| repository | HEAD | commits | git log wall s | git log CPU s | scan wall s | scan CPU s | wall × | CPU × | peak MB | findings |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+failed=0
+for repo in "$@"; do
+  repo=${repo%/}
+  name=$(basename "$repo")
+  head=$(git -C "$repo" rev-parse --short=8 HEAD)
+  commits=$(git -C "$repo" rev-list --count HEAD)
+  # Warm the page cache (packs) and the CLI once.
+  git -C "$repo" "${LOG_ARGS[@]}" > /dev/null
+  logs=() scans=()
+  for ((r = 0; r < ROUNDS; r++)); do
+    logs+=("$(cd "$repo" && measure sh -c 'git "$@" | cat > /dev/null' git "${LOG_ARGS[@]}")")
+    # Exit 1 means findings: expected here.
+    scans+=("$(cd "$repo" && measure sh -c '"$@" || [ $? -eq 1 ]' scan "$PIPEWATCH" scan . --format json --output "$OUT/$name.jsonl" --fail-on none 2> "$OUT/$name.err")")
+  done
+  log=$(printf '%s\n' "${logs[@]}" | sort -k2 -n | sed -n "$(((ROUNDS + 1) / 2))p")
+  scan=$(printf '%s\n' "${scans[@]}" | sort -k2 -n | sed -n "$(((ROUNDS + 1) / 2))p")
+  read -r lw lc _ <<< "$log"
+  read -r sw sc sm <<< "$scan"
+  count=$(wc -l < "$OUT/$name.jsonl")
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$head" "$commits" "$lw" "$lc" "$sw" "$sc" \
+    "$(awk "BEGIN { printf \"%.2f\", $sw / $lw }")" "$(awk "BEGIN { printf \"%.2f\", $sc / $lc }")" "$((sm / 1024))" "$count"
+  findings "$OUT/$name.jsonl" > "$OUT/$name.findings"
+  if [[ -n "${SAVE:-}" ]]; then mkdir -p "$SAVE" && cp "$OUT/$name.findings" "$SAVE/$name.findings"; fi
+  if [[ -n "${BEFORE:-}" ]]; then
+    if ! cmp -s "$BEFORE/$name.findings" "$OUT/$name.findings"; then
+      echo "FINDINGS DIFFER for $name: diff $BEFORE/$name.findings $OUT/$name.findings" >&2
+      failed=1
+    fi
+  fi
+done
+
+if [[ "${PROFILE:-1}" == 1 ]] && "$PIPEWATCH" scan --help 2>/dev/null | grep -q -- --profile; then
+  for repo in "$@"; do
+    repo=${repo%/}
+    echo
+    echo "$(basename "$repo"): scan --profile"
+    (cd "$repo" && "$PIPEWATCH" scan . --format json --output /dev/null --fail-on none --profile 2>&1 >/dev/null | sed -n '/^profile/,$p') || true
+  done
+fi
+
+if [[ -n "${BEFORE:-}" ]]; then
+  if [[ $failed -eq 0 ]]; then echo; echo "findings: identical to $BEFORE on every repository"; else exit 1; fi
+fi

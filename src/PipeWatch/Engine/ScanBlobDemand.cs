@@ -1,0 +1,26 @@
+using PipeWatch.Dependencies.Parsers;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Sources.Git;
+
+namespace PipeWatch.Engine;
+
+/// <summary>The blobs the detectors of a scan read whole, by the paths of what a commit changed: both versions of each dependency file and CI definition.</summary>
+/// <remarks>
+/// The scan reads them ahead, a chunk of commits at a time in one batch, on the preparation workers, so that the detectors' thread finds
+/// them in memory instead of waiting on git once per blob. A blob asked for and not read ahead is still read when a detector asks.
+/// </remarks>
+internal static class ScanBlobDemand
+{
+    /// <summary>Adds the ids of the blobs of <paramref name="commit"/> that the detectors will read whole.</summary>
+    public static void Add(GitCommit commit, ICollection<string> ids)
+    {
+        foreach (var file in commit.Files)
+        {
+            if (!ReadWhole(file.Path) && !(file.OldPath is { } old && ReadWhole(old))) continue;
+            if (file.OldBlob is { } before) ids.Add(before);
+            if (file.NewBlob is { } after && file.Kind != FileChangeKind.Deleted) ids.Add(after);
+        }
+    }
+
+    private static bool ReadWhole(string path) => LockfileParsers.For(path) is not null || CiDefinitionParser.Classify(path) is not null;
+}

