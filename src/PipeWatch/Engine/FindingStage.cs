@@ -17,6 +17,7 @@ namespace PipeWatch.Engine;
 /// </remarks>
 internal sealed class FindingStage
 {
+    private readonly Func<Finding, Finding>? _redact;
     private readonly IReadOnlyList<IFindingFilter> _filters;
     private readonly IncidentCorrelator _incidents;
     private readonly SinkFanOut _sinks;
@@ -28,8 +29,10 @@ internal sealed class FindingStage
     /// True for a gate (<c>scan</c>): every finding of the run reaches the sinks once, whether the store had it or not, so a gate
     /// fails again on a leak it saw before. False for <c>ingest</c> and <c>serve</c>: a finding reaches the sinks once per store.
     /// </param>
-    public FindingStage(IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown)
+    /// <param name="redact">Redaction beyond the built-in secret rules' (the user's own rules), applied to every finding first; null for none.</param>
+    public FindingStage(IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown, Func<Finding, Finding>? redact = null)
     {
+        _redact = redact;
         _filters = filters;
         _incidents = incidents;
         _sinks = sinks;
@@ -48,6 +51,7 @@ internal sealed class FindingStage
     /// <summary>Takes a finding a detector reported: filtered, then kept once per fingerprint (per run for a gate, per batch otherwise).</summary>
     public void Accept(Finding finding)
     {
+        if (_redact is not null) finding = _redact(finding);
         foreach (var filter in _filters)
         {
             if (!filter.ShouldEmit(finding))

@@ -46,15 +46,18 @@ public sealed class BatchingSink : IFindingSink
         _problems = problems;
         _name = name ?? transport.GetType().Name;
         _log = log;
-        _pipeline = new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions<DeliveryResult>
+        var pipeline = new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = time };
+        // One attempt (max-attempts: 1) is no retry at all: Polly refuses a retry strategy of zero retries (it crashed 'alerts test').
+        if (options.MaxAttempts > 1)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions<DeliveryResult>
             {
                 ShouldHandle = new PredicateBuilder<DeliveryResult>()
                     .Handle<HttpRequestException>()
                     .Handle<IOException>()
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(r => r.Outcome == DeliveryOutcome.Retry),
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.FirstRetryDelay,
@@ -65,9 +68,10 @@ public sealed class BatchingSink : IFindingSink
                     Interlocked.Increment(ref _retries);
                     return default;
                 },
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+            });
+        }
+
+        _pipeline = pipeline.AddTimeout(options.AttemptTimeout).Build();
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 
