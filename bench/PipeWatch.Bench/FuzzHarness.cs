@@ -43,7 +43,7 @@ internal static class FuzzHarness
             ("json-payloads", Files(corpus, "*.json", "github-webhooks", "gitlab-webhooks", "github-audit"), ReadJson),
             ("job-logs", Files(Path.Combine(root, "tests", "PipeWatch.Tests", "Sources", "JobLogs", "Fixtures"), "*.*", "."), ReadJobLog),
             ("ci-definitions", Files(corpus, "*.yml", "workflows"), bytes => CiDefinitionParser.Parse(".github/workflows/ci.yml", Text(bytes), CiPlatform.GitHubWorkflow, out _)),
-            ("pipewatch-yml", Files(Path.Combine(root, "samples"), "pipewatch.yml", ".").Concat(Files(root, "*.yml", "tests/PipeWatch.Tests/Configuration")).ToArray(), LoadConfig),
+            ("pipewatch-yml", new[] { Path.Combine(root, "pipewatch.yml") }.Where(File.Exists).Concat(Files(root, "*.yml", "tests/PipeWatch.Tests/Configuration")).ToArray(), LoadConfig),
             ("sigma-rules", Files(Path.Combine(root, "rules"), "*.yml", "sigma"), bytes => SigmaRuleLoader.ParseAll(Text(bytes), "rule.yml")),
             ("secret-rules", [Path.Combine(root, "rules", "secrets", "builtin.yml")], bytes => SecretRuleLoader.Load("rules.yml", new StringReader(Text(bytes)))),
             ("gitleaks-toml", Files(root, "*.toml", "tests"), LoadGitleaks),
@@ -79,7 +79,11 @@ internal static class FuzzHarness
                 {
                     run(input);
                 }
-                catch (Exception ex) when (!Expected(ex))
+                catch (Exception ex) when (Expected(ex))
+                {
+                    // Bad input said the documented way: what the harness wants.
+                }
+                catch (Exception ex)
                 {
                     var key = $"{name}: {ex.GetType().Name} at {ex.TargetSite?.DeclaringType?.Name}.{ex.TargetSite?.Name}";
                     if (crashes.TryAdd(key, $"{ex.Message.Split('\n')[0]} (iteration {iterations})"))

@@ -59,11 +59,16 @@ internal static class RegexSafety
             : null;
     }
 
-    /// <summary>The first group quantified without bound that holds an unbounded quantifier itself, as written; null when there is none.</summary>
+    /// <summary>
+    /// The first group quantified without bound that holds an unbounded quantifier itself and no required literal between its
+    /// repetitions (<c>(a+)+</c>, <c>(\w+\s?)*</c>; not <c>([\w-]+\.)*</c>, whose dot tells one repetition from the next), as written;
+    /// null when there is none. A heuristic: it names the common shape, and the timeouts it misses are counted as problems.
+    /// </summary>
     internal static string? NestedQuantifier(string pattern)
     {
-        // For each open group: where it starts, and whether an unbounded quantifier occurs inside it.
-        var open = new Stack<(int Start, bool Unbounded)>();
+        // For each open group: where it starts, whether an unbounded quantifier occurs inside it, and whether it has a
+        // required literal of its own (one not optional, outside any alternation).
+        var open = new Stack<(int Start, bool Unbounded, bool Literal, bool Alternation)>();
         var inClass = false;
         for (var i = 0; i < pattern.Length; i++)
         {
@@ -71,6 +76,7 @@ internal static class RegexSafety
             if (c == '\\')
             {
                 i++;
+                if (open.Count > 0 && i < pattern.Length && !char.IsAsciiLetter(pattern[i]) && !char.IsAsciiDigit(pattern[i]) && Required(pattern, i + 1)) MarkLiteral(open);
                 continue;
             }
 
@@ -87,16 +93,27 @@ internal static class RegexSafety
                     if (i + 1 < pattern.Length && pattern[i + 1] == ']') i++;
                     break;
                 case '(':
-                    open.Push((i, false));
+                    open.Push((i, false, false, false));
                     break;
                 case ')' when open.Count > 0:
-                    var (start, inner) = open.Pop();
+                    var (start, inner, literal, alternation) = open.Pop();
                     var quantifier = UnboundedQuantifierAt(pattern, i + 1);
-                    if (inner && quantifier) return pattern[start..(i + 1)];
+                    if (inner && quantifier && (!literal || alternation)) return pattern[start..(i + 1)];
                     if ((inner || quantifier) && open.Count > 0) MarkUnbounded(open);
+                    // A child group's literals (account|port) separate the parent's repetitions too, unless the child is optional.
+                    if (literal && open.Count > 0 && Required(pattern, i + 1, allowRepeat: true)) MarkLiteral(open);
+                    break;
+                case '|' when open.Count > 0:
+                    var top = open.Pop();
+                    open.Push(top with { Alternation = true });
+                    break;
+                case '{' when pattern.IndexOf('}', i) is var close && close > i && UnboundedOrCount(pattern, i, close):
+                    if (open.Count > 0 && UnboundedQuantifierAt(pattern, i)) MarkUnbounded(open);
+                    i = close;
                     break;
                 default:
                     if (open.Count > 0 && UnboundedQuantifierAt(pattern, i)) MarkUnbounded(open);
+                    else if (open.Count > 0 && !"?*+{}.^$:=!<>".Contains(c, StringComparison.Ordinal) && Required(pattern, i + 1)) MarkLiteral(open);
                     break;
             }
         }
@@ -104,11 +121,25 @@ internal static class RegexSafety
         return null;
     }
 
-    private static void MarkUnbounded(Stack<(int Start, bool Unbounded)> open)
+    private static void MarkUnbounded(Stack<(int Start, bool Unbounded, bool Literal, bool Alternation)> open)
     {
-        var (start, _) = open.Pop();
-        open.Push((start, true));
+        var top = open.Pop();
+        open.Push(top with { Unbounded = true });
     }
+
+    private static void MarkLiteral(Stack<(int Start, bool Unbounded, bool Literal, bool Alternation)> open)
+    {
+        var top = open.Pop();
+        open.Push(top with { Literal = true });
+    }
+
+    // A literal ending before this position separates repetitions unless a quantifier follows it.
+    private static bool Required(string pattern, int at, bool allowRepeat = false) =>
+        at >= pattern.Length || (allowRepeat ? pattern[at] is not ('?' or '*') && !pattern.AsSpan(at).StartsWith("{0", StringComparison.Ordinal) : pattern[at] is not ('?' or '*' or '+' or '{'));
+
+    // "{n}", "{n,}" or "{n,m}": a quantifier, whose digits are no literals.
+    private static bool UnboundedOrCount(string pattern, int open, int close) =>
+        close > open + 1 && pattern.AsSpan(open + 1, close - open - 1).IndexOfAnyExcept("0123456789,") < 0;
 
     // '*', '+' or '{n,}' at this position.
     private static bool UnboundedQuantifierAt(string pattern, int at)

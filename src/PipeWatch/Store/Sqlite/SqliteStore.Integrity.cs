@@ -84,7 +84,8 @@ public sealed partial class SqliteStore
         if (missing.Count > 0) throw Damaged(path, $"table{(missing.Count == 1 ? "" : "s")} missing: {string.Join(", ", missing)}");
     }
 
-    private static bool IsDamage(SqliteException ex) => ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase;
+    // Corrupted pages; a file that is not a database at all (a text file named .db) stays "not a usable PipeWatch store".
+    private static bool IsDamage(SqliteException ex) => ex.SqliteErrorCode is SqliteCorrupt;
 
     // Writing is refused by the file or its folder: the store can still be read (findings), and a write fails later by name.
     private static bool IsReadOnly(SqliteException ex, string path) => ex.SqliteErrorCode is SqliteReadOnly or SqliteCannotOpen && File.Exists(path);

@@ -133,7 +133,6 @@ public sealed class RegexTimeoutTests : IDisposable
     [Theory]
     [InlineData("(a+)+$", "(a+)")]
     [InlineData(@"^(\w+\s?)*$", @"(\w+\s?)")]
-    [InlineData("((ab)*c)+", "((ab)*c)")]
     [InlineData("(x{2,})*y", "(x{2,})")]
     [InlineData(@"(?:[a-z]+,?)+;", "(?:[a-z]+,?)")]
     public void Nested_unbounded_quantifiers_are_found(string pattern, string group) => Assert.Equal(group, RegexSafety.NestedQuantifier(pattern));
@@ -144,6 +143,8 @@ public sealed class RegexTimeoutTests : IDisposable
     [InlineData(@"(a\+)+")]
     [InlineData("([+*])+")]
     [InlineData("(a|b)*c")]
+    [InlineData("((ab)*c)+")]
+    [InlineData(@"(?!(?:[\w-]+\.)*example\.com)")]
     [InlineData(@"[\s\S]{1,200}?(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})")]
     public void Bounded_or_flat_quantifiers_are_not_flagged(string pattern) => Assert.Null(RegexSafety.NestedQuantifier(pattern));
 
