@@ -4,6 +4,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Detectors.CodeChange.Workflows;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
+using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;
 using PipeWatch.Sources;
@@ -42,11 +43,14 @@ internal static class FuzzHarness
             ("json-payloads", Files(corpus, "*.json", "github-webhooks", "gitlab-webhooks", "github-audit"), ReadJson),
             ("job-logs", Files(Path.Combine(root, "tests", "PipeWatch.Tests", "Sources", "JobLogs", "Fixtures"), "*.*", "."), ReadJobLog),
             ("ci-definitions", Files(corpus, "*.yml", "workflows"), bytes => CiDefinitionParser.Parse(".github/workflows/ci.yml", Text(bytes), CiPlatform.GitHubWorkflow, out _)),
-            ("pipewatch-yml", Files(Path.Combine(root, "samples"), "pipewatch.yml", ".").Concat(Files(root, "*.yml", "tests/PipeWatch.Tests/Configuration")).ToArray(), LoadConfig),
+            ("pipewatch-yml", new[] { Path.Combine(root, "pipewatch.yml") }.Where(File.Exists).Concat(Files(root, "*.yml", "tests/PipeWatch.Tests/Configuration")).ToArray(), LoadConfig),
             ("sigma-rules", Files(Path.Combine(root, "rules"), "*.yml", "sigma"), bytes => SigmaRuleLoader.ParseAll(Text(bytes), "rule.yml")),
             ("secret-rules", [Path.Combine(root, "rules", "secrets", "builtin.yml")], bytes => SecretRuleLoader.Load("rules.yml", new StringReader(Text(bytes)))),
             ("gitleaks-toml", Files(root, "*.toml", "tests"), LoadGitleaks),
             ("git-log", [], ReadGitLog),
+            ("agent-lines", [], ReadJson),
+            ("intel-feeds", Files(corpus, "*.json", "intel").Concat(Files(Path.Combine(root, "tests", "PipeWatch.Tests", "Intel"), "*.*", "Fixtures")).ToArray(), ReadIntel),
+            ("alerts-routes", [], LoadConfig),
         };
 
         var crashes = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -57,6 +61,8 @@ internal static class FuzzHarness
         {
             var seeds = seedFiles.Select(File.ReadAllBytes).Where(b => b.Length < 4 << 20).ToList();
             if (name == "git-log") seeds.Add(GitLogSample());
+            if (name == "agent-lines") seeds.AddRange(AgentSamples(root));
+            if (name == "alerts-routes") seeds.AddRange(YamlBlocks(Path.Combine(root, "docs", "alerts.md")));
             if (seeds.Count == 0)
             {
                 output.WriteLine($"  {name}: no seed inputs found, skipped");
@@ -73,7 +79,11 @@ internal static class FuzzHarness
                 {
                     run(input);
                 }
-                catch (Exception ex) when (!Expected(ex))
+                catch (Exception ex) when (Expected(ex))
+                {
+                    // Bad input said the documented way: what the harness wants.
+                }
+                catch (Exception ex)
                 {
                     var key = $"{name}: {ex.GetType().Name} at {ex.TargetSite?.DeclaringType?.Name}.{ex.TargetSite?.Name}";
                     if (crashes.TryAdd(key, $"{ex.Message.Split('\n')[0]} (iteration {iterations})"))
@@ -147,6 +157,43 @@ internal static class FuzzHarness
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    private static void ReadIntel(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes);
+        IntelFeeds.Read(stream, "feed", "fuzz", null, new ProblemLog());
+    }
+
+    // The pipewatch-agent lines the tests hold (JSON Lines of ECS fields with agent.type "pipewatch-agent"), as one seed per file.
+    private static IEnumerable<byte[]> AgentSamples(string root) =>
+        Files(Path.Combine(root, "tests", "PipeWatch.Tests"), "*.cs", "Sources")
+            .Select(f => File.ReadLines(f).Select(l => l.Trim().Trim('"').Trim()).Where(l => l.StartsWith('{') && l.Contains("\"agent.type\":\"pipewatch-agent\"", StringComparison.Ordinal)).ToList())
+            .Where(lines => lines.Count > 0)
+            .Select(lines => Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+
+    // The YAML examples of a document (```yaml blocks): docs/alerts.md holds a complete route per service.
+    private static IEnumerable<byte[]> YamlBlocks(string markdown)
+    {
+        if (!File.Exists(markdown)) yield break;
+        StringBuilder? block = null;
+        foreach (var line in File.ReadLines(markdown))
+        {
+            if (block is null)
+            {
+                if (line.TrimStart().StartsWith("```yaml", StringComparison.Ordinal)) block = new StringBuilder();
+                continue;
+            }
+
+            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal))
+            {
+                yield return Encoding.UTF8.GetBytes(block.ToString());
+                block = null;
+                continue;
+            }
+
+            block.AppendLine(line);
         }
     }
 

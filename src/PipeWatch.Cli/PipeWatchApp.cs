@@ -61,6 +61,7 @@ public static class PipeWatchApp
             ServeCommand.Create(host),
             AlertsCommand.Create(host),
             IntelCommand.Create(host),
+            StoreCommand.Create(host),
         };
 
         var parse = root.Parse(args);
@@ -109,9 +110,17 @@ public static class PipeWatchApp
         {
             // A defect, not the user's input: its own exit code, never 1 (which a gate reads as "findings"); one line, the trace on request.
             var line = ex.Message.ReplaceLineEndings(" ");
-            await host.Error.WriteLineAsync(parse.GetValue(verbose)
-                ? $"pipewatch: internal error: {ex}"
-                : $"pipewatch: internal error: {ex.GetType().Name}: {line} (a bug in PipeWatch; rerun with --verbose for the trace)");
+            try
+            {
+                await host.Error.WriteLineAsync(parse.GetValue(verbose)
+                    ? $"pipewatch: internal error: {ex}"
+                    : $"pipewatch: internal error: {ex.GetType().Name}: {line} (a bug in PipeWatch; rerun with --verbose for the trace)");
+            }
+            catch (Exception)
+            {
+                // Standard error is gone too: the exit code is all that can still be said.
+            }
+
             return ExitCodes.InternalError;
         }
     }

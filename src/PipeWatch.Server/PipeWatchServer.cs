@@ -197,11 +197,20 @@ public sealed class PipeWatchServer : IAsyncDisposable
         server._engine = Task.Run(() => engine.RunAsync([source], source, server._engineStop.Token), CancellationToken.None);
         await app.StartAsync(cancellationToken);
         server.Addresses = [.. app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a))];
-        foreach (var address in server.Addresses) await settings.Out.WriteLineAsync($"pipewatch serve: listening on {address}");
-        if (queue.Recovered > 0) await settings.Out.WriteLineAsync($"pipewatch serve: {queue.Recovered} acknowledged payloads from before were queued again");
-        if (generated is not null)
+        try
         {
-            await settings.Out.WriteLineAsync($"pipewatch serve: API token (shown once; only its hash is stored): {generated}");
+            foreach (var address in server.Addresses) await settings.Out.WriteLineAsync($"pipewatch serve: listening on {address}");
+            if (queue.Recovered > 0) await settings.Out.WriteLineAsync($"pipewatch serve: {queue.Recovered} acknowledged payloads from before were queued again");
+            if (generated is not null)
+            {
+                await settings.Out.WriteLineAsync($"pipewatch serve: API token (shown once; only its hash is stored): {generated}");
+            }
+        }
+        catch
+        {
+            // Started but cannot say so (its output is gone): stopped again, so nothing listens that nobody was told of.
+            await server.DisposeAsync();
+            throw;
         }
 
         followUps.Start();

@@ -160,7 +160,9 @@ internal static class IngestCommand
             using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
             if (routing is null) return ExitCodes.Usage;
             var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised));
-            if (FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink) builder.AddSink(sink);
+            // The output, counted: findings it could not write (stdout closed, disk full) are said in the summary with the command that lists them.
+            var shown = FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink ? new ShownFindings(sink) : null;
+            if (shown is not null) builder.AddSink(shown);
             foreach (var report in FindingOutput.Reports(reports, host, detectors.Select(d => d.Info))) builder.AddSink(report);
             var engine = builder.Build();
             var sources = sourceId is not null && JobLogFormats.Find(sourceId) is { } logFormat
@@ -188,6 +190,7 @@ internal static class IngestCommand
             if (format == "table" && outputFile is null) FindingsView.Render(all.Findings, host, flags.Details);
             var open = raised.KnownBefore(all.Findings);
             await host.SayAsync(Describe(summary, files.Count, open));
+            if (shown?.NotShown(all.Findings, store.Path, format) is { } notShown) await host.Error.WriteLineAsync(TerminalText.Escape(notShown));
             if (summary.Events == 0 && problems.Count > 0) return ExitCodes.Usage;
             if (flags.Strict && problems.Count > 0)
             {

@@ -209,7 +209,7 @@ internal static class ScanCommand
                 var profiling = request.Profile ? new ScanProfile() : null;
                 using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
                 if (routing is null) return ExitCodes.Usage;
-                var builder = new PipelineBuilder(store).WithConfig(config).WithCommitDetectors(detectors).WithTime(host.Time).WithProblems(problems)
+                var builder = new PipelineBuilder(store).WithConfig(config).WithCommitDetectors(detectors).WithSecretRules(book).WithTime(host.Time).WithProblems(problems)
                     .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals, Profile = profiling }).AddSink(all);
                 var ruleInfos = detectors.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
@@ -232,7 +232,7 @@ internal static class ScanCommand
                 }
 
                 if (request.Format == "table" && request.Output is null) FindingsView.Render(all.Findings, host, request.Details);
-                await host.SayAsync(Describe(summary, source, request.NoGit, request.Selection.Staged, host));
+                await host.SayAsync(Describe(summary, source, request.NoGit, request.Selection.Staged, host) + Problems(problems.Count));
                 if (profiling is not null) await ScanProfileView.WriteAsync(host.Error, profiling, summary);
                 if (request.Strict && problems.Count > 0)
                 {
@@ -329,6 +329,9 @@ internal static class ScanCommand
             (s.Suppressed > 0 ? $", {s.Suppressed:N0} allowed or in the baseline" : string.Empty);
         return s.Cancelled ? text + " (interrupted)" : text;
     }
+
+    // Problems (an unreadable file, a rule that timed out) said in the summary too: a scan that could not see everything says so.
+    private static string Problems(long count) => count == 0 ? string.Empty : $", {count:N0} problem{(count == 1 ? "" : "s")} (above)";
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,

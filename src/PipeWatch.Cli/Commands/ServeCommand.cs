@@ -105,7 +105,7 @@ internal static class ServeCommand
             await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
             return ExitCodes.Usage;
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or InvalidOperationException || ex.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
         {
             // Kestrel could not bind (the port is taken, the address is not this machine's).
             await host.Error.WriteLineAsync($"pipewatch: cannot listen on {urls}: {ex.Message}");

@@ -115,7 +115,7 @@ public static class BuiltInDetectors
         const DetectorModes Events = DetectorModes.Ingest | DetectorModes.Serve;
         const DetectorModes Everywhere = Events | DetectorModes.Scan;
         var c = s.Config;
-        yield return new(DetectorModes.Scan, () => new HardcodedSecretDetector(s.SecretRules, c.Options<HardcodedSecretOptions>()));
+        yield return new(DetectorModes.Scan, () => new HardcodedSecretDetector(s.SecretRules, c.Options<HardcodedSecretOptions>(), s.Problems));
         yield return new(DetectorModes.Scan, () => new PipelineTamperingDetector(recognizeByContent: !s.History));
         yield return new(DetectorModes.Scan, () => new ObfuscatedCodeDetector(c.Options<ObfuscatedCodeOptions>()));
         yield return new(Events, () => new LongDurationDetector(c.Options<LongDurationOptions>()));

@@ -20,6 +20,7 @@ namespace PipeWatch.Engine;
 /// </remarks>
 internal sealed class FindingStage
 {
+    private readonly Func<Finding, Finding>? _redact;
     private readonly IReadOnlyList<IFindingFilter> _filters;
     private readonly IncidentCorrelator _incidents;
     private readonly SinkFanOut _sinks;
@@ -36,11 +37,19 @@ internal sealed class FindingStage
     /// </param>
     /// <param name="risk">Weighs the behavioural signals of each commit or event (none: every finding goes through as reported).</param>
     /// <param name="durable">Sinks that stage their alerts in the store batch before it commits (alert routes' outboxes).</param>
+    /// <param name="redact">Redaction beyond the built-in secret rules' (the user's own rules), applied to every finding first; null for none.</param>
     public FindingStage(
-        IReadOnlyList<IFindingFilter> filters, IncidentCorrelator incidents, SinkFanOut sinks, bool reportKnown, RiskScorer? risk = null, IReadOnlyList<IDurableSink>? durable = null)
+        IReadOnlyList<IFindingFilter> filters,
+        IncidentCorrelator incidents,
+        SinkFanOut sinks,
+        bool reportKnown,
+        RiskScorer? risk = null,
+        IReadOnlyList<IDurableSink>? durable = null,
+        Func<Finding, Finding>? redact = null)
     {
         _risk = risk;
         _durable = durable ?? [];
+        _redact = redact;
         _filters = filters;
         _incidents = incidents;
         _sinks = sinks;
@@ -60,7 +69,7 @@ internal sealed class FindingStage
     public void Collect(Finding finding)
     {
         if (_risk is null) Accept(finding);
-        else _unit.Add(finding);
+        else _unit.Add(_redact is null ? finding : _redact(finding));
     }
 
     /// <summary>The current commit or event is done: its findings are weighed together (signals) and accepted.</summary>
@@ -85,6 +94,7 @@ internal sealed class FindingStage
     /// <summary>Takes a finding as it is: filtered, then kept once per fingerprint (per run for a gate, per batch otherwise).</summary>
     public void Accept(Finding finding)
     {
+        if (_redact is not null) finding = _redact(finding);
         if (Passes(finding)) Keep(finding);
     }
 

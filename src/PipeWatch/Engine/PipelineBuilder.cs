@@ -4,6 +4,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Diagnostics;
+using PipeWatch.Findings;
 using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
@@ -141,6 +142,21 @@ public sealed class PipelineBuilder
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
         return new FindingStage(
-            filters, new IncidentCorrelator(_config.Incidents), sinks, reportKnown, new Alerting.Signals.RiskScorer(signals), [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()]);
+            filters,
+            new IncidentCorrelator(_config.Incidents),
+            sinks,
+            reportKnown,
+            new Alerting.Signals.RiskScorer(signals),
+            [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()],
+            UserRuleRedaction());
+    }
+
+    // Findings are redacted by the built-in secret rules where detectors report them; the user's own rules (a gitleaks config) redact too.
+    private Func<Finding, Finding>? UserRuleRedaction()
+    {
+        var own = _secretRules.Rules.Where(r => r.Keywords.Count > 0 && !SecretRuleBook.BuiltIn.Rules.Contains(r)).ToList();
+        if (own.Count == 0) return null;
+        var redactor = new SecretRedactor(new SecretScanner(own));
+        return redactor.Redact;
     }
 }

@@ -24,17 +24,26 @@ internal static class SourceBlocks
 {
     public const int DefaultSize = 256;
 
-    /// <summary>The events in blocks of <paramref name="size"/>, the last one shorter; never an empty block.</summary>
+    /// <summary>
+    /// Characters of log text at most in one block (4 Mi characters, 8 MiB): job-log events are sections of up to 1 Mi characters,
+    /// and 256 of them in one block (half a gigabyte, with more blocks queued) made a 215 MB log fail under a 256 MiB heap.
+    /// </summary>
+    public const int MaxBlockChars = 4 << 20;
+
+    /// <summary>The events in blocks of <paramref name="size"/> (fewer when their log text reaches <see cref="MaxBlockChars"/>), the last one shorter; never an empty block.</summary>
     public static async IAsyncEnumerable<Event[]> Gather(IAsyncEnumerable<Event> events, int size, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         var block = new List<Event>(size);
+        var chars = 0L;
         await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             block.Add(e);
-            if (block.Count < size) continue;
+            chars += e.Log?.Text.Length ?? 0;
+            if (block.Count < size && chars < MaxBlockChars) continue;
             yield return [.. block];
             block.Clear();
+            chars = 0;
         }
 
         if (block.Count > 0) yield return [.. block];

@@ -10,9 +10,16 @@ internal static class CliProcess
     public static string Program { get; } = Path.Combine(AppContext.BaseDirectory, "pipewatch.dll");
 
     /// <param name="stdin">Written to the program's standard input, which is then closed; null leaves it empty.</param>
-    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Stream? stdin, TimeSpan timeout, params string[] args)
+    public static Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Stream? stdin, TimeSpan timeout, params string[] args) =>
+        RunAsync(null, workingDirectory, environment, stdin, timeout, args);
+
+    /// <summary>As another user (file modes apply to it, unlike to root): started through setpriv, which a root test process may use.</summary>
+    public static Task<CliResult> RunAsAsync(int uid, string workingDirectory, params string[] args) =>
+        RunAsync(uid, workingDirectory, new Dictionary<string, string> { ["HOME"] = Path.GetTempPath(), ["DOTNET_CLI_HOME"] = Path.GetTempPath() }, null, TimeSpan.FromMinutes(1), args);
+
+    private static async Task<CliResult> RunAsync(int? uid, string workingDirectory, IReadOnlyDictionary<string, string>? environment, Stream? stdin, TimeSpan timeout, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(uid is null ? "dotnet" : "setpriv")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -20,6 +27,11 @@ internal static class CliProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (uid is { } id)
+        {
+            foreach (var arg in new[] { $"--reuid={id}", $"--regid={id}", "--clear-groups", "dotnet" }) info.ArgumentList.Add(arg);
+        }
+
         info.ArgumentList.Add(Program);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

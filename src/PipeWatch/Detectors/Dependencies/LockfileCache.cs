@@ -40,7 +40,8 @@ internal sealed class LockfileCache
             entry.Reported = true;
             foreach (var problem in entry.Problems)
             {
-                var at = commit is null ? problem.File : $"{problem.File} (commit {commit[..Math.Min(12, commit.Length)]})";
+                // A plain folder or the staged changes have no commit to name (their files carry the all-zero id).
+                var at = commit is null or Sources.Git.GitHistorySource.StagedSha ? problem.File : $"{problem.File} (commit {commit[..Math.Min(12, commit.Length)]})";
                 _problems.Report(problem with { File = at });
             }
         }

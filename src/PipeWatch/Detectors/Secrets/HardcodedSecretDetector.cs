@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Sources.Git;
@@ -27,11 +28,15 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
     // Run-scoped: secrets reported by non-merge commits, so a merge that brings them in again is quiet.
     private readonly HashSet<(string Rule, string Path, string Secret)> _reported = [];
 
-    public HardcodedSecretDetector(SecretRuleBook rules, HardcodedSecretOptions options)
+    private readonly IProblemReporter? _problems;
+
+    /// <param name="problems">Where a rule that timed out on a file is reported (a match there may be missed); null ignores it.</param>
+    public HardcodedSecretDetector(SecretRuleBook rules, HardcodedSecretOptions options, IProblemReporter? problems = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
         _rules = rules.WithAllowlists([options.ToAllowlist()]);
+        _problems = problems;
     }
 
     public DetectorInfo Info { get; } = new(
@@ -51,11 +56,21 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
             var file = commit.Files[i];
             if ((i < firstSightings.Count && !firstSightings[i]) || file.Binary || file.Added.Count == 0 || _rules.Skips(file.Path, CommitId(commit))) continue;
             var lines = AddedText.Of(file.Added);
-            foreach (var hit in _rules.Find(lines.Text, file.Path, CommitId(commit), line => lines[line - 1].Text))
+            var timeouts = new List<RegexTimeout>();
+            foreach (var hit in _rules.Find(lines.Text, file.Path, CommitId(commit), line => lines[line - 1].Text, timeouts))
             {
                 var added = lines[hit.Line - 1];
                 if (added.Text.Contains(InlineAllow, StringComparison.Ordinal) || added.Text.Contains(GitleaksInlineAllow, StringComparison.Ordinal)) continue;
                 hits.Add((i, added.Number, hit));
+            }
+
+            // A timed-out rule is a problem, never a silent "no match": a padded line must not hide a secret unseen.
+            foreach (var timeout in timeouts)
+            {
+                _problems?.Report(new Problem(
+                    CommitId(commit) is { } sha ? $"{file.Path} (commit {sha[..Math.Min(12, sha.Length)]})" : file.Path,
+                    $"secret rule '{timeout.RuleId}' timed out on this line; a secret there may be missed (the other rules still ran)",
+                    lines[Math.Clamp(timeout.Line, 1, lines.Count) - 1].Number));
             }
         }
 

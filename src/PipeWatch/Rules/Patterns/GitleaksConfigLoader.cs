@@ -226,7 +226,8 @@ public static partial class GitleaksConfigLoader
     {
         try
         {
-            return new Regex(ToDotNet(pattern), RegexOptions.CultureInvariant, MatchTimeout);
+            // gitleaks rules are RE2: the linear-time engine runs them all, so a padded line cannot make one time out.
+            return RegexSafety.Compile(ToDotNet(pattern), RegexOptions.CultureInvariant, MatchTimeout);
         }
         catch (ArgumentException ex)
         {

@@ -62,16 +62,20 @@ public sealed class SecretRuleBook
 
     /// <summary>The secrets in <paramref name="text"/>, the content <paramref name="path"/> gained in <paramref name="commit"/>, that no allowlist allows.</summary>
     /// <param name="lineOf">The text of a 1-based line of <paramref name="text"/>, for line allowlists.</param>
-    public IReadOnlyList<SecretHit> Find(string text, string path, string? commit, Func<int, string> lineOf)
+    public IReadOnlyList<SecretHit> Find(string text, string path, string? commit, Func<int, string> lineOf) => Find(text, path, commit, lineOf, null);
+
+    /// <inheritdoc cref="Find(string, string, string?, Func{int, string})"/>
+    /// <param name="timeouts">Receives each rule and line whose regex timed out (a match there may be missed); null ignores them.</param>
+    internal IReadOnlyList<SecretHit> Find(string text, string path, string? commit, Func<int, string> lineOf, ICollection<RegexTimeout>? timeouts)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(lineOf);
         var hits = new List<SecretHit>();
-        foreach (var match in _scanner.Scan(text)) Keep(_byId[match.RuleId], match.Line, match.Secret);
+        foreach (var match in _scanner.Scan(text, timeouts)) Keep(_byId[match.RuleId], match.Line, match.Secret);
         foreach (var rule in _unkeyed)
         {
             if (!Applies(rule, path)) continue;
-            foreach (var match in FullText(rule, text)) Keep(rule, match.Line, match.Secret);
+            foreach (var match in FullText(rule, text, timeouts)) Keep(rule, match.Line, match.Secret);
         }
 
         // Literals only a configuration file's structure shows (unquoted values under password keys, a Rails key file), by the
@@ -116,13 +120,15 @@ public sealed class SecretRuleBook
     }
 
     // A rule without keywords: its regex over the whole text, with the same group, entropy and checksum gates.
-    private static List<(int Line, string Secret)> FullText(SecretRule rule, string text)
+    private static List<(int Line, string Secret)> FullText(SecretRule rule, string text, ICollection<RegexTimeout>? timeouts)
     {
         var found = new List<(int, string)>();
+        var from = 0;
         try
         {
             for (var m = rule.Matcher.Match(text); m.Success; m = m.NextMatch())
             {
+                from = m.Index + m.Length;
                 var group = m.Groups[rule.SecretGroup];
                 if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;
                 found.Add((LineAt(text, group.Index), group.Value));
@@ -130,7 +136,8 @@ public sealed class SecretRuleBook
         }
         catch (RegexMatchTimeoutException)
         {
-            // A pathological input for this rule: what was found before the timeout stands.
+            // A pathological input for this rule: what was found before the timeout stands, and the caller hears of the rest.
+            timeouts?.Add(new RegexTimeout(rule.Id, LineAt(text, Math.Min(from, text.Length))));
         }
 
         return found;

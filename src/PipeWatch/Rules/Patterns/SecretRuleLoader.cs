@@ -209,7 +209,14 @@ public static partial class SecretRuleLoader
             if (text is null) return null;
             try
             {
-                return new Regex(text, RegexOptions.CultureInvariant, MatchTimeout);
+                var regex = new Regex(text, RegexOptions.CultureInvariant, MatchTimeout);
+                if (RegexSafety.Risk(text, RegexOptions.CultureInvariant) is { } risk)
+                {
+                    Fail(fields["pattern"], $"pattern can backtrack without end: {risk}");
+                    return null;
+                }
+
+                return regex;
             }
             catch (ArgumentException e)
             {

@@ -52,7 +52,11 @@ public sealed class SecretScanner
     public IReadOnlyList<SecretRule> Rules => _rules;
 
     /// <summary>Every secret in <paramref name="text"/>, in order of position.</summary>
-    public IReadOnlyList<SecretMatch> Scan(string text)
+    public IReadOnlyList<SecretMatch> Scan(string text) => Scan(text, null);
+
+    /// <summary>Every secret in <paramref name="text"/>, in order of position; each window a rule's regex could not finish is added to <paramref name="timeouts"/>.</summary>
+    /// <remarks>A rule that times out in a window loses only that window: the other rules and windows are still scanned.</remarks>
+    internal IReadOnlyList<SecretMatch> Scan(string text, ICollection<RegexTimeout>? timeouts)
     {
         ArgumentNullException.ThrowIfNull(text);
         var windows = FindWindows(text);
@@ -80,12 +84,29 @@ public sealed class SecretScanner
                 catch (RegexMatchTimeoutException)
                 {
                     // A window this rule's regex cannot finish (a user's rule that backtracks without end, most likely): what
-                    // it found there before the timeout stands, and the other windows and rules of the text are still scanned.
+                    // it found there before the timeout stands, the other windows and rules of the text are still scanned, and
+                    // the caller hears of it (a match there may be missed).
+                    if (timeouts is null) continue;
+                    lines ??= new LineIndex(text);
+                    timeouts.Add(new RegexTimeout(rule.Id, lines.Locate(FirstKeyword(text, start, end, rule)).Line));
                 }
             }
         }
 
         return OnePerSpan(found);
+    }
+
+    // Where the first keyword hit of a window is (the window reaches back before it): the line a timeout is reported at.
+    private static int FirstKeyword(string text, int start, int end, SecretRule rule)
+    {
+        var first = end - 1;
+        foreach (var keyword in rule.Keywords)
+        {
+            var at = text.AsSpan(start, end - start).IndexOf(keyword, StringComparison.OrdinalIgnoreCase);
+            if (at >= 0) first = Math.Min(first, start + at);
+        }
+
+        return Math.Max(start, first);
     }
 
     // Several rules can find the same secret (a GitHub token is also a generic TOKEN= assignment): the same span is

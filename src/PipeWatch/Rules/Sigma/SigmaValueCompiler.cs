@@ -250,7 +250,9 @@ internal static partial class SigmaValueCompiler
             }
             catch (NotSupportedException)
             {
-                // Lookarounds and backreferences need the backtracking engine.
+                // Lookarounds and backreferences need the backtracking engine; one that can backtrack without end is refused, since a
+                // timed-out match counts as none and a padded value would hide the event.
+                if (RegexSafety.Risk(pattern, options) is { } risk) return (null, $"regular expression '{pattern}': {risk}");
                 regex = new Regex(pattern, options | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100));
             }
         }

@@ -13,6 +13,9 @@ internal sealed class TextLineSource : ISource
     /// <summary>How much of a file's start <see cref="Detect"/> reads to find its first non-blank line.</summary>
     private const int HeadSize = 64 * 1024;
 
+    /// <summary>The longest line read (an audit-trail entry is a few hundred characters); a longer one is a problem, skipped without being held whole.</summary>
+    internal const int MaxLineChars = 1 << 20;
+
     private readonly string _path;
     private readonly ILineFormat _format;
 
@@ -68,10 +71,17 @@ internal sealed class TextLineSource : ISource
         using (reader)
         {
             var lineNumber = 0;
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            var lines = new BoundedLineReader(reader, MaxLineChars);
+            while (await lines.ReadLineAsync(cancellationToken) is { } line)
             {
                 lineNumber++;
                 context.BytesRead?.Invoke(Encoding.UTF8.GetByteCount(line) + 1);
+                if (lines.LastWasCut)
+                {
+                    context.Problems.Report(new Problem(_path, $"{_format.Id}: line longer than {MaxLineChars:N0} characters; skipped", lineNumber));
+                    continue;
+                }
+
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 if (_format.TryRead(line, new Origin(_path, lineNumber), out var e, out var reason))
                 {

@@ -24,6 +24,9 @@ internal sealed class PayloadReader
 
     private const int ChunkSize = 1 << 20;
 
+    /// <summary>The longest line of JSON Lines read (32 MiB, as a webhook body): a longer one is a problem and skipped, never buffered whole.</summary>
+    public const int MaxLineBytes = (int)DefaultMaxBytes;
+
     /// <summary>
     /// Events handed over at most per block. Events wait in the engine's channel while detection is behind; the fewer wait,
     /// the fewer are alive (and copied) at each garbage collection. Measured on the audit suite: blocks of a whole 1 MiB read
@@ -222,9 +225,23 @@ internal sealed class PayloadReader
             var filled = 0;
             var lineNumber = 0;
             var endOfFile = false;
+            // True while the rest of a line over MaxLineBytes is dropped (it was reported when it reached the bound).
+            var skipping = false;
             while (!endOfFile)
             {
-                if (filled == buffer.Length)
+                if (filled == buffer.Length && buffer.Length >= MaxLineBytes)
+                {
+                    // A line over the bound: reported once, and its bytes dropped up to its end, so memory stays bounded.
+                    if (!skipping)
+                    {
+                        lineNumber++;
+                        context.Problems.Report(new Problem(read.Name, $"line longer than {MaxLineBytes >> 20} MiB; skipped", lineNumber));
+                    }
+
+                    skipping = true;
+                    filled = 0;
+                }
+                else if (filled == buffer.Length)
                 {
                     // A line longer than the buffer: grow it.
                     var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -238,6 +255,19 @@ internal sealed class PayloadReader
                 endOfFile = count == 0;
                 filled += count;
                 var consumed = 0;
+                if (skipping)
+                {
+                    var end = buffer.AsSpan(0, filled).IndexOf((byte)'\n');
+                    if (end < 0)
+                    {
+                        filled = 0;
+                        continue;
+                    }
+
+                    consumed = end + 1;
+                    skipping = false;
+                }
+
                 while (true)
                 {
                     var newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n');

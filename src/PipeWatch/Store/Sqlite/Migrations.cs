@@ -196,7 +196,8 @@ internal static class Migrations
         ) WITHOUT ROWID;
         """,
 
-        // 11: reserved for another helper
+        // 11: nothing. The slot was held for the watch mode's follow-ups, which went into its intake file instead; the entry
+        // stays so that the numbers after it are what stores already record.
         "SELECT 1;",
 
         // 12: the dashboard's recent events per repository (PipeWatch.Server's RecentEvents): what /api/events lists and the

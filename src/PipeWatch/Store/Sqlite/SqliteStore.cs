@@ -39,13 +39,41 @@ public sealed partial class SqliteStore : IStore
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
             connection.Open();
-            Execute(connection, "PRAGMA busy_timeout = 5000;");
-            // Refuse a foreign file before changing anything in it (the journal mode is stored in the file).
-            Validate(connection, full);
-            // A larger page cache: baselines and findings are keyed by hashes, so their inserts land all over their B-trees.
-            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
-            Migrate(connection);
+            try
+            {
+                Execute(connection, "PRAGMA busy_timeout = 5000;");
+                // Refuse a foreign or damaged file before changing anything in it (the journal mode is stored in the file).
+                Validate(connection, full);
+                QuickCheck(connection, full);
+                // A larger page cache: baselines and findings are keyed by hashes, so their inserts land all over their B-trees.
+                Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+                Migrate(connection);
+            }
+            catch (SqliteException ex) when (IsReadOnly(ex, full))
+            {
+                // A store that can only be read (a read-only file or folder) still lists its findings; writing to it fails by name.
+                connection.Dispose();
+                connection = OpenReadOnly(full);
+                Validate(connection, full);
+                QuickCheck(connection, full);
+                if (UserVersion(connection) < Migrations.All.Count)
+                {
+                    throw new StoreException($"{full}: the store is read-only and its schema version {UserVersion(connection)} is older than this PipeWatch reads ({Migrations.All.Count}); open it once where it can be written to upgrade it");
+                }
+            }
+
+            CheckTables(connection, full);
             return new SqliteStore(connection, full, ledgerCache);
+        }
+        catch (SqliteException ex) when (IsDamage(ex))
+        {
+            connection?.Dispose();
+            throw Damaged(full, ex.Message.TrimEnd('.'), ex);
+        }
+        catch (StoreException)
+        {
+            connection?.Dispose();
+            throw;
         }
         catch (SqliteException ex)
         {
@@ -162,6 +190,11 @@ public sealed partial class SqliteStore : IStore
             if (version == 0 && tables > 0)
             {
                 throw new StoreException($"{path}: a SQLite database that is not a PipeWatch store (it has tables but no PipeWatch schema version)");
+            }
+
+            if (version < 0)
+            {
+                throw new StoreException($"{path}: schema version {version} is not one PipeWatch writes (the file was changed by another program); restore it from a backup, or move it away to start a new store");
             }
 
             if (version > Migrations.All.Count)
