@@ -1,7 +1,6 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
-using PipeWatch.Engine;
 using PipeWatch.Sinks.Batching;
 using PipeWatch.Sinks.Routing;
 using PipeWatch.Store.Sqlite;
@@ -46,7 +45,7 @@ internal static class AlertsCommand
 
     private static async Task<int> TestAsync(CliHost host, string name, string? configPath, CancellationToken ct)
     {
-        if (await LoadAsync(host, configPath) is not { } config) return ExitCodes.Usage;
+        if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         if (config.Alerts.Routes.FirstOrDefault(r => r.Name == name) is not { } route)
         {
@@ -79,7 +78,7 @@ internal static class AlertsCommand
 
     private static async Task<int> RetryAsync(CliHost host, string? routeName, string? storePath, string? configPath, CancellationToken ct)
     {
-        if (await LoadAsync(host, configPath) is not { } config) return ExitCodes.Usage;
+        if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
         if (routeName is not null && config.Alerts.Routes.All(r => r.Name != routeName))
         {
             await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: no alerts route named '{routeName}' (routes: {Names(config)})"));
@@ -127,18 +126,6 @@ internal static class AlertsCommand
         }
     }
 
-    private static async Task<PipeWatchConfig?> LoadAsync(CliHost host, string? configPath)
-    {
-        try
-        {
-            return ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
-        }
-        catch (ConfigException ex)
-        {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
-            return null;
-        }
-    }
 
     private static string Names(PipeWatchConfig config) =>
         config.Alerts.Routes.Count == 0 ? "none configured" : string.Join(", ", config.Alerts.Routes.Select(r => r.Name));

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
+using PipeWatch.Configuration;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Store;
 using PipeWatch.Store.Sqlite;
@@ -94,6 +96,23 @@ internal static class CommonOptions
         Description = "Exit with 2 when any input could not be read completely (an unreadable file, a bad record, an invalid YAML file), " +
             "after reporting what was found; without it, problems are reported and the rest is read.",
     };
+
+    /// <summary>
+    /// Loads <c>--config</c> (or pipewatch.yml in the working directory, or the defaults); on a bad file writes every problem
+    /// to standard error, each naming file, line and key, and gives null (the command then exits with 2).
+    /// </summary>
+    public static async Task<PipeWatchConfig?> LoadConfigAsync(CliHost host, string? configPath)
+    {
+        try
+        {
+            return ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
+        }
+        catch (ConfigException ex)
+        {
+            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {problem}"));
+            return null;
+        }
+    }
 
     /// <summary>For --verbose: which config a run uses ("config: pipewatch.yml", or none: the defaults).</summary>
     public static string DescribeConfig(CliHost host, string? option)

@@ -5,7 +5,6 @@ using PipeWatch.Alerting.Incidents;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
 using PipeWatch.Detectors;
-using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Store;
@@ -116,16 +115,7 @@ internal static class FindingsCommand
             return ExitCodes.Usage;
         }
 
-        PipeWatchConfig config;
-        try
-        {
-            config = ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
-        }
-        catch (ConfigException ex)
-        {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
-            return ExitCodes.Usage;
-        }
+        if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, configPath));
         // Findings are filtered at detection; entries added since then hide what the store already holds.

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
-using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
@@ -113,16 +112,7 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
-        PipeWatchConfig config;
-        try
-        {
-            config = ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
-        }
-        catch (ConfigException ex)
-        {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
-            return ExitCodes.Usage;
-        }
+        if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
 
         if (ruleFolders.Length > 0) config = config with { Sigma = config.Sigma with { Folders = [.. config.Sigma.Folders, .. ruleFolders.Select(host.Resolve)] } };
         var problems = new ConsoleProblemReporter(host.Error, host.Display);

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
-using PipeWatch.Configuration;
 using PipeWatch.Detectors.Rules;
 using PipeWatch.Diagnostics;
-using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;
@@ -56,7 +54,7 @@ internal static class RulesCommand
 
     private static async Task<int> ValidateAsync(CliHost host, string[] paths, string? configPath)
     {
-        if (await LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
+        if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
         var options = new SigmaLoadOptions { Placeholders = config.Sigma.Placeholders };
         var results = new List<SigmaLoadResult>();
         foreach (var path in paths.Select(host.Resolve))
@@ -87,7 +85,7 @@ internal static class RulesCommand
 
     private static async Task<int> TestAsync(CliHost host, string rulePath, string[] eventPaths, string? configPath, CancellationToken ct)
     {
-        if (await LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
+        if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
         var file = host.Resolve(rulePath);
         if (!File.Exists(file))
         {
@@ -168,16 +166,4 @@ internal static class RulesCommand
 
     private static string Clip(string value) => value.Length <= 120 ? value : value[..120] + "…";
 
-    private static async Task<PipeWatchConfig?> LoadConfigAsync(CliHost host, string? configPath)
-    {
-        try
-        {
-            return ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
-        }
-        catch (ConfigException ex)
-        {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {problem}"));
-            return null;
-        }
-    }
 }

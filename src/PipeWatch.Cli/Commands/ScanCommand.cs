@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using PipeWatch.Alerting;
 using PipeWatch.Cli.Rendering;
-using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
 using PipeWatch.Engine;
@@ -139,16 +138,7 @@ internal static class ScanCommand
 
     private static async Task<int> RunAsync(CliHost host, ScanRequest request, CancellationToken ct)
     {
-        PipeWatchConfig config;
-        try
-        {
-            config = ConfigLoader.Load(request.Config is null ? null : host.Resolve(request.Config), host.WorkingDirectory);
-        }
-        catch (ConfigException ex)
-        {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
-            return ExitCodes.Usage;
-        }
+        if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } config) return ExitCodes.Usage;
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
         var book = LoadRules(host, request.Rules, out var ruleProblems);

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
-using PipeWatch.Configuration;
-using PipeWatch.Engine;
 using PipeWatch.Server;
 using PipeWatch.Store;
 
@@ -41,16 +39,7 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(CliHost host, string urls, string? storePath, string? configPath, bool demo, CancellationToken ct)
     {
-        PipeWatchConfig config;
-        try
-        {
-            config = ConfigLoader.Load(configPath is null ? null : host.Resolve(configPath), host.WorkingDirectory);
-        }
-        catch (ConfigException ex)
-        {
-            foreach (var problem in ex.Problems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
-            return ExitCodes.Usage;
-        }
+        if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
 
         string? samples = null;
         string? demoToken = null;

@@ -117,17 +117,31 @@ public sealed class VulnDbUpdateTests : IDisposable
         public ArchiveServer(Dictionary<string, byte[]> archives)
         {
             _archives = archives;
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            BaseUrl = $"http://127.0.0.1:{port}/";
-            _listener.Prefixes.Add(BaseUrl);
-            _listener.Start();
+            // A free port found by a probe can be taken by another test before the listener binds it: try a few.
+            for (var attempt = 1; ; attempt++)
+            {
+                var probe = new TcpListener(IPAddress.Loopback, 0);
+                probe.Start();
+                var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+                probe.Stop();
+                BaseUrl = $"http://127.0.0.1:{port}/";
+                _listener.Prefixes.Add(BaseUrl);
+                try
+                {
+                    _listener.Start();
+                    break;
+                }
+                catch (HttpListenerException) when (attempt < 10)
+                {
+                    _listener.Close();
+                    _listener = new HttpListener();
+                }
+            }
+
             _loop = Task.Run(ServeAsync);
         }
 
-        public string BaseUrl { get; }
+        public string BaseUrl { get; private set; } = "";
 
         public List<string> Requests { get; } = [];
 

@@ -66,7 +66,8 @@ public sealed class DashboardBrowser : IAsyncLifetime
             ColorScheme = scheme,
             BaseURL = server.Server.Addresses[0].ToString(),
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: a CI machine busy with the rest of the suite has delayed a navigation past 15 s (the tests' own limit is 120 s).
+        context.SetDefaultTimeout(45_000);
         var page = await context.NewPageAsync();
         var session = new Session(server.Server.Addresses[0], context, page);
         page.Request += (_, request) => session.RequestLog.Enqueue(request.Url);
