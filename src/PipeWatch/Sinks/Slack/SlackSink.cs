@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PipeWatch.Sinks.Batching;
 using PipeWatch.Sinks.Routing;
 
 namespace PipeWatch.Sinks.Slack;
@@ -9,22 +8,10 @@ namespace PipeWatch.Sinks.Slack;
 /// Every text from a finding is escaped for Slack's mrkdwn (<c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c>), so a title from attacker-controlled
 /// input cannot mention <c>&lt;!channel&gt;</c> or forge a link. Block texts are cut to Slack's limits (header 150, section 3,000).
 /// </remarks>
-internal sealed class SlackSink : IAlertTransport
+internal sealed class SlackSink(SlackSinkOptions options, AlertRoute route, RouteContext context)
+    : JsonWebhookTransport((options ?? throw new ArgumentNullException(nameof(options))).Url, route, context)
 {
-    private readonly Uri _url;
-    private readonly RouteContext _context;
-    private readonly HttpClient _http = HttpDelivery.CreateClient();
-
-    public SlackSink(SlackSinkOptions options, AlertRoute route, RouteContext context)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(route);
-        _context = context ?? throw new ArgumentNullException(nameof(context));
-        _url = Routes.HttpUrl(context.Resolve(options.Url, route.Name, "url"), route.Name, "url");
-    }
-
-    public ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken) =>
-        HttpDelivery.PostJsonAsync(_http, _url, Message(batch, _context.PublicUrl), _context.Time, cancellationToken);
+    protected override byte[] Body(IReadOnlyList<Alert> batch, string? publicUrl) => Message(batch, publicUrl);
 
     /// <summary>The message body: <c>text</c> (the notification's fallback) and <c>blocks</c>.</summary>
     public static byte[] Message(IReadOnlyList<Alert> alerts, string? publicUrl)

@@ -1,28 +1,16 @@
 using System.Text.Json;
-using PipeWatch.Sinks.Batching;
 using PipeWatch.Sinks.Routing;
 
 namespace PipeWatch.Sinks.Teams;
 
 /// <summary>Microsoft Teams through a Workflows webhook: one Adaptive Card (1.4) per batch, in the <c>message</c> envelope the flow's trigger expects.</summary>
 /// <remarks>Office 365 connectors (MessageCard) are retired; the Workflows trigger takes <c>{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","content":{…}}]}</c> and answers 202.</remarks>
-internal sealed class TeamsSink : IAlertTransport
+internal sealed class TeamsSink(TeamsSinkOptions options, AlertRoute route, RouteContext context)
+    : JsonWebhookTransport((options ?? throw new ArgumentNullException(nameof(options))).Url, route, context)
 {
     public const string CardVersion = "1.4";
-    private readonly Uri _url;
-    private readonly RouteContext _context;
-    private readonly HttpClient _http = HttpDelivery.CreateClient();
 
-    public TeamsSink(TeamsSinkOptions options, AlertRoute route, RouteContext context)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(route);
-        _context = context ?? throw new ArgumentNullException(nameof(context));
-        _url = Routes.HttpUrl(context.Resolve(options.Url, route.Name, "url"), route.Name, "url");
-    }
-
-    public ValueTask<DeliveryResult> SendAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken) =>
-        HttpDelivery.PostJsonAsync(_http, _url, Message(batch, _context.PublicUrl), _context.Time, cancellationToken);
+    protected override byte[] Body(IReadOnlyList<Alert> batch, string? publicUrl) => Message(batch, publicUrl);
 
     public static byte[] Message(IReadOnlyList<Alert> alerts, string? publicUrl)
     {
