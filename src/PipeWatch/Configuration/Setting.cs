@@ -44,6 +44,19 @@ internal static class Setting
     public static Setting<T> Bool<T>(string key, Func<T, bool, T> set) =>
         new(key, (reader, node, at, options) => reader.Bool(node, at) is { } value ? set(options, value) : options) { Schema = """{"type":"boolean"}""" };
 
+    /// <summary>One of a fixed set of words (compared exactly); anything else is a problem naming the choices.</summary>
+    public static Setting<T> Choice<T>(string key, IReadOnlyList<string> choices, Func<T, string, T> set) =>
+        new(key, (reader, node, at, options) =>
+        {
+            if (reader.String(node, at) is not { } value) return options;
+            if (choices.Contains(value, StringComparer.Ordinal)) return set(options, value);
+            reader.Problem(node, $"{at}: expected one of {string.Join(", ", choices)}, got '{value}'");
+            return options;
+        })
+        {
+            Schema = $$"""{"enum":[{{string.Join(",", choices.Select(c => System.Text.Json.JsonSerializer.Serialize(c)))}}]}""",
+        };
+
     /// <summary>A list of strings; a bad value sets the list to the good items (possibly none).</summary>
     public static Setting<T> Strings<T>(string key, Func<T, IReadOnlyList<string>, T> set) =>
         new(key, (reader, node, at, options) => set(options, reader.Strings(node, at)))

@@ -40,6 +40,7 @@ public static class BuiltInDetectors
         UnusualCommitLocationOptions.Section,
         LargeDeletionOptions.Section,
         ObfuscatedCodeOptions.Section,
+        PipelineTamperingOptions.Section,
         HardcodedSecretOptions.Section,
         SecretExposedInLogOptions.Section,
         UntrustedSourceOptions.Section,
@@ -116,7 +117,7 @@ public static class BuiltInDetectors
         const DetectorModes Everywhere = Events | DetectorModes.Scan;
         var c = s.Config;
         yield return new(DetectorModes.Scan, () => new HardcodedSecretDetector(s.SecretRules, c.Options<HardcodedSecretOptions>(), s.Problems));
-        yield return new(DetectorModes.Scan, () => new PipelineTamperingDetector(recognizeByContent: !s.History));
+        yield return new(DetectorModes.Scan, () => new PipelineTamperingDetector(c.Options<PipelineTamperingOptions>(), recognizeByContent: !s.History));
         yield return new(DetectorModes.Scan, () => new ObfuscatedCodeDetector(c.Options<ObfuscatedCodeOptions>()));
         yield return new(Events, () => new LongDurationDetector(c.Options<LongDurationOptions>()));
         yield return new(Events, () => new StepOrderChangedDetector(c.Options<StepOrderChangedOptions>()));

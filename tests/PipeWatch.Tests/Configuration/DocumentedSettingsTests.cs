@@ -81,6 +81,7 @@ public sealed partial class DocumentedSettingsTests : IDisposable
         ["detectors.code-change.large-deletion.threshold"] = ("8", "LargeDeletion.Threshold", "8"),
         ["detectors.code-change.large-deletion.min-lines"] = ("500", "LargeDeletion.MinimumLines", "500"),
         ["detectors.code-change.obfuscated-code.minified-line-length"] = ("800", "ObfuscatedCode.MinifiedLineLength", "800"),
+        ["detectors.code-change.pipeline-tampering.level"] = ("pedantic", "PipelineTampering.Level", "pedantic"),
         ["detectors.secrets.exposed-in-log.decode-depth"] = ("3", "SecretExposedInLog.DecodeDepth", "3"),
         ["detectors.secrets.exposed-in-log.min-encoded-length"] = ("32", "SecretExposedInLog.MinimumEncodedLength", "32"),
         ["detectors.dependency.untrusted-source.registries"] = ("[npm.internal.example]", "UntrustedSource.Registries", "[npm.internal.example]"),

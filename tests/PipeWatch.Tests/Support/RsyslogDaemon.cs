@@ -46,7 +46,7 @@ internal sealed class RsyslogDaemon : IDisposable
             *.* action(type="omfile" file="{Output}" template="fields" flushOnTXEnd="on" asyncWriting="off")
             """);
         _service = ServiceProcess.Start(
-            new ProcessStartInfo(Executable, ["-n", "-f", config, "-i", _folder.File("rsyslogd.pid")]), TcpPort, TimeSpan.FromSeconds(10), "rsyslogd", ".ci/run installs rsyslog");
+            new ProcessStartInfo(Executable, ["-n", "-f", config, "-i", _folder.File("rsyslogd.pid")]), TcpPort, TimeSpan.FromSeconds(30), "rsyslogd", ".ci/run installs rsyslog");
     }
 
     public int UdpPort { get; }

@@ -13,12 +13,13 @@ namespace PipeWatch.Detectors.CodeChange;
 /// added, removed or moved. Fingerprints leave the commit out, so an issue is reported once per store however often it is scanned.
 /// A definition that does not parse is skipped: the CI system rejects it too, so it runs nothing.
 /// </remarks>
+/// <param name="options">The level: weaknesses only (the default), or hygiene too.</param>
 /// <param name="recognizeByContent">
 /// Also read YAML files outside the CI paths to recognize CI definitions by their keys: for a plain folder or a single file
 /// (<c>scan --no-git</c>), where a workflow may sit anywhere. A git history keeps CI definitions at their platform's paths, and
 /// reading every other YAML file of every commit costs a history scan a third of its time.
 /// </param>
-internal sealed class PipelineTamperingDetector(bool recognizeByContent = false) : ICommitDetector
+internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? options = null, bool recognizeByContent = false) : ICommitDetector
 {
     private static readonly IWorkflowCheck[] Checks =
     [
@@ -30,6 +31,8 @@ internal sealed class PipelineTamperingDetector(bool recognizeByContent = false)
     ];
 
     private static readonly IWorkflowChangeCheck[] ChangeChecks = [new StepsChangedCheck(), new NewJobCheck(), new NewTriggerCheck(), new PermissionsWidenedCheck()];
+
+    private readonly bool _pedantic = options?.Level == PipelineTamperingOptions.Pedantic;
 
     // Each version of a definition parsed once (its blob is read once too, by the scan's blob cache).
     private readonly CiDefinitionCache _definitions = new();
@@ -55,7 +58,7 @@ internal sealed class PipelineTamperingDetector(bool recognizeByContent = false)
                 ? _definitions.Parse(file.OldPath ?? file.Path, file.OldBlob, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform)
                 : null;
             var pins = context.Detection.Baselines.Get<ActionPins>(ActionPins.Key(context.Repository));
-            var issues = Inspect(before, after, pins);
+            var issues = Inspect(before, after, pins, _pedantic);
             if (context.LearnOnly) continue;
             foreach (var issue in issues) context.Report(ToFinding(issue, commit, file.Path, context));
         }

@@ -1,6 +1,8 @@
+using PipeWatch.Configuration;
 using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Detectors.CodeChange.PipelineTampering;
 using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Engine;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -63,6 +65,41 @@ public sealed class WorkflowWeaknessChecksTests
         var high = Assert.Single(regular);
         Assert.Equal((6, "build", PipeWatch.Findings.Severity.High), (high.Line, high.Job, high.Severity));
         Assert.Equal(["build|6", "hygiene|21"], pedantic.Select(i => $"{i.Job}|{i.Line}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_pedantic_level_set_in_pipewatch_yml_reports_hygiene_in_a_scan_and_the_default_does_not()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.File(".github/workflows"));
+        File.WriteAllText(folder.File(".github/workflows/ci.yml"), """
+            on: push
+            permissions:
+              contents: read
+            jobs:
+              test:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683
+                  - run: make test
+            """);
+        var pedantic = ConfigLoader.Parse("detectors:\n  code-change.pipeline-tampering:\n    level: pedantic\n", "pipewatch.yml");
+
+        var regular = await Scan.RunAsync(folder.Path, folder: true);
+        var hygiene = await Scan.RunAsync(folder.Path, config: pedantic, folder: true);
+
+        Assert.Empty(regular.Findings);
+        var finding = Assert.Single(hygiene.Findings);
+        Assert.Equal((ArtipackedCheck.Rule, PipeWatch.Findings.Severity.Low), (finding.Rule, finding.Severity));
+        Assert.Empty(hygiene.Problems);
+    }
+
+    [Fact]
+    public void A_level_other_than_regular_or_pedantic_is_refused_naming_the_choices()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("detectors:\n  code-change.pipeline-tampering:\n    level: paranoid\n", "pipewatch.yml"));
+
+        Assert.Equal(["pipewatch.yml:3: detectors.code-change.pipeline-tampering.level: expected one of regular, pedantic, got 'paranoid'"], error.Problems);
     }
 
     [Fact]
