@@ -114,6 +114,8 @@ internal static class IngestCommand
 
         if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
 
+        // The user's secret rules (secrets.rules) redact every finding, as scan's do.
+        if (await SecretRulesLoading.LoadAsync(host, config.Secrets.Rules) is not { } secretRules) return ExitCodes.Usage;
         if (ruleFolders.Length > 0) config = config with { Sigma = config.Sigma with { Folders = [.. config.Sigma.Folders, .. ruleFolders.Select(host.Resolve)] } };
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var files = InputFiles.Expand(paths.Select(p => p == "-" ? InputFiles.StandardInput : host.Resolve(p)), problems);
@@ -149,7 +151,7 @@ internal static class IngestCommand
             var raised = new RaisedFindingsFilter();
             using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
             if (routing is null) return ExitCodes.Usage;
-            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised));
+            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithSecretRules(secretRules).WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised));
             // The output, counted: findings it could not write (stdout closed, disk full) are said in the summary with the command that lists them.
             var shown = FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink ? new ShownFindings(sink) : null;
             if (shown is not null) builder.AddSink(shown);

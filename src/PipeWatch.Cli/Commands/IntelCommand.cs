@@ -22,7 +22,7 @@ internal static class IntelCommand
                 + "(…/collections/{id}/objects/) is paged through.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var feed = new Option<string?>("--feed") { Description = "The feed name to import under (default: the file name, or the URL's host and path). Importing again under the same name updates it.", HelpName = "NAME" };
+        var feed = new Option<string?>("--feed") { Description = "The feed name to import under (default: the file name, or the URL's host and path). Importing again under the same name replaces it: values the source no longer lists are removed (unless it was read with problems).", HelpName = "NAME" };
         var format = new Option<string?>("--format") { Description = "Read every source as this format instead of recognizing it: " + string.Join(", ", IntelFeeds.Formats) + ".", HelpName = "FORMAT" };
         format.AcceptOnlyFromAmong([.. IntelFeeds.Formats]);
         var lifetime = new Option<string>("--lifetime")
@@ -110,22 +110,42 @@ internal static class IntelCommand
         {
             var problems = new ConsoleProblemReporter(host.Error, host.Display);
             int added = 0, updated = 0;
-            async Task Import(FeedReading reading)
+            long withdrawn = 0;
+
+            // One import time for the whole command, so the sources of one feed (--feed with several files) are one listing.
+            var now = host.Time.GetUtcNow();
+            var complete = new Dictionary<string, bool>(StringComparer.Ordinal);
+            async Task Import(FeedReading reading, bool whole)
             {
-                var result = store.ImportIndicators(reading, host.Time.GetUtcNow(), lifetime, ct);
+                var result = store.ImportIndicators(reading, now, lifetime, ct);
                 added += result.Added;
                 updated += result.Updated;
+                complete[reading.Feed] = complete.GetValueOrDefault(reading.Feed, true) && whole && reading.Format != "unreadable";
                 await host.Error.WriteLineAsync(reading.Describe().Replace(reading.File, host.Display(reading.File), StringComparison.Ordinal) + (reading.Feed == IntelFeeds.DefaultName(reading.File) ? "" : $" → feed '{reading.Feed}'"));
             }
 
             try
             {
-                foreach (var file in files) await Import(IntelFeeds.ReadFile(file, feedName, format, problems));
+                foreach (var file in files)
+                {
+                    var before = problems.Count;
+                    var reading = IntelFeeds.ReadFile(file, feedName, format, problems);
+                    await Import(reading, problems.Count == before);
+                }
+
                 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
                 foreach (var url in urls)
                 {
+                    var before = problems.Count;
                     var fetched = await IntelFeedFetcher.FetchAsync(http, url, feedName ?? IntelFeeds.DefaultName(url), format, headers, null, problems, ct);
-                    foreach (var reading in fetched.Readings) await Import(reading);
+                    foreach (var reading in fetched.Readings) await Import(reading, fetched.Complete && problems.Count == before);
+                }
+
+                // A source read whole replaces its feed: the values it no longer lists are withdrawn. A source read with problems
+                // (a malformed line, a cut download) only adds and updates, so a broken file never empties a feed.
+                foreach (var (feed, whole) in complete)
+                {
+                    if (whole) withdrawn += store.RemoveUnlisted(feed, now);
                 }
             }
             catch (OperationCanceledException)
@@ -135,7 +155,7 @@ internal static class IntelCommand
             }
 
             await host.Error.WriteLineAsync(
-                $"imported {added + updated:N0} indicator{(added + updated == 1 ? "" : "s")} ({added:N0} new, {updated:N0} updated), {problems.Count} problem{(problems.Count == 1 ? "" : "s")}");
+                $"imported {added + updated:N0} indicator{(added + updated == 1 ? "" : "s")} ({added:N0} new, {updated:N0} updated{(withdrawn > 0 ? $", {withdrawn:N0} no longer listed removed" : "")}), {problems.Count} problem{(problems.Count == 1 ? "" : "s")}");
             return added + updated == 0 && problems.Count > 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }
     }

@@ -7,7 +7,6 @@ using PipeWatch.Detectors;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Intel;
-using PipeWatch.Rules.Patterns;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Git;
 using PipeWatch.Store;
@@ -141,12 +140,7 @@ internal static class ScanCommand
         if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } config) return ExitCodes.Usage;
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
-        var book = LoadRules(host, request.Rules, out var ruleProblems);
-        if (book is null)
-        {
-            foreach (var problem in ruleProblems) await host.Error.WriteLineAsync($"pipewatch: {problem}");
-            return ExitCodes.Usage;
-        }
+        if (await SecretRulesLoading.LoadAsync(host, request.Rules ?? config.Secrets.Rules) is not { } book) return ExitCodes.Usage;
 
         var accepted = FindingBaseline.Empty;
         if (request.Baseline is { } baselinePath)
@@ -264,30 +258,6 @@ internal static class ScanCommand
         {
             return null;
         }
-    }
-
-    private static SecretRuleBook? LoadRules(CliHost host, string? path, out IReadOnlyList<string> problems)
-    {
-        problems = [];
-        if (path is null) return SecretRuleBook.BuiltIn;
-        var file = host.Resolve(path);
-        if (!File.Exists(file))
-        {
-            problems = [$"{file}: no such rule file"];
-            return null;
-        }
-
-        if (file.EndsWith(".toml", StringComparison.OrdinalIgnoreCase))
-        {
-            var loaded = GitleaksConfigLoader.LoadFile(file);
-            problems = [.. loaded.Problems.Select(p => p.ToString())];
-            return loaded.Problems.Count > 0 ? null : loaded.Rules;
-        }
-
-        using var reader = new StreamReader(file);
-        var set = SecretRuleLoader.Load(file, reader);
-        problems = [.. set.Problems.Select(p => p.ToString())];
-        return set.Problems.Count > 0 ? null : new SecretRuleBook(set.Rules);
     }
 
     private static async Task<ScanSummary> RunWithProgressAsync(CliHost host, ScanEngine engine, ICommitSource source, ConsoleProblemReporter problems, CancellationToken ct)

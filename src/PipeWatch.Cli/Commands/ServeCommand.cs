@@ -40,6 +40,7 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(CliHost host, string urls, string? storePath, string? configPath, bool demo, CancellationToken ct)
     {
         if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
+        if (await SecretRulesLoading.LoadAsync(host, config.Secrets.Rules) is not { } secretRules) return ExitCodes.Usage;
 
         string? samples = null;
         string? demoToken = null;
@@ -80,7 +81,7 @@ internal static class ServeCommand
             Environment = environment,
             Out = host.Out,
             Problems = problems,
-            Configure = builder => routing.AddTo(builder),
+            Configure = builder => routing.AddTo(builder.WithSecretRules(secretRules)),
             Alerts = routing.Router,
             Time = host.Time,
         };

@@ -46,6 +46,9 @@ public sealed record PipeWatchConfig
     /// <summary>What <c>pipewatch serve</c> follows, and its limits (the <c>serve</c> section).</summary>
     public ServeOptions Serve { get; init; } = new();
 
+    /// <summary>The user's own secret rules (the <c>secrets</c> section).</summary>
+    public Rules.Patterns.SecretsOptions Secrets { get; init; } = new();
+
     /// <summary>The threat-intel feeds <c>serve</c> reads and refreshes (the <c>intel</c> section).</summary>
     public Intel.IntelOptions Intel { get; init; } = new();
 

@@ -151,7 +151,7 @@ public static class BuiltInDetectors
         var found = new List<Problem>();
         var rules = SigmaRuleSources.Load(options, found);
         foreach (var problem in found) problems?.Report(problem);
-        return new SigmaRuleDetector(rules, new SigmaCorrelatorOptions { MaxGroups = options.MaxGroups });
+        return new SigmaRuleDetector(rules, new SigmaCorrelatorOptions { MaxGroups = options.MaxGroups }, problems);
     }
 
     /// <summary>One detector of the registry: the modes it runs in and how to make it.</summary>

@@ -35,6 +35,7 @@ public static class ConfigLoader
         new("serve", (reader, node, at, t) => t with { Config = t.Config with { Serve = reader.Section(node, at, t.Config.Serve, ServeSettings.All) } }),
         new("alerts", (reader, node, at, t) => t with { Config = t.Config with { Alerts = AlertsReader.Read(reader, node, at) } }),
         new("intel", (reader, node, at, t) => t with { Config = t.Config with { Intel = reader.Section(node, at, t.Config.Intel, IntelSettings.All) } }),
+        new("secrets", (reader, node, at, t) => t with { Config = t.Config with { Secrets = reader.Section(node, at, t.Config.Secrets, SecretsSettings.All) } }),
     ];
 
     /// <summary>Loads <paramref name="path"/>, or <c>pipewatch.yml</c> in <paramref name="workingDirectory"/> when present, else the defaults.</summary>

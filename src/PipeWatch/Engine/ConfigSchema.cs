@@ -33,6 +33,7 @@ internal static class ConfigSchema
                 "signals" => Section("Risk-based alerting: weak signals that alert only together.", SignalSettings.All.Select(s => (s.Key, s.Schema))),
                 "serve" => Section("The watch mode (pipewatch serve).", ServeSettings.All.Select(s => (s.Key, s.Schema))),
                 "intel" => Section("Threat-intelligence feeds read and refreshed (docs/detectors.md).", IntelSettings.All.Select(s => (s.Key, s.Schema))),
+                "secrets" => Section("The user's own secret rules: found by scan, redacted by scan, ingest and serve.", SecretsSettings.All.Select(s => (s.Key, s.Schema))),
                 "alerts" => Alerts(),
                 _ => Value(setting.Schema),
             };

@@ -46,6 +46,32 @@ public sealed class IntelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Importing_a_source_again_replaces_its_feed_so_a_withdrawn_indicator_stops_matching()
+    {
+        File.WriteAllText(_temp.File("c2.txt"), "# our C2 list\nevil-c2.example\nwithdrawn-c2.example\n");
+        File.WriteAllText(_temp.File("build.log"), "2026-11-27T12:00:00.0000000Z curl -s https://api.withdrawn-c2.example/beacon\n2026-11-27T12:00:01.0000000Z curl -s https://evil-c2.example/x\n");
+        var first = await Cli.RunAsync("intel", "import", "--store", Store, "c2.txt");
+        Assert.Equal("imported 2 indicators (2 new, 0 updated), 0 problems", first.ErrorLines[^1]);
+
+        // The feed is published again a day later without one value; a line that cannot be read keeps the next import additive.
+        File.WriteAllText(_temp.File("c2.txt"), "# our C2 list\nevil-c2.example\n");
+        var later = new CliRunner(_temp.Path) { Now = Ingest.Now.AddDays(1) };
+        var again = await later.RunAsync("intel", "import", "--store", Store, "c2.txt");
+
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal("imported 1 indicator (0 new, 1 updated, 1 no longer listed removed), 0 problems", again.ErrorLines[^1]);
+        var ingest = await later.RunAsync("ingest", "build.log", "--store", Store, "--format", "json");
+        Assert.Contains("evil-c2.example", ingest.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("withdrawn-c2.example", ingest.Output, StringComparison.Ordinal);
+
+        File.WriteAllText(_temp.File("c2.txt"), "# our C2 list\nthis is not an indicator\n");
+        var broken = await new CliRunner(_temp.Path) { Now = Ingest.Now.AddDays(2) }.RunAsync("intel", "import", "--store", Store, "c2.txt");
+        Assert.EndsWith("1 problem", broken.ErrorLines[^1], StringComparison.Ordinal);
+        using var store = SqliteStore.Open(Store);
+        Assert.Equal(["evil-c2.example"], store.ReadIndicators().Select(i => i.Value));
+    }
+
+    [Fact]
     public async Task A_file_of_nothing_usable_exits_2()
     {
         var bad = _temp.File("bad.json");

@@ -113,7 +113,7 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("min-sample: 10", File));
 
-        Assert.Equal(["pipewatch.yml:1: unknown key 'min-sample' (expected one of: min-samples, detectors, allow, incidents, sigma, signals, serve, alerts, intel)"], error.Problems);
+        Assert.Equal(["pipewatch.yml:1: unknown key 'min-sample' (expected one of: min-samples, detectors, allow, incidents, sigma, signals, serve, alerts, intel, secrets)"], error.Problems);
     }
 
     [Fact]

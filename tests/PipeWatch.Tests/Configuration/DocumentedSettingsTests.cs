@@ -121,6 +121,7 @@ public sealed partial class DocumentedSettingsTests : IDisposable
             "[{github-organization: acme, phrase: 'action:repo', interval: 10m, since: 2d, per-page: 50, token-env: AUDIT_TOKEN}, {gitlab-group: 42}]", "Serve.AuditLogs",
             "[{Platform: github, Path: orgs/acme/audit-log, Phrase: action:repo, Interval: 00:10:00, PerPage: 50, Since: 2.00:00:00, TokenVariable: AUDIT_TOKEN, Name: github:orgs/acme/audit-log}, "
             + "{Platform: gitlab, Path: groups/42/audit_events, Phrase: null, Interval: 00:05:00, PerPage: 100, Since: 1.00:00:00, TokenVariable: PIPEWATCH_GITLAB_TOKEN, Name: gitlab:groups/42/audit_events}]"),
+        ["secrets.rules"] = ("gitleaks.toml", "Secrets.Rules", _temp.File("gitleaks.toml")),
         ["intel.feeds"] = (
             "[{url: 'https://taxii.example/api/collections/c1/objects/', refresh: 2h, auth-header: 'Authorization: Bearer ${env:TAXII_TOKEN}'}]", "Intel.Feeds",
             "[{Source: https://taxii.example/api/collections/c1/objects/, Name: taxii.example/api/collections/c1/objects, Format: null, Refresh: 02:00:00, "
@@ -150,6 +151,7 @@ public sealed partial class DocumentedSettingsTests : IDisposable
         accepted.AddRange(AcceptedKeys("incidents:\n  no-such-key: 1\n").Select(k => $"incidents.{k}"));
         accepted.AddRange(AcceptedKeys("sigma:\n  no-such-key: 1\n").Select(k => $"sigma.{k}"));
         accepted.AddRange(AcceptedKeys("intel:\n  no-such-key: 1\n").Select(k => $"intel.{k}"));
+        accepted.AddRange(AcceptedKeys("secrets:\n  no-such-key: 1\n").Select(k => $"secrets.{k}"));
         // Weights are a map of signal ids (documented as one row, signals.weights.<signal>).
         accepted.AddRange(AcceptedKeys("signals:\n  no-such-key: 1\n").Where(k => k is not "enabled" and not "weights").Select(k => $"signals.{k}"));
         accepted.AddRange(AcceptedKeys("serve:\n  no-such-key: 1\n").Select(k => $"serve.{k}"));

@@ -9,11 +9,14 @@ internal sealed class CliRunner(string workingDirectory, Dictionary<string, stri
 {
     public Dictionary<string, string> Environment { get; } = environment ?? [];
 
+    /// <summary>The time the program sees (<see cref="Ingest.Now"/> unless set).</summary>
+    public DateTimeOffset Now { get; init; } = Ingest.Now;
+
     public async Task<CliResult> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var host = new CliHost(output, error, workingDirectory, name => Environment.GetValueOrDefault(name), Interactive: false, new FakeTimeProvider(Ingest.Now));
+        var host = new CliHost(output, error, workingDirectory, name => Environment.GetValueOrDefault(name), Interactive: false, new FakeTimeProvider(Now));
         var exit = await PipeWatchApp.RunAsync(args, host, TestContext.Current.CancellationToken);
         return new CliResult(exit, output.ToString(), error.ToString());
     }

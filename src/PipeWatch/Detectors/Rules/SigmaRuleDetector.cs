@@ -1,4 +1,5 @@
 using System.Globalization;
+using PipeWatch.Diagnostics;
 using PipeWatch.Events;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Sigma;
@@ -21,10 +22,16 @@ public sealed class SigmaRuleDetector : IDetector
     private readonly List<SigmaRule> _matched = [];
     private readonly List<SigmaCorrelationHit> _hits = [];
     private readonly List<int> _candidates = [];
+    private readonly List<SigmaRule> _timedOut = [];
+    private readonly IProblemReporter? _problems;
 
-    public SigmaRuleDetector(SigmaRuleSet rules, SigmaCorrelatorOptions? options = null)
+    /// <param name="rules">The rules.</param>
+    /// <param name="options">The correlation bounds.</param>
+    /// <param name="problems">Where a rule whose regular expression timed out on an event is reported (a match there may be missed); null ignores it.</param>
+    public SigmaRuleDetector(SigmaRuleSet rules, SigmaCorrelatorOptions? options = null, IProblemReporter? problems = null)
     {
         _rules = rules;
+        _problems = problems;
         _correlator = new SigmaCorrelator(rules.Correlations, options);
 
         // A rule referred to by correlations only raises findings of its own when one of them says 'generate: true'.
@@ -47,7 +54,18 @@ public sealed class SigmaRuleDetector : IDetector
     public void Inspect(Event e, DetectionContext context)
     {
         var fields = new SigmaEventFields(e, _rules.Mapping);
-        _rules.Match(e, fields, _matched, _candidates);
+        _timedOut.Clear();
+        _rules.Match(e, fields, _matched, _candidates, _timedOut);
+
+        // A timed-out |re is a problem, never a silent "no match": a padded value must not hide an event unseen.
+        foreach (var rule in _timedOut)
+        {
+            _problems?.Report(new Problem(
+                e.Origin.File,
+                $"Sigma rule '{RuleKey(rule.Id, rule.Name, rule.File, rule.Line)}' timed out matching a regular expression on event {e.Id}; a match there may be missed (the other rules still ran)",
+                e.Origin.Line));
+        }
+
         foreach (var rule in _matched)
         {
             if (!_silent.Contains(rule)) context.Report(RuleFinding(rule, e, fields, context.Now));

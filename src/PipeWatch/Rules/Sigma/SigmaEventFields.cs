@@ -16,6 +16,11 @@ public sealed class SigmaEventFields : ISigmaFieldSource
         _mapping = mapping ?? SigmaFieldMapping.Default;
     }
 
+    /// <summary>How many regular-expression tests timed out on this event so far (each counted as no match).</summary>
+    internal int RegexTimeouts { get; private set; }
+
+    internal void CountRegexTimeout() => RegexTimeouts++;
+
     public bool TryGet(string field, out object? value)
     {
         foreach (var name in _mapping.Candidates(field))

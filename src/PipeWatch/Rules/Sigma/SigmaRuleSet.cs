@@ -91,16 +91,22 @@ public sealed class SigmaRuleSet
     public void Match(Event e, ISigmaFieldSource source, List<SigmaRule> matched) => Match(e, source, matched, []);
 
     /// <summary>As <see cref="Match(Event, ISigmaFieldSource, List{SigmaRule})"/>, with a caller-owned scratch list (one per thread) so a hot loop allocates nothing here.</summary>
-    public void Match(Event e, ISigmaFieldSource source, List<SigmaRule> matched, List<int> candidates)
+    public void Match(Event e, ISigmaFieldSource source, List<SigmaRule> matched, List<int> candidates) => Match(e, source, matched, candidates, null);
+
+    /// <summary>As <see cref="Match(Event, ISigmaFieldSource, List{SigmaRule}, List{int})"/>; the rules in which a regular expression timed out on <paramref name="source"/> (a <see cref="SigmaEventFields"/>) are added to <paramref name="timedOut"/>.</summary>
+    internal void Match(Event e, ISigmaFieldSource source, List<SigmaRule> matched, List<int> candidates, List<SigmaRule>? timedOut)
     {
         matched.Clear();
         var route = RouteFor(e);
         if (route.Rules.Length == 0) return;
         route.Prefilter.Candidates(source, candidates);
+        var counted = source as SigmaEventFields;
         foreach (var index in candidates)
         {
             var rule = route.Rules[index];
+            var before = counted?.RegexTimeouts ?? 0;
             if (rule.Matches(source)) matched.Add(rule);
+            if (counted is not null && counted.RegexTimeouts != before) timedOut?.Add(rule);
         }
     }
 

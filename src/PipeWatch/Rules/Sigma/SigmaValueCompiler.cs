@@ -264,15 +264,20 @@ internal static partial class SigmaValueCompiler
         return (v => v is not null && IsMatch(regex, v), null);
     }
 
-    // Only the backtracking fallback has a timeout; a value that takes longer is treated as no match rather than failing the event.
-    private static bool IsMatch(Regex regex, string value)
+    // Only the backtracking fallback has a timeout. Its RegexMatchTimeoutException goes up to the matcher of the field, which
+    // counts it on the event (SigmaTimeouts) and takes it as no match for this test alone: the other tests and rules still run.
+    private static bool IsMatch(Regex regex, string value) => regex.IsMatch(value);
+
+    /// <summary>Runs one value test; a regular expression that timed out is counted on <paramref name="source"/> and is no match.</summary>
+    private static bool Run(Func<string?, bool> test, string? value, ISigmaFieldSource source)
     {
         try
         {
-            return regex.IsMatch(value);
+            return test(value);
         }
         catch (RegexMatchTimeoutException)
         {
+            (source as SigmaEventFields)?.CountRegexTimeout();
             return false;
         }
     }
@@ -431,8 +436,8 @@ internal static partial class SigmaValueCompiler
             if (value is not string && value is IEnumerable<string> many)
             {
                 var items = many.ToList();
-                if (negated) return all ? tests.All(t => items.All(t)) : tests.Any(t => items.All(t));
-                return all ? tests.All(t => items.Any(t)) : tests.Any(t => items.Any(t));
+                if (negated) return all ? tests.All(t => items.All(v => Run(t, v, source))) : tests.Any(t => items.All(v => Run(t, v, source)));
+                return all ? tests.All(t => items.Any(v => Run(t, v, source))) : tests.Any(t => items.Any(v => Run(t, v, source)));
             }
 
             var text = Text(value);
@@ -440,7 +445,7 @@ internal static partial class SigmaValueCompiler
             {
                 foreach (var test in tests)
                 {
-                    if (!test(text)) return false;
+                    if (!Run(test, text, source)) return false;
                 }
 
                 return true;
@@ -448,7 +453,7 @@ internal static partial class SigmaValueCompiler
 
             foreach (var test in tests)
             {
-                if (test(text)) return true;
+                if (Run(test, text, source)) return true;
             }
 
             return false;
@@ -463,12 +468,12 @@ internal static partial class SigmaValueCompiler
 
         public bool Matches(ISigmaFieldSource source)
         {
-            if (all) return tests.All(t => source.AllValues().Any(t));
+            if (all) return tests.All(t => source.AllValues().Any(v => Run(t, v, source)));
             foreach (var value in source.AllValues())
             {
                 foreach (var test in tests)
                 {
-                    if (test(value)) return true;
+                    if (Run(test, value, source)) return true;
                 }
             }
 

@@ -12,7 +12,8 @@ namespace PipeWatch.Sources.Intake;
 /// <summary>Turns the bytes of a payload (one JSON document, an array of documents, or JSON Lines) into events and problems, whatever brought them: a file, a webhook, an agent.</summary>
 /// <remarks>
 /// The one path from bytes to events: <see cref="Files.JsonFileSource"/> reads files through it. JSON Lines are streamed line by
-/// line through a pooled buffer; a single document is read whole. Each line or document is first offered to the fast readers
+/// line through a pooled buffer; an array is streamed element by element (<see cref="JsonElementStream"/>), as is the list of an
+/// <see cref="IListPayloadFormat"/> too large to read whole; any other document is read whole up to <see cref="MaxLineBytes"/>. Each line or document is first offered to the fast readers
 /// (<see cref="IUtf8PayloadReader"/>), straight from its bytes; what they do not read goes through <c>JsonDocument</c> and the
 /// formats. Empty, binary, truncated, unrecognized and oversized inputs are reported with the origin (and line) and skipped;
 /// nothing in the input makes it throw. Event ids come from the payload only, never from the origin. Stateless and thread-safe.
@@ -103,14 +104,15 @@ internal sealed class PayloadReader
         return await CollectAsync(copy, origin, hint, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The events of a payload in a seekable stream, in blocks of at most 128 (JSON Lines, read 1 MiB at a time), or the whole document's as one block.</summary>
+    /// <summary>The events of a payload in a seekable stream, in blocks of at most 128 (JSON Lines and arrays, read 1 MiB at a time), or a whole object's as one block.</summary>
     /// <param name="stream">The payload, from its start; must support seeking and <see cref="Stream.Length"/>. Not disposed.</param>
     /// <param name="origin">Where it came from: names the events' origin and the problems.</param>
     /// <param name="hint">What the sender said it is, when it said.</param>
     /// <param name="context">Receives the problems and the bytes read.</param>
     /// <param name="cancellationToken">Stops reading.</param>
+    /// <param name="maxObjectBytes">The largest object (not an array) read whole: a larger one is read only as a list (see <see cref="IListPayloadFormat"/>). Unbounded for a body already in memory.</param>
     public async IAsyncEnumerable<Event[]> ReadBlocksAsync(
-        Stream stream, PayloadOrigin origin, PayloadHint? hint, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Stream stream, PayloadOrigin origin, PayloadHint? hint, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken, int maxObjectBytes = MaxLineBytes)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(origin);
@@ -144,15 +146,14 @@ internal sealed class PayloadReader
         }
         else
         {
-            var bytes = new byte[stream.Length - stream.Position];
-            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-            context.BytesRead?.Invoke(bytes.Length);
-            ReadDocument(bytes, null, read, events, context);
-            if (events.Count > 0) yield return [.. events];
+            await foreach (var block in ReadDocumentAsync(stream, read, events, context, maxObjectBytes, cancellationToken).ConfigureAwait(false))
+            {
+                yield return block;
+            }
         }
     }
 
-    /// <summary>The events of a stream that cannot seek (a pipe) whose shape was told from its first bytes: JSON Lines streamed, a document read whole.</summary>
+    /// <summary>The events of a stream that cannot seek (a pipe) whose shape was told from its first bytes, read as <see cref="ReadBlocksAsync(Stream, PayloadOrigin, PayloadHint?, SourceContext, CancellationToken, int)"/> does.</summary>
     internal async IAsyncEnumerable<Event[]> ReadBlocksAsync(
         Stream stream, FileShape.Kind shape, PayloadOrigin origin, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -168,18 +169,182 @@ internal sealed class PayloadReader
             yield break;
         }
 
-        using var whole = new MemoryStream();
-        await stream.CopyToAsync(whole, cancellationToken).ConfigureAwait(false);
-        context.BytesRead?.Invoke(whole.Length);
-        ReadDocument(whole.GetBuffer().AsMemory(0, (int)whole.Length), null, read, events, context);
-        if (events.Count > 0) yield return [.. events];
+        await foreach (var block in ReadDocumentAsync(stream, read, events, context, MaxLineBytes, cancellationToken).ConfigureAwait(false))
+        {
+            yield return block;
+        }
+    }
+
+    /// <summary>
+    /// The events of one JSON document, with memory bounded whatever its size: an array is read element by element
+    /// (<see cref="JsonElementStream"/>); an object up to <see cref="MaxLineBytes"/> is read whole; a larger one only when it is the
+    /// wrapper of an <see cref="IListPayloadFormat"/>, element by element; any other is a problem.
+    /// </summary>
+    private async IAsyncEnumerable<Event[]> ReadDocumentAsync(
+        Stream stream, Reading read, List<Event> events, SourceContext context, int maxObjectBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        byte[]? head = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            var filled = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            context.BytesRead?.Invoke(filled);
+            var skip = head.AsSpan(0, filled).StartsWith(FileShape.ByteOrderMark) ? FileShape.ByteOrderMark.Length : 0;
+            var first = head.AsSpan(skip, filled - skip).IndexOfAnyExcept(" \t\r\n"u8);
+            if (first >= 0 && head[skip + first] == (byte)'[')
+            {
+                using var elements = new JsonElementStream(stream, MaxLineBytes, null, head, skip, filled, context.BytesRead);
+                head = null;
+                await foreach (var block in ReadElementsAsync(elements, null, read, events, context, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return block;
+                }
+
+                yield break;
+            }
+
+            // An object: read whole when it ends within the bound.
+            while (filled == head.Length && head.Length < maxObjectBytes)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(head.Length * 2L, maxObjectBytes));
+                head.AsSpan(0, filled).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(head);
+                head = bigger;
+                var count = await stream.ReadAtLeastAsync(head.AsMemory(filled), head.Length - filled, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                context.BytesRead?.Invoke(count);
+                filled += count;
+            }
+
+            if (filled < head.Length)
+            {
+                ReadDocument(head.AsMemory(0, filled), null, read, events, context);
+                if (events.Count > 0) yield return [.. events];
+                yield break;
+            }
+
+            var wrapper = ListFormat(read);
+            if (wrapper is null)
+            {
+                context.Problems.Report(new Problem(read.Name, $"a JSON object of {MaxLineBytes >> 20} MiB or more that is not a list PipeWatch reads element by element; skipped"));
+                await DrainAsync(stream, context, cancellationToken).ConfigureAwait(false);
+                yield break;
+            }
+
+            using var listed = new JsonElementStream(stream, MaxLineBytes, wrapper.ListProperty, head, skip, filled, context.BytesRead);
+            head = null;
+            await foreach (var block in ReadElementsAsync(listed, wrapper, read, events, context, cancellationToken).ConfigureAwait(false))
+            {
+                yield return block;
+            }
+
+            if (!listed.FoundArray && !listed.Stopped)
+            {
+                context.Problems.Report(new Problem(read.Name, $"a JSON object of {MaxLineBytes >> 20} MiB or more without the '{wrapper.ListProperty}' list of {wrapper.Id}; skipped"));
+            }
+        }
+        finally
+        {
+            if (head is not null) ArrayPool<byte>.Shared.Return(head);
+        }
+    }
+
+    /// <summary>The events of the elements of an array (read as documents, or as elements of <paramref name="wrapper"/>), in blocks of at most <see cref="BlockEvents"/>.</summary>
+    private async IAsyncEnumerable<Event[]> ReadElementsAsync(
+        JsonElementStream elements, IListPayloadFormat? wrapper, Reading read, List<Event> events, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var item = await elements.NextAsync(cancellationToken).ConfigureAwait(false);
+            var prefix = item.Index == 0 ? (wrapper is null ? string.Empty : $"{wrapper.Id}: ")
+                : wrapper is null ? $"element {item.Index}: " : $"{wrapper.Id}: {wrapper.ListProperty}[{item.Index - 1}]: ";
+            var index = item.Index - 1;
+            switch (item.Kind)
+            {
+                case JsonElementKind.End:
+                    if (events.Count > 0) yield return [.. events];
+                    events.Clear();
+                    yield break;
+                case JsonElementKind.Element:
+                    ReadElement(item.Bytes, index, prefix, wrapper, read, events, context);
+                    break;
+                default:
+                    context.Problems.Report(new Problem(read.Name, prefix + item.Reason, item.Line is { } line ? (int)Math.Min(line, int.MaxValue) : null));
+                    break;
+            }
+
+            if (events.Count >= BlockEvents)
+            {
+                yield return [.. events];
+                events.Clear();
+            }
+        }
+    }
+
+    private void ReadElement(ReadOnlyMemory<byte> json, int index, string prefix, IListPayloadFormat? wrapper, Reading read, List<Event> events, SourceContext context)
+    {
+        if (!Utf8.IsValid(json.Span))
+        {
+            var at = FirstInvalidByte(json.Span);
+            context.Problems.Report(new Problem(read.Name, $"{prefix}not valid UTF-8 (byte 0x{json.Span[at]:x2} at offset {at} of the element)"));
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            context.Problems.Report(new Problem(read.Name, $"{prefix}invalid JSON: {Describe(ex, json.Span)}"));
+            return;
+        }
+
+        using (document)
+        {
+            var origin = new Origin(read.Name, null);
+            if (wrapper is null)
+            {
+                ReadPayload(document.RootElement, origin, prefix, read, events, context);
+                return;
+            }
+
+            var payload = new PayloadContext(origin, events);
+            var before = events.Count;
+            wrapper.ReadElement(document.RootElement, index, payload);
+            if (payload.Rejection is { } reason)
+            {
+                events.RemoveRange(before, events.Count - before);
+                context.Problems.Report(new Problem(read.Name, $"{wrapper.Id}: {reason}"));
+            }
+        }
+    }
+
+    /// <summary>The list format a large object may be, given the forced or hinted formats; null when none.</summary>
+    private IListPayloadFormat? ListFormat(Reading read) =>
+        _forced is not null ? _forced as IListPayloadFormat
+        : (read.Hinted ?? (IEnumerable<IPayloadFormat>)_formats).OfType<IListPayloadFormat>().FirstOrDefault();
+
+    /// <summary>Reads the rest of a stream that is skipped, counting its bytes, so a pipe's writer is not left blocked.</summary>
+    private static async Task DrainAsync(Stream stream, SourceContext context, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            int count;
+            while ((count = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) context.BytesRead?.Invoke(count);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async Task<PayloadResult> CollectAsync(Stream stream, PayloadOrigin origin, PayloadHint? hint, CancellationToken cancellationToken)
     {
         var problems = new ProblemLog();
         var events = new List<Event>();
-        await foreach (var block in ReadBlocksAsync(stream, origin, hint, new SourceContext(problems), cancellationToken).ConfigureAwait(false))
+        // The body is in memory already: an object of any size is read whole, as it came.
+        await foreach (var block in ReadBlocksAsync(stream, origin, hint, new SourceContext(problems), cancellationToken, int.MaxValue).ConfigureAwait(false))
         {
             events.AddRange(block);
         }
@@ -200,18 +365,56 @@ internal sealed class PayloadReader
     {
         var start = stream.Position;
         var length = stream.Length - start;
-        for (var size = 64 * 1024L; ; size *= 4)
+        for (var size = 64 * 1024L; ; size = Math.Min(size * 4, MaxLineBytes))
         {
             var head = new byte[Math.Min(length, size)];
             stream.Position = start;
             var count = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             var complete = count >= length;
             var shape = FileShape.Sniff(head.AsSpan(0, count), complete);
-            if (shape != FileShape.Kind.NeedMore || complete)
+            if (shape != FileShape.Kind.NeedMore || complete || size >= MaxLineBytes)
             {
+                if (shape == FileShape.Kind.NeedMore && !complete && !head.AsSpan(0, count).Contains((byte)'\n'))
+                {
+                    // A first line longer than any line read: JSON Lines when another value starts on the line after it (the long
+                    // line is then a problem of its own), else one document. Found by scanning on, never by buffering the line.
+                    shape = await AfterLongLineAsync(stream, cancellationToken).ConfigureAwait(false);
+                }
+
                 stream.Position = start;
                 return shape == FileShape.Kind.NeedMore ? FileShape.Kind.Document : shape;
             }
+        }
+    }
+
+    /// <summary>From the stream's position: <see cref="FileShape.Kind.JsonLines"/> when the next line that is not blank starts with '{' or '[', else <see cref="FileShape.Kind.Document"/>.</summary>
+    private static async Task<FileShape.Kind> AfterLongLineAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            var lineEnded = false;
+            int count;
+            while ((count = await stream.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                var chunk = buffer.AsSpan(0, count);
+                if (!lineEnded)
+                {
+                    var newline = chunk.IndexOf((byte)'\n');
+                    if (newline < 0) continue;
+                    lineEnded = true;
+                    chunk = chunk[(newline + 1)..];
+                }
+
+                var next = chunk.IndexOfAnyExcept(" \t\r\n"u8);
+                if (next >= 0) return chunk[next] is (byte)'{' or (byte)'[' ? FileShape.Kind.JsonLines : FileShape.Kind.Document;
+            }
+
+            return FileShape.Kind.Document;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

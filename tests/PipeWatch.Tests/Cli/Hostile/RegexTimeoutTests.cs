@@ -58,6 +58,55 @@ public sealed class RegexTimeoutTests : IDisposable
     }
 
     [Fact]
+    public async Task A_padded_value_times_out_a_sigma_re_on_the_backtracking_engine_and_the_timeout_is_a_problem_naming_the_rule()
+    {
+        // As above: (?:a|aa)* backtracks exponentially without a nested quantifier, and the lookahead keeps it off the linear engine.
+        Directory.CreateDirectory(_temp.File("my-rules"));
+        File.WriteAllText(_temp.File("my-rules/slow.yml"), """
+            title: A run of a followed by c
+            id: 6d2e1a4b-0000-4000-8000-00000000a11c
+            level: low
+            logsource:
+              product: github
+              service: audit
+            detection:
+              selection:
+                github.note|re: '(?=a)(?:a|aa)*c'
+              condition: selection
+            """);
+        File.WriteAllText(_temp.File("my-rules/hook.yml"), """
+            title: Webhook added
+            id: 6d2e1a4b-0000-4000-8000-00000000b00c
+            level: low
+            logsource:
+              product: github
+              service: audit
+            detection:
+              selection:
+                action: 'hook.create'
+              condition: selection
+            """);
+        var padding = new string('a', 400);
+        File.WriteAllText(_temp.File("audit.jsonl"), $$"""
+            {"@timestamp": 1763800000000, "_document_id": "d-1", "action": "repo.create", "actor": "alice", "org": "acme", "repo": "acme/api", "note": "ac"}
+            {"@timestamp": 1763800060000, "_document_id": "d-2", "action": "hook.create", "actor": "mallory", "org": "acme", "repo": "acme/api", "note": "{{padding}} b"}
+
+            """);
+
+        var result = await new CliRunner(_temp.Path).RunAsync("ingest", "audit.jsonl", "--rules", "my-rules", "--store", "store.db", "--format", "json");
+
+        Assert.Equal(ExitCodes.Findings, result.ExitCode);
+        // The short value matches the slow rule; the padded one times it out, and the other rule still matches that event.
+        var rules = result.OutputLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("rule").GetString()).ToList();
+        Assert.Contains("6d2e1a4b-0000-4000-8000-00000000a11c", rules);
+        Assert.Contains("6d2e1a4b-0000-4000-8000-00000000b00c", rules);
+        Assert.Contains(
+            "audit.jsonl:2: Sigma rule '6d2e1a4b-0000-4000-8000-00000000a11c' timed out matching a regular expression on event github:audit:d-2; a match there may be missed (the other rules still ran)",
+            result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Split('\n'), l => l.Contains("timed out", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_sigma_re_value_that_can_backtrack_without_end_is_flagged_by_rules_validate()
     {
         File.WriteAllText(_temp.File("rule.yml"), """

@@ -16,18 +16,44 @@ public sealed class UserRuleRedactionTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
+    public async Task A_secret_of_the_config_s_secret_rules_quoted_by_a_sigma_rule_is_redacted_by_ingest()
+    {
+        WriteRules();
+        Directory.CreateDirectory(_temp.File("conf"));
+        File.WriteAllText(_temp.File("conf/pipewatch.yml"), "secrets:\n  rules: ../gitleaks.toml\n");
+        // Runner telemetry (as the built-in pack's examples): the download-piped-to-shell Sigma rule quotes the command line, which holds the key.
+        File.WriteAllText(_temp.File("telemetry.jsonl"), $$$"""
+            {"@timestamp": "2026-11-20T10:17:00Z", "event": {"category": ["process"], "type": ["start"], "id": "p-1"}, "process": {"executable": "/usr/bin/bash", "command_line": "/bin/sh -c curl -sSfL -H 'X-Corp-Key: {{{Secret}}}' https://example.net/install.sh | bash", "pid": 4017, "parent": {"executable": "/home/runner/actions-runner/bin/Runner.Worker"}}, "host": {"os": {"type": "linux"}, "name": "runner-7"}, "user": {"name": "runner"}, "ci": {"repository": "acme/api", "pipeline": "CI", "run_id": "71", "job": "build", "platform": "github"}}
+
+            """);
+
+        var plain = await new CliRunner(_temp.Path).RunAsync("ingest", "telemetry.jsonl", "--format", "json", "--store", _temp.File("plain.db"));
+        var result = await new CliRunner(_temp.Path).RunAsync(
+            "ingest", "telemetry.jsonl", "--config", "conf/pipewatch.yml", "--format", "json", "--report", "sarif=out.sarif", "--store", _temp.File("store.db"));
+
+        // Without the config's rules the key is quoted whole (the built-in rules do not know its format); with them, no piece of it is anywhere.
+        Assert.Contains(Secret, plain.Output, StringComparison.Ordinal);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("curl", result.Output, StringComparison.Ordinal);
+        AssertNoPiece([result.Output, result.Error, File.ReadAllText(_temp.File("out.sarif")), .. StoreFiles("store.db")]);
+    }
+
+    [Fact]
+    public async Task A_missing_secret_rules_file_named_by_the_config_is_a_usage_error()
+    {
+        File.WriteAllText(_temp.File("pipewatch.yml"), "secrets:\n  rules: missing.toml\n");
+        File.WriteAllText(_temp.File("telemetry.jsonl"), "{}\n");
+
+        var result = await new CliRunner(_temp.Path).RunAsync("ingest", "telemetry.jsonl", "--store", _temp.File("store.db"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"pipewatch: {_temp.File("missing.toml")}: no such rule file", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_secret_of_a_user_gitleaks_rule_quoted_by_another_detector_is_redacted_in_every_output()
     {
-        File.WriteAllText(_temp.File("gitleaks.toml"), """
-            [extend]
-            useDefault = true
-
-            [[rules]]
-            id = "corp-live-key"
-            description = "Corp live API key"
-            regex = '''corp_live_[0-9a-f]{20}'''
-            keywords = ["corp_live_"]
-            """);
+        WriteRules();
         Directory.CreateDirectory(_temp.File("repo/.github/workflows"));
         File.WriteAllText(_temp.File("repo/.github/workflows/ci.yml"), $$"""
             name: ci
@@ -46,8 +72,11 @@ public sealed class UserRuleRedactionTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("code-change.pipeline-tampering", result.Output, StringComparison.Ordinal);
         Assert.Contains("corp-live-key", result.Output, StringComparison.Ordinal);
-        var outputs = new[] { result.Output, result.Error, File.ReadAllText(_temp.File("out.sarif")) }
-            .Concat(Directory.GetFiles(_temp.Path, "store.db*").Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        AssertNoPiece([result.Output, result.Error, File.ReadAllText(_temp.File("out.sarif")), .. StoreFiles("store.db")]);
+    }
+
+    private static void AssertNoPiece(IEnumerable<string> outputs)
+    {
         foreach (var text in outputs)
         {
             for (var at = 0; at + 10 <= Secret.Length; at++)
@@ -58,4 +87,18 @@ public sealed class UserRuleRedactionTests : IDisposable
             }
         }
     }
+
+    private IEnumerable<string> StoreFiles(string name) =>
+        Directory.GetFiles(_temp.Path, name + "*").Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f)));
+
+    private void WriteRules() => File.WriteAllText(_temp.File("gitleaks.toml"), """
+        [extend]
+        useDefault = true
+
+        [[rules]]
+        id = "corp-live-key"
+        description = "Corp live API key"
+        regex = '''corp_live_[0-9a-f]{20}'''
+        keywords = ["corp_live_"]
+        """);
 }
