@@ -32,7 +32,7 @@ public static class StoreFactory
         var path = SqlitePath(location, Environment.CurrentDirectory);
         var before = File.Exists(path) ? SqliteStore.SchemaVersion(path) : 0;
         using var store = SqliteStore.Open(path);
-        return (before, SqliteStore.SchemaVersion(path));
+        return (before, store.SchemaVersionNow);
     }
 
     /// <summary>True when <paramref name="location"/> names a PostgreSQL store (a <c>postgres://</c> or <c>postgresql://</c> URI, or a connection string with a host).</summary>
