@@ -5,12 +5,13 @@ using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Cli.Commands;
 
-/// <summary><c>pipewatch store check</c>: reads the whole store through and says whether it is sound, without changing it.</summary>
+/// <summary><c>pipewatch store check</c>: reads the whole store through and says whether it is sound, without changing it; <c>store migrate</c>: upgrades its schema.</summary>
 internal static class StoreCommand
 {
     public static Command Create(CliHost host) => new("store", "Look after the store file.")
     {
         Check(host),
+        StoreMigrateCommand.Create(host),
     };
 
     private static Command Check(CliHost host)
