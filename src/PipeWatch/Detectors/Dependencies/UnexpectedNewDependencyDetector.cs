@@ -52,7 +52,8 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
         var others = estate.Others(context.Repository);
         foreach (var change in changes)
         {
-            if (change.BeforeUnreadable)
+            // Said when there is something to judge (both sides unreadable: the lockfile stays broken, its own problem says so).
+            if (change.BeforeUnreadable && change.After.Count > 0)
             {
                 _problems?.Report(new Problem(
                     $"{change.Path} (commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]})",
