@@ -138,7 +138,9 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
         foreach (var d in change.NewVersions)
         {
             if (!before.TryGetValue(d.Name, out var versions) || versions.Contains(d.Version)) continue;
-            if (versions.Any(v => SameMinor(v, d.Version) && SemverComparer.Instance.Compare(v, d.Version) < 0)) bumps.Add(new PatchBump(d.Name, $"{d.Name} {versions[0]} → {d.Version}"));
+            // Named from the version of the same minor it moved from (a lockfile may hold several versions of one package).
+            var from = versions.Where(v => SameMinor(v, d.Version) && SemverComparer.Instance.Compare(v, d.Version) < 0).Order(SemverComparer.Instance).LastOrDefault();
+            if (from is not null) bumps.Add(new PatchBump(d.Name, $"{d.Name} {from} → {d.Version}"));
         }
 
         return bumps;

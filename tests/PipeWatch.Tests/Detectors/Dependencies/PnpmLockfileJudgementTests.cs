@@ -98,6 +98,19 @@ public sealed class PnpmLockfileJudgementTests
         Assert.DoesNotContain("manifest", finding.Explanation, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_patch_bump_is_named_from_the_version_of_its_own_minor_when_the_lockfile_holds_several()
+    {
+        // Two versions of @antfu/install-pkg side by side; 0.3.1 moves to 0.3.4, which lists a package nothing had before.
+        _history.Commit(Person, ("package.json", CommitHistory.PackageJson("vite")), ("pnpm-lock.yaml", V6(Vite("4.5.0", "0.18.20"), Esbuild("0.18.20"), Package("/@antfu/install-pkg@0.1.1"), Package("/@antfu/install-pkg@0.3.1"))));
+
+        var bump = _history.Commit(Person, ("pnpm-lock.yaml", V6(Vite("4.5.0", "0.18.20"), Esbuild("0.18.20"), Package("/@antfu/install-pkg@0.1.1"), Package("/@antfu/install-pkg@0.3.4", "tinyexec: 0.1.4"), Package("/tinyexec@0.1.4"))));
+
+        var finding = Assert.Single(_history.Inspect(_detector, bump));
+        Assert.Equal("@antfu/install-pkg 0.3.1 → 0.3.4", finding.Evidence.Single(e => e.Name == "patch_bumps").Value);
+        Assert.Contains("it appeared with the patch-level bump of @antfu/install-pkg 0.3.1 → 0.3.4, which should not bring new packages", finding.Explanation, StringComparison.Ordinal);
+    }
+
     private static string Integrity(string key) => "sha512-" + Convert.ToBase64String(SHA512.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static string Package(string key, string? dependencies = null, string? optional = null, string? extra = null)
