@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using PipeWatch.Alerting.Incidents;
+using PipeWatch.Alerting.Signals;
 using PipeWatch.Configuration;
 using PipeWatch.Findings;
 using PipeWatch.Server.Hooks;
@@ -67,6 +68,14 @@ internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage
     private IResult ListFindings(HttpRequest request)
     {
         if (!TryQuery(request, out var query, out var limit, out var statuses, out var error)) return error!;
+        // ?signals=true: only the behavioural signals recorded and the alerts they raised or joined (as `findings --signals`).
+        var signalsOnly = request.Query["signals"].FirstOrDefault() switch
+        {
+            null or "false" => false,
+            "true" => true,
+            _ => (bool?)null,
+        };
+        if (signalsOnly is null) return Error(StatusCodes.Status400BadRequest, "signals: expected true or false");
         using var reader = store.OpenReader();
         var cursor = request.Query["cursor"].FirstOrDefault();
         var order = request.Query["order"] == "oldest" ? PageOrder.OldestFirst : PageOrder.NewestFirst;
@@ -81,6 +90,7 @@ internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage
                 foreach (var finding in page.Items)
                 {
                     var status = triage.StatusOf(finding, recorded);
+                    if (signalsOnly == true && !SignalKinds.IsRecordedOrRiskAlert(finding)) continue;
                     if (statuses is null || statuses.Contains(status)) items.Add(Shape(finding, status));
                 }
 

@@ -137,7 +137,7 @@ public static class BuiltInDetectors
         yield return new(Events, () => Sigma(c.Sigma, s.Problems));
         yield return new(Everywhere, () => new KnownVulnerabilityDetector(s.Advisories, s.Lockfiles));
         yield return new(Everywhere, () => new CiInfrastructureVulnerabilityDetector(s.Advisories, s.Lockfiles));
-        yield return new(DetectorModes.Scan, () => new UnexpectedNewDependencyDetector(s.Lockfiles, PopularPackages.BuiltIn), NeedsHistory: true);
+        yield return new(DetectorModes.Scan, () => new UnexpectedNewDependencyDetector(s.Lockfiles, PopularPackages.BuiltIn, s.Problems), NeedsHistory: true);
         yield return new(Everywhere, () => new UntrustedSourceDetector(s.Lockfiles, c.Options<UntrustedSourceOptions>()));
         yield return new(Events, () => new Network.UnusualEgressDetector(c.Options<Network.UnusualEgressOptions>()));
         yield return new(Events, () => new Performance.ResourceSpikeDetector(c.Options<Performance.ResourceSpikeOptions>()));

@@ -125,7 +125,7 @@ public sealed class PipelineBuilder
         var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
         var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel);
         var sinks = new SinkFanOut(_sinks, _time, _problems);
-        return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false, _config.Signals), sinks, _time, _problems, _options);
+        return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false, _config.Signals, seedFrom: store), sinks, _time, _problems, _options);
     }
 
     /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit detectors of authors, times, places or sizes).</summary>
@@ -137,8 +137,14 @@ public sealed class PipelineBuilder
     }
 
     // Signals are weighed in the back half of every front: scan (per commit) and ingest/serve (per event), per actor across both.
-    private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown, Alerting.Signals.SignalOptions signals)
+    // seedFrom: the store whose recorded signals of the window the scorer starts from (ingest and serve, so a restart forgets none).
+    private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown, Alerting.Signals.SignalOptions signals, IStore? seedFrom = null)
     {
+        var risk = new Alerting.Signals.RiskScorer(signals);
+        if (seedFrom is not null && signals.Enabled)
+        {
+            risk.Seed(seedFrom.QueryFindings(new FindingQuery(Since: _time.GetUtcNow() - signals.Window, Limit: Alerting.Signals.RiskScorer.MaxSeeded)));
+        }
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
         return new FindingStage(
@@ -146,7 +152,7 @@ public sealed class PipelineBuilder
             new IncidentCorrelator(_config.Incidents),
             sinks,
             reportKnown,
-            new Alerting.Signals.RiskScorer(signals),
+            risk,
             [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()],
             UserRuleRedaction());
     }

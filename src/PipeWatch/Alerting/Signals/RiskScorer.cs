@@ -13,7 +13,9 @@ namespace PipeWatch.Alerting.Signals;
 /// <remarks>
 /// Called by the shared back half with the findings of one commit (<c>scan</c>) or one event (<c>ingest</c>, <c>serve</c>) at a
 /// time, in order (<see cref="Score"/>). Remembers each actor's recent signals (within <see cref="SignalOptions.Window"/> of the
-/// newest) in memory only, at most <see cref="MaxActors"/> actors, so across runs an actor's signals coincide only within a run.
+/// newest) in memory, at most <see cref="MaxActors"/> actors; <see cref="Seed"/> reads them back from the findings a store kept
+/// (the recorded signals, the strong findings and the alerts that spent them), so a restarted <c>serve</c> or a later <c>ingest</c>
+/// still sees an actor's signals of the window.
 /// An actor is its name, whatever the repository: one person's signals in two repositories coincide. Not thread-safe: one
 /// scorer per run loop.
 /// </remarks>
@@ -21,6 +23,9 @@ internal sealed class RiskScorer(SignalOptions options)
 {
     /// <summary>Actors whose recent signals are remembered at most; past it, those whose newest signal is oldest are forgotten.</summary>
     public const int MaxActors = 50_000;
+
+    /// <summary>Stored findings read back by <see cref="Seed"/> at most (the oldest of the window first).</summary>
+    public const int MaxSeeded = 100_000;
 
     private readonly Dictionary<string, List<Scored>> _byActor = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Finding> _strongByActor = new(StringComparer.OrdinalIgnoreCase);
@@ -108,6 +113,40 @@ internal sealed class RiskScorer(SignalOptions options)
         foreach (var signal in signals.Where(s => !ReferenceEquals(s.Finding, promoted))) result.Add(Recorded(signal));
 
         return result;
+    }
+
+    /// <summary>
+    /// Restores what <see cref="Score"/> remembered from <paramref name="stored"/>, the findings a store kept within the window
+    /// (oldest first, at most <see cref="MaxSeeded"/>): each actor's recorded signals since the last alert that spent them, and each
+    /// actor's (and target's) latest strong finding.
+    /// </summary>
+    public void Seed(IEnumerable<Finding> stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (!options.Enabled) return;
+        foreach (var finding in stored.OrderBy(f => f.Timestamp))
+        {
+            var actor = ActorOf(finding);
+            var risk = finding.Evidence.Any(e => e.Name == "risk_score");
+            if (finding.Severity == Severity.Info && !risk)
+            {
+                // A recorded signal (Recorded marks it with its kinds and weight); weighed again with today's weights.
+                if (actor is null || finding.Evidence.All(e => e.Name != "weight") || Weighed(finding) is not { } scored) continue;
+                var list = _byActor.TryGetValue(actor, out var known) ? known : [];
+                list.Add(scored);
+                Remember(actor, list);
+                continue;
+            }
+
+            // An alert that named signals spent the actor's signals before it (as Score forgets them when it raises one).
+            if (risk && actor is not null) _byActor.Remove(actor);
+            var promotedSignal = risk && SignalKinds.Of(finding) is not null;
+            if (finding.Severity >= Severity.Medium && !promotedSignal)
+            {
+                if (actor is not null) RememberStrong(actor, finding);
+                if (finding.Entity.Target is { Length: > 0 } target) RememberStrong(target, finding);
+            }
+        }
     }
 
     // A finding is a signal when every kind it is marked with (or its rule stands for) has a weight.

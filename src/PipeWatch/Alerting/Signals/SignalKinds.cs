@@ -41,6 +41,13 @@ internal static class SignalKinds
         _ => kind,
     };
 
+    /// <summary>True for a recorded signal (evidence <c>signal</c> and <c>weight</c>) or an alert that signals raised or joined (evidence <c>risk_score</c>).</summary>
+    public static bool IsRecordedOrRiskAlert(Finding finding)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        return finding.Evidence.Any(e => e.Name is "weight" or "risk_score");
+    }
+
     /// <summary>The signal <paramref name="finding"/> is, or null for a finding that stands on its own.</summary>
     public static string? Of(Finding finding)
     {

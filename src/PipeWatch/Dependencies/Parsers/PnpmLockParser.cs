@@ -1,6 +1,10 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>pnpm <c>pnpm-lock.yaml</c> (lockfile versions 5, 6 and 9): the <c>packages</c> keys (<c>/name/version</c>, <c>/name@version</c>, <c>name@version</c>, peer suffixes dropped), their <c>resolution</c>, and the importers' direct dependencies.</summary>
+/// <remarks>
+/// A package's own dependencies (<c>dependencies</c> and <c>optionalDependencies</c>, such as esbuild's platform binaries) are
+/// listed under its <c>packages</c> entry up to version 6 and under <c>snapshots</c> (one per peer set) from version 9.
+/// </remarks>
 internal sealed class PnpmLockParser : ILockfileParser
 {
     public string Format => "pnpm-lock";
@@ -22,6 +26,17 @@ internal sealed class PnpmLockParser : ILockfileParser
             }
         }
 
+        // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution.
+        var snapshotRequires = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (keyNode, entry) in root.Child("snapshots").Entries())
+        {
+            var key = keyNode.Scalar() ?? "";
+            var peer = key.IndexOf('(', StringComparison.Ordinal);
+            if (peer > 0) key = key[..peer];
+            if (!snapshotRequires.TryGetValue(key, out var list)) snapshotRequires[key] = list = [];
+            list.AddRange(Requirements(entry));
+        }
+
         var found = new List<Dependency>();
         foreach (var (keyNode, entry) in root.Child("packages").Entries())
         {
@@ -39,12 +54,19 @@ internal sealed class PnpmLockParser : ILockfileParser
             found.Add(new Dependency(Ecosystems.Npm, name, version, direct.Contains(name), source, resolution?.Child("integrity").Scalar(), keyNode.Line())
             {
                 Dev = entry.Child("dev").Scalar() == "true",
-                Requires = [.. entry.Child("dependencies").Entries().Select(e => e.Key.Scalar() ?? "")],
+                Requires = snapshotRequires.TryGetValue(StripPeers(key), out var fromSnapshots)
+                    ? [.. Requirements(entry).Concat(fromSnapshots).Distinct(StringComparer.Ordinal)]
+                    : [.. Requirements(entry)],
             });
         }
 
         return LockfileParse.Of(found);
     }
+
+    private static IEnumerable<string> Requirements(YamlDotNet.RepresentationModel.YamlNode entry) =>
+        entry.Child("dependencies").Entries().Concat(entry.Child("optionalDependencies").Entries()).Select(e => e.Key.Scalar() ?? "").Where(n => n.Length > 0);
+
+    private static string StripPeers(string key) => key.IndexOf('(', StringComparison.Ordinal) is var peer and > 0 ? key[..peer] : key;
 
     /// <summary>Name and version of a key without its leading slash: "name@1.0.0(peer@2)" (v6+) or "name/1.0.0_peer@2" (v5).</summary>
     private static (string Name, string Version) Split(string key, bool slashKeys)

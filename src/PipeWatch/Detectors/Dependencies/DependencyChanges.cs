@@ -10,8 +10,9 @@ internal sealed class FileDependencyChange
     private readonly HashSet<string> _namesBefore;
     private readonly Dictionary<string, Dependency> _before;
 
-    public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged)
+    public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged, bool beforeUnreadable = false)
     {
+        BeforeUnreadable = beforeUnreadable;
         Path = path;
         IsLockfile = isLockfile;
         Before = before;
@@ -30,6 +31,13 @@ internal sealed class FileDependencyChange
     public IReadOnlyList<Dependency> Before { get; }
 
     public IReadOnlyList<Dependency> After { get; }
+
+    /// <summary>
+    /// True when the file existed before the commit but that version could not be read (a missing object, or a file its parser
+    /// refused, such as a pnpm lockfile with a key written twice by a merge): <see cref="Before"/> is empty then, so nothing can
+    /// be said about which packages are new.
+    /// </summary>
+    public bool BeforeUnreadable { get; }
 
     /// <summary>True when the same commit changed the manifest this lockfile is resolved from.</summary>
     public bool ManifestChanged { get; }
@@ -55,13 +63,13 @@ internal static class DependencyChanges
         foreach (var file in commit.Files)
         {
             if (LockfileParsers.For(file.Path) is not { } parser) continue;
-            var before = cache.Read(parser, file.OldPath ?? file.Path, file.OldBlob, context.Blobs, commit.Sha);
+            var before = cache.Read(parser, file.OldPath ?? file.Path, file.OldBlob, context.Blobs, commit.Sha, out var beforeUnreadable);
             var after = file.Kind == FileChangeKind.Deleted ? [] : cache.Read(parser, file.Path, file.NewBlob, context.Blobs, commit.Sha);
             var manifests = LockfileParsers.ManifestsOf(file.Path);
             var folder = Folder(file.Path);
             // A workspace lockfile (pnpm, npm and yarn workspaces, Cargo workspaces) is resolved from every manifest at or below its folder.
             var manifestChanged = manifests.Count > 0 && commit.Files.Any(f => Within(Folder(f.Path), folder) && manifests.Any(m => Matches(SourceText.FileName(f.Path), m)));
-            (changes ??= []).Add(new FileDependencyChange(file.Path, manifests.Count > 0, before, after, manifestChanged));
+            (changes ??= []).Add(new FileDependencyChange(file.Path, manifests.Count > 0, before, after, manifestChanged, beforeUnreadable));
         }
 
         return cache.RememberChanges(commit.Sha, changes ?? (IReadOnlyList<FileDependencyChange>)[]);

@@ -7,7 +7,7 @@ namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>Parsed dependency files by blob id, shared by the dependency detectors of one scan so each blob is read and parsed once.</summary>
 /// <remarks>
-/// Thread-safe: <see cref="Warm"/> parses a commit's files on the scan's preparation workers, ahead of the detectors; <see cref="Read"/>
+/// Thread-safe: <see cref="Warm"/> parses a commit's files on the scan's preparation workers, ahead of the detectors; <c>Read</c>
 /// is called by the detectors, on one thread, in commit order. The least recently used files are dropped past <see cref="Capacity"/>
 /// files or <see cref="MaxDependencies"/> packages (and parsed again if asked for again). A file that does not parse is reported (file, line, reason, and the commit that
 /// first reads it) once while it is held, and reads as empty.
@@ -31,8 +31,13 @@ internal sealed class LockfileCache
     public LockfileCache(IProblemReporter problems) => _problems = problems;
 
     /// <summary>The dependencies in one version of a file (empty for a missing, binary or unparsable blob).</summary>
-    public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit)
+    public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit) =>
+        Read(parser, path, blobId, blobs, commit, out _);
+
+    /// <summary>The dependencies in one version of a file; <paramref name="unreadable"/> is true when the blob exists but could not be read or parsed.</summary>
+    public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit, out bool unreadable)
     {
+        unreadable = false;
         if (blobId is null) return [];
         var entry = Held(Key(parser, blobId)) ?? Hold(Parse(parser, path, blobId, blobs));
         if (!entry.Reported)
@@ -46,6 +51,7 @@ internal sealed class LockfileCache
             }
         }
 
+        unreadable = entry.Unreadable;
         return entry.Found;
     }
 
@@ -75,10 +81,11 @@ internal sealed class LockfileCache
     private static Entry Parse(ILockfileParser parser, string path, string blobId, IBlobReader blobs)
     {
         var text = blobs.ReadText(blobId);
-        if (text is null) return new Entry(Key(parser, blobId), [], []);
+        // A missing object (a partial clone) or a binary blob: nothing can be said of its packages.
+        if (text is null) return new Entry(Key(parser, blobId), [], []) { Unreadable = true };
         var parse = parser.Parse(path, text);
-        // A file with problems and no packages is malformed: no findings from it, as from an empty file.
-        return new Entry(Key(parser, blobId), parse.Dependencies, parse.Problems);
+        // A file with problems and no packages is malformed: no findings from it, as from an empty file, and it is no side to compare with.
+        return new Entry(Key(parser, blobId), parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0 };
     }
 
     private Entry? Held(string key)
@@ -118,6 +125,9 @@ internal sealed class LockfileCache
         public IReadOnlyList<Dependency> Found { get; } = found;
 
         public IReadOnlyList<Problem> Problems { get; } = problems;
+
+        /// <summary>True when the blob exists but nothing could be read from it (missing object, binary, malformed).</summary>
+        public bool Unreadable { get; init; }
 
         // Touched only by Read, on the detectors' thread.
         public bool Reported { get; set; }

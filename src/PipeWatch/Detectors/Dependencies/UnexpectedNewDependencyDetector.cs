@@ -1,4 +1,5 @@
 using PipeWatch.Dependencies.Versions;
+using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using PipeWatch.Sources.Git;
 
@@ -9,16 +10,21 @@ namespace PipeWatch.Detectors.Dependencies;
 /// An addition whose manifest changed in the same commit, and that raises none of these, is expected and not reported.
 /// The estate (every repository scanned into the store, see <see cref="EstatePackages"/>) is learned from every commit, those
 /// before the scanned range included; it speaks only once it holds a repository besides the one scanned.
+/// When the file's version before the commit cannot be read (a missing object, or a lockfile its parser refuses, such as one a
+/// merge left with a key written twice), nothing is judged new: that is stated as a problem naming the commit and the file, and
+/// only a name imitating a popular package, which does not depend on what came before, is still reported.
 /// </remarks>
 internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
 {
     private readonly LockfileCache _files;
     private readonly PopularPackages _popular;
+    private readonly IProblemReporter? _problems;
 
-    public UnexpectedNewDependencyDetector(LockfileCache files, PopularPackages popular)
+    public UnexpectedNewDependencyDetector(LockfileCache files, PopularPackages popular, IProblemReporter? problems = null)
     {
         _files = files;
         _popular = popular;
+        _problems = problems;
     }
 
     public DetectorInfo Info { get; } = new(
@@ -46,6 +52,14 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
         var others = estate.Others(context.Repository);
         foreach (var change in changes)
         {
+            // Said when there is something to judge (both sides unreadable: the lockfile stays broken, its own problem says so).
+            if (change.BeforeUnreadable && change.After.Count > 0)
+            {
+                _problems?.Report(new Problem(
+                    $"{change.Path} (commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]})",
+                    $"{Categories.UnexpectedNewDependency}: the version before this commit could not be read, so no package of it is judged new (only names imitating popular packages are checked)"));
+            }
+
             // A direct dependency added, or moved past a patch release, brings new transitive packages by design: the
             // patch-bump reason is for a commit whose direct changes are patch-level at most.
             var bumps = change.IsLockfile && !DirectChangeBeyondPatch(change) ? PatchBumps(change) : [];
@@ -67,6 +81,13 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
 
                 // A lockfile changed alone is expected when its new package comes in with a package the same change moved or
                 // added (a regenerated lockfile, `npm update`, `cargo update`, `npm audit fix`), or when the lockfile is new.
+                // Without the version before, every package reads as added: only the name, which needs no earlier version, is judged.
+                if (change.BeforeUnreadable)
+                {
+                    if (reasons.Count > 0) Report(commit, context, change, added, severity, reasons, evidence);
+                    continue;
+                }
+
                 if (change.IsLockfile && !change.ManifestChanged && !expectedOfBump && graph?.Explains(added) != true)
                 {
                     reasons.Add("the lockfile changed but the manifest it is resolved from did not");
@@ -88,17 +109,25 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
                 }
 
                 if (reasons.Count == 0) continue;
-                context.Report(DependencyFindings.For(
-                    Info,
-                    FindingSite.Of(commit, context, change.Path),
-                    added,
-                    severity,
-                    $"New {(added.Direct ? "direct" : "transitive")} dependency {added.Name}@{added.Version} is unexpected",
-                    $"Commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} by {commit.Author.Name} <{commit.Author.Email}> adds {added.Ecosystem} package {added.Name} {added.Version} to {change.Path} "
-                        + $"(from {added.Source}); unexpected because {string.Join("; and ", reasons)}.",
-                    evidence));
+                Report(commit, context, change, added, severity, reasons, evidence);
             }
         }
+    }
+
+    private void Report(GitCommit commit, CommitContext context, FileDependencyChange change, PipeWatch.Dependencies.Dependency added, Severity severity, List<string> reasons, List<Evidence> evidence)
+    {
+        var adds = change.BeforeUnreadable ? "has" : "adds";
+        var into = change.BeforeUnreadable ? "in" : "to";
+        var unread = change.BeforeUnreadable ? " (its version before this commit could not be read, so whether the package is new is not known)" : "";
+        context.Report(DependencyFindings.For(
+            Info,
+            FindingSite.Of(commit, context, change.Path),
+            added,
+            severity,
+            $"{(change.BeforeUnreadable ? "Dependency" : $"New {(added.Direct ? "direct" : "transitive")} dependency")} {added.Name}@{added.Version} is unexpected",
+            $"Commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} by {commit.Author.Name} <{commit.Author.Email}> {adds} {added.Ecosystem} package {added.Name} {added.Version} {into} {change.Path}{unread} "
+                + $"(from {added.Source}); unexpected because {string.Join("; and ", reasons)}.",
+            evidence));
     }
 
     /// <summary>Packages of the file whose version moved only in its patch number (same major and minor).</summary>
@@ -109,7 +138,9 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
         foreach (var d in change.NewVersions)
         {
             if (!before.TryGetValue(d.Name, out var versions) || versions.Contains(d.Version)) continue;
-            if (versions.Any(v => SameMinor(v, d.Version) && SemverComparer.Instance.Compare(v, d.Version) < 0)) bumps.Add(new PatchBump(d.Name, $"{d.Name} {versions[0]} → {d.Version}"));
+            // Named from the version of the same minor it moved from (a lockfile may hold several versions of one package).
+            var from = versions.Where(v => SameMinor(v, d.Version) && SemverComparer.Instance.Compare(v, d.Version) < 0).Order(SemverComparer.Instance).LastOrDefault();
+            if (from is not null) bumps.Add(new PatchBump(d.Name, $"{d.Name} {from} → {d.Version}"));
         }
 
         return bumps;
