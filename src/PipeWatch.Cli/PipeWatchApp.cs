@@ -62,6 +62,7 @@ public static class PipeWatchApp
             AlertsCommand.Create(host),
             IntelCommand.Create(host),
             StoreCommand.Create(host),
+            InventoryCommand.Create(host),
         };
 
         var parse = root.Parse(args);

@@ -138,7 +138,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in the store, as ingest does.
         var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
         var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time).WithProblems(problems)
-            .WithOptions(settings.Engine).AddFilter(triage).AddSink(new MetricsSink(metrics)).AddSink(live);
+            .WithOptions(settings.Engine).WithInventory().AddFilter(triage).AddSink(new MetricsSink(metrics)).AddSink(live);
         settings.Configure?.Invoke(builder);
         var engine = builder.Build();
 
@@ -215,6 +215,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
 
         followUps.Start();
         IntelRefresh.Start(settings, store.Path, intel, problems, app.Lifetime.ApplicationStopping);
+        VulnDbRefresh.Start(settings, store.Path, problems, app.Lifetime.ApplicationStopping);
         return server;
     }
 

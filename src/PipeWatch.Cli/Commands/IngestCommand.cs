@@ -151,7 +151,7 @@ internal static class IngestCommand
             var raised = new RaisedFindingsFilter();
             using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
             if (routing is null) return ExitCodes.Usage;
-            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithSecretRules(secretRules).WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised));
+            var builder = routing.AddTo(new PipelineBuilder(store).WithConfig(config).WithDetectors(detectors).WithSecretRules(secretRules).WithInventory().WithTime(host.Time).WithProblems(problems).AddSink(all).AddFilter(raised));
             // The output, counted: findings it could not write (stdout closed, disk full) are said in the summary with the command that lists them.
             var shown = FindingOutput.Create(format, outputFile, host, detectors.Select(d => d.Info)) is { } sink ? new ShownFindings(sink) : null;
             if (shown is not null) builder.AddSink(shown);

@@ -194,7 +194,7 @@ internal static class ScanCommand
                 using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
                 if (routing is null) return ExitCodes.Usage;
                 var builder = new PipelineBuilder(store).WithConfig(config).WithCommitDetectors(detectors).WithSecretRules(book).WithTime(host.Time).WithProblems(problems)
-                    .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals, Profile = profiling }).AddSink(all);
+                    .WithScanOptions(new ScanOptions { Workers = request.Workers, Signals = config.Signals, Profile = profiling }).WithInventory().AddSink(all);
                 var ruleInfos = detectors.Select(a => a.Info)
                     .Concat(book.Rules.Select(r => new DetectorInfo(r.Id, Categories.HardcodedSecret, [], r.Description)));
                 // Output files resolve against the working directory, like every path on the command line; only report paths inside them are relative to the repository.

@@ -43,18 +43,19 @@ internal static class VulnDbCommand
             Description = $"Where the archives are: <base-url>/<ecosystem>/all.zip (default: ${BaseUrlVariable}, else {OsvFeedOptions.DefaultBaseUrl}; a mirror works).",
             HelpName = "URL",
         };
+        var rematch = InventoryRematching.Option();
         var command = new Command(
             "update",
             "Download OSV's per-ecosystem archives and import them into the advisory database. A refresh asks the server with the archive's ETag " +
             "(or Last-Modified) and downloads only archives that changed; unchanged ones are neither downloaded nor imported again. " + ExitHelp)
         {
-            db, ecosystems, baseUrl,
+            db, ecosystems, baseUrl, rematch,
         };
-        command.SetAction((parse, ct) => UpdateAsync(host, parse.GetValue(db), parse.GetValue(ecosystems) ?? [], parse.GetValue(baseUrl), ct));
+        command.SetAction((parse, ct) => UpdateAsync(host, parse.GetValue(db), parse.GetValue(ecosystems) ?? [], parse.GetValue(baseUrl), parse.GetValue(rematch), ct));
         return command;
     }
 
-    private static async Task<int> UpdateAsync(CliHost host, string? dbOption, string[] ecosystems, string? baseUrlOption, CancellationToken ct)
+    private static async Task<int> UpdateAsync(CliHost host, string? dbOption, string[] ecosystems, string? baseUrlOption, string? rematch, CancellationToken ct)
     {
         var path = AdvisoryDatabase.Resolve(host, dbOption);
         if (path is null)
@@ -94,6 +95,7 @@ internal static class VulnDbCommand
             var imported = downloaded.Count == 0 ? new AdvisoryImportResult(0, 0, 0) : store.ImportAdvisories(downloaded.SelectMany(r => OsvArchive.Read(r.Archive, problems)), ct);
             await host.SayAsync($"updated {host.Display(path)}: {downloaded.Count} of {results.Count} archive{(results.Count == 1 ? "" : "s")} changed, " +
                 $"{imported.Imported} advisor{(imported.Imported == 1 ? "y" : "ies")} imported, {store.AdvisoryCount()} in the database");
+            await InventoryRematching.RunAsync(host, rematch, store, imported, ct);
             return results.All(r => r.Outcome == OsvFeedOutcome.Failed) ? ExitCodes.Usage : ExitCodes.Ok;
         }
     }
@@ -109,18 +111,19 @@ internal static class VulnDbCommand
                 + "advisories saved from GitHub's REST API ('gh api /advisories': ghsa_id, vulnerable_version_range), folders of them, or OSV's per-ecosystem all.zip archives (https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip).",
             Arity = ArgumentArity.OneOrMore,
         };
+        var rematch = InventoryRematching.Option();
         var command = new Command(
             "import",
             "Import advisories from files into the advisory database, keyed by ecosystem and package name. A record replaces the stored one with its id; "
             + "a withdrawn record removes it. Scans never use the network. " + ExitHelp)
         {
-            db, store, paths,
+            db, store, paths, rematch,
         };
-        command.SetAction((parse, ct) => ImportAsync(host, parse.GetValue(db), parse.GetValue(store), parse.GetValue(paths) ?? [], ct));
+        command.SetAction((parse, ct) => ImportAsync(host, parse.GetValue(db), parse.GetValue(store), parse.GetValue(paths) ?? [], parse.GetValue(rematch), ct));
         return command;
     }
 
-    private static async Task<int> ImportAsync(CliHost host, string? dbOption, string? storePath, string[] paths, CancellationToken ct)
+    private static async Task<int> ImportAsync(CliHost host, string? dbOption, string? storePath, string[] paths, string? rematch, CancellationToken ct)
     {
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var missing = paths.Select(host.Resolve).Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
@@ -150,6 +153,7 @@ internal static class VulnDbCommand
             await host.SayAsync(
                 $"imported {result.Imported} advisor{(result.Imported == 1 ? "y" : "ies")} ({result.Withdrawn} withdrawn removed), "
                 + $"{store.AdvisoryCount()} in the index, {problems.Count} problem{(problems.Count == 1 ? "" : "s")}");
+            await InventoryRematching.RunAsync(host, rematch, store, result, ct, storePath);
             // Nothing imported and something wrong: the input was unusable.
             return result.Imported + result.Withdrawn == 0 && problems.Count > 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }

@@ -100,7 +100,7 @@ internal sealed class RepositoryFollower(FollowedRepository repository, string m
         // Its own connection to the store: SQLite serializes its batches with the engine's.
         using var store = StoreFactory.Open(storePath);
         using var source = new GitHistorySource(git, new GitSelection(Range: range), settings.Problems);
-        var engine = new PipelineBuilder(store).WithConfig(settings.Config).WithTime(settings.Time).WithProblems(settings.Problems)
+        var engine = new PipelineBuilder(store).WithConfig(settings.Config).WithInventory().WithTime(settings.Time).WithProblems(settings.Problems)
             .WithScanOptions(new ScanOptions { Workers = 1, Signals = settings.Config.Signals }).BuildScan();
         await engine.RunAsync(source, null, cancellationToken).ConfigureAwait(false);
     }
@@ -133,7 +133,7 @@ internal sealed class RepositoryFollower(FollowedRepository repository, string m
         // Its own event id: the push, not the commit (the ledger may have the commit already, from the webhook or an earlier push).
         var e = CommitEvents.Of(commit, repository.Name, "git.forced-push", "git", branch, new Origin(repository.Name)) with { Id = $"forced-push:{repository.Name}:{push.Before}..{push.After}" };
         using var store = StoreFactory.Open(storePath);
-        var engine = new PipelineBuilder(store).WithConfig(settings.Config).WithTime(settings.Time).WithProblems(settings.Problems)
+        var engine = new PipelineBuilder(store).WithConfig(settings.Config).WithInventory().WithTime(settings.Time).WithProblems(settings.Problems)
             .WithDetectors([new UnauthorizedAuthorDetector(settings.Config.Options<UnauthorizedAuthorOptions>())]).Build();
         await engine.RunAsync([new EventList([e])], null, cancellationToken).ConfigureAwait(false);
     }

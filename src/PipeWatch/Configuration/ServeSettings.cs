@@ -34,6 +34,15 @@ public sealed record ServeOptions
 
     /// <summary>Where people reach this server's dashboard (<c>https://pipewatch.example.com</c>): alerts link to <c>{public-url}/findings/{fingerprint}</c>; null: no links.</summary>
     public string? PublicUrl { get; init; }
+
+    /// <summary>Where OSV's per-ecosystem archives are downloaded from on a schedule (<c>{url}/{ecosystem}/all.zip</c>), re-matching the inventory after each; null: no scheduled update.</summary>
+    public string? VulnDbUrl { get; init; }
+
+    /// <summary>Time between scheduled advisory updates.</summary>
+    public TimeSpan VulnDbInterval { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>The OSV ecosystems a scheduled update fetches.</summary>
+    public IReadOnlyList<string> VulnDbEcosystems { get; init; } = ["npm", "PyPI", "NuGet", "Maven", "Go", "crates.io", "RubyGems", "Packagist", "GitHub Actions"];
 }
 
 /// <summary>An audit log the watch mode polls: a GitHub organization's or enterprise's, or GitLab's instance, group or project audit events.</summary>
@@ -70,6 +79,9 @@ internal static class ServeSettings
         new("gitlab-webhook-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { GitLabWebhookToken = v } : o),
         new("ingest-token", (reader, node, at, o) => reader.String(node, at) is { } v ? o with { IngestToken = v } : o),
         new("public-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { PublicUrl = v } : o),
+        new("vulndb-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { VulnDbUrl = v } : o),
+        Setting.Duration<ServeOptions>("vulndb-interval", (o, v) => o with { VulnDbInterval = v < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : v }),
+        Setting.Strings<ServeOptions>("vulndb-ecosystems", (o, v) => o with { VulnDbEcosystems = v }),
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
         new("audit-logs", (reader, node, at, o) => o with { AuditLogs = reader.MappingList(node, at, "expected a list of audit logs", (_, m, path) => AuditLog(reader, m, path)) }),
     ];

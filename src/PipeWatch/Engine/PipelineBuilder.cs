@@ -32,6 +32,7 @@ public sealed class PipelineBuilder
     private IAdvisoryIndex? _advisories;
     private IndicatorIndex? _intel;
     private SecretRuleBook _secretRules = SecretRuleBook.BuiltIn;
+    private bool _inventory;
 
     /// <param name="store">Where baselines, findings and incidents are kept; required for <see cref="Build"/>, optional for a scan.</param>
     public PipelineBuilder(IStore? store = null) => _store = store;
@@ -69,6 +70,13 @@ public sealed class PipelineBuilder
     public PipelineBuilder WithIntel(IndicatorIndex? intel)
     {
         _intel = intel;
+        return this;
+    }
+
+    /// <summary>Keeps the store's inventory (the packages each repository holds) current from the dependency files the engine reads; needs a store.</summary>
+    public PipelineBuilder WithInventory(bool record = true)
+    {
+        _inventory = record;
         return this;
     }
 
@@ -124,27 +132,32 @@ public sealed class PipelineBuilder
     {
         var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
         var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel);
+        var inventory = _inventory ? new InventoryRecorder() : null;
+        if (inventory is not null) detectors = [.. detectors, inventory];
         var sinks = new SinkFanOut(_sinks, _time, _problems);
-        return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false, _config.Signals, seedFrom: store), sinks, _time, _problems, _options);
+        return new IngestEngine(store, detectors, BackHalf(sinks, reportKnown: false, _config.Signals, inventory, seedFrom: store), sinks, _time, _problems, _options);
     }
 
     /// <summary>The commit front: a scan of a history (<paramref name="commits"/>) or a plain folder (no commit detectors of authors, times, places or sizes).</summary>
     public ScanEngine BuildScan(bool commits = true)
     {
         var detectors = _commitDetectors ?? BuiltInDetectors.ForScan(_config, _secretRules, _advisories, _problems, commits, _intel);
+        var inventory = _inventory && _store is not null ? new InventoryRecorder() : null;
+        if (inventory is not null) detectors = [.. detectors, inventory];
         var sinks = new SinkFanOut(_sinks, _time, _problems);
-        return new ScanEngine(detectors, BackHalf(sinks, reportKnown: true, _scanOptions.Signals), sinks, _store, _time, _problems, _scanOptions);
+        return new ScanEngine(detectors, BackHalf(sinks, reportKnown: true, _scanOptions.Signals, inventory), sinks, _store, _time, _problems, _scanOptions);
     }
 
     // Signals are weighed in the back half of every front: scan (per commit) and ingest/serve (per event), per actor across both.
     // seedFrom: the store whose recorded signals of the window the scorer starts from (ingest and serve, so a restart forgets none).
-    private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown, Alerting.Signals.SignalOptions signals, IStore? seedFrom = null)
+    private FindingStage BackHalf(SinkFanOut sinks, bool reportKnown, Alerting.Signals.SignalOptions signals, InventoryRecorder? inventory = null, IStore? seedFrom = null)
     {
         var risk = new Alerting.Signals.RiskScorer(signals);
         if (seedFrom is not null && signals.Enabled)
         {
             risk.Seed(seedFrom.QueryFindings(new FindingQuery(Since: _time.GetUtcNow() - signals.Window, Limit: Alerting.Signals.RiskScorer.MaxSeeded)));
         }
+
         var filters = new List<IFindingFilter>(_filters);
         if (_config.Allow.Count > 0) filters.Insert(0, new AllowlistFilter(_config.Allow));
         return new FindingStage(
@@ -153,7 +166,8 @@ public sealed class PipelineBuilder
             sinks,
             reportKnown,
             risk,
-            [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>()],
+            // The inventory is written in each batch before it commits, as the durable sinks' outboxes are.
+            [.. _sinks.Select(s => s.Sink).OfType<IDurableSink>(), .. inventory is null ? [] : new IDurableSink[] { new InventoryStaging(inventory) }],
             UserRuleRedaction());
     }
 

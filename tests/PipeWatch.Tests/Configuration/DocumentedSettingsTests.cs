@@ -117,6 +117,9 @@ public sealed partial class DocumentedSettingsTests : IDisposable
             "[{name: acme/app, url: 'https://github.com/acme/app.git', credentials-env: APP_TOKEN, poll: 10m}]", "Serve.Repositories",
             "[{Name: acme/app, Url: https://github.com/acme/app.git, CredentialsVariable: APP_TOKEN, Poll: 00:10:00}]"),
         ["serve.public-url"] = ("'https://pipewatch.example.org'", "Serve.PublicUrl", "https://pipewatch.example.org"),
+        ["serve.vulndb-url"] = ("'https://osv-mirror.example.org/osv'", "Serve.VulnDbUrl", "https://osv-mirror.example.org/osv"),
+        ["serve.vulndb-interval"] = ("12h", "Serve.VulnDbInterval", "12:00:00"),
+        ["serve.vulndb-ecosystems"] = ("[npm, Debian:12]", "Serve.VulnDbEcosystems", "[npm, Debian:12]"),
         ["serve.audit-logs"] = (
             "[{github-organization: acme, phrase: 'action:repo', interval: 10m, since: 2d, per-page: 50, token-env: AUDIT_TOKEN}, {gitlab-group: 42}]", "Serve.AuditLogs",
             "[{Platform: github, Path: orgs/acme/audit-log, Phrase: action:repo, Interval: 00:10:00, PerPage: 50, Since: 2.00:00:00, TokenVariable: AUDIT_TOKEN, Name: github:orgs/acme/audit-log}, "

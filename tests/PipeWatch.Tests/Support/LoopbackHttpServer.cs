@@ -110,7 +110,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
                         return;
                     }
 
-                    var bytes = Encoding.UTF8.GetBytes(reply.Body);
+                    var bytes = reply.Bytes ?? Encoding.UTF8.GetBytes(reply.Body);
                     var answer = new StringBuilder($"HTTP/1.1 {reply.Status} {(HttpStatusCode)reply.Status}\r\nContent-Length: {bytes.Length}\r\nContent-Type: {reply.ContentType}\r\n");
                     foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>()) answer.Append(name).Append(": ").Append(value).Append("\r\n");
                     answer.Append("\r\n");
@@ -182,4 +182,8 @@ internal sealed record RecordedRequest(string Method, string Path, IReadOnlyDict
 }
 
 /// <summary>An answer: status, body, extra headers.</summary>
-internal sealed record HttpReply(int Status, string Body = "", IReadOnlyDictionary<string, string>? Headers = null, string ContentType = "application/json");
+internal sealed record HttpReply(int Status, string Body = "", IReadOnlyDictionary<string, string>? Headers = null, string ContentType = "application/json")
+{
+    /// <summary>A binary body (an archive), sent instead of <see cref="Body"/>.</summary>
+    public byte[]? Bytes { get; init; }
+}

@@ -20,6 +20,9 @@ public sealed record Advisory(
     bool Withdrawn,
     IReadOnlyList<AffectedPackage> Affected)
 {
+    /// <summary>When the advisory was first published (OSV <c>published</c>), when the record says.</summary>
+    public DateTimeOffset? Published { get; init; }
+
     /// <summary>The CVE ids among the aliases (and the id itself when it is one).</summary>
     public IEnumerable<string> Cves => new[] { Id }.Concat(Aliases).Where(a => a.StartsWith("CVE-", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal);
 }

@@ -41,7 +41,11 @@ public interface IAdvisoryStore
 }
 
 /// <summary>What an import did.</summary>
-public sealed record AdvisoryImportResult(int Imported, int Withdrawn, int Packages);
+public sealed record AdvisoryImportResult(int Imported, int Withdrawn, int Packages)
+{
+    /// <summary>The ids added, changed or withdrawn (an id imported again as it was is none of these), in import order.</summary>
+    public IReadOnlyList<AdvisoryChange> Changes { get; init; } = [];
+}
 
 /// <summary>An index held in memory: for tests, benchmarks and advisories read straight from files.</summary>
 internal sealed class InMemoryAdvisoryIndex : IAdvisoryIndex

@@ -55,7 +55,10 @@ internal static class OsvRecord
             vector,
             score,
             record.String("withdrawn") is { Length: > 0 },
-            affected);
+            affected)
+        {
+            Published = DateTimeOffset.TryParse(record.String("published"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var published) ? published : null,
+        };
     }
 
     private static List<RangeEvent> Events(JsonElement range)

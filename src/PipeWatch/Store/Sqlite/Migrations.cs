@@ -225,6 +225,35 @@ internal static class Migrations
         );
         CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
         """,
+
+        // 14: the estate's inventory (SqliteInventory): the packages each place holds now (repositories, images, CI servers,
+        // runners), replaced place by place or file by file, each keyed also as the advisory index keys packages so that a new
+        // advisory finds its places by one index search; and which places each advisory's re-match findings reported.
+        """
+        CREATE TABLE inventory (
+            place_kind TEXT NOT NULL,         -- repository, image, ci-server, runner
+            place TEXT NOT NULL,              -- owner/name, an image reference, a server URL, a runner's name
+            path TEXT NOT NULL,               -- the file (or API) that names the package, relative to the place
+            ecosystem TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            layer TEXT NOT NULL,              -- the image layer's digest; empty outside images
+            direct INTEGER NOT NULL,
+            source TEXT NOT NULL,             -- registry, git, path, tarball, unknown
+            lookup_ecosystem TEXT NOT NULL,   -- the advisory index's key (advisory_packages.ecosystem, .name)
+            lookup_name TEXT NOT NULL,
+            first_seen TEXT NOT NULL,         -- ISO 8601 UTC: since when the place has had this package version
+            PRIMARY KEY (place_kind, place, path, ecosystem, name, version, layer)
+        ) WITHOUT ROWID;
+        CREATE INDEX inventory_by_package ON inventory (lookup_ecosystem, lookup_name);
+        CREATE TABLE inventory_exposures (
+            advisory_id TEXT NOT NULL,
+            exposure TEXT NOT NULL,           -- place kind|place|ecosystem|name|version
+            fingerprint TEXT NOT NULL,        -- the finding that reported it
+            raised_at TEXT NOT NULL,
+            PRIMARY KEY (advisory_id, exposure)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>

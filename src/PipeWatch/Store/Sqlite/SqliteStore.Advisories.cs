@@ -13,9 +13,13 @@ public sealed partial class SqliteStore : IAdvisoryStore
     public AdvisoryImportResult ImportAdvisories(IEnumerable<Advisory> advisories, CancellationToken ct)
     {
         int imported = 0, withdrawn = 0, packages = 0, pending = 0;
+        var changes = new List<AdvisoryChange>();
         var transaction = _connection.BeginTransaction();
         try
         {
+            // What the id held before, to tell an advisory imported again as it was from a new or changed one.
+            using var before = Command("SELECT body FROM advisories WHERE id = $id", transaction, "$id");
+            using var beforeRanges = Command("SELECT ecosystem, name, ranges FROM advisory_packages WHERE advisory_id = $id ORDER BY ecosystem, name", transaction, "$id");
             using var delete = Command("DELETE FROM advisories WHERE id = $id; DELETE FROM advisory_packages WHERE advisory_id = $id;", transaction, "$id");
             using var insert = Command("INSERT INTO advisories (id, modified, body) VALUES ($id, $modified, $body)", transaction, "$id", "$modified", "$body");
             using var key = Command(
@@ -23,27 +27,32 @@ public sealed partial class SqliteStore : IAdvisoryStore
             foreach (var advisory in advisories)
             {
                 ct.ThrowIfCancellationRequested();
+                var stored = Stored(before, beforeRanges, advisory.Id);
                 delete.Parameters["$id"].Value = advisory.Id;
                 delete.ExecuteNonQuery();
                 if (advisory.Withdrawn)
                 {
                     withdrawn++;
+                    if (stored is not null) changes.Add(new AdvisoryChange(advisory.Id, AdvisoryChangeKind.Withdrawn, []));
                 }
                 else
                 {
+                    var body = AdvisoryJson.Write(advisory with { Affected = [] });
                     insert.Parameters["$id"].Value = advisory.Id;
                     insert.Parameters["$modified"].Value = advisory.Modified is { } m ? Iso(m) : DBNull.Value;
-                    insert.Parameters["$body"].Value = AdvisoryJson.Write(advisory with { Affected = [] });
+                    insert.Parameters["$body"].Value = body;
                     insert.ExecuteNonQuery();
                     packages += WriteRanges(key, advisory);
                     imported++;
+                    if (stored is null) changes.Add(new AdvisoryChange(advisory.Id, AdvisoryChangeKind.Added, Keys(advisory)));
+                    else if (stored != Signature(body, RangeRows(advisory))) changes.Add(new AdvisoryChange(advisory.Id, AdvisoryChangeKind.Changed, Keys(advisory)));
                 }
 
                 if (++pending < ImportBatch) continue;
                 transaction.Commit();
                 transaction.Dispose();
                 transaction = _connection.BeginTransaction();
-                foreach (var c in new[] { delete, insert, key }) c.Transaction = transaction;
+                foreach (var c in new[] { before, beforeRanges, delete, insert, key }) c.Transaction = transaction;
                 pending = 0;
             }
 
@@ -54,8 +63,35 @@ public sealed partial class SqliteStore : IAdvisoryStore
             transaction.Dispose();
         }
 
-        return new AdvisoryImportResult(imported, withdrawn, packages);
+        return new AdvisoryImportResult(imported, withdrawn, packages) { Changes = changes };
     }
+
+    /// <summary>The stored advisory's body and package rows as one text, or null when the id is not stored.</summary>
+    private static string? Stored(SqliteCommand body, SqliteCommand ranges, string id)
+    {
+        body.Parameters["$id"].Value = id;
+        if (body.ExecuteScalar() is not string text) return null;
+        ranges.Parameters["$id"].Value = id;
+        var rows = new List<string>();
+        using (var reader = ranges.ExecuteReader())
+        {
+            while (reader.Read()) rows.Add(reader.GetString(0) + "|" + reader.GetString(1) + "|" + reader.GetString(2));
+        }
+
+        return Signature(text, rows);
+    }
+
+    private static (string, string)[] Keys(Advisory advisory) =>
+        [.. advisory.Affected.Select(p => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name))).Distinct()];
+
+    private static string Signature(string body, IEnumerable<string> rows) => body + "\n" + string.Join("\n", rows);
+
+    /// <summary>The package rows <see cref="WriteRanges"/> writes for the advisory, in the order <see cref="Stored"/> reads them.</summary>
+    private static IEnumerable<string> RangeRows(Advisory advisory) => advisory.Affected
+        .GroupBy(p => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name)))
+        .Select(g => (g.Key.Item1, g.Key.Item2, Ranges: CompactAffected.Write(g)))
+        .OrderBy(r => r.Item1, StringComparer.Ordinal).ThenBy(r => r.Item2, StringComparer.Ordinal)
+        .Select(r => r.Item1 + "|" + r.Item2 + "|" + r.Ranges);
 
     /// <summary>Migration 6 on a store from before it: each package row gets its compact entries from the advisory's body, and bodies lose their entries.</summary>
     internal static void FillCompactRanges(SqliteConnection connection, SqliteTransaction transaction)

@@ -1,0 +1,68 @@
+using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Dependencies.Inventory;
+using PipeWatch.Diagnostics;
+using PipeWatch.Store.Sqlite;
+
+namespace PipeWatch.Server;
+
+/// <summary>The watch mode's scheduled <c>vulndb update</c> (<c>serve.vulndb-url</c>): OSV's archives refreshed into the store, then the inventory re-matched against what changed.</summary>
+/// <remarks>
+/// Off unless a URL is configured. The first update runs at start, then every <c>serve.vulndb-interval</c>. It writes through a
+/// connection of its own (SQLite serializes it with the engine's batches); archives are kept beside the store in <c>osv/</c>.
+/// Failures are reported and the next round tries again. The engine's own advisory index sees the new advisories after a restart.
+/// </remarks>
+internal static class VulnDbRefresh
+{
+    public static void Start(ServerSettings settings, string storePath, IProblemReporter problems, CancellationToken stopping)
+    {
+        var serve = settings.Config.Serve;
+        if (serve.VulnDbUrl is not { } url) return;
+        _ = Task.Run(
+            async () =>
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+                var updater = new OsvFeedUpdater(http, new OsvFeedOptions { BaseUrl = new Uri(url.TrimEnd('/') + "/"), Folder = Path.Combine(Path.GetDirectoryName(storePath)!, "osv") });
+                while (!stopping.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await RoundAsync(settings, storePath, updater, problems, stopping);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // A defect or a store error: reported with its type and message; the next round tries again.
+                        problems.Report(new Problem("serve.vulndb-url", $"scheduled update failed: {ex.GetType().Name}: {ex.Message}"));
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        await Task.Delay(serve.VulnDbInterval, settings.Time, stopping);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+            },
+            CancellationToken.None);
+    }
+
+    private static async Task RoundAsync(ServerSettings settings, string storePath, OsvFeedUpdater updater, IProblemReporter problems, CancellationToken stopping)
+    {
+        var results = await updater.UpdateAsync(settings.Config.Serve.VulnDbEcosystems, stopping);
+        foreach (var failed in results.Where(r => r.Outcome == OsvFeedOutcome.Failed)) problems.Report(new Problem(failed.Url.ToString(), $"scheduled update: {failed.Reason}"));
+        var downloaded = results.Where(r => r.Outcome == OsvFeedOutcome.Downloaded).ToList();
+        if (downloaded.Count == 0) return;
+        using var store = SqliteStore.Open(storePath);
+        var imported = store.ImportAdvisories(downloaded.SelectMany(r => OsvArchive.Read(r.Archive, problems)), stopping);
+        using var index = store.OpenAdvisoryIndex();
+        var outcome = InventoryRematch.Run(store, index, imported.Changes, settings.Time.GetUtcNow(), stopping);
+        await settings.Out.WriteLineAsync(
+            $"pipewatch serve: advisories updated ({downloaded.Count} archive{(downloaded.Count == 1 ? "" : "s")}, {imported.Changes.Count} changed); "
+            + $"inventory re-matched: {outcome.Raised.Count} new finding{(outcome.Raised.Count == 1 ? "" : "s")}, {outcome.Closed} closed");
+    }
+}
