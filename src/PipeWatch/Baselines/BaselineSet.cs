@@ -48,7 +48,11 @@ public sealed class BaselineSet
         ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_cache, key, out var exists);
         if (!exists)
         {
-            entry = new Entry(Load<T>(key), T.FormatVersion, Dirty: false, LastUse: 0);
+            var (created, loaded) = Load<T>(key);
+            entry = new Entry(created, T.FormatVersion, Dirty: false, LastUse: 0)
+            {
+                Shared = T.Scope == BaselineScope.Global ? new SharedState(loaded, Codec<T>.Read) : null,
+            };
         }
 
         entry.LastUse = ++_clock;
@@ -82,6 +86,9 @@ public sealed class BaselineSet
         }
 
         _dirty.Clear();
+        if (!_storage.IsShared) return;
+        // Other writers update shared baselines between batches: the next batch reads them again.
+        foreach (var key in _cache.Where(p => p.Value.Shared is not null).Select(p => p.Key).ToList()) _cache.Remove(key);
     }
 
     // Drops the least recently used quarter, writing the changed ones first; the ones just handed out are the most recent.
@@ -105,31 +112,89 @@ public sealed class BaselineSet
         buffer.SetLength(0);
         entry.Value.Write(writer);
         writer.Flush();
-        _storage.SaveBaseline($"{_scope}|{key}", entry.Version, buffer.ToArray());
+        var data = buffer.ToArray();
+        if (entry.Shared is { } shared)
+        {
+            var merge = entry.Value is IMergeableBaseline mine ? Merger(mine, shared) : null;
+            _storage.SaveShared($"{_scope}|{key}", entry.Version, data, shared.Loaded, merge);
+            // What this writer learns from here on is counted from what it just saved.
+            entry.Shared = shared with { Loaded = data };
+        }
+        else
+        {
+            _storage.SaveBaseline($"{_scope}|{key}", entry.Version, data);
+        }
+
         entry.Dirty = false;
     }
 
-    private T Load<T>(string key) where T : class, IBaseline<T>
+    private static Func<byte[], byte[]> Merger(IMergeableBaseline mine, SharedState shared) => current =>
+    {
+        var merged = mine.MergedInto(shared.Read(current), shared.Loaded is null ? null : shared.Read(shared.Loaded));
+        using var buffer = new MemoryStream();
+        using var writer = new BinaryWriter(buffer);
+        merged.Write(writer);
+        writer.Flush();
+        return buffer.ToArray();
+    };
+
+    private (T Value, byte[]? Loaded) Load<T>(string key) where T : class, IBaseline<T>
     {
         var stored = _storage.LoadBaseline($"{_scope}|{key}");
         if (stored is not { } found || found.Version != T.FormatVersion)
         {
-            return T.Create();
+            return (T.Create(), null);
         }
 
         using var reader = new BinaryReader(new MemoryStream(found.Data));
-        return T.Read(reader);
+        return (T.Read(reader), found.Data);
     }
 
-    private record struct Entry(IBaseline Value, byte Version, bool Dirty, long LastUse);
+    private record struct Entry(IBaseline Value, byte Version, bool Dirty, long LastUse)
+    {
+        /// <summary>Set for a <see cref="BaselineScope.Global"/> baseline: what it grew from and how to read one of its type.</summary>
+        public SharedState? Shared { get; set; }
+    }
+
+    private sealed record SharedState(byte[]? Loaded, Func<byte[], IBaseline> Read);
+
+    private static class Codec<T> where T : class, IBaseline<T>
+    {
+        public static readonly Func<byte[], IBaseline> Read = bytes =>
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes));
+            return T.Read(reader);
+        };
+    }
 }
 
 /// <summary>Where <see cref="BaselineSet"/> reads and writes: the store's current batch.</summary>
 public interface IBaselineStorage
 {
+    /// <summary>True when other processes write to the same storage (a shared store): <see cref="BaselineScope.Global"/> baselines are then read again every batch.</summary>
+    bool IsShared => false;
+
     StoredBaseline? LoadBaseline(string key);
 
     void SaveBaseline(string key, byte version, byte[] data);
+
+    /// <summary>
+    /// Saves a <see cref="BaselineScope.Global"/> baseline, which other writers of a shared store may have saved since this one loaded
+    /// it: such a store keeps their part, through <paramref name="merge"/>. A store with one writer saves <paramref name="data"/>.
+    /// </summary>
+    /// <param name="key">The baseline's key.</param>
+    /// <param name="version">Its format version.</param>
+    /// <param name="data">This writer's state.</param>
+    /// <param name="loaded">The stored bytes this writer's state grew from (as loaded, or as it last saved them); null when it started empty.</param>
+    /// <param name="merge">Given the bytes stored now, the bytes to store instead of <paramref name="data"/>; null when the type cannot merge (the last writer wins).</param>
+    void SaveShared(string key, byte version, byte[] data, byte[]? loaded, Func<byte[], byte[]>? merge) => SaveBaseline(key, version, data);
+}
+
+/// <summary>A baseline whose state is counts that add up: what two writers learned from one stored state can be combined (see <see cref="IBaselineStorage.SaveShared"/>).</summary>
+internal interface IMergeableBaseline
+{
+    /// <summary>A state holding what <paramref name="current"/> holds plus what this state learned since <paramref name="loaded"/> (null: since empty); both are of this type.</summary>
+    IBaseline MergedInto(IBaseline current, IBaseline? loaded);
 }
 
 /// <summary>A baseline as stored: its format version and bytes.</summary>

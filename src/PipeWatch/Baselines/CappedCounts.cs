@@ -33,4 +33,24 @@ internal static class CappedCounts
         var size = reader.ReadInt32();
         for (var i = 0; i < size; i++) counts[reader.ReadString()] = reader.ReadInt64();
     }
+
+    /// <summary>
+    /// Counts of <paramref name="current"/> plus what <paramref name="mine"/> added since <paramref name="loaded"/> (null: since
+    /// empty), per key; keys left at zero or below are dropped, then the least counted past the capacity.
+    /// </summary>
+    public static Dictionary<T, long> Merged<T>(Dictionary<T, long> current, Dictionary<T, long> mine, Dictionary<T, long>? loaded, int capacity, IEqualityComparer<T>? comparer = null)
+        where T : notnull
+    {
+        var merged = new Dictionary<T, long>(current, comparer);
+        foreach (var key in mine.Keys.Union(loaded?.Keys ?? Enumerable.Empty<T>(), comparer))
+        {
+            var delta = mine.GetValueOrDefault(key) - (loaded?.GetValueOrDefault(key) ?? 0);
+            var count = merged.GetValueOrDefault(key) + delta;
+            if (count > 0) merged[key] = count;
+            else merged.Remove(key);
+        }
+
+        while (merged.Count > capacity) merged.Remove(merged.MinBy(c => c.Value).Key);
+        return merged;
+    }
 }

@@ -70,4 +70,18 @@ internal sealed class HourOfWeekProfile
         profile.Total = reader.ReadInt64();
         return profile;
     }
+
+    /// <summary>The counts of <paramref name="current"/> plus what <paramref name="mine"/> counted since <paramref name="loaded"/> (null: since empty).</summary>
+    public static HourOfWeekProfile Merged(HourOfWeekProfile current, HourOfWeekProfile mine, HourOfWeekProfile? loaded)
+    {
+        var merged = new HourOfWeekProfile();
+        for (var i = 0; i < Hours; i++)
+        {
+            merged._counts[i] = Math.Max(0, current._counts[i] + mine._counts[i] - (loaded?._counts[i] ?? 0));
+            merged._byHourOfDay[i % 24] += merged._counts[i];
+        }
+
+        merged.Total = Math.Max(0, current.Total + mine.Total - (loaded?.Total ?? 0));
+        return merged;
+    }
 }

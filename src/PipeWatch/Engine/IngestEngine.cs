@@ -281,6 +281,14 @@ public sealed class IngestEngine
     {
         public IStoreBatch? Current { get; set; }
 
+        public bool IsShared => Current?.IsShared ?? false;
+
+        public void SaveShared(string key, byte version, byte[] data, byte[]? loaded, Func<byte[], byte[]>? merge)
+        {
+            if (Current is null) throw new InvalidOperationException("A baseline was written outside a batch.");
+            Current.SaveShared(key, version, data, loaded, merge);
+        }
+
         public StoredBaseline? LoadBaseline(string key) =>
             Current is null ? throw new InvalidOperationException("A baseline was read outside a batch.") : Current.LoadBaseline(key);
 

@@ -1,22 +1,42 @@
+using PipeWatch.Store.Postgres;
 using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Store;
 
-/// <summary>Opens the store a location names: a SQLite file path, a <c>file:</c> or <c>sqlite:</c> URI; PostgreSQL later.</summary>
+/// <summary>Opens the store a location names: a SQLite file path, a <c>file:</c> or <c>sqlite:</c> URI, or a PostgreSQL database.</summary>
 /// <remarks>
 /// A location is a plain path unless it begins with a scheme of two or more letters and a colon (<c>C:\…</c> is a path). URIs
 /// carry their path after the scheme: <c>sqlite:///var/lib/pipewatch.db</c> and <c>file:///var/lib/pipewatch.db</c> are absolute,
 /// <c>sqlite:data/pipewatch.db</c> is relative; percent-escapes are decoded; an authority other than empty or <c>localhost</c> is refused.
+/// A PostgreSQL store is a <c>postgres://user@host:port/database</c> (or <c>postgresql://</c>) URI or an Npgsql connection string
+/// (<c>Host=…;Database=…</c>); its password comes from <c>PGPASSWORD</c> or a password file (<c>PGPASSFILE</c>, <c>passfile=</c>),
+/// never from the location, which is refused when it carries one.
 /// </remarks>
 public static class StoreFactory
 {
     /// <summary>Opens (creating and migrating as needed) the store at <paramref name="location"/>, relative paths against the current directory.</summary>
     /// <exception cref="StoreException">The location is not one PipeWatch can open, or the store cannot be opened.</exception>
-    public static IStore Open(string location) => SqliteStore.Open(SqlitePath(location, Environment.CurrentDirectory));
+    public static IStore Open(string location) =>
+        IsPostgres(location) ? PostgresStore.Open(location) : SqliteStore.Open(SqlitePath(location, Environment.CurrentDirectory));
 
     /// <summary>Opens only the read side of the store at <paramref name="location"/>, without writing to it (the file may be read-only).</summary>
     /// <exception cref="StoreException">The location is not one PipeWatch can open, or the store cannot be read.</exception>
-    public static IStoreReader OpenReader(string location) => SqliteStoreReader.Open(SqlitePath(location, Environment.CurrentDirectory));
+    public static IStoreReader OpenReader(string location) =>
+        IsPostgres(location) ? PostgresStoreReader.Open(location) : SqliteStoreReader.Open(SqlitePath(location, Environment.CurrentDirectory));
+
+    /// <summary>Applies the schema migrations the store at <paramref name="location"/> lacks (creating it when it is a new SQLite file); returns the schema version before and after.</summary>
+    /// <exception cref="StoreException">The location is not one PipeWatch can open, or the store cannot be opened or migrated.</exception>
+    public static (int Before, int After) Migrate(string location)
+    {
+        if (IsPostgres(location)) return PostgresStore.Migrate(location);
+        var path = SqlitePath(location, Environment.CurrentDirectory);
+        var before = File.Exists(path) ? SqliteStore.SchemaVersion(path) : 0;
+        using var store = SqliteStore.Open(path);
+        return (before, SqliteStore.SchemaVersion(path));
+    }
+
+    /// <summary>True when <paramref name="location"/> names a PostgreSQL store (a <c>postgres://</c> or <c>postgresql://</c> URI, or a connection string with a host).</summary>
+    public static bool IsPostgres(string location) => PostgresLocation.Matches(location);
 
     /// <summary>
     /// The location with a relative path made absolute against <paramref name="workingDirectory"/>: a plain path or a SQLite URI
@@ -42,11 +62,14 @@ public static class StoreFactory
         ArgumentNullException.ThrowIfNull(location);
         if (string.IsNullOrWhiteSpace(location)) throw new StoreException("the store location is empty");
         var scheme = Scheme(location);
-        if (scheme is null) return Path.GetFullPath(location, workingDirectory);
-        if (scheme is "postgres" or "postgresql")
+        if (scheme is "postgres" or "postgresql" || IsPostgres(location))
         {
-            throw new StoreException($"{Redacted(location)}: PostgreSQL stores are not supported yet; give the path of a SQLite file");
+            // A connection string may hold a password: it is not repeated.
+            var named = location.Contains("://", StringComparison.Ordinal) ? Redacted(location) : "the connection string";
+            throw new StoreException($"{named}: a PostgreSQL store, not a SQLite file");
         }
+
+        if (scheme is null) return Path.GetFullPath(location, workingDirectory);
 
         if (!IsSqlite(scheme))
         {

@@ -39,14 +39,14 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_PostgreSQL_store_is_a_usage_error_saying_it_is_not_supported_yet()
+    public async Task A_PostgreSQL_location_with_a_password_is_a_usage_error_that_does_not_repeat_it()
     {
         var cli = new CliRunner(_temp.Path);
 
         var ingest = await cli.RunAsync("ingest", Corpus.File("github-webhooks", "workflow_run", "completed.payload.json"), "--store", "postgres://pipewatch:hunter2@db.internal/pipewatch");
 
         Assert.Equal(2, ingest.ExitCode);
-        Assert.Equal(["pipewatch: postgres://pipewatch:***@db.internal/pipewatch: PostgreSQL stores are not supported yet; give the path of a SQLite file"], ingest.ErrorLines);
+        Assert.Equal(["pipewatch: postgres://pipewatch:***@db.internal/pipewatch: the URI carries a password, which would show in process lists and shell history; give it in PGPASSWORD or a password file (PGPASSFILE, or ?passfile=PATH)"], ingest.ErrorLines);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -38,14 +38,27 @@ public sealed class StoreFactoryTests : IDisposable
     }
 
     [Theory]
-    [InlineData("postgres://pipewatch@db.internal:5432/pipewatch")]
-    [InlineData("postgresql://db.internal/pipewatch")]
-    public void A_PostgreSQL_location_is_not_supported_yet(string location)
+    [InlineData("postgres://pipewatch@127.0.0.1:1/pipewatch", "postgres://pipewatch@127.0.0.1:1/pipewatch")]
+    [InlineData("postgresql://127.0.0.1:1/pipewatch?sslmode=disable", "postgres://127.0.0.1:1/pipewatch")]
+    [InlineData("Host=127.0.0.1;Port=1;Username=pipewatch;Database=pipewatch", "postgres://pipewatch@127.0.0.1:1/pipewatch")]
+    public void A_PostgreSQL_location_opens_a_PostgreSQL_store_and_an_unreachable_server_is_a_store_error_naming_it(string location, string shown)
+    {
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        var error = Assert.Throws<StoreException>(() => StoreFactory.Open(location));
+
+        Assert.StartsWith($"{shown}: cannot open the store (", error.Message, StringComparison.Ordinal);
+        Assert.True(StoreFactory.IsPostgres(location));
+        Assert.Equal(location, StoreFactory.Resolve(location, _temp.Path));
+    }
+
+    [Theory]
+    [InlineData("postgres://db/pipewatch?sslmode=require&target=x", "postgres://db/pipewatch: unknown option 'target' in the URI")]
+    [InlineData("postgres://db/pipewatch/more", "postgres://db/pipewatch/more: the URI's path names more than a database")]
+    public void A_malformed_PostgreSQL_location_is_a_store_error_saying_why(string location, string reason)
     {
         var error = Assert.Throws<StoreException>(() => StoreFactory.Open(location));
 
-        Assert.Equal($"{location}: PostgreSQL stores are not supported yet; give the path of a SQLite file", error.Message);
-        Assert.Equal(location, StoreFactory.Resolve(location, _temp.Path));
+        Assert.StartsWith(reason, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>Where one author commits and pushes from: the UTC offsets of their commits and the countries and IPs of their pushes, with counts.</summary>
-internal sealed class AuthorPlaces : IBaseline<AuthorPlaces>
+internal sealed class AuthorPlaces : IBaseline<AuthorPlaces>, IMergeableBaseline
 {
     /// <summary>Entries kept per kind; past it the rarest is forgotten.</summary>
     public const int Capacity = 64;
@@ -76,5 +76,20 @@ internal sealed class AuthorPlaces : IBaseline<AuthorPlaces>
         CappedCounts.Read(reader, places._ips);
 
         return places;
+    }
+
+    public IBaseline MergedInto(IBaseline current, IBaseline? loaded)
+    {
+        var now = (AuthorPlaces)current;
+        var before = loaded as AuthorPlaces;
+        var merged = new AuthorPlaces
+        {
+            OffsetSamples = now.OffsetSamples + OffsetSamples - (before?.OffsetSamples ?? 0),
+            PlaceSamples = now.PlaceSamples + PlaceSamples - (before?.PlaceSamples ?? 0),
+        };
+        foreach (var (key, count) in CappedCounts.Merged(now._offsets, _offsets, before?._offsets, Capacity)) merged._offsets[key] = count;
+        foreach (var (key, count) in CappedCounts.Merged(now._countries, _countries, before?._countries, Capacity, StringComparer.Ordinal)) merged._countries[key] = count;
+        foreach (var (key, count) in CappedCounts.Merged(now._ips, _ips, before?._ips, Capacity, StringComparer.Ordinal)) merged._ips[key] = count;
+        return merged;
     }
 }

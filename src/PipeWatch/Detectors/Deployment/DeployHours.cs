@@ -3,7 +3,7 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Deployment;
 
 /// <summary>When one person deploys: the hour-of-week profile of their deployments, across repositories and environments.</summary>
-internal sealed class DeployHours : IBaseline<DeployHours>
+internal sealed class DeployHours : IBaseline<DeployHours>, IMergeableBaseline
 {
     /// <summary>Global: keyed by actor, who deploys across repositories.</summary>
     public static BaselineScope Scope => BaselineScope.Global;
@@ -20,4 +20,7 @@ internal sealed class DeployHours : IBaseline<DeployHours>
     public void Write(BinaryWriter writer) => Profile.Write(writer);
 
     public static DeployHours Read(BinaryReader reader) => new() { Profile = HourOfWeekProfile.Read(reader) };
+
+    public IBaseline MergedInto(IBaseline current, IBaseline? loaded) =>
+        new DeployHours { Profile = HourOfWeekProfile.Merged(((DeployHours)current).Profile, Profile, (loaded as DeployHours)?.Profile) };
 }

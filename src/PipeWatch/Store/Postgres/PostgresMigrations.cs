@@ -1,0 +1,68 @@
+namespace PipeWatch.Store.Postgres;
+
+/// <summary>
+/// The PostgreSQL schema's numbered migrations, its own list (not SQLite's): the table <c>pipewatch_schema</c> records each one
+/// applied. Append only.
+/// </summary>
+internal static class PostgresMigrations
+{
+    /// <summary>Created before the first migration; one row per migration applied.</summary>
+    public const string SchemaTable =
+        """
+        CREATE TABLE IF NOT EXISTS pipewatch_schema (
+            version integer PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        """;
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        // 1: the ingest ledger, baselines, findings (numbered in the order they were stored, for the read side's cursor paging)
+        // and incidents: SQLite's migrations 1, 2, 3 and 7 in one.
+        """
+        CREATE TABLE event_ledger (
+            t bigint NOT NULL,                -- the event's time in Unix seconds; 0 when the source gave none
+            id bigint NOT NULL,               -- 64-bit XxHash3 of the event id, seeded with t
+            PRIMARY KEY (t, id)
+        );
+        CREATE TABLE baselines (
+            key text PRIMARY KEY,             -- "<detector>|<detector's key>"
+            version smallint NOT NULL,        -- the baseline type's format version
+            data bytea NOT NULL
+        );
+        CREATE TABLE findings (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- the order findings were stored (and committed: see PostgresStoreBatch)
+            fingerprint text NOT NULL UNIQUE,
+            rule text NOT NULL,
+            category text NOT NULL,
+            severity integer NOT NULL,
+            repository text,
+            timestamp timestamptz NOT NULL,
+            detected_at timestamptz NOT NULL,
+            body text NOT NULL                -- the finding as FindingJson
+        );
+        CREATE INDEX findings_by_timestamp ON findings (timestamp);
+        CREATE INDEX findings_by_category ON findings (category, timestamp);
+        CREATE INDEX findings_by_repository ON findings (lower(repository), seq);
+        CREATE TABLE incidents (
+            id text PRIMARY KEY,
+            first_seen timestamptz NOT NULL,
+            last_seen timestamptz NOT NULL,
+            severity integer NOT NULL
+        );
+        CREATE INDEX incidents_by_last_seen_id ON incidents (last_seen, id);
+        CREATE TABLE incident_findings (
+            fingerprint text PRIMARY KEY,     -- a finding is in one incident
+            incident_id text NOT NULL,
+            timestamp timestamptz NOT NULL,   -- the finding's, copied for the window search
+            actor text,                       -- correlation keys, lower-case; null links nothing
+            run text,                         -- "<repository>|<run id>"
+            target text                       -- the account acted upon: links like an actor
+        );
+        CREATE INDEX incident_findings_by_incident ON incident_findings (incident_id);
+        CREATE INDEX incident_findings_by_actor ON incident_findings (actor, timestamp);
+        CREATE INDEX incident_findings_by_run ON incident_findings (run, timestamp);
+        CREATE INDEX incident_findings_by_target ON incident_findings (target, timestamp);
+        """,
+    ];
+}
