@@ -50,8 +50,19 @@ internal static class WorkerCommand
         if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
         var resolvedStore = CommonOptions.ResolveStore(host, storePath);
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
-        using var routingStore = await CommonOptions.OpenStoreAsync(host, resolvedStore);
-        if (routingStore is null) return ExitCodes.Usage;
+        // Any store the factory opens (SQLite, PostgreSQL): the alert routes keep their outbox and delivery log where they can.
+        IStore routingStore;
+        try
+        {
+            routingStore = StoreFactory.Open(resolvedStore);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
+            return ExitCodes.Usage;
+        }
+
+        using var ownedStore = routingStore;
         using var routing = await AlertRouting.OpenAsync(config, host, problems, routingStore);
         if (routing is null) return ExitCodes.Usage;
         var settings = new WorkerSettings

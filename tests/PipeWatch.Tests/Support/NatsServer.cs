@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using Xunit;
 
@@ -21,7 +20,7 @@ internal sealed class NatsServer : IDisposable
     public NatsServer()
     {
         Assert.True(File.Exists(Executable), $"{Executable} is missing: .ci/run installs it (apt-get install nats-server)");
-        Port = RsyslogDaemon.FreePort(SocketType.Stream, ProtocolType.Tcp);
+        Port = ServiceProcess.FreePort();
         StoreFolder = System.IO.Path.Combine(_folder.Path, "jetstream");
         Start();
     }

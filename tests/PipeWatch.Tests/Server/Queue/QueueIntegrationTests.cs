@@ -13,7 +13,7 @@ namespace PipeWatch.Tests.Server.Queue;
 /// </summary>
 public sealed class QueueIntegrationTests
 {
-    private static readonly string[] CorpusFindings =
+    internal static readonly string[] CorpusFindings =
         ["member/added.payload.json", "repository/publicized.payload.json", "branch_protection_rule/deleted.payload.json", "deploy_key/created.payload.json"];
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class QueueIntegrationTests
     }
 
     /// <summary>The four corpus webhooks that raise a finding each, then member-added webhooks of many repositories (one finding each).</summary>
-    private static List<(string Event, byte[] Body)> Payloads(int repositories, int membersEach)
+    internal static List<(string Event, byte[] Body)> Payloads(int repositories, int membersEach)
     {
         var payloads = CorpusFindings.Select(f => (f.Split('/')[0], File.ReadAllBytes(Corpus.File("github-webhooks", f)))).ToList();
         var template = JsonNode.Parse(File.ReadAllText(Corpus.File("github-webhooks", "member", "added.payload.json")))!;
@@ -147,7 +147,7 @@ public sealed class QueueIntegrationTests
         return payloads;
     }
 
-    private static string Config(TempFolder folder, string ackWait, string? alerts = null)
+    internal static string Config(TempFolder folder, string ackWait, string? alerts = null)
     {
         var path = folder.File(alerts is null ? "pipewatch.yml" : $"pipewatch-{alerts}.yml");
         var routes = alerts is null ? "" : $"alerts:\n  routes:\n    - name: lake\n      sink: ocsf\n      file: '{folder.File($"alerts-{alerts}.jsonl")}'\n";
@@ -156,7 +156,7 @@ public sealed class QueueIntegrationTests
     }
 
     /// <summary>Posts every payload (delivery ids from their index), retrying a 503 as a webhook sender does; the count answered 202.</summary>
-    private static async Task<int> PostAllAsync(Uri address, IReadOnlyList<(string Event, byte[] Body)> payloads, int offset = 0, int parallel = 8)
+    internal static async Task<int> PostAllAsync(Uri address, IReadOnlyList<(string Event, byte[] Body)> payloads, int offset = 0, int parallel = 8)
     {
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         var accepted = 0;
@@ -191,7 +191,7 @@ public sealed class QueueIntegrationTests
         return client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> done, string what)
+    internal static async Task WaitAsync(Func<Task<bool>> done, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(45);
         while (true)
@@ -210,7 +210,7 @@ public sealed class QueueIntegrationTests
         }
     }
 
-    private static SortedSet<string> Fingerprints(string store)
+    internal static SortedSet<string> Fingerprints(string store)
     {
         using var connection = new SqliteConnection($"Data Source={store};Pooling=False;Mode=ReadOnly");
         connection.Open();
