@@ -59,6 +59,7 @@ public static class PipeWatchApp
             VulnDbCommand.Create(host),
             AgentCommand.Create(host),
             ServeCommand.Create(host),
+            WorkerCommand.Create(host),
             AlertsCommand.Create(host),
             IntelCommand.Create(host),
             StoreCommand.Create(host),

@@ -60,6 +60,9 @@ public sealed record ServerSettings
     /// <summary>Told the delivery id of each payload once it is read from the queue and handed to the engine (the benchmark's breakdown).</summary>
     internal Action<string?>? OnRead { get; init; }
 
+    /// <summary>With <c>--queue</c>: webhooks go to this JetStream (workers process them) instead of the SQLite intake queue.</summary>
+    internal PipeWatch.Server.Queue.QueueAddress? Queue { get; init; }
+
     /// <summary>How long a stop waits for acknowledged payloads to be processed before the engine is stopped (they are kept either way).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(20);
 }
@@ -80,6 +83,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
     private readonly TimeSpan _drainTimeout;
     private Task<IngestSummary>? _engine;
     private RecentEvents? _recent;
+    private Queue.JetStreamIntake? _jetStream;
     private int _stopped;
 
     private PipeWatchServer(WebApplication app, SqliteStore store, IDisposable? advisories, Triage triage, IntakeQueue queue, FollowUps followUps, TimeSpan drainTimeout)
@@ -120,12 +124,27 @@ public sealed class PipeWatchServer : IAsyncDisposable
             NonEmpty(env("PIPEWATCH_GITLAB_WEBHOOK_TOKEN")) ?? serve.GitLabWebhookToken,
             NonEmpty(env("PIPEWATCH_INGEST_TOKEN")) ?? serve.IngestToken);
         var queue = IntakeQueue.Open(IntakeQueue.PathFor(store.Path), serve.Backlog, Math.Max(serve.MaxBodyBytes, 256L << 20));
+        // The one choice of intake: webhooks to JetStream for the workers (--queue), or to the SQLite queue beside the store.
+        Queue.JetStreamIntake? jetStream = null;
+        try
+        {
+            if (settings.Queue is { } address) jetStream = await Queue.JetStreamIntake.StartAsync(address, serve.QueuePartitions, settings.Problems, TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        catch
+        {
+            await queue.DisposeAsync();
+            triage.Dispose();
+            store.Dispose();
+            throw;
+        }
+
+        IWebhookIntake intake = jetStream is null ? queue : jetStream;
         var metrics = new ServerMetrics();
         var recent = new RecentEvents(store.Path);
         var live = new LiveFindings();
         var problems = settings.Problems;
         var followUps = new FollowUps(settings, store.Path, queue, metrics, NonEmpty(env("PIPEWATCH_GITHUB_TOKEN")), NonEmpty(env("PIPEWATCH_GITLAB_TOKEN")));
-        var source = new IntakeSource(queue, PayloadReader.Default, metrics, (row, events) =>
+        var source = new IntakeSource(queue.Ready, queue.Complete, PayloadReader.Default, metrics, (row, events) =>
         {
             settings.OnRead?.Invoke(row.Item.Delivery);
             recent.Add(events);
@@ -152,7 +171,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
             k.AddServerHeader = false;
         });
         var app = web.Build();
-        var server = new PipeWatchServer(app, store, advisories as IDisposable, triage, queue, followUps, settings.DrainTimeout) { _recent = recent };
+        var server = new PipeWatchServer(app, store, advisories as IDisposable, triage, queue, followUps, settings.DrainTimeout) { _recent = recent, _jetStream = jetStream };
 
         app.Use(async (context, next) =>
         {
@@ -169,13 +188,14 @@ public sealed class PipeWatchServer : IAsyncDisposable
         });
         new DashboardEndpoints(new DashboardSessions(tokenHash, settings.Time), live, recent, DashboardEndpoints.Forges(serve.Repositories)).Map(app);
         var started = settings.Time.GetUtcNow();
-        new HookEndpoints(queue, secrets, serve.MaxBodyBytes, metrics, problems, settings.Time).Map(app);
+        new HookEndpoints(intake, secrets, serve.MaxBodyBytes, metrics, problems, settings.Time).Map(app);
         var api = new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new
         {
             status = "ok",
             started,
             backlog = queue.Backlog,
             following = followUps.Running,
+            queue = jetStream is null ? null : new { connected = jetStream.Connected, published = jetStream.Published },
             sinks = engine.Sinks.Select(s => new { name = s.Name, delivered = s.Delivered, failed = s.Failed, dropped = s.Dropped }),
         }, settings.Time, settings.Config).Map(app);
         new AlertEndpoints(settings.Alerts, store, store.Path, triage, problems).Map(app, api);
@@ -236,6 +256,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         await StopAsync();
         await _app.DisposeAsync();
         await _queue.DisposeAsync();
+        if (_jetStream is not null) await _jetStream.DisposeAsync();
         if (_recent is not null) await _recent.DisposeAsync();
         _followUps.Dispose();
         _advisories?.Dispose();
@@ -246,8 +267,8 @@ public sealed class PipeWatchServer : IAsyncDisposable
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
-    /// <summary>Counts committed findings for <c>/metrics</c>.</summary>
-    private sealed class MetricsSink(ServerMetrics metrics) : IFindingSink
+    /// <summary>Counts committed findings for <c>/metrics</c> (a worker's too).</summary>
+    internal sealed class MetricsSink(ServerMetrics metrics) : IFindingSink
     {
         public ValueTask<SinkResult> EmitAsync(IReadOnlyList<Alert> batch, CancellationToken cancellationToken)
         {

@@ -22,6 +22,7 @@ internal static class ServeCommand
         {
             Description = "Start on a fresh store in a temporary folder, replay the committed demo and attack histories (samples/) into the server's own /ingest, print what was found and where to look, and keep serving.",
         };
+        var queue = QueueOption();
         var command = new Command(
             "serve",
             "Watch mode: receive GitHub, GitLab, Jenkins and generic webhooks and JSON Lines batches (POST /hooks/github, /hooks/gitlab, /hooks/jenkins, " +
@@ -31,14 +32,28 @@ internal static class ServeCommand
             "PIPEWATCH_INGEST_TOKEN and PIPEWATCH_GITHUB_TOKEN (or pipewatch.yml's serve section). Runs until Ctrl-C or SIGTERM, then finishes what " +
             "it acknowledged. Exit codes: 0 stopped; 2 bad usage or an unusable store or config; 3 an internal error.")
         {
-            urls, store, config, demo,
+            urls, store, config, demo, queue,
         };
-        command.SetAction((parse, ct) => RunAsync(host, parse.GetRequiredValue(urls), parse.GetValue(store), parse.GetValue(config), parse.GetValue(demo), ct));
+        command.SetAction((parse, ct) => RunAsync(host, parse.GetRequiredValue(urls), parse.GetValue(store), parse.GetValue(config), parse.GetValue(demo), parse.GetValue(queue), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliHost host, string urls, string? storePath, string? configPath, bool demo, CancellationToken ct)
+    /// <summary><c>--queue nats://host:port</c>, shared with <c>worker</c>.</summary>
+    internal static Option<string?> QueueOption() => new("--queue")
     {
+        Description = "A NATS JetStream server (nats://host:port): webhooks are stored there, partitioned by repository, and processed by 'pipewatch worker' processes instead of this one.",
+        HelpName = "URL",
+    };
+
+    private static async Task<int> RunAsync(CliHost host, string urls, string? storePath, string? configPath, bool demo, string? queueUrl, CancellationToken ct)
+    {
+        PipeWatch.Server.Queue.QueueAddress? queue = null;
+        if (queueUrl is not null && !PipeWatch.Server.Queue.QueueAddress.TryParse(queueUrl, out queue, out var queueProblem))
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: --queue: {queueProblem}"));
+            return ExitCodes.Usage;
+        }
+
         if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
         if (await SecretRulesLoading.LoadAsync(host, config.Secrets.Rules) is not { } secretRules) return ExitCodes.Usage;
 
@@ -84,11 +99,17 @@ internal static class ServeCommand
             Configure = builder => routing.AddTo(builder.WithSecretRules(secretRules)),
             Alerts = routing.Router,
             Time = host.Time,
+            Queue = queue,
         };
         PipeWatchServer server;
         try
         {
             server = await PipeWatchServer.StartAsync(settings, ct);
+        }
+        catch (PipeWatch.Server.Queue.QueueException ex)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: --queue: {ex.Message}"));
+            return ExitCodes.Usage;
         }
         catch (StoreException ex)
         {

@@ -13,10 +13,11 @@ namespace PipeWatch.Server.Hooks;
 /// </summary>
 /// <remarks>
 /// Refusals, none of which stores anything: 413 too large, 401 unsigned or bad token, 400 malformed (bad JSON, no event or delivery
-/// header), 409 a replayed delivery id, 429 (with Retry-After) when the backlog is full. A ping or an event PipeWatch does not read is
+/// header), 409 a replayed delivery id, 429 (with Retry-After) when the backlog is full, 503 (with Retry-After) when the queue
+/// (JetStream) cannot be reached. A ping or an event PipeWatch does not read is
 /// answered 200 and not stored. Each refusal's reason is in the answer and reported to the problem log, never with a secret in it.
 /// </remarks>
-internal sealed class HookEndpoints(IntakeQueue queue, WebhookSecrets secrets, long maxBodyBytes, ServerMetrics metrics, IProblemReporter problems, TimeProvider time)
+internal sealed class HookEndpoints(IWebhookIntake queue, WebhookSecrets secrets, long maxBodyBytes, ServerMetrics metrics, IProblemReporter problems, TimeProvider time)
 {
     private const int RetryAfterSeconds = 2;
 
@@ -152,6 +153,14 @@ internal sealed class HookEndpoints(IntakeQueue queue, WebhookSecrets secrets, l
                 break;
             case EnqueueOutcome.Replayed:
                 await RefuseAsync(context, endpoint, StatusCodes.Status409Conflict, $"delivery {delivery} was received before (a replay)");
+                break;
+            case EnqueueOutcome.Unavailable:
+                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                problems.Report(new Problem($"{endpoint} from {context.Connection.RemoteIpAddress}", "refused (503): the queue cannot be reached; nothing was stored"));
+                await AnswerAsync(context, endpoint, StatusCodes.Status503ServiceUnavailable, new { status = "refused", reason = "the queue cannot be reached; retry later" });
+                break;
+            case EnqueueOutcome.TooLarge:
+                await RefuseAsync(context, endpoint, StatusCodes.Status413PayloadTooLarge, $"the body ({body.Length} bytes) is larger than the queue takes in one message");
                 break;
             default:
                 context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -35,6 +35,12 @@ internal enum EnqueueOutcome
 
     /// <summary>The backlog is full: refused, not stored; the sender should retry later.</summary>
     Full,
+
+    /// <summary>The queue cannot be reached (JetStream is down): refused, not stored; the sender should retry later.</summary>
+    Unavailable,
+
+    /// <summary>Larger than the queue takes in one message: refused, not stored.</summary>
+    TooLarge,
 }
 
 /// <summary>
@@ -48,7 +54,7 @@ internal enum EnqueueOutcome
 /// On open, rows not yet processed (a crash, a kill) are queued again first, in their order; the ingest ledger skips events
 /// committed before the crash, so each payload's events are processed once.
 /// </remarks>
-internal sealed class IntakeQueue : IAsyncDisposable
+internal sealed class IntakeQueue : IWebhookIntake, IAsyncDisposable
 {
     private const int GroupLimit = 512;
     private readonly SqliteConnection _connection;
@@ -154,6 +160,8 @@ internal sealed class IntakeQueue : IAsyncDisposable
         if (outcome != EnqueueOutcome.Accepted) Release(item.Body.Length);
         return outcome;
     }
+
+    Task<EnqueueOutcome> IWebhookIntake.EnqueueAsync(IntakeItem item) => EnqueueAsync(item);
 
     /// <summary>A poller's cursor, or null before its first page.</summary>
     public string? Cursor(string name)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Events;
@@ -8,13 +9,14 @@ using PipeWatch.Sources.JobLogs;
 
 namespace PipeWatch.Server.Intake;
 
-/// <summary>The engine's one source in <c>serve</c>: the intake queue's rows, read through the payload reader (or a job-log format), without end.</summary>
+/// <summary>The engine's one source in <c>serve</c> and <c>worker</c>: intake rows (the SQLite queue's, or JetStream messages), read through the payload reader (or a job-log format), without end.</summary>
 /// <remarks>
 /// Each row's events are handed over in queue order; the engine reports each commit (<see cref="IngestProgress.Committed"/>) with
 /// the count of events processed so far, and every row whose last event is within that count is then deleted from the queue.
 /// A row that gave no events (a ping, bad JSON, an event PipeWatch does not read) is deleted once the rows before it are.
+/// "Deleted" is <paramref name="complete"/>: the SQLite queue deletes the rows, a JetStream worker acknowledges the messages.
 /// </remarks>
-internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, ServerMetrics metrics, Action<IntakeRow, IReadOnlyList<Event>>? observed, Action<string?>? committed = null) : ISource, IProgress<IngestProgress>
+internal sealed class IntakeSource(ChannelReader<IntakeRow> ready, Action<IReadOnlyList<IntakeRow>> complete, PayloadReader reader, ServerMetrics metrics, Action<IntakeRow, IReadOnlyList<Event>>? observed, Action<string?>? committed = null) : ISource, IProgress<IngestProgress>
 {
     private const int BlockEvents = 256;
     private readonly Lock _lock = new();
@@ -28,10 +30,10 @@ internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, Serv
     public async IAsyncEnumerable<Event[]> ReadBlocksAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var block = new List<Event>();
-        while (await queue.Ready.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await ready.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             // The rows waiting go to the engine together, up to a block: one hand-off per webhook would cost more than its events.
-            while (block.Count < BlockEvents && queue.Ready.TryRead(out var row))
+            while (block.Count < BlockEvents && ready.TryRead(out var row))
             {
                 var events = await ReadRowAsync(row, context, cancellationToken).ConfigureAwait(false);
                 metrics.EventsIn.Inc(events.Count);
@@ -91,7 +93,7 @@ internal sealed class IntakeSource(IntakeQueue queue, PayloadReader reader, Serv
     private void Completed(List<IntakeRow> rows)
     {
         if (rows.Count == 0) return;
-        queue.Complete(rows);
+        complete(rows);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var row in rows)
         {

@@ -32,6 +32,12 @@ public sealed record ServeOptions
     /// <summary>Audit logs polled through the GitHub or GitLab API (the <c>audit-logs</c> list).</summary>
     public IReadOnlyList<AuditLogPoll> AuditLogs { get; init; } = [];
 
+    /// <summary>With <c>--queue</c>: how many partitions (JetStream subjects, one durable consumer each) repositories are hashed into.</summary>
+    public int QueuePartitions { get; init; } = 16;
+
+    /// <summary>With <c>--queue</c>: how long a message handed to a worker waits for its acknowledgement before another worker may take it (also a partition lease's life).</summary>
+    public TimeSpan QueueAckWait { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where people reach this server's dashboard (<c>https://pipewatch.example.com</c>): alerts link to <c>{public-url}/findings/{fingerprint}</c>; null: no links.</summary>
     public string? PublicUrl { get; init; }
 
@@ -82,9 +88,17 @@ internal static class ServeSettings
         new("vulndb-url", (reader, node, at, o) => Url(reader, node, at) is { } v ? o with { VulnDbUrl = v } : o),
         Setting.Duration<ServeOptions>("vulndb-interval", (o, v) => o with { VulnDbInterval = v < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : v }),
         Setting.Strings<ServeOptions>("vulndb-ecosystems", (o, v) => o with { VulnDbEcosystems = v }),
+        Setting.Int<ServeOptions>("queue-partitions", 1, 1024, (o, v) => o with { QueuePartitions = v }),
+        new("queue-ack-wait", (reader, node, at, o) => reader.Duration(node, at) is not { } v ? o : v >= TimeSpan.FromSeconds(1) ? o with { QueueAckWait = v } : Short(reader, node, at, o)) { Schema = Setting.DurationSchema },
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
         new("audit-logs", (reader, node, at, o) => o with { AuditLogs = reader.MappingList(node, at, "expected a list of audit logs", (_, m, path) => AuditLog(reader, m, path)) }),
     ];
+
+    private static ServeOptions Short(YamlConfigReader reader, YamlNode node, string at, ServeOptions options)
+    {
+        reader.Problem(node, $"{at}: expected a duration of at least 1s (30s, 2m)");
+        return options;
+    }
 
     private static AuditLogPoll? AuditLog(YamlConfigReader reader, YamlMappingNode mapping, string at)
     {

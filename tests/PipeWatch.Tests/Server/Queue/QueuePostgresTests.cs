@@ -1,0 +1,54 @@
+using PipeWatch.Store;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Server.Queue;
+
+/// <summary>The scale-out path on PostgreSQL: <c>serve --queue</c> and two workers sharing a real PostgreSQL store.</summary>
+[Collection(PostgresServer.Collection)]
+public sealed class QueuePostgresTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task Webhooks_through_serve_queue_and_two_workers_on_PostgreSQL_give_the_same_findings_as_serve_on_SQLite()
+    {
+        var payloads = QueueIntegrationTests.Payloads(repositories: 10, membersEach: 3);
+        using var plain = new TempFolder();
+        await using (var serve = await ServeProcess.StartAsync(plain))
+        {
+            Assert.Equal(payloads.Count, await QueueIntegrationTests.PostAllAsync(serve.Address, payloads));
+            await serve.WaitForBacklogAsync(0);
+            await serve.StopAsync();
+        }
+
+        var expected = QueueIntegrationTests.Fingerprints(plain.File("pipewatch.db"));
+        Assert.Equal(10 * 3 + QueueIntegrationTests.CorpusFindings.Length, expected.Count);
+
+        using var nats = new NatsServer();
+        using var folder = new TempFolder();
+        var config = QueueIntegrationTests.Config(folder, ackWait: "3s");
+        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        await using var first = await WorkerProcess.StartAsync(folder, nats.Url, store, "first", config);
+        await using var second = await WorkerProcess.StartAsync(folder, nats.Url, store, "second", config);
+        // serve keeps its own SQLite file for its API here; the findings are the workers', in PostgreSQL.
+        await using var serveQueue = await ServeProcess.StartAsync(folder, "--queue", nats.Url, "--config", config);
+
+        Assert.Equal(payloads.Count, await QueueIntegrationTests.PostAllAsync(serveQueue.Address, payloads));
+        await QueueIntegrationTests.WaitAsync(() => Task.FromResult(Fingerprints(store).Count == expected.Count), $"{expected.Count} findings in PostgreSQL");
+        await QueueIntegrationTests.WaitAsync(
+            async () => await first.MetricAsync("pipewatch_queue_in_flight") + await second.MetricAsync("pipewatch_queue_in_flight") == 0
+                && await first.MetricAsync("pipewatch_queue_processed_total") + await second.MetricAsync("pipewatch_queue_processed_total") >= payloads.Count,
+            "every message acknowledged");
+
+        Assert.Equal(expected, Fingerprints(store));
+        await first.StopAsync();
+        await second.StopAsync();
+        await serveQueue.StopAsync();
+    }
+
+    private static SortedSet<string> Fingerprints(string location)
+    {
+        using var reader = StoreFactory.OpenReader(location);
+        var page = reader.PageFindings(new FindingQuery(), null, 1000);
+        return new SortedSet<string>(page.Items.Select(f => $"{f.Fingerprint} {f.Rule} {f.Category}"), StringComparer.Ordinal);
+    }
+}
