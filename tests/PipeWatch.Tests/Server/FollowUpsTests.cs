@@ -50,8 +50,8 @@ public sealed class FollowUpsTests
     [Fact]
     public async Task A_completed_workflow_job_fetches_its_log_from_the_api_and_the_double_base64_dump_in_it_is_found()
     {
-        var log = await File.ReadAllBytesAsync(JobLogFixtures.GitHubLog, TestContext.Current.CancellationToken);
-        using var api = new GitHubApiStandIn(log, "ghs_api_token_for_tests");
+        var log = await File.ReadAllTextAsync(JobLogFixtures.GitHubLog, TestContext.Current.CancellationToken);
+        await using var api = GitHubJobLogApi(log, "ghs_api_token_for_tests");
         await using var server = await RunningServer.StartAsync(
             $"serve:\n  github-api-url: '{api.Url}'\n", new Dictionary<string, string> { ["PIPEWATCH_GITHUB_TOKEN"] = "ghs_api_token_for_tests" });
         var job = JsonNode.Parse(File.ReadAllText(Corpus.File("github-webhooks", "workflow_job", "completed.failure.with-organization.payload.json")))!;
@@ -62,7 +62,7 @@ public sealed class FollowUpsTests
         Assert.Equal(HttpStatusCode.Accepted, (await server.PostGitHubAsync(body, "workflow_job", signature: RunningServer.Sign(body))).StatusCode);
         await SettledAsync(server);
 
-        Assert.Equal([$"/repos/{repository}/actions/jobs/{jobId}/logs", "/blob/log.txt"], api.Requests);
+        Assert.Equal([$"/repos/{repository}/actions/jobs/{jobId}/logs", "/blob/log.txt"], api.Requests.Select(r => r.Path));
         var findings = await server.AllFindingsAsync();
         Assert.Equal(
             ["aws-access-key-id", "aws-secret-key-near-key-id", "github-app-installation-token", "npm-access-token"],
@@ -74,7 +74,7 @@ public sealed class FollowUpsTests
     [Fact]
     public async Task A_completed_workflow_job_without_a_github_token_fetches_nothing()
     {
-        using var api = new GitHubApiStandIn([], "unused");
+        await using var api = GitHubJobLogApi("", "unused");
         await using var server = await RunningServer.StartAsync($"serve:\n  github-api-url: '{api.Url}'\n");
         var body = await File.ReadAllBytesAsync(Corpus.File("github-webhooks", "workflow_job", "completed.failure.with-organization.payload.json"), TestContext.Current.CancellationToken);
 
@@ -194,6 +194,22 @@ public sealed class FollowUpsTests
     }
 
     /// <summary>Waits until the queue is empty and no fetch, scan or download is under way, and the queue is empty again (a download queues a log).</summary>
+    // A stand-in for the GitHub REST API's job-log download: checks the documented request and, as GitHub does, answers 302
+    // with a short-lived download address, served by the same listener.
+    private static LoopbackHttpServer GitHubJobLogApi(string log, string token)
+    {
+        var api = new LoopbackHttpServer();
+        api.Respond = request =>
+            request.Path == "/blob/log.txt" ? new HttpReply(200, log, ContentType: "text/plain")
+            : request.Method == "GET" && request.Path.EndsWith("/logs", StringComparison.Ordinal)
+                && request.Headers.GetValueOrDefault("Authorization") == $"Bearer {token}"
+                && request.Headers.GetValueOrDefault("Accept") == "application/vnd.github+json"
+                && request.Headers.GetValueOrDefault("X-GitHub-Api-Version") == "2022-11-28"
+                ? new HttpReply(302, Headers: new Dictionary<string, string> { ["Location"] = api.Url + "/blob/log.txt" })
+            : new HttpReply(404, """{"message":"Not Found"}""");
+        return api;
+    }
+
     private static async Task SettledAsync(RunningServer server)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -205,83 +221,5 @@ public sealed class FollowUpsTests
             Assert.True(DateTime.UtcNow < deadline, "the server did not settle");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
-    }
-}
-
-/// <summary>A loopback stand-in for the GitHub REST API's job-log download: checks the documented request, redirects to the log as GitHub does.</summary>
-internal sealed class GitHubApiStandIn : IDisposable
-{
-    private readonly HttpListener _listener = new();
-    private readonly byte[] _log;
-    private readonly string _token;
-    private readonly Task _serving;
-
-    public GitHubApiStandIn(byte[] log, string token)
-    {
-        _log = log;
-        _token = token;
-        var port = FreePort();
-        Url = $"http://127.0.0.1:{port}";
-        _listener.Prefixes.Add(Url + "/");
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
-    }
-
-    public string Url { get; }
-
-    public List<string> Requests { get; } = [];
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            var path = context.Request.Url!.AbsolutePath;
-            lock (Requests) Requests.Add(path);
-            var response = context.Response;
-            if (path == "/blob/log.txt")
-            {
-                response.ContentType = "text/plain";
-                await response.OutputStream.WriteAsync(_log);
-            }
-            else if (path.EndsWith("/logs", StringComparison.Ordinal) && context.Request.HttpMethod == "GET"
-                && context.Request.Headers["Authorization"] == $"Bearer {_token}"
-                && context.Request.Headers["Accept"] == "application/vnd.github+json"
-                && context.Request.Headers["X-GitHub-Api-Version"] == "2022-11-28")
-            {
-                // GitHub answers 302 with a short-lived download URL.
-                response.StatusCode = 302;
-                response.RedirectLocation = Url + "/blob/log.txt";
-            }
-            else
-            {
-                response.StatusCode = 404;
-            }
-
-            response.Close();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        _serving.Wait(TimeSpan.FromSeconds(5));
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using Xunit;
 
@@ -19,15 +18,15 @@ internal sealed class RsyslogDaemon : IDisposable
         ? Directory.EnumerateDirectories("/usr/lib").Prepend("/usr/lib").Select(d => Path.Combine(d, "rsyslog", "lmnsd_gtls.so")).FirstOrDefault(File.Exists)
         : null;
     private readonly TempFolder _folder = new();
-    private readonly Process _process;
+    private readonly ServiceProcess _service;
 
     /// <param name="udpPort">The UDP port; 0 picks a free one.</param>
     /// <param name="tls">When given, the TCP input speaks TLS (RFC 5425) through rsyslog's gtls driver (Debian's rsyslog-gnutls) with this server certificate.</param>
     public RsyslogDaemon(int udpPort = 0, TestCertificates? tls = null)
     {
         Assert.True(File.Exists(Executable), $"{Executable} is missing: .ci/run installs rsyslog (apt-get install rsyslog)");
-        UdpPort = udpPort == 0 ? FreePort(SocketType.Dgram, ProtocolType.Udp) : udpPort;
-        TcpPort = FreePort(SocketType.Stream, ProtocolType.Tcp);
+        UdpPort = udpPort == 0 ? ServiceProcess.FreePort(SocketType.Dgram, ProtocolType.Udp) : udpPort;
+        TcpPort = ServiceProcess.FreePort(SocketType.Stream, ProtocolType.Tcp);
         Output = _folder.File("messages.log");
         var config = _folder.File("rsyslog.conf");
         if (tls is not null)
@@ -46,13 +45,8 @@ internal sealed class RsyslogDaemon : IDisposable
             template(name="fields" type="string" string="%pri%|%protocol-version%|%timereported:::date-rfc3339%|%hostname%|%app-name%|%procid%|%msgid%|%msg%\n")
             *.* action(type="omfile" file="{Output}" template="fields" flushOnTXEnd="on" asyncWriting="off")
             """);
-        _process = Process.Start(new ProcessStartInfo(Executable, ["-n", "-f", config, "-i", _folder.File("rsyslogd.pid")])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        })!;
-        WaitListening();
+        _service = ServiceProcess.Start(
+            new ProcessStartInfo(Executable, ["-n", "-f", config, "-i", _folder.File("rsyslogd.pid")]), TcpPort, TimeSpan.FromSeconds(10), "rsyslogd", ".ci/run installs rsyslog");
     }
 
     public int UdpPort { get; }
@@ -76,46 +70,7 @@ internal sealed class RsyslogDaemon : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited) _process.Kill();
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
+        _service.Dispose();
         _folder.Dispose();
-    }
-
-    private void WaitListening()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, TcpPort);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                Thread.Sleep(50);
-            }
-            catch (SocketException)
-            {
-                throw new InvalidOperationException($"rsyslogd did not start: {(_process.HasExited ? _process.StandardError.ReadToEnd() : "no TCP listener")}");
-            }
-        }
-    }
-
-    internal static int FreePort(SocketType type, ProtocolType protocol)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using MimeKit;
-using Xunit;
 
 namespace PipeWatch.Tests.Support;
 
@@ -10,7 +8,7 @@ namespace PipeWatch.Tests.Support;
 internal sealed class SmtpReceiver : IDisposable
 {
     private readonly TempFolder _folder = new();
-    private readonly Process _process;
+    private readonly ServiceProcess _service;
 
     // aiosmtpd's Controller with TLS (aiosmtpd 1.4): STARTTLS required before MAIL (tls_context, require_starttls), or TLS from
     // the first byte (ssl_context, SMTPS). It runs until its standard input closes.
@@ -37,7 +35,7 @@ internal sealed class SmtpReceiver : IDisposable
     {
         // Debian's interpreter, where python3-aiosmtpd is installed (a python3 earlier on PATH may lack it).
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        Port = RsyslogDaemon.FreePort(SocketType.Stream, ProtocolType.Tcp);
+        Port = ServiceProcess.FreePort(SocketType.Stream, ProtocolType.Tcp);
         Maildir = _folder.File("maildir");
         string[] arguments;
         if (security is null)
@@ -52,31 +50,9 @@ internal sealed class SmtpReceiver : IDisposable
             arguments = [script, security, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), certificates.ServerCertificateFile, certificates.ServerKeyFile, Maildir];
         }
 
-        _process = Process.Start(new ProcessStartInfo(python, arguments)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        })!;
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                Thread.Sleep(100);
-            }
-            catch (SocketException)
-            {
-                Assert.Fail($"aiosmtpd did not start (.ci/run installs python3-aiosmtpd): {(_process.HasExited ? _process.StandardError.ReadToEnd() : "no listener")}");
-            }
-        }
+        // Standard input stays open: the TLS script runs until it closes.
+        _service = ServiceProcess.Start(
+            new ProcessStartInfo(python, arguments) { RedirectStandardInput = true }, Port, TimeSpan.FromSeconds(15), "aiosmtpd", ".ci/run installs python3-aiosmtpd");
     }
 
     public int Port { get; }
@@ -109,17 +85,7 @@ internal sealed class SmtpReceiver : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited) _process.Kill();
-            _process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
+        _service.Dispose();
         _folder.Dispose();
     }
 }

@@ -60,8 +60,11 @@ public sealed class DashboardBrowserTests(DashboardBrowser browser) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, (await bare.SendAsync(withCookie, Ct)).StatusCode);
 
         // Signing out ends the session on the server.
+        // Waits for the navigation to commit and then for the form, not for the load event of that navigation: a loaded CI run
+        // once waited 45 s for "load" after signing out although nothing on the sign-in page needs it.
         await page.ClickAsync("#sign-out");
-        await page.WaitForURLAsync("**/login");
+        await page.WaitForURLAsync("**/login", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("#sign-in").WaitForAsync();
         using var after = new HttpRequestMessage(HttpMethod.Get, "/api/findings");
         after.Headers.Add("Cookie", $"pipewatch_session={cookie.Value}");
         Assert.Equal(HttpStatusCode.Unauthorized, (await bare.SendAsync(after, Ct)).StatusCode);

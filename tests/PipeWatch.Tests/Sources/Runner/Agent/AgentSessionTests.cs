@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using PipeWatch.Events;
 using PipeWatch.Sources.Intake;
 using PipeWatch.Sources.Runner.Agent;
@@ -119,58 +117,19 @@ public sealed class AgentSessionTests : IDisposable
     [Fact]
     public async Task Records_are_posted_to_ingest_with_the_bearer_token_as_json_lines()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        var received = new List<(string Method, string Path, string? Authorization, string? ContentType, string? Format, string Body)>();
-        var serving = Task.Run(
-            async () =>
-        {
-            while (listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                using var reader = new StreamReader(context.Request.InputStream);
-                var body = await reader.ReadToEndAsync();
-                lock (received)
-                {
-                    received.Add((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.Headers["Authorization"], context.Request.ContentType,
-                        context.Request.Headers["X-PipeWatch-Format"], body));
-                }
-
-                context.Response.StatusCode = 202;
-                context.Response.Close();
-            }
-        },
-            TestContext.Current.CancellationToken);
-        await using var poster = new IngestPoster(new Uri($"http://127.0.0.1:{port}/ingest"), "s3cret-token-for-test");
+        await using var ingest = new LoopbackHttpServer(_ => new HttpReply(202));
+        await using var poster = new IngestPoster(new Uri($"{ingest.Url}/ingest"), "s3cret-token-for-test");
 
         var result = await _job.RunAsync($"curl -s -o /dev/null http://127.0.0.1:{_server.Port}/\n", runId: "105", output: poster);
-        listener.Stop();
-        await serving;
+        var received = ingest.Requests;
 
         Assert.Empty(result.OutputProblems);
         // One request per batch the writer drained (lines during the trace, then the rest at the end), in order.
         Assert.NotEmpty(received);
         Assert.All(received, request => Assert.Equal(
             ("POST", "/ingest", "Bearer s3cret-token-for-test", "application/x-ndjson", "pipewatch-agent"),
-            (request.Method, request.Path, request.Authorization, request.ContentType, request.Format)));
-        var body = string.Concat(received.Select(r => r.Body));
+            (request.Method, request.Path, request.Headers.GetValueOrDefault("Authorization"), request.Headers.GetValueOrDefault("Content-Type"), request.Headers.GetValueOrDefault("X-PipeWatch-Format"))));
+        var body = string.Concat(received.Select(r => r.Text));
         Assert.Equal(await File.ReadAllTextAsync(_job.Events, TestContext.Current.CancellationToken), body);
         var read = await PayloadReader.Default.ReadAsync(System.Text.Encoding.UTF8.GetBytes(body), PayloadOrigin.File("POST /ingest"), PayloadHint.Format("pipewatch-agent"), TestContext.Current.CancellationToken);
         Assert.Equal((result.Records, 0), (read.Events.Count, read.Problems.Count));
