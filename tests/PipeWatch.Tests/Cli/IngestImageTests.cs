@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PipeWatch.Tests.Dependencies.Advisories;
 using PipeWatch.Tests.Dependencies.Images;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -20,7 +19,7 @@ public sealed class IngestImageTests : IDisposable
     public async Task Ingest_image_reports_the_vulnerable_package_of_a_docker_save_archive_and_gates()
     {
         TestImages.WriteDockerSave(_temp.File("app.tar"), [ImageReaderTests.BaseLayer(), ImageReaderTests.BuildLayer()], "app:1.4");
-        Assert.Equal(0, (await _cli.RunAsync("vulndb", "import", OsvFiles.Fixtures, "--store", "pw.db")).ExitCode);
+        Assert.Equal(0, (await _cli.RunAsync("vulndb", "import", Path.Combine(Corpus.RepositoryRoot, "tests", "PipeWatch.Tests", "Dependencies", "Images", "Advisories", "DEBIAN-CVE-2024-28085.json"), "--store", "pw.db")).ExitCode);
 
         var result = await _cli.RunAsync("ingest", "--image", "app.tar", "--store", "pw.db", "--format", "json");
 

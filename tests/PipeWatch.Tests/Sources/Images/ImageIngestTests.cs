@@ -22,7 +22,7 @@ public sealed class ImageIngestTests : IDisposable
     [Fact]
     public async Task A_debian_image_reports_the_package_whose_source_version_the_advisory_covers_with_its_layer()
     {
-        var store = Store(OsvFiles.Fixture("DEBIAN-CVE-2024-28085"), OsvFiles.Fixture("ALPINE-CVE-2023-2650"), OsvFiles.Fixture("GHSA-p6mc-m468-83gw"));
+        var store = Store(Distribution("DEBIAN-CVE-2024-28085"), Distribution("ALPINE-CVE-2023-2650"), OsvFiles.Fixture("GHSA-p6mc-m468-83gw"));
         var debian = ImageReaderTests.BaseLayer();
         var layout = Path.Combine(_temp.Path, "app");
         TestImages.WriteOciLayout(layout, [debian, ImageReaderTests.BuildLayer()], "app:1.4");
@@ -50,7 +50,7 @@ public sealed class ImageIngestTests : IDisposable
     [Fact]
     public async Task An_alpine_image_reports_both_binaries_of_the_affected_origin_and_nothing_else()
     {
-        var store = Store(OsvFiles.Fixture("DEBIAN-CVE-2024-28085"), OsvFiles.Fixture("ALPINE-CVE-2023-2650"));
+        var store = Store(Distribution("DEBIAN-CVE-2024-28085"), Distribution("ALPINE-CVE-2023-2650"));
         var layout = Path.Combine(_temp.Path, "alpine");
         TestImages.WriteOciLayout(layout, [TestImages.Tar(
         [
@@ -94,12 +94,15 @@ public sealed class ImageIngestTests : IDisposable
     [InlineData("Alpine:v3.19", "openssl", "3.1.0-r4", null)]
     public void A_distribution_advisory_matches_exactly_the_affected_versions_of_its_own_releases(string ecosystem, string name, string version, string? expected)
     {
-        using var index = new InMemoryAdvisoryIndex([OsvFiles.Fixture("DEBIAN-CVE-2024-28085"), OsvFiles.Fixture("ALPINE-CVE-2023-2650")]);
+        using var index = new InMemoryAdvisoryIndex([Distribution("DEBIAN-CVE-2024-28085"), Distribution("ALPINE-CVE-2023-2650")]);
 
         var matches = VulnerabilityMatcher.Match([new Dependency(ecosystem, name, version, false, DependencySource.Unknown)], index);
 
         Assert.Equal(expected is null ? [] : [expected], matches.Select(m => m.Advisory.Id));
     }
+
+    private static Advisory Distribution(string id) =>
+        OsvFiles.Read(Path.Combine(Corpus.RepositoryRoot, "tests", "PipeWatch.Tests", "Dependencies", "Images", "Advisories", id + ".json"));
 
     private string Store(params Advisory[] advisories)
     {
