@@ -10,6 +10,7 @@ using PipeWatch.Sinks;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Artifacts;
 using PipeWatch.Sources.Files;
+using PipeWatch.Sources.Images;
 using PipeWatch.Sources.JobLogs;
 using PipeWatch.Sources.Runner.Agent;
 using Spectre.Console;
@@ -66,6 +67,18 @@ internal static class IngestCommand
             HelpName = "DIR",
             AllowMultipleArgumentsPerToken = false,
         };
+        var images = new Option<string[]>("--image")
+        {
+            Description = "A container image to read: a 'docker save' archive, or an OCI image layout (a folder, or a tar of one; plain or gzip). Its OS packages (dpkg, apk, rpm) and " +
+                "language packages (node_modules, Python dist-info, .NET deps.json) are matched against the advisories, each with the layer it came from; repeatable.",
+            HelpName = "PATH",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var baseImage = new Option<string?>("--base-image")
+        {
+            Description = "The image the --image builds started from (same forms): layers it shares are reported as the base image's, the others as added by the build.",
+            HelpName = "PATH",
+        };
         var failOn = CommonOptions.FailOn("Exit with 1 when a new finding (with --fail-on-open, also one reported before and still open) is at or above this severity; 'none' never fails.");
         var failOnOpen = new Option<bool>("--fail-on-open")
         {
@@ -83,7 +96,7 @@ internal static class IngestCommand
             "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
             "Each document's format is recognized on its own. Ingesting the same input twice changes nothing. " + PipeWatchApp.ExitCodeHelp)
         {
-            paths, store, source, format, output, reports, failOn, failOnOpen, config, rules, artifacts, details, strict, vulndb,
+            paths, store, source, format, output, reports, failOn, failOnOpen, config, rules, artifacts, images, baseImage, details, strict, vulndb,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -97,13 +110,14 @@ internal static class IngestCommand
             parse.GetValue(config),
             parse.GetValue(rules) ?? [],
             parse.GetValue(artifacts) ?? [],
+            new ImageInputs(parse.GetValue(images) ?? [], parse.GetValue(baseImage)),
             new IngestFlags(parse.GetValue(failOnOpen), parse.GetValue(details), parse.GetValue(strict), parse.GetValue(vulndb)),
             ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string[] reports, string failOn, string? configPath, string[] ruleFolders, string[] artifactFolders, IngestFlags flags, CancellationToken ct)
+        CliHost host, string[] paths, string? storePath, string? sourceId, string format, string? outputFile, string[] reports, string failOn, string? configPath, string[] ruleFolders, string[] artifactFolders, ImageInputs imageInputs, IngestFlags flags, CancellationToken ct)
     {
         // A rule folder that is not there is a mistake in the command, not a rule that failed to load.
         if (ruleFolders.Select(host.Resolve).FirstOrDefault(p => !File.Exists(p) && !Directory.Exists(p)) is { } missingRules)
@@ -126,7 +140,15 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
-        if (files.Count == 0 && artifactPaths.Count == 0)
+        var imagePaths = imageInputs.Images.Select(host.Resolve).ToList();
+        var basePath = imageInputs.BaseImage is { } b ? host.Resolve(b) : null;
+        if (imagePaths.Concat(basePath is null ? [] : [basePath]).FirstOrDefault(p => !Path.Exists(p)) is { } missingImage)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: --image {host.Display(missingImage)}: no such file or folder");
+            return ExitCodes.Usage;
+        }
+
+        if (files.Count == 0 && artifactPaths.Count == 0 && imagePaths.Count == 0)
         {
             await host.Error.WriteLineAsync("pipewatch: nothing to ingest");
             return ExitCodes.Usage;
@@ -166,7 +188,7 @@ internal static class IngestCommand
             var run = CiVariables.From(host.Environment) is { Platform: { } platform } ci
                 ? new CiContext(ci.Repository ?? "", ci.Pipeline ?? "", ci.RunId ?? "", Job: ci.Job, Branch: ci.Branch, Commit: ci.Commit, Platform: platform)
                 : null;
-            sources = [.. sources, .. artifactPaths.Select(p => new ArtifactSource(p, hashes, ci: run))];
+            sources = [.. sources, .. artifactPaths.Select(p => new ArtifactSource(p, hashes, ci: run)), .. imagePaths.Select(p => new ImageSource(p, advisoryStore?.AdvisoryState(), basePath))];
             IngestSummary summary;
             try
             {
@@ -181,7 +203,7 @@ internal static class IngestCommand
 
             if (format == "table" && outputFile is null) FindingsView.Render(all.Findings, host, flags.Details);
             var open = raised.KnownBefore(all.Findings);
-            await host.SayAsync(Describe(summary, files.Count, open));
+            await host.SayAsync(Describe(summary, files.Count + imagePaths.Count, open));
             if (shown?.NotShown(all.Findings, store.Path, format) is { } notShown) await host.Error.WriteLineAsync(TerminalText.Escape(notShown));
             if (summary.Events == 0 && problems.Count > 0) return ExitCodes.Usage;
             if (flags.Strict && problems.Count > 0)
@@ -225,6 +247,9 @@ internal static class IngestCommand
         return s.Cancelled ? text + " (interrupted; everything counted here is saved)" : text;
     }
 }
+
+/// <summary>The images <c>ingest --image</c> reads, and the base image they were built from.</summary>
+internal sealed record ImageInputs(IReadOnlyList<string> Images, string? BaseImage);
 
 /// <summary>The yes/no options of <c>ingest</c>.</summary>
 internal sealed record IngestFlags(bool FailOnOpen, bool Details, bool Strict, string? VulnDb);

@@ -23,11 +23,21 @@ public sealed record Dependency(
     /// <summary>True for a development-only dependency (npm <c>dev</c>, composer <c>packages-dev</c>, Pipfile <c>develop</c>…).</summary>
     public bool Dev { get; init; }
 
+    /// <summary>For a package installed in a container image: the installed package, its layer and the file it was read from; null for a lockfile's package.</summary>
+    internal InstalledFrom? Installed { get; init; }
+
     /// <summary>"ecosystem|name|version": what makes two entries the same package.</summary>
     public string Key => $"{Ecosystem}|{Name}|{Version}";
 
     public override string ToString() => $"{Ecosystem}:{Name}@{Version}";
 }
+
+/// <summary>Where an image's package was found: the binary package installed (its advisories may name its source package), the layer, the file.</summary>
+/// <param name="Package">The installed (binary) package's name.</param>
+/// <param name="Layer">The layer's digest.</param>
+/// <param name="FromBase">True for a base-image layer, false for one the build added, null when unknown.</param>
+/// <param name="Path">The file in the image the package was read from.</param>
+internal sealed record InstalledFrom(string Package, string Layer, bool? FromBase, string Path);
 
 /// <summary>Where a package comes from.</summary>
 public enum SourceKind

@@ -46,9 +46,8 @@ internal static class OsvRecord
         var (severity, vector, score) = Rate(record);
         return new Advisory(
             id,
-            record.TryGetProperty("aliases", out var aliases) && aliases.ValueKind == JsonValueKind.Array
-                ? [.. aliases.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!)]
-                : [],
+            // Distributions' records name the CVE they track as 'upstream' (schema 1.6), not as an alias.
+            [.. Strings(record, "aliases").Concat(Strings(record, "upstream")).Distinct(StringComparer.Ordinal)],
             record.String("summary") ?? FirstLine(record.String("details")) ?? "",
             DateTimeOffset.TryParse(record.String("modified"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var modified) ? modified : null,
             severity,
@@ -60,6 +59,11 @@ internal static class OsvRecord
             Published = DateTimeOffset.TryParse(record.String("published"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var published) ? published : null,
         };
     }
+
+    private static IEnumerable<string> Strings(JsonElement record, string name) =>
+        record.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!)
+            : [];
 
     private static List<RangeEvent> Events(JsonElement range)
     {

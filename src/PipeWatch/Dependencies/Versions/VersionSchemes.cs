@@ -11,8 +11,9 @@ internal static class VersionSchemes
         Ecosystems.Maven or Ecosystems.JenkinsPlugin => MavenComparer.Instance,
         Ecosystems.RubyGems => RubyGemsComparer.Instance,
         Ecosystems.Packagist => PackagistComparer.Instance,
-        Ecosystems.Debian or "Ubuntu" => DebianComparer.Instance,
-        Ecosystems.Alpine => AlpineComparer.Instance,
+        Ecosystems.Debian or Ecosystems.Ubuntu => DebianComparer.Instance,
+        Ecosystems.Alpine or Ecosystems.Wolfi or Ecosystems.Chainguard => AlpineComparer.Instance,
+        Ecosystems.RockyLinux or Ecosystems.AlmaLinux or Ecosystems.RedHat => RpmComparer.Instance,
         _ => null,
     };
 }

@@ -59,13 +59,23 @@ internal static class DependencyFindings
                 Evidence.Of("version", dependency.Version),
                 Evidence.Of("direct", dependency.Direct ? "true" : "false"),
                 .. site.Author is { } author ? [Evidence.Of("author", $"{author.Name} <{author.Email}>")] : Array.Empty<Evidence>(),
+                .. dependency.Installed is { } installed ? Installed(installed) : [],
                 .. evidence,
             ],
             Techniques = [SupplyChain],
             Timestamp = site.Timestamp,
             DetectedAt = site.DetectedAt,
-            Fingerprint = Fingerprint.Of(info.Id, [site.Repository, site.Scope ?? site.Path, dependency.Ecosystem, dependency.Name, dependency.Version, .. identity]),
+            Fingerprint = Fingerprint.Of(info.Id, [site.Repository, site.Scope ?? site.Path, dependency.Ecosystem, dependency.Name, dependency.Version, .. identity, .. dependency.Installed is { } i ? [i.Package] : Array.Empty<string>()]),
         };
+
+    /// <summary>The evidence of a package installed in an image: the binary package, the layer (and whether the base image has it), the file it was read from.</summary>
+    private static Evidence[] Installed(InstalledFrom installed) =>
+    [
+        Evidence.Of("installed_package", installed.Package),
+        Evidence.Of("layer", installed.Layer),
+        .. installed.FromBase is { } fromBase ? [Evidence.Of("layer_origin", fromBase ? "base image" : "build")] : Array.Empty<Evidence>(),
+        Evidence.Of("installed_from", installed.Path),
+    ];
 
     /// <summary>A vulnerability finding: advisory id, CVEs, severity and CVSS, the fix and the path from a direct dependency.</summary>
     public static Finding Vulnerable(DetectorInfo info, FindingSite site, VulnerabilityMatch match)
@@ -85,13 +95,18 @@ internal static class DependencyFindings
             .. match.FixedIn is { } fixedIn ? [Evidence.Of("fixed_in", fixedIn)] : Array.Empty<Evidence>(),
             Evidence.Of("path", string.Join(" > ", match.Path)),
         ];
+        // A package in an image may be advised under its source package (Debian, Alpine): the title names both.
+        var what = d.Installed is { } installed && installed.Package != d.Name ? $"{installed.Package} (source {d.Name}@{d.Version})" : $"{d.Name}@{d.Version}";
+        var brings = d.Installed is { } at
+            ? $"{site.Path} has {d.Ecosystem} package {at.Package} installed ({at.Path}, layer {at.Layer}{(at.FromBase is { } b ? b ? ", base image" : ", added by the build" : "")})"
+            : site.Brings(site.Scope is null ? $"{d.Ecosystem} package {d.Name} {d.Version}" : $"runner {d.Name} {d.Version}");
         return For(
             info,
             site,
             d,
             a.Severity,
-            $"{d.Name}@{d.Version} is affected by {a.Id}{(cves.Length > 0 ? $" ({cves})" : "")}",
-            site.Brings(site.Scope is null ? $"{d.Ecosystem} package {d.Name} {d.Version}" : $"runner {d.Name} {d.Version}")
+            $"{what} is affected by {a.Id}{(cves.Length > 0 ? $" ({cves})" : "")}",
+            brings
                 + $"; advisory {a.Id} ({a.Severity.ToWire()}{cvss}) covers it: {a.Summary.TrimEnd('.')}; {fix}.{via}",
             evidence,
             a.Id);

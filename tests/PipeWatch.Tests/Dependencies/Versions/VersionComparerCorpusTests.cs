@@ -21,6 +21,7 @@ public sealed class VersionComparerCorpusTests
         { "debian", "debian-versions.txt" },
         { "debian", "debian-versions-generated.txt" },
         { "alpine", "alpine-versions-generated.txt" },
+        { "redhat", "redhat-versions.txt" },
     };
 
     [Theory]
@@ -36,6 +37,7 @@ public sealed class VersionComparerCorpusTests
             "rubygems" => RubyGemsComparer.Instance,
             "packagist" => PackagistComparer.Instance,
             "alpine" => AlpineComparer.Instance,
+            "redhat" => RpmComparer.Instance,
             _ => DebianComparer.Instance,
         };
 
