@@ -203,7 +203,7 @@ internal static class IngestCommand
 
             if (format == "table" && outputFile is null) FindingsView.Render(all.Findings, host, flags.Details);
             var open = raised.KnownBefore(all.Findings);
-            await host.SayAsync(Describe(summary, files.Count + imagePaths.Count, open));
+            await host.SayAsync(Describe(summary, files.Count + imagePaths.Count, open, problems.Count));
             if (shown?.NotShown(all.Findings, store.Path, format) is { } notShown) await host.Error.WriteLineAsync(TerminalText.Escape(notShown));
             if (summary.Events == 0 && problems.Count > 0) return ExitCodes.Usage;
             if (flags.Strict && problems.Count > 0)
@@ -236,14 +236,15 @@ internal static class IngestCommand
             p => (p.BytesRead, $"{p.Events:N0} events, {p.NewFindings:N0} findings"));
     }
 
-    private static string Describe(IngestSummary s, int files, IReadOnlyList<Finding> open)
+    // problems: every problem said above, the input's and the detectors' (a rule's regex that timed out may hide a match).
+    private static string Describe(IngestSummary s, int files, IReadOnlyList<Finding> open, int problems)
     {
         // Findings the input still raises that an earlier run reported: not new, but not gone either.
         var stillOpen = open.Count == 0
             ? string.Empty
             : $", {open.Count:N0} still open from earlier runs ({string.Join(", ", open.GroupBy(f => f.Severity).OrderByDescending(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToWire()}"))}; --fail-on-open gates on them)";
         var text = $"ingested {files} file{(files == 1 ? "" : "s")}: {s.Events:N0} events ({s.Duplicates:N0} seen before), " +
-            $"{s.NewFindings:N0} new finding{(s.NewFindings == 1 ? "" : "s")}{stillOpen}, {s.Problems:N0} problem{(s.Problems == 1 ? "" : "s")}";
+            $"{s.NewFindings:N0} new finding{(s.NewFindings == 1 ? "" : "s")}{stillOpen}, {problems:N0} problem{(problems == 1 ? "" : "s")}";
         return s.Cancelled ? text + " (interrupted; everything counted here is saved)" : text;
     }
 }

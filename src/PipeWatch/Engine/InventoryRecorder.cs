@@ -22,9 +22,12 @@ namespace PipeWatch.Engine;
 internal sealed class InventoryRecorder : IDetector, ICommitDetector, ICommitPreparer
 {
     private readonly LockfileCache _files = new(new ProblemLog());
-    private readonly Dictionary<(string Repository, string Path), InventoryUpdate> _pending = [];
+    private readonly Dictionary<(InventoryPlace Place, string Path), InventoryUpdate> _pending = [];
 
     public DetectorInfo Info { get; } = new("inventory", Categories.KnownVulnerability, [EventKind.Dependencies], "Records the packages each repository holds into the store's inventory");
+
+    // The dataset of the events Sources/Images/ImageSource reads from an image.
+    private const string ImageDataset = "dependencies.container-image";
 
     /// <summary>Updates waiting for the next batch.</summary>
     public int Pending => _pending.Count;
@@ -53,8 +56,17 @@ internal sealed class InventoryRecorder : IDetector, ICommitDetector, ICommitPre
     public void Inspect(Event e, DetectionContext context)
     {
         if (e.Dependencies is not { } file) return;
+        var seen = e.TimestampMissing ? context.Now : e.Timestamp;
+        if (e.Dataset == ImageDataset)
+        {
+            // An image is a place of its own; each package carries the layer that installed it and the file that lists it.
+            var image = new InventoryPlace(PlaceKind.Image, file.Path);
+            Set(image, null, [.. file.Packages.Select(d => InventoryItem.Of(d, d.Installed?.Path ?? "", d.Installed?.Layer ?? ""))], seen);
+            return;
+        }
+
         var place = new InventoryPlace(PlaceKind.Repository, e.Ci.Repository.Length > 0 ? e.Ci.Repository : file.Path);
-        Set(place, file.Path, [.. file.Packages.Select(d => InventoryItem.Of(d, file.Path))], e.TimestampMissing ? context.Now : e.Timestamp);
+        Set(place, file.Path, [.. file.Packages.Select(d => InventoryItem.Of(d, file.Path))], seen);
     }
 
     /// <summary>Writes the collected updates into <paramref name="batch"/> (when its store keeps an inventory) and forgets them.</summary>
@@ -70,14 +82,15 @@ internal sealed class InventoryRecorder : IDetector, ICommitDetector, ICommitPre
     }
 
     // A file changed twice in one run keeps, for the items it kept, the time of the earlier change.
-    private void Set(InventoryPlace place, string path, IReadOnlyList<InventoryItem> items, DateTimeOffset seen)
+    // path: the file whose items these are, null for the whole place.
+    private void Set(InventoryPlace place, string? path, IReadOnlyList<InventoryItem> items, DateTimeOffset seen)
     {
-        if (_pending.TryGetValue((place.Id, path), out var before) && before.Items.Count > 0)
+        if (_pending.TryGetValue((place, path ?? ""), out var before) && before.Items.Count > 0)
         {
             var since = before.Items.GroupBy(i => i.Key).ToDictionary(g => g.Key, g => g.First().Since ?? before.SeenAt);
             items = [.. items.Select(i => since.TryGetValue(i.Key, out var s) ? i with { Since = s } : i)];
         }
 
-        _pending[(place.Id, path)] = new InventoryUpdate(place, path, items, seen);
+        _pending[(place, path ?? "")] = new InventoryUpdate(place, path, items, seen);
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using PipeWatch.Dependencies.Inventory;
+using PipeWatch.Store.Sqlite;
 using PipeWatch.Tests.Dependencies.Images;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -29,6 +31,16 @@ public sealed class IngestImageTests : IDisposable
             ("dependency.known-vulnerability", "util-linux-extra (source util-linux@2.38.1-5) is affected by DEBIAN-CVE-2024-28085 (CVE-2024-28085)"),
             (finding.GetProperty("category").GetString(), finding.GetProperty("title").GetString()));
         Assert.Equal("ingested 1 file: 1 events (0 seen before), 1 new finding, 0 problems", Assert.Single(result.ErrorLines));
+
+        // The image is a place of the inventory: its packages with the file that lists them and the layer that installed them.
+        using var store = SqliteStore.Open(_temp.File("pw.db"));
+        var entries = store.Entries().ToList();
+        Assert.All(entries, e => Assert.Equal(new InventoryPlace(PlaceKind.Image, _temp.File("app.tar")), e.Place));
+        var utilLinux = entries.Where(e => e.Item.Name == "util-linux").ToList();
+        Assert.NotEmpty(utilLinux);
+        Assert.All(utilLinux, e => Assert.Equal(("Debian:12", "2.38.1-5", "/var/lib/dpkg/status"), (e.Item.Ecosystem, e.Item.Version, e.Item.Path)));
+        Assert.All(utilLinux, e => Assert.StartsWith("sha256:", e.Item.Layer, StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Item.Ecosystem == "npm");
     }
 
     [Fact]

@@ -169,7 +169,8 @@ public sealed class TerminalViewTests : IDisposable
         Assert.Equal(1, lenient.ExitCode);
         Assert.Equal(2, strict.ExitCode);
         Assert.Equal(lenient.Output, strict.Output);
-        Assert.Equal("pipewatch: --strict: 2 problems above; the input was not read completely", strict.ErrorLines[^1]);
+        // bad-1.json is one problem; bad-2.json two, as an array is read element by element (a number, then a cut-off one).
+        Assert.Equal("pipewatch: --strict: 3 problems above; the input was not read completely", strict.ErrorLines[^1]);
     }
 
     [Fact]

@@ -104,6 +104,8 @@ public sealed class RegexTimeoutTests : IDisposable
             "audit.jsonl:2: Sigma rule '6d2e1a4b-0000-4000-8000-00000000a11c' timed out matching a regular expression on event github:audit:d-2; a match there may be missed (the other rules still ran)",
             result.Error, StringComparison.Ordinal);
         Assert.Single(result.Error.Split('\n'), l => l.Contains("timed out", StringComparison.Ordinal));
+        // The summary counts it: a timeout is a place a match may hide, not a silent "no match".
+        Assert.EndsWith(", 1 problem", result.ErrorLines[^1], StringComparison.Ordinal);
     }
 
     [Fact]
