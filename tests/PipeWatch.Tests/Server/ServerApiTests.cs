@@ -121,7 +121,15 @@ public sealed class ServerApiTests
         await server.DrainedAsync();
         var repository = JsonNode.Parse(body)!["repository"]!["full_name"]!.GetValue<string>();
 
-        var events = (await server.GetJsonAsync($"/api/events?repository={Uri.EscapeDataString(repository)}")).GetProperty("events").EnumerateArray().ToList();
+        // An empty intake backlog means the payload was taken, not that the engine has listed its event yet: wait (bounded) for it.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<JsonElement> events;
+        while ((events = (await server.GetJsonAsync($"/api/events?repository={Uri.EscapeDataString(repository)}")).GetProperty("events").EnumerateArray().ToList()).Count == 0
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
         Assert.Equal("github.workflow_job", Assert.Single(events).GetProperty("dataset").GetString());
         var baselines = (await server.GetJsonAsync("/api/baselines?key=pipeline.")).GetProperty("baselines").EnumerateArray().ToList();
         Assert.NotEmpty(baselines);

@@ -48,10 +48,6 @@ public sealed class DashboardBrowser : IAsyncLifetime
             return;
         }
 
-        // The servers run in this test process beside thousands of tests, some of which block pool threads while they wait on a
-        // process; a request the browser makes must not queue behind them for a new pool thread.
-        ThreadPool.GetMinThreads(out var workers, out var completions);
-        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completions, 64));
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = Arguments, Timeout = 60_000 });
