@@ -51,7 +51,8 @@ public sealed class BaselineSet
             var (created, loaded) = Load<T>(key);
             entry = new Entry(created, T.FormatVersion, Dirty: false, LastUse: 0)
             {
-                Shared = T.Scope == BaselineScope.Global ? new SharedState(loaded, Codec<T>.Read) : null,
+                // Only a store other writers share needs what a Global baseline grew from (to merge theirs in at save).
+                Shared = T.Scope == BaselineScope.Global && _storage.IsShared ? new SharedState(loaded, Codec<T>.Read) : null,
             };
         }
 
