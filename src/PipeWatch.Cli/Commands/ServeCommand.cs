@@ -1,7 +1,6 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Server;
-using PipeWatch.Store;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -101,27 +100,7 @@ internal static class ServeCommand
             Time = host.Time,
             Queue = queue,
         };
-        PipeWatchServer server;
-        try
-        {
-            server = await PipeWatchServer.StartAsync(settings, ct);
-        }
-        catch (PipeWatch.Server.Queue.QueueException ex)
-        {
-            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: --queue: {ex.Message}"));
-            return ExitCodes.Usage;
-        }
-        catch (StoreException ex)
-        {
-            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
-            return ExitCodes.Usage;
-        }
-        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or InvalidOperationException || ex.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
-        {
-            // Kestrel could not bind (the port is taken, the address is not this machine's).
-            await host.Error.WriteLineAsync($"pipewatch: cannot listen on {urls}: {ex.Message}");
-            return ExitCodes.Usage;
-        }
+        if (await ServerStartup.StartAsync(host, urls, () => PipeWatchServer.StartAsync(settings, ct)) is not { } server) return ExitCodes.Usage;
 
         await using (server)
         {

@@ -77,26 +77,7 @@ internal static class WorkerCommand
             Configure = builder => routing.AddTo(builder),
         };
         if (name is not null) settings = settings with { Name = name };
-        QueueWorker worker;
-        try
-        {
-            worker = await QueueWorker.StartAsync(settings, ct);
-        }
-        catch (QueueException ex)
-        {
-            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: --queue: {ex.Message}"));
-            return ExitCodes.Usage;
-        }
-        catch (StoreException ex)
-        {
-            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
-            return ExitCodes.Usage;
-        }
-        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or InvalidOperationException || ex.Message.StartsWith("Failed to bind", StringComparison.Ordinal))
-        {
-            await host.Error.WriteLineAsync($"pipewatch: cannot listen on {urls}: {ex.Message}");
-            return ExitCodes.Usage;
-        }
+        if (await ServerStartup.StartAsync(host, urls, () => QueueWorker.StartAsync(settings, ct)) is not { } worker) return ExitCodes.Usage;
 
         await using (worker)
         {
