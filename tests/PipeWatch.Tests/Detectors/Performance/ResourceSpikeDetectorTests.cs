@@ -14,9 +14,11 @@ public sealed class ResourceSpikeDetectorTests : IDisposable
     public async Task A_run_that_burns_every_core_is_reported_against_the_steps_cpu_baseline()
     {
         for (var run = 1; run <= 5; run++) await _job.RunAsync("ls > /dev/null\n", run.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        // Every core busy for 4 s (a miner's shape). The CPU floor is lowered from 10 to 0.5 CPU-seconds so the test stays short and
-        // holds on a machine shared by many builds, where the loops may get well under a core each.
-        await _job.RunAsync("for i in $(seq $(nproc)); do timeout 4 sh -c 'while :; do :; done' & done\nwait\n", "6");
+        // Every core busy (a miner's shape): each loop spins until it has used 1.5 CPU-seconds, so the step uses that much however
+        // loaded the machine is (a loop bounded by wall time got under 0.5 CPU-seconds at load 50). The CPU floor is lowered from 10 to
+        // 0.5 CPU-seconds so the test stays short.
+        await _job.RunAsync(
+            "for i in $(seq $(nproc)); do python3 -c 'import time\nwhile time.process_time() < 1.5: pass' & done\nwait\n", "6");
 
         var result = await _job.IngestAsync([new ResourceSpikeDetector(new ResourceSpikeOptions { MinimumCpuIncreaseSeconds = 0.5 })]);
 
@@ -26,7 +28,7 @@ public sealed class ResourceSpikeDetectorTests : IDisposable
         Assert.Equal("6", finding.Location.RunId);
         Assert.Equal("cpu", finding.Evidence.Single(e => e.Name == "metric").Value);
         var observed = double.Parse(finding.Evidence.Single(e => e.Name == "observed").Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(observed, 0.5, 4.5 * Environment.ProcessorCount);
+        Assert.InRange(observed, 1.5, 2.5 * Environment.ProcessorCount);
         Assert.StartsWith($"Step 'Test' of job 'build' used {observed:0.#} CPU-seconds of CPU time; its baseline is a median of ", finding.Explanation);
         Assert.Contains(" over 5 runs: ", finding.Explanation);
         Assert.Equal("T1496", Assert.Single(finding.Techniques));
