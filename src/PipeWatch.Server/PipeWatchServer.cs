@@ -236,6 +236,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         followUps.Start();
         IntelRefresh.Start(settings, store.Path, intel, problems, app.Lifetime.ApplicationStopping);
         VulnDbRefresh.Start(settings, store.Path, problems, app.Lifetime.ApplicationStopping);
+        CiServerRefresh.Start(settings, store.Path, problems, app.Lifetime.ApplicationStopping);
         return server;
     }
 
