@@ -10,7 +10,7 @@ namespace PipeWatch.Sources.CiServers;
 
 /// <summary>
 /// An organization's or a repository's self-hosted GitHub Actions runners: <c>GET /orgs/{org}/actions/runners</c> or
-/// <c>GET /repos/{owner}/{repo}/actions/runners</c> (paged, 100 a page): name, os, status and labels of each.
+/// <c>GET /repos/{owner}/{repo}/actions/runners</c> (paged, 100 a page): name, os and labels of each (the status, which changes from poll to poll, is not kept).
 /// </summary>
 /// <remarks>
 /// <c>Authorization: Bearer</c> with <c>X-GitHub-Api-Version: 2022-11-28</c>. The API does not state a runner's version: each
@@ -55,7 +55,8 @@ internal static class GitHubRunnersPoller
                     var labels = r.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Array
                         ? string.Join(", ", l.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Object ? Text(x, "name") : null).OfType<string>().Take(50))
                         : "";
-                    var what = $"actions/runners/{id.ToString(CultureInfo.InvariantCulture)} ({Text(r, "os") ?? "unknown os"}, {Text(r, "status") ?? "unknown status"}{(labels.Length > 0 ? $"; labels {labels}" : "")})";
+                    // The status (online, offline, busy) changes from poll to poll and is left out, so the item stays the same row.
+                    var what = $"actions/runners/{id.ToString(CultureInfo.InvariantCulture)} ({Text(r, "os") ?? "unknown os"}{(labels.Length > 0 ? $"; labels {labels}" : "")})";
                     var place = new InventoryPlace(PlaceKind.Runner, $"github:{server.Scope}/runners/{name}");
                     places.Add(new InventoryUpdate(place, null, [new InventoryItem(Ecosystems.GitHubActions, Runner, "", what, Source: "registry")], now));
                 }

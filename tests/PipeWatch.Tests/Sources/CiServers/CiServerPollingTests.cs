@@ -222,8 +222,8 @@ public sealed class CiServerPollingTests : IDisposable
         Assert.Equal(($"Bearer {GitHubToken}", "2022-11-28", "application/vnd.github+json"), (request.Headers["Authorization"], request.Headers["X-GitHub-Api-Version"], request.Headers["Accept"]));
         Assert.Equal(
             [
-                ("runner", "github:orgs/acme/runners/linux-build-01", "actions/runner", "", "actions/runners/23 (linux, online; labels self-hosted, X64, Linux, gpu)"),
-                ("runner", "github:orgs/acme/runners/mac-mini-2", "actions/runner", "", "actions/runners/24 (macos, offline; labels self-hosted, ARM64, macOS)"),
+                ("runner", "github:orgs/acme/runners/linux-build-01", "actions/runner", "", "actions/runners/23 (linux; labels self-hosted, X64, Linux, gpu)"),
+                ("runner", "github:orgs/acme/runners/mac-mini-2", "actions/runner", "", "actions/runners/24 (macos; labels self-hosted, ARM64, macOS)"),
             ],
             Inventory().Select(e => (e.Place.KindText, e.Place.Id, e.Item.Name, e.Item.Version, e.Item.Path)).Order());
         Assert.Empty(Stored());
