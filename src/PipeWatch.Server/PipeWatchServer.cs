@@ -152,8 +152,9 @@ public sealed class PipeWatchServer : IAsyncDisposable
         }, settings.OnCommitted);
 
         // The one composition root: detectors, allowlist, incidents and sinks as for ingest, plus the API's suppressions.
-        var advisoryStore = (IAdvisoryStore)store;
-        var advisories = advisoryStore.OpenAdvisoryIndex();
+        // The index reads through a connection of its own and reopens when 'vulndb import|update' changed the advisories.
+        var advisorySource = SqliteStore.Open(store.Path);
+        var advisories = new FollowingAdvisoryIndex(advisorySource, settings.Time, TimeSpan.FromSeconds(10), advisorySource);
         // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in the store, as ingest does.
         var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
         var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time).WithProblems(problems)
@@ -236,6 +237,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         followUps.Start();
         IntelRefresh.Start(settings, store.Path, intel, problems, app.Lifetime.ApplicationStopping);
         VulnDbRefresh.Start(settings, store.Path, problems, app.Lifetime.ApplicationStopping);
+        CiServerRefresh.Start(settings, store.Path, problems, app.Lifetime.ApplicationStopping);
         return server;
     }
 

@@ -9,7 +9,7 @@ namespace PipeWatch.Server;
 /// <remarks>
 /// Off unless a URL is configured. The first update runs at start, then every <c>serve.vulndb-interval</c>. It writes through a
 /// connection of its own (SQLite serializes it with the engine's batches); archives are kept beside the store in <c>osv/</c>.
-/// Failures are reported and the next round tries again. The engine's own advisory index sees the new advisories after a restart.
+/// Failures are reported and the next round tries again. The engine's advisory index (a <see cref="FollowingAdvisoryIndex"/>) sees the new advisories within seconds.
 /// </remarks>
 internal static class VulnDbRefresh
 {

@@ -49,6 +49,9 @@ public sealed record ServeOptions
 
     /// <summary>The OSV ecosystems a scheduled update fetches.</summary>
     public IReadOnlyList<string> VulnDbEcosystems { get; init; } = ["npm", "PyPI", "NuGet", "Maven", "Go", "crates.io", "RubyGems", "Packagist", "GitHub Actions"];
+
+    /// <summary>CI servers and runner fleets read through their APIs into the inventory (the <c>ci-servers</c> list; <c>inventory poll</c> reads them once).</summary>
+    public IReadOnlyList<CiServerPoll> CiServers { get; init; } = [];
 }
 
 /// <summary>An audit log the watch mode polls: a GitHub organization's or enterprise's, or GitLab's instance, group or project audit events.</summary>
@@ -92,6 +95,7 @@ internal static class ServeSettings
         new("queue-ack-wait", (reader, node, at, o) => reader.Duration(node, at) is not { } v ? o : v >= TimeSpan.FromSeconds(1) ? o with { QueueAckWait = v } : Short(reader, node, at, o)) { Schema = Setting.DurationSchema },
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
         new("audit-logs", (reader, node, at, o) => o with { AuditLogs = reader.MappingList(node, at, "expected a list of audit logs", (_, m, path) => AuditLog(reader, m, path)) }),
+        new("ci-servers", (reader, node, at, o) => o with { CiServers = reader.MappingList(node, at, "expected a list of CI servers", (_, m, path) => CiServerSettings.Read(reader, m, path)) }),
     ];
 
     private static ServeOptions Short(YamlConfigReader reader, YamlNode node, string at, ServeOptions options)

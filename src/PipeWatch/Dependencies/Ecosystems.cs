@@ -27,6 +27,9 @@ internal static class Ecosystems
     /// <summary>Jenkins plugins by their short id; their advisories are in OSV's Maven ecosystem under Jenkins group ids.</summary>
     public const string JenkinsPlugin = "Jenkins plugin";
 
+    /// <summary>A GitLab instance itself (<c>gitlab-ce</c>, <c>gitlab-ee</c>), as its API states its version; no public OSV ecosystem carries GitLab's own advisories.</summary>
+    public const string GitLab = "GitLab";
+
     /// <summary>The OSV ecosystem part before a ':' suffix ("Debian:12" → "Debian").</summary>
     public static string Base(string ecosystem)
     {
@@ -50,5 +53,5 @@ internal static class Ecosystems
 
     /// <summary>True for the components a CI/CD system is made of (actions, images, CI plugins): their advisories are CI-infrastructure findings.</summary>
     public static bool IsCiInfrastructure(string ecosystem) =>
-        ecosystem is GitHubActions or Docker or JenkinsPlugin;
+        ecosystem is GitHubActions or Docker or JenkinsPlugin or GitLab;
 }

@@ -126,6 +126,10 @@ public sealed partial class DocumentedSettingsTests : IDisposable
             "[{github-organization: acme, phrase: 'action:repo', interval: 10m, since: 2d, per-page: 50, token-env: AUDIT_TOKEN}, {gitlab-group: 42}]", "Serve.AuditLogs",
             "[{Platform: github, Path: orgs/acme/audit-log, Phrase: action:repo, Interval: 00:10:00, PerPage: 50, Since: 2.00:00:00, TokenVariable: AUDIT_TOKEN, Name: github:orgs/acme/audit-log}, "
             + "{Platform: gitlab, Path: groups/42/audit_events, Phrase: null, Interval: 00:05:00, PerPage: 100, Since: 1.00:00:00, TokenVariable: PIPEWATCH_GITLAB_TOKEN, Name: gitlab:groups/42/audit_events}]"),
+        ["serve.ci-servers"] = (
+            "[{jenkins: 'https://jenkins.example', user: pw, token: '${env:JENKINS_TOKEN}', interval: 2h}, {github-repository: acme/api, api-url: 'https://ghe.example/api/v3'}]", "Serve.CiServers",
+            "[{Kind: jenkins, Url: https://jenkins.example, Scope: null, User: pw, Token: ${env:JENKINS_TOKEN}, Interval: 02:00:00, Name: https://jenkins.example}, "
+            + "{Kind: github, Url: https://ghe.example/api/v3, Scope: repos/acme/api, User: null, Token: null, Interval: 01:00:00, Name: github:repos/acme/api}]"),
         ["secrets.rules"] = ("gitleaks.toml", "Secrets.Rules", _temp.File("gitleaks.toml")),
         ["intel.feeds"] = (
             "[{url: 'https://taxii.example/api/collections/c1/objects/', refresh: 2h, auth-header: 'Authorization: Bearer ${env:TAXII_TOKEN}'}]", "Intel.Feeds",

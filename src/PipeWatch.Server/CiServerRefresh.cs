@@ -1,0 +1,61 @@
+using PipeWatch.Configuration;
+using PipeWatch.Diagnostics;
+using PipeWatch.Engine;
+using PipeWatch.Store.Sqlite;
+
+namespace PipeWatch.Server;
+
+/// <summary>The watch mode's CI-server pollers (<c>serve.ci-servers</c>): each server read at start and then every <c>interval</c> into the inventory, matched against the advisories.</summary>
+/// <remarks>
+/// Off unless servers are configured. One loop per server; each round writes through a connection of its own (SQLite serializes
+/// it with the engine's batches) and reads the advisory index as the store holds it then, so advisories imported since start are
+/// seen. Failures are reported (naming the server, never the token) and the next round tries again. Findings are stored, not
+/// sent through the alert routes.
+/// </remarks>
+internal static class CiServerRefresh
+{
+    public static void Start(ServerSettings settings, string storePath, IProblemReporter problems, CancellationToken stopping)
+    {
+        foreach (var server in settings.Config.Serve.CiServers)
+        {
+            _ = Task.Run(() => RunAsync(settings, server, storePath, problems, stopping), CancellationToken.None);
+        }
+    }
+
+    private static async Task RunAsync(ServerSettings settings, CiServerPoll server, string storePath, IProblemReporter problems, CancellationToken stopping)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                using var store = SqliteStore.Open(storePath);
+                using var advisories = store.OpenAdvisoryIndex();
+                var result = await CiServerPolling.PollAsync(
+                    [server], settings.Config.Serve.GitHubApiUrl, store, advisories, http, settings.Environment, problems, settings.Time.GetUtcNow(), stopping);
+                var reading = result.Readings[0];
+                await settings.Out.WriteLineAsync(
+                    $"pipewatch serve: {server.Name} polled ({reading.Places.Count} place{(reading.Places.Count == 1 ? "" : "s")}"
+                    + $"{(reading.Failures > 0 ? $", {reading.Failures} failed" : "")}); {result.Raised.Count} new finding{(result.Raised.Count == 1 ? "" : "s")}");
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A defect or a store error: reported with its type and message; the next round tries again.
+                problems.Report(new Problem(server.Name, $"scheduled poll failed: {ex.GetType().Name}: {ex.Message}"));
+            }
+
+            try
+            {
+                await Task.Delay(server.Interval, settings.Time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
