@@ -118,7 +118,15 @@ internal static class AgentJobCommands
         {
             using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", watcher.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!)
             {
-                await kill.WaitForExitAsync(ct);
+                try
+                {
+                    await kill.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+                }
+                catch (TimeoutException)
+                {
+                    // Run from inside the watched job (a post step), 'kill' is traced by the very strace it stops: its exit can
+                    // reach us late or never once strace detaches. The signal is sent; the state file says when the watch ends.
+                }
             }
 
             for (var waited = 0; waited < 600 && ReadState(statePath)?.GetValueOrDefault("status") != "done"; waited++) await Task.Delay(100, ct);

@@ -42,6 +42,8 @@ public static class PayloadFormats
         new GitHubPushFormat(),
         new GitLabPushFormat(),
         new RunnerAgentFormat(),
+        new Runner.Collectors.FalcoFormat(),
+        new Runner.Collectors.TetragonFormat(),
         new EcsTelemetryFormat(),
     ];
 

@@ -123,6 +123,19 @@ internal sealed class CountingHttpServer : IDisposable
                         request.Append(Encoding.ASCII.GetString(buffer, 0, read));
                     }
 
+                    // A body (Content-Length) is read whole before the answer, so a client's upload is never cut short.
+                    var text = request.ToString();
+                    var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+                    var length = text.Split("\r\n").FirstOrDefault(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) is { } header
+                        ? long.Parse(header["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)
+                        : 0;
+                    for (var remaining = length - (Encoding.ASCII.GetByteCount(text) - headerEnd); remaining > 0;)
+                    {
+                        var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)));
+                        if (read == 0) return;
+                        remaining -= read;
+                    }
+
                     Interlocked.Increment(ref _requests);
                     await stream.WriteAsync("HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray());
                 }

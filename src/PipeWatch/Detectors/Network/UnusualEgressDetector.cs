@@ -81,6 +81,7 @@ internal sealed class UnusualEgressDetector : IDetector
             (fields.GetValueOrDefault("process.pid") is { } pid ? $" (pid {pid})" : string.Empty) +
             (commandLine is null ? string.Empty : $", command line: {commandLine}") +
             (step is null ? string.Empty : $", in step '{step}'") + ". " +
+            (long.TryParse(fields.GetValueOrDefault("source.bytes"), CultureInfo.InvariantCulture, out var sent) ? $"It sent {sent} bytes on that connection. " : string.Empty) +
             (known.Count == 0 ? "The baseline holds no endpoint." : $"The baseline holds {known.Count} endpoint{(known.Count == 1 ? "" : "s")}: {listed}.");
         var evidence = new List<Evidence>
         {
@@ -90,6 +91,7 @@ internal sealed class UnusualEgressDetector : IDetector
             Evidence.Of("baseline_endpoints", known.Count.ToString(CultureInfo.InvariantCulture)),
         };
         if (commandLine is not null) evidence.Add(Evidence.Of("command_line", commandLine));
+        if (fields.GetValueOrDefault("source.bytes") is { } bytes) evidence.Add(Evidence.Of("sent_bytes", bytes));
 
         context.Report(new Finding
         {

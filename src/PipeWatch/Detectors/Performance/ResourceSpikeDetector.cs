@@ -119,6 +119,12 @@ internal sealed class ResourceSpikeDetector : IDetector
             $"{where} used {lead.Format(s.Observed)} of {lead.Label}; its baseline is a median of {lead.Format(s.Median)} with a spread (1.4826×MAD) " +
             $"of {lead.Format(s.Spread)} over {s.Samples} runs: {ratio}× the median, {s.Z.ToString("0.0", CultureInfo.InvariantCulture)} spreads above it " +
             $"(threshold {_options.Threshold.ToString(CultureInfo.InvariantCulture)}, minimum {_options.MinimumRatio.ToString(CultureInfo.InvariantCulture)}× and +{lead.Format(lead.MinimumIncrease)}).";
+        if (spikes.Any(x => x.Metric.Id == "sent") && e.Fields.GetValueOrDefault("runner.network.top_destination") is { } top
+            && double.TryParse(e.Fields.GetValueOrDefault("runner.network.top_destination_bytes"), NumberStyles.Float, CultureInfo.InvariantCulture, out var topBytes))
+        {
+            explanation += $" The most bytes went to {top} ({Bytes(topBytes)}).";
+        }
+
         var others = spikes.Where(x => x.Metric != lead).ToList();
         if (others.Count > 0)
         {
@@ -142,6 +148,9 @@ internal sealed class ResourceSpikeDetector : IDetector
                 Evidence.Of("spread", s.Spread.ToString("0.###", CultureInfo.InvariantCulture)),
                 Evidence.Of("samples", s.Samples.ToString(CultureInfo.InvariantCulture)),
                 Evidence.Of("robust_z", s.Z.ToString("0.##", CultureInfo.InvariantCulture)),
+                .. e.Fields.GetValueOrDefault("runner.network.top_destination") is { } destination && spikes.Any(x => x.Metric.Id == "sent")
+                    ? [Evidence.Of("top_destination", destination)]
+                    : Array.Empty<Evidence>(),
             ],
             Techniques = ["T1496"],
             Timestamp = e.Timestamp,
@@ -155,6 +164,7 @@ internal sealed class ResourceSpikeDetector : IDetector
         var step = e.Fields.GetValueOrDefault(EventFields.Step);
         var host = e.Fields.GetValueOrDefault("destination.domain") ?? e.Fields.GetValueOrDefault("destination.ip");
         var port = e.Fields.GetValueOrDefault("destination.port");
+        var hostName = e.Fields.GetValueOrDefault("host.name") is { } h ? $"host '{h}'" : "a host";
         var evidence = new List<Evidence> { Evidence.Of("program", program) };
         if (commandLine is not null) evidence.Add(Evidence.Of("command_line", commandLine));
         if (host is not null && port is not null) evidence.Add(Evidence.Of("endpoint", $"{host}:{port}"));
@@ -163,9 +173,13 @@ internal sealed class ResourceSpikeDetector : IDetector
             Rule = Info.Id,
             Category = Info.Category,
             Severity = Severity.High,
-            Title = $"Cryptocurrency miner in job '{e.Ci.Job}': {program}",
+            Title = $"Cryptocurrency miner {(e.Ci.RunId.Length > 0 || e.Ci.Job is { Length: > 0 } ? $"in job '{e.Ci.Job}'" : $"on {hostName}")}: {program}",
             Explanation =
-                $"In run {e.Ci.RunId} of '{e.Ci.Pipeline}', job '{e.Ci.Job}'{(step is null ? string.Empty : $", step '{step}'")}, {program} looks like a miner: {why}." +
+                // A collector's record (Falco, Tetragon, auditd) names the host, not a run.
+                (e.Ci.RunId.Length > 0 || e.Ci.Job is { Length: > 0 }
+                    ? $"In run {e.Ci.RunId} of '{e.Ci.Pipeline}', job '{e.Ci.Job}'{(step is null ? string.Empty : $", step '{step}'")}, "
+                    : $"On {hostName} ({e.Fields.GetValueOrDefault("event.module") ?? "telemetry"}{(e.Fields.GetValueOrDefault("process.pid") is { } pid ? $", pid {pid}" : string.Empty)}), ") +
+                $"{program} looks like a miner: {why}." +
                 (host is not null && port is not null ? $" It connected to {host}:{port}." : string.Empty) +
                 (commandLine is null ? string.Empty : $" Command line: {commandLine}"),
             Entity = new Entity(e.Ci.Repository, e.Ci.Pipeline, e.Ci.Job, step, e.UserName),

@@ -37,6 +37,9 @@ internal static class AgentFields
     public const string DestinationIp = "destination.ip";
     public const string DestinationPort = "destination.port";
     public const string DestinationDomain = "destination.domain";
+
+    /// <summary>ECS: bytes sent from the source (the job's process) to the destination, on a connection record.</summary>
+    public const string SourceBytes = "source.bytes";
     public const string Transport = "network.transport";
     public const string NetworkType = "network.type";
     public const string Protocol = "network.protocol";
@@ -56,6 +59,11 @@ internal static class AgentFields
     public const string ReadBytes = "runner.io.read_bytes";
     public const string WriteBytes = "runner.io.write_bytes";
     public const string SentBytes = "runner.network.sent_bytes";
+
+    /// <summary>The endpoint (host:port) the step sent the most bytes to, and how many (<see cref="TopDestinationBytes"/>).</summary>
+    public const string TopDestination = "runner.network.top_destination";
+
+    public const string TopDestinationBytes = "runner.network.top_destination_bytes";
     public const string Connections = "runner.network.connections";
     public const string Processes = "runner.processes";
     public const string TraceMode = "runner.trace.mode";

@@ -34,10 +34,14 @@ public sealed class UnusualEgressDetectorTests : IDisposable
         Assert.Equal($"Job 'build' of 'CI' reached a new endpoint: {endpoint} (curl)", finding.Title);
         Assert.Matches(
             $"^Job 'build' of 'CI' reached {endpoint}, which none of its 5 earlier runs reached \\(a baseline needs 5\\)\\. The connection was made by curl \\(pid \\d+\\), " +
-            $"command line: curl -s -o /dev/null http://127\\.0\\.0\\.1:{_other.Port}/x, in step 'Test'\\. The baseline holds 1 endpoint: 127\\.0\\.0\\.1:{_usual.Port}\\.$",
+            $"command line: curl -s -o /dev/null http://127\\.0\\.0\\.1:{_other.Port}/x, in step 'Test'\\. It sent (?<sent>\\d+) bytes on that connection\\. The baseline holds 1 endpoint: 127\\.0\\.0\\.1:{_usual.Port}\\.$",
             finding.Explanation);
         Assert.Equal(endpoint, finding.Evidence.Single(e => e.Name == "endpoint").Value);
         Assert.Equal("5", finding.Evidence.Single(e => e.Name == "baseline_runs").Value);
+        // The bytes curl sent on that connection: its request for /x.
+        var sent = finding.Evidence.Single(e => e.Name == "sent_bytes").Value;
+        Assert.Equal(System.Text.RegularExpressions.Regex.Match(finding.Explanation, "It sent (\\d+) bytes").Groups[1].Value, sent);
+        Assert.InRange(long.Parse(sent, System.Globalization.CultureInfo.InvariantCulture), $"GET /x HTTP/1.1\r\nHost: {endpoint}\r\n".Length, 1024);
     }
 
     [Fact]

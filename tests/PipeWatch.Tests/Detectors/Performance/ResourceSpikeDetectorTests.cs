@@ -62,5 +62,24 @@ public sealed class ResourceSpikeDetectorTests : IDisposable
         Assert.Equal(1, pool.Requests);
     }
 
+    [Fact]
+    public async Task A_step_that_sends_megabytes_where_it_sent_a_request_names_where_the_bytes_went()
+    {
+        using var usual = new CountingHttpServer();
+        using var drop = new CountingHttpServer();
+        for (var run = 1; run <= 5; run++) await _job.RunAsync($"curl -s -o /dev/null http://127.0.0.1:{usual.Port}/\n", run.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // 2 MiB posted to another local server (an exfiltration's shape); the floor lowered from 50 MiB to 1 MiB.
+        await _job.RunAsync(
+            $"head -c 2097152 /dev/zero > blob\ncurl -s -o /dev/null http://127.0.0.1:{usual.Port}/\ncurl -s -o /dev/null -H 'Expect:' --data-binary @blob http://127.0.0.1:{drop.Port}/upload\n", "6");
+
+        var result = await _job.IngestAsync([new ResourceSpikeDetector(new ResourceSpikeOptions { MinimumSentIncreaseBytes = 1 << 20 })]);
+
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal(("sent", $"127.0.0.1:{drop.Port}"), (finding.Evidence.Single(e => e.Name == "metric").Value, finding.Evidence.Single(e => e.Name == "top_destination").Value));
+        Assert.StartsWith("Step 'Test' of job 'build' used 2 MiB of bytes sent; ", finding.Explanation);
+        Assert.Contains($" The most bytes went to 127.0.0.1:{drop.Port} (2 MiB).", finding.Explanation);
+        Assert.Equal((6, 1), (usual.Requests, drop.Requests));
+    }
+
     public void Dispose() => _job.Dispose();
 }

@@ -272,6 +272,8 @@ public sealed class AgentSession
             .Set(AgentFields.ReadBytes, meter.ReadBytes)
             .Set(AgentFields.WriteBytes, meter.WriteBytes)
             .Set(AgentFields.SentBytes, mode == "strace" ? trace.SentBytes : null)
+            .Set(AgentFields.TopDestination, trace.TopDestination?.Endpoint)
+            .Set(AgentFields.TopDestinationBytes, trace.TopDestination?.Bytes)
             .Set(AgentFields.Connections, trace.ConnectionCount)
             .Set(AgentFields.Processes, trace.ProcessCount)
             .Set(AgentFields.HostCpus, meter.Cores)

@@ -7,20 +7,26 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// <remarks>
 /// One process record per program run (an exec), written when it ends or is replaced by another exec, with its parent's
 /// program; one connection record per connect() to an inet address, named by the DNS answer or the hosts-file entry the
-/// process (or an ancestor) named on its command line; one DNS record per query sent to port 53. Not thread-safe: the
-/// session serializes calls.
+/// process (or an ancestor) named on its command line (the hosts file of its mount namespace: see <see cref="MountView"/>),
+/// written when the process ends (or its fd is connected again) with the bytes it sent on that socket (<c>source.bytes</c>);
+/// one DNS record per query sent to port 53. Not thread-safe: the session serializes calls.
 /// </remarks>
 internal sealed class JobTrace
 {
     private const int MaxProcesses = 200_000;
     private const int MaxNames = 10_000;
+    private const int MaxPending = 10_000;
+    private const int MaxDestinations = 4096;
 
     private readonly Action<AgentRecord> _emit;
     private readonly ProcSampler _proc;
     private readonly Dictionary<int, ProcessState> _processes = [];
     private readonly Dictionary<int, int> _threadGroup = [];
     private readonly Dictionary<string, (string Name, double Time)> _dnsNames = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, List<string>>> _hostsByNamespace = new(StringComparer.Ordinal);
+    private readonly MountView _initialView = MountView.Initial();
+    private readonly Dictionary<(int Pid, int Fd), string> _openTrees = [];
+    private readonly Dictionary<(int Pid, int Fd), PendingConnection> _pending = [];
+    private readonly Dictionary<string, long> _sentTo = new(StringComparer.Ordinal);
 
     /// <param name="emit">Receives each finished record (without the common fields the session adds).</param>
     /// <param name="proc">Reads hosts files as each process sees them.</param>
@@ -40,6 +46,10 @@ internal sealed class JobTrace
 
     public long SentBytes { get; private set; }
 
+    /// <summary>The endpoint (domain or address, and port) the job sent the most bytes to over connected sockets, and how many; null when none.</summary>
+    public (string Endpoint, long Bytes)? TopDestination =>
+        _sentTo.Count == 0 ? null : _sentTo.MaxBy(p => p.Value) is var top && top.Value > 0 ? (top.Key, top.Value) : null;
+
     /// <summary>Applies one event.</summary>
     public void Apply(TraceEvent e, ResourceMeter? meter = null)
     {
@@ -50,6 +60,11 @@ internal sealed class JobTrace
             case ChdirEvent chdir when Find(chdir.Pid) is { } p: p.Cwd = Resolve(p.Cwd, chdir.Path); break;
             case ConnectEvent connect: Connect(connect); break;
             case SendEvent send: Send(send); break;
+            case MountNamespaceEvent ns: MountNamespace(ns); break;
+            case BindMountEvent bind: BindMount(bind.Pid, bind.Source, bind.Target); break;
+            case OpenTreeEvent tree when Find(tree.Pid) is { } p && _openTrees.Count < 1024: _openTrees[(p.Pid, tree.Fd)] = Resolve(p.Cwd, tree.Path); break;
+            case MoveMountEvent move: MoveMount(move); break;
+            case UnmountEvent unmount when Find(unmount.Pid) is { } p && Resolve(p.Cwd, unmount.Target).TrimEnd('/') is "/etc/hosts" or "/etc": p.View.UnmountHosts(); break;
             case ReceiveEvent receive: Receive(receive); break;
             case ExitEvent exit: Exit(exit); break;
             case ChildCpuEvent cpu:
@@ -63,6 +78,7 @@ internal sealed class JobTrace
     /// <summary>Writes the records of processes still running (at the end of the trace).</summary>
     public void Finish(double time)
     {
+        foreach (var key in _pending.Keys.ToList()) FlushConnection(key);
         foreach (var p in _processes.Values.Where(p => p.Executable is not null && !p.Written).ToList())
         {
             WriteProcess(p, time);
@@ -98,6 +114,8 @@ internal sealed class JobTrace
             Executable = parentState?.Executable,
             Argv = parentState?.Argv ?? [],
             Inherited = true,
+            View = parentState?.View ?? _initialView,
+            ViewGuessed = parentState is null,
         };
         _processes[pid] = state;
         return state;
@@ -115,6 +133,8 @@ internal sealed class JobTrace
         p.ExecTime = e.Time;
         p.Inherited = false;
         p.Written = false;
+        // In a namespace the job made, keep what this program sees as /etc/hosts while it lives (its children may outlive it).
+        if (p.View.Foreign && !p.View.Mounted && Bounded(_proc.HostsFile(e.Pid)) is { } seen) p.View.SeenHosts = seen;
     }
 
     private void Spawn(SpawnEvent e)
@@ -127,13 +147,40 @@ internal sealed class JobTrace
         }
 
         // The child's own events may come first (strace prints whichever stops first); keep what they set.
+        var parent = Find(group);
         if (_processes.TryGetValue(e.Child, out var early))
         {
             early.ParentPid = group;
+            if (early.ViewGuessed && parent is not null) early.View = e.NewMountNamespace ? parent.View.Copy() : parent.View;
+            early.ViewGuessed = false;
             return;
         }
 
-        Add(e.Child, group, e.Time);
+        var child = Add(e.Child, group, e.Time);
+        if (e.NewMountNamespace) child.View = child.View.Copy();
+    }
+
+    private void MountNamespace(MountNamespaceEvent e)
+    {
+        if (Find(e.Pid) is not { } p) return;
+        p.View = !e.Joined ? p.View.Copy() : e.JoinedPid is { } owner && Find(owner) is { } other ? other.View : MountView.Unknown();
+    }
+
+    private void MoveMount(MoveMountEvent e)
+    {
+        if (Find(e.Pid) is not { } p) return;
+        var source = _openTrees.Remove((p.Pid, e.Fd), out var tree) ? tree : e.FdPath is { } path && path.StartsWith('/') ? path : null;
+        if (source is not null) BindMount(e.Pid, source, e.Target);
+    }
+
+    // A bind mount on /etc/hosts (or on /etc): the source's text, read now from the agent's view, is what the namespace sees.
+    private void BindMount(int pid, string source, string target)
+    {
+        if (Find(pid) is not { } p) return;
+        var on = Resolve(p.Cwd, target).TrimEnd('/');
+        var from = Resolve(p.Cwd, source);
+        if (on == "/etc/hosts") p.View.MountHosts(MountView.ReadFile(from));
+        else if (on == "/etc") p.View.MountHosts(MountView.ReadFile(Path.Join(from, "hosts")));
     }
 
     private void Exit(ExitEvent e)
@@ -142,6 +189,11 @@ internal sealed class JobTrace
         p.Ended = true;
         p.ExitCode = e.Code;
         p.Signal = e.Signal;
+        if (_pending.Count > 0)
+        {
+            foreach (var key in _pending.Keys.Where(k => k.Pid == e.Pid).ToList()) FlushConnection(key);
+        }
+
         if (p.Executable is not null && !p.Inherited && !p.Written) WriteProcess(p, e.Time);
     }
 
@@ -164,12 +216,41 @@ internal sealed class JobTrace
             .Set(AgentFields.NetworkType, e.V6 ? "ipv6" : "ipv4")
             .Set("error.code", e.Error is null or "EINPROGRESS" ? null : e.Error);
         AddProcess(record, p, e.Pid);
-        _emit(record);
+        if (e.Fd is not { } fd || p is null || e.Error is not (null or "EINPROGRESS" or "EAGAIN"))
+        {
+            // Polled, or refused: no bytes to wait for.
+            _emit(record);
+            return;
+        }
+
+        // Held until the process ends or connects this fd again, so that the record carries what was sent on it.
+        var key = (p.Pid, fd);
+        if (_pending.ContainsKey(key)) FlushConnection(key);
+        if (_pending.Count >= MaxPending)
+        {
+            foreach (var old in _pending.Keys.Take(MaxPending / 4).ToList()) FlushConnection(old);
+        }
+
+        var host = record.Get(AgentFields.DestinationDomain) as string ?? e.Ip;
+        _pending[key] = new PendingConnection(record, e.Port, host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{e.Port}" : $"{host}:{e.Port}");
+    }
+
+    private void FlushConnection((int Pid, int Fd) key)
+    {
+        if (!_pending.Remove(key, out var c)) return;
+        c.Record.Set(AgentFields.SourceBytes, c.Bytes);
+        _emit(c.Record);
     }
 
     private void Send(SendEvent e)
     {
         SentBytes += e.Bytes;
+        if (e.Fd is { } fd && Find(e.Pid) is { } sender && _pending.TryGetValue((sender.Pid, fd), out var connection) && (e.Port is null || e.Port == connection.Port))
+        {
+            connection.Bytes += e.Bytes;
+            if (_sentTo.Count < MaxDestinations || _sentTo.ContainsKey(connection.Endpoint)) _sentTo[connection.Endpoint] = _sentTo.GetValueOrDefault(connection.Endpoint) + e.Bytes;
+        }
+
         if (e.Port != 53) return;
         foreach (var buffer in e.Buffers.Take(8))
         {
@@ -262,31 +343,18 @@ internal sealed class JobTrace
             ?? (_dnsNames.TryGetValue(ip, out var latest) ? latest.Name : null);
     }
 
-    private IEnumerable<string> HostsNames(ProcessState p, string ip)
+    // The hosts file of the process's mount namespace: one the job bind-mounted (read when mounted), else the process's own
+    // through /proc while it lives, else what the namespace's programs saw at exec (a namespace the job made) or the agent's.
+    private IReadOnlyList<string> HostsNames(ProcessState p, string ip)
     {
-        var ns = _proc.MountNamespace(p.Pid) ?? _proc.MountNamespace(p.ParentPid);
-        var key = ns ?? "host";
-        if (!_hostsByNamespace.TryGetValue(key, out var hosts))
-        {
-            var text = _proc.HostsFile(p.Pid) ?? _proc.HostsFile(p.ParentPid) ?? ReadHostHosts();
-            hosts = ParseHosts(text);
-            if (ns is not null && _hostsByNamespace.Count < 64) _hostsByNamespace[key] = hosts;
-        }
-
-        return hosts.TryGetValue(ip, out var names) ? names : [];
+        var view = p.View;
+        var text = view.Mounted ? view.MountedHosts : Bounded(_proc.HostsFile(p.Pid)) ?? (view.Foreign ? view.SeenHosts : ReadHostHosts());
+        return view.Names(text, ip);
     }
 
-    private static string? ReadHostHosts()
-    {
-        try
-        {
-            return File.ReadAllText("/etc/hosts");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    private static string? Bounded(string? text) => text is { Length: <= MountView.MaxHostsBytes } ? text : null;
+
+    private static string? ReadHostHosts() => MountView.ReadFile("/etc/hosts");
 
     internal static Dictionary<string, List<string>> ParseHosts(string? text)
     {
@@ -365,5 +433,21 @@ internal sealed class JobTrace
         public int? ExitCode { get; set; }
 
         public string? Signal { get; set; }
+
+        public MountView View { get; set; } = null!;
+
+        /// <summary>True while its parent is unknown (its own lines came before its parent's fork returned): its view is the initial one until then.</summary>
+        public bool ViewGuessed { get; set; }
+    }
+
+    private sealed class PendingConnection(AgentRecord record, int port, string endpoint)
+    {
+        public AgentRecord Record { get; } = record;
+
+        public int Port { get; } = port;
+
+        public string Endpoint { get; } = endpoint;
+
+        public long Bytes { get; set; }
     }
 }

@@ -116,9 +116,6 @@ internal sealed class ProcSampler
     /// <summary>The text of /etc/hosts as <paramref name="pid"/> sees it (its own root and mounts), or null.</summary>
     public string? HostsFile(int pid) => Read(Path.Combine(_proc, pid.ToString(CultureInfo.InvariantCulture), "root", "etc", "hosts"));
 
-    /// <summary>The id of the mount namespace of <paramref name="pid"/>, or null.</summary>
-    public string? MountNamespace(int pid) => Link(Path.Combine(_proc, pid.ToString(CultureInfo.InvariantCulture), "ns", "mnt"));
-
     private (long Read, long Write) Io(int pid)
     {
         if (Read(Path.Combine(_proc, pid.ToString(CultureInfo.InvariantCulture), "io")) is not { } io) return (0, 0);

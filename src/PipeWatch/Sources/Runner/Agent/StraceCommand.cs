@@ -7,12 +7,13 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// <c>-f</c> follows every child; <c>--seccomp-bpf</c> stops the tracee only on the traced calls (the rest run at full speed);
 /// <c>-ttt</c> epoch times; <c>-q</c> no attach messages; <c>-yy</c> sockets decorated with protocol and peer. Traced: program
 /// starts (execve, execveat), process creation (fork, vfork, clone, clone3: parents), chdir (working directories), connect,
-/// sendto/sendmsg/sendmmsg (bytes sent, DNS questions to port 53) and recvfrom (DNS answers). Signals: SIGCHLD only (the CPU
+/// sendto/sendmsg/sendmmsg and write/writev (bytes sent per connection, DNS questions to port 53), recvfrom (DNS answers), and
+/// the calls that change which /etc/hosts a process sees (unshare, setns, mount, umount2, open_tree, move_mount). Signals: SIGCHLD only (the CPU
 /// time of each ended child). A '?' makes a call unknown on the architecture (fork on arm64) no error.
 /// </remarks>
 internal static class StraceCommand
 {
-    public const string Calls = "execve,?execveat,?fork,?vfork,clone,?clone3,chdir,connect,sendto,sendmsg,?sendmmsg,recvfrom";
+    public const string Calls = "execve,?execveat,?fork,?vfork,clone,?clone3,chdir,connect,sendto,sendmsg,?sendmmsg,write,writev,recvfrom,unshare,setns,mount,?umount,umount2,?open_tree,?move_mount";
 
     /// <param name="output">Where strace writes its lines.</param>
     /// <param name="seccomp">Whether to stop only on the traced calls.</param>

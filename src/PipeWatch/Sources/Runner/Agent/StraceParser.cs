@@ -110,18 +110,36 @@ internal sealed class StraceParser
             case "fork" or "vfork" when result > 0:
                 return [new SpawnEvent(pid, time, (int)result.Value, Thread: false)];
             case "clone" or "clone3" when result > 0:
-                return [new SpawnEvent(pid, time, (int)result.Value, Thread: args.Count > 0 && args.Any(a => a.Contains("CLONE_THREAD", StringComparison.Ordinal)))];
+            {
+                var thread = args.Any(a => a.Contains("CLONE_THREAD", StringComparison.Ordinal));
+                return [new SpawnEvent(pid, time, (int)result.Value, thread, NewMountNamespace: !thread && args.Any(a => a.Contains("CLONE_NEWNS", StringComparison.Ordinal)))];
+            }
+
+            case "unshare" when result == 0 && args.Count == 1 && args[0].Contains("CLONE_NEWNS", StringComparison.Ordinal):
+                return [new MountNamespaceEvent(pid, time, Joined: false, JoinedPid: null)];
+            case "setns" when result == 0 && args.Count == 2
+                && (args[1].Contains("CLONE_NEWNS", StringComparison.Ordinal) || StraceSyntax.FdPath(args[0]) is { } ns && (ns.StartsWith("mnt:", StringComparison.Ordinal) || ns.EndsWith("/ns/mnt", StringComparison.Ordinal))):
+                return [new MountNamespaceEvent(pid, time, Joined: true, JoinedPid: NamespaceOwner(StraceSyntax.FdPath(args[0])))];
+            case "mount" when result == 0 && args.Count >= 4 && args[3].Contains("MS_BIND", StringComparison.Ordinal) && !args[3].Contains("MS_REMOUNT", StringComparison.Ordinal)
+                && StraceSyntax.String(args[0]) is { } source && StraceSyntax.String(args[1]) is { } target:
+                return [new BindMountEvent(pid, time, source, target)];
+            case "umount2" or "umount" when result == 0 && args.Count >= 1 && StraceSyntax.String(args[0]) is { } target:
+                return [new UnmountEvent(pid, time, target)];
+            case "open_tree" when result >= 0 && args.Count >= 2 && StraceSyntax.String(args[1]) is { } path:
+                return [new OpenTreeEvent(pid, time, (int)result!.Value, Under(StraceSyntax.FdPath(args[0]), path))];
+            case "move_mount" when result == 0 && args.Count >= 4 && StraceSyntax.FdNumber(args[0]) is { } fd && StraceSyntax.String(args[3]) is { } target:
+                return [new MoveMountEvent(pid, time, fd, StraceSyntax.FdPath(args[0]), Under(StraceSyntax.FdPath(args[2]), target))];
             case "chdir" when result == 0 && args.Count == 1 && StraceSyntax.String(args[0]) is { } dir:
                 return [new ChdirEvent(pid, time, dir)];
             case "connect" when args.Count >= 2 && StraceSyntax.SocketAddress(args[1]) is { } address:
-                return [new ConnectEvent(pid, time, StraceSyntax.FdSocket(args[0]).Protocol, address.Ip, address.Port, address.V6, result == 0 ? null : error ?? "?")];
+                return [new ConnectEvent(pid, time, StraceSyntax.FdSocket(args[0]).Protocol, address.Ip, address.Port, address.V6, result == 0 ? null : error ?? "?", StraceSyntax.FdNumber(args[0]))];
             case "sendto" when args.Count >= 5 && result >= 0:
             {
                 var (protocol, peerIp, peerPort) = StraceSyntax.FdSocket(args[0]);
                 if (!IsInet(protocol)) return [];
                 var to = StraceSyntax.SocketAddress(args[4]);
                 var buffer = StraceSyntax.Bytes(args[1]);
-                return [new SendEvent(pid, time, protocol, to?.Ip ?? peerIp, to?.Port ?? peerPort, result!.Value, buffer is null ? [] : [buffer])];
+                return [new SendEvent(pid, time, protocol, to?.Ip ?? peerIp, to?.Port ?? peerPort, result!.Value, buffer is null ? [] : [buffer], StraceSyntax.FdNumber(args[0]))];
             }
 
             case "sendmsg" or "sendmmsg" when args.Count >= 2 && result >= 0:
@@ -132,7 +150,17 @@ internal sealed class StraceParser
                 var buffers = StraceSyntax.QuotedAfter(args[1], "iov_base=").ToList();
                 // sendmsg returns bytes; sendmmsg returns messages, so its bytes are the buffers' lengths.
                 var bytes = name == "sendmsg" ? result!.Value : buffers.Sum(b => (long)b.Length);
-                return [new SendEvent(pid, time, protocol, to?.Ip ?? peerIp, to?.Port ?? peerPort, bytes, buffers)];
+                return [new SendEvent(pid, time, protocol, to?.Ip ?? peerIp, to?.Port ?? peerPort, bytes, buffers, StraceSyntax.FdNumber(args[0]))];
+            }
+
+            case "write" or "writev" when args.Count >= 2 && result > 0:
+            {
+                // Most writes are to files and pipes: only a socket's (told by the fd's decoration) count.
+                var (protocol, peerIp, peerPort) = StraceSyntax.FdSocket(args[0]);
+                if (!IsInet(protocol)) return [];
+                // The buffers matter only for DNS over TCP (port 53); the rest are counted, not kept.
+                IReadOnlyList<byte[]> buffers = peerPort != 53 ? [] : name == "write" ? StraceSyntax.Bytes(args[1]) is { } b ? [b] : [] : StraceSyntax.QuotedAfter(args[1], "iov_base=").ToList();
+                return [new SendEvent(pid, time, protocol, peerIp, peerPort, result!.Value, buffers, StraceSyntax.FdNumber(args[0]))];
             }
 
             case "recvfrom" when args.Count >= 5 && result > 0:
@@ -149,6 +177,15 @@ internal sealed class StraceParser
                 return [];
         }
     }
+
+    // A namespace fd opened as /proc/PID/ns/mnt names its process (strace shows "mnt:[4026…]" for most, which names none).
+    private static int? NamespaceOwner(string? path) =>
+        path is not null && path.StartsWith("/proc/", StringComparison.Ordinal) && path.EndsWith("/ns/mnt", StringComparison.Ordinal)
+        && int.TryParse(path.AsSpan(6, path.Length - 6 - "/ns/mnt".Length), CultureInfo.InvariantCulture, out var owner) ? owner : null;
+
+    // A path given relative to a directory fd (AT_FDCWD</work>): joined to the directory strace decorated it with.
+    private static string Under(string? directory, string path) =>
+        path.StartsWith('/') || directory is null || !directory.StartsWith('/') ? path : Path.Join(directory, path);
 
     private static bool IsInet(string protocol) => protocol.StartsWith("TCP", StringComparison.Ordinal) || protocol.StartsWith("UDP", StringComparison.Ordinal);
 

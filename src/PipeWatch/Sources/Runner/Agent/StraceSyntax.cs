@@ -56,6 +56,8 @@ internal static class StraceSyntax
         var text = rest[(eq + 3)..].Trim();
         var space = text.IndexOf(' ');
         var number = space < 0 ? text : text[..space];
+        // A returned fd is decorated with -yy ("= 3</tmp/job/hosts>"): the number is before the '<'.
+        if (number.IndexOf('<', StringComparison.Ordinal) is var decoration and > 0) number = number[..decoration];
         if (space > 0)
         {
             var after = text[(space + 1)..];
@@ -171,6 +173,21 @@ internal static class StraceSyntax
         if (lastColon <= 0 || !int.TryParse(peer.AsSpan(lastColon + 1), CultureInfo.InvariantCulture, out var port)) return (protocol, null, null);
         var ip = peer[..lastColon].Trim('[', ']');
         return (protocol, ip, port);
+    }
+
+    /// <summary>The number of an fd argument ("5&lt;TCP:[…]&gt;" → 5), or null (AT_FDCWD, -1, not a number).</summary>
+    public static int? FdNumber(string fd)
+    {
+        var end = 0;
+        while (end < fd.Length && char.IsAsciiDigit(fd[end])) end++;
+        return end > 0 && int.TryParse(fd.AsSpan(0, end), CultureInfo.InvariantCulture, out var number) ? number : null;
+    }
+
+    /// <summary>The path an fd is decorated with ("3&lt;/tmp/x/hosts&gt;", "AT_FDCWD&lt;/work&gt;" → the path); null when it has none.</summary>
+    public static string? FdPath(string fd)
+    {
+        var open = fd.IndexOf('<');
+        return open < 0 || !fd.EndsWith('>') ? null : fd[(open + 1)..^1];
     }
 
     /// <summary>Every quoted string that follows <paramref name="marker"/> in <paramref name="text"/> (the iov_base buffers of sendmsg/sendmmsg).</summary>

@@ -7,17 +7,33 @@ internal abstract record TraceEvent(int Pid, double Time);
 /// <summary>A successful execve/execveat: the process now runs <paramref name="Path"/>.</summary>
 internal sealed record ExecEvent(int Pid, double Time, string Path, IReadOnlyList<string> Argv) : TraceEvent(Pid, Time);
 
-/// <summary>fork, vfork or clone returned <paramref name="Child"/>; a thread when the flags say CLONE_THREAD.</summary>
-internal sealed record SpawnEvent(int Pid, double Time, int Child, bool Thread) : TraceEvent(Pid, Time);
+/// <summary>fork, vfork or clone returned <paramref name="Child"/>; a thread when the flags say CLONE_THREAD; in a mount namespace of its own with CLONE_NEWNS.</summary>
+internal sealed record SpawnEvent(int Pid, double Time, int Child, bool Thread, bool NewMountNamespace = false) : TraceEvent(Pid, Time);
+
+/// <summary>The process moved to another mount namespace: a new one (unshare CLONE_NEWNS) or, with setns, that of <paramref name="JoinedPid"/> when the fd named it (null: one the trace does not know).</summary>
+internal sealed record MountNamespaceEvent(int Pid, double Time, bool Joined, int? JoinedPid) : TraceEvent(Pid, Time);
+
+/// <summary>A bind mount of <paramref name="Source"/> on <paramref name="Target"/> (mount MS_BIND, or open_tree + move_mount); paths as the process gave them.</summary>
+internal sealed record BindMountEvent(int Pid, double Time, string Source, string Target) : TraceEvent(Pid, Time);
+
+/// <summary>umount/umount2 of <paramref name="Target"/>.</summary>
+internal sealed record UnmountEvent(int Pid, double Time, string Target) : TraceEvent(Pid, Time);
+
+/// <summary>open_tree returned <paramref name="Fd"/>, a detached copy of the mount at <paramref name="Path"/> (a later move_mount names the fd).</summary>
+internal sealed record OpenTreeEvent(int Pid, double Time, int Fd, string Path) : TraceEvent(Pid, Time);
+
+/// <summary>move_mount of the tree behind <paramref name="Fd"/> (decorated with <paramref name="FdPath"/> when strace could) onto <paramref name="Target"/>.</summary>
+internal sealed record MoveMountEvent(int Pid, double Time, int Fd, string? FdPath, string Target) : TraceEvent(Pid, Time);
 
 /// <summary>A successful chdir.</summary>
 internal sealed record ChdirEvent(int Pid, double Time, string Path) : TraceEvent(Pid, Time);
 
 /// <summary>connect() to an IPv4/IPv6 address; <paramref name="Error"/> is the errno name when it failed (EINPROGRESS is an attempt under way).</summary>
-internal sealed record ConnectEvent(int Pid, double Time, string Protocol, string Ip, int Port, bool V6, string? Error) : TraceEvent(Pid, Time);
+/// <param name="Fd">The socket's fd, when traced (a later send on it is this connection's); null when polled.</param>
+internal sealed record ConnectEvent(int Pid, double Time, string Protocol, string Ip, int Port, bool V6, string? Error, int? Fd = null) : TraceEvent(Pid, Time);
 
-/// <summary>Data sent on an inet socket (sendto, sendmsg, sendmmsg), with the destination when known and the buffers strace printed.</summary>
-internal sealed record SendEvent(int Pid, double Time, string Protocol, string? Ip, int? Port, long Bytes, IReadOnlyList<byte[]> Buffers) : TraceEvent(Pid, Time);
+/// <summary>Data sent on an inet socket (sendto, sendmsg, sendmmsg, write, writev) through <paramref name="Fd"/>, with the destination when known and the buffers strace printed.</summary>
+internal sealed record SendEvent(int Pid, double Time, string Protocol, string? Ip, int? Port, long Bytes, IReadOnlyList<byte[]> Buffers, int? Fd = null) : TraceEvent(Pid, Time);
 
 /// <summary>Data received on an inet socket from <paramref name="Ip"/>:<paramref name="Port"/> (recvfrom): DNS answers are read from it.</summary>
 internal sealed record ReceiveEvent(int Pid, double Time, string Protocol, string? Ip, int? Port, byte[] Buffer) : TraceEvent(Pid, Time);

@@ -94,6 +94,47 @@ public sealed class StraceParserTests
     }
 
     [Fact]
+    public void A_write_on_a_connected_socket_is_bytes_sent_on_that_fd_and_a_write_to_a_file_is_nothing()
+    {
+        var send = Assert.IsType<SendEvent>(Assert.Single(_parser.Parse(
+            """14153 1796574048.804160 write(4<TCP:[127.0.0.1:49546->127.0.0.1:18765]>, "GET /x HTTP/1.1\r\nHost: 127.0.0.1:18765\r\nUser-Agent: Wget/1.21.3\r"..., 131) = 131""")));
+
+        Assert.Equal(("TCP", "127.0.0.1", 18765, 131L, 4, 0), (send.Protocol, send.Ip, send.Port, send.Bytes, send.Fd, send.Buffers.Count));
+        Assert.Empty(_parser.Parse("""14153 1796574048.9 write(3</tmp/out.o>, "\177ELF"..., 4096) = 4096"""));
+        Assert.Empty(_parser.Parse("""14153 1796574048.9 write(1<pipe:[1234]>, "ok\n", 3) = 3"""));
+        var connect = Assert.IsType<ConnectEvent>(Assert.Single(_parser.Parse(
+            """4981 1796573443.401129 connect(5<TCP:[2457425]>, {sa_family=AF_INET, sin_port=htons(18765), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 EINPROGRESS (Operation now in progress)""")));
+        Assert.Equal(5, connect.Fd);
+    }
+
+    [Fact]
+    public void Namespace_and_bind_mount_calls_are_read()
+    {
+        Assert.Equal(new MountNamespaceEvent(4979, 1796573443.385731, false, null), Assert.Single(_parser.Parse("4979 1796573443.385731 unshare(CLONE_NEWNS|CLONE_NEWUSER) = 0")));
+        Assert.Empty(_parser.Parse("4979 1796573443.4 unshare(CLONE_NEWUSER) = 0"));
+        Assert.Equal(new BindMountEvent(4980, 1796573443.388116, "/tmp/hoststest/hosts", "/etc/hosts"), Assert.Single(_parser.Parse(
+            """4980 1796573443.388116 mount("/tmp/hoststest/hosts", "/etc/hosts", 0x556b88fcffd0, MS_BIND, NULL) = 0""")));
+        Assert.Empty(_parser.Parse("""4979 1796573443.385890 mount("none", "/", NULL, MS_REC|MS_PRIVATE, NULL) = 0"""));
+        Assert.Equal(new UnmountEvent(14158, 1796574048.943401, "/etc/hosts"), Assert.Single(_parser.Parse("""14158 1796574048.943401 umount2("/etc/hosts", 0) = 0""")));
+        var spawn = Assert.IsType<SpawnEvent>(Assert.Single(_parser.Parse(
+            "700 1.5 clone(child_stack=NULL, flags=CLONE_NEWNS|CLONE_NEWPID|SIGCHLD, child_tidptr=0x7f) = 701")));
+        Assert.Equal((701, false, true), (spawn.Child, spawn.Thread, spawn.NewMountNamespace));
+        Assert.Equal(new MountNamespaceEvent(700, 2.0, true, 650), Assert.Single(_parser.Parse("700 2.0 setns(3</proc/650/ns/mnt>, CLONE_NEWNS) = 0")));
+        Assert.Equal(new MountNamespaceEvent(700, 2.1, true, null), Assert.Single(_parser.Parse("700 2.1 setns(4<mnt:[4026532481]>, 0) = 0")));
+        Assert.Equal(0, _parser.Unreadable);
+    }
+
+    [Fact]
+    public void The_new_mount_api_gives_the_tree_and_where_it_is_moved()
+    {
+        // util-linux 2.39 and later bind with open_tree + move_mount (strace decodes both, and decorates fds with -yy).
+        Assert.Equal(new OpenTreeEvent(900, 3.0, 3, "/tmp/job/hosts"), Assert.Single(_parser.Parse(
+            """900 3.0 open_tree(AT_FDCWD</tmp/job>, "hosts", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC) = 3</tmp/job/hosts>""")));
+        Assert.Equal(new MoveMountEvent(900, 3.1, 3, "/tmp/job/hosts", "/etc/hosts"), Assert.Single(_parser.Parse(
+            """900 3.1 move_mount(3</tmp/job/hosts>, "", AT_FDCWD</tmp/job>, "/etc/hosts", MOVE_MOUNT_F_EMPTY_PATH) = 0""")));
+    }
+
+    [Fact]
     public void Lines_that_are_not_strace_output_are_counted_and_skipped()
     {
         Assert.Empty(_parser.Parse("strace: Process 12 attached"));
