@@ -90,7 +90,7 @@ if [[ "${PROFILE:-1}" == 1 ]] && "$PIPEWATCH" scan --help 2>/dev/null | grep -q 
     repo=${repo%/}
     echo
     echo "$(basename "$repo"): scan --profile"
-    (cd "$repo" && "$PIPEWATCH" scan . --format json --output /dev/null --fail-on none --profile 2>&1 >/dev/null | sed -n '/^profile/,$p') || true
+    (cd "$repo" && "$PIPEWATCH" scan . --format json --output "$OUT/$(basename "$repo").profile.jsonl" --fail-on none --profile 2>&1 >/dev/null | sed -n '/^profile/,$p') || true
   done
 fi
 

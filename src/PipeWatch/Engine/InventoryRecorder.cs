@@ -32,11 +32,7 @@ internal sealed class InventoryRecorder : IDetector, ICommitDetector, ICommitPre
     /// <summary>Updates waiting for the next batch.</summary>
     public int Pending => _pending.Count;
 
-    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs)
-    {
-        _files.Warm(commit, blobs);
-        return null;
-    }
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs) => _files.Prepare(commit, blobs);
 
     public void Inspect(GitCommit commit, CommitContext context)
     {

@@ -22,5 +22,19 @@ internal static class ScanBlobDemand
         }
     }
 
+    /// <summary>How many blobs of <paramref name="commit"/> the detectors will read whole (as <see cref="Add"/> adds, before removing repeats).</summary>
+    public static int Count(GitCommit commit)
+    {
+        var count = 0;
+        foreach (var file in commit.Files)
+        {
+            if (!ReadWhole(file.Path) && !(file.OldPath is { } old && ReadWhole(old))) continue;
+            if (file.OldBlob is not null) count++;
+            if (file.NewBlob is not null && file.Kind != FileChangeKind.Deleted) count++;
+        }
+
+        return count;
+    }
+
     private static bool ReadWhole(string path) => LockfileParsers.For(path) is not null || CiDefinitionParser.Classify(path) is not null;
 }

@@ -67,7 +67,9 @@ public sealed class ScanEngine
         var cached = new CachedBlobReader(profile?.Count(source.Blobs) ?? source.Blobs);
         IBlobReader blobs = cached;
         var inspectParts = profile is null ? [] : _detectors.Select(d => profile.Part("inspect: " + d.Info.Id)).ToArray();
-        var reading = Task.Factory.StartNew(() => Read(source, cached, channel.Writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // Commits are read ahead no further than the whole files (dependency files, CI definitions) their preparation holds allow.
+        var ahead = new ReadAheadBudget(_options.WholeBlobsAhead);
+        var reading = Task.Factory.StartNew(() => Read(source, cached, ahead, channel.Writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         var storage = new ScanStorage(_store);
         var sets = _detectors.Select(a => new BaselineSet(a.Info.Id, storage)).ToArray();
@@ -98,6 +100,7 @@ public sealed class ScanEngine
                 _findings.AcceptUnit(commitFindings);
 
                 commitFindings.Clear();
+                ahead.Release(item.WholeBlobs);
                 if (item.LearnOnly) learned++;
                 else commits++;
 
@@ -134,13 +137,14 @@ public sealed class ScanEngine
         }
 
         findings += await FlushAsync(sets, storage).ConfigureAwait(false);
+        foreach (var (name, count) in _detectors.OfType<IWorkCounts>().SelectMany(d => d.WorkCounts)) profile?.SetCount(name, count);
         progress?.Report(new ScanProgress(commits + learned, source.BytesRead, findings));
         await _sinks.CompleteAsync().ConfigureAwait(false);
         return new ScanSummary(commits, learned, findings, _findings.Suppressed, source.BytesRead, Stopwatch.GetElapsedTime(started), cancelled);
     }
 
     // The reading thread: commits in order, which of their blobs are new, and their preparation started on the pool.
-    private void Read(ICommitSource source, CachedBlobReader blobs, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+    private void Read(ICommitSource source, CachedBlobReader blobs, ReadAheadBudget ahead, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var preparers = _detectors.Select(a => a as ICommitPreparer).ToArray();
@@ -149,7 +153,7 @@ public sealed class ScanEngine
 
         // At most Workers preparations at once, whatever the thread pool's size.
         var workers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Math.Max(1, _options.Workers)).ConcurrentScheduler;
-        var chunk = new List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)>();
+        var chunk = new List<(GitCommit Commit, bool LearnOnly, bool[] Sightings, int WholeBlobs)>();
         long chunkText = 0;
         try
         {
@@ -163,17 +167,17 @@ public sealed class ScanEngine
                     sightings[i] = blob is null || learnOnly || seen.Add(blob);
                 }
 
-                chunk.Add((commit, learnOnly, sightings));
+                chunk.Add((commit, learnOnly, sightings, ScanBlobDemand.Count(commit)));
                 chunkText += commit.Files.Sum(f => f.Added.Count);
                 if (chunk.Count >= _options.ChunkCommits || chunkText >= _options.ChunkLines)
                 {
-                    if (!Submit(chunk, preparers, prepareParts, workers, blobs, writer, cancellationToken)) return;
+                    if (!Submit(chunk, preparers, prepareParts, workers, blobs, ahead, writer, cancellationToken)) return;
                     chunk = [];
                     chunkText = 0;
                 }
             }
 
-            if (chunk.Count > 0 && !Submit(chunk, preparers, prepareParts, workers, blobs, writer, cancellationToken)) return;
+            if (chunk.Count > 0 && !Submit(chunk, preparers, prepareParts, workers, blobs, ahead, writer, cancellationToken)) return;
             writer.TryComplete();
         }
         catch (Exception ex)
@@ -184,9 +188,11 @@ public sealed class ScanEngine
 
     // Commits are prepared a chunk at a time: one task per chunk, not per commit, keeps the hand-offs few.
     private bool Submit(
-        List<(GitCommit Commit, bool LearnOnly, bool[] Sightings)> chunk, ICommitPreparer?[] preparers, int[] parts, TaskScheduler workers,
-        CachedBlobReader blobs, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
+        List<(GitCommit Commit, bool LearnOnly, bool[] Sightings, int WholeBlobs)> chunk, ICommitPreparer?[] preparers, int[] parts, TaskScheduler workers,
+        CachedBlobReader blobs, ReadAheadBudget ahead, ChannelWriter<Pending> writer, CancellationToken cancellationToken)
     {
+        if (!ahead.Take(chunk.Sum(c => c.WholeBlobs), cancellationToken)) return false;
+
         // Even with no detector that prepares, the chunk's blobs are read ahead here (ScanBlobDemand).
         object?[][] PrepareAll()
         {
@@ -202,7 +208,7 @@ public sealed class ScanEngine
 
         for (var i = 0; i < chunk.Count; i++)
         {
-            var item = new Pending(chunk[i].Commit, chunk[i].LearnOnly, chunk[i].Sightings, prepared, i);
+            var item = new Pending(chunk[i].Commit, chunk[i].LearnOnly, chunk[i].Sightings, prepared, i, chunk[i].WholeBlobs);
             while (!writer.TryWrite(item))
             {
                 if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return false;
@@ -301,7 +307,7 @@ public sealed class ScanEngine
         return emitted;
     }
 
-    private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[][]> Chunk, int Index);
+    private sealed record Pending(GitCommit Commit, bool LearnOnly, bool[] FirstSightings, Task<object?[][]> Chunk, int Index, int WholeBlobs);
 
     /// <summary>Baselines in memory between flushes; read from the store when there is one.</summary>
     private sealed class ScanStorage(IStore? store) : IBaselineStorage
@@ -336,6 +342,12 @@ public sealed record ScanOptions
 
     /// <summary>Commits read ahead of the detectors (their preparation under way).</summary>
     public int Lookahead { get; init; } = 1024;
+
+    /// <summary>
+    /// ... and no further than this many versions of whole files (dependency files, CI definitions: <see cref="ScanBlobDemand"/>)
+    /// prepared and not yet inspected, so what preparation parsed and read ahead is still held when the detectors reach it.
+    /// </summary>
+    public int WholeBlobsAhead { get; init; } = 512;
 
     /// <summary>Commits prepared by one task at most ...</summary>
     public int ChunkCommits { get; init; } = 64;

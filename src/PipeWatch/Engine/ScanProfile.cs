@@ -63,6 +63,13 @@ public sealed class ScanProfile
 
     internal int FindingsPart => Part(Findings);
 
+    /// <summary>Sets a count of work (no CPU of its own: that is in the parts that did it), shown with the parts.</summary>
+    internal void SetCount(string name, long count)
+    {
+        var part = Part(name);
+        Interlocked.Exchange(ref _calls[part], count);
+    }
+
     /// <summary>Adds the thread CPU time since <paramref name="started"/> (a <see cref="ThreadCpu"/> reading) to a part.</summary>
     internal void Add(int part, long started)
     {

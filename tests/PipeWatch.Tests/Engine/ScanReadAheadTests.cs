@@ -70,6 +70,38 @@ public sealed class ScanReadAheadTests : IDisposable
         Assert.NotEmpty(findings);
     }
 
+    [Fact]
+    public async Task Each_dependency_file_version_is_parsed_once_on_the_workers_however_little_may_be_read_ahead()
+    {
+        var one = await RunAsync(new ScanOptions { Workers = 1, ChunkCommits = 4 });
+        foreach (var ahead in new[] { 1, 8, 512 })
+        {
+            var profile = new ScanProfile();
+            var two = await RunAsync(new ScanOptions { Workers = 2, ChunkCommits = 4, WholeBlobsAhead = ahead, Profile = profile });
+
+            Assert.Equal(Comparable(one), Comparable(two));
+            var parts = profile.Parts().ToDictionary(p => p.Name);
+            // 22 versions of package-lock.json and 2 of the workflow (read for the actions it pins), each parsed once.
+            Assert.Equal(24, Assert.Single(parts.Values, p => p.Name.StartsWith("dependency files parsed on the preparation workers", StringComparison.Ordinal)).Calls);
+            Assert.Equal(0, parts["dependency files parsed on the detectors' thread (not prepared, or dropped before use)"].Calls);
+        }
+    }
+
+    [Fact]
+    public async Task The_read_ahead_budget_waits_for_what_the_detectors_give_back_and_lets_an_oversized_chunk_through_alone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var budget = new ReadAheadBudget(10);
+        Assert.True(budget.Take(25, ct)); // nothing held: a chunk heavier than the budget still goes
+        var next = Task.Run(() => budget.Take(4, ct), ct);
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(300, ct)));
+        budget.Release(20); // 5 held: 4 more fits
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10), ct));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        Assert.False(budget.Take(2, cancelled.Token)); // 9 held: 2 more must wait, and the scan is stopping
+    }
+
     public void Dispose() => _repo.Dispose();
 
     private static List<string> Comparable(IReadOnlyList<Finding> findings) =>

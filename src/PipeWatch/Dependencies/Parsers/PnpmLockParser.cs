@@ -1,9 +1,16 @@
+using System.Globalization;
+
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>pnpm <c>pnpm-lock.yaml</c> (lockfile versions 5, 6 and 9): the <c>packages</c> keys (<c>/name/version</c>, <c>/name@version</c>, <c>name@version</c>, peer suffixes dropped), their <c>resolution</c>, and the importers' direct dependencies.</summary>
 /// <remarks>
 /// A package's own dependencies (<c>dependencies</c> and <c>optionalDependencies</c>, such as esbuild's platform binaries) are
 /// listed under its <c>packages</c> entry up to version 6 and under <c>snapshots</c> (one per peer set) from version 9.
+/// An ordinary lockfile is read from YAMLDotNet's event stream, without building its node tree (a history scan parses every
+/// version of a 100 KB+ lockfile); anything unusual in it (anchors, aliases, tags, a complex or repeated key, more than one
+/// document, a top that is not a mapping, a syntax error) is read again through the node tree, whose answer, problems
+/// included, is the reference: both readers give the same packages (proven over real lockfile histories by the tests and
+/// <c>bench --suite lockfiles</c>).
 /// </remarks>
 internal sealed class PnpmLockParser : ILockfileParser
 {
@@ -11,60 +18,86 @@ internal sealed class PnpmLockParser : ILockfileParser
 
     public bool Recognizes(string path) => SourceText.FileName(path) is "pnpm-lock.yaml" or "shrinkwrap.yaml";
 
-    public LockfileParse Parse(string path, string text)
+    public LockfileParse Parse(string path, string text) =>
+        !string.IsNullOrWhiteSpace(text) && PnpmLockEvents.Read(text) is { } content ? Packages(content) : ParseTree(path, text);
+
+    /// <summary>The same packages read through YamlDotNet's node tree (every file, ordinary or not); the reference for the event reader.</summary>
+    internal static LockfileParse ParseTree(string path, string text)
     {
         var root = YamlLockfiles.Open(path, text, out var failure);
         if (root is null) return failure!;
-        var slashKeys = double.TryParse(root.Child("lockfileVersion").Scalar(), System.Globalization.CultureInfo.InvariantCulture, out var v) && v < 6;
-        var direct = new HashSet<string>(StringComparer.Ordinal);
+        var content = new PnpmLockContent(root.Child("lockfileVersion").Scalar());
         var importers = root.Child("importers").Entries().Select(e => e.Value).Append(root).ToList();
         foreach (var importer in importers)
         {
             foreach (var group in (string[])["dependencies", "devDependencies", "optionalDependencies"])
             {
-                foreach (var (name, _) in importer.Child(group).Entries()) direct.Add(name.Scalar() ?? "");
+                foreach (var (name, _) in importer.Child(group).Entries()) content.Direct.Add(name.Scalar() ?? "");
             }
         }
 
-        // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution.
-        var snapshotRequires = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (keyNode, entry) in root.Child("snapshots").Entries())
-        {
-            var key = keyNode.Scalar() ?? "";
-            var peer = key.IndexOf('(', StringComparison.Ordinal);
-            if (peer > 0) key = key[..peer];
-            if (!snapshotRequires.TryGetValue(key, out var list)) snapshotRequires[key] = list = [];
-            list.AddRange(Requirements(entry));
-        }
-
-        var found = new List<Dependency>();
+        foreach (var (keyNode, entry) in root.Child("snapshots").Entries()) content.Snapshots.Add((keyNode.Scalar() ?? "", Requirements(entry)));
         foreach (var (keyNode, entry) in root.Child("packages").Entries())
         {
-            var key = keyNode.Scalar() ?? "";
-            var (name, version) = Split(key.TrimStart('/'), slashKeys);
-            name = entry.Child("name").Scalar() ?? name;
-            version = entry.Child("version").Scalar() ?? version;
-            if (name.Length == 0) continue;
             var resolution = entry.Child("resolution");
-            var source = resolution?.Child("tarball").Scalar() is { } tarball ? SourceText.FromResolved(tarball) is { Kind: SourceKind.Unknown } ? new DependencySource(SourceKind.Tarball, tarball) : SourceText.FromResolved(tarball)
-                : resolution?.Child("repo").Scalar() is { } repo ? new DependencySource(SourceKind.Git, $"{repo}#{resolution.Child("commit").Scalar()}")
-                : resolution?.Child("directory").Scalar() is { } folder ? new DependencySource(SourceKind.Path, folder)
+            content.Packages.Add(new PnpmLockPackage(keyNode.Scalar() ?? "", keyNode.Line())
+            {
+                Name = entry.Child("name").Scalar(),
+                Version = entry.Child("version").Scalar(),
+                Tarball = resolution?.Child("tarball").Scalar(),
+                Repo = resolution?.Child("repo").Scalar(),
+                Commit = resolution?.Child("commit").Scalar(),
+                Directory = resolution?.Child("directory").Scalar(),
+                Integrity = resolution?.Child("integrity").Scalar(),
+                Dev = entry.Child("dev").Scalar(),
+                Requires = Requirements(entry),
+            });
+        }
+
+        return Packages(content);
+    }
+
+    private static List<string> Requirements(YamlDotNet.RepresentationModel.YamlNode entry) =>
+        [.. entry.Child("dependencies").Entries().Concat(entry.Child("optionalDependencies").Entries()).Select(e => e.Key.Scalar() ?? "").Where(n => n.Length > 0)];
+
+    // What either reader found, made into packages.
+    private static LockfileParse Packages(PnpmLockContent content)
+    {
+        var slashKeys = double.TryParse(content.LockfileVersion, CultureInfo.InvariantCulture, out var v) && v < 6;
+
+        // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution.
+        var snapshotRequires = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (snapshot, requires) in content.Snapshots)
+        {
+            var key = StripPeers(snapshot);
+            if (!snapshotRequires.TryGetValue(key, out var list)) snapshotRequires[key] = list = [];
+            list.AddRange(requires);
+        }
+
+        var found = new List<Dependency>(content.Packages.Count);
+        foreach (var entry in content.Packages)
+        {
+            var key = entry.Key;
+            var (name, version) = Split(key.TrimStart('/'), slashKeys);
+            name = entry.Name ?? name;
+            version = entry.Version ?? version;
+            if (name.Length == 0) continue;
+            var source = entry.Tarball is { } tarball ? SourceText.FromResolved(tarball) is { Kind: SourceKind.Unknown } ? new DependencySource(SourceKind.Tarball, tarball) : SourceText.FromResolved(tarball)
+                : entry.Repo is { } repo ? new DependencySource(SourceKind.Git, $"{repo}#{entry.Commit}")
+                : entry.Directory is { } folder ? new DependencySource(SourceKind.Path, folder)
                 : new DependencySource(SourceKind.Registry);
             if (source.Location?.StartsWith("https://codeload.github.com/", StringComparison.Ordinal) == true) source = source with { Kind = SourceKind.Git };
-            found.Add(new Dependency(Ecosystems.Npm, name, version, direct.Contains(name), source, resolution?.Child("integrity").Scalar(), keyNode.Line())
+            found.Add(new Dependency(Ecosystems.Npm, name, version, content.Direct.Contains(name), source, entry.Integrity, entry.Line)
             {
-                Dev = entry.Child("dev").Scalar() == "true",
+                Dev = entry.Dev == "true",
                 Requires = snapshotRequires.TryGetValue(StripPeers(key), out var fromSnapshots)
-                    ? [.. Requirements(entry).Concat(fromSnapshots).Distinct(StringComparer.Ordinal)]
-                    : [.. Requirements(entry)],
+                    ? [.. entry.Requires.Concat(fromSnapshots).Distinct(StringComparer.Ordinal)]
+                    : [.. entry.Requires],
             });
         }
 
         return LockfileParse.Of(found);
     }
-
-    private static IEnumerable<string> Requirements(YamlDotNet.RepresentationModel.YamlNode entry) =>
-        entry.Child("dependencies").Entries().Concat(entry.Child("optionalDependencies").Entries()).Select(e => e.Key.Scalar() ?? "").Where(n => n.Length > 0);
 
     private static string StripPeers(string key) => key.IndexOf('(', StringComparison.Ordinal) is var peer and > 0 ? key[..peer] : key;
 
@@ -82,7 +115,48 @@ internal sealed class PnpmLockParser : ILockfileParser
             return (key[..slash], underscore > 0 ? version[..underscore] : version);
         }
 
-        var at = key.IndexOf('@', 1);
+        // An empty key (a complex key, or "/") names nothing; it used to throw here.
+        var at = key.Length == 0 ? -1 : key.IndexOf('@', 1);
         return at < 0 ? ("", "") : (key[..at], key[(at + 1)..]);
     }
+}
+
+/// <summary>What a pnpm lockfile says that <see cref="PnpmLockParser"/> uses, as either reader found it, in file order.</summary>
+internal sealed class PnpmLockContent(string? lockfileVersion)
+{
+    public string? LockfileVersion { get; } = lockfileVersion;
+
+    /// <summary>Names the importers (and the top, for lockfile version 5) depend on directly.</summary>
+    public HashSet<string> Direct { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Each <c>snapshots</c> key with the names its <c>dependencies</c> and <c>optionalDependencies</c> list.</summary>
+    public List<(string Key, List<string> Requires)> Snapshots { get; } = [];
+
+    public List<PnpmLockPackage> Packages { get; } = [];
+}
+
+/// <summary>One <c>packages</c> entry: its key and line, and the scalars read from it.</summary>
+internal sealed class PnpmLockPackage(string key, int line)
+{
+    public string Key { get; } = key;
+
+    public int Line { get; } = line;
+
+    public string? Name { get; init; }
+
+    public string? Version { get; init; }
+
+    public string? Tarball { get; init; }
+
+    public string? Repo { get; init; }
+
+    public string? Commit { get; init; }
+
+    public string? Directory { get; init; }
+
+    public string? Integrity { get; init; }
+
+    public string? Dev { get; init; }
+
+    public List<string> Requires { get; init; } = [];
 }

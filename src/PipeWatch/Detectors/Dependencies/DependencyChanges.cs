@@ -60,11 +60,13 @@ internal static class DependencyChanges
         // Every dependency detector asks about the same commit in turn: the changes are worked out once.
         if (cache.ChangesOf(commit.Sha) is { } known) return known;
         List<FileDependencyChange>? changes = null;
+        // Parsed for this commit on a preparation worker, when a dependency detector prepared it.
+        var prepared = context.Prepared as LockfileCache.PreparedFiles;
         foreach (var file in commit.Files)
         {
             if (LockfileParsers.For(file.Path) is not { } parser) continue;
-            var before = cache.Read(parser, file.OldPath ?? file.Path, file.OldBlob, context.Blobs, commit.Sha, out var beforeUnreadable);
-            var after = file.Kind == FileChangeKind.Deleted ? [] : cache.Read(parser, file.Path, file.NewBlob, context.Blobs, commit.Sha);
+            var before = cache.Read(parser, file.OldPath ?? file.Path, file.OldBlob, context.Blobs, commit.Sha, prepared, out var beforeUnreadable);
+            var after = file.Kind == FileChangeKind.Deleted ? [] : cache.Read(parser, file.Path, file.NewBlob, context.Blobs, commit.Sha, prepared, out _);
             var manifests = LockfileParsers.ManifestsOf(file.Path);
             var folder = Folder(file.Path);
             // A workspace lockfile (pnpm, npm and yarn workspaces, Cargo workspaces) is resolved from every manifest at or below its folder.

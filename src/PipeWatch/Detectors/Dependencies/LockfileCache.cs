@@ -7,39 +7,62 @@ namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>Parsed dependency files by blob id, shared by the dependency detectors of one scan so each blob is read and parsed once.</summary>
 /// <remarks>
-/// Thread-safe: <see cref="Warm"/> parses a commit's files on the scan's preparation workers, ahead of the detectors; <c>Read</c>
-/// is called by the detectors, on one thread, in commit order. The least recently used files are dropped past <see cref="Capacity"/>
-/// files or <see cref="MaxDependencies"/> packages (and parsed again if asked for again). A file that does not parse is reported (file, line, reason, and the commit that
-/// first reads it) once while it is held, and reads as empty.
+/// Thread-safe: <see cref="Prepare"/> parses a commit's files on the scan's preparation workers, ahead of the detectors, and hands
+/// them to that commit (<see cref="PreparedFiles"/>, the preparers' result), so a file parsed ahead is never dropped before its
+/// commit reads it; <c>Read</c> is called by the detectors, on one thread, in commit order. Two workers that need the same blob
+/// at once parse it once: the second waits for the first. The cache itself holds the least recently used files up to
+/// <see cref="Capacity"/> files or <see cref="MaxDependencies"/> packages (a "before" is usually the previous commit's "after");
+/// what it drops is parsed again if a later commit asks for it. A file that does not parse is reported (file, line, reason,
+/// and the commit that first reads it) once while it is held, and reads as empty.
 /// </remarks>
 internal sealed class LockfileCache
 {
-    /// <summary>Parsed files held: enough for the files a scan reads ahead (its look-ahead of commits), before the detectors get to them.</summary>
+    /// <summary>Parsed files held beyond the commits that asked for them.</summary>
     public const int Capacity = 1024;
 
     /// <summary>... and at most this many packages in all, so that a history of large lockfiles keeps memory bounded.</summary>
     public const int MaxDependencies = 200_000;
 
+    [ThreadStatic]
+    private static (LockfileCache? Cache, GitCommit? Commit, PreparedFiles? Files) t_lastPrepared;
+
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, LinkedListNode<Entry>> _parsed = new(StringComparer.Ordinal);
-    private readonly LinkedList<Entry> _recency = new();
+    private readonly Dictionary<string, LinkedListNode<Slot>> _parsed = new(StringComparer.Ordinal);
+    private readonly LinkedList<Slot> _recency = new();
     private readonly IProblemReporter _problems;
     private long _dependencies;
+    private long _parsedAhead, _parsedInline, _parsedChars;
     private string? _changesOf;
     private IReadOnlyList<FileDependencyChange>? _changes;
 
     public LockfileCache(IProblemReporter problems) => _problems = problems;
 
+    /// <summary>Dependency-file versions parsed on the preparation workers, on the detectors' thread, and their characters in all.</summary>
+    public (long Ahead, long Inline, long Characters) Parses => (Interlocked.Read(ref _parsedAhead), Interlocked.Read(ref _parsedInline), Interlocked.Read(ref _parsedChars));
+
+    /// <summary>The <see cref="Parses"/> as <c>scan --profile</c> prints them.</summary>
+    public IEnumerable<(string Name, long Count)> WorkCounts
+    {
+        get
+        {
+            var (ahead, inline, characters) = Parses;
+            yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dependency files parsed on the preparation workers ({characters / 1e6:N1} M characters parsed in all)"), ahead);
+            yield return ("dependency files parsed on the detectors' thread (not prepared, or dropped before use)", inline);
+        }
+    }
+
     /// <summary>The dependencies in one version of a file (empty for a missing, binary or unparsable blob).</summary>
     public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit) =>
-        Read(parser, path, blobId, blobs, commit, out _);
+        Read(parser, path, blobId, blobs, commit, null, out _);
 
     /// <summary>The dependencies in one version of a file; <paramref name="unreadable"/> is true when the blob exists but could not be read or parsed.</summary>
-    public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit, out bool unreadable)
+    /// <param name="prepared">The files <see cref="Prepare"/> parsed for this commit, when it ran: looked in first.</param>
+    public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit, PreparedFiles? prepared, out bool unreadable)
     {
         unreadable = false;
         if (blobId is null) return [];
-        var entry = Held(Key(parser, blobId)) ?? Hold(Parse(parser, path, blobId, blobs));
+        var key = Key(parser, blobId);
+        var entry = prepared?.Get(key) ?? Get(key, parser, path, blobId, blobs, ahead: false);
         if (!entry.Reported)
         {
             entry.Reported = true;
@@ -55,14 +78,32 @@ internal sealed class LockfileCache
         return entry.Found;
     }
 
-    /// <summary>Parses both versions of every dependency file <paramref name="commit"/> changed that is not held yet; reports nothing.</summary>
-    public void Warm(GitCommit commit, IBlobReader blobs)
+    /// <summary>
+    /// Parses both versions of every dependency file <paramref name="commit"/> changed (those not held yet) and returns them for
+    /// that commit's detectors (<see cref="CommitContext.Prepared"/>), or null when it changed none; reports nothing.
+    /// </summary>
+    /// <remarks>Every dependency detector prepares the same commit in turn on the same worker: the files are gathered once.</remarks>
+    public PreparedFiles? Prepare(GitCommit commit, IBlobReader blobs)
     {
+        var last = t_lastPrepared;
+        if (ReferenceEquals(last.Cache, this) && ReferenceEquals(last.Commit, commit)) return last.Files;
+        Dictionary<string, Entry>? files = null;
         foreach (var file in commit.Files)
         {
             if (LockfileParsers.For(file.Path) is not { } parser) continue;
-            if (file.OldBlob is { } before && Held(Key(parser, before)) is null) Hold(Parse(parser, file.OldPath ?? file.Path, before, blobs));
-            if (file.Kind != FileChangeKind.Deleted && file.NewBlob is { } after && Held(Key(parser, after)) is null) Hold(Parse(parser, file.Path, after, blobs));
+            files ??= new(StringComparer.Ordinal);
+            if (file.OldBlob is { } before) Add(parser, file.OldPath ?? file.Path, before);
+            if (file.Kind != FileChangeKind.Deleted && file.NewBlob is { } after) Add(parser, file.Path, after);
+        }
+
+        var prepared = files is null ? null : new PreparedFiles(files);
+        t_lastPrepared = (this, commit, prepared);
+        return prepared;
+
+        void Add(ILockfileParser parser, string path, string blobId)
+        {
+            var key = Key(parser, blobId);
+            if (!files.ContainsKey(key)) files[key] = Get(key, parser, path, blobId, blobs, ahead: true);
         }
     }
 
@@ -78,50 +119,93 @@ internal sealed class LockfileCache
 
     private static string Key(ILockfileParser parser, string blobId) => parser.Format + "|" + blobId;
 
-    private static Entry Parse(ILockfileParser parser, string path, string blobId, IBlobReader blobs)
+    // The held entry for a key, or the one another thread is parsing (waited for), or parsed here and held.
+    private Entry Get(string key, ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead)
     {
-        var text = blobs.ReadText(blobId);
-        // A missing object (a partial clone) or a binary blob: nothing can be said of its packages.
-        if (text is null) return new Entry(Key(parser, blobId), [], []) { Unreadable = true };
-        var parse = parser.Parse(path, text);
-        // A file with problems and no packages is malformed: no findings from it, as from an empty file, and it is no side to compare with.
-        return new Entry(Key(parser, blobId), parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0 };
-    }
-
-    private Entry? Held(string key)
-    {
+        Slot slot;
         lock (_gate)
         {
-            if (!_parsed.TryGetValue(key, out var node)) return null;
-            _recency.Remove(node);
-            _recency.AddFirst(node);
-            return node.Value;
-        }
-    }
-
-    // Holds a parsed file, unless another thread held the same one first (then that one is the answer).
-    private Entry Hold(Entry entry)
-    {
-        lock (_gate)
-        {
-            if (_parsed.TryGetValue(entry.Key, out var held)) return held.Value;
-            _parsed[entry.Key] = _recency.AddFirst(entry);
-            _dependencies += entry.Found.Count;
-            while ((_parsed.Count > Capacity || _dependencies > MaxDependencies) && _recency.Last is { } oldest && oldest.Value != entry)
+            if (_parsed.TryGetValue(key, out var node))
             {
-                _recency.RemoveLast();
-                _parsed.Remove(oldest.Value.Key);
-                _dependencies -= oldest.Value.Found.Count;
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+                slot = node.Value;
+            }
+            else
+            {
+                slot = new Slot(key, new Lazy<Entry>(() => Parse(parser, path, blobId, blobs, ahead), LazyThreadSafetyMode.ExecutionAndPublication));
+                _parsed[key] = _recency.AddFirst(slot);
+            }
+        }
+
+        Entry entry;
+        try
+        {
+            entry = slot.Parsed.Value;
+        }
+        catch (Exception)
+        {
+            // Not held: a later read tries again (and reports its own failure).
+            lock (_gate)
+            {
+                if (_parsed.TryGetValue(key, out var node) && node.Value == slot)
+                {
+                    _recency.Remove(node);
+                    _parsed.Remove(key);
+                }
             }
 
-            return entry;
+            throw;
         }
+
+        lock (_gate)
+        {
+            if (!slot.Counted && _parsed.TryGetValue(key, out var node) && node.Value == slot)
+            {
+                slot.Counted = true;
+                _dependencies += entry.Found.Count;
+                while ((_parsed.Count > Capacity || _dependencies > MaxDependencies) && _recency.Last is { } oldest && oldest.Value != slot)
+                {
+                    _recency.RemoveLast();
+                    _parsed.Remove(oldest.Value.Key);
+                    if (oldest.Value.Counted) _dependencies -= oldest.Value.Parsed.Value.Found.Count;
+                }
+            }
+        }
+
+        return entry;
     }
 
-    private sealed class Entry(string key, IReadOnlyList<Dependency> found, IReadOnlyList<Problem> problems)
+    private Entry Parse(ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead)
+    {
+        var text = blobs.ReadText(blobId);
+        Interlocked.Increment(ref ahead ? ref _parsedAhead : ref _parsedInline);
+        // A missing object (a partial clone) or a binary blob: nothing can be said of its packages.
+        if (text is null) return new Entry([], []) { Unreadable = true };
+        Interlocked.Add(ref _parsedChars, text.Length);
+        var parse = parser.Parse(path, text);
+        // A file with problems and no packages is malformed: no findings from it, as from an empty file, and it is no side to compare with.
+        return new Entry(parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0 };
+    }
+
+    /// <summary>The dependency files of one commit, parsed on a preparation worker, by format and blob id.</summary>
+    internal sealed class PreparedFiles(Dictionary<string, Entry> files)
+    {
+        internal Entry? Get(string key) => files.GetValueOrDefault(key);
+    }
+
+    private sealed class Slot(string key, Lazy<Entry> parsed)
     {
         public string Key { get; } = key;
 
+        public Lazy<Entry> Parsed { get; } = parsed;
+
+        // Its packages are in _dependencies (set once parsed, under the gate).
+        public bool Counted { get; set; }
+    }
+
+    internal sealed class Entry(IReadOnlyList<Dependency> found, IReadOnlyList<Problem> problems)
+    {
         public IReadOnlyList<Dependency> Found { get; } = found;
 
         public IReadOnlyList<Problem> Problems { get; } = problems;

@@ -14,7 +14,7 @@ namespace PipeWatch.Detectors.Dependencies;
 /// merge left with a key written twice), nothing is judged new: that is stated as a problem naming the commit and the file, and
 /// only a name imitating a popular package, which does not depend on what came before, is still reported.
 /// </remarks>
-internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
+internal sealed class UnexpectedNewDependencyDetector : ICommitDetector, ICommitPreparer, IWorkCounts
 {
     private readonly LockfileCache _files;
     private readonly PopularPackages _popular;
@@ -27,11 +27,16 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector
         _problems = problems;
     }
 
+    public IEnumerable<(string Name, long Count)> WorkCounts => _files.WorkCounts;
+
     public DetectorInfo Info { get; } = new(
         Categories.UnexpectedNewDependency,
         Categories.UnexpectedNewDependency,
         [],
         "A dependency added without a manifest change, inside a patch-level bump, new to every repository of the estate, or with a name imitating a popular package");
+
+    /// <summary>Parses the commit's dependency files on a preparation worker (see <see cref="LockfileCache.Prepare"/>).</summary>
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs) => _files.Prepare(commit, blobs);
 
     public void Inspect(GitCommit commit, CommitContext context)
     {

@@ -7,7 +7,7 @@ namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>A package a commit resolves from outside the registry allowlist: another host, a git repository, a plain tarball, <c>http://</c>, or a changed integrity hash for the same version.</summary>
 /// <remarks>For an ingested file as it is now (<c>ingest</c>), every package is judged; a changed hash needs the file's history (<c>scan</c>).</remarks>
-internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector
+internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector, ICommitPreparer
 {
     private readonly LockfileCache _files;
     private readonly UntrustedSourceOptions _options;
@@ -23,6 +23,9 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector
         Categories.UntrustedSource,
         [EventKind.Dependencies],
         "A dependency resolved from outside the registry allowlist, from git, a tarball or http://, or whose integrity hash changed");
+
+    /// <summary>Parses the commit's dependency files on a preparation worker (see <see cref="LockfileCache.Prepare"/>).</summary>
+    public object? Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs) => _files.Prepare(commit, blobs);
 
     public void Inspect(GitCommit commit, CommitContext context)
     {

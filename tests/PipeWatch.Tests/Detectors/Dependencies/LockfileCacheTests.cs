@@ -19,8 +19,8 @@ public sealed class LockfileCacheTests
         var warm = new LockfileCache(new ProblemLog());
         var parser = LockfileParsers.For("package-lock.json")!;
 
-        warm.Warm(first, reads);
-        warm.Warm(second, reads);
+        warm.Prepare(first, reads);
+        warm.Prepare(second, reads);
         Assert.Equal(2, reads.Count); // the second commit's "before" is the first one's "after"
 
         var file = second.Files[0];
@@ -39,7 +39,7 @@ public sealed class LockfileCacheTests
         var parser = LockfileParsers.For("package-lock.json")!;
         var file = broken.Files[0];
 
-        cache.Warm(broken, _history);
+        cache.Prepare(broken, _history);
         Assert.Empty(problems.Problems);
 
         Assert.Empty(cache.Read(parser, file.Path, file.NewBlob, _history, broken.Sha));
@@ -74,6 +74,67 @@ public sealed class LockfileCacheTests
         Assert.Equal(LockfileCache.Capacity + 2, reads.Count);
     }
 
+    [Fact]
+    public void A_file_prepared_for_a_commit_is_read_from_what_was_prepared_even_after_the_cache_dropped_it()
+    {
+        var commit = _history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("express", "4.18.2", Direct: true))));
+        var reads = new CountingHistory(_history);
+        var cache = new LockfileCache(new ProblemLog());
+        var npm = LockfileParsers.For("package-lock.json")!;
+        var requirements = LockfileParsers.For("requirements.txt")!;
+
+        var prepared = cache.Prepare(commit, reads);
+        Assert.NotNull(prepared);
+        Assert.Same(prepared, cache.Prepare(commit, reads)); // the next dependency detector preparing the same commit
+        Assert.Equal(1, reads.Count);
+        // Later commits' files push it out of the cache (its least recently used end) before the detectors reach this commit.
+        for (var i = 0; i < LockfileCache.Capacity; i++)
+        {
+            var later = _history.Commit("Dana Dev <dana@example.com>", ("requirements.txt", $"pkg{i}==1.0.{i}\n"));
+            cache.Read(requirements, "requirements.txt", later.Files[0].NewBlob, reads, null);
+        }
+
+        var file = commit.Files[0];
+        var found = cache.Read(npm, file.Path, file.NewBlob, reads, commit.Sha, prepared, out var unreadable);
+        Assert.False(unreadable);
+        Assert.Equal(["express@4.18.2"], found.Select(d => $"{d.Name}@{d.Version}"));
+        Assert.Equal(1 + LockfileCache.Capacity, reads.Count);
+        Assert.Equal(1, cache.Parses.Ahead);
+        Assert.Equal(LockfileCache.Capacity, cache.Parses.Inline);
+
+        // Without what was prepared it is parsed again, on the detectors' thread.
+        cache.Read(npm, file.Path, file.NewBlob, reads, commit.Sha);
+        Assert.Equal(2 + LockfileCache.Capacity, reads.Count);
+        Assert.Equal(1, cache.Parses.Ahead);
+        Assert.Equal(1 + LockfileCache.Capacity, cache.Parses.Inline);
+    }
+
+    [Fact]
+    public async Task Two_workers_preparing_commits_that_share_a_blob_parse_it_once()
+    {
+        var first = _history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("express", "4.18.2", Direct: true))));
+        var second = _history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("express", "4.18.3", Direct: true))));
+        var shared = first.Files[0].NewBlob!;
+        Assert.Equal(shared, second.Files[0].OldBlob);
+        // The shared blob's read waits until a second read of it starts, or 3 s: a cache that let both workers parse it fails.
+        var reads = new GatedHistory(_history, shared);
+        var cache = new LockfileCache(new ProblemLog());
+
+        var ct = TestContext.Current.CancellationToken;
+        var a = Task.Run(() => cache.Prepare(first, reads), ct);
+        Assert.True(reads.Started.Wait(TimeSpan.FromSeconds(10), ct));
+        var b = Task.Run(() => cache.Prepare(second, reads), ct);
+        var (fromA, fromB) = (await a, await b);
+
+        Assert.Equal(1, reads.ReadsOf(shared));
+        Assert.Equal(2, reads.Count); // the first commit adds the file: two versions in all
+        Assert.Equal(2, cache.Parses.Ahead);
+        var npm = LockfileParsers.For("package-lock.json")!;
+        Assert.Same(
+            cache.Read(npm, "package-lock.json", shared, reads, first.Sha, fromA, out _),
+            cache.Read(npm, "package-lock.json", shared, reads, second.Sha, fromB, out _));
+    }
+
     private static List<string> Text(IReadOnlyList<PipeWatch.Dependencies.Dependency> found) =>
         [.. found.Select(d => $"{d.Ecosystem}|{d.Name}|{d.Version}|{d.Direct}|{d.Source}|{d.Integrity}|{d.Line}")];
 
@@ -86,6 +147,48 @@ public sealed class LockfileCacheTests
         public string? ReadText(string blobId)
         {
             Interlocked.Increment(ref _count);
+            return history.ReadText(blobId);
+        }
+    }
+
+    private sealed class GatedHistory(CommitHistory history, string gated) : PipeWatch.Sources.Git.IBlobReader
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, int> _reads = [];
+        private readonly ManualResetEventSlim _second = new();
+
+        public ManualResetEventSlim Started { get; } = new();
+
+        public int Count
+        {
+            get
+            {
+                lock (_gate) return _reads.Values.Sum();
+            }
+        }
+
+        public int ReadsOf(string blob)
+        {
+            lock (_gate) return _reads.GetValueOrDefault(blob);
+        }
+
+        public string? ReadText(string blobId)
+        {
+            int n;
+            lock (_gate) n = _reads[blobId] = _reads.GetValueOrDefault(blobId) + 1;
+            if (blobId == gated)
+            {
+                if (n == 1)
+                {
+                    Started.Set();
+                    _second.Wait(TimeSpan.FromSeconds(3));
+                }
+                else
+                {
+                    _second.Set();
+                }
+            }
+
             return history.ReadText(blobId);
         }
     }
