@@ -108,6 +108,7 @@ internal sealed partial class IntelFeedRefresher : IDisposable
     private async Task<bool> RefreshAsync(IntelFeedSource feed, IIntelStore store, DateTimeOffset now, CancellationToken ct)
     {
         var counted = new CountingReporter(_problems);
+        void Store(FeedReading block) => store.ImportIndicators(block, now, feed.Lifetime, ct);
         IntelFetch fetch;
         if (feed.IsUrl)
         {
@@ -120,12 +121,12 @@ internal sealed partial class IntelFeedRefresher : IDisposable
             }
 
             DateTimeOffset? after = feed.IsTaxii && _addedAfter.TryGetValue(feed.Name, out var since) ? since : null;
-            fetch = await IntelFeedFetcher.FetchAsync(_http, feed.Source, feed.Name, feed.Format, headers, after, counted, ct);
+            fetch = await IntelFeedFetcher.FetchAsync(_http, feed.Source, feed.Name, feed.Format, headers, after, counted, Store, ct);
             if (fetch.Taxii && fetch.Complete) _addedAfter[feed.Name] = fetch.AddedLast ?? now;
         }
         else
         {
-            var reading = IntelFeeds.ReadFile(feed.Source, feed.Name, feed.Format, counted);
+            var reading = IntelFeeds.ReadFile(feed.Source, feed.Name, feed.Format, counted, Store);
             fetch = new IntelFetch([reading], reading.Format != "unreadable", Taxii: false, AddedLast: null);
         }
 
