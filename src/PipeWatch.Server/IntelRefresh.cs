@@ -11,7 +11,8 @@ internal static class IntelRefresh
     public static void Start(ServerSettings settings, string storePath, IndicatorIndex? live, IProblemReporter problems, CancellationToken stopping)
     {
         if (live is null || settings.Config.Intel.Feeds.Count == 0) return;
-        var refresher = new IntelFeedRefresher(settings.Config.Intel, () => SqliteStore.Open(storePath), live, settings.Time, settings.Environment, problems);
+        var refresher = new IntelFeedRefresher(
+            settings.Config.Intel, () => SqliteStore.Open(storePath), live, settings.Time, settings.Environment, problems, said: line => settings.Out.WriteLine($"pipewatch serve: {line}"));
         _ = Task.Run(
             async () =>
             {

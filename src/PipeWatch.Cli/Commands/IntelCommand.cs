@@ -115,11 +115,18 @@ internal static class IntelCommand
             // One import time for the whole command, so the sources of one feed (--feed with several files) are one listing.
             var now = host.Time.GetUtcNow();
             var complete = new Dictionary<string, bool>(StringComparer.Ordinal);
-            async Task Import(FeedReading reading, bool whole)
+
+            // Blocks of a large feed are imported while it is read, so memory stays bounded whatever its size.
+            void Store(FeedReading block)
             {
-                var result = store.ImportIndicators(reading, now, lifetime, ct);
+                var result = store.ImportIndicators(block, now, lifetime, ct);
                 added += result.Added;
                 updated += result.Updated;
+            }
+
+            async Task Import(FeedReading reading, bool whole)
+            {
+                Store(reading);
                 complete[reading.Feed] = complete.GetValueOrDefault(reading.Feed, true) && whole && reading.Format != "unreadable";
                 await host.Error.WriteLineAsync(reading.Describe().Replace(reading.File, host.Display(reading.File), StringComparison.Ordinal) + (reading.Feed == IntelFeeds.DefaultName(reading.File) ? "" : $" → feed '{reading.Feed}'"));
             }
@@ -129,7 +136,7 @@ internal static class IntelCommand
                 foreach (var file in files)
                 {
                     var before = problems.Count;
-                    var reading = IntelFeeds.ReadFile(file, feedName, format, problems);
+                    var reading = IntelFeeds.ReadFile(file, feedName, format, problems, Store);
                     await Import(reading, problems.Count == before);
                 }
 
@@ -137,7 +144,7 @@ internal static class IntelCommand
                 foreach (var url in urls)
                 {
                     var before = problems.Count;
-                    var fetched = await IntelFeedFetcher.FetchAsync(http, url, feedName ?? IntelFeeds.DefaultName(url), format, headers, null, problems, ct);
+                    var fetched = await IntelFeedFetcher.FetchAsync(http, url, feedName ?? IntelFeeds.DefaultName(url), format, headers, null, problems, Store, ct);
                     foreach (var reading in fetched.Readings) await Import(reading, fetched.Complete && problems.Count == before);
                 }
 

@@ -32,7 +32,8 @@ internal enum IndicatorScope
 /// </remarks>
 internal static class IndicatorScanner
 {
-    private static readonly SearchValues<char> Breaks = SearchValues.Create(" \t\r\n\"'`<>()[]{}|\\^,;\u00a0");
+    private const string BreakChars = " \t\r\n\"'`<>()[]{}|\\^,;\u00a0";
+    private static readonly bool[] AsciiBreaks = BreakTable();
     private static readonly SearchValues<char> Anchors = SearchValues.Create(".:");
     private static readonly SearchValues<char> Hex = SearchValues.Create("0123456789abcdefABCDEF");
     private static readonly SearchValues<char> HostChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_");
@@ -65,9 +66,11 @@ internal static class IndicatorScanner
             var anchor = text[position..].IndexOfAny(Anchors);
             if (anchor < 0) return;
             anchor += position;
-            var start = text[..anchor].LastIndexOfAny(Breaks) + 1;
-            var length = text[anchor..].IndexOfAny(Breaks);
-            var end = length < 0 ? text.Length : anchor + length;
+            // Tokens are short: a table test a character beats a vectorized search, whose set (with U+00A0) is not all ASCII.
+            var start = anchor;
+            while (start > 0 && !IsBreak(text[start - 1])) start--;
+            var end = anchor + 1;
+            while (end < text.Length && !IsBreak(text[end])) end++;
             position = end + 1;
             if (end - start >= 4 && NetworkToken(text[start..end], index) is { } match) found.Add(match with { Index = start + match.Index });
         }
@@ -89,6 +92,19 @@ internal static class IndicatorScanner
             var run = text[start..end];
             if (index.Hash(run) is { } hash) found.Add(new IndicatorMatch(hash, run.ToString(), start));
         }
+    }
+
+    private static bool IsBreak(char c) => c < 128 ? AsciiBreaks[c] : c == '\u00a0';
+
+    private static bool[] BreakTable()
+    {
+        var table = new bool[128];
+        foreach (var c in BreakChars)
+        {
+            if (c < 128) table[c] = true;
+        }
+
+        return table;
     }
 
     private static IndicatorMatch? NetworkToken(ReadOnlySpan<char> token, IndicatorIndex index)

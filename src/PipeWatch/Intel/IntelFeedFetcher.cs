@@ -6,7 +6,10 @@ using PipeWatch.Diagnostics;
 namespace PipeWatch.Intel;
 
 /// <summary>Reads a feed over HTTP: one body, or a TAXII 2.1 collection's objects page by page (<c>more</c>/<c>next</c>), optionally only what was added after a time.</summary>
-/// <remarks>Bodies are bounded by <see cref="IntelFeeds.MaxBytes"/> and pages by <see cref="MaxTaxiiPages"/>; header values are sent, never reported. Thread-safe.</remarks>
+/// <remarks>
+/// Bodies are spooled to a temporary file (deleted when closed) and read from there, so a large list or CSV is streamed; they are
+/// bounded by <see cref="IntelFeeds.MaxBytes"/> and pages by <see cref="MaxTaxiiPages"/>; header values are sent, never reported. Thread-safe.
+/// </remarks>
 public static class IntelFeedFetcher
 {
     /// <summary>The most pages of one TAXII collection read in one fetch.</summary>
@@ -28,10 +31,11 @@ public static class IntelFeedFetcher
     /// <param name="headers">Headers sent with each request (an API key).</param>
     /// <param name="addedAfter">For TAXII: ask only for objects added after this time (<c>added_after</c>).</param>
     /// <param name="problems">Where failures and bad content are reported.</param>
+    /// <param name="handOver">When given, blocks of indicators are handed to it while a body is read (<see cref="IntelFeeds.ReadFile"/>); each reading returned holds its last block.</param>
     /// <param name="ct">Cancels the fetch.</param>
     public static async Task<IntelFetch> FetchAsync(
         HttpClient http, string url, string feed, string? format, IReadOnlyList<(string Name, string Value)> headers, DateTimeOffset? addedAfter,
-        IProblemReporter problems, CancellationToken ct)
+        IProblemReporter problems, Action<FeedReading>? handOver, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(headers);
@@ -50,7 +54,7 @@ public static class IntelFeedFetcher
             using var request = new HttpRequestMessage(HttpMethod.Get, address);
             if (taxii) request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/taxii+json;version=2.1"));
             foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
-            byte[]? body;
+            FileStream? body;
             try
             {
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -85,34 +89,53 @@ public static class IntelFeedFetcher
                 break;
             }
 
-            using (var stream = new MemoryStream(body)) readings.Add(IntelFeeds.Read(stream, url, feed, taxii ? format ?? "stix" : format, problems));
-            if (!taxii || !More(body, out next))
+            using (body)
             {
-                complete = true;
-                break;
+                readings.Add(IntelFeeds.Read(body, url, feed, taxii ? format ?? "stix" : format, problems, handOver));
+                body.Position = 0;
+                if (!taxii || !More(body, out next))
+                {
+                    complete = true;
+                    break;
+                }
             }
         }
 
         return new IntelFetch(readings, complete, taxii, addedLast);
     }
 
-    private static async Task<byte[]?> ReadBoundedAsync(HttpResponseMessage response, CancellationToken ct)
+    // The body spooled to a temporary file (deleted when closed), so that a large feed is streamed from disk, not held in memory; null past MaxBytes.
+    private static async Task<FileStream?> ReadBoundedAsync(HttpResponseMessage response, CancellationToken ct)
     {
         if (response.Content.Headers.ContentLength > IntelFeeds.MaxBytes) return null;
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        var spool = new FileStream(Path.Combine(Path.GetTempPath(), $"pipewatch-feed-{Guid.NewGuid():N}.tmp"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        try
         {
-            if (buffer.Length + read > IntelFeeds.MaxBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await body.ReadAsync(chunk, ct)) > 0)
+            {
+                if (spool.Length + read > IntelFeeds.MaxBytes)
+                {
+                    await spool.DisposeAsync();
+                    return null;
+                }
 
-        return buffer.ToArray();
+                await spool.WriteAsync(chunk.AsMemory(0, read), ct);
+            }
+
+            spool.Position = 0;
+            return spool;
+        }
+        catch
+        {
+            await spool.DisposeAsync();
+            throw;
+        }
     }
 
-    private static bool More(byte[] body, out string? next)
+    private static bool More(Stream body, out string? next)
     {
         next = null;
         try

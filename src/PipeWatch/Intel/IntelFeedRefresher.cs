@@ -20,6 +20,7 @@ internal sealed partial class IntelFeedRefresher : IDisposable
     private readonly Func<string, string?> _environment;
     private readonly IProblemReporter _problems;
     private readonly HttpClient _http;
+    private readonly Action<string>? _said;
     private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _addedAfter = new(StringComparer.Ordinal);
 
@@ -30,10 +31,12 @@ internal sealed partial class IntelFeedRefresher : IDisposable
     /// <param name="environment">Reads the variables that <c>${env:NAME}</c> in an <c>auth-header</c> names.</param>
     /// <param name="problems">Where failed fetches and bad content are reported.</param>
     /// <param name="http">The HTTP client (a 5-minute timeout when not given).</param>
+    /// <param name="said">Told one line each time a new index is put in force (the feeds read and the values in force).</param>
     public IntelFeedRefresher(
         IntelOptions options, Func<IIntelStore> openStore, IndicatorIndex live, TimeProvider time, Func<string, string?> environment, IProblemReporter problems,
-        HttpClient? http = null)
+        HttpClient? http = null, Action<string>? said = null)
     {
+        _said = said;
         _options = options;
         _openStore = openStore;
         _live = live;
@@ -64,6 +67,7 @@ internal sealed partial class IntelFeedRefresher : IDisposable
                 // Built whole before it is put in force.
                 var next = ExfilServices.With(store.ReadIndicators(), _time.GetUtcNow());
                 _live.Replace(next);
+                _said?.Invoke($"intel feeds refreshed ({read} read); {next.Count:N0} indicator values in force");
             }
 
             return read;
@@ -108,6 +112,7 @@ internal sealed partial class IntelFeedRefresher : IDisposable
     private async Task<bool> RefreshAsync(IntelFeedSource feed, IIntelStore store, DateTimeOffset now, CancellationToken ct)
     {
         var counted = new CountingReporter(_problems);
+        void Store(FeedReading block) => store.ImportIndicators(block, now, feed.Lifetime, ct);
         IntelFetch fetch;
         if (feed.IsUrl)
         {
@@ -120,12 +125,12 @@ internal sealed partial class IntelFeedRefresher : IDisposable
             }
 
             DateTimeOffset? after = feed.IsTaxii && _addedAfter.TryGetValue(feed.Name, out var since) ? since : null;
-            fetch = await IntelFeedFetcher.FetchAsync(_http, feed.Source, feed.Name, feed.Format, headers, after, counted, ct);
+            fetch = await IntelFeedFetcher.FetchAsync(_http, feed.Source, feed.Name, feed.Format, headers, after, counted, Store, ct);
             if (fetch.Taxii && fetch.Complete) _addedAfter[feed.Name] = fetch.AddedLast ?? now;
         }
         else
         {
-            var reading = IntelFeeds.ReadFile(feed.Source, feed.Name, feed.Format, counted);
+            var reading = IntelFeeds.ReadFile(feed.Source, feed.Name, feed.Format, counted, Store);
             fetch = new IntelFetch([reading], reading.Format != "unreadable", Taxii: false, AddedLast: null);
         }
 

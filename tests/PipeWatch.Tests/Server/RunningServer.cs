@@ -41,7 +41,8 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public string StorePath => Folder.File("pipewatch.db");
 
-    public static async Task<RunningServer> StartAsync(string? yaml = null, IReadOnlyDictionary<string, string>? environment = null, TempFolder? folder = null, TextWriter? output = null)
+    public static async Task<RunningServer> StartAsync(
+        string? yaml = null, IReadOnlyDictionary<string, string>? environment = null, TempFolder? folder = null, TextWriter? output = null, TimeProvider? time = null)
     {
         var ownsFolder = folder is null;
         folder ??= new TempFolder();
@@ -64,6 +65,7 @@ internal sealed class RunningServer : IAsyncDisposable
                 Environment = name => env.TryGetValue(name, out var value) ? value : null,
                 Problems = problems,
                 Out = output ?? TextWriter.Null,
+                Time = time ?? TimeProvider.System,
             },
             TestContext.Current.CancellationToken);
         return new RunningServer(folder, ownsFolder, server, problems);
