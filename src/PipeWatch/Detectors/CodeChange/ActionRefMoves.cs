@@ -20,6 +20,16 @@ internal static partial class ActionRefMoves
     /// <summary>In the commit event's fields: "true" when the commit's CI changes only move action refs.</summary>
     public const string Field = "pipewatch.ci_action_refs_only";
 
+    /// <summary>In the commit event's fields: "true" when every file the commit changes is a CI definition whose change only moves action refs.</summary>
+    public const string WholeCommitField = "pipewatch.commit_action_refs_only";
+
+    /// <summary>True when the commit changes CI definitions only, and each only by moving action refs: a <c>github-actions</c> update and nothing else.</summary>
+    public static bool IsOnlyActionRefMoves(GitCommit commit)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        return commit.Files.Count > 0 && commit.Files.All(f => CiDefinitionParser.Classify(f.Path) is not null) && OnlyMoveActionRefs(commit);
+    }
+
     public static bool OnlyMoveActionRefs(GitCommit commit)
     {
         ArgumentNullException.ThrowIfNull(commit);

@@ -22,7 +22,9 @@ internal sealed class CommitEventAdapter(IDetector detector) : ICommitDetector
         var e = CommitEvents.From(commit, context.Repository, context.Blobs, owners: _owners);
         if (detector is UnauthorizedAuthorDetector && ActionRefMoves.OnlyMoveActionRefs(commit))
         {
-            e = e with { Fields = new Dictionary<string, string>(e.Fields, StringComparer.Ordinal) { [ActionRefMoves.Field] = "true" } };
+            var fields = new Dictionary<string, string>(e.Fields, StringComparer.Ordinal) { [ActionRefMoves.Field] = "true" };
+            if (ActionRefMoves.IsOnlyActionRefMoves(commit)) fields[ActionRefMoves.WholeCommitField] = "true";
+            e = e with { Fields = fields };
         }
 
         detector.Inspect(e, new DetectionContext(context.Detection.Baselines, context.Detection.Time, context.Report));

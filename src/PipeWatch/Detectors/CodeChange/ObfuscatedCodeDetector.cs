@@ -11,7 +11,8 @@ namespace PipeWatch.Detectors.CodeChange;
 /// a long line, a build-script name) keep the regexes off ordinary lines; each gate is one search over the file's added text.
 /// The checks are stateless, so they run on the scan's worker threads (<see cref="ICommitPreparer"/>); findings are made in commit order.
 /// Third-party and generated files (<see cref="ThirdPartyCode"/>: path, marker, library header, <c>.gitattributes</c>) are judged only
-/// when a commit edits an existing one in place, without moving it to another release.
+/// when a commit edits an existing one in place, without moving it to another release; a generated file written again by its
+/// generator (the marker before and after, outside vendored folders) is not such an edit.
 /// </remarks>
 internal sealed class ObfuscatedCodeDetector : ICommitDetector, ICommitPreparer
 {
@@ -52,7 +53,12 @@ internal sealed class ObfuscatedCodeDetector : ICommitDetector, ICommitPreparer
             // Asked only of a file with an issue: whether it is third-party, and if so whether someone edited it in place.
             marked ??= new(() => ThirdPartyCode.MarkedPaths(blobs.ReadText(commit.Sha + ":.gitattributes")));
             var thirdParty = ThirdPartyCode.IsThirdPartyPath(change.Path) || marked.Value.Any(m => m.IsMatch(change.Path)) || ThirdPartyCode.HasThirdPartyHeader(file.Content);
-            if (thirdParty && !ThirdPartyCode.IsInPlaceEdit(change.OldBlob is { } old ? blobs.ReadText(old) : null, file.Content)) continue;
+            if (thirdParty)
+            {
+                var before = change.OldBlob is { } old ? blobs.ReadText(old) : null;
+                if (!ThirdPartyCode.IsInPlaceEdit(before, file.Content) || ThirdPartyCode.IsRegeneration(change.Path, before, file.Content)) continue;
+            }
+
             foreach (var issue in found) issues.Add((index, issue));
         }
 

@@ -57,7 +57,11 @@ internal sealed class UnauthorizedAuthorDetector : IDetector
 
         // A scanned commit carries the CODEOWNERS of its own lineage (a branch's file governs only that branch); a pushed one, the last learned.
         var ownersText = e.Fields.TryGetValue(CommitEvents.CodeOwnersInForceField, out var inForce) ? (inForce.Length == 0 ? null : inForce) : history.CodeOwners;
-        if (ownersText is not null)
+        // A documented update bot whose commit only moves action refs (Dependabot's "Bump actions/checkout from 4 to 5") is a
+        // dependency update the owners take in by reviewing its pull request, not an owner's file changed by a stranger; the
+        // same identity changing what a step runs is still judged (a bot's identity can be written by anyone).
+        var botRefUpdate = UpdateBotIdentity.IsDocumented(author) && e.Fields.GetValueOrDefault(ActionRefMoves.WholeCommitField) == "true";
+        if (ownersText is not null && !botRefUpdate)
         {
             var owners = new CodeOwners(ownersText);
             foreach (var path in paths)

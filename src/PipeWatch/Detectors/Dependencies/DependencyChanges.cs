@@ -10,9 +10,10 @@ internal sealed class FileDependencyChange
     private readonly HashSet<string> _namesBefore;
     private readonly Dictionary<string, Dependency> _before;
 
-    public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged, bool beforeUnreadable = false)
+    public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged, bool beforeUnreadable = false, bool seenBefore = false)
     {
         BeforeUnreadable = beforeUnreadable;
+        SeenBefore = seenBefore;
         Path = path;
         IsLockfile = isLockfile;
         Before = before;
@@ -39,8 +40,18 @@ internal sealed class FileDependencyChange
     /// </summary>
     public bool BeforeUnreadable { get; }
 
-    /// <summary>True when the same commit changed the manifest this lockfile is resolved from.</summary>
+    /// <summary>
+    /// True when the manifest this lockfile is resolved from changed in the same commit, or changed since the commit of the scan
+    /// that last changed this lockfile (a lock brought up to date with manifest edits made before it: pipenv's and Poetry's
+    /// "lock" commits). Both are read from the repository, not from what the lockfile says of itself.
+    /// </summary>
     public bool ManifestChanged { get; }
+
+    /// <summary>
+    /// True when the file's new content already appeared earlier in the scanned range (a revert to an earlier lock, a merge that
+    /// takes one side's file): its packages were judged when that content first came in.
+    /// </summary>
+    public bool SeenBefore { get; }
 
     /// <summary>Packages (by ecosystem and name) the file did not have before.</summary>
     public IEnumerable<Dependency> NewPackages => After.Where(d => !_namesBefore.Contains(d.Ecosystem + "|" + d.Name)).DistinctBy(d => d.Key);
@@ -62,8 +73,9 @@ internal static class DependencyChanges
         List<FileDependencyChange>? changes = null;
         // Parsed for this commit on a preparation worker, when a dependency detector prepared it.
         var prepared = context.Prepared as LockfileCache.PreparedFiles;
-        foreach (var file in commit.Files)
+        for (var index = 0; index < commit.Files.Count; index++)
         {
+            var file = commit.Files[index];
             if (LockfileParsers.For(file.Path) is not { } parser) continue;
             var before = cache.Read(parser, file.OldPath ?? file.Path, file.OldBlob, context.Blobs, commit.Sha, prepared, out var beforeUnreadable);
             var after = file.Kind == FileChangeKind.Deleted ? [] : cache.Read(parser, file.Path, file.NewBlob, context.Blobs, commit.Sha, prepared, out _);
@@ -71,10 +83,28 @@ internal static class DependencyChanges
             var folder = Folder(file.Path);
             // A workspace lockfile (pnpm, npm and yarn workspaces, Cargo workspaces) is resolved from every manifest at or below its folder.
             var manifestChanged = manifests.Count > 0 && commit.Files.Any(f => Within(Folder(f.Path), folder) && manifests.Any(m => Matches(SourceText.FileName(f.Path), m)));
-            (changes ??= []).Add(new FileDependencyChange(file.Path, manifests.Count > 0, before, after, manifestChanged, beforeUnreadable));
+            // The manifest beside the lockfile, as this commit has it, against what it was when the lockfile last changed.
+            var sinceLastLock = manifests.Count > 0 && file.Kind != FileChangeKind.Deleted
+                && cache.ManifestChangedSinceLastLock(file.Path, ManifestText(commit, folder, manifests, context.Blobs));
+            var seenBefore = context.FirstSightings is { } first && index < first.Count && !first[index];
+            (changes ??= []).Add(new FileDependencyChange(file.Path, manifests.Count > 0, before, after, manifestChanged || sinceLastLock, beforeUnreadable, seenBefore));
         }
 
         return cache.RememberChanges(commit.Sha, changes ?? (IReadOnlyList<FileDependencyChange>)[]);
+    }
+
+    // The manifests of fixed name in the lockfile's folder (Pipfile, pyproject.toml, package.json…), read at the commit; null
+    // for a staged or folder scan (no commit to read from) or when none can be read.
+    private static string? ManifestText(GitCommit commit, string folder, IReadOnlyList<string> manifests, IBlobReader blobs)
+    {
+        if (commit.Sha == GitHistorySource.StagedSha) return null;
+        string? text = null;
+        foreach (var name in manifests.Where(m => !m.StartsWith('*')))
+        {
+            if (blobs.ReadText($"{commit.Sha}:{(folder.Length == 0 ? name : folder + "/" + name)}") is { } found) text = (text ?? "") + name + "\n" + found;
+        }
+
+        return text;
     }
 
     private static bool Within(string folder, string root) =>

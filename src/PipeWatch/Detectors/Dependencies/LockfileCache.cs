@@ -34,6 +34,7 @@ internal sealed class LockfileCache
     private long _parsedAhead, _parsedInline, _parsedChars;
     private string? _changesOf;
     private IReadOnlyList<FileDependencyChange>? _changes;
+    private readonly Dictionary<string, ulong?> _manifestAtLastLock = new(StringComparer.Ordinal);
 
     public LockfileCache(IProblemReporter problems) => _problems = problems;
 
@@ -105,6 +106,21 @@ internal sealed class LockfileCache
             var key = Key(parser, blobId);
             if (!files.ContainsKey(key)) files[key] = Get(key, parser, path, blobId, blobs, ahead: true);
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="manifest"/> (the text of a lockfile's manifest at a commit that changes the lockfile) differs from
+    /// its text at the commit of this scan that last changed the same lockfile; remembers it for the next. False the first time a
+    /// lockfile is seen, and when either text is unknown. Detectors' thread only.
+    /// </summary>
+    public bool ManifestChangedSinceLastLock(string lockfile, string? manifest)
+    {
+        var now = manifest is null ? (ulong?)null : System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(manifest));
+        var known = _manifestAtLastLock.TryGetValue(lockfile, out var then);
+        // Bounded: a history with more lockfile paths than this starts again (it only forgets, it never says changed wrongly).
+        if (!known && _manifestAtLastLock.Count >= Capacity) _manifestAtLastLock.Clear();
+        _manifestAtLastLock[lockfile] = now;
+        return known && then is not null && now is not null && then != now;
     }
 
     /// <summary>What <see cref="DependencyChanges.Of"/> found for the commit it was last asked about, if that is <paramref name="commit"/>; detectors' thread only.</summary>

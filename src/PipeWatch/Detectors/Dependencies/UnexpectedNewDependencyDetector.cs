@@ -7,7 +7,8 @@ namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>A package a commit adds that nothing explains: a lockfile changed without its manifest, a new transitive package in a patch-level bump, a package no repository of the estate used before, or a name one edit away from a popular package.</summary>
 /// <remarks>
-/// An addition whose manifest changed in the same commit, and that raises none of these, is expected and not reported.
+/// An addition whose manifest changed in the same commit (or since the lockfile last changed: a lock brought up to date), and
+/// that raises none of these, is expected and not reported; so is a lockfile whose new content the scan saw before (a revert).
 /// The estate (every repository scanned into the store, see <see cref="EstatePackages"/>) is learned from every commit, those
 /// before the scanned range included; it speaks only once it holds a repository besides the one scanned.
 /// When the file's version before the commit cannot be read (a missing object, or a lockfile its parser refuses, such as one a
@@ -64,6 +65,9 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector, ICommit
                     $"{change.Path} (commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]})",
                     $"{Categories.UnexpectedNewDependency}: the version before this commit could not be read, so no package of it is judged new (only names imitating popular packages are checked)"));
             }
+
+            // Content seen earlier in the scanned range (a lock reverted to an earlier version, a merge) was judged there.
+            if (change.SeenBefore) continue;
 
             // A direct dependency added, or moved past a patch release, brings new transitive packages by design: the
             // patch-bump reason is for a commit whose direct changes are patch-level at most.

