@@ -12,6 +12,7 @@ using PipeWatch.Diagnostics;
 using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;
+using PipeWatch.Store;
 
 namespace PipeWatch.Detectors;
 
@@ -56,15 +57,13 @@ public static class BuiltInDetectors
     /// <param name="problems">Where Sigma rules that cannot be loaded are reported.</param>
     /// <param name="advisories">The vulnerability advisories ingested dependency files are matched against (none when null).</param>
     /// <param name="intel">The threat-intel indicators in force (the built-in exfiltration-service list alone when null).</param>
-    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null, IndicatorIndex? intel = null) =>
-        Create(config, problems, advisories, intel, knownSecrets: null);
-
-    /// <inheritdoc cref="Create(PipeWatchConfig, IProblemReporter?, IAdvisoryIndex?, IndicatorIndex?)"/>
-    /// <param name="knownSecrets">The learned secrets job logs and telemetry are searched for (none when null).</param>
-    internal static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems, IAdvisoryIndex? advisories, IndicatorIndex? intel, KnownSecretIndex? knownSecrets)
+    /// <param name="knownSecrets">The store whose learned secrets ('secrets learn') job logs and telemetry are searched for (none when null).</param>
+    public static IReadOnlyList<IDetector> Create(
+        PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null, IndicatorIndex? intel = null, IKnownSecretStore? knownSecrets = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var setup = new Setup(config, problems, advisories, SecretRuleBook.BuiltIn) { Intel = intel, KnownSecrets = knownSecrets };
+        var known = knownSecrets is null ? null : KnownSecretIndex.Load(knownSecrets);
+        var setup = new Setup(config, problems, advisories, SecretRuleBook.BuiltIn) { Intel = intel, KnownSecrets = known };
         return [.. Registrations(setup)
             .Where(r => (r.Modes & DetectorModes.Ingest) != 0)
             .Select(r => (IDetector)r.Create())

@@ -3,7 +3,6 @@ using PipeWatch.Alerting.Incidents;
 using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Detectors;
-using PipeWatch.Detectors.Secrets;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using PipeWatch.Intel;
@@ -133,7 +132,7 @@ public sealed class PipelineBuilder
     {
         var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
         // The secrets learned into this store ('secrets learn') are searched for in every job log and telemetry event.
-        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel, store is IKnownSecretStore known ? KnownSecretIndex.Load(known) : null);
+        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel, store as IKnownSecretStore);
         var inventory = _inventory ? new InventoryRecorder() : null;
         if (inventory is not null) detectors = [.. detectors, inventory];
         var sinks = new SinkFanOut(_sinks, _time, _problems);
