@@ -92,6 +92,36 @@ internal sealed class JetStreamFeed : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The engine failed before committing what it took (the store went away): every message taken and not yet acknowledged is
+    /// given back (a negative acknowledgement, so JetStream delivers it again at once) and no longer counted in flight. Rows of
+    /// them still waiting in <see cref="Rows"/> may be read again by the next engine: the store's ledger makes that harmless.
+    /// </summary>
+    /// <returns>How many messages were given back.</returns>
+    public async Task<int> ReleaseTakenAsync()
+    {
+        var released = 0;
+        foreach (var seq in _taken.Keys)
+        {
+            if (!_taken.TryRemove(seq, out var taken)) continue;
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await taken.Message.NakAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
+            {
+                // Not told: it comes again after the consumer's AckWait all the same.
+            }
+
+            Interlocked.Decrement(ref _inFlight[taken.Partition]);
+            _metrics.InFlight.Dec();
+            released++;
+        }
+
+        return released;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var partition in _readers.Keys) await StopAsync(partition, TimeSpan.Zero).ConfigureAwait(false);

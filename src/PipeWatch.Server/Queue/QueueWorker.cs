@@ -136,25 +136,31 @@ internal sealed class QueueWorker : IAsyncDisposable
         var metrics = new ServerMetrics();
         var workerMetrics = new WorkerMetrics(metrics.Registry);
         _feed = new JetStreamFeed(js, partitions, workerMetrics, settings.Problems);
-        var source = new IntakeSource(_feed.Rows, _feed.Complete, PayloadReader.Default, metrics, null);
 
         // The same composition as serve's: detectors, allowlist, incidents and sinks from the config, the store's advisories and
         // indicators, and (on a SQLite store) the API's suppressions.
         var advisories = (store as IAdvisoryStore)?.OpenAdvisoryIndex();
         if (advisories is IDisposable disposable) _owned.Add(disposable);
         var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
-        var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time)
-            .WithProblems(settings.Problems).WithOptions(settings.Engine).AddSink(new PipeWatchServer.MetricsSink(metrics));
+        Triage? triage = null;
         if (store is SqliteStore sqlite)
         {
-            var triage = new Triage(sqlite.Path, settings.Time);
+            triage = new Triage(sqlite.Path, settings.Time);
             _owned.Add(triage);
-            builder.AddFilter(triage);
         }
 
-        settings.Configure?.Invoke(builder);
-        var engine = builder.Build();
-        _engine = Task.Run(() => engine.RunAsync([source], source, _engineStop.Token), CancellationToken.None);
+        IngestEngine BuildEngine()
+        {
+            var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time)
+                .WithProblems(settings.Problems).WithOptions(settings.Engine).AddSink(new PipeWatchServer.MetricsSink(metrics));
+            if (triage is not null) builder.AddFilter(triage);
+            settings.Configure?.Invoke(builder);
+            return builder.Build();
+        }
+
+        var feed = _feed;
+        _engine = Task.Run(() => new StoreOutages(store, feed, workerMetrics, settings.Problems, settings.Time)
+            .RunAsync(BuildEngine, () => new IntakeSource(feed.Rows, feed.Complete, PayloadReader.Default, metrics, null), _engineStop.Token), CancellationToken.None);
 
         _leases = new PartitionLeases(bucket!, name, partitions, serve.QueueAckWait, _feed, workerMetrics, settings.Problems);
         _leaseLoop = Task.Run(() => _leases.RunAsync(_leaseStop.Token), CancellationToken.None);
@@ -165,7 +171,6 @@ internal sealed class QueueWorker : IAsyncDisposable
         web.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         _app = web.Build();
         var connection = _connection;
-        var feed = _feed;
         _app.MapGet("/healthz", () =>
         {
             var up = connection.ConnectionState == NatsConnectionState.Open && _engine is { IsCompleted: false };

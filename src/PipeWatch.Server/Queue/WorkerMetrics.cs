@@ -15,6 +15,7 @@ internal sealed class WorkerMetrics
         Acknowledged = factory.CreateCounter("pipewatch_queue_processed_total", "Messages acknowledged after their events were committed to the store.");
         AckFailures = factory.CreateCounter("pipewatch_queue_ack_failures_total", "Acknowledgements that could not be sent (the message comes again and the ledger skips it).");
         FetchFailures = factory.CreateCounter("pipewatch_queue_fetch_failures_total", "Fetches from a partition that failed (JetStream unreachable or restarting).");
+        StoreFailures = factory.CreateCounter("pipewatch_store_failures_total", "Times the engine stopped because the store failed (unreachable or restarting); its messages were given back and a new engine started once the store answered.");
     }
 
     public Gauge Pending { get; }
@@ -30,4 +31,6 @@ internal sealed class WorkerMetrics
     public Counter AckFailures { get; }
 
     public Counter FetchFailures { get; }
+
+    public Counter StoreFailures { get; }
 }

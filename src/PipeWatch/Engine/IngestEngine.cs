@@ -82,6 +82,17 @@ public sealed class IngestEngine
         {
             cancelled = true;
         }
+        catch
+        {
+            // The store failed (or a sink's queue did): the open batch is lost with its transaction. The reading stops here, so no
+            // reader is left taking events from the sources after the run has ended, and what was committed before still reaches
+            // the sinks; the caller decides whether to run again.
+            run.Abandon();
+            await readCancellation.CancelAsync().ConfigureAwait(false);
+            await reading.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            await _sinks.CompleteAsync().ConfigureAwait(false);
+            throw;
+        }
 
         await readCancellation.CancelAsync().ConfigureAwait(false);
         try
@@ -171,6 +182,22 @@ public sealed class IngestEngine
             storage.Current = null;
             counter.NewFindings += emitted;
             counter.Report(committed: true);
+        }
+
+        /// <summary>Drops the open batch after a failure: its transaction is rolled back (or already gone with its connection).</summary>
+        public void Abandon()
+        {
+            if (_batch is not { } batch) return;
+            _batch = null;
+            storage.Current = null;
+            try
+            {
+                batch.Dispose();
+            }
+            catch (Exception ex) when (ex is StoreException or System.Data.Common.DbException or InvalidOperationException or IOException)
+            {
+                // The connection is broken: nothing more to roll back.
+            }
         }
 
         private void Open()

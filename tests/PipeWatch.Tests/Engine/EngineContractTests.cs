@@ -183,7 +183,53 @@ public sealed class EngineContractTests : IDisposable
         Assert.True(alerts["github.audit:git.clone:bob:3"].Incident!.IsNew);
     }
 
+    [Fact]
+    public async Task A_store_that_fails_ends_the_run_with_its_error_stops_the_reading_and_the_sinks_still_get_what_was_committed()
+    {
+        using var sqlite = SqliteStore.Open(_temp.File("store.db"));
+        var store = new FailingStore(sqlite, failFromBatch: 2);
+        var sink = new CollectingSink();
+        var engine = Builder(store).AddSink(sink).Build();
+        var source = new LiveSource();
+        var run = engine.RunAsync([source], null, TestContext.Current.CancellationToken);
+
+        source.Write(Login("alice", 1));
+        await WaitUntilAsync(() => StoreHoldsWriteLock(sqlite.Path));
+        _time.Advance(Age);
+        await WaitUntilAsync(() => sqlite.QueryFindings(new FindingQuery()).Count == 1);
+        source.Write(Login("alice", 2));
+
+        var error = await Assert.ThrowsAsync<StoreException>(() => run);
+        Assert.Equal("the store went away", error.Message);
+        Assert.Equal("github.audit:git.clone:alice:1", Assert.Single(sink.Findings).Location.File);
+        // The run no longer reads: what arrives now stays in the source for whoever runs next.
+        source.Write(Login("alice", 3));
+        source.Complete();
+        var left = new List<string>();
+        await foreach (var e in source.ReadAsync(new SourceContext(new ProblemLog()), TestContext.Current.CancellationToken)) left.Add(e.Id);
+        Assert.Equal(["github.audit:git.clone:alice:3"], left);
+    }
+
     public void Dispose() => _temp.Dispose();
+
+    /// <summary>A real store whose batches fail from the <c>failFromBatch</c>-th on, as a store server that went away does.</summary>
+    private sealed class FailingStore(SqliteStore inner, int failFromBatch) : IStore
+    {
+        private int _batches;
+
+        public IStoreBatch BeginBatch() =>
+            ++_batches >= failFromBatch ? throw new StoreException("the store went away") : inner.BeginBatch();
+
+        public IReadOnlyList<Finding> QueryFindings(FindingQuery query) => inner.QueryFindings(query);
+
+        public IReadOnlyList<PipeWatch.Alerting.Incidents.Incident> QueryIncidents(PipeWatch.Alerting.Incidents.IncidentQuery query) => inner.QueryIncidents(query);
+
+        public IStoreReader OpenReader() => inner.OpenReader();
+
+        public void Dispose()
+        {
+        }
+    }
 
     private PipelineBuilder Builder(IStore store) => new PipelineBuilder(store)
         .WithDetectors([new EveryLoginDetector()])

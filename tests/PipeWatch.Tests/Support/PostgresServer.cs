@@ -99,7 +99,24 @@ public sealed class PostgresServer : IAsyncLifetime
         throw last!;
     }
 
+    /// <summary>
+    /// Stops the server (a fast shutdown: every client's connection is cut) and starts it again on the same port and data after
+    /// <paramref name="down"/>, as an operator's restart or a failover would.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        await StopAsync();
+        await Task.Delay(down);
+        await StartAsync(_folder.File("data"));
+    }
+
     public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _folder.Dispose();
+    }
+
+    private async Task StopAsync()
     {
         if (_process is not null)
         {
@@ -116,9 +133,8 @@ public sealed class PostgresServer : IAsyncLifetime
             if (!_process.HasExited) _process.Kill();
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
             _process.Dispose();
+            _process = null;
         }
-
-        _folder.Dispose();
     }
 
     private async Task StartAsync(string data)

@@ -3,7 +3,11 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Access;
 
 /// <summary>What one actor's access looks like: known countries, IPs and tokens, the last place, the hour-of-week profile and recent failures.</summary>
-internal sealed class LoginHistory : IBaseline<LoginHistory>
+/// <remarks>
+/// Mergeable (<see cref="IMergeableBaseline"/>): on a store several workers share, two workers that learned from one actor at once
+/// both keep what they learned: counts add, sets unite, the later last place wins, failures unite.
+/// </remarks>
+internal sealed class LoginHistory : IBaseline<LoginHistory>, IMergeableBaseline
 {
     /// <summary>Distinct IPs and tokens kept per actor; past this an actor is not profiled by IP or token any more.</summary>
     public const int SetCapacity = 512;
@@ -105,6 +109,36 @@ internal sealed class LoginHistory : IBaseline<LoginHistory>
         var burst = reader.ReadInt64();
         history.ReportedBurst = burst == 0 ? null : new DateTimeOffset(burst, TimeSpan.Zero);
         return history;
+    }
+
+    public IBaseline MergedInto(IBaseline current, IBaseline? loaded)
+    {
+        var now = (LoginHistory)current;
+        var before = loaded as LoginHistory;
+        var merged = new LoginHistory
+        {
+            Located = now.Located + Located - (before?.Located ?? 0),
+            Hours = HourOfWeekProfile.Merged(now.Hours, Hours, before?.Hours),
+        };
+        foreach (var (into, first, second) in new[] { (merged.Countries, now.Countries, Countries), (merged.Ips, now.Ips, Ips), (merged.Tokens, now.Tokens, Tokens) })
+        {
+            foreach (var item in first.Concat(second))
+            {
+                if (into.Count >= SetCapacity) break;
+                into.Add(item);
+            }
+        }
+
+        var later = LastCountryAt >= now.LastCountryAt ? this : now;
+        (merged.LastCountry, merged.LastCountryAt) = (later.LastCountry ?? now.LastCountry ?? LastCountry, later.LastCountryAt);
+        merged.Failures.AddRange(now.Failures.Union(Failures).Order().TakeLast(64));
+        merged.ReportedBurst = (now.ReportedBurst, ReportedBurst) switch
+        {
+            (null, var mine) => mine,
+            (var theirs, null) => theirs,
+            (var theirs, var mine) => theirs > mine ? theirs : mine,
+        };
+        return merged;
     }
 
     private static void WriteSet(BinaryWriter writer, HashSet<string> set)

@@ -3,7 +3,8 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>The repositories of the estate, with how many package additions each taught it.</summary>
-internal sealed class EstateRepositories : IBaseline<EstateRepositories>
+/// <remarks>Mergeable: two workers' counts add (what each learned since it loaded the state).</remarks>
+internal sealed class EstateRepositories : IBaseline<EstateRepositories>, IMergeableBaseline
 {
     /// <summary>Repositories kept; past it the one that taught least is forgotten.</summary>
     public const int Capacity = 10_000;
@@ -20,6 +21,17 @@ internal sealed class EstateRepositories : IBaseline<EstateRepositories>
     public IReadOnlyCollection<string> Names => _repositories.Keys;
 
     public void Learn(string repository) => CappedCounts.Increment(_repositories, repository, Capacity);
+
+    public IBaseline MergedInto(IBaseline current, IBaseline? loaded)
+    {
+        var merged = new EstateRepositories();
+        foreach (var (repository, count) in CappedCounts.Merged(((EstateRepositories)current)._repositories, _repositories, (loaded as EstateRepositories)?._repositories, Capacity, StringComparer.Ordinal))
+        {
+            merged._repositories[repository] = count;
+        }
+
+        return merged;
+    }
 
     public void Write(BinaryWriter writer)
     {

@@ -3,7 +3,8 @@ using PipeWatch.Baselines;
 namespace PipeWatch.Detectors.Dependencies;
 
 /// <summary>One shard of the estate's packages: for each, the first repositories that used it.</summary>
-internal sealed class EstateShard : IBaseline<EstateShard>
+/// <remarks>Mergeable: two workers that learned packages of one shard at once keep both (the lists unite, up to the first few).</remarks>
+internal sealed class EstateShard : IBaseline<EstateShard>, IMergeableBaseline
 {
     public const int RepositoriesKept = 4;
 
@@ -22,6 +23,20 @@ internal sealed class EstateShard : IBaseline<EstateShard>
     {
         if (!_packages.TryGetValue(package, out var list)) _packages[package] = list = new List<string>(1);
         if (list.Count < RepositoriesKept && !list.Contains(repository, StringComparer.Ordinal)) list.Add(repository);
+    }
+
+    public IBaseline MergedInto(IBaseline current, IBaseline? loaded)
+    {
+        var merged = new EstateShard();
+        foreach (var source in new[] { ((EstateShard)current)._packages, _packages })
+        {
+            foreach (var (package, repositories) in source)
+            {
+                foreach (var repository in repositories) merged.Learn(package, repository);
+            }
+        }
+
+        return merged;
     }
 
     public void Write(BinaryWriter writer)

@@ -45,6 +45,57 @@ public sealed class QueuePostgresTests(PostgresServer postgres)
         await serveQueue.StopAsync();
     }
 
+    [Fact]
+    public async Task Restarting_PostgreSQL_during_the_run_loses_and_duplicates_nothing()
+    {
+        var payloads = QueueIntegrationTests.Payloads(repositories: 20, membersEach: 5);
+        using var nats = new NatsServer();
+        using var folder = new TempFolder();
+        var config = QueueIntegrationTests.Config(folder, ackWait: "3s");
+        var database = await postgres.CreateDatabaseAsync();
+        var store = postgres.Uri(database);
+        await using var first = await WorkerProcess.StartAsync(folder, nats.Url, store, "first", config);
+        await using var second = await WorkerProcess.StartAsync(folder, nats.Url, store, "second", config);
+        await using var serve = await ServeProcess.StartAsync(folder, "--queue", nats.Url, "--config", config);
+
+        var half = payloads.Count / 2;
+        var posting = QueueIntegrationTests.PostAllAsync(serve.Address, payloads[..half], parallel: 4);
+        await QueueIntegrationTests.WaitAsync(async () => await Count(database, "event_ledger") >= 10, "some events committed before the restart");
+        // The restart cuts every connection: batches open then are rolled back, and the workers must give their messages back.
+        await postgres.RestartAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal(half, await posting);
+        Assert.Equal(payloads.Count - half, await QueueIntegrationTests.PostAllAsync(serve.Address, payloads[half..], offset: half));
+
+        await QueueIntegrationTests.WaitAsync(async () => await Count(database, "event_ledger") == payloads.Count, $"{payloads.Count} events committed");
+        await QueueIntegrationTests.WaitAsync(
+            async () => await first.MetricAsync("pipewatch_queue_in_flight") + await second.MetricAsync("pipewatch_queue_in_flight") == 0,
+            "every message acknowledged");
+        Assert.Equal(payloads.Count, await Count(database, "event_ledger"));
+        Assert.Equal(payloads.Count, await Count(database, "findings"));
+        Assert.True(
+            await first.MetricAsync("pipewatch_store_failures_total") + await second.MetricAsync("pipewatch_store_failures_total") >= 1,
+            "no worker saw the store fail: the restart did not happen while they wrote");
+        await first.StopAsync();
+        await second.StopAsync();
+        await serve.StopAsync();
+    }
+
+    private async Task<long> Count(string database, string table)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString(database));
+        try
+        {
+            await connection.OpenAsync();
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return -1; // restarting
+        }
+
+        await using var command = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private static SortedSet<string> Fingerprints(string location)
     {
         using var reader = StoreFactory.OpenReader(location);

@@ -1,6 +1,8 @@
 using PipeWatch.Alerting.Incidents;
 using PipeWatch.Baselines;
+using PipeWatch.Detectors.Access;
 using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Findings;
 using PipeWatch.Store;
 using PipeWatch.Tests.Store.Sqlite;
@@ -115,6 +117,44 @@ public sealed class PostgresSharedStateTests(PostgresServer server)
 
         Assert.False(secondAssignment.IsNew);
         Assert.Equal([["a1", "b1"]], first.QueryIncidents(new IncidentQuery()).Select(i => i.Findings.Select(f => f.Fingerprint).ToArray()));
+    }
+
+    [Fact]
+    public async Task Logins_and_the_estates_packages_learned_on_two_connections_at_once_are_both_kept()
+    {
+        var location = server.Uri(await server.CreateDatabaseAsync());
+        using var first = StoreFactory.Open(location);
+        using var second = StoreFactory.Open(location);
+        const string Scope = "shared";
+
+        // Both load the (empty) states before either commits: a plain overwrite would keep only the second writer's.
+        using (var a = first.BeginBatch())
+        using (var b = second.BeginBatch())
+        {
+            var setA = new BaselineSet(Scope, a);
+            var setB = new BaselineSet(Scope, b);
+            for (var i = 0; i < 30; i++) setA.Get<LoginHistory>("login|mallory").LearnPlace("DE", "192.0.2.1", "token-a", Monday.AddMinutes(i));
+            for (var i = 0; i < 20; i++) setB.Get<LoginHistory>("login|mallory").LearnPlace("FR", "198.51.100.7", "token-b", Monday.AddHours(3).AddMinutes(i));
+            setA.Get<EstateShard>("estate|3").Learn("left-pad", "octo-org/web");
+            setB.Get<EstateShard>("estate|3").Learn("left-pad", "octo-org/api");
+            setB.Get<EstateShard>("estate|3").Learn("is-odd", "octo-org/api");
+            for (var i = 0; i < 4; i++) setA.Get<EstateRepositories>("estate|repositories").Learn("octo-org/web");
+            for (var i = 0; i < 6; i++) setB.Get<EstateRepositories>("estate|repositories").Learn("octo-org/api");
+            setA.Flush();
+            a.Commit();
+            setB.Flush();
+            b.Commit();
+        }
+
+        var login = Read<LoginHistory>(first, "login|mallory", Scope);
+        Assert.Equal(50, login.Located);
+        Assert.Equal(["DE", "FR"], login.Countries.Order());
+        Assert.Equal(["token-a", "token-b"], login.Tokens.Order());
+        Assert.Equal(("FR", Monday.AddHours(3).AddMinutes(19)), (login.LastCountry, login.LastCountryAt));
+        var shard = Read<EstateShard>(first, "estate|3", Scope);
+        Assert.Equal(["octo-org/api", "octo-org/web"], shard.UsedBy("left-pad").Order());
+        Assert.Equal(["octo-org/api"], shard.UsedBy("is-odd"));
+        Assert.Equal(["octo-org/api", "octo-org/web"], Read<EstateRepositories>(first, "estate|repositories", Scope).Names.Order());
     }
 
     private static T Read<T>(IStore store, string key, string scope = "unusual-time") where T : class, IBaseline<T>
