@@ -2,8 +2,8 @@ using System.Globalization;
 using PipeWatch.Bench;
 
 // dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel|json-array|inventory|images|estate|lockfiles] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]";
-string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz", "alerts", "serve", "intel", "json-array", "inventory", "images", "estate", "lockfiles"];
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel|json-array|inventory|images|estate|lockfiles|known-secrets] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz", "alerts", "serve", "intel", "json-array", "inventory", "images", "estate", "lockfiles", "known-secrets"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -83,6 +83,7 @@ if (suite == "json-array") return await JsonArrayBenchmark.RunAsync(root, events
 if (suite == "images") return ImageExtractionBenchmark.Run(root, (int)Math.Min(megabytes, 64_000), rounds, Console.Out);
 if (suite == "intel") return await IntelBenchmark.RunAsync(root, events, megabytes, rounds, Console.Out);
 if (suite == "secrets") return SecretScanBenchmark.Run(megabytes, rounds, Console.Out);
+if (suite == "known-secrets") return KnownSecretBenchmark.Run(megabytes, rounds, Console.Out);
 if (suite == "sigma") return SigmaBenchmark.Run(root, events, breakdown, rounds, Console.Out);
 if (suite == "audit") return await AuditBenchmark.RunAsync(root, events, WarmupLines, breakdown, Console.Out);
 if (suite == "detection-cost") return await DetectionCostBenchmark.RunAsync(root, events, Console.Out);

@@ -22,7 +22,13 @@ public sealed record CliHost(
         Directory.GetCurrentDirectory(),
         System.Environment.GetEnvironmentVariable,
         !Console.IsOutputRedirected && !Console.IsErrorRedirected,
-        TimeProvider.System);
+        TimeProvider.System)
+    {
+        EnvironmentNames = () => System.Environment.GetEnvironmentVariables().Keys.Cast<string>(),
+    };
+
+    /// <summary>The names of the environment's variables (<c>secrets learn --env 'AWS_*'</c>); none unless set.</summary>
+    public Func<IEnumerable<string>> EnvironmentNames { get; init; } = () => [];
 
     /// <summary>What the global options asked for (--quiet, --verbose, --color); set once the command line is parsed.</summary>
     public OutputSettings Settings { get; init; } = new();

@@ -62,6 +62,7 @@ public static class PipeWatchApp
             WorkerCommand.Create(host),
             AlertsCommand.Create(host),
             IntelCommand.Create(host),
+            SecretsCommand.Create(host),
             StoreCommand.Create(host),
             InventoryCommand.Create(host),
         };

@@ -168,7 +168,7 @@ internal static class IngestCommand
             using var advisories = advisoryStore?.OpenAdvisoryIndex();
             // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in this store, and the built-in exfiltration-service list.
             var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
-            var detectors = BuiltInDetectors.Create(config, problems, advisories, intel);
+            var detectors = BuiltInDetectors.Create(config, problems, advisories, intel, store);
             var all = new CollectingSink();
             var raised = new RaisedFindingsFilter();
             using var routing = await AlertRouting.OpenAsync(config, host, problems, store);

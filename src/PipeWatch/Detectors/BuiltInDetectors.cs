@@ -12,6 +12,7 @@ using PipeWatch.Diagnostics;
 using PipeWatch.Intel;
 using PipeWatch.Rules.Patterns;
 using PipeWatch.Rules.Sigma;
+using PipeWatch.Store;
 
 namespace PipeWatch.Detectors;
 
@@ -56,10 +57,13 @@ public static class BuiltInDetectors
     /// <param name="problems">Where Sigma rules that cannot be loaded are reported.</param>
     /// <param name="advisories">The vulnerability advisories ingested dependency files are matched against (none when null).</param>
     /// <param name="intel">The threat-intel indicators in force (the built-in exfiltration-service list alone when null).</param>
-    public static IReadOnlyList<IDetector> Create(PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null, IndicatorIndex? intel = null)
+    /// <param name="knownSecrets">The store whose learned secrets ('secrets learn') job logs and telemetry are searched for (none when null).</param>
+    public static IReadOnlyList<IDetector> Create(
+        PipeWatchConfig config, IProblemReporter? problems = null, IAdvisoryIndex? advisories = null, IndicatorIndex? intel = null, IKnownSecretStore? knownSecrets = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var setup = new Setup(config, problems, advisories, SecretRuleBook.BuiltIn) { Intel = intel };
+        var known = knownSecrets is null ? null : KnownSecretIndex.Load(knownSecrets);
+        var setup = new Setup(config, problems, advisories, SecretRuleBook.BuiltIn) { Intel = intel, KnownSecrets = known };
         return [.. Registrations(setup)
             .Where(r => (r.Modes & DetectorModes.Ingest) != 0)
             .Select(r => (IDetector)r.Create())
@@ -134,6 +138,7 @@ public static class BuiltInDetectors
         yield return new(Everywhere, () => new UnusualCommitLocationDetector(c.Options<UnusualCommitLocationOptions>()), NeedsHistory: true);
         yield return new(Everywhere, () => new LargeDeletionDetector(c.Options<LargeDeletionOptions>()), NeedsHistory: true);
         yield return new(Events, () => new SecretExposedInLogDetector(c.Options<SecretExposedInLogOptions>()));
+        yield return new(Events, () => new KnownSecretExposedDetector(s.KnownSecrets ?? KnownSecretIndex.Empty));
         yield return new(Events, () => Sigma(c.Sigma, s.Problems));
         yield return new(Everywhere, () => new KnownVulnerabilityDetector(s.Advisories, s.Lockfiles));
         yield return new(Everywhere, () => new CiInfrastructureVulnerabilityDetector(s.Advisories, s.Lockfiles));
@@ -174,5 +179,7 @@ public static class BuiltInDetectors
         public LockfileCache Lockfiles { get; } = new(problems ?? new ProblemLog());
 
         public IndicatorIndex? Intel { get; init; }
+
+        public KnownSecretIndex? KnownSecrets { get; init; }
     }
 }

@@ -131,7 +131,8 @@ public sealed class PipelineBuilder
     public IngestEngine Build()
     {
         var store = _store ?? throw new InvalidOperationException("The event front needs a store.");
-        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel);
+        // The secrets learned into this store ('secrets learn') are searched for in every job log and telemetry event.
+        var detectors = _detectors ?? BuiltInDetectors.Create(_config, _problems, _advisories, _intel, store as IKnownSecretStore);
         var inventory = _inventory ? new InventoryRecorder() : null;
         if (inventory is not null) detectors = [.. detectors, inventory];
         var sinks = new SinkFanOut(_sinks, _time, _problems);

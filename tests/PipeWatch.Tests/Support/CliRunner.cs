@@ -16,7 +16,7 @@ internal sealed class CliRunner(string workingDirectory, Dictionary<string, stri
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var host = new CliHost(output, error, workingDirectory, name => Environment.GetValueOrDefault(name), Interactive: false, new FakeTimeProvider(Now));
+        var host = new CliHost(output, error, workingDirectory, name => Environment.GetValueOrDefault(name), Interactive: false, new FakeTimeProvider(Now)) { EnvironmentNames = () => Environment.Keys };
         var exit = await PipeWatchApp.RunAsync(args, host, TestContext.Current.CancellationToken);
         return new CliResult(exit, output.ToString(), error.ToString());
     }

@@ -73,7 +73,7 @@ internal sealed class EncodedSecretScanner
     // Decodes each candidate of text, scans what it gives and goes one level deeper. outer: the index in the scanned text, -1 at the top.
     private void Descend(string text, string[] chain, int outer, int depth, List<EncodedSecretMatch> found, ref int budget)
     {
-        foreach (var (start, length, encoding) in Candidates(text))
+        foreach (var (start, length, encoding) in Candidates(text, MinimumLength))
         {
             if (budget <= 0) return;
             if (Decode(text.AsSpan(start, length), encoding) is not { } decoded) continue;
@@ -82,6 +82,18 @@ internal sealed class EncodedSecretScanner
             string[] next = [.. chain, decoded.Encoding];
             foreach (var match in _scanner.Scan(decoded.Text)) found.Add(new EncodedSecretMatch(match, next, at));
             if (depth < MaximumDepth) Descend(decoded.Text, next, at, depth + 1, found, ref budget);
+        }
+    }
+
+    /// <summary>
+    /// The encoded strings of <paramref name="text"/> (base64, wrapped base64, hex, URL, gzip+base64) that decode to text, one level deep:
+    /// where each is and what it decodes to. The same candidates and decoding as <see cref="Scan"/>, for callers that search decoded text themselves.
+    /// </summary>
+    internal static IEnumerable<(int Start, int Length, string Text, string Encoding)> Decodings(string text, int minimumLength)
+    {
+        foreach (var (start, length, kind) in Candidates(text, minimumLength))
+        {
+            if (Decode(text.AsSpan(start, length), kind) is { } decoded) yield return (start, length, decoded.Text, decoded.Encoding);
         }
     }
 
@@ -124,11 +136,11 @@ internal sealed class EncodedSecretScanner
     }
 
     // Runs of the base64 alphabet (hex is tried on the all-hex ones), and whitespace-delimited tokens with %XX escapes.
-    private IEnumerable<(int Start, int Length, Kind Kind)> Candidates(string text)
+    private static IEnumerable<(int Start, int Length, Kind Kind)> Candidates(string text, int minimumLength)
     {
         // A run of at least L alphabet characters covers a position that is L - 1 plus a multiple of L, so only those
         // positions are looked at, and a run is measured only from one of them: a clean text's words are mostly skipped.
-        var length = MinimumLength;
+        var length = minimumLength;
         var wrappedUntil = 0;
         for (var probe = length - 1; probe < text.Length; probe += length)
         {
@@ -158,7 +170,7 @@ internal sealed class EncodedSecretScanner
             var start = before + 1;
             var after = text.AsSpan(percent).IndexOfAny(UrlTokenEnd);
             var end = after < 0 ? text.Length : percent + after;
-            if (end - start >= MinimumLength) yield return (start, end - start, Kind.Url);
+            if (end - start >= minimumLength) yield return (start, end - start, Kind.Url);
             // The next search starts after this token (at its delimiter, or at the text's end).
             percent = end - 1;
         }

@@ -254,6 +254,24 @@ internal static class Migrations
             PRIMARY KEY (advisory_id, exposure)
         ) WITHOUT ROWID;
         """,
+
+        // 15: known secrets ('secrets learn'): the store's random fingerprint key, and HMAC-SHA256 fingerprints of each learned
+        // value's forms (plain, base64 at each alignment, hex, URL, reversed, JSON…). No value and no encoding of one is stored.
+        """
+        CREATE TABLE known_secret_key (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            key BLOB NOT NULL                 -- 32 random bytes: the HMAC key of every fingerprint below
+        );
+        CREATE TABLE known_secrets (
+            name TEXT NOT NULL,               -- the secret variable (GH_TOKEN)
+            form TEXT NOT NULL,               -- plain, base64, base64@1, hex, url, reversed, json, prefix-half…
+            alphabet TEXT NOT NULL,           -- the form's characters besides ASCII letters and digits
+            length INTEGER NOT NULL,          -- the form's length in characters
+            hash BLOB NOT NULL,               -- HMAC-SHA256(key, the form's UTF-8 bytes)
+            learned_at TEXT NOT NULL,
+            PRIMARY KEY (name, form)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
