@@ -23,10 +23,11 @@ internal sealed class StoreOutages(IStore store, JetStreamFeed feed, WorkerMetri
     {
         while (true)
         {
-            var run = engine();
-            var intake = source();
             try
             {
+                // Built inside the guard: building reads the store too (the signals recorded in the window).
+                var run = engine();
+                var intake = source();
                 await run.RunAsync([intake], intake, stop).ConfigureAwait(false);
                 return;
             }
@@ -47,14 +48,16 @@ internal sealed class StoreOutages(IStore store, JetStreamFeed feed, WorkerMetri
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (e is StoreException or DbException) return e;
+            // Npgsql also says a cut connection as an InvalidOperationException ("connection is not open", "broken").
+            if (e is StoreException or DbException || (e is InvalidOperationException && e.Source == "Npgsql")) return e;
             if (e is AggregateException aggregate && aggregate.InnerExceptions.Select(StoreFailure).FirstOrDefault(f => f is not null) is { } inner) return inner;
         }
 
         return null;
     }
 
-    // A batch begun and given up is the probe: it needs what a commit needs (a connection and a transaction), and writes nothing.
+    // The probe is a batch that reads a baseline and is given up: a real round trip on a connection of the pool (a pooled
+    // connection the restart cut fails here, and is dropped), and it writes nothing.
     private async Task<bool> WaitForStoreAsync(CancellationToken stop)
     {
         var wait = FirstWait;
@@ -62,7 +65,7 @@ internal sealed class StoreOutages(IStore store, JetStreamFeed feed, WorkerMetri
         {
             try
             {
-                store.BeginBatch().Dispose();
+                using (var batch = store.BeginBatch()) batch.LoadBaseline("pipewatch|store-probe");
                 return true;
             }
             catch (Exception ex) when (StoreFailure(ex) is not null)

@@ -66,7 +66,18 @@ public sealed class QueuePostgresTests(PostgresServer postgres)
         Assert.Equal(half, await posting);
         Assert.Equal(payloads.Count - half, await QueueIntegrationTests.PostAllAsync(serve.Address, payloads[half..], offset: half));
 
-        await QueueIntegrationTests.WaitAsync(async () => await Count(database, "event_ledger") == payloads.Count, $"{payloads.Count} events committed");
+        try
+        {
+            await QueueIntegrationTests.WaitAsync(async () => await Count(database, "event_ledger") == payloads.Count, $"{payloads.Count} events committed");
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            // What the workers said (their problems go to stderr) is the first thing to read when this fails.
+            first.Kill();
+            second.Kill();
+            Assert.Fail($"{ex.Message} ({await Count(database, "event_ledger")} committed); first worker said: {await first.Errors}; second worker said: {await second.Errors}");
+        }
+
         await QueueIntegrationTests.WaitAsync(
             async () => await first.MetricAsync("pipewatch_queue_in_flight") + await second.MetricAsync("pipewatch_queue_in_flight") == 0,
             "every message acknowledged");
