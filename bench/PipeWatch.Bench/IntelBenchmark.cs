@@ -38,7 +38,6 @@ internal static class IntelBenchmark
         var reading = IntelFeeds.ReadFile(feed, null, null, new ProblemLog());
         var read = watch.Elapsed;
         IndicatorIndex index;
-        IndicatorIndex unfiltered;
         var loaded = DateTimeOffset.UtcNow;
         using (var opened = SqliteStore.Open(store))
         {
@@ -48,8 +47,6 @@ internal static class IntelBenchmark
             index = ExfilServices.With(opened.ReadIndicators(), loaded);
             output.WriteLine($"import: {reading.Indicators.Count:N0} indicators read in {read.TotalSeconds:N1} s, stored in {(imported - read).TotalSeconds:N1} s; " +
                 $"index loaded in {watch.Elapsed.TotalSeconds:N1} s ({index.Count:N0} values)");
-            // The same index without the prefilter in front of its hash, domain and URL-host tables: the filter's gain, same run.
-            unfiltered = new IndicatorIndex(opened.ReadIndicators().Concat(ExfilServices.Indicators), loaded, includeNonAlerting: false, prefilter: false);
         }
 
         output.WriteLine($"store: {new FileInfo(store).Length / 1e6:N1} MB (+ WAL {(File.Exists(store + "-wal") ? new FileInfo(store + "-wal").Length / 1e6 : 0):N1} MB)");
@@ -58,19 +55,17 @@ internal static class IntelBenchmark
         var sections = Logs(megabytes * 1_000_000, reading.Indicators.Take(50).ToList());
         var secret = new SecretExposedInLogDetector();
         IDetector[] intel = [new C2ContactDetector(index), new MaliciousHashDetector(index)];
-        IDetector[] intelUnfiltered = [new C2ContactDetector(unfiltered), new MaliciousHashDetector(unfiltered)];
         var findings = new List<string>();
         var context = new DetectionContext(new BaselineSet("bench", new NoStorage()), TimeProvider.System, f => findings.Add(f.Fingerprint));
         foreach (var e in sections.Take(50))
         {
             secret.Inspect(e, context);
-            foreach (var d in intel.Concat(intelUnfiltered)) d.Inspect(e, context);
+            foreach (var d in intel) d.Inspect(e, context);
         }
 
         var alone = new List<double>();
         var with = new List<double>();
-        var withUnfiltered = new List<double>();
-        List<string> found = [], foundUnfiltered = [];
+        List<string> found = [];
         for (var round = 0; round < rounds; round++)
         {
             alone.Add(Cpu(() => { foreach (var e in sections) secret.Inspect(e, context); }));
@@ -78,17 +73,11 @@ internal static class IntelBenchmark
             var extra = Cpu(() => { foreach (var e in sections) foreach (var d in intel) d.Inspect(e, context); });
             with.Add(alone[^1] + extra);
             found = [.. findings];
-            findings.Clear();
-            extra = Cpu(() => { foreach (var e in sections) foreach (var d in intelUnfiltered) d.Inspect(e, context); });
-            withUnfiltered.Add(alone[^1] + extra);
-            foundUnfiltered = [.. findings];
         }
 
         var logRatio = Median(with) / Median(alone);
         output.WriteLine($"logs: {sections.Count:N0} sections; secret scan alone {Median(alone):N2} s CPU, with intel matching {Median(with):N2} s CPU (median of {rounds}); " +
             $"{found.Count:N0} intel findings per pass; ratio {logRatio:N2}x {(logRatio <= LogTarget ? "MET" : "SHORT OF")} <= {LogTarget:N2}x");
-        output.WriteLine($"logs without the prefilter: with intel matching {Median(withUnfiltered):N2} s CPU, ratio {Median(withUnfiltered) / Median(alone):N2}x; " +
-            $"findings {(found.SequenceEqual(foundUnfiltered) ? "identical" : $"DIFFER ({found.Count:N0} with, {foundUnfiltered.Count:N0} without)")}");
 
         // 3. Artifacts: ArtifactSource (SHA-256 only, and all three) against sha256sum over the same files.
         var artifacts = Path.Combine(folder, "artifacts");

@@ -26,9 +26,6 @@ public sealed class IndicatorIndex
     private readonly Dictionary<string, Indicator>.AlternateLookup<ReadOnlySpan<char>> _domainSpans;
     private readonly int[] _prefixes4;
     private readonly int[] _prefixes6;
-    private readonly SpanFilter? _hashFilter;
-    private readonly SpanFilter? _domainFilter;
-    private readonly SpanFilter? _urlHostFilter;
     private IndicatorIndex? _replacement;
 
     /// <summary>An index of nothing.</summary>
@@ -38,18 +35,6 @@ public sealed class IndicatorIndex
     /// <param name="now">The time validity is judged at.</param>
     /// <param name="includeNonAlerting">Also hold indicators the feed marks as not for alerting (MISP <c>to_ids: false</c>).</param>
     public IndicatorIndex(IEnumerable<Indicator> indicators, DateTimeOffset now, bool includeNonAlerting = false)
-        : this(indicators, now, includeNonAlerting, prefilter: true)
-    {
-    }
-
-    /// <param name="indicators">As the public constructor.</param>
-    /// <param name="now">As the public constructor.</param>
-    /// <param name="includeNonAlerting">As the public constructor.</param>
-    /// <param name="prefilter">
-    /// Whether a <see cref="SpanFilter"/> stands in front of the hash, domain and URL-host tables, so that a value certainly absent
-    /// costs one hash and a bit test instead of a table probe (false only to compare results with and without it).
-    /// </param>
-    internal IndicatorIndex(IEnumerable<Indicator> indicators, DateTimeOffset now, bool includeNonAlerting, bool prefilter)
     {
         _hashSpans = _hashes.GetAlternateLookup<ReadOnlySpan<char>>();
         _domainSpans = _domains.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -62,10 +47,6 @@ public sealed class IndicatorIndex
 
         _prefixes4 = [.. _cidr4.Keys];
         _prefixes6 = [.. _cidr6.Keys];
-        if (!prefilter) return;
-        _hashFilter = new SpanFilter(_hashes.Keys);
-        _domainFilter = new SpanFilter(_domains.Keys);
-        _urlHostFilter = new SpanFilter(_urlHosts);
     }
 
     /// <summary>The index in force: this one, or the last one <see cref="Replace"/> put in its place (a feed refresh in <c>serve</c>).</summary>
@@ -107,51 +88,13 @@ public sealed class IndicatorIndex
 
     /// <summary>The indicator of a hash (MD5, SHA-1 or SHA-256 by length, any case).</summary>
     public Indicator? Hash(ReadOnlySpan<char> hex) =>
-        _hashFilter?.MayContain(hex) != false && _hashSpans.TryGetValue(hex, out var found) ? found : null;
+        _hashSpans.TryGetValue(hex, out var found) ? found : null;
 
     /// <summary>The indicator of a host name or of the closest parent domain listed (<c>a.b.evil.example</c> → <c>evil.example</c>).</summary>
     public Indicator? Domain(ReadOnlySpan<char> host)
     {
         host = host.TrimEnd('.');
-        return _domainFilter is { Judges: true } filter ? FilteredDomain(host, filter) : Walk(host);
-    }
-
-    // The names the walk below would probe (the host, then each parent that still holds a dot), hashed in one pass from the
-    // end; only those the filter may hold are probed, longest first, as the walk does.
-    private Indicator? FilteredDomain(ReadOnlySpan<char> host, SpanFilter filter)
-    {
-        Span<int> maybe = stackalloc int[8];
-        var count = 0;
-        var dots = 0;
-        var h = SpanFilter.Start;
-        for (var i = host.Length - 1; i >= 0; i--)
-        {
-            var c = host[i];
-            if (c > 0x7f) return Walk(host);
-            if (c == '.')
-            {
-                if (dots++ > 0 && filter.MayContain(h))
-                {
-                    if (count == maybe.Length) return Walk(host);
-                    maybe[count++] = i + 1;
-                }
-            }
-
-            h = SpanFilter.Take(h, c);
-        }
-
-        if (filter.MayContain(h))
-        {
-            if (count == maybe.Length) return Walk(host);
-            maybe[count++] = 0;
-        }
-
-        for (var k = count - 1; k >= 0; k--)
-        {
-            if (_domainSpans.TryGetValue(host[maybe[k]..], out var found)) return found;
-        }
-
-        return null;
+        return Walk(host);
     }
 
     private Indicator? Walk(ReadOnlySpan<char> host)
@@ -201,7 +144,7 @@ public sealed class IndicatorIndex
 
     /// <summary>True when some URL indicator is on this host (a domain or address as written in a URL, any case).</summary>
     internal bool IsUrlHost(ReadOnlySpan<char> host) =>
-        _urlHostFilter?.MayContain(host) != false && _urlHosts.GetAlternateLookup<ReadOnlySpan<char>>().Contains(host);
+        _urlHosts.GetAlternateLookup<ReadOnlySpan<char>>().Contains(host);
 
     /// <summary>The indicator of an e-mail address.</summary>
     public Indicator? Email(string address) => _emails.GetValueOrDefault(address);
