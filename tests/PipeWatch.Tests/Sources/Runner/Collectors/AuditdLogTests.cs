@@ -117,6 +117,32 @@ public sealed class AuditdLogTests : IDisposable
         Assert.StartsWith("auditd: not an audit record", problem.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Hostile_records_are_problems_or_plain_text_and_the_rest_of_the_log_is_still_read()
+    {
+        // Odd-length and non-hex "hex" fields, a 2 MB line, terminal escapes in a quoted field, a SOCKADDR too short for its
+        // family, an argument index far past argc, and a serial whose EOE never comes: none may throw, hang or drop the miner after them.
+        var hostile = string.Join("\n",
+            "type=SYSCALL msg=audit(1795687450.000:401): arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 pid=77 uid=0 comm=\"\u001b]0;pwned\u0007\" exe=\"/bin/\u001b[2Jsh\" key=\"exec\"",
+            "type=EXECVE msg=audit(1795687450.000:401): argc=2 a0=ABC a1=ZZZZ a99999999=\"x\"",
+            "type=CWD msg=audit(1795687450.000:401): cwd=2F2",
+            "type=EOE msg=audit(1795687450.000:401):",
+            "type=SYSCALL msg=audit(1795687450.100:402): arch=c000003e syscall=42 success=yes exit=0 ppid=1 pid=78 comm=\"curl\" exe=\"/usr/bin/curl\" key=\"net\"",
+            "type=SOCKADDR msg=audit(1795687450.100:402): saddr=0200",
+            "type=EOE msg=audit(1795687450.100:402):",
+            "type=EXECVE msg=audit(1795687450.200:403): argc=1 a0=\"" + new string('A', 2 * 1024 * 1024) + "\"",
+            "type=SYSCALL msg=audit(1795687450.300:404): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=79 comm=\"x\" exe=\"/tmp/x\"");
+        var run = Ingest.RunAsync(_temp.File("store.db"), [Write("audit.log", hostile + "\n" + Miner)]);
+
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        // The miner after the hostile records is still found, exactly as alone.
+        Assert.Equal("performance.resource-spike", Assert.Single(result.Findings, f => f.Rule == "performance.resource-spike").Rule);
+        // Nothing an attacker wrote reaches a finding or a problem as a raw terminal escape.
+        Assert.DoesNotContain(result.Findings, f => f.Explanation.Contains('\u001b') || f.Title.Contains('\u001b'));
+        Assert.DoesNotContain(result.Problems, p => p.Reason.Contains('\u001b'));
+    }
+
     private string Write(string name, string text)
     {
         var path = _temp.File(name);
