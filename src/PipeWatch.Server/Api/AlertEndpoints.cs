@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Data.Sqlite;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
@@ -21,7 +20,7 @@ namespace PipeWatch.Server.Api;
 /// resolved on the routes whose service keeps open incidents (PagerDuty, same <c>dedup_key</c>).
 /// </summary>
 /// <remarks>Each request opens the delivery log on its own connection. Resolves run in the background and are awaited (bounded) when the server stops.</remarks>
-internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string storePath, Triage triage, IProblemReporter problems)
+internal sealed class AlertEndpoints(AlertRouter? router, IStore store, ISharedTables tables, Triage triage, IProblemReporter problems)
 {
     private const int MaxLetters = 10_000;
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
@@ -41,9 +40,15 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string s
         app.Lifetime.ApplicationStopping.Register(() => Task.WhenAll(_resolving.Keys).Wait(StopWait));
     }
 
+    // The delivery log is kept on SQLite only for now: on PostgreSQL the routes deliver without one, and these endpoints say so.
+    private static IResult NoDeliveryLog() => Results.Json(
+        new { error = "the alert delivery log (dead letters) is not kept on a PostgreSQL store yet; alerts are delivered, failures are reported in the problems" },
+        statusCode: StatusCodes.Status501NotImplemented);
+
     private IResult DeadLetters(string? route)
     {
-        using var log = SqliteDeliveryLog.Open(storePath);
+        if (store is not SqliteStore sqlite) return NoDeliveryLog();
+        using var log = SqliteDeliveryLog.Open(sqlite.Path);
         var letters = log.DeadLetters(route, MaxLetters);
         var items = letters.Select(l => new JsonObject
         {
@@ -82,8 +87,9 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string s
             return Results.Json(new { error = $"no alerts route named '{route}'" }, statusCode: StatusCodes.Status404NotFound);
         }
 
+        if (store is not SqliteStore sqlite) return NoDeliveryLog();
         IReadOnlyList<DeadLetter> letters;
-        using (var log = SqliteDeliveryLog.Open(storePath))
+        using (var log = SqliteDeliveryLog.Open(sqlite.Path))
         {
             letters = log.DeadLetters(route, MaxLetters);
         }
@@ -120,7 +126,7 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string s
             var alert = new Alert(finding, IncidentOf(fingerprint) is { } id ? new AlertIncident(id, false) : null);
             await router!.ResolveAsync(alert, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or SqliteException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or System.Data.Common.DbException or StoreException or OperationCanceledException or InvalidOperationException)
         {
             problems.Report(new Problem($"resolve {fingerprint}", $"cannot resolve the closed finding on the alert routes ({ex.Message})"));
         }
@@ -128,11 +134,10 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string s
 
     private string? IncidentOf(string fingerprint)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = storePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
+        using var connection = tables.OpenConnection(readOnly: true);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT incident_id FROM incident_findings WHERE fingerprint = $f";
-        command.Parameters.AddWithValue("$f", fingerprint);
+        command.CommandText = "SELECT incident_id FROM incident_findings WHERE fingerprint = @f";
+        command.AddParameter("@f", fingerprint);
         return command.ExecuteScalar() as string;
     }
 }

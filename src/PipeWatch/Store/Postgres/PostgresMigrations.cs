@@ -64,5 +64,48 @@ internal static class PostgresMigrations
         CREATE INDEX incident_findings_by_run ON incident_findings (run, timestamp);
         CREATE INDEX incident_findings_by_target ON incident_findings (target, timestamp);
         """,
+
+        // 2: the watch mode's own tables (PipeWatch.Server, through ISharedTables), as SQLite's migrations 8 and 12 made them:
+        // finding statuses and their history, suppressions made through the API, API token hashes, and the dashboard's recent
+        // events per repository. Times are ISO 8601 UTC text, as on SQLite, so that the same code reads and orders them.
+        """
+        CREATE TABLE finding_status (
+            fingerprint text PRIMARY KEY,     -- a stored finding's fingerprint
+            status text NOT NULL,             -- open, acknowledged or closed
+            changed_at text NOT NULL,         -- ISO 8601 UTC
+            changed_by text NOT NULL
+        );
+        CREATE TABLE finding_actions (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            fingerprint text NOT NULL,
+            action text NOT NULL,             -- ack, close, reopen
+            at text NOT NULL,
+            by text NOT NULL,
+            reason text
+        );
+        CREATE INDEX finding_actions_by_fingerprint ON finding_actions (fingerprint, seq);
+        CREATE TABLE suppressions (
+            id text PRIMARY KEY,
+            rule text, category text, repository text, fingerprint text, path text,  -- the scope: every non-null member must match
+            reason text NOT NULL,
+            created_at text NOT NULL,
+            created_by text NOT NULL,
+            expires_at text,                  -- null: until deleted
+            deleted_at text,
+            deleted_by text
+        );
+        CREATE TABLE api_tokens (
+            name text PRIMARY KEY,            -- 'generated' for the one made at first start
+            sha256 text NOT NULL,             -- hex SHA-256 of the token
+            created_at text NOT NULL
+        );
+        CREATE TABLE recent_events (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- arrival order
+            repository text NOT NULL,
+            at text NOT NULL,                 -- the event's @timestamp, ISO 8601 UTC
+            body text NOT NULL                -- the EventSummary as JSON
+        );
+        CREATE INDEX recent_events_by_repository ON recent_events (repository, seq);
+        """,
     ];
 }
