@@ -10,7 +10,6 @@ using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Routing;
 using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Server.Api;
 
@@ -40,16 +39,9 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, ISharedT
         app.Lifetime.ApplicationStopping.Register(() => Task.WhenAll(_resolving.Keys).Wait(StopWait));
     }
 
-    // The delivery log is kept on SQLite only for now: on PostgreSQL the routes deliver without one, and these endpoints say so.
-    private static IResult NoDeliveryLog() => Results.Json(
-        new { error = "the alert delivery log (dead letters) is not kept on a PostgreSQL store yet; alerts are delivered, failures are reported in the problems" },
-        statusCode: StatusCodes.Status501NotImplemented);
-
     private IResult DeadLetters(string? route)
     {
-        if (store is not SqliteStore sqlite) return NoDeliveryLog();
-        using var log = SqliteDeliveryLog.Open(sqlite.Path);
-        var letters = log.DeadLetters(route, MaxLetters);
+        var letters = ReadDeadLetters(route);
         var items = letters.Select(l => new JsonObject
         {
             ["route"] = l.Route,
@@ -87,12 +79,7 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, ISharedT
             return Results.Json(new { error = $"no alerts route named '{route}'" }, statusCode: StatusCodes.Status404NotFound);
         }
 
-        if (store is not SqliteStore sqlite) return NoDeliveryLog();
-        IReadOnlyList<DeadLetter> letters;
-        using (var log = SqliteDeliveryLog.Open(sqlite.Path))
-        {
-            letters = log.DeadLetters(route, MaxLetters);
-        }
+        var letters = ReadDeadLetters(route);
 
         var outcomes = await router.RetryAsync(letters, request.HttpContext.RequestAborted);
         return Results.Json(new JsonObject
@@ -129,6 +116,20 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, ISharedT
         catch (Exception ex) when (ex is HttpRequestException or IOException or System.Data.Common.DbException or StoreException or OperationCanceledException or InvalidOperationException)
         {
             problems.Report(new Problem($"resolve {fingerprint}", $"cannot resolve the closed finding on the alert routes ({ex.Message})"));
+        }
+    }
+
+    // The store's delivery log (SQLite or PostgreSQL), opened for the one read.
+    private IReadOnlyList<DeadLetter> ReadDeadLetters(string? route)
+    {
+        var log = StoreFactory.OpenDeliveryLog(store);
+        try
+        {
+            return log.DeadLetters(route, MaxLetters);
+        }
+        finally
+        {
+            (log as IDisposable)?.Dispose();
         }
     }
 

@@ -137,6 +137,44 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task On_PostgreSQL_a_failed_alert_is_a_dead_letter_the_API_lists_and_retries_and_the_outbox_is_settled()
+    {
+        using var folder = new TempFolder();
+        var database = await postgres.CreateDatabaseAsync();
+        var store = postgres.Uri(database);
+        var answer = 500;
+        await using var hook = new LoopbackHttpServer(_ => new HttpReply(answer, answer == 500 ? "down for maintenance" : ""));
+        var config = folder.File("pipewatch.yml");
+        await File.WriteAllTextAsync(config, $"alerts:\n  routes:\n    - name: soc\n      sink: webhook\n      url: {hook.Url}/pipewatch\n      max-attempts: 1\n", TestContext.Current.CancellationToken);
+        await using var serve = await ServeProcess.StartOnAsync(folder, store, "--config", config);
+        using var client = new HttpClient { BaseAddress = serve.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", RunningServer.ApiToken);
+
+        Assert.Equal(1, await QueueIntegrationTests.PostAllAsync(serve.Address, [("member", Member("acme/alerts", "newcomer", 93_001))], parallel: 1));
+        await hook.WaitForAsync(1, 60);
+        JsonNode? letters = null;
+        await QueueIntegrationTests.WaitAsync(
+            async () => (letters = JsonNode.Parse(await client.GetStringAsync("/api/alerts/dead-letters", TestContext.Current.CancellationToken)))!["count"]!.GetValue<int>() == 1,
+            "one dead letter listed");
+        var letter = letters!["dead_letters"]![0]!;
+        var fingerprint = Assert.Single(Findings(store).Keys);
+        Assert.Equal(("soc", fingerprint, 1, "HTTP 500: down for maintenance"), (letter["route"]!.GetValue<string>(), letter["fingerprint"]!.GetValue<string>(), letter["attempts"]!.GetValue<int>(), letter["error"]!.GetValue<string>()));
+
+        answer = 200;
+        using (var retry = await client.PostAsync("/api/alerts/retry", new StringContent("""{"route":"soc"}""", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken))
+        {
+            var outcome = JsonNode.Parse(await retry.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+            Assert.Equal((HttpStatusCode.OK, 1, 1), (retry.StatusCode, outcome["retried"]!.GetValue<int>(), outcome["delivered"]!.GetValue<int>()));
+        }
+
+        Assert.Equal(2, hook.Requests.Count);
+        Assert.Equal(0, JsonNode.Parse(await client.GetStringAsync("/api/alerts/dead-letters", TestContext.Current.CancellationToken))!["count"]!.GetValue<int>());
+        await serve.StopAsync();
+        // The alert went through the outbox in the findings' transaction and left it with its outcome.
+        Assert.Equal((0L, 1L), (await ScalarAsync(database, "SELECT count(*) FROM alert_outbox"), await ScalarAsync(database, "SELECT count(*) FROM alert_deliveries WHERE status = 'delivered'")));
+    }
+
+    [Fact]
     public async Task Serve_on_PostgreSQL_refuses_at_start_a_feature_whose_tables_PostgreSQL_does_not_hold_naming_the_setting()
     {
         using var folder = new TempFolder();
@@ -151,6 +189,14 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
 
         // The same config on SQLite starts (the setting is refused on PostgreSQL only).
         Assert.Null(ServeOnPostgres.Refused(new ServerSettings { StorePath = "x", Config = PipeWatchConfig.Default }));
+    }
+
+    private async Task<long> ScalarAsync(string database, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString(database));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
     private static readonly string[] CorpusFindingFiles = QueueIntegrationTests.CorpusFindings;

@@ -65,9 +65,10 @@ internal static class PostgresMigrations
         CREATE INDEX incident_findings_by_target ON incident_findings (target, timestamp);
         """,
 
-        // 2: the watch mode's own tables (PipeWatch.Server, through ISharedTables), as SQLite's migrations 8 and 12 made them:
-        // finding statuses and their history, suppressions made through the API, API token hashes, and the dashboard's recent
-        // events per repository. Times are ISO 8601 UTC text, as on SQLite, so that the same code reads and orders them.
+        // 2: the tables written beside the engine's batches through ISharedTables, as SQLite's migrations 8, 9, 12 and 13 made
+        // them: the watch mode's finding statuses and their history, suppressions made through the API, API token hashes and the
+        // dashboard's recent events per repository; the alert routes' delivery log and outbox. Times are ISO 8601 UTC text, as on
+        // SQLite, so that the same code reads and orders them.
         """
         CREATE TABLE finding_status (
             fingerprint text PRIMARY KEY,     -- a stored finding's fingerprint
@@ -106,6 +107,26 @@ internal static class PostgresMigrations
             body text NOT NULL                -- the EventSummary as JSON
         );
         CREATE INDEX recent_events_by_repository ON recent_events (repository, seq);
+        CREATE TABLE alert_deliveries (
+            route text NOT NULL,              -- the route's name in pipewatch.yml
+            fingerprint text NOT NULL,        -- the finding's (or a throttle summary's own)
+            status text NOT NULL,             -- 'delivered' or 'dead-letter'
+            attempts integer NOT NULL,        -- attempts made so far, over every try
+            error text,                       -- the last error of a dead letter
+            updated_at text NOT NULL,         -- ISO 8601 UTC of the last outcome
+            alert text,                       -- a dead letter's alert: {"finding": FindingJson, "incident": id}; null once delivered
+            PRIMARY KEY (route, fingerprint)
+        );
+        CREATE INDEX alert_deliveries_by_status ON alert_deliveries (status, updated_at);
+        CREATE TABLE alert_outbox (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- the order in which alerts were accepted
+            route text NOT NULL,
+            fingerprint text NOT NULL,        -- the finding's; its body is read from findings
+            incident text,                    -- the incident it joined, and whether it opened it
+            incident_is_new bigint NOT NULL,
+            queued_at text NOT NULL           -- ISO 8601 UTC
+        );
+        CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
         """,
     ];
 }
