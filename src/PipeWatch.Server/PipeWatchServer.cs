@@ -120,7 +120,13 @@ public sealed class PipeWatchServer : IAsyncDisposable
     {
         var store = StoreFactory.Open(settings.StorePath);
         var local = ServeOnPostgres.LocalFiles(store, settings);
-        var tables = (ISharedTables)store;
+        // Both stores implement the seam; a store that did not would be refused here by name, never by a cast.
+        if (store is not ISharedTables tables)
+        {
+            store.Dispose();
+            throw new StoreException($"{settings.StorePath}: serve cannot keep its triage and events in this store");
+        }
+
         var serve = settings.Config.Serve;
         var env = settings.Environment;
         var triage = new Triage(tables, settings.Time);

@@ -7,6 +7,7 @@ using PipeWatch.Configuration;
 using PipeWatch.Findings;
 using PipeWatch.Server;
 using PipeWatch.Store;
+using PipeWatch.Store.Postgres;
 using PipeWatch.Tests.Server.Queue;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -172,6 +173,30 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
         await serve.StopAsync();
         // The alert went through the outbox in the findings' transaction and left it with its outcome.
         Assert.Equal((0L, 1L), (await ScalarAsync(database, "SELECT count(*) FROM alert_outbox"), await ScalarAsync(database, "SELECT count(*) FROM alert_deliveries WHERE status = 'delivered'")));
+    }
+
+    [Fact]
+    public async Task Store_migrate_takes_a_database_of_schema_1_to_the_current_schema_once_keeping_its_findings()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var store = postgres.Uri(database);
+        // A database as the first release with a PostgreSQL store left it: migration 1 applied, one finding stored.
+        await using (var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString(database)))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var setup = new Npgsql.NpgsqlCommand(
+                PostgresMigrations.SchemaTable + PostgresMigrations.All[0]
+                + "INSERT INTO pipewatch_schema (version) VALUES (1);"
+                + "INSERT INTO findings (fingerprint, rule, category, severity, repository, timestamp, detected_at, body) VALUES ('f1', 'r', 'c', 2, 'acme/app', now(), now(), '{}');",
+                connection);
+            await setup.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal((1, PostgresMigrations.All.Count), StoreFactory.Migrate(store));
+        Assert.Equal((PostgresMigrations.All.Count, PostgresMigrations.All.Count), StoreFactory.Migrate(store));
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM findings WHERE fingerprint = 'f1'"));
+        Assert.Equal((long)PostgresMigrations.All.Count, await ScalarAsync(database, "SELECT count(*) FROM pipewatch_schema"));
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM suppressions"));
     }
 
     [Fact]
