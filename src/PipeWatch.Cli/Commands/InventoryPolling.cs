@@ -16,7 +16,7 @@ internal static class InventoryPolling
         var command = new Command(
             "poll",
             "Read every CI server of serve.ci-servers in pipewatch.yml (Jenkins, GitLab, GitHub self-hosted runners) through its API once: what each runs replaces "
-            + "its places in the inventory, and each component an imported advisory covers is one vulnerability.ci-infrastructure finding (printed, and stored once). "
+            + "its places in the inventory, and each component an imported advisory covers is one vulnerability.ci-infrastructure finding (printed, stored once, and sent through the alerts routes). "
             + "Exit codes: 0 done; 1 new findings; 2 bad usage, an invalid config, no server configured, or a server that could not be read (each named on stderr); 3 an internal error.")
         {
             store, config,
@@ -36,7 +36,11 @@ internal static class InventoryPolling
             using var advisories = opened.OpenAdvisoryIndex();
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
             var problems = new Reporter();
-            var result = await CiServerPolling.PollAsync(servers, loaded.Serve.GitHubApiUrl, opened, advisories, http, host.Environment, problems, host.Time.GetUtcNow(), ct);
+            using var routing = await AlertRouting.OpenAsync(loaded, host, problems, opened);
+            if (routing is null) return ExitCodes.Usage;
+            var result = await CiServerPolling.PollAsync(
+                servers, loaded.Serve.GitHubApiUrl, opened, advisories, http, host.Environment, problems, host.Time.GetUtcNow(), ct, new InventoryAlerts(routing.Router.Routes));
+            await routing.CompleteAsync();
             foreach (var line in problems.Lines) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {line}"));
             foreach (var finding in result.Raised) await host.Out.WriteLineAsync(finding.Severity.ToWire() + "\t" + TerminalText.Escape(finding.Title));
             foreach (var reading in result.Readings)
