@@ -9,8 +9,8 @@ namespace PipeWatch.Server;
 /// <remarks>
 /// Off unless servers are configured. One loop per server; each round writes through a connection of its own (SQLite serializes
 /// it with the engine's batches) and reads the advisory index as the store holds it then, so advisories imported since start are
-/// seen. Failures are reported (naming the server, never the token) and the next round tries again. Findings are stored, not
-/// sent through the alert routes.
+/// seen. Failures are reported (naming the server, never the token) and the next round tries again. New findings are stored
+/// and go through the alert routes (<see cref="ServerSettings.Alerts"/>), staged in their outbox with the findings.
 /// </remarks>
 internal static class CiServerRefresh
 {
@@ -25,6 +25,7 @@ internal static class CiServerRefresh
     private static async Task RunAsync(ServerSettings settings, CiServerPoll server, string storePath, IProblemReporter problems, CancellationToken stopping)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var alerts = new InventoryAlerts(settings.Alerts?.Routes ?? []);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -32,7 +33,7 @@ internal static class CiServerRefresh
                 using var store = SqliteStore.Open(storePath);
                 using var advisories = store.OpenAdvisoryIndex();
                 var result = await CiServerPolling.PollAsync(
-                    [server], settings.Config.Serve.GitHubApiUrl, store, advisories, http, settings.Environment, problems, settings.Time.GetUtcNow(), stopping);
+                    [server], settings.Config.Serve.GitHubApiUrl, store, advisories, http, settings.Environment, problems, settings.Time.GetUtcNow(), stopping, alerts);
                 var reading = result.Readings[0];
                 await settings.Out.WriteLineAsync(
                     $"pipewatch serve: {server.Name} polled ({reading.Places.Count} place{(reading.Places.Count == 1 ? "" : "s")}"

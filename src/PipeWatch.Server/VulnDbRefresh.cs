@@ -1,6 +1,6 @@
 using PipeWatch.Dependencies.Advisories;
-using PipeWatch.Dependencies.Inventory;
 using PipeWatch.Diagnostics;
+using PipeWatch.Engine;
 using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Server;
@@ -10,6 +10,7 @@ namespace PipeWatch.Server;
 /// Off unless a URL is configured. The first update runs at start, then every <c>serve.vulndb-interval</c>. It writes through a
 /// connection of its own (SQLite serializes it with the engine's batches); archives are kept beside the store in <c>osv/</c>.
 /// Failures are reported and the next round tries again. The engine's advisory index (a <see cref="FollowingAdvisoryIndex"/>) sees the new advisories within seconds.
+/// The re-match's findings go through the alert routes (<see cref="ServerSettings.Alerts"/>), staged in their outbox with the findings.
 /// </remarks>
 internal static class VulnDbRefresh
 {
@@ -60,7 +61,8 @@ internal static class VulnDbRefresh
         using var store = SqliteStore.Open(storePath);
         var imported = store.ImportAdvisories(downloaded.SelectMany(r => OsvArchive.Read(r.Archive, problems)), stopping);
         using var index = store.OpenAdvisoryIndex();
-        var outcome = InventoryRematch.Run(store, index, imported.Changes, settings.Time.GetUtcNow(), stopping);
+        var alerts = new InventoryAlerts(settings.Alerts?.Routes ?? []);
+        var outcome = await alerts.RematchAsync(store, index, imported.Changes, settings.Time.GetUtcNow(), stopping);
         await settings.Out.WriteLineAsync(
             $"pipewatch serve: advisories updated ({downloaded.Count} archive{(downloaded.Count == 1 ? "" : "s")}, {imported.Changes.Count} changed); "
             + $"inventory re-matched: {outcome.Raised.Count} new finding{(outcome.Raised.Count == 1 ? "" : "s")}, {outcome.Closed} closed");

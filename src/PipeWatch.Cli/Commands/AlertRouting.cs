@@ -53,5 +53,11 @@ internal sealed class AlertRouting : IDisposable
         return builder;
     }
 
+    /// <summary>Waits until every route has sent what it was handed outside a pipeline (an inventory re-match or poll), or kept it as a dead letter.</summary>
+    public async Task CompleteAsync()
+    {
+        foreach (var route in Router.Routes) await route.CompleteAsync(CancellationToken.None);
+    }
+
     public void Dispose() => (_log as IDisposable)?.Dispose();
 }

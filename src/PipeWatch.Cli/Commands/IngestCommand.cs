@@ -69,7 +69,7 @@ internal static class IngestCommand
         };
         var images = new Option<string[]>("--image")
         {
-            Description = "A container image to read: a 'docker save' archive, or an OCI image layout (a folder, or a tar of one; plain or gzip). Its OS packages (dpkg, apk, rpm) and " +
+            Description = "A container image to read: a 'docker save' archive, an OCI image layout (a folder, or a tar of one; plain or gzip), or registry://HOST[:PORT]/NAME[:TAG|@sha256:DIGEST] pulled over the OCI distribution API (anonymously; digests checked). Its OS packages (dpkg, apk, rpm) and " +
                 "language packages (node_modules, Python dist-info, .NET deps.json) are matched against the advisories, each with the layer it came from; repeatable.",
             HelpName = "PATH",
             AllowMultipleArgumentsPerToken = false,
@@ -140,8 +140,11 @@ internal static class IngestCommand
             return ExitCodes.Usage;
         }
 
-        var imagePaths = imageInputs.Images.Select(host.Resolve).ToList();
-        var basePath = imageInputs.BaseImage is { } b ? host.Resolve(b) : null;
+        // Images named registry://HOST/NAME:TAG are pulled into temporary layouts first (removed after the run).
+        using var pulled = new RegistryImages();
+        if (await pulled.ResolveAsync(host, [.. imageInputs.Images, .. imageInputs.BaseImage is { } b ? [b] : Array.Empty<string>()], ct) is not { } imagePaths) return ExitCodes.Usage;
+        var basePath = imageInputs.BaseImage is null ? null : imagePaths[^1];
+        if (basePath is not null) imagePaths.RemoveAt(imagePaths.Count - 1);
         if (imagePaths.Concat(basePath is null ? [] : [basePath]).FirstOrDefault(p => !Path.Exists(p)) is { } missingImage)
         {
             await host.Error.WriteLineAsync($"pipewatch: --image {host.Display(missingImage)}: no such file or folder");
@@ -188,7 +191,7 @@ internal static class IngestCommand
             var run = CiVariables.From(host.Environment) is { Platform: { } platform } ci
                 ? new CiContext(ci.Repository ?? "", ci.Pipeline ?? "", ci.RunId ?? "", Job: ci.Job, Branch: ci.Branch, Commit: ci.Commit, Platform: platform)
                 : null;
-            sources = [.. sources, .. artifactPaths.Select(p => new ArtifactSource(p, hashes, ci: run)), .. imagePaths.Select(p => new ImageSource(p, advisoryStore?.AdvisoryState(), basePath))];
+            sources = [.. sources, .. artifactPaths.Select(p => new ArtifactSource(p, hashes, ci: run)), .. imagePaths.Select(p => new ImageSource(p, advisoryStore?.AdvisoryState(), basePath, pulled.NameOf(p)))];
             IngestSummary summary;
             try
             {

@@ -15,7 +15,7 @@ internal static class InventoryCommand
         new("inventory", "The estate's inventory: what each repository, image, CI server and runner holds now (kept in the store by scan, ingest, serve and the commands below). "
             + "'vulndb update' re-matches it when advisories change. Exit codes: see each subcommand's --help.")
         {
-            List(host), Export(host), Import(host), InventoryPolling.Command(host),
+            List(host), Export(host), Import(host), InventoryPolling.Command(host), InventoryServerCommands.Jenkins(host), InventoryServerCommands.GitLab(host),
         };
 
     private static Command List(CliHost host)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
+using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
@@ -16,7 +17,7 @@ internal static class InventoryPolling
         var command = new Command(
             "poll",
             "Read every CI server of serve.ci-servers in pipewatch.yml (Jenkins, GitLab, GitHub self-hosted runners) through its API once: what each runs replaces "
-            + "its places in the inventory, and each component an imported advisory covers is one vulnerability.ci-infrastructure finding (printed, and stored once). "
+            + "its places in the inventory, and each component an imported advisory covers is one vulnerability.ci-infrastructure finding (printed, stored once, and sent through the alert routes). "
             + "Exit codes: 0 done; 1 new findings; 2 bad usage, an invalid config, no server configured, or a server that could not be read (each named on stderr); 3 an internal error.")
         {
             store, config,
@@ -31,26 +32,38 @@ internal static class InventoryPolling
                 return ExitCodes.Usage;
             }
 
-            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)));
-            if (opened is null) return ExitCodes.Usage;
-            using var advisories = opened.OpenAdvisoryIndex();
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            var problems = new Reporter();
-            var result = await CiServerPolling.PollAsync(servers, loaded.Serve.GitHubApiUrl, opened, advisories, http, host.Environment, problems, host.Time.GetUtcNow(), ct);
-            foreach (var line in problems.Lines) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {line}"));
-            foreach (var finding in result.Raised) await host.Out.WriteLineAsync(finding.Severity.ToWire() + "\t" + TerminalText.Escape(finding.Title));
-            foreach (var reading in result.Readings)
-            {
-                var packages = reading.Places.Sum(p => p.Items.Count);
-                await host.SayAsync(TerminalText.Escape(
-                    $"{reading.Server.Name}: {reading.Places.Count} place{(reading.Places.Count == 1 ? "" : "s")}, {packages} component{(packages == 1 ? "" : "s")}"
-                    + (reading.Failures > 0 ? $", {reading.Failures} request{(reading.Failures == 1 ? "" : "s")} failed" : "")));
-            }
-
-            await host.SayAsync($"{result.Raised.Count} new finding{(result.Raised.Count == 1 ? "" : "s")}");
-            return result.Readings.Any(r => r.Failures > 0) ? ExitCodes.Usage : result.Raised.Count > 0 ? ExitCodes.Findings : ExitCodes.Ok;
+            return await PollAsync(host, loaded, servers, parse.GetValue(store), host.Environment, ct);
         });
         return command;
+    }
+
+    /// <summary>Reads <paramref name="servers"/> once into the store's inventory, matches them, sends new findings through the config's routes, and says what it did.</summary>
+    /// <returns>The exit code: 1 new findings; 2 a server that could not be read (or no store or route); else 0.</returns>
+    internal static async Task<int> PollAsync(
+        CliHost host, PipeWatchConfig loaded, IReadOnlyList<CiServerPoll> servers, string? storeOption, Func<string, string?> environment, CancellationToken ct)
+    {
+        using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storeOption));
+        if (opened is null) return ExitCodes.Usage;
+        using var advisories = opened.OpenAdvisoryIndex();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var problems = new Reporter();
+        using var routing = await AlertRouting.OpenAsync(loaded, host, problems, opened);
+        if (routing is null) return ExitCodes.Usage;
+        var result = await CiServerPolling.PollAsync(
+            servers, loaded.Serve.GitHubApiUrl, opened, advisories, http, environment, problems, host.Time.GetUtcNow(), ct, new InventoryAlerts(routing.Router.Routes));
+        await routing.CompleteAsync();
+        foreach (var line in problems.Lines) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {line}"));
+        foreach (var finding in result.Raised) await host.Out.WriteLineAsync(finding.Severity.ToWire() + "\t" + TerminalText.Escape(finding.Title));
+        foreach (var reading in result.Readings)
+        {
+            var packages = reading.Places.Sum(p => p.Items.Count);
+            await host.SayAsync(TerminalText.Escape(
+                $"{reading.Server.Name}: {reading.Places.Count} place{(reading.Places.Count == 1 ? "" : "s")}, {packages} component{(packages == 1 ? "" : "s")}"
+                + (reading.Failures > 0 ? $", {reading.Failures} request{(reading.Failures == 1 ? "" : "s")} failed" : "")));
+        }
+
+        await host.SayAsync($"{result.Raised.Count} new finding{(result.Raised.Count == 1 ? "" : "s")}");
+        return result.Readings.Any(r => r.Failures > 0) ? ExitCodes.Usage : result.Raised.Count > 0 ? ExitCodes.Findings : ExitCodes.Ok;
     }
 
     // Problems are said after the poll, in the order they came.

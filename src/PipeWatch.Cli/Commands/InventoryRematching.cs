@@ -1,7 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Dependencies.Advisories;
-using PipeWatch.Dependencies.Inventory;
+using PipeWatch.Engine;
 using PipeWatch.Findings;
 using PipeWatch.Store.Sqlite;
 
@@ -17,23 +17,29 @@ internal static class InventoryRematching
         HelpName = "PATH",
     };
 
-    /// <summary>Re-matches and says what it raised and closed; nothing when there is no store to re-match or nothing changed in it.</summary>
+    /// <summary>Re-matches and says what it raised and closed, the new findings sent through the alert routes of the config; nothing when there is no store to re-match or nothing changed in it.</summary>
     /// <param name="imported">The store the advisories were imported into: matched against, and re-matched itself when it is the findings store.</param>
+    /// <param name="configPath">The config whose <c>alerts</c> routes the findings go through (default: pipewatch.yml here, when present).</param>
     /// <param name="fallback">The store re-matched when <paramref name="option"/> is not given (the one imported into), quietly when its inventory is empty.</param>
-    public static async Task RunAsync(CliHost host, string? option, SqliteStore imported, AdvisoryImportResult result, CancellationToken ct, string? fallback = null)
+    /// <returns>False when the config or a route could not be read (said on stderr; exit 2).</returns>
+    public static async Task<bool> RunAsync(CliHost host, string? option, string? configPath, SqliteStore imported, AdvisoryImportResult result, CancellationToken ct, string? fallback = null)
     {
         var path = CommonOptions.ResolveStore(host, option ?? fallback);
-        if (option is null && !File.Exists(path)) return;
+        if (option is null && !File.Exists(path)) return true;
         var same = string.Equals(Path.GetFullPath(path), imported.Path, StringComparison.Ordinal);
         var opened = same ? null : await CommonOptions.OpenStoreAsync(host, path);
-        if (!same && opened is null) return;
+        if (!same && opened is null) return true;
         using (opened)
         {
             var store = opened ?? imported;
             var (places, entries) = store.CountInventory();
-            if (entries == 0 && option is null) return;
+            if (entries == 0 && option is null) return true;
+            if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return false;
+            using var routing = await AlertRouting.OpenAsync(config, host, new ConsoleProblemReporter(host.Error, host.Display), store);
+            if (routing is null) return false;
             using var index = imported.OpenAdvisoryIndex();
-            var outcome = InventoryRematch.Run(store, index, result.Changes, host.Time.GetUtcNow(), ct);
+            var outcome = await new InventoryAlerts(routing.Router.Routes).RematchAsync(store, index, result.Changes, host.Time.GetUtcNow(), ct);
+            await routing.CompleteAsync();
             foreach (var finding in outcome.Raised)
             {
                 await host.Out.WriteLineAsync(finding.Severity.ToWire() + "\t" + TerminalText.Escape(finding.Title));
@@ -42,6 +48,7 @@ internal static class InventoryRematching
             await host.SayAsync(
                 $"re-matched {Count(outcome.Advisories, "changed advisory", "changed advisories")} against {Count(places, "place", "places")} of {host.Display(path)}: "
                 + $"{Count(outcome.Raised.Count, "new finding", "new findings")}, {outcome.Closed} closed");
+            return true;
         }
     }
 

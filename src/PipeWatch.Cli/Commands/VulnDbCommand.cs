@@ -44,18 +44,19 @@ internal static class VulnDbCommand
             HelpName = "URL",
         };
         var rematch = InventoryRematching.Option();
+        var config = CommonOptions.Config();
         var command = new Command(
             "update",
             "Download OSV's per-ecosystem archives and import them into the advisory database. A refresh asks the server with the archive's ETag " +
             "(or Last-Modified) and downloads only archives that changed; unchanged ones are neither downloaded nor imported again. " + ExitHelp)
         {
-            db, ecosystems, baseUrl, rematch,
+            db, ecosystems, baseUrl, rematch, config,
         };
-        command.SetAction((parse, ct) => UpdateAsync(host, parse.GetValue(db), parse.GetValue(ecosystems) ?? [], parse.GetValue(baseUrl), parse.GetValue(rematch), ct));
+        command.SetAction((parse, ct) => UpdateAsync(host, parse.GetValue(db), parse.GetValue(ecosystems) ?? [], parse.GetValue(baseUrl), parse.GetValue(rematch), parse.GetValue(config), ct));
         return command;
     }
 
-    private static async Task<int> UpdateAsync(CliHost host, string? dbOption, string[] ecosystems, string? baseUrlOption, string? rematch, CancellationToken ct)
+    private static async Task<int> UpdateAsync(CliHost host, string? dbOption, string[] ecosystems, string? baseUrlOption, string? rematch, string? configPath, CancellationToken ct)
     {
         var path = AdvisoryDatabase.Resolve(host, dbOption);
         if (path is null)
@@ -95,7 +96,7 @@ internal static class VulnDbCommand
             var imported = downloaded.Count == 0 ? new AdvisoryImportResult(0, 0, 0) : store.ImportAdvisories(downloaded.SelectMany(r => OsvArchive.Read(r.Archive, problems)), ct);
             await host.SayAsync($"updated {host.Display(path)}: {downloaded.Count} of {results.Count} archive{(results.Count == 1 ? "" : "s")} changed, " +
                 $"{imported.Imported} advisor{(imported.Imported == 1 ? "y" : "ies")} imported, {store.AdvisoryCount()} in the database");
-            await InventoryRematching.RunAsync(host, rematch, store, imported, ct);
+            if (!await InventoryRematching.RunAsync(host, rematch, configPath, store, imported, ct)) return ExitCodes.Usage;
             return results.All(r => r.Outcome == OsvFeedOutcome.Failed) ? ExitCodes.Usage : ExitCodes.Ok;
         }
     }
@@ -112,18 +113,19 @@ internal static class VulnDbCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var rematch = InventoryRematching.Option();
+        var config = CommonOptions.Config();
         var command = new Command(
             "import",
             "Import advisories from files into the advisory database, keyed by ecosystem and package name. A record replaces the stored one with its id; "
             + "a withdrawn record removes it. Scans never use the network. " + ExitHelp)
         {
-            db, store, paths, rematch,
+            db, store, paths, rematch, config,
         };
-        command.SetAction((parse, ct) => ImportAsync(host, parse.GetValue(db), parse.GetValue(store), parse.GetValue(paths) ?? [], parse.GetValue(rematch), ct));
+        command.SetAction((parse, ct) => ImportAsync(host, parse.GetValue(db), parse.GetValue(store), parse.GetValue(paths) ?? [], parse.GetValue(rematch), parse.GetValue(config), ct));
         return command;
     }
 
-    private static async Task<int> ImportAsync(CliHost host, string? dbOption, string? storePath, string[] paths, string? rematch, CancellationToken ct)
+    private static async Task<int> ImportAsync(CliHost host, string? dbOption, string? storePath, string[] paths, string? rematch, string? configPath, CancellationToken ct)
     {
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         var missing = paths.Select(host.Resolve).Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
@@ -153,7 +155,7 @@ internal static class VulnDbCommand
             await host.SayAsync(
                 $"imported {result.Imported} advisor{(result.Imported == 1 ? "y" : "ies")} ({result.Withdrawn} withdrawn removed), "
                 + $"{store.AdvisoryCount()} in the index, {problems.Count} problem{(problems.Count == 1 ? "" : "s")}");
-            await InventoryRematching.RunAsync(host, rematch, store, result, ct, storePath);
+            if (!await InventoryRematching.RunAsync(host, rematch, configPath, store, result, ct, storePath)) return ExitCodes.Usage;
             // Nothing imported and something wrong: the input was unusable.
             return result.Imported + result.Withdrawn == 0 && problems.Count > 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }

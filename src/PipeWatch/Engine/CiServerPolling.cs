@@ -20,6 +20,7 @@ public static class CiServerPolling
     /// <summary>Polls each server in turn, then records and matches what was read.</summary>
     /// <param name="gitHubApiUrl">The GitHub API for entries that name none (<c>serve.github-api-url</c>).</param>
     /// <param name="environment">Reads the variables the entries' <c>${env:NAME}</c> tokens name.</param>
+    /// <param name="alerts">The alert routes the new findings go through (none: they are only stored).</param>
     public static async Task<CiPollResult> PollAsync(
         IReadOnlyList<CiServerPoll> servers,
         string gitHubApiUrl,
@@ -29,7 +30,8 @@ public static class CiServerPolling
         Func<string, string?> environment,
         IProblemReporter problems,
         DateTimeOffset now,
-        CancellationToken ct = default)
+        CancellationToken ct = default,
+        InventoryAlerts? alerts = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(store);
@@ -39,10 +41,12 @@ public static class CiServerPolling
             readings.Add(await CiServerPollers.PollAsync(server, gitHubApiUrl, http, environment, problems, now, ct).ConfigureAwait(false));
         }
 
-        return new CiPollResult(readings, Record(store, advisories, readings, now));
+        var raised = Record(store, advisories, readings, now, alerts);
+        if (alerts is not null) await alerts.DeliverAsync(raised).ConfigureAwait(false);
+        return new CiPollResult(readings, raised);
     }
 
-    private static List<Finding> Record(IInventoryStore store, IAdvisoryIndex advisories, IReadOnlyList<CiServerReading> readings, DateTimeOffset now)
+    private static List<Finding> Record(IInventoryStore store, IAdvisoryIndex advisories, IReadOnlyList<CiServerReading> readings, DateTimeOffset now, InventoryAlerts? alerts)
     {
         var raised = new List<Finding>();
         using var write = store.BeginInventory();
@@ -63,6 +67,7 @@ public static class CiServerPolling
             }
         }
 
+        alerts?.Stage(raised, write);
         write.Commit();
         return raised;
     }

@@ -98,6 +98,43 @@ public sealed class InventoryRematchTests : IDisposable
     }
 
     [Fact]
+    public async Task The_new_finding_goes_through_the_alert_routes_once_before_the_command_returns()
+    {
+        await ScanEstateAsync();
+        await using var hook = new LoopbackHttpServer(_ => new HttpReply(200));
+        File.WriteAllText(_temp.File("routes.yml"), $"alerts:\n  routes:\n    - name: soc\n      sink: webhook\n      url: {hook.Url}/pipewatch\n");
+        string[] import = ["vulndb", "import", "--db", "advisories.db", Path.Combine(OsvFiles.Fixtures, "GHSA-p6mc-m468-83gw.json"), "--rematch", "store.db", "--config", "routes.yml"];
+
+        var raised = await _cli.RunAsync(import);
+        var sentFirst = hook.Requests.Count;
+        var again = await _cli.RunAsync(import);
+
+        Assert.Equal((0, 0), (raised.ExitCode, again.ExitCode));
+        Assert.Equal(1, sentFirst);
+        var sent = Assert.Single(hook.Requests);
+        var finding = Assert.Single(Findings(), f => f.Explanation.StartsWith("Advisory GHSA-p6mc-m468-83gw", StringComparison.Ordinal));
+        using var json = sent.Json();
+        var alert = Assert.Single(json.RootElement.GetProperty("alerts").EnumerateArray()).GetProperty("finding");
+        Assert.Equal((finding.Fingerprint, finding.Title), (alert.GetProperty("fingerprint").GetString(), alert.GetProperty("title").GetString()));
+        Assert.Contains(
+            alert.GetProperty("evidence").EnumerateArray(),
+            e => e.GetProperty("name").GetString() == "places" && e.GetProperty("value").GetString() == "repository api; repository web; repository worker");
+    }
+
+    [Fact]
+    public async Task A_route_whose_secret_is_missing_stops_the_rematch_with_exit_2()
+    {
+        await ScanEstateAsync();
+        File.WriteAllText(_temp.File("routes.yml"), "alerts:\n  routes:\n    - name: soc\n      sink: webhook\n      url: http://127.0.0.1:9/pipewatch\n      secret: ${env:PIPEWATCH_TEST_NO_SUCH_SECRET}\n");
+
+        var result = await _cli.RunAsync("vulndb", "import", "--db", "advisories.db", Path.Combine(OsvFiles.Fixtures, "GHSA-p6mc-m468-83gw.json"), "--rematch", "store.db", "--config", "routes.yml");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("PIPEWATCH_TEST_NO_SUCH_SECRET", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Findings(), f => f.Explanation.StartsWith("Advisory GHSA-p6mc-m468-83gw", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_inventory_holds_what_each_repository_has_now()
     {
         await ScanEstateAsync();

@@ -192,6 +192,7 @@ public sealed class ServeDurabilityTests
 internal sealed class ServeProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly StringBuilder _said = new();
 
     private ServeProcess(Process process, Uri address)
     {
@@ -200,6 +201,15 @@ internal sealed class ServeProcess : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>What it wrote to stdout after the line saying where it listens, so far.</summary>
+    public string Said
+    {
+        get
+        {
+            lock (_said) return _said.ToString();
+        }
+    }
 
     /// <summary>What it wrote to stderr, once it has exited.</summary>
     public Task<string> Errors { get; private init; } = Task.FromResult(string.Empty);
@@ -230,8 +240,9 @@ internal sealed class ServeProcess : IAsyncDisposable
         {
             if (line.Contains("listening on", StringComparison.Ordinal))
             {
-                _ = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-                return new ServeProcess(process, new Uri($"http://127.0.0.1:{port}")) { Errors = errors };
+                var served = new ServeProcess(process, new Uri($"http://127.0.0.1:{port}")) { Errors = errors };
+                _ = served.KeepOutputAsync();
+                return served;
             }
         }
 
@@ -252,6 +263,17 @@ internal sealed class ServeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits up to <paramref name="seconds"/> for stdout to have a line containing <paramref name="text"/>.</summary>
+    public async Task WaitForSaidAsync(string text, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!Said.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"pipewatch serve did not say '{text}' within {seconds} s; it said:\n{Said}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>SIGKILL: no chance to finish anything.</summary>
     public void Kill() => _process.Kill();
 
@@ -264,6 +286,14 @@ internal sealed class ServeProcess : IAsyncDisposable
         deadline.CancelAfter(TimeSpan.FromSeconds(60));
         await _process.WaitForExitAsync(deadline.Token);
         Assert.Equal(0, _process.ExitCode);
+    }
+
+    private async Task KeepOutputAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync(CancellationToken.None) is { } line)
+        {
+            lock (_said) _said.AppendLine(line);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -115,7 +115,7 @@ internal static class LayerScanner
                 Keep(entry, path, kind, changes, limits, budget);
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or IOException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or IOException or ArgumentException or InvalidOperationException or ZstdSharp.ZstdException)
         {
             changes.Problems.Add($"not a readable tar after {changes.Entries:N0} entries ({ex.Message.TrimEnd('.')}); the rest of the layer is not read");
         }
@@ -125,20 +125,24 @@ internal static class LayerScanner
         return changes;
     }
 
-    /// <summary>The tar inside: gzip is decompressed, a plain tar read as it is; zstd and anything else is reported.</summary>
+    /// <summary>The tar inside: gzip and zstd (<c>tar+zstd</c> layers) are decompressed by their magic, a plain tar read as it is; anything else is reported.</summary>
     private static Stream? Open(PeekStream peek, LayerChanges changes)
     {
         var head = peek.Head;
         if (head.Length >= 2 && head[0] == 0x1f && head[1] == 0x8b) return new BufferedStream(new GZipStream(peek, CompressionMode.Decompress), 1 << 16);
-        if (head.Length >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd)
-        {
-            changes.Problems.Add("a zstd-compressed layer, which PipeWatch does not read yet");
-            return null;
-        }
-
+        // A zstd frame's magic (RFC 8878); the decoder's window is capped, so a crafted frame cannot ask for gigabytes.
+        if (head.Length >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd) return new BufferedStream(Zstd(peek), 1 << 16);
         if (head.Length == 0 || IsTar(head)) return peek;
-        changes.Problems.Add("neither a tar nor a gzip-compressed tar");
+        changes.Problems.Add("neither a tar nor a gzip- or zstd-compressed tar");
         return null;
+    }
+
+    private static ZstdSharp.DecompressionStream Zstd(Stream compressed)
+    {
+        var stream = new ZstdSharp.DecompressionStream(compressed, leaveOpen: false);
+        // 2^27 bytes (128 MiB): zstd's own default limit for a window, what `zstd` writes without --long.
+        stream.SetParameter(ZstdSharp.Unsafe.ZSTD_dParameter.ZSTD_d_windowLogMax, 27);
+        return stream;
     }
 
     /// <summary>A tar's first block: the ustar magic, or all zeros (an empty archive).</summary>

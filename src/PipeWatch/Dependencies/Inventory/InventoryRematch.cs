@@ -23,7 +23,14 @@ public static class InventoryRematch
     private const int ChunkAdvisories = 2_000;
 
     /// <summary>Matches the inventory against the advisories <paramref name="changes"/> names, stores the findings, closes the withdrawn ones.</summary>
-    public static RematchResult Run(IInventoryStore inventory, IAdvisoryIndex advisories, IReadOnlyList<AdvisoryChange> changes, DateTimeOffset now, CancellationToken ct = default)
+    /// <param name="beforeCommit">Told the findings raised, with the transaction that stores them, before it commits (the alert routes' outboxes).</param>
+    public static RematchResult Run(
+        IInventoryStore inventory,
+        IAdvisoryIndex advisories,
+        IReadOnlyList<AdvisoryChange> changes,
+        DateTimeOffset now,
+        CancellationToken ct = default,
+        Action<IReadOnlyList<Finding>, IInventoryTransaction>? beforeCommit = null)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(advisories);
@@ -95,6 +102,7 @@ public static class InventoryRematch
             }
 
             foreach (var id in withdrawn) closed += write.CloseExposures(id, $"advisory {id} was withdrawn", now);
+            beforeCommit?.Invoke(raised, write);
             write.Commit();
         }
 

@@ -15,15 +15,18 @@ namespace PipeWatch.Sources.Images;
 public sealed class ImageSource : ISource
 {
     private readonly string _path;
+    private readonly string _name;
     private readonly string? _stamp;
     private readonly IReadOnlyList<string>? _baseDiffIds;
 
     /// <param name="path">The archive or layout folder.</param>
     /// <param name="stamp">Anything that should make a re-read count as new (the advisory index's state); null for none.</param>
     /// <param name="baseImage">The base image the build started from (same forms), to tell the base's layers from the build's; null when unknown.</param>
-    public ImageSource(string path, string? stamp = null, string? baseImage = null)
+    /// <param name="name">How the image is named in findings and the inventory instead of <paramref name="path"/> (a registry image pulled into a temporary folder); null for the path.</param>
+    public ImageSource(string path, string? stamp = null, string? baseImage = null, string? name = null)
     {
         _path = path;
+        _name = name ?? path;
         _stamp = stamp;
         _baseDiffIds = baseImage is null ? null : BaseLayers(baseImage);
     }
@@ -35,7 +38,7 @@ public sealed class ImageSource : ISource
         var written = Directory.Exists(_path) ? Directory.GetLastWriteTimeUtc(_path) : File.GetLastWriteTimeUtc(_path);
         foreach (var image in images)
         {
-            var shown = images.Count == 1 ? _path : $"{_path} ({image.Reference})";
+            var shown = images.Count == 1 ? _name : $"{_name} ({image.Reference})";
             yield return new Event
             {
                 Kind = EventKind.Dependencies,
@@ -43,7 +46,7 @@ public sealed class ImageSource : ISource
                 Timestamp = new DateTimeOffset(written, TimeSpan.Zero),
                 Dataset = "dependencies.container-image",
                 Ci = CiContext.ForRepository(null),
-                Origin = new Origin(_path),
+                Origin = new Origin(_name),
                 Dependencies = new DependencyFile(shown, "container-image", [.. image.Packages.Select(p => p.ToDependency())]),
             };
         }
@@ -57,7 +60,7 @@ public sealed class ImageSource : ISource
 
     private string Hash(ImageContents image)
     {
-        var text = new StringBuilder().Append(_path).Append('\n').Append(image.Reference).Append('\n').Append(_stamp).Append('\n');
+        var text = new StringBuilder().Append(_name).Append('\n').Append(image.Reference).Append('\n').Append(_stamp).Append('\n');
         foreach (var layer in image.Layers) text.Append(layer.Digest).Append('\n');
         foreach (var package in image.Packages) text.Append(package).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32];

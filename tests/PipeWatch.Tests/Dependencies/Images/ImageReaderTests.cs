@@ -60,7 +60,7 @@ public sealed class ImageReaderTests : IDisposable
     ]);
 
     /// <summary>What the two layers hold once applied: ecosystem, name, version, source, layer, evidence file.</summary>
-    private static readonly string[] Expected =
+    internal static readonly string[] Expected =
     [
         "Debian:12|accountsservice|22.08.8-6||0|/var/lib/dpkg/status",
         "Debian:12|acl|2.3.1-3||0|/var/lib/dpkg/status",
@@ -92,6 +92,47 @@ public sealed class ImageReaderTests : IDisposable
         Assert.Equal(layers.Select(TestImages.Digest), image.Layers.Select(l => l.DiffId));
         Assert.Equal(Expected, Lines(image));
         Assert.All(image.Packages, p => Assert.Same(image.Layers[p.Layer.Index], p.Layer));
+    }
+
+    [Fact]
+    public void An_oci_layout_with_zstd_compressed_layers_yields_the_same_packages()
+    {
+        byte[][] layers = [BaseLayer(), BuildLayer()];
+        var folder = Path.Combine(_temp.Path, "layout");
+        var blobs = new List<byte[]>();
+        TestImages.WriteOciLayout(folder, layers, "registry.example/app:1.4", zstd: layer =>
+        {
+            var blob = TestImages.Zstd(layer);
+            blobs.Add(blob);
+            return blob;
+        });
+
+        var (image, problems) = ReadOne(folder);
+
+        // The blobs are zstd frames (RFC 8878's magic), not gzip or plain tar.
+        Assert.All(blobs, b => Assert.Equal(new byte[] { 0x28, 0xb5, 0x2f, 0xfd }, b[..4]));
+        Assert.Empty(problems);
+        Assert.Equal(blobs.Select(TestImages.Digest), image.Layers.Select(l => l.Digest));
+        Assert.Equal(layers.Select(TestImages.Digest), image.Layers.Select(l => l.DiffId));
+        Assert.Equal(Expected, Lines(image));
+    }
+
+    [Fact]
+    public void A_truncated_zstd_layer_is_a_problem_naming_the_layer_and_the_other_layer_is_still_read()
+    {
+        byte[][] layers = [BaseLayer(), BuildLayer()];
+        var folder = Path.Combine(_temp.Path, "layout");
+        var index = 0;
+        TestImages.WriteOciLayout(folder, layers, "registry.example/app:1.4", zstd: layer =>
+        {
+            var blob = TestImages.Zstd(layer);
+            return index++ == 1 ? blob[..(blob.Length / 2)] : blob;
+        });
+
+        var (image, problems) = ReadOne(folder);
+
+        Assert.Contains(problems, p => p.ToString().Contains("the rest of the layer is not read", StringComparison.Ordinal));
+        Assert.Contains(image.Packages, p => p.Name == "accountsservice");
     }
 
     [Fact]
@@ -295,7 +336,7 @@ public sealed class ImageReaderTests : IDisposable
         Assert.Contains(problems.Problems, p => p.Reason.EndsWith("more than 3 entries; the rest of the layer is not read", StringComparison.Ordinal));
     }
 
-    private static (ImageContents Image, IReadOnlyList<Problem> Problems) ReadOne(string path)
+    internal static (ImageContents Image, IReadOnlyList<Problem> Problems) ReadOne(string path)
     {
         var problems = new ProblemLog();
         var images = ImageReader.Read(path, problems, null, TestContext.Current.CancellationToken);
@@ -303,7 +344,7 @@ public sealed class ImageReaderTests : IDisposable
         return (images[0], problems.Problems);
     }
 
-    private static List<string> Lines(ImageContents image) =>
+    internal static List<string> Lines(ImageContents image) =>
     [
         .. image.Packages
             .Select(p => $"{p.Ecosystem}|{p.Name}|{p.Version}|{p.SourceName}{(p.SourceVersion is { } v ? " " + v : "")}|{p.Layer.Index}|{p.EvidencePath}")

@@ -51,6 +51,26 @@ internal static class TestImages
         return buffer.ToArray();
     }
 
+    /// <summary>The bytes compressed by the <c>zstd</c> command (Debian's zstd package, installed by .ci/run), as image builders write <c>tar+zstd</c> layers.</summary>
+    public static byte[] Zstd(byte[] bytes)
+    {
+        var input = Path.GetTempFileName();
+        var output = input + ".zst";
+        try
+        {
+            File.WriteAllBytes(input, bytes);
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("zstd", ["-q", "-f", "-3", "-o", output, input]) { UseShellExecute = false })!;
+            if (!process.WaitForExit(60_000)) process.Kill();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"zstd exited with {process.ExitCode}");
+            return File.ReadAllBytes(output);
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(output);
+        }
+    }
+
     public static byte[] Gzip(byte[] bytes)
     {
         using var buffer = new MemoryStream();
@@ -72,16 +92,18 @@ internal static class TestImages
     });
 
     /// <summary>An OCI image layout in <paramref name="folder"/>: <c>oci-layout</c>, <c>index.json</c>, and the blobs (layers gzip-compressed when asked).</summary>
-    public static void WriteOciLayout(string folder, IReadOnlyList<byte[]> layers, string name, bool gzip = true)
+    /// <param name="zstd">Makes each layer's blob instead (a <c>tar+zstd</c> layer): <see cref="Zstd"/>, or a damaged one.</param>
+    public static void WriteOciLayout(string folder, IReadOnlyList<byte[]> layers, string name, bool gzip = true, Func<byte[], byte[]>? zstd = null)
     {
         var blobs = Path.Combine(folder, "blobs", "sha256");
         Directory.CreateDirectory(blobs);
         var descriptors = new List<object>();
         foreach (var layer in layers)
         {
-            var blob = gzip ? Gzip(layer) : layer;
+            var blob = zstd is not null ? zstd(layer) : gzip ? Gzip(layer) : layer;
             File.WriteAllBytes(Path.Combine(blobs, Hex(Digest(blob))), blob);
-            descriptors.Add(new { mediaType = gzip ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar", digest = Digest(blob), size = blob.Length });
+            var mediaType = zstd is not null ? "application/vnd.oci.image.layer.v1.tar+zstd" : gzip ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar";
+            descriptors.Add(new { mediaType, digest = Digest(blob), size = blob.Length });
         }
 
         var config = Config(layers);

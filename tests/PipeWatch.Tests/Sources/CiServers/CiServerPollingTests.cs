@@ -101,6 +101,134 @@ public sealed class CiServerPollingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_poll_sends_its_new_findings_through_the_alert_routes_and_a_second_poll_sends_none()
+    {
+        await using var jenkins = Jenkins("2.452.3", Fixture("jenkins-plugin-manager.json"));
+        await using var hook = new LoopbackHttpServer(_ => new HttpReply(200));
+        File.WriteAllText(
+            _temp.File("pipewatch.yml"),
+            $"serve:\n  ci-servers:\n    - jenkins: {jenkins.Url}\n      user: pipewatch\n      token: ${{env:JENKINS_TOKEN}}\n"
+            + $"alerts:\n  routes:\n    - name: soc\n      sink: webhook\n      url: {hook.Url}/pipewatch\n");
+        await ImportAsync("GHSA-h856-ffvv-xvr4", "GHSA-vph5-2q33-7r9h");
+
+        var first = await _cli.RunAsync("inventory", "poll", "--store", "pw.db");
+        var sentFirst = hook.Requests.Count;
+        var again = await _cli.RunAsync("inventory", "poll", "--store", "pw.db");
+
+        Assert.Equal((1, 0), (first.ExitCode, again.ExitCode));
+        Assert.True(sentFirst > 0, "the route had sent nothing when the first poll returned");
+        var alerts = hook.Requests.SelectMany(r =>
+        {
+            using var json = r.Json();
+            return json.RootElement.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("finding").GetProperty("fingerprint").GetString()!).ToList();
+        }).ToList();
+        Assert.Equal(sentFirst, hook.Requests.Count);
+        Assert.Equal(Stored().Select(f => f.Fingerprint).Order(StringComparer.Ordinal), alerts.Order(StringComparer.Ordinal));
+        Assert.Equal(2, alerts.Count);
+    }
+
+    [Fact]
+    public async Task A_plugin_published_under_io_jenkins_plugins_is_matched_by_its_short_name_and_its_fixed_version_is_not()
+    {
+        // Jenkins names the plugin by its short name only; the advisory names the Maven package io.jenkins.plugins:miniorange-saml-sp.
+        await using var affected = Jenkins("2.462.3", Plugins(("miniorange-saml-sp", "2.0.0"), ("git-server", "117.veb_68868fa_027")));
+        await using var fixedOne = Jenkins("2.462.3", Plugins(("miniorange-saml-sp", "2.0.1")));
+        Config($"    - jenkins: {affected.Url}\n      user: pipewatch\n      token: ${{env:JENKINS_TOKEN}}\n    - jenkins: {fixedOne.Url}\n      user: pipewatch\n      token: ${{env:JENKINS_TOKEN}}\n");
+        await ImportAsync("GHSA-w88f-j9rc-h7v3");
+
+        var result = await _cli.RunAsync("inventory", "poll", "--store", "pw.db");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal([$"medium\tminiorange-saml-sp@2.0.0 on ci-server {affected.Url} is affected by GHSA-w88f-j9rc-h7v3 (CVE-2023-32996)"], result.OutputLines);
+        var finding = Assert.Single(Stored());
+        Assert.Equal((Categories.CiInfrastructureVulnerability, "2.0.1"), (finding.Category, finding.Evidence.Single(e => e.Name == "fixed_in").Value));
+    }
+
+    [Fact]
+    public async Task An_io_jenkins_plugins_advisory_imported_after_the_poll_is_re_matched_to_the_plugin()
+    {
+        await using var jenkins = Jenkins("2.462.3", Plugins(("miniorange-saml-sp", "1.0.19"), ("git-server", "117.veb_68868fa_027")));
+        Config($"    - jenkins: {jenkins.Url}\n      user: pipewatch\n      token: ${{env:JENKINS_TOKEN}}\n");
+        Assert.Equal(0, (await _cli.RunAsync("inventory", "poll", "--store", "pw.db")).ExitCode);
+
+        var later = await _cli.RunAsync("vulndb", "import", Path.Combine(Fixtures, "GHSA-w88f-j9rc-h7v3.json"), "--store", "pw.db");
+
+        Assert.Equal(0, later.ExitCode);
+        Assert.Equal(["medium\tGHSA-w88f-j9rc-h7v3 (CVE-2023-32996) affects miniorange-saml-sp 1.0.19 in 1 place"], later.OutputLines);
+        var finding = Assert.Single(Stored());
+        Assert.Equal($"ci-server {jenkins.Url}", finding.Evidence.Single(e => e.Name == "places").Value);
+        Assert.Equal(Categories.CiInfrastructureVulnerability, finding.Category);
+    }
+
+    [Fact]
+    public async Task Inventory_jenkins_reads_one_server_once_with_the_token_from_a_file()
+    {
+        await using var jenkins = Jenkins("2.452.3", Fixture("jenkins-plugin-manager.json"));
+        await ImportAsync("GHSA-h856-ffvv-xvr4", "GHSA-vph5-2q33-7r9h");
+        File.WriteAllText(_temp.File("jenkins-token"), JenkinsToken + "\n");
+
+        var result = await _cli.RunAsync("inventory", "jenkins", jenkins.Url + "/", "--user", "pipewatch", "--token-file", "jenkins-token", "--store", "pw.db");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            [
+                $"high\tgit-server@99.va_0826a_b_cdfa_d on ci-server {jenkins.Url} is affected by GHSA-vph5-2q33-7r9h (CVE-2024-23899)",
+                $"high\torg.jenkins-ci.main:jenkins-core@2.452.3 on ci-server {jenkins.Url} is affected by GHSA-h856-ffvv-xvr4 (CVE-2024-43044)",
+            ],
+            result.OutputLines.Order(StringComparer.Ordinal));
+        var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"pipewatch:{JenkinsToken}"));
+        Assert.Equal(
+            [("GET", "/api/json?tree=mode", basic), ("GET", "/pluginManager/api/json?depth=1", basic)],
+            jenkins.Requests.Select(r => (r.Method, r.Path, r.Headers["Authorization"])));
+        Assert.Equal(4, Inventory().Count(e => e.Place.Id == jenkins.Url));
+        Assert.DoesNotContain(JenkinsToken, result.Output + result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inventory_gitlab_reads_one_server_once_with_the_token_from_the_named_variable()
+    {
+        await using var gitlab = new LoopbackHttpServer(r => r.Path switch
+        {
+            "/api/v4/version" => new HttpReply(200, Fixture("gitlab-version.json")),
+            "/api/v4/runners/all?per_page=100&page=1" => new HttpReply(200, "[]", new Dictionary<string, string> { ["X-Page"] = "1", ["X-Next-Page"] = "" }),
+            _ => new HttpReply(404, """{"message":"404 Not found"}"""),
+        });
+
+        var result = await _cli.RunAsync("inventory", "gitlab", gitlab.Url, "--token-env", "GITLAB_TOKEN", "--store", "pw.db");
+
+        Assert.Equal((0, ""), (result.ExitCode, result.Output));
+        Assert.Equal(["/api/v4/version", "/api/v4/runners/all?per_page=100&page=1"], gitlab.Requests.Select(r => r.Path));
+        Assert.All(gitlab.Requests, r => Assert.Equal(GitLabToken, r.Headers["PRIVATE-TOKEN"]));
+        Assert.Equal([("ci-server", gitlab.Url, "GitLab", "gitlab-ee", "17.9.1")], Inventory().Select(e => (e.Place.KindText, e.Place.Id, e.Item.Ecosystem, e.Item.Name, e.Item.Version)));
+    }
+
+    [Fact]
+    public async Task Inventory_jenkins_refuses_two_token_sources_a_missing_token_file_an_unset_variable_and_a_url_with_credentials()
+    {
+        await using var jenkins = Jenkins("2.452.3", Fixture("jenkins-plugin-manager.json"));
+        File.WriteAllText(_temp.File("jenkins-token"), JenkinsToken);
+
+        var both = await _cli.RunAsync("inventory", "jenkins", jenkins.Url, "--token-env", "JENKINS_TOKEN", "--token-file", "jenkins-token", "--store", "pw.db");
+        var missing = await _cli.RunAsync("inventory", "jenkins", jenkins.Url, "--token-file", "no-such-token", "--store", "pw.db");
+        var credentials = await _cli.RunAsync("inventory", "jenkins", jenkins.Url.Replace("http://", "http://admin:secret@", StringComparison.Ordinal), "--store", "pw.db");
+        var unset = await _cli.RunAsync("inventory", "jenkins", jenkins.Url, "--user", "pipewatch", "--token-env", "PIPEWATCH_TEST_UNSET_TOKEN", "--store", "pw.db");
+
+        Assert.Equal((2, "pipewatch: give --token-env or --token-file, not both"), (both.ExitCode, both.ErrorLines[^1]));
+        Assert.Equal((2, "pipewatch: --token-file no-such-token: no such file"), (missing.ExitCode, missing.ErrorLines[^1]));
+        Assert.Equal(2, credentials.ExitCode);
+        Assert.StartsWith("pipewatch: URL: expected an http(s) URL without credentials or query", credentials.ErrorLines[^1], StringComparison.Ordinal);
+        Assert.Equal(2, unset.ExitCode);
+        Assert.Contains("PIPEWATCH_TEST_UNSET_TOKEN is not set", unset.Error, StringComparison.Ordinal);
+        Assert.Empty(jenkins.Requests);
+    }
+
+    /// <summary>A <c>/pluginManager/api/json?depth=1</c> answer with these plugins, each active and enabled.</summary>
+    private static string Plugins(params (string ShortName, string Version)[] plugins) =>
+        "{\"_class\":\"hudson.LocalPluginManager\",\"plugins\":["
+        + string.Join(",", plugins.Select(p => $"{{\"active\":true,\"enabled\":true,\"bundled\":false,\"deleted\":false,\"dependencies\":[],\"longName\":\"{p.ShortName}\",\"shortName\":\"{p.ShortName}\",\"url\":\"https://plugins.jenkins.io/{p.ShortName}\",\"version\":\"{p.Version}\"}}"))
+        + "]}";
+
+    [Fact]
     public async Task A_jenkins_at_fixed_versions_raises_nothing_and_is_still_inventoried()
     {
         var fixedPlugins = Fixture("jenkins-plugin-manager.json").Replace("99.va_0826a_b_cdfa_d", "126.v0d945d8d2b_39", StringComparison.Ordinal);
