@@ -119,15 +119,17 @@ public sealed class AgentSession
                 await using var stream = new FileStream(fifo, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
                 Interlocked.Exchange(ref opened, 1);
                 using var reader = new StreamReader(stream);
-                while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+                // The lines strace has already written are taken together: one lock and one flush per batch, not per line.
+                var batch = new List<string>(BatchRecords);
+                while (true)
                 {
-                    lock (_gate)
-                    {
-                        foreach (var e in parser.Parse(line)) trace.Apply(e, meter);
-                    }
-
-                    await FlushAsync().ConfigureAwait(false);
+                    var next = reader.ReadLineAsync(CancellationToken.None);
+                    if (batch.Count > 0 && (!next.IsCompleted || batch.Count >= BatchRecords)) await ApplyAsync(batch, parser, trace, meter).ConfigureAwait(false);
+                    if (await next.ConfigureAwait(false) is not { } line) break;
+                    batch.Add(line);
                 }
+
+                await ApplyAsync(batch, parser, trace, meter).ConfigureAwait(false);
             });
 
             using var strace = Process.Start(start) ?? throw new AgentException($"cannot start '{_options.Strace}'");
@@ -156,6 +158,20 @@ public sealed class AgentSession
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    private async Task ApplyAsync(List<string> lines, StraceParser parser, JobTrace trace, ResourceMeter meter)
+    {
+        lock (_gate)
+        {
+            foreach (var line in lines)
+            {
+                foreach (var e in parser.Parse(line)) trace.Apply(e, meter);
+            }
+        }
+
+        lines.Clear();
+        await FlushAsync().ConfigureAwait(false);
     }
 
     /// <summary>True once strace is attached to <paramref name="pid"/> (its TracerPid is set): <c>agent start</c> waits for it.</summary>
