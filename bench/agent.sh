@@ -50,7 +50,7 @@ printf 'SRC := $(wildcard src/*.c)\nOBJ := $(SRC:.c=.o)\nall: $(OBJ)\n%%.o: %%.c
 printf '#!/bin/sh\ncd %s && make -s clean && make -s -j%d\n' "$work" "$(nproc)" > "$work/build.sh"
 chmod +x "$work/build.sh"
 # Wall and CPU seconds (user + system of the command and everything it waited for) of one command.
-measure() { local out; out=$( { /usr/bin/env time -f '%e %U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1); read -r w u s <<<"$out"; echo "$w $(echo "$u + $s" | bc -l)"; }
+measure() { local w u s; /usr/bin/env time -o "$work/time" -f '%e %U %S' "$@" >/dev/null 2>&1 || true; read -r w u s < <(tail -1 "$work/time"); echo "$w $(echo "$u + $s" | bc -l)"; }
 declare -a bare=() traced=() polled=() bare_cpu=() traced_cpu=() polled_cpu=()
 "$work/build.sh" >/dev/null 2>&1   # warm the caches
 for r in $(seq "$rounds"); do
@@ -66,8 +66,8 @@ printf 'wall ratio to bare: strace %.3fx, proc %.3fx (target <= 1.05x)\n' "$(ech
 echo "median CPU seconds (whole tree): bare $cb, agent+strace $ct, agent+proc $cp"
 printf 'CPU ratio to bare: strace %.3fx, proc %.3fx\n' "$(echo "$ct / $cb" | bc -l)" "$(echo "$cp / $cb" | bc -l)"
 # The agent's own start-up is in these: time an empty command the same way.
-empty=$(seconds $pw agent --mode strace --events "$work/empty.jsonl" -- true)
-echo "agent start and stop around 'true': ${empty}s"
+read -r empty empty_cpu <<<"$(measure $pw agent --mode strace --events "$work/empty.jsonl" -- true)"
+echo "agent start and stop around 'true': ${empty}s wall, ${empty_cpu} CPU-s"
 
 # 3. Idle cost: 20 s of sleep under the agent; its CPU (and strace's) from the kernel's accounting of the finished tree.
 for mode in strace proc; do
