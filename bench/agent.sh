@@ -4,7 +4,10 @@
 #      connections recorded out of those made;
 #   2. overhead: a build-like workload (make -j of many small C files with gcc) bare, under the agent with strace and
 #      under the agent polling /proc, interleaved round by round; medians and ratios to the bare run;
-#   3. idle cost: the agent's own CPU (pipewatch + strace) while the job sleeps, as a share of one core.
+#   3. idle cost: the agent's own CPU (pipewatch + strace) while the job sleeps, as a share of one core: over the whole run
+#      (start-up included) and in the steady state (between 8 s and 28 s of a 30 s sleep, from /proc/PID/stat).
+# The build is timed by wall and by CPU (user + system of the whole tree, strace and pipewatch included): under load, the
+# CPU ratio is the fairer one. One command for the whole suite: bench/agent.sh (defaults: 5 rounds of 200 files).
 # Usage: bench/agent.sh [ROUNDS] [FILES]   (needs gcc, make, curl, strace, python3; PIPEWATCH names the program,
 # default: the built Release CLI). Say the machine's load (printed) with the numbers: absolute times are not stable here.
 set -euo pipefail
@@ -46,26 +49,50 @@ done
 printf 'SRC := $(wildcard src/*.c)\nOBJ := $(SRC:.c=.o)\nall: $(OBJ)\n%%.o: %%.c\n\tgcc -O1 -c $< -o $@\nclean:\n\trm -f src/*.o\n' > "$work/Makefile"
 printf '#!/bin/sh\ncd %s && make -s clean && make -s -j%d\n' "$work" "$(nproc)" > "$work/build.sh"
 chmod +x "$work/build.sh"
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-declare -a bare=() traced=() polled=()
+# Wall and CPU seconds (user + system of the command and everything it waited for) of one command.
+measure() { local w u s; /usr/bin/env time -o "$work/time" -f '%e %U %S' "$@" >/dev/null 2>&1 || true; read -r w u s < <(tail -1 "$work/time"); echo "$w $(echo "$u + $s" | bc -l)"; }
+declare -a bare=() traced=() polled=() bare_cpu=() traced_cpu=() polled_cpu=()
 "$work/build.sh" >/dev/null 2>&1   # warm the caches
 for r in $(seq "$rounds"); do
-  bare+=("$(seconds "$work/build.sh")")
-  traced+=("$(seconds $pw agent --mode strace --events "$work/build-strace.jsonl" -- "$work/build.sh")")
-  polled+=("$(seconds $pw agent --mode proc --events "$work/build-proc.jsonl" -- "$work/build.sh")")
+  read -r w c <<<"$(measure "$work/build.sh")"; bare+=("$w"); bare_cpu+=("$c")
+  read -r w c <<<"$(measure $pw agent --mode strace --events "$work/build-strace.jsonl" -- "$work/build.sh")"; traced+=("$w"); traced_cpu+=("$c")
+  read -r w c <<<"$(measure $pw agent --mode proc --events "$work/build-proc.jsonl" -- "$work/build.sh")"; polled+=("$w"); polled_cpu+=("$c")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mb=$(median "${bare[@]}"); mt=$(median "${traced[@]}"); mp=$(median "${polled[@]}")
+cb=$(median "${bare_cpu[@]}"); ct=$(median "${traced_cpu[@]}"); cp=$(median "${polled_cpu[@]}")
 echo "build of $files files, $rounds rounds, median wall seconds: bare $mb, agent+strace $mt, agent+proc $mp"
-printf 'ratio to bare: strace %.3fx, proc %.3fx (target <= 1.05x)\n' "$(echo "$mt / $mb" | bc -l)" "$(echo "$mp / $mb" | bc -l)"
+printf 'wall ratio to bare: strace %.3fx, proc %.3fx (target <= 1.05x)\n' "$(echo "$mt / $mb" | bc -l)" "$(echo "$mp / $mb" | bc -l)"
+echo "median CPU seconds (whole tree): bare $cb, agent+strace $ct, agent+proc $cp"
+printf 'CPU ratio to bare: strace %.3fx, proc %.3fx\n' "$(echo "$ct / $cb" | bc -l)" "$(echo "$cp / $cb" | bc -l)"
 # The agent's own start-up is in these: time an empty command the same way.
-empty=$(seconds $pw agent --mode strace --events "$work/empty.jsonl" -- true)
-echo "agent start and stop around 'true': ${empty}s"
+read -r empty empty_cpu <<<"$(measure $pw agent --mode strace --events "$work/empty.jsonl" -- true)"
+echo "agent start and stop around 'true': ${empty}s wall, ${empty_cpu} CPU-s"
 
 # 3. Idle cost: 20 s of sleep under the agent; its CPU (and strace's) from the kernel's accounting of the finished tree.
 for mode in strace proc; do
   out=$( { /usr/bin/env time -f '%U %S %e' $pw agent --mode "$mode" --events "$work/idle.jsonl" -- sleep 20 >/dev/null; } 2>&1 | tail -1)
   read -r user sys wall <<<"$out"
   printf 'idle %s: %.2f CPU-s over %.1f s = %.2f%% of one core (includes the .NET start-up)\n' "$mode" "$(echo "$user + $sys" | bc -l)" "$wall" "$(echo "100 * ($user + $sys) / $wall" | bc -l)"
+done
+# Steady idle: the agent (and strace) alone, not the sleeping job, between 8 s and 28 s.
+ticks() {  # utime + stime of a process and its tracer child (not the job), in clock ticks
+  local total=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] && total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+for mode in strace proc; do
+  $pw agent --mode "$mode" --events "$work/steady.jsonl" -- sleep 30 >/dev/null 2>&1 &
+  agent=$!
+  sleep 8
+  tracer=$( [ "$mode" = strace ] && cat /proc/$agent/task/*/children 2>/dev/null | tr ' ' '\n' | while read -r c; do [ -n "$c" ] && [ "$(cat /proc/$c/comm 2>/dev/null)" = strace ] && echo "$c"; done | head -1 || true)
+  t0=$(ticks $agent $tracer); s0=$(date +%s.%N)
+  sleep 20
+  t1=$(ticks $agent $tracer); s1=$(date +%s.%N)
+  wait "$agent" || true
+  printf 'steady idle %s: %.2f CPU-s over %.1f s = %.2f%% of one core (target <= 2%%)\n' "$mode" "$(echo "($t1 - $t0) / $hz" | bc -l)" "$(echo "$s1 - $s0" | bc -l)" "$(echo "100 * ($t1 - $t0) / $hz / ($s1 - $s0)" | bc -l)"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

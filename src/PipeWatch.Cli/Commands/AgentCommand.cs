@@ -29,6 +29,11 @@ internal static class AgentCommand
         var runId = new Option<string?>("--run-id") { Description = "ci.run_id, when no CI variables say it.", HelpName = "ID" };
         var job = new Option<string?>("--job") { Description = "ci.job, when no CI variables say it.", HelpName = "NAME" };
         var interval = new Option<double>("--interval") { Description = "Seconds between /proc samples of CPU, memory and I/O.", DefaultValueFactory = _ => 1.0, HelpName = "SECONDS" };
+        var scrape = new Option<string?>("--scrape")
+        {
+            Description = "Also scrape the runner's metrics exporter (a node_exporter /metrics URL, or a file holding one exposition) every --interval: the host's CPU, memory, network and disk over the run become a second resource summary with its own baseline.",
+            HelpName = "URL|FILE",
+        };
 
         var agent = new Command(
             "agent",
@@ -37,7 +42,7 @@ internal static class AgentCommand
             "and its CPU, peak memory and I/O are recorded as ECS JSON Lines, traced with strace (-f --seccomp-bpf) or, without it, polled from /proc " +
             "(which misses short-lived processes; the summary says so). The records go to --events FILE and/or --post URL.")
         {
-            command, events, post, tokenEnv, step, mode, repository, pipeline, runId, job, interval,
+            command, events, post, tokenEnv, step, mode, repository, pipeline, runId, job, interval, scrape,
         };
         AgentOptions Options(ParseResult parse) => new()
         {
@@ -46,9 +51,10 @@ internal static class AgentCommand
             Ci = CiVariables.From(host.Environment).With(parse.GetValue(repository), parse.GetValue(pipeline), parse.GetValue(runId), parse.GetValue(job)),
             SampleInterval = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(interval), 0.05, 60)),
             WorkingDirectory = host.WorkingDirectory,
+            Scrape = parse.GetValue(scrape) is { Length: > 0 } target && !target.Contains("://", StringComparison.Ordinal) ? host.Resolve(target) : parse.GetValue(scrape),
         };
         (string?, string?, string) Outputs(ParseResult parse) => (parse.GetValue(events), parse.GetValue(post), parse.GetRequiredValue(tokenEnv));
-        foreach (var sub in AgentJobCommands.Create(host, Options, Outputs, [events, post, tokenEnv, step, mode, repository, pipeline, runId, job, interval]))
+        foreach (var sub in AgentJobCommands.Create(host, Options, Outputs, [events, post, tokenEnv, step, mode, repository, pipeline, runId, job, interval, scrape]))
         {
             agent.Add(sub);
         }

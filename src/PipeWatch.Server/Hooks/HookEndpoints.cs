@@ -119,6 +119,13 @@ internal sealed class HookEndpoints(IWebhookIntake queue, WebhookSecrets secrets
         }
 
         var format = request.Query["format"].FirstOrDefault();
+        if (endpoint == "/ingest" && (format == IntakeKinds.Auditd || (format is null && Sources.Runner.Collectors.AuditdSource.Detect(body))))
+        {
+            // An audit log is text: read as ingest reads an audit log file, not by the JSON reader.
+            await AcceptAsync(context, endpoint, body, platform, delivery, null, null, IntakeKinds.Auditd);
+            return;
+        }
+
         if (format is not null && Sources.PayloadFormats.Find(format) is null)
         {
             await RefuseAsync(context, endpoint, StatusCodes.Status400BadRequest, $"format '{Shown(format)}' is not one PipeWatch reads");
@@ -128,7 +135,7 @@ internal sealed class HookEndpoints(IWebhookIntake queue, WebhookSecrets secrets
         await AcceptAsync(context, endpoint, body, platform, delivery, format is null ? null : PayloadHint.Format(format), format is null ? null : $"format:{format}");
     }
 
-    private async Task AcceptAsync(HttpContext context, string endpoint, byte[] body, string platform, string? delivery, PayloadHint? hint, string? storedHint)
+    private async Task AcceptAsync(HttpContext context, string endpoint, byte[] body, string platform, string? delivery, PayloadHint? hint, string? storedHint, string kind = IntakeKinds.Payload)
     {
         if (hint is { FormatIds.Count: 0 })
         {
@@ -137,14 +144,14 @@ internal sealed class HookEndpoints(IWebhookIntake queue, WebhookSecrets secrets
             return;
         }
 
-        if (JsonProblem(body) is { } problem)
+        if (kind == IntakeKinds.Payload && JsonProblem(body) is { } problem)
         {
             await RefuseAsync(context, endpoint, StatusCodes.Status400BadRequest, problem);
             return;
         }
 
         var origin = delivery is null ? $"webhook:{platform}" : $"webhook:{platform}/{delivery}";
-        var item = new IntakeItem(IntakeKinds.Payload, platform, delivery, storedHint, origin, body, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var item = new IntakeItem(kind, platform, delivery, storedHint, origin, body, time.GetUtcNow().ToUnixTimeMilliseconds());
         switch (await queue.EnqueueAsync(item))
         {
             case EnqueueOutcome.Accepted:

@@ -22,6 +22,9 @@ internal static class IntakeKinds
 {
     public const string Payload = "payload";
     public const string JobLog = "job-log";
+
+    /// <summary>A Linux audit log posted to <c>/ingest</c> (text, not JSON), read as <c>ingest</c> reads an audit log file.</summary>
+    public const string Auditd = "auditd";
 }
 
 /// <summary>What became of a payload offered to the queue.</summary>

@@ -6,6 +6,7 @@ using PipeWatch.Events;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Intake;
 using PipeWatch.Sources.JobLogs;
+using PipeWatch.Sources.Runner.Collectors;
 
 namespace PipeWatch.Server.Intake;
 
@@ -113,6 +114,14 @@ internal sealed class IntakeSource(ChannelReader<IntakeRow> ready, Action<IReadO
             {
                 var format = JobLogFormats.Find(item.Hint ?? string.Empty) ?? JobLogFormats.PlainText;
                 var source = new JobLogSource(JobLogOrigin.FromPath(item.Origin), format, () => new MemoryStream(item.Body, writable: false));
+                var events = new List<Event>();
+                await foreach (var e in source.ReadAsync(context, cancellationToken).ConfigureAwait(false)) events.Add(e);
+                return events;
+            }
+
+            if (item.Kind == IntakeKinds.Auditd)
+            {
+                var source = new AuditdSource(item.Origin, () => new MemoryStream(item.Body, writable: false));
                 var events = new List<Event>();
                 await foreach (var e in source.ReadAsync(context, cancellationToken).ConfigureAwait(false)) events.Add(e);
                 return events;

@@ -27,7 +27,7 @@ internal sealed class AgentJob : IDisposable
     public string Events => _temp.File("agent.jsonl");
 
     /// <summary>Writes <paramref name="script"/> as an executable sh script and runs it under the agent as run <paramref name="runId"/>, step <paramref name="step"/>.</summary>
-    public async Task<AgentResult> RunAsync(string script, string runId, string step = "Test", AgentMode mode = AgentMode.Strace, TimeSpan? sampleInterval = null, IAgentOutput? output = null)
+    public async Task<AgentResult> RunAsync(string script, string runId, string step = "Test", AgentMode mode = AgentMode.Strace, TimeSpan? sampleInterval = null, IAgentOutput? output = null, string? scrape = null)
     {
         var path = _temp.File($"job-{runId}.sh");
         await File.WriteAllTextAsync(path, "#!/bin/sh\n" + script, TestContext.Current.CancellationToken);
@@ -45,6 +45,7 @@ internal sealed class AgentJob : IDisposable
                     Mode = mode,
                     WorkingDirectory = Folder,
                     SampleInterval = sampleInterval ?? TimeSpan.FromMilliseconds(200),
+                    Scrape = scrape,
                 },
                 output is null ? [file] : [file, output],
                 cancellationToken: TestContext.Current.CancellationToken);

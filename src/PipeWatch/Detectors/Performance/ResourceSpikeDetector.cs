@@ -85,11 +85,13 @@ internal sealed class ResourceSpikeDetector : IDetector
             ReportMiner(e, context, $"every core busy for {busy.ToString("0", CultureInfo.InvariantCulture)}s while connected to a mining-pool port ({string.Join(", ", pools.Endpoints)})", "the step", fields.GetValueOrDefault("process.command_line"));
         }
 
+        // A summary from the runner's metrics exporter (the whole host) learns apart from the traced tree's.
+        var source = fields.GetValueOrDefault("runner.metrics.source") is { Length: > 0 } named ? named + ":" : string.Empty;
         var spikes = new List<(Metric Metric, RobustScore Score)>();
         foreach (var metric in _metrics)
         {
             if (Value(fields, metric) is not { } observed) continue;
-            var baseline = context.Baselines.Get<RollingSample>(string.Concat(JobKey(e), Separator, step, Separator, metric.Id));
+            var baseline = context.Baselines.Get<RollingSample>(string.Concat(JobKey(e), Separator, step, Separator, source, metric.Id));
             if (baseline.Count >= _options.MinimumSamples
                 && observed >= baseline.Median * _options.MinimumRatio
                 && observed - baseline.Median >= metric.MinimumIncrease)
@@ -113,7 +115,8 @@ internal sealed class ResourceSpikeDetector : IDetector
     private void ReportSpikes(Event e, DetectionContext context, string step, List<(Metric Metric, RobustScore Score)> spikes)
     {
         var (lead, s) = spikes.MaxBy(x => x.Score.Ratio);
-        var where = step.Length > 0 ? $"Step '{step}' of job '{e.Ci.Job}'" : $"Job '{e.Ci.Job}'";
+        var source = e.Fields.GetValueOrDefault("runner.metrics.source");
+        var where = (step.Length > 0 ? $"Step '{step}' of job '{e.Ci.Job}'" : $"Job '{e.Ci.Job}'") + (source is { Length: > 0 } ? $" (the runner's {source} metrics)" : string.Empty);
         var ratio = s.Ratio.ToString("0.0", CultureInfo.InvariantCulture);
         var explanation =
             $"{where} used {lead.Format(s.Observed)} of {lead.Label}; its baseline is a median of {lead.Format(s.Median)} with a spread (1.4826×MAD) " +
@@ -151,11 +154,14 @@ internal sealed class ResourceSpikeDetector : IDetector
                 .. e.Fields.GetValueOrDefault("runner.network.top_destination") is { } destination && spikes.Any(x => x.Metric.Id == "sent")
                     ? [Evidence.Of("top_destination", destination)]
                     : Array.Empty<Evidence>(),
+                .. source is { Length: > 0 } ? [Evidence.Of("metrics_source", source)] : Array.Empty<Evidence>(),
             ],
             Techniques = ["T1496"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
-            Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step),
+            Fingerprint = source is { Length: > 0 }
+                ? Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step, source)
+                : Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step),
         });
     }
 

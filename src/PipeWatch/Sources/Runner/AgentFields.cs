@@ -66,6 +66,13 @@ internal static class AgentFields
     public const string TopDestinationBytes = "runner.network.top_destination_bytes";
     public const string Connections = "runner.network.connections";
     public const string Processes = "runner.processes";
+    /// <summary>On a resource summary made from the runner's metrics exporter rather than the traced tree: its source (<see cref="PrometheusSource"/>), where it was scraped, and how many scrapes it adds up.</summary>
+    public const string MetricsSource = "runner.metrics.source";
+
+    public const string MetricsTarget = "runner.metrics.target";
+    public const string MetricsScrapes = "runner.metrics.scrapes";
+    public const string PrometheusSource = "prometheus";
+
     public const string TraceMode = "runner.trace.mode";
     public const string TraceMissed = "runner.trace.missed";
 }

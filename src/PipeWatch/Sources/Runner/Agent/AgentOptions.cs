@@ -30,6 +30,9 @@ public sealed record AgentOptions
     /// <summary>The command's working directory; the current one when null.</summary>
     public string? WorkingDirectory { get; init; }
 
+    /// <summary>The runner's metrics exporter (a node_exporter <c>/metrics</c> URL, or a file holding one exposition), scraped every <see cref="SampleInterval"/>: the host's CPU, memory, network and disk over the run become a second resource summary. None when null.</summary>
+    public string? Scrape { get; init; }
+
     /// <summary>Strings cut by strace at this many bytes (argv entries, sent buffers).</summary>
     public int MaxStringBytes { get; init; } = 1024;
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Threading.Channels;
 using PipeWatch.Events;
+using PipeWatch.Sources.Runner.Prometheus;
 
 namespace PipeWatch.Sources.Runner.Agent;
 
@@ -67,12 +68,20 @@ public sealed class AgentSession
             lock (_gate) trace.Observed(target, 0, Seconds(started), described.Executable, described.Argv, described.Cwd);
         }
 
+        using var scrapeTarget = _options.Scrape is { } scrapeAt ? new ScrapeTarget(scrapeAt) : null;
+        var scrapes = scrapeTarget is null ? null : new ScrapeLoop(scrapeTarget, _options.SampleInterval, _time);
+        using var scrapeStop = new CancellationTokenSource();
+        var scraping = scrapes is null ? Task.CompletedTask : Task.Run(() => scrapes.RunAsync(scrapeStop.Token), CancellationToken.None);
         var exit = probe.Works
             ? await RunTracedAsync(probe.Seccomp, parser, trace, meter, cwd, cancellationToken).ConfigureAwait(false)
             : await RunPolledAsync(trace, meter, cwd, cancellationToken).ConfigureAwait(false);
         var ended = _time.GetUtcNow();
+        await scrapeStop.CancelAsync().ConfigureAwait(false);
+        await scraping.ConfigureAwait(false);
 
         var notes = new List<string>();
+        if (scrapes is not null && scrapes.Series.Scrapes < 2) notes.Add($"no host metrics: {scrapes.Series.Scrapes} of the scrapes of {scrapeTarget!.Display} could be read (the first problem: {scrapes.FirstProblem ?? "none"})");
+        else if (scrapes is { Failed: > 0 }) notes.Add($"{scrapes.Failed} scrapes of {scrapeTarget!.Display} failed (the first: {scrapes.FirstProblem})");
         if (!probe.Works) notes.Add($"no tracer ({probe.Reason}): processes and connections shorter than {_options.PollInterval.TotalMilliseconds:0} ms are missed, and so are DNS questions and bytes sent");
         if (parser.Unreadable > 0) notes.Add($"{parser.Unreadable} strace lines could not be read (the first: {parser.FirstUnreadable})");
         if (_options.AttachPid is not null) notes.Add("processes already running when the watch began were not seen starting");
@@ -81,6 +90,7 @@ public sealed class AgentSession
         {
             trace.Finish(Seconds(ended));
             Emit(Summary(trace, meter, started, ended, exit, probe.Works ? "strace" : "proc", missed));
+            if (scrapes is { Series.Scrapes: >= 2 }) Emit(HostSummary(scrapes.Series, scrapeTarget!.Display, exit));
         }
 
         await FlushAsync().ConfigureAwait(false);
@@ -109,15 +119,17 @@ public sealed class AgentSession
                 await using var stream = new FileStream(fifo, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
                 Interlocked.Exchange(ref opened, 1);
                 using var reader = new StreamReader(stream);
-                while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+                // The lines strace has already written are taken together: one lock and one flush per batch, not per line.
+                var batch = new List<string>(BatchRecords);
+                while (true)
                 {
-                    lock (_gate)
-                    {
-                        foreach (var e in parser.Parse(line)) trace.Apply(e, meter);
-                    }
-
-                    await FlushAsync().ConfigureAwait(false);
+                    var next = reader.ReadLineAsync(CancellationToken.None);
+                    if (batch.Count > 0 && (!next.IsCompleted || batch.Count >= BatchRecords)) await ApplyAsync(batch, parser, trace, meter).ConfigureAwait(false);
+                    if (await next.ConfigureAwait(false) is not { } line) break;
+                    batch.Add(line);
                 }
+
+                await ApplyAsync(batch, parser, trace, meter).ConfigureAwait(false);
             });
 
             using var strace = Process.Start(start) ?? throw new AgentException($"cannot start '{_options.Strace}'");
@@ -146,6 +158,20 @@ public sealed class AgentSession
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    private async Task ApplyAsync(List<string> lines, StraceParser parser, JobTrace trace, ResourceMeter meter)
+    {
+        lock (_gate)
+        {
+            foreach (var line in lines)
+            {
+                foreach (var e in parser.Parse(line)) trace.Apply(e, meter);
+            }
+        }
+
+        lines.Clear();
+        await FlushAsync().ConfigureAwait(false);
     }
 
     /// <summary>True once strace is attached to <paramref name="pid"/> (its TracerPid is set): <c>agent start</c> waits for it.</summary>
@@ -279,6 +305,29 @@ public sealed class AgentSession
             .Set(AgentFields.HostCpus, meter.Cores)
             .Set(AgentFields.TraceMode, mode)
             .Set(AgentFields.TraceMissed, missed);
+
+    // The runner's own metrics over the run, from its exporter: the same resource summary, marked with its source (the detector keeps their baselines apart).
+    private AgentRecord HostSummary(ScrapeSeries series, string target, int exit) =>
+        new AgentRecord()
+            .Set(AgentFields.Category, "host")
+            .Set(AgentFields.Type, "info")
+            .Set(AgentFields.Action, AgentFields.ResourceSummaryAction)
+            .Set(AgentFields.Outcome, exit == 0 ? "success" : "failure")
+            .Set(EventFields.Timestamp, DateTimeOffset.UnixEpoch.AddSeconds(series.Last!.Value))
+            .Set(AgentFields.Start, DateTimeOffset.UnixEpoch.AddSeconds(series.First!.Value))
+            .Set(AgentFields.End, DateTimeOffset.UnixEpoch.AddSeconds(series.Last!.Value))
+            .Set(AgentFields.Duration, (long)Math.Round((series.Last!.Value - series.First!.Value) * 1e9))
+            .Set(AgentFields.CommandLine, _options.Command.Count > 0 ? JobTrace.CommandLine(_options.Command) : null)
+            .Set(AgentFields.CpuSeconds, series.CpuSeconds)
+            .Set(AgentFields.CpuBusySeconds, series.BusySeconds)
+            .Set(AgentFields.PeakMemoryBytes, series.PeakMemoryBytes is { } memory ? (long)memory : null)
+            .Set(AgentFields.ReadBytes, series.ReadBytes is { } read ? (long)read : null)
+            .Set(AgentFields.WriteBytes, series.WriteBytes is { } written ? (long)written : null)
+            .Set(AgentFields.SentBytes, series.SentBytes is { } sent ? (long)sent : null)
+            .Set(AgentFields.HostCpus, series.Cores)
+            .Set(AgentFields.MetricsSource, AgentFields.PrometheusSource)
+            .Set(AgentFields.MetricsTarget, target)
+            .Set(AgentFields.MetricsScrapes, series.Scrapes);
 
     // Called under the lock: adds the fields every line shares and queues the record.
     private void Emit(AgentRecord record)

@@ -29,6 +29,7 @@ internal sealed class StraceParser
         if (secondSpace < 0 || !double.TryParse(line.AsSpan(timeStart, secondSpace - timeStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var time)) return Fail(line);
         var body = line[(secondSpace + 1)..];
 
+        if (NotInetSocketIo(body)) return [];
         if (body.StartsWith("+++ ", StringComparison.Ordinal)) return Exit(pid, time, body);
         if (body.StartsWith("--- SIGCHLD ", StringComparison.Ordinal)) return ChildCpu(pid, time, body);
         if (body.StartsWith("---", StringComparison.Ordinal)) return [];
@@ -47,6 +48,22 @@ internal sealed class StraceParser
         }
 
         return Call(pid, time, body);
+    }
+
+    // Most writes and reads are on files and pipes, and only an inet socket's count: told by the first argument's decoration
+    // (3</tmp/x.s> against 5<TCP:[…]>) before the buffer, up to a kilobyte of escapes, is split. A call left unfinished is
+    // dropped here too, and its resumption then finds no prefix.
+    private static bool NotInetSocketIo(string body)
+    {
+        var open = body.StartsWith("write(", StringComparison.Ordinal) ? 6
+            : body.StartsWith("writev(", StringComparison.Ordinal) ? 7
+            : body.StartsWith("recvfrom(", StringComparison.Ordinal) ? 9
+            : -1;
+        if (open < 0) return false;
+        var end = body.AsSpan(open).IndexOfAny(',', '<');
+        if (end < 0 || body[open + end] == ',') return true;
+        var decoration = body.AsSpan(open + end + 1);
+        return !decoration.StartsWith("TCP", StringComparison.Ordinal) && !decoration.StartsWith("UDP", StringComparison.Ordinal);
     }
 
     private IEnumerable<TraceEvent> Fail(string line)

@@ -13,8 +13,19 @@ internal sealed class AuditdSource : ISource
     private const int HeadSize = 64 * 1024;
 
     private readonly string _path;
+    private readonly Func<Stream> _open;
 
-    public AuditdSource(string path) => _path = path;
+    public AuditdSource(string path)
+        : this(path, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan))
+    {
+    }
+
+    /// <summary>Reads the log <paramref name="open"/> gives (a body posted to serve's <c>/ingest</c>), named <paramref name="origin"/> in events and problems.</summary>
+    public AuditdSource(string origin, Func<Stream> open)
+    {
+        _path = origin;
+        _open = open;
+    }
 
     /// <summary>True when the file's first non-blank line is an audit record.</summary>
     public static bool Detect(string path)
@@ -24,9 +35,7 @@ internal sealed class AuditdSource : ISource
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
             var head = new byte[Math.Min(stream.Length, HeadSize)];
             var length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            if (head.AsSpan(0, length).Contains((byte)0)) return false;
-            var first = Encoding.UTF8.GetString(head, 0, length).Split('\n').FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
-            return first is not null && AuditdLog.Recognizes(first);
+            return Detect(head.AsSpan(0, length));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -35,12 +44,21 @@ internal sealed class AuditdSource : ISource
         }
     }
 
+    /// <summary>True when the text's first non-blank line (within its first 64 KiB) is an audit record, and it holds no NUL byte there.</summary>
+    public static bool Detect(ReadOnlySpan<byte> text)
+    {
+        var head = text[..Math.Min(text.Length, HeadSize)];
+        if (head.Contains((byte)0)) return false;
+        var first = Encoding.UTF8.GetString(head).Split('\n').FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        return first is not null && AuditdLog.Recognizes(first);
+    }
+
     public async IAsyncEnumerable<Event> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         StreamReader reader;
         try
         {
-            reader = new StreamReader(new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan), Encoding.UTF8);
+            reader = new StreamReader(_open(), Encoding.UTF8);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -108,6 +108,20 @@ public sealed class StraceParserTests
     }
 
     [Fact]
+    public void A_file_write_split_over_two_lines_and_a_read_from_a_pipe_are_nothing_and_not_unreadable_while_a_split_socket_write_still_counts()
+    {
+        Assert.Empty(_parser.Parse("""16289 1796585985.243082 write(3</tmp/ccOXGJfx.s>, "\t.file\t\"f1.c\"\n\t.text\n"..., 480 <unfinished ...>"""));
+        Assert.Empty(_parser.Parse("""16290 1796585985.2431 write(4<TCP:[127.0.0.1:49546->127.0.0.1:18765]>, "GET / HTTP/1.1\r\n"..., 77 <unfinished ...>"""));
+        Assert.Empty(_parser.Parse("""16289 1796585985.245 <... write resumed>) = 480"""));
+        Assert.Empty(_parser.Parse("""16289 1796585985.246 recvfrom(5<pipe:[3022103]>, "+", 1, 0, NULL, NULL) = 1"""));
+        Assert.Empty(_parser.Parse("""16289 1796585985.246 write(7, "x", 1) = 1"""));
+        var send = Assert.IsType<SendEvent>(Assert.Single(_parser.Parse("""16290 1796585985.247 <... write resumed>) = 77""")));
+
+        Assert.Equal(("127.0.0.1", 18765, 77L, 4), (send.Ip, send.Port, send.Bytes, send.Fd));
+        Assert.Equal(0, _parser.Unreadable);
+    }
+
+    [Fact]
     public void Namespace_and_bind_mount_calls_are_read()
     {
         Assert.Equal(new MountNamespaceEvent(4979, 1796573443.385731, false, null), Assert.Single(_parser.Parse("4979 1796573443.385731 unshare(CLONE_NEWNS|CLONE_NEWUSER) = 0")));

@@ -8,7 +8,7 @@ namespace PipeWatch.Tests.Sources.Runner.Collectors;
 public sealed class AuditdLogTests : IDisposable
 {
     // A miner started from a job's workspace, then its connect to a pool port; an `id` run (serial 503) interleaves with the connect (502).
-    private const string Miner = """
+    internal const string Miner = """
         type=SYSCALL msg=audit(1795687452.100:501): arch=c000003e syscall=59 success=yes exit=0 a0=55d0c1f0a2b0 a1=55d0c1f0a330 a2=55d0c1f0a350 a3=8 items=2 ppid=1200 pid=1234 auid=1001 uid=1001 gid=1001 euid=1001 suid=1001 fsuid=1001 egid=1001 sgid=1001 fsgid=1001 tty=(none) ses=3 comm="xmrig" exe="/tmp/.x/xmrig" subj=unconfined key="exec"
         type=EXECVE msg=audit(1795687452.100:501): argc=3 a0="./xmrig" a1="-o" a2="stratum+tcp://pool.example.net:3333"
         type=CWD msg=audit(1795687452.100:501): cwd=2F686F6D652F72756E6E65722F776F726B2F6D7920617070
