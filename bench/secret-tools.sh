@@ -7,6 +7,11 @@
 #   CORPORA=natural bench/secret-tools.sh     # one corpus: xml or natural
 #   RUNS=5 bench/secret-tools.sh              # runs of every tool on each corpus (default 3; PIPEWATCH_RUNS is the old name)
 #   SECRETLINT_WHOLE=1 bench/secret-tools.sh  # also secretlint in one run over all files (~45 min a run on the natural corpus)
+#   RECALL_ONLY=1 bench/secret-tools.sh       # only the labelled set's recall and false alarms (no throughput corpora)
+#   PIPEWATCH_BIN=PATH bench/secret-tools.sh  # use that pipewatch instead of publishing one (timings then are not "as installed")
+#   DETECT_SECRETS_SRC=DIR bench/secret-tools.sh  # a checkout of Yelp/detect-secrets (default ../repos/detect-secrets beside
+#                                             # the repository); run from source with python3 (python3-yaml, python3-requests);
+#                                             # skipped with a note when absent
 #
 # Throughput corpora (written by `PipeWatch.Bench --suite secret-tool-corpus` and `--suite secret-tool-natural-corpus`,
 # which replace only a folder they wrote themselves):
@@ -46,6 +51,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="$ROOT/bench/out/secret-tools"
 MB=${MB:-100}
 CORPORA=${CORPORA:-xml natural}
+[ "${RECALL_ONLY:-0}" = 1 ] && CORPORA=""
+DETECT_SECRETS_SRC=${DETECT_SECRETS_SRC:-$ROOT/../repos/detect-secrets}
 RUNS=${RUNS:-${PIPEWATCH_RUNS:-3}}
 RECALL="$ROOT/bench/secret-recall"
 mkdir -p "$OUT"
@@ -55,10 +62,15 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
 # pipewatch as it is installed (README, Install): published, so precompiled (ReadyToRun) for this machine's runtime.
-say "publishing pipewatch into bench/out/pipewatch and building the bench (Release) ..."
-dotnet publish -c Release "$ROOT/src/PipeWatch.Cli" -o "$ROOT/bench/out/pipewatch" -nologo -v q >/dev/null
-dotnet build -c Release "$ROOT/bench/PipeWatch.Bench" -nologo -v q >/dev/null
-PIPEWATCH="$ROOT/bench/out/pipewatch/pipewatch"
+if [ -n "${PIPEWATCH_BIN:-}" ]; then
+  PIPEWATCH=$PIPEWATCH_BIN  # an already built pipewatch (e.g. the Debug build), for a quick recall-only run
+else
+  say "publishing pipewatch into bench/out/pipewatch and building the bench (Release) ..."
+  dotnet publish -c Release "$ROOT/src/PipeWatch.Cli" -o "$ROOT/bench/out/pipewatch" -nologo -v q >/dev/null
+  dotnet build -c Release "$ROOT/bench/PipeWatch.Bench" -nologo -v q >/dev/null
+  PIPEWATCH="$ROOT/bench/out/pipewatch/pipewatch"
+fi
+[ -n "$CORPORA" ] && [ -n "${PIPEWATCH_BIN:-}" ] && dotnet build -c Release "$ROOT/bench/PipeWatch.Bench" -nologo -v q >/dev/null
 
 # secretlint, from the npm registry, into bench/out/secretlint
 SECRETLINT_DIR="$ROOT/bench/out/secretlint"
@@ -203,6 +215,16 @@ recall_hits() {
         --output "$RECALL_OUT/secretlint.json" >/dev/null 2>&1) || true
       node -e 'const root=process.argv[2]+"/";for(const f of JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")))
           for(const m of f.messages)console.log(f.filePath.replace(root,"")+":"+m.loc.start.line)' "$RECALL_OUT/secretlint.json" "$files" > "$hits" ;;
+    detect-secrets)
+      # Yelp's detect-secrets from its public source (no package): DETECT_SECRETS_SRC is a checkout of Yelp/detect-secrets,
+      # run with the system python3, which needs Debian's python3-yaml and python3-requests. Absent: "unavailable".
+      if [ ! -f "$DETECT_SECRETS_SRC/detect_secrets/__main__.py" ] || ! python3 -c 'import yaml, requests' 2>/dev/null; then
+        echo unavailable > "$hits"; return
+      fi
+      (cd "$files" && PYTHONPATH="$DETECT_SECRETS_SRC" python3 -m detect_secrets scan --all-files . 2>/dev/null) |
+        python3 -c 'import json, sys
+for name, found in json.load(sys.stdin)["results"].items():
+    for f in found: print(name.removeprefix("./") + ":" + str(f["line_number"]))' > "$hits" ;;
     git-secrets)
       command -v git-secrets >/dev/null 2>&1 || { echo unavailable > "$hits"; return; }
       (cd "$files" && GIT_CONFIG_GLOBAL="$GIT_SECRETS_CONFIG" git secrets --scan -r . 2>&1 || true) |
@@ -233,7 +255,7 @@ declare -A RECALL_OF
   printf '\nrecall on the labelled set (bench/secret-recall: %s positive files, one secret each; %s negative files)\n' \
     "$(awk -F'\t' '!/^#/ && $4 != "none"' "$RECALL/labels.tsv" | wc -l)" "$(awk -F'\t' '!/^#/ && $4 == "none"' "$RECALL/labels.tsv" | wc -l)"
   printf '%-19s %16s %24s\n' tool "secrets found" "negative files flagged"
-  for tool in pipewatch-scan pipewatch-ingest secretlint git-secrets; do
+  for tool in pipewatch-scan pipewatch-ingest secretlint detect-secrets git-secrets; do
     recall_hits "$tool"
     if [ "$(head -1 "$RECALL_OUT/$tool.hits")" = unavailable ]; then
       RECALL_OF[$tool]=unavailable
@@ -246,6 +268,19 @@ declare -A RECALL_OF
   done
   # secretlint-batched reads the same files with the same rules.
   RECALL_OF[secretlint-batched]=${RECALL_OF[secretlint]}
+  # Issue 20's target: pipewatch-scan finds more than each peer that ran, and flags no more negative files than the best of them.
+  read -r ours_found _ ours_flagged _ < <(recall_score "$RECALL_OUT/pipewatch-scan.hits")
+  verdict=MET; peers=0; fewest=""
+  for peer in secretlint detect-secrets; do
+    [ "$(head -1 "$RECALL_OUT/$peer.hits")" = unavailable ] && { printf '%s did not run: the target is judged without it\n' "$peer"; continue; }
+    read -r found _ flagged _ < <(recall_score "$RECALL_OUT/$peer.hits")
+    peers=$((peers + 1))
+    [ "$ours_found" -gt "$found" ] || verdict="NOT MET"
+    if [ -z "$fewest" ] || [ "$flagged" -lt "$fewest" ]; then fewest=$flagged; fi
+  done
+  [ "$peers" -gt 0 ] && [ "$ours_flagged" -gt "$fewest" ] && verdict="NOT MET"
+  [ "$peers" -eq 0 ] && verdict="not judged (no peer ran)"
+  printf 'issue 20 recall target (pipewatch-scan above each peer, false alarms <= the best peer'"'"'s %s): %s\n' "${fewest:-n/a}" "$verdict"
 } | tee -a "$REPORT"
 # (The block above ran in a pipeline's subshell; score again here for the verdicts.)
 for tool in pipewatch-scan secretlint; do

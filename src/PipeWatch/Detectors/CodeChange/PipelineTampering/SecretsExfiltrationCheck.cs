@@ -15,6 +15,8 @@ internal sealed partial class SecretsExfiltrationCheck : IWorkflowCheck
         {
             foreach (var (line, text) in Scripts.Matches(step, Sending()))
             {
+                // A named secret sent as the request's credentials (an auth header, -u) is how a token is used, not a leak.
+                if (!Sending().IsMatch(CredentialArgument().Replace(text, ""))) continue;
                 yield return Issue(step, line, text, Severity.Critical, "sends the environment or secrets over the network",
                     "a network command carries the whole environment or secret values, which is how stolen CI credentials leave a runner");
             }
@@ -54,6 +56,12 @@ internal sealed partial class SecretsExfiltrationCheck : IWorkflowCheck
         |(?:^|[;&|(]\s*)(?:print)?env\b[^\n|]*\|[^\n]*\b(?:curl|wget|nc|ncat|socat|base64|openssl)\b
         """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.Multiline)]
     private static partial Regex Sending();
+
+    [GeneratedRegex("""
+        (?:-H|--header)\s*["']?(?:Authorization|[\w-]*(?:token|key|auth)[\w-]*)\s*:[^"'\n]*?\$\{\{\s*secrets\.(?:\w+\s*\}\}[^"'\s]*["']?)?
+        |(?:-u|--user|--oauth2-bearer)\s*["']?[^\s"']*\$\{\{\s*secrets\.(?:\w+\s*\}\}[^\s"']*["']?)?
+        """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace)]
+    private static partial Regex CredentialArgument();
 
     [GeneratedRegex(@"/proc/(?:\d+|\*|self|\$\{?\w+\}?|\[0-9\][^/\s]*)/(?:mem|environ|maps)\b", RegexOptions.IgnoreCase)]
     private static partial Regex ProcessMemory();

@@ -4,7 +4,7 @@ using PipeWatch.Findings;
 namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>Finds container, service and Docker-action images referenced by a tag (or none) instead of an <c>@sha256:</c> digest.</summary>
-/// <remarks><c>${{ matrix.X }}</c> images are resolved through the job's matrix; other expressions and <c>$VARIABLES</c> are not resolved and not reported.</remarks>
+/// <remarks><c>${{ matrix.X }}</c> images are resolved through the job's matrix; other expressions and <c>$VARIABLES</c> are not resolved and not reported; an action's <c>image: Dockerfile</c> is built locally and not reported.</remarks>
 internal sealed class UnpinnedImageCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unpinned-image");
@@ -20,7 +20,7 @@ internal sealed class UnpinnedImageCheck : IWorkflowCheck
                 foreach (var (line, name) in Resolve(image, job))
                 {
                     var bare = name.StartsWith("docker://", StringComparison.Ordinal) ? name["docker://".Length..] : name;
-                    if (bare.Length == 0 || bare.Contains("@sha256:", StringComparison.Ordinal) || bare.Contains('$')) continue;
+                    if (bare.Length == 0 || bare.Contains("@sha256:", StringComparison.Ordinal) || bare.Contains('$') || IsLocalBuild(bare)) continue;
                     var slash = bare.LastIndexOf('/');
                     var colon = bare.IndexOf(':', slash + 1);
                     var tag = colon < 0 ? null : bare[(colon + 1)..];
@@ -34,6 +34,10 @@ internal sealed class UnpinnedImageCheck : IWorkflowCheck
             }
         }
     }
+
+    /// <summary>True for a Docker action's <c>image: Dockerfile</c> (or a path to one): the image is built from the repository, not pulled.</summary>
+    private static bool IsLocalBuild(string image) =>
+        image.Equals("Dockerfile", StringComparison.Ordinal) || image.EndsWith("/Dockerfile", StringComparison.Ordinal) || image.StartsWith("./", StringComparison.Ordinal);
 
     private static IEnumerable<(int Line, string Name)> Resolve(CiText image, CiJob job)
     {

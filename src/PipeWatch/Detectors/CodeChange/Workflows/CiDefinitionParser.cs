@@ -21,7 +21,8 @@ internal static class CiDefinitionParser
 
         if (name is "action.yml" or "action.yaml") return CiPlatform.GitHubAction;
         if (name == ".gitlab-ci.yml" || (yaml && normalized.StartsWith(".gitlab/ci/", StringComparison.Ordinal))) return CiPlatform.GitLabCi;
-        if (yaml && (name.StartsWith("azure-pipelines", StringComparison.OrdinalIgnoreCase) || normalized.StartsWith(".azure-pipelines/", StringComparison.Ordinal)))
+        if (yaml && (name.StartsWith("azure-pipelines", StringComparison.OrdinalIgnoreCase) || name.StartsWith(".azure-pipelines", StringComparison.OrdinalIgnoreCase)
+            || normalized.StartsWith(".azure-pipelines/", StringComparison.Ordinal)))
         {
             return CiPlatform.AzurePipelines;
         }
@@ -34,7 +35,7 @@ internal static class CiDefinitionParser
         return null;
     }
 
-    /// <summary>The platform of a YAML file that is not at a CI path, recognised by its content: a GitHub workflow has top-level <c>on:</c> and <c>jobs:</c> (with <c>runs-on:</c> or <c>uses:</c> in it), an action top-level <c>runs:</c> with <c>using:</c>, a GitLab CI file a job with <c>script:</c> and <c>stage:</c>/<c>stages:</c>.</summary>
+    /// <summary>The platform of a YAML file that is not at a CI path, recognised by its content: a GitHub workflow has top-level <c>on:</c> and <c>jobs:</c> (with <c>runs-on:</c> or <c>uses:</c> in it, so a workflow that only calls reusable ones counts), an action top-level <c>runs:</c> with <c>using:</c>, a GitLab CI file a job with <c>script:</c> and <c>stage:</c>/<c>stages:</c>.</summary>
     /// <remarks>For a plain folder or a single file (<c>scan --no-git</c>), where workflows are often not under <c>.github/workflows/</c>.</remarks>
     public static CiPlatform? ClassifyByContent(string path, string text)
     {
@@ -48,7 +49,7 @@ internal static class CiDefinitionParser
             if (line.Length == 0 || line[0] is '#' or ' ' or '\t' or '-')
             {
                 var trimmed = line.TrimStart();
-                if (trimmed.StartsWith("runs-on:") || trimmed.StartsWith("using:") || trimmed.StartsWith("script:")) nested = true;
+                if (trimmed.StartsWith("runs-on:") || trimmed.StartsWith("using:") || trimmed.StartsWith("script:") || trimmed.StartsWith("uses:")) nested = true;
                 continue;
             }
 
@@ -75,6 +76,12 @@ internal static class CiDefinitionParser
             var stream = new YamlStream();
             DepthLimitedParser.Load(stream, new MergingParser(new DepthLimitedParser(new Parser(new StringReader(text)))));
             root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+            // A GitLab CI file may open with a `spec:` header document (its inputs); the pipeline is the document after it.
+            if (platform == CiPlatform.GitLabCi && stream.Documents.Count > 1 && root is YamlMappingNode header
+                && header.Children.Count == 1 && header.Children.Keys.Single() is YamlScalarNode { Value: "spec" })
+            {
+                root = stream.Documents[1].RootNode;
+            }
         }
         catch (YamlException e)
         {
