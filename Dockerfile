@@ -19,6 +19,9 @@ RUN apt-get update \
 COPY --from=build /app /opt/pipewatch
 COPY LICENSE THIRD-PARTY-NOTICES /opt/pipewatch/
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1
+# serve's own files (its intake backlog and mirrors, serve.data-folder) live in /work/pipewatch-serve: made here, owned by
+# the non-root user, so a volume mounted there starts writable.
+RUN mkdir -p /work/pipewatch-serve && chown "$APP_UID" /work /work/pipewatch-serve
 # The non-root user the .NET images define (APP_UID, 1654).
 USER $APP_UID
 WORKDIR /work

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PipeWatch.Configuration;
-using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Intel;
@@ -17,15 +16,20 @@ using PipeWatch.Server.Intake;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Intake;
 using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Server;
 
 /// <summary>What <c>pipewatch serve</c> runs with.</summary>
 public sealed record ServerSettings
 {
-    /// <summary>The store file (its intake queue goes beside it).</summary>
+    /// <summary>The store: a SQLite file (its intake queue goes beside it) or a PostgreSQL database (see <see cref="DataFolder"/>).</summary>
     public required string StorePath { get; init; }
+
+    /// <summary>
+    /// With a PostgreSQL store: the local folder of serve's own files (the intake queue, repository mirrors), which a SQLite store
+    /// keeps beside its file (<c>serve.data-folder</c>; the CLI defaults it to <c>pipewatch-serve</c> in the working directory).
+    /// </summary>
+    public string? DataFolder { get; init; }
 
     /// <summary>Where to listen (ASP.NET Core's <c>--urls</c> convention; port 0 picks a free port).</summary>
     public string Urls { get; init; } = "http://127.0.0.1:8080";
@@ -74,7 +78,7 @@ public sealed record ServerSettings
 public sealed class PipeWatchServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly SqliteStore _store;
+    private readonly IStore _store;
     private readonly IDisposable? _advisories;
     private readonly Triage _triage;
     private readonly IntakeQueue _queue;
@@ -86,7 +90,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
     private Queue.JetStreamIntake? _jetStream;
     private int _stopped;
 
-    private PipeWatchServer(WebApplication app, SqliteStore store, IDisposable? advisories, Triage triage, IntakeQueue queue, FollowUps followUps, TimeSpan drainTimeout)
+    private PipeWatchServer(WebApplication app, IStore store, IDisposable? advisories, Triage triage, IntakeQueue queue, FollowUps followUps, TimeSpan drainTimeout)
     {
         _app = app;
         _store = store;
@@ -114,16 +118,24 @@ public sealed class PipeWatchServer : IAsyncDisposable
     /// <exception cref="StoreException">The store cannot be opened.</exception>
     public static async Task<PipeWatchServer> StartAsync(ServerSettings settings, CancellationToken cancellationToken = default)
     {
-        var store = (SqliteStore)StoreFactory.Open(settings.StorePath);
+        var store = StoreFactory.Open(settings.StorePath);
+        var local = ServeOnPostgres.LocalFiles(store, settings);
+        // Both stores implement the seam; a store that did not would be refused here by name, never by a cast.
+        if (store is not ISharedTables tables)
+        {
+            store.Dispose();
+            throw new StoreException($"{settings.StorePath}: serve cannot keep its triage and events in this store");
+        }
+
         var serve = settings.Config.Serve;
         var env = settings.Environment;
-        var triage = new Triage(store.Path, settings.Time);
+        var triage = new Triage(tables, settings.Time);
         var (tokenHash, generated) = ApiEndpoints.ResolveToken(NonEmpty(env("PIPEWATCH_API_TOKEN")), triage);
         var secrets = new WebhookSecrets(
             [.. serve.GitHubWebhookSecrets, .. NonEmpty(env("PIPEWATCH_GITHUB_WEBHOOK_SECRET")) is { } s ? [s] : Array.Empty<string>()],
             NonEmpty(env("PIPEWATCH_GITLAB_WEBHOOK_TOKEN")) ?? serve.GitLabWebhookToken,
             NonEmpty(env("PIPEWATCH_INGEST_TOKEN")) ?? serve.IngestToken);
-        var queue = IntakeQueue.Open(IntakeQueue.PathFor(store.Path), serve.Backlog, Math.Max(serve.MaxBodyBytes, 256L << 20));
+        var queue = IntakeQueue.Open(local.IntakePath, serve.Backlog, Math.Max(serve.MaxBodyBytes, 256L << 20));
         // The one choice of intake: webhooks to JetStream for the workers (--queue), or to the SQLite queue beside the store.
         Queue.JetStreamIntake? jetStream = null;
         try
@@ -140,10 +152,10 @@ public sealed class PipeWatchServer : IAsyncDisposable
 
         IWebhookIntake intake = jetStream is null ? queue : jetStream;
         var metrics = new ServerMetrics();
-        var recent = new RecentEvents(store.Path);
+        var recent = new RecentEvents(tables);
         var live = new LiveFindings();
         var problems = settings.Problems;
-        var followUps = new FollowUps(settings, store.Path, queue, metrics, NonEmpty(env("PIPEWATCH_GITHUB_TOKEN")), NonEmpty(env("PIPEWATCH_GITLAB_TOKEN")));
+        var followUps = new FollowUps(settings, local, queue, metrics, NonEmpty(env("PIPEWATCH_GITHUB_TOKEN")), NonEmpty(env("PIPEWATCH_GITLAB_TOKEN")));
         var source = new IntakeSource(queue.Ready, queue.Complete, PayloadReader.Default, metrics, (row, events) =>
         {
             settings.OnRead?.Invoke(row.Item.Delivery);
@@ -153,8 +165,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
 
         // The one composition root: detectors, allowlist, incidents and sinks as for ingest, plus the API's suppressions.
         // The index reads through a connection of its own and reopens when 'vulndb import|update' changed the advisories.
-        var advisorySource = SqliteStore.Open(store.Path);
-        var advisories = new FollowingAdvisoryIndex(advisorySource, settings.Time, TimeSpan.FromSeconds(10), advisorySource);
+        var advisories = ServeOnPostgres.AdvisoryIndex(store, settings.Time);
         // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in the store, as ingest does.
         var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
         var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time).WithProblems(problems)
@@ -190,7 +201,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         new DashboardEndpoints(new DashboardSessions(tokenHash, settings.Time), live, recent, DashboardEndpoints.Forges(serve.Repositories)).Map(app);
         var started = settings.Time.GetUtcNow();
         new HookEndpoints(intake, secrets, serve.MaxBodyBytes, metrics, problems, settings.Time).Map(app);
-        var api = new ApiEndpoints(store, store.Path, triage, tokenHash, recent, () => new
+        var api = new ApiEndpoints(store, tables, triage, tokenHash, recent, () => new
         {
             status = "ok",
             started,
@@ -199,7 +210,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
             queue = jetStream is null ? null : new { connected = jetStream.Connected, published = jetStream.Published },
             sinks = engine.Sinks.Select(s => new { name = s.Name, delivered = s.Delivered, failed = s.Failed, dropped = s.Dropped }),
         }, settings.Time, settings.Config).Map(app);
-        new AlertEndpoints(settings.Alerts, store, store.Path, triage, problems).Map(app, api);
+        new AlertEndpoints(settings.Alerts, store, tables, triage, problems).Map(app, api);
         metrics.Registry.AddBeforeCollectCallback(() =>
         {
             metrics.Backlog.Set(queue.Backlog);
@@ -235,9 +246,14 @@ public sealed class PipeWatchServer : IAsyncDisposable
         }
 
         followUps.Start();
-        IntelRefresh.Start(settings, store.Path, intel, problems, app.Lifetime.ApplicationStopping);
-        VulnDbRefresh.Start(settings, store.Path, problems, app.Lifetime.ApplicationStopping);
-        CiServerRefresh.Start(settings, store.Path, problems, app.Lifetime.ApplicationStopping);
+        if (local.SqlitePath is { } sqlitePath)
+        {
+            // On PostgreSQL these are refused at start when configured (ServeOnPostgres.Refused).
+            IntelRefresh.Start(settings, sqlitePath, intel, problems, app.Lifetime.ApplicationStopping);
+            VulnDbRefresh.Start(settings, sqlitePath, problems, app.Lifetime.ApplicationStopping);
+            CiServerRefresh.Start(settings, sqlitePath, problems, app.Lifetime.ApplicationStopping);
+        }
+
         return server;
     }
 

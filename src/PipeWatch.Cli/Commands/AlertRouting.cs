@@ -5,16 +5,15 @@ using PipeWatch.Engine;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Routing;
 using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Cli.Commands;
 
 /// <summary>The <c>alerts</c> routes of pipewatch.yml for a command: built once, with the store's delivery log, and added to the pipeline as sinks.</summary>
 internal sealed class AlertRouting : IDisposable
 {
-    private readonly SqliteDeliveryLog? _log;
+    private readonly IDeliveryLog? _log;
 
-    private AlertRouting(AlertRouter router, SqliteDeliveryLog? log)
+    private AlertRouting(AlertRouter router, IDeliveryLog? log)
     {
         Router = router;
         _log = log;
@@ -25,10 +24,10 @@ internal sealed class AlertRouting : IDisposable
     /// <summary>Builds the routes (links in alerts to <c>serve.public-url</c> when set) and resumes their outbox; a route that cannot be built (a missing environment variable) is said on stderr and gives null (exit 2).</summary>
     public static async Task<AlertRouting?> OpenAsync(PipeWatchConfig config, CliHost host, IProblemReporter problems, IStore? store)
     {
-        SqliteDeliveryLog? log = null;
+        IDeliveryLog? log = null;
         try
         {
-            if (store is SqliteStore sqlite && config.Alerts.Routes.Count > 0) log = SqliteDeliveryLog.Open(sqlite.Path, host.Time);
+            if (store is not null && config.Alerts.Routes.Count > 0) log = StoreFactory.OpenDeliveryLog(store, host.Time);
             var context = new RouteContext(host.Time, host.Environment, problems, PipeWatchApp.Version, config.Serve.PublicUrl, log, host.WorkingDirectory);
             var router = AlertRouter.Create(config.Alerts, context);
             // What the last run accepted and did not settle (a crash, a kill) is sent again first.
@@ -41,7 +40,7 @@ internal sealed class AlertRouting : IDisposable
         }
         catch (Exception ex) when (ex is RouteException or StoreException)
         {
-            log?.Dispose();
+            (log as IDisposable)?.Dispose();
             await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
             return null;
         }
@@ -54,5 +53,5 @@ internal sealed class AlertRouting : IDisposable
         return builder;
     }
 
-    public void Dispose() => _log?.Dispose();
+    public void Dispose() => (_log as IDisposable)?.Dispose();
 }

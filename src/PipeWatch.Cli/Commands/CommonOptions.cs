@@ -131,11 +131,11 @@ internal static class CommonOptions
         try
         {
             // The commands that open a store here read and write SQLite's own tables (advisories, intel, the delivery log); a
-            // PostgreSQL store serves the engine ('pipewatch worker') and 'store migrate' so far.
+            // PostgreSQL store serves the engine ('pipewatch serve', 'pipewatch worker') and 'store migrate' so far.
             var store = StoreFactory.Open(path);
             if (store is SqliteStore sqlite) return sqlite;
             store.Dispose();
-            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: this command works on a SQLite store only so far (a PostgreSQL store serves 'pipewatch worker' and 'pipewatch store migrate')"));
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: this command works on a SQLite store only so far (a PostgreSQL store serves 'pipewatch serve', 'pipewatch worker' and 'pipewatch store migrate')"));
             return null;
         }
         catch (StoreException ex)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Server;
+using PipeWatch.Store;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -83,13 +84,25 @@ internal static class ServeCommand
         // The alert routes of pipewatch.yml, as ingest and scan add them (their delivery log in the store).
         var resolvedStore = CommonOptions.ResolveStore(host, storePath);
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
-        using var routingStore = await CommonOptions.OpenStoreAsync(host, resolvedStore);
-        if (routingStore is null) return ExitCodes.Usage;
+        // Any store the factory opens (SQLite, PostgreSQL), as for 'worker'.
+        IStore routingStore;
+        try
+        {
+            routingStore = StoreFactory.Open(resolvedStore);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
+            return ExitCodes.Usage;
+        }
+
+        using var ownedStore = routingStore;
         using var routing = await AlertRouting.OpenAsync(config, host with { Environment = environment }, problems, routingStore);
         if (routing is null) return ExitCodes.Usage;
         var settings = new ServerSettings
         {
             StorePath = resolvedStore,
+            DataFolder = Path.GetFullPath(config.Serve.DataFolder ?? "pipewatch-serve", host.WorkingDirectory),
             Urls = urls,
             Config = config,
             Environment = environment,

@@ -5,13 +5,11 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Data.Sqlite;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using PipeWatch.Sinks;
 using PipeWatch.Sinks.Routing;
 using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Server.Api;
 
@@ -21,7 +19,7 @@ namespace PipeWatch.Server.Api;
 /// resolved on the routes whose service keeps open incidents (PagerDuty, same <c>dedup_key</c>).
 /// </summary>
 /// <remarks>Each request opens the delivery log on its own connection. Resolves run in the background and are awaited (bounded) when the server stops.</remarks>
-internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string storePath, Triage triage, IProblemReporter problems)
+internal sealed class AlertEndpoints(AlertRouter? router, IStore store, ISharedTables tables, Triage triage, IProblemReporter problems)
 {
     private const int MaxLetters = 10_000;
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
@@ -43,8 +41,7 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string s
 
     private IResult DeadLetters(string? route)
     {
-        using var log = SqliteDeliveryLog.Open(storePath);
-        var letters = log.DeadLetters(route, MaxLetters);
+        var letters = ReadDeadLetters(route);
         var items = letters.Select(l => new JsonObject
         {
             ["route"] = l.Route,
@@ -82,11 +79,7 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string s
             return Results.Json(new { error = $"no alerts route named '{route}'" }, statusCode: StatusCodes.Status404NotFound);
         }
 
-        IReadOnlyList<DeadLetter> letters;
-        using (var log = SqliteDeliveryLog.Open(storePath))
-        {
-            letters = log.DeadLetters(route, MaxLetters);
-        }
+        var letters = ReadDeadLetters(route);
 
         var outcomes = await router.RetryAsync(letters, request.HttpContext.RequestAborted);
         return Results.Json(new JsonObject
@@ -120,19 +113,32 @@ internal sealed class AlertEndpoints(AlertRouter? router, IStore store, string s
             var alert = new Alert(finding, IncidentOf(fingerprint) is { } id ? new AlertIncident(id, false) : null);
             await router!.ResolveAsync(alert, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or SqliteException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or System.Data.Common.DbException or StoreException or OperationCanceledException or InvalidOperationException)
         {
             problems.Report(new Problem($"resolve {fingerprint}", $"cannot resolve the closed finding on the alert routes ({ex.Message})"));
         }
     }
 
+    // The store's delivery log (SQLite or PostgreSQL), opened for the one read.
+    private IReadOnlyList<DeadLetter> ReadDeadLetters(string? route)
+    {
+        var log = StoreFactory.OpenDeliveryLog(store);
+        try
+        {
+            return log.DeadLetters(route, MaxLetters);
+        }
+        finally
+        {
+            (log as IDisposable)?.Dispose();
+        }
+    }
+
     private string? IncidentOf(string fingerprint)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = storePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
+        using var connection = tables.OpenConnection(readOnly: true);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT incident_id FROM incident_findings WHERE fingerprint = $f";
-        command.Parameters.AddWithValue("$f", fingerprint);
+        command.CommandText = "SELECT incident_id FROM incident_findings WHERE fingerprint = @f";
+        command.AddParameter("@f", fingerprint);
         return command.ExecuteScalar() as string;
     }
 }

@@ -19,7 +19,7 @@ namespace PipeWatch.Server.Api;
 /// The API under <c>/api</c> (bearer token: 401 without one, 403 with a wrong one; <c>/api/health</c> is open): findings with filters
 /// and cursor paging, one finding with its history, ack/close/reopen, suppressions, incidents, baselines and recent events.
 /// </summary>
-internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage, string tokenHash, RecentEvents events, Func<object> health, TimeProvider time, PipeWatchConfig? config = null)
+internal sealed class ApiEndpoints(IStore store, ISharedTables tables, Triage triage, string tokenHash, RecentEvents events, Func<object> health, TimeProvider time, PipeWatchConfig? config = null)
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
@@ -182,7 +182,7 @@ internal sealed class ApiEndpoints(IStore store, string storePath, Triage triage
         var prefix = request.Query["key"].FirstOrDefault();
         if (string.IsNullOrEmpty(prefix)) return Error(StatusCodes.Status400BadRequest, "key: give the start of a baseline key (a detector id, then its key)");
         var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, MaxLimit) : DefaultLimit;
-        return Results.Json(new { baselines = BaselineListing.Read(storePath, prefix, limit, new BaselineDecoder(config ?? PipeWatchConfig.Default, time)) }, Json);
+        return Results.Json(new { baselines = BaselineListing.Read(tables, prefix, limit, new BaselineDecoder(config ?? PipeWatchConfig.Default, time)) }, Json);
     }
 
     private IResult ListEvents(HttpRequest request)

@@ -1,7 +1,8 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using PipeWatch.Events;
+using PipeWatch.Store;
 
 namespace PipeWatch.Server.Api;
 
@@ -14,7 +15,7 @@ internal sealed record EventSummary(
 internal sealed record StepSummary(string Name, string Outcome, double? DurationSeconds);
 
 /// <summary>
-/// The most recent events of each repository, kept in the store (migration 12, <c>recent_events</c>) so they outlive a restart:
+/// The most recent events of each repository, kept in the store (SQLite migration 12, PostgreSQL 2, <c>recent_events</c>) so they outlive a restart:
 /// written behind the intake in one transaction every half second, bounded per repository (the newest rows kept).
 /// </summary>
 /// <remarks>
@@ -29,16 +30,16 @@ internal sealed class RecentEvents : IAsyncDisposable
     private const int MaxText = 512;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    private readonly string _storePath;
+    private readonly ISharedTables _tables;
     private readonly int _perKey;
     private readonly Lock _lock = new();
     private readonly LinkedList<EventSummary> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
 
-    public RecentEvents(string storePath, int perKey = 500, TimeSpan? interval = null)
+    public RecentEvents(ISharedTables tables, int perKey = 500, TimeSpan? interval = null)
     {
-        _storePath = storePath;
+        _tables = tables;
         _perKey = perKey;
         var every = interval ?? TimeSpan.FromMilliseconds(500);
         _writer = Task.Run(async () =>
@@ -89,11 +90,11 @@ internal sealed class RecentEvents : IAsyncDisposable
         }
 
         var take = Math.Min(limit, _perKey);
-        using var connection = Open(readOnly: true);
+        using var connection = _tables.OpenConnection(readOnly: true);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT body FROM recent_events WHERE repository = $r ORDER BY seq DESC LIMIT $n";
-        command.Parameters.AddWithValue("$r", repository.ToLowerInvariant());
-        command.Parameters.AddWithValue("$n", take);
+        command.CommandText = "SELECT body FROM recent_events WHERE repository = @r ORDER BY seq DESC LIMIT @n";
+        command.AddParameter("@r", repository.ToLowerInvariant());
+        command.AddParameter("@n", take);
         using var reader = command.ExecuteReader();
         while (reader.Read() && waiting.Count < take)
         {
@@ -107,12 +108,17 @@ internal sealed class RecentEvents : IAsyncDisposable
     public List<RepositoryActivity> Repositories(int limit = 1000)
     {
         Flush();
-        using var connection = Open(readOnly: true);
+        using var connection = _tables.OpenConnection(readOnly: true);
         using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT repository, json_extract(body, '$.repository'), json_extract(body, '$.dataset'), MAX(at), COUNT(*)
-            FROM recent_events GROUP BY repository, json_extract(body, '$.dataset') ORDER BY repository
-            """;
+        command.CommandText = _tables.Dialect == SqlDialect.Postgres
+            ? """
+              SELECT repository, min(body::json->>'repository'), body::json->>'dataset', MAX(at), COUNT(*)
+              FROM recent_events GROUP BY repository, body::json->>'dataset' ORDER BY repository
+              """
+            : """
+              SELECT repository, json_extract(body, '$.repository'), json_extract(body, '$.dataset'), MAX(at), COUNT(*)
+              FROM recent_events GROUP BY repository, json_extract(body, '$.dataset') ORDER BY repository
+              """;
         using var reader = command.ExecuteReader();
         var byRepository = new Dictionary<string, RepositoryActivity>(StringComparer.Ordinal);
         while (reader.Read())
@@ -142,15 +148,15 @@ internal sealed class RecentEvents : IAsyncDisposable
 
         try
         {
-            using var connection = Open(readOnly: false);
+            using var connection = _tables.OpenConnection();
             using var transaction = connection.BeginTransaction();
             using (var insert = connection.CreateCommand())
             {
                 insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO recent_events (repository, at, body) VALUES ($r, $at, $body)";
-                var r = insert.Parameters.Add("$r", SqliteType.Text);
-                var at = insert.Parameters.Add("$at", SqliteType.Text);
-                var body = insert.Parameters.Add("$body", SqliteType.Text);
+                insert.CommandText = "INSERT INTO recent_events (repository, at, body) VALUES (@r, @at, @body)";
+                var r = insert.AddParameter("@r", string.Empty);
+                var at = insert.AddParameter("@at", string.Empty);
+                var body = insert.AddParameter("@body", string.Empty);
                 foreach (var e in batch)
                 {
                     r.Value = e.Repository.ToLowerInvariant();
@@ -164,11 +170,11 @@ internal sealed class RecentEvents : IAsyncDisposable
             {
                 prune.Transaction = transaction;
                 prune.CommandText = """
-                    DELETE FROM recent_events WHERE repository = $r
-                    AND seq < (SELECT MIN(seq) FROM (SELECT seq FROM recent_events WHERE repository = $r ORDER BY seq DESC LIMIT $n))
+                    DELETE FROM recent_events WHERE repository = @r
+                    AND seq < (SELECT MIN(seq) FROM (SELECT seq FROM recent_events WHERE repository = @r ORDER BY seq DESC LIMIT @n) AS kept)
                     """;
-                var r = prune.Parameters.Add("$r", SqliteType.Text);
-                prune.Parameters.AddWithValue("$n", _perKey);
+                var r = prune.AddParameter("@r", string.Empty);
+                prune.AddParameter("@n", _perKey);
                 foreach (var repository in batch.Select(e => e.Repository.ToLowerInvariant()).Distinct(StringComparer.Ordinal))
                 {
                     r.Value = repository;
@@ -179,7 +185,7 @@ internal sealed class RecentEvents : IAsyncDisposable
             transaction.Commit();
             LastError = null;
         }
-        catch (SqliteException ex)
+        catch (DbException ex)
         {
             LastError = ex.Message;
             lock (_lock)
@@ -198,21 +204,6 @@ internal sealed class RecentEvents : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private SqliteConnection Open(bool readOnly)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = _storePath,
-            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite,
-            Pooling = false,
-            DefaultTimeout = 10,
-        }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout = 10000;";
-        command.ExecuteNonQuery();
-        return connection;
-    }
 
     private static EventSummary Summarize(Event e, string repository) => new(
         Clip(e.Id)!, e.Kind.ToString(), Clip(e.Dataset)!, Clip(e.Action), e.Outcome.ToString(), e.Timestamp, Clip(repository)!, Clip(NullIfEmpty(e.Ci.Pipeline)),

@@ -34,16 +34,16 @@ internal sealed class FollowUps : IDisposable
     private readonly ConcurrentDictionary<string, byte> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
 
-    public FollowUps(ServerSettings settings, string storePath, IntakeQueue queue, ServerMetrics metrics, string? gitHubToken, string? gitLabToken)
+    public FollowUps(ServerSettings settings, ServeFiles local, IntakeQueue queue, ServerMetrics metrics, string? gitHubToken, string? gitLabToken)
     {
         _settings = settings;
         _queue = queue;
         _metrics = metrics;
         _gitHubToken = gitHubToken;
         _gitLabToken = gitLabToken;
-        var mirrors = Path.Combine(Path.GetDirectoryName(storePath)!, "mirrors");
+        var mirrors = Path.Combine(local.Folder, "mirrors");
         _repositories = settings.Config.Serve.Repositories.ToDictionary(
-            r => r.Name, r => new RepositoryFollower(r, mirrors, settings, storePath, metrics), StringComparer.OrdinalIgnoreCase);
+            r => r.Name, r => new RepositoryFollower(r, mirrors, settings, local.StoreLocation, metrics), StringComparer.OrdinalIgnoreCase);
         _api = new ApiClient(settings.Time);
         _pollers = [.. settings.Config.Serve.AuditLogs.Select(a => new AuditLogPoller(a, _api, queue, settings, metrics))];
     }

@@ -17,7 +17,6 @@ using PipeWatch.Server.Api;
 using PipeWatch.Server.Intake;
 using PipeWatch.Sources.Intake;
 using PipeWatch.Store;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Server.Queue;
 
@@ -63,6 +62,9 @@ internal sealed record WorkerSettings
 /// </summary>
 internal sealed class QueueWorker : IAsyncDisposable
 {
+    /// <summary>How often a worker reads the suppressions again: one made through serve's API applies to its findings within this.</summary>
+    internal static readonly TimeSpan SuppressionRefresh = TimeSpan.FromSeconds(2);
+
     private readonly List<IDisposable> _owned = [];
     private readonly CancellationTokenSource _engineStop = new();
     private readonly CancellationTokenSource _leaseStop = new();
@@ -138,14 +140,14 @@ internal sealed class QueueWorker : IAsyncDisposable
         _feed = new JetStreamFeed(js, partitions, workerMetrics, settings.Problems);
 
         // The same composition as serve's: detectors, allowlist, incidents and sinks from the config, the store's advisories and
-        // indicators, and (on a SQLite store) the API's suppressions.
+        // indicators, and the suppressions made through serve's API (read again every few seconds: serve is another process).
         var advisories = (store as IAdvisoryStore)?.OpenAdvisoryIndex();
         if (advisories is IDisposable disposable) _owned.Add(disposable);
         var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
         Triage? triage = null;
-        if (store is SqliteStore sqlite)
+        if (store is ISharedTables tables)
         {
-            triage = new Triage(sqlite.Path, settings.Time);
+            triage = new Triage(tables, settings.Time, SuppressionRefresh);
             _owned.Add(triage);
         }
 

@@ -50,6 +50,9 @@ public sealed record ServeOptions
     /// <summary>The OSV ecosystems a scheduled update fetches.</summary>
     public IReadOnlyList<string> VulnDbEcosystems { get; init; } = ["npm", "PyPI", "NuGet", "Maven", "Go", "crates.io", "RubyGems", "Packagist", "GitHub Actions"];
 
+    /// <summary>With a PostgreSQL store: the local folder of serve's own files (its intake queue, repository mirrors); null: <c>pipewatch-serve</c> in the working directory. A SQLite store keeps them beside its file.</summary>
+    public string? DataFolder { get; init; }
+
     /// <summary>CI servers and runner fleets read through their APIs into the inventory (the <c>ci-servers</c> list; <c>inventory poll</c> reads them once).</summary>
     public IReadOnlyList<CiServerPoll> CiServers { get; init; } = [];
 }
@@ -92,6 +95,7 @@ internal static class ServeSettings
         Setting.Duration<ServeOptions>("vulndb-interval", (o, v) => o with { VulnDbInterval = v < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : v }),
         Setting.Strings<ServeOptions>("vulndb-ecosystems", (o, v) => o with { VulnDbEcosystems = v }),
         Setting.Int<ServeOptions>("queue-partitions", 1, 1024, (o, v) => o with { QueuePartitions = v }),
+        new("data-folder", (reader, node, at, o) => reader.String(node, at) is { Length: > 0 } v ? o with { DataFolder = v } : o),
         new("queue-ack-wait", (reader, node, at, o) => reader.Duration(node, at) is not { } v ? o : v >= TimeSpan.FromSeconds(1) ? o with { QueueAckWait = v } : Short(reader, node, at, o)) { Schema = Setting.DurationSchema },
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
         new("audit-logs", (reader, node, at, o) => o with { AuditLogs = reader.MappingList(node, at, "expected a list of audit logs", (_, m, path) => AuditLog(reader, m, path)) }),

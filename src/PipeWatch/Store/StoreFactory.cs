@@ -35,6 +35,21 @@ public static class StoreFactory
         return (before, store.SchemaVersionNow);
     }
 
+    /// <summary>
+    /// The alert routes' delivery log (dead letters, for <c>alerts retry</c>) and outbox in <paramref name="store"/>'s tables, SQLite or
+    /// PostgreSQL, on connections of its own. It is <see cref="IDisposable"/>: dispose it before the store.
+    /// </summary>
+    /// <exception cref="StoreException">The store keeps no delivery log, or it cannot be read.</exception>
+    public static IDeliveryLog OpenDeliveryLog(IStore store, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store is SqliteStore sqlite) return SqliteDeliveryLog.Open(sqlite.Path, time);
+        if (store is not ISharedTables tables) throw new StoreException("this store keeps no alert delivery log");
+        var log = new SharedDeliveryLog(tables, time ?? TimeProvider.System);
+        log.Check();
+        return log;
+    }
+
     /// <summary>True when <paramref name="location"/> names a PostgreSQL store (a <c>postgres://</c> or <c>postgresql://</c> URI, or a connection string with a host).</summary>
     public static bool IsPostgres(string location) => PostgresLocation.Matches(location);
 

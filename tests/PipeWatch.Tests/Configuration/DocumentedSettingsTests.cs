@@ -118,6 +118,7 @@ public sealed partial class DocumentedSettingsTests : IDisposable
             "[{Name: acme/app, Url: https://github.com/acme/app.git, CredentialsVariable: APP_TOKEN, Poll: 00:10:00}]"),
         ["serve.queue-partitions"] = ("64", "Serve.QueuePartitions", "64"),
         ["serve.queue-ack-wait"] = ("2m", "Serve.QueueAckWait", "00:02:00"),
+        ["serve.data-folder"] = ("/var/lib/pipewatch-serve", "Serve.DataFolder", "/var/lib/pipewatch-serve"),
         ["serve.public-url"] = ("'https://pipewatch.example.org'", "Serve.PublicUrl", "https://pipewatch.example.org"),
         ["serve.vulndb-url"] = ("'https://osv-mirror.example.org/osv'", "Serve.VulnDbUrl", "https://osv-mirror.example.org/osv"),
         ["serve.vulndb-interval"] = ("12h", "Serve.VulnDbInterval", "12:00:00"),

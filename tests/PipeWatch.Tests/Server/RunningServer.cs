@@ -42,7 +42,7 @@ internal sealed class RunningServer : IAsyncDisposable
     public string StorePath => Folder.File("pipewatch.db");
 
     public static async Task<RunningServer> StartAsync(
-        string? yaml = null, IReadOnlyDictionary<string, string>? environment = null, TempFolder? folder = null, TextWriter? output = null, TimeProvider? time = null)
+        string? yaml = null, IReadOnlyDictionary<string, string>? environment = null, TempFolder? folder = null, TextWriter? output = null, TimeProvider? time = null, string? store = null)
     {
         var ownsFolder = folder is null;
         folder ??= new TempFolder();
@@ -59,7 +59,8 @@ internal sealed class RunningServer : IAsyncDisposable
         var server = await PipeWatchServer.StartAsync(
             new ServerSettings
             {
-                StorePath = folder.File("pipewatch.db"),
+                StorePath = store ?? folder.File("pipewatch.db"),
+                DataFolder = folder.File("serve"),
                 Urls = "http://127.0.0.1:0",
                 Config = config,
                 Environment = name => env.TryGetValue(name, out var value) ? value : null,

@@ -204,7 +204,10 @@ internal sealed class ServeProcess : IAsyncDisposable
     /// <summary>What it wrote to stderr, once it has exited.</summary>
     public Task<string> Errors { get; private init; } = Task.FromResult(string.Empty);
 
-    public static async Task<ServeProcess> StartAsync(TempFolder folder, params string[] extra)
+    public static Task<ServeProcess> StartAsync(TempFolder folder, params string[] extra) => StartOnAsync(folder, folder.File("pipewatch.db"), extra);
+
+    /// <summary>Starts serve on <paramref name="store"/> (a SQLite file or a PostgreSQL location) in <paramref name="folder"/>.</summary>
+    public static async Task<ServeProcess> StartOnAsync(TempFolder folder, string store, params string[] extra)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -214,7 +217,7 @@ internal sealed class ServeProcess : IAsyncDisposable
         }
 
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = folder.Path, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { CliProcess.Program, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", folder.File("pipewatch.db") }.Concat(extra)) info.ArgumentList.Add(arg);
+        foreach (var arg in new[] { CliProcess.Program, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", store }.Concat(extra)) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["PIPEWATCH_GITHUB_WEBHOOK_SECRET"] = RunningServer.GitHubSecret;
         info.Environment["PIPEWATCH_API_TOKEN"] = RunningServer.ApiToken;

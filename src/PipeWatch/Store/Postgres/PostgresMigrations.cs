@@ -64,5 +64,69 @@ internal static class PostgresMigrations
         CREATE INDEX incident_findings_by_run ON incident_findings (run, timestamp);
         CREATE INDEX incident_findings_by_target ON incident_findings (target, timestamp);
         """,
+
+        // 2: the tables written beside the engine's batches through ISharedTables, as SQLite's migrations 8, 9, 12 and 13 made
+        // them: the watch mode's finding statuses and their history, suppressions made through the API, API token hashes and the
+        // dashboard's recent events per repository; the alert routes' delivery log and outbox. Times are ISO 8601 UTC text, as on
+        // SQLite, so that the same code reads and orders them.
+        """
+        CREATE TABLE finding_status (
+            fingerprint text PRIMARY KEY,     -- a stored finding's fingerprint
+            status text NOT NULL,             -- open, acknowledged or closed
+            changed_at text NOT NULL,         -- ISO 8601 UTC
+            changed_by text NOT NULL
+        );
+        CREATE TABLE finding_actions (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            fingerprint text NOT NULL,
+            action text NOT NULL,             -- ack, close, reopen
+            at text NOT NULL,
+            by text NOT NULL,
+            reason text
+        );
+        CREATE INDEX finding_actions_by_fingerprint ON finding_actions (fingerprint, seq);
+        CREATE TABLE suppressions (
+            id text PRIMARY KEY,
+            rule text, category text, repository text, fingerprint text, path text,  -- the scope: every non-null member must match
+            reason text NOT NULL,
+            created_at text NOT NULL,
+            created_by text NOT NULL,
+            expires_at text,                  -- null: until deleted
+            deleted_at text,
+            deleted_by text
+        );
+        CREATE TABLE api_tokens (
+            name text PRIMARY KEY,            -- 'generated' for the one made at first start
+            sha256 text NOT NULL,             -- hex SHA-256 of the token
+            created_at text NOT NULL
+        );
+        CREATE TABLE recent_events (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- arrival order
+            repository text NOT NULL,
+            at text NOT NULL,                 -- the event's @timestamp, ISO 8601 UTC
+            body text NOT NULL                -- the EventSummary as JSON
+        );
+        CREATE INDEX recent_events_by_repository ON recent_events (repository, seq);
+        CREATE TABLE alert_deliveries (
+            route text NOT NULL,              -- the route's name in pipewatch.yml
+            fingerprint text NOT NULL,        -- the finding's (or a throttle summary's own)
+            status text NOT NULL,             -- 'delivered' or 'dead-letter'
+            attempts integer NOT NULL,        -- attempts made so far, over every try
+            error text,                       -- the last error of a dead letter
+            updated_at text NOT NULL,         -- ISO 8601 UTC of the last outcome
+            alert text,                       -- a dead letter's alert: {"finding": FindingJson, "incident": id}; null once delivered
+            PRIMARY KEY (route, fingerprint)
+        );
+        CREATE INDEX alert_deliveries_by_status ON alert_deliveries (status, updated_at);
+        CREATE TABLE alert_outbox (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- the order in which alerts were accepted
+            route text NOT NULL,
+            fingerprint text NOT NULL,        -- the finding's; its body is read from findings
+            incident text,                    -- the incident it joined, and whether it opened it
+            incident_is_new bigint NOT NULL,
+            queued_at text NOT NULL           -- ISO 8601 UTC
+        );
+        CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
+        """,
     ];
 }

@@ -13,7 +13,7 @@ namespace PipeWatch.Store.Postgres;
 /// (<see cref="PostgresStoreBatch"/>); findings and incidents are written under one advisory lock, so findings are numbered in
 /// commit order and incident correlation is serialized across writers.
 /// </remarks>
-internal sealed class PostgresStore : IStore
+internal sealed class PostgresStore : IStore, ISharedTables
 {
     /// <summary>Advisory lock keys (<c>pg_advisory_lock(bigint)</c>): "pw" and a number.</summary>
     internal const long MigrationLock = 0x7077_0000_0000_0001;
@@ -33,6 +33,11 @@ internal sealed class PostgresStore : IStore
     public PostgresLocation Location { get; }
 
     public string Display => Location.Display;
+
+    SqlDialect ISharedTables.Dialect => SqlDialect.Postgres;
+
+    // A pooled connection; read-only is not enforced (the callers that ask for it only read).
+    System.Data.Common.DbConnection ISharedTables.OpenConnection(bool readOnly) => _source.OpenConnection();
 
     /// <summary>Opens and migrates the store <paramref name="location"/> names.</summary>
     /// <exception cref="StoreException">The location is malformed or carries a password, the server cannot be reached or refuses us, or its schema is newer.</exception>

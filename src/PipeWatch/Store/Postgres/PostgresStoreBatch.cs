@@ -24,7 +24,7 @@ namespace PipeWatch.Store.Postgres;
 /// commit order (the read side's cursor contract) and incident correlation, a read-then-write across findings, is serialized.
 /// </para>
 /// </remarks>
-internal sealed class PostgresStoreBatch : IStoreBatch
+internal sealed partial class PostgresStoreBatch : IStoreBatch
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;

@@ -71,9 +71,10 @@ public sealed class DashboardApiTests
     {
         using var folder = new TempFolder();
         var path = folder.File("pipewatch.db");
-        StoreFactory.Open(path).Dispose();
+        using var store = StoreFactory.Open(path);
+        var tables = (ISharedTables)store;
         var start = new DateTimeOffset(2026, 10, 1, 12, 0, 0, TimeSpan.Zero);
-        await using (var events = new RecentEvents(path, perKey: 5, interval: TimeSpan.FromHours(1)))
+        await using (var events = new RecentEvents(tables, perKey: 5, interval: TimeSpan.FromHours(1)))
         {
             events.Add([.. Enumerable.Range(0, 12).Select(i => Job("acme/a", i, start.AddMinutes(i)))]);
             events.Add([.. Enumerable.Range(0, 3).Select(i => Job("acme/b", i, start.AddMinutes(i)))]);
@@ -83,7 +84,7 @@ public sealed class DashboardApiTests
         }
 
         Assert.Equal(5L, SqliteFile.Scalar(path, "SELECT COUNT(*) FROM recent_events WHERE repository = 'acme/a'"));
-        await using var reopened = new RecentEvents(path, perKey: 5);
+        await using var reopened = new RecentEvents(tables, perKey: 5);
         var kept = reopened.Of("ACME/A");
         Assert.Equal(["a-11", "a-10", "a-9", "a-8", "a-7"], kept.Select(e => e.Id));
         Assert.Equal(["Checkout", "Test"], kept[0].Steps!.Select(s => s.Name));

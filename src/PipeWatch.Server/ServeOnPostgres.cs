@@ -1,0 +1,74 @@
+using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Server.Intake;
+using PipeWatch.Store;
+using PipeWatch.Store.Sqlite;
+
+namespace PipeWatch.Server;
+
+/// <summary>Where serve keeps its own local files, and what of its store it reads beside the engine.</summary>
+/// <param name="Folder">The folder of serve's local files: repository mirrors (and OSV archives on SQLite).</param>
+/// <param name="IntakePath">The intake queue: a SQLite file always (a payload is in it, synced, before the 202), local to this serve.</param>
+/// <param name="StoreLocation">The store as the followers open it again for their scans.</param>
+/// <param name="SqlitePath">The store file when the store is SQLite; null on PostgreSQL.</param>
+internal sealed record ServeFiles(string Folder, string IntakePath, string StoreLocation, string? SqlitePath);
+
+/// <summary>
+/// What serve does differently when its store is PostgreSQL: its intake queue and mirrors go to <c>serve.data-folder</c>, and the
+/// features whose tables PostgreSQL does not hold yet (scheduled advisory and intel updates, CI-server polling) are refused at start,
+/// naming their setting, rather than failing later.
+/// </summary>
+internal static class ServeOnPostgres
+{
+    /// <summary>The intake file's name in <see cref="ServerSettings.DataFolder"/>.</summary>
+    public const string IntakeFile = "pipewatch.intake.db";
+
+    /// <summary>Where serve's local files go for <paramref name="store"/>; disposes the store and throws when serve cannot run on it as configured.</summary>
+    /// <exception cref="StoreException">A setting names a feature the PostgreSQL store does not hold yet, or no data folder is given.</exception>
+    public static ServeFiles LocalFiles(IStore store, ServerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store is SqliteStore sqlite)
+        {
+            return new ServeFiles(Path.GetDirectoryName(sqlite.Path)!, IntakeQueue.PathFor(sqlite.Path), sqlite.Path, sqlite.Path);
+        }
+
+        try
+        {
+            var display = (store as ISharedTables)?.Display ?? "the store";
+            var refused = Refused(settings);
+            if (refused is not null) throw new StoreException($"{display}: {refused}");
+            if (settings.DataFolder is not { } folder) throw new StoreException($"{display}: serve on a PostgreSQL store needs a local folder for its intake queue (serve.data-folder)");
+            var full = Path.GetFullPath(folder);
+            Directory.CreateDirectory(full);
+            return new ServeFiles(full, Path.Combine(full, IntakeFile), settings.StorePath, null);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Why serve refuses to start on a PostgreSQL store with <paramref name="settings"/>, naming the setting; null when it can.</summary>
+    public static string? Refused(ServerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var config = settings.Config;
+        const string Tail = "needs a SQLite store for now (the PostgreSQL store does not hold advisories, indicators or the inventory yet); remove it, or run serve on SQLite";
+        if (config.Serve.VulnDbUrl is not null) return $"serve.vulndb-url: the scheduled advisory update {Tail}";
+        if (config.Serve.CiServers.Count > 0) return $"serve.ci-servers: polling CI servers into the inventory {Tail}";
+        if (config.Intel.Feeds.Count > 0) return $"intel.feeds: refreshing indicator feeds {Tail}";
+        return null;
+    }
+
+    /// <summary>
+    /// The advisory index the engine matches dependencies against: on SQLite, one that follows <c>vulndb import|update</c> through a
+    /// connection of its own; on PostgreSQL none yet (its store holds no advisories).
+    /// </summary>
+    public static IAdvisoryIndex? AdvisoryIndex(IStore store, TimeProvider time)
+    {
+        if (store is not SqliteStore sqlite) return null;
+        var source = SqliteStore.Open(sqlite.Path);
+        return new FollowingAdvisoryIndex(source, time, TimeSpan.FromSeconds(10), source);
+    }
+}
