@@ -7,6 +7,8 @@
 #   PIPEWATCH="/path/to/pipewatch" bench/git-scan-real.sh   # another build (e.g. the one before a change)
 #   SAVE=DIR bench/git-scan-real.sh                  # keep each repository's findings as DIR/NAME.findings (the "before")
 #   BEFORE=DIR bench/git-scan-real.sh                # fail unless every repository's findings equal DIR/NAME.findings
+#   LOCKFILES=0 bench/git-scan-real.sh               # skip the last part: every pnpm-lock.yaml and yarn.lock version of the
+#                                                    # repositories read whole and through the entry memo (must be identical)
 #
 # The repositories are clones made outside the project (never committed); bench/README.md lists the ones measured, with
 # the commit each was at. Without PIPEWATCH the CLI is published (Release, ReadyToRun, as installed) to bench/out.
@@ -94,6 +96,11 @@ if [[ "${PROFILE:-1}" == 1 ]] && "$PIPEWATCH" scan --help 2>/dev/null | grep -q 
   done
 fi
 
-if [[ -n "${BEFORE:-}" ]]; then
-  if [[ $failed -eq 0 ]]; then echo; echo "findings: identical to $BEFORE on every repository"; else exit 1; fi
+if [[ "${LOCKFILES:-1}" == 1 ]]; then
+  echo
+  echo "lockfile versions read whole and through the entry memo (bench --suite lockfiles):"
+  PIPEWATCH_BENCH_REPOS="$(dirname "${1%/}")" dotnet run -c Release --project "$ROOT/bench/PipeWatch.Bench" -v q -- --suite lockfiles || failed=1
 fi
+
+if [[ -n "${BEFORE:-}" && $failed -eq 0 ]]; then echo; echo "findings: identical to $BEFORE on every repository"; fi
+exit $failed

@@ -7,10 +7,11 @@ using PipeWatch.Sources.Git;
 namespace PipeWatch.Bench;
 
 /// <summary>
-/// Every version of every <c>pnpm-lock.yaml</c> in the histories of real repositories (issue 26: the clones under
-/// <c>$PIPEWATCH_BENCH_REPOS</c>, default /work/repos/speed), read by the pnpm parser (YamlDotNet's event stream) and by the
-/// node-tree reader it replaced (<see cref="PnpmLockParser.ParseTree"/>): the output must be identical, field by field, for
-/// every version; the CPU time of each is printed.
+/// Every version of every <c>pnpm-lock.yaml</c> and <c>yarn.lock</c> in the histories of real repositories (issue 26: the clones
+/// under <c>$PIPEWATCH_BENCH_REPOS</c>, default /work/repos/speed), in history order, read three ways: whole (the parser as it
+/// reads one file), through a <see cref="LockfileBlockMemo"/> as a history scan reads them (only the entries an earlier version
+/// did not have are parsed), and for pnpm through the node tree (<see cref="PnpmLockParser.ParseTree"/>). The output must be
+/// identical, field by field, for every version; the CPU time of each is printed.
 /// </summary>
 internal static class LockfileParseBenchmark
 {
@@ -23,53 +24,68 @@ internal static class LockfileParseBenchmark
             return 2;
         }
 
-        var parser = new PnpmLockParser();
         var differ = 0;
-        output.WriteLine("| repository | pnpm-lock versions | MB | node tree CPU s | event stream CPU s | × | read by events | differ |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| repository | file | versions | MB | node tree CPU s | whole CPU s | entry memo CPU s | memo × whole | entries reused / parsed | differ |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var repo in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
         {
-            var versions = Versions(repo);
-            if (versions.Count == 0) continue;
-            using var blobs = new CatFileBlobReader(GitRepository.Open(repo));
-            var texts = versions.Select(v => (v.Path, Text: blobs.ReadText(v.Blob))).Where(v => v.Text is not null).Select(v => (v.Path, Text: v.Text!)).ToList();
-            // Warm both paths (JIT) on the first file.
-            PnpmLockParser.ParseTree(texts[0].Path, texts[0].Text);
-            parser.Parse(texts[0].Path, texts[0].Text);
-
-            var trees = new List<List<string>>(texts.Count);
-            var started = ScanProfile.ThreadCpu();
-            foreach (var (path, text) in texts) trees.Add(Text(PnpmLockParser.ParseTree(path, text)));
-            var treeCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
-
-            var events = new List<List<string>>(texts.Count);
-            started = ScanProfile.ThreadCpu();
-            foreach (var (path, text) in texts) events.Add(Text(parser.Parse(path, text)));
-            var eventCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
-
-            var byEvents = texts.Count(t => PnpmLockEvents.Read(t.Text) is not null);
-            var here = 0;
-            for (var i = 0; i < texts.Count; i++)
+            foreach (var (name, parser) in new (string, ILockfileParser)[] { ("pnpm-lock.yaml", new PnpmLockParser()), ("yarn.lock", new YarnLockParser()) })
             {
-                if (trees[i].SequenceEqual(events[i], StringComparer.Ordinal)) continue;
-                here++;
-                output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {versions[i].Blob} {texts[i].Path}");
-            }
+                var versions = Versions(repo, name);
+                if (versions.Count == 0) continue;
+                using var blobs = new CatFileBlobReader(GitRepository.Open(repo));
+                var texts = versions.Select(v => (v.Path, Text: blobs.ReadText(v.Blob))).Where(v => v.Text is not null).Select(v => (v.Path, Text: v.Text!)).ToList();
+                // Warm every path (JIT) on the first file.
+                if (parser is PnpmLockParser) PnpmLockParser.ParseTree(texts[0].Path, texts[0].Text);
+                parser.Parse(texts[0].Path, texts[0].Text);
+                parser.Parse(texts[0].Path, texts[0].Text, new LockfileBlockMemo());
 
-            differ += here;
-            var mb = texts.Sum(t => (long)t.Text.Length) / 1e6;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {Path.GetFileName(repo)} | {texts.Count:N0} | {mb:N1} | {treeCpu.TotalSeconds:N2} | {eventCpu.TotalSeconds:N2} | {eventCpu / treeCpu:N2} | {byEvents:N0} | {here} |"));
+                var treeCpu = TimeSpan.Zero;
+                List<List<string>>? trees = null;
+                if (parser is PnpmLockParser)
+                {
+                    trees = new(texts.Count);
+                    var began = ScanProfile.ThreadCpu();
+                    foreach (var (path, text) in texts) trees.Add(Text(PnpmLockParser.ParseTree(path, text)));
+                    treeCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - began);
+                }
+
+                var wholes = new List<List<string>>(texts.Count);
+                var started = ScanProfile.ThreadCpu();
+                foreach (var (path, text) in texts) wholes.Add(Text(parser.Parse(path, text)));
+                var wholeCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
+
+                var memo = new LockfileBlockMemo();
+                var memos = new List<List<string>>(texts.Count);
+                started = ScanProfile.ThreadCpu();
+                foreach (var (path, text) in texts) memos.Add(Text(parser.Parse(path, text, memo)));
+                var memoCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
+
+                var here = 0;
+                for (var i = 0; i < texts.Count; i++)
+                {
+                    if (wholes[i].SequenceEqual(memos[i], StringComparer.Ordinal) && (trees is null || trees[i].SequenceEqual(wholes[i], StringComparer.Ordinal))) continue;
+                    here++;
+                    output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {versions[i].Blob} {texts[i].Path}");
+                }
+
+                differ += here;
+                var mb = texts.Sum(t => (long)t.Text.Length) / 1e6;
+                var (hits, misses) = memo.Counts;
+                var tree = trees is null ? "" : treeCpu.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {Path.GetFileName(repo)} | {name} | {texts.Count:N0} | {mb:N1} | {tree} | {wholeCpu.TotalSeconds:N2} | {memoCpu.TotalSeconds:N2} | {memoCpu / wholeCpu:N2} | {hits:N0} / {misses:N0} | {here} |"));
+            }
         }
 
         output.WriteLine(differ == 0 ? "output: identical for every version" : $"output: {differ} versions DIFFER");
         return differ == 0 ? 0 : 1;
     }
 
-    // Distinct blob ids of pnpm-lock.yaml over the whole history, each with a path it had.
-    private static List<(string Blob, string Path)> Versions(string repo)
+    // Distinct blob ids of the file over the whole history, oldest first (as a scan meets them), each with a path it had.
+    private static List<(string Blob, string Path)> Versions(string repo, string name)
     {
-        var start = new ProcessStartInfo("git", ["-C", repo, "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", "*pnpm-lock.yaml"])
+        var start = new ProcessStartInfo("git", ["-C", repo, "log", "--all", "--reverse", "--date-order", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", "*" + name])
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -84,7 +100,7 @@ internal static class LockfileParseBenchmark
             var fields = line[..Math.Max(0, tab)].Split(' ');
             if (tab < 0 || fields.Length < 5) continue;
             var path = line[(tab + 1)..];
-            if (!path.EndsWith("pnpm-lock.yaml", StringComparison.Ordinal)) continue;
+            if (path != name && !path.EndsWith("/" + name, StringComparison.Ordinal)) continue;
             foreach (var blob in (string[])[fields[2], fields[3]])
             {
                 if (blob.Trim('0').Length > 0 && seen.Add(blob)) versions.Add((blob, path));

@@ -4,7 +4,7 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>Reads one lockfile or manifest format into the packages it pins.</summary>
 /// <remarks>
-/// Stateless and thread-safe. A malformed file is not an exception: <see cref="Parse"/> returns no packages and a
+/// Stateless and thread-safe. A malformed file is not an exception: <see cref="Parse(string, string)"/> returns no packages and a
 /// <see cref="Problem"/> naming the file and, where known, the line.
 /// </remarks>
 internal interface ILockfileParser
@@ -17,6 +17,12 @@ internal interface ILockfileParser
 
     /// <summary>The packages in <paramref name="text"/>, the content of the file at <paramref name="path"/>.</summary>
     LockfileParse Parse(string path, string text);
+
+    /// <summary>
+    /// Exactly what <see cref="Parse(string, string)"/> gives; a format that splits into blocks (entries) re-reads only the blocks
+    /// <paramref name="memo"/> does not hold yet (the entries a commit changed), the others by default parse the whole text.
+    /// </summary>
+    LockfileParse Parse(string path, string text, LockfileBlockMemo memo) => Parse(path, text);
 }
 
 /// <summary>What a parser read: the packages, and the problems that stopped it (a bad file has problems and no packages).</summary>

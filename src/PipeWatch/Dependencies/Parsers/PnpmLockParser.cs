@@ -21,6 +21,10 @@ internal sealed class PnpmLockParser : ILockfileParser
     public LockfileParse Parse(string path, string text) =>
         !string.IsNullOrWhiteSpace(text) && PnpmLockEvents.Read(text) is { } content ? Packages(content) : ParseTree(path, text);
 
+    /// <summary>The same as <see cref="Parse(string, string)"/>, reading only the entries <paramref name="memo"/> does not hold (<see cref="PnpmLockBlocks"/>).</summary>
+    public LockfileParse Parse(string path, string text, LockfileBlockMemo memo) =>
+        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Read(text, memo) is { } content ? Packages(content) : Parse(path, text);
+
     /// <summary>The same packages read through YamlDotNet's node tree (every file, ordinary or not); the reference for the event reader.</summary>
     internal static LockfileParse ParseTree(string path, string text)
     {
@@ -159,4 +163,10 @@ internal sealed class PnpmLockPackage(string key, int line)
     public string? Dev { get; init; }
 
     public List<string> Requires { get; init; } = [];
+
+    /// <summary>The same entry at another line (a memo's entry placed in another version of the file).</summary>
+    public PnpmLockPackage At(int line) => line == Line ? this : new(Key, line)
+    {
+        Name = Name, Version = Version, Tarball = Tarball, Repo = Repo, Commit = Commit, Directory = Directory, Integrity = Integrity, Dev = Dev, Requires = Requires,
+    };
 }

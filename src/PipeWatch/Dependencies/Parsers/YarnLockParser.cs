@@ -8,45 +8,48 @@ internal sealed class YarnLockParser : ILockfileParser
 
     public bool Recognizes(string path) => SourceText.FileName(path) == "yarn.lock";
 
-    public LockfileParse Parse(string path, string text)
+    public LockfileParse Parse(string path, string text) => Parse(path, text, null);
+
+    public LockfileParse Parse(string path, string text, LockfileBlockMemo? memo)
     {
-        var entries = new List<Entry>();
-        Entry? current = null;
-        var inDependencies = false;
+        // The file splits into entries, each an unindented header line and the lines up to the next header; an entry's fields
+        // depend on its own text only, so a memo re-reads only the entries a change touched.
+        var entries = new List<(Entry Entry, int Line)>();
+        var blockStart = -1;
+        var blockLine = 0;
         var number = 0;
-        foreach (var raw in text.Split('\n'))
+        var position = 0;
+        while (position <= text.Length)
         {
+            var end = text.IndexOf('\n', position);
+            if (end < 0) end = text.Length;
             number++;
-            var line = raw.TrimEnd('\r');
-            if (line.Length == 0 || line.TrimStart().StartsWith('#')) continue;
-            if (!char.IsWhiteSpace(line[0]))
+            var line = text.AsSpan(position, end - position).TrimEnd('\r');
+            if (line.Length > 0 && !line.TrimStart().StartsWith('#'))
             {
-                if (!line.EndsWith(':')) return LockfileParse.Failed(path, $"expected an entry header ending in ':', found '{Clip(line)}'", number);
-                current = new Entry(line[..^1], number);
-                entries.Add(current);
-                inDependencies = false;
-                continue;
+                if (!char.IsWhiteSpace(line[0]))
+                {
+                    if (!line.EndsWith(':')) return LockfileParse.Failed(path, $"expected an entry header ending in ':', found '{Clip(line.ToString())}'", number);
+                    Close(position);
+                    blockStart = position;
+                    blockLine = number;
+                }
+                else if (blockStart < 0)
+                {
+                    return LockfileParse.Failed(path, "indented line before any entry", number);
+                }
             }
 
-            if (current is null) return LockfileParse.Failed(path, "indented line before any entry", number);
-            var indent = line.Length - line.TrimStart().Length;
-            var (key, value) = Field(line.Trim());
-            if (indent <= 2)
-            {
-                inDependencies = key is "dependencies" or "optionalDependencies";
-                if (value.Length > 0) current.Fields[key] = value;
-            }
-            else if (inDependencies)
-            {
-                current.Requires.Add(key);
-            }
+            position = end + 1;
         }
 
-        var berry = entries.Any(e => e.Header == "__metadata");
+        Close(text.Length);
+
+        var berry = entries.Any(e => e.Entry.Header == "__metadata");
         var found = new List<Dependency>();
         var direct = new HashSet<string>(StringComparer.Ordinal);
         var required = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var e in entries)
+        foreach (var (e, _) in entries)
         {
             var resolution = e.Fields.GetValueOrDefault("resolution") ?? "";
             if (e.Header == "__metadata") continue;
@@ -54,7 +57,7 @@ internal sealed class YarnLockParser : ILockfileParser
             else required.UnionWith(e.Requires);
         }
 
-        foreach (var e in entries)
+        foreach (var (e, line) in entries)
         {
             if (e.Header == "__metadata") continue;
             var version = e.Fields.GetValueOrDefault("version") ?? "";
@@ -81,13 +84,46 @@ internal sealed class YarnLockParser : ILockfileParser
             }
 
             var isDirect = berry ? direct.Contains(name) || e.Header.Split(',').Any(s => direct.Contains(FolderOf(s.Trim().Trim('"')))) : !required.Contains(name);
-            found.Add(new Dependency(Ecosystems.Npm, name, version, isDirect, source, e.Fields.GetValueOrDefault("integrity") ?? e.Fields.GetValueOrDefault("checksum"), e.Line)
+            found.Add(new Dependency(Ecosystems.Npm, name, version, isDirect, source, e.Fields.GetValueOrDefault("integrity") ?? e.Fields.GetValueOrDefault("checksum"), line)
             {
                 Requires = e.Requires,
             });
         }
 
         return LockfileParse.Of(found);
+
+        void Close(int at)
+        {
+            if (blockStart < 0) return;
+            var block = text.AsSpan(blockStart, at - blockStart);
+            entries.Add((memo is null ? ReadEntry(block.ToString()) : memo.Get(Format, block, ReadEntry), blockLine));
+        }
+    }
+
+    // One entry: its header line, then its fields (indent up to 2) and the names under its dependencies (deeper).
+    private static Entry ReadEntry(string block)
+    {
+        var lines = block.Split('\n');
+        var current = new Entry(lines[0].TrimEnd('\r')[..^1]);
+        var inDependencies = false;
+        foreach (var raw in lines.AsSpan(1))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Length == 0 || line.TrimStart().StartsWith('#')) continue;
+            var indent = line.Length - line.TrimStart().Length;
+            var (key, value) = Field(line.Trim());
+            if (indent <= 2)
+            {
+                inDependencies = key is "dependencies" or "optionalDependencies";
+                if (value.Length > 0) current.Fields[key] = value;
+            }
+            else if (inDependencies)
+            {
+                current.Requires.Add(key);
+            }
+        }
+
+        return current;
     }
 
     /// <summary>The folder name of a specifier "name@range" or "@scope/name@range" (an alias "x@npm:real@range" keeps "x").</summary>
@@ -121,11 +157,10 @@ internal sealed class YarnLockParser : ILockfileParser
 
     private static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
 
-    private sealed class Entry(string header, int line)
+    // Read once and shared by every version of the file that has the same entry text: never changed after ReadEntry.
+    private sealed class Entry(string header)
     {
         public string Header { get; } = header.Trim('"');
-
-        public int Line { get; } = line;
 
         public Dictionary<string, string> Fields { get; } = new(StringComparer.Ordinal);
 

@@ -37,6 +37,10 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
     // Each version of a definition parsed once (its blob is read once too, by the scan's blob cache).
     private readonly CiDefinitionCache _definitions = new();
 
+    // What the checks found in each parsed definition (a pure function of it): a definition's "after" issues are its next
+    // change's "before" issues, found once. Held as long as the definition is.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, IReadOnlyList<WorkflowIssue>> _found = [];
+
     public DetectorInfo Info { get; } = new(
         "code-change.pipeline-tampering",
         Categories.PipelineTampering,
@@ -58,7 +62,7 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
                 ? _definitions.Parse(file.OldPath ?? file.Path, file.OldBlob, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform)
                 : null;
             var pins = context.Detection.Baselines.Get<ActionPins>(ActionPins.Key(context.Repository));
-            var issues = Inspect(before, after, pins, _pedantic);
+            var issues = Inspect(before, after, pins, _pedantic, d => _found.GetValue(d, Check));
             if (context.LearnOnly) continue;
             foreach (var issue in issues) context.Report(ToFinding(issue, commit, file.Path, context));
         }
@@ -68,15 +72,19 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
 
     /// <summary>What a change from <paramref name="before"/> (null for a new file) to <paramref name="after"/> introduced, learning its pins.</summary>
     /// <param name="pedantic">Also report hygiene issues (<see cref="WorkflowIssue.Pedantic"/>); the default level reports weaknesses only.</param>
-    public static IReadOnlyList<WorkflowIssue> Inspect(CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false)
+    /// <param name="checksOf">What <see cref="Checks"/> find in a definition, when the caller keeps it (the same as running them).</param>
+    public static IReadOnlyList<WorkflowIssue> Inspect(CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false, Func<CiDefinition, IReadOnlyList<WorkflowIssue>>? checksOf = null)
     {
-        var issues = Checks.SelectMany(c => c.Check(after)).Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
+        checksOf ??= Check;
+        var issues = checksOf(after).Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
         if (before is null) return [.. issues, .. DangerousTriggerCheck.Check(after)];
-        var existing = Checks.SelectMany(c => c.Check(before)).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
+        var existing = checksOf(before).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
         issues.RemoveAll(i => existing.Contains(i.Rule + "|" + i.Key));
         issues.AddRange(ChangeChecks.SelectMany(c => c.Compare(before, after)));
         return issues;
     }
+
+    private static List<WorkflowIssue> Check(CiDefinition definition) => [.. Checks.SelectMany(c => c.Check(definition))];
 
     private Finding ToFinding(WorkflowIssue issue, GitCommit commit, string path, CommitContext context) => new()
     {

@@ -30,6 +30,7 @@ internal sealed class LockfileCache
     private readonly Dictionary<string, LinkedListNode<Slot>> _parsed = new(StringComparer.Ordinal);
     private readonly LinkedList<Slot> _recency = new();
     private readonly IProblemReporter _problems;
+    private readonly LockfileBlockMemo _blocks = new();
     private long _dependencies;
     private long _parsedAhead, _parsedInline, _parsedChars;
     private string? _changesOf;
@@ -49,6 +50,9 @@ internal sealed class LockfileCache
             var (ahead, inline, characters) = Parses;
             yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dependency files parsed on the preparation workers ({characters / 1e6:N1} M characters parsed in all)"), ahead);
             yield return ("dependency files parsed on the detectors' thread (not prepared, or dropped before use)", inline);
+            var (hits, misses) = _blocks.Counts;
+            yield return ("lockfile entries read again from an earlier version (the block memo)", hits);
+            yield return ("lockfile entries parsed (new text, or a file not split into entries)", misses);
         }
     }
 
@@ -199,7 +203,8 @@ internal sealed class LockfileCache
         // A missing object (a partial clone) or a binary blob: nothing can be said of its packages.
         if (text is null) return new Entry([], []) { Unreadable = true };
         Interlocked.Add(ref _parsedChars, text.Length);
-        var parse = parser.Parse(path, text);
+        // The entries an earlier version already had are not parsed again (a commit changes a few).
+        var parse = parser.Parse(path, text, _blocks);
         // A file with problems and no packages is malformed: no findings from it, as from an empty file, and it is no side to compare with.
         return new Entry(parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0 };
     }

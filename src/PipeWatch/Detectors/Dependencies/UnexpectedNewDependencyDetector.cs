@@ -69,12 +69,16 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector, ICommit
             // Content seen earlier in the scanned range (a lock reverted to an earlier version, a merge) was judged there.
             if (change.SeenBefore) continue;
 
+            // Everything below is about the packages the change added: most changes (version moves) add none.
+            var newPackages = change.NewPackages.ToList();
+            if (newPackages.Count == 0) continue;
+
             // A direct dependency added, or moved past a patch release, brings new transitive packages by design: the
             // patch-bump reason is for a commit whose direct changes are patch-level at most.
             var bumps = change.IsLockfile && !DirectChangeBeyondPatch(change) ? PatchBumps(change) : [];
             var botMove = DependencyBotUpdates.IsVersionMove(commit, change);
             var graph = change.IsLockfile ? LockfileMoves.Of(change) : null;
-            foreach (var added in change.NewPackages)
+            foreach (var added in newPackages)
             {
                 // What a bot's version bump brings with it is expected of a bump (see DependencyBotUpdates).
                 var expectedOfBump = botMove && !added.Direct;
