@@ -125,6 +125,20 @@ internal static class CommonOptions
     public static string ResolveStore(CliHost host, string? option) =>
         StoreFactory.Resolve(option ?? NonEmpty(host.Environment(StoreVariable)) ?? DefaultStore, host.WorkingDirectory);
 
+    /// <summary>Opens any store the factory knows at <paramref name="path"/> (SQLite, PostgreSQL), for the commands that run the engine ('serve', 'worker'); on failure says why on standard error and gives null (exit 2).</summary>
+    public static async Task<IStore?> OpenAnyStoreAsync(CliHost host, string path)
+    {
+        try
+        {
+            return StoreFactory.Open(path);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
+            return null;
+        }
+    }
+
     /// <summary>Opens the store at <paramref name="path"/>; on failure says why on standard error and gives null (the command then exits with 2).</summary>
     public static async Task<SqliteStore?> OpenStoreAsync(CliHost host, string path)
     {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Server;
-using PipeWatch.Store;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -85,17 +84,7 @@ internal static class ServeCommand
         var resolvedStore = CommonOptions.ResolveStore(host, storePath);
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
         // Any store the factory opens (SQLite, PostgreSQL), as for 'worker'.
-        IStore routingStore;
-        try
-        {
-            routingStore = StoreFactory.Open(resolvedStore);
-        }
-        catch (StoreException ex)
-        {
-            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
-            return ExitCodes.Usage;
-        }
-
+        if (await CommonOptions.OpenAnyStoreAsync(host, resolvedStore) is not { } routingStore) return ExitCodes.Usage;
         using var ownedStore = routingStore;
         using var routing = await AlertRouting.OpenAsync(config, host with { Environment = environment }, problems, routingStore);
         if (routing is null) return ExitCodes.Usage;

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using PipeWatch.Streams;
 
 namespace PipeWatch.Dependencies.Images;
 
@@ -232,7 +233,7 @@ internal static class EntryPath
 }
 
 /// <summary>A read-only stream whose first bytes can be looked at before it is read from the start.</summary>
-internal sealed class PeekStream : Stream
+internal sealed class PeekStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly byte[] _head;
@@ -248,18 +249,6 @@ internal sealed class PeekStream : Stream
 
     public ReadOnlySpan<byte> Head => _head;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         if (_served < _head.Length)
@@ -272,14 +261,4 @@ internal sealed class PeekStream : Stream
 
         return _inner.Read(buffer);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using PipeWatch.Diagnostics;
 using PipeWatch.Events;
+using PipeWatch.Streams;
 
 namespace PipeWatch.Sources.Artifacts;
 
@@ -271,34 +272,14 @@ public sealed class ArtifactSource : ISource
     }
 
     /// <summary>Reads through a stream, copying what it reads into another.</summary>
-    private sealed class TeeStream(Stream source, Stream copy) : Stream
+    private sealed class TeeStream(Stream source, Stream copy) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
-            var read = source.Read(buffer, offset, count);
-            copy.Write(buffer, offset, read);
+            var read = source.Read(buffer);
+            copy.Write(buffer[..read]);
             return read;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
 

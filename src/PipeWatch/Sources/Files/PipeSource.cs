@@ -3,6 +3,7 @@ using PipeWatch.Diagnostics;
 using PipeWatch.Events;
 using PipeWatch.Sources.Intake;
 using PipeWatch.Sources.JobLogs;
+using PipeWatch.Streams;
 
 namespace PipeWatch.Sources.Files;
 
@@ -86,21 +87,9 @@ internal sealed class PipeSource : ISource
     }
 
     // The bytes read to decide the format, then the rest of the stream.
-    private sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : Stream
+    private sealed class ReplayStream(ReadOnlyMemory<byte> head, Stream rest) : ReadOnlyStream
     {
         private ReadOnlyMemory<byte> _head = head;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -119,16 +108,6 @@ internal sealed class PipeSource : ISource
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

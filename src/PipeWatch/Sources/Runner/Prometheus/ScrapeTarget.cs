@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using PipeWatch.Streams;
 
 namespace PipeWatch.Sources.Runner.Prometheus;
 
@@ -68,21 +69,9 @@ internal sealed class ScrapeTarget : IDisposable
     public void Dispose() => _client?.Dispose();
 
     // Reads at most a number of bytes of the inner stream, then ends.
-    private sealed class CappedStream(Stream inner, long max) : Stream
+    private sealed class CappedStream(Stream inner, long max) : ReadOnlyStream
     {
         private long _left = max;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -101,15 +90,5 @@ internal sealed class ScrapeTarget : IDisposable
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
