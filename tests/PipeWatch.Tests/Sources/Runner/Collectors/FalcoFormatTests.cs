@@ -5,7 +5,7 @@ using Xunit;
 namespace PipeWatch.Tests.Sources.Runner.Collectors;
 
 /// <summary>Falco's JSON output (json_output: true, one alert a line), written from the documented fields, read by ingest.</summary>
-public sealed class FalcoFormatTests : IDisposable
+public sealed class FalcoFormatTests : CollectorIngestTests
 {
     // A program started on the runner host (a rule on execve), then its connection to a mining-pool port (a rule on connect).
     private const string Miner = """
@@ -20,7 +20,11 @@ public sealed class FalcoFormatTests : IDisposable
         {"hostname":"gh-runner-3","output":"…","priority":"Warning","rule":"Read sensitive file untrusted","source":"syscall","tags":["filesystem"],"time":"2026-11-20T10:05:02.000000000Z","output_fields":{"container.id":"host","evt.type":"openat","fd.name":"/etc/shadow","proc.cmdline":"sudo -n true","proc.name":"sudo","proc.pid":32020,"user.name":"runner"}}
         """;
 
-    private readonly TempFolder _temp = new();
+    protected override string FileName => "falco.jsonl";
+
+    protected override string MinerRecords => Miner;
+
+    protected override string BuildRecords => Build;
 
     [Fact]
     public async Task An_execve_alert_is_a_program_start_and_a_connect_alert_a_connection_with_the_rule_kept()
@@ -52,33 +56,4 @@ public sealed class FalcoFormatTests : IDisposable
         Assert.Equal(("140.82.112.3", "443", "github.com"), (events[1].Fields["destination.ip"], events[1].Fields["destination.port"], events[1].Fields["destination.domain"]));
         Assert.Equal(("Read sensitive file untrusted", "warning"), (events[2].Action, events[2].Fields["log.level"]));
     }
-
-    [Fact]
-    public async Task A_miner_alert_yields_the_miner_finding_and_the_sigma_rule()
-    {
-        var result = await Ingest.RunAsync(_temp.File("store.db"), [Write("falco.jsonl", Miner)]);
-
-        Assert.Empty(result.Problems);
-        Assert.Equal(
-            [("cc522ac3-5a19-4203-a510-51686f005e4e", "Cryptocurrency miner started on a runner"), ("performance.resource-spike", "Cryptocurrency miner on host 'gh-runner-3': xmrig")],
-            result.Findings.Select(f => (f.Rule, f.Title)).Order());
-    }
-
-    [Fact]
-    public async Task A_build_raises_nothing()
-    {
-        var result = await Ingest.RunAsync(_temp.File("store.db"), [Write("falco.jsonl", Build)]);
-
-        Assert.Empty(result.Findings);
-        Assert.Empty(result.Problems);
-    }
-
-    private string Write(string name, string text)
-    {
-        var path = _temp.File(name);
-        File.WriteAllText(path, text + "\n");
-        return path;
-    }
-
-    public void Dispose() => _temp.Dispose();
 }

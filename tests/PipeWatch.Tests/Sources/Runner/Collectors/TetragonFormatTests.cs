@@ -5,7 +5,7 @@ using Xunit;
 namespace PipeWatch.Tests.Sources.Runner.Collectors;
 
 /// <summary>Tetragon's JSON events (tetra getevents -o json), written from the documented process_exec and tcp_connect kprobe shapes, read by ingest.</summary>
-public sealed class TetragonFormatTests : IDisposable
+public sealed class TetragonFormatTests : CollectorIngestTests
 {
     private const string Bash = """{"exec_id":"cnVubmVyOjExNDI4MjQ2OTIwNzQ6MzEzMDA=","pid":31300,"uid":1001,"cwd":"/home/runner/work/app","binary":"/bin/bash","arguments":"-e job.sh","flags":"execve clone","start_time":"2026-11-20T10:04:10.000000000Z","auid":1001,"parent_exec_id":"cnVubmVyOjE6MQ==","tid":31300}""";
 
@@ -21,7 +21,11 @@ public sealed class TetragonFormatTests : IDisposable
         """{"process_exit":{"process":{"exec_id":"cnVubmVyOjI6MzIwMDA=","pid":32000,"binary":"/usr/bin/git","arguments":"fetch origin"},"signal":"","status":0,"time":"2026-11-20T10:05:02.000000000Z"},"node_name":"gh-runner-3","time":"2026-11-20T10:05:02.000000000Z"}""" + "\n" +
         """{"process_kprobe":{"process":{"pid":32000,"binary":"/usr/bin/git"},"function_name":"tcp_close","args":[{"sock_arg":{"family":"AF_INET6","daddr":"2606:50c0:8000::154","dport":443}}]},"node_name":"gh-runner-3","time":"2026-11-20T10:05:02.100000000Z"}""";
 
-    private readonly TempFolder _temp = new();
+    protected override string FileName => "tetragon.jsonl";
+
+    protected override string MinerRecords => Miner;
+
+    protected override string BuildRecords => Build;
 
     [Fact]
     public async Task A_process_exec_is_a_program_start_and_a_tcp_connect_kprobe_a_connection()
@@ -49,33 +53,4 @@ public sealed class TetragonFormatTests : IDisposable
 
         Assert.Equal([("tetragon.process", null), ("tetragon.network", "2606:50c0:8000::154")], events.Select(e => (e.Dataset, e.Fields.GetValueOrDefault("destination.ip"))));
     }
-
-    [Fact]
-    public async Task A_miner_yields_the_miner_finding_and_the_sigma_rule()
-    {
-        var result = await Ingest.RunAsync(_temp.File("store.db"), [Write("tetragon.jsonl", Miner)]);
-
-        Assert.Empty(result.Problems);
-        Assert.Equal(
-            [("cc522ac3-5a19-4203-a510-51686f005e4e", "Cryptocurrency miner started on a runner"), ("performance.resource-spike", "Cryptocurrency miner on host 'gh-runner-3': xmrig")],
-            result.Findings.Select(f => (f.Rule, f.Title)).Order());
-    }
-
-    [Fact]
-    public async Task A_build_raises_nothing()
-    {
-        var result = await Ingest.RunAsync(_temp.File("store.db"), [Write("tetragon.jsonl", Build)]);
-
-        Assert.Empty(result.Findings);
-        Assert.Empty(result.Problems);
-    }
-
-    private string Write(string name, string text)
-    {
-        var path = _temp.File(name);
-        File.WriteAllText(path, text + "\n");
-        return path;
-    }
-
-    public void Dispose() => _temp.Dispose();
 }
