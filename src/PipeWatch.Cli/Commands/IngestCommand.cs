@@ -87,6 +87,11 @@ internal static class IngestCommand
         var details = CommonOptions.Details();
         var strict = CommonOptions.Strict();
         var vulndb = AdvisoryDatabase.Option();
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "Ask each secret printed in a job log its own provider, by one read-only call, whether it is live: the finding says live, revoked or unknown. " +
+                "Sends each secret to its provider; off unless given (or secrets.verify in the config).",
+        };
 
         var command = new Command(
             "ingest",
@@ -96,7 +101,7 @@ internal static class IngestCommand
             "lockfiles, manifests and CI definitions as they are now, matched against the advisories 'pipewatch vulndb import' put in the store and the registry allowlist. " +
             "Each document's format is recognized on its own. Ingesting the same input twice changes nothing. " + PipeWatchApp.ExitCodeHelp)
         {
-            paths, store, source, format, output, reports, failOn, failOnOpen, config, rules, artifacts, images, baseImage, details, strict, vulndb,
+            paths, store, source, format, output, reports, failOn, failOnOpen, config, rules, artifacts, images, baseImage, details, strict, vulndb, verify,
         };
         command.SetAction((parse, ct) => RunAsync(
             host,
@@ -111,7 +116,7 @@ internal static class IngestCommand
             parse.GetValue(rules) ?? [],
             parse.GetValue(artifacts) ?? [],
             new ImageInputs(parse.GetValue(images) ?? [], parse.GetValue(baseImage)),
-            new IngestFlags(parse.GetValue(failOnOpen), parse.GetValue(details), parse.GetValue(strict), parse.GetValue(vulndb)),
+            new IngestFlags(parse.GetValue(failOnOpen), parse.GetValue(details), parse.GetValue(strict), parse.GetValue(vulndb), parse.GetValue(verify)),
             ct));
         return command;
     }
@@ -127,6 +132,7 @@ internal static class IngestCommand
         }
 
         if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return ExitCodes.Usage;
+        if (flags.Verify) config = config with { Secrets = config.Secrets with { Verify = true } };
 
         // The user's secret rules (secrets.rules) redact every finding, as scan's do.
         if (await SecretRulesLoading.LoadAsync(host, config.Secrets.Rules) is not { } secretRules) return ExitCodes.Usage;
@@ -256,4 +262,4 @@ internal static class IngestCommand
 internal sealed record ImageInputs(IReadOnlyList<string> Images, string? BaseImage);
 
 /// <summary>The yes/no options of <c>ingest</c>.</summary>
-internal sealed record IngestFlags(bool FailOnOpen, bool Details, bool Strict, string? VulnDb);
+internal sealed record IngestFlags(bool FailOnOpen, bool Details, bool Strict, string? VulnDb, bool Verify = false);

@@ -93,6 +93,11 @@ internal static class ScanCommand
         var details = CommonOptions.Details();
         var strict = CommonOptions.Strict();
         var vulndb = AdvisoryDatabase.Option();
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "Ask each secret's own provider, by one read-only call, whether it is live (GitHub, GitLab, Slack, npm, Stripe, OpenAI, SendGrid, Twilio, AWS): " +
+                "the finding says live, revoked or unknown. Sends each secret to its provider; off unless given (or secrets.verify in the config).",
+        };
 
         var command = new Command(
             "scan",
@@ -103,7 +108,7 @@ internal static class ScanCommand
             "by default over the whole history of HEAD, oldest first. Every added line is scanned once: content seen in an earlier commit is skipped. " +
             PipeWatchApp.ExitCodeHelp)
         {
-            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, profile, store, format, output, reports, failOn, config, details, strict, vulndb,
+            path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, profile, store, format, output, reports, failOn, config, details, strict, vulndb, verify,
         };
         command.Validators.Add(result =>
         {
@@ -130,7 +135,8 @@ internal static class ScanCommand
                 parse.GetValue(details),
                 parse.GetValue(strict),
                 parse.GetValue(vulndb),
-                parse.GetValue(profile)),
+                parse.GetValue(profile),
+                parse.GetValue(verify)),
             ct));
         return command;
     }
@@ -138,6 +144,7 @@ internal static class ScanCommand
     private static async Task<int> RunAsync(CliHost host, ScanRequest request, CancellationToken ct)
     {
         if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } config) return ExitCodes.Usage;
+        if (request.Verify) config = config with { Secrets = config.Secrets with { Verify = true } };
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
         if (await SecretRulesLoading.LoadAsync(host, request.Rules ?? config.Secrets.Rules) is not { } book) return ExitCodes.Usage;
@@ -295,5 +302,5 @@ internal static class ScanCommand
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
-        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb, bool Profile);
+        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb, bool Profile, bool Verify);
 }

@@ -7,6 +7,7 @@ using PipeWatch.Detectors.Deployment;
 using PipeWatch.Detectors.Pipeline;
 using PipeWatch.Detectors.Rules;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Detectors.Secrets.Verification;
 using PipeWatch.Detectors.ThreatIntel;
 using PipeWatch.Diagnostics;
 using PipeWatch.Intel;
@@ -120,7 +121,7 @@ public static class BuiltInDetectors
         const DetectorModes Events = DetectorModes.Ingest | DetectorModes.Serve;
         const DetectorModes Everywhere = Events | DetectorModes.Scan;
         var c = s.Config;
-        yield return new(DetectorModes.Scan, () => new HardcodedSecretDetector(s.SecretRules, c.Options<HardcodedSecretOptions>(), s.Problems));
+        yield return new(DetectorModes.Scan, () => new HardcodedSecretDetector(s.SecretRules, c.Options<HardcodedSecretOptions>(), s.Problems, s.Verifier));
         yield return new(DetectorModes.Scan, () => new PipelineTamperingDetector(c.Options<PipelineTamperingOptions>(), recognizeByContent: !s.History));
         yield return new(DetectorModes.Scan, () => new ObfuscatedCodeDetector(c.Options<ObfuscatedCodeOptions>()));
         yield return new(Events, () => new LongDurationDetector(c.Options<LongDurationOptions>()));
@@ -137,7 +138,7 @@ public static class BuiltInDetectors
         yield return new(Everywhere, () => new UnusualCommitTimeDetector(c.Options<UnusualCommitTimeOptions>()), NeedsHistory: true);
         yield return new(Everywhere, () => new UnusualCommitLocationDetector(c.Options<UnusualCommitLocationOptions>()), NeedsHistory: true);
         yield return new(Everywhere, () => new LargeDeletionDetector(c.Options<LargeDeletionOptions>()), NeedsHistory: true);
-        yield return new(Events, () => new SecretExposedInLogDetector(c.Options<SecretExposedInLogOptions>()));
+        yield return new(Events, () => new SecretExposedInLogDetector(c.Options<SecretExposedInLogOptions>(), verifier: s.Verifier));
         yield return new(Events, () => new KnownSecretExposedDetector(s.KnownSecrets ?? KnownSecretIndex.Empty));
         yield return new(Events, () => Sigma(c.Sigma, s.Problems));
         yield return new(Everywhere, () => new KnownVulnerabilityDetector(s.Advisories, s.Lockfiles));
@@ -181,5 +182,8 @@ public static class BuiltInDetectors
         public IndicatorIndex? Intel { get; init; }
 
         public KnownSecretIndex? KnownSecrets { get; init; }
+
+        /// <summary>The secret verifier of this call's detectors when <c>secrets.verify</c> is on (<c>--verify</c>), else null.</summary>
+        public SecretVerifier? Verifier { get; } = config.Secrets.Verify ? new SecretVerifier(config.Secrets.Verification, TimeProvider.System) : null;
     }
 }

@@ -162,6 +162,8 @@ public sealed class SarifSink : IFindingSink
         if (finding.Location.RunId is { } run) writer.WriteString("runId", run);
         if (finding.Location.Commit is { } commit) writer.WriteString("commit", commit);
         if (finding.Location.Url is { } url) writer.WriteString("url", url);
+        // A verified secret's verdict (scan --verify): live, revoked or unknown, and the provider's reason.
+        foreach (var evidence in finding.Evidence.Where(e => e.Name is "verified" or "verification")) writer.WriteString(evidence.Name, evidence.Value);
         writer.WriteStartArray("tags");
         writer.WriteStringValue(finding.Category);
         foreach (var technique in finding.Techniques)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using PipeWatch.Detectors.Secrets.Verification;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
@@ -13,6 +14,9 @@ namespace PipeWatch.Detectors.Secrets;
 /// Each file's added lines are joined and scanned in one call, on worker threads (<see cref="ICommitPreparer"/>); a file whose
 /// new blob was seen earlier in the range is not scanned again. A line holding <c>pipewatch:allow</c> (or gitleaks' <c>gitleaks:allow</c>)
 /// is skipped. A merge commit does not report again a secret its own history already reported for the same path.
+/// With a <see cref="SecretVerifier"/> (<c>scan --verify</c>), each secret's verification starts when its file is prepared, on the
+/// worker threads, so calls overlap the scan; the commit's detector waits for the answers before it reports. The value stays in
+/// memory: the finding carries only the verdict.
 /// </remarks>
 internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
 {
@@ -29,14 +33,17 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
     private readonly HashSet<(string Rule, string Path, string Secret)> _reported = [];
 
     private readonly IProblemReporter? _problems;
+    private readonly SecretVerifier? _verifier;
 
     /// <param name="problems">Where a rule that timed out on a file is reported (a match there may be missed); null ignores it.</param>
-    public HardcodedSecretDetector(SecretRuleBook rules, HardcodedSecretOptions options, IProblemReporter? problems = null)
+    /// <param name="verifier">Asks each secret's provider whether it is live; null (the default) verifies nothing.</param>
+    public HardcodedSecretDetector(SecretRuleBook rules, HardcodedSecretOptions options, IProblemReporter? problems = null, SecretVerifier? verifier = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
         _rules = rules.WithAllowlists([options.ToAllowlist()]);
         _problems = problems;
+        _verifier = verifier;
     }
 
     public DetectorInfo Info { get; } = new(
@@ -50,19 +57,22 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
         ArgumentNullException.ThrowIfNull(commit);
         ArgumentNullException.ThrowIfNull(firstSightings);
         if (learnOnly || _rules.Skips(string.Empty, CommitId(commit))) return null;
-        var hits = new List<(int File, int Line, SecretHit Hit)>();
+        var hits = new List<(int File, int Line, SecretHit Hit, Task<SecretVerification>? Verdict)>();
         for (var i = 0; i < commit.Files.Count; i++)
         {
             var file = commit.Files[i];
             if ((i < firstSightings.Count && !firstSightings[i]) || file.Binary || file.Added.Count == 0 || _rules.Skips(file.Path, CommitId(commit))) continue;
             var lines = AddedText.Of(file.Added);
             var timeouts = new List<RegexTimeout>();
+            var first = hits.Count;
             foreach (var hit in _rules.Find(lines.Text, file.Path, CommitId(commit), line => lines[line - 1].Text, timeouts))
             {
                 var added = lines[hit.Line - 1];
                 if (added.Text.Contains(InlineAllow, StringComparison.Ordinal) || added.Text.Contains(GitleaksInlineAllow, StringComparison.Ordinal)) continue;
-                hits.Add((i, added.Number, hit));
+                hits.Add((i, added.Number, hit, null));
             }
+
+            if (_verifier is not null && hits.Count > first) StartVerifications(hits, first, lines);
 
             // A timed-out rule is a problem, never a silent "no match": a padded line must not hide a secret unseen.
             foreach (var timeout in timeouts)
@@ -82,16 +92,38 @@ internal sealed class HardcodedSecretDetector : ICommitDetector, ICommitPreparer
         ArgumentNullException.ThrowIfNull(commit);
         ArgumentNullException.ThrowIfNull(context);
         if (context.LearnOnly) return;
-        var hits = context.Prepared as List<(int File, int Line, SecretHit Hit)>
-            ?? (List<(int, int, SecretHit)>)Prepare(commit, context.FirstSightings ?? [.. commit.Files.Select(_ => true)], learnOnly: false, context.Blobs)!;
-        foreach (var (fileIndex, line, hit) in hits)
+        var hits = context.Prepared as List<(int File, int Line, SecretHit Hit, Task<SecretVerification>? Verdict)>
+            ?? (List<(int, int, SecretHit, Task<SecretVerification>?)>)Prepare(commit, context.FirstSightings ?? [.. commit.Files.Select(_ => true)], learnOnly: false, context.Blobs)!;
+        foreach (var (fileIndex, line, hit, verdict) in hits)
         {
             var path = commit.Files[fileIndex].Path;
             var key = (hit.Rule.Id, path, hit.Secret);
             if (commit.IsMerge && _reported.Contains(key)) continue;
             if (!commit.IsMerge) _reported.Add(key);
             if (ExampleSecrets.IsSelfDescribed(hit.Rule.Id, hit.Secret)) continue;
-            context.Report(ToFinding(commit, context, path, line, hit));
+            var finding = ToFinding(commit, context, path, line, hit);
+            context.Report(verdict is null ? finding : SecretVerdicts.With(finding, SecretVerdicts.Wait(verdict)));
+        }
+    }
+
+    // Starts the verification of this file's hits (from first on), each paired with what sits near it (an AWS key id, a Twilio SID).
+    private void StartVerifications(List<(int File, int Line, SecretHit Hit, Task<SecretVerification>? Verdict)> hits, int first, AddedText lines)
+    {
+        var found = new List<FoundSecret>(hits.Count - first);
+        for (var h = first; h < hits.Count; h++)
+        {
+            var hit = hits[h].Hit;
+            var start = lines.Start(hit.Line - 1);
+            var column = lines.Text.AsSpan(start, lines.Length(hit.Line - 1)).IndexOf(hit.Secret, StringComparison.Ordinal);
+            found.Add(new FoundSecret(hit.Rule.Id, start + Math.Max(0, column), hit.Secret));
+        }
+
+        for (var h = first; h < hits.Count; h++)
+        {
+            var hit = hits[h].Hit;
+            if (hit.FileName || !SecretVerifier.CanVerify(hit.Rule.Id) || ExampleSecrets.IsSelfDescribed(hit.Rule.Id, hit.Secret)) continue;
+            var credential = SecretPairing.For(found[h - first], lines.Text, found);
+            hits[h] = hits[h] with { Verdict = _verifier!.VerifyAsync(hit.Rule.Id, credential, CancellationToken.None) };
         }
     }
 

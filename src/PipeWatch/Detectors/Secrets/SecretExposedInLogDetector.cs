@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using PipeWatch.Detectors.Secrets.Verification;
 using PipeWatch.Events;
 using PipeWatch.Findings;
 using PipeWatch.Rules.Patterns;
@@ -13,17 +14,22 @@ namespace PipeWatch.Detectors.Secrets;
 /// double-base64 dump of the tj-actions/changed-files compromise (March 2025) went out unmasked. Each encoded string is
 /// decoded up to <see cref="SecretExposedInLogOptions.DecodeDepth"/> levels and the chain is told in the explanation.
 /// Masked values (<c>***</c>, GitLab's <c>[MASKED]</c>) are not secrets. The secret itself appears only redacted.
-/// Stateless: the rules compile on the first log, so runs without logs do not pay for them.
+/// Stateless: the rules compile on the first log, so runs without logs do not pay for them. With a <see cref="SecretVerifier"/>
+/// (<c>ingest --verify</c>), the distinct secrets of one log are verified together (the providers in parallel) before the log's
+/// findings are reported, each with its verdict; the value is held in memory only.
 /// </remarks>
 internal sealed class SecretExposedInLogDetector : IDetector
 {
     private readonly Lazy<EncodedSecretScanner> _scanner;
     private readonly Lazy<Dictionary<string, SecretRule>> _rules;
+    private readonly SecretVerifier? _verifier;
 
     /// <param name="options">The settings; defaults when null.</param>
     /// <param name="scanner">The secret rules to use; the built-in ones when null.</param>
-    public SecretExposedInLogDetector(SecretExposedInLogOptions? options = null, SecretScanner? scanner = null)
+    /// <param name="verifier">Asks each secret's provider whether it is live; null (the default) verifies nothing.</param>
+    public SecretExposedInLogDetector(SecretExposedInLogOptions? options = null, SecretScanner? scanner = null, SecretVerifier? verifier = null)
     {
+        _verifier = verifier;
         var settings = options ?? new SecretExposedInLogOptions();
         _scanner = new Lazy<EncodedSecretScanner>(() =>
             new EncodedSecretScanner(scanner ?? new SecretScanner(SecretRuleBook.BuiltIn.Rules), settings.DecodeDepth, settings.MinimumEncodedLength));
@@ -39,10 +45,22 @@ internal sealed class SecretExposedInLogDetector : IDetector
     public void Inspect(Event e, DetectionContext context)
     {
         if (e.Log is not { } log) return;
-        foreach (var found in _scanner.Value.Scan(log.Text))
+        var exposed = _scanner.Value.Scan(log.Text).Where(found => !IsMasked(found.Match.Secret)).ToList();
+        if (_verifier is null)
         {
-            if (IsMasked(found.Match.Secret)) continue;
-            Report(e, log, found, context);
+            foreach (var found in exposed) context.Report(ToFinding(e, log, found, context));
+            return;
+        }
+
+        // Start every call first, so the log waits for the slowest provider rather than for the sum of them.
+        var all = exposed.Select(f => new FoundSecret(f.Match.RuleId, f.Index, f.Match.Secret)).ToList();
+        var verdicts = exposed.Select((found, i) => SecretVerifier.CanVerify(found.Match.RuleId)
+            ? _verifier.VerifyAsync(found.Match.RuleId, SecretPairing.For(all[i], log.Text, all), CancellationToken.None)
+            : null).ToList();
+        for (var i = 0; i < exposed.Count; i++)
+        {
+            var finding = ToFinding(e, log, exposed[i], context);
+            context.Report(verdicts[i] is { } verdict ? SecretVerdicts.With(finding, SecretVerdicts.Wait(verdict)) : finding);
         }
     }
 
@@ -50,7 +68,7 @@ internal sealed class SecretExposedInLogDetector : IDetector
     public static bool IsMasked(string secret) =>
         secret.Contains("***", StringComparison.Ordinal) || secret.Contains("[MASKED]", StringComparison.Ordinal);
 
-    private void Report(Event e, LogSection log, EncodedSecretMatch found, DetectionContext context)
+    private Finding ToFinding(Event e, LogSection log, EncodedSecretMatch found, DetectionContext context)
     {
         var rule = _rules.Value[found.Match.RuleId];
         var line = log.LineOf(found.Index);
@@ -59,7 +77,7 @@ internal sealed class SecretExposedInLogDetector : IDetector
         var how = encoded ? $"{string.Join(" → ", found.Encodings)}-encoded" : "in plain text";
         var where = Where(e, log);
         var run = string.IsNullOrEmpty(e.Ci.RunId) ? null : e.Ci.RunId;
-        context.Report(new Finding
+        return new Finding
         {
             Rule = Info.Id,
             Category = Info.Category,
@@ -84,7 +102,7 @@ internal sealed class SecretExposedInLogDetector : IDetector
             DetectedAt = context.Now,
             // The same secret printed again in the same job of the same run is one exposure.
             Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job, rule.Id, Hash(found.Match.Secret)),
-        });
+        };
     }
 
     private static string Where(Event e, LogSection log)

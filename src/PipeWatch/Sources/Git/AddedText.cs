@@ -83,6 +83,9 @@ internal sealed class AddedText : IReadOnlyList<AddedLine>
     /// <summary>The characters of the line at <paramref name="index"/>.</summary>
     public ReadOnlySpan<char> Span(int index) => Text.AsSpan(_starts[index], Length(index));
 
+    /// <summary>Where the line at <paramref name="index"/> starts in <see cref="Text"/>.</summary>
+    public int Start(int index) => _starts[index];
+
     /// <summary>The length of the line at <paramref name="index"/>.</summary>
     public int Length(int index) => _starts[index + 1] - 1 - _starts[index];
 

@@ -2,33 +2,21 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using PipeWatch.Rules.Patterns;
 
 namespace PipeWatch.Detectors.Secrets.Verification;
 
-/// <summary>Settings of <see cref="SecretVerifier"/>: off unless asked, a timeout per call, the spacing between calls, and each provider's base URL.</summary>
-internal sealed class SecretVerifierOptions
-{
-    /// <summary>How long one call may take before the secret is <c>unknown</c>.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The least time between two calls, over all providers.</summary>
-    public TimeSpan Spacing { get; init; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>Base URLs by provider name (<c>github</c>, <c>gitlab</c>, <c>slack</c>…), for GitHub Enterprise, self-managed GitLab, or a test's loopback server.</summary>
-    public IReadOnlyDictionary<string, string> BaseUrls { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
-
-    /// <summary>Most distinct secrets verified in one run; later ones are <c>unknown</c>.</summary>
-    public int MaxSecrets { get; init; } = 200;
-}
-
 /// <summary>
 /// Checks whether a secret a detector found is live by one harmless read-only call to its own provider, once per distinct secret,
-/// one call at a time spaced by <see cref="SecretVerifierOptions.Spacing"/>, each bounded by <see cref="SecretVerifierOptions.Timeout"/>.
+/// one call at a time per provider spaced by <see cref="SecretVerifierOptions.Spacing"/> (providers in parallel), each bounded by
+/// <see cref="SecretVerifierOptions.Timeout"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe. The secret is sent only to its provider's base URL (https, or http to a loopback address for tests), only in a
-/// header, and redirects are not followed, so it cannot be forwarded elsewhere. It is kept only as a SHA-256 key of the
-/// cache; no reason, exception or log line holds it. Failures (network, timeout, an odd answer) are <c>unknown</c>, never thrown.
+/// header (AWS: only as the SigV4 signing key, never sent), and redirects are not followed, so it cannot be forwarded elsewhere.
+/// It is kept only as a SHA-256 key of the cache; no reason, exception or log line holds it. Failures (network, timeout, an odd
+/// answer) are <c>unknown</c>, never thrown. Each call runs on its own: a caller's cancellation does not cancel a call another
+/// caller shares.
 /// </remarks>
 internal sealed class SecretVerifier : IDisposable
 {
@@ -36,8 +24,8 @@ internal sealed class SecretVerifier : IDisposable
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
     private readonly ConcurrentDictionary<string, Lazy<Task<SecretVerification>>> _seen = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private DateTimeOffset _lastCall = DateTimeOffset.MinValue;
+    private readonly Dictionary<string, ProviderGate> _gates;
+    private readonly CancellationTokenSource _stopping = new();
 
     public SecretVerifier(SecretVerifierOptions options, TimeProvider time)
     {
@@ -46,10 +34,14 @@ internal sealed class SecretVerifier : IDisposable
         foreach (var (name, url) in options.BaseUrls)
         {
             if (!VerificationProviders.All.Any(p => p.Name == name)) throw new ArgumentException($"verification base URL for '{name}': no such provider (known: {string.Join(", ", VerificationProviders.All.Select(p => p.Name))})");
-            if (!IsAllowed(url)) throw new ArgumentException($"verification base URL for '{name}' must be https (or http to a loopback address): {url}");
+            if (!SecretVerifierOptions.IsAllowed(url)) throw new ArgumentException($"verification base URL for '{name}' must be https (or http to a loopback address): {url}");
         }
 
-        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        _gates = VerificationProviders.All.ToDictionary(p => p.Name, _ => new ProviderGate(), StringComparer.Ordinal);
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15) })
+        {
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("pipewatch-verify/1");
     }
 
@@ -57,31 +49,48 @@ internal sealed class SecretVerifier : IDisposable
     public static bool CanVerify(string ruleId) => VerificationProviders.For(ruleId) is not null;
 
     /// <summary>Whether <paramref name="secret"/>, found by <paramref name="ruleId"/>, is live; the same secret is asked about once.</summary>
-    public Task<SecretVerification> VerifyAsync(string ruleId, string secret, CancellationToken ct)
+    public Task<SecretVerification> VerifyAsync(string ruleId, string secret, CancellationToken ct) => VerifyAsync(ruleId, new SecretCredential(secret), ct);
+
+    /// <summary>Whether <paramref name="credential"/>, found by <paramref name="ruleId"/>, is live; the same credential is asked about once.</summary>
+    public Task<SecretVerification> VerifyAsync(string ruleId, SecretCredential credential, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(credential);
         if (VerificationProviders.For(ruleId) is not { } provider) return Task.FromResult(new SecretVerification(SecretLiveness.Unknown, "no provider verifies this kind of secret"));
-        var key = provider.Name + ":" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+        if (provider.Refuse(credential) is { } refusal) return Task.FromResult(new SecretVerification(SecretLiveness.Unknown, refusal));
+        var key = provider.Name + ":" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(credential.Key)));
         if (!_seen.ContainsKey(key) && _seen.Count >= _options.MaxSecrets)
         {
             return Task.FromResult(new SecretVerification(SecretLiveness.Unknown, $"more than {_options.MaxSecrets} distinct secrets: not verified"));
         }
 
-        return _seen.GetOrAdd(key, _ => new Lazy<Task<SecretVerification>>(() => CallAsync(provider, secret, ct))).Value;
+        var shared = _seen.GetOrAdd(key, _ => new Lazy<Task<SecretVerification>>(() => CallAsync(provider, credential))).Value;
+        return ct.CanBeCanceled ? shared.WaitAsync(ct) : shared;
     }
 
-    private async Task<SecretVerification> CallAsync(VerificationProvider provider, string secret, CancellationToken ct)
+    private async Task<SecretVerification> CallAsync(VerificationProvider provider, SecretCredential credential)
     {
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        var gate = _gates[provider.Name];
+        var ct = _stopping.Token;
         try
         {
-            var wait = _lastCall + _options.Spacing - _time.GetUtcNow();
+            await gate.Lock.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return new(SecretLiveness.Unknown, "the run stopped before the call");
+        }
+
+        try
+        {
+            var wait = gate.LastCall + _options.Spacing - _time.GetUtcNow();
             if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, ct).ConfigureAwait(false);
             var baseUrl = (_options.BaseUrls.GetValueOrDefault(provider.Name) ?? provider.DefaultBaseUrl).TrimEnd('/');
             using var timeout = new CancellationTokenSource(_options.Timeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
             try
             {
-                using var request = provider.Request(baseUrl, secret);
+                if (provider.Call is { } call) return await call(baseUrl, credential, _options.Timeout, linked.Token).ConfigureAwait(false);
+                using var request = provider.Request(baseUrl, credential);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
                 var body = await ReadBoundedAsync(response, linked.Token).ConfigureAwait(false);
                 return provider.Read(response.StatusCode, body);
@@ -96,12 +105,16 @@ internal sealed class SecretVerifier : IDisposable
             }
             finally
             {
-                _lastCall = _time.GetUtcNow();
+                gate.LastCall = _time.GetUtcNow();
             }
+        }
+        catch (OperationCanceledException)
+        {
+            return new(SecretLiveness.Unknown, "the run stopped before the answer");
         }
         finally
         {
-            _gate.Release();
+            gate.Lock.Release();
         }
     }
 
@@ -116,14 +129,18 @@ internal sealed class SecretVerifier : IDisposable
         return Encoding.UTF8.GetString(buffer, 0, total);
     }
 
-    private static bool IsAllowed(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)
-        && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.UserInfo);
-
     public void Dispose()
     {
+        _stopping.Cancel();
         _http.Dispose();
-        _gate.Dispose();
+        _stopping.Dispose();
+    }
+
+    // One provider's queue: one call at a time, and when the last one ended.
+    private sealed class ProviderGate
+    {
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        public DateTimeOffset LastCall { get; set; } = DateTimeOffset.MinValue;
     }
 }

@@ -13,7 +13,9 @@ namespace PipeWatch.Detectors.Secrets.Verification;
 /// The secret goes only in a header of a request to the provider's own base URL, never in the URL. Each request is the one
 /// the provider documents for "who am I" or "list what this key can read": GitHub <c>GET /user</c>, GitLab
 /// <c>GET /api/v4/personal_access_tokens/self</c>, Slack <c>POST /api/auth.test</c>, npm <c>GET /-/whoami</c>, Stripe
-/// <c>GET /v1/balance</c>, OpenAI <c>GET /v1/models</c>, SendGrid <c>GET /v3/scopes</c>.
+/// <c>GET /v1/balance</c>, OpenAI <c>GET /v1/models</c>, SendGrid <c>GET /v3/scopes</c>, Twilio
+/// <c>GET /2010-04-01/Accounts/{AccountSid}.json</c> (Basic auth with the SID and its secret), AWS STS <c>GetCallerIdentity</c>
+/// (signed with SigV4 by the AWS SDK: the secret key signs, it is not sent).
 /// </remarks>
 internal static class VerificationProviders
 {
@@ -21,36 +23,48 @@ internal static class VerificationProviders
     [
         new("github", "https://api.github.com",
             ["github-pat", "github-oauth-token", "github-user-to-server-token", "github-app-installation-token", "github-fine-grained-pat"],
-            (baseUrl, secret) => Get(baseUrl + "/user", new AuthenticationHeaderValue("Bearer", secret),
+            (baseUrl, c) => Get(baseUrl + "/user", new AuthenticationHeaderValue("Bearer", c.Secret),
                 ("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")),
             ByStatus),
         new("gitlab", "https://gitlab.com", ["gitlab-pat"],
-            (baseUrl, secret) => Get(baseUrl + "/api/v4/personal_access_tokens/self", null, ("PRIVATE-TOKEN", secret)),
+            (baseUrl, c) => Get(baseUrl + "/api/v4/personal_access_tokens/self", null, ("PRIVATE-TOKEN", c.Secret)),
             ByStatus),
         new("slack", "https://slack.com", ["slack-bot-token", "slack-user-token", "slack-app-token", "slack-config-token", "slack-legacy-token"],
-            (baseUrl, secret) =>
+            (baseUrl, c) =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + "/api/auth.test")
                 {
                     Content = new StringContent("", Encoding.UTF8, "application/x-www-form-urlencoded"),
                 };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", c.Secret);
                 return request;
             },
             Slack),
         new("npm", "https://registry.npmjs.org", ["npm-access-token", "npmrc-auth-token"],
-            (baseUrl, secret) => Get(baseUrl + "/-/whoami", new AuthenticationHeaderValue("Bearer", secret)),
+            (baseUrl, c) => Get(baseUrl + "/-/whoami", new AuthenticationHeaderValue("Bearer", c.Secret)),
             ByStatus),
         new("stripe", "https://api.stripe.com", ["stripe-secret-key", "stripe-restricted-key"],
-            (baseUrl, secret) => Get(baseUrl + "/v1/balance", new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(secret + ":")))),
+            (baseUrl, c) => Get(baseUrl + "/v1/balance", new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(c.Secret + ":")))),
             // A restricted key without balance access answers 403: it is valid.
             (status, body) => status == HttpStatusCode.Forbidden ? new(SecretLiveness.Live, "the provider knows the key (403: no access to this endpoint)") : ByStatus(status, body)),
         new("openai", "https://api.openai.com", ["openai-api-key", "openai-project-key"],
-            (baseUrl, secret) => Get(baseUrl + "/v1/models", new AuthenticationHeaderValue("Bearer", secret)),
+            (baseUrl, c) => Get(baseUrl + "/v1/models", new AuthenticationHeaderValue("Bearer", c.Secret)),
             ByStatus),
         new("sendgrid", "https://api.sendgrid.com", ["sendgrid-api-key"],
-            (baseUrl, secret) => Get(baseUrl + "/v3/scopes", new AuthenticationHeaderValue("Bearer", secret)),
+            (baseUrl, c) => Get(baseUrl + "/v3/scopes", new AuthenticationHeaderValue("Bearer", c.Secret)),
             ByStatus),
+        new("twilio", "https://api.twilio.com", ["twilio-auth-token", "twilio-api-key"],
+            (baseUrl, c) => Get($"{baseUrl}/2010-04-01/Accounts/{c.Account}.json",
+                new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{c.Id}:{c.Secret}")))),
+            ByStatus)
+        {
+            Refuse = c => c.Id is null || c.Account is null ? "no Twilio account SID (AC…) and its pair in the same place to verify it with" : null,
+        },
+        new("aws", "https://sts.amazonaws.com", AwsCallerIdentity.Rules, (_, _) => throw new InvalidOperationException("AWS is called through its SDK."), ByStatus)
+        {
+            Refuse = AwsCallerIdentity.Refuse,
+            Call = AwsCallerIdentity.CallAsync,
+        },
     ];
 
     private static readonly Dictionary<string, VerificationProvider> ByRule =
@@ -67,7 +81,7 @@ internal static class VerificationProviders
         return request;
     }
 
-    private static SecretVerification ByStatus(HttpStatusCode status, string body) => (int)status switch
+    internal static SecretVerification ByStatus(HttpStatusCode status, string body) => (int)status switch
     {
         >= 200 and < 300 => new(SecretLiveness.Live, $"the provider accepted it ({(int)status})"),
         401 => new(SecretLiveness.Revoked, "the provider refused it (401)"),
@@ -99,5 +113,12 @@ internal sealed record VerificationProvider(
     string Name,
     string DefaultBaseUrl,
     IReadOnlyList<string> Rules,
-    Func<string, string, HttpRequestMessage> Request,
-    Func<HttpStatusCode, string, SecretVerification> Read);
+    Func<string, SecretCredential, HttpRequestMessage> Request,
+    Func<HttpStatusCode, string, SecretVerification> Read)
+{
+    /// <summary>Why a credential cannot be verified without a call (a pair is missing), or null when it can.</summary>
+    public Func<SecretCredential, string?> Refuse { get; init; } = _ => null;
+
+    /// <summary>A call made another way than <see cref="Request"/> (AWS, through its SDK): base URL, credential, timeout, token.</summary>
+    public Func<string, SecretCredential, TimeSpan, CancellationToken, Task<SecretVerification>>? Call { get; init; }
+}

@@ -1,4 +1,5 @@
 using PipeWatch.Detectors.Secrets.Verification;
+using PipeWatch.Rules.Patterns;
 using PipeWatch.Tests.Support;
 using Xunit;
 
