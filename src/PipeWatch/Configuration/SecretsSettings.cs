@@ -11,10 +11,10 @@ internal static class SecretsSettings
             ? o with { Rules = Path.GetFullPath(path, Path.GetDirectoryName(Path.GetFullPath(reader.File)) ?? Directory.GetCurrentDirectory()) }
             : o) { Schema = """{"type":"string"}""" },
         Setting.Bool<SecretsOptions>("verify", (o, v) => o with { Verify = v }),
-        Setting.Duration<SecretsOptions>("verify-timeout", (o, v) => o with { Verification = o.Verification with { Timeout = Clamp(v, 0.1, 120) } }),
-        Setting.Duration<SecretsOptions>("verify-spacing", (o, v) => o with { Verification = o.Verification with { Spacing = Clamp(v, 0, 60) } }),
-        Setting.Int<SecretsOptions>("verify-max", 1, 10_000, (o, v) => o with { Verification = o.Verification with { MaxSecrets = v } }),
-        new("verify-urls", (reader, node, at, o) => o with { Verification = o.Verification with { BaseUrls = Urls(reader, node, at) } })
+        Setting.Duration<SecretsOptions>("verify-timeout", (o, v) => o with { VerifyTimeout = Clamp(v, 0.1, 120) }),
+        Setting.Duration<SecretsOptions>("verify-spacing", (o, v) => o with { VerifySpacing = Clamp(v, 0, 60) }),
+        Setting.Int<SecretsOptions>("verify-max", 1, 10_000, (o, v) => o with { VerifyMax = v }),
+        new("verify-urls", (reader, node, at, o) => o with { VerifyUrls = Urls(reader, node, at) })
         {
             Schema = $$"""{"type":"object","properties":{{{string.Join(",", SecretVerifierOptions.Providers.Select(p => $$"""
                 "{{p}}":{"type":"string","format":"uri"}

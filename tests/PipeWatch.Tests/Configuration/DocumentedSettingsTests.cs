@@ -132,6 +132,12 @@ public sealed partial class DocumentedSettingsTests : IDisposable
             "[{Kind: jenkins, Url: https://jenkins.example, Scope: null, User: pw, Token: ${env:JENKINS_TOKEN}, Interval: 02:00:00, Name: https://jenkins.example}, "
             + "{Kind: github, Url: https://ghe.example/api/v3, Scope: repos/acme/api, User: null, Token: null, Interval: 01:00:00, Name: github:repos/acme/api}]"),
         ["secrets.rules"] = ("gitleaks.toml", "Secrets.Rules", _temp.File("gitleaks.toml")),
+        ["secrets.verify"] = ("true", "Secrets.Verify", "true"),
+        ["secrets.verify-timeout"] = ("3s", "Secrets.VerifyTimeout", "00:00:03"),
+        ["secrets.verify-spacing"] = ("2s", "Secrets.VerifySpacing", "00:00:02"),
+        ["secrets.verify-max"] = ("50", "Secrets.VerifyMax", "50"),
+        ["secrets.verify-urls"] = ("{github: 'https://ghe.example/api/v3', gitlab: 'https://gitlab.example'}", "Secrets.VerifyUrls",
+            "[{Key: github, Value: https://ghe.example/api/v3}, {Key: gitlab, Value: https://gitlab.example}]"),
         ["intel.feeds"] = (
             "[{url: 'https://taxii.example/api/collections/c1/objects/', refresh: 2h, auth-header: 'Authorization: Bearer ${env:TAXII_TOKEN}'}]", "Intel.Feeds",
             "[{Source: https://taxii.example/api/collections/c1/objects/, Name: taxii.example/api/collections/c1/objects, Format: null, Refresh: 02:00:00, "

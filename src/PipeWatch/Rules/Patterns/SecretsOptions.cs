@@ -16,6 +16,18 @@ public sealed record SecretsOptions
     /// </summary>
     public bool Verify { get; init; }
 
-    /// <summary>The timeout, spacing, cap and base URLs of verification (the <c>verify-*</c> keys).</summary>
-    internal SecretVerifierOptions Verification { get; init; } = new();
+    /// <summary>How long one verification call may take before the secret is <c>unknown</c> (<c>verify-timeout</c>).</summary>
+    public TimeSpan VerifyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The least time between two verification calls to the same provider (<c>verify-spacing</c>).</summary>
+    public TimeSpan VerifySpacing { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Most distinct secrets verified in one run (<c>verify-max</c>); later ones are <c>unknown</c>.</summary>
+    public int VerifyMax { get; init; } = 200;
+
+    /// <summary>Base URLs by provider name (<c>verify-urls</c>): GitHub Enterprise, self-managed GitLab, a test's loopback server.</summary>
+    public IReadOnlyDictionary<string, string> VerifyUrls { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The verifier's settings from these keys.</summary>
+    internal SecretVerifierOptions Verification => new() { Timeout = VerifyTimeout, Spacing = VerifySpacing, MaxSecrets = VerifyMax, BaseUrls = VerifyUrls };
 }
