@@ -21,18 +21,49 @@ public static partial class SecretRuleLoader
     /// <summary>The name of the embedded built-in rule file.</summary>
     public const string BuiltInResource = "PipeWatch.rules.secrets.builtin.yml";
 
+    // Every rules/secrets/*.yml is embedded under this prefix.
+    private const string BuiltInPrefix = "PipeWatch.rules.secrets.";
+
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly string[] Keys =
         ["id", "description", "keywords", "pattern", "secret-group", "entropy", "severity", "checksum", "window", "examples"];
 
-    /// <summary>The built-in rules embedded from <c>rules/secrets/builtin.yml</c>.</summary>
+    /// <summary>The built-in rules embedded from <c>rules/secrets/*.yml</c>, as one list: <c>builtin.yml</c> first, then the other files in name order.</summary>
+    /// <remarks>Ids are unique across the files; a second rule with an id already loaded is reported and left out.</remarks>
     public static SecretRuleSet LoadBuiltIn()
     {
-        using var stream = typeof(SecretRuleLoader).Assembly.GetManifestResourceStream(BuiltInResource)
-            ?? throw new InvalidOperationException("The embedded rules/secrets/builtin.yml is missing.");
-        using var reader = new StreamReader(stream);
-        return Load("rules/secrets/builtin.yml", reader);
+        var assembly = typeof(SecretRuleLoader).Assembly;
+        var resources = assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(BuiltInPrefix, StringComparison.Ordinal) && n.EndsWith(".yml", StringComparison.Ordinal))
+            .OrderBy(n => n == BuiltInResource ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal)
+            .ToList();
+        if (!resources.Contains(BuiltInResource)) throw new InvalidOperationException("The embedded rules/secrets/builtin.yml is missing.");
+
+        var rules = new List<SecretRule>();
+        var problems = new List<Problem>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var resource in resources)
+        {
+            var file = "rules/secrets/" + resource[BuiltInPrefix.Length..];
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            var set = Load(file, reader);
+            problems.AddRange(set.Problems);
+            foreach (var rule in set.Rules)
+            {
+                if (seen.TryGetValue(rule.Id, out var first))
+                {
+                    problems.Add(new Problem(file, $"rule '{rule.Id}': duplicate id (first defined in {first})"));
+                    continue;
+                }
+
+                seen[rule.Id] = file;
+                rules.Add(rule);
+            }
+        }
+
+        return new SecretRuleSet(rules, problems);
     }
 
     /// <summary>Reads the rules of one YAML file: a mapping with a <c>rules</c> list.</summary>
