@@ -20,9 +20,10 @@ internal static class JsonLockfiles
         try
         {
             var document = JsonDocument.Parse(text, Options);
-            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            var kind = document.RootElement.ValueKind;
+            if (kind == JsonValueKind.Object) return document;
             document.Dispose();
-            failure = LockfileParse.Failed(path, $"expected a JSON object, found {document.RootElement.ValueKind.ToString().ToLowerInvariant()}");
+            failure = LockfileParse.Failed(path, $"expected a JSON object, found {kind.ToString().ToLowerInvariant()}");
             return null;
         }
         catch (JsonException ex)

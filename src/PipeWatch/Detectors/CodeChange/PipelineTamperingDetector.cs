@@ -19,7 +19,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// (<c>scan --no-git</c>), where a workflow may sit anywhere. A git history keeps CI definitions at their platform's paths, and
 /// reading every other YAML file of every commit costs a history scan a third of its time.
 /// </param>
-internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? options = null, bool recognizeByContent = false) : ICommitDetector
+internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? options = null, bool recognizeByContent = false) : ICommitDetector, ICommitPreparer
 {
     private static readonly IWorkflowCheck[] Checks =
     [
@@ -49,23 +49,51 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
 
     public void Inspect(GitCommit commit, CommitContext context)
     {
-        foreach (var file in commit.Files)
+        var prepared = context.Prepared as PreparedDefinitions;
+        for (var i = 0; i < commit.Files.Count; i++)
         {
-            if (file.Kind == FileChangeKind.Deleted || file.NewBlob is null) continue;
-            var byPath = CiDefinitionParser.Classify(file.Path);
-            if (byPath is null && !(recognizeByContent && IsYaml(file.Path))) continue;
-            if (context.Blobs.ReadText(file.NewBlob) is not { } text) continue;
-            if ((byPath ?? CiDefinitionParser.ClassifyByContent(file.Path, text)) is not { } platform) continue;
-            var after = _definitions.Parse(file.Path, file.NewBlob, text, platform);
-            if (after is null) continue;
-            var before = file.OldBlob is not null && context.Blobs.ReadText(file.OldBlob) is { } old
-                ? _definitions.Parse(file.OldPath ?? file.Path, file.OldBlob, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform)
-                : null;
+            var file = commit.Files[i];
+            if ((prepared is null ? Definitions(file, context.Blobs) : prepared.Files[i]) is not (var before, var after)) continue;
             var pins = context.Detection.Baselines.Get<ActionPins>(ActionPins.Key(context.Repository));
             var issues = Inspect(before, after, pins, _pedantic, d => _found.GetValue(d, Check));
             if (context.LearnOnly) continue;
             foreach (var issue in issues) context.Report(ToFinding(issue, commit, file.Path, context));
         }
+    }
+
+    /// <summary>
+    /// Parses, on a preparation worker, both versions of every CI definition the commit changed and runs the checks on each (a
+    /// pure function of the definition): the detectors' thread is left the comparison and the pins.
+    /// </summary>
+    object? ICommitPreparer.Prepare(GitCommit commit, IReadOnlyList<bool> firstSightings, bool learnOnly, IBlobReader blobs)
+    {
+        var files = new (CiDefinition? Before, CiDefinition After)?[commit.Files.Count];
+        for (var i = 0; i < files.Length; i++)
+        {
+            if (Definitions(commit.Files[i], blobs) is not (var before, var after)) continue;
+            files[i] = (before, after);
+            _found.GetValue(after, Check);
+            if (before is not null) _found.GetValue(before, Check);
+        }
+
+        return new PreparedDefinitions(files);
+    }
+
+    // The previous (null for a new file) and the new version of a changed CI definition; null when the file is none, or the new
+    // version does not parse.
+    private (CiDefinition? Before, CiDefinition After)? Definitions(GitFileChange file, IBlobReader blobs)
+    {
+        if (file.Kind == FileChangeKind.Deleted || file.NewBlob is null) return null;
+        var byPath = CiDefinitionParser.Classify(file.Path);
+        if (byPath is null && !(recognizeByContent && IsYaml(file.Path))) return null;
+        if (blobs.ReadText(file.NewBlob) is not { } text) return null;
+        if ((byPath ?? CiDefinitionParser.ClassifyByContent(file.Path, text)) is not { } platform) return null;
+        var after = _definitions.Parse(file.Path, file.NewBlob, text, platform);
+        if (after is null) return null;
+        var before = file.OldBlob is not null && blobs.ReadText(file.OldBlob) is { } old
+            ? _definitions.Parse(file.OldPath ?? file.Path, file.OldBlob, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform)
+            : null;
+        return (before, after);
     }
 
     private static bool IsYaml(string path) => path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);
@@ -102,4 +130,10 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
         DetectedAt = context.Detection.Now,
         Fingerprint = Fingerprint.Of(issue.Rule, context.Repository, path, issue.Key),
     };
+
+    // Per file of the commit: its definitions, or null when it is no CI definition (as Definitions gives them).
+    private sealed class PreparedDefinitions((CiDefinition? Before, CiDefinition After)?[] files)
+    {
+        public (CiDefinition? Before, CiDefinition After)?[] Files { get; } = files;
+    }
 }

@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json;
+
+namespace PipeWatch.Dependencies.Parsers;
+
+/// <summary>
+/// A <c>package-lock.json</c> read entry by entry through a <see cref="LockfileBlockMemo"/>: a history scan reads every version of
+/// the file, and a commit changes a few of its entries, so each entry (<c>"name": {…}</c>, its exact text) is parsed once.
+/// </summary>
+/// <remarks>
+/// The whole text is still checked as JSON by a reader pass with the options of the whole-file parse (any error, and any shape
+/// this does not split, falls back to that parse, which reports it), and the lines are found by the same forward search over
+/// the whole text. Only ASCII files are split (a reader's byte offsets are then the text's character offsets); a key the
+/// parse looks up by name (<c>packages</c>, <c>dependencies</c>, the project's <c>""</c>) written twice falls back too.
+/// </remarks>
+internal static class NpmPackageLockBlocks
+{
+    private const string PackagesKind = "npm-package-lock|packages";
+    private const string V1Kind = "npm-package-lock|dependencies";
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 };
+
+    /// <summary>What the whole-file parse gives for <paramref name="text"/>, or null when the text is not split (the caller parses it whole).</summary>
+    public static LockfileParse? Parse(string text, LockfileBlockMemo memo)
+    {
+        if (string.IsNullOrWhiteSpace(text) || !Ascii.IsValid(text)) return null;
+        var bytes = Encoding.ASCII.GetBytes(text);
+        // One reader pass checks the whole text and finds the members of both sections.
+        (List<(string Name, int Start, int End)>? Members, bool IsObject, int Count) packages = (null, false, 0), dependencies = (null, false, 0);
+        try
+        {
+            var reader = new Utf8JsonReader(bytes, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isPackages = reader.ValueTextEquals("packages"u8);
+                var isDependencies = !isPackages && reader.ValueTextEquals("dependencies"u8);
+                reader.Read();
+                if ((isPackages || isDependencies) && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var members = Members(ref reader);
+                    if (isPackages) packages = (members, true, packages.Count + 1);
+                    else dependencies = (members, true, dependencies.Count + 1);
+                    continue;
+                }
+
+                if (isPackages) packages = (null, false, packages.Count + 1);
+                if (isDependencies) dependencies = (null, false, dependencies.Count + 1);
+                reader.Skip();
+            }
+
+            // Anything after the root object is an error the whole-file parse reports.
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (packages.Count > 1 || dependencies.Count > 1) return null;
+        var lines = new LineIndex(text);
+        if (packages.Count == 1)
+        {
+            if (!packages.IsObject) return null;
+            var entries = new List<NpmPackageLockParser.PackagesEntry>();
+            HashSet<string>? direct = null;
+            foreach (var (name, start, end) in packages.Members!)
+            {
+                if (end < 0)
+                {
+                    // Not an object: nothing but its line search (its needle ends in '{', which it cannot match here).
+                    entries.Add(new($"\"{name}\": {{", null, "", false));
+                    if (name.Length == 0) return null;
+                    continue;
+                }
+
+                var block = text.AsSpan(start, end - start);
+                if (name.Length == 0)
+                {
+                    if (direct is not null) return null;
+                    direct = memo.Get(PackagesKind + "|project", block, b => Read(b, p => new ProjectEntry(NpmPackageLockParser.ProjectKeys(p.Value)))).Keys;
+                }
+
+                entries.Add(memo.Get(PackagesKind, block, b => Read(b, NpmPackageLockParser.ReadPackagesEntry)));
+            }
+
+            return NpmPackageLockParser.FromPackages(entries, direct ?? [], lines);
+        }
+
+        if (dependencies.Count == 0) return LockfileParse.Of([]);
+        if (!dependencies.IsObject) return null;
+        var tops = new List<NpmPackageLockParser.V1Entry>();
+        foreach (var (_, start, end) in dependencies.Members!)
+        {
+            if (end >= 0) tops.Add(memo.Get(V1Kind, text.AsSpan(start, end - start), b => Read(b, NpmPackageLockParser.ReadV1Entry)));
+        }
+
+        return NpmPackageLockParser.FromDependencies(tops, lines);
+    }
+
+    // The members of the object the reader is at the start of, leaving the reader at its end: each one's name, and the span of
+    // '"name": {…}' from the name's opening quote to the closing brace; End is -1 when the value is not an object.
+    private static List<(string Name, int Start, int End)> Members(ref Utf8JsonReader reader)
+    {
+        var found = new List<(string, int, int)>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var start = (int)reader.TokenStartIndex;
+            var name = reader.GetString()!;
+            reader.Read();
+            var isObject = reader.TokenType == JsonTokenType.StartObject;
+            reader.Skip();
+            found.Add((name, start, isObject ? (int)reader.TokenStartIndex + 1 : -1));
+        }
+
+        return found;
+    }
+
+    // What 'read' makes of the one member of a block '"name": {…}'.
+    private static T Read<T>(string block, Func<JsonProperty, T> read)
+    {
+        using var document = JsonDocument.Parse("{" + block + "}", DocumentOptions);
+        return read(document.RootElement.EnumerateObject().First());
+    }
+
+    private sealed class ProjectEntry(HashSet<string> keys)
+    {
+        public HashSet<string> Keys { get; } = keys;
+    }
+}
