@@ -93,6 +93,7 @@ internal static class ScanCommand
         var details = CommonOptions.Details();
         var strict = CommonOptions.Strict();
         var vulndb = AdvisoryDatabase.Option();
+        var workflows = new WorkflowScanOptions();
 
         var command = new Command(
             "scan",
@@ -105,6 +106,7 @@ internal static class ScanCommand
         {
             path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, profile, store, format, output, reports, failOn, config, details, strict, vulndb,
         };
+        foreach (var option in workflows.All) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             var modes = new[] { ("--range", result.GetValue(range) is not null), ("--since", result.GetValue(since) is not null), ("--all", result.GetValue(all)),
@@ -130,14 +132,17 @@ internal static class ScanCommand
                 parse.GetValue(details),
                 parse.GetValue(strict),
                 parse.GetValue(vulndb),
-                parse.GetValue(profile)),
+                parse.GetValue(profile),
+                workflows.Read(parse)),
             ct));
         return command;
     }
 
     private static async Task<int> RunAsync(CliHost host, ScanRequest request, CancellationToken ct)
     {
-        if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } config) return ExitCodes.Usage;
+        if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } loaded) return ExitCodes.Usage;
+        if (await WorkflowScanOptions.PrepareAsync(host, request.Workflows, loaded) is not var (config, online)) return ExitCodes.Usage;
+        using var onlineChecks = online;
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
         if (await SecretRulesLoading.LoadAsync(host, request.Rules ?? config.Secrets.Rules) is not { } book) return ExitCodes.Usage;
@@ -189,6 +194,7 @@ internal static class ScanCommand
                 // Added lines are matched against the indicators 'intel import' put in the store (the same store as advisories) and the built-in list.
                 var intel = ((store as IIntelStore) ?? advisoryStore) is { } intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
                 var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit, intel: intel);
+                if (online?.CreateDetector(config, problems, recognizeByContent: request.NoGit) is { } asking) detectors = [.. detectors, asking];
                 var all = new CollectingSink();
                 var profiling = request.Profile ? new ScanProfile() : null;
                 using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
@@ -295,5 +301,6 @@ internal static class ScanCommand
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
-        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb, bool Profile);
+        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb, bool Profile,
+        WorkflowScanOptions.Request Workflows);
 }
