@@ -98,6 +98,7 @@ internal static class ScanCommand
             Description = "Ask each secret's own provider, by one read-only call, whether it is live (GitHub, GitLab, Slack, npm, Stripe, OpenAI, SendGrid, Twilio, AWS): " +
                 "the finding says live, revoked or unknown. Sends each secret to its provider; off unless given (or secrets.verify in the config).",
         };
+        var workflows = new WorkflowScanOptions();
 
         var command = new Command(
             "scan",
@@ -110,6 +111,7 @@ internal static class ScanCommand
         {
             path, range, since, all, staged, noGit, learn, rules, baseline, writeBaseline, workers, profile, store, format, output, reports, failOn, config, details, strict, vulndb, verify,
         };
+        foreach (var option in workflows.All) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             var modes = new[] { ("--range", result.GetValue(range) is not null), ("--since", result.GetValue(since) is not null), ("--all", result.GetValue(all)),
@@ -136,14 +138,17 @@ internal static class ScanCommand
                 parse.GetValue(strict),
                 parse.GetValue(vulndb),
                 parse.GetValue(profile),
-                parse.GetValue(verify)),
+                parse.GetValue(verify),
+                workflows.Read(parse)),
             ct));
         return command;
     }
 
     private static async Task<int> RunAsync(CliHost host, ScanRequest request, CancellationToken ct)
     {
-        if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } config) return ExitCodes.Usage;
+        if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } loaded) return ExitCodes.Usage;
+        if (await WorkflowScanOptions.PrepareAsync(host, request.Workflows, loaded) is not var (config, online)) return ExitCodes.Usage;
+        using var onlineChecks = online;
         if (request.Verify) config = config with { Secrets = config.Secrets with { Verify = true } };
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
@@ -196,6 +201,7 @@ internal static class ScanCommand
                 // Added lines are matched against the indicators 'intel import' put in the store (the same store as advisories) and the built-in list.
                 var intel = ((store as IIntelStore) ?? advisoryStore) is { } intelStore ? ExfilServices.With(intelStore.ReadIndicators(), host.Time.GetUtcNow()) : null;
                 var detectors = BuiltInDetectors.ForScan(config, book, advisories, problems, commits: !request.NoGit, intel: intel);
+                if (online?.CreateDetector(config, problems, recognizeByContent: request.NoGit) is { } asking) detectors = [.. detectors, asking];
                 var all = new CollectingSink();
                 var profiling = request.Profile ? new ScanProfile() : null;
                 using var routing = await AlertRouting.OpenAsync(config, host, problems, store);
@@ -302,5 +308,6 @@ internal static class ScanCommand
 
     private sealed record ScanRequest(
         string Path, GitSelection Selection, bool NoGit, string? Rules, string? Baseline, string? WriteBaseline, int Workers,
-        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb, bool Profile, bool Verify);
+        string? Store, string Format, string? Output, string[] Reports, string FailOn, string? Config, bool Details, bool Strict, string? VulnDb, bool Profile, bool Verify,
+        WorkflowScanOptions.Request Workflows);
 }

@@ -100,9 +100,11 @@ internal sealed class RepositoryFollower(FollowedRepository repository, string m
         // Its own connection to the store: SQLite serializes its batches with the engine's.
         using var store = StoreFactory.Open(storePath);
         using var source = new GitHistorySource(git, new GitSelection(Range: range), settings.Problems);
-        var engine = new PipelineBuilder(store).WithConfig(settings.Config).WithInventory().WithTime(settings.Time).WithProblems(settings.Problems)
-            .WithScanOptions(new ScanOptions { Workers = 1, Signals = settings.Config.Signals }).BuildScan();
-        await engine.RunAsync(source, null, cancellationToken).ConfigureAwait(false);
+        var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithInventory().WithTime(settings.Time).WithProblems(settings.Problems)
+            .WithScanOptions(new ScanOptions { Workers = 1, Signals = settings.Config.Signals });
+        // With a GitHub token, the workflow checks that ask GitHub (impostor commits, ref confusion…) run too, one answer per question per scan.
+        using var online = OnlineWorkflowScan.Add(builder, settings);
+        await builder.BuildScan().RunAsync(source, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
