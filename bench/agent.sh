@@ -5,7 +5,10 @@
 #   2. overhead: a build-like workload (make -j of many small C files with gcc) bare, under the agent with strace and
 #      under the agent polling /proc, interleaved round by round; medians and ratios to the bare run;
 #   3. idle cost: the agent's own CPU (pipewatch + strace) while the job sleeps, as a share of one core: over the whole run
-#      (start-up included) and in the steady state (between 8 s and 28 s of a 30 s sleep, from /proc/PID/stat).
+#      (start-up included) and in the steady state (between 8 s and 28 s of a 30 s sleep, from /proc/PID/stat);
+#   4. ptrace stops of one build under strace alone (counted as strace's wait4 calls, from `strace -c` of strace: a count,
+#      not a time, so it does not move with the load): the agent's traced calls (read from StraceCommand.cs), the same
+#      without the tripwire calls, without write/writev, and execve alone (with the tripwires); with the lines strace wrote.
 # The build is timed by wall and by CPU (user + system of the whole tree, strace and pipewatch included): under load, the
 # CPU ratio is the fairer one. One command for the whole suite: bench/agent.sh (defaults: 5 rounds of 200 files).
 # Usage: bench/agent.sh [ROUNDS] [FILES]   (needs gcc, make, curl, strace, python3; PIPEWATCH names the program,
@@ -95,4 +98,17 @@ for mode in strace proc; do
   wait "$agent" || true
   printf 'steady idle %s: %.2f CPU-s over %.1f s = %.2f%% of one core (target <= 2%%)\n' "$mode" "$(echo "($t1 - $t0) / $hz" | bc -l)" "$(echo "$s1 - $s0" | bc -l)" "$(echo "100 * ($t1 - $t0) / $hz / ($s1 - $s0)" | bc -l)"
 done
+# 4. ptrace stops per strace filter, on one build.
+calls=$(sed -n 's/.*const string Calls = "\([^"]*\)".*/\1/p' src/PipeWatch/Sources/Runner/Agent/StraceCommand.cs); calls=${calls%,}
+trip=$(sed -n 's/.*const string Tripwires = "\([^"]*\)".*/\1/p' src/PipeWatch/Sources/Runner/Agent/StraceCommand.cs)
+stops() {  # LABEL TRACE-SET: wait4 calls and own CPU-s of strace over one build
+  strace -c -o "$work/stops" -e trace=wait4 strace -f --seccomp-bpf -ttt -q -yy -s 1024 -e trace="$2" -e signal=SIGCHLD -o "$work/st.txt" "$work/build.sh" >/dev/null 2>&1 || true
+  printf 'stops %-26s %8d wait4 of strace, %6d lines\n' "$1" "$(awk '$NF == "wait4" {print $4}' "$work/stops")" "$(wc -l < "$work/st.txt")"
+}
+if [ -n "$calls" ] && [ -n "$trip" ]; then
+  stops "agent (with tripwires)" "$calls,$trip"
+  stops "agent without tripwires" "$calls"
+  stops "agent without write(v)" "$(echo "$calls" | sed 's/,write,writev//'),$trip"
+  stops "execve + tripwires alone" "execve,$trip"
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -29,7 +29,7 @@ internal sealed class StraceParser
         if (secondSpace < 0 || !double.TryParse(line.AsSpan(timeStart, secondSpace - timeStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var time)) return Fail(line);
         var body = line[(secondSpace + 1)..];
 
-        if (NotInetSocketIo(body)) return [];
+        if (NotInetSocketIo(body) || IsTripwire(body)) return [];
         if (body.StartsWith("+++ ", StringComparison.Ordinal)) return Exit(pid, time, body);
         if (body.StartsWith("--- SIGCHLD ", StringComparison.Ordinal)) return ChildCpu(pid, time, body);
         if (body.StartsWith("---", StringComparison.Ordinal)) return [];
@@ -65,6 +65,11 @@ internal sealed class StraceParser
         var decoration = body.AsSpan(open + end + 1);
         return !decoration.StartsWith("TCP", StringComparison.Ordinal) && !decoration.StartsWith("UDP", StringComparison.Ordinal);
     }
+
+    // The calls traced only to put new children on strace's filter (StraceCommand.Tripwires), and their resumptions: nothing to read.
+    private static bool IsTripwire(string body) =>
+        body.StartsWith("rt_sigprocmask(", StringComparison.Ordinal) || body.StartsWith("set_robust_list(", StringComparison.Ordinal)
+        || body.StartsWith("<... rt_sigprocmask resumed>", StringComparison.Ordinal) || body.StartsWith("<... set_robust_list resumed>", StringComparison.Ordinal);
 
     private IEnumerable<TraceEvent> Fail(string line)
     {

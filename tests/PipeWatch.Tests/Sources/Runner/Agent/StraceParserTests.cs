@@ -149,6 +149,20 @@ public sealed class StraceParserTests
     }
 
     [Fact]
+    public void The_tripwire_calls_whole_or_split_are_nothing_and_not_unreadable_and_leave_the_next_split_call_intact()
+    {
+        Assert.Empty(_parser.Parse("""22375 1796585985.1 rt_sigprocmask(SIG_BLOCK, NULL, ~[KILL STOP], 8) = 0"""));
+        Assert.Empty(_parser.Parse("""22376 1796585985.1 set_robust_list(0x7f3fad5e8a20, 24) = 0"""));
+        Assert.Empty(_parser.Parse("""22375 1796585985.2 rt_sigprocmask(SIG_SETMASK, [], <unfinished ...>"""));
+        Assert.Empty(_parser.Parse("""22375 1796585985.3 <... rt_sigprocmask resumed>NULL, 8) = 0"""));
+        Assert.Empty(_parser.Parse("""22375 1796585985.4 execve("/usr/bin/gcc", ["gcc", "-c", "f1.c"], 0x7ffd2a1f3c10 /* 20 vars */ <unfinished ...>"""));
+        var exec = Assert.IsType<ExecEvent>(Assert.Single(_parser.Parse("""22375 1796585985.5 <... execve resumed>) = 0""")));
+
+        Assert.Equal(("/usr/bin/gcc", 3), (exec.Path, exec.Argv.Count));
+        Assert.Equal(0, _parser.Unreadable);
+    }
+
+    [Fact]
     public void Lines_that_are_not_strace_output_are_counted_and_skipped()
     {
         Assert.Empty(_parser.Parse("strace: Process 12 attached"));
