@@ -29,7 +29,7 @@ internal static class VerificationProviders
         new("gitlab", "https://gitlab.com", ["gitlab-pat"],
             (baseUrl, c) => Get(baseUrl + "/api/v4/personal_access_tokens/self", null, ("PRIVATE-TOKEN", c.Secret)),
             ByStatus),
-        new("slack", "https://slack.com", ["slack-bot-token", "slack-user-token", "slack-app-token", "slack-config-token", "slack-legacy-token"],
+        new("slack", "https://slack.com", ["slack-bot-token", "slack-user-token", "slack-app-token", "slack-config-token", "slack-legacy-token", "slack-legacy-bot-token"],
             (baseUrl, c) =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + "/api/auth.test")
