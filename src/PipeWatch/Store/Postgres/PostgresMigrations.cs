@@ -128,5 +128,22 @@ internal static class PostgresMigrations
         );
         CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
         """,
+
+        // 3: the advisory index (SharedAdvisories): SQLite's migrations 4 and 6. Key columns in byte order ("C"), as SQLite's.
+        """
+        CREATE TABLE advisories (
+            id text COLLATE "C" PRIMARY KEY,  -- the OSV id
+            modified text,                    -- ISO 8601 UTC, from the record
+            body text NOT NULL                -- the advisory as AdvisoryJson, without its affected entries
+        );
+        CREATE TABLE advisory_packages (
+            ecosystem text COLLATE "C" NOT NULL,  -- the OSV ecosystem without its ':release' suffix
+            name text COLLATE "C" NOT NULL,       -- normalized as PackageNames.Normalize
+            advisory_id text COLLATE "C" NOT NULL,
+            ranges text NOT NULL,                 -- CompactAffected: this package's entries
+            PRIMARY KEY (ecosystem, name, advisory_id)
+        );
+        CREATE INDEX advisory_packages_by_id ON advisory_packages (advisory_id);
+        """,
     ];
 }
