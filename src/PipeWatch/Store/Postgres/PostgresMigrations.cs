@@ -145,5 +145,29 @@ internal static class PostgresMigrations
         );
         CREATE INDEX advisory_packages_by_id ON advisory_packages (advisory_id);
         """,
+
+        // 4: the indicator index (SharedIntel): SQLite's migration 10. Text in byte order ("C"): ISO times compare as SQLite's.
+        """
+        CREATE TABLE intel_feeds (
+            feed text COLLATE "C" PRIMARY KEY,    -- the name it was imported under
+            format text NOT NULL,                 -- the format it was last read as
+            source text NOT NULL,                 -- the file or URL last imported from
+            imported_at text NOT NULL             -- ISO 8601 UTC of the last import
+        );
+        CREATE TABLE indicators (
+            feed text COLLATE "C" NOT NULL,
+            kind text COLLATE "C" NOT NULL,       -- IndicatorKinds.Name: sha256, sha1, md5, domain, ip, url, email
+            value text COLLATE "C" NOT NULL,      -- normalized (IndicatorValues)
+            first_seen text COLLATE "C",          -- ISO 8601 UTC; the earliest any import gave
+            last_seen text COLLATE "C",
+            valid_from text COLLATE "C",
+            valid_until text COLLATE "C" NOT NULL,  -- the feed's, else the import time plus the default lifetime
+            confidence integer,                   -- 0-100, null when the feed gives none
+            revoked bigint NOT NULL,
+            alert bigint NOT NULL,                -- MISP to_ids; 1 for other feeds
+            body text NOT NULL,                   -- description, labels, techniques, reference as IndicatorJson
+            PRIMARY KEY (feed, kind, value)
+        );
+        """,
     ];
 }
