@@ -169,5 +169,22 @@ internal static class PostgresMigrations
             PRIMARY KEY (feed, kind, value)
         );
         """,
+
+        // 5: known secrets (SharedKnownSecrets): SQLite's migration 15. No value and no encoding of one is stored.
+        """
+        CREATE TABLE known_secret_key (
+            id integer PRIMARY KEY CHECK (id = 1),
+            key bytea NOT NULL                    -- 32 random bytes: the HMAC key of every fingerprint below
+        );
+        CREATE TABLE known_secrets (
+            name text COLLATE "C" NOT NULL,       -- the secret variable (GH_TOKEN)
+            form text COLLATE "C" NOT NULL,       -- plain, base64, base64@1, hex, url, reversed, json, prefix-half…
+            alphabet text NOT NULL,               -- the form's characters besides ASCII letters and digits
+            length integer NOT NULL,              -- the form's length in characters
+            hash bytea NOT NULL,                  -- HMAC-SHA256(key, the form's UTF-8 bytes)
+            learned_at text NOT NULL,
+            PRIMARY KEY (name, form)
+        );
+        """,
     ];
 }
