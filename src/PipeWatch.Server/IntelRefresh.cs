@@ -1,6 +1,5 @@
 using PipeWatch.Diagnostics;
 using PipeWatch.Intel;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Server;
 
@@ -8,11 +7,11 @@ namespace PipeWatch.Server;
 internal static class IntelRefresh
 {
     /// <summary>Starts refreshing (the first time at once) when feeds are configured; each refresh imports into the store through its own connection and swaps <paramref name="live"/>.</summary>
-    public static void Start(ServerSettings settings, string storePath, IndicatorIndex? live, IProblemReporter problems, CancellationToken stopping)
+    public static void Start(ServerSettings settings, Func<IIntelStore> openStore, IndicatorIndex? live, IProblemReporter problems, CancellationToken stopping)
     {
         if (live is null || settings.Config.Intel.Feeds.Count == 0) return;
         var refresher = new IntelFeedRefresher(
-            settings.Config.Intel, () => SqliteStore.Open(storePath), live, settings.Time, settings.Environment, problems, said: line => settings.Out.WriteLine($"pipewatch serve: {line}"));
+            settings.Config.Intel, openStore, live, settings.Time, settings.Environment, problems, said: line => settings.Out.WriteLine($"pipewatch serve: {line}"));
         _ = Task.Run(
             async () =>
             {

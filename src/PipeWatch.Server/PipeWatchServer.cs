@@ -246,11 +246,11 @@ public sealed class PipeWatchServer : IAsyncDisposable
         }
 
         followUps.Start();
+        VulnDbRefresh.Start(settings, ServeOnPostgres.AdvisoryStore(local), local.Folder, problems, app.Lifetime.ApplicationStopping);
+        IntelRefresh.Start(settings, ServeOnPostgres.IntelStore(local), intel, problems, app.Lifetime.ApplicationStopping);
         if (local.SqlitePath is { } sqlitePath)
         {
-            // On PostgreSQL these are refused at start when configured (ServeOnPostgres.Refused).
-            IntelRefresh.Start(settings, sqlitePath, intel, problems, app.Lifetime.ApplicationStopping);
-            VulnDbRefresh.Start(settings, sqlitePath, problems, app.Lifetime.ApplicationStopping);
+            // On PostgreSQL this is refused at start when configured (ServeOnPostgres.Refused).
             CiServerRefresh.Start(settings, sqlitePath, problems, app.Lifetime.ApplicationStopping);
         }
 

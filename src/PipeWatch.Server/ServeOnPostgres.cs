@@ -1,4 +1,5 @@
 using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Intel;
 using PipeWatch.Server.Intake;
 using PipeWatch.Store;
 using PipeWatch.Store.Sqlite;
@@ -14,7 +15,7 @@ internal sealed record ServeFiles(string Folder, string IntakePath, string Store
 
 /// <summary>
 /// What serve does differently when its store is PostgreSQL: its intake queue and mirrors go to <c>serve.data-folder</c>, and the
-/// features whose tables PostgreSQL does not hold yet (scheduled advisory and intel updates, CI-server polling) are refused at start,
+/// features whose tables PostgreSQL does not hold yet (CI-server polling) are refused at start,
 /// naming their setting, rather than failing later.
 /// </summary>
 internal static class ServeOnPostgres
@@ -54,21 +55,42 @@ internal static class ServeOnPostgres
     {
         ArgumentNullException.ThrowIfNull(settings);
         var config = settings.Config;
-        const string Tail = "needs a SQLite store for now (the PostgreSQL store does not hold advisories, indicators or the inventory yet); remove it, or run serve on SQLite";
-        if (config.Serve.VulnDbUrl is not null) return $"serve.vulndb-url: the scheduled advisory update {Tail}";
+        const string Tail = "needs a SQLite store for now (the PostgreSQL store does not hold the inventory yet); remove it, or run serve on SQLite";
         if (config.Serve.CiServers.Count > 0) return $"serve.ci-servers: polling CI servers into the inventory {Tail}";
-        if (config.Intel.Feeds.Count > 0) return $"intel.feeds: refreshing indicator feeds {Tail}";
         return null;
     }
 
     /// <summary>
     /// The advisory index the engine matches dependencies against: on SQLite, one that follows <c>vulndb import|update</c> through a
-    /// connection of its own; on PostgreSQL none yet (its store holds no advisories).
+    /// connection of its own; on PostgreSQL the store itself, followed the same way.
     /// </summary>
     public static IAdvisoryIndex? AdvisoryIndex(IStore store, TimeProvider time)
     {
-        if (store is not SqliteStore sqlite) return null;
-        var source = SqliteStore.Open(sqlite.Path);
-        return new FollowingAdvisoryIndex(source, time, TimeSpan.FromSeconds(10), source);
+        if (store is SqliteStore sqlite)
+        {
+            var source = SqliteStore.Open(sqlite.Path);
+            return new FollowingAdvisoryIndex(source, time, TimeSpan.FromSeconds(10), source);
+        }
+
+        // PostgreSQL: every call opens a pooled connection of its own, so the engine's store serves the index too.
+        return store is IAdvisoryStore advisories ? new FollowingAdvisoryIndex(advisories, time, TimeSpan.FromSeconds(10)) : null;
+    }
+
+    /// <summary>Opens the store that <c>intel.feeds</c>' refreshes import into, a connection of its own each round.</summary>
+    public static Func<IIntelStore> IntelStore(ServeFiles local)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        if (local.SqlitePath is { } path) return () => SqliteStore.Open(path);
+        var location = local.StoreLocation;
+        return () => (IIntelStore)StoreFactory.Open(location);
+    }
+
+    /// <summary>Opens the store that <c>serve.vulndb-url</c>'s scheduled updates import into, a connection of its own each round.</summary>
+    public static Func<IAdvisoryStore> AdvisoryStore(ServeFiles local)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        if (local.SqlitePath is { } path) return () => SqliteStore.Open(path);
+        var location = local.StoreLocation;
+        return () => (IAdvisoryStore)StoreFactory.Open(location);
     }
 }

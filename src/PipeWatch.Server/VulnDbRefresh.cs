@@ -1,7 +1,7 @@
 using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Dependencies.Inventory;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
-using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Server;
 
@@ -14,7 +14,9 @@ namespace PipeWatch.Server;
 /// </remarks>
 internal static class VulnDbRefresh
 {
-    public static void Start(ServerSettings settings, string storePath, IProblemReporter problems, CancellationToken stopping)
+    /// <param name="open">Opens the store the advisories go into (a connection of its own), disposed after each round.</param>
+    /// <param name="folder">Where the downloaded archives are kept: beside a SQLite store, else in serve's data folder.</param>
+    public static void Start(ServerSettings settings, Func<IAdvisoryStore> open, string folder, IProblemReporter problems, CancellationToken stopping)
     {
         var serve = settings.Config.Serve;
         if (serve.VulnDbUrl is not { } url) return;
@@ -22,12 +24,12 @@ internal static class VulnDbRefresh
             async () =>
             {
                 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
-                var updater = new OsvFeedUpdater(http, new OsvFeedOptions { BaseUrl = new Uri(url.TrimEnd('/') + "/"), Folder = Path.Combine(Path.GetDirectoryName(storePath)!, "osv") });
+                var updater = new OsvFeedUpdater(http, new OsvFeedOptions { BaseUrl = new Uri(url.TrimEnd('/') + "/"), Folder = Path.Combine(folder, "osv") });
                 while (!stopping.IsCancellationRequested)
                 {
                     try
                     {
-                        await RoundAsync(settings, storePath, updater, problems, stopping);
+                        await RoundAsync(settings, open, updater, problems, stopping);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
@@ -52,19 +54,28 @@ internal static class VulnDbRefresh
             CancellationToken.None);
     }
 
-    private static async Task RoundAsync(ServerSettings settings, string storePath, OsvFeedUpdater updater, IProblemReporter problems, CancellationToken stopping)
+    private static async Task RoundAsync(ServerSettings settings, Func<IAdvisoryStore> open, OsvFeedUpdater updater, IProblemReporter problems, CancellationToken stopping)
     {
         var results = await updater.UpdateAsync(settings.Config.Serve.VulnDbEcosystems, stopping);
         foreach (var failed in results.Where(r => r.Outcome == OsvFeedOutcome.Failed)) problems.Report(new Problem(failed.Url.ToString(), $"scheduled update: {failed.Reason}"));
         var downloaded = results.Where(r => r.Outcome == OsvFeedOutcome.Downloaded).ToList();
         if (downloaded.Count == 0) return;
-        using var store = SqliteStore.Open(storePath);
+        var store = open();
+        using var owned = store as IDisposable;
         var imported = store.ImportAdvisories(downloaded.SelectMany(r => OsvArchive.Read(r.Archive, problems)), stopping);
+        var said = $"pipewatch serve: advisories updated ({downloaded.Count} archive{(downloaded.Count == 1 ? "" : "s")}, {imported.Changes.Count} changed)";
+        if (store is not IInventoryStore inventory)
+        {
+            // A store without an inventory (PostgreSQL so far): the engine's index follows the import; there is nothing to re-match.
+            await settings.Out.WriteLineAsync(said);
+            return;
+        }
+
         using var index = store.OpenAdvisoryIndex();
         var alerts = new InventoryAlerts(settings.Alerts?.Routes ?? []);
-        var outcome = await alerts.RematchAsync(store, index, imported.Changes, settings.Time.GetUtcNow(), stopping);
+        var outcome = await alerts.RematchAsync(inventory, index, imported.Changes, settings.Time.GetUtcNow(), stopping);
         await settings.Out.WriteLineAsync(
-            $"pipewatch serve: advisories updated ({downloaded.Count} archive{(downloaded.Count == 1 ? "" : "s")}, {imported.Changes.Count} changed); "
+            $"{said}; "
             + $"inventory re-matched: {outcome.Raised.Count} new finding{(outcome.Raised.Count == 1 ? "" : "s")}, {outcome.Closed} closed");
     }
 }

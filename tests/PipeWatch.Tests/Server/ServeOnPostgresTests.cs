@@ -204,12 +204,13 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
     {
         using var folder = new TempFolder();
         var store = postgres.Uri(await postgres.CreateDatabaseAsync());
-        var yaml = "serve:\n  vulndb-url: http://127.0.0.1:9/osv\n";
+        var yaml = "serve:\n  ci-servers:\n    - jenkins: http://127.0.0.1:9/\n      user: pipewatch\n      token: ${env:JENKINS_TOKEN}\n      interval: 1h\n";
+        var environment = new Dictionary<string, string> { ["JENKINS_TOKEN"] = "not-a-real-jenkins-token" };
 
-        var refused = await Assert.ThrowsAsync<StoreException>(() => RunningServer.StartAsync(yaml, folder: folder, store: store));
+        var refused = await Assert.ThrowsAsync<StoreException>(() => RunningServer.StartAsync(yaml, environment, folder: folder, store: store));
 
         Assert.StartsWith($"postgres://{PostgresServer.User}@", refused.Message, StringComparison.Ordinal);
-        Assert.Contains(": serve.vulndb-url: the scheduled advisory update needs a SQLite store for now", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(": serve.ci-servers: polling CI servers into the inventory needs a SQLite store for now", refused.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(folder.File("serve")), "the data folder was made although serve refused to start");
 
         // The same config on SQLite starts (the setting is refused on PostgreSQL only).

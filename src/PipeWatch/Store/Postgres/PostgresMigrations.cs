@@ -128,5 +128,63 @@ internal static class PostgresMigrations
         );
         CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
         """,
+
+        // 3: the advisory index (SharedAdvisories): SQLite's migrations 4 and 6. Key columns in byte order ("C"), as SQLite's.
+        """
+        CREATE TABLE advisories (
+            id text COLLATE "C" PRIMARY KEY,  -- the OSV id
+            modified text,                    -- ISO 8601 UTC, from the record
+            body text NOT NULL                -- the advisory as AdvisoryJson, without its affected entries
+        );
+        CREATE TABLE advisory_packages (
+            ecosystem text COLLATE "C" NOT NULL,  -- the OSV ecosystem without its ':release' suffix
+            name text COLLATE "C" NOT NULL,       -- normalized as PackageNames.Normalize
+            advisory_id text COLLATE "C" NOT NULL,
+            ranges text NOT NULL,                 -- CompactAffected: this package's entries
+            PRIMARY KEY (ecosystem, name, advisory_id)
+        );
+        CREATE INDEX advisory_packages_by_id ON advisory_packages (advisory_id);
+        """,
+
+        // 4: the indicator index (SharedIntel): SQLite's migration 10. Text in byte order ("C"): ISO times compare as SQLite's.
+        """
+        CREATE TABLE intel_feeds (
+            feed text COLLATE "C" PRIMARY KEY,    -- the name it was imported under
+            format text NOT NULL,                 -- the format it was last read as
+            source text NOT NULL,                 -- the file or URL last imported from
+            imported_at text NOT NULL             -- ISO 8601 UTC of the last import
+        );
+        CREATE TABLE indicators (
+            feed text COLLATE "C" NOT NULL,
+            kind text COLLATE "C" NOT NULL,       -- IndicatorKinds.Name: sha256, sha1, md5, domain, ip, url, email
+            value text COLLATE "C" NOT NULL,      -- normalized (IndicatorValues)
+            first_seen text COLLATE "C",          -- ISO 8601 UTC; the earliest any import gave
+            last_seen text COLLATE "C",
+            valid_from text COLLATE "C",
+            valid_until text COLLATE "C" NOT NULL,  -- the feed's, else the import time plus the default lifetime
+            confidence integer,                   -- 0-100, null when the feed gives none
+            revoked bigint NOT NULL,
+            alert bigint NOT NULL,                -- MISP to_ids; 1 for other feeds
+            body text NOT NULL,                   -- description, labels, techniques, reference as IndicatorJson
+            PRIMARY KEY (feed, kind, value)
+        );
+        """,
+
+        // 5: known secrets (SharedKnownSecrets): SQLite's migration 15. No value and no encoding of one is stored.
+        """
+        CREATE TABLE known_secret_key (
+            id integer PRIMARY KEY CHECK (id = 1),
+            key bytea NOT NULL                    -- 32 random bytes: the HMAC key of every fingerprint below
+        );
+        CREATE TABLE known_secrets (
+            name text COLLATE "C" NOT NULL,       -- the secret variable (GH_TOKEN)
+            form text COLLATE "C" NOT NULL,       -- plain, base64, base64@1, hex, url, reversed, json, prefix-half…
+            alphabet text NOT NULL,               -- the form's characters besides ASCII letters and digits
+            length integer NOT NULL,              -- the form's length in characters
+            hash bytea NOT NULL,                  -- HMAC-SHA256(key, the form's UTF-8 bytes)
+            learned_at text NOT NULL,
+            PRIMARY KEY (name, form)
+        );
+        """,
     ];
 }

@@ -13,7 +13,7 @@ namespace PipeWatch.Store.Postgres;
 /// (<see cref="PostgresStoreBatch"/>); findings and incidents are written under one advisory lock, so findings are numbered in
 /// commit order and incident correlation is serialized across writers.
 /// </remarks>
-internal sealed class PostgresStore : IStore, ISharedTables
+internal sealed partial class PostgresStore : IStore, ISharedTables
 {
     /// <summary>Advisory lock keys (<c>pg_advisory_lock(bigint)</c>): "pw" and a number.</summary>
     internal const long MigrationLock = 0x7077_0000_0000_0001;

@@ -81,13 +81,13 @@ public sealed partial class SqliteStore : IAdvisoryStore
         return Signature(text, rows);
     }
 
-    private static (string, string)[] Keys(Advisory advisory) =>
+    internal static (string, string)[] Keys(Advisory advisory) =>
         [.. advisory.Affected.Select(p => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name))).Distinct()];
 
-    private static string Signature(string body, IEnumerable<string> rows) => body + "\n" + string.Join("\n", rows);
+    internal static string Signature(string body, IEnumerable<string> rows) => body + "\n" + string.Join("\n", rows);
 
     /// <summary>The package rows <see cref="WriteRanges"/> writes for the advisory, in the order <see cref="Stored"/> reads them.</summary>
-    private static IEnumerable<string> RangeRows(Advisory advisory) => advisory.Affected
+    internal static IEnumerable<string> RangeRows(Advisory advisory) => advisory.Affected
         .GroupBy(p => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name)))
         .Select(g => (g.Key.Item1, g.Key.Item2, Ranges: CompactAffected.Write(g)))
         .OrderBy(r => r.Item1, StringComparer.Ordinal).ThenBy(r => r.Item2, StringComparer.Ordinal)

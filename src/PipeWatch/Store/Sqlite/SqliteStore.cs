@@ -177,7 +177,7 @@ public sealed partial class SqliteStore : IStore
 
     internal static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset ParseIso(string text) =>
+    internal static DateTimeOffset ParseIso(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private static void Validate(SqliteConnection connection, string path)
