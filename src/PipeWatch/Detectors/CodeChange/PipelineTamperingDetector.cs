@@ -57,7 +57,7 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
             var pins = context.Detection.Baselines.Get<ActionPins>(ActionPins.Key(context.Repository));
             var issues = Inspect(before, after, pins, _pedantic, d => _found.GetValue(d, Check));
             if (context.LearnOnly) continue;
-            foreach (var issue in issues) context.Report(ToFinding(issue, commit, file.Path, context));
+            foreach (var issue in issues) context.Report(ToFinding(issue, Info.Category, commit, file.Path, context));
         }
     }
 
@@ -114,10 +114,11 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
 
     private static List<WorkflowIssue> Check(CiDefinition definition) => [.. Checks.SelectMany(c => c.Check(definition))];
 
-    private Finding ToFinding(WorkflowIssue issue, GitCommit commit, string path, CommitContext context) => new()
+    /// <summary>The finding for a workflow issue that a commit brought into <paramref name="path"/> (the online checks' too).</summary>
+    internal static Finding ToFinding(WorkflowIssue issue, string category, GitCommit commit, string path, CommitContext context) => new()
     {
         Rule = issue.Rule,
-        Category = Info.Category,
+        Category = category,
         Severity = issue.Severity,
         Title = issue.Title,
         Explanation = issue.Explanation + string.Create(CultureInfo.InvariantCulture,

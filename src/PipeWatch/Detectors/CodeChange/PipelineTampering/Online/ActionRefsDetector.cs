@@ -1,4 +1,3 @@
-using System.Globalization;
 using PipeWatch.Detectors.CodeChange.Workflows;
 using PipeWatch.Diagnostics;
 using PipeWatch.Findings;
@@ -48,7 +47,7 @@ internal sealed class ActionRefsDetector(GitHubRefsClient github, IProblemReport
             var known = before is null ? [] : ActionRefs.Of(before).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
             foreach (var reference in ActionRefs.Of(after).Where(r => !known.Contains(r.Key)))
             {
-                foreach (var issue in Check(reference, file.Path)) context.Report(ToFinding(issue, commit, file.Path, context));
+                foreach (var issue in Check(reference, file.Path)) context.Report(PipelineTamperingDetector.ToFinding(issue, Info.Category, commit, file.Path, context));
             }
         }
     }
@@ -111,21 +110,4 @@ internal sealed class ActionRefsDetector(GitHubRefsClient github, IProblemReport
         if (!_unknownReported.Add($"{rule}|{reference.Action}@{reference.Ref}")) return;
         problems?.Report(new Problem(path, $"{rule} of {reference.Action}@{reference.Ref} is unknown: {why}", reference.Line));
     }
-
-    private Finding ToFinding(WorkflowIssue issue, GitCommit commit, string path, CommitContext context) => new()
-    {
-        Rule = issue.Rule,
-        Category = Info.Category,
-        Severity = issue.Severity,
-        Title = issue.Title,
-        Explanation = issue.Explanation + string.Create(CultureInfo.InvariantCulture,
-            $" Introduced in {path}:{issue.Line} by commit {commit.Sha[..Math.Min(12, commit.Sha.Length)]} ({commit.Author.Name} <{commit.Author.Email}>)."),
-        Entity = new Entity(context.Repository, path, issue.Job, issue.Step, commit.Author.Email),
-        Location = new Location(File: path, Line: issue.Line, Commit: commit.Sha),
-        Evidence = [Evidence.Of("commit", commit.Sha), Evidence.Of("author", commit.Author.Email)],
-        Techniques = ["T1195.002"],
-        Timestamp = commit.Committer.When,
-        DetectedAt = context.Detection.Now,
-        Fingerprint = Fingerprint.Of(issue.Rule, context.Repository, path, issue.Key),
-    };
 }
