@@ -22,6 +22,15 @@ internal static class ScanBlobDemand
         }
     }
 
+    /// <summary>Adds the changes of <paramref name="commit"/> whose blobs the detectors will read whole (as <see cref="Add"/>), in order.</summary>
+    public static void AddChanges(GitCommit commit, ICollection<GitFileChange> changes)
+    {
+        foreach (var file in commit.Files)
+        {
+            if (ReadWhole(file.Path) || (file.OldPath is { } old && ReadWhole(old))) changes.Add(file);
+        }
+    }
+
     /// <summary>How many blobs of <paramref name="commit"/> the detectors will read whole (as <see cref="Add"/> adds, before removing repeats).</summary>
     public static int Count(GitCommit commit)
     {
@@ -34,6 +43,14 @@ internal static class ScanBlobDemand
         }
 
         return count;
+    }
+
+    /// <summary>What <c>scan --profile</c> prints of the versions rebuilt from the diff instead of read from git.</summary>
+    public static IEnumerable<(string Name, long Count)> WorkCounts(CachedBlobReader blobs)
+    {
+        var (rebuilt, characters, read) = blobs.Rebuilds;
+        yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"blobs rebuilt from the previous version and the diff ({characters / 1e6:N1} M characters), not read"), rebuilt);
+        yield return ("blobs that could not be rebuilt (read from git instead)", read);
     }
 
     private static bool ReadWhole(string path) => LockfileParsers.For(path) is not null || CiDefinitionParser.Classify(path) is not null;

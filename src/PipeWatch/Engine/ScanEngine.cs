@@ -137,7 +137,7 @@ public sealed class ScanEngine
         }
 
         findings += await FlushAsync(sets, storage).ConfigureAwait(false);
-        foreach (var (name, count) in _detectors.OfType<IWorkCounts>().SelectMany(d => d.WorkCounts)) profile?.SetCount(name, count);
+        foreach (var (name, count) in _detectors.OfType<IWorkCounts>().SelectMany(d => d.WorkCounts).Concat(ScanBlobDemand.WorkCounts(cached))) profile?.SetCount(name, count);
         progress?.Report(new ScanProgress(commits + learned, source.BytesRead, findings));
         await _sinks.CompleteAsync().ConfigureAwait(false);
         return new ScanSummary(commits, learned, findings, _findings.Suppressed, source.BytesRead, Stopwatch.GetElapsedTime(started), cancelled);
@@ -196,8 +196,9 @@ public sealed class ScanEngine
         // Even with no detector that prepares, the chunk's blobs are read ahead here (ScanBlobDemand).
         object?[][] PrepareAll()
         {
-            var demand = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var c in chunk) ScanBlobDemand.Add(c.Commit, demand);
+            // Oldest first: each new version is rebuilt from the one before it and the diff where it can be (CachedBlobReader.PrefetchChanges).
+            var demand = new List<GitFileChange>();
+            foreach (var c in chunk) ScanBlobDemand.AddChanges(c.Commit, demand);
             if (demand.Count > 0) Prefetch(blobs, demand);
             return [.. chunk.Select(c => Prepare(preparers, parts, c.Commit, c.Sightings, c.LearnOnly, blobs))];
         }
@@ -218,12 +219,12 @@ public sealed class ScanEngine
         return true;
     }
 
-    private void Prefetch(CachedBlobReader blobs, IReadOnlyCollection<string> ids)
+    private void Prefetch(CachedBlobReader blobs, IReadOnlyList<GitFileChange> ids)
     {
         var cpu = _options.Profile is null ? 0 : ScanProfile.ThreadCpu();
         try
         {
-            blobs.Prefetch(ids);
+            blobs.PrefetchChanges(ids);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or GitException or System.ComponentModel.Win32Exception)
         {

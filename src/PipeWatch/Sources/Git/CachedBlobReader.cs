@@ -18,8 +18,12 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
     private readonly Dictionary<string, LinkedListNode<(string Id, string? Text)>> _held = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Id, string? Text)> _recency = new();
     private long _chars;
+    private long _rebuilt, _rebuiltChars, _notRebuilt;
 
     public long MaxChars => maxChars;
+
+    /// <summary>Versions made from the previous version and the diff (<see cref="PrefetchChanges"/>), their characters, and those that could not be and were read.</summary>
+    public (long Rebuilt, long Characters, long Read) Rebuilds => (Interlocked.Read(ref _rebuilt), Interlocked.Read(ref _rebuiltChars), Interlocked.Read(ref _notRebuilt));
 
     public string? ReadText(string blobId)
     {
@@ -51,6 +55,61 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
         if (wanted.Count == 0) return;
         var texts = inner is IBatchBlobReader batch ? batch.ReadMany(wanted) : [.. wanted.Select(inner.ReadText)];
         for (var i = 0; i < wanted.Count; i++) Hold(wanted[i], texts[i]);
+    }
+
+    /// <summary>
+    /// Holds both versions of each change, in order (a chunk of commits, oldest first): an old version not held is read (in one
+    /// batch), and a new version is rebuilt from its old version and the change's hunks (<see cref="DiffRebuild"/>, checked by
+    /// blob id), so that git is asked only for the first version of a file met, and for a version that could not be rebuilt.
+    /// </summary>
+    public void PrefetchChanges(IReadOnlyList<GitFileChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        // The versions this call makes: a chain of changes to one file in the chunk reads none of its middle versions.
+        var planned = new HashSet<string>(StringComparer.Ordinal);
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        var rebuild = new List<GitFileChange>();
+        lock (_gate)
+        {
+            foreach (var change in changes)
+            {
+                if (change.OldBlob is { } before && !_held.ContainsKey(before) && !planned.Contains(before)) read.Add(before);
+                if (change.Kind == FileChangeKind.Deleted || change.NewBlob is not { } after || _held.ContainsKey(after) || planned.Contains(after) || read.Contains(after)) continue;
+                if (change.Hunks is null || change.Binary)
+                {
+                    read.Add(after);
+                    continue;
+                }
+
+                planned.Add(after);
+                rebuild.Add(change);
+            }
+        }
+
+        var made = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (read.Count > 0) Prefetch(read);
+        var missed = new List<string>();
+        foreach (var change in rebuild)
+        {
+            var after = change.NewBlob!;
+            if (made.ContainsKey(after)) continue;
+            var before = change.OldBlob is null ? string.Empty : made.GetValueOrDefault(change.OldBlob) ?? ReadText(change.OldBlob);
+            if (before is not null && DiffRebuild.NewText(before, change) is { } text)
+            {
+                made[after] = text;
+                Hold(after, text);
+                Interlocked.Increment(ref _rebuilt);
+                Interlocked.Add(ref _rebuiltChars, text.Length);
+            }
+            else
+            {
+                missed.Add(after);
+            }
+        }
+
+        if (missed.Count == 0) return;
+        Interlocked.Add(ref _notRebuilt, missed.Count);
+        Prefetch(missed);
     }
 
     private void Hold(string blobId, string? text)

@@ -68,7 +68,14 @@ public sealed record GitFileChange(
     int LinesAdded,
     int LinesDeleted,
     bool Binary,
-    IReadOnlyList<AddedLine> Added);
+    IReadOnlyList<AddedLine> Added)
+{
+    /// <summary>
+    /// The positions of the diff's hunks, when the change came from a <c>-U0</c> patch that can rebuild the new version from the old one
+    /// (<see cref="DiffRebuild"/>); null otherwise (a binary file, a submodule, a file read whole, a patch this parser cannot follow).
+    /// </summary>
+    internal DiffHunks? Hunks { get; init; }
+}
 
 /// <summary>A line a commit added, with its 1-based number in the new version of the file.</summary>
 public readonly record struct AddedLine(int Number, string Text);

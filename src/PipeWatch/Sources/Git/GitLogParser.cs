@@ -84,16 +84,28 @@ internal sealed class GitLogParser
                     break;
                 case (byte)'+' when current is not null:
                     if (!inHunk) break;
+                    current.LastAdded = true;
                     current.LinesAdded++;
                     if (!current.Entry.Submodule) current.Added.Add(new AddedLine(newLine, Utf8.GetString(line[1..])));
                     newLine++;
                     break;
                 case (byte)'-' when current is not null:
                     if (!inHunk) break;
+                    current.LastAdded = false;
                     current.LinesDeleted++;
+                    break;
+                case (byte)' ' when current is not null && inHunk:
+                    // A context line: -U0 has none, so such a patch is not followed to rebuild a version.
+                    current.Unfollowed = true;
+                    break;
+                case (byte)'\\' when current is not null && inHunk:
+                    // "\ No newline at end of file" after an added line: the new version ends without one.
+                    if (current.LastAdded) current.NewEndsWithoutNewline = true;
                     break;
                 case (byte)'@' when current is not null && line.StartsWith("@@ "u8):
                     newLine = HunkStart(line);
+                    current.AddHunk(line);
+                    current.LastAdded = false;
                     inHunk = true;
                     break;
                 case (byte)'d' when line.StartsWith("diff --git "u8):
@@ -101,6 +113,7 @@ internal sealed class GitLogParser
                     var found = Match(entries, text, cursor);
                     if (found >= 0) cursor = found;
                     current = found >= 0 ? changes[found] : null;
+                    if (current is not null) current.Sections++;
                     newLine = 0;
                     inHunk = false;
                     break;
@@ -122,7 +135,10 @@ internal sealed class GitLogParser
             var e = b.Entry;
             files[i] = new GitFileChange(
                 e.Path, e.OldPath, e.Kind, e.OldBlob, e.NewBlob,
-                b.Binary ? 0 : b.LinesAdded, b.Binary ? 0 : b.LinesDeleted, b.Binary, b.Binary ? [] : b.Added);
+                b.Binary ? 0 : b.LinesAdded, b.Binary ? 0 : b.LinesDeleted, b.Binary, b.Binary ? [] : b.Added)
+            {
+                Hunks = b.Hunks(),
+            };
         }
 
         return head with { Files = files };
@@ -142,6 +158,43 @@ internal sealed class GitLogParser
         }
 
         return -1;
+    }
+
+    // "@@ -a,b +c,d @@" (",b" and ",d" left out when 1): the four numbers, or null when the header does not read so.
+    private static int[]? HunkRanges(ReadOnlySpan<byte> line)
+    {
+        var ranges = new int[4];
+        var at = 3;
+        for (var side = 0; side < 2; side++)
+        {
+            if (at >= line.Length || line[at] != (side == 0 ? (byte)'-' : (byte)'+')) return null;
+            at++;
+            if (!Number(line, ref at, out ranges[side * 2])) return null;
+            ranges[(side * 2) + 1] = 1;
+            if (at < line.Length && line[at] == ',')
+            {
+                at++;
+                if (!Number(line, ref at, out ranges[(side * 2) + 1])) return null;
+            }
+
+            if (at >= line.Length || line[at] != ' ') return null;
+            at++;
+        }
+
+        return line[at..].StartsWith("@@"u8) ? ranges : null;
+    }
+
+    private static bool Number(ReadOnlySpan<byte> line, ref int at, out int value)
+    {
+        value = 0;
+        var start = at;
+        for (; at < line.Length && line[at] is >= (byte)'0' and <= (byte)'9'; at++)
+        {
+            if (value > (int.MaxValue - 9) / 10) return false;
+            value = (value * 10) + (line[at] - '0');
+        }
+
+        return at > start;
     }
 
     // "@@ -a,b +c,d @@": added lines are numbered from c.
@@ -214,5 +267,27 @@ internal sealed class GitLogParser
         public int LinesDeleted { get; set; }
 
         public bool Binary { get; set; }
+
+        // For DiffHunks: the diff sections matched to this entry, each hunk's numbers, and what makes the patch unfit to follow.
+        public int Sections { get; set; }
+
+        public bool Unfollowed { get; set; }
+
+        public bool LastAdded { get; set; }
+
+        public bool NewEndsWithoutNewline { get; set; }
+
+        private List<int>? _ranges;
+
+        public void AddHunk(ReadOnlySpan<byte> header)
+        {
+            if (HunkRanges(header) is { } ranges) (_ranges ??= []).AddRange(ranges);
+            else Unfollowed = true;
+        }
+
+        public DiffHunks? Hunks() =>
+            Binary || Entry.Submodule || Unfollowed || Sections != 1 ? null
+            : _ranges is null ? (NewEndsWithoutNewline ? null : DiffHunks.None)
+            : new DiffHunks([.. _ranges], NewEndsWithoutNewline);
     }
 }

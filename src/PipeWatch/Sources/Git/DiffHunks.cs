@@ -1,0 +1,32 @@
+namespace PipeWatch.Sources.Git;
+
+/// <summary>
+/// Where the hunks of one file's <c>-U0</c> diff sit: each hunk's <c>@@ -a,b +c,d @@</c> numbers, in order, and whether the new
+/// version lacks a newline after its last line. With the old version and the added lines this is the whole new version.
+/// </summary>
+/// <remarks>Immutable. Built by <see cref="GitLogParser"/>; read by <see cref="DiffRebuild"/>.</remarks>
+internal sealed class DiffHunks
+{
+    // Four numbers per hunk: old start, old count, new start, new count.
+    private readonly int[] _ranges;
+
+    public DiffHunks(int[] ranges, bool newEndsWithoutNewline)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        if (ranges.Length % 4 != 0) throw new ArgumentException("Four numbers per hunk.", nameof(ranges));
+        _ranges = ranges;
+        NewEndsWithoutNewline = newEndsWithoutNewline;
+    }
+
+    /// <summary>No hunk: the content did not change (a rename, a mode change, an empty file added).</summary>
+    public static DiffHunks None { get; } = new([], false);
+
+    public int Count => _ranges.Length / 4;
+
+    /// <summary>True when a <c>\ No newline at end of file</c> followed an added line: the new version's last line has no newline.</summary>
+    public bool NewEndsWithoutNewline { get; }
+
+    /// <summary>The hunk at <paramref name="index"/>: old start and count, new start and count (a count of 0 puts the start before the hunk).</summary>
+    public (int OldStart, int OldCount, int NewStart, int NewCount) this[int index] =>
+        (_ranges[index * 4], _ranges[(index * 4) + 1], _ranges[(index * 4) + 2], _ranges[(index * 4) + 3]);
+}

@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PipeWatch.Sources.Git;
+
+/// <summary>
+/// Rebuilds a file's new version from its old version and the change's <c>-U0</c> hunks and added lines, and checks the result
+/// against the new blob id, so that a history scan need not ask <c>git cat-file</c> for a version the log already described.
+/// </summary>
+/// <remarks>
+/// Pure and thread-safe. A text is returned only when its git blob id (SHA-1, or SHA-256 for a 64-digit id, of
+/// <c>"blob &lt;bytes&gt;\0"</c> and its UTF-8 bytes) is the change's new blob id and it reads as text as
+/// <see cref="CatFileBlobReader"/> would (no NUL in its first 8,000 bytes); anything else (a patch that does not apply, a file
+/// that is not valid UTF-8, line ends the added lines do not carry) gives null, and the caller reads the blob.
+/// </remarks>
+internal static class DiffRebuild
+{
+    private const int BinaryProbe = 8000;
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    /// <summary>The new version of <paramref name="change"/> made from <paramref name="oldText"/> (empty for an added file), or null when it cannot be made and checked.</summary>
+    public static string? NewText(string oldText, GitFileChange change)
+    {
+        ArgumentNullException.ThrowIfNull(oldText);
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.NewBlob is not { } id || Apply(oldText, change) is not { } text) return null;
+        return HasId(text, id) ? text : null;
+    }
+
+    /// <summary>The hunks applied to <paramref name="oldText"/>, unchecked; null when they do not fit it.</summary>
+    internal static string? Apply(string oldText, GitFileChange change)
+    {
+        if (change.Hunks is not { } hunks || change.Binary || change.Kind is FileChangeKind.Deleted or FileChangeKind.TypeChanged) return null;
+        var added = change.Added;
+        if (added.Count != change.LinesAdded) return null;
+        if (hunks.Count == 0) return oldText;
+
+        var extra = 0;
+        for (var i = 0; i < added.Count; i++) extra += added[i].Text.Length + 1;
+        var text = new StringBuilder(oldText.Length + extra);
+        int line = 0, at = 0, next = 0;
+        for (var h = 0; h < hunks.Count; h++)
+        {
+            var (oldStart, oldCount, newStart, newCount) = hunks[h];
+            // "-a,0" inserts after line a; "-a,b" replaces lines a … a+b-1.
+            var keep = oldCount == 0 ? oldStart : oldStart - 1;
+            if (keep < line || next + newCount > added.Count) return null;
+            var end = Skip(oldText, at, keep - line);
+            if (end < 0) return null;
+            text.Append(oldText, at, end - at);
+            at = Skip(oldText, end, oldCount);
+            if (at < 0) return null;
+            line = keep + oldCount;
+            for (var i = 0; i < newCount; i++, next++)
+            {
+                if (added[next].Number != newStart + i) return null;
+                text.Append(added[next].Text).Append('\n');
+            }
+        }
+
+        if (next != added.Count) return null;
+        text.Append(oldText, at, oldText.Length - at);
+        if (hunks.NewEndsWithoutNewline)
+        {
+            // Only the last added line can be the last line of the file.
+            if (at != oldText.Length || text.Length == 0 || text[^1] != '\n') return null;
+            text.Length--;
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>True when <paramref name="text"/>, as UTF-8, is the blob <paramref name="blobId"/> and reads as text.</summary>
+    public static bool HasId(string text, string blobId)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(blobId);
+        var sha256 = blobId.Length == 64;
+        if (!sha256 && blobId.Length != 40) return false;
+        var length = Utf8.GetByteCount(text);
+        Span<byte> header = stackalloc byte[32];
+        var headerLength = Encoding.ASCII.GetBytes($"blob {length}\0", header);
+        var buffer = ArrayPool<byte>.Shared.Rent(headerLength + length);
+        try
+        {
+            header[..headerLength].CopyTo(buffer);
+            var content = buffer.AsSpan(headerLength, length);
+            Utf8.GetBytes(text, content);
+            if (content[..Math.Min(content.Length, BinaryProbe)].Contains((byte)0)) return false;
+            Span<byte> hash = stackalloc byte[32];
+            var whole = buffer.AsSpan(0, headerLength + length);
+            var written = sha256 ? SHA256.HashData(whole, hash) : SHA1.HashData(whole, hash);
+            return Convert.ToHexStringLower(hash[..written]).Equals(blobId, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // The position after `count` more lines from `at` (a last line without a newline counts), or -1 when the text has fewer.
+    private static int Skip(string text, int at, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (at >= text.Length) return -1;
+            var newline = text.AsSpan(at).IndexOf('\n');
+            at = newline < 0 ? text.Length : at + newline + 1;
+        }
+
+        return at;
+    }
+}
