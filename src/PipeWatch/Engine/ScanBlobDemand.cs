@@ -1,5 +1,6 @@
 using PipeWatch.Dependencies.Parsers;
 using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Detectors.Dependencies;
 using PipeWatch.Sources.Git;
 
 namespace PipeWatch.Engine;
@@ -22,13 +23,18 @@ internal static class ScanBlobDemand
         }
     }
 
-    /// <summary>Adds the changes of <paramref name="commit"/> whose blobs the detectors will read whole (as <see cref="Add"/>), in order.</summary>
-    public static void AddChanges(GitCommit commit, ICollection<GitFileChange> changes)
+    /// <summary>
+    /// Adds the changes of <paramref name="commit"/> whose blobs the detectors will read whole (as <see cref="Add"/>), in order, and
+    /// the manifests (<c>commit:path</c>) the dependency detectors read beside a changed lockfile.
+    /// </summary>
+    public static void AddChanges(GitCommit commit, ICollection<GitFileChange> changes, ICollection<string> manifests)
     {
         foreach (var file in commit.Files)
         {
             if (ReadWhole(file.Path) || (file.OldPath is { } old && ReadWhole(old))) changes.Add(file);
         }
+
+        DependencyChanges.AddManifestIds(commit, manifests);
     }
 
     /// <summary>How many blobs of <paramref name="commit"/> the detectors will read whole (as <see cref="Add"/> adds, before removing repeats).</summary>

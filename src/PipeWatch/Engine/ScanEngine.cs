@@ -198,8 +198,9 @@ public sealed class ScanEngine
         {
             // Oldest first: each new version is rebuilt from the one before it and the diff where it can be (CachedBlobReader.PrefetchChanges).
             var demand = new List<GitFileChange>();
-            foreach (var c in chunk) ScanBlobDemand.AddChanges(c.Commit, demand);
-            if (demand.Count > 0) Prefetch(blobs, demand);
+            var manifests = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in chunk) ScanBlobDemand.AddChanges(c.Commit, demand, manifests);
+            if (demand.Count > 0) Prefetch(blobs, demand, manifests);
             return [.. chunk.Select(c => Prepare(preparers, parts, c.Commit, c.Sightings, c.LearnOnly, blobs))];
         }
 
@@ -219,12 +220,13 @@ public sealed class ScanEngine
         return true;
     }
 
-    private void Prefetch(CachedBlobReader blobs, IReadOnlyList<GitFileChange> ids)
+    private void Prefetch(CachedBlobReader blobs, IReadOnlyList<GitFileChange> ids, IReadOnlyCollection<string> manifests)
     {
         var cpu = _options.Profile is null ? 0 : ScanProfile.ThreadCpu();
         try
         {
             blobs.PrefetchChanges(ids);
+            if (manifests.Count > 0) blobs.Prefetch(manifests);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or GitException or System.ComponentModel.Win32Exception)
         {

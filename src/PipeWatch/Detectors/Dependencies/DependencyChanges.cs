@@ -101,11 +101,28 @@ internal static class DependencyChanges
         string? text = null;
         foreach (var name in manifests.Where(m => !m.StartsWith('*')))
         {
-            if (blobs.ReadText($"{commit.Sha}:{(folder.Length == 0 ? name : folder + "/" + name)}") is { } found) text = (text ?? "") + name + "\n" + found;
+            if (blobs.ReadText(ManifestId(commit.Sha, folder, name)) is { } found) text = (text ?? "") + name + "\n" + found;
         }
 
         return text;
     }
+
+    /// <summary>
+    /// Adds the ids (<c>commit:path</c>) of the manifests that <see cref="Of"/> will read for the lockfiles <paramref name="commit"/>
+    /// changes, so that a scan can read them ahead in one batch.
+    /// </summary>
+    public static void AddManifestIds(GitCommit commit, ICollection<string> ids)
+    {
+        if (commit.Sha == GitHistorySource.StagedSha) return;
+        foreach (var file in commit.Files)
+        {
+            if (file.Kind == FileChangeKind.Deleted || LockfileParsers.For(file.Path) is null) continue;
+            var folder = Folder(file.Path);
+            foreach (var name in LockfileParsers.ManifestsOf(file.Path).Where(m => !m.StartsWith('*'))) ids.Add(ManifestId(commit.Sha, folder, name));
+        }
+    }
+
+    private static string ManifestId(string commit, string folder, string name) => $"{commit}:{(folder.Length == 0 ? name : folder + "/" + name)}";
 
     private static bool Within(string folder, string root) =>
         root.Length == 0 || folder == root || folder.StartsWith(root + "/", StringComparison.Ordinal);

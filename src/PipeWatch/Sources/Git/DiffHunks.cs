@@ -4,8 +4,8 @@ namespace PipeWatch.Sources.Git;
 /// Where the hunks of one file's <c>-U0</c> diff sit: each hunk's <c>@@ -a,b +c,d @@</c> numbers, in order, and whether the new
 /// version lacks a newline after its last line. With the old version and the added lines this is the whole new version.
 /// </summary>
-/// <remarks>Immutable. Built by <see cref="GitLogParser"/>; read by <see cref="DiffRebuild"/>.</remarks>
-internal sealed class DiffHunks
+/// <remarks>Immutable, compared by value (a <see cref="GitFileChange"/> stays a value). Built by <see cref="GitLogParser"/>; read by <see cref="DiffRebuild"/>.</remarks>
+internal sealed class DiffHunks : IEquatable<DiffHunks>
 {
     // Four numbers per hunk: old start, old count, new start, new count.
     private readonly int[] _ranges;
@@ -29,4 +29,11 @@ internal sealed class DiffHunks
     /// <summary>The hunk at <paramref name="index"/>: old start and count, new start and count (a count of 0 puts the start before the hunk).</summary>
     public (int OldStart, int OldCount, int NewStart, int NewCount) this[int index] =>
         (_ranges[index * 4], _ranges[(index * 4) + 1], _ranges[(index * 4) + 2], _ranges[(index * 4) + 3]);
+
+    public bool Equals(DiffHunks? other) =>
+        other is not null && other.NewEndsWithoutNewline == NewEndsWithoutNewline && other._ranges.AsSpan().SequenceEqual(_ranges);
+
+    public override bool Equals(object? obj) => Equals(obj as DiffHunks);
+
+    public override int GetHashCode() => HashCode.Combine(_ranges.Length, NewEndsWithoutNewline);
 }

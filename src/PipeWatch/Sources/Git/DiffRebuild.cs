@@ -36,10 +36,9 @@ internal static class DiffRebuild
         if (added.Count != change.LinesAdded) return null;
         if (hunks.Count == 0) return oldText;
 
-        var extra = 0;
-        for (var i = 0; i < added.Count; i++) extra += added[i].Text.Length + 1;
-        var text = new StringBuilder(oldText.Length + extra);
-        int line = 0, at = 0, next = 0;
+        // First where each old piece kept ends up (old text before each hunk, then the tail), then one string made at once.
+        var kept = new int[(hunks.Count + 1) * 2];
+        int line = 0, at = 0, next = 0, length = 0;
         for (var h = 0; h < hunks.Count; h++)
         {
             var (oldStart, oldCount, newStart, newCount) = hunks[h];
@@ -48,27 +47,48 @@ internal static class DiffRebuild
             if (keep < line || next + newCount > added.Count) return null;
             var end = Skip(oldText, at, keep - line);
             if (end < 0) return null;
-            text.Append(oldText, at, end - at);
+            (kept[h * 2], kept[(h * 2) + 1]) = (at, end);
+            length += end - at;
             at = Skip(oldText, end, oldCount);
             if (at < 0) return null;
             line = keep + oldCount;
             for (var i = 0; i < newCount; i++, next++)
             {
                 if (added[next].Number != newStart + i) return null;
-                text.Append(added[next].Text).Append('\n');
+                length += added[next].Text.Length + 1;
             }
         }
 
         if (next != added.Count) return null;
-        text.Append(oldText, at, oldText.Length - at);
+        (kept[^2], kept[^1]) = (at, oldText.Length);
+        length += oldText.Length - at;
         if (hunks.NewEndsWithoutNewline)
         {
-            // Only the last added line can be the last line of the file.
-            if (at != oldText.Length || text.Length == 0 || text[^1] != '\n') return null;
-            text.Length--;
+            // Only the last added line can be the last line of the file: its newline is not written.
+            if (at != oldText.Length || added.Count == 0 || hunks[hunks.Count - 1].NewCount == 0) return null;
+            length--;
         }
 
-        return text.ToString();
+        return string.Create(length, (oldText, hunks, added, kept), static (span, state) =>
+        {
+            var (old, hunks, added, kept) = state;
+            int to = 0, next = 0;
+            for (var h = 0; h <= hunks.Count; h++)
+            {
+                var piece = old.AsSpan(kept[h * 2], kept[(h * 2) + 1] - kept[h * 2]);
+                piece.CopyTo(span[to..]);
+                to += piece.Length;
+                if (h == hunks.Count) break;
+                for (var i = 0; i < hunks[h].NewCount; i++, next++)
+                {
+                    var text = added[next].Text;
+                    text.AsSpan().CopyTo(span[to..]);
+                    to += text.Length;
+                    // The last line of a file that ends without a newline: the span ends here.
+                    if (to < span.Length) span[to++] = '\n';
+                }
+            }
+        });
     }
 
     /// <summary>True when <paramref name="text"/>, as UTF-8, is the blob <paramref name="blobId"/> and reads as text.</summary>
@@ -102,11 +122,26 @@ internal static class DiffRebuild
     // The position after `count` more lines from `at` (a last line without a newline counts), or -1 when the text has fewer.
     private static int Skip(string text, int at, int count)
     {
-        for (var i = 0; i < count; i++)
+        var span = text.AsSpan();
+        while (count > 0)
         {
-            if (at >= text.Length) return -1;
-            var newline = text.AsSpan(at).IndexOf('\n');
-            at = newline < 0 ? text.Length : at + newline + 1;
+            if (at >= span.Length) return -1;
+            // A block with fewer newlines than are left to pass is passed at once (a vectorized count), the rest line by line.
+            var block = span.Slice(at, Math.Min(4096, span.Length - at));
+            var newlines = block.Count('\n');
+            if (newlines < count && at + block.Length < span.Length)
+            {
+                count -= newlines;
+                at += block.Length;
+                continue;
+            }
+
+            for (; count > 0; count--)
+            {
+                if (at >= span.Length) return -1;
+                var newline = span[at..].IndexOf('\n');
+                at = newline < 0 ? span.Length : at + newline + 1;
+            }
         }
 
         return at;
