@@ -63,11 +63,13 @@ public sealed class ScanReadAheadTests : IDisposable
         foreach (var id in new[] { "secrets.hardcoded", "code-change.pipeline-tampering", "dependency.unexpected-new" }) Assert.Equal(24, parts["inspect: " + id].Calls);
         Assert.Equal(24, parts["prepare: secrets.hardcoded"].Calls);
         Assert.Equal(6, parts["prepare: blobs read ahead"].Calls); // one batch per chunk of 4 commits
-        // 22 lockfile versions and 2 workflow versions: each read once, ahead, although both sides of each change are asked for;
-        // and the manifest beside each of the 22 lockfile changes, read at its commit (whether it changed since the lockfile
-        // last did), on the detectors' thread: not read ahead yet.
+        // 22 lockfile versions and 2 workflow versions: none read from git, each rebuilt from the version before it (the first
+        // from nothing) and the diff; only the manifest beside each of the 22 lockfile changes is read, at its commit (whether
+        // it changed since the lockfile last did), ahead in the chunk's batch.
         var blobs = Assert.Single(parts.Values, p => p.Name.StartsWith("blobs read:", StringComparison.Ordinal));
-        Assert.StartsWith("blobs read: 46,", blobs.Name, StringComparison.Ordinal);
+        Assert.StartsWith("blobs read: 22,", blobs.Name, StringComparison.Ordinal);
+        Assert.Equal(24, Assert.Single(parts.Values, p => p.Name.StartsWith("blobs rebuilt from the previous version", StringComparison.Ordinal)).Calls);
+        Assert.Equal(0, parts["blobs that could not be rebuilt (read from git instead)"].Calls);
         Assert.True(parts["inspect: secrets.hardcoded"].Cpu > TimeSpan.Zero);
         Assert.NotEmpty(findings);
     }
