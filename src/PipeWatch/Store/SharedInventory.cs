@@ -47,7 +47,7 @@ internal sealed class SharedInventory(DbConnection connection, DbTransaction? tr
             "DELETE FROM inventory WHERE place_kind = @kind AND place = @place AND path = @path AND ecosystem = @ecosystem AND name = @name AND version = @version AND layer = @layer"))
         {
             var key = KeyParameters(delete);
-            foreach (var gone in existing.Where(k => !wanted.ContainsKey(k)))
+            foreach (var gone in existing.Where(k => !wanted.ContainsKey(k)).Order(KeyOrder.Instance))
             {
                 Bind(key, kind, update.Place.Id, gone);
                 delete.ExecuteNonQuery();
@@ -65,7 +65,8 @@ internal sealed class SharedInventory(DbConnection connection, DbTransaction? tr
         var lookupName = insert.AddParameter("@lookup_name", string.Empty);
         var firstSeen = insert.AddParameter("@first_seen", string.Empty);
         var seen = SqliteStore.Iso(update.SeenAt);
-        foreach (var (key, item) in wanted)
+        // Rows in key order, in every writer: two transactions writing one place on PostgreSQL wait for each other, never deadlock.
+        foreach (var (key, item) in wanted.OrderBy(w => w.Key, KeyOrder.Instance))
         {
             if (existing.Contains(key)) continue;
             Bind(keys, kind, update.Place.Id, key);
@@ -89,7 +90,7 @@ internal sealed class SharedInventory(DbConnection connection, DbTransaction? tr
         var exposure = insert.AddParameter("@exposure", string.Empty);
         insert.AddParameter("@fingerprint", fingerprint);
         insert.AddParameter("@at", SqliteStore.Iso(at));
-        foreach (var key in exposed.Select(IInventoryStore.ExposureKey).Distinct(StringComparer.Ordinal))
+        foreach (var key in exposed.Select(IInventoryStore.ExposureKey).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             exposure.Value = key;
             insert.ExecuteNonQuery();
@@ -200,6 +201,21 @@ internal sealed class SharedInventory(DbConnection connection, DbTransaction? tr
         key[4].Value = row.Name;
         key[5].Value = row.Version;
         key[6].Value = row.Layer;
+    }
+
+    /// <summary>Inventory keys in byte order, column by column.</summary>
+    private sealed class KeyOrder : IComparer<(string, string, string, string, string)>
+    {
+        public static readonly KeyOrder Instance = new();
+
+        public int Compare((string, string, string, string, string) x, (string, string, string, string, string) y)
+        {
+            var c = string.CompareOrdinal(x.Item1, y.Item1);
+            if (c == 0) c = string.CompareOrdinal(x.Item2, y.Item2);
+            if (c == 0) c = string.CompareOrdinal(x.Item3, y.Item3);
+            if (c == 0) c = string.CompareOrdinal(x.Item4, y.Item4);
+            return c != 0 ? c : string.CompareOrdinal(x.Item5, y.Item5);
+        }
     }
 
     private DbCommand Command(string sql)
