@@ -1,7 +1,7 @@
 using PipeWatch.Configuration;
-using PipeWatch.Diagnostics;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Dependencies.Inventory;
+using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Store;
 
@@ -9,9 +9,9 @@ namespace PipeWatch.Server;
 
 /// <summary>The watch mode's CI-server pollers (<c>serve.ci-servers</c>): each server read at start and then every <c>interval</c> into the inventory, matched against the advisories.</summary>
 /// <remarks>
-/// Off unless servers are configured. One loop per server; each round opens the store again (SQLite or PostgreSQL) and writes
-/// through a connection of its own (SQLite serializes it with the engine's batches; on PostgreSQL it is a transaction of its own) and reads the advisory index as the store holds it then, so advisories imported since start are
-/// seen. Failures are reported (naming the server, never the token) and the next round tries again. New findings are stored
+/// Off unless servers are configured. One loop per server; each round opens the store again (SQLite or PostgreSQL), writes through
+/// a connection of its own (SQLite serializes it with the engine's batches; on PostgreSQL it is a transaction of its own) and reads
+/// the advisory index as the store holds it then, so advisories imported since start are seen. Failures are reported (naming the server, never the token) and the next round tries again. New findings are stored
 /// and go through the alert routes (<see cref="ServerSettings.Alerts"/>), staged in their outbox with the findings.
 /// </remarks>
 internal static class CiServerRefresh
