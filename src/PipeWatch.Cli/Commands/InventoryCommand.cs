@@ -24,7 +24,7 @@ internal static class InventoryCommand
         var command = new Command("list", "List the places of the inventory, one per line: kind, id, packages. " + ExitHelp) { store };
         command.SetAction(async (parse, _) =>
         {
-            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)));
+            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)), "inventory list");
             if (opened is null) return ExitCodes.Usage;
             foreach (var place in opened.Entries().GroupBy(e => e.Place))
             {
@@ -48,7 +48,7 @@ internal static class InventoryCommand
         };
         command.SetAction(async (parse, _) =>
         {
-            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)));
+            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)), "inventory export");
             if (opened is null) return ExitCodes.Usage;
             var sbom = parse.GetValue(format) == "spdx" ? SbomFormat.Spdx : SbomFormat.CycloneDx;
             if (parse.GetValue(output) is { } file)
@@ -121,7 +121,7 @@ internal static class InventoryCommand
                 }
             }
 
-            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)));
+            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)), "inventory import");
             if (opened is null) return ExitCodes.Usage;
             using (var write = opened.BeginInventory())
             {

@@ -42,7 +42,7 @@ internal static class InventoryPolling
     internal static async Task<int> PollAsync(
         CliHost host, PipeWatchConfig loaded, IReadOnlyList<CiServerPoll> servers, string? storeOption, Func<string, string?> environment, CancellationToken ct)
     {
-        using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storeOption));
+        using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storeOption), "inventory poll");
         if (opened is null) return ExitCodes.Usage;
         using var advisories = opened.OpenAdvisoryIndex();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
