@@ -9,7 +9,6 @@ using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
 using PipeWatch.Configuration;
-using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Intel;
@@ -64,6 +63,9 @@ internal sealed class QueueWorker : IAsyncDisposable
 {
     /// <summary>How often a worker reads the suppressions again: one made through serve's API applies to its findings within this.</summary>
     internal static readonly TimeSpan SuppressionRefresh = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the store's intel feeds are checked for an import (the advisories are followed as often, as in serve).</summary>
+    internal static readonly TimeSpan IndicatorRefresh = TimeSpan.FromSeconds(10);
 
     private readonly List<IDisposable> _owned = [];
     private readonly CancellationTokenSource _engineStop = new();
@@ -141,9 +143,20 @@ internal sealed class QueueWorker : IAsyncDisposable
 
         // The same composition as serve's: detectors, allowlist, incidents and sinks from the config, the store's advisories and
         // indicators, and the suppressions made through serve's API (read again every few seconds: serve is another process).
-        var advisories = (store as IAdvisoryStore)?.OpenAdvisoryIndex();
-        if (advisories is IDisposable disposable) _owned.Add(disposable);
-        var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
+        // Both follow the store, so that an import made while the worker runs (serve's refreshes, vulndb or intel commands) reaches it.
+        var advisories = ServeOnPostgres.AdvisoryIndex(store, settings.Time);
+        if (advisories is not null) _owned.Add(advisories);
+        IndicatorIndex? intel = null;
+        if (store is IIntelStore intelStore)
+        {
+            // PostgreSQL: each call takes a pooled connection of its own. SQLite: a connection of its own per round, off the engine's.
+            var following = store is Store.Sqlite.SqliteStore sqlite
+                ? new FollowingIndicators(() => Store.Sqlite.SqliteStore.Open(sqlite.Path), ownsEach: true, settings.Time, IndicatorRefresh, settings.Problems)
+                : new FollowingIndicators(() => intelStore, ownsEach: false, settings.Time, IndicatorRefresh, settings.Problems);
+            _owned.Add(following.Start());
+            intel = following.Index;
+        }
+
         Triage? triage = null;
         if (store is ISharedTables tables)
         {
