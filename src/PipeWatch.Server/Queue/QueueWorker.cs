@@ -11,7 +11,6 @@ using NATS.Client.KeyValueStore;
 using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
-using PipeWatch.Intel;
 using PipeWatch.Server.Api;
 using PipeWatch.Server.Intake;
 using PipeWatch.Sources.Intake;
@@ -63,9 +62,6 @@ internal sealed class QueueWorker : IAsyncDisposable
 {
     /// <summary>How often a worker reads the suppressions again: one made through serve's API applies to its findings within this.</summary>
     internal static readonly TimeSpan SuppressionRefresh = TimeSpan.FromSeconds(2);
-
-    /// <summary>How often the store's intel feeds are checked for an import (the advisories are followed as often, as in serve).</summary>
-    internal static readonly TimeSpan IndicatorRefresh = TimeSpan.FromSeconds(10);
 
     private readonly List<IDisposable> _owned = [];
     private readonly CancellationTokenSource _engineStop = new();
@@ -146,16 +142,9 @@ internal sealed class QueueWorker : IAsyncDisposable
         // Both follow the store, so that an import made while the worker runs (serve's refreshes, vulndb or intel commands) reaches it.
         var advisories = ServeOnPostgres.AdvisoryIndex(store, settings.Time);
         if (advisories is not null) _owned.Add(advisories);
-        IndicatorIndex? intel = null;
-        if (store is IIntelStore intelStore)
-        {
-            // PostgreSQL: each call takes a pooled connection of its own. SQLite: a connection of its own per round, off the engine's.
-            var following = store is Store.Sqlite.SqliteStore sqlite
-                ? new FollowingIndicators(() => Store.Sqlite.SqliteStore.Open(sqlite.Path), ownsEach: true, settings.Time, IndicatorRefresh, settings.Problems)
-                : new FollowingIndicators(() => intelStore, ownsEach: false, settings.Time, IndicatorRefresh, settings.Problems);
-            _owned.Add(following.Start());
-            intel = following.Index;
-        }
+        var following = ServeOnPostgres.Indicators(store, settings.Time, settings.Problems);
+        if (following is not null) _owned.Add(following.Start());
+        var intel = following?.Index;
 
         Triage? triage = null;
         if (store is ISharedTables tables)

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using PipeWatch.Diagnostics;
@@ -46,9 +45,10 @@ internal sealed class FollowingIndicators : IDisposable
     /// <summary>How many times the index was rebuilt after an import.</summary>
     public int Rebuilt { get; private set; }
 
-    /// <summary>Starts following in the background until disposed.</summary>
-    public FollowingIndicators Start()
+    /// <summary>Starts following in the background until disposed, or until <paramref name="stopping"/> is cancelled.</summary>
+    public FollowingIndicators Start(CancellationToken stopping = default)
     {
+        if (stopping.CanBeCanceled) stopping.Register(_stop.Cancel);
         _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
         return this;
     }
@@ -99,8 +99,9 @@ internal sealed class FollowingIndicators : IDisposable
                 Follow();
                 failing = false;
             }
-            catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException or Store.StoreException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // A store that fails (its own exception types included) leaves the index in force; a defect is said the same way.
                 if (!failing) _problems.Report(new Problem("intel", $"cannot read the store's indicators ({ex.Message}); the indicators in force stay, trying again"));
                 failing = true;
             }
