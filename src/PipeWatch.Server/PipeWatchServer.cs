@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
-using PipeWatch.Intel;
 using PipeWatch.Server.Api;
 using PipeWatch.Server.Dashboard;
 using PipeWatch.Server.Following;
@@ -166,8 +165,10 @@ public sealed class PipeWatchServer : IAsyncDisposable
         // The one composition root: detectors, allowlist, incidents and sinks as for ingest, plus the API's suppressions.
         // The index reads through a connection of its own and reopens when 'vulndb import|update' changed the advisories.
         var advisories = ServeOnPostgres.AdvisoryIndex(store, settings.Time);
-        // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in the store, as ingest does.
-        var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
+        // Logs, telemetry and artifacts are matched against the indicators 'intel import' put in the store, as ingest does; followed
+        // as the workers follow them, so an import by another process reaches the engine within seconds.
+        var following = ServeOnPostgres.Indicators(store, settings.Time, problems);
+        var intel = following?.Index;
         var builder = new PipelineBuilder(store).WithConfig(settings.Config).WithAdvisories(advisories).WithIntel(intel).WithTime(settings.Time).WithProblems(problems)
             .WithOptions(settings.Engine).WithInventory().AddFilter(triage).AddSink(new MetricsSink(metrics)).AddSink(live);
         settings.Configure?.Invoke(builder);
@@ -249,6 +250,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         VulnDbRefresh.Start(settings, ServeOnPostgres.AdvisoryStore(local), local.Folder, problems, app.Lifetime.ApplicationStopping);
         IntelRefresh.Start(settings, ServeOnPostgres.IntelStore(local), intel, problems, app.Lifetime.ApplicationStopping);
         CiServerRefresh.Start(settings, ServeOnPostgres.InventoryStore(local), problems, app.Lifetime.ApplicationStopping);
+        following?.Start(app.Lifetime.ApplicationStopping);
 
         return server;
     }

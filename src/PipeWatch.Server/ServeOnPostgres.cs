@@ -1,4 +1,5 @@
 using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Diagnostics;
 using PipeWatch.Intel;
 using PipeWatch.Server.Intake;
 using PipeWatch.Store;
@@ -62,6 +63,20 @@ internal static class ServeOnPostgres
         // PostgreSQL: every call opens a pooled connection of its own, so the engine's store serves the index too.
         return store is IAdvisoryStore advisories ? new FollowingAdvisoryIndex(advisories, time, TimeSpan.FromSeconds(10)) : null;
     }
+
+    /// <summary>
+    /// The indicator index the engine matches against, following the store's feeds (an import by another process: <c>intel import</c>,
+    /// another serve's refresh) every 10 seconds; null when the store holds no indicators. Start it, and dispose it after the engine.
+    /// </summary>
+    public static FollowingIndicators? Indicators(IStore store, TimeProvider time, IProblemReporter problems)
+    {
+        // SQLite: a connection of its own per round, off the engine's. PostgreSQL: each call takes a pooled connection of its own.
+        if (store is SqliteStore sqlite) return new FollowingIndicators(() => SqliteStore.Open(sqlite.Path), ownsEach: true, time, IndicatorRefresh, problems);
+        return store is IIntelStore intel ? new FollowingIndicators(() => intel, ownsEach: false, time, IndicatorRefresh, problems) : null;
+    }
+
+    /// <summary>How often <see cref="Indicators"/> reads the store's feeds (the advisories are followed as often).</summary>
+    public static TimeSpan IndicatorRefresh { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Opens the store that <c>intel.feeds</c>' refreshes import into, a connection of its own each round.</summary>
     public static Func<IIntelStore> IntelStore(ServeFiles local)

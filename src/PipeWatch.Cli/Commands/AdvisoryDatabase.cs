@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Store;
 using PipeWatch.Store.Sqlite;
 
@@ -21,10 +22,28 @@ internal static class AdvisoryDatabase
     };
 
     /// <summary>--vulndb, else $PIPEWATCH_VULNDB, else the cache folder's advisories.db; null when no home or cache folder is known.</summary>
+    /// <remarks>A PostgreSQL store's location (its advisories) is returned as it is.</remarks>
     public static string? Resolve(CliHost host, string? option)
     {
-        if (!string.IsNullOrWhiteSpace(option)) return host.Resolve(option);
-        if (host.Environment(Variable) is { Length: > 0 } variable) return host.Resolve(variable);
+        if (!string.IsNullOrWhiteSpace(option)) return StoreFactory.IsPostgres(option) ? option : host.Resolve(option);
+        if (host.Environment(Variable) is { Length: > 0 } variable) return StoreFactory.IsPostgres(variable) ? variable : host.Resolve(variable);
+        return CacheFile(host);
+    }
+
+    /// <summary>Opens the advisories at <paramref name="location"/> for <paramref name="command"/>: the database file (created when new), or a PostgreSQL store's; on failure says why and gives null.</summary>
+    public static async Task<StorePart<IAdvisoryStore>?> OpenAdvisoriesAsync(CliHost host, string location, string command)
+    {
+        if (StoreFactory.IsPostgres(location)) return await CommonOptions.OpenStorePartAsync<IAdvisoryStore>(host, location, command);
+        var store = await OpenForWriteAsync(host, location);
+        return store is null ? null : new StorePart<IAdvisoryStore>(store, store, host.Display(location));
+    }
+
+    /// <summary>Where downloaded archives are kept for <paramref name="location"/>: beside the database file, or for a PostgreSQL store in the user's cache folder; null when none is known.</summary>
+    public static string? ArchiveFolderFor(CliHost host, string location) =>
+        !StoreFactory.IsPostgres(location) ? ArchiveFolder(location) : CacheFile(host) is { } cache ? ArchiveFolder(cache) : null;
+
+    private static string? CacheFile(CliHost host)
+    {
         var cache = host.Environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
             : OperatingSystem.IsWindows() && host.Environment("LOCALAPPDATA") is { Length: > 0 } local ? local
             : host.Environment("HOME") is { Length: > 0 } home ? Path.Combine(home, OperatingSystem.IsMacOS() ? "Library/Caches" : ".cache")

@@ -85,7 +85,7 @@ internal static class AlertsCommand
             return ExitCodes.Usage;
         }
 
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
+        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath), "alerts retry");
         if (store is null) return ExitCodes.Usage;
         using (store)
         {

@@ -139,17 +139,17 @@ internal static class CommonOptions
         }
     }
 
-    /// <summary>Opens the store at <paramref name="path"/>; on failure says why on standard error and gives null (the command then exits with 2).</summary>
-    public static async Task<SqliteStore?> OpenStoreAsync(CliHost host, string path)
+    /// <summary>Opens the SQLite store at <paramref name="path"/> for <paramref name="command"/>; on failure (or a PostgreSQL store) says why on standard error, naming the command, and gives null (the command then exits with 2).</summary>
+    public static async Task<SqliteStore?> OpenStoreAsync(CliHost host, string path, string command)
     {
         try
         {
-            // The commands that open a store here read and write SQLite's own tables (advisories, intel, the delivery log); a
-            // PostgreSQL store serves the engine ('pipewatch serve', 'pipewatch worker') and 'store migrate' so far.
+            // The commands that open a store here read and write SQLite's own tables (the inventory, the findings' listing); a
+            // PostgreSQL store serves the engine ('serve', 'worker'), 'store migrate', and the vulndb, intel and secrets commands.
             var store = StoreFactory.Open(path);
             if (store is SqliteStore sqlite) return sqlite;
             store.Dispose();
-            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: this command works on a SQLite store only so far (a PostgreSQL store serves 'pipewatch serve', 'pipewatch worker' and 'pipewatch store migrate')"));
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: '{command}' works on a SQLite store only so far (a PostgreSQL store serves 'serve', 'worker', 'store migrate', and the 'vulndb', 'intel', 'secrets' and 'inventory' commands)"));
             return null;
         }
         catch (StoreException ex)
@@ -159,7 +159,39 @@ internal static class CommonOptions
         }
     }
 
+    /// <summary>
+    /// Opens any store the factory knows at <paramref name="path"/> (SQLite, PostgreSQL) for <paramref name="command"/>, which needs
+    /// its part <typeparamref name="T"/> (advisories, indicators, known secrets); on failure, or when the store does not hold that
+    /// part, says why on standard error, naming the command, and gives null (exit 2).
+    /// </summary>
+    public static async Task<StorePart<T>?> OpenStorePartAsync<T>(CliHost host, string path, string command)
+        where T : class
+    {
+        IStore store;
+        try
+        {
+            store = StoreFactory.Open(path);
+        }
+        catch (StoreException ex)
+        {
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
+            return null;
+        }
+
+        if (store is T part) return new StorePart<T>(store, part, store is SqliteStore sqlite ? host.Display(sqlite.Path) : path);
+        store.Dispose();
+        await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: '{command}' needs a SQLite store for now (this store does not hold its tables)"));
+        return null;
+    }
+
     public static Severity? ParseSeverity(string? text) => SeverityNames.TryParse(text, out var severity) ? severity : null;
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+}
+
+/// <summary>A store opened for the part of it a command needs; disposing it closes the store.</summary>
+/// <param name="Display">The store as messages name it (a file path as the user sees it, or a database without its password).</param>
+internal sealed record StorePart<T>(IStore Store, T Part, string Display) : IDisposable
+{
+    public void Dispose() => Store.Dispose();
 }

@@ -127,7 +127,7 @@ internal static class FindingsCommand
             return ExitCodes.Usage;
         }
 
-        var store = await CommonOptions.OpenStoreAsync(host, path);
+        var store = await CommonOptions.OpenStoreAsync(host, path, "findings");
         if (store is null) return ExitCodes.Usage;
 
         using (store)

@@ -165,7 +165,7 @@ internal static class IngestCommand
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, configPath));
         await host.DetailAsync($"store: {host.Display(CommonOptions.ResolveStore(host, storePath))}");
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
+        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath), "ingest");
         if (store is null) return ExitCodes.Usage;
 
         using (store)

@@ -104,9 +104,9 @@ internal static class IntelCommand
             }
         }
 
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
-        if (store is null) return ExitCodes.Usage;
-        using (store)
+        using var opened = await CommonOptions.OpenStorePartAsync<IIntelStore>(host, CommonOptions.ResolveStore(host, storePath), "intel import");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             var problems = new ConsoleProblemReporter(host.Error, host.Display);
             int added = 0, updated = 0;
@@ -169,9 +169,9 @@ internal static class IntelCommand
 
     private static async Task<int> ListAsync(CliHost host, string? storePath)
     {
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
-        if (store is null) return ExitCodes.Usage;
-        using (store)
+        using var opened = await CommonOptions.OpenStorePartAsync<IIntelStore>(host, CommonOptions.ResolveStore(host, storePath), "intel list");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             var feeds = store.ListIntelFeeds();
             foreach (var feed in feeds)
@@ -188,9 +188,9 @@ internal static class IntelCommand
 
     private static async Task<int> RemoveAsync(CliHost host, string? storePath, string feed)
     {
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
-        if (store is null) return ExitCodes.Usage;
-        using (store)
+        using var opened = await CommonOptions.OpenStorePartAsync<IIntelStore>(host, CommonOptions.ResolveStore(host, storePath), "intel remove");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             var removed = store.RemoveIntelFeed(feed);
             if (removed < 0)

@@ -22,16 +22,17 @@ internal static class InventoryRematching
     /// <param name="configPath">The config whose <c>alerts</c> routes the findings go through (default: pipewatch.yml here, when present).</param>
     /// <param name="fallback">The store re-matched when <paramref name="option"/> is not given (the one imported into), quietly when its inventory is empty.</param>
     /// <returns>False when the config or a route could not be read (said on stderr; exit 2).</returns>
-    public static async Task<bool> RunAsync(CliHost host, string? option, string? configPath, SqliteStore imported, AdvisoryImportResult result, CancellationToken ct, string? fallback = null)
+    public static async Task<bool> RunAsync(CliHost host, string? option, string? configPath, IAdvisoryStore imported, AdvisoryImportResult result, CancellationToken ct, string? fallback = null)
     {
         var path = CommonOptions.ResolveStore(host, option ?? fallback);
         if (option is null && !File.Exists(path)) return true;
-        var same = string.Equals(Path.GetFullPath(path), imported.Path, StringComparison.Ordinal);
-        var opened = same ? null : await CommonOptions.OpenStoreAsync(host, path);
+        // The store imported into is re-matched itself when it is the findings store (a PostgreSQL store holds no inventory yet).
+        var same = imported is SqliteStore sqlite && string.Equals(Path.GetFullPath(path), sqlite.Path, StringComparison.Ordinal);
+        var opened = same ? null : await CommonOptions.OpenStoreAsync(host, path, "vulndb --rematch");
         if (!same && opened is null) return true;
         using (opened)
         {
-            var store = opened ?? imported;
+            var store = opened ?? (SqliteStore)imported;
             var (places, entries) = store.CountInventory();
             if (entries == 0 && option is null) return true;
             if (await CommonOptions.LoadConfigAsync(host, configPath) is not { } config) return false;

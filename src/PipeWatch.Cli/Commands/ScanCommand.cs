@@ -188,7 +188,7 @@ internal static class ScanCommand
             IStore? store = null;
             if (request.Store is not null || !string.IsNullOrWhiteSpace(host.Environment(CommonOptions.StoreVariable)))
             {
-                store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, request.Store));
+                store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, request.Store), "scan --store");
                 if (store is null) return ExitCodes.Usage;
             }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using PipeWatch.Detectors.Secrets;
+using PipeWatch.Store;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -68,9 +69,9 @@ internal static class SecretsCommand
         }
 
         foreach (var pattern in unmatched) await host.Error.WriteLineAsync($"pipewatch: --env: no variable named {pattern} is set");
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
-        if (store is null) return ExitCodes.Usage;
-        using (store)
+        using var opened = await CommonOptions.OpenStorePartAsync<IKnownSecretStore>(host, CommonOptions.ResolveStore(host, storePath), "secrets learn");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             var learned = 0;
             foreach (var name in chosen)
@@ -97,16 +98,16 @@ internal static class SecretsCommand
                 }
             }
 
-            await host.SayAsync($"{learned} secret{(learned == 1 ? "" : "s")} learned into {host.Display(store.Path)}");
+            await host.SayAsync($"{learned} secret{(learned == 1 ? "" : "s")} learned into {opened.Display}");
             return learned == 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }
     }
 
     private static async Task<int> ListAsync(CliHost host, string? storePath)
     {
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
-        if (store is null) return ExitCodes.Usage;
-        using (store)
+        using var opened = await CommonOptions.OpenStorePartAsync<IKnownSecretStore>(host, CommonOptions.ResolveStore(host, storePath), "secrets list");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             var secrets = store.ReadKnownSecrets().GroupBy(f => f.Name, StringComparer.Ordinal).ToList();
             foreach (var secret in secrets)
@@ -121,9 +122,9 @@ internal static class SecretsCommand
 
     private static async Task<int> ForgetAsync(CliHost host, string? storePath, string name)
     {
-        var store = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath));
-        if (store is null) return ExitCodes.Usage;
-        using (store)
+        using var opened = await CommonOptions.OpenStorePartAsync<IKnownSecretStore>(host, CommonOptions.ResolveStore(host, storePath), "secrets forget");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             if (!store.RemoveKnownSecret(name))
             {

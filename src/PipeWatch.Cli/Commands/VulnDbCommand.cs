@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Dependencies.Advisories;
-using PipeWatch.Store.Sqlite;
+using PipeWatch.Store;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -25,8 +25,9 @@ internal static class VulnDbCommand
 
     private static Option<string?> Database() => new("--db")
     {
-        Description = $"The advisory database file (default: ${AdvisoryDatabase.Variable}, else advisories.db in the user's cache folder, e.g. ~/.cache/pipewatch).",
-        HelpName = "PATH",
+        Description = $"The advisory database file (default: ${AdvisoryDatabase.Variable}, else advisories.db in the user's cache folder, e.g. ~/.cache/pipewatch), "
+            + "or a PostgreSQL store (postgres://user@host:port/db, the password from PGPASSWORD or a password file) whose advisories serve and the workers match against.",
+        HelpName = "LOCATION",
     };
 
     private static Command Update(CliHost host)
@@ -73,9 +74,15 @@ internal static class VulnDbCommand
             return ExitCodes.Usage;
         }
 
+        if (AdvisoryDatabase.ArchiveFolderFor(host, path) is not { } archives)
+        {
+            await host.Error.WriteLineAsync($"pipewatch: no cache folder known for the downloaded archives (HOME and XDG_CACHE_HOME are unset): set XDG_CACHE_HOME");
+            return ExitCodes.Usage;
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
         http.DefaultRequestHeaders.UserAgent.ParseAdd($"pipewatch/{PipeWatchApp.Version}");
-        var updater = new OsvFeedUpdater(http, new OsvFeedOptions { BaseUrl = baseUrl, Folder = AdvisoryDatabase.ArchiveFolder(path) });
+        var updater = new OsvFeedUpdater(http, new OsvFeedOptions { BaseUrl = baseUrl, Folder = archives });
         var results = await updater.UpdateAsync(ecosystems.Length > 0 ? ecosystems : DefaultEcosystems, ct);
         foreach (var result in results)
         {
@@ -88,13 +95,13 @@ internal static class VulnDbCommand
         }
 
         var downloaded = results.Where(r => r.Outcome == OsvFeedOutcome.Downloaded).ToList();
-        var store = await AdvisoryDatabase.OpenForWriteAsync(host, path);
-        if (store is null) return ExitCodes.Usage;
-        using (store)
+        using var opened = await AdvisoryDatabase.OpenAdvisoriesAsync(host, path, "vulndb update");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             var problems = new ConsoleProblemReporter(host.Error, host.Display);
             var imported = downloaded.Count == 0 ? new AdvisoryImportResult(0, 0, 0) : store.ImportAdvisories(downloaded.SelectMany(r => OsvArchive.Read(r.Archive, problems)), ct);
-            await host.SayAsync($"updated {host.Display(path)}: {downloaded.Count} of {results.Count} archive{(results.Count == 1 ? "" : "s")} changed, " +
+            await host.SayAsync($"updated {opened.Display}: {downloaded.Count} of {results.Count} archive{(results.Count == 1 ? "" : "s")} changed, " +
                 $"{imported.Imported} advisor{(imported.Imported == 1 ? "y" : "ies")} imported, {store.AdvisoryCount()} in the database");
             if (!await InventoryRematching.RunAsync(host, rematch, configPath, store, imported, ct)) return ExitCodes.Usage;
             return results.All(r => r.Outcome == OsvFeedOutcome.Failed) ? ExitCodes.Usage : ExitCodes.Ok;
@@ -135,10 +142,11 @@ internal static class VulnDbCommand
             return ExitCodes.Usage;
         }
 
-        var store = storePath is not null ? await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storePath)) : await OpenDatabaseAsync(host, dbOption);
-        if (store is null) return ExitCodes.Usage;
-
-        using (store)
+        using var opened = storePath is not null
+            ? await CommonOptions.OpenStorePartAsync<IAdvisoryStore>(host, CommonOptions.ResolveStore(host, storePath), "vulndb import")
+            : await OpenDatabaseAsync(host, dbOption, "vulndb import");
+        if (opened is null) return ExitCodes.Usage;
+        var store = opened.Part;
         {
             var advisories = paths.Select(host.Resolve).SelectMany(p => OsvArchive.Read(p, problems));
             AdvisoryImportResult result;
@@ -168,16 +176,17 @@ internal static class VulnDbCommand
         command.SetAction(async (parse, _) =>
         {
             var path = AdvisoryDatabase.Resolve(host, parse.GetValue(db));
-            if (path is null || !File.Exists(path))
+            if (path is null || (!StoreFactory.IsPostgres(path) && !File.Exists(path)))
             {
                 await host.Out.WriteLineAsync($"no advisory database{(path is null ? "" : $" at {host.Display(path)}")}; make it with 'pipewatch vulndb update'");
                 return ExitCodes.Ok;
             }
 
-            using var store = SqliteStore.Open(path);
-            await host.Out.WriteLineAsync($"database: {host.Display(path)}");
-            await host.Out.WriteLineAsync($"advisories: {store.AdvisoryCount()}");
-            var folder = AdvisoryDatabase.ArchiveFolder(path);
+            using var opened = await AdvisoryDatabase.OpenAdvisoriesAsync(host, path, "vulndb status");
+            if (opened is null) return ExitCodes.Usage;
+            await host.Out.WriteLineAsync($"database: {opened.Display}");
+            await host.Out.WriteLineAsync($"advisories: {opened.Part.AdvisoryCount()}");
+            var folder = AdvisoryDatabase.ArchiveFolderFor(host, path);
             foreach (var archive in (Directory.Exists(folder) ? Directory.GetFiles(folder, "*.zip") : []).Order(StringComparer.Ordinal))
             {
                 var info = new FileInfo(archive);
@@ -197,14 +206,15 @@ internal static class VulnDbCommand
         command.SetAction(async (parse, _) =>
         {
             var path = AdvisoryDatabase.Resolve(host, parse.GetValue(db));
-            if (path is null || !File.Exists(path))
+            if (path is null || (!StoreFactory.IsPostgres(path) && !File.Exists(path)))
             {
                 await host.Error.WriteLineAsync($"pipewatch: no advisory database{(path is null ? "" : $" at {host.Display(path)}")}; make it with 'pipewatch vulndb update'");
                 return ExitCodes.Usage;
             }
 
-            using var store = SqliteStore.Open(path);
-            foreach (var row in store.AdvisoryEcosystems())
+            using var opened = await AdvisoryDatabase.OpenAdvisoriesAsync(host, path, "vulndb list");
+            if (opened is null) return ExitCodes.Usage;
+            foreach (var row in opened.Part.AdvisoryEcosystems())
             {
                 await host.Out.WriteLineAsync($"{row.Ecosystem}\t{row.Packages} package{(row.Packages == 1 ? "" : "s")}\t{row.Advisories} advisor{(row.Advisories == 1 ? "y" : "ies")}");
             }
@@ -214,10 +224,10 @@ internal static class VulnDbCommand
         return command;
     }
 
-    private static async Task<SqliteStore?> OpenDatabaseAsync(CliHost host, string? option)
+    private static async Task<StorePart<IAdvisoryStore>?> OpenDatabaseAsync(CliHost host, string? option, string command)
     {
         var path = AdvisoryDatabase.Resolve(host, option);
-        if (path is not null) return await AdvisoryDatabase.OpenForWriteAsync(host, path);
+        if (path is not null) return await AdvisoryDatabase.OpenAdvisoriesAsync(host, path, command);
         await host.Error.WriteLineAsync($"pipewatch: no cache folder known (HOME and XDG_CACHE_HOME are unset): pass --db or set ${AdvisoryDatabase.Variable}");
         return null;
     }

@@ -9,10 +9,8 @@ using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
 using PipeWatch.Configuration;
-using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
-using PipeWatch.Intel;
 using PipeWatch.Server.Api;
 using PipeWatch.Server.Intake;
 using PipeWatch.Sources.Intake;
@@ -141,9 +139,13 @@ internal sealed class QueueWorker : IAsyncDisposable
 
         // The same composition as serve's: detectors, allowlist, incidents and sinks from the config, the store's advisories and
         // indicators, and the suppressions made through serve's API (read again every few seconds: serve is another process).
-        var advisories = (store as IAdvisoryStore)?.OpenAdvisoryIndex();
-        if (advisories is IDisposable disposable) _owned.Add(disposable);
-        var intel = store is IIntelStore intelStore ? ExfilServices.With(intelStore.ReadIndicators(), settings.Time.GetUtcNow()) : null;
+        // Both follow the store, so that an import made while the worker runs (serve's refreshes, vulndb or intel commands) reaches it.
+        var advisories = ServeOnPostgres.AdvisoryIndex(store, settings.Time);
+        if (advisories is not null) _owned.Add(advisories);
+        var following = ServeOnPostgres.Indicators(store, settings.Time, settings.Problems);
+        if (following is not null) _owned.Add(following.Start());
+        var intel = following?.Index;
+
         Triage? triage = null;
         if (store is ISharedTables tables)
         {

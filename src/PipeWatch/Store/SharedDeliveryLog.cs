@@ -1,15 +1,18 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using PipeWatch.Findings;
+using PipeWatch.Store.Sqlite;
 
 namespace PipeWatch.Store;
 
 /// <summary>
 /// The delivery log (<c>alert_deliveries</c>) and the read and settle side of the alert outbox (<c>alert_outbox</c>), in either
 /// store's tables (<see cref="ISharedTables"/>, one SQL text): an outcome recorded here takes its alert out of the outbox in the
-/// same transaction. Each call opens a connection of its own, so routes write beside the engine's batch.
+/// same transaction. Each call opens a connection of its own, so routes write beside the engine's batch. Outbox entries are claimed
+/// (<c>claimed_by</c>, <c>claimed_until</c>) so that processes sharing the store deliver each alert once.
 /// </summary>
 /// <remarks>Calls are serialized (one at a time per log), as <see cref="IDeliveryLog"/> asks.</remarks>
 internal sealed class SharedDeliveryLog : IDeliveryLog, IAlertOutbox, IDisposable
@@ -19,11 +22,21 @@ internal sealed class SharedDeliveryLog : IDeliveryLog, IAlertOutbox, IDisposabl
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
 
-    public SharedDeliveryLog(ISharedTables tables, TimeProvider time)
+    /// <param name="lease">How long a claim on an outbox entry holds without renewal (default <see cref="DefaultLease"/>).</param>
+    public SharedDeliveryLog(ISharedTables tables, TimeProvider time, TimeSpan? lease = null)
     {
         _tables = tables;
         _time = time;
+        Lease = lease ?? DefaultLease;
+        Owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
     }
+
+    /// <summary>How long a claim holds by default: a dead process's alerts go to another this long after its last renewal.</summary>
+    public static TimeSpan DefaultLease { get; } = TimeSpan.FromSeconds(30);
+
+    public string Owner { get; }
+
+    public TimeSpan Lease { get; }
 
     /// <summary>Fails now, naming the store, when the delivery table is missing (an older store not opened by this version).</summary>
     /// <exception cref="StoreException">The store cannot be opened or has no delivery table.</exception>
@@ -76,53 +89,83 @@ internal sealed class SharedDeliveryLog : IDeliveryLog, IAlertOutbox, IDisposabl
         }
     }
 
-    public long LastQueued()
-    {
-        lock (_gate)
-        {
-            using var connection = _tables.OpenConnection(readOnly: true);
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT coalesce(max(seq), 0) FROM alert_outbox";
-            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
-    }
-
-    public IReadOnlyList<QueuedAlert> Queued(string route, long after, long upTo, int limit)
+    public IReadOnlyList<QueuedAlert> Claim(string route, int limit)
     {
         var queued = new List<QueuedAlert>();
         var gone = new List<string>();
+        var now = _time.GetUtcNow();
         lock (_gate)
         {
-            using var connection = _tables.OpenConnection(readOnly: true);
+            using var connection = _tables.OpenConnection();
+            using var transaction = connection.BeginTransaction();
             using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT o.seq, o.fingerprint, o.incident, o.incident_is_new, f.body
-                FROM alert_outbox o LEFT JOIN findings f ON f.fingerprint = o.fingerprint
-                WHERE o.seq > @after AND o.seq <= @up_to AND o.route = @route
-                ORDER BY o.seq LIMIT @limit
+            command.Transaction = transaction;
+            // One statement takes the rows: a row another process is taking at the same moment is skipped on PostgreSQL (SKIP
+            // LOCKED) and waits for the write lock on SQLite, then no longer matches. Either way one process gets each alert.
+            command.CommandText = $"""
+                UPDATE alert_outbox SET claimed_by = @owner, claimed_until = @until
+                WHERE seq IN (
+                    SELECT seq FROM alert_outbox
+                    WHERE route = @route AND (claimed_until IS NULL OR claimed_until < @now)
+                    ORDER BY seq LIMIT @limit{(_tables.Dialect == SqlDialect.Postgres ? " FOR UPDATE SKIP LOCKED" : "")})
+                RETURNING seq, fingerprint, incident, incident_is_new,
+                    (SELECT f.body FROM findings f WHERE f.fingerprint = alert_outbox.fingerprint)
                 """;
+            command.AddParameter("@owner", Owner);
+            command.AddParameter("@until", SqliteStore.Iso(now + Lease));
             command.AddParameter("@route", route);
-            command.AddParameter("@after", after);
-            command.AddParameter("@up_to", upTo);
+            command.AddParameter("@now", SqliteStore.Iso(now));
             command.AddParameter("@limit", limit);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            using (var reader = command.ExecuteReader())
             {
-                if (reader.IsDBNull(4))
+                while (reader.Read())
                 {
-                    // Its finding is no longer in the store: nothing to send.
-                    gone.Add(reader.GetString(1));
-                    continue;
-                }
+                    if (reader.IsDBNull(4))
+                    {
+                        // Its finding is no longer in the store: nothing to send.
+                        gone.Add(reader.GetString(1));
+                        continue;
+                    }
 
-                using var json = JsonDocument.Parse(reader.GetString(4));
-                var alert = new DeliveredAlert(FindingJson.Read(json.RootElement), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3) != 0);
-                queued.Add(new QueuedAlert(reader.GetInt64(0), alert));
+                    using var json = JsonDocument.Parse(reader.GetString(4));
+                    var alert = new DeliveredAlert(FindingJson.Read(json.RootElement), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3) != 0);
+                    queued.Add(new QueuedAlert(reader.GetInt64(0), alert));
+                }
             }
+
+            transaction.Commit();
         }
 
         if (gone.Count > 0) Settle(route, gone);
+        // RETURNING gives rows in no promised order.
+        queued.Sort((a, b) => a.Seq.CompareTo(b.Seq));
         return queued;
+    }
+
+    public int Renew(string route)
+    {
+        lock (_gate)
+        {
+            using var connection = _tables.OpenConnection();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE alert_outbox SET claimed_until = @until WHERE claimed_by = @owner AND route = @route";
+            command.AddParameter("@until", SqliteStore.Iso(_time.GetUtcNow() + Lease));
+            command.AddParameter("@owner", Owner);
+            command.AddParameter("@route", route);
+            return command.ExecuteNonQuery();
+        }
+    }
+
+    public void Release()
+    {
+        lock (_gate)
+        {
+            using var connection = _tables.OpenConnection();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE alert_outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = @owner";
+            command.AddParameter("@owner", Owner);
+            command.ExecuteNonQuery();
+        }
     }
 
     public void Settle(string route, IReadOnlyList<string> fingerprints)
@@ -148,7 +191,8 @@ internal sealed class SharedDeliveryLog : IDeliveryLog, IAlertOutbox, IDisposabl
         {
             using var connection = _tables.OpenConnection(readOnly: true);
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT route, count(*) FROM alert_outbox GROUP BY route ORDER BY route";
+            command.CommandText = "SELECT route, count(*) FROM alert_outbox WHERE claimed_until IS NULL OR claimed_until < @now GROUP BY route ORDER BY route";
+            command.AddParameter("@now", SqliteStore.Iso(_time.GetUtcNow()));
             using var reader = command.ExecuteReader();
             var counts = new Dictionary<string, long>(StringComparer.Ordinal);
             while (reader.Read()) counts[reader.GetString(0)] = reader.GetInt64(1);
@@ -158,7 +202,15 @@ internal sealed class SharedDeliveryLog : IDeliveryLog, IAlertOutbox, IDisposabl
 
     public void Dispose()
     {
-        // Nothing held: every call opens and closes its own connection.
+        // Every call opens and closes its own connection; what is left to give back are the claims.
+        try
+        {
+            Release();
+        }
+        catch (DbException)
+        {
+            // The store is gone: the claims expire after the lease instead.
+        }
     }
 
     private void Write(string route, IReadOnlyList<DeliveredAlert> alerts, string status, int attempts, string? error, bool keepBody)

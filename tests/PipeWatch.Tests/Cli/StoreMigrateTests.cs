@@ -51,7 +51,7 @@ public sealed class StoreMigrateTests(PostgresServer server) : IDisposable
         var findings = await cli.RunAsync("ingest", Corpus.File("github-webhooks", "workflow_run", "completed.payload.json"), "--store", location);
 
         Assert.Equal(2, findings.ExitCode);
-        Assert.Equal([$"pipewatch: {location}: this command works on a SQLite store only so far (a PostgreSQL store serves 'pipewatch serve', 'pipewatch worker' and 'pipewatch store migrate')"], findings.ErrorLines);
+        Assert.Equal([$"pipewatch: {location}: 'ingest' works on a SQLite store only so far (a PostgreSQL store serves 'serve', 'worker', 'store migrate', and the 'vulndb', 'intel', 'secrets' and 'inventory' commands)"], findings.ErrorLines);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -38,6 +38,9 @@ public interface IAdvisoryStore
 
     /// <summary>An index over the advisories as stored now.</summary>
     IAdvisoryIndex OpenAdvisoryIndex();
+
+    /// <summary>Each ecosystem with its packages and advisories, for <c>vulndb list</c>.</summary>
+    IReadOnlyList<AdvisoryEcosystem> AdvisoryEcosystems();
 }
 
 /// <summary>What an import did.</summary>

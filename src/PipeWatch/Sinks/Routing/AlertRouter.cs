@@ -26,21 +26,21 @@ public sealed class AlertRouter
     }
 
     /// <summary>
-    /// Sends again, in the background, what each route had accepted and not settled when the last process stopped (a crash, a kill,
-    /// a queue left behind): the store's alert outbox. Call it once, before the engine runs; each route's end waits for it.
+    /// Sends again, in the background, what each route had accepted and nobody settled or holds (a crash, a kill, a queue left
+    /// behind, another process sharing the store that died): the store's alert outbox, claimed entry by entry so that processes
+    /// sharing the store send each alert once. Call it once, before the engine runs; it goes on taking over expired claims until
+    /// each route completes, and each route's end waits for it.
     /// </summary>
-    /// <returns>The alerts waiting, per route; empty without a store.</returns>
+    /// <returns>The alerts waiting now that no live process holds, per route; empty without a store.</returns>
     public IReadOnlyDictionary<string, long> ResumeOutbox()
     {
         if (Routes.Count == 0 || Routes[0].Outbox is not { } outbox) return new Dictionary<string, long>();
-        var upTo = outbox.LastQueued();
         var waiting = outbox.QueuedCounts();
         var resumed = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var route in Routes)
         {
-            if (!waiting.TryGetValue(route.Name, out var count)) continue;
-            resumed[route.Name] = count;
-            route.Resume(upTo);
+            if (waiting.TryGetValue(route.Name, out var count)) resumed[route.Name] = count;
+            route.Resume();
         }
 
         return resumed;
@@ -122,7 +122,10 @@ public sealed partial class RouteSink : IFindingSink, IDurableSink
     private readonly IAlertTransport _transport;
     private readonly RouteContext _context;
     private readonly BatchingSinkOptions _options;
+    private readonly Lock _claimGate = new();
+    private CancellationTokenSource? _stopClaiming;
     private Task? _resume;
+    private volatile bool _claiming;
 
     private RouteSink(AlertRoute route, IFindingSink head, IFindingSink afterFilter, BatchingSink batching, IAlertTransport transport, RouteContext context, BatchingSinkOptions options)
     {
@@ -175,7 +178,7 @@ public sealed partial class RouteSink : IFindingSink, IDurableSink
     /// <summary>Sends what is queued, then closes the transport's connection (a syslog TCP or TLS stream); a later send opens it again.</summary>
     public async ValueTask<SinkResult> CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_resume is not null) await _resume.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await StopClaimLoopAsync(cancellationToken).ConfigureAwait(false);
         var result = await _head.CompleteAsync(cancellationToken).ConfigureAwait(false);
         if (_transport is IAsyncDisposable closable) await closable.DisposeAsync().ConfigureAwait(false);
         return result;

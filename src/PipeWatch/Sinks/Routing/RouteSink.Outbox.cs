@@ -1,9 +1,10 @@
+using System.Data.Common;
 using PipeWatch.Diagnostics;
 using PipeWatch.Store;
 
 namespace PipeWatch.Sinks.Routing;
 
-/// <summary>A route's outbox: its alerts staged with their findings, drops kept as dead letters, and the resend at a start.</summary>
+/// <summary>A route's outbox: its alerts staged (and claimed) with their findings, drops kept as dead letters, and the claim loop that sends what no live process holds.</summary>
 public sealed partial class RouteSink
 {
     void IDurableSink.Stage(IReadOnlyList<Alert> alerts, IStoreBatch batch)
@@ -15,7 +16,14 @@ public sealed partial class RouteSink
             if (Route.Filter.Matches(alert)) (taken ??= []).Add(new OutboxEntry(alert.Finding.Fingerprint, alert.Incident?.Id, alert.Incident?.IsNew ?? false));
         }
 
-        if (taken is not null) outbox.QueueAlerts(Name, _context.Time.GetUtcNow(), taken);
+        if (taken is null) return;
+        // This process holds them while it delivers them: another sharing the store takes them only if this one stops renewing.
+        var now = _context.Time.GetUtcNow();
+        outbox.QueueAlerts(Name, now, taken, new OutboxClaim(Outbox.Owner, now + Outbox.Lease));
+        if (_claiming)
+        {
+            lock (_claimGate) StartClaimLoop();
+        }
     }
 
     void IDurableSink.Dropped(IReadOnlyList<Alert> alerts, string reason)
@@ -26,40 +34,93 @@ public sealed partial class RouteSink
         {
             log.DeadLettered(Name, taken, 0, reason);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException)
         {
             _context.Problems.Report(new Problem(Name, $"cannot keep {taken.Count:N0} dropped alerts as dead letters ({ex.Message})"));
         }
     }
 
-    /// <summary>Starts sending, in the background, this route's outbox entries numbered up to <paramref name="upTo"/> (those of earlier runs).</summary>
-    internal void Resume(long upTo)
+    /// <summary>
+    /// Starts the route's outbox loop in the background: it claims and sends what no live process holds (what a stopped or dead
+    /// process left), now and again every third of the lease, and renews this process's own claims meanwhile, until the route completes.
+    /// </summary>
+    internal void Resume()
     {
-        if (Outbox is not { } outbox || _resume is not null) return;
-        _resume = Task.Run(() => ResumeAsync(outbox, upTo), CancellationToken.None);
+        if (Outbox is null) return;
+        lock (_claimGate)
+        {
+            _claiming = true;
+            StartClaimLoop();
+        }
     }
 
-    private async Task ResumeAsync(IAlertOutbox outbox, long upTo)
+    // Under _claimGate. Started by Resume, and again by the next staging after a completion (a worker's engine restarted).
+    private void StartClaimLoop()
     {
+        if (Outbox is not { } outbox || _resume is not null) return;
+        var stop = _stopClaiming = new CancellationTokenSource();
+        _resume = Task.Run(() => ClaimLoopAsync(outbox, stop.Token), CancellationToken.None);
+    }
+
+    // Ends the claim loop's round and stops it; what it claimed is handed on to the route first.
+    private async Task StopClaimLoopAsync(CancellationToken cancellationToken)
+    {
+        Task? loop;
+        CancellationTokenSource? stop;
+        lock (_claimGate)
+        {
+            (loop, stop) = (_resume, _stopClaiming);
+            (_resume, _stopClaiming) = (null, null);
+        }
+
+        if (stop is null) return;
+        await stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            var after = 0L;
-            while (true)
-            {
-                var page = outbox.Queued(Name, after, upTo, ResumePage);
-                if (page.Count == 0) return;
-                after = page[^1].Seq;
-                // Past the filter (they passed it once), through the rate policy; never more than the batching queue can hold.
-                while (Batching.Queued > Math.Max(0, _options.QueueLimit - ResumePage)) await Task.Delay(TimeSpan.FromMilliseconds(50), _context.Time).ConfigureAwait(false);
-                var alerts = page.Select(q => new Alert(q.Alert.Finding, q.Alert.IncidentId is { } id ? new AlertIncident(id, q.Alert.IncidentIsNew) : null)).ToList();
-                await _afterFilter.EmitAsync(alerts, CancellationToken.None).ConfigureAwait(false);
-                Resumed += alerts.Count;
-            }
+            if (loop is not null) await loop.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException or System.Text.Json.JsonException)
+        finally
         {
-            // What was not read stays in the outbox for the next start.
-            _context.Problems.Report(new Problem(Name, $"cannot read the alert outbox ({ex.Message}); the rest is sent at the next start"));
+            stop.Dispose();
+        }
+    }
+
+    private async Task ClaimLoopAsync(IAlertOutbox outbox, CancellationToken stop)
+    {
+        var failing = false;
+        while (true)
+        {
+            try
+            {
+                outbox.Renew(Name);
+                while (true)
+                {
+                    var page = outbox.Claim(Name, ResumePage);
+                    if (page.Count == 0) break;
+                    // Past the filter (they passed it once), through the rate policy; never more than the batching queue can hold.
+                    while (Batching.Queued > Math.Max(0, _options.QueueLimit - ResumePage)) await Task.Delay(TimeSpan.FromMilliseconds(50), _context.Time).ConfigureAwait(false);
+                    var alerts = page.Select(q => new Alert(q.Alert.Finding, q.Alert.IncidentId is { } id ? new AlertIncident(id, q.Alert.IncidentIsNew) : null)).ToList();
+                    await _afterFilter.EmitAsync(alerts, CancellationToken.None).ConfigureAwait(false);
+                    Resumed += alerts.Count;
+                }
+
+                failing = false;
+            }
+            catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException or System.Text.Json.JsonException)
+            {
+                // What was not claimed stays in the outbox for the next round (here or in another process); said once per outage.
+                if (!failing) _context.Problems.Report(new Problem(Name, $"cannot read the alert outbox ({ex.Message}); trying again"));
+                failing = true;
+            }
+
+            try
+            {
+                await Task.Delay(outbox.Lease / 3, _context.Time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -69,7 +130,7 @@ public sealed partial class RouteSink
         {
             outbox.Settle(route, [.. alerts.Select(a => a.Finding.Fingerprint)]);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException)
         {
             context.Problems.Report(new Problem(route, $"cannot settle throttled alerts in the outbox ({ex.Message})"));
         }

@@ -214,5 +214,15 @@ internal static class PostgresMigrations
             PRIMARY KEY (advisory_id, exposure)
         );
         """,
+
+        // 7: reserved for pgdedup
+        "SELECT 1;",
+
+        // 8: outbox claims (SharedDeliveryLog): SQLite's migration 17. Times in byte order ("C"), as SQLite compares them.
+        """
+        ALTER TABLE alert_outbox ADD COLUMN claimed_by text COLLATE "C";
+        ALTER TABLE alert_outbox ADD COLUMN claimed_until text COLLATE "C";  -- ISO 8601 UTC
+        CREATE INDEX alert_outbox_by_claimant ON alert_outbox (claimed_by);
+        """,
     ];
 }

@@ -272,6 +272,17 @@ internal static class Migrations
             PRIMARY KEY (name, form)
         ) WITHOUT ROWID;
         """,
+
+        // 16: reserved for pgdedup
+        "SELECT 1;",
+
+        // 17: outbox claims (SharedDeliveryLog): which process holds an alert while it delivers it, and until when. A claim that
+        // is not renewed (its process died) expires and another process takes the alert; no claim: any process may take it.
+        """
+        ALTER TABLE alert_outbox ADD COLUMN claimed_by TEXT;
+        ALTER TABLE alert_outbox ADD COLUMN claimed_until TEXT;  -- ISO 8601 UTC
+        CREATE INDEX alert_outbox_by_claimant ON alert_outbox (claimed_by);
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>

@@ -13,9 +13,12 @@ public sealed class SqliteDeliveryLog : IDeliveryLog, IAlertOutbox, IDisposable
 
     /// <summary>Opens the log in the store file at <paramref name="path"/>, which an opened <see cref="SqliteStore"/> has migrated.</summary>
     /// <exception cref="StoreException">The file cannot be opened or has no delivery table (an older store not opened by this version).</exception>
-    public static SqliteDeliveryLog Open(string path, TimeProvider? time = null)
+    public static SqliteDeliveryLog Open(string path, TimeProvider? time = null) => Open(path, time, null);
+
+    /// <summary>As <see cref="Open(string, TimeProvider?)"/>, with outbox claims that hold for <paramref name="lease"/>.</summary>
+    internal static SqliteDeliveryLog Open(string path, TimeProvider? time, TimeSpan? lease)
     {
-        var log = new SharedDeliveryLog(new SqliteFileTables(path), time ?? TimeProvider.System);
+        var log = new SharedDeliveryLog(new SqliteFileTables(path), time ?? TimeProvider.System, lease);
         log.Check();
         return new SqliteDeliveryLog(log);
     }
@@ -26,9 +29,15 @@ public sealed class SqliteDeliveryLog : IDeliveryLog, IAlertOutbox, IDisposable
 
     public IReadOnlyList<DeadLetter> DeadLetters(string? route = null, int limit = 10_000) => _log.DeadLetters(route, limit);
 
-    long IAlertOutbox.LastQueued() => _log.LastQueued();
+    string IAlertOutbox.Owner => _log.Owner;
 
-    IReadOnlyList<QueuedAlert> IAlertOutbox.Queued(string route, long after, long upTo, int limit) => _log.Queued(route, after, upTo, limit);
+    TimeSpan IAlertOutbox.Lease => _log.Lease;
+
+    IReadOnlyList<QueuedAlert> IAlertOutbox.Claim(string route, int limit) => _log.Claim(route, limit);
+
+    int IAlertOutbox.Renew(string route) => _log.Renew(route);
+
+    void IAlertOutbox.Release() => _log.Release();
 
     void IAlertOutbox.Settle(string route, IReadOnlyList<string> fingerprints) => _log.Settle(route, fingerprints);
 

@@ -74,6 +74,37 @@ public sealed class AlertOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_processes_on_one_store_file_drain_what_a_dead_one_left_and_deliver_each_alert_once()
+    {
+        await using var server = new LoopbackHttpServer();
+        var findings = Findings(1_200, _ => Severity.High);
+        SqliteStore.Open(Store).Dispose();
+        // The dead process's claims expired at once; it never released them.
+        var dead = SqliteDeliveryLog.Open(Store, null, TimeSpan.FromMilliseconds(1));
+        Commit(Assert.Single(RouteHarness.Router(Yaml(server), log: dead).Routes), findings);
+
+        using var logA = SqliteDeliveryLog.Open(Store);
+        using var logB = SqliteDeliveryLog.Open(Store);
+        var routes = new[] { logA, logB }.Select(log =>
+        {
+            var router = RouteHarness.Router(Yaml(server), log: log);
+            return (Router: router, Route: Assert.Single(router.Routes));
+        }).ToList();
+        await Task.WhenAll(routes.Select(async r =>
+        {
+            await Task.Yield();
+            r.Router.ResumeOutbox();
+            await r.Route.CompleteAsync(TestContext.Current.CancellationToken);
+        }));
+
+        var received = Received(server);
+        Assert.Equal(1_200, received.Count);
+        Assert.Equal(findings.Select(f => f.Fingerprint).Order(StringComparer.Ordinal), received.Order(StringComparer.Ordinal));
+        Assert.Equal(1_200, routes.Sum(r => r.Route.Resumed));
+        Assert.Empty(Outbox("soc"));
+    }
+
+    [Fact]
     public async Task A_resent_alert_keeps_its_incident_and_a_pagerduty_route_its_dedup_key()
     {
         var events = new List<string>();
