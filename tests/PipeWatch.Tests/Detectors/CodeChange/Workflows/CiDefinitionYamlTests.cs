@@ -45,7 +45,6 @@ public sealed class CiDefinitionYamlTests
     [InlineData("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: \"echo a\\\\\n          b\"\n")]
     [InlineData("a: &x\n  b: 1\nc: *x\nd:\n  - *x\n  - *x\n")]
     [InlineData("a: 1\n---\nb: 2\n")]
-    [InlineData("key: '<<'\n")]
     public void Documents_read_without_the_merging_parser_equal_those_read_with_it(string text)
     {
         Assert.Equal(Shape(CiDefinitionParser.LoadYaml(text, alwaysMerge: true)), Shape(CiDefinitionParser.LoadYaml(text)));
@@ -56,6 +55,7 @@ public sealed class CiDefinitionYamlTests
     [InlineData("a: 1\na: 2\n")]
     [InlineData("a: *missing\n")]
     [InlineData("<<: 3\n")]
+    [InlineData("key: '<<'\n")]
     public void Text_that_does_not_read_fails_with_the_merging_parser_s_error(string text)
     {
         var expected = Assert.ThrowsAny<YamlException>(() => CiDefinitionParser.LoadYaml(text, alwaysMerge: true));
