@@ -248,11 +248,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         followUps.Start();
         VulnDbRefresh.Start(settings, ServeOnPostgres.AdvisoryStore(local), local.Folder, problems, app.Lifetime.ApplicationStopping);
         IntelRefresh.Start(settings, ServeOnPostgres.IntelStore(local), intel, problems, app.Lifetime.ApplicationStopping);
-        if (local.SqlitePath is { } sqlitePath)
-        {
-            // On PostgreSQL this is refused at start when configured (ServeOnPostgres.Refused).
-            CiServerRefresh.Start(settings, sqlitePath, problems, app.Lifetime.ApplicationStopping);
-        }
+        CiServerRefresh.Start(settings, ServeOnPostgres.InventoryStore(local), problems, app.Lifetime.ApplicationStopping);
 
         return server;
     }

@@ -14,9 +14,8 @@ namespace PipeWatch.Server;
 internal sealed record ServeFiles(string Folder, string IntakePath, string StoreLocation, string? SqlitePath);
 
 /// <summary>
-/// What serve does differently when its store is PostgreSQL: its intake queue and mirrors go to <c>serve.data-folder</c>, and the
-/// features whose tables PostgreSQL does not hold yet (CI-server polling) are refused at start,
-/// naming their setting, rather than failing later.
+/// What serve does differently when its store is PostgreSQL: its intake queue and mirrors go to <c>serve.data-folder</c>, and its
+/// scheduled refreshes (advisories, indicators, CI servers) open the shared store by its location rather than a file.
 /// </summary>
 internal static class ServeOnPostgres
 {
@@ -24,7 +23,7 @@ internal static class ServeOnPostgres
     public const string IntakeFile = "pipewatch.intake.db";
 
     /// <summary>Where serve's local files go for <paramref name="store"/>; disposes the store and throws when serve cannot run on it as configured.</summary>
-    /// <exception cref="StoreException">A setting names a feature the PostgreSQL store does not hold yet, or no data folder is given.</exception>
+    /// <exception cref="StoreException">No data folder is given for a PostgreSQL store.</exception>
     public static ServeFiles LocalFiles(IStore store, ServerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -36,8 +35,6 @@ internal static class ServeOnPostgres
         try
         {
             var display = (store as ISharedTables)?.Display ?? "the store";
-            var refused = Refused(settings);
-            if (refused is not null) throw new StoreException($"{display}: {refused}");
             if (settings.DataFolder is not { } folder) throw new StoreException($"{display}: serve on a PostgreSQL store needs a local folder for its intake queue (serve.data-folder)");
             var full = Path.GetFullPath(folder);
             Directory.CreateDirectory(full);
@@ -48,16 +45,6 @@ internal static class ServeOnPostgres
             store.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Why serve refuses to start on a PostgreSQL store with <paramref name="settings"/>, naming the setting; null when it can.</summary>
-    public static string? Refused(ServerSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        var config = settings.Config;
-        const string Tail = "needs a SQLite store for now (the PostgreSQL store does not hold the inventory yet); remove it, or run serve on SQLite";
-        if (config.Serve.CiServers.Count > 0) return $"serve.ci-servers: polling CI servers into the inventory {Tail}";
-        return null;
     }
 
     /// <summary>
@@ -83,6 +70,15 @@ internal static class ServeOnPostgres
         if (local.SqlitePath is { } path) return () => SqliteStore.Open(path);
         var location = local.StoreLocation;
         return () => (IIntelStore)StoreFactory.Open(location);
+    }
+
+    /// <summary>Opens the store whose inventory <c>serve.ci-servers</c>' polls write (and whose advisories they match), a connection of its own each round.</summary>
+    public static Func<IStore> InventoryStore(ServeFiles local)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        if (local.SqlitePath is { } path) return () => SqliteStore.Open(path);
+        var location = local.StoreLocation;
+        return () => StoreFactory.Open(location);
     }
 
     /// <summary>Opens the store that <c>serve.vulndb-url</c>'s scheduled updates import into, a connection of its own each round.</summary>

@@ -66,7 +66,7 @@ internal static class VulnDbRefresh
         var said = $"pipewatch serve: advisories updated ({downloaded.Count} archive{(downloaded.Count == 1 ? "" : "s")}, {imported.Changes.Count} changed)";
         if (store is not IInventoryStore inventory)
         {
-            // A store without an inventory (PostgreSQL so far): the engine's index follows the import; there is nothing to re-match.
+            // A store without an inventory: the engine's index follows the import; there is nothing to re-match.
             await settings.Out.WriteLineAsync(said);
             return;
         }

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Dependencies.Inventory;
 using PipeWatch.Dependencies.Inventory.Sbom;
 using PipeWatch.Sinks;
+using PipeWatch.Store;
 
 namespace PipeWatch.Cli.Commands;
 
@@ -18,17 +20,32 @@ internal static class InventoryCommand
             List(host), Export(host), Import(host), InventoryPolling.Command(host), InventoryServerCommands.Jenkins(host), InventoryServerCommands.GitLab(host),
         };
 
+    /// <summary>
+    /// Opens the store <c>--store</c> (or the default) names, SQLite or PostgreSQL, when it keeps an inventory and advisories; else
+    /// says why on standard error and gives null (exit 2).
+    /// </summary>
+    internal static async Task<IStore?> OpenAsync(CliHost host, string? option)
+    {
+        var path = CommonOptions.ResolveStore(host, option);
+        var store = await CommonOptions.OpenAnyStoreAsync(host, path);
+        if (store is null or (IInventoryStore and IAdvisoryStore)) return store;
+        store.Dispose();
+        await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: this store keeps no inventory"));
+        return null;
+    }
+
     private static Command List(CliHost host)
     {
         var store = CommonOptions.Store();
         var command = new Command("list", "List the places of the inventory, one per line: kind, id, packages. " + ExitHelp) { store };
         command.SetAction(async (parse, _) =>
         {
-            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)));
-            if (opened is null) return ExitCodes.Usage;
-            foreach (var place in opened.Entries().GroupBy(e => e.Place))
+            using var opened = await OpenAsync(host, parse.GetValue(store));
+            if (opened is not IInventoryStore inventory) return ExitCodes.Usage;
+            foreach (var place in inventory.Entries().GroupBy(e => e.Place))
             {
-                await host.Out.WriteLineAsync(TerminalText.Escape($"{place.Key.KindText}\t{place.Key.Id}\t{place.Count()} package{(place.Count() == 1 ? "" : "s")}"));
+                // The id is escaped alone: the tabs between the columns stay tabs.
+                await host.Out.WriteLineAsync($"{place.Key.KindText}\t{TerminalText.Escape(place.Key.Id)}\t{place.Count()} package{(place.Count() == 1 ? "" : "s")}");
             }
 
             return ExitCodes.Ok;
@@ -48,8 +65,8 @@ internal static class InventoryCommand
         };
         command.SetAction(async (parse, _) =>
         {
-            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)));
-            if (opened is null) return ExitCodes.Usage;
+            using var opened = await OpenAsync(host, parse.GetValue(store));
+            if (opened is not IInventoryStore inventory) return ExitCodes.Usage;
             var sbom = parse.GetValue(format) == "spdx" ? SbomFormat.Spdx : SbomFormat.CycloneDx;
             if (parse.GetValue(output) is { } file)
             {
@@ -57,7 +74,7 @@ internal static class InventoryCommand
                 try
                 {
                     await using var stream = ReplacingFileStream.Open(path);
-                    SbomWriter.Write(stream, sbom, opened.Entries(), host.Time.GetUtcNow(), PipeWatchApp.Version);
+                    SbomWriter.Write(stream, sbom, inventory.Entries(), host.Time.GetUtcNow(), PipeWatchApp.Version);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -65,13 +82,13 @@ internal static class InventoryCommand
                     return ExitCodes.Usage;
                 }
 
-                var (places, entries) = opened.CountInventory();
+                var (places, entries) = inventory.CountInventory();
                 await host.SayAsync($"wrote {entries} package{(entries == 1 ? "" : "s")} of {places} place{(places == 1 ? "" : "s")} to {host.Display(path)}");
                 return ExitCodes.Ok;
             }
 
             using var buffer = new MemoryStream();
-            SbomWriter.Write(buffer, sbom, opened.Entries(), host.Time.GetUtcNow(), PipeWatchApp.Version);
+            SbomWriter.Write(buffer, sbom, inventory.Entries(), host.Time.GetUtcNow(), PipeWatchApp.Version);
             await host.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
             return ExitCodes.Ok;
         });
@@ -121,9 +138,9 @@ internal static class InventoryCommand
                 }
             }
 
-            using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, parse.GetValue(store)));
-            if (opened is null) return ExitCodes.Usage;
-            using (var write = opened.BeginInventory())
+            using var opened = await OpenAsync(host, parse.GetValue(store));
+            if (opened is not IInventoryStore inventory) return ExitCodes.Usage;
+            using (var write = inventory.BeginInventory())
             {
                 foreach (var (_, contents) in read) write.Replace(contents.Update);
                 write.Commit();

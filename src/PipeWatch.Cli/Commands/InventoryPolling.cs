@@ -1,6 +1,8 @@
 using System.CommandLine;
 using PipeWatch.Cli.Rendering;
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
+using PipeWatch.Dependencies.Inventory;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
@@ -42,15 +44,15 @@ internal static class InventoryPolling
     internal static async Task<int> PollAsync(
         CliHost host, PipeWatchConfig loaded, IReadOnlyList<CiServerPoll> servers, string? storeOption, Func<string, string?> environment, CancellationToken ct)
     {
-        using var opened = await CommonOptions.OpenStoreAsync(host, CommonOptions.ResolveStore(host, storeOption));
-        if (opened is null) return ExitCodes.Usage;
-        using var advisories = opened.OpenAdvisoryIndex();
+        using var opened = await InventoryCommand.OpenAsync(host, storeOption);
+        if (opened is not IInventoryStore inventory || opened is not IAdvisoryStore source) return ExitCodes.Usage;
+        using var advisories = source.OpenAdvisoryIndex();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var problems = new Reporter();
         using var routing = await AlertRouting.OpenAsync(loaded, host, problems, opened);
         if (routing is null) return ExitCodes.Usage;
         var result = await CiServerPolling.PollAsync(
-            servers, loaded.Serve.GitHubApiUrl, opened, advisories, http, environment, problems, host.Time.GetUtcNow(), ct, new InventoryAlerts(routing.Router.Routes));
+            servers, loaded.Serve.GitHubApiUrl, inventory, advisories, http, environment, problems, host.Time.GetUtcNow(), ct, new InventoryAlerts(routing.Router.Routes));
         await routing.CompleteAsync();
         foreach (var line in problems.Lines) await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {line}"));
         foreach (var finding in result.Raised) await host.Out.WriteLineAsync(finding.Severity.ToWire() + "\t" + TerminalText.Escape(finding.Title));

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using PipeWatch.Configuration;
 using PipeWatch.Findings;
 using PipeWatch.Server;
 using PipeWatch.Store;
@@ -197,24 +196,6 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
         Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM findings WHERE fingerprint = 'f1'"));
         Assert.Equal((long)PostgresMigrations.All.Count, await ScalarAsync(database, "SELECT count(*) FROM pipewatch_schema"));
         Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM suppressions"));
-    }
-
-    [Fact]
-    public async Task Serve_on_PostgreSQL_refuses_at_start_a_feature_whose_tables_PostgreSQL_does_not_hold_naming_the_setting()
-    {
-        using var folder = new TempFolder();
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
-        var yaml = "serve:\n  ci-servers:\n    - jenkins: http://127.0.0.1:9/\n      user: pipewatch\n      token: ${env:JENKINS_TOKEN}\n      interval: 1h\n";
-        var environment = new Dictionary<string, string> { ["JENKINS_TOKEN"] = "not-a-real-jenkins-token" };
-
-        var refused = await Assert.ThrowsAsync<StoreException>(() => RunningServer.StartAsync(yaml, environment, folder: folder, store: store));
-
-        Assert.StartsWith($"postgres://{PostgresServer.User}@", refused.Message, StringComparison.Ordinal);
-        Assert.Contains(": serve.ci-servers: polling CI servers into the inventory needs a SQLite store for now", refused.Message, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(folder.File("serve")), "the data folder was made although serve refused to start");
-
-        // The same config on SQLite starts (the setting is refused on PostgreSQL only).
-        Assert.Null(ServeOnPostgres.Refused(new ServerSettings { StorePath = "x", Config = PipeWatchConfig.Default }));
     }
 
     private async Task<long> ScalarAsync(string database, string sql)

@@ -186,5 +186,33 @@ internal static class PostgresMigrations
             PRIMARY KEY (name, form)
         );
         """,
+
+        // 6: the estate's inventory (SharedInventory): SQLite's migration 14. Key columns in byte order ("C"), as SQLite's, so
+        // listings and the package lookup come in the same order; times are ISO 8601 UTC text.
+        """
+        CREATE TABLE inventory (
+            place_kind text COLLATE "C" NOT NULL,   -- repository, image, ci-server, runner
+            place text COLLATE "C" NOT NULL,        -- owner/name, an image reference, a server URL, a runner's name
+            path text COLLATE "C" NOT NULL,         -- the file (or API) that names the package, relative to the place
+            ecosystem text COLLATE "C" NOT NULL,
+            name text COLLATE "C" NOT NULL,
+            version text COLLATE "C" NOT NULL,
+            layer text COLLATE "C" NOT NULL,        -- the image layer's digest; empty outside images
+            direct bigint NOT NULL,
+            source text NOT NULL,                   -- registry, git, path, tarball, unknown
+            lookup_ecosystem text COLLATE "C" NOT NULL,  -- the advisory index's key (advisory_packages.ecosystem, .name)
+            lookup_name text COLLATE "C" NOT NULL,
+            first_seen text NOT NULL,               -- ISO 8601 UTC: since when the place has had this package version
+            PRIMARY KEY (place_kind, place, path, ecosystem, name, version, layer)
+        );
+        CREATE INDEX inventory_by_package ON inventory (lookup_ecosystem, lookup_name);
+        CREATE TABLE inventory_exposures (
+            advisory_id text COLLATE "C" NOT NULL,
+            exposure text COLLATE "C" NOT NULL,     -- place kind|place|ecosystem|name|version
+            fingerprint text COLLATE "C" NOT NULL,  -- the finding that reported it
+            raised_at text NOT NULL,
+            PRIMARY KEY (advisory_id, exposure)
+        );
+        """,
     ];
 }

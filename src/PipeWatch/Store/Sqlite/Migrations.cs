@@ -226,7 +226,7 @@ internal static class Migrations
         CREATE UNIQUE INDEX alert_outbox_by_route ON alert_outbox (route, fingerprint);
         """,
 
-        // 14: the estate's inventory (SqliteInventory): the packages each place holds now (repositories, images, CI servers,
+        // 14: the estate's inventory (SharedInventory): the packages each place holds now (repositories, images, CI servers,
         // runners), replaced place by place or file by file, each keyed also as the advisory index keys packages so that a new
         // advisory finds its places by one index search; and which places each advisory's re-match findings reported.
         """

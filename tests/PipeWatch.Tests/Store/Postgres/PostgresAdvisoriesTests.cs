@@ -115,7 +115,7 @@ public sealed class PostgresAdvisoriesTests(PostgresServer server) : IDisposable
             while (!Said(text).Contains("advisories updated", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
-        Assert.Contains("pipewatch serve: advisories updated (1 archive, 1 changed)\n", Said(text).ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("pipewatch serve: advisories updated (1 archive, 1 changed); inventory re-matched: 0 new findings, 0 closed\n", Said(text).ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Equal(["GET /npm/all.zip"], osv.Requests.Select(r => $"{r.Method} {r.Path}"));
         using var check = (PostgresStore)StoreFactory.Open(store);
         Assert.Equal(["npm: 2 packages, 1 advisory"], Listed(check.AdvisoryEcosystems()));
