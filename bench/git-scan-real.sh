@@ -9,6 +9,8 @@
 #   BEFORE=DIR bench/git-scan-real.sh                # fail unless every repository's findings equal DIR/NAME.findings
 #   LOCKFILES=0 bench/git-scan-real.sh               # skip the last part: every pnpm-lock.yaml and yarn.lock version of the
 #                                                    # repositories read whole and through the entry memo (must be identical)
+#   WORKFLOWS=0 bench/git-scan-real.sh               # skip the workflows part: every CI definition version parsed the reference
+#                                                    # way and the scan's way, then checked (must be identical; CPU per check)
 #
 # The repositories are clones made outside the project (never committed); bench/README.md lists the ones measured, with
 # the commit each was at. Without PIPEWATCH the CLI is published (Release, ReadyToRun, as installed) to bench/out.
@@ -100,6 +102,12 @@ if [[ "${LOCKFILES:-1}" == 1 ]]; then
   echo
   echo "lockfile versions read whole and through the entry memo (bench --suite lockfiles):"
   PIPEWATCH_BENCH_REPOS="$(dirname "${1%/}")" dotnet run -c Release --project "$ROOT/bench/PipeWatch.Bench" -v q -- --suite lockfiles || failed=1
+fi
+
+if [[ "${WORKFLOWS:-1}" == 1 ]]; then
+  echo
+  echo "CI definition versions parsed and checked (bench --suite workflows):"
+  PIPEWATCH_BENCH_REPOS="$(dirname "${1%/}")" dotnet run -c Release --project "$ROOT/bench/PipeWatch.Bench" -v q -- --suite workflows || failed=1
 fi
 
 if [[ -n "${BEFORE:-}" && $failed -eq 0 ]]; then echo; echo "findings: identical to $BEFORE on every repository"; fi

@@ -21,7 +21,7 @@ namespace PipeWatch.Detectors.CodeChange;
 /// </param>
 internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? options = null, bool recognizeByContent = false) : ICommitDetector, ICommitPreparer
 {
-    private static readonly IWorkflowCheck[] Checks =
+    internal static readonly IWorkflowCheck[] Checks =
     [
         new DownloadAndExecuteCheck(), new SecretsExfiltrationCheck(), new DebugLoggingCheck(), new UntrustedCheckoutCheck(),
         new TemplateInjectionCheck(), new GitHubEnvInjectionCheck(), new SecretsInheritCheck(), new PermissionsWidenedCheck(),

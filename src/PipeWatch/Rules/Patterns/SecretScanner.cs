@@ -72,7 +72,7 @@ public sealed class SecretScanner
             {
                 try
                 {
-                    for (var m = rule.Matcher.Match(text, start, end - start); m.Success; m = m.NextMatch())
+                    for (var m = rule.MatcherFor(end - start).Match(text, start, end - start); m.Success; m = m.NextMatch())
                     {
                         var group = m.Groups[rule.SecretGroup];
                         if (!group.Success || group.Length == 0 || !rule.Accepts(group.Value)) continue;

@@ -32,6 +32,18 @@ public sealed class BuiltInSecretRulesTests
         Assert.True(BuiltIn.Rules.Count >= 60, $"{BuiltIn.Rules.Count} rules");
     }
 
+    [Fact]
+    public void The_book_every_scan_uses_holds_exactly_the_rules_the_proven_load_gives()
+    {
+        // SecretRuleBook.BuiltIn loads the embedded files without running the examples (start-up); this load ran them.
+        static IEnumerable<string> Shape(IEnumerable<SecretRule> rules) => rules.Select(r =>
+            $"{r.Id}|{r.Pattern}|{string.Join(',', r.Keywords)}|{r.SecretGroup}|{r.Entropy}|{r.Severity}|{r.Checksum}|{r.Window}|{r.MatchExamples.Count}|{r.NoMatchExamples.Count}");
+
+        Assert.Equal(Shape(BuiltIn.Rules), Shape(SecretRuleBook.BuiltIn.Rules));
+        Assert.Equal(Shape(BuiltIn.Rules), Shape(SecretRuleLoader.LoadBuiltIn(prove: false).Rules));
+        Assert.Empty(SecretRuleLoader.LoadBuiltIn(prove: false).Problems);
+    }
+
     [Theory]
     [InlineData("AWS access key id and secret pair", "aws-access-key-id aws-secret-access-key aws-secret-key-near-key-id")]
     [InlineData("GCP service-account JSON and API keys", "gcp-service-account-key gcp-api-key")]

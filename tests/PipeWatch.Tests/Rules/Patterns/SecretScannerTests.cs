@@ -107,7 +107,7 @@ public sealed class SecretScannerTests
     }
 
     [Fact]
-    public void A_rule_is_interpreted_for_its_first_windows_then_compiled_once_with_the_same_matches()
+    public void A_rule_is_interpreted_for_its_first_characters_then_compiled_once_with_the_same_matches()
     {
         // A fresh rule set: the shared built-in rules may have been warmed by other tests.
         var rule = SecretRuleLoader.LoadBuiltIn().Rules.Single(r => r.Id == "github-pat");
@@ -117,7 +117,8 @@ public sealed class SecretScannerTests
         Assert.Equal(RegexOptions.None, rule.Pattern.Options & RegexOptions.Compiled);
         var interpreted = scanner.Scan(text);
         var matchers = new System.Collections.Concurrent.ConcurrentBag<Regex>();
-        Parallel.For(0, 200, _ => matchers.Add(rule.Matcher));
+        Assert.Same(rule.Pattern, rule.MatcherFor(SecretRule.InterpretedCharacters / 2));
+        Parallel.For(0, 200, _ => matchers.Add(rule.MatcherFor(SecretRule.InterpretedCharacters / 100)));
         var compiled = scanner.Scan(text);
 
         Assert.Equal(RegexOptions.Compiled, rule.Matcher.Options & RegexOptions.Compiled);

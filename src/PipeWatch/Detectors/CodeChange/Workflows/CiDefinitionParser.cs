@@ -64,7 +64,8 @@ internal static class CiDefinitionParser
     }
 
     /// <summary>Parses <paramref name="text"/> as a definition of <paramref name="platform"/>; null with a reason when it is not valid.</summary>
-    public static CiDefinition? Parse(string path, string text, CiPlatform platform, out string? error)
+    /// <param name="alwaysMerge">Read the YAML through the merging parser even when it has no merge key (the reference <see cref="LoadYaml"/> is checked against).</param>
+    public static CiDefinition? Parse(string path, string text, CiPlatform platform, out string? error, bool alwaysMerge = false)
     {
         error = null;
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
@@ -73,8 +74,7 @@ internal static class CiDefinitionParser
         YamlNode? root;
         try
         {
-            var stream = new YamlStream();
-            DepthLimitedParser.Load(stream, new MergingParser(new DepthLimitedParser(new Parser(new StringReader(text)))));
+            var stream = LoadYaml(text, alwaysMerge);
             root = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
             // A GitLab CI file may open with a `spec:` header document (its inputs); the pipeline is the document after it.
             if (platform == CiPlatform.GitLabCi && stream.Documents.Count > 1 && root is YamlMappingNode header
@@ -101,6 +101,71 @@ internal static class CiDefinitionParser
             CiPlatform.AzurePipelines => AzurePipelinesReader.Read(path, map, lines),
             _ => GitHubActionsReader.Read(path, platform, map, lines),
         };
+    }
+
+    /// <summary>The YAML documents of <paramref name="text"/>, <c>&lt;&lt;</c> merge keys resolved as YamlDotNet's merging parser does.</summary>
+    /// <remarks>
+    /// The merging parser holds every event of the file in a linked list before the node tree sees the first one; most
+    /// definitions have no merge key, and for them it changes nothing: it acts only on a scalar whose whole value is
+    /// <c>&lt;&lt;</c>. So the text is read without it, and read again with it when any scalar of the result is exactly
+    /// <c>&lt;&lt;</c> (a scalar can only be that if the text holds <c>&lt;&lt;</c> or a backslash escape; a heredoc's
+    /// <c>cat &lt;&lt;EOF</c> is part of a longer scalar) or when the text does not read, so that failures, and which one is
+    /// raised, are exactly the merging parser's.
+    /// </remarks>
+    /// <exception cref="YamlException">The text is not valid YAML (or nests too deep).</exception>
+    internal static YamlStream LoadYaml(string text, bool alwaysMerge = false)
+    {
+        if (alwaysMerge) return Load(text, merging: true);
+        YamlStream plain;
+        try
+        {
+            plain = Load(text, merging: false);
+        }
+        catch (YamlException)
+        {
+            return Load(text, merging: true);
+        }
+
+        var mayMerge = text.Contains("<<", StringComparison.Ordinal) || text.Contains('\\', StringComparison.Ordinal);
+        return mayMerge && HasMergeKey(plain) ? Load(text, merging: true) : plain;
+
+        static YamlStream Load(string text, bool merging)
+        {
+            var stream = new YamlStream();
+            IParser parser = new DepthLimitedParser(new Parser(new StringReader(text)));
+            DepthLimitedParser.Load(stream, merging ? new MergingParser(parser) : parser);
+            return stream;
+        }
+    }
+
+    // True when any scalar of the documents is "<<" (each node visited once: aliases share nodes, so a file of nested aliases
+    // cannot make the walk exponential).
+    private static bool HasMergeKey(YamlStream stream)
+    {
+        var seen = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<YamlNode>(stream.Documents.Select(d => d.RootNode));
+        while (pending.TryPop(out var node))
+        {
+            if (!seen.Add(node)) continue;
+            switch (node)
+            {
+                case YamlScalarNode { Value: "<<" }:
+                    return true;
+                case YamlSequenceNode sequence:
+                    foreach (var child in sequence.Children) pending.Push(child);
+                    break;
+                case YamlMappingNode mapping:
+                    foreach (var (key, value) in mapping.Children)
+                    {
+                        pending.Push(key);
+                        pending.Push(value);
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A short label for a script step: its first non-empty line, trimmed to 60 characters.</summary>

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.CodeChange.PipelineTampering;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Engine;
+using PipeWatch.Sources.Git;
+
+namespace PipeWatch.Bench;
+
+/// <summary>
+/// Every version of every CI definition (workflows, actions, GitLab, Azure, Jenkins: <see cref="CiDefinitionParser.Classify"/>)
+/// in the histories of real repositories (issue 26: the clones under <c>$PIPEWATCH_BENCH_REPOS</c>, default /work/repos/speed),
+/// parsed the reference way (YAML always through the merging parser) and the way a scan parses it, then run through the
+/// pipeline-tampering checks. The model (as JSON) and the issues (every field) must be identical for every version; the CPU
+/// time of each part is printed.
+/// </summary>
+internal static class WorkflowParseBenchmark
+{
+    private static readonly JsonSerializerOptions Json = new() { IncludeFields = false };
+
+    public static int Run(TextWriter output)
+    {
+        var folder = Environment.GetEnvironmentVariable("PIPEWATCH_BENCH_REPOS") is { Length: > 0 } set ? set : "/work/repos/speed";
+        if (!Directory.Exists(folder))
+        {
+            output.WriteLine($"no repositories under {folder} (set PIPEWATCH_BENCH_REPOS)");
+            return 2;
+        }
+
+        var differ = 0;
+        var perCheck = new List<string>();
+        output.WriteLine("| repository | versions | MB | reference parse CPU s | parse CPU s | parse × reference | checks CPU s | not parsed | differ |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var repo in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
+        {
+            var versions = Versions(repo);
+            if (versions.Count == 0) continue;
+            using var blobs = new CatFileBlobReader(GitRepository.Open(repo));
+            var texts = versions.Select(v => (v.Path, v.Platform, Text: blobs.ReadText(v.Blob))).Where(v => v.Text is not null).Select(v => (v.Path, v.Platform, Text: v.Text!)).ToList();
+            // Warm every path (JIT) on the first file.
+            CiDefinitionParser.Parse(texts[0].Path, texts[0].Text, texts[0].Platform, out _, alwaysMerge: true);
+            CiDefinitionParser.Parse(texts[0].Path, texts[0].Text, texts[0].Platform, out _);
+
+            var started = ScanProfile.ThreadCpu();
+            var references = texts.Select(t => (Definition: CiDefinitionParser.Parse(t.Path, t.Text, t.Platform, out var error, alwaysMerge: true), Error: error)).ToList();
+            var referenceCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
+
+            started = ScanProfile.ThreadCpu();
+            var parsed = texts.Select(t => (Definition: CiDefinitionParser.Parse(t.Path, t.Text, t.Platform, out var error), Error: error)).ToList();
+            var parseCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
+
+            started = ScanProfile.ThreadCpu();
+            var issues = parsed.Select(p => p.Definition is null ? [] : PipelineTamperingDetector.Inspect(null, p.Definition, new ActionPins(), pedantic: true)).ToList();
+            var checkCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
+
+            // Each check alone over the same definitions: where the checks' time goes.
+            var byCheck = new List<(string Name, TimeSpan Cpu)>();
+            foreach (var check in PipelineTamperingDetector.Checks)
+            {
+                started = ScanProfile.ThreadCpu();
+                foreach (var (definition, _) in parsed)
+                {
+                    if (definition is not null) _ = check.Check(definition).Count();
+                }
+
+                byCheck.Add((check.GetType().Name, TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started)));
+            }
+
+            perCheck.Add($"{Path.GetFileName(repo)}: " + string.Join(", ", byCheck.OrderByDescending(c => c.Cpu).Take(6)
+                .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Name} {c.Cpu.TotalSeconds:N3}"))));
+
+            var here = 0;
+            for (var i = 0; i < texts.Count; i++)
+            {
+                var reference = references[i].Definition;
+                var same = (reference is null) == (parsed[i].Definition is null) && references[i].Error == parsed[i].Error
+                    && (reference is null || (Model(reference) == Model(parsed[i].Definition!)
+                        && PipelineTamperingDetector.Inspect(null, reference, new ActionPins(), pedantic: true).Select(x => x.ToString()).SequenceEqual(issues[i].Select(x => x.ToString()), StringComparer.Ordinal)));
+                if (same) continue;
+                here++;
+                output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {versions[i].Blob} {texts[i].Path}");
+            }
+
+            differ += here;
+            var mb = texts.Sum(t => (long)t.Text.Length) / 1e6;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {Path.GetFileName(repo)} | {texts.Count:N0} | {mb:N1} | {referenceCpu.TotalSeconds:N2} | {parseCpu.TotalSeconds:N2} | {parseCpu / referenceCpu:N2} | {checkCpu.TotalSeconds:N2} | {parsed.Count(p => p.Definition is null):N0} | {here} |"));
+        }
+
+        output.WriteLine("checks by CPU s, the six costliest per repository:");
+        foreach (var line in perCheck) output.WriteLine("  " + line);
+        output.WriteLine(differ == 0 ? "output: identical for every version" : $"output: {differ} versions DIFFER");
+        return differ == 0 ? 0 : 1;
+    }
+
+    // Everything the checks read, as text (the lines are the file's own, the same by construction).
+    private static string Model(CiDefinition definition) => JsonSerializer.Serialize(definition with { Lines = [] }, Json);
+
+    // Distinct blob ids of CI definitions over the whole history, oldest first (as a scan meets them), each with a path it had.
+    private static List<(string Blob, string Path, CiPlatform Platform)> Versions(string repo)
+    {
+        var start = new ProcessStartInfo("git", ["-C", repo, "log", "--all", "--reverse", "--date-order", "--format=", "--raw", "--no-abbrev", "--no-renames"])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var git = Process.Start(start)!;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var versions = new List<(string, string, CiPlatform)>();
+        while (git.StandardOutput.ReadLine() is { } line)
+        {
+            // ":100644 100644 <old> <new> M\tpath"
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            var fields = line[..Math.Max(0, tab)].Split(' ');
+            if (tab < 0 || fields.Length < 5) continue;
+            var path = line[(tab + 1)..];
+            if (CiDefinitionParser.Classify(path) is not { } platform) continue;
+            foreach (var blob in (string[])[fields[2], fields[3]])
+            {
+                if (blob.Trim('0').Length > 0 && seen.Add(blob)) versions.Add((blob, path, platform));
+            }
+        }
+
+        git.WaitForExit();
+        return versions;
+    }
+}
