@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The runner agent's costs and reach, measured in one run (bench/README.md, "Runner agent"):
-#   1. catch rate: a burst of curl calls of ~100 ms each, watched by strace and by /proc polling: processes and
-#      connections recorded out of those made;
-#   2. overhead: a build-like workload (make -j of many small C files with gcc) bare, under the agent with strace and
-#      under the agent polling /proc, interleaved round by round; medians and ratios to the bare run;
+#   1. catch rate: a burst of curl calls of ~100 ms each, watched by each collector (ebpf when bpftrace can load here,
+#      strace, /proc polling): processes and connections recorded out of those made;
+#   2. overhead: a build-like workload (make -j of many small C files with gcc) bare and under the agent with each
+#      collector, interleaved round by round; medians and ratios to the bare run; with ebpf also the build alone while an
+#      'agent start' begun before it watches (bpftrace's start-up, ~1 CPU-s of compiling, is then outside the build);
 #   3. idle cost: the agent's own CPU (pipewatch + strace) while the job sleeps, as a share of one core: over the whole run
 #      (start-up included) and in the steady state (between 8 s and 28 s of a 30 s sleep, from /proc/PID/stat);
 #   4. ptrace stops of one build under strace alone (counted as strace's wait4 calls, from `strace -c` of strace: a count,
@@ -11,21 +12,25 @@
 #      without the tripwire calls, without write/writev, and execve alone (with the tripwires); with the lines strace wrote.
 # The build is timed by wall and by CPU (user + system of the whole tree, strace and pipewatch included): under load, the
 # CPU ratio is the fairer one. One command for the whole suite: bench/agent.sh (defaults: 5 rounds of 200 files).
-# Usage: bench/agent.sh [ROUNDS] [FILES]   (needs gcc, make, curl, strace, python3; PIPEWATCH names the program,
-# default: the built Release CLI). Say the machine's load (printed) with the numbers: absolute times are not stable here.
+# Usage: bench/agent.sh [ROUNDS] [FILES]   (needs gcc, make, curl, strace, python3; bpftrace for ebpf; PIPEWATCH names the
+# program, default: the CLI published as it is installed, ReadyToRun, into the run's temp folder). Say the machine's load
+# (printed) with the numbers: absolute times are not stable here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 files=${2:-200}
 pw=${PIPEWATCH:-}
-if [ -z "$pw" ]; then
-  dotnet build src/PipeWatch.Cli -c Release -v q -nologo >/dev/null
-  pw="dotnet $(pwd)/src/PipeWatch.Cli/bin/Release/net10.0/pipewatch.dll"
-fi
 for tool in gcc make curl strace python3; do command -v "$tool" >/dev/null || { echo "bench/agent.sh: $tool is missing" >&2; exit 2; }; done
 work=$(mktemp -d)
 trap 'kill "${listener:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+if [ -z "$pw" ]; then
+  # As installed (docs/install.md): the framework-dependent publish, precompiled (ReadyToRun).
+  dotnet publish src/PipeWatch.Cli -c Release -o "$work/publish" -v q -nologo >/dev/null
+  pw="$work/publish/pipewatch"
+fi
+modes="strace proc"
+if $pw agent --mode ebpf --events "$work/probe.jsonl" -- true 2>"$work/probe.err"; then modes="ebpf $modes"; else echo "ebpf: not measured ($(tail -1 "$work/probe.err"))"; fi
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; collectors: $modes"
 
 # 1. Catch rate. A listener that accepts and never answers: each curl connects and gives up after 100 ms.
 port=$((20000 + RANDOM % 20000))
@@ -35,7 +40,7 @@ sleep 0.5
 calls=30
 printf '#!/bin/sh\ni=0\nwhile [ $i -lt %d ]; do curl -s -o /dev/null --max-time 0.1 http://127.0.0.1:%d/ ; i=$((i+1)); done\nexit 0\n' "$calls" "$port" > "$work/burst.sh"
 chmod +x "$work/burst.sh"
-for mode in strace proc; do
+for mode in $modes; do
   rm -f "$work/burst-$mode.jsonl"
   $pw agent --mode "$mode" --events "$work/burst-$mode.jsonl" -- "$work/burst.sh" 2>/dev/null
   seen=$(grep '"event.category":"process"' "$work/burst-$mode.jsonl" | grep -c '"process.name":"curl"' || true)
@@ -54,26 +59,36 @@ printf '#!/bin/sh\ncd %s && make -s clean && make -s -j%d\n' "$work" "$(nproc)" 
 chmod +x "$work/build.sh"
 # Wall and CPU seconds (user + system of the command and everything it waited for) of one command.
 measure() { local w u s; /usr/bin/env time -o "$work/time" -f '%e %U %S' "$@" >/dev/null 2>&1 || true; read -r w u s < <(tail -1 "$work/time"); echo "$w $(echo "$u + $s" | bc -l)"; }
-declare -a bare=() traced=() polled=() bare_cpu=() traced_cpu=() polled_cpu=()
+# The build alone while 'agent start' (begun before it) watches the script with ebpf: its own clock around make.
+printf '#!/bin/sh\n%s agent start --pid $$ --mode ebpf --events %s/build-attached.jsonl >/dev/null 2>&1 || exit 9\ns=$(date +%%s.%%N)\n%s/build.sh >/dev/null 2>&1\ne=$(date +%%s.%%N)\n%s agent stop >/dev/null 2>&1\necho "$e - $s" | bc -l > %s/attached\n' "$pw" "$work" "$work" "$pw" "$work" > "$work/attached.sh"
+chmod +x "$work/attached.sh"
 "$work/build.sh" >/dev/null 2>&1   # warm the caches
 for r in $(seq "$rounds"); do
-  read -r w c <<<"$(measure "$work/build.sh")"; bare+=("$w"); bare_cpu+=("$c")
-  read -r w c <<<"$(measure $pw agent --mode strace --events "$work/build-strace.jsonl" -- "$work/build.sh")"; traced+=("$w"); traced_cpu+=("$c")
-  read -r w c <<<"$(measure $pw agent --mode proc --events "$work/build-proc.jsonl" -- "$work/build.sh")"; polled+=("$w"); polled_cpu+=("$c")
+  read -r w c <<<"$(measure "$work/build.sh")"; echo "$w" >> "$work/wall-bare"; echo "$c" >> "$work/cpu-bare"
+  for mode in $modes; do
+    read -r w c <<<"$(measure $pw agent --mode "$mode" --events "$work/build-$mode.jsonl" -- "$work/build.sh")"; echo "$w" >> "$work/wall-$mode"; echo "$c" >> "$work/cpu-$mode"
+  done
+  case " $modes " in *" ebpf "*) (cd "$work" && ./attached.sh) && cat "$work/attached" >> "$work/wall-attached" ;; esac
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-mb=$(median "${bare[@]}"); mt=$(median "${traced[@]}"); mp=$(median "${polled[@]}")
-cb=$(median "${bare_cpu[@]}"); ct=$(median "${traced_cpu[@]}"); cp=$(median "${polled_cpu[@]}")
-echo "build of $files files, $rounds rounds, median wall seconds: bare $mb, agent+strace $mt, agent+proc $mp"
-printf 'wall ratio to bare: strace %.3fx, proc %.3fx (target <= 1.05x)\n' "$(echo "$mt / $mb" | bc -l)" "$(echo "$mp / $mb" | bc -l)"
-echo "median CPU seconds (whole tree): bare $cb, agent+strace $ct, agent+proc $cp"
-printf 'CPU ratio to bare: strace %.3fx, proc %.3fx\n' "$(echo "$ct / $cb" | bc -l)" "$(echo "$cp / $cb" | bc -l)"
+median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+mb=$(median "$work/wall-bare"); cb=$(median "$work/cpu-bare")
+echo "build of $files files, $rounds rounds, median bare: ${mb} s wall, ${cb} CPU-s (whole tree)"
+for mode in $modes; do
+  mw=$(median "$work/wall-$mode"); mc=$(median "$work/cpu-$mode")
+  printf 'agent + %-6s median %6.2f s wall = %.3fx bare (target <= 1.05x); %6.2f CPU-s = %.3fx\n' "$mode" "$mw" "$(echo "$mw / $mb" | bc -l)" "$mc" "$(echo "$mc / $cb" | bc -l)"
+done
+if [ -s "$work/wall-attached" ]; then
+  ma=$(median "$work/wall-attached")
+  printf 'build alone under agent start --mode ebpf: median %.2f s wall = %.3fx bare\n' "$ma" "$(echo "$ma / $mb" | bc -l)"
+fi
 # The agent's own start-up is in these: time an empty command the same way.
-read -r empty empty_cpu <<<"$(measure $pw agent --mode strace --events "$work/empty.jsonl" -- true)"
-echo "agent start and stop around 'true': ${empty}s wall, ${empty_cpu} CPU-s"
+for mode in $modes; do
+  read -r empty empty_cpu <<<"$(measure $pw agent --mode "$mode" --events "$work/empty.jsonl" -- true)"
+  echo "agent ($mode) start and stop around 'true': ${empty}s wall, ${empty_cpu} CPU-s"
+done
 
-# 3. Idle cost: 20 s of sleep under the agent; its CPU (and strace's) from the kernel's accounting of the finished tree.
-for mode in strace proc; do
+# 3. Idle cost: 20 s of sleep under the agent; its CPU (and its tracer's) from the kernel's accounting of the finished tree.
+for mode in $modes; do
   out=$( { /usr/bin/env time -f '%U %S %e' $pw agent --mode "$mode" --events "$work/idle.jsonl" -- sleep 20 >/dev/null; } 2>&1 | tail -1)
   read -r user sys wall <<<"$out"
   printf 'idle %s: %.2f CPU-s over %.1f s = %.2f%% of one core (includes the .NET start-up)\n' "$mode" "$(echo "$user + $sys" | bc -l)" "$wall" "$(echo "100 * ($user + $sys) / $wall" | bc -l)"
@@ -87,11 +102,11 @@ ticks() {  # utime + stime of a process and its tracer child (not the job), in c
   echo "$total"
 }
 hz=$(getconf CLK_TCK)
-for mode in strace proc; do
+for mode in $modes; do
   $pw agent --mode "$mode" --events "$work/steady.jsonl" -- sleep 30 >/dev/null 2>&1 &
   agent=$!
   sleep 8
-  tracer=$( [ "$mode" = strace ] && cat /proc/$agent/task/*/children 2>/dev/null | tr ' ' '\n' | while read -r c; do [ -n "$c" ] && [ "$(cat /proc/$c/comm 2>/dev/null)" = strace ] && echo "$c"; done | head -1 || true)
+  tracer=$( [ "$mode" != proc ] && cat /proc/$agent/task/*/children 2>/dev/null | tr ' ' '\n' | while read -r c; do [ -n "$c" ] && [ "$(cat /proc/$c/comm 2>/dev/null)" = "${mode/ebpf/bpftrace}" ] && echo "$c"; done | head -1 || true)
   t0=$(ticks $agent $tracer); s0=$(date +%s.%N)
   sleep 20
   t1=$(ticks $agent $tracer); s1=$(date +%s.%N)

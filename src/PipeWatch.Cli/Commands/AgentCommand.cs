@@ -23,7 +23,11 @@ internal static class AgentCommand
         };
         var tokenEnv = new Option<string>("--token-env") { Description = "The environment variable that holds the token for --post.", DefaultValueFactory = _ => TokenVariable, HelpName = "NAME" };
         var step = new Option<string?>("--step") { Description = "The step name the records carry (ci.step); the resource baseline is kept per step.", HelpName = "NAME" };
-        var mode = new Option<AgentMode>("--mode") { Description = "auto: strace when it can trace here, else /proc polling; strace: fail without it; proc: /proc polling only.", DefaultValueFactory = _ => AgentMode.Auto };
+        var mode = new Option<AgentMode>("--mode", "--collector")
+        {
+            Description = "auto: ebpf when bpftrace can load here, else strace when it can trace, else /proc polling; ebpf or strace: fail without it; proc: /proc polling only.",
+            DefaultValueFactory = _ => AgentMode.Auto,
+        };
         var repository = new Option<string?>("--repository") { Description = "ci.repository, when no CI variables (GITHUB_*, CI_*, Jenkins') say it.", HelpName = "NAME" };
         var pipeline = new Option<string?>("--pipeline") { Description = "ci.pipeline (the workflow), when no CI variables say it.", HelpName = "NAME" };
         var runId = new Option<string?>("--run-id") { Description = "ci.run_id, when no CI variables say it.", HelpName = "ID" };
@@ -39,7 +43,7 @@ internal static class AgentCommand
             "agent",
             "Run COMMAND (a CI step or a job script) under watch and exit with its exit code. Every program it runs (path, arguments, parent, " +
             "working directory, start and end), every outbound connection (address, port, the process, the name it resolved) and DNS question, " +
-            "and its CPU, peak memory and I/O are recorded as ECS JSON Lines, traced with strace (-f --seccomp-bpf) or, without it, polled from /proc " +
+            "and its CPU, peak memory and I/O are recorded as ECS JSON Lines, traced with eBPF (bpftrace) or strace (-f --seccomp-bpf) or, without either, polled from /proc " +
             "(which misses short-lived processes; the summary says so). The records go to --events FILE and/or --post URL.")
         {
             command, events, post, tokenEnv, step, mode, repository, pipeline, runId, job, interval, scrape,

@@ -89,9 +89,10 @@ internal static class AgentJobCommands
         if (outputs.Events is not null) list.Add(new AgentFileOutput(host.Resolve(outputs.Events)));
         try
         {
-            // Ready once strace is attached, or at once when polling.
-            var session = AgentSession.RunAsync(options with { AttachPid = pid, Command = [] }, list, host.Time, ct);
-            for (var i = 0; i < 100 && !session.IsCompleted && !AgentSession.IsTraced(pid) && options.Mode != AgentMode.Proc; i++) await Task.Delay(50, CancellationToken.None);
+            // Ready once the collector says so (bpftrace loaded, polling begun) or strace is attached.
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var session = AgentSession.RunAsync(options with { AttachPid = pid, Command = [], Watching = () => ready.TrySetResult() }, list, host.Time, ct);
+            for (var i = 0; i < 600 && !session.IsCompleted && !ready.Task.IsCompleted && !AgentSession.IsTraced(pid); i++) await Task.Delay(50, CancellationToken.None);
             await File.WriteAllTextAsync(state, $"pid={Environment.ProcessId}\ntarget={pid}\nstatus=watching\n", CancellationToken.None);
             var result = await session;
             foreach (var problem in result.OutputProblems) await host.Error.WriteLineAsync($"pipewatch: agent: {problem}");

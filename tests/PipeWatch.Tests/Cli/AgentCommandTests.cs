@@ -1,3 +1,4 @@
+using PipeWatch.Sources.Runner.Agent;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -30,8 +31,25 @@ public sealed class AgentCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_and_stop_around_a_job_of_several_commands_record_each_of_them_and_their_connections()
+    public async Task With_the_ebpf_collector_the_agent_exits_with_the_commands_exit_code_and_says_what_ebpf_misses()
     {
+        await AgentJob.RequireAsync(AgentMode.Ebpf);
+        var result = await new CliRunner(_temp.Path).RunAsync("agent", "--events", "agent.jsonl", "--collector", "ebpf", "--", "sh", "-c", "exit 3");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal($"pipewatch agent: watched with ebpf, 2 records; the command exited with 3; missed: {AgentSession.EbpfMisses}", Assert.Single(result.ErrorLines));
+        var lines = File.ReadAllLines(_temp.File("agent.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(("sh -c 'exit 3'", "3"), (lines[0].GetProperty("process.command_line").GetString(), lines[0].GetProperty("process.exit_code").ToString()));
+        Assert.Equal(("resource-summary", "ebpf"), (lines[1].GetProperty("event.action").GetString(), lines[1].GetProperty("runner.trace.mode").GetString()));
+    }
+
+    [Theory]
+    [InlineData(AgentMode.Strace)]
+    [InlineData(AgentMode.Ebpf)]
+    public async Task Start_and_stop_around_a_job_of_several_commands_record_each_of_them_and_their_connections(AgentMode mode)
+    {
+        await AgentJob.RequireAsync(mode);
+        var collector = mode.ToString().ToLowerInvariant();
         using var server = new CountingHttpServer();
         var script = _temp.File("job.sh");
         await File.WriteAllTextAsync(
@@ -39,7 +57,7 @@ public sealed class AgentCommandTests : IDisposable
             $$"""
             #!/bin/sh
             pw() { dotnet "{{CliProcess.Program}}" "$@"; }
-            pw agent start --pid $$ --events agent.jsonl --repository acme/app --pipeline CI --run-id 77 --job build || exit 9
+            pw agent start --pid $$ --mode {{collector}} --events agent.jsonl --repository acme/app --pipeline CI --run-id 77 --job build || exit 9
             curl -s -o /dev/null http://127.0.0.1:{{server.Port}}/one
             wget -q -O /dev/null http://127.0.0.1:{{server.Port}}/two
             ls > /dev/null
@@ -54,7 +72,7 @@ public sealed class AgentCommandTests : IDisposable
 
         Assert.True(job.ExitCode == 0, stderr);
         Assert.Contains($"pipewatch agent: watching process {job.Id} and what it starts", stderr, StringComparison.Ordinal);
-        Assert.Contains($"pipewatch agent: watched process {job.Id} with strace, ", stderr, StringComparison.Ordinal);
+        Assert.Contains($"pipewatch agent: watched process {job.Id} with {collector}, ", stderr, StringComparison.Ordinal);
         var lines = File.ReadLines(_temp.File("agent.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
         string Field(System.Text.Json.JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.ToString() : string.Empty;
         var programs = lines.Where(l => Field(l, "event.category") == "process" && Field(l, "process.parent.pid") == job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))

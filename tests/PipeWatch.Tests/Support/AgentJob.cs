@@ -13,7 +13,7 @@ using Xunit;
 
 namespace PipeWatch.Tests.Support;
 
-/// <summary>Runs shell scripts under the real agent (strace, /proc) into one JSON Lines file, as <c>pipewatch agent --events FILE</c> does, tied to a run of acme/app's CI.</summary>
+/// <summary>Runs shell scripts under the real agent (eBPF, strace, /proc) into one JSON Lines file, as <c>pipewatch agent --events FILE</c> does, tied to a run of acme/app's CI.</summary>
 internal sealed class AgentJob : IDisposable
 {
     public const string Repository = "acme/app";
@@ -26,8 +26,22 @@ internal sealed class AgentJob : IDisposable
 
     public string Events => _temp.File("agent.jsonl");
 
+    /// <summary>The collector runs use unless they name one.</summary>
+    public AgentMode Mode { get; set; } = AgentMode.Strace;
+
+    /// <summary>What a run with <paramref name="mode"/> says it missed when all goes well: nothing for strace, the eBPF collector's fixed gaps.</summary>
+    public static string? Missed(AgentMode mode) => mode == AgentMode.Ebpf ? AgentSession.EbpfMisses : null;
+
+    /// <summary>Skips the test, with the reason, when <paramref name="mode"/> is eBPF and bpftrace cannot load here.</summary>
+    public static async Task RequireAsync(AgentMode mode)
+    {
+        if (mode != AgentMode.Ebpf) return;
+        var (works, reason) = await BpftraceProgram.ProbeAsync("bpftrace", TestContext.Current.CancellationToken);
+        if (!works) Assert.Skip($"bpftrace cannot attach here: {reason}");
+    }
+
     /// <summary>Writes <paramref name="script"/> as an executable sh script and runs it under the agent as run <paramref name="runId"/>, step <paramref name="step"/>.</summary>
-    public async Task<AgentResult> RunAsync(string script, string runId, string step = "Test", AgentMode mode = AgentMode.Strace, TimeSpan? sampleInterval = null, IAgentOutput? output = null, string? scrape = null)
+    public async Task<AgentResult> RunAsync(string script, string runId, string step = "Test", AgentMode? mode = null, TimeSpan? sampleInterval = null, IAgentOutput? output = null, string? scrape = null)
     {
         var path = _temp.File($"job-{runId}.sh");
         await File.WriteAllTextAsync(path, "#!/bin/sh\n" + script, TestContext.Current.CancellationToken);
@@ -42,7 +56,7 @@ internal sealed class AgentJob : IDisposable
                     Command = ["sh", path],
                     Step = step,
                     Ci = new CiVariables("github", Repository, Pipeline, runId, "1", Job, "main", null, "octocat"),
-                    Mode = mode,
+                    Mode = mode ?? Mode,
                     WorkingDirectory = Folder,
                     SampleInterval = sampleInterval ?? TimeSpan.FromMilliseconds(200),
                     Scrape = scrape,

@@ -15,11 +15,17 @@ public sealed record AgentOptions
     /// <summary>The run the records are tied to.</summary>
     public CiVariables Ci { get; init; } = CiVariables.From(Environment.GetEnvironmentVariable);
 
-    /// <summary>strace when it works, else /proc polling.</summary>
+    /// <summary>The collector: eBPF when it can load here, else strace when it works, else /proc polling.</summary>
     public AgentMode Mode { get; init; } = AgentMode.Auto;
 
     /// <summary>The strace program.</summary>
     public string Strace { get; init; } = "strace";
+
+    /// <summary>The bpftrace program (the eBPF collector).</summary>
+    public string Bpftrace { get; init; } = "bpftrace";
+
+    /// <summary>Called once when the collector watches the tree (bpftrace's probes are loaded, strace is started, polling has begun): <c>agent start</c> returns then.</summary>
+    public Action? Watching { get; init; }
 
     /// <summary>How often CPU, memory and I/O are sampled from /proc.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -40,7 +46,7 @@ public sealed record AgentOptions
 /// <summary>How the agent collects.</summary>
 public enum AgentMode
 {
-    /// <summary>strace when it is installed and ptrace is allowed, else <see cref="Proc"/>.</summary>
+    /// <summary><see cref="Ebpf"/> when bpftrace can load here, else <see cref="Strace"/> when it is installed and ptrace is allowed, else <see cref="Proc"/>.</summary>
     Auto,
 
     /// <summary>strace following the whole tree; fails when it cannot run.</summary>
@@ -48,11 +54,14 @@ public enum AgentMode
 
     /// <summary>/proc polling only: misses processes and connections shorter than the poll interval.</summary>
     Proc,
+
+    /// <summary>bpftrace on kernel tracepoints (root or CAP_BPF + CAP_PERFMON, tracefs, BTF); fails when it cannot load.</summary>
+    Ebpf,
 }
 
 /// <summary>What a watched command ended with.</summary>
 /// <param name="ExitCode">The command's exit code (128 + signal when a signal ended it).</param>
-/// <param name="Mode">How it was watched: strace or proc.</param>
+/// <param name="Mode">How it was watched: ebpf, strace or proc.</param>
 /// <param name="Missed">What the mode could not see, for the output and the summary record; null when nothing.</param>
 /// <param name="Records">Lines written.</param>
 /// <param name="OutputProblems">Why lines could not be written or sent, each once.</param>

@@ -7,13 +7,13 @@ using PipeWatch.Sources.Runner.Prometheus;
 
 namespace PipeWatch.Sources.Runner.Agent;
 
-/// <summary>Runs one command under watch (<c>pipewatch agent -- COMMAND…</c>): traces it with strace, or polls /proc without it, and writes its records to the outputs.</summary>
+/// <summary>Runs one command under watch (<c>pipewatch agent -- COMMAND…</c>): traces it with eBPF (bpftrace) or strace, or polls /proc without either, and writes its records to the outputs.</summary>
 /// <remarks>
 /// Three loops: the trace reader (strace's lines from a FIFO, or the /proc poller), the resource sampler, and the writer that
 /// batches records to every output. The first two share the job's state under one lock. The command's stdin, stdout and stderr
 /// are the agent's; its exit code is the result's. One session per command; not reusable.
 /// </remarks>
-public sealed class AgentSession
+public sealed partial class AgentSession
 {
     private const int BatchRecords = 500;
 
@@ -52,8 +52,13 @@ public sealed class AgentSession
     {
         // Writers drain everything, even after a stop: the stop token ends the watch, not the writing.
         var writer = Task.Run(() => WriteLoopAsync(CancellationToken.None), CancellationToken.None);
+        var ebpf = _options.Mode is AgentMode.Ebpf or AgentMode.Auto
+            ? await BpftraceProgram.ProbeAsync(_options.Bpftrace, cancellationToken).ConfigureAwait(false)
+            : (Works: false, Reason: null);
+        if (!ebpf.Works && _options.Mode == AgentMode.Ebpf) throw new AgentException($"bpftrace cannot trace here: {ebpf.Reason}");
         var probe = _options.Mode == AgentMode.Proc
             ? (Works: false, Seccomp: false, Reason: "--mode proc")
+            : ebpf.Works ? (Works: false, Seccomp: false, Reason: null)
             : await StraceCommand.ProbeAsync(_options.Strace, cancellationToken).ConfigureAwait(false);
         if (!probe.Works && _options.Mode == AgentMode.Strace) throw new AgentException($"strace cannot trace here: {probe.Reason}");
 
@@ -72,8 +77,18 @@ public sealed class AgentSession
         var scrapes = scrapeTarget is null ? null : new ScrapeLoop(scrapeTarget, _options.SampleInterval, _time);
         using var scrapeStop = new CancellationTokenSource();
         var scraping = scrapes is null ? Task.CompletedTask : Task.Run(() => scrapes.RunAsync(scrapeStop.Token), CancellationToken.None);
-        var exit = probe.Works
-            ? await RunTracedAsync(probe.Seccomp, parser, trace, meter, cwd, cancellationToken).ConfigureAwait(false)
+        var collector = ebpf.Works ? "ebpf" : probe.Works ? "strace" : "proc";
+        var bpf = ebpf.Works ? await RunEbpfAsync(trace, meter, cwd, fallback: _options.Mode == AgentMode.Auto, cancellationToken).ConfigureAwait(false) : null;
+        if (ebpf.Works && bpf is null)
+        {
+            // bpftrace could not load (auto): nothing of the command ran yet; strace or /proc instead.
+            probe = await StraceCommand.ProbeAsync(_options.Strace, cancellationToken).ConfigureAwait(false);
+            collector = probe.Works ? "strace" : "proc";
+        }
+
+        if (collector != "strace" && collector != "ebpf") _options.Watching?.Invoke();
+        var exit = bpf is { } ran ? ran.Exit
+            : probe.Works ? await RunTracedAsync(probe.Seccomp, parser, trace, meter, cwd, cancellationToken).ConfigureAwait(false)
             : await RunPolledAsync(trace, meter, cwd, cancellationToken).ConfigureAwait(false);
         var ended = _time.GetUtcNow();
         await scrapeStop.CancelAsync().ConfigureAwait(false);
@@ -82,21 +97,22 @@ public sealed class AgentSession
         var notes = new List<string>();
         if (scrapes is not null && scrapes.Series.Scrapes < 2) notes.Add($"no host metrics: {scrapes.Series.Scrapes} of the scrapes of {scrapeTarget!.Display} could be read (the first problem: {scrapes.FirstProblem ?? "none"})");
         else if (scrapes is { Failed: > 0 }) notes.Add($"{scrapes.Failed} scrapes of {scrapeTarget!.Display} failed (the first: {scrapes.FirstProblem})");
-        if (!probe.Works) notes.Add($"no tracer ({probe.Reason}): processes and connections shorter than {_options.PollInterval.TotalMilliseconds:0} ms are missed, and so are DNS questions and bytes sent");
+        if (collector == "proc") notes.Add($"no tracer ({probe.Reason}): processes and connections shorter than {_options.PollInterval.TotalMilliseconds:0} ms are missed, and so are DNS questions and bytes sent");
+        if (bpf is { } b) notes.AddRange(b.Notes);
         if (parser.Unreadable > 0) notes.Add($"{parser.Unreadable} strace lines could not be read (the first: {parser.FirstUnreadable})");
         if (_options.AttachPid is not null) notes.Add("processes already running when the watch began were not seen starting");
         var missed = notes.Count == 0 ? null : string.Join("; ", notes);
         lock (_gate)
         {
             trace.Finish(Seconds(ended));
-            Emit(Summary(trace, meter, started, ended, exit, probe.Works ? "strace" : "proc", missed));
+            Emit(Summary(trace, meter, started, ended, exit, collector, missed));
             if (scrapes is { Series.Scrapes: >= 2 }) Emit(HostSummary(scrapes.Series, scrapeTarget!.Display, exit));
         }
 
         await FlushAsync().ConfigureAwait(false);
         _records.Writer.Complete();
         var problems = await writer.ConfigureAwait(false);
-        return new AgentResult(exit, probe.Works ? "strace" : "proc", missed, _written, problems);
+        return new AgentResult(exit, collector, missed, _written, problems);
     }
 
     private async Task<int> RunTracedAsync(bool seccomp, StraceParser parser, JobTrace trace, ResourceMeter meter, string cwd, CancellationToken stop)
@@ -297,7 +313,7 @@ public sealed class AgentSession
             .Set(AgentFields.PeakMemoryBytes, meter.PeakMemoryBytes)
             .Set(AgentFields.ReadBytes, meter.ReadBytes)
             .Set(AgentFields.WriteBytes, meter.WriteBytes)
-            .Set(AgentFields.SentBytes, mode == "strace" ? trace.SentBytes : null)
+            .Set(AgentFields.SentBytes, mode is "strace" or "ebpf" ? trace.SentBytes : null)
             .Set(AgentFields.TopDestination, trace.TopDestination?.Endpoint)
             .Set(AgentFields.TopDestinationBytes, trace.TopDestination?.Bytes)
             .Set(AgentFields.Connections, trace.ConnectionCount)

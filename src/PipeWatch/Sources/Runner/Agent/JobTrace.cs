@@ -216,6 +216,17 @@ internal sealed class JobTrace
             .Set(AgentFields.NetworkType, e.V6 ? "ipv6" : "ipv4")
             .Set("error.code", e.Error is null or "EINPROGRESS" ? null : e.Error);
         AddProcess(record, p, e.Pid);
+        if (e.Bytes is { } counted)
+        {
+            // Counted by the kernel over the connection's life: complete now.
+            record.Set(AgentFields.SourceBytes, counted);
+            SentBytes += counted;
+            var endpoint = (record.Get(AgentFields.DestinationDomain) as string ?? e.Ip) is var name && name.Contains(':', StringComparison.Ordinal) ? $"[{name}]:{e.Port}" : $"{name}:{e.Port}";
+            if (_sentTo.Count < MaxDestinations || _sentTo.ContainsKey(endpoint)) _sentTo[endpoint] = _sentTo.GetValueOrDefault(endpoint) + counted;
+            _emit(record);
+            return;
+        }
+
         if (e.Fd is not { } fd || p is null || e.Error is not (null or "EINPROGRESS" or "EAGAIN"))
         {
             // Polled, or refused: no bytes to wait for.

@@ -30,7 +30,8 @@ internal sealed record ChdirEvent(int Pid, double Time, string Path) : TraceEven
 
 /// <summary>connect() to an IPv4/IPv6 address; <paramref name="Error"/> is the errno name when it failed (EINPROGRESS is an attempt under way).</summary>
 /// <param name="Fd">The socket's fd, when traced (a later send on it is this connection's); null when polled.</param>
-internal sealed record ConnectEvent(int Pid, double Time, string Protocol, string Ip, int Port, bool V6, string? Error, int? Fd = null) : TraceEvent(Pid, Time);
+/// <param name="Bytes">The bytes sent over the connection's whole life, when the collector read the kernel's count at its close (eBPF): the record is then complete and written at once.</param>
+internal sealed record ConnectEvent(int Pid, double Time, string Protocol, string Ip, int Port, bool V6, string? Error, int? Fd = null, long? Bytes = null) : TraceEvent(Pid, Time);
 
 /// <summary>Data sent on an inet socket (sendto, sendmsg, sendmmsg, write, writev) through <paramref name="Fd"/>, with the destination when known and the buffers strace printed.</summary>
 internal sealed record SendEvent(int Pid, double Time, string Protocol, string? Ip, int? Port, long Bytes, IReadOnlyList<byte[]> Buffers, int? Fd = null) : TraceEvent(Pid, Time);

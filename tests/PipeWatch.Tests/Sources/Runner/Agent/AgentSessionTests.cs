@@ -7,15 +7,19 @@ using Xunit;
 
 namespace PipeWatch.Tests.Sources.Runner.Agent;
 
-/// <summary>The agent over real processes: strace following a script that reaches a loopback HTTP server with curl and wget.</summary>
+/// <summary>The agent over real processes: eBPF or strace following a script that reaches a loopback HTTP server with curl and wget.</summary>
 public sealed class AgentSessionTests : IDisposable
 {
     private readonly AgentJob _job = new();
     private readonly CountingHttpServer _server = new();
 
-    [Fact]
-    public async Task Every_curl_and_wget_and_each_connection_is_recorded_with_its_parent_the_script()
+    [Theory]
+    [InlineData(AgentMode.Strace)]
+    [InlineData(AgentMode.Ebpf)]
+    public async Task Every_curl_and_wget_and_each_connection_is_recorded_with_its_parent_the_script(AgentMode mode)
     {
+        await AgentJob.RequireAsync(mode);
+        _job.Mode = mode;
         var url = $"http://127.0.0.1:{_server.Port}";
         var result = await _job.RunAsync(
             $"""
@@ -29,7 +33,7 @@ public sealed class AgentSessionTests : IDisposable
             """,
             runId: "101");
 
-        Assert.Equal((3, "strace", null), (result.ExitCode, result.Mode, result.Missed));
+        Assert.Equal((3, mode.ToString().ToLowerInvariant(), AgentJob.Missed(mode)), (result.ExitCode, result.Mode, result.Missed));
         Assert.Equal(5, _server.Requests);
         var lines = _job.Lines();
         var processes = lines.Where(l => l["event.category"] == "process").ToList();
@@ -86,9 +90,13 @@ public sealed class AgentSessionTests : IDisposable
 
     // The curl (and its namespace) has usually exited by the time its lines are read: the name comes from the traced bind
     // mount, whose source file is read when the mount is seen, not from /proc.
-    [Fact]
-    public async Task A_name_from_a_hosts_file_entry_is_reported_on_the_connection()
+    [Theory]
+    [InlineData(AgentMode.Strace)]
+    [InlineData(AgentMode.Ebpf)]
+    public async Task A_name_from_a_hosts_file_entry_is_reported_on_the_connection(AgentMode mode)
     {
+        await AgentJob.RequireAsync(mode);
+        _job.Mode = mode;
         // A private /etc/hosts in a user and mount namespace of the job's own: the machine's file is not touched.
         var result = await _job.RunAsync(
             $"""
@@ -116,9 +124,13 @@ public sealed class AgentSessionTests : IDisposable
         Assert.Equal("proc", Assert.Single(lines, l => l["event.action"] == "resource-summary")["runner.trace.mode"]);
     }
 
-    [Fact]
-    public async Task Records_are_posted_to_ingest_with_the_bearer_token_as_json_lines()
+    [Theory]
+    [InlineData(AgentMode.Strace)]
+    [InlineData(AgentMode.Ebpf)]
+    public async Task Records_are_posted_to_ingest_with_the_bearer_token_as_json_lines(AgentMode mode)
     {
+        await AgentJob.RequireAsync(mode);
+        _job.Mode = mode;
         await using var ingest = new LoopbackHttpServer(_ => new HttpReply(202));
         await using var poster = new IngestPoster(new Uri($"{ingest.Url}/ingest"), "s3cret-token-for-test");
 
