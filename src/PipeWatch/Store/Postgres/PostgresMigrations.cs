@@ -186,5 +186,17 @@ internal static class PostgresMigrations
             PRIMARY KEY (name, form)
         );
         """,
+
+        // 6: reserved for pginv
+        "SELECT 1;",
+
+        // 7: the advisories' change counter (SharedAdvisories): SQLite's migration 16.
+        """
+        CREATE TABLE advisory_counter (
+            id integer PRIMARY KEY CHECK (id = 1),
+            changes bigint NOT NULL               -- one more for every import transaction that changed an advisory; only ever grows
+        );
+        INSERT INTO advisory_counter (id, changes) VALUES (1, 0);
+        """,
     ];
 }

@@ -272,6 +272,16 @@ internal static class Migrations
             PRIMARY KEY (name, form)
         ) WITHOUT ROWID;
         """,
+
+        // 16: the advisories' change counter (SharedAdvisories): one more for every import transaction that added, changed or
+        // withdrew an advisory, so that an index following the store reloads even when the count and the newest date stay the same.
+        """
+        CREATE TABLE advisory_counter (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            changes INTEGER NOT NULL          -- only ever grows
+        );
+        INSERT INTO advisory_counter (id, changes) VALUES (1, 0);
+        """,
     ];
 
     /// <summary>Data conversions that SQL alone cannot do, by the migration (1-based) they follow, run in its transaction.</summary>
