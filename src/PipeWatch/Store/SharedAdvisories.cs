@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Store.Sqlite;
@@ -25,9 +27,6 @@ internal sealed class SharedAdvisories(ISharedTables tables) : IAdvisoryStore
     /// <summary>Advisories per round of statements: their stored rows are read with one query and written with one command.</summary>
     private const int ImportChunk = 500;
 
-    /// <summary>Package rows per INSERT (four parameters each; both stores take tens of thousands of parameters).</summary>
-    private const int RowsPerInsert = 1000;
-
     /// <summary>How many names one lookup asks for at once (a parameter each).</summary>
     private const int LookupChunk = 500;
 
@@ -35,9 +34,9 @@ internal sealed class SharedAdvisories(ISharedTables tables) : IAdvisoryStore
     private const string Bump = "UPDATE advisory_counter SET changes = changes + 1 WHERE id = 1";
 
     /// <remarks>
-    /// The advisories are taken <see cref="ImportChunk"/> at a time: one query reads what their ids held, and one command deletes
-    /// those ids and inserts what the chunk leaves (a few round trips per chunk on PostgreSQL, not five per advisory). An id twice in a
-    /// chunk is judged against its earlier record there, as one at a time would; its last record is what is stored.
+    /// The advisories are taken <see cref="ImportChunk"/> at a time: one query reads what their ids held, one statement deletes them,
+    /// and one each inserts the advisories and the package rows the chunk leaves (four round trips per chunk on PostgreSQL, not five
+    /// per advisory). An id twice in a chunk is judged against its earlier record there, as one at a time would; its last record is stored.
     /// </remarks>
     public AdvisoryImportResult ImportAdvisories(IEnumerable<Advisory> advisories, CancellationToken ct)
     {
@@ -46,12 +45,14 @@ internal sealed class SharedAdvisories(ISharedTables tables) : IAdvisoryStore
         var changes = new List<AdvisoryChange>();
         using var connection = tables.OpenConnection();
         var transaction = connection.BeginTransaction();
+        using var commands = new ImportCommands(connection, tables.Dialect);
         try
         {
             foreach (var chunk in advisories.Chunk(ImportChunk))
             {
                 ct.ThrowIfCancellationRequested();
-                var current = Stored(connection, transaction, [.. chunk.Select(a => a.Id).Distinct(StringComparer.Ordinal)]);
+                commands.Use(transaction);
+                var current = commands.Stored([.. chunk.Select(a => a.Id).Distinct(StringComparer.Ordinal)]);
                 var stored = new Dictionary<string, Row?>(StringComparer.Ordinal);
                 foreach (var advisory in chunk)
                 {
@@ -75,7 +76,7 @@ internal sealed class SharedAdvisories(ISharedTables tables) : IAdvisoryStore
                     stored[advisory.Id] = row;
                 }
 
-                Write(connection, transaction, stored);
+                commands.Write(stored);
                 if ((pending += chunk.Length) < ImportBatch) continue;
                 Commit(connection, transaction, changed: changes.Count > committed);
                 committed = changes.Count;
@@ -148,77 +149,6 @@ internal sealed class SharedAdvisories(ISharedTables tables) : IAdvisoryStore
         transaction.Commit();
     }
 
-    /// <summary>What each id holds now (<see cref="Signature"/>), read for all of them with one command; an id not stored is absent.</summary>
-    private static Dictionary<string, string?> Stored(DbConnection connection, DbTransaction transaction, IReadOnlyList<string> ids)
-    {
-        var bodies = new Dictionary<string, string>(StringComparer.Ordinal);
-        var rows = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            var list = In(command, ids);
-            // Two result sets, one round trip; the rows in key order, as PackageRows gives them (byte order on both stores).
-            command.CommandText = $"SELECT id, body FROM advisories WHERE id IN ({list}); "
-                + $"SELECT advisory_id, ecosystem, name, ranges FROM advisory_packages WHERE advisory_id IN ({list}) ORDER BY advisory_id, ecosystem, name";
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) bodies[reader.GetString(0)] = reader.GetString(1);
-            reader.NextResult();
-            while (reader.Read())
-            {
-                var id = reader.GetString(0);
-                if (!rows.TryGetValue(id, out var list2)) rows[id] = list2 = [];
-                list2.Add(reader.GetString(1) + "|" + reader.GetString(2) + "|" + reader.GetString(3));
-            }
-        }
-
-        var stored = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (id, body) in bodies) stored[id] = Signature(body, rows.GetValueOrDefault(id) ?? []);
-        return stored;
-    }
-
-    /// <summary>Deletes the chunk's ids and inserts the rows of those it leaves stored, in one command.</summary>
-    private static void Write(DbConnection connection, DbTransaction transaction, Dictionary<string, Row?> stored)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        var list = In(command, [.. stored.Keys]);
-        var sql = new StringBuilder($"DELETE FROM advisories WHERE id IN ({list}); DELETE FROM advisory_packages WHERE advisory_id IN ({list});");
-        var rows = stored.Values.OfType<Row>().ToList();
-        if (rows.Count > 0)
-        {
-            sql.Append(" INSERT INTO advisories (id, modified, body) VALUES ");
-            for (var i = 0; i < rows.Count; i++)
-            {
-                var n = i.ToString(CultureInfo.InvariantCulture);
-                sql.Append(i == 0 ? "" : ", ").Append("(@i").Append(n).Append(", @m").Append(n).Append(", @b").Append(n).Append(')');
-                command.AddParameter("@i" + n, rows[i].Advisory.Id);
-                command.AddParameter("@m" + n, rows[i].Advisory.Modified is { } m ? SqliteStore.Iso(m) : null);
-                command.AddParameter("@b" + n, rows[i].Body);
-            }
-
-            sql.Append(';');
-            var k = 0;
-            foreach (var insert in rows.SelectMany(r => r.Packages.Select(p => (r.Advisory.Id, p))).Chunk(RowsPerInsert))
-            {
-                sql.Append(" INSERT INTO advisory_packages (ecosystem, name, advisory_id, ranges) VALUES ");
-                for (var i = 0; i < insert.Length; i++, k++)
-                {
-                    var n = k.ToString(CultureInfo.InvariantCulture);
-                    sql.Append(i == 0 ? "" : ", ").Append("(@e").Append(n).Append(", @n").Append(n).Append(", @a").Append(n).Append(", @r").Append(n).Append(')');
-                    command.AddParameter("@e" + n, insert[i].p.Ecosystem);
-                    command.AddParameter("@n" + n, insert[i].p.Name);
-                    command.AddParameter("@a" + n, insert[i].Id);
-                    command.AddParameter("@r" + n, insert[i].p.Ranges);
-                }
-
-                sql.Append(';');
-            }
-        }
-
-        command.CommandText = sql.ToString();
-        command.ExecuteNonQuery();
-    }
-
     /// <summary>The parameters <c>@p0, @p1…</c> holding <paramref name="values"/>, as the list of an <c>IN</c>.</summary>
     private static string In(DbCommand command, IReadOnlyList<string> values)
     {
@@ -230,6 +160,131 @@ internal sealed class SharedAdvisories(ISharedTables tables) : IAdvisoryStore
         }
 
         return string.Join(", ", names);
+    }
+
+    /// <summary>
+    /// An import's statements, made once and run once per chunk. Each takes the chunk as one JSON parameter (the ids, or the rows
+    /// as arrays of columns), which SQLite's <c>json_each</c> and PostgreSQL's <c>json_array_elements</c> turn into rows: the text
+    /// of a statement never changes, and neither store binds a parameter per advisory.
+    /// </summary>
+    private sealed class ImportCommands : IDisposable
+    {
+        private readonly DbCommand _stored;
+        private readonly DbCommand _delete;
+        private readonly DbCommand _insert;
+        private readonly DbCommand _insertPackages;
+
+        public ImportCommands(DbConnection connection, SqlDialect dialect)
+        {
+            // The JSON array parameter as a table of one column, 'value': a string (an id) or an array of columns (value ->> n).
+            string Texts(string parameter) => dialect == SqlDialect.Sqlite ? $"json_each({parameter})" : $"json_array_elements_text(CAST({parameter} AS json)) AS j(value)";
+            string Arrays(string parameter) => dialect == SqlDialect.Sqlite ? $"json_each({parameter})" : $"json_array_elements(CAST({parameter} AS json)) AS j(value)";
+            var ids = $"(SELECT value FROM {Texts("@ids")})";
+            // Two result sets, one round trip; the package rows in key order, as PackageRows gives them (byte order on both stores).
+            _stored = Command(
+                connection,
+                $"SELECT id, body FROM advisories WHERE id IN {ids}; "
+                + $"SELECT advisory_id, ecosystem, name, ranges FROM advisory_packages WHERE advisory_id IN {ids} ORDER BY advisory_id, ecosystem, name",
+                "@ids");
+            _delete = Command(connection, $"DELETE FROM advisories WHERE id IN {ids}; DELETE FROM advisory_packages WHERE advisory_id IN {ids}", "@ids");
+            _insert = Command(connection, $"INSERT INTO advisories (id, modified, body) SELECT value ->> 0, value ->> 1, value ->> 2 FROM {Arrays("@rows")}", "@rows");
+            _insertPackages = Command(
+                connection, $"INSERT INTO advisory_packages (ecosystem, name, advisory_id, ranges) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM {Arrays("@rows")}", "@rows");
+        }
+
+        public void Use(DbTransaction transaction)
+        {
+            foreach (var command in new[] { _stored, _delete, _insert, _insertPackages }) command.Transaction = transaction;
+        }
+
+        /// <summary>What each id holds now (<see cref="Signature"/>); an id not stored is absent.</summary>
+        public Dictionary<string, string?> Stored(IReadOnlyList<string> ids)
+        {
+            var bodies = new Dictionary<string, string>(StringComparer.Ordinal);
+            var rows = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            _stored.Parameters[0].Value = Json(w => { foreach (var id in ids) w.WriteStringValue(id); });
+            using (var reader = _stored.ExecuteReader())
+            {
+                while (reader.Read()) bodies[reader.GetString(0)] = reader.GetString(1);
+                reader.NextResult();
+                while (reader.Read())
+                {
+                    var id = reader.GetString(0);
+                    if (!rows.TryGetValue(id, out var list)) rows[id] = list = [];
+                    list.Add(reader.GetString(1) + "|" + reader.GetString(2) + "|" + reader.GetString(3));
+                }
+            }
+
+            var stored = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var (id, body) in bodies) stored[id] = Signature(body, rows.GetValueOrDefault(id) ?? []);
+            return stored;
+        }
+
+        /// <summary>Deletes the chunk's ids, then inserts the rows of those it leaves stored.</summary>
+        public void Write(Dictionary<string, Row?> stored)
+        {
+            _delete.Parameters[0].Value = Json(w => { foreach (var id in stored.Keys) w.WriteStringValue(id); });
+            _delete.ExecuteNonQuery();
+            var rows = stored.Values.OfType<Row>().ToList();
+            if (rows.Count == 0) return;
+            _insert.Parameters[0].Value = Json(w =>
+            {
+                foreach (var row in rows)
+                {
+                    w.WriteStartArray();
+                    w.WriteStringValue(row.Advisory.Id);
+                    if (row.Advisory.Modified is { } modified) w.WriteStringValue(SqliteStore.Iso(modified));
+                    else w.WriteNullValue();
+                    w.WriteStringValue(row.Body);
+                    w.WriteEndArray();
+                }
+            });
+            _insert.ExecuteNonQuery();
+            if (!rows.Any(r => r.Packages.Length > 0)) return;
+            _insertPackages.Parameters[0].Value = Json(w =>
+            {
+                foreach (var row in rows)
+                {
+                    foreach (var (ecosystem, name, ranges) in row.Packages)
+                    {
+                        w.WriteStartArray();
+                        w.WriteStringValue(ecosystem);
+                        w.WriteStringValue(name);
+                        w.WriteStringValue(row.Advisory.Id);
+                        w.WriteStringValue(ranges);
+                        w.WriteEndArray();
+                    }
+                }
+            });
+            _insertPackages.ExecuteNonQuery();
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in new[] { _stored, _delete, _insert, _insertPackages }) command.Dispose();
+        }
+
+        private static DbCommand Command(DbConnection connection, string sql, string parameter)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.AddParameter(parameter, string.Empty);
+            return command;
+        }
+
+        /// <summary>A JSON array of what <paramref name="write"/> writes into it.</summary>
+        private static string Json(Action<Utf8JsonWriter> write)
+        {
+            var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartArray();
+                write(writer);
+                writer.WriteEndArray();
+            }
+
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
     }
 
     /// <summary>An advisory as it is stored: its body without affected entries, and its package rows.</summary>

@@ -41,7 +41,7 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
         Assert.Equal(4 + (6 * 3), expected.Count);
 
         using var folder = new TempFolder();
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         await using (var serve = await ServeProcess.StartOnAsync(folder, store))
         {
             Assert.Equal(accepted, await QueueIntegrationTests.PostAllAsync(serve.Address, payloads, parallel: 1));
@@ -64,7 +64,7 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
     public async Task On_PostgreSQL_ack_and_close_persist_across_a_restart_and_a_suppression_made_through_the_API_hides_the_next_matching_finding()
     {
         using var folder = new TempFolder();
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         string deployKey, publicized;
         await using (var server = await RunningServer.StartAsync(folder: folder, store: store))
         {
@@ -111,7 +111,7 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
         using var nats = new NatsServer();
         using var folder = new TempFolder();
         var config = QueueIntegrationTests.Config(folder, ackWait: "3s");
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         await using var worker = await WorkerProcess.StartAsync(folder, nats.Url, store, "only", config);
         await using var serve = await ServeProcess.StartOnAsync(folder, store, "--queue", nats.Url, "--config", config);
         using var client = new HttpClient { BaseAddress = serve.Address };
@@ -203,7 +203,7 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
     public async Task Serve_on_PostgreSQL_refuses_at_start_a_feature_whose_tables_PostgreSQL_does_not_hold_naming_the_setting()
     {
         using var folder = new TempFolder();
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         var yaml = "serve:\n  ci-servers:\n    - jenkins: http://127.0.0.1:9/\n      user: pipewatch\n      token: ${env:JENKINS_TOKEN}\n      interval: 1h\n";
         var environment = new Dictionary<string, string> { ["JENKINS_TOKEN"] = "not-a-real-jenkins-token" };
 
