@@ -173,7 +173,9 @@ internal static class ScanCommand
         try
         {
             var target = host.Resolve(request.Path);
-            source = request.NoGit ? new FolderSource(target, problems, request.Workers) : new GitHistorySource(GitRepository.Open(target), request.Selection, problems);
+            source = request.NoGit
+                ? new FolderSource(target, problems, request.Workers) { Skipping = Outputs(request, host) }
+                : new GitHistorySource(GitRepository.Open(target), request.Selection, problems);
         }
         catch (GitException ex)
         {
@@ -259,6 +261,14 @@ internal static class ScanCommand
                 return threshold is { } minimum && all.Findings.Any(f => f.Severity >= minimum) ? ExitCodes.Findings : ExitCodes.Ok;
             }
         }
+    }
+
+    // A folder scan must not read the files this run writes (--output, --report) when they lie inside the folder.
+    private static Func<string, bool>? Outputs(ScanRequest request, CliHost host)
+    {
+        var files = request.Reports.Select(CommonOptions.ParseReport).OfType<(string Format, string File)>().Select(r => r.File)
+            .Prepend(request.Output).OfType<string>().Select(host.Resolve).ToList();
+        return files.Count == 0 ? null : file => files.Exists(output => ReplacingFileStream.Writes(output, file));
     }
 
     private static SqliteStore? TryOpen(string path)

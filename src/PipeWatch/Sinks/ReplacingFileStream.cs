@@ -42,6 +42,27 @@ public sealed class ReplacingFileStream : FileStream
         return new ReplacingFileStream(temporary, target);
     }
 
+    /// <summary>
+    /// Whether <paramref name="file"/> is <paramref name="target"/> itself or one of the temporary files it is written through
+    /// (<c>.NAME.&lt;32 hex digits&gt;.tmp</c> beside it): what a scan of the folder holding its own output must not read.
+    /// </summary>
+    public static bool Writes(string target, string file)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(file);
+        target = Path.GetFullPath(target);
+        file = Path.GetFullPath(file);
+        if (file == target) return true;
+        if (Path.GetDirectoryName(file) != Path.GetDirectoryName(target)) return false;
+        var name = Path.GetFileName(file.AsSpan());
+        var prefix = $".{Path.GetFileName(target)}.";
+        const int Id = 32;
+        return name.Length == prefix.Length + Id + ".tmp".Length
+            && name.StartsWith(prefix, StringComparison.Ordinal)
+            && name.EndsWith(".tmp", StringComparison.Ordinal)
+            && !name.Slice(prefix.Length, Id).ContainsAnyExcept("0123456789abcdef");
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

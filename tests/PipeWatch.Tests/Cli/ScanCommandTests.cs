@@ -303,6 +303,32 @@ public sealed class ScanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_scan_writing_its_outputs_inside_the_folder_does_not_read_them_but_reads_look_alikes()
+    {
+        using var folder = new TempFolder();
+        for (var i = 0; i < 40; i++) File.WriteAllText(folder.File($"a{i:D2}.txt"), $"line {i}\n");
+        File.WriteAllText(folder.File("z.txt"), $"GH_TOKEN={Token}\n");
+        // Named like another file's temporary output: not this run's, so read like any file.
+        var decoy = $".other.json.{new string('0', 32)}.tmp";
+        File.WriteAllText(folder.File(decoy), $"export GH_TOKEN={Token}\n");
+        var cli = new CliRunner(folder.Path);
+
+        var first = await cli.RunAsync("scan", "--no-git", "--workers", "2", "--format", "json", "-o", "out.json", "--report", "sarif=out.sarif", ".");
+        var again = await cli.RunAsync("scan", "--no-git", "--workers", "2", "--format", "json", "-o", "out.json", "--report", "sarif=out.sarif", ".");
+
+        foreach (var run in new[] { first, again })
+        {
+            Assert.Equal(1, run.ExitCode);
+            Assert.DoesNotContain("problem", run.Error, StringComparison.Ordinal);
+            Assert.Contains("scanned 42 files", run.Error, StringComparison.Ordinal);
+        }
+
+        var files = File.ReadAllLines(folder.File("out.json")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("location").GetProperty("file").GetString());
+        Assert.Equal([decoy, "z.txt"], files.Order(StringComparer.Ordinal));
+        Assert.Equal(["out.json", "out.sarif"], Directory.GetFiles(folder.Path, "out.*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task No_git_on_one_workflow_file_or_its_folder_outside_dot_github_recognises_it_by_content()
     {
         using var folder = new TempFolder();

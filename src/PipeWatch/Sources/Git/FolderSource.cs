@@ -64,12 +64,16 @@ public sealed class FolderSource : ICommitSource
 
     public long? CountCommits() => null;
 
+    /// <summary>Files left out of the scan, by full path: the run's own outputs when they are written inside the folder.</summary>
+    public Func<string, bool>? Skipping { get; init; }
+
     public IEnumerable<SourcedCommit> Read(CancellationToken cancellationToken)
     {
         var batch = new List<FileInfo>(BatchFiles);
         long bytes = 0;
         foreach (var file in _only is null ? Files(Root) : [_only])
         {
+            if (Skipping?.Invoke(file.FullName) == true) continue;
             batch.Add(file);
             bytes += Listed(file);
             if (batch.Count < BatchFiles && bytes < BatchBytes) continue;
