@@ -2,8 +2,8 @@ using System.Globalization;
 using PipeWatch.Bench;
 
 // dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel|json-array|inventory|images|estate|lockfiles|workflows|known-secrets] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]";
-string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz", "alerts", "serve", "intel", "json-array", "inventory", "images", "estate", "lockfiles", "workflows", "known-secrets"];
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel|json-array|inventory|images|estate|lockfiles|workflows|known-secrets|advisory-import] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz", "alerts", "serve", "intel", "json-array", "inventory", "images", "estate", "lockfiles", "workflows", "known-secrets", "advisory-import"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -76,6 +76,7 @@ if (suite == "estate") return await EstateBenchmark.RunAsync(root, events, Conso
 if (suite == "serve") return await ServeLoadBenchmark.RunAsync(root, events, rate, Console.Out);
 if (suite == "lockfiles") return LockfileParseBenchmark.Run(Console.Out);
 if (suite == "workflows") return WorkflowParseBenchmark.Run(Console.Out);
+if (suite == "advisory-import") return AdvisoryImportBenchmark.Run(root, Console.Out);
 if (suite == "deps") return await DependencyMatchBenchmark.RunAsync(root, Console.Out);
 if (suite == "inventory") return await InventoryRematchBenchmark.RunAsync(root, Console.Out);
 if (suite == "alerts") return await AlertsBenchmark.RunAsync(Math.Min(events, 100_000), Console.Out);

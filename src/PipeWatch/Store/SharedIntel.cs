@@ -6,11 +6,12 @@ namespace PipeWatch.Store;
 
 /// <summary>
 /// The indicator index (tables <c>intel_feeds</c> and <c>indicators</c>) on any <see cref="ISharedTables"/> store, in SQL both
-/// dialects speak: what the PostgreSQL store keeps for <c>intel.feeds</c> and the engine's indicator matching.
+/// dialects speak: what both stores keep for <c>intel import</c>, <c>intel.feeds</c> and the engine's indicator matching.
 /// </summary>
 /// <remarks>
-/// The rows are SQLite's (migration 10): times as ISO 8601 UTC text, flags as 0/1, the rest of an indicator as IndicatorJson; an
-/// import counts, keeps and replaces as <see cref="SqliteStore.ImportIndicators"/> does. Each call opens a connection of its own.
+/// The rows are SQLite's migration 10 (PostgreSQL's 4): times as ISO 8601 UTC text, flags as 0/1, the rest of an indicator as
+/// IndicatorJson. An import reports each value as added or updated, keeps its earliest first-seen time and replaces the rest;
+/// 50,000 values per transaction, the statements prepared once. Each call opens a connection of its own.
 /// </remarks>
 internal sealed class SharedIntel(ISharedTables tables, TimeProvider time) : IIntelStore
 {

@@ -6,7 +6,7 @@ namespace PipeWatch.Store;
 
 /// <summary>
 /// The known-secret fingerprints (tables <c>known_secret_key</c> and <c>known_secrets</c>) on any <see cref="ISharedTables"/> store, in
-/// SQL both dialects speak: the store's HMAC key and each learned secret's form hashes, as SQLite's migration 15 keeps them.
+/// SQL both dialects speak (SQLite's migration 15, PostgreSQL's 5): the store's HMAC key and each learned secret's form hashes.
 /// </summary>
 /// <remarks>No value and no encoding of one is written: only the names, forms, alphabets, lengths and keyed hashes. Each call opens a connection of its own.</remarks>
 internal sealed class SharedKnownSecrets(ISharedTables tables) : IKnownSecretStore

@@ -45,7 +45,7 @@ public sealed class StoreMigrateTests(PostgresServer server) : IDisposable
     [Fact]
     public async Task A_command_that_reads_SQLite_tables_refuses_a_PostgreSQL_store_by_name()
     {
-        var location = server.Uri(await server.CreateDatabaseAsync());
+        var location = await server.NewStoreAsync();
         var cli = new CliRunner(_temp.Path);
 
         var findings = await cli.RunAsync("ingest", Corpus.File("github-webhooks", "workflow_run", "completed.payload.json"), "--store", location);

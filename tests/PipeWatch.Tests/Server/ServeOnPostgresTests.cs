@@ -40,7 +40,7 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
         Assert.Equal(4 + (6 * 3), expected.Count);
 
         using var folder = new TempFolder();
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         await using (var serve = await ServeProcess.StartOnAsync(folder, store))
         {
             Assert.Equal(accepted, await QueueIntegrationTests.PostAllAsync(serve.Address, payloads, parallel: 1));
@@ -63,7 +63,7 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
     public async Task On_PostgreSQL_ack_and_close_persist_across_a_restart_and_a_suppression_made_through_the_API_hides_the_next_matching_finding()
     {
         using var folder = new TempFolder();
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         string deployKey, publicized;
         await using (var server = await RunningServer.StartAsync(folder: folder, store: store))
         {
@@ -110,7 +110,7 @@ public sealed class ServeOnPostgresTests(PostgresServer postgres)
         using var nats = new NatsServer();
         using var folder = new TempFolder();
         var config = QueueIntegrationTests.Config(folder, ackWait: "3s");
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         await using var worker = await WorkerProcess.StartAsync(folder, nats.Url, store, "only", config);
         await using var serve = await ServeProcess.StartOnAsync(folder, store, "--queue", nats.Url, "--config", config);
         using var client = new HttpClient { BaseAddress = serve.Address };

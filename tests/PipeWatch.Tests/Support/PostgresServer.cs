@@ -10,7 +10,7 @@ namespace PipeWatch.Tests.Support;
 /// <summary>
 /// A real PostgreSQL server (Debian's postgresql, installed by .ci/run) for the tests of the <c>postgres</c> collection: initdb
 /// into a temp folder, <c>postgres</c> on a free loopback port with password authentication, stopped when the collection ends.
-/// Each test class takes a database of its own (<see cref="CreateDatabaseAsync"/>).
+/// Each test takes a database of its own (<see cref="NewStoreAsync"/>, or <see cref="StorePair"/> beside a SQLite store).
 /// </summary>
 /// <remarks>
 /// PostgreSQL refuses to run as root, and this machine and CI run as root: then initdb and postgres run as the unprivileged
@@ -49,6 +49,9 @@ public sealed class PostgresServer : IAsyncLifetime
 
     /// <summary>The store location of <paramref name="database"/> as a URI without a password (<see cref="PassFile"/> gives it).</summary>
     public string Uri(string database) => $"postgres://{User}@{Host}:{Port}/{database}?passfile={System.Uri.EscapeDataString(PassFile)}";
+
+    /// <summary>A new empty database's store location (<see cref="Uri"/>): what a test opens with <c>StoreFactory.Open</c> or hands to a process.</summary>
+    public async Task<string> NewStoreAsync() => Uri(await CreateDatabaseAsync());
 
     /// <summary>A new empty database with a unique name.</summary>
     public async Task<string> CreateDatabaseAsync()

@@ -215,8 +215,14 @@ internal static class PostgresMigrations
         );
         """,
 
-        // 7: reserved for pgdedup
-        "SELECT 1;",
+        // 7: the advisories' change counter (SharedAdvisories): SQLite's migration 16.
+        """
+        CREATE TABLE advisory_counter (
+            id integer PRIMARY KEY CHECK (id = 1),
+            changes bigint NOT NULL               -- one more for every import transaction that changed an advisory; only ever grows
+        );
+        INSERT INTO advisory_counter (id, changes) VALUES (1, 0);
+        """,
 
         // 8: outbox claims (SharedDeliveryLog): SQLite's migration 17. Times in byte order ("C"), as SQLite compares them.
         """

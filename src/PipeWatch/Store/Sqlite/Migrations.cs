@@ -273,8 +273,15 @@ internal static class Migrations
         ) WITHOUT ROWID;
         """,
 
-        // 16: reserved for pgdedup
-        "SELECT 1;",
+        // 16: the advisories' change counter (SharedAdvisories): one more for every import transaction that added, changed or
+        // withdrew an advisory, so that an index following the store reloads even when the count and the newest date stay the same.
+        """
+        CREATE TABLE advisory_counter (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            changes INTEGER NOT NULL          -- only ever grows
+        );
+        INSERT INTO advisory_counter (id, changes) VALUES (1, 0);
+        """,
 
         // 17: outbox claims (SharedDeliveryLog): which process holds an alert while it delivers it, and until when. A claim that
         // is not renewed (its process died) expires and another process takes the alert; no claim: any process may take it.

@@ -5,93 +5,21 @@ using PipeWatch.Dependencies.Advisories;
 
 namespace PipeWatch.Store.Sqlite;
 
-/// <summary>The advisory index of migrations 4 and 6: advisories by id, and which (ecosystem, package) each names with its affected entries for it.</summary>
+/// <summary>The advisory index of migrations 4 and 6 (and the change counter of 16): imports, counts and listings through <see cref="SharedAdvisories"/>, lookups on this connection's handle.</summary>
 public sealed partial class SqliteStore : IAdvisoryStore
 {
-    private const int ImportBatch = 5000;
+    private SharedAdvisories Advisories => new(this);
 
-    public AdvisoryImportResult ImportAdvisories(IEnumerable<Advisory> advisories, CancellationToken ct)
-    {
-        int imported = 0, withdrawn = 0, packages = 0, pending = 0;
-        var changes = new List<AdvisoryChange>();
-        var transaction = _connection.BeginTransaction();
-        try
-        {
-            // What the id held before, to tell an advisory imported again as it was from a new or changed one.
-            using var before = Command("SELECT body FROM advisories WHERE id = $id", transaction, "$id");
-            using var beforeRanges = Command("SELECT ecosystem, name, ranges FROM advisory_packages WHERE advisory_id = $id ORDER BY ecosystem, name", transaction, "$id");
-            using var delete = Command("DELETE FROM advisories WHERE id = $id; DELETE FROM advisory_packages WHERE advisory_id = $id;", transaction, "$id");
-            using var insert = Command("INSERT INTO advisories (id, modified, body) VALUES ($id, $modified, $body)", transaction, "$id", "$modified", "$body");
-            using var key = Command(
-                "INSERT OR REPLACE INTO advisory_packages (ecosystem, name, advisory_id, ranges) VALUES ($ecosystem, $name, $id, $ranges)", transaction, "$ecosystem", "$name", "$id", "$ranges");
-            foreach (var advisory in advisories)
-            {
-                ct.ThrowIfCancellationRequested();
-                var stored = Stored(before, beforeRanges, advisory.Id);
-                delete.Parameters["$id"].Value = advisory.Id;
-                delete.ExecuteNonQuery();
-                if (advisory.Withdrawn)
-                {
-                    withdrawn++;
-                    if (stored is not null) changes.Add(new AdvisoryChange(advisory.Id, AdvisoryChangeKind.Withdrawn, []));
-                }
-                else
-                {
-                    var body = AdvisoryJson.Write(advisory with { Affected = [] });
-                    insert.Parameters["$id"].Value = advisory.Id;
-                    insert.Parameters["$modified"].Value = advisory.Modified is { } m ? Iso(m) : DBNull.Value;
-                    insert.Parameters["$body"].Value = body;
-                    insert.ExecuteNonQuery();
-                    packages += WriteRanges(key, advisory);
-                    imported++;
-                    if (stored is null) changes.Add(new AdvisoryChange(advisory.Id, AdvisoryChangeKind.Added, Keys(advisory)));
-                    else if (stored != Signature(body, RangeRows(advisory))) changes.Add(new AdvisoryChange(advisory.Id, AdvisoryChangeKind.Changed, Keys(advisory)));
-                }
+    public AdvisoryImportResult ImportAdvisories(IEnumerable<Advisory> advisories, CancellationToken ct) => Advisories.ImportAdvisories(advisories, ct);
 
-                if (++pending < ImportBatch) continue;
-                transaction.Commit();
-                transaction.Dispose();
-                transaction = _connection.BeginTransaction();
-                foreach (var c in new[] { before, beforeRanges, delete, insert, key }) c.Transaction = transaction;
-                pending = 0;
-            }
+    public long AdvisoryCount() => Advisories.AdvisoryCount();
 
-            transaction.Commit();
-        }
-        finally
-        {
-            transaction.Dispose();
-        }
+    public string AdvisoryState() => Advisories.AdvisoryState();
 
-        return new AdvisoryImportResult(imported, withdrawn, packages) { Changes = changes };
-    }
+    public IAdvisoryIndex OpenAdvisoryIndex() => new SqliteAdvisoryIndex(_connection);
 
-    /// <summary>The stored advisory's body and package rows as one text, or null when the id is not stored.</summary>
-    private static string? Stored(SqliteCommand body, SqliteCommand ranges, string id)
-    {
-        body.Parameters["$id"].Value = id;
-        if (body.ExecuteScalar() is not string text) return null;
-        ranges.Parameters["$id"].Value = id;
-        var rows = new List<string>();
-        using (var reader = ranges.ExecuteReader())
-        {
-            while (reader.Read()) rows.Add(reader.GetString(0) + "|" + reader.GetString(1) + "|" + reader.GetString(2));
-        }
-
-        return Signature(text, rows);
-    }
-
-    internal static (string, string)[] Keys(Advisory advisory) =>
-        [.. advisory.Affected.Select(p => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name))).Distinct()];
-
-    internal static string Signature(string body, IEnumerable<string> rows) => body + "\n" + string.Join("\n", rows);
-
-    /// <summary>The package rows <see cref="WriteRanges"/> writes for the advisory, in the order <see cref="Stored"/> reads them.</summary>
-    internal static IEnumerable<string> RangeRows(Advisory advisory) => advisory.Affected
-        .GroupBy(p => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name)))
-        .Select(g => (g.Key.Item1, g.Key.Item2, Ranges: CompactAffected.Write(g)))
-        .OrderBy(r => r.Item1, StringComparer.Ordinal).ThenBy(r => r.Item2, StringComparer.Ordinal)
-        .Select(r => r.Item1 + "|" + r.Item2 + "|" + r.Ranges);
+    /// <summary>The advisory index, summarized for people (<c>vulndb list</c>): per ecosystem, its packages and advisories.</summary>
+    public IReadOnlyList<AdvisoryEcosystem> AdvisoryEcosystems() => Advisories.AdvisoryEcosystems();
 
     /// <summary>Migration 6 on a store from before it: each package row gets its compact entries from the advisory's body, and bodies lose their entries.</summary>
     internal static void FillCompactRanges(SqliteConnection connection, SqliteTransaction transaction)
@@ -116,52 +44,19 @@ public sealed partial class SqliteStore : IAdvisoryStore
         body.Parameters.Add(new SqliteParameter("$id", null));
         foreach (var advisory in advisories)
         {
-            WriteRanges(key, advisory);
+            foreach (var (ecosystem, name, ranges) in SharedAdvisories.PackageRows(advisory))
+            {
+                key.Parameters["$ecosystem"].Value = ecosystem;
+                key.Parameters["$name"].Value = name;
+                key.Parameters["$id"].Value = advisory.Id;
+                key.Parameters["$ranges"].Value = ranges;
+                key.ExecuteNonQuery();
+            }
+
             body.Parameters["$body"].Value = AdvisoryJson.Write(advisory with { Affected = [] });
             body.Parameters["$id"].Value = advisory.Id;
             body.ExecuteNonQuery();
         }
-    }
-
-    /// <summary>One row per (ecosystem, package) the advisory names, with its entries for that package; returns the rows written.</summary>
-    private static int WriteRanges(SqliteCommand key, Advisory advisory)
-    {
-        var rows = 0;
-        foreach (var entries in advisory.Affected.GroupBy(p => (Ecosystems.Base(p.Ecosystem), PackageNames.Normalize(p.Ecosystem, p.Name))))
-        {
-            key.Parameters["$ecosystem"].Value = entries.Key.Item1;
-            key.Parameters["$name"].Value = entries.Key.Item2;
-            key.Parameters["$id"].Value = advisory.Id;
-            key.Parameters["$ranges"].Value = CompactAffected.Write(entries);
-            rows += key.ExecuteNonQuery();
-        }
-
-        return rows;
-    }
-
-    public long AdvisoryCount()
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM advisories";
-        return (long)command.ExecuteScalar()!;
-    }
-
-    public string AdvisoryState()
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT count(*) || ':' || ifnull(max(modified), '') FROM advisories";
-        return (string)command.ExecuteScalar()!;
-    }
-
-    public IAdvisoryIndex OpenAdvisoryIndex() => new SqliteAdvisoryIndex(_connection);
-
-    private SqliteCommand Command(string sql, SqliteTransaction transaction, params string[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        foreach (var p in parameters) command.Parameters.Add(new SqliteParameter(p, null));
-        return command;
     }
 
     /// <summary>Looks packages up with one prepared statement, keeping what it read for the rest of the scan.</summary>

@@ -9,7 +9,7 @@ public sealed partial class SqliteStore : ISharedTables
 
     string ISharedTables.Display => Path;
 
-    DbConnection ISharedTables.OpenConnection(bool readOnly) => SqliteFileTables.Open(Path, readOnly);
+    DbConnection ISharedTables.OpenConnection(bool readOnly) => _immutable ? OpenReadOnly(Path) : SqliteFileTables.Open(Path, readOnly);
 }
 
 /// <summary>The shared tables of a SQLite store file that some other object opened (and migrated).</summary>

@@ -14,6 +14,9 @@ public sealed partial class SqliteStore : IStore
 
     private readonly SqliteLedger _ledger;
 
+    /// <summary>Opened read-only as immutable (a read-only file or folder): the shared tables' connections are opened the same way.</summary>
+    private bool _immutable;
+
     private SqliteStore(SqliteConnection connection, string path, long ledgerCache)
     {
         _connection = connection;
@@ -34,6 +37,7 @@ public sealed partial class SqliteStore : IStore
     {
         var full = System.IO.Path.GetFullPath(path);
         SqliteConnection? connection = null;
+        var immutable = false;
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
@@ -54,6 +58,7 @@ public sealed partial class SqliteStore : IStore
                 // A store that can only be read (a read-only file or folder) still lists its findings; writing to it fails by name.
                 connection.Dispose();
                 connection = OpenReadOnly(full);
+                immutable = true;
                 Validate(connection, full);
                 QuickCheck(connection, full);
                 if (UserVersion(connection) < Migrations.All.Count)
@@ -63,7 +68,7 @@ public sealed partial class SqliteStore : IStore
             }
 
             CheckTables(connection, full);
-            return new SqliteStore(connection, full, ledgerCache);
+            return new SqliteStore(connection, full, ledgerCache) { _immutable = immutable };
         }
         catch (SqliteException ex) when (IsDamage(ex))
         {

@@ -26,7 +26,7 @@ public sealed class QueuePostgresTests(PostgresServer postgres)
         using var nats = new NatsServer();
         using var folder = new TempFolder();
         var config = QueueIntegrationTests.Config(folder, ackWait: "3s");
-        var store = postgres.Uri(await postgres.CreateDatabaseAsync());
+        var store = await postgres.NewStoreAsync();
         await using var first = await WorkerProcess.StartAsync(folder, nats.Url, store, "first", config);
         await using var second = await WorkerProcess.StartAsync(folder, nats.Url, store, "second", config);
         // serve keeps its own SQLite file for its API here; the findings are the workers', in PostgreSQL.

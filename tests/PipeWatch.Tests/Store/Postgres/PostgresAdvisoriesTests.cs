@@ -10,7 +10,6 @@ using PipeWatch.Sinks;
 using PipeWatch.Sources.Files;
 using PipeWatch.Store;
 using PipeWatch.Store.Postgres;
-using PipeWatch.Store.Sqlite;
 using PipeWatch.Tests.Dependencies.Advisories;
 using PipeWatch.Tests.Server;
 using PipeWatch.Tests.Support;
@@ -39,8 +38,8 @@ public sealed class PostgresAdvisoriesTests(PostgresServer server) : IDisposable
     [Fact]
     public async Task The_same_import_gives_the_same_listing_and_findings_on_PostgreSQL_as_on_SQLite_and_a_refresh_re_matches_the_same_way()
     {
-        using var sqlite = SqliteStore.Open(_temp.File("store.db"));
-        using var postgres = (PostgresStore)StoreFactory.Open(server.Uri(await server.CreateDatabaseAsync()));
+        using var stores = await StorePair.OpenAsync(server);
+        var (sqlite, postgres) = (stores.Sqlite, stores.Postgres);
         var lockfiles = Lockfiles();
         var first = Directory.GetFiles(OsvFiles.Fixtures, "*.json").Where(f => !f.EndsWith(Newtonsoft + ".json", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
 
@@ -105,7 +104,7 @@ public sealed class PostgresAdvisoriesTests(PostgresServer server) : IDisposable
             ? new HttpReply(200, Headers: new Dictionary<string, string> { ["ETag"] = "\"npm-1\"" }, ContentType: "application/zip") { Bytes = archive }
             : new HttpReply(404));
         using var folder = new TempFolder();
-        var store = server.Uri(await server.CreateDatabaseAsync());
+        var store = await server.NewStoreAsync();
         var text = new StringWriter();
         var output = TextWriter.Synchronized(text);
 

@@ -8,7 +8,6 @@ using PipeWatch.Sinks;
 using PipeWatch.Sources.Files;
 using PipeWatch.Store;
 using PipeWatch.Store.Postgres;
-using PipeWatch.Store.Sqlite;
 using PipeWatch.Tests.Server;
 using PipeWatch.Tests.Sources.JobLogs;
 using PipeWatch.Tests.Support;
@@ -33,8 +32,8 @@ public sealed class PostgresIntelTests(PostgresServer server) : IDisposable
     [Fact]
     public async Task A_MISP_event_and_a_STIX_bundle_imported_into_PostgreSQL_match_the_same_events_as_on_SQLite()
     {
-        using var sqlite = SqliteStore.Open(_temp.File("store.db"));
-        using var postgres = (PostgresStore)StoreFactory.Open(server.Uri(await server.CreateDatabaseAsync()));
+        using var stores = await StorePair.OpenAsync(server);
+        var (sqlite, postgres) = (stores.Sqlite, stores.Postgres);
         var inputs = Inputs();
 
         Assert.Equal(Import(sqlite, Ingest.Now), Import(postgres, Ingest.Now));
@@ -69,7 +68,7 @@ public sealed class PostgresIntelTests(PostgresServer server) : IDisposable
     {
         await using var feed = new LoopbackHttpServer(request => request.Path == "/feeds/c2.txt" ? new HttpReply(200, "# team C2 list\nold-c2.example\n", ContentType: "text/plain") : new HttpReply(404));
         using var folder = new TempFolder();
-        var store = server.Uri(await server.CreateDatabaseAsync());
+        var store = await server.NewStoreAsync();
         var text = new StringWriter();
         var yaml = $"intel:\n  feeds:\n    - url: {feed.Url}/feeds/c2.txt\n      name: team-c2\n      refresh: 1h\n";
 

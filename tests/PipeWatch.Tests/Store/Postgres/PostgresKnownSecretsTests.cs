@@ -9,8 +9,6 @@ using PipeWatch.Intel;
 using PipeWatch.Sinks;
 using PipeWatch.Sources.Files;
 using PipeWatch.Store;
-using PipeWatch.Store.Postgres;
-using PipeWatch.Store.Sqlite;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -33,9 +31,8 @@ public sealed class PostgresKnownSecretsTests(PostgresServer server) : IDisposab
     [Fact]
     public async Task A_secret_learned_into_PostgreSQL_is_found_as_on_SQLite_and_no_row_holds_a_piece_of_it()
     {
-        using var sqlite = SqliteStore.Open(_temp.File("store.db"));
-        var database = await server.CreateDatabaseAsync();
-        using var postgres = (PostgresStore)StoreFactory.Open(server.Uri(database));
+        using var stores = await StorePair.OpenAsync(server);
+        var (sqlite, postgres, database) = (stores.Sqlite, stores.Postgres, stores.Database);
         KnownSecretLearning.Learn(sqlite, "DEPLOY_TOKEN", Value, Ingest.Now);
         KnownSecretLearning.Learn(postgres, "DEPLOY_TOKEN", Value, Ingest.Now);
 

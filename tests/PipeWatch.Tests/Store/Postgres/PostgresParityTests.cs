@@ -15,10 +15,8 @@ namespace PipeWatch.Tests.Store.Postgres;
 
 /// <summary>The same input through the real engine into SQLite and into PostgreSQL gives the same findings, word for word.</summary>
 [Collection(PostgresServer.Collection)]
-public sealed class PostgresParityTests(PostgresServer server) : IDisposable
+public sealed class PostgresParityTests(PostgresServer server)
 {
-    private readonly TempFolder _temp = new();
-
     public static TheoryData<string, int> Inputs => new()
     {
         // The README's demo: a normal history and the attack in it. Small batches: baselines are written and read back many times.
@@ -34,8 +32,8 @@ public sealed class PostgresParityTests(PostgresServer server) : IDisposable
         string[] paths = input == "samples"
             ? [Path.Combine(Corpus.RepositoryRoot, "samples", "demo"), Path.Combine(Corpus.RepositoryRoot, "samples", "attack")]
             : [Corpus.File("github-webhooks"), Corpus.File("github-audit"), Corpus.File("gitlab-webhooks")];
-        using var sqlite = StoreFactory.Open(_temp.File("store.db"));
-        using var postgres = StoreFactory.Open(server.Uri(await server.CreateDatabaseAsync()));
+        using var stores = await StorePair.OpenAsync(server);
+        var (sqlite, postgres) = ((IStore)stores.Sqlite, (IStore)stores.Postgres);
 
         var onSqlite = await IngestAsync(sqlite, paths, batchSize);
         var onPostgres = await IngestAsync(postgres, paths, batchSize);
@@ -49,8 +47,6 @@ public sealed class PostgresParityTests(PostgresServer server) : IDisposable
         // The ledger: a second run over the same input is all duplicates and raises nothing.
         Assert.Equal((onSqlite.Summary.Events, 0L), (again.Summary.Duplicates, again.Summary.NewFindings));
     }
-
-    public void Dispose() => _temp.Dispose();
 
     private static async Task<(IngestSummary Summary, IReadOnlyList<Finding> Findings)> IngestAsync(IStore store, string[] paths, int batchSize)
     {

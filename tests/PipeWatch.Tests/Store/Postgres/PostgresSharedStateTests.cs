@@ -20,7 +20,7 @@ public sealed class PostgresSharedStateTests(PostgresServer server)
     [Fact]
     public async Task Two_batches_on_two_connections_updating_one_actors_baseline_lose_nothing()
     {
-        var location = server.Uri(await server.CreateDatabaseAsync());
+        var location = await server.NewStoreAsync();
         using var first = StoreFactory.Open(location);
         using var second = StoreFactory.Open(location);
         var key = AuthorHours.Key("alice");
@@ -46,7 +46,7 @@ public sealed class PostgresSharedStateTests(PostgresServer server)
     [Fact]
     public async Task Two_workers_committing_batches_at_once_into_one_actors_baselines_lose_nothing()
     {
-        var location = server.Uri(await server.CreateDatabaseAsync());
+        var location = await server.NewStoreAsync();
         const int Batches = 15;
         const int PerBatch = 20;
 
@@ -83,7 +83,7 @@ public sealed class PostgresSharedStateTests(PostgresServer server)
     [Fact]
     public async Task Incident_correlation_on_two_connections_is_serialized_so_the_second_joins_the_firsts_incident()
     {
-        var location = server.Uri(await server.CreateDatabaseAsync());
+        var location = await server.NewStoreAsync();
         using var first = StoreFactory.Open(location);
         using var second = StoreFactory.Open(location);
         var correlator = new IncidentCorrelator(new IncidentOptions());
@@ -122,7 +122,7 @@ public sealed class PostgresSharedStateTests(PostgresServer server)
     [Fact]
     public async Task Logins_and_the_estates_packages_learned_on_two_connections_at_once_are_both_kept()
     {
-        var location = server.Uri(await server.CreateDatabaseAsync());
+        var location = await server.NewStoreAsync();
         using var first = StoreFactory.Open(location);
         using var second = StoreFactory.Open(location);
         const string Scope = "shared";

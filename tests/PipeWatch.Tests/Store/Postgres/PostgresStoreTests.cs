@@ -16,7 +16,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     [Fact]
     public async Task A_new_database_is_migrated_once_and_records_each_migration()
     {
-        var location = server.Uri(await server.CreateDatabaseAsync());
+        var location = await server.NewStoreAsync();
 
         var first = StoreFactory.Migrate(location);
         var second = StoreFactory.Migrate(location);
@@ -32,7 +32,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     [Fact]
     public async Task The_ledger_records_a_block_in_one_call_an_id_twice_in_it_new_once_and_a_rollback_forgets()
     {
-        using var store = StoreFactory.Open(server.Uri(await server.CreateDatabaseAsync()));
+        using var store = StoreFactory.Open(await server.NewStoreAsync());
         var at = new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
         var isNew = new bool[3];
 
@@ -61,7 +61,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     [Fact]
     public async Task Findings_are_stored_once_per_fingerprint_and_read_back_as_written()
     {
-        using var store = StoreFactory.Open(server.Uri(await server.CreateDatabaseAsync()));
+        using var store = StoreFactory.Open(await server.NewStoreAsync());
         var one = SqliteStoreTests.NewFinding("fp-1", timestamp: new DateTimeOffset(2026, 11, 2, 8, 30, 15, 123, TimeSpan.Zero));
         var two = SqliteStoreTests.NewFinding("fp-2", Categories.UnauthorizedAuthor, Severity.Critical, "Octo-Org/Other");
         var added = new bool[3];
@@ -97,7 +97,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     [InlineData(PageOrder.OldestFirst)]
     public async Task A_reader_pages_through_findings_while_a_writer_commits_and_sees_each_once_in_order(PageOrder order)
     {
-        using var store = StoreFactory.Open(server.Uri(await server.CreateDatabaseAsync()));
+        using var store = StoreFactory.Open(await server.NewStoreAsync());
         var next = 0;
         Commit(store, 25, ref next);
         using var reader = store.OpenReader();
@@ -136,7 +136,7 @@ public sealed class PostgresStoreTests(PostgresServer server)
     [Fact]
     public async Task Incidents_group_findings_by_actor_and_page_most_recently_active_first()
     {
-        using var store = StoreFactory.Open(server.Uri(await server.CreateDatabaseAsync()));
+        using var store = StoreFactory.Open(await server.NewStoreAsync());
         var correlator = new IncidentCorrelator(new IncidentOptions());
         var at = new DateTimeOffset(2026, 11, 3, 10, 0, 0, TimeSpan.Zero);
         Finding By(string fingerprint, string actor, int minutes) =>
