@@ -27,7 +27,9 @@ internal sealed partial class ExpositionFileSource(string path) : ISource
     private const int HeadSize = 64 * 1024;
 
     /// <summary>True for a <c>.prom</c> or <c>.metrics</c> file, or one whose first non-blank line is <c># HELP</c>/<c># TYPE</c> or, past other comments, an exposition sample.</summary>
-    public static bool Detect(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="declaredOnly">Only by its name or a first <c># HELP</c>/<c># TYPE</c> line, not a first sample line (a weaker sign, tried after the job-log formats).</param>
+    public static bool Detect(string path, bool declaredOnly = false)
     {
         var extension = Path.GetExtension(path);
         if (extension.Equals(".prom", StringComparison.OrdinalIgnoreCase) || extension.Equals(".metrics", StringComparison.OrdinalIgnoreCase)) return true;
@@ -36,7 +38,7 @@ internal sealed partial class ExpositionFileSource(string path) : ISource
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
             var head = new byte[Math.Min(stream.Length, HeadSize)];
             var length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            return Detect(head.AsSpan(0, length));
+            return Detect(head.AsSpan(0, length), declaredOnly);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -45,7 +47,7 @@ internal sealed partial class ExpositionFileSource(string path) : ISource
     }
 
     /// <summary>True when the text (its first 64 KiB, no NUL byte) starts as an exposition does.</summary>
-    public static bool Detect(ReadOnlySpan<byte> text)
+    public static bool Detect(ReadOnlySpan<byte> text, bool declaredOnly = false)
     {
         var head = text[..Math.Min(text.Length, HeadSize)];
         if (head.Contains((byte)0)) return false;
@@ -55,7 +57,7 @@ internal sealed partial class ExpositionFileSource(string path) : ISource
             if (line.Length == 0) continue;
             if (line.StartsWith("# HELP ", StringComparison.Ordinal) || line.StartsWith("# TYPE ", StringComparison.Ordinal)) return true;
             if (line.StartsWith('#')) continue;
-            return SampleLine().IsMatch(line);
+            return !declaredOnly && SampleLine().IsMatch(line);
         }
 
         return false;

@@ -104,7 +104,8 @@ public sealed class CiServerMetricsIngestTests : IDisposable
     [Fact]
     public async Task A_text_file_is_told_an_exposition_by_its_content_and_one_without_ci_metrics_is_a_problem()
     {
-        var sniffed = _temp.File("scrape.txt");
+        // No known name: a first sample line (past comments) says it; a .txt or .log would be a job log unless it starts with # HELP/# TYPE.
+        var sniffed = _temp.File("scrape-output");
         await File.WriteAllTextAsync(sniffed, "# a note\njenkins_queue_size_value 2\n", TestContext.Current.CancellationToken);
         var node = _temp.File("node.prom");
         await File.WriteAllTextAsync(node, NodeExporterLines, TestContext.Current.CancellationToken);
@@ -112,7 +113,8 @@ public sealed class CiServerMetricsIngestTests : IDisposable
         Assert.True(ExpositionFileSource.Detect(sniffed));
         Assert.False(ExpositionFileSource.Detect("# Title\n\nSome prose 1\n"u8));
         Assert.False(ExpositionFileSource.Detect("{\"a\": 1}\n"u8));
-        Assert.True(ExpositionFileSource.Detect("# TYPE x gauge\nx 1\n"u8));
+        Assert.True(ExpositionFileSource.Detect("# TYPE x gauge\nx 1\n"u8, declaredOnly: true));
+        Assert.False(ExpositionFileSource.Detect("# a note\nx 1\n"u8, declaredOnly: true));
         Assert.True(ExpositionFileSource.Detect("x{path=\"a b\",q=\"\\\"\"} 1.5e3 1700000000000\n"u8));
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [sniffed, node]);
