@@ -144,8 +144,8 @@ internal static class CommonOptions
     {
         try
         {
-            // The commands that open a store here read and write SQLite's own tables (the inventory, the findings' listing); a
-            // PostgreSQL store serves the engine ('serve', 'worker'), 'store migrate', and the vulndb, intel and secrets commands.
+            // The commands that open a store here read and write SQLite's own tables (the findings' listing, the intake); a
+            // PostgreSQL store serves the engine ('serve', 'worker'), 'store migrate', and the vulndb, intel, secrets and inventory commands.
             var store = StoreFactory.Open(path);
             if (store is SqliteStore sqlite) return sqlite;
             store.Dispose();

@@ -121,9 +121,9 @@ internal static class FindingsCommand
         // Findings are filtered at detection; entries added since then hide what the store already holds.
         var allow = new AllowlistFilter(config.Allow);
         var path = CommonOptions.ResolveStore(host, storePath);
-        if (!File.Exists(path))
+        if (!StoreFactory.IsPostgres(path) && !File.Exists(path))
         {
-            await host.Error.WriteLineAsync($"pipewatch: {path}: no store here yet (run 'pipewatch ingest' first, or pass --store)");
+            await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {path}: no store here yet (run 'pipewatch ingest' first, or pass --store)"));
             return ExitCodes.Usage;
         }
 

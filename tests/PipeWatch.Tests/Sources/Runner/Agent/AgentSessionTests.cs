@@ -111,6 +111,26 @@ public sealed class AgentSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task Auto_takes_strace_first_and_ebpf_only_where_strace_cannot_trace()
+    {
+        using var folder = new TempFolder();
+
+        async Task<AgentResult> RunAsync(string strace)
+        {
+            await using var output = new AgentFileOutput(folder.File($"{Guid.NewGuid():N}.jsonl"));
+            var options = new AgentOptions { Command = ["true"], Mode = AgentMode.Auto, Strace = strace, WorkingDirectory = folder.Path, Ci = CiVariables.From(_ => null) };
+            return await AgentSession.RunAsync(options, [output], cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        var usual = await RunAsync("strace");
+        var noStrace = await RunAsync(folder.File("no-such-strace"));
+
+        Assert.Equal(("strace", 0), (usual.Mode, usual.ExitCode));
+        var (ebpfWorks, _) = await BpftraceProgram.ProbeAsync("bpftrace", TestContext.Current.CancellationToken);
+        Assert.Equal((ebpfWorks ? "ebpf" : "proc", 0), (noStrace.Mode, noStrace.ExitCode));
+    }
+
+    [Fact]
     public async Task Without_a_tracer_proc_polling_sees_long_processes_and_says_what_it_misses()
     {
         var result = await _job.RunAsync("sleep 1.5\n", runId: "104", mode: AgentMode.Proc);
