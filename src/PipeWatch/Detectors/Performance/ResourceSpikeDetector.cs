@@ -171,7 +171,9 @@ internal sealed class ResourceSpikeDetector : IDetector
             Techniques = ["T1496"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
-            Fingerprint = source is { Length: > 0 }
+            // A CI server's scrapes have no run: each scrape (its event) is its own finding.
+            Fingerprint = server ? Fingerprint.Of(Info.Id, e.Ci.Repository, source ?? string.Empty, e.Id)
+                : source is { Length: > 0 }
                 ? Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step, source)
                 : Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step),
         });

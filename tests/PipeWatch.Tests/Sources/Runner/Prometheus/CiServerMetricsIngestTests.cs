@@ -46,6 +46,21 @@ public sealed class CiServerMetricsIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_spike_later_on_the_same_server_is_a_second_finding()
+    {
+        var folder = JenkinsScrapes(10);
+        Scrape(folder, "jenkins-11.prom", Jenkins(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000), 11);
+        Scrape(folder, "jenkins-12.prom", Jenkins(queue: 2, busy: 4, count: 132, sumMs: 132 * 120_000), 12);
+        Scrape(folder, "jenkins-13.prom", Jenkins(queue: 35, busy: 4, count: 133, sumMs: 133 * 120_000), 13);
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [folder]);
+
+        Assert.Equal(
+            [Path.Combine(folder, "jenkins-11.prom"), Path.Combine(folder, "jenkins-13.prom")],
+            result.Findings.Select(f => f.Location.File).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task An_ordinary_eleventh_jenkins_scrape_raises_nothing()
     {
         var folder = JenkinsScrapes(10);
