@@ -18,6 +18,10 @@ internal sealed class ResourceSpikeDetector : IDetector
 {
     private const string Separator = "\u001f";
 
+    // A queue or executor count this much above its median at least: a handful more is ordinary load.
+    private const double MinimumQueueIncrease = 5;
+    private const double MinimumExecutorsIncrease = 2;
+
     private readonly ResourceSpikeOptions _options;
     private readonly Metric[] _metrics;
 
@@ -30,6 +34,11 @@ internal sealed class ResourceSpikeDetector : IDetector
             new("memory", "peak memory", "runner.memory.peak_bytes", _options.MinimumMemoryIncreaseBytes, Bytes),
             new("sent", "bytes sent", "runner.network.sent_bytes", _options.MinimumSentIncreaseBytes, Bytes),
             new("duration", "duration", "event.duration", _options.MinimumDurationIncrease.TotalSeconds, v => $"{v.ToString("0.#", CultureInfo.InvariantCulture)}s"),
+
+            // A CI server's own metrics (Jenkins', GitLab Runner's Prometheus endpoint), one summary a scrape.
+            new("queue", "queue length", Sources.Runner.Prometheus.ExpositionFileSource.QueueLength, MinimumQueueIncrease, v => $"{v.ToString("0.#", CultureInfo.InvariantCulture)} queued builds"),
+            new("executors-busy", "busy executors", Sources.Runner.Prometheus.ExpositionFileSource.ExecutorsBusy, MinimumExecutorsIncrease, v => $"{v.ToString("0.#", CultureInfo.InvariantCulture)} busy executors"),
+            new("job-duration", "mean job duration", Sources.Runner.Prometheus.ExpositionFileSource.JobDurationSeconds, _options.MinimumDurationIncrease.TotalSeconds, v => $"{v.ToString("0.#", CultureInfo.InvariantCulture)}s"),
         ];
     }
 
@@ -116,11 +125,14 @@ internal sealed class ResourceSpikeDetector : IDetector
     {
         var (lead, s) = spikes.MaxBy(x => x.Score.Ratio);
         var source = e.Fields.GetValueOrDefault("runner.metrics.source");
-        var where = (step.Length > 0 ? $"Step '{step}' of job '{e.Ci.Job}'" : $"Job '{e.Ci.Job}'") + (source is { Length: > 0 } ? $" (the runner's {source} metrics)" : string.Empty);
+        var server = e.Dataset == "ci.server.metrics";
+        var where = server
+            ? $"CI server '{e.Ci.Repository}' ({source} metrics)"
+            : (step.Length > 0 ? $"Step '{step}' of job '{e.Ci.Job}'" : $"Job '{e.Ci.Job}'") + (source is { Length: > 0 } ? $" (the runner's {source} metrics)" : string.Empty);
         var ratio = s.Ratio.ToString("0.0", CultureInfo.InvariantCulture);
         var explanation =
-            $"{where} used {lead.Format(s.Observed)} of {lead.Label}; its baseline is a median of {lead.Format(s.Median)} with a spread (1.4826×MAD) " +
-            $"of {lead.Format(s.Spread)} over {s.Samples} runs: {ratio}× the median, {s.Z.ToString("0.0", CultureInfo.InvariantCulture)} spreads above it " +
+            (server ? $"{where} reported {lead.Format(s.Observed)} ({lead.Label})" : $"{where} used {lead.Format(s.Observed)} of {lead.Label}") + $"; its baseline is a median of {lead.Format(s.Median)} with a spread (1.4826×MAD) " +
+            $"of {lead.Format(s.Spread)} over {s.Samples} {(server ? "scrapes" : "runs")}: {ratio}× the median, {s.Z.ToString("0.0", CultureInfo.InvariantCulture)} spreads above it " +
             $"(threshold {_options.Threshold.ToString(CultureInfo.InvariantCulture)}, minimum {_options.MinimumRatio.ToString(CultureInfo.InvariantCulture)}× and +{lead.Format(lead.MinimumIncrease)}).";
         if (spikes.Any(x => x.Metric.Id == "sent") && e.Fields.GetValueOrDefault("runner.network.top_destination") is { } top
             && double.TryParse(e.Fields.GetValueOrDefault("runner.network.top_destination_bytes"), NumberStyles.Float, CultureInfo.InvariantCulture, out var topBytes))
@@ -139,7 +151,7 @@ internal sealed class ResourceSpikeDetector : IDetector
             Rule = Info.Id,
             Category = Info.Category,
             Severity = s.Ratio >= 10 ? Severity.High : Severity.Medium,
-            Title = $"{where} used {ratio}× its usual {lead.Label}",
+            Title = server ? $"{where}: {lead.Format(s.Observed)}, {ratio}× its usual {lead.Label}" : $"{where} used {ratio}× its usual {lead.Label}",
             Explanation = explanation,
             Entity = new Entity(e.Ci.Repository, e.Ci.Pipeline, e.Ci.Job, step.Length > 0 ? step : null, e.UserName),
             Location = new Location(e.Ci.RunId, e.Origin.File, e.Origin.Line, e.Ci.Commit, e.Url),
@@ -159,7 +171,9 @@ internal sealed class ResourceSpikeDetector : IDetector
             Techniques = ["T1496"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
-            Fingerprint = source is { Length: > 0 }
+            // A CI server's scrapes have no run: each scrape (its event) is its own finding.
+            Fingerprint = server ? Fingerprint.Of(Info.Id, e.Ci.Repository, source ?? string.Empty, e.Id)
+                : source is { Length: > 0 }
                 ? Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step, source)
                 : Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step),
         });

@@ -77,9 +77,11 @@ public static class InputFiles
         if (FileKind.Of(file).Kind == FileKind.Kind.Other) return PipeSource.ForPath(file);
         if (LockfileParsers.For(file.Replace('\\', '/')) is { } parser) return new LockfileSource(file, parser, dependencyStamp);
         if (Runner.Collectors.AuditdSource.Detect(file)) return new Runner.Collectors.AuditdSource(file);
+        if (Runner.Prometheus.ExpositionFileSource.Detect(file, declaredOnly: true)) return new Runner.Prometheus.ExpositionFileSource(file);
         if (TextLineSource.Detect(file, LineFormats.All) is { } line) return new TextLineSource(file, line);
         if (JobLogArchiveSource.IsArchive(file)) return new JobLogArchiveSource(file);
         if (JobLogFormats.Detect(file) is { } log) return JobLogSource.ForFile(file, log);
+        if (Runner.Prometheus.ExpositionFileSource.Detect(file)) return new Runner.Prometheus.ExpositionFileSource(file);
         return new JsonFileSource(file, PayloadFormats.All);
     }
 
