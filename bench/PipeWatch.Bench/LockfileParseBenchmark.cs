@@ -17,12 +17,7 @@ internal static class LockfileParseBenchmark
 {
     public static int Run(TextWriter output)
     {
-        var folder = Environment.GetEnvironmentVariable("PIPEWATCH_BENCH_REPOS") is { Length: > 0 } set ? set : "/work/repos/speed";
-        if (!Directory.Exists(folder))
-        {
-            output.WriteLine($"no repositories under {folder} (set PIPEWATCH_BENCH_REPOS)");
-            return 2;
-        }
+        if (RealRepositories.Folder(output) is not { } folder) return 2;
 
         var differ = 0;
         output.WriteLine("| repository | file | versions | MB | node tree CPU s | whole CPU s | entry memo CPU s | memo × whole | entries reused / parsed | differ |");

@@ -22,12 +22,7 @@ internal static class WorkflowParseBenchmark
 
     public static int Run(TextWriter output)
     {
-        var folder = Environment.GetEnvironmentVariable("PIPEWATCH_BENCH_REPOS") is { Length: > 0 } set ? set : "/work/repos/speed";
-        if (!Directory.Exists(folder))
-        {
-            output.WriteLine($"no repositories under {folder} (set PIPEWATCH_BENCH_REPOS)");
-            return 2;
-        }
+        if (RealRepositories.Folder(output) is not { } folder) return 2;
 
         var differ = 0;
         var perCheck = new List<string>();
