@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using PipeWatch.Configuration;
+using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Diagnostics;
 using PipeWatch.Engine;
 using PipeWatch.Findings;
@@ -7,6 +8,7 @@ using PipeWatch.Intel;
 using PipeWatch.Sinks;
 using PipeWatch.Sources;
 using PipeWatch.Sources.Files;
+using PipeWatch.Store;
 using PipeWatch.Store.Sqlite;
 using Xunit;
 
@@ -44,6 +46,47 @@ internal static class Ingest
         var summary = await engine.RunAsync(sources(opened), null, TestContext.Current.CancellationToken);
         return new IngestResult(summary, sink.Findings, problems.Problems);
     }
+}
+
+/// <summary>
+/// The same engine over files into any store the test opened (SQLite or PostgreSQL), for the tests that compare the two: dependency
+/// files matched against the store's own advisories, the rest against its own indicators, as ingest, serve and a worker do.
+/// </summary>
+internal static class IngestInto
+{
+    /// <summary>The findings the run raised (new ones only: the store's ledger drops what it already holds); a problem fails the test.</summary>
+    public static async Task<IReadOnlyList<Finding>> FindingsAsync(IStore store, IEnumerable<string> paths)
+    {
+        var (summary, findings, problems) = await RunAsync(store, paths);
+        Assert.Empty(problems);
+        return findings;
+    }
+
+    /// <summary>The whole run: its summary, its findings and the problems it reported.</summary>
+    public static async Task<(IngestSummary Summary, IReadOnlyList<Finding> Findings, IReadOnlyList<Problem> Problems)> RunAsync(
+        IStore store, IEnumerable<string> paths, int? batchSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var problems = new ProblemLog();
+        var files = InputFiles.Expand(paths, problems);
+        var sink = new CollectingSink();
+        var advisories = store as IAdvisoryStore;
+        using var index = advisories?.OpenAdvisoryIndex();
+        var builder = new PipelineBuilder(store)
+            .WithConfig(PipeWatchConfig.Default)
+            .WithAdvisories(index)
+            .WithIntel(ExfilServices.With(store is IIntelStore intel ? intel.ReadIndicators() : [], Ingest.Now))
+            .WithTime(new FakeTimeProvider(Ingest.Now))
+            .WithProblems(problems)
+            .AddSink(sink);
+        if (batchSize is { } size) builder = builder.WithOptions(new EngineOptions { BatchSize = size });
+        var summary = await builder.Build().RunAsync(InputFiles.Sources(files, null, advisories?.AdvisoryState()), null, TestContext.Current.CancellationToken);
+        return (summary, sink.Findings, problems.Problems);
+    }
+
+    /// <summary>Each finding as a person reads it and as dedup keys it (fingerprint, rule, severity, place, title, explanation), in a stable order.</summary>
+    public static string[] Described(IEnumerable<Finding> findings) =>
+        [.. findings.Select(f => $"{f.Fingerprint} {f.Rule} {f.Severity} {f.Location.File}:{f.Location.Line}\n{f.Title}\n{f.Explanation}").Order(StringComparer.Ordinal)];
 }
 
 internal sealed record IngestResult(IngestSummary Summary, IReadOnlyList<Finding> Findings, IReadOnlyList<Problem> Problems);

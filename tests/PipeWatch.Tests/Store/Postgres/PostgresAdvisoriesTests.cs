@@ -1,13 +1,7 @@
 using System.IO.Compression;
-using Microsoft.Extensions.Time.Testing;
-using PipeWatch.Configuration;
 using PipeWatch.Dependencies.Advisories;
 using PipeWatch.Diagnostics;
-using PipeWatch.Engine;
 using PipeWatch.Findings;
-using PipeWatch.Intel;
-using PipeWatch.Sinks;
-using PipeWatch.Sources.Files;
 using PipeWatch.Store;
 using PipeWatch.Store.Postgres;
 using PipeWatch.Tests.Dependencies.Advisories;
@@ -47,17 +41,17 @@ public sealed class PostgresAdvisoriesTests(PostgresServer server) : IDisposable
         var onPostgres = Import(postgres, first);
 
         Assert.Equal((4, 0), (onSqlite.Imported, onSqlite.Withdrawn));
-        Assert.Equal(Described(onSqlite), Described(onPostgres));
+        Assert.Equal(Imported(onSqlite), Imported(onPostgres));
         Assert.Equal(4, onPostgres.Changes.Count(c => c.Kind == AdvisoryChangeKind.Added));
         Assert.Equal(Listed(sqlite.AdvisoryEcosystems()), Listed(postgres.AdvisoryEcosystems()));
         Assert.Contains("npm: 2 packages, 1 advisory", Listed(postgres.AdvisoryEcosystems()));
         Assert.Equal((sqlite.AdvisoryCount(), sqlite.AdvisoryState()), (postgres.AdvisoryCount(), postgres.AdvisoryState()));
 
-        var before = await IngestAsync(postgres, lockfiles);
+        var before = await IngestInto.FindingsAsync(postgres, lockfiles);
         Assert.Equal(
             ["dependency.known-vulnerability lodash 1.3.1 " + Lodash, "dependency.known-vulnerability LiteDB 5.0.12 " + LiteDb],
             before.Select(f => $"{f.Category} {Evidence(f, "package")} {Evidence(f, "version")} {Evidence(f, "advisory")}").Order(StringComparer.Ordinal).Reverse());
-        Assert.Equal(Described(await IngestAsync(sqlite, lockfiles)), Described(before));
+        Assert.Equal(IngestInto.Described(await IngestInto.FindingsAsync(sqlite, lockfiles)), IngestInto.Described(before));
 
         // The refresh: lodash's record changed (a new summary, the newest date: what changes the store's advisory state), Newtonsoft.Json's added, LiteDB's withdrawn, tj-actions' as it was.
         var lodash = OsvFiles.Fixture(Lodash);
@@ -73,13 +67,13 @@ public sealed class PostgresAdvisoriesTests(PostgresServer server) : IDisposable
 
         Assert.Equal(
             [$"{Lodash} Changed npm/lodash npm/lodash-es", $"{Newtonsoft} Added NuGet/newtonsoft.json", $"{LiteDb} Withdrawn "],
-            Described(refreshedPostgres).Skip(1));
-        Assert.Equal(Described(refreshedSqlite), Described(refreshedPostgres));
+            Imported(refreshedPostgres).Skip(1));
+        Assert.Equal(Imported(refreshedSqlite), Imported(refreshedPostgres));
         Assert.Equal(Listed(sqlite.AdvisoryEcosystems()), Listed(postgres.AdvisoryEcosystems()));
         Assert.Equal((sqlite.AdvisoryCount(), sqlite.AdvisoryState()), (postgres.AdvisoryCount(), postgres.AdvisoryState()));
 
-        var after = await IngestAsync(postgres, lockfiles);
-        Assert.Equal(Described(await IngestAsync(sqlite, lockfiles)), Described(after));
+        var after = await IngestInto.FindingsAsync(postgres, lockfiles);
+        Assert.Equal(IngestInto.Described(await IngestInto.FindingsAsync(sqlite, lockfiles)), IngestInto.Described(after));
         // The lockfiles are read again against the new index: Newtonsoft.Json's finding is new; lodash's was reported already.
         Assert.Equal($"Newtonsoft.Json@12.0.3 is affected by {Newtonsoft}", Assert.Single(after).Title);
 
@@ -150,33 +144,9 @@ public sealed class PostgresAdvisoriesTests(PostgresServer server) : IDisposable
         return [lockfile, liteDb, newtonsoft];
     }
 
-    /// <summary>The engine over the lockfiles, matched against the store's own advisory index; only the new findings.</summary>
-    private static async Task<IReadOnlyList<Finding>> IngestAsync<T>(T store, string[] paths)
-        where T : IStore, IAdvisoryStore
-    {
-        var problems = new ProblemLog();
-        var files = InputFiles.Expand(paths, problems);
-        var sink = new CollectingSink();
-        using var advisories = store.OpenAdvisoryIndex();
-        var engine = new PipelineBuilder(store)
-            .WithConfig(PipeWatchConfig.Default)
-            .WithAdvisories(advisories)
-            .WithIntel(ExfilServices.With([], Ingest.Now))
-            .WithTime(new FakeTimeProvider(Ingest.Now))
-            .WithProblems(problems)
-            .AddSink(sink)
-            .Build();
-        await engine.RunAsync(InputFiles.Sources(files, null, store.AdvisoryState()), null, TestContext.Current.CancellationToken);
-        Assert.Empty(problems.Problems);
-        return sink.Findings;
-    }
-
     private static string Evidence(Finding f, string name) => f.Evidence.Single(e => e.Name == name).Value;
 
-    private static string[] Described(IEnumerable<Finding> findings) =>
-        [.. findings.Select(f => $"{f.Fingerprint} {f.Rule} {f.Severity} {f.Location.File}:{f.Location.Line}\n{f.Title}\n{f.Explanation}").Order(StringComparer.Ordinal)];
-
-    private static string[] Described(AdvisoryImportResult result) =>
+    private static string[] Imported(AdvisoryImportResult result) =>
         [$"{result.Imported} imported, {result.Withdrawn} withdrawn, {result.Packages} packages", .. result.Changes.Select(c => $"{c.Id} {c.Kind} {string.Join(' ', c.Packages.Select(p => $"{p.Item1}/{p.Item2}"))}")];
 
     private static string[] Listed(IEnumerable<AdvisoryEcosystem> rows) =>

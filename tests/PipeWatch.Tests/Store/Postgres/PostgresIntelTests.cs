@@ -1,11 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
-using PipeWatch.Configuration;
 using PipeWatch.Diagnostics;
-using PipeWatch.Engine;
-using PipeWatch.Findings;
 using PipeWatch.Intel;
-using PipeWatch.Sinks;
-using PipeWatch.Sources.Files;
 using PipeWatch.Store;
 using PipeWatch.Store.Postgres;
 using PipeWatch.Tests.Server;
@@ -41,15 +35,15 @@ public sealed class PostgresIntelTests(PostgresServer server) : IDisposable
         Assert.Equal(Stored(sqlite), Stored(postgres));
         Assert.Equal(2, Listed(postgres).Length);
 
-        var onSqlite = await IngestAsync(sqlite, inputs);
-        var onPostgres = await IngestAsync(postgres, inputs);
+        var onSqlite = await IngestInto.FindingsAsync(sqlite, inputs);
+        var onPostgres = await IngestInto.FindingsAsync(postgres, inputs);
         Assert.Equal(
             [
                 "'business_advanced_security.disabled' by bobert came from a known-bad address: 223.167.10.20",
                 "Job '9412345679', step 'step_script' contacted a known C2/exfiltration endpoint: https://cdn.movieultimate.com/upload",
             ],
             onPostgres.Where(f => f.Rule == "threat-intel.c2-contact").Select(f => f.Title).Order(StringComparer.Ordinal));
-        Assert.Equal(Described(onSqlite), Described(onPostgres));
+        Assert.Equal(IngestInto.Described(onSqlite), IngestInto.Described(onPostgres));
 
         // Imported again a day later: every value is updated, none added, and each keeps its first-seen time; a refresh that no
         // longer lists the MISP event's values removes them, and removing the feed says how many went — the same on both.
@@ -120,28 +114,6 @@ public sealed class PostgresIntelTests(PostgresServer server) : IDisposable
             """);
         return [log, audit];
     }
-
-    /// <summary>The engine over the inputs, matched against the store's own indicators, as ingest and serve do.</summary>
-    private static async Task<IReadOnlyList<Finding>> IngestAsync<T>(T store, string[] paths)
-        where T : IStore, IIntelStore
-    {
-        var problems = new ProblemLog();
-        var files = InputFiles.Expand(paths, problems);
-        var sink = new CollectingSink();
-        var engine = new PipelineBuilder(store)
-            .WithConfig(PipeWatchConfig.Default)
-            .WithIntel(ExfilServices.With(store.ReadIndicators(), Ingest.Now))
-            .WithTime(new FakeTimeProvider(Ingest.Now))
-            .WithProblems(problems)
-            .AddSink(sink)
-            .Build();
-        await engine.RunAsync(InputFiles.Sources(files, null, null), null, TestContext.Current.CancellationToken);
-        Assert.Empty(problems.Problems);
-        return sink.Findings;
-    }
-
-    private static string[] Described(IEnumerable<Finding> findings) =>
-        [.. findings.Select(f => $"{f.Fingerprint} {f.Rule} {f.Severity} {f.Location.File}:{f.Location.Line}\n{f.Title}\n{f.Explanation}").Order(StringComparer.Ordinal)];
 
     private static string Said(StringWriter text)
     {

@@ -1,14 +1,5 @@
 using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using PipeWatch.Configuration;
 using PipeWatch.Detectors.Secrets;
-using PipeWatch.Diagnostics;
-using PipeWatch.Engine;
-using PipeWatch.Findings;
-using PipeWatch.Intel;
-using PipeWatch.Sinks;
-using PipeWatch.Sources.Files;
-using PipeWatch.Store;
 using PipeWatch.Tests.Support;
 using Xunit;
 
@@ -43,12 +34,12 @@ public sealed class PostgresKnownSecretsTests(PostgresServer server) : IDisposab
         Assert.Equal(postgres.KnownSecretKey().ToArray(), postgres.KnownSecretKey().ToArray());
 
         var log = WriteLog(Value, "leaked");
-        var onPostgres = await IngestAsync(postgres, log);
+        var onPostgres = await IngestInto.FindingsAsync(postgres, [log]);
         Assert.Equal(
             ["plain", "base64", "hex"],
             onPostgres.Where(f => f.Rule == KnownSecretExposedDetector.Id).OrderBy(f => f.Location.Line).Select(f => f.Evidence.Single(e => e.Name == "encoding").Value));
-        Assert.Equal(Described(await IngestAsync(sqlite, log)), Described(onPostgres));
-        Assert.DoesNotContain(await IngestAsync(postgres, WriteLog(Other, "clean")), f => f.Rule == KnownSecretExposedDetector.Id);
+        Assert.Equal(IngestInto.Described(await IngestInto.FindingsAsync(sqlite, [log])), IngestInto.Described(onPostgres));
+        Assert.DoesNotContain(await IngestInto.FindingsAsync(postgres, [WriteLog(Other, "clean")]), f => f.Rule == KnownSecretExposedDetector.Id);
 
         // Every value of every row of the two tables, as the database returns it (text as UTF-8, bytea raw).
         var rows = await RowsAsync(database);
@@ -117,25 +108,4 @@ public sealed class PostgresKnownSecretsTests(PostgresServer server) : IDisposab
         File.WriteAllLines(Path.Combine(dir, "0_deploy.txt"), lines.Select((l, i) => $"{start.AddMilliseconds(i * 100):yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'} {l}"));
         return dir;
     }
-
-    /// <summary>The engine over the log; the known secrets come from the store itself (PipelineBuilder), as in serve and a worker.</summary>
-    private static async Task<IReadOnlyList<Finding>> IngestAsync(IStore store, string path)
-    {
-        var problems = new ProblemLog();
-        var files = InputFiles.Expand([path], problems);
-        var sink = new CollectingSink();
-        var engine = new PipelineBuilder(store)
-            .WithConfig(PipeWatchConfig.Default)
-            .WithIntel(ExfilServices.With([], Ingest.Now))
-            .WithTime(new FakeTimeProvider(Ingest.Now))
-            .WithProblems(problems)
-            .AddSink(sink)
-            .Build();
-        await engine.RunAsync(InputFiles.Sources(files, null, null), null, TestContext.Current.CancellationToken);
-        Assert.Empty(problems.Problems);
-        return sink.Findings;
-    }
-
-    private static string[] Described(IEnumerable<Finding> findings) =>
-        [.. findings.Select(f => $"{f.Fingerprint} {f.Rule} {f.Severity} {f.Location.File}:{f.Location.Line}\n{f.Title}\n{f.Explanation}").Order(StringComparer.Ordinal)];
 }

@@ -1,12 +1,5 @@
-using Microsoft.Extensions.Time.Testing;
 using PipeWatch.Alerting.Incidents;
-using PipeWatch.Configuration;
-using PipeWatch.Diagnostics;
-using PipeWatch.Engine;
 using PipeWatch.Findings;
-using PipeWatch.Intel;
-using PipeWatch.Sinks;
-using PipeWatch.Sources.Files;
 using PipeWatch.Store;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -35,9 +28,9 @@ public sealed class PostgresParityTests(PostgresServer server)
         using var stores = await StorePair.OpenAsync(server);
         var (sqlite, postgres) = ((IStore)stores.Sqlite, (IStore)stores.Postgres);
 
-        var onSqlite = await IngestAsync(sqlite, paths, batchSize);
-        var onPostgres = await IngestAsync(postgres, paths, batchSize);
-        var again = await IngestAsync(postgres, paths, batchSize);
+        var onSqlite = await IngestInto.RunAsync(sqlite, paths, batchSize);
+        var onPostgres = await IngestInto.RunAsync(postgres, paths, batchSize);
+        var again = await IngestInto.RunAsync(postgres, paths, batchSize);
 
         Assert.NotEmpty(onSqlite.Findings);
         Assert.Equal(Described(onSqlite.Findings), Described(onPostgres.Findings));
@@ -46,23 +39,6 @@ public sealed class PostgresParityTests(PostgresServer server)
         Assert.Equal(onSqlite.Summary, onPostgres.Summary);
         // The ledger: a second run over the same input is all duplicates and raises nothing.
         Assert.Equal((onSqlite.Summary.Events, 0L), (again.Summary.Duplicates, again.Summary.NewFindings));
-    }
-
-    private static async Task<(IngestSummary Summary, IReadOnlyList<Finding> Findings)> IngestAsync(IStore store, string[] paths, int batchSize)
-    {
-        var problems = new ProblemLog();
-        var files = InputFiles.Expand(paths, problems);
-        var sink = new CollectingSink();
-        var engine = new PipelineBuilder(store)
-            .WithConfig(PipeWatchConfig.Default)
-            .WithIntel(ExfilServices.With([], Ingest.Now))
-            .WithTime(new FakeTimeProvider(Ingest.Now))
-            .WithProblems(problems)
-            .WithOptions(new EngineOptions { BatchSize = batchSize })
-            .AddSink(sink)
-            .Build();
-        var summary = await engine.RunAsync(InputFiles.Sources(files, null, null), null, TestContext.Current.CancellationToken);
-        return (summary, sink.Findings);
     }
 
     private static string[] Described(IEnumerable<Finding> findings) =>
