@@ -15,16 +15,17 @@ namespace PipeWatch.Sources.Runner.Prometheus;
 /// <param name="origin">Where it came from, as events and problems name it.</param>
 /// <param name="body">The answer's bytes (UTF-8 text).</param>
 /// <param name="received">When it was scraped: the event's time unless the samples carry one.</param>
-internal sealed class ExpositionPayloadSource(string server, string origin, ReadOnlyMemory<byte> body, DateTimeOffset received) : ISource
+internal sealed class ExpositionPayloadSource(string server, string origin, byte[] body, DateTimeOffset received) : ISource
 {
     public async IAsyncEnumerable<Event> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var limits = new ExpositionLimits();
-        var bytes = body.Length > limits.MaxBytes ? body[..(int)limits.MaxBytes] : body;
-        using var reader = new StringReader(Encoding.UTF8.GetString(bytes.Span));
+        var length = (int)Math.Min(body.Length, limits.MaxBytes);
+        // Streamed from the bytes: a large answer is not copied into one string first.
+        using var reader = new StreamReader(new MemoryStream(body, 0, length, writable: false), Encoding.UTF8);
         var scrape = await new ExpositionParser(limits).ParseAsync(reader, cancellationToken).ConfigureAwait(false);
-        context.BytesRead?.Invoke(bytes.Length);
+        context.BytesRead?.Invoke(length);
         foreach (var skipped in scrape.Problems) context.Problems.Report(new Problem(origin, $"prometheus: {skipped}"));
         if (CiServerMetrics.Of(scrape) is not { } metrics)
         {
