@@ -131,6 +131,36 @@ public sealed partial class CiMetricsScrapesTests
         Assert.Equal(1, await CounterAsync(server, "pipewatch_events_total"));
     }
 
+    [Fact]
+    public async Task The_pipewatch_serve_process_sends_a_queue_spike_through_its_alert_route_once_and_never_prints_the_token()
+    {
+        await using var jenkins = new LoopbackHttpServer();
+        jenkins.Respond = _ => Reply(jenkins.Requests.Count == 11 ? JenkinsExposition.Text(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000) : JenkinsExposition.Ordinary(jenkins.Requests.Count));
+        await using var hook = new LoopbackHttpServer(_ => new HttpReply(200));
+        using var folder = new TempFolder();
+        var config = folder.File("pipewatch.yml");
+        File.WriteAllText(config, Yaml(jenkins).Replace("interval: 1m", "interval: 1s", StringComparison.Ordinal)
+            + $"alerts:\n  routes:\n    - name: soc\n      sink: webhook\n      url: {hook.Url}/pipewatch\n");
+
+        await using (var process = await ServeProcess.StartOnAsync(folder, folder.File("pipewatch.db"), Env(), "--config", config))
+        {
+            await hook.WaitForAsync(1, 60);
+            // Three ordinary scrapes more: no second alert.
+            await jenkins.WaitForAsync(14, 60);
+            await process.WaitForBacklogAsync(0);
+            await process.StopAsync();
+            Assert.Contains($"pipewatch serve: scraping ci-metrics:jenkins-main ({jenkins.Url}/prometheus/) every 1s", process.Said, StringComparison.Ordinal);
+            Assert.DoesNotContain(Token, process.Said + await process.Errors, StringComparison.Ordinal);
+        }
+
+        var sent = Assert.Single(hook.Requests);
+        using var json = sent.Json();
+        var finding = Assert.Single(json.RootElement.GetProperty("alerts").EnumerateArray()).GetProperty("finding");
+        Assert.Equal(
+            ("performance.resource-spike", "CI server 'jenkins-main' (jenkins metrics): 40 queued builds, 26.7× its usual queue length"),
+            (finding.GetProperty("rule").GetString(), finding.GetProperty("title").GetString()));
+    }
+
     private static string Yaml(LoopbackHttpServer jenkins, string more = "") =>
         $"serve:\n  ci-metrics:\n    - url: {jenkins.Url}/prometheus/\n      name: jenkins-main\n      token: ${{env:JENKINS_METRICS_TOKEN}}\n      interval: 1m\n{more}";
 
