@@ -113,6 +113,12 @@ internal static partial class CiMetricsScrapes
                 return $"{shown} answered {(int)response.StatusCode} ({ReasonPhrases.GetReasonPhrase((int)response.StatusCode)}){moved}";
             }
 
+            if (response.Content.Headers.ContentType?.MediaType is "text/html" or "application/xhtml+xml")
+            {
+                // A login or error page answered 200 (Jenkins without read access): not read, rather than reported line by line.
+                return $"{shown} answered a web page, not the Prometheus text format (a login page? check user and token)";
+            }
+
             var limit = (int)Math.Min(settings.Config.Serve.MaxBodyBytes, int.MaxValue);
             body = await FollowUps.ReadBoundedAsync(response.Content, limit, deadline.Token).ConfigureAwait(false);
             if (body is null) return $"{shown}: the answer is larger than {limit} bytes (serve.max-body-bytes); not read";

@@ -79,6 +79,7 @@ public sealed partial class CiMetricsScrapesTests
             6 => Reply(new string('#', 5000)),
             7 => Reply("# TYPE jenkins_queue_size_value gauge\njenkins_queue_size_value 2\nthis is not a sample\njenkins_executor_in_use_value 3\n"),
             8 => Reply("# TYPE node_load1 gauge\nnode_load1 0.5\n"),
+            9 => new HttpReply(200, "<html><body>Authentication required</body></html>", ContentType: "text/html;charset=utf-8"),
             var n => Reply(JenkinsExposition.Ordinary(n)),
         };
         var time = new FakeTimeProvider(Start);
@@ -86,7 +87,7 @@ public sealed partial class CiMetricsScrapesTests
         var yaml = Yaml(jenkins, "      timeout: 1s\n").Replace("serve:\n", "serve:\n  max-body-bytes: 4096\n", StringComparison.Ordinal);
         await using var server = await RunningServer.StartAsync(yaml, Env(), output: TextWriter.Synchronized(output), time: time);
 
-        await ScrapeAsync(server, time, 9);
+        await ScrapeAsync(server, time, 10);
 
         var url = $"{jenkins.Url}/prometheus/";
         Assert.Equal(
@@ -98,15 +99,16 @@ public sealed partial class CiMetricsScrapesTests
                 $"ci-metrics:jenkins-main: {url}: the answer is larger than 4096 bytes (serve.max-body-bytes); not read; scraping again in 1m",
                 "ci-metrics:jenkins-main: prometheus: line 3: 'is' is not a sample value",
                 "ci-metrics:jenkins-main: " + "prometheus: no CI server metrics (Jenkins' jenkins_queue_size_value, jenkins_executor_in_use_value…, GitLab Runner's gitlab_runner_jobs…); nothing read",
+                $"ci-metrics:jenkins-main: {url} answered a web page, not the Prometheus text format (a login page? check user and token); scraping again in 1m",
             ],
             server.Problems.Problems.Select(p => p.ToString()));
         Assert.Equal(["/prometheus/"], jenkins.Requests.Select(r => r.Path).Distinct());
 
-        // Scrapes 1, 7 (its good lines) and 9 are events; the rest failed or held no CI metrics.
+        // Scrapes 1, 7 (its good lines) and 10 are events; the rest failed or held no CI metrics.
         Assert.Equal(3, await CounterAsync(server, "pipewatch_events_total"));
         Assert.Equal(4, await CounterAsync(server, "pipewatch_ci_metrics_scrapes_total", "result=\"ok\""));
-        Assert.Equal(5, await CounterAsync(server, "pipewatch_ci_metrics_scrapes_total", "result=\"failed\""));
-        Assert.Equal(2, Said(output).Split('\n').Count(l => l.StartsWith("pipewatch serve: scraping ci-metrics:jenkins-main", StringComparison.Ordinal)));
+        Assert.Equal(6, await CounterAsync(server, "pipewatch_ci_metrics_scrapes_total", "result=\"failed\""));
+        Assert.Equal(3, Said(output).Split('\n').Count(l => l.StartsWith("pipewatch serve: scraping ci-metrics:jenkins-main", StringComparison.Ordinal)));
         Assert.DoesNotContain(Token, Said(output) + string.Join('\n', server.Problems.Problems), StringComparison.Ordinal);
     }
 
