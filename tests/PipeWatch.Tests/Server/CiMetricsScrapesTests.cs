@@ -43,10 +43,17 @@ public sealed partial class CiMetricsScrapesTests
     }
 
     [Fact]
-    public async Task A_queue_of_40_after_ten_ordinary_scrapes_is_one_resource_spike_naming_the_server_and_its_baseline()
+    public async Task A_queue_of_40_after_ten_ordinary_scrapes_is_one_resource_spike_naming_the_server_and_its_baseline_until_the_queue_is_ordinary_again()
     {
         await using var jenkins = new LoopbackHttpServer();
-        jenkins.Respond = _ => Reply(jenkins.Requests.Count == 11 ? JenkinsExposition.Text(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000) : JenkinsExposition.Ordinary(jenkins.Requests.Count));
+        // Scrapes 11 to 13 are a queue that stays long (one spike), 14 is ordinary again, 15 is a second spike.
+        jenkins.Respond = _ => Reply(jenkins.Requests.Count switch
+        {
+            11 or 15 => JenkinsExposition.Text(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000),
+            12 => JenkinsExposition.Text(queue: 43, busy: 4, count: 131, sumMs: 131 * 120_000),
+            13 => JenkinsExposition.Text(queue: 38, busy: 5, count: 132, sumMs: 132 * 120_000),
+            var n => JenkinsExposition.Ordinary(n),
+        });
         var time = new FakeTimeProvider(Start);
         await using var server = await RunningServer.StartAsync(Yaml(jenkins), Env(), time: time);
 
@@ -63,6 +70,14 @@ public sealed partial class CiMetricsScrapesTests
             finding.Explanation);
         Assert.Equal(("jenkins-main", "ci-metrics:jenkins-main"), (finding.Entity.Repository, finding.Location.File));
         Assert.Equal(Start.AddMinutes(10), finding.Timestamp);
+
+        // The queue stays long for two more scrapes: the same finding, stored once; back to normal, then a new spike: a second one.
+        await ScrapeAsync(server, time, 13);
+        Assert.Equal([finding.Fingerprint], server.Server.RecentFindings(10).Select(f => f.Fingerprint));
+        await ScrapeAsync(server, time, 15);
+        var findings = server.Server.RecentFindings(10);
+        Assert.Equal(2, findings.Count);
+        Assert.Equal(Start.AddMinutes(14), findings.Single(f => f.Fingerprint != finding.Fingerprint).Timestamp);
         Assert.Empty(server.Problems.Problems);
     }
 
