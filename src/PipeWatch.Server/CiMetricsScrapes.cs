@@ -18,7 +18,8 @@ namespace PipeWatch.Server;
 /// <c>serve.max-body-bytes</c>. The answer goes into the intake (the SQLite queue, or JetStream with <c>--queue</c>) as it came, so
 /// its events are committed, deduplicated, detected and alerted like a posted payload's, and parse problems (with line numbers) are
 /// reported by the intake as <c>ci-metrics:NAME</c>. A failure is reported naming the endpoint (never the token) and counted in
-/// <c>/metrics</c>; the next round tries again.
+/// <c>/metrics</c>; the next round tries again. The same failure again in the next rounds is only counted; the first good scrape
+/// after failures says how many there were.
 /// </remarks>
 internal static partial class CiMetricsScrapes
 {
@@ -38,6 +39,8 @@ internal static partial class CiMetricsScrapes
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
         using var timer = new PeriodicTimer(scrape.Interval, settings.Time);
         var shown = Shown(scrape.Url);
+        string? lastFailure = null;
+        var failures = 0;
         var healthy = false;
         try
         {
@@ -61,13 +64,16 @@ internal static partial class CiMetricsScrapes
                 metrics.CiMetricsScrapes.WithLabels(scrape.Name, failure is null ? "ok" : "failed").Inc();
                 if (failure is not null)
                 {
-                    healthy = false;
-                    problems.Report(new Problem(Origin(scrape), $"{failure}; scraping again in {Interval(scrape.Interval)}"));
+                    // The same failure round after round (a server down for the weekend) is reported once, and counted.
+                    if (failure != lastFailure) problems.Report(new Problem(Origin(scrape), $"{failure}; scraping again in {Interval(scrape.Interval)}"));
+                    (healthy, lastFailure) = (false, failure);
+                    failures++;
                 }
                 else if (!healthy)
                 {
-                    healthy = true;
-                    await settings.Out.WriteLineAsync($"pipewatch serve: scraping {Origin(scrape)} ({shown}) every {Interval(scrape.Interval)}").ConfigureAwait(false);
+                    var again = failures > 0 ? $" (again, after {failures} failed scrape{(failures == 1 ? "" : "s")})" : string.Empty;
+                    await settings.Out.WriteLineAsync($"pipewatch serve: scraping {Origin(scrape)} ({shown}) every {Interval(scrape.Interval)}{again}").ConfigureAwait(false);
+                    (healthy, lastFailure, failures) = (true, null, 0);
                 }
             }
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));

@@ -123,12 +123,18 @@ public sealed partial class CiMetricsScrapesTests
         Assert.Equal(3, await CounterAsync(server, "pipewatch_events_total"));
         Assert.Equal(4, await CounterAsync(server, "pipewatch_ci_metrics_scrapes_total", "result=\"ok\""));
         Assert.Equal(6, await CounterAsync(server, "pipewatch_ci_metrics_scrapes_total", "result=\"failed\""));
-        Assert.Equal(3, Said(output).Split('\n').Count(l => l.StartsWith("pipewatch serve: scraping ci-metrics:jenkins-main", StringComparison.Ordinal)));
+        Assert.Equal(
+            [
+                $"pipewatch serve: scraping ci-metrics:jenkins-main ({url}) every 1m",
+                $"pipewatch serve: scraping ci-metrics:jenkins-main ({url}) every 1m (again, after 5 failed scrapes)",
+                $"pipewatch serve: scraping ci-metrics:jenkins-main ({url}) every 1m (again, after 1 failed scrape)",
+            ],
+            Said(output).Split('\n').Where(l => l.StartsWith("pipewatch serve: scraping ci-metrics:", StringComparison.Ordinal)));
         Assert.DoesNotContain(Token, Said(output) + string.Join('\n', server.Problems.Problems), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task With_a_user_the_token_is_basic_authentication_and_an_unset_variable_is_reported_without_a_request()
+    public async Task With_a_user_the_token_is_basic_authentication_and_an_unset_variable_is_reported_once_without_a_request()
     {
         await using var jenkins = new LoopbackHttpServer();
         jenkins.Respond = _ => Reply(JenkinsExposition.Ordinary(jenkins.Requests.Count));
@@ -138,14 +144,16 @@ public sealed partial class CiMetricsScrapesTests
         var time = new FakeTimeProvider(Start);
         await using var server = await RunningServer.StartAsync(yaml, Env(), time: time);
 
-        await ScrapeAsync(server, time, 1, scrapes: 2);
+        await ScrapeAsync(server, time, 3, scrapes: 2);
 
-        var request = Assert.Single(jenkins.Requests);
-        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"pipewatch:{Token}")), request.Headers["Authorization"]);
+        Assert.Equal(3, jenkins.Requests.Count);
+        Assert.All(jenkins.Requests, r => Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"pipewatch:{Token}")), r.Headers["Authorization"]));
         Assert.Empty(runner.Requests);
+        // Reported once, counted each round.
         var problem = Assert.Single(server.Problems.Problems);
         Assert.Equal($"ci-metrics:127.0.0.1:{runner.Port}: token: the environment variable RUNNER_METRICS_TOKEN is not set; not scraped; scraping again in 1m", problem.ToString());
-        Assert.Equal(1, await CounterAsync(server, "pipewatch_events_total"));
+        Assert.Equal(3, await CounterAsync(server, "pipewatch_ci_metrics_scrapes_total", $"server=\"127.0.0.1:{runner.Port}\",result=\"failed\""));
+        Assert.Equal(3, await CounterAsync(server, "pipewatch_events_total"));
     }
 
     [Fact]
