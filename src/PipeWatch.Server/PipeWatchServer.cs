@@ -250,6 +250,7 @@ public sealed class PipeWatchServer : IAsyncDisposable
         VulnDbRefresh.Start(settings, ServeOnPostgres.AdvisoryStore(local), local.Folder, problems, app.Lifetime.ApplicationStopping);
         IntelRefresh.Start(settings, ServeOnPostgres.IntelStore(local), intel, problems, app.Lifetime.ApplicationStopping);
         CiServerRefresh.Start(settings, ServeOnPostgres.InventoryStore(local), problems, app.Lifetime.ApplicationStopping);
+        CiMetricsScrapes.Start(settings, intake, metrics, problems, app.Lifetime.ApplicationStopping);
         following?.Start(app.Lifetime.ApplicationStopping);
 
         return server;

@@ -18,6 +18,7 @@ internal sealed class ServerMetrics
         SinkFailures = factory.CreateGauge("pipewatch_sink_failures", "Alert batches a sink failed to deliver, by sink.", "sink");
         SinkDrops = factory.CreateGauge("pipewatch_sink_dropped", "Alerts a sink's queue dropped, by sink.", "sink");
         FollowFailures = factory.CreateCounter("pipewatch_follow_failures_total", "Repository fetches and job-log downloads that failed after their retries.", "what");
+        CiMetricsScrapes = factory.CreateCounter("pipewatch_ci_metrics_scrapes_total", "Scrapes of the CI servers' metrics endpoints (serve.ci-metrics), by server and result (ok, failed).", "server", "result");
         ProcessingSeconds = factory.CreateHistogram(
             "pipewatch_processing_seconds",
             "From a payload's acknowledgement to its events' commit.",
@@ -43,6 +44,8 @@ internal sealed class ServerMetrics
     public Gauge SinkDrops { get; }
 
     public Counter FollowFailures { get; }
+
+    public Counter CiMetricsScrapes { get; }
 
     public Histogram ProcessingSeconds { get; }
 }

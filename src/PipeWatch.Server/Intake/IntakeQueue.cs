@@ -25,6 +25,9 @@ internal static class IntakeKinds
 
     /// <summary>A Linux audit log posted to <c>/ingest</c> (text, not JSON), read as <c>ingest</c> reads an audit log file.</summary>
     public const string Auditd = "auditd";
+
+    /// <summary>A scrape of a CI server's Prometheus endpoint (<c>serve.ci-metrics</c>), its hint the server's name; read as <c>ingest NAME.prom</c> reads one.</summary>
+    public const string Prometheus = "prometheus";
 }
 
 /// <summary>What became of a payload offered to the queue.</summary>

@@ -7,6 +7,7 @@ using PipeWatch.Sources;
 using PipeWatch.Sources.Intake;
 using PipeWatch.Sources.JobLogs;
 using PipeWatch.Sources.Runner.Collectors;
+using PipeWatch.Sources.Runner.Prometheus;
 
 namespace PipeWatch.Server.Intake;
 
@@ -122,6 +123,14 @@ internal sealed class IntakeSource(ChannelReader<IntakeRow> ready, Action<IReadO
             if (item.Kind == IntakeKinds.Auditd)
             {
                 var source = new AuditdSource(item.Origin, () => new MemoryStream(item.Body, writable: false));
+                var events = new List<Event>();
+                await foreach (var e in source.ReadAsync(context, cancellationToken).ConfigureAwait(false)) events.Add(e);
+                return events;
+            }
+
+            if (item.Kind == IntakeKinds.Prometheus)
+            {
+                var source = new ExpositionPayloadSource(item.Hint ?? item.Origin, item.Origin, item.Body, DateTimeOffset.FromUnixTimeMilliseconds(item.Received));
                 var events = new List<Event>();
                 await foreach (var e in source.ReadAsync(context, cancellationToken).ConfigureAwait(false)) events.Add(e);
                 return events;

@@ -55,6 +55,9 @@ public sealed record ServeOptions
 
     /// <summary>CI servers and runner fleets read through their APIs into the inventory (the <c>ci-servers</c> list; <c>inventory poll</c> reads them once).</summary>
     public IReadOnlyList<CiServerPoll> CiServers { get; init; } = [];
+
+    /// <summary>CI servers' own Prometheus endpoints scraped on an interval, each scrape a metrics event (the <c>ci-metrics</c> list).</summary>
+    public IReadOnlyList<CiMetricsScrape> CiMetrics { get; init; } = [];
 }
 
 /// <summary>An audit log the watch mode polls: a GitHub organization's or enterprise's, or GitLab's instance, group or project audit events.</summary>
@@ -100,7 +103,23 @@ internal static class ServeSettings
         new("repositories", (reader, node, at, o) => o with { Repositories = reader.MappingList(node, at, "expected a list of repositories", (_, m, path) => Repository(reader, m, path)) }),
         new("audit-logs", (reader, node, at, o) => o with { AuditLogs = reader.MappingList(node, at, "expected a list of audit logs", (_, m, path) => AuditLog(reader, m, path)) }),
         new("ci-servers", (reader, node, at, o) => o with { CiServers = reader.MappingList(node, at, "expected a list of CI servers", (_, m, path) => CiServerSettings.Read(reader, m, path)) }),
+        new("ci-metrics", (reader, node, at, o) => o with { CiMetrics = CiMetrics(reader, node, at) }),
     ];
+
+    // Two entries of one name would feed one baseline from two servers: the second is refused.
+    private static IReadOnlyList<CiMetricsScrape> CiMetrics(YamlConfigReader reader, YamlNode node, string at)
+    {
+        var all = reader.MappingList(node, at, "expected a list of CI metrics endpoints", (_, m, path) => CiMetricsSettings.Read(reader, m, path));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var kept = new List<CiMetricsScrape>();
+        foreach (var scrape in all)
+        {
+            if (names.Add(scrape.Name)) kept.Add(scrape);
+            else reader.Problem(node, $"{at}: two entries are named '{scrape.Name}' (give each a name: of its own)");
+        }
+
+        return kept;
+    }
 
     private static ServeOptions Short(YamlConfigReader reader, YamlNode node, string at, ServeOptions options)
     {

@@ -131,6 +131,10 @@ public sealed partial class DocumentedSettingsTests : IDisposable
             "[{jenkins: 'https://jenkins.example', user: pw, token: '${env:JENKINS_TOKEN}', interval: 2h}, {github-repository: acme/api, api-url: 'https://ghe.example/api/v3'}]", "Serve.CiServers",
             "[{Kind: jenkins, Url: https://jenkins.example, Scope: null, User: pw, Token: ${env:JENKINS_TOKEN}, Interval: 02:00:00, Name: https://jenkins.example}, "
             + "{Kind: github, Url: https://ghe.example/api/v3, Scope: repos/acme/api, User: null, Token: null, Interval: 01:00:00, Name: github:repos/acme/api}]"),
+        ["serve.ci-metrics"] = (
+            "[{url: 'https://jenkins.example/prometheus/', name: jenkins-main, user: pw, token: '${env:JENKINS_TOKEN}', interval: 30s, timeout: 5s}, {url: 'http://runner-01:9252/metrics'}]", "Serve.CiMetrics",
+            "[{Name: jenkins-main, Url: https://jenkins.example/prometheus/, User: pw, Token: ${env:JENKINS_TOKEN}, Interval: 00:00:30, Timeout: 00:00:05}, "
+            + "{Name: runner-01:9252, Url: http://runner-01:9252/metrics, User: null, Token: null, Interval: 00:01:00, Timeout: 00:00:10}]"),
         ["secrets.rules"] = ("gitleaks.toml", "Secrets.Rules", _temp.File("gitleaks.toml")),
         ["secrets.verify"] = ("true", "Secrets.Verify", "true"),
         ["secrets.verify-timeout"] = ("3s", "Secrets.VerifyTimeout", "00:00:03"),

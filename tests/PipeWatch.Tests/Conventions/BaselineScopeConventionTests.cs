@@ -28,6 +28,7 @@ public sealed class BaselineScopeConventionTests
         ["PipeWatch.Detectors.Secrets.SecretActors"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.Network.EgressEndpoints"] = BaselineScope.Repository,
         ["PipeWatch.Detectors.Performance.PoolContacts"] = BaselineScope.Repository,
+        ["PipeWatch.Detectors.Performance.SpikeEpisode"] = BaselineScope.Repository,
 
         // Keyed by an actor, or estate-wide.
         ["PipeWatch.Detectors.Access.LoginHistory"] = BaselineScope.Global,

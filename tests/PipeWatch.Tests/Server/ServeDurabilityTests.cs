@@ -217,7 +217,10 @@ internal sealed class ServeProcess : IAsyncDisposable
     public static Task<ServeProcess> StartAsync(TempFolder folder, params string[] extra) => StartOnAsync(folder, folder.File("pipewatch.db"), extra);
 
     /// <summary>Starts serve on <paramref name="store"/> (a SQLite file or a PostgreSQL location) in <paramref name="folder"/>.</summary>
-    public static async Task<ServeProcess> StartOnAsync(TempFolder folder, string store, params string[] extra)
+    public static Task<ServeProcess> StartOnAsync(TempFolder folder, string store, params string[] extra) => StartOnAsync(folder, store, new Dictionary<string, string>(), extra);
+
+    /// <summary>Starts serve as above with more environment variables (the tokens <c>${env:NAME}</c> names).</summary>
+    public static async Task<ServeProcess> StartOnAsync(TempFolder folder, string store, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -232,6 +235,7 @@ internal sealed class ServeProcess : IAsyncDisposable
         info.Environment["PIPEWATCH_GITHUB_WEBHOOK_SECRET"] = RunningServer.GitHubSecret;
         info.Environment["PIPEWATCH_API_TOKEN"] = RunningServer.ApiToken;
         info.Environment["PIPEWATCH_INGEST_TOKEN"] = RunningServer.IngestToken;
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         var process = Process.Start(info)!;
         var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

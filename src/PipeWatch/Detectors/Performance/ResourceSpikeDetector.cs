@@ -112,7 +112,10 @@ internal sealed class ResourceSpikeDetector : IDetector
             baseline.Add(observed);
         }
 
-        if (spikes.Count > 0) ReportSpikes(e, context, step, spikes);
+        // A CI server's scrapes have no run: a spike is one finding from the scrape that began it to the first back within the baseline.
+        var episode = e.Dataset == "ci.server.metrics" ? context.Baselines.Get<SpikeEpisode>(string.Concat(JobKey(e), Separator, source, "episode")) : null;
+        if (spikes.Count > 0) ReportSpikes(e, context, step, spikes, episode?.Continue(e.Id));
+        else episode?.End();
     }
 
     private static double? Value(IReadOnlyDictionary<string, string> fields, Metric metric)
@@ -121,11 +124,11 @@ internal sealed class ResourceSpikeDetector : IDetector
         return metric.Id == "duration" ? value / 1e9 : value;
     }
 
-    private void ReportSpikes(Event e, DetectionContext context, string step, List<(Metric Metric, RobustScore Score)> spikes)
+    private void ReportSpikes(Event e, DetectionContext context, string step, List<(Metric Metric, RobustScore Score)> spikes, string? episode)
     {
         var (lead, s) = spikes.MaxBy(x => x.Score.Ratio);
         var source = e.Fields.GetValueOrDefault("runner.metrics.source");
-        var server = e.Dataset == "ci.server.metrics";
+        var server = episode is not null;
         var where = server
             ? $"CI server '{e.Ci.Repository}' ({source} metrics)"
             : (step.Length > 0 ? $"Step '{step}' of job '{e.Ci.Job}'" : $"Job '{e.Ci.Job}'") + (source is { Length: > 0 } ? $" (the runner's {source} metrics)" : string.Empty);
@@ -171,8 +174,7 @@ internal sealed class ResourceSpikeDetector : IDetector
             Techniques = ["T1496"],
             Timestamp = e.Timestamp,
             DetectedAt = context.Now,
-            // A CI server's scrapes have no run: each scrape (its event) is its own finding.
-            Fingerprint = server ? Fingerprint.Of(Info.Id, e.Ci.Repository, source ?? string.Empty, e.Id)
+            Fingerprint = episode is not null ? Fingerprint.Of(Info.Id, e.Ci.Repository, source ?? string.Empty, episode)
                 : source is { Length: > 0 }
                 ? Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step, source)
                 : Fingerprint.Of(Info.Id, e.Ci.Repository, e.Ci.Pipeline, e.Ci.RunId, e.Ci.Job ?? string.Empty, step),

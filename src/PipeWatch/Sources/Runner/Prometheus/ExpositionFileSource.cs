@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -87,44 +86,12 @@ internal sealed partial class ExpositionFileSource(string path) : ISource
         foreach (var skipped in scrape.Problems) context.Problems.Report(new Problem(path, $"prometheus: {skipped}"));
         if (CiServerMetrics.Of(scrape) is not { } metrics)
         {
-            context.Problems.Report(new Problem(path, "prometheus: no CI server metrics (Jenkins' jenkins_queue_size_value, jenkins_executor_in_use_value…, GitLab Runner's gitlab_runner_jobs…); nothing read"));
+            context.Problems.Report(new Problem(path, CiServerMetricsEvent.NoMetrics));
             yield break;
         }
 
-        var server = ServerName(path);
-        var stamp = scrape.Samples.Select(s => s.TimestampMilliseconds).FirstOrDefault(t => t is not null) is { } ms
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-            : new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [AgentFields.Category] = "host",
-            [AgentFields.Type] = "info",
-            [AgentFields.Action] = AgentFields.ResourceSummaryAction,
-            [AgentFields.MetricsSource] = metrics.Kind,
-            [AgentFields.MetricsTarget] = server,
-            [AgentFields.MetricsScrapes] = "1",
-        };
-        Put(fields, QueueLength, metrics.QueueLength);
-        Put(fields, ExecutorsBusy, metrics.ExecutorsBusy);
-        Put(fields, Executors, metrics.Executors);
-        Put(fields, JobDurationSeconds, metrics.JobDurationSeconds);
-        yield return new Event
-        {
-            Kind = EventKind.Telemetry,
-            Id = $"prometheus:{server}:{stamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}:{Path.GetFileName(path)}",
-            Timestamp = stamp,
-            Dataset = "ci.server.metrics",
-            Action = AgentFields.ResourceSummaryAction,
-            Completed = true,
-            Ci = new CiContext(server, string.Empty, string.Empty, Platform: metrics.Kind),
-            Fields = fields,
-            Origin = new Origin(path),
-        };
-    }
-
-    private static void Put(Dictionary<string, string> fields, string key, double? value)
-    {
-        if (CiServerMetrics.Field(value) is { } text) fields[key] = text;
+        var stamp = CiServerMetricsEvent.Stamp(scrape, new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
+        yield return CiServerMetricsEvent.Create(metrics, ServerName(path), stamp, path, Path.GetFileName(path));
     }
 
     // name{labels} value [timestamp]: the label set may hold spaces inside quotes.

@@ -29,7 +29,7 @@ public sealed class CiServerMetricsIngestTests : IDisposable
     public async Task A_jenkins_queue_of_40_after_ten_scrapes_of_0_to_3_is_one_finding_naming_server_metric_value_and_baseline()
     {
         var folder = JenkinsScrapes(10);
-        Scrape(folder, "jenkins-11.prom", Jenkins(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000), 11);
+        Scrape(folder, "jenkins-11.prom", JenkinsExposition.Text(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000), 11);
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [folder]);
 
@@ -49,9 +49,9 @@ public sealed class CiServerMetricsIngestTests : IDisposable
     public async Task A_second_spike_later_on_the_same_server_is_a_second_finding()
     {
         var folder = JenkinsScrapes(10);
-        Scrape(folder, "jenkins-11.prom", Jenkins(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000), 11);
-        Scrape(folder, "jenkins-12.prom", Jenkins(queue: 2, busy: 4, count: 132, sumMs: 132 * 120_000), 12);
-        Scrape(folder, "jenkins-13.prom", Jenkins(queue: 35, busy: 4, count: 133, sumMs: 133 * 120_000), 13);
+        Scrape(folder, "jenkins-11.prom", JenkinsExposition.Text(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000), 11);
+        Scrape(folder, "jenkins-12.prom", JenkinsExposition.Text(queue: 2, busy: 4, count: 132, sumMs: 132 * 120_000), 12);
+        Scrape(folder, "jenkins-13.prom", JenkinsExposition.Text(queue: 35, busy: 4, count: 133, sumMs: 133 * 120_000), 13);
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [folder]);
 
@@ -61,10 +61,24 @@ public sealed class CiServerMetricsIngestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_queue_that_stays_long_for_three_scrapes_is_one_finding_from_the_scrape_that_began_it()
+    {
+        var folder = JenkinsScrapes(10);
+        Scrape(folder, "jenkins-11.prom", JenkinsExposition.Text(queue: 40, busy: 4, count: 131, sumMs: 131 * 120_000), 11);
+        Scrape(folder, "jenkins-12.prom", JenkinsExposition.Text(queue: 44, busy: 4, count: 131, sumMs: 131 * 120_000), 12);
+        Scrape(folder, "jenkins-13.prom", JenkinsExposition.Text(queue: 37, busy: 5, count: 132, sumMs: 132 * 120_000), 13);
+
+        var result = await Ingest.RunAsync(_temp.File("store.db"), [folder]);
+
+        var finding = Assert.Single(result.Findings);
+        Assert.Equal(Path.Combine(folder, "jenkins-11.prom"), finding.Location.File);
+    }
+
+    [Fact]
     public async Task An_ordinary_eleventh_jenkins_scrape_raises_nothing()
     {
         var folder = JenkinsScrapes(10);
-        Scrape(folder, "jenkins-11.prom", Jenkins(queue: 3, busy: 5, count: 131, sumMs: 131 * 125_000), 11);
+        Scrape(folder, "jenkins-11.prom", JenkinsExposition.Text(queue: 3, busy: 5, count: 131, sumMs: 131 * 125_000), 11);
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [folder]);
 
@@ -77,7 +91,7 @@ public sealed class CiServerMetricsIngestTests : IDisposable
     {
         // Server 'build-farm' always has a long queue; 'jenkins' never: 30 queued on build-farm is its normal.
         var folder = JenkinsScrapes(10);
-        for (var i = 1; i <= 11; i++) Scrape(folder, $"build-farm-{i:00}.prom", Jenkins(queue: 28 + (i % 4), busy: 8, count: 100 + i, sumMs: (100 + i) * 120_000), i);
+        for (var i = 1; i <= 11; i++) Scrape(folder, $"build-farm-{i:00}.prom", JenkinsExposition.Text(queue: 28 + (i % 4), busy: 8, count: 100 + i, sumMs: (100 + i) * 120_000), i);
 
         var result = await Ingest.RunAsync(_temp.File("store.db"), [folder]);
 
@@ -110,7 +124,7 @@ public sealed class CiServerMetricsIngestTests : IDisposable
         Assert.Equal(("gitlab-runner", null, 3, 8), (runner?.Kind, runner?.QueueLength, runner?.ExecutorsBusy, runner?.Executors));
         Assert.Equal(276.34 / 4, runner!.JobDurationSeconds!.Value, 6);
 
-        var jenkins = await new ExpositionParser().ParseAsync(Jenkins(queue: 2, busy: 3, count: 40, sumMs: 40 * 100_000), TestContext.Current.CancellationToken);
+        var jenkins = await new ExpositionParser().ParseAsync(JenkinsExposition.Text(queue: 2, busy: 3, count: 40, sumMs: 40 * 100_000), TestContext.Current.CancellationToken);
         Assert.Equal(new CiServerMetrics("jenkins", 2, 3, 8, 100), CiServerMetrics.Of(jenkins));
 
         Assert.Null(CiServerMetrics.Of(await new ExpositionParser().ParseAsync(NodeExporterLines, TestContext.Current.CancellationToken)));
@@ -167,7 +181,7 @@ public sealed class CiServerMetricsIngestTests : IDisposable
     private string JenkinsScrapes(int count)
     {
         var folder = Directory.CreateDirectory(_temp.File("jenkins")).FullName;
-        for (var i = 1; i <= count; i++) Scrape(folder, $"jenkins-{i:00}.prom", Jenkins(queue: i % 4, busy: 2 + (i % 4), count: 120 + i, sumMs: (120 + i) * 120_000), i);
+        for (var i = 1; i <= count; i++) Scrape(folder, $"jenkins-{i:00}.prom", JenkinsExposition.Ordinary(i), i);
         return folder;
     }
 
@@ -177,34 +191,6 @@ public sealed class CiServerMetricsIngestTests : IDisposable
         File.WriteAllText(path, text);
         File.SetLastWriteTimeUtc(path, First.AddMinutes(minute));
     }
-
-    // The Jenkins Prometheus plugin's exposition (namespace 'default'): Metrics-plugin gauges and the per-job build duration summary.
-    private static string Jenkins(int queue, int busy, long count, long sumMs) => string.Create(CultureInfo.InvariantCulture, $$"""
-        # HELP jenkins_queue_size_value Generated from Dropwizard metric import (metric=jenkins.queue.size.value, type=hudson.model.Queue)
-        # TYPE jenkins_queue_size_value gauge
-        jenkins_queue_size_value {{queue}}.0
-        # HELP jenkins_executor_count_value Generated from Dropwizard metric import (metric=jenkins.executor.count.value)
-        # TYPE jenkins_executor_count_value gauge
-        jenkins_executor_count_value 8.0
-        # HELP jenkins_executor_in_use_value Generated from Dropwizard metric import (metric=jenkins.executor.in-use.value)
-        # TYPE jenkins_executor_in_use_value gauge
-        jenkins_executor_in_use_value {{busy}}.0
-        # HELP default_jenkins_builds_duration_milliseconds_summary Summary of Jenkins build times in milliseconds by Job
-        # TYPE default_jenkins_builds_duration_milliseconds_summary summary
-        default_jenkins_builds_duration_milliseconds_summary{jenkins_job="team/app \"main\"",repo="NA",quantile="0.5"} 118000.0
-        default_jenkins_builds_duration_milliseconds_summary{jenkins_job="team/app \"main\"",repo="NA",quantile="0.999"} 131000.0
-        default_jenkins_builds_duration_milliseconds_summary_count{jenkins_job="team/app \"main\"",repo="NA"} {{count - 20}}.0
-        default_jenkins_builds_duration_milliseconds_summary_sum{jenkins_job="team/app \"main\"",repo="NA"} {{sumMs - (20 * 120_000)}}.0
-        default_jenkins_builds_duration_milliseconds_summary_count{jenkins_job="tools\\lint",repo="NA"} 20.0
-        default_jenkins_builds_duration_milliseconds_summary_sum{jenkins_job="tools\\lint",repo="NA"} {{20 * 120_000}}.0
-        # HELP default_jenkins_builds_last_build_duration_milliseconds Build times in milliseconds of last build
-        # TYPE default_jenkins_builds_last_build_duration_milliseconds gauge
-        default_jenkins_builds_last_build_duration_milliseconds{jenkins_job="team/app \"main\"",repo="NA"} 121000.0
-        # HELP vm_memory_heap_used Generated from Dropwizard metric import
-        # TYPE vm_memory_heap_used gauge
-        vm_memory_heap_used 5.12E8
-
-        """);
 
     // GitLab Runner's /metrics (port 9252): jobs by state and stage, the concurrent limit, the job duration histogram.
     private static string GitLabRunner(int running, long count) => string.Create(CultureInfo.InvariantCulture, $$"""
