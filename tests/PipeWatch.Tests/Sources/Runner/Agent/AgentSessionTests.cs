@@ -111,6 +111,8 @@ public sealed class AgentSessionTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         var connection = Assert.Single(_job.Lines(), l => l["event.category"] == "network" && l["network.transport"] == "tcp");
         Assert.Equal(("build-cache.pipewatch.test", "127.0.0.1", "curl"), (connection["destination.domain"], connection["destination.ip"], connection["process.name"]));
+        // Named from the hosts file: no DNS question asked it.
+        Assert.False(connection.ContainsKey("dns.question.name"));
     }
 
     // A private /etc/resolv.conf (the hosts-file test's mount trick) sends the job's lookups to a real DNS server on loopback.
