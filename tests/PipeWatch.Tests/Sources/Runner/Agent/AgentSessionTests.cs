@@ -182,13 +182,20 @@ public sealed class AgentSessionTests : IDisposable
             return await AgentSession.RunAsync(options, [output], cancellationToken: TestContext.Current.CancellationToken);
         }
 
+        // A bpftrace that passes the checks (its --version works) but cannot load a program, as under a seccomp profile refusing bpf().
+        var cannotLoad = folder.File("bpftrace-that-cannot-load");
+        await File.WriteAllTextAsync(cannotLoad, "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'bpftrace v0.17.0'; exit 0; }\necho 'ERROR: Could not load program: Operation not permitted' >&2\nexit 1\n", TestContext.Current.CancellationToken);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(cannotLoad, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
         var usual = await RunAsync("strace", "bpftrace");
         var noBpftrace = await RunAsync("strace", folder.File("no-such-bpftrace"));
+        var notLoading = await RunAsync("strace", cannotLoad);
         var neither = await RunAsync(folder.File("no-such-strace"), folder.File("no-such-bpftrace"));
 
         var (ebpfWorks, _) = await BpftraceProgram.ProbeAsync("bpftrace", TestContext.Current.CancellationToken);
         Assert.Equal((ebpfWorks ? "ebpf" : "strace", 0), (usual.Mode, usual.ExitCode));
         Assert.Equal(("strace", 0), (noBpftrace.Mode, noBpftrace.ExitCode));
+        Assert.Equal(("strace", 0, null), (notLoading.Mode, notLoading.ExitCode, notLoading.Missed));
         Assert.Equal(("proc", 0), (neither.Mode, neither.ExitCode));
     }
 
