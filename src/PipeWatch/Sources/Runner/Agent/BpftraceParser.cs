@@ -142,7 +142,7 @@ internal sealed class BpftraceParser
         }
 
         var raw = new Raw(kind, _epochOffset + ns / 1e9, numbers, text);
-        if (kind is 'P' or 'p' && (raw.Payload = Payload(text, numbers[1])) is null) return true;
+        if (kind is 'P' or 'p') raw.Payload = Payload(text, numbers[1]);
         _newest = Math.Max(_newest, raw.Time - _epochOffset);
         if (kind == 'E')
         {
@@ -293,6 +293,13 @@ internal sealed class BpftraceParser
     {
         var tid = (int)r.Numbers[0];
         byte[] message;
+        if (r.Payload is null)
+        {
+            // Not decodable: the message it belongs to is dropped whole.
+            _partial.Remove(tid);
+            return;
+        }
+
         if (r.Kind == 'P')
         {
             _partial.Remove(tid);
@@ -300,14 +307,14 @@ internal sealed class BpftraceParser
         }
         else if (_partial.Remove(tid, out var head))
         {
-            message = [.. head, .. r.Payload!];
+            message = [.. head, .. r.Payload];
         }
         else
         {
             return;
         }
 
-        if (r.Numbers[1] > r.Payload!.Length && message.Length < BpftraceProgram.AnswerBytes)
+        if (r.Numbers[1] > r.Payload.Length && message.Length < BpftraceProgram.AnswerBytes)
         {
             Bounded(_partial)[tid] = message;
             return;

@@ -200,6 +200,11 @@ public sealed class BpftraceParserTests
             // A piece or a payload with no datagram of its thread before it belongs to nothing.
             @"p 1335272400000 999 10 0123456789",
             @"P 1335272400001 999 2 ab",
+            // A long answer whose second piece cannot be decoded is dropped whole, and its last piece with it.
+            @"R 1335272400004 24455 24455 2 2 50659455 0 0 0",
+            @"P 1335272400005 24455 401 " + new string('a', 200),
+            @"p 1335272400006 24455 201 " + new string('b', 199),
+            @"p 1335272400007 24455 1 c",
             // More text than the length printed with it.
             @"W 1335272400002 24455 24455 3 2 2 2 53 50659455 0 0 0",
             @"P 1335272400003 24455 2 abc");
@@ -212,7 +217,8 @@ public sealed class BpftraceParserTests
                 ("UDPv6", "::1", 53, 0, "v6"),
                 ("UDP", "127.0.5.3", 53, 2, ""),
             ],
-            events.Cast<SendEvent>().Select(s => (s.Protocol, s.Ip!, s.Port, s.Bytes, string.Concat(s.Buffers.Select(b => System.Text.Encoding.ASCII.GetString(b))))));
+            events.OfType<SendEvent>().Select(s => (s.Protocol, s.Ip!, s.Port, s.Bytes, string.Concat(s.Buffers.Select(b => System.Text.Encoding.ASCII.GetString(b))))));
+        Assert.DoesNotContain(events, e => e is ReceiveEvent);
     }
 
     // Records compare by value, but times are doubles and ExecEvent's argv a list: times to the microsecond, lists by items.
