@@ -4,7 +4,7 @@
 #      strace, /proc polling): processes and connections recorded out of those made;
 #   2. overhead: a build-like workload (make -j of many small C files with gcc) bare and under the agent with each
 #      collector, interleaved round by round; medians and ratios to the bare run; with ebpf also the build alone while an
-#      'agent start' begun before it watches (bpftrace's start-up, ~1 CPU-s of compiling, is then outside the build);
+#      'agent start' begun before it watches (bpftrace's start-up, ~2 CPU-s of compiling and loading, is then outside the build);
 #   3. idle cost: the agent's own CPU (pipewatch + strace) while the job sleeps, as a share of one core: over the whole run
 #      (start-up included) and in the steady state (between 8 s and 28 s of a 30 s sleep, from /proc/PID/stat);
 #   4. ptrace stops of one build under strace alone (counted as strace's wait4 calls, from `strace -c` of strace: a count,

@@ -25,7 +25,7 @@ internal static class AgentCommand
         var step = new Option<string?>("--step") { Description = "The step name the records carry (ci.step); the resource baseline is kept per step.", HelpName = "NAME" };
         var mode = new Option<AgentMode>("--mode", "--collector")
         {
-            Description = "auto: strace when it can trace here, else ebpf when bpftrace can load, else /proc polling; ebpf (lowest overhead, no DNS questions) or strace: fail without it; proc: /proc polling only.",
+            Description = "auto: ebpf when bpftrace can load here, else strace when it can trace, else /proc polling; ebpf (lowest overhead; arguments cut at 200 bytes, argv at 32) or strace (stops the job on each traced call): fail without it; proc: /proc polling only.",
             DefaultValueFactory = _ => AgentMode.Auto,
         };
         var repository = new Option<string?>("--repository") { Description = "ci.repository, when no CI variables (GITHUB_*, CI_*, Jenkins') say it.", HelpName = "NAME" };

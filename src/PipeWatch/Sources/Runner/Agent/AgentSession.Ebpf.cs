@@ -8,7 +8,7 @@ namespace PipeWatch.Sources.Runner.Agent;
 public sealed partial class AgentSession
 {
     /// <summary>What the eBPF collector cannot see, always said in its summary.</summary>
-    internal const string EbpfMisses = "ebpf: DNS questions and bytes sent over UDP are not collected; each argument is cut at 200 bytes and argv at 32 entries";
+    internal const string EbpfMisses = "ebpf: each argument is cut at 200 bytes and argv at 32 entries; a DNS question is read from the first buffer of a send (200 bytes; writev is not read), an answer from its first 1000 bytes; UDP bytes sent with writev are not counted";
 
     // The command waits behind a FIFO until bpftrace's probes are loaded, so nothing it does is missed, and so that when bpftrace
     // cannot load (auto) the command has not run yet and strace can take over.

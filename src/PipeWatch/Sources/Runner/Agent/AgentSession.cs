@@ -52,16 +52,18 @@ public sealed partial class AgentSession
     {
         // Writers drain everything, even after a stop: the stop token ends the watch, not the writing.
         var writer = Task.Run(() => WriteLoopAsync(CancellationToken.None), CancellationToken.None);
-        // auto: strace first (it sees DNS questions, so endpoints keep their names), eBPF where ptrace is refused, /proc last.
+        // auto: eBPF first where bpftrace can load (it records what strace does, DNS included, without stopping the job), strace
+        // where it cannot, /proc last.
+        var ebpf = _options.Mode is AgentMode.Ebpf or AgentMode.Auto
+            ? await BpftraceProgram.ProbeAsync(_options.Bpftrace, cancellationToken).ConfigureAwait(false)
+            : (Works: false, Reason: null);
         var probe = _options.Mode switch
         {
             AgentMode.Proc => (Works: false, Seccomp: false, Reason: "--mode proc"),
             AgentMode.Ebpf => (Works: false, Seccomp: false, Reason: (string?)null),
+            AgentMode.Auto when ebpf.Works => (Works: false, Seccomp: false, Reason: (string?)null),
             _ => await StraceCommand.ProbeAsync(_options.Strace, cancellationToken).ConfigureAwait(false),
         };
-        var ebpf = _options.Mode is AgentMode.Ebpf || (_options.Mode is AgentMode.Auto && !probe.Works)
-            ? await BpftraceProgram.ProbeAsync(_options.Bpftrace, cancellationToken).ConfigureAwait(false)
-            : (Works: false, Reason: null);
         if (!ebpf.Works && _options.Mode == AgentMode.Ebpf) throw new AgentException($"bpftrace cannot trace here: {ebpf.Reason}");
         if (!probe.Works && _options.Mode == AgentMode.Strace) throw new AgentException($"strace cannot trace here: {probe.Reason}");
 
@@ -84,8 +86,9 @@ public sealed partial class AgentSession
         var bpf = ebpf.Works ? await RunEbpfAsync(trace, meter, cwd, fallback: _options.Mode == AgentMode.Auto, cancellationToken).ConfigureAwait(false) : null;
         if (ebpf.Works && bpf is null)
         {
-            // bpftrace could not load (auto, where strace cannot trace either): nothing of the command ran yet; /proc instead.
-            collector = "proc";
+            // bpftrace could not load (auto): nothing of the command ran yet; strace instead, else /proc.
+            probe = await StraceCommand.ProbeAsync(_options.Strace, cancellationToken).ConfigureAwait(false);
+            collector = probe.Works ? "strace" : "proc";
         }
 
         if (collector != "strace" && collector != "ebpf") _options.Watching?.Invoke();

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 
 namespace PipeWatch.Sources.Runner.Agent;
@@ -7,9 +9,14 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// <remarks>
 /// bpftrace reads one buffer per CPU, so a child's start can be printed before the fork that made it: records are held for
 /// <see cref="Window"/> seconds of event time and released sorted by their kernel time. A call's entry and exit are paired by
-/// thread id; a TCP connection is held until its socket closes so that it carries the bytes the kernel counted. Free text is
-/// only ever the last field. A line it does not understand yields nothing and is counted in <see cref="Unreadable"/>. Every
-/// table is bounded. Not thread-safe: one parser per trace.
+/// thread id; a TCP connection is held until its socket closes so that it carries the bytes the kernel counted. A datagram
+/// sent (<c>W</c>) is a <see cref="SendEvent"/> with its bytes; a DNS payload (<c>P</c>, and the <c>p</c> pieces that follow
+/// a long answer) goes with the last send or receive (<c>R</c>) of its thread in kernel-time order, as a send of no bytes or a
+/// <see cref="ReceiveEvent"/> carrying the message.
+/// A payload is bpftrace's <c>%r</c> text, where a byte outside printable ASCII is <c>\xNN</c> but a backslash is itself: a
+/// payload whose decoded length is not the length printed with it (it held the text <c>\xNN</c>) is dropped, never guessed.
+/// Free text is only ever the last field. A line it does not understand yields nothing and is counted in
+/// <see cref="Unreadable"/>. Every table is bounded. Not thread-safe: one parser per trace.
 /// </remarks>
 internal sealed class BpftraceParser
 {
@@ -27,6 +34,8 @@ internal sealed class BpftraceParser
     private readonly Dictionary<int, Raw> _connecting = [];
     private readonly Dictionary<ulong, ConnectEvent> _open = [];
     private readonly Dictionary<ulong, long> _closedEarly = [];
+    private readonly Dictionary<int, Peer> _peers = [];
+    private readonly Dictionary<int, byte[]> _partial = [];
     private long _sequence;
     private double _newest;
 
@@ -120,7 +129,7 @@ internal sealed class BpftraceParser
         var fixedFields = kind switch
         {
             'F' => 4, 'E' => 2, 'X' => 2, 'Q' => 4, 'C' => 7, 'c' => 3, 'S' => 4,
-            'D' => 3, 'd' => 3, 'U' => 4, 'u' => 3, 'M' => 4, 'm' => 3, 'N' => 3, 'n' => 3,
+            'D' => 3, 'd' => 3, 'U' => 4, 'u' => 3, 'M' => 4, 'm' => 3, 'N' => 3, 'n' => 3, 'W' => 12, 'R' => 9, 'P' => 3, 'p' => 3,
             _ => -1,
         };
         if (fixedFields < 0 || !Split(data, fixedFields, out var fields, out var text)) return false;
@@ -133,6 +142,7 @@ internal sealed class BpftraceParser
         }
 
         var raw = new Raw(kind, _epochOffset + ns / 1e9, numbers, text);
+        if (kind is 'P' or 'p') raw.Payload = Payload(text, numbers[1]);
         _newest = Math.Max(_newest, raw.Time - _epochOffset);
         if (kind == 'E')
         {
@@ -194,6 +204,22 @@ internal sealed class BpftraceParser
                 break;
             }
 
+            case 'W':
+            {
+                // W: tid pid fd type bytes family port, four address words. TCP (DNS over TCP): the kernel counts its bytes.
+                var peer = Destination(n[1], n[3], n[5], n[6], n.AsSpan(7, 4), (int)n[2]);
+                Bounded(_peers)[(int)n[0]] = peer;
+                events.Add(new SendEvent(peer.Pid, r.Time, peer.Protocol, peer.Ip, peer.Port, n[3] == 2 ? n[4] : 0, [], peer.Fd));
+                break;
+            }
+
+            case 'R':
+                // R: tid pid type family, four address words; its port is 53 (the program prints no other).
+                Bounded(_peers)[(int)n[0]] = Destination(n[1], n[2], n[3], 53, n.AsSpan(4, 4), null) with { Received = true };
+                break;
+            case 'P' or 'p' when _peers.TryGetValue((int)n[0], out var to):
+                Message(r, to, events);
+                break;
             case 'D' or 'U' or 'M' or 'N':
                 Bounded(_calls)[(int)n[0]] = r;
                 break;
@@ -212,7 +238,12 @@ internal sealed class BpftraceParser
         var protocol = (type == 1 ? "TCP" : type == 2 ? "UDP" : "SOCKET") + (v6 ? "v6" : string.Empty);
         var error = ret == 0 ? null : Errno(-ret);
         var e = new ConnectEvent(pid, c.Time, protocol, c.Text, port, v6, error, fd);
-        if (type != 1 || error is not (null or "EINPROGRESS"))
+        if (type == 2 && error is null)
+        {
+            // A connected UDP socket: what is later sent through the fd counts towards this connection.
+            events.Add(e);
+        }
+        else if (type != 1 || error is not (null or "EINPROGRESS"))
         {
             events.Add(e with { Fd = null });
         }
@@ -255,6 +286,82 @@ internal sealed class BpftraceParser
                 events.Add(new UnmountEvent(pid, time, call.Text));
                 break;
         }
+    }
+
+    // P: tid, the message's length, its first piece; p: tid, what is left of the message from this piece on, the piece.
+    private void Message(Raw r, Peer to, List<TraceEvent> events)
+    {
+        var tid = (int)r.Numbers[0];
+        byte[] message;
+        if (r.Payload is null)
+        {
+            // Not decodable: the message it belongs to is dropped whole.
+            _partial.Remove(tid);
+            return;
+        }
+
+        if (r.Kind == 'P')
+        {
+            _partial.Remove(tid);
+            message = r.Payload!;
+        }
+        else if (_partial.Remove(tid, out var head))
+        {
+            message = [.. head, .. r.Payload];
+        }
+        else
+        {
+            return;
+        }
+
+        if (r.Numbers[1] > r.Payload.Length && message.Length < BpftraceProgram.AnswerBytes)
+        {
+            Bounded(_partial)[tid] = message;
+            return;
+        }
+
+        events.Add(to.Received
+            ? new ReceiveEvent(to.Pid, r.Time, to.Protocol, to.Ip, to.Port, message)
+            : new SendEvent(to.Pid, r.Time, to.Protocol, to.Ip, to.Port, 0, [message], to.Fd));
+    }
+
+    // The socket's protocol and destination from the numbers bpftrace printed (family 2 or 10, else no address).
+    private static Peer Destination(long pid, long type, long family, long port, ReadOnlySpan<long> words, int? fd)
+    {
+        var v6 = family == 10;
+        var protocol = (type == 1 ? "TCP" : "UDP") + (v6 ? "v6" : string.Empty);
+        if (family is not (2 or 10) || port is <= 0 or > 65535) return new Peer((int)pid, protocol, null, null, fd);
+        Span<byte> address = stackalloc byte[16];
+        for (var i = 0; i < (v6 ? 4 : 1); i++) BinaryPrimitives.WriteUInt32LittleEndian(address[(i * 4)..], unchecked((uint)words[i]));
+        return new Peer((int)pid, protocol, new IPAddress(address[..(v6 ? 16 : 4)]).ToString(), (int)port, fd);
+    }
+
+    // The bytes of a %r payload: printable ASCII as itself, any other byte as \xNN; null unless exactly min(length, StringBytes) bytes.
+    private static byte[]? Payload(string text, long length)
+    {
+        var expected = (int)Math.Clamp(length, 0, BpftraceProgram.StringBytes);
+        var bytes = new byte[expected];
+        var count = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (count == expected) return null;
+            var c = text[i];
+            if (c == '\\' && i + 3 < text.Length && text[i + 1] == 'x' && byte.TryParse(text.AsSpan(i + 2, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b))
+            {
+                bytes[count++] = b;
+                i += 3;
+            }
+            else if (c is >= ' ' and <= '~')
+            {
+                bytes[count++] = (byte)c;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return count == expected ? bytes : null;
     }
 
     private static Dictionary<TKey, TValue> Bounded<TKey, TValue>(Dictionary<TKey, TValue> table)
@@ -328,5 +435,10 @@ internal sealed class BpftraceParser
         public string? Text2 { get; set; }
 
         public List<string>? Argv { get; set; }
+
+        public byte[]? Payload { get; set; }
     }
+
+    // Where a thread's last datagram went (W) or came from (R): the payload that follows it is its.
+    private sealed record Peer(int Pid, string Protocol, string? Ip, int? Port, int? Fd, bool Received = false);
 }

@@ -10,13 +10,31 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// CLONE_THREAD, are not new processes) and removed when each ends. Each line is one fixed-format record whose last field is
 /// the only free text (see <see cref="BpftraceParser"/>), printed as bpftrace's JSON output so that a newline in an argument
 /// cannot forge a record. Bytes of a TCP connection come from the kernel's own counters (<c>tcp_sock.bytes_sent/received</c>)
-/// read when the socket is closed (state FIN_WAIT1, LAST_ACK or CLOSE), not from traced writes: a process's writes cost nothing.
+/// read when the socket is closed (state FIN_WAIT1, LAST_ACK or CLOSE), not from traced writes.
+/// <para>
+/// UDP and DNS: <c>sendto</c>, <c>sendmsg</c>, <c>sendmmsg</c> and <c>write</c> on a UDP socket (or a TCP one connected to port
+/// 53) print a <c>W</c> record: the fd, the bytes asked to be sent and the destination (the address argument, else the
+/// socket's peer) as family, port and four 32-bit words of the address as the kernel holds them. A write to anything else
+/// (file, pipe, TCP) costs the probe a look at the fd's inode and prints nothing. To port 53, the payload follows in a
+/// <c>P</c> record (<c>buf()</c>, cut at <see cref="StringBytes"/>); sendmsg/sendmmsg print theirs on exit from pointers kept
+/// in <c>@p</c> (printing both in one probe exceeds the 512-byte BPF stack), so <c>P</c> carries its own time and the reader
+/// pairs it with the thread's last <c>W</c>/<c>R</c> in kernel-time order. Only the first buffer of a sendmsg and of the
+/// first two messages of a sendmmsg is printed (glibc's resolver uses one buffer per message, and sends A and AAAA in one
+/// sendmmsg); bytes add up to four buffers of a sendmsg and the first buffer of up to four sendmmsg messages. Answers:
+/// <c>recvfrom</c>/<c>recvmsg</c> on such a socket keep the buffer, address and socket in <c>@r</c> by thread; on exit, when
+/// the peer (connected) or the source address (unconnected) has port 53, an <c>R</c> record and the answer's <c>P</c>, followed
+/// by up to four <c>p</c> records of the next 200-byte pieces (answers up to <see cref="AnswerBytes"/> bytes, as strace's
+/// 1024-byte strings keep them; a CNAME chain easily passes 200).
+/// </para>
 /// Strings are cut at <see cref="StringBytes"/> bytes and argv at <see cref="MaxArguments"/> entries (the BPF stack bounds both).
 /// </remarks>
 internal static class BpftraceProgram
 {
     /// <summary>Bytes of each string bpftrace keeps (its BPFTRACE_STRLEN; 200 is bpftrace 0.17's largest).</summary>
     public const int StringBytes = 200;
+
+    /// <summary>Bytes of a DNS answer printed, in pieces of <see cref="StringBytes"/>.</summary>
+    public const int AnswerBytes = 1000;
 
     /// <summary>argv entries printed per program start.</summary>
     public const int MaxArguments = 32;
@@ -67,11 +85,117 @@ internal static class BpftraceProgram
         tracepoint:syscalls:sys_exit_mount /@w[pid]/ { printf("m %llu %d %d\n", nsecs, tid, args->ret); }
         tracepoint:syscalls:sys_enter_umount /@w[pid]/ { printf("N %llu %d %d %s\n", nsecs, tid, pid, str(args->name)); }
         tracepoint:syscalls:sys_exit_umount /@w[pid]/ { printf("n %llu %d %d\n", nsecs, tid, args->ret); }
-        END { clear(@w); clear(@k); }
+        tracepoint:syscalls:sys_enter_sendto /@w[pid]/ {
+          $f = *(curtask->files->fdt->fd + args->fd);
+          $s = (struct socket *)$f->private_data;
+          if (($f->f_inode->i_mode & 0xf000) == 0xc000 && ($s->type == 2 || ($s->type == 1 && $s->sk->__sk_common.skc_dport == 0x3500))) {
+            $k = (struct sock *)$s->sk;
+            $fam = (uint64)$k->__sk_common.skc_family; $port = (uint64)bswap($k->__sk_common.skc_dport); $a0 = (uint64)$k->__sk_common.skc_daddr; $a1 = (uint64)0; $a2 = (uint64)0; $a3 = (uint64)0;
+            if ($fam == 10) { $a0 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0]; $a1 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1]; $a2 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2]; $a3 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]; }
+            if (args->addr != 0) {
+              $i = (struct sockaddr_in6 *)uptr(args->addr);
+              $fam = (uint64)$i->sin6_family; $port = (uint64)bswap($i->sin6_port);
+              if ($fam == 10) { $a0 = (uint64)$i->sin6_addr.in6_u.u6_addr32[0]; $a1 = (uint64)$i->sin6_addr.in6_u.u6_addr32[1]; $a2 = (uint64)$i->sin6_addr.in6_u.u6_addr32[2]; $a3 = (uint64)$i->sin6_addr.in6_u.u6_addr32[3]; }
+              else { $a0 = (uint64)((struct sockaddr_in *)$i)->sin_addr.s_addr; $a1 = 0; $a2 = 0; $a3 = 0; }
+            }
+            printf("W %llu %d %d %d %d %llu %llu %llu %llu %llu %llu %llu\n", nsecs, tid, pid, args->fd, $s->type, args->len, $fam, $port, $a0, $a1, $a2, $a3);
+            if ($port == 53) { printf("P %llu %d %llu %r\n", nsecs, tid, args->len, buf(uptr(args->buff), args->len)); }
+          }
+        }
+        tracepoint:syscalls:sys_enter_sendmsg /@w[pid]/ {
+          $f = *(curtask->files->fdt->fd + args->fd);
+          $s = (struct socket *)$f->private_data;
+          if (($f->f_inode->i_mode & 0xf000) == 0xc000 && ($s->type == 2 || ($s->type == 1 && $s->sk->__sk_common.skc_dport == 0x3500))) {
+            $k = (struct sock *)$s->sk;
+            $fam = (uint64)$k->__sk_common.skc_family; $port = (uint64)bswap($k->__sk_common.skc_dport); $a0 = (uint64)$k->__sk_common.skc_daddr; $a1 = (uint64)0; $a2 = (uint64)0; $a3 = (uint64)0;
+            if ($fam == 10) { $a0 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0]; $a1 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1]; $a2 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2]; $a3 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]; }
+            $m = (struct user_msghdr *)uptr(args->msg); $v = (struct iovec *)uptr($m->msg_iov); $len = (uint64)0; $j = (uint64)0;
+            unroll(4) { if ($j < $m->msg_iovlen) { $len += (uint64)($v + $j)->iov_len; $j++; } }
+            if ($m->msg_name != 0) {
+              $i = (struct sockaddr_in6 *)uptr($m->msg_name);
+              $fam = (uint64)$i->sin6_family; $port = (uint64)bswap($i->sin6_port);
+              if ($fam == 10) { $a0 = (uint64)$i->sin6_addr.in6_u.u6_addr32[0]; $a1 = (uint64)$i->sin6_addr.in6_u.u6_addr32[1]; $a2 = (uint64)$i->sin6_addr.in6_u.u6_addr32[2]; $a3 = (uint64)$i->sin6_addr.in6_u.u6_addr32[3]; }
+              else { $a0 = (uint64)((struct sockaddr_in *)$i)->sin_addr.s_addr; $a1 = 0; $a2 = 0; $a3 = 0; }
+            }
+            printf("W %llu %d %d %d %d %llu %llu %llu %llu %llu %llu %llu\n", nsecs, tid, pid, args->fd, $s->type, $len, $fam, $port, $a0, $a1, $a2, $a3);
+            if ($port == 53) { @p[tid] = ((uint64)$v->iov_base, (uint64)$v->iov_len, (uint64)0, (uint64)0); }
+          }
+        }
+        tracepoint:syscalls:sys_enter_sendmmsg /@w[pid]/ {
+          $f = *(curtask->files->fdt->fd + args->fd);
+          $s = (struct socket *)$f->private_data;
+          if (($f->f_inode->i_mode & 0xf000) == 0xc000 && ($s->type == 2 || ($s->type == 1 && $s->sk->__sk_common.skc_dport == 0x3500))) {
+            $k = (struct sock *)$s->sk;
+            $fam = (uint64)$k->__sk_common.skc_family; $port = (uint64)bswap($k->__sk_common.skc_dport); $a0 = (uint64)$k->__sk_common.skc_daddr; $a1 = (uint64)0; $a2 = (uint64)0; $a3 = (uint64)0;
+            if ($fam == 10) { $a0 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0]; $a1 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1]; $a2 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2]; $a3 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]; }
+            $h = (struct mmsghdr *)uptr(args->mmsg); $h1 = $h + 1; $len = (uint64)0; $j = (uint64)0;
+            unroll(4) { if ($j < args->vlen) { $len += (uint64)(($h + $j)->msg_hdr.msg_iov)->iov_len; $j++; } }
+            $v = (struct iovec *)uptr($h->msg_hdr.msg_iov); $v1 = (struct iovec *)uptr($h1->msg_hdr.msg_iov);
+            if ($h->msg_hdr.msg_name != 0) {
+              $i = (struct sockaddr_in6 *)uptr($h->msg_hdr.msg_name);
+              $fam = (uint64)$i->sin6_family; $port = (uint64)bswap($i->sin6_port);
+              if ($fam == 10) { $a0 = (uint64)$i->sin6_addr.in6_u.u6_addr32[0]; $a1 = (uint64)$i->sin6_addr.in6_u.u6_addr32[1]; $a2 = (uint64)$i->sin6_addr.in6_u.u6_addr32[2]; $a3 = (uint64)$i->sin6_addr.in6_u.u6_addr32[3]; }
+              else { $a0 = (uint64)((struct sockaddr_in *)$i)->sin_addr.s_addr; $a1 = 0; $a2 = 0; $a3 = 0; }
+            }
+            printf("W %llu %d %d %d %d %llu %llu %llu %llu %llu %llu %llu\n", nsecs, tid, pid, args->fd, $s->type, $len, $fam, $port, $a0, $a1, $a2, $a3);
+            if ($port == 53) { @p[tid] = ((uint64)$v->iov_base, (uint64)$v->iov_len, args->vlen > 1 ? (uint64)$v1->iov_base : (uint64)0, (uint64)$v1->iov_len); }
+          }
+        }
+        tracepoint:syscalls:sys_exit_sendmsg, tracepoint:syscalls:sys_exit_sendmmsg /@p[tid].1/ {
+          $p = @p[tid]; delete(@p[tid]);
+          printf("P %llu %d %llu %r\n", nsecs, tid, $p.1, buf(uptr($p.0), $p.1));
+          if ($p.2 != 0) { printf("P %llu %d %llu %r\n", nsecs, tid, $p.3, buf(uptr($p.2), $p.3)); }
+        }
+        tracepoint:syscalls:sys_enter_write /@w[pid]/ {
+          $f = *(curtask->files->fdt->fd + args->fd);
+          $s = (struct socket *)$f->private_data;
+          if (($f->f_inode->i_mode & 0xf000) == 0xc000 && ($s->type == 2 || ($s->type == 1 && $s->sk->__sk_common.skc_dport == 0x3500))) {
+            $k = (struct sock *)$s->sk;
+            $fam = (uint64)$k->__sk_common.skc_family; $port = (uint64)bswap($k->__sk_common.skc_dport); $a0 = (uint64)$k->__sk_common.skc_daddr; $a1 = (uint64)0; $a2 = (uint64)0; $a3 = (uint64)0;
+            if ($fam == 10) { $a0 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0]; $a1 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1]; $a2 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2]; $a3 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]; }
+            printf("W %llu %d %d %d %d %llu %llu %llu %llu %llu %llu %llu\n", nsecs, tid, pid, args->fd, $s->type, args->count, $fam, $port, $a0, $a1, $a2, $a3);
+            if ($port == 53) { printf("P %llu %d %llu %r\n", nsecs, tid, args->count, buf(uptr(args->buf), args->count)); }
+          }
+        }
+        tracepoint:syscalls:sys_enter_recvfrom /@w[pid]/ {
+          $f = *(curtask->files->fdt->fd + args->fd);
+          $s = (struct socket *)$f->private_data;
+          if (($f->f_inode->i_mode & 0xf000) == 0xc000 && ($s->type == 2 || ($s->type == 1 && $s->sk->__sk_common.skc_dport == 0x3500))) { @r[tid] = ((uint64)args->ubuf, (uint64)args->addr, (uint64)$s->sk); }
+        }
+        tracepoint:syscalls:sys_enter_recvmsg /@w[pid]/ {
+          $f = *(curtask->files->fdt->fd + args->fd);
+          $s = (struct socket *)$f->private_data;
+          if (($f->f_inode->i_mode & 0xf000) == 0xc000 && ($s->type == 2 || ($s->type == 1 && $s->sk->__sk_common.skc_dport == 0x3500))) {
+            $m = (struct user_msghdr *)uptr(args->msg); @r[tid] = ((uint64)((struct iovec *)uptr($m->msg_iov))->iov_base, (uint64)$m->msg_name, (uint64)$s->sk);
+          }
+        }
+        tracepoint:syscalls:sys_exit_recvfrom, tracepoint:syscalls:sys_exit_recvmsg /@r[tid].0/ {
+          $r = @r[tid]; delete(@r[tid]);
+          if (args->ret > 0) {
+            $k = (struct sock *)$r.2;
+            $fam = (uint64)$k->__sk_common.skc_family; $port = (uint64)bswap($k->__sk_common.skc_dport); $a0 = (uint64)$k->__sk_common.skc_daddr; $a1 = (uint64)0; $a2 = (uint64)0; $a3 = (uint64)0;
+            if ($fam == 10) { $a0 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0]; $a1 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1]; $a2 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2]; $a3 = (uint64)$k->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]; }
+            if ($port == 0 && $r.1 != 0) {
+              $i = (struct sockaddr_in6 *)uptr($r.1);
+              $fam = (uint64)$i->sin6_family; $port = (uint64)bswap($i->sin6_port);
+              if ($fam == 10) { $a0 = (uint64)$i->sin6_addr.in6_u.u6_addr32[0]; $a1 = (uint64)$i->sin6_addr.in6_u.u6_addr32[1]; $a2 = (uint64)$i->sin6_addr.in6_u.u6_addr32[2]; $a3 = (uint64)$i->sin6_addr.in6_u.u6_addr32[3]; }
+              else { $a0 = (uint64)((struct sockaddr_in *)$i)->sin_addr.s_addr; $a1 = 0; $a2 = 0; $a3 = 0; }
+            }
+            if ($port == 53) {
+              printf("R %llu %d %d %d %llu %llu %llu %llu %llu\n", nsecs, tid, pid, $k->sk_type, $fam, $a0, $a1, $a2, $a3);
+              printf("P %llu %d %llu %r\n", nsecs, tid, args->ret, buf(uptr($r.0), args->ret));
+              if (args->ret > 200) { printf("p %llu %d %llu %r\n", nsecs, tid, args->ret - 200, buf(uptr($r.0 + 200), args->ret - 200)); }
+              if (args->ret > 400) { printf("p %llu %d %llu %r\n", nsecs, tid, args->ret - 400, buf(uptr($r.0 + 400), args->ret - 400)); }
+              if (args->ret > 600) { printf("p %llu %d %llu %r\n", nsecs, tid, args->ret - 600, buf(uptr($r.0 + 600), args->ret - 600)); }
+              if (args->ret > 800) { printf("p %llu %d %llu %r\n", nsecs, tid, args->ret - 800, buf(uptr($r.0 + 800), args->ret - 800)); }
+            }
+          }
+        }
+        END { clear(@w); clear(@k); clear(@r); clear(@p); }
         """;
 
     /// <summary>The tracepoints the program needs, as tracefs names them: their absence is the usual reason it cannot attach.</summary>
-    private static readonly string[] Tracepoints = ["task/task_newtask", "sched/sched_process_exec", "sched/sched_process_exit", "syscalls/sys_enter_execve", "syscalls/sys_enter_connect", "sock/inet_sock_set_state"];
+    private static readonly string[] Tracepoints = ["task/task_newtask", "sched/sched_process_exec", "sched/sched_process_exit", "syscalls/sys_enter_execve", "syscalls/sys_enter_connect", "sock/inet_sock_set_state", "syscalls/sys_enter_sendmmsg", "syscalls/sys_exit_recvfrom"];
 
     /// <summary>bpftrace's arguments: JSON lines, line-buffered, the program from <paramref name="script"/>, the root pid as <c>$1</c>.</summary>
     public static List<string> Arguments(string script, int root) => ["-f", "json", "-B", "line", script, root.ToString(CultureInfo.InvariantCulture)];

@@ -6,8 +6,8 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// <summary>The state of one traced job: its processes, who started whom, names resolved; turns <see cref="TraceEvent"/>s into agent records.</summary>
 /// <remarks>
 /// One process record per program run (an exec), written when it ends or is replaced by another exec, with its parent's
-/// program; one connection record per connect() to an inet address, named by the DNS answer or the hosts-file entry the
-/// process (or an ancestor) named on its command line (the hosts file of its mount namespace: see <see cref="MountView"/>),
+/// program; one connection record per connect() to an inet address, named by the DNS answer (then also
+/// <c>dns.question.name</c>) or the hosts-file entry the process (or an ancestor) named on its command line (the hosts file of its mount namespace: see <see cref="MountView"/>),
 /// written when the process ends (or its fd is connected again) with the bytes it sent on that socket (<c>source.bytes</c>);
 /// one DNS record per query sent to port 53. Not thread-safe: the session serializes calls.
 /// </remarks>
@@ -203,6 +203,7 @@ internal sealed class JobTrace
         var p = Find(e.Pid);
         ConnectionCount++;
         var transport = e.Protocol.StartsWith("UDP", StringComparison.Ordinal) ? "udp" : e.Protocol.StartsWith("TCP", StringComparison.Ordinal) ? "tcp" : null;
+        var domain = p is null ? null : NameOf(e.Ip, p);
         var record = new AgentRecord()
             .Set(AgentFields.Category, "network")
             .Set(AgentFields.Type, "connection")
@@ -211,7 +212,9 @@ internal sealed class JobTrace
             .Set(Events.EventFields.Timestamp, Time(e.Time))
             .Set(AgentFields.DestinationIp, e.Ip)
             .Set(AgentFields.DestinationPort, e.Port)
-            .Set(AgentFields.DestinationDomain, p is null ? null : NameOf(e.Ip, p))
+            .Set(AgentFields.DestinationDomain, domain)
+            // The question whose answer gave the name (a hosts-file name was not asked of DNS).
+            .Set(AgentFields.DnsQuestionName, domain is not null && _dnsNames.TryGetValue(e.Ip, out var answered) && answered.Name == domain ? domain : null)
             .Set(AgentFields.Transport, transport)
             .Set(AgentFields.NetworkType, e.V6 ? "ipv6" : "ipv4")
             .Set("error.code", e.Error is null or "EINPROGRESS" ? null : e.Error);

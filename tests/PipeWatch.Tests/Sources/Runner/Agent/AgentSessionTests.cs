@@ -53,6 +53,9 @@ public sealed class AgentSessionTests : IDisposable
             ["/a", "/b", "/c", "/d", "/e"],
             tools.Select(p => p["process.command_line"].Split(' ')[^1][url.Length..]).Order());
 
+        // No name was looked up: no DNS record, no name on a connection.
+        Assert.DoesNotContain(lines, l => l.ContainsKey("dns.question.name") || l.ContainsKey("destination.domain") || l.GetValueOrDefault("network.protocol") == "dns");
+
         // Each tool's own connection to the server, by pid; nothing else reached.
         var connections = lines.Where(l => l["event.category"] == "network").ToList();
         Assert.All(connections, c => Assert.Equal(("127.0.0.1", _server.Port.ToString(CultureInfo.InvariantCulture)), (c["destination.ip"], c["destination.port"])));
@@ -108,26 +111,92 @@ public sealed class AgentSessionTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         var connection = Assert.Single(_job.Lines(), l => l["event.category"] == "network" && l["network.transport"] == "tcp");
         Assert.Equal(("build-cache.pipewatch.test", "127.0.0.1", "curl"), (connection["destination.domain"], connection["destination.ip"], connection["process.name"]));
+        // Named from the hosts file: no DNS question asked it.
+        Assert.False(connection.ContainsKey("dns.question.name"));
+    }
+
+    // A private /etc/resolv.conf (the hosts-file test's mount trick) sends the job's lookups to a real DNS server on loopback.
+    [Theory]
+    [InlineData(AgentMode.Strace)]
+    [InlineData(AgentMode.Ebpf)]
+    public async Task A_name_resolved_through_a_dns_server_is_on_the_connection_the_queries_and_the_egress_baseline(AgentMode mode)
+    {
+        const string Name = "build-cache.pipewatch.test";
+        await AgentJob.RequireAsync(mode);
+        using var dns = LoopbackDnsServer.Start((Name, "127.0.0.1"));
+        using var other = new CountingHttpServer();
+        _job.Mode = mode;
+        var result = await _job.RunAsync(
+            $"""
+            printf 'nameserver {dns.Address}\n' > resolv.conf
+            unshare -rm sh -c "mount --bind $PWD/resolv.conf /etc/resolv.conf && curl -s -o /dev/null http://{Name}:{_server.Port}/ && curl -s -o /dev/null http://{Name}:{other.Port}/"
+            """,
+            runId: "106");
+
+        Assert.Equal((0, 1, 1), (result.ExitCode, _server.Requests, other.Requests));
+        var lines = _job.Lines();
+        var tcp = lines.Where(l => l["event.category"] == "network" && l.GetValueOrDefault("network.transport") == "tcp").ToList();
+        Assert.Equal(
+            [(Name, Name, "127.0.0.1", _server.Port.ToString(CultureInfo.InvariantCulture), "curl"), (Name, Name, "127.0.0.1", other.Port.ToString(CultureInfo.InvariantCulture), "curl")],
+            tcp.Select(c => (c.GetValueOrDefault("destination.domain"), c.GetValueOrDefault("dns.question.name"), c["destination.ip"], c["destination.port"], c["process.name"])));
+
+        // Each curl asked for A and AAAA, of the server, over UDP.
+        var queries = lines.Where(l => l["event.action"] == "dns-query").ToList();
+        Assert.Equal([("A", Name), ("A", Name), ("AAAA", Name), ("AAAA", Name)], queries.Select(q => (q["dns.question.type"], q["dns.question.name"])).Order());
+        Assert.All(queries, q => Assert.Equal((dns.Address, "53", "udp", "dns", "curl"), (q["destination.ip"], q["destination.port"], q["network.transport"], q["network.protocol"], q["process.name"])));
+
+        // The resolver's socket to the server, with the bytes of both questions (12-byte header, the name, type and class).
+        var sockets = lines.Where(l => l["event.action"] != "dns-query" && l.GetValueOrDefault("destination.port") == "53").ToList();
+        Assert.Equal(2, sockets.Count);
+        Assert.All(sockets, u => Assert.Equal((dns.Address, "udp", (long?)(2 * (12 + Name.Length + 2 + 4))), (u["destination.ip"], u["network.transport"], u.TryGetValue("source.bytes", out var b) ? (long?)long.Parse(b, CultureInfo.InvariantCulture) : null)));
+
+        // The egress baseline keeps the name: five runs of the job's records without the second server, then all of them
+        // (the records as the agent wrote them, as runs of their own).
+        var records = File.ReadAllLines(_job.Events).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).ToList();
+        var otherPort = other.Port.ToString(CultureInfo.InvariantCulture);
+        var runs = Enumerable.Range(1, 6).SelectMany(run => (run < 6 ? records.Where(r => r["destination.port"]?.ToJsonString() != otherPort) : records).Select(r =>
+        {
+            var copy = r.DeepClone().AsObject();
+            copy["ci.run_id"] = run.ToString(CultureInfo.InvariantCulture);
+            // A run of its own: the store's ledger skips an event id it has.
+            copy["event.id"] = $"{copy["event.id"]}-{run}";
+            return copy.ToJsonString();
+        }));
+        await File.WriteAllLinesAsync(_job.Events, runs, TestContext.Current.CancellationToken);
+        var ingest = await _job.IngestAsync();
+        var finding = Assert.Single(ingest.Findings, f => f.Rule == "network.unusual-egress");
+        Assert.Equal(($"Job 'build' of 'CI' reached a new endpoint: {Name}:{other.Port} (curl)", "6"), (finding.Title, finding.Location.RunId));
+        Assert.Contains($"{Name}:{_server.Port}", finding.Explanation[finding.Explanation.IndexOf("The baseline holds", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.DoesNotContain($"127.0.0.1:", finding.Explanation, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Auto_takes_strace_first_and_ebpf_only_where_strace_cannot_trace()
+    public async Task Auto_takes_ebpf_first_then_strace_where_bpftrace_cannot_load_then_proc()
     {
         using var folder = new TempFolder();
 
-        async Task<AgentResult> RunAsync(string strace)
+        async Task<AgentResult> RunAsync(string strace, string bpftrace)
         {
             await using var output = new AgentFileOutput(folder.File($"{Guid.NewGuid():N}.jsonl"));
-            var options = new AgentOptions { Command = ["true"], Mode = AgentMode.Auto, Strace = strace, WorkingDirectory = folder.Path, Ci = CiVariables.From(_ => null) };
+            var options = new AgentOptions { Command = ["true"], Mode = AgentMode.Auto, Strace = strace, Bpftrace = bpftrace, WorkingDirectory = folder.Path, Ci = CiVariables.From(_ => null) };
             return await AgentSession.RunAsync(options, [output], cancellationToken: TestContext.Current.CancellationToken);
         }
 
-        var usual = await RunAsync("strace");
-        var noStrace = await RunAsync(folder.File("no-such-strace"));
+        // A bpftrace that passes the checks (its --version works) but cannot load a program, as under a seccomp profile refusing bpf().
+        var cannotLoad = folder.File("bpftrace-that-cannot-load");
+        await File.WriteAllTextAsync(cannotLoad, "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'bpftrace v0.17.0'; exit 0; }\necho 'ERROR: Could not load program: Operation not permitted' >&2\nexit 1\n", TestContext.Current.CancellationToken);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(cannotLoad, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        Assert.Equal(("strace", 0), (usual.Mode, usual.ExitCode));
+        var usual = await RunAsync("strace", "bpftrace");
+        var noBpftrace = await RunAsync("strace", folder.File("no-such-bpftrace"));
+        var notLoading = await RunAsync("strace", cannotLoad);
+        var neither = await RunAsync(folder.File("no-such-strace"), folder.File("no-such-bpftrace"));
+
         var (ebpfWorks, _) = await BpftraceProgram.ProbeAsync("bpftrace", TestContext.Current.CancellationToken);
-        Assert.Equal((ebpfWorks ? "ebpf" : "proc", 0), (noStrace.Mode, noStrace.ExitCode));
+        Assert.Equal((ebpfWorks ? "ebpf" : "strace", 0), (usual.Mode, usual.ExitCode));
+        Assert.Equal(("strace", 0), (noBpftrace.Mode, noBpftrace.ExitCode));
+        Assert.Equal(("strace", 0, null), (notLoading.Mode, notLoading.ExitCode, notLoading.Missed));
+        Assert.Equal(("proc", 0), (neither.Mode, neither.ExitCode));
     }
 
     [Fact]
