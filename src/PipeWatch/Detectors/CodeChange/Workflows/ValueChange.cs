@@ -94,18 +94,30 @@ internal static partial class ValueChange
     // Every value of the model that carries a line, whether or not Edit replaces it.
     private static IEnumerable<CiText> Values(CiDefinition definition)
     {
-        var texts = definition.Triggers.Concat(Of(definition.Permissions)).Concat(definition.Env.Values);
+        foreach (var text in definition.Triggers) yield return text;
+        foreach (var text in Of(definition.Permissions)) yield return text;
+        foreach (var text in definition.Env.Values) yield return text;
         foreach (var job in definition.Jobs)
         {
-            texts = texts.Concat(job.RunsOn).Concat(job.Matrix.Values.SelectMany(v => v)).Concat(job.Images).Concat(job.Env.Values).Concat(Of(job.Permissions))
-                .Concat(new[] { job.Uses, job.SecretsInherit }.OfType<CiText>());
+            foreach (var text in job.RunsOn) yield return text;
+            foreach (var values in job.Matrix.Values)
+            {
+                foreach (var text in values) yield return text;
+            }
+
+            foreach (var text in job.Images) yield return text;
+            foreach (var text in job.Env.Values) yield return text;
+            foreach (var text in Of(job.Permissions)) yield return text;
+            if (job.Uses is { } uses) yield return uses;
+            if (job.SecretsInherit is { } inherit) yield return inherit;
             foreach (var step in job.Steps)
             {
-                texts = texts.Concat(new[] { step.Uses, step.Run }.OfType<CiText>()).Concat(step.With.Values).Concat(step.Env.Values);
+                if (step.Uses is { } stepUses) yield return stepUses;
+                if (step.Run is { } run) yield return run;
+                foreach (var text in step.With.Values) yield return text;
+                foreach (var text in step.Env.Values) yield return text;
             }
         }
-
-        return texts;
 
         static IEnumerable<CiText> Of(CiPermissions? permissions)
         {
