@@ -88,12 +88,12 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
         if (byPath is null && !(recognizeByContent && IsYaml(file.Path))) return null;
         if (blobs.ReadText(file.NewBlob) is not { } text) return null;
         if ((byPath ?? CiDefinitionParser.ClassifyByContent(file.Path, text)) is not { } platform) return null;
-        var after = _definitions.Parse(file.Path, file.NewBlob, text, platform);
-        if (after is null) return null;
+        // The previous version first: the new one is derived from its model when the change allows (a pin bump), not parsed.
         var before = file.OldBlob is not null && blobs.ReadText(file.OldBlob) is { } old
             ? _definitions.Parse(file.OldPath ?? file.Path, file.OldBlob, old, CiDefinitionParser.Classify(file.OldPath ?? file.Path) ?? platform)
             : null;
-        return (before, after);
+        var after = _definitions.Parse(file.Path, file.NewBlob, text, platform, previous: before);
+        return after is null ? null : (before, after);
     }
 
     private static bool IsYaml(string path) => path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);

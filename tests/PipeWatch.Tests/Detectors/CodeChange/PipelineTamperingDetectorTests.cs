@@ -95,6 +95,26 @@ public sealed class PipelineTamperingDetectorTests
     }
 
     [Fact]
+    public void A_bot_bump_to_a_sha_other_versions_contradict_is_reported_as_a_whole_parse_reports_it()
+    {
+        // The bump only replaces the pin: the new version's model is derived from the previous one (ValueChange), not parsed.
+        var bumped = Ci.Replace("11bd71901bbe5b1630ceea73d27597364c9af683", "0123456789abcdef0123456789abcdef01234567", StringComparison.Ordinal);
+        _bench.Run(_detector, _bench.Commit(CommitBench.Person("Alice", Monday), (Path, Ci)));
+
+        _bench.Run(_detector, _bench.Commit(CommitBench.Person("renovate[bot]", Monday), (Path, bumped)));
+
+        var pins = new PipeWatch.Detectors.CodeChange.PipelineTampering.ActionPins();
+        var first = Parse(Ci);
+        PipelineTamperingDetector.Inspect(null, first, pins);
+        var expected = PipelineTamperingDetector.Inspect(first, Parse(bumped), pins);
+        Assert.Equal(expected.Select(i => (i.Rule, i.Line, i.Step)), _bench.Findings.Select(f => (f.Rule, f.Location.Line!.Value, f.Entity.Step)));
+        Assert.Contains(_bench.Findings, f => f.Rule == "pipeline-tampering.pin-tag-mismatch" && f.Location.Line == 9);
+
+        static PipeWatch.Detectors.CodeChange.Workflows.CiDefinition Parse(string text) =>
+            PipeWatch.Detectors.CodeChange.Workflows.CiDefinitionParser.Parse(Path, text, PipeWatch.Detectors.CodeChange.Workflows.CiPlatform.GitHubWorkflow, out _)!;
+    }
+
+    [Fact]
     public void Pull_request_target_checking_out_the_head_sha_is_untrusted_checkout_and_a_new_trigger()
     {
         _bench.Run(_detector, _bench.Commit(CommitBench.Person("Alice", Monday), (Path, Ci)));

@@ -12,6 +12,8 @@ public static partial class Conditions
         var lines = definition.Lines;
         for (var i = 0; i < lines.Count; i++)
         {
+            // Most lines hold no `if:`; the regex needs the text, so looking for it first skips them without a match.
+            if (!lines[i].Contains("if:", StringComparison.Ordinal)) continue;
             var m = IfLine().Match(lines[i]);
             if (!m.Success) continue;
             var value = StripComment(m.Groups["v"].Value);

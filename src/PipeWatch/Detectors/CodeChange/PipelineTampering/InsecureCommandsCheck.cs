@@ -14,13 +14,19 @@ internal sealed partial class InsecureCommandsCheck : IWorkflowCheck
         if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;
         for (var i = 0; i < definition.Lines.Count; i++)
         {
-            if (!Enabled().IsMatch(definition.Lines[i])) continue;
+            if (!MayEnable(definition.Lines[i]) || !Enabled().IsMatch(definition.Lines[i])) continue;
             yield return new WorkflowIssue(
                 Rule, Severity.High, i + 1, null, null, $"{Scripts.Snippet(definition.Lines[i].Trim())}|{i}",
                 "ACTIONS_ALLOW_UNSECURE_COMMANDS is turned on",
                 "With ACTIONS_ALLOW_UNSECURE_COMMANDS true the runner obeys the removed '::set-env' and '::add-path' commands again: anything a step prints (a test name, a file's content, a pull request title) can set environment variables and PATH for the steps after it, which is code execution. Remove it and write to $GITHUB_ENV / $GITHUB_PATH instead.");
         }
     }
+
+    /// <summary>False for a line <see cref="Enabled"/> cannot match: it does not name the variable (both of its forms spell it out).</summary>
+    /// <remarks>The regex ignores case as ordinal case-insensitive comparison does for these letters: a test holds them to it.</remarks>
+    internal static bool MayEnable(string line) => line.Contains(Variable, StringComparison.OrdinalIgnoreCase);
+
+    internal const string Variable = "ACTIONS_ALLOW_UNSECURE_COMMANDS";
 
     // The YAML key (env map or matrix entry) with a true value, or the variable written to GITHUB_ENV; not false, not comments.
     [GeneratedRegex(@"(?i)^[ \t]*(?:-[ \t]+)?[""']?ACTIONS_ALLOW_UNSECURE_COMMANDS[""']?[ \t]*:[ \t]*[""']?[ \t]*true\b|^[^#]*\bACTIONS_ALLOW_UNSECURE_COMMANDS=[""']?true\b[^\n]*GITHUB_ENV")]

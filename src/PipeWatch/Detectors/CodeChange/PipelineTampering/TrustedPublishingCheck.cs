@@ -26,7 +26,7 @@ internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
                     what = "pypa/gh-action-pypi-publish with a password";
                     line = password.Line;
                 }
-                else if (!oidc && step.Run is { } run)
+                else if (!oidc && step.Run is { } run && MayPublish(run.Value))
                 {
                     var joined = Continuation().Replace(run.Value, " ");
                     if (Publish().Match(joined) is { Success: true } m)
@@ -44,6 +44,10 @@ internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
             }
         }
     }
+
+    /// <summary>False for a script <see cref="Publish"/> cannot match: each of its commands spells publish, push or upload (case matters), and joining continued lines adds only spaces.</summary>
+    internal static bool MayPublish(string script) =>
+        script.Contains("publish", StringComparison.Ordinal) || script.Contains("push", StringComparison.Ordinal) || script.Contains("upload", StringComparison.Ordinal);
 
     private static bool HasIdToken(CiPermissions? permissions) =>
         permissions is not null && (permissions.Whole?.Value == "write-all"

@@ -7,7 +7,8 @@ namespace PipeWatch.Detectors.CodeChange.Workflows;
 /// <remarks>
 /// Thread-safe: the scan's preparation workers parse ahead of the detectors' thread. Two threads that ask for the same
 /// definition at once may both parse it (the same result; the first one held is kept). Holds the <see cref="Capacity"/> most
-/// recently used.
+/// recently used. A version whose change from the previous one only moved steps' <c>uses:</c> references is derived from the
+/// previous model (<see cref="ValueChange"/>) instead of parsed: a dependency bot's pin bumps cost the size of the change.
 /// </remarks>
 internal sealed class CiDefinitionCache
 {
@@ -17,8 +18,13 @@ internal sealed class CiDefinitionCache
     private readonly Dictionary<string, LinkedListNode<(string Key, CiDefinition? Definition)>> _parsed = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Key, CiDefinition? Definition)> _recency = new();
 
-    /// <summary>As <see cref="CiDefinitionParser.Parse"/> of <paramref name="text"/>, the content of blob <paramref name="blobId"/>.</summary>
-    public CiDefinition? Parse(string path, string blobId, string text, CiPlatform platform)
+    // For each definition this cache made: its steps whose label is the action they use, which ValueChange needs to derive the
+    // next version. Held as long as the definition is.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, HashSet<CiStep>> _labelledByUses = [];
+
+    /// <summary>As <see cref="CiDefinitionParser.Parse(string, string, CiPlatform, out string?, bool)"/> of <paramref name="text"/>, the content of blob <paramref name="blobId"/>.</summary>
+    /// <param name="previous">The previous version of the same file (from this cache), when known: the new one may be derived from it.</param>
+    public CiDefinition? Parse(string path, string blobId, string text, CiPlatform platform, CiDefinition? previous = null)
     {
         var key = $"{platform}|{blobId}|{path}";
         lock (_gate)
@@ -26,7 +32,7 @@ internal sealed class CiDefinitionCache
             if (Touch(key) is { } held) return held.Definition;
         }
 
-        var definition = CiDefinitionParser.Parse(path, text, platform, out _);
+        var definition = Derive(path, text, platform, previous);
         lock (_gate)
         {
             if (Touch(key) is { } held) return held.Definition;
@@ -38,6 +44,24 @@ internal sealed class CiDefinitionCache
             }
         }
 
+        return definition;
+    }
+
+    // The model of the text: derived from the previous version's when the change allows it, else parsed.
+    private CiDefinition? Derive(string path, string text, CiPlatform platform, CiDefinition? previous)
+    {
+        var labelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
+        var definition = previous is not null && previous.Path == path && previous.Platform == platform
+            && _labelledByUses.TryGetValue(previous, out var before)
+                ? ValueChange.Apply(previous, before, CiDefinitionParser.Lines(text), labelled)
+                : null;
+        if (definition is null)
+        {
+            labelled.Clear();
+            definition = CiDefinitionParser.Parse(path, text, platform, out _, alwaysMerge: false, labelled);
+        }
+
+        if (definition is not null) _labelledByUses.AddOrUpdate(definition, labelled);
         return definition;
     }
 

@@ -65,10 +65,15 @@ internal static class CiDefinitionParser
 
     /// <summary>Parses <paramref name="text"/> as a definition of <paramref name="platform"/>; null with a reason when it is not valid.</summary>
     /// <param name="alwaysMerge">Read the YAML through the merging parser even when it has no merge key (the reference <see cref="LoadYaml"/> is checked against).</param>
-    public static CiDefinition? Parse(string path, string text, CiPlatform platform, out string? error, bool alwaysMerge = false)
+    public static CiDefinition? Parse(string path, string text, CiPlatform platform, out string? error, bool alwaysMerge = false) =>
+        Parse(path, text, platform, out error, alwaysMerge, labelledByUses: null);
+
+    /// <inheritdoc cref="Parse(string, string, CiPlatform, out string?, bool)"/>
+    /// <param name="labelledByUses">Receives the steps whose label is the action they use (no name, no id), for <see cref="ValueChange"/>.</param>
+    internal static CiDefinition? Parse(string path, string text, CiPlatform platform, out string? error, bool alwaysMerge, ICollection<CiStep>? labelledByUses)
     {
         error = null;
-        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        var lines = Lines(text);
         if (platform == CiPlatform.Jenkins) return JenkinsfileReader.Read(path, lines);
 
         YamlNode? root;
@@ -99,7 +104,7 @@ internal static class CiDefinitionParser
         {
             CiPlatform.GitLabCi => GitLabCiReader.Read(path, map, lines),
             CiPlatform.AzurePipelines => AzurePipelinesReader.Read(path, map, lines),
-            _ => GitHubActionsReader.Read(path, platform, map, lines),
+            _ => GitHubActionsReader.Read(path, platform, map, lines, labelledByUses),
         };
     }
 
@@ -167,6 +172,9 @@ internal static class CiDefinitionParser
 
         return false;
     }
+
+    /// <summary>The lines of a definition's text, as <see cref="CiDefinition.Lines"/> holds them.</summary>
+    internal static string[] Lines(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
 
     /// <summary>A short label for a script step: its first non-empty line, trimmed to 60 characters.</summary>
     internal static string ScriptLabel(string script)

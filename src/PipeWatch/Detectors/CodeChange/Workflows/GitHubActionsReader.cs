@@ -9,7 +9,8 @@ internal static class GitHubActionsReader
     /// <summary>The job id given to the steps of a composite action and the image of a Docker action.</summary>
     public const string ActionJob = "(action)";
 
-    public static CiDefinition Read(string path, CiPlatform platform, YamlMappingNode root, IReadOnlyList<string> lines)
+    /// <param name="labelledByUses">Receives the steps whose label is the action they use (no name, no id); null when not wanted.</param>
+    public static CiDefinition Read(string path, CiPlatform platform, YamlMappingNode root, IReadOnlyList<string> lines, ICollection<CiStep>? labelledByUses = null)
     {
         var on = Get(root, "on");
         var triggers = on switch
@@ -23,21 +24,21 @@ internal static class GitHubActionsReader
         {
             var images = new List<CiText>();
             if (Text(runs, "image") is { } image) images.Add(image);
-            jobs.Add(new CiJob(ActionJob, Line(runs), [], Empty.Matrix, Empty.Excluded, images, Empty.Map, null, null, null, Steps(ActionJob, Get(runs, "steps"))));
+            jobs.Add(new CiJob(ActionJob, Line(runs), [], Empty.Matrix, Empty.Excluded, images, Empty.Map, null, null, null, Steps(ActionJob, Get(runs, "steps"), labelledByUses)));
         }
 
         if (Mapping(root, "jobs") is { } jobMap)
         {
             foreach (var (key, value) in jobMap.Children)
             {
-                if (key is YamlScalarNode { Value: { } id }) jobs.Add(Job(id, Line(key), value));
+                if (key is YamlScalarNode { Value: { } id }) jobs.Add(Job(id, Line(key), value, labelledByUses));
             }
         }
 
         return new CiDefinition(path, platform, triggers, Permissions(Get(root, "permissions")), Map(Get(root, "env")), jobs, lines);
     }
 
-    private static CiJob Job(string id, int line, YamlNode job)
+    private static CiJob Job(string id, int line, YamlNode job, ICollection<CiStep>? labelledByUses)
     {
         var runsOn = Get(job, "runs-on");
         var labels = new List<CiText>(Texts(runsOn));
@@ -62,7 +63,7 @@ internal static class GitHubActionsReader
         var secrets = Text(job, "secrets");
         return new CiJob(
             id, line, labels, matrix, excluded, images, Map(Get(job, "env")), Permissions(Get(job, "permissions")),
-            Text(job, "uses"), secrets?.Value == "inherit" ? secrets : null, Steps(id, Get(job, "steps")));
+            Text(job, "uses"), secrets?.Value == "inherit" ? secrets : null, Steps(id, Get(job, "steps"), labelledByUses));
     }
 
     private static (IReadOnlyDictionary<string, IReadOnlyList<CiText>>, IReadOnlyDictionary<string, IReadOnlyList<string>>) Matrix(YamlNode? node)
@@ -103,7 +104,7 @@ internal static class GitHubActionsReader
             from.ToDictionary(p => p.Key, p => (IReadOnlyList<T>)p.Value, StringComparer.Ordinal);
     }
 
-    private static IReadOnlyList<CiStep> Steps(string job, YamlNode? node)
+    private static IReadOnlyList<CiStep> Steps(string job, YamlNode? node, ICollection<CiStep>? labelledByUses)
     {
         var steps = new List<CiStep>();
         if (node is not YamlSequenceNode seq) return steps;
@@ -113,9 +114,11 @@ internal static class GitHubActionsReader
             var uses = Text(step, "uses");
             if (uses is not null) uses = uses with { Value = uses.Value.Trim() };
             var run = Text(step, "run");
-            var label = Text(step, "name")?.Value ?? Text(step, "id")?.Value ?? uses?.Value
-                ?? (run is null ? $"step {steps.Count + 1}" : CiDefinitionParser.ScriptLabel(run.Value));
-            steps.Add(new CiStep(job, label, Line(step), uses, run, Map(Get(step, "with")), Map(Get(step, "env"))));
+            var named = Text(step, "name")?.Value ?? Text(step, "id")?.Value;
+            var label = named ?? uses?.Value ?? (run is null ? $"step {steps.Count + 1}" : CiDefinitionParser.ScriptLabel(run.Value));
+            var parsed = new CiStep(job, label, Line(step), uses, run, Map(Get(step, "with")), Map(Get(step, "env")));
+            steps.Add(parsed);
+            if (named is null && uses is not null) labelledByUses?.Add(parsed);
         }
 
         return steps;

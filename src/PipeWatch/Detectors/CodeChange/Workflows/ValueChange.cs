@@ -1,0 +1,160 @@
+using System.Text.RegularExpressions;
+
+namespace PipeWatch.Detectors.CodeChange.Workflows;
+
+/// <summary>
+/// The model of a GitHub Actions definition derived from its previous version's model when the change only replaced one-line
+/// values (what a dependency bot's bump does: a step's <c>uses:</c> pin, an image tag, a version in <c>env:</c>), without
+/// parsing the YAML again.
+/// </summary>
+/// <remarks>
+/// It derives only what a whole parse is certain to give: both versions have the same number of lines, and every changed line is
+/// <c>[- ]KEY: VALUE [# comment]</c> in both, with the same lead and key; VALUE is a plain scalar of <c>[A-Za-z0-9_./@+-]</c>
+/// with inner colons (no quote, escape, anchor, alias, flow or comment character, so YAML reads it as exactly that text and the
+/// lines around it keep their meaning); and that line holds exactly one value of the old model, equal to the old VALUE, kept as it
+/// was read: a step's <c>uses</c> (and its label when it has no name or id), <c>with</c> or <c>env</c> entry, a job's image,
+/// <c>env</c>, permission or reusable workflow, the workflow's <c>env</c> or permission. A value read into something else (a
+/// trigger, a runner label, a matrix, a script's label) or held twice (through an alias) is parsed. Anything else returns null,
+/// and the caller parses the text.
+/// </remarks>
+internal static partial class ValueChange
+{
+    /// <summary>The next version's model, or null when the change is not one this can derive.</summary>
+    /// <param name="before">The previous version's model.</param>
+    /// <param name="labelledByUses">The steps of <paramref name="before"/> whose label is the action they use (no name, no id).</param>
+    /// <param name="lines">The new version's lines (as <see cref="CiDefinitionParser.Lines"/> splits them).</param>
+    /// <param name="newLabelledByUses">Receives the steps of the result whose label is the action they use.</param>
+    public static CiDefinition? Apply(CiDefinition before, IReadOnlySet<CiStep> labelledByUses, IReadOnlyList<string> lines, ICollection<CiStep> newLabelledByUses)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(labelledByUses);
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(newLabelledByUses);
+        if (before.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction) || lines.Count != before.Lines.Count) return null;
+        if (ChangedValues(before.Lines, lines) is not { Count: > 0 } changed || !EachChangedLineHoldsOneValue(before, changed)) return null;
+
+        var edit = new Edit(changed);
+        var jobs = new List<CiJob>(before.Jobs.Count);
+        foreach (var job in before.Jobs)
+        {
+            var steps = new List<CiStep>(job.Steps.Count);
+            foreach (var step in job.Steps)
+            {
+                var uses = edit.Of(step.Uses);
+                var label = labelledByUses.Contains(step) ? uses!.Value : step.Label;
+                var next = step with { Uses = uses, Label = label, With = edit.Of(step.With), Env = edit.Of(step.Env) };
+                if (labelledByUses.Contains(step)) newLabelledByUses.Add(next);
+                steps.Add(next);
+            }
+
+            jobs.Add(job with
+            {
+                Images = [.. job.Images.Select(i => edit.Of(i)!)], Env = edit.Of(job.Env), Permissions = edit.Of(job.Permissions), Uses = edit.Of(job.Uses), Steps = steps,
+            });
+        }
+
+        var derived = before with { Permissions = edit.Of(before.Permissions), Env = edit.Of(before.Env), Jobs = jobs, Lines = lines };
+
+        // Each changed line's one value must have been one this replaces (not, say, a matrix value).
+        return edit.Applied == changed.Count ? derived : null;
+    }
+
+    // Old and new value by 1-based line for every line that differs; null when a changed line is not `KEY: VALUE` in both
+    // versions with the same lead and key.
+    private static Dictionary<int, (string Old, string New)>? ChangedValues(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        var changed = new Dictionary<int, (string Old, string New)>();
+        for (var i = 0; i < after.Count; i++)
+        {
+            if (string.Equals(before[i], after[i], StringComparison.Ordinal)) continue;
+            var old = ValueLine().Match(before[i]);
+            var now = ValueLine().Match(after[i]);
+            if (!old.Success || !now.Success || old.Groups["lead"].Value != now.Groups["lead"].Value) return null;
+            changed[i + 1] = (old.Groups["value"].Value, now.Groups["value"].Value);
+        }
+
+        return changed;
+    }
+
+    // True when each changed line holds exactly one value of the model, and no matrix exclusion (kept without a line) has an old
+    // value's text, which only an alias could give it.
+    private static bool EachChangedLineHoldsOneValue(CiDefinition before, Dictionary<int, (string Old, string New)> changed)
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (var text in Values(before))
+        {
+            if (changed.ContainsKey(text.Line)) counts[text.Line] = counts.GetValueOrDefault(text.Line) + 1;
+        }
+
+        if (changed.Keys.Any(line => counts.GetValueOrDefault(line) != 1)) return false;
+        var olds = changed.Values.Select(c => c.Old).ToHashSet(StringComparer.Ordinal);
+        return !before.Jobs.Any(j => j.Excluded.Values.Any(values => values.Any(olds.Contains)));
+    }
+
+    // Every value of the model that carries a line, whether or not Edit replaces it.
+    private static IEnumerable<CiText> Values(CiDefinition definition)
+    {
+        foreach (var text in definition.Triggers) yield return text;
+        foreach (var text in Of(definition.Permissions)) yield return text;
+        foreach (var text in definition.Env.Values) yield return text;
+        foreach (var job in definition.Jobs)
+        {
+            foreach (var text in job.RunsOn) yield return text;
+            foreach (var values in job.Matrix.Values)
+            {
+                foreach (var text in values) yield return text;
+            }
+
+            foreach (var text in job.Images) yield return text;
+            foreach (var text in job.Env.Values) yield return text;
+            foreach (var text in Of(job.Permissions)) yield return text;
+            if (job.Uses is { } uses) yield return uses;
+            if (job.SecretsInherit is { } inherit) yield return inherit;
+            foreach (var step in job.Steps)
+            {
+                if (step.Uses is { } stepUses) yield return stepUses;
+                if (step.Run is { } run) yield return run;
+                foreach (var text in step.With.Values) yield return text;
+                foreach (var text in step.Env.Values) yield return text;
+            }
+        }
+
+        static IEnumerable<CiText> Of(CiPermissions? permissions)
+        {
+            if (permissions?.Whole is { } whole) yield return whole;
+            foreach (var scope in permissions?.Scopes ?? []) yield return scope.Value;
+        }
+    }
+
+    // `KEY: VALUE`, optionally after the dash that opens a sequence entry and before a comment; spaces only (a tab is not YAML
+    // indentation). A colon inside VALUE is followed by more of it (a colon before a space or the end would start a mapping).
+    // The comment stops short of any character YAML reads as a line break.
+    [GeneratedRegex(@"^(?<lead> *(?:- +)?[A-Za-z0-9_][A-Za-z0-9_.-]*: +)(?<value>[A-Za-z0-9_./][A-Za-z0-9_./@+-]*(?::[A-Za-z0-9_./@+-]+)*)(?: +#[^\r\n\u0085\u2028\u2029]*)? *$", RegexOptions.CultureInvariant)]
+    private static partial Regex ValueLine();
+
+    // Replaces the values on changed lines, counting them; a value whose text is not the old one is left as is and not counted,
+    // so the derivation fails.
+    private sealed class Edit(Dictionary<int, (string Old, string New)> changed)
+    {
+        public int Applied { get; private set; }
+
+        public CiText? Of(CiText? text)
+        {
+            if (text is null || !changed.TryGetValue(text.Line, out var change) || text.Block || text.Value != change.Old) return text;
+            Applied++;
+            return text with { Value = change.New };
+        }
+
+        public IReadOnlyDictionary<string, CiText> Of(IReadOnlyDictionary<string, CiText> map)
+        {
+            if (!map.Values.Any(v => changed.ContainsKey(v.Line))) return map;
+            return map.ToDictionary(p => p.Key, p => Of(p.Value)!, StringComparer.Ordinal);
+        }
+
+        public CiPermissions? Of(CiPermissions? permissions)
+        {
+            if (permissions is null) return null;
+            return permissions with { Whole = Of(permissions.Whole), Scopes = [.. permissions.Scopes.Select(s => KeyValuePair.Create(s.Key, Of(s.Value)!))] };
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PipeWatch.Detectors.CodeChange;
+using PipeWatch.Detectors.CodeChange.PipelineTampering;
+using PipeWatch.Detectors.CodeChange.Workflows;
+using PipeWatch.Tests.Support;
+using Xunit;
+
+namespace PipeWatch.Tests.Detectors.CodeChange.Workflows;
+
+/// <summary>A version whose change only replaced one-line values (a bot's bump) is derived from the previous model, equal to a whole parse; any other change is parsed.</summary>
+public sealed partial class ValueChangeTests(ITestOutputHelper output)
+{
+    private const string Workflow = """
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v3 # v3.5.0
+              - name: actions/setup-node@v3
+                uses: actions/setup-node@v3
+                with:
+                  node-version: 20
+              - run: npm test
+        """;
+
+    [Fact]
+    public void A_pin_bump_moves_the_reference_and_the_label_of_an_unnamed_step_only()
+    {
+        var after = Workflow
+            .Replace("actions/checkout@v3 # v3.5.0", "actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab # v3.5.3", StringComparison.Ordinal)
+            .Replace("uses: actions/setup-node@v3", "uses: actions/setup-node@v4", StringComparison.Ordinal);
+
+        var derived = Derive(Workflow, after);
+
+        Assert.NotNull(derived);
+        Assert.Equal(
+            [("actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab", "actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab", 6), ("actions/setup-node@v4", "actions/setup-node@v3", 8)],
+            derived.Steps.Where(s => s.Uses is not null).Select(s => (s.Uses!.Value, s.Label, s.Uses.Line)));
+        Assert.Equal(Model(Parse(after)), Model(derived));
+    }
+
+    [Fact]
+    public void A_version_bump_in_env_an_input_and_an_image_tag_is_derived_as_a_parse_reads_it()
+    {
+        const string Bot = """
+            on: push
+            env:
+              RENOVATE_VERSION: 44.39.1 # renovate: datasource=docker
+            jobs:
+              release:
+                runs-on: ubuntu-latest
+                container:
+                  image: ghcr.io/renovatebot/renovate:44.39.1@sha256:00699dedb6d44bf645e3f0a98729bcdb660a660f1952a53d9592d3a127088b11
+                steps:
+                  - uses: actions/setup-node@v4
+                    with:
+                      node-version: 20
+            """;
+        var after = Bot.Replace("44.39.1", "44.39.2", StringComparison.Ordinal).Replace("node-version: 20", "node-version: 22.1", StringComparison.Ordinal);
+
+        var derived = Derive(Bot, after);
+
+        Assert.NotNull(derived);
+        Assert.Equal(("44.39.2", 3), (derived.Env["RENOVATE_VERSION"].Value, derived.Env["RENOVATE_VERSION"].Line));
+        Assert.Equal("ghcr.io/renovatebot/renovate:44.39.2@sha256:00699dedb6d44bf645e3f0a98729bcdb660a660f1952a53d9592d3a127088b11", Assert.Single(derived.Jobs[0].Images).Value);
+        Assert.Equal("22.1", derived.Steps.Single().With["node-version"].Value);
+        Assert.Equal(Model(Parse(after)), Model(derived));
+    }
+
+    [Theory]
+    [InlineData("node-version: 20", "node: 20")]
+    [InlineData("runs-on: ubuntu-latest", "runs-on: ubuntu-24.04")]
+    [InlineData("- run: npm test", "- run: npm ci")]
+    [InlineData("node-version: 20", "node-version: '20'")]
+    [InlineData("node-version: 20", "node-version: 20:")]
+    [InlineData("- uses: actions/checkout@v3 # v3.5.0", "- uses: \"actions/checkout@v4\"")]
+    [InlineData("- uses: actions/checkout@v3 # v3.5.0", "- uses: actions/checkout@v4\n      - run: echo")]
+    [InlineData("- uses: actions/checkout@v3 # v3.5.0", "-   uses: actions/checkout@v4")]
+    [InlineData("- uses: actions/checkout@v3 # v3.5.0", "- uses: *checkout")]
+    public void A_change_to_anything_but_a_plain_value_read_as_it_is_is_not_derived(string from, string to)
+    {
+        Assert.Null(Derive(Workflow, Workflow.Replace(from, to, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_matrix_value_is_not_derived()
+    {
+        var before = Workflow.Replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        node: 20", StringComparison.Ordinal);
+
+        Assert.Null(Derive(before, before.Replace("node: 20", "node: 22", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_step_shared_through_an_alias_is_not_derived()
+    {
+        const string Shared = """
+            on: push
+            jobs:
+              a:
+                runs-on: ubuntu-latest
+                steps:
+                  - &checkout
+                    uses: actions/checkout@v3
+              b:
+                runs-on: ubuntu-latest
+                steps:
+                  - *checkout
+            """;
+
+        Assert.Null(Derive(Shared, Shared.Replace("checkout@v3", "checkout@v4", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Every_pin_bump_of_every_corpus_definition_derives_what_a_parse_gives()
+    {
+        var derived = 0;
+        var bumps = 0;
+        foreach (var file in Directory.EnumerateFiles(Corpus.File("workflows"), "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var text = File.ReadAllText(file);
+            var path = Path.GetRelativePath(Corpus.Root, file).Replace('\\', '/');
+            if ((CiDefinitionParser.Classify(path) ?? CiDefinitionParser.ClassifyByContent(path, text)) is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)
+                || CiDefinitionParser.Parse(path, text, CiPlatform.GitHubWorkflow, out _) is null)
+            {
+                continue;
+            }
+
+            // Every action pin moved, and separately every version-like value (an env version, an input, a permission-free number).
+            foreach (var bumped in (string[])[
+                UsesLine().Replace(text, m => $"{m.Groups["lead"].Value}{m.Groups["action"].Value}@0123456789abcdef0123456789abcdef01234567 # v9.9.9"),
+                VersionLine().Replace(text, m => m.Groups["lead"].Value + "99.9.9")])
+            {
+                if (bumped == text) continue;
+                bumps++;
+                if (Derive(text, bumped, path) is not { } model) continue;
+                derived++;
+                var parsed = Parse(bumped, path);
+                Assert.True(Model(parsed) == Model(model), $"{path}: the derived model differs from the parsed one");
+                var before = Parse(text, path);
+                Assert.Equal(Issues(before, parsed), Issues(before, model));
+            }
+        }
+
+        output.WriteLine($"{derived} of {bumps} bumped corpus definitions derived");
+        // Most corpus files are pinned the plain way a bot bumps; a parse fallback for all of them would make this test vacuous.
+        Assert.True(derived > bumps / 2, $"only {derived} of {bumps} derived");
+    }
+
+    [Fact]
+    public void The_cache_derives_from_the_previous_version_with_the_same_model_and_labels_as_a_parse()
+    {
+        var cache = new CiDefinitionCache();
+        var path = ".github/workflows/build.yml";
+        var v1 = cache.Parse(path, "blob1", Workflow, CiPlatform.GitHubWorkflow);
+        var text2 = Workflow.Replace("checkout@v3", "checkout@v4", StringComparison.Ordinal);
+        var v2 = cache.Parse(path, "blob2", text2, CiPlatform.GitHubWorkflow, previous: v1);
+        var text3 = text2.Replace("checkout@v4", "checkout@v5", StringComparison.Ordinal);
+        var v3 = cache.Parse(path, "blob3", text3, CiPlatform.GitHubWorkflow, previous: v2);
+
+        Assert.Equal(Model(Parse(text2)), Model(v2!));
+        Assert.Equal(Model(Parse(text3)), Model(v3!));
+        Assert.Equal("actions/checkout@v5", v3!.Steps.First().Label);
+    }
+
+    [Fact]
+    public void The_insecure_commands_prefilter_ignores_case_wherever_the_regex_does()
+    {
+        // The check's regex is (?i): each letter of the variable must match, ignoring case, exactly the characters that ordinal
+        // case-insensitive comparison equates with it, or the prefilter could skip a line the regex would report.
+        foreach (var letter in InsecureCommandsCheck.Variable.Distinct())
+        {
+            var regex = new Regex("(?i)^" + Regex.Escape(letter.ToString()) + "$", RegexOptions.CultureInvariant);
+            for (var c = char.MinValue; c < char.MaxValue; c++)
+            {
+                if (regex.IsMatch(c.ToString())) Assert.True(InsecureCommandsCheck.MayEnable(InsecureCommandsCheck.Variable.Replace(letter, c)), $"'{letter}' ~ U+{(int)c:X4}");
+            }
+        }
+
+        Assert.False(InsecureCommandsCheck.MayEnable("env: { ACTIONS_ALLOW_COMMANDS: true }"));
+    }
+
+    private static CiDefinition? Derive(string before, string after, string path = ".github/workflows/build.yml")
+    {
+        var labelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
+        var model = CiDefinitionParser.Parse(path, before, CiPlatform.GitHubWorkflow, out var error, alwaysMerge: false, labelled);
+        if (model is null) Assert.Fail(error);
+        var newLabelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
+        var derived = ValueChange.Apply(model, labelled, CiDefinitionParser.Lines(after), newLabelled);
+        if (derived is null) return null;
+
+        // The steps labelled by their action are the same ones a parse finds.
+        var parsedLabelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
+        var parsed = CiDefinitionParser.Parse(path, after, CiPlatform.GitHubWorkflow, out _, alwaysMerge: false, parsedLabelled)!;
+        Assert.Equal(parsed.Steps.Select(parsedLabelled.Contains), derived.Steps.Select(newLabelled.Contains));
+        return derived;
+    }
+
+    private static CiDefinition Parse(string text, string path = ".github/workflows/build.yml")
+    {
+        var definition = CiDefinitionParser.Parse(path, text, CiPlatform.GitHubWorkflow, out var error);
+        if (definition is null) Assert.Fail(error);
+        return definition;
+    }
+
+    private static string Model(CiDefinition definition) => JsonSerializer.Serialize(definition);
+
+    private static string[] Issues(CiDefinition before, CiDefinition after) =>
+        [.. PipelineTamperingDetector.Inspect(before, after, new ActionPins(), pedantic: true).Select(i => i.ToString())];
+
+    // A step's `uses: owner/repo@ref` the way Renovate writes it, with an optional version comment.
+    [GeneratedRegex(@"^(?<lead> *(?:- +)?uses: +)(?<action>[A-Za-z0-9_.][A-Za-z0-9_./-]*)@[A-Za-z0-9_./-]+(?: +#[^\r\n]*)?(?=\r?$)", RegexOptions.Multiline)]
+    private static partial Regex UsesLine();
+
+    // `KEY: 1.2.3`: a version-like value, with an optional comment.
+    [GeneratedRegex(@"^(?<lead> *(?:- +)?[A-Za-z0-9_-]+: +)\d+(?:\.\d+)*(?= *(?:#[^\r\n]*)?\r?$)", RegexOptions.Multiline)]
+    private static partial Regex VersionLine();
+}
