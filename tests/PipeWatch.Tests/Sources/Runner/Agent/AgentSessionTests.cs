@@ -202,12 +202,13 @@ public sealed class AgentSessionTests : IDisposable
     [Fact]
     public async Task Without_a_tracer_proc_polling_sees_long_processes_and_says_what_it_misses()
     {
-        var result = await _job.RunAsync("sleep 1.5\n", runId: "104", mode: AgentMode.Proc);
+        // Long enough that a first sample taken late on a loaded machine still finds the sleep running.
+        var result = await _job.RunAsync("sleep 3\n", runId: "104", mode: AgentMode.Proc);
 
         Assert.Equal(("proc", 0), (result.Mode, result.ExitCode));
         Assert.StartsWith("no tracer (--mode proc): processes and connections shorter than 100 ms are missed", result.Missed);
         var lines = _job.Lines();
-        var sleep = Assert.Single(lines, l => l["event.category"] == "process" && l["process.command_line"] == "sleep 1.5");
+        var sleep = Assert.Single(lines, l => l["event.category"] == "process" && l["process.command_line"] == "sleep 3");
         var script = Assert.Single(lines, l => l["event.category"] == "process" && l["process.command_line"].EndsWith("job-104.sh", StringComparison.Ordinal));
         Assert.Equal(script["process.pid"], sleep["process.parent.pid"]);
         Assert.Equal("proc", Assert.Single(lines, l => l["event.action"] == "resource-summary")["runner.trace.mode"]);
