@@ -146,6 +146,8 @@ internal static class ScanCommand
 
     private static async Task<int> RunAsync(CliHost host, ScanRequest request, CancellationToken ct)
     {
+        // Without --rules the built-in rules are used unless the config names others: build them while the rest starts up.
+        if (request.Rules is null) SecretRulesLoading.StartBuiltIn();
         if (await CommonOptions.LoadConfigAsync(host, request.Config) is not { } loaded) return ExitCodes.Usage;
         if (await WorkflowScanOptions.PrepareAsync(host, request.Workflows, loaded) is not var (config, online)) return ExitCodes.Usage;
         using var onlineChecks = online;

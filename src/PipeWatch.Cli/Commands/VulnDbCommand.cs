@@ -41,7 +41,7 @@ internal static class VulnDbCommand
         };
         var baseUrl = new Option<string?>("--base-url")
         {
-            Description = $"Where the archives are: <base-url>/<ecosystem>/all.zip (default: ${BaseUrlVariable}, else {OsvFeedOptions.DefaultBaseUrl}; a mirror works).",
+            Description = $"Where the archives are: <base-url>/<ecosystem>/all.zip (default: ${BaseUrlVariable}, else {OsvFeedOptions.DefaultBaseAddress}; a mirror works).",
             HelpName = "URL",
         };
         var rematch = InventoryRematching.Option();

@@ -124,8 +124,11 @@ public sealed class OsvFeedUpdater(HttpClient http, OsvFeedOptions options)
 /// <summary>Where <see cref="OsvFeedUpdater"/> downloads from and keeps its archives.</summary>
 public sealed record OsvFeedOptions
 {
+    /// <summary>OSV's public bucket, as text: for help texts, which every command builds and which need no <see cref="Uri"/> parse.</summary>
+    public const string DefaultBaseAddress = "https://osv-vulnerabilities.storage.googleapis.com/";
+
     /// <summary>OSV's public bucket.</summary>
-    public static readonly Uri DefaultBaseUrl = new("https://osv-vulnerabilities.storage.googleapis.com/");
+    public static readonly Uri DefaultBaseUrl = new(DefaultBaseAddress);
 
     public Uri BaseUrl { get; init; } = DefaultBaseUrl;
 

@@ -36,8 +36,8 @@ internal sealed class CommitHistory : IBaseline<CommitHistory>
 
     public bool BotTouchedCi(string bot) => _botsOnCi.Contains(bot);
 
-    public IEnumerable<KeyValuePair<string, long>> Top(int count) =>
-        _authors.OrderByDescending(a => a.Value).ThenBy(a => a.Key, StringComparer.Ordinal).Take(count);
+    /// <summary>The most active authors, most commits first, equal counts by name (ordinal).</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Top(int count) => CappedCounts.Top(_authors, count, StringComparer.Ordinal);
 
     public void Learn(string author, bool? signed, string? botOnCi)
     {

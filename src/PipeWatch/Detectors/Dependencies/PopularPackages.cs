@@ -9,28 +9,31 @@ namespace PipeWatch.Detectors.Dependencies;
 /// </remarks>
 internal sealed class PopularPackages
 {
-    private readonly Dictionary<string, HashSet<string>> _byEcosystem;
-    private readonly Dictionary<string, HashSet<string>> _wellKnown;
+    private readonly Lazy<Sets> _sets;
 
     public PopularPackages(IEnumerable<(string Ecosystem, string Name)> names, IEnumerable<(string Ecosystem, string Name)>? wellKnown = null)
     {
-        _byEcosystem = ByEcosystem(names);
-        _wellKnown = ByEcosystem(wellKnown ?? []);
+        _sets = new Lazy<Sets>(new Sets(ByEcosystem(names), ByEcosystem(wellKnown ?? [])));
     }
 
-    /// <summary>The built-in list shipped with PipeWatch.</summary>
-    public static PopularPackages BuiltIn { get; } = Load();
+    // The built-in lists are read on the first question: every scan builds this detector, and most histories add no dependency.
+    private PopularPackages(Func<Sets> load) => _sets = new Lazy<Sets>(load, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    public int Count => _byEcosystem.Values.Sum(s => s.Count);
+    /// <summary>The built-in list shipped with PipeWatch, read from the assembly when first asked.</summary>
+    public static PopularPackages BuiltIn { get; } = new(() => new Sets(
+        ByEcosystem(Read("PipeWatch.popular-packages.tsv")), ByEcosystem(Read("PipeWatch.well-known-packages.tsv"))));
+
+    public int Count => _sets.Value.ByEcosystem.Values.Sum(s => s.Count);
 
     /// <summary>The popular name <paramref name="name"/> imitates (one insertion, deletion, substitution or swap away, ignoring an npm scope), or null.</summary>
     /// <remarks>Names under five characters are not checked: too many short names are one edit apart by chance.</remarks>
     public string? Imitated(string ecosystem, string name)
     {
-        if (!_byEcosystem.TryGetValue(ecosystem, out var popular)) return null;
+        var (byEcosystem, wellKnown) = _sets.Value;
+        if (!byEcosystem.TryGetValue(ecosystem, out var popular)) return null;
         var normalized = PackageNames.Normalize(ecosystem, name);
         if (popular.Contains(normalized) || normalized.Length < 5) return null;
-        if (_wellKnown.TryGetValue(ecosystem, out var known) && known.Contains(normalized)) return null;
+        if (wellKnown.TryGetValue(ecosystem, out var known) && known.Contains(normalized)) return null;
         foreach (var candidate in popular)
         {
             if (candidate.Length >= 5 && OneEditApart(normalized, candidate)) return candidate;
@@ -59,7 +62,7 @@ internal sealed class PopularPackages
             .GroupBy(n => n.Ecosystem, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(n => PackageNames.Normalize(g.Key, n.Name)).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
 
-    private static PopularPackages Load() => new(Read("PipeWatch.popular-packages.tsv"), Read("PipeWatch.well-known-packages.tsv"));
+    private sealed record Sets(Dictionary<string, HashSet<string>> ByEcosystem, Dictionary<string, HashSet<string>> WellKnown);
 
     // Lines of 'ecosystem<TAB>name[<TAB>…]'; '#' starts a comment line.
     private static List<(string, string)> Read(string resource)

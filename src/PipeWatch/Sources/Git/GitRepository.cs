@@ -13,11 +13,16 @@ public sealed class GitRepository
         "-c", "diff.mnemonicPrefix=false", "-c", "core.pager=cat",
     ];
 
-    private GitRepository(string root, string name)
+    private GitRepository(string root, string name, bool? shallow, IReadOnlyDictionary<string, string> origin)
     {
         Root = root;
         Name = name;
+        Shallow = shallow;
+        _origin = origin;
     }
+
+    // The origin remote's settings a scan reads (url, partialclonefilter, promisor), by lower-case key: read by one git process.
+    private readonly IReadOnlyDictionary<string, string> _origin;
 
     /// <summary>The top folder of the work tree (or the git folder of a bare repository).</summary>
     public string Root { get; }
@@ -27,10 +32,18 @@ public sealed class GitRepository
 
     /// <summary>Opens the repository that holds <paramref name="path"/>.</summary>
     /// <exception cref="GitException">git is missing, or <paramref name="path"/> is not in a git repository.</exception>
+    /// <remarks>
+    /// Two git processes (every scan pays them before its first commit): one for the root and whether the clone is shallow, one
+    /// for the origin remote's settings.
+    /// </remarks>
     public static GitRepository Open(string path)
     {
         if (!Directory.Exists(path)) throw new GitException($"{path}: no such folder");
-        var root = RunIn(path, ["rev-parse", "--show-toplevel"], allowFailure: true)?.Trim();
+        // In a work tree: "true" or "false", a newline, then the root. A bare repository has no root (git fails): asked again below.
+        var text = RunIn(path, ["rev-parse", "--is-shallow-repository", "--show-toplevel"], allowFailure: true) ?? string.Empty;
+        var newline = text.IndexOf('\n', StringComparison.Ordinal);
+        var root = newline < 0 ? null : text[(newline + 1)..].Trim();
+        bool? shallow = string.IsNullOrEmpty(root) ? null : text[..newline] == "true";
         if (string.IsNullOrEmpty(root))
         {
             var bare = RunIn(path, ["rev-parse", "--is-bare-repository"], allowFailure: true)?.Trim();
@@ -38,10 +51,16 @@ public sealed class GitRepository
             root = Path.GetFullPath(path);
         }
 
-        var remote = RunIn(root, ["config", "--get", "remote.origin.url"], allowFailure: true)?.Trim();
-        var name = GitRemotes.RepositoryPath(remote) ?? new DirectoryInfo(root).Name;
-        return new GitRepository(root, name);
+        var origin = ReadOrigin(root);
+        var name = GitRemotes.RepositoryPath(origin.GetValueOrDefault("url")) ?? new DirectoryInfo(root).Name;
+        return new GitRepository(root, name, shallow, origin);
     }
+
+    /// <summary>Whether the clone is shallow, as found on opening; null when not known (a bare repository: ask git).</summary>
+    internal bool? Shallow { get; }
+
+    /// <summary>A setting of the origin remote (<c>url</c>, <c>partialclonefilter</c>, <c>promisor</c>), as <c>git config --get</c> gives it; null when unset.</summary>
+    internal string? OriginSetting(string key) => _origin.GetValueOrDefault(key);
 
     /// <summary>Runs git and returns its standard output; null when it fails and <paramref name="allowFailure"/> is set.</summary>
     public string? Run(IReadOnlyList<string> args, bool allowFailure = false) => RunIn(Root, args, allowFailure);
@@ -51,6 +70,25 @@ public sealed class GitRepository
 
     /// <summary>True when <paramref name="revision"/> names a commit.</summary>
     public bool IsCommit(string revision) => Run(["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"], allowFailure: true) is { Length: > 0 };
+
+    private const string OriginPrefix = "remote.origin.";
+
+    // "git config -z --get-regexp": each entry is the key, a newline and the value, ended by NUL (a key alone when it has no
+    // value); keys come lower-cased. The last value of a key wins, as with "git config --get". No origin remote: git exits 1.
+    private static Dictionary<string, string> ReadOrigin(string root)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        var text = RunIn(root, ["config", "-z", "--get-regexp", @"^remote\.origin\.(url|partialclonefilter|promisor)$"], allowFailure: true);
+        foreach (var entry in (text ?? string.Empty).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var newline = entry.IndexOf('\n', StringComparison.Ordinal);
+            var key = newline < 0 ? entry : entry[..newline];
+            if (!key.StartsWith(OriginPrefix, StringComparison.Ordinal)) continue;
+            settings[key[OriginPrefix.Length..]] = newline < 0 ? string.Empty : entry[(newline + 1)..].Trim();
+        }
+
+        return settings;
+    }
 
     private static string? RunIn(string folder, IReadOnlyList<string> args, bool allowFailure)
     {

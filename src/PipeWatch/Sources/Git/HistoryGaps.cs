@@ -7,7 +7,7 @@ internal static class HistoryGaps
     public static string? Describe(GitRepository repository)
     {
         var notes = new List<string>();
-        if (repository.Run(["rev-parse", "--is-shallow-repository"], allowFailure: true)?.Trim() == "true")
+        if (repository.Shallow ?? repository.Run(["rev-parse", "--is-shallow-repository"], allowFailure: true)?.Trim() == "true")
         {
             var file = repository.Run(["rev-parse", "--git-path", "shallow"], allowFailure: true)?.Trim();
             var path = string.IsNullOrEmpty(file) ? null : Path.GetFullPath(file, repository.Root);
@@ -17,8 +17,9 @@ internal static class HistoryGaps
                 + "and unusual hours that a full clone would not report (fetch with --unshallow for a full history)");
         }
 
-        var filter = repository.Run(["config", "--get", "remote.origin.partialclonefilter"], allowFailure: true)?.Trim();
-        var promisor = repository.Run(["config", "--get", "remote.origin.promisor"], allowFailure: true)?.Trim();
+        // Read with the origin's url when the repository was opened: no git process here.
+        var filter = repository.OriginSetting("partialclonefilter");
+        var promisor = repository.OriginSetting("promisor");
         if (!string.IsNullOrEmpty(filter) || promisor == "true")
         {
             notes.Add($"a partial clone{(string.IsNullOrEmpty(filter) ? "" : $" (filter {filter})")}: objects left on the server are fetched "
