@@ -33,9 +33,7 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
         changed = [];
         var count = Segments.Count;
         if (count == 0) return null;
-        var starts = new int[count + 1];
-        starts[0] = 1;
-        for (var i = 0; i < count; i++) starts[i + 1] = starts[i] + Segments[i].Lines;
+        var starts = FirstLines(Segments);
         var lastLine = starts[count] - 1;
 
         // Which segments an edit touches: lines it replaces (and the segment that ends just before them, whose following lines
@@ -43,10 +41,13 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
         var dirty = new bool[count];
         var anchors = new int[edits.Count];
         var previousEnd = 0;
+        var added = 0L;
         for (var e = 0; e < edits.Count; e++)
         {
             var edit = edits[e];
-            if (edit.OldStart < previousEnd || edit.OldCount < 0 || edit.NewCount < 0) return null;
+            // Hostile numbers (a hunk header is text from the log) must not overflow into a fit: checked in long.
+            added += edit.NewCount;
+            if (edit.OldStart < previousEnd || edit.OldCount < 0 || edit.NewCount < 0 || added > text.Length) return null;
             int first, last;
             if (edit.OldCount == 0)
             {
@@ -55,7 +56,7 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
             }
             else
             {
-                if (edit.OldStart < 1 || edit.OldStart + edit.OldCount - 1 > lastLine) return null;
+                if (edit.OldStart < 1 || (long)edit.OldStart + edit.OldCount - 1 > lastLine) return null;
                 first = Math.Max(edit.OldStart - 1, 1);
                 last = edit.OldStart + edit.OldCount - 1;
             }
@@ -110,8 +111,8 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
         return character == text.Length && nextEdit == edits.Count ? result : null;
     }
 
-    /// <summary>The first line of each segment, and of the line after the last.</summary>
-    public static int[] FirstLines(IReadOnlyList<LockfileSegment> segments)
+    // The first line of each segment, and of the line after the last.
+    private static int[] FirstLines(IReadOnlyList<LockfileSegment> segments)
     {
         var starts = new int[segments.Count + 1];
         starts[0] = 1;

@@ -107,12 +107,13 @@ public sealed class LockfileLayoutTests
     [Theory]
     [InlineData("edits past the end of the old text", 40, 1)]
     [InlineData("edits out of order", 3, 1)]
+    [InlineData("a count that overflows past the old text", 2, int.MaxValue)]
     public void Edits_that_do_not_fit_the_old_version_give_null(string shape, int oldStart, int oldCount)
     {
         var parser = new YarnLockParser();
         const string old = "a@^1:\n  version \"1.0.0\"\nb@^2:\n  version \"2.0.0\"\n";
         var layout = parser.Parse("yarn.lock", old).Layout!;
-        LineEdit[] edits = shape.Contains("order", StringComparison.Ordinal) ? [new LineEdit(oldStart, oldCount, oldStart, oldCount), new LineEdit(1, 1, 1, 1)] : [new LineEdit(oldStart, oldCount, oldStart, oldCount)];
+        LineEdit[] edits = shape.Contains("order", StringComparison.Ordinal) ? [new LineEdit(oldStart, oldCount, oldStart, oldCount), new LineEdit(1, 1, 1, 1)] : [new LineEdit(oldStart, oldCount, oldStart, 1)];
 
         Assert.Null(parser.Follow("yarn.lock", old, new LockfileBlockMemo(), layout, edits));
     }
