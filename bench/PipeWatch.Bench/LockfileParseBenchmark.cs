@@ -10,8 +10,10 @@ namespace PipeWatch.Bench;
 /// Every version of every <c>pnpm-lock.yaml</c>, <c>yarn.lock</c> and <c>package-lock.json</c> in the histories of real repositories (issue 26: the clones
 /// under <c>$PIPEWATCH_BENCH_REPOS</c>, default /work/repos/speed), in history order, read three ways: whole (the parser as it
 /// reads one file), through a <see cref="LockfileBlockMemo"/> as a history scan reads them (only the entries an earlier version
-/// did not have are parsed), and for pnpm through the node tree (<see cref="PnpmLockParser.ParseTree"/>). The output must be
-/// identical, field by field, for every version; the CPU time of each is printed.
+/// did not have are parsed), for pnpm and yarn as the layout model (<see cref="ILockfileParser.Follow"/>: each version made from
+/// the one before it and a one-hunk line diff between them, as a scan makes it from the <c>-U0</c> hunks), and for pnpm through
+/// the node tree (<see cref="PnpmLockParser.ParseTree"/>). The output must be identical, field by field, for every version; the
+/// CPU time of each is printed.
 /// </summary>
 internal static class LockfileParseBenchmark
 {
@@ -20,8 +22,8 @@ internal static class LockfileParseBenchmark
         if (RealRepositories.Folder(output) is not { } folder) return 2;
 
         var differ = 0;
-        output.WriteLine("| repository | file | versions | MB | node tree CPU s | whole CPU s | entry memo CPU s | memo × whole | entries reused / parsed | differ |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| repository | file | versions | MB | node tree CPU s | whole CPU s | entry memo CPU s | memo × whole | entries reused / parsed | layout CPU s | versions followed | differ |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var repo in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
         {
             foreach (var (name, parser) in new (string, ILockfileParser)[] { ("pnpm-lock.yaml", new PnpmLockParser()), ("yarn.lock", new YarnLockParser()), ("package-lock.json", new NpmPackageLockParser()) })
@@ -56,10 +58,30 @@ internal static class LockfileParseBenchmark
                 foreach (var (path, text) in texts) memos.Add(Text(parser.Parse(path, text, memo)));
                 var memoCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
 
+                // The layout model: each version from the previous one's layout and the lines that differ (the scan's path).
+                var layoutMemo = new LockfileBlockMemo();
+                var follows = new List<List<string>>(texts.Count);
+                var followed = 0;
+                LockfileParse? previous = null;
+                // The hunks come with the log in a scan: worked out before the clock starts.
+                var hunks = texts.Select((t, i) => i == 0 ? [] : OneHunk(texts[i - 1].Text, t.Text)).ToList();
+                started = ScanProfile.ThreadCpu();
+                for (var i = 0; i < texts.Count; i++)
+                {
+                    var (path, text) = texts[i];
+                    var made = previous?.Layout is { } layout ? parser.Follow(path, text, layoutMemo, layout, hunks[i]) : null;
+                    if (made is not null) followed++;
+                    previous = made ?? parser.Parse(path, text, layoutMemo);
+                    follows.Add(Text(previous));
+                }
+
+                var layoutCpu = TimeSpan.FromTicks(ScanProfile.ThreadCpu() - started);
+
                 var here = 0;
                 for (var i = 0; i < texts.Count; i++)
                 {
-                    if (wholes[i].SequenceEqual(memos[i], StringComparer.Ordinal) && (trees is null || trees[i].SequenceEqual(wholes[i], StringComparer.Ordinal))) continue;
+                    if (wholes[i].SequenceEqual(memos[i], StringComparer.Ordinal) && wholes[i].SequenceEqual(follows[i], StringComparer.Ordinal)
+                        && (trees is null || trees[i].SequenceEqual(wholes[i], StringComparer.Ordinal))) continue;
                     here++;
                     output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {versions[i].Blob} {texts[i].Path}");
                 }
@@ -69,7 +91,7 @@ internal static class LockfileParseBenchmark
                 var (hits, misses) = memo.Counts;
                 var tree = trees is null ? "" : treeCpu.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {Path.GetFileName(repo)} | {name} | {texts.Count:N0} | {mb:N1} | {tree} | {wholeCpu.TotalSeconds:N2} | {memoCpu.TotalSeconds:N2} | {memoCpu / wholeCpu:N2} | {hits:N0} / {misses:N0} | {here} |"));
+                    $"| {Path.GetFileName(repo)} | {name} | {texts.Count:N0} | {mb:N1} | {tree} | {wholeCpu.TotalSeconds:N2} | {memoCpu.TotalSeconds:N2} | {memoCpu / wholeCpu:N2} | {hits:N0} / {misses:N0} | {layoutCpu.TotalSeconds:N2} | {followed:N0} | {here} |"));
             }
         }
 
@@ -104,6 +126,34 @@ internal static class LockfileParseBenchmark
 
         git.WaitForExit();
         return versions;
+    }
+
+    // The -U0 hunk that turns one text into the other: every line between their common first and common last lines.
+    private static LineEdit[] OneHunk(string before, string after)
+    {
+        var (old, now) = (Lines(before), Lines(after));
+        var same = 0;
+        while (same < old.Count && same < now.Count && old[same] == now[same]) same++;
+        var tail = 0;
+        while (tail < old.Count - same && tail < now.Count - same && old[^(tail + 1)] == now[^(tail + 1)]) tail++;
+        var (oldCount, newCount) = (old.Count - same - tail, now.Count - same - tail);
+        if (oldCount == 0 && newCount == 0) return [];
+        return [new LineEdit(oldCount == 0 ? same : same + 1, oldCount, newCount == 0 ? same : same + 1, newCount)];
+    }
+
+    // The text's lines, each with its line end.
+    private static List<string> Lines(string text)
+    {
+        var lines = new List<string>();
+        for (var at = 0; at < text.Length;)
+        {
+            var end = text.IndexOf('\n', at);
+            var next = end < 0 ? text.Length : end + 1;
+            lines.Add(text[at..next]);
+            at = next;
+        }
+
+        return lines;
     }
 
     private static List<string> Text(LockfileParse parse) =>

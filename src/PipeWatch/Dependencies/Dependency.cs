@@ -26,10 +26,39 @@ public sealed record Dependency(
     /// <summary>For a package installed in a container image: the installed package, its layer and the file it was read from; null for a lockfile's package.</summary>
     internal InstalledFrom? Installed { get; init; }
 
+    // The key, built once: a history scan asks every dependency of a changed lockfile for it several times per change.
+    private readonly DependencyKeyCache _key = new();
+
     /// <summary>"ecosystem|name|version": what makes two entries the same package.</summary>
-    public string Key => $"{Ecosystem}|{Name}|{Version}";
+    public string Key => _key.For(Ecosystem, Name, Version);
 
     public override string ToString() => $"{Ecosystem}:{Name}@{Version}";
+}
+
+/// <summary>
+/// A <see cref="Dependency.Key"/> kept with the parts it was built from. A copy made by <c>with</c> shares it (the copies of a
+/// lockfile entry's template at each version then build the key once), and a copy that changed a part builds its own again.
+/// </summary>
+/// <remarks>Thread-safe (an immutable holder, swapped whole). Equal to any other, so it never makes two dependencies unequal.</remarks>
+internal sealed class DependencyKeyCache : IEquatable<DependencyKeyCache>
+{
+    private Held? _held;
+
+    public string For(string ecosystem, string name, string version)
+    {
+        if (Volatile.Read(ref _held) is { } held && ReferenceEquals(held.Ecosystem, ecosystem) && ReferenceEquals(held.Name, name) && ReferenceEquals(held.Version, version)) return held.Key;
+        var key = $"{ecosystem}|{name}|{version}";
+        Volatile.Write(ref _held, new Held(ecosystem, name, version, key));
+        return key;
+    }
+
+    public bool Equals(DependencyKeyCache? other) => other is not null;
+
+    public override bool Equals(object? obj) => obj is DependencyKeyCache;
+
+    public override int GetHashCode() => 0;
+
+    private sealed record Held(string Ecosystem, string Name, string Version, string Key);
 }
 
 /// <summary>Where an image's package was found: the binary package installed (its advisories may name its source package), the layer, the file.</summary>

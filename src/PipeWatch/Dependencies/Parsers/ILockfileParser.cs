@@ -23,11 +23,21 @@ internal interface ILockfileParser
     /// <paramref name="memo"/> does not hold yet (the entries a commit changed), the others by default parse the whole text.
     /// </summary>
     LockfileParse Parse(string path, string text, LockfileBlockMemo memo) => Parse(path, text);
+
+    /// <summary>
+    /// Exactly what <see cref="Parse(string, string, LockfileBlockMemo)"/> gives for <paramref name="text"/>, made from the
+    /// previous version's <see cref="LockfileParse.Layout"/> and the change's line edits (only the lines around them are read);
+    /// null when it cannot be made so, and the caller parses the text. Formats without a layout return null.
+    /// </summary>
+    LockfileParse? Follow(string path, string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits) => null;
 }
 
 /// <summary>What a parser read: the packages, and the problems that stopped it (a bad file has problems and no packages).</summary>
 internal sealed record LockfileParse(IReadOnlyList<Dependency> Dependencies, IReadOnlyList<Problem> Problems)
 {
+    /// <summary>The version cut into segments, for <see cref="ILockfileParser.Follow"/> to make the next version from (formats that split only).</summary>
+    public LockfileLayout? Layout { get; init; }
+
     public static LockfileParse Of(IReadOnlyList<Dependency> dependencies) => new(dependencies, []);
 
     public static LockfileParse Failed(string path, string reason, int? line = null) => new([], [new Problem(path, reason, line)]);

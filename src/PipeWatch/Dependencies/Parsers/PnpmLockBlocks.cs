@@ -19,105 +19,210 @@ internal static class PnpmLockBlocks
 {
     private const string Marker = "__pipewatch_section_";
 
+    // Segment kinds, and the section a segment leaves open.
+    private const int RestKind = 0, PackageKind = 1, SnapshotKind = 2;
+
     /// <summary>The content, or null when the whole file must be read instead.</summary>
-    public static PnpmLockContent? Read(string text, LockfileBlockMemo memo)
+    public static PnpmLockContent? Read(string text, LockfileBlockMemo memo) => Read(text, memo, out _);
+
+    /// <summary>The content and the file's <see cref="LockfileLayout"/>, or null when the whole file must be read instead.</summary>
+    public static PnpmLockContent? Read(string text, LockfileBlockMemo memo, out LockfileLayout? layout)
     {
-        var rest = new StringBuilder(1024);
-        var restLine = 0;
-        var packages = new List<PnpmLockPackage>();
-        var snapshots = new List<(string Key, List<string> Requires)>();
-        var packageKeys = new HashSet<string>(StringComparer.Ordinal);
-        var snapshotKeys = new HashSet<string>(StringComparer.Ordinal);
-        int? packagesAt = null, snapshotsAt = null;
-        string? section = null;
-        int blockStart = -1, blockLine = 0, number = 0, position = 0;
-        while (position < text.Length)
+        layout = null;
+        var segments = new List<LockfileSegment>();
+        if (!Split(text, 0, int.MaxValue, 1, RestKind, RestKind, memo, segments)) return null;
+        if (ReadRest(text, segments, memo) is not { } whole || Assemble(segments, whole) is not { } content) return null;
+        layout = new LockfileLayout(segments, whole);
+        return content;
+    }
+
+    /// <summary>
+    /// The content of the version that <paramref name="edits"/> make of <paramref name="previous"/>'s text, and its layout: the
+    /// entries the edits touch are read again, the rest of the file only when an edit touches it; null when the whole file must
+    /// be read instead.
+    /// </summary>
+    public static PnpmLockContent? Follow(string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits, out LockfileLayout? layout)
+    {
+        layout = null;
+        if (previous.Whole is not Rest before) return null;
+        var segments = previous.Follow(edits, text, (t, start, lines, firstLine, after) =>
+        {
+            var made = new List<LockfileSegment>();
+            return Split(t, start, lines, firstLine, after?.End ?? RestKind, after?.Kind ?? RestKind, memo, made) ? made : null;
+        }, out var changed);
+        if (segments is null) return null;
+        // The rest of the file is read again only when a segment of it was made anew (an edit touched it).
+        var whole = changed.Any(i => segments[i].Kind == RestKind) ? ReadRest(text, segments, memo) : before;
+        if (whole is null || Assemble(segments, whole) is not { } content) return null;
+        layout = new LockfileLayout(segments, whole);
+        return content;
+    }
+
+    // Cuts `lines` lines of the text from `start` (line `firstLine`, in `section`) into segments: a run of lines outside the
+    // sections (with a section's header and what precedes its first entry), or one entry of a section. False when the text is
+    // not laid out as pnpm writes it (or has fewer lines than asked), or when a region does not start where a whole-file split
+    // would start a segment (after a run of the rest, only an entry can).
+    private static bool Split(string text, int start, int lines, int firstLine, int section, int previousKind, LockfileBlockMemo memo, List<LockfileSegment> segments)
+    {
+        int blockStart = start, blockLine = firstLine, number = firstLine - 1, position = start;
+        var kind = RestKind;
+        // An entry opens only at a segment boundary: a region that starts in a section must start with an entry's key.
+        var inEntry = false;
+        for (var read = 0; read < lines && position < text.Length; read++)
         {
             var end = text.IndexOf('\n', position);
             var next = end < 0 ? text.Length : end + 1;
             number++;
             var line = text.AsSpan(position, (end < 0 ? text.Length : end) - position).TrimEnd('\r');
-            if (section is not null)
+            var blank = line.IsWhiteSpace() || line.TrimStart().StartsWith('#');
+            if (section != RestKind && !blank && line.StartsWith("  ", StringComparison.Ordinal))
             {
-                var blank = line.IsWhiteSpace() || line.TrimStart().StartsWith('#');
-                if (!blank && line.StartsWith("  ", StringComparison.Ordinal))
+                if (line[2] != ' ')
                 {
-                    if (line[2] != ' ')
-                    {
-                        if (!Close(position)) return null;
-                        blockStart = position;
-                        blockLine = number;
-                    }
-                    else if (blockStart < 0)
-                    {
-                        return null;
-                    }
+                    if (!Close(position, number)) return false;
+                    (blockStart, blockLine, kind, inEntry) = (position, number, section, true);
                 }
-                else if (!blank)
+                else if (!inEntry)
                 {
-                    if (!Close(position)) return null;
-                    section = null;
+                    return false;
                 }
             }
-
-            if (section is null)
+            else if (section != RestKind && blank)
             {
-                if (line is "packages:" or "snapshots:")
+                // A comment or blank line in a section belongs to the segment open (an entry, or the section's header).
+                if (position == start && start > 0) return false;
+            }
+            else
+            {
+                // A line outside the sections: a new segment of the rest, unless one is open.
+                if (position == start && start > 0 && previousKind == RestKind) return false;
+                if (kind != RestKind || position == start)
                 {
-                    section = line.ToString();
-                    if (section == "packages:" ? packagesAt is not null : snapshotsAt is not null) return null;
-                    restLine++;
-                    if (section == "packages:") packagesAt = restLine;
-                    else snapshotsAt = restLine;
-                    // One line standing for the section: it must read back as this one entry on this line.
-                    rest.Append(CultureInfo.InvariantCulture, $"{section} {{{Marker}{restLine}: {{}}}}\n");
+                    if (!Close(position, number)) return false;
+                    (blockStart, blockLine, kind, inEntry) = (position, number, RestKind, false);
                 }
-                else
-                {
-                    restLine++;
-                    rest.Append(text, position, next - position);
-                    if (end < 0) rest.Append('\n');
-                }
+
+                section = line is "packages:" ? PackageKind : line is "snapshots:" ? SnapshotKind : RestKind;
             }
 
             position = next;
         }
 
-        if (!Close(text.Length)) return null;
+        if (lines != int.MaxValue && number - firstLine + 1 != lines) return false;
+        return Close(position, number + 1);
+
+        // Ends the segment open so far at `at`, where line `nextLine` starts; reads an entry from the memo, or as a document of its own.
+        bool Close(int at, int nextLine)
+        {
+            if (at == blockStart) return true;
+            object? value = null;
+            var block = text.AsSpan(blockStart, at - blockStart);
+            if (kind == PackageKind)
+            {
+                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockEvents.Read("packages:\n" + b))).Content;
+                if (read is not { Packages: [var package], Snapshots: [] }) return false;
+                value = package;
+            }
+            else if (kind == SnapshotKind)
+            {
+                var read = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockEvents.Read("snapshots:\n" + b))).Content;
+                if (read is not { Snapshots: [var snapshot], Packages: [] }) return false;
+                value = snapshot;
+            }
+
+            segments.Add(new LockfileSegment(nextLine - blockLine, at - blockStart, kind, value, kind == RestKind ? section : kind));
+            return true;
+        }
+    }
+
+    // The file without its sections' entries, each section header standing as one marker entry, read as one document: what the
+    // top says (lockfile version, importers), checked to hold exactly the markers it was given, where they were put.
+    private static Rest? ReadRest(string text, List<LockfileSegment> segments, LockfileBlockMemo memo)
+    {
+        var rest = new StringBuilder(1024);
+        int restLine = 0, at = 0;
+        int? packagesAt = null, snapshotsAt = null;
+        foreach (var segment in segments)
+        {
+            if (segment.Kind == RestKind)
+            {
+                var position = at;
+                var section = RestKind;
+                for (var i = 0; i < segment.Lines; i++)
+                {
+                    var end = text.IndexOf('\n', position, at + segment.Chars - position);
+                    var next = end < 0 ? at + segment.Chars : end + 1;
+                    var line = text.AsSpan(position, (end < 0 ? next : end) - position).TrimEnd('\r');
+                    // In a section, before its first entry: only comments and blank lines, which the rest does not hold.
+                    if (section == RestKind || (!line.IsWhiteSpace() && !line.TrimStart().StartsWith('#')))
+                    {
+                        section = line is "packages:" ? PackageKind : line is "snapshots:" ? SnapshotKind : RestKind;
+                        restLine++;
+                        if (section == RestKind)
+                        {
+                            rest.Append(text, position, next - position);
+                            if (end < 0) rest.Append('\n');
+                        }
+                        else
+                        {
+                            if ((section == PackageKind ? packagesAt : snapshotsAt) is not null) return null;
+                            if (section == PackageKind) packagesAt = restLine;
+                            else snapshotsAt = restLine;
+                            // One line standing for the section: it must read back as this one entry on this line.
+                            rest.Append(CultureInfo.InvariantCulture, $"{line} {{{Marker}{restLine}: {{}}}}\n");
+                        }
+                    }
+
+                    position = next;
+                }
+            }
+
+            at += segment.Chars;
+        }
+
         var top = memo.Get("pnpm-lock rest", rest.ToString().AsSpan(), t => new Reading(PnpmLockEvents.Read(t))).Content;
         if (top is null) return null;
         // The rest holds exactly the markers it was given, where they were put.
         if (top.Packages.Count != (packagesAt is null ? 0 : 1) || top.Snapshots.Count != (snapshotsAt is null ? 0 : 1)) return null;
         if (packagesAt is { } p && (top.Packages[0].Key != Marker + p || top.Packages[0].Line != p)) return null;
         if (snapshotsAt is { } s && top.Snapshots[0].Key != Marker + s) return null;
-        var content = new PnpmLockContent(top.LockfileVersion);
-        content.Direct.UnionWith(top.Direct);
-        content.Snapshots.AddRange(snapshots);
-        content.Packages.AddRange(packages);
-        return content;
+        return new Rest(top);
+    }
 
-        // Reads the entry that ends at `at` (if one is open) from the memo, or as a document of its own.
-        bool Close(int at)
+    // The content of the segments: the top's, then each section's entries in file order, each key once per section.
+    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, Rest whole)
+    {
+        var content = new PnpmLockContent(whole.Top.LockfileVersion);
+        content.Direct.UnionWith(whole.Top.Direct);
+        var packageKeys = new HashSet<string>(StringComparer.Ordinal);
+        var snapshotKeys = new HashSet<string>(StringComparer.Ordinal);
+        int line = 1, open = RestKind;
+        foreach (var segment in segments)
         {
-            if (blockStart < 0) return true;
-            var block = text.AsSpan(blockStart, at - blockStart);
-            blockStart = -1;
-            if (section == "packages:")
+            // An entry belongs to the section the segment before it leaves open (a made region must join what it was put between).
+            if (segment.Kind != RestKind && segment.Kind != open) return null;
+            if (segment.Value is PnpmLockPackage package)
             {
-                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockEvents.Read("packages:\n" + b))).Content;
-                if (read is not { Packages: [var package], Snapshots: [] } || !packageKeys.Add(package.Key)) return false;
+                if (!packageKeys.Add(package.Key)) return null;
                 // The key is on the entry's first line, the document's second.
-                packages.Add(package.At(blockLine + package.Line - 2));
-                return true;
+                content.Packages.Add(package.At(line + package.Line - 2));
+            }
+            else if (segment.Value is ValueTuple<string, List<string>> snapshot)
+            {
+                if (!snapshotKeys.Add(snapshot.Item1)) return null;
+                content.Snapshots.Add(snapshot);
             }
 
-            var snapshot = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockEvents.Read("snapshots:\n" + b))).Content;
-            if (snapshot is not { Snapshots: [var entry], Packages: [] } || !snapshotKeys.Add(entry.Key)) return false;
-            snapshots.Add(entry);
-            return true;
+            open = segment.End;
+            line += segment.Lines;
         }
+
+        return content;
     }
 
     // What the event reader gave for one text (null: that text needs the whole-file reader).
     private sealed record Reading(PnpmLockContent? Content);
+
+    // What the rest of the file (outside the sections' entries) says, read and checked.
+    private sealed record Rest(PnpmLockContent Top);
 }

@@ -23,7 +23,11 @@ internal sealed class PnpmLockParser : ILockfileParser
 
     /// <summary>The same as <see cref="Parse(string, string)"/>, reading only the entries <paramref name="memo"/> does not hold (<see cref="PnpmLockBlocks"/>).</summary>
     public LockfileParse Parse(string path, string text, LockfileBlockMemo memo) =>
-        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Read(text, memo) is { } content ? Packages(content) : Parse(path, text);
+        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Read(text, memo, out var layout) is { } content ? Packages(content) with { Layout = layout } : Parse(path, text);
+
+    /// <summary>The same as <see cref="Parse(string, string, LockfileBlockMemo)"/>, made from the previous version's layout and the change's edits (<see cref="PnpmLockBlocks.Follow"/>); null when it cannot be.</summary>
+    public LockfileParse? Follow(string path, string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits) =>
+        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Follow(text, memo, previous, edits, out var layout) is { } content ? Packages(content) with { Layout = layout } : null;
 
     /// <summary>The same packages read through YamlDotNet's node tree (every file, ordinary or not); the reference for the event reader.</summary>
     internal static LockfileParse ParseTree(string path, string text)
@@ -82,15 +86,10 @@ internal sealed class PnpmLockParser : ILockfileParser
         foreach (var entry in content.Packages)
         {
             var key = entry.Key;
-            var (name, version) = Split(key.TrimStart('/'), slashKeys);
-            name = entry.Name ?? name;
-            version = entry.Version ?? version;
-            if (name.Length == 0) continue;
-            var source = entry.Tarball is { } tarball ? SourceText.FromResolved(tarball) is { Kind: SourceKind.Unknown } ? new DependencySource(SourceKind.Tarball, tarball) : SourceText.FromResolved(tarball)
-                : entry.Repo is { } repo ? new DependencySource(SourceKind.Git, $"{repo}#{entry.Commit}")
-                : entry.Directory is { } folder ? new DependencySource(SourceKind.Path, folder)
-                : new DependencySource(SourceKind.Registry);
-            if (source.Location?.StartsWith("https://codeload.github.com/", StringComparison.Ordinal) == true) source = source with { Kind = SourceKind.Git };
+            // Worked out once per entry text (a memo's entry is shared by the versions that have it), not once per version.
+            var facts = entry.Facts.Get(slashKeys, entry);
+            if (facts is null) continue;
+            var (name, version, source) = facts;
             found.Add(new Dependency(Ecosystems.Npm, name, version, content.Direct.Contains(name), source, entry.Integrity, entry.Line)
             {
                 Dev = entry.Dev == "true",
@@ -101,6 +100,21 @@ internal sealed class PnpmLockParser : ILockfileParser
         }
 
         return LockfileParse.Of(found);
+    }
+
+    /// <summary>A package's name, version and source from its entry alone; null when its key names nothing.</summary>
+    internal static PackageFacts? FactsOf(PnpmLockPackage entry, bool slashKeys)
+    {
+        var (name, version) = Split(entry.Key.TrimStart('/'), slashKeys);
+        name = entry.Name ?? name;
+        version = entry.Version ?? version;
+        if (name.Length == 0) return null;
+        var source = entry.Tarball is { } tarball ? SourceText.FromResolved(tarball) is { Kind: SourceKind.Unknown } ? new DependencySource(SourceKind.Tarball, tarball) : SourceText.FromResolved(tarball)
+            : entry.Repo is { } repo ? new DependencySource(SourceKind.Git, $"{repo}#{entry.Commit}")
+            : entry.Directory is { } folder ? new DependencySource(SourceKind.Path, folder)
+            : new DependencySource(SourceKind.Registry);
+        if (source.Location?.StartsWith("https://codeload.github.com/", StringComparison.Ordinal) == true) source = source with { Kind = SourceKind.Git };
+        return new PackageFacts(name, version, source);
     }
 
     private static string StripPeers(string key) => key.IndexOf('(', StringComparison.Ordinal) is var peer and > 0 ? key[..peer] : key;
@@ -164,9 +178,32 @@ internal sealed class PnpmLockPackage(string key, int line)
 
     public List<string> Requires { get; init; } = [];
 
+    /// <summary>What <see cref="PnpmLockParser"/> derives from the entry alone, kept with it (and its copies at other lines).</summary>
+    internal PackageFactsCache Facts { get; private init; } = new();
+
     /// <summary>The same entry at another line (a memo's entry placed in another version of the file).</summary>
     public PnpmLockPackage At(int line) => line == Line ? this : new(Key, line)
     {
-        Name = Name, Version = Version, Tarball = Tarball, Repo = Repo, Commit = Commit, Directory = Directory, Integrity = Integrity, Dev = Dev, Requires = Requires,
+        Name = Name, Version = Version, Tarball = Tarball, Repo = Repo, Commit = Commit, Directory = Directory, Integrity = Integrity, Dev = Dev, Requires = Requires, Facts = Facts,
     };
+}
+
+/// <summary>A pnpm package's name, version and source, as its entry gives them.</summary>
+internal sealed record PackageFacts(string Name, string Version, DependencySource Source);
+
+/// <summary>The <see cref="PackageFacts"/> of one entry, worked out on first use for each way of reading keys (the same by any thread) and kept.</summary>
+internal sealed class PackageFactsCache
+{
+    // A box per way of reading keys, so that "names nothing" is held too; a reference is written whole.
+    private Made? _slash, _plain;
+
+    public PackageFacts? Get(bool slashKeys, PnpmLockPackage entry)
+    {
+        if (Volatile.Read(ref slashKeys ? ref _slash : ref _plain) is { } made) return made.Facts;
+        var facts = PnpmLockParser.FactsOf(entry, slashKeys);
+        Volatile.Write(ref slashKeys ? ref _slash : ref _plain, new Made(facts));
+        return facts;
+    }
+
+    private sealed record Made(PackageFacts? Facts);
 }

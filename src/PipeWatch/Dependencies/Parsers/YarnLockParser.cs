@@ -14,36 +14,92 @@ internal sealed class YarnLockParser : ILockfileParser
     {
         // The file splits into entries, each an unindented header line and the lines up to the next header; an entry's fields
         // depend on its own text only, so a memo re-reads only the entries a change touched.
-        var entries = new List<(Entry Entry, int Line)>();
-        var blockStart = -1;
-        var blockLine = 0;
-        var number = 0;
-        var position = 0;
-        while (position <= text.Length)
+        var segments = new List<LockfileSegment>();
+        if (Split(text, 0, int.MaxValue, 1, atStart: true, memo, segments) is { } failure) return LockfileParse.Failed(path, failure.Reason, failure.Line);
+        var layout = new LockfileLayout(segments);
+        return Build(layout) with { Layout = layout };
+    }
+
+    /// <summary>The next version made from <paramref name="previous"/>: the entries the edits touch are split and read again, the others taken over.</summary>
+    public LockfileParse? Follow(string path, string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits)
+    {
+        var segments = previous.Follow(edits, text, (t, start, lines, firstLine, before) =>
+        {
+            var made = new List<LockfileSegment>();
+            // A failure is left to the whole-file parse, which reports it.
+            return Split(t, start, lines, firstLine, atStart: before is null, memo, made) is null ? made : null;
+        }, out _);
+        if (segments is null) return null;
+        var layout = new LockfileLayout(segments);
+        return Build(layout) with { Layout = layout };
+    }
+
+    // Cuts `lines` lines of the text from `start` (line `firstLine`) into segments: the comments and blank lines before the first
+    // entry (only at the start of the file), then one per entry. Returns the problem that stops a whole-file parse, if any; a
+    // region that does not start with an entry (after the start of the file) is such a problem too.
+    private (string Reason, int Line)? Split(string text, int start, int lines, int firstLine, bool atStart, LockfileBlockMemo? memo, List<LockfileSegment> segments)
+    {
+        var blockStart = start;
+        var blockLine = firstLine;
+        var isEntry = false;
+        var number = firstLine - 1;
+        var position = start;
+        for (var read = 0; read < lines && position < text.Length; read++)
         {
             var end = text.IndexOf('\n', position);
-            if (end < 0) end = text.Length;
+            var next = end < 0 ? text.Length : end + 1;
             number++;
-            var line = text.AsSpan(position, end - position).TrimEnd('\r');
+            var line = text.AsSpan(position, (end < 0 ? text.Length : end) - position).TrimEnd('\r');
             if (line.Length > 0 && !line.TrimStart().StartsWith('#'))
             {
                 if (!char.IsWhiteSpace(line[0]))
                 {
-                    if (!line.EndsWith(':')) return LockfileParse.Failed(path, $"expected an entry header ending in ':', found '{Clip(line.ToString())}'", number);
-                    Close(position);
-                    blockStart = position;
-                    blockLine = number;
+                    if (!line.EndsWith(':')) return ($"expected an entry header ending in ':', found '{Clip(line.ToString())}'", number);
+                    Close(position, number);
+                    (blockStart, blockLine, isEntry) = (position, number, true);
                 }
-                else if (blockStart < 0)
+                else if (!isEntry)
                 {
-                    return LockfileParse.Failed(path, "indented line before any entry", number);
+                    return ("indented line before any entry", number);
                 }
             }
+            else if (!atStart && !isEntry)
+            {
+                return ("a region that does not start with an entry", number);
+            }
 
-            position = end + 1;
+            position = next;
         }
 
-        Close(text.Length);
+        if (lines != int.MaxValue && number - firstLine + 1 != lines) return ("fewer lines than the change says", number);
+        Close(position, number + 1);
+        return null;
+
+        // Ends the segment open so far at `at`, where line `nextLine` starts.
+        void Close(int at, int nextLine)
+        {
+            if (at == blockStart) return;
+            Entry? entry = null;
+            if (isEntry)
+            {
+                var block = text.AsSpan(blockStart, at - blockStart);
+                entry = memo is null ? ReadEntry(block.ToString()) : memo.Get(Format, block, ReadEntry);
+            }
+
+            segments.Add(new LockfileSegment(nextLine - blockLine, at - blockStart, isEntry ? 1 : 0, entry));
+        }
+    }
+
+    // The packages of a version cut into segments: every entry's fields with its header's line.
+    private static LockfileParse Build(LockfileLayout layout)
+    {
+        var entries = new List<(Entry Entry, int Line)>(layout.Segments.Count);
+        var headerLine = 1;
+        foreach (var segment in layout.Segments)
+        {
+            if (segment.Value is Entry entry) entries.Add((entry, headerLine));
+            headerLine += segment.Lines;
+        }
 
         var berry = entries.Any(e => e.Entry.Header == "__metadata");
         var found = new List<Dependency>();
@@ -59,45 +115,12 @@ internal sealed class YarnLockParser : ILockfileParser
 
         foreach (var (e, line) in entries)
         {
-            if (e.Header == "__metadata") continue;
-            var version = e.Fields.GetValueOrDefault("version") ?? "";
-            DependencySource source;
-            string name;
-            if (berry)
-            {
-                var resolution = e.Fields.GetValueOrDefault("resolution") ?? "";
-                var at = resolution.IndexOf('@', 1);
-                if (at < 0 || resolution.Contains("@workspace:", StringComparison.Ordinal)) continue;
-                name = resolution[..at];
-                var locator = resolution[(at + 1)..];
-                source = locator.StartsWith("npm:", StringComparison.Ordinal) ? new(SourceKind.Registry)
-                    : locator.StartsWith("file:", StringComparison.Ordinal) || locator.StartsWith("link:", StringComparison.Ordinal) || locator.StartsWith("portal:", StringComparison.Ordinal) ? new(SourceKind.Path, locator)
-                    : locator.Contains("#commit", StringComparison.Ordinal) || SourceText.IsGit(locator) ? new(SourceKind.Git, locator)
-                    : SourceText.FromResolved(locator);
-            }
-            else
-            {
-                var first = e.Header.Split(',')[0].Trim().Trim('"');
-                name = NameOf(first);
-                // Without "resolved" (local folders), the specifier's range says where it came from.
-                source = SourceText.FromResolved(e.Fields.GetValueOrDefault("resolved") ?? first[(first.IndexOf('@', 1) + 1)..]);
-            }
-
-            var isDirect = berry ? direct.Contains(name) || e.Header.Split(',').Any(s => direct.Contains(FolderOf(s.Trim().Trim('"')))) : !required.Contains(name);
-            found.Add(new Dependency(Ecosystems.Npm, name, version, isDirect, source, e.Fields.GetValueOrDefault("integrity") ?? e.Fields.GetValueOrDefault("checksum"), line)
-            {
-                Requires = e.Requires,
-            });
+            if (e.Header == "__metadata" || e.Package(berry) is not { } package) continue;
+            var isDirect = berry ? direct.Contains(package.Template.Name) || package.Folders.Any(direct.Contains) : !required.Contains(package.Template.Name);
+            found.Add(package.Template with { Direct = isDirect, Line = line });
         }
 
         return LockfileParse.Of(found);
-
-        void Close(int at)
-        {
-            if (blockStart < 0) return;
-            var block = text.AsSpan(blockStart, at - blockStart);
-            entries.Add((memo is null ? ReadEntry(block.ToString()) : memo.Get(Format, block, ReadEntry), blockLine));
-        }
     }
 
     // One entry: its header line, then its fields (indent up to 2) and the names under its dependencies (deeper).
@@ -157,10 +180,61 @@ internal sealed class YarnLockParser : ILockfileParser
 
     private static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
 
-    // Read once and shared by every version of the file that has the same entry text: never changed after ReadEntry.
+    // What an entry says of its package, apart from what depends on the rest of the file (direct or not, the line); null for
+    // a berry workspace or a resolution without a version.
+    private static EntryPackage? MakePackage(Entry e, bool berry)
+    {
+        var version = e.Fields.GetValueOrDefault("version") ?? "";
+        DependencySource source;
+        string name;
+        if (berry)
+        {
+            var resolution = e.Fields.GetValueOrDefault("resolution") ?? "";
+            // An entry without a resolution (hostile or hand-edited text) names nothing; it used to throw here.
+            var at = resolution.Length < 2 ? -1 : resolution.IndexOf('@', 1);
+            if (at < 0 || resolution.Contains("@workspace:", StringComparison.Ordinal)) return null;
+            name = resolution[..at];
+            var locator = resolution[(at + 1)..];
+            source = locator.StartsWith("npm:", StringComparison.Ordinal) ? new(SourceKind.Registry)
+                : locator.StartsWith("file:", StringComparison.Ordinal) || locator.StartsWith("link:", StringComparison.Ordinal) || locator.StartsWith("portal:", StringComparison.Ordinal) ? new(SourceKind.Path, locator)
+                : locator.Contains("#commit", StringComparison.Ordinal) || SourceText.IsGit(locator) ? new(SourceKind.Git, locator)
+                : SourceText.FromResolved(locator);
+        }
+        else
+        {
+            var first = e.Header.Split(',')[0].Trim().Trim('"');
+            name = NameOf(first);
+            // Without "resolved" (local folders), the specifier's range says where it came from.
+            source = SourceText.FromResolved(e.Fields.GetValueOrDefault("resolved") ?? first[(first.IndexOf('@', 1) + 1)..]);
+        }
+
+        var template = new Dependency(Ecosystems.Npm, name, version, false, source, e.Fields.GetValueOrDefault("integrity") ?? e.Fields.GetValueOrDefault("checksum"))
+        {
+            Requires = e.Requires,
+        };
+        return new EntryPackage(template, berry ? [.. e.Header.Split(',').Select(s => FolderOf(s.Trim().Trim('"')))] : []);
+    }
+
+    private sealed record EntryPackage(Dependency Template, string[] Folders);
+
+    // Read once and shared by every version of the file that has the same entry text: never changed after ReadEntry (its
+    // package is worked out on first use, the same by any thread, and kept: a history scan reads each entry in many versions).
     private sealed class Entry(string header)
     {
+        // One box per reading (a box, so that "worked out: nothing" is held too); a reference is written whole.
+        private Made? _classic, _berry;
+
         public string Header { get; } = header.Trim('"');
+
+        public EntryPackage? Package(bool berry)
+        {
+            if (Volatile.Read(ref berry ? ref _berry : ref _classic) is { } made) return made.Package;
+            var package = MakePackage(this, berry);
+            Volatile.Write(ref berry ? ref _berry : ref _classic, new Made(package));
+            return package;
+        }
+
+        private sealed record Made(EntryPackage? Package);
 
         public Dictionary<string, string> Fields { get; } = new(StringComparer.Ordinal);
 

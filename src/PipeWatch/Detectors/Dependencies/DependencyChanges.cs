@@ -7,8 +7,8 @@ namespace PipeWatch.Detectors.Dependencies;
 /// <summary>What one commit did to one dependency file: the packages before and after, and whether the manifest it is resolved from changed too.</summary>
 internal sealed class FileDependencyChange
 {
-    private readonly HashSet<string> _namesBefore;
     private readonly Dictionary<string, Dependency> _before;
+    private IReadOnlyList<Dependency>? _newPackages, _newVersions;
 
     public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged, bool beforeUnreadable = false, bool seenBefore = false)
     {
@@ -19,7 +19,6 @@ internal sealed class FileDependencyChange
         Before = before;
         After = after;
         ManifestChanged = manifestChanged;
-        _namesBefore = before.Select(d => d.Ecosystem + "|" + d.Name).ToHashSet(StringComparer.Ordinal);
         _before = [];
         foreach (var d in before) _before.TryAdd(d.Key, d);
     }
@@ -54,13 +53,23 @@ internal sealed class FileDependencyChange
     public bool SeenBefore { get; }
 
     /// <summary>Packages (by ecosystem and name) the file did not have before.</summary>
-    public IEnumerable<Dependency> NewPackages => After.Where(d => !_namesBefore.Contains(d.Ecosystem + "|" + d.Name)).DistinctBy(d => d.Key);
+    /// <remarks>Worked out once per change (every dependency detector asks), like <see cref="NewVersions"/>.</remarks>
+    public IEnumerable<Dependency> NewPackages => _newPackages ??= FindNewPackages();
 
     /// <summary>Package versions the file did not have before (new packages, upgrades and downgrades).</summary>
-    public IEnumerable<Dependency> NewVersions => After.Where(d => !_before.ContainsKey(d.Key)).DistinctBy(d => d.Key);
+    public IEnumerable<Dependency> NewVersions => _newVersions ??= [.. After.Where(d => !_before.ContainsKey(d.Key)).DistinctBy(d => d.Key)];
 
     /// <summary>The entry for the same package and version before the commit, if there was one.</summary>
     public Dependency? Previous(Dependency d) => _before.GetValueOrDefault(d.Key);
+
+    // A new package is a new version first: only the new versions' names are looked for among the names before.
+    private List<Dependency> FindNewPackages()
+    {
+        var candidates = (IReadOnlyList<Dependency>)NewVersions;
+        if (candidates.Count == 0) return [];
+        var namesBefore = Before.Select(d => (d.Ecosystem, d.Name)).ToHashSet();
+        return [.. candidates.Where(d => !namesBefore.Contains((d.Ecosystem, d.Name)))];
+    }
 }
 
 /// <summary>Finds the dependency files a commit changed and reads both sides of each.</summary>

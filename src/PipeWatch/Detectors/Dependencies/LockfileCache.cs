@@ -32,7 +32,7 @@ internal sealed class LockfileCache
     private readonly IProblemReporter _problems;
     private readonly LockfileBlockMemo _blocks = new();
     private long _dependencies;
-    private long _parsedAhead, _parsedInline, _parsedChars;
+    private long _parsedAhead, _parsedInline, _parsedChars, _followed;
     private string? _changesOf;
     private IReadOnlyList<FileDependencyChange>? _changes;
     private readonly Dictionary<string, ulong?> _manifestAtLastLock = new(StringComparer.Ordinal);
@@ -50,6 +50,7 @@ internal sealed class LockfileCache
             var (ahead, inline, characters) = Parses;
             yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dependency files parsed on the preparation workers ({characters / 1e6:N1} M characters parsed in all)"), ahead);
             yield return ("dependency files parsed on the detectors' thread (not prepared, or dropped before use)", inline);
+            yield return ("lockfile versions made from the previous version's layout and the diff (only the entries the change touched read)", Interlocked.Read(ref _followed));
             var (hits, misses) = _blocks.Counts;
             yield return ("lockfile entries read again from an earlier version (the block memo)", hits);
             yield return ("lockfile entries parsed (new text, or a file not split into entries)", misses);
@@ -97,18 +98,21 @@ internal sealed class LockfileCache
         {
             if (LockfileParsers.For(file.Path) is not { } parser) continue;
             files ??= new(StringComparer.Ordinal);
-            if (file.OldBlob is { } before) Add(parser, file.OldPath ?? file.Path, before);
-            if (file.Kind != FileChangeKind.Deleted && file.NewBlob is { } after) Add(parser, file.Path, after);
+            var old = file.OldBlob is { } before ? Add(parser, file.OldPath ?? file.Path, before, null) : null;
+            // The new version follows the old one's layout through the change's hunks when both are known.
+            var follow = old?.Layout is { } layout && file.Hunks is { } hunks && !file.Binary ? (layout, Edits(hunks)) : ((LockfileLayout, IReadOnlyList<LineEdit>)?)null;
+            if (file.Kind != FileChangeKind.Deleted && file.NewBlob is { } after) Add(parser, file.Path, after, follow);
         }
 
         var prepared = files is null ? null : new PreparedFiles(files);
         t_lastPrepared = (this, commit, prepared);
         return prepared;
 
-        void Add(ILockfileParser parser, string path, string blobId)
+        Entry Add(ILockfileParser parser, string path, string blobId, (LockfileLayout, IReadOnlyList<LineEdit>)? follow)
         {
             var key = Key(parser, blobId);
-            if (!files.ContainsKey(key)) files[key] = Get(key, parser, path, blobId, blobs, ahead: true);
+            if (!files.TryGetValue(key, out var entry)) files[key] = entry = Get(key, parser, path, blobId, blobs, ahead: true, follow);
+            return entry;
         }
     }
 
@@ -139,8 +143,20 @@ internal sealed class LockfileCache
 
     private static string Key(ILockfileParser parser, string blobId) => parser.Format + "|" + blobId;
 
+    private static LineEdit[] Edits(DiffHunks hunks)
+    {
+        var edits = new LineEdit[hunks.Count];
+        for (var i = 0; i < edits.Length; i++)
+        {
+            var (oldStart, oldCount, newStart, newCount) = hunks[i];
+            edits[i] = new LineEdit(oldStart, oldCount, newStart, newCount);
+        }
+
+        return edits;
+    }
+
     // The held entry for a key, or the one another thread is parsing (waited for), or parsed here and held.
-    private Entry Get(string key, ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead)
+    private Entry Get(string key, ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead, (LockfileLayout Layout, IReadOnlyList<LineEdit> Edits)? follow = null)
     {
         Slot slot;
         lock (_gate)
@@ -153,7 +169,7 @@ internal sealed class LockfileCache
             }
             else
             {
-                slot = new Slot(key, new Lazy<Entry>(() => Parse(parser, path, blobId, blobs, ahead), LazyThreadSafetyMode.ExecutionAndPublication));
+                slot = new Slot(key, new Lazy<Entry>(() => Parse(parser, path, blobId, blobs, ahead, follow), LazyThreadSafetyMode.ExecutionAndPublication));
                 _parsed[key] = _recency.AddFirst(slot);
             }
         }
@@ -196,17 +212,20 @@ internal sealed class LockfileCache
         return entry;
     }
 
-    private Entry Parse(ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead)
+    private Entry Parse(ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead, (LockfileLayout Layout, IReadOnlyList<LineEdit> Edits)? follow)
     {
         var text = blobs.ReadText(blobId);
         Interlocked.Increment(ref ahead ? ref _parsedAhead : ref _parsedInline);
         // A missing object (a partial clone) or a binary blob: nothing can be said of its packages.
         if (text is null) return new Entry([], []) { Unreadable = true };
         Interlocked.Add(ref _parsedChars, text.Length);
-        // The entries an earlier version already had are not parsed again (a commit changes a few).
-        var parse = parser.Parse(path, text, _blocks);
+        // Made from the previous version's layout and the change's hunks when it can be (only the entries the change touched are
+        // read); else the entries an earlier version already had are not parsed again (a commit changes a few).
+        var followed = follow is { } f ? parser.Follow(path, text, _blocks, f.Layout, f.Edits) : null;
+        if (followed is not null) Interlocked.Increment(ref _followed);
+        var parse = followed ?? parser.Parse(path, text, _blocks);
         // A file with problems and no packages is malformed: no findings from it, as from an empty file, and it is no side to compare with.
-        return new Entry(parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0 };
+        return new Entry(parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0, Layout = parse.Layout };
     }
 
     /// <summary>The dependency files of one commit, parsed on a preparation worker, by format and blob id.</summary>
@@ -233,6 +252,9 @@ internal sealed class LockfileCache
 
         /// <summary>True when the blob exists but nothing could be read from it (missing object, binary, malformed).</summary>
         public bool Unreadable { get; init; }
+
+        /// <summary>The version cut into segments, for the next version to follow (formats that split only).</summary>
+        public LockfileLayout? Layout { get; init; }
 
         // Touched only by Read, on the detectors' thread.
         public bool Reported { get; set; }
