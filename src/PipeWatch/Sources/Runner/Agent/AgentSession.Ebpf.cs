@@ -130,22 +130,20 @@ public sealed partial class AgentSession
 
     private async Task ReadBpftraceAsync(StreamReader output, BpftraceParser parser, JobTrace trace, ResourceMeter meter, TaskCompletionSource<bool> began)
     {
-        var batch = new List<string>(BatchRecords);
-        while (true)
+        // The start marker is handed on at once: the command waits for it.
+        await LineBatches.ReadAsync(output, BatchRecords, line => !began.Task.IsCompleted && line.Contains("\"B ", StringComparison.Ordinal), async (batch, idle) =>
         {
-            var next = output.ReadLineAsync(CancellationToken.None);
-            if (batch.Count > 0 && (!next.IsCompleted || batch.Count >= BatchRecords)) await ApplyBpftraceAsync(batch, parser, trace, meter, idle: !next.IsCompleted, all: false).ConfigureAwait(false);
-            if (await next.ConfigureAwait(false) is not { } line) break;
             // Bounded: bpftrace's lines are at most a few strings of 200 bytes; anything longer is not one of ours.
-            batch.Add(line.Length > 16_384 ? line[..16_384] : line);
-            if (!began.Task.IsCompleted && line.Contains("\"B ", StringComparison.Ordinal))
+            for (var i = 0; i < batch.Count; i++)
             {
-                await ApplyBpftraceAsync(batch, parser, trace, meter, idle: false, all: false).ConfigureAwait(false);
-                if (parser.Began) began.TrySetResult(true);
+                if (batch[i].Length > 16_384) batch[i] = batch[i][..16_384];
             }
-        }
 
-        await ApplyBpftraceAsync(batch, parser, trace, meter, idle: true, all: true).ConfigureAwait(false);
+            await ApplyBpftraceAsync(batch, parser, trace, meter, idle, all: false).ConfigureAwait(false);
+            if (!began.Task.IsCompleted && parser.Began) began.TrySetResult(true);
+        }).ConfigureAwait(false);
+
+        await ApplyBpftraceAsync([], parser, trace, meter, idle: true, all: true).ConfigureAwait(false);
         began.TrySetResult(false);
     }
 

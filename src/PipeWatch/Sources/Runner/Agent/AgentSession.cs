@@ -140,17 +140,8 @@ public sealed partial class AgentSession
                 await using var stream = new FileStream(fifo, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
                 Interlocked.Exchange(ref opened, 1);
                 using var reader = new StreamReader(stream);
-                // The lines strace has already written are taken together: one lock and one flush per batch, not per line.
-                var batch = new List<string>(BatchRecords);
-                while (true)
-                {
-                    var next = reader.ReadLineAsync(CancellationToken.None);
-                    if (batch.Count > 0 && (!next.IsCompleted || batch.Count >= BatchRecords)) await ApplyAsync(batch, parser, trace, meter).ConfigureAwait(false);
-                    if (await next.ConfigureAwait(false) is not { } line) break;
-                    batch.Add(line);
-                }
-
-                await ApplyAsync(batch, parser, trace, meter).ConfigureAwait(false);
+                // Lines are taken in batches: one lock and one flush per batch, not per line.
+                await LineBatches.ReadAsync(reader, BatchRecords, _ => false, (batch, _) => ApplyAsync(batch, parser, trace, meter)).ConfigureAwait(false);
             });
 
             using var strace = Process.Start(start) ?? throw new AgentException($"cannot start '{_options.Strace}'");
