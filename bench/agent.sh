@@ -11,7 +11,8 @@
 #      not a time, so it does not move with the load): the agent's traced calls (read from StraceCommand.cs), the same
 #      without the tripwire calls, without write/writev, and execve alone (with the tripwires); with the lines strace wrote.
 # The build is timed by wall and by CPU (user + system of the whole tree, strace and pipewatch included): under load, the
-# CPU ratio is the fairer one. One command for the whole suite: bench/agent.sh (defaults: 5 rounds of 200 files).
+# CPU ratio is the fairer one. One command for the whole suite: bench/agent.sh (defaults: 5 rounds of 200 files);
+# WORKLOAD=dotnet bench/agent.sh builds a small .NET project with 'dotnet build' instead of compiling C files with make.
 # Usage: bench/agent.sh [ROUNDS] [FILES]   (needs gcc, make, curl, strace, python3; bpftrace for ebpf; PIPEWATCH names the
 # program, default: the CLI published as it is installed, ReadyToRun, into the run's temp folder). Say the machine's load
 # (printed) with the numbers: absolute times are not stable here.
@@ -56,12 +57,23 @@ for i in $(seq "$files"); do
 done
 printf 'SRC := $(wildcard src/*.c)\nOBJ := $(SRC:.c=.o)\nall: $(OBJ)\n%%.o: %%.c\n\tgcc -O1 -c $< -o $@\nclean:\n\trm -f src/*.o\n' > "$work/Makefile"
 printf '#!/bin/sh\ncd %s && make -s clean && make -s -j%d\n' "$work" "$(nproc)" > "$work/build.sh"
+if [ "${WORKLOAD:-make}" = dotnet ]; then
+  # The issue's other example: 'dotnet build' of a small project (a console app with $files small classes), without the
+  # build servers that would outlive the command (as CI runs it: -nodeReuse:false, no shared compilation).
+  mkdir -p "$work/app"
+  (cd "$work/app" && dotnet new console -o . -n App >/dev/null 2>&1 && dotnet restore -v q >/dev/null)
+  for i in $(seq "$files"); do
+    printf 'namespace App;\ninternal static class C%d { public static int F(string s) { var h = %d; foreach (var c in s) h = h * 31 + c; return h; } }\n' "$i" "$i" > "$work/app/C$i.cs"
+  done
+  printf '#!/bin/sh\ncd %s/app && DOTNET_CLI_USE_MSBUILD_SERVER=0 dotnet build --no-restore --no-incremental -nodeReuse:false -p:UseSharedCompilation=false -v q -nologo\n' "$work" > "$work/build.sh"
+fi
 chmod +x "$work/build.sh"
 # Wall and CPU seconds (user + system of the command and everything it waited for) of one command.
 measure() { local w u s; /usr/bin/env time -o "$work/time" -f '%e %U %S' "$@" >/dev/null 2>&1 || true; read -r w u s < <(tail -1 "$work/time"); echo "$w $(echo "$u + $s" | bc -l)"; }
 # The build alone while 'agent start' (begun before it) watches the script with ebpf: its own clock around make.
 printf '#!/bin/sh\n%s agent start --pid $$ --mode ebpf --events %s/build-attached.jsonl >/dev/null 2>&1 || exit 9\ns=$(date +%%s.%%N)\n%s/build.sh >/dev/null 2>&1\ne=$(date +%%s.%%N)\n%s agent stop >/dev/null 2>&1\necho "$e - $s" | bc -l > %s/attached\n' "$pw" "$work" "$work" "$pw" "$work" > "$work/attached.sh"
 chmod +x "$work/attached.sh"
+WORKLOAD_NAME=$([ "${WORKLOAD:-make}" = dotnet ] && echo "dotnet build" || echo "make -j$(nproc), gcc")
 "$work/build.sh" >/dev/null 2>&1   # warm the caches
 for r in $(seq "$rounds"); do
   read -r w c <<<"$(measure "$work/build.sh")"; echo "$w" >> "$work/wall-bare"; echo "$c" >> "$work/cpu-bare"
@@ -72,7 +84,7 @@ for r in $(seq "$rounds"); do
 done
 median() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mb=$(median "$work/wall-bare"); cb=$(median "$work/cpu-bare")
-echo "build of $files files, $rounds rounds, median bare: ${mb} s wall, ${cb} CPU-s (whole tree)"
+echo "build ($WORKLOAD_NAME) of $files files, $rounds rounds, median bare: ${mb} s wall, ${cb} CPU-s (whole tree)"
 for mode in $modes; do
   mw=$(median "$work/wall-$mode"); mc=$(median "$work/cpu-$mode")
   printf 'agent + %-6s median %6.2f s wall = %.3fx bare (target <= 1.05x); %6.2f CPU-s = %.3fx\n' "$mode" "$mw" "$(echo "$mw / $mb" | bc -l)" "$mc" "$(echo "$mc / $cb" | bc -l)"

@@ -1,8 +1,8 @@
 namespace PipeWatch.Sources.Runner.Agent;
 
 /// <summary>
-/// Reads a tracer's output on a thread of its own and hands its lines on in batches: every <see cref="Interval"/>, at once when a
-/// batch is full or a line is urgent, and at the end.
+/// Reads a tracer's output on a thread of its own and hands its lines on in batches: <see cref="Interval"/> after the first line
+/// of a batch, at once when a batch is full or a line is urgent, and at the end.
 /// </summary>
 /// <remarks>
 /// A busy build makes a tracer print tens of thousands of lines, each written on its own. Awaiting each line went through the thread
@@ -40,7 +40,8 @@ internal static class LineBatches
                     {
                         while (inbox.Count >= size * MaxQueued) Monitor.Wait(gate);
                         inbox.Add(line);
-                        now = inbox.Count % size == 0;
+                        // The first line after a drain wakes the consumer, which then waits the interval for more; so does a full batch.
+                        now = inbox.Count == 1 || inbox.Count % size == 0;
                     }
 
                     if (now || urgent(line)) wake.Release();
@@ -63,7 +64,11 @@ internal static class LineBatches
         var batch = new List<string>(size);
         while (true)
         {
-            await wake.WaitAsync(Interval).ConfigureAwait(false);
+            // Asleep while the tracer is quiet: an idle job costs no wake-ups.
+            await wake.WaitAsync().ConfigureAwait(false);
+            bool full;
+            lock (gate) full = ended || inbox.Count >= size;
+            if (!full) await wake.WaitAsync(Interval).ConfigureAwait(false);
             bool end;
             lock (gate)
             {
