@@ -11,6 +11,7 @@ namespace PipeWatch.Tests.Dependencies.Parsers;
 /// </summary>
 public sealed class LockfileBlockMemoTests
 {
+    /// <summary>Every corpus pnpm-lock.yaml and yarn.lock, as (the name its parser takes, the corpus file); <see cref="LockfileLayoutTests"/> reads them too.</summary>
     public static TheoryData<string, string> CorpusFiles() =>
     [
         .. new[] { ("pnpmlock", "pnpm-lock.yaml"), ("yarnlock", "yarn.lock") }

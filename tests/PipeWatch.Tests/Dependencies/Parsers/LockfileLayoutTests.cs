@@ -12,15 +12,8 @@ namespace PipeWatch.Tests.Dependencies.Parsers;
 /// </summary>
 public sealed class LockfileLayoutTests
 {
-    public static TheoryData<string, string> CorpusFiles() =>
-    [
-        .. new[] { ("pnpmlock", "pnpm-lock.yaml"), ("yarnlock", "yarn.lock") }
-            .SelectMany(f => Directory.GetFiles(Corpus.File("lockfiles", "osv-scalibr", "javascript", f.Item1)).Select(p => (f.Item2, Path.GetFileName(p)!)))
-            .Order(),
-    ];
-
     [Theory]
-    [MemberData(nameof(CorpusFiles))]
+    [MemberData(nameof(LockfileBlockMemoTests.CorpusFiles), MemberType = typeof(LockfileBlockMemoTests))]
     public void Every_corpus_lockfile_edited_anywhere_follows_to_what_the_whole_parse_gives(string name, string file)
     {
         var parser = LockfileParsers.For(name)!;
