@@ -8,8 +8,8 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// A busy build makes a tracer print tens of thousands of lines, each written on its own. Awaiting each line went through the thread
 /// pool once per line, and the pool's workers spun between them: on a 2-second build of 200 C files the agent then used 0.7 CPU-s,
 /// four times bpftrace's own 0.17 (bench/agent.sh). One blocking reader and a consumer woken a few times a second cost almost
-/// nothing. The reader waits while <see cref="MaxQueued"/> batches are unread, so a consumer that falls behind slows the tracer
-/// instead of filling memory.
+/// nothing. The reader waits while <see cref="MaxQueued"/> batches are unread, so a consumer that falls behind does not fill
+/// memory: strace then waits to write, which stops the job; bpftrace's buffers fill and it reports the events it lost.
 /// </remarks>
 internal static class LineBatches
 {
