@@ -44,8 +44,7 @@ public sealed class AgentCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task Start_and_stop_around_a_job_of_several_commands_record_each_of_them_and_their_connections(AgentMode mode)
     {
         await AgentJob.RequireAsync(mode);

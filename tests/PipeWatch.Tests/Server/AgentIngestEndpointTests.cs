@@ -16,12 +16,10 @@ public sealed class AgentIngestEndpointTests : IDisposable
     private readonly CountingHttpServer _other = new();
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task The_agents_posts_and_an_audit_log_give_serve_the_findings_ingest_gives_for_the_same_records(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         await using var server = await RunningServer.StartAsync();
         var poster = new IngestPoster(new Uri(server.Server.Addresses[0], "/ingest"), RunningServer.IngestToken);
         await using (poster)

@@ -32,6 +32,16 @@ internal sealed class AgentJob : IDisposable
     /// <summary>What a run with <paramref name="mode"/> says it missed when all goes well: nothing for strace, the eBPF collector's fixed gaps.</summary>
     public static string? Missed(AgentMode mode) => mode == AgentMode.Ebpf ? AgentSession.EbpfMisses : null;
 
+    /// <summary>The tracing collectors the agent's tests run over, each test once per collector.</summary>
+    public static TheoryData<AgentMode> Tracers => [AgentMode.Strace, AgentMode.Ebpf];
+
+    /// <summary>This job's runs use <paramref name="mode"/> from now on; the test is skipped, with the reason, where it cannot trace here.</summary>
+    public async Task UseAsync(AgentMode mode)
+    {
+        await RequireAsync(mode);
+        Mode = mode;
+    }
+
     /// <summary>Skips the test, with the reason, when <paramref name="mode"/> is eBPF and bpftrace cannot load here.</summary>
     public static async Task RequireAsync(AgentMode mode)
     {

@@ -16,12 +16,10 @@ public sealed class UnusualEgressDetectorTests : IDisposable
     private string Usual => $"curl -s -o /dev/null http://127.0.0.1:{_usual.Port}/\nwget -q -O /dev/null http://127.0.0.1:{_usual.Port}/\n";
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task A_sixth_run_reaching_a_second_port_is_reported_once_with_the_endpoint_the_process_and_the_step(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         for (var run = 1; run <= 5; run++) await _job.RunAsync(Usual, run.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await _job.RunAsync(Usual + $"curl -s -o /dev/null http://127.0.0.1:{_other.Port}/x\ncurl -s -o /dev/null http://127.0.0.1:{_other.Port}/y\n", "6");
 

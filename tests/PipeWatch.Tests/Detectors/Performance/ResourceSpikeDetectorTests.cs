@@ -12,12 +12,10 @@ public sealed class ResourceSpikeDetectorTests : IDisposable
     private readonly AgentJob _job = new();
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task A_run_that_burns_every_core_is_reported_against_the_steps_cpu_baseline(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         for (var run = 1; run <= 5; run++) await _job.RunAsync("ls > /dev/null\n", run.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // Every core busy (a miner's shape): each loop spins until it has used 1.5 CPU-seconds, so the step uses that much however
         // loaded the machine is (a loop bounded by wall time got under 0.5 CPU-seconds at load 50). The CPU floor is lowered from 10 to
@@ -50,12 +48,10 @@ public sealed class ResourceSpikeDetectorTests : IDisposable
     }
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task A_program_named_like_a_known_miner_connecting_to_a_local_port_is_reported_at_once(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         using var pool = new CountingHttpServer();
         var result = await _job.RunAsync($"cp \"$(command -v curl)\" ./xmrig\n./xmrig -s -o /dev/null http://127.0.0.1:{pool.Port}/\n", "1");
         Assert.Equal(0, result.ExitCode);
@@ -72,12 +68,10 @@ public sealed class ResourceSpikeDetectorTests : IDisposable
     }
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task A_step_that_sends_megabytes_where_it_sent_a_request_names_where_the_bytes_went(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         using var usual = new CountingHttpServer();
         using var drop = new CountingHttpServer();
         for (var run = 1; run <= 5; run++) await _job.RunAsync($"curl -s -o /dev/null http://127.0.0.1:{usual.Port}/\n", run.ToString(System.Globalization.CultureInfo.InvariantCulture));

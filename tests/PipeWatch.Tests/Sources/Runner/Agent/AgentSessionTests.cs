@@ -14,12 +14,10 @@ public sealed class AgentSessionTests : IDisposable
     private readonly CountingHttpServer _server = new();
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task Every_curl_and_wget_and_each_connection_is_recorded_with_its_parent_the_script(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         var url = $"http://127.0.0.1:{_server.Port}";
         var result = await _job.RunAsync(
             $"""
@@ -94,12 +92,10 @@ public sealed class AgentSessionTests : IDisposable
     // The curl (and its namespace) has usually exited by the time its lines are read: the name comes from the traced bind
     // mount, whose source file is read when the mount is seen, not from /proc.
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task A_name_from_a_hosts_file_entry_is_reported_on_the_connection(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         // A private /etc/hosts in a user and mount namespace of the job's own: the machine's file is not touched.
         var result = await _job.RunAsync(
             $"""
@@ -117,8 +113,7 @@ public sealed class AgentSessionTests : IDisposable
 
     // A private /etc/resolv.conf (the hosts-file test's mount trick) sends the job's lookups to a real DNS server on loopback.
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task A_name_resolved_through_a_dns_server_is_on_the_connection_the_queries_and_the_egress_baseline(AgentMode mode)
     {
         const string Name = "build-cache.pipewatch.test";
@@ -215,12 +210,10 @@ public sealed class AgentSessionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(AgentMode.Strace)]
-    [InlineData(AgentMode.Ebpf)]
+    [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task Records_are_posted_to_ingest_with_the_bearer_token_as_json_lines(AgentMode mode)
     {
-        await AgentJob.RequireAsync(mode);
-        _job.Mode = mode;
+        await _job.UseAsync(mode);
         await using var ingest = new LoopbackHttpServer(_ => new HttpReply(202));
         await using var poster = new IngestPoster(new Uri($"{ingest.Url}/ingest"), "s3cret-token-for-test");
 
