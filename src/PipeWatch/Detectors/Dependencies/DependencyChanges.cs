@@ -94,7 +94,7 @@ internal static class DependencyChanges
             var manifestChanged = manifests.Count > 0 && commit.Files.Any(f => Within(Folder(f.Path), folder) && manifests.Any(m => Matches(SourceText.FileName(f.Path), m)));
             // The manifest beside the lockfile, as this commit has it, against what it was when the lockfile last changed.
             var sinceLastLock = manifests.Count > 0 && file.Kind != FileChangeKind.Deleted
-                && cache.ManifestChangedSinceLastLock(file.Path, ManifestText(commit, folder, manifests, context.Blobs));
+                && cache.ManifestChangedSinceLastLock(file.Path, prepared is not null && prepared.TryGetManifestHash(file.Path, out var hash) ? hash : ManifestHash(commit, file.Path, context.Blobs));
             var seenBefore = context.FirstSightings is { } first && index < first.Count && !first[index];
             (changes ??= []).Add(new FileDependencyChange(file.Path, manifests.Count > 0, before, after, manifestChanged || sinceLastLock, beforeUnreadable, seenBefore));
         }
@@ -102,18 +102,21 @@ internal static class DependencyChanges
         return cache.RememberChanges(commit.Sha, changes ?? (IReadOnlyList<FileDependencyChange>)[]);
     }
 
-    // The manifests of fixed name in the lockfile's folder (Pipfile, pyproject.toml, package.json…), read at the commit; null
-    // for a staged or folder scan (no commit to read from) or when none can be read.
-    private static string? ManifestText(GitCommit commit, string folder, IReadOnlyList<string> manifests, IBlobReader blobs)
+    /// <summary>
+    /// A hash of the manifests of fixed name in a lockfile's folder (Pipfile, pyproject.toml, package.json…), read at the commit;
+    /// null for a staged or folder scan (no commit to read from) or when none can be read.
+    /// </summary>
+    public static ulong? ManifestHash(GitCommit commit, string lockfile, IBlobReader blobs)
     {
         if (commit.Sha == GitHistorySource.StagedSha) return null;
+        var folder = Folder(lockfile);
         string? text = null;
-        foreach (var name in manifests.Where(m => !m.StartsWith('*')))
+        foreach (var name in LockfileParsers.ManifestsOf(lockfile).Where(m => !m.StartsWith('*')))
         {
             if (blobs.ReadText(ManifestId(commit.Sha, folder, name)) is { } found) text = (text ?? "") + name + "\n" + found;
         }
 
-        return text;
+        return text is null ? null : System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(text));
     }
 
     /// <summary>

@@ -94,17 +94,21 @@ internal sealed class LockfileCache
         var last = t_lastPrepared;
         if (ReferenceEquals(last.Cache, this) && ReferenceEquals(last.Commit, commit)) return last.Files;
         Dictionary<string, Entry>? files = null;
+        Dictionary<string, ulong?>? manifests = null;
         foreach (var file in commit.Files)
         {
             if (LockfileParsers.For(file.Path) is not { } parser) continue;
             files ??= new(StringComparer.Ordinal);
+            // Read here, just after the scan read them ahead, rather than on the detectors' thread, by which time a long read-ahead
+            // may have pushed them out of the blob cache (each would then cost a round trip to git on the one thread that waits).
+            if (file.Kind != FileChangeKind.Deleted) (manifests ??= new(StringComparer.Ordinal))[file.Path] = DependencyChanges.ManifestHash(commit, file.Path, blobs);
             var old = file.OldBlob is { } before ? Add(parser, file.OldPath ?? file.Path, before, null) : null;
             // The new version follows the old one's layout through the change's hunks when both are known.
             var follow = old?.Layout is { } layout && file.Hunks is { } hunks && !file.Binary ? (layout, Edits(hunks)) : ((LockfileLayout, IReadOnlyList<LineEdit>)?)null;
             if (file.Kind != FileChangeKind.Deleted && file.NewBlob is { } after) Add(parser, file.Path, after, follow);
         }
 
-        var prepared = files is null ? null : new PreparedFiles(files);
+        var prepared = files is null ? null : new PreparedFiles(files, manifests);
         t_lastPrepared = (this, commit, prepared);
         return prepared;
 
@@ -117,13 +121,12 @@ internal sealed class LockfileCache
     }
 
     /// <summary>
-    /// True when <paramref name="manifest"/> (the text of a lockfile's manifest at a commit that changes the lockfile) differs from
-    /// its text at the commit of this scan that last changed the same lockfile; remembers it for the next. False the first time a
-    /// lockfile is seen, and when either text is unknown. Detectors' thread only.
+    /// True when <paramref name="now"/> (the hash of a lockfile's manifests at a commit that changes the lockfile,
+    /// <see cref="DependencyChanges.ManifestHash"/>) differs from their hash at the commit of this scan that last changed the same
+    /// lockfile; remembers it for the next. False the first time a lockfile is seen, and when either is unknown. Detectors' thread only.
     /// </summary>
-    public bool ManifestChangedSinceLastLock(string lockfile, string? manifest)
+    public bool ManifestChangedSinceLastLock(string lockfile, ulong? now)
     {
-        var now = manifest is null ? (ulong?)null : System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(manifest));
         var known = _manifestAtLastLock.TryGetValue(lockfile, out var then);
         // Bounded: a history with more lockfile paths than this starts again (it only forgets, it never says changed wrongly).
         if (!known && _manifestAtLastLock.Count >= Capacity) _manifestAtLastLock.Clear();
@@ -228,10 +231,17 @@ internal sealed class LockfileCache
         return new Entry(parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0, Layout = parse.Layout };
     }
 
-    /// <summary>The dependency files of one commit, parsed on a preparation worker, by format and blob id.</summary>
-    internal sealed class PreparedFiles(Dictionary<string, Entry> files)
+    /// <summary>The dependency files of one commit, parsed on a preparation worker, by format and blob id, and the hash of each changed lockfile's manifests.</summary>
+    internal sealed class PreparedFiles(Dictionary<string, Entry> files, Dictionary<string, ulong?>? manifests)
     {
         internal Entry? Get(string key) => files.GetValueOrDefault(key);
+
+        /// <summary>The <see cref="DependencyChanges.ManifestHash"/> of the lockfile at <paramref name="path"/>, when it was worked out here.</summary>
+        internal bool TryGetManifestHash(string path, out ulong? hash)
+        {
+            hash = null;
+            return manifests is not null && manifests.TryGetValue(path, out hash);
+        }
     }
 
     private sealed class Slot(string key, Lazy<Entry> parsed)

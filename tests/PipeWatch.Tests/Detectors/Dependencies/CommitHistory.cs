@@ -15,10 +15,14 @@ internal sealed class CommitHistory : IBlobReader
     private readonly Dictionary<string, string> _blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _tree = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredBaseline> _baselines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, string>> _trees = new(StringComparer.Ordinal);
     private string? _head;
     private int _count;
 
-    public string? ReadText(string blobId) => _blobs.GetValueOrDefault(blobId);
+    /// <summary>A blob by id, or a file as a commit has it (<c>commit:path</c>, as <c>git cat-file</c> reads it).</summary>
+    public string? ReadText(string blobId) => blobId.Split(':', 2) is [var commit, var path]
+        ? _trees.GetValueOrDefault(commit)?.GetValueOrDefault(path) is { } id ? _blobs[id] : null
+        : _blobs.GetValueOrDefault(blobId);
 
     /// <summary>A commit that writes (or, with null content, deletes) files.</summary>
     public GitCommit Commit(string author, params (string Path, string? Content)[] files)
@@ -47,6 +51,7 @@ internal sealed class CommitHistory : IBlobReader
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"{_head}|{_count}|{author}")));
         var commit = new GitCommit(sha, _head is null ? [] : [_head], new GitIdentity(name, email, when), new GitIdentity(name, email, when), $"commit {_count}", SignatureState.Unsigned, changes);
         _head = sha;
+        _trees[sha] = new Dictionary<string, string>(_tree, StringComparer.Ordinal);
         return commit;
     }
 

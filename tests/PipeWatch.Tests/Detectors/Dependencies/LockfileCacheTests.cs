@@ -31,6 +31,25 @@ public sealed class LockfileCacheTests
     }
 
     [Fact]
+    public void A_lockfiles_manifest_is_read_and_hashed_when_its_commit_is_prepared()
+    {
+        var manifest = "{ \"dependencies\": { \"express\": \"^4.18.2\" } }\n";
+        var commit = _history.Commit("Dana Dev <dana@example.com>", ("package.json", manifest), ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("express", "4.18.2", Direct: true))));
+        var reads = new CountingHistory(_history);
+        var cache = new LockfileCache(new ProblemLog());
+
+        var prepared = cache.Prepare(commit, reads);
+
+        // On the preparation worker, just after the scan read it ahead, not later on the detectors' thread.
+        Assert.Equal(1, reads.Manifests);
+        Assert.NotNull(prepared);
+        Assert.True(prepared.TryGetManifestHash("package-lock.json", out var hash));
+        Assert.NotNull(hash);
+        Assert.Equal(DependencyChanges.ManifestHash(commit, "package-lock.json", _history), hash);
+        Assert.False(prepared.TryGetManifestHash("package.json", out _));
+    }
+
+    [Fact]
     public void A_file_that_does_not_parse_is_reported_once_naming_the_commit_that_reads_it_not_the_warming()
     {
         var broken = _history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", "{ \"lockfileVersion\": 3, \"packages\": "));
@@ -140,13 +159,17 @@ public sealed class LockfileCacheTests
 
     private sealed class CountingHistory(CommitHistory history) : PipeWatch.Sources.Git.IBlobReader
     {
-        private int _count;
+        private int _count, _manifests;
 
+        /// <summary>Blobs read by id.</summary>
         public int Count => Volatile.Read(ref _count);
+
+        /// <summary>Files read by commit and path (<c>commit:path</c>: the manifests beside a lockfile).</summary>
+        public int Manifests => Volatile.Read(ref _manifests);
 
         public string? ReadText(string blobId)
         {
-            Interlocked.Increment(ref _count);
+            Interlocked.Increment(ref blobId.Contains(':', StringComparison.Ordinal) ? ref _manifests : ref _count);
             return history.ReadText(blobId);
         }
     }
@@ -159,11 +182,12 @@ public sealed class LockfileCacheTests
 
         public ManualResetEventSlim Started { get; } = new();
 
+        /// <summary>Blobs read by id (not the manifests read by <c>commit:path</c>).</summary>
         public int Count
         {
             get
             {
-                lock (_gate) return _reads.Values.Sum();
+                lock (_gate) return _reads.Where(r => !r.Key.Contains(':', StringComparison.Ordinal)).Sum(r => r.Value);
             }
         }
 
