@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace PipeWatch.Rules.Patterns;
@@ -59,6 +60,10 @@ internal static partial class ConfigFileSecrets
         "test", "demo", "foobar", "fake", "<", ">",
     ];
 
+    // Every key Classify accepts ends in one of these (password, passwd, passphrase and Pass hold "pass"; api/private/access/auth
+    // keys hold "key"), so a line without any of them, in any case, has no pair to read: most lines of a configuration file.
+    private static readonly SearchValues<string> KeyWords = SearchValues.Create(["pass", "pwd", "secret", "token", "key"], StringComparison.OrdinalIgnoreCase);
+
     /// <summary>What kind of configuration file <paramref name="path"/> names; <see cref="ConfigFileKind.None"/> for code and anything else.</summary>
     public static ConfigFileKind KindOf(string path)
     {
@@ -79,7 +84,10 @@ internal static partial class ConfigFileSecrets
     }
 
     /// <summary>The credential literals of a configuration file's text: rule id, 1-based line and the value.</summary>
-    public static IReadOnlyList<(string Rule, int Line, string Secret)> Find(string text, ConfigFileKind kind)
+    public static IReadOnlyList<(string Rule, int Line, string Secret)> Find(string text, ConfigFileKind kind) => Find(text, kind, prefilter: true);
+
+    /// <summary>As <see cref="Find(string, ConfigFileKind)"/>; with <paramref name="prefilter"/> false, every line is read for pairs (the reference the prefilter is tested against).</summary>
+    internal static IReadOnlyList<(string Rule, int Line, string Secret)> Find(string text, ConfigFileKind kind, bool prefilter)
     {
         ArgumentNullException.ThrowIfNull(text);
         var found = new List<(string, int, string)>();
@@ -94,7 +102,7 @@ internal static partial class ConfigFileSecrets
         foreach (var line in text.AsSpan().EnumerateLines())
         {
             number++;
-            if (line.Length > 2048 || line.TrimStart().StartsWith("#") || line.TrimStart().StartsWith(";")) continue;
+            if (line.Length > 2048 || (prefilter && !MayHoldCredentialKey(line)) || line.TrimStart().StartsWith("#") || line.TrimStart().StartsWith(";")) continue;
             var lineText = line.ToString();
             foreach (var (key, value, quoted) in Pairs(lineText, kind))
             {
@@ -155,7 +163,11 @@ internal static partial class ConfigFileSecrets
         return (at < 0 ? value : value[..at]).Trim();
     }
 
-    private static string? Classify(string key)
+    /// <summary>False when <paramref name="text"/> cannot hold a key that <see cref="Classify"/> accepts (none of its words, in any case).</summary>
+    internal static bool MayHoldCredentialKey(ReadOnlySpan<char> text) => text.ContainsAny(KeyWords);
+
+    /// <summary>The rule a literal under <paramref name="key"/> is reported by, or null for a key that names no credential.</summary>
+    internal static string? Classify(string key)
     {
         var bare = key.Trim('"', '\'', ' ', '[', ']');
         if (PasswordKey().IsMatch(bare)) return PasswordRule;

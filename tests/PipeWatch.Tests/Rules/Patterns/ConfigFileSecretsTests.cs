@@ -90,4 +90,39 @@ public sealed class ConfigFileSecretsTests
         Assert.Empty(SecretRuleBook.BuiltIn.Find(Code, "app/settings.py", commit: null, _ => string.Empty));
         Assert.Single(SecretRuleBook.BuiltIn.Find("password = Tq7vN2xLp9\n", "app/settings.ini", commit: null, _ => string.Empty));
     }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_line_prefilter_drops_no_pair_of_a_real_format_file(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(Root, file));
+        var kind = ConfigFileSecrets.KindOf(file) is var k and not ConfigFileKind.None ? k : ConfigFileKind.KeyValue;
+
+        Assert.Equal(ConfigFileSecrets.Find(text, kind, prefilter: false), ConfigFileSecrets.Find(text, kind));
+    }
+
+    [Fact]
+    public void Every_key_named_a_credential_passes_the_line_prefilter()
+    {
+        // The credential words in the spellings configuration files use, with the prefixes, separators and cases around them.
+        string[] words = ["password", "passwd", "passphrase", "pwd", "pass", "Pass", "secret", "token", "api_key", "apikey", "api.key", "api-key",
+            "private_key", "privateKey", "access_key", "accessKey", "auth_key", "authKey", "secret_key", "secretKey", "client_secret", "TOKEN"];
+        string[] prefixes = ["", "db_", "DB_", "smtp.", "mail-", "x", "Clear Text", "github", "NPM_", "aws_", "\"["];
+        var accepted = 0;
+        foreach (var word in words)
+        {
+            foreach (var prefix in prefixes)
+            {
+                foreach (var key in new[] { prefix + word, (prefix + word).ToUpperInvariant(), (prefix + word).ToLowerInvariant() })
+                {
+                    if (ConfigFileSecrets.Classify(key) is null) continue;
+                    accepted++;
+                    Assert.True(ConfigFileSecrets.MayHoldCredentialKey(key), key);
+                }
+            }
+        }
+
+        Assert.True(accepted > 500, $"only {accepted} keys were named a credential");
+        Assert.False(ConfigFileSecrets.MayHoldCredentialKey("  \"version\": \"4.18.2\","));
+    }
 }
