@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections;
+using System.Runtime.CompilerServices;
 
 namespace PipeWatch.Sources.Git;
 
@@ -20,6 +21,10 @@ internal sealed class AddedText : IReadOnlyList<AddedLine>
 
     // The line numbers in the new file; null when they are 1, 2, 3 … (a whole file).
     private readonly int[]? _numbers;
+
+    // The lists already joined, by identity, while they live: a commit's preparers (secrets, obfuscated code) search the same
+    // added lines of a file one after the other, and the lines are joined once for both.
+    private static readonly ConditionalWeakTable<IReadOnlyList<AddedLine>, AddedText> Joined = new();
 
     private AddedText(string text, int[] starts, int[]? numbers)
     {
@@ -45,12 +50,18 @@ internal sealed class AddedText : IReadOnlyList<AddedLine>
         return new AddedText(text, Starts(text), null);
     }
 
-    /// <summary>The same lines as one text: <paramref name="lines"/> itself when it already is one.</summary>
+    /// <summary>The same lines as one text: <paramref name="lines"/> itself when it already is one, else joined once per list.</summary>
+    /// <remarks>The list must not change once joined (a commit's added lines do not).</remarks>
     public static AddedText Of(IReadOnlyList<AddedLine> lines)
     {
         ArgumentNullException.ThrowIfNull(lines);
         if (lines is AddedText text) return text;
         if (lines.Count == 0) return Empty;
+        return Joined.GetValue(lines, Join);
+    }
+
+    private static AddedText Join(IReadOnlyList<AddedLine> lines)
+    {
         var numbers = new int[lines.Count];
         var length = lines.Count - 1;
         for (var i = 0; i < lines.Count; i++) length += lines[i].Text.Length;

@@ -41,6 +41,18 @@ public sealed class AddedTextTests
     }
 
     [Fact]
+    public void A_list_of_added_lines_is_joined_once_for_every_detector_that_asks()
+    {
+        List<AddedLine> lines = [new(1, "a"), new(2, "b")];
+
+        var first = AddedText.Of(lines);
+
+        Assert.Same(first, AddedText.Of(lines));
+        Assert.NotSame(first, AddedText.Of([new(1, "a"), new(2, "b")]));
+        Assert.Equal("a\nb", AddedText.Of([.. lines]).Text);
+    }
+
+    [Fact]
     public void Lines_containing_a_value_are_each_visited_once_in_order()
     {
         var text = AddedText.FromFile("eval(eval(x))\nplain\nnew Function(y)\n\nexec");
