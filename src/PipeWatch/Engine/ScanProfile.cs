@@ -39,6 +39,11 @@ public sealed class ScanProfile
             string.Create(CultureInfo.InvariantCulture, $"blobs read: {Interlocked.Read(ref _blobs):N0}, {Interlocked.Read(ref _blobBytes) / 1e6:N1} MB (wall time waiting for git cat-file)"),
             TimeSpan.FromTicks(Interlocked.Read(ref _blobWaitTicks)),
             Interlocked.Read(ref _blobs)));
+        // Informational: a collection runs on the thread that allocated, so its time is already inside the parts above.
+        parts.Add(new ScanProfilePart(
+            string.Create(CultureInfo.InvariantCulture, $"gc: {GC.CollectionCount(0):N0}/{GC.CollectionCount(1):N0}/{GC.CollectionCount(2):N0} collections (gen0/1/2), {GC.GetTotalAllocatedBytes() / 1e6:N0} MB allocated (pause time, inside the parts above)"),
+            GC.GetTotalPauseDuration(),
+            GC.CollectionCount(0)));
         if (ChildrenCpu() is { } children) parts.Add(new ScanProfilePart("git: log and cat-file processes (children waited for)", children, 0));
         return parts;
     }
