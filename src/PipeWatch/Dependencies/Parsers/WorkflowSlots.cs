@@ -196,10 +196,11 @@ internal sealed partial class WorkflowSlots
         static bool IsPlain(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain } scalar && scalar.Tag.IsEmpty;
     }
 
-    // The same line rule as the CI definitions' ValueChange: `KEY: VALUE`, optionally after the dash that opens a sequence entry
-    // and before a comment; spaces only (a tab is not YAML indentation). A colon inside VALUE is followed by more of it (a colon
-    // before a space or the end would start a mapping). The comment stops short of any character YAML reads as a line break.
-    [GeneratedRegex(@"^(?<lead> *(?:- +)?[A-Za-z0-9_][A-Za-z0-9_.-]*: +)(?<value>[A-Za-z0-9_./][A-Za-z0-9_./@+-]*(?::[A-Za-z0-9_./@+-]+)*)(?: +#[^\r\n\u0085\u2028\u2029]*)? *$", RegexOptions.CultureInvariant)]
+    // The line rule of the CI definitions' ValueChange: `KEY: VALUE`, optionally after the dash that opens a sequence entry and
+    // before a comment; spaces only (a tab is not YAML indentation). A colon inside VALUE is followed by more of it (a colon before
+    // a space or the end would start a mapping). The comment holds only characters YAML allows and reads as no line break (no
+    // control character, byte order mark or non-character: a parser may refuse those, and the whole parse would fail).
+    [GeneratedRegex(@"^(?<lead> *(?:- +)?[A-Za-z0-9_][A-Za-z0-9_.-]*: +)(?<value>[A-Za-z0-9_./][A-Za-z0-9_./@+-]*(?::[A-Za-z0-9_./@+-]+)*)(?: +#(?:[\t\x20-\x7E\xA0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD]|[\uD800-\uDBFF][\uDC00-\uDFFF])*)? *$", RegexOptions.CultureInvariant)]
     private static partial Regex ValueLine();
 }
 

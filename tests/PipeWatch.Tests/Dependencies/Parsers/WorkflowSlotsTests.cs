@@ -150,6 +150,7 @@ public sealed partial class WorkflowSlotsTests
     [InlineData("an anchor", "      redis: redis:7.2", "      redis: &redis redis:7.2", 27, 1, 27, 1)]
     [InlineData("a flow mapping", "      redis: redis:7.2", "      redis: {image: redis:7.4}", 27, 1, 27, 1)]
     [InlineData("a line inside a block scalar", "          uses: not/a-dependency@v1", "          uses: not/a-dependency@v2", 33, 1, 33, 1)]
+    [InlineData("a control character in the comment", "RENOVATE_VERSION: 44.39.1 #", "RENOVATE_VERSION: 44.39.2 # \u0001", 8, 1, 8, 1)]
     [InlineData("a tab before the comment", "RENOVATE_VERSION: 44.39.1 #", "RENOVATE_VERSION: 44.39.2\t#", 8, 1, 8, 1)]
     [InlineData("a line that is not KEY: VALUE", "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions", "    runs-on: [ubuntu-latest]\n    steps:\n      - uses: actions", 12, 1, 12, 1)]
     public void Changes_that_are_not_one_line_value_changes_are_left_to_the_whole_parse(string shape, string from, string to, int oldStart, int oldCount, int newStart, int newCount)
