@@ -38,7 +38,7 @@ internal sealed partial class GitHubWorkflowParser : ILockfileParser
 
         // A composite action's steps.
         foreach (var step in root.Child("runs")?.Child("steps").Items() ?? []) Uses(step.Child("uses"), lines, slots);
-        return WorkflowSlots.Of(root, text, lines.Length, slots) is { } made
+        return WorkflowSlots.Of(root, text, lines, slots) is { } made
             ? LockfileParse.Of(made.Dependencies) with { Layout = made.Layout() }
             : LockfileParse.Of([.. slots.Select(s => s.Slot.Dependency).OfType<Dependency>()]);
     }

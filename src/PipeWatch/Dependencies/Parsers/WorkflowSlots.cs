@@ -14,36 +14,40 @@ namespace PipeWatch.Dependencies.Parsers;
 /// <remarks>
 /// <para>
 /// Immutable; the versions made from one share its line shape. <see cref="Follow"/> derives only what a whole parse is certain to
-/// give (the rules of the CI definitions' ValueChange): every hunk replaces as many lines as it removes; every line that differs
-/// is <c>[- ]KEY: VALUE [# comment]</c> in both versions with the same lead and key, VALUE a plain scalar of
-/// <c>[A-Za-z0-9_./@+-]</c> with inner colons (no quote, anchor, alias, flow, tag or comment character); and in the parsed
-/// version that line held a key and its plain one-line value in a block mapping. The YAML structure and every line number are then
-/// the same, so only the dependencies read from a changed line's value can differ, and they are read again from the new line with
-/// the parser's own functions; a value that named none (a local action, a variable image) may name one now, and the reverse.
+/// give (the rules of the CI definitions' ValueChange): the new text has as many lines as the old, every hunk replaces as many
+/// lines as it removes, and each line it replaces held a block-mapping key and its plain, untagged one-line value in the parsed
+/// version and is now <c>[- ]KEY: VALUE [# comment]</c> with the same lead and key, VALUE a plain scalar of
+/// <c>[A-Za-z0-9_./@+-]</c> with inner colons (no quote, anchor, alias, flow, tag or comment character). The YAML structure and
+/// every line number are then the same, so only the dependencies read from a changed line's value can differ, and they are read
+/// again from the new line with the parser's own functions; a value that named none (a local action, a variable image) may name
+/// one now, and the reverse.
 /// </para>
 /// <para>
-/// A file with an anchor (through which one line could feed several places) or with a line break other than <c>\n</c> (where
-/// YAML's line numbers and the diff's would part) is not followed. The work is the change's lines: the text is searched for line
-/// ends up to the last changed line (a vectorized search, not a parse), and the list is rebuilt only when a dependency changed.
+/// Not followed: a file with an anchor (through which one line could feed several places), with a line break other than
+/// <c>\n</c> (where YAML's line numbers and the diff's would part), or past <see cref="MaxCharacters"/>. The work is the change's
+/// lines: the text is searched for line ends (a vectorized search, not a parse), and the list is rebuilt only when a dependency
+/// changed. What a version keeps for the next is its slots and the leads of its value lines (shared by the versions made from
+/// it), not its text.
 /// </para>
 /// </remarks>
 internal sealed partial class WorkflowSlots
 {
+    /// <summary>A larger file is parsed whole every time (ten times the largest workflow of the benchmark's repositories): what a version keeps stays small.</summary>
+    public const int MaxCharacters = 128 * 1024;
+
     // Line breaks YAML knows besides \n: where one occurs, YAML's line numbers are not the diff's.
     private static readonly SearchValues<char> OtherLineBreaks = SearchValues.Create("\r\u0085\u2028\u2029");
 
-    private readonly string _text;
-    private readonly int _lineCount;
-
-    // By 1-based line: true when the line held a block-mapping key and its plain one-line value (the lines a value change may touch).
-    private readonly bool[] _valueLines;
+    // By 1-based line: for a line that held a block-mapping key and its plain one-line value, the text before the value (the
+    // lines a value change may touch, and what must stay the same on them); null for any other line. Shared by made versions.
+    private readonly string?[] _leads;
+    private readonly int _characters;
     private readonly WorkflowSlot[] _slots;
 
-    private WorkflowSlots(string text, int lineCount, bool[] valueLines, WorkflowSlot[] slots, IReadOnlyList<Dependency> dependencies)
+    private WorkflowSlots(string?[] leads, int characters, WorkflowSlot[] slots, IReadOnlyList<Dependency> dependencies)
     {
-        _text = text;
-        _lineCount = lineCount;
-        _valueLines = valueLines;
+        _leads = leads;
+        _characters = characters;
         _slots = slots;
         Dependencies = dependencies;
     }
@@ -51,34 +55,44 @@ internal sealed partial class WorkflowSlots
     /// <summary>The version's dependencies, as the parser lists them.</summary>
     public IReadOnlyList<Dependency> Dependencies { get; }
 
+    // The lines of the text (split at \n, as the parser splits them).
+    private int LineCount => _leads.Length - 1;
+
     /// <summary>
-    /// The slots of a parsed version, or null when it must not be followed (an anchor, another line break than <c>\n</c>).
+    /// The slots of a parsed version, or null when it must not be followed (an anchor, another line break than <c>\n</c>, too large).
     /// </summary>
     /// <param name="root">The parsed document.</param>
     /// <param name="text">Its text.</param>
-    /// <param name="lineCount">Its lines, split at <c>\n</c>.</param>
+    /// <param name="lines">Its lines, split at <c>\n</c>.</param>
     /// <param name="slots">Every place a dependency is read from, in list order, with the scalar it is read from.</param>
-    public static WorkflowSlots? Of(YamlMappingNode root, string text, int lineCount, IReadOnlyList<(WorkflowSlot Slot, YamlScalarNode Node)> slots)
+    public static WorkflowSlots? Of(YamlMappingNode root, string text, string[] lines, IReadOnlyList<(WorkflowSlot Slot, YamlScalarNode Node)> slots)
     {
-        if (text.AsSpan().ContainsAny(OtherLineBreaks)) return null;
-        var valueOn = new YamlScalarNode?[lineCount + 1];
+        if (text.Length > MaxCharacters || text.AsSpan().ContainsAny(OtherLineBreaks)) return null;
+        var valueOn = new YamlScalarNode?[lines.Length + 1];
         if (!MarkValueLines(root, valueOn)) return null;
 
-        var valueLines = new bool[lineCount + 1];
-        for (var line = 1; line <= lineCount; line++) valueLines[line] = valueOn[line] is not null;
         // A slot is read from the value its line holds, or from a scalar its line does not end (then a change there is not followed).
         foreach (var (slot, node) in slots)
         {
-            if (slot.ValueLine is < 1 || slot.ValueLine > lineCount) return null;
-            if (!ReferenceEquals(valueOn[slot.ValueLine], node)) valueLines[slot.ValueLine] = false;
+            if (slot.ValueLine is < 1 || slot.ValueLine > lines.Length) return null;
+            if (!ReferenceEquals(valueOn[slot.ValueLine], node)) valueOn[slot.ValueLine] = null;
+        }
+
+        var leads = new string?[lines.Length + 1];
+        for (var line = 1; line <= lines.Length; line++)
+        {
+            // The value's column must point at the value on its line (else the line is not followed).
+            if (valueOn[line] is not { } value || value.Start.Column is < 1 || value.Start.Column - 1 > lines[line - 1].Length) continue;
+            var column = (int)value.Start.Column - 1;
+            if (lines[line - 1].AsSpan(column).StartsWith(value.Value, StringComparison.Ordinal)) leads[line] = lines[line - 1][..column];
         }
 
         var made = slots.Select(s => s.Slot).ToArray();
-        return new WorkflowSlots(text, lineCount, valueLines, made, [.. made.Select(s => s.Dependency).OfType<Dependency>()]);
+        return new WorkflowSlots(leads, text.Length, made, [.. made.Select(s => s.Dependency).OfType<Dependency>()]);
     }
 
     /// <summary>This version as a layout for <see cref="ILockfileParser.Follow"/>: one segment, the whole text, holding this.</summary>
-    public LockfileLayout Layout() => new([new LockfileSegment(_lineCount, _text.Length, 0, this)]);
+    public LockfileLayout Layout() => new([new LockfileSegment(LineCount, _characters, 0, this)]);
 
     /// <summary>
     /// The version <paramref name="text"/>, made from this one and the change's <c>-U0</c> line edits; null when the change is not
@@ -88,7 +102,7 @@ internal sealed partial class WorkflowSlots
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(edits);
-        if (ChangedValues(text, edits) is not { } changed) return null;
+        if (text.Length > MaxCharacters || ChangedValues(text, edits) is not { } changed) return null;
 
         WorkflowSlot[]? slots = null;
         for (var i = 0; i < _slots.Length; i++)
@@ -100,27 +114,23 @@ internal sealed partial class WorkflowSlots
 
         // A change of values no dependency is read from (an env version, a runner label) keeps the list as it was.
         return slots is null
-            ? new WorkflowSlots(text, _lineCount, _valueLines, _slots, Dependencies)
-            : new WorkflowSlots(text, _lineCount, _valueLines, slots, [.. slots.Select(s => s.Dependency).OfType<Dependency>()]);
+            ? new WorkflowSlots(_leads, text.Length, _slots, Dependencies)
+            : new WorkflowSlots(_leads, text.Length, slots, [.. slots.Select(s => s.Dependency).OfType<Dependency>()]);
     }
 
-    // The new value and line text by 1-based line for every line the edits change; null when an edit is not a same-count
-    // replacement within the text, or a changed line is not a value change this follows.
+    // The new value and line text by 1-based line for every line the edits replace; null when an edit is not a same-count
+    // replacement within the text, a replaced line is not a value change this follows, or the text has not as many lines.
     private Dictionary<int, (string Value, string Line)>? ChangedValues(string text, IReadOnlyList<LineEdit> edits)
     {
         var changed = new Dictionary<int, (string, string)>();
-        // Walks the new text's lines up to the last edit; a line's start in the old text is its start in the new one less the
-        // characters the lines changed before it added (the lines between the edits are the same in both).
         var line = 1;
         var position = 0;
-        var added = 0;
-        var (newEnd, oldEnd) = (0, 0);
         var nextOld = 1L;
         foreach (var edit in edits)
         {
             // Hostile numbers (a hunk header is text from the log) must not overflow into a fit: checked in long.
             if (edit.OldCount != edit.NewCount || edit.OldStart != edit.NewStart || edit.OldCount < 1 || edit.OldStart < nextOld
-                || (long)edit.OldStart + edit.OldCount - 1 > _lineCount) return null;
+                || (long)edit.OldStart + edit.OldCount - 1 > LineCount) return null;
             nextOld = (long)edit.OldStart + edit.OldCount;
             for (; line < edit.NewStart; line++)
             {
@@ -131,22 +141,18 @@ internal sealed partial class WorkflowSlots
 
             for (var i = 0; i < edit.NewCount; i++, line++)
             {
-                var oldPosition = position - added;
-                if (position > text.Length || oldPosition < 0 || oldPosition > _text.Length) return null;
-                (newEnd, oldEnd) = (LineEnd(text, position), LineEnd(_text, oldPosition));
-                var now = text.AsSpan(position, newEnd - position);
-                var old = _text.AsSpan(oldPosition, oldEnd - oldPosition);
-                added += now.Length - old.Length;
-                position = newEnd + 1;
-                if (now.SequenceEqual(old)) continue;
-                if (!_valueLines[line] || Value(old.ToString(), out var oldLead) is null || Value(now.ToString(), out var newLead) is not { } value
-                    || !string.Equals(oldLead, newLead, StringComparison.Ordinal)) return null;
-                changed[line] = (value, now.ToString());
+                if (position > text.Length) return null;
+                var end = LineEnd(text, position);
+                var now = text[position..end];
+                if (_leads[line] is not { } lead || Value(now, out var newLead) is not { } value || !string.Equals(lead, newLead, StringComparison.Ordinal)) return null;
+                changed[line] = (value, now);
+                position = end + 1;
             }
         }
 
-        // After the last edit both texts go on alike: as many characters are left in each (its line end included).
-        return _text.Length - oldEnd == text.Length - newEnd ? changed : null;
+        // As many lines as the old text: the lines after the edits are where they were (line - 1 lines are behind `position`).
+        var lines = position > text.Length ? line - 1 : line + text.AsSpan(position).Count('\n');
+        return lines == LineCount ? changed : null;
     }
 
     private static int LineEnd(string text, int from)

@@ -178,12 +178,24 @@ public sealed partial class WorkflowSlotsTests
     }
 
     [Fact]
-    public void Edits_that_miss_the_changed_line_give_null()
+    public void Edits_that_do_not_fit_the_new_text_give_null()
     {
-        var next = Build.Replace("redis: redis:7.2", "redis: redis:7.45", StringComparison.Ordinal);
+        // A line was added after the bumped one, but the hunk names only the bump: the new text has a line more than the old.
+        var next = Build.Replace("redis: redis:7.2", "redis: redis:7.4\n      cache: redis:7", StringComparison.Ordinal);
 
-        // The named line is the same in both; the text after it is not as long as it was.
-        Assert.Null(Parser.Follow(Path, next, new LockfileBlockMemo(), Parser.Parse(Path, Build).Layout!, [new LineEdit(24, 1, 24, 1)]));
+        Assert.Null(Parser.Follow(Path, next, new LockfileBlockMemo(), Parser.Parse(Path, Build).Layout!, [new LineEdit(27, 1, 27, 1)]));
+    }
+
+    [Fact]
+    public void A_file_past_the_size_limit_is_parsed_whole_every_time()
+    {
+        var large = Build + string.Concat(Enumerable.Repeat("# a long comment line that pads the file past the limit of what a version keeps\n", WorkflowSlots.MaxCharacters / 80 + 1));
+
+        var parse = Parser.Parse(Path, large);
+
+        Assert.Equal(5, parse.Dependencies.Count);
+        Assert.Null(parse.Layout);
+        Assert.NotNull(Parser.Parse(Path, Build).Layout);
     }
 
     [Theory]
