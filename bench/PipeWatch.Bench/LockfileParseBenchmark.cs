@@ -7,7 +7,7 @@ using PipeWatch.Sources.Git;
 namespace PipeWatch.Bench;
 
 /// <summary>
-/// Every version of every <c>pnpm-lock.yaml</c>, <c>yarn.lock</c> and <c>package-lock.json</c> in the histories of real repositories (issue 26: the clones
+/// Every version of every <c>pnpm-lock.yaml</c>, <c>yarn.lock</c>, <c>package-lock.json</c>, <c>uv.lock</c>, <c>Cargo.lock</c> and <c>poetry.lock</c> in the histories of real repositories (issue 26: the clones
 /// under <c>$PIPEWATCH_BENCH_REPOS</c>, default /work/repos/speed), in history order, read three ways: whole (the parser as it
 /// reads one file), through a <see cref="LockfileBlockMemo"/> as a history scan reads them (only the entries an earlier version
 /// did not have are parsed), for pnpm and yarn as the layout model (<see cref="ILockfileParser.Follow"/>: each version made from
@@ -26,7 +26,7 @@ internal static class LockfileParseBenchmark
         output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var repo in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
         {
-            foreach (var (name, parser) in new (string, ILockfileParser)[] { ("pnpm-lock.yaml", new PnpmLockParser()), ("yarn.lock", new YarnLockParser()), ("package-lock.json", new NpmPackageLockParser()) })
+            foreach (var (name, parser) in new (string, ILockfileParser)[] { ("pnpm-lock.yaml", new PnpmLockParser()), ("yarn.lock", new YarnLockParser()), ("package-lock.json", new NpmPackageLockParser()), ("uv.lock", new UvLockParser()), ("Cargo.lock", new CargoLockParser()), ("poetry.lock", new PoetryLockParser()) })
             {
                 var versions = Versions(repo, name);
                 if (versions.Count == 0) continue;

@@ -7,9 +7,13 @@ internal sealed class PoetryLockParser : ILockfileParser
 
     public bool Recognizes(string path) => SourceText.FileName(path) == "poetry.lock";
 
-    public LockfileParse Parse(string path, string text)
+    public LockfileParse Parse(string path, string text) => Read(path, text, TomlLockfiles.Open(path, text, out var failure), failure);
+
+    /// <summary>Exactly what <see cref="Parse(string, string)"/> gives, with each <c>[[package]]</c> block parsed once per text in <paramref name="memo"/>.</summary>
+    public LockfileParse Parse(string path, string text, LockfileBlockMemo memo) => Read(path, text, TomlLockfiles.Open(path, text, memo, Format, out var failure), failure);
+
+    private static LockfileParse Read(string path, string text, Tomlyn.Model.TomlTable? root, LockfileParse? failure)
     {
-        var root = TomlLockfiles.Open(path, text, out var failure);
         if (root is null) return failure!;
         var lines = new LineIndex(text);
         var found = new List<Dependency>();
