@@ -34,6 +34,58 @@ public sealed class LockfileDeltaTests
         Assert.True(smaller > 0 || parser.Parse(name, LockfileLayoutTests.CorpusText(name, file)).Dependencies.Count <= 1, $"{file}: every delta was the whole file");
     }
 
+    [Theory]
+    [MemberData(nameof(NpmPackageLockMemoTests.CorpusFiles), MemberType = typeof(NpmPackageLockMemoTests))]
+    public void Every_corpus_package_lock_version_read_after_another_says_exactly_what_it_changed(string file)
+    {
+        var parser = new NpmPackageLockParser();
+        var smaller = 0;
+        foreach (var (shape, old, next) in NpmEditedVersions(NpmCorpusText(file)))
+        {
+            var memo = new LockfileBlockMemo();
+            var first = parser.Parse("package-lock.json", old, memo);
+            if (first.Layout is null || parser.Follow("package-lock.json", next, memo, first.Layout, []) is not { } followed) continue;
+            Assert.Equal(PnpmLockReadersTests.Text(parser.Parse("package-lock.json", next)), PnpmLockReadersTests.Text(followed));
+            var delta = followed.Delta!;
+            Assert.True(Counted(followed.Dependencies).SequenceEqual(Counted(first.Dependencies, delta.Removed, delta.Added)), $"{file}: {shape}");
+            Assert.True(IsInOrderWithin(delta.Added, followed.Dependencies), $"{file}: {shape}: the added are not the new version's entries in order");
+            if (delta.Added.Count < followed.Dependencies.Count) smaller++;
+        }
+
+        Assert.True(smaller > 0 || parser.Parse("package-lock.json", NpmCorpusText(file)).Dependencies.Count <= 1, $"{file}: every delta was the whole file");
+    }
+
+    [Fact]
+    public void A_package_lock_bump_removes_the_old_entry_and_adds_the_new()
+    {
+        var parser = new NpmPackageLockParser();
+        var memo = new LockfileBlockMemo();
+        var first = parser.Parse("package-lock.json", Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.2", Direct: true), new("ms", "2.0.0")), memo);
+
+        var delta = parser.Follow("package-lock.json", Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.3", Direct: true), new("ms", "2.0.0")), memo, first.Layout!, [])!.Delta!;
+
+        // The project's entry names express's range, which did not change ("^4.18.2" → "^4.18.3" does): it is read again too.
+        Assert.Equal(["express@4.18.2"], delta.Removed.Select(d => $"{d.Name}@{d.Version}"));
+        Assert.Equal(["express@4.18.3 line 11"], delta.Added.Select(d => $"{d.Name}@{d.Version} line {d.Line}"));
+    }
+
+    /// <summary>The text of a corpus package-lock.json.</summary>
+    internal static string NpmCorpusText(string file) => File.ReadAllText(PipeWatch.Tests.Support.Corpus.File("lockfiles", "osv-scalibr", "javascript", "packagelockjson", file));
+
+    /// <summary>Versions a commit could make of a package-lock.json: every version raised, a flag flipped, a requirement added, an entry's hash replaced, line ends changed.</summary>
+    internal static IEnumerable<(string Shape, string Old, string Next)> NpmEditedVersions(string text)
+    {
+        yield return ("every version raised", text, text.Replace("\"version\": \"", "\"version\": \"9", StringComparison.Ordinal));
+        yield return ("dev flags flipped", text, text.Replace("\"dev\": true", "\"dev\": false", StringComparison.Ordinal));
+        yield return ("a requirement added", text, text.Replace("\"requires\": {", "\"requires\": {\n        \"added-by-edit\": \"^1.0.0\",", StringComparison.Ordinal));
+        var hash = text.IndexOf("\"integrity\": \"sha512-", StringComparison.Ordinal);
+        if (hash >= 0) yield return ("one hash replaced", text, text[..hash] + "\"integrity\": \"sha512-X" + text[(hash + "\"integrity\": \"sha512-".Length)..]);
+        var version = text.IndexOf("\"version\": \"", text.IndexOf("node_modules/", StringComparison.Ordinal) is var at and >= 0 ? at : 0, StringComparison.Ordinal);
+        if (version >= 0) yield return ("one version raised", text, text[..version] + "\"version\": \"9" + text[(version + "\"version\": \"".Length)..]);
+        yield return ("line ends changed", text, text.Replace("\n", "\r\n", StringComparison.Ordinal));
+        yield return ("unchanged", text, text);
+    }
+
     [Fact]
     public void A_yarn_version_bump_removes_the_old_version_and_adds_the_new()
     {

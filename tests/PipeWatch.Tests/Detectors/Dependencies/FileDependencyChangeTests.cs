@@ -41,6 +41,30 @@ public sealed class FileDependencyChangeTests
         Assert.True(incremental > 0 || packages.Count == 0 || Mixed(packages), $"{file}: no change was known by its delta");
     }
 
+    [Theory]
+    [MemberData(nameof(NpmPackageLockMemoTests.CorpusFiles), MemberType = typeof(NpmPackageLockMemoTests))]
+    public void Every_corpus_package_lock_change_known_by_its_delta_answers_as_the_whole_lists(string file)
+    {
+        var parser = new NpmPackageLockParser();
+        var cache = new LockfileCache(new ProblemLog());
+        var incremental = 0;
+        foreach (var (shape, old, next) in LockfileDeltaTests.NpmEditedVersions(LockfileDeltaTests.NpmCorpusText(file)))
+        {
+            var memo = new LockfileBlockMemo();
+            var first = parser.Parse("package-lock.json", old, memo);
+            if (first.Layout is null || parser.Follow("package-lock.json", next, memo, first.Layout, []) is not { Delta: not null } followed) continue;
+            var known = cache.Incremental(new LockfileCache.Entry("before", first.Dependencies, []), new LockfileCache.Entry("after", followed.Dependencies, []) { Delta = followed.Delta, DeltaFrom = "before" });
+            if (known is null) continue;
+            incremental++;
+            var whole = new FileDependencyChange("package-lock.json", true, first.Dependencies, followed.Dependencies, false);
+            var byDelta = new FileDependencyChange("package-lock.json", true, first.Dependencies, followed.Dependencies, false, incremental: known);
+            Assert.True(Answers(whole).SequenceEqual(Answers(byDelta)), $"{file}: {shape}");
+        }
+
+        var packages = parser.Parse("package-lock.json", LockfileDeltaTests.NpmCorpusText(file)).Dependencies;
+        Assert.True(incremental > 0 || packages.Count == 0 || Mixed(packages), $"{file}: no change was known by its delta");
+    }
+
     [Fact]
     public void A_pnpm_bump_that_brings_a_new_package_is_judged_from_its_touched_entries()
     {

@@ -70,6 +70,30 @@ public sealed class IncrementalDependencyChangesTests
         Assert.Equal(history.Length - 1, incremental);
     }
 
+    [Fact]
+    public void A_package_lock_history_read_after_each_version_gives_the_findings_of_the_whole_lists()
+    {
+        (string Author, string Lock)[] history =
+        [
+            (Person, CommitHistory.NpmLock(new NpmEntry("app-utils", "2.0.0", Direct: true, Requires: ["lodash"]), new NpmEntry("lodash", "4.17.21"))),
+            (Bot, CommitHistory.NpmLock(new NpmEntry("app-utils", "2.0.1", Direct: true, Requires: ["lodash"]), new NpmEntry("lodash", "4.17.21"))),
+            (Person, CommitHistory.NpmLock(new NpmEntry("app-utils", "2.0.1", Direct: true, Requires: ["lodash"]), new NpmEntry("debug", "4.3.4"), new NpmEntry("lodash", "4.17.15"))),
+            (Person, CommitHistory.NpmLock(new NpmEntry("app-utils", "2.0.1", Direct: true, Requires: ["lodash"]), new NpmEntry("debug", "4.3.4", Resolved: "https://files.example.net/debug.tgz"), new NpmEntry("lodash", "4.17.15"))),
+        ];
+
+        var (whole, _) = Run(history, "package-lock.json", withHunks: false);
+        var (followed, incremental) = Run(history, "package-lock.json", withHunks: true);
+
+        Assert.Equal(
+        [
+            "2 dependency.known-vulnerability lodash@4.17.15 is affected by GHSA-p6mc-m468-83gw (CVE-2020-8203)",
+            "2 dependency.unexpected-new New transitive dependency debug@4.3.4 is unexpected",
+            "3 dependency.untrusted-source debug@4.3.4 is resolved from an untrusted source",
+        ], whole.Select(f => f.Summary));
+        Assert.Equal(whole, followed);
+        Assert.Equal(history.Length - 1, incremental);
+    }
+
     // Every finding of the three detectors over the history (commit index, rule, title, and all that identifies it), and how
     // many changes were judged from their delta.
     private static (List<Seen> Findings, long Incremental) Run((string Author, string Lock)[] history, string name, bool withHunks)
