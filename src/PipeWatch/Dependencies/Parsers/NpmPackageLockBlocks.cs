@@ -94,7 +94,7 @@ internal static class NpmPackageLockBlocks
 
             var changes = Changes(entries, previous);
             var parse = NpmPackageLockParser.FromPackages(entries, direct ?? [], lines, changes?.IsNew);
-            return Laid(parse, entries, changes, e => e is NpmPackageLockParser.PackagesEntry { Template: { } t } ? [t] : []);
+            return Laid(parse, entries, changes);
         }
 
         if (dependencies.Count == 0) return LockfileParse.Of([]);
@@ -106,7 +106,7 @@ internal static class NpmPackageLockBlocks
         }
 
         var topChanges = Changes(tops, previous);
-        return Laid(NpmPackageLockParser.FromDependencies(tops, lines, topChanges?.IsNew), tops, topChanges, e => e is NpmPackageLockParser.V1Entry v1 ? [.. v1.Packages.Select(p => p.Template)] : []);
+        return Laid(NpmPackageLockParser.FromDependencies(tops, lines, topChanges?.IsNew), tops, topChanges);
     }
 
     // Which of this version's entries the previous version did not hold (by object: the memo's one per text), and the previous
@@ -134,13 +134,21 @@ internal static class NpmPackageLockBlocks
     }
 
     // The parse with its entries as the layout the next version is compared with, and what changed since the previous one.
-    private static LockfileParse Laid<T>(LockfileParse parse, List<T> entries, (bool[] IsNew, List<object> Gone)? changes, Func<object, IEnumerable<Dependency>> packagesOf)
+    private static LockfileParse Laid<T>(LockfileParse parse, List<T> entries, (bool[] IsNew, List<object> Gone)? changes)
         where T : class
     {
         var layout = new LockfileLayout([], new Entries(entries));
         if (changes is not { } c || parse.Delta is not { } made) return parse with { Layout = layout };
-        return parse with { Layout = layout, Delta = new LockfileDelta([.. c.Gone.SelectMany(packagesOf)], made.Added) };
+        return parse with { Layout = layout, Delta = new LockfileDelta([.. c.Gone.SelectMany(PackagesOf)], made.Added) };
     }
+
+    // The packages an entry of either kind gives (the previous version may be of the other lockfile version: v1 before v2).
+    private static IEnumerable<Dependency> PackagesOf(object entry) => entry switch
+    {
+        NpmPackageLockParser.PackagesEntry { Template: { } template } => [template],
+        NpmPackageLockParser.V1Entry v1 => v1.Packages.Select(p => p.Template),
+        _ => [],
+    };
 
     // The entries of a version, in file order (a layout without segments: the next version is read whole, and compared by entry).
     private sealed record Entries(IReadOnlyList<object> Items);

@@ -101,7 +101,7 @@ internal sealed class LockfileCache
     {
         if (after.Delta is not { } delta || after.DeltaFrom is null || before.Key != after.DeltaFrom || before.Unreadable || after.Unreadable) return null;
         var index = before.Index ??= DependencyIndex.Of(before.Found);
-        after.Index ??= index.With(delta.Removed, delta.Added);
+        after.Index ??= index.With(delta.Removed, delta.Added, after.Found);
         // Both sides single-variant: "the entry before" of a key is its one entry, and entries alike by key, location and hash
         // are alike by source too (what UntrustedSourceDetector dedupes by).
         if (after.Index is not { MixedKeys: 0 } || index.MixedKeys > 0) return null;

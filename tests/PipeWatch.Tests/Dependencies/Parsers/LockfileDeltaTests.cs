@@ -69,6 +69,22 @@ public sealed class LockfileDeltaTests
         Assert.Equal(["express@4.18.3 line 11"], delta.Added.Select(d => $"{d.Name}@{d.Version} line {d.Line}"));
     }
 
+    [Fact]
+    public void A_package_lock_moved_from_lockfile_version_1_to_3_removes_every_version_1_package()
+    {
+        var parser = new NpmPackageLockParser();
+        var memo = new LockfileBlockMemo();
+        const string v1 = "{\n  \"name\": \"shop\",\n  \"lockfileVersion\": 1,\n  \"dependencies\": {\n    \"express\": {\n      \"version\": \"4.18.2\",\n      \"integrity\": \"sha512-e\",\n      \"requires\": { \"ms\": \"2.0.0\" },\n      \"dependencies\": {\n        \"ms\": { \"version\": \"2.0.0\", \"integrity\": \"sha512-m\" }\n      }\n    }\n  }\n}\n";
+        var first = parser.Parse("package-lock.json", v1, memo);
+        var next = Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.2", Direct: true), new("ms", "2.0.0"));
+
+        var followed = parser.Follow("package-lock.json", next, memo, first.Layout!, [])!;
+
+        Assert.Equal(["express@4.18.2", "ms@2.0.0"], first.Dependencies.Select(d => $"{d.Name}@{d.Version}"));
+        Assert.Equal(["express@4.18.2 sha512-e", "ms@2.0.0 sha512-m"], followed.Delta!.Removed.Select(d => $"{d.Name}@{d.Version} {d.Integrity}").Order(StringComparer.Ordinal));
+        Assert.Equal(followed.Dependencies, followed.Delta.Added);
+    }
+
     /// <summary>The text of a corpus package-lock.json.</summary>
     internal static string NpmCorpusText(string file) => File.ReadAllText(PipeWatch.Tests.Support.Corpus.File("lockfiles", "osv-scalibr", "javascript", "packagelockjson", file));
 
