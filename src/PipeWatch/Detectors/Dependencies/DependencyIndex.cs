@@ -61,11 +61,14 @@ internal sealed class DependencyIndex
 
     /// <summary>
     /// This index with <paramref name="removed"/> taken out and <paramref name="added"/> put in, for the version whose whole list
-    /// is <paramref name="whole"/> (read only to start again when the changes pile up); null when a removed package is not held
-    /// (the delta does not belong to this version).
+    /// is <paramref name="whole"/> (read only to start again, when the change or the changes piled up are large); null when a
+    /// removed package is not held (the delta does not belong to this version).
     /// </summary>
     public DependencyIndex? With(IReadOnlyList<Dependency> removed, IReadOnlyList<Dependency> added, IReadOnlyList<Dependency> whole)
     {
+        // A change as large as a rebuild (a regenerated lockfile, a memo started again) starts again from the whole list at
+        // once: the index of a version's own list is the reference a derived one must equal.
+        if (removed.Count + added.Count > Math.Max(MinOverlay, _baseKeys.Count / 4)) return Of(whole);
         var keys = _keys.ToBuilder();
         var names = _names.ToBuilder();
         var mixed = MixedKeys;
