@@ -14,6 +14,7 @@ internal sealed class FileDependencyChange
 {
     private readonly IncrementalChange? _incremental;
     private Dictionary<string, Dependency>? _before;
+    private HashSet<(string, string)>? _namesBefore;
     private IReadOnlyList<Dependency>? _newPackages, _newVersions;
 
     public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged, bool beforeUnreadable = false, bool seenBefore = false, IncrementalChange? incremental = null)
@@ -75,7 +76,13 @@ internal sealed class FileDependencyChange
     /// <remarks>With an index, the one entry of that key (its entries all agree on source and integrity: see <see cref="LockfileCache.Incremental"/>).</remarks>
     public Dependency? Previous(Dependency d) => _incremental is { } known ? known.Before.Only(d.Key) : BeforeByKey().GetValueOrDefault(d.Key);
 
+    /// <summary>True when the file had a package of this ecosystem and name before the commit.</summary>
+    public bool HadName(string ecosystem, string name) => _incremental is { } known ? known.Before.HasName(ecosystem, name) : NamesBefore().Contains((ecosystem, name));
+
     private bool HadKey(string key) => _incremental is { } known ? known.Before.HasKey(key) : BeforeByKey().ContainsKey(key);
+
+    // The names before (built on first use, only for a change known by its whole lists).
+    private HashSet<(string, string)> NamesBefore() => _namesBefore ??= [.. Before.Select(d => (d.Ecosystem, d.Name))];
 
     // The first entry before of each key (built on first use, only for a change known by its whole lists).
     private Dictionary<string, Dependency> BeforeByKey()
@@ -90,10 +97,7 @@ internal sealed class FileDependencyChange
     private List<Dependency> FindNewPackages()
     {
         var candidates = (IReadOnlyList<Dependency>)NewVersions;
-        if (candidates.Count == 0) return [];
-        if (_incremental is { } known) return [.. candidates.Where(d => !known.Before.HasName(d.Ecosystem, d.Name))];
-        var namesBefore = Before.Select(d => (d.Ecosystem, d.Name)).ToHashSet();
-        return [.. candidates.Where(d => !namesBefore.Contains((d.Ecosystem, d.Name)))];
+        return candidates.Count == 0 ? [] : [.. candidates.Where(d => !HadName(d.Ecosystem, d.Name))];
     }
 }
 
