@@ -22,8 +22,8 @@ internal static class LockfileParseBenchmark
         if (RealRepositories.Folder(output) is not { } folder) return 2;
 
         var differ = 0;
-        output.WriteLine("| repository | file | versions | MB | node tree CPU s | whole CPU s | entry memo CPU s | memo × whole | entries reused / parsed | layout CPU s | versions followed | differ |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| repository | file | versions | MB | node tree CPU s | whole CPU s | entry memo CPU s | memo × whole | entries reused / parsed | layout CPU s | versions followed | changes judged by delta | differ |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var repo in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
         {
             foreach (var (name, parser) in new (string, ILockfileParser)[] { ("pnpm-lock.yaml", new PnpmLockParser()), ("yarn.lock", new YarnLockParser()), ("package-lock.json", new NpmPackageLockParser()), ("uv.lock", new UvLockParser()), ("Cargo.lock", new CargoLockParser()), ("poetry.lock", new PoetryLockParser()) })
@@ -62,6 +62,7 @@ internal static class LockfileParseBenchmark
                 var layoutMemo = new LockfileBlockMemo();
                 var follows = new List<List<string>>(texts.Count);
                 var followed = 0;
+                var deltas = new List<(LockfileParse Before, LockfileParse After)>();
                 LockfileParse? previous = null;
                 // The hunks come with the log in a scan: worked out before the clock starts.
                 var hunks = texts.Select((t, i) => i == 0 ? [] : OneHunk(texts[i - 1].Text, t.Text)).ToList();
@@ -71,6 +72,7 @@ internal static class LockfileParseBenchmark
                     var (path, text) = texts[i];
                     var made = previous?.Layout is { } layout ? parser.Follow(path, text, layoutMemo, layout, hunks[i]) : null;
                     if (made is not null) followed++;
+                    if (made?.Delta is not null) deltas.Add((previous!, made));
                     previous = made ?? parser.Parse(path, text, layoutMemo);
                     follows.Add(Text(previous));
                 }
@@ -86,12 +88,17 @@ internal static class LockfileParseBenchmark
                     output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {versions[i].Blob} {texts[i].Path}");
                 }
 
+                // Each version's delta against the version it was made from: its packages, and the change's answers to the
+                // dependency detectors (new versions, new packages, entries judged) from the delta as from the whole lists.
+                var (judged, deltaDiffer) = ChangeAnswers.Compare(deltas, name);
+                foreach (var shape in deltaDiffer) output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {name} delta: {shape}");
+                here += deltaDiffer.Count;
                 differ += here;
                 var mb = texts.Sum(t => (long)t.Text.Length) / 1e6;
                 var (hits, misses) = memo.Counts;
                 var tree = trees is null ? "" : treeCpu.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {Path.GetFileName(repo)} | {name} | {texts.Count:N0} | {mb:N1} | {tree} | {wholeCpu.TotalSeconds:N2} | {memoCpu.TotalSeconds:N2} | {memoCpu / wholeCpu:N2} | {hits:N0} / {misses:N0} | {layoutCpu.TotalSeconds:N2} | {followed:N0} | {here} |"));
+                    $"| {Path.GetFileName(repo)} | {name} | {texts.Count:N0} | {mb:N1} | {tree} | {wholeCpu.TotalSeconds:N2} | {memoCpu.TotalSeconds:N2} | {memoCpu / wholeCpu:N2} | {hits:N0} / {misses:N0} | {layoutCpu.TotalSeconds:N2} | {followed:N0} | {judged:N0} | {here} |"));
             }
         }
 

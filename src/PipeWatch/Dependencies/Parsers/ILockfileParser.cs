@@ -38,9 +38,25 @@ internal sealed record LockfileParse(IReadOnlyList<Dependency> Dependencies, IRe
     /// <summary>The version cut into segments, for <see cref="ILockfileParser.Follow"/> to make the next version from (formats that split only).</summary>
     public LockfileLayout? Layout { get; init; }
 
+    /// <summary>For a version made by <see cref="ILockfileParser.Follow"/>: what it changed against the version it was made from; null for a whole read.</summary>
+    public LockfileDelta? Delta { get; init; }
+
     public static LockfileParse Of(IReadOnlyList<Dependency> dependencies) => new(dependencies, []);
 
     public static LockfileParse Failed(string path, string reason, int? line = null) => new([], [new Problem(path, reason, line)]);
 
     public bool Ok => Problems.Count == 0;
 }
+
+/// <summary>
+/// What a version made by <see cref="ILockfileParser.Follow"/> changed against the version it was made from, so that a commit's
+/// new, moved and removed packages come from the entries it touched instead of from both whole lists.
+/// </summary>
+/// <remarks>
+/// The contract, which each following parser keeps (proven by the tests and <c>bench --suite lockfiles</c>): taking
+/// <see cref="Removed"/> out of the old packages and putting <see cref="Added"/> in gives the new packages, counted as a multiset
+/// of (ecosystem, name, version, source, integrity); every other new package is an untouched entry with those same fields
+/// (its line, <c>Direct</c> or <c>Requires</c> may differ: an importer or a snapshot moved). <see cref="Added"/> are the new
+/// version's own objects, in file order; <see cref="Removed"/> may be stand-ins that carry only those fields.
+/// </remarks>
+internal sealed record LockfileDelta(IReadOnlyList<Dependency> Removed, IReadOnlyList<Dependency> Added);

@@ -16,7 +16,7 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
 {
     public IReadOnlyList<LockfileSegment> Segments { get; } = segments;
 
-    /// <summary>What the format read from the text outside its segments' values (pnpm: the rest of the file), if anything.</summary>
+    /// <summary>What the format read of the version besides its segments' values (pnpm: the rest of the file; yarn: whether it is berry), if anything.</summary>
     public object? Whole { get; } = whole;
 
     /// <summary>
@@ -28,9 +28,11 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
     /// <param name="split">Splits new text from a character offset, for a number of lines, that starts where a segment starts,
     /// following the segment before it (null at the start of the file); null when it must not be split.</param>
     /// <param name="changed">The indexes (in the result) of the segments the splitter made: everything else was taken over.</param>
-    public List<LockfileSegment>? Follow(IReadOnlyList<LineEdit> edits, string text, RegionSplitter split, out List<int> changed)
+    /// <param name="replaced">The indexes (in <see cref="Segments"/>) of the old segments the made ones replace.</param>
+    public List<LockfileSegment>? Follow(IReadOnlyList<LineEdit> edits, string text, RegionSplitter split, out List<int> changed, out List<int> replaced)
     {
         changed = [];
+        replaced = [];
         var count = Segments.Count;
         if (count == 0) return null;
         var starts = FirstLines(Segments);
@@ -85,6 +87,7 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
             // A run of touched segments: its new lines are its old lines moved by the edits before it, plus its own edits.
             var j = i;
             while (j + 1 < count && dirty[j + 1]) j++;
+            for (var r = i; r <= j; r++) replaced.Add(r);
             var newFirst = starts[i] + shift;
             while (nextEdit < edits.Count && anchors[nextEdit] <= j)
             {

@@ -22,7 +22,12 @@ internal static class NpmPackageLockBlocks
     private static readonly JsonDocumentOptions DocumentOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 };
 
     /// <summary>What the whole-file parse gives for <paramref name="text"/>, or null when the text is not split (the caller parses it whole).</summary>
-    public static LockfileParse? Parse(string text, LockfileBlockMemo memo)
+    /// <remarks>
+    /// The result's <see cref="LockfileParse.Layout"/> holds no segments, only the entries read (<see cref="LockfileLayout.Whole"/>):
+    /// given the previous version's as <paramref name="previous"/>, the result says what changed (<see cref="LockfileParse.Delta"/>).
+    /// The memo gives one object per entry text, so an entry object both versions hold is an entry the change did not touch.
+    /// </remarks>
+    public static LockfileParse? Parse(string text, LockfileBlockMemo memo, LockfileLayout? previous = null)
     {
         if (string.IsNullOrWhiteSpace(text) || !Ascii.IsValid(text)) return null;
         var bytes = Encoding.ASCII.GetBytes(text);
@@ -87,7 +92,9 @@ internal static class NpmPackageLockBlocks
                 entries.Add(memo.Get(PackagesKind, block, b => Read(b, NpmPackageLockParser.ReadPackagesEntry)));
             }
 
-            return NpmPackageLockParser.FromPackages(entries, direct ?? [], lines);
+            var changes = Changes(entries, previous);
+            var parse = NpmPackageLockParser.FromPackages(entries, direct ?? [], lines, changes?.IsNew);
+            return Laid(parse, entries, changes);
         }
 
         if (dependencies.Count == 0) return LockfileParse.Of([]);
@@ -98,8 +105,53 @@ internal static class NpmPackageLockBlocks
             if (end >= 0) tops.Add(memo.Get(V1Kind, text.AsSpan(start, end - start), b => Read(b, NpmPackageLockParser.ReadV1Entry)));
         }
 
-        return NpmPackageLockParser.FromDependencies(tops, lines);
+        var topChanges = Changes(tops, previous);
+        return Laid(NpmPackageLockParser.FromDependencies(tops, lines, topChanges?.IsNew), tops, topChanges);
     }
+
+    // Which of this version's entries the previous version did not hold (by object: the memo's one per text), and the previous
+    // version's entries this one no longer holds; null without a previous version read the same way.
+    private static (bool[] IsNew, List<object> Gone)? Changes<T>(List<T> entries, LockfileLayout? previous)
+        where T : class
+    {
+        if (previous?.Whole is not Entries { Items: var before }) return null;
+        var held = new Dictionary<object, int>(before.Count, ReferenceEqualityComparer.Instance);
+        foreach (var entry in before) held[entry] = held.GetValueOrDefault(entry) + 1;
+        var isNew = new bool[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (held.TryGetValue(entries[i], out var count) && count > 0) held[entries[i]] = count - 1;
+            else isNew[i] = true;
+        }
+
+        var gone = new List<object>();
+        foreach (var (entry, count) in held)
+        {
+            for (var i = 0; i < count; i++) gone.Add(entry);
+        }
+
+        return (isNew, gone);
+    }
+
+    // The parse with its entries as the layout the next version is compared with, and what changed since the previous one.
+    private static LockfileParse Laid<T>(LockfileParse parse, List<T> entries, (bool[] IsNew, List<object> Gone)? changes)
+        where T : class
+    {
+        var layout = new LockfileLayout([], new Entries(entries));
+        if (changes is not { } c || parse.Delta is not { } made) return parse with { Layout = layout };
+        return parse with { Layout = layout, Delta = new LockfileDelta([.. c.Gone.SelectMany(PackagesOf)], made.Added) };
+    }
+
+    // The packages an entry of either kind gives (the previous version may be of the other lockfile version: v1 before v2).
+    private static IEnumerable<Dependency> PackagesOf(object entry) => entry switch
+    {
+        NpmPackageLockParser.PackagesEntry { Template: { } template } => [template],
+        NpmPackageLockParser.V1Entry v1 => v1.Packages.Select(p => p.Template),
+        _ => [],
+    };
+
+    // The entries of a version, in file order (a layout without segments: the next version is read whole, and compared by entry).
+    private sealed record Entries(IReadOnlyList<object> Items);
 
     // The members of the object the reader is at the start of, leaving the reader at its end: each one's name, and the span of
     // '"name": {…}' from the name's opening quote to the closing brace; End is -1 when the value is not an object.

@@ -39,6 +39,15 @@ internal sealed class NpmPackageLockParser : ILockfileParser
     /// <summary>Exactly what <see cref="Parse(string, string)"/> gives, re-reading only the entries <paramref name="memo"/> does not hold.</summary>
     public LockfileParse Parse(string path, string text, LockfileBlockMemo memo) => NpmPackageLockBlocks.Parse(text, memo) ?? Parse(path, text);
 
+    /// <summary>
+    /// The same as <see cref="Parse(string, string, LockfileBlockMemo)"/>, with what changed since <paramref name="previous"/>
+    /// (<see cref="LockfileParse.Delta"/>): the whole text is still read (JSON has no line layout to follow), but the entries are
+    /// compared by the memo's objects, so a change's new and removed packages come from the entries it touched. Null when the
+    /// text is not split (the caller parses it whole).
+    /// </summary>
+    public LockfileParse? Follow(string path, string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits) =>
+        NpmPackageLockBlocks.Parse(text, memo, previous);
+
     /// <summary>One entry of <c>packages</c>, apart from what depends on the rest of the file.</summary>
     internal static PackagesEntry ReadPackagesEntry(JsonProperty entry)
     {
@@ -66,17 +75,23 @@ internal sealed class NpmPackageLockParser : ILockfileParser
         return direct;
     }
 
-    internal static LockfileParse FromPackages(IReadOnlyList<PackagesEntry> entries, HashSet<string> direct, LineIndex lines)
+    /// <param name="isNew">Which entries the previous version did not hold, when known: their packages are the delta's added ones (its removed ones are the caller's).</param>
+    internal static LockfileParse FromPackages(IReadOnlyList<PackagesEntry> entries, HashSet<string> direct, LineIndex lines, bool[]? isNew = null)
     {
         var found = new List<Dependency>();
-        foreach (var entry in entries)
+        var added = isNew is null ? null : new List<Dependency>();
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             // Every entry moves the search on, also those that are not packages.
             var line = lines.Next(entry.Needle);
-            if (entry.Template is { } template) found.Add(template with { Direct = entry.TopLevel && direct.Contains(entry.Folder), Line = line });
+            if (entry.Template is not { } template) continue;
+            var dependency = template with { Direct = entry.TopLevel && direct.Contains(entry.Folder), Line = line };
+            found.Add(dependency);
+            if (isNew?[i] == true) added!.Add(dependency);
         }
 
-        return LockfileParse.Of(found);
+        return added is null ? LockfileParse.Of(found) : LockfileParse.Of(found) with { Delta = new LockfileDelta([], added) };
     }
 
     /// <summary>One top-level entry of a version 1 <c>dependencies</c> (an object) with its nested entries, apart from what depends on the rest of the file.</summary>
@@ -117,19 +132,26 @@ internal sealed class NpmPackageLockParser : ILockfileParser
         }
     }
 
-    internal static LockfileParse FromDependencies(IReadOnlyList<V1Entry> entries, LineIndex lines)
+    /// <param name="isNew">Which top-level entries the previous version did not hold, when known (as for <see cref="FromPackages"/>).</param>
+    internal static LockfileParse FromDependencies(IReadOnlyList<V1Entry> entries, LineIndex lines, bool[]? isNew = null)
     {
         // Version 1 does not list the project's own requirements: a top-level entry nothing else requires is taken as direct.
         var required = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in entries) required.UnionWith(entry.Requires);
         var found = new List<Dependency>();
-        foreach (var package in entries.SelectMany(e => e.Packages))
+        var added = isNew is null ? null : new List<Dependency>();
+        for (var i = 0; i < entries.Count; i++)
         {
-            var line = lines.Next(package.Needle);
-            found.Add(package.Template with { Direct = package.TopLevel && !required.Contains(package.EntryName), Line = line });
+            foreach (var package in entries[i].Packages)
+            {
+                var line = lines.Next(package.Needle);
+                var dependency = package.Template with { Direct = package.TopLevel && !required.Contains(package.EntryName), Line = line };
+                found.Add(dependency);
+                if (isNew?[i] == true) added!.Add(dependency);
+            }
         }
 
-        return LockfileParse.Of(found);
+        return added is null ? LockfileParse.Of(found) : LockfileParse.Of(found) with { Delta = new LockfileDelta([], added) };
     }
 
     /// <summary>An entry of <c>packages</c>: the text its line is searched by, and the package (null for the project, a workspace folder or a link).</summary>

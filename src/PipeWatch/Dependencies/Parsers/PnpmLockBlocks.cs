@@ -49,11 +49,16 @@ internal static class PnpmLockBlocks
         {
             var made = new List<LockfileSegment>();
             return Split(t, start, lines, firstLine, after?.End ?? RestKind, after?.Kind ?? RestKind, memo, made) ? made : null;
-        }, out var changed);
+        }, out var changed, out var replaced);
         if (segments is null) return null;
         // The rest of the file is read again only when a segment of it was made anew (an edit touched it).
         var whole = changed.Any(i => segments[i].Kind == RestKind) ? ReadRest(text, segments, memo) : before;
-        if (whole is null || Assemble(segments, whole) is not { } content) return null;
+        if (whole is null || Assemble(segments, whole, changed) is not { } content) return null;
+        // What the change took out: the packages entries of the old segments it replaced (snapshots only add Requires).
+        content.Followed = new PnpmLockFollowed(
+            before.Top.LockfileVersion,
+            [.. replaced.Select(i => previous.Segments[i]).Where(s => s.Kind == PackageKind).Select(s => s.Value).OfType<PnpmLockPackage>()],
+            content.Followed?.Made ?? []);
         layout = new LockfileLayout(segments, whole);
         return content;
     }
@@ -189,21 +194,32 @@ internal static class PnpmLockBlocks
         return new Rest(top);
     }
 
-    // The content of the segments: the top's, then each section's entries in file order, each key once per section.
-    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, Rest whole)
+    // The content of the segments: the top's, then each section's entries in file order, each key once per section; with the
+    // indexes of the segments made anew (a followed version), which of its packages they hold.
+    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, Rest whole, List<int>? changed = null)
     {
         var content = new PnpmLockContent(whole.Top.LockfileVersion);
         content.Direct.UnionWith(whole.Top.Direct);
         var packageKeys = new HashSet<string>(StringComparer.Ordinal);
         var snapshotKeys = new HashSet<string>(StringComparer.Ordinal);
-        int line = 1, open = RestKind;
-        foreach (var segment in segments)
+        var made = changed is null ? null : new List<int>();
+        int line = 1, open = RestKind, nextChanged = 0;
+        for (var index = 0; index < segments.Count; index++)
         {
+            var segment = segments[index];
+            var isNew = false;
+            if (changed is not null)
+            {
+                while (nextChanged < changed.Count && changed[nextChanged] < index) nextChanged++;
+                isNew = nextChanged < changed.Count && changed[nextChanged] == index;
+            }
+
             // An entry belongs to the section the segment before it leaves open (a made region must join what it was put between).
             if (segment.Kind != RestKind && segment.Kind != open) return null;
             if (segment.Value is PnpmLockPackage package)
             {
                 if (!packageKeys.Add(package.Key)) return null;
+                if (isNew) made!.Add(content.Packages.Count);
                 // The key is on the entry's first line, the document's second.
                 content.Packages.Add(package.At(line + package.Line - 2));
             }
@@ -217,6 +233,7 @@ internal static class PnpmLockBlocks
             line += segment.Lines;
         }
 
+        if (made is not null) content.Followed = new PnpmLockFollowed(null, [], made);
         return content;
     }
 

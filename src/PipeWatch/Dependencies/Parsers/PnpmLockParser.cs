@@ -71,7 +71,7 @@ internal sealed class PnpmLockParser : ILockfileParser
     // What either reader found, made into packages.
     private static LockfileParse Packages(PnpmLockContent content)
     {
-        var slashKeys = double.TryParse(content.LockfileVersion, CultureInfo.InvariantCulture, out var v) && v < 6;
+        var slashKeys = SlashKeys(content.LockfileVersion);
 
         // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution.
         var snapshotRequires = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -82,25 +82,44 @@ internal sealed class PnpmLockParser : ILockfileParser
             list.AddRange(requires);
         }
 
+        // A followed version read the way its previous version was (the lockfile version decides every key's name) says what it
+        // changed: the packages of the entries it made, and of the entries it replaced.
+        var followed = content.Followed is { } f && SlashKeys(f.PreviousLockfileVersion) == slashKeys ? f : null;
+        var added = followed is null ? null : new List<Dependency>(followed.Made.Count);
+        var nextMade = 0;
         var found = new List<Dependency>(content.Packages.Count);
-        foreach (var entry in content.Packages)
+        for (var index = 0; index < content.Packages.Count; index++)
         {
+            var entry = content.Packages[index];
             var key = entry.Key;
             // Worked out once per entry text (a memo's entry is shared by the versions that have it), not once per version.
             var facts = entry.Facts.Get(slashKeys, entry);
             if (facts is null) continue;
             var (name, version, source) = facts;
-            found.Add(new Dependency(Ecosystems.Npm, name, version, content.Direct.Contains(name), source, entry.Integrity, entry.Line)
+            var dependency = new Dependency(Ecosystems.Npm, name, version, content.Direct.Contains(name), source, entry.Integrity, entry.Line)
             {
                 Dev = entry.Dev == "true",
                 Requires = snapshotRequires.TryGetValue(StripPeers(key), out var fromSnapshots)
                     ? [.. entry.Requires.Concat(fromSnapshots).Distinct(StringComparer.Ordinal)]
                     : [.. entry.Requires],
-            });
+            };
+            found.Add(dependency);
+            while (added is not null && nextMade < followed!.Made.Count && followed.Made[nextMade] < index) nextMade++;
+            if (added is not null && nextMade < followed!.Made.Count && followed.Made[nextMade] == index) added.Add(dependency);
         }
 
-        return LockfileParse.Of(found);
+        if (followed is null) return LockfileParse.Of(found);
+        var removed = new List<Dependency>(followed.Replaced.Count);
+        foreach (var entry in followed.Replaced)
+        {
+            // A stand-in with the fields a delta compares (the old version's Direct, line and Requires do not matter to it).
+            if (entry.Facts.Get(slashKeys, entry) is { } facts) removed.Add(new Dependency(Ecosystems.Npm, facts.Name, facts.Version, false, facts.Source, entry.Integrity));
+        }
+
+        return LockfileParse.Of(found) with { Delta = new LockfileDelta(removed, added!) };
     }
+
+    private static bool SlashKeys(string? lockfileVersion) => double.TryParse(lockfileVersion, CultureInfo.InvariantCulture, out var v) && v < 6;
 
     /// <summary>A package's name, version and source from its entry alone; null when its key names nothing.</summary>
     internal static PackageFacts? FactsOf(PnpmLockPackage entry, bool slashKeys)
@@ -151,7 +170,13 @@ internal sealed class PnpmLockContent(string? lockfileVersion)
     public List<(string Key, List<string> Requires)> Snapshots { get; } = [];
 
     public List<PnpmLockPackage> Packages { get; } = [];
+
+    /// <summary>For a version made from the previous one (<see cref="PnpmLockBlocks.Follow"/>): what the change replaced and made; null for a whole read.</summary>
+    public PnpmLockFollowed? Followed { get; set; }
 }
+
+/// <summary>What a followed pnpm version changed: the previous version's lockfile version, its <c>packages</c> entries the change replaced, and the indexes in <see cref="PnpmLockContent.Packages"/> of the entries it made.</summary>
+internal sealed record PnpmLockFollowed(string? PreviousLockfileVersion, IReadOnlyList<PnpmLockPackage> Replaced, IReadOnlyList<int> Made);
 
 /// <summary>One <c>packages</c> entry: its key and line, and the scalars read from it.</summary>
 internal sealed class PnpmLockPackage(string key, int line)

@@ -16,8 +16,7 @@ internal sealed class YarnLockParser : ILockfileParser
         // depend on its own text only, so a memo re-reads only the entries a change touched.
         var segments = new List<LockfileSegment>();
         if (Split(text, 0, int.MaxValue, 1, atStart: true, memo, segments) is { } failure) return LockfileParse.Failed(path, failure.Reason, failure.Line);
-        var layout = new LockfileLayout(segments);
-        return Build(layout) with { Layout = layout };
+        return Build(segments, null);
     }
 
     /// <summary>The next version made from <paramref name="previous"/>: the entries the edits touch are split and read again, the others taken over.</summary>
@@ -28,10 +27,8 @@ internal sealed class YarnLockParser : ILockfileParser
             var made = new List<LockfileSegment>();
             // A failure is left to the whole-file parse, which reports it.
             return Split(t, start, lines, firstLine, atStart: before is null, memo, made) is null ? made : null;
-        }, out _);
-        if (segments is null) return null;
-        var layout = new LockfileLayout(segments);
-        return Build(layout) with { Layout = layout };
+        }, out var changed, out var replaced);
+        return segments is null ? null : Build(segments, (previous, changed, replaced));
     }
 
     // Cuts `lines` lines of the text from `start` (line `firstLine`) into segments: the comments and blank lines before the first
@@ -90,22 +87,23 @@ internal sealed class YarnLockParser : ILockfileParser
         }
     }
 
-    // The packages of a version cut into segments: every entry's fields with its header's line.
-    private static LockfileParse Build(LockfileLayout layout)
+    // The packages of a version cut into segments: every entry's fields with its header's line; for a version made from a
+    // previous one, also what it changed (the delta), from the segments made anew and the old ones they replace.
+    private static LockfileParse Build(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced)? follow)
     {
-        var entries = new List<(Entry Entry, int Line)>(layout.Segments.Count);
+        var entries = new List<(Entry Entry, int Line, int Segment)>(segments.Count);
         var headerLine = 1;
-        foreach (var segment in layout.Segments)
+        for (var i = 0; i < segments.Count; i++)
         {
-            if (segment.Value is Entry entry) entries.Add((entry, headerLine));
-            headerLine += segment.Lines;
+            if (segments[i].Value is Entry entry) entries.Add((entry, headerLine, i));
+            headerLine += segments[i].Lines;
         }
 
         var berry = entries.Any(e => e.Entry.Header == "__metadata");
         var found = new List<Dependency>();
         var direct = new HashSet<string>(StringComparer.Ordinal);
         var required = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (e, _) in entries)
+        foreach (var (e, _, _) in entries)
         {
             var resolution = e.Fields.GetValueOrDefault("resolution") ?? "";
             if (e.Header == "__metadata") continue;
@@ -113,14 +111,49 @@ internal sealed class YarnLockParser : ILockfileParser
             else required.UnionWith(e.Requires);
         }
 
-        foreach (var (e, line) in entries)
+        // A version followed from one read the same way (berry or classic: the way decides every entry's name and source) says
+        // what it changed; the whole list is still made, as the detectors read it for paths and context.
+        var delta = follow is { } f && f.Previous.Whole is bool previousBerry && previousBerry == berry ? new Delta(f.Changed) : null;
+        foreach (var (e, line, segment) in entries)
         {
             if (e.Header == "__metadata" || e.Package(berry) is not { } package) continue;
             var isDirect = berry ? direct.Contains(package.Template.Name) || package.Folders.Any(direct.Contains) : !required.Contains(package.Template.Name);
-            found.Add(package.Template with { Direct = isDirect, Line = line });
+            var dependency = package.Template with { Direct = isDirect, Line = line };
+            found.Add(dependency);
+            delta?.Add(segment, dependency);
         }
 
-        return LockfileParse.Of(found);
+        return LockfileParse.Of(found) with
+        {
+            Layout = new LockfileLayout(segments, berry),
+            Delta = delta is null ? null : new LockfileDelta(Removed(follow!.Value.Previous, follow.Value.Replaced, berry), delta.Added),
+        };
+    }
+
+    // The packages of the old segments a followed version replaced (their templates carry every field a delta compares).
+    private static List<Dependency> Removed(LockfileLayout previous, List<int> replaced, bool berry)
+    {
+        var removed = new List<Dependency>(replaced.Count);
+        foreach (var index in replaced)
+        {
+            if (previous.Segments[index].Value is Entry { Header: not "__metadata" } e && e.Package(berry) is { } package) removed.Add(package.Template);
+        }
+
+        return removed;
+    }
+
+    // The packages of the segments made anew, in file order (the segment indexes come in order).
+    private sealed class Delta(List<int> changed)
+    {
+        private int _next;
+
+        public List<Dependency> Added { get; } = [];
+
+        public void Add(int segment, Dependency dependency)
+        {
+            while (_next < changed.Count && changed[_next] < segment) _next++;
+            if (_next < changed.Count && changed[_next] == segment) Added.Add(dependency);
+        }
     }
 
     // One entry: its header line, then its fields (indent up to 2) and the names under its dependencies (deeper).

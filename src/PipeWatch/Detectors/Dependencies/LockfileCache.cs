@@ -32,7 +32,7 @@ internal sealed class LockfileCache
     private readonly IProblemReporter _problems;
     private readonly LockfileBlockMemo _blocks = new();
     private long _dependencies;
-    private long _parsedAhead, _parsedInline, _parsedChars, _followed;
+    private long _parsedAhead, _parsedInline, _parsedChars, _followed, _incremental;
     private string? _changesOf;
     private IReadOnlyList<FileDependencyChange>? _changes;
     private readonly Dictionary<string, ulong?> _manifestAtLastLock = new(StringComparer.Ordinal);
@@ -50,7 +50,8 @@ internal sealed class LockfileCache
             var (ahead, inline, characters) = Parses;
             yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dependency files parsed on the preparation workers ({characters / 1e6:N1} M characters parsed in all)"), ahead);
             yield return ("dependency files parsed on the detectors' thread (not prepared, or dropped before use)", inline);
-            yield return ("lockfile versions made from the previous version's layout and the diff (only the entries the change touched read)", Interlocked.Read(ref _followed));
+            yield return ("lockfile versions made from the previous version (pnpm, yarn: its layout and the diff, only the entries the change touched read; npm: read whole, compared by entry)", Interlocked.Read(ref _followed));
+            yield return ("dependency-file changes judged from the entries they touched (their delta), not from both whole lists", Interlocked.Read(ref _incremental));
             var (hits, misses) = _blocks.Counts;
             yield return ("lockfile entries read again from an earlier version (the block memo)", hits);
             yield return ("lockfile entries parsed (new text, or a file not split into entries)", misses);
@@ -63,12 +64,17 @@ internal sealed class LockfileCache
 
     /// <summary>The dependencies in one version of a file; <paramref name="unreadable"/> is true when the blob exists but could not be read or parsed.</summary>
     /// <param name="prepared">The files <see cref="Prepare"/> parsed for this commit, when it ran: looked in first.</param>
-    public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit, PreparedFiles? prepared, out bool unreadable)
+    public IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit, PreparedFiles? prepared, out bool unreadable) =>
+        Read(parser, path, blobId, blobs, commit, prepared, out unreadable, out _);
+
+    /// <summary>The same, with the held <paramref name="entry"/> the packages come from (for <see cref="Incremental"/>).</summary>
+    internal IReadOnlyList<Dependency> Read(ILockfileParser parser, string path, string? blobId, IBlobReader blobs, string? commit, PreparedFiles? prepared, out bool unreadable, out Entry? entry)
     {
         unreadable = false;
+        entry = null;
         if (blobId is null) return [];
         var key = Key(parser, blobId);
-        var entry = prepared?.Get(key) ?? Get(key, parser, path, blobId, blobs, ahead: false);
+        entry = prepared?.Get(key) ?? Get(key, parser, path, blobId, blobs, ahead: false);
         if (!entry.Reported)
         {
             entry.Reported = true;
@@ -82,6 +88,25 @@ internal sealed class LockfileCache
 
         unreadable = entry.Unreadable;
         return entry.Found;
+    }
+
+    /// <summary>
+    /// What a change did, at the cost of the change: the index of the version before, and the packages of the version after
+    /// that its delta put in; null when the version after was not made from exactly the version before (read whole, or made
+    /// from another version), or when either version has keys whose entries disagree on source or hash (there "the entry
+    /// before" depends on their order: the whole lists are compared). Detectors' thread only.
+    /// </summary>
+    /// <remarks>The index of the version after is made from the one before and kept with it: it is the next change's "before".</remarks>
+    internal IncrementalChange? Incremental(Entry before, Entry after)
+    {
+        if (after.Delta is not { } delta || after.DeltaFrom is null || before.Key != after.DeltaFrom || before.Unreadable || after.Unreadable) return null;
+        var index = before.Index ??= DependencyIndex.Of(before.Found);
+        after.Index ??= index.With(delta.Removed, delta.Added, after.Found);
+        // Both sides single-variant: "the entry before" of a key is its one entry, and entries alike by key, location and hash
+        // are alike by source too (what UntrustedSourceDetector dedupes by).
+        if (after.Index is not { MixedKeys: 0 } || index.MixedKeys > 0) return null;
+        Interlocked.Increment(ref _incremental);
+        return new IncrementalChange(index, delta.Added);
     }
 
     /// <summary>
@@ -104,7 +129,7 @@ internal sealed class LockfileCache
             if (file.Kind != FileChangeKind.Deleted) (manifests ??= new(StringComparer.Ordinal))[file.Path] = DependencyChanges.ManifestHash(commit, file.Path, blobs);
             var old = file.OldBlob is { } before ? Add(parser, file.OldPath ?? file.Path, before, null) : null;
             // The new version follows the old one's layout through the change's hunks when both are known.
-            var follow = old?.Layout is { } layout && file.Hunks is { } hunks && !file.Binary ? (layout, Edits(hunks)) : ((LockfileLayout, IReadOnlyList<LineEdit>)?)null;
+            var follow = old?.Layout is { } layout && file.Hunks is { } hunks && !file.Binary ? (layout, Edits(hunks), old.Key) : ((LockfileLayout, IReadOnlyList<LineEdit>, string)?)null;
             if (file.Kind != FileChangeKind.Deleted && file.NewBlob is { } after) Add(parser, file.Path, after, follow);
         }
 
@@ -112,7 +137,7 @@ internal sealed class LockfileCache
         t_lastPrepared = (this, commit, prepared);
         return prepared;
 
-        Entry Add(ILockfileParser parser, string path, string blobId, (LockfileLayout, IReadOnlyList<LineEdit>)? follow)
+        Entry Add(ILockfileParser parser, string path, string blobId, (LockfileLayout, IReadOnlyList<LineEdit>, string)? follow)
         {
             var key = Key(parser, blobId);
             if (!files.TryGetValue(key, out var entry)) files[key] = entry = Get(key, parser, path, blobId, blobs, ahead: true, follow);
@@ -159,7 +184,7 @@ internal sealed class LockfileCache
     }
 
     // The held entry for a key, or the one another thread is parsing (waited for), or parsed here and held.
-    private Entry Get(string key, ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead, (LockfileLayout Layout, IReadOnlyList<LineEdit> Edits)? follow = null)
+    private Entry Get(string key, ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead, (LockfileLayout Layout, IReadOnlyList<LineEdit> Edits, string From)? follow = null)
     {
         Slot slot;
         lock (_gate)
@@ -172,7 +197,7 @@ internal sealed class LockfileCache
             }
             else
             {
-                slot = new Slot(key, new Lazy<Entry>(() => Parse(parser, path, blobId, blobs, ahead, follow), LazyThreadSafetyMode.ExecutionAndPublication));
+                slot = new Slot(key, new Lazy<Entry>(() => Parse(key, parser, path, blobId, blobs, ahead, follow), LazyThreadSafetyMode.ExecutionAndPublication));
                 _parsed[key] = _recency.AddFirst(slot);
             }
         }
@@ -215,12 +240,12 @@ internal sealed class LockfileCache
         return entry;
     }
 
-    private Entry Parse(ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead, (LockfileLayout Layout, IReadOnlyList<LineEdit> Edits)? follow)
+    private Entry Parse(string key, ILockfileParser parser, string path, string blobId, IBlobReader blobs, bool ahead, (LockfileLayout Layout, IReadOnlyList<LineEdit> Edits, string From)? follow)
     {
         var text = blobs.ReadText(blobId);
         Interlocked.Increment(ref ahead ? ref _parsedAhead : ref _parsedInline);
         // A missing object (a partial clone) or a binary blob: nothing can be said of its packages.
-        if (text is null) return new Entry([], []) { Unreadable = true };
+        if (text is null) return new Entry(key, [], []) { Unreadable = true };
         Interlocked.Add(ref _parsedChars, text.Length);
         // Made from the previous version's layout and the change's hunks when it can be (only the entries the change touched are
         // read); else the entries an earlier version already had are not parsed again (a commit changes a few).
@@ -228,7 +253,13 @@ internal sealed class LockfileCache
         if (followed is not null) Interlocked.Increment(ref _followed);
         var parse = followed ?? parser.Parse(path, text, _blocks);
         // A file with problems and no packages is malformed: no findings from it, as from an empty file, and it is no side to compare with.
-        return new Entry(parse.Dependencies, parse.Problems) { Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0, Layout = parse.Layout };
+        return new Entry(key, parse.Dependencies, parse.Problems)
+        {
+            Unreadable = parse.Problems.Count > 0 && parse.Dependencies.Count == 0,
+            Layout = parse.Layout,
+            Delta = followed?.Delta,
+            DeltaFrom = followed?.Delta is null ? null : follow!.Value.From,
+        };
     }
 
     /// <summary>The dependency files of one commit, parsed on a preparation worker, by format and blob id, and the hash of each changed lockfile's manifests.</summary>
@@ -254,8 +285,11 @@ internal sealed class LockfileCache
         public bool Counted { get; set; }
     }
 
-    internal sealed class Entry(IReadOnlyList<Dependency> found, IReadOnlyList<Problem> problems)
+    internal sealed class Entry(string key, IReadOnlyList<Dependency> found, IReadOnlyList<Problem> problems)
     {
+        /// <summary>The format and blob id it is held under.</summary>
+        public string Key { get; } = key;
+
         public IReadOnlyList<Dependency> Found { get; } = found;
 
         public IReadOnlyList<Problem> Problems { get; } = problems;
@@ -266,7 +300,18 @@ internal sealed class LockfileCache
         /// <summary>The version cut into segments, for the next version to follow (formats that split only).</summary>
         public LockfileLayout? Layout { get; init; }
 
-        // Touched only by Read, on the detectors' thread.
+        /// <summary>For a version made from the previous one's layout: what it changed against it (<see cref="DeltaFrom"/>).</summary>
+        public LockfileDelta? Delta { get; init; }
+
+        /// <summary>The <see cref="Key"/> of the version <see cref="Delta"/> is against.</summary>
+        public string? DeltaFrom { get; init; }
+
+        // Touched only by Read and Incremental, on the detectors' thread.
         public bool Reported { get; set; }
+
+        public DependencyIndex? Index { get; set; }
     }
 }
+
+/// <summary>A change known by its delta: the index of the version before, and the packages of the version after that the change put in (in file order).</summary>
+internal sealed record IncrementalChange(DependencyIndex Before, IReadOnlyList<Dependency> Added);

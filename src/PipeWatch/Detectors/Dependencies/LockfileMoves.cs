@@ -19,42 +19,44 @@ internal sealed record PatchBump(string Name, string Text);
 /// </remarks>
 internal sealed class LockfileMoves
 {
-    private readonly FileDependencyChange _change;
-    private readonly Dictionary<string, List<Dependency>>? _requiredBy;
+    // The packages that moved or came in (no entry before: all among the change's touched entries) by each name they require.
+    private readonly Dictionary<string, List<Dependency>> _requiredBy;
+    private readonly bool _hasEdges;
     private readonly bool _isNew;
 
-    private LockfileMoves(FileDependencyChange change, Dictionary<string, List<Dependency>>? requiredBy)
+    private LockfileMoves(Dictionary<string, List<Dependency>> requiredBy, bool hasEdges, bool isNew)
     {
-        _change = change;
         _requiredBy = requiredBy;
-        _isNew = change.Before.Count == 0;
+        _hasEdges = hasEdges;
+        _isNew = isNew;
     }
 
     public static LockfileMoves Of(FileDependencyChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        Dictionary<string, List<Dependency>>? requiredBy = null;
-        foreach (var d in change.After)
+        var requiredBy = new Dictionary<string, List<Dependency>>(StringComparer.Ordinal);
+        foreach (var d in change.Touched)
         {
+            if (d.Requires.Count == 0 || change.Previous(d) is not null) continue;
             foreach (var name in d.Requires)
             {
-                requiredBy ??= new Dictionary<string, List<Dependency>>(StringComparer.Ordinal);
                 if (!requiredBy.TryGetValue(name, out var list)) requiredBy[name] = list = [];
                 list.Add(d);
             }
         }
 
-        return new LockfileMoves(change, requiredBy);
+        // Whether the file states edges at all is a property of the whole file (the first entry that lists any says so).
+        return new LockfileMoves(requiredBy, change.After.Any(d => d.Requires.Count > 0), change.Before.Count == 0);
     }
 
     /// <summary>True when the lockfile states its packages' dependencies.</summary>
-    public bool HasEdges => _requiredBy is not null;
+    public bool HasEdges => _hasEdges;
 
     /// <summary>True when a package the change moved or added depends on <paramref name="added"/>, or the lockfile is new (all of it comes from the manifest).</summary>
     public bool Explains(Dependency added)
     {
         ArgumentNullException.ThrowIfNull(added);
-        if (_requiredBy is null) return _isNew;
+        if (!_hasEdges) return _isNew;
         if (_isNew && added.Direct) return true;
         return MovedRequirers(added).Any();
     }
@@ -68,12 +70,12 @@ internal sealed class LockfileMoves
     {
         ArgumentNullException.ThrowIfNull(bumps);
         if (bumps.Count == 0) return [];
-        if (_requiredBy is null) return manifestChanged ? [] : bumps;
+        if (!_hasEdges) return manifestChanged ? [] : bumps;
         var moved = MovedRequirers(added).Select(d => d.Name).Distinct(StringComparer.Ordinal).ToList();
         if (moved.Count == 0 || !moved.All(name => bumps.Any(b => b.Name == name))) return [];
         return [.. bumps.Where(b => moved.Contains(b.Name, StringComparer.Ordinal))];
     }
 
     private IEnumerable<Dependency> MovedRequirers(Dependency added) =>
-        _requiredBy!.TryGetValue(added.Name, out var requirers) ? requirers.Where(r => _change.Previous(r) is null) : [];
+        _requiredBy.TryGetValue(added.Name, out var requirers) ? requirers : [];
 }

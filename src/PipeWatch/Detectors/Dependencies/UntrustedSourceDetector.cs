@@ -33,7 +33,8 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector, ICom
         foreach (var change in DependencyChanges.Of(commit, context, _files))
         {
             var site = FindingSite.Of(commit, context, change.Path);
-            foreach (var d in change.After.DistinctBy(d => (d.Key, d.Source.Location, d.Integrity)))
+            // An untouched entry has one before with its key, source and hash: only the touched ones can be judged.
+            foreach (var d in change.Touched.DistinctBy(d => (d.Key, d.Source.Location, d.Integrity)))
             {
                 var previous = change.Previous(d);
                 // Only what this commit changed: a new version, a new source, or a new hash for the same version.

@@ -10,52 +10,24 @@ namespace PipeWatch.Tests.Dependencies.Parsers;
 /// packages, every field, lines and problems, on every corpus pnpm and yarn lockfile edited at its start, its end, across
 /// entries, by deleting a whole entry, with CRLF; and text it must not follow gives null (the scan then parses it whole).
 /// </summary>
-public sealed class LockfileLayoutTests
+public sealed partial class LockfileLayoutTests
 {
     [Theory]
     [MemberData(nameof(LockfileBlockMemoTests.CorpusFiles), MemberType = typeof(LockfileBlockMemoTests))]
     public void Every_corpus_lockfile_edited_anywhere_follows_to_what_the_whole_parse_gives(string name, string file)
     {
         var parser = LockfileParsers.For(name)!;
-        var text = File.ReadAllText(Corpus.File("lockfiles", "osv-scalibr", "javascript", name == "yarn.lock" ? "yarnlock" : "pnpmlock", file));
+        var text = CorpusText(name, file);
         var followedAny = false;
-        foreach (var old in (string[])[text, text.Replace("\n", "\r\n", StringComparison.Ordinal)])
+        foreach (var (shape, old, next, lineEdits) in EditedVersions(name, text))
         {
             var first = parser.Parse(name, old, new LockfileBlockMemo());
             if (first.Layout is null) continue;
-            var lines = Lines(old);
-            var newline = old.Contains('\r', StringComparison.Ordinal) ? "\r\n" : "\n";
-            var header = Array.FindIndex(lines, l => IsHeader(name, l));
-            var entry = name == "yarn.lock" ? "zz-added@^1:" + newline + "  version \"1.0.0\"" + newline : "  zz-added@1.0.0:" + newline + "    resolution: {integrity: sha512-zz}" + newline;
-            var edits = new List<(string Case, (int At, int Remove, string[] Insert)[] Hunks)>
-            {
-                ("a line inserted at the start", [(0, 0, ["# added" + newline])]),
-                ("a line appended at the end", [(lines.Length, 0, [newline])]),
-                ("the first line removed", [(0, Math.Min(1, lines.Length), [])]),
-                ("the last line removed", [(Math.Max(0, lines.Length - 1), Math.Min(1, lines.Length), [])]),
-                ("every line's version bumped", [.. lines.Select((l, i) => (i, 1, new[] { l.Replace("1.0.0", "1.0.1", StringComparison.Ordinal) })).Where(h => h.Item3[0] != lines[h.i])]),
-            };
-            if (header >= 0)
-            {
-                var end = header + 1;
-                while (end < lines.Length && !IsHeader(name, lines[end]) && (lines[end].StartsWith(' ') || lines[end].Trim().Length == 0)) end++;
-                edits.Add(("a whole entry deleted", [(header, end - header, [])]));
-                edits.Add(("an entry inserted before the first", [(header, 0, [entry])]));
-                edits.Add(("an entry's header line replaced", [(header, 1, [lines[header].Replace(":", " :", StringComparison.Ordinal)])]));
-                // A hunk that ends inside one entry and one that starts inside the next: the entries are split across hunks.
-                if (end - header > 2) edits.Add(("two hunks across one entry", [(header + 1, 1, ["  version \"9.9.9\"" + newline, entry]), (end - 1, 1, [])]));
-                edits.Add(("lines inserted after an entry's last line", [(end, 0, ["    extra: value" + newline])]));
-            }
-
-            foreach (var (shape, hunks) in edits)
-            {
-                var (next, lineEdits) = Apply(lines, hunks);
-                var whole = PnpmLockReadersTests.Text(parser.Parse(name, next));
-                var followed = parser.Follow(name, next, new LockfileBlockMemo(), first.Layout, lineEdits);
-                // Following may give up (the scan then parses the text whole), but never gives another answer.
-                if (followed is not null) Assert.True(whole.SequenceEqual(PnpmLockReadersTests.Text(followed)), $"{file}: {shape}");
-                followedAny |= followed is not null;
-            }
+            var whole = PnpmLockReadersTests.Text(parser.Parse(name, next));
+            var followed = parser.Follow(name, next, new LockfileBlockMemo(), first.Layout, lineEdits);
+            // Following may give up (the scan then parses the text whole), but never gives another answer.
+            if (followed is not null) Assert.True(whole.SequenceEqual(PnpmLockReadersTests.Text(followed)), $"{file}: {shape}");
+            followedAny |= followed is not null;
         }
 
         // A file that splits is followed through some of its edits (at the least the added line at its end).
@@ -137,6 +109,60 @@ public sealed class LockfileLayoutTests
         Assert.Equal(["a|1.0.0|1"], followed.Dependencies.Select(d => $"{d.Name}|{d.Version}|{d.Line}"));
         Assert.Empty(followed.Problems);
     }
+
+    /// <summary>The text of a corpus pnpm or yarn lockfile.</summary>
+    internal static string CorpusText(string name, string file) =>
+        File.ReadAllText(Corpus.File("lockfiles", "osv-scalibr", "javascript", name == "yarn.lock" ? "yarnlock" : "pnpmlock", file));
+
+    /// <summary>
+    /// Versions a commit could make of a lockfile (as it is, and with CRLF line ends), each with the <c>-U0</c> hunks git writes:
+    /// lines added and removed at its ends, every version bumped, an entry deleted, inserted, copied at a raised version, its
+    /// header changed, its hash changed, split across hunks.
+    /// </summary>
+    internal static IEnumerable<(string Shape, string Old, string Next, LineEdit[] Edits)> EditedVersions(string name, string text)
+    {
+        foreach (var old in (string[])[text, text.Replace("\n", "\r\n", StringComparison.Ordinal)])
+        {
+            var lines = Lines(old);
+            var newline = old.Contains('\r', StringComparison.Ordinal) ? "\r\n" : "\n";
+            var header = Array.FindIndex(lines, l => IsHeader(name, l));
+            var entry = name == "yarn.lock" ? "zz-added@^1:" + newline + "  version \"1.0.0\"" + newline : "  zz-added@1.0.0:" + newline + "    resolution: {integrity: sha512-zz}" + newline;
+            var edits = new List<(string Case, (int At, int Remove, string[] Insert)[] Hunks)>
+            {
+                ("a line inserted at the start", [(0, 0, ["# added" + newline])]),
+                ("a line appended at the end", [(lines.Length, 0, [newline])]),
+                ("the first line removed", [(0, Math.Min(1, lines.Length), [])]),
+                ("the last line removed", [(Math.Max(0, lines.Length - 1), Math.Min(1, lines.Length), [])]),
+                ("every line's version bumped", [.. lines.Select((l, i) => (i, 1, new[] { l.Replace("1.0.0", "1.0.1", StringComparison.Ordinal) })).Where(h => h.Item3[0] != lines[h.i])]),
+            };
+            if (header >= 0)
+            {
+                var end = header + 1;
+                while (end < lines.Length && !IsHeader(name, lines[end]) && (lines[end].StartsWith(' ') || lines[end].Trim().Length == 0)) end++;
+                edits.Add(("a whole entry deleted", [(header, end - header, [])]));
+                edits.Add(("an entry inserted before the first", [(header, 0, [entry])]));
+                edits.Add(("an entry's header line replaced", [(header, 1, [lines[header].Replace(":", " :", StringComparison.Ordinal)])]));
+                // A hunk that ends inside one entry and one that starts inside the next: the entries are split across hunks.
+                if (end - header > 2) edits.Add(("two hunks across one entry", [(header + 1, 1, ["  version \"9.9.9\"" + newline, entry]), (end - 1, 1, [])]));
+                edits.Add(("lines inserted after an entry's last line", [(end, 0, ["    extra: value" + newline])]));
+                // A bot's bump: the entry's versions raised in place, or a copy of it at the raised version beside it.
+                var raised = lines[header..end].Select(l => VersionNumber().Replace(l, "$1.$2.999")).ToArray();
+                edits.Add(("an entry's versions raised in place", [(header, end - header, raised)]));
+                edits.Add(("an entry copied at a raised version", [(end, 0, raised)]));
+                var hash = Array.FindIndex(lines, header, end - header, l => l.Contains("sha512-", StringComparison.Ordinal) || l.Contains("sha1-", StringComparison.Ordinal));
+                if (hash >= 0) edits.Add(("an entry's hash replaced", [(hash, 1, [lines[hash].Replace("sha512-", "sha512-X", StringComparison.Ordinal).Replace("sha1-", "sha1-X", StringComparison.Ordinal)])]));
+            }
+
+            foreach (var (shape, hunks) in edits)
+            {
+                var (next, lineEdits) = Apply(lines, hunks);
+                yield return (shape, old, next, lineEdits);
+            }
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\d+)\.(\d+)\.(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex VersionNumber();
 
     private static bool IsHeader(string name, string line) =>
         name == "yarn.lock" ? line.Length > 0 && !char.IsWhiteSpace(line[0]) && !line.StartsWith('#') && line.TrimEnd().EndsWith(':')

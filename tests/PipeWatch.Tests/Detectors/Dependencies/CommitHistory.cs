@@ -24,6 +24,13 @@ internal sealed class CommitHistory : IBlobReader
         ? _trees.GetValueOrDefault(commit)?.GetValueOrDefault(path) is { } id ? _blobs[id] : null
         : _blobs.GetValueOrDefault(blobId);
 
+    /// <summary>
+    /// When true, a modified file carries its <c>-U0</c> hunk (one, from the first to the last line that differ) as git's log
+    /// gives it, and <see cref="Inspect"/> prepares the commit first as a scan's preparation workers do: lockfile versions are
+    /// then made from the previous version and the change (<see cref="PipeWatch.Detectors.Dependencies.LockfileCache.Prepare"/>).
+    /// </summary>
+    public bool WithHunks { get; init; }
+
     /// <summary>A commit that writes (or, with null content, deletes) files.</summary>
     public GitCommit Commit(string author, params (string Path, string? Content)[] files)
     {
@@ -42,7 +49,10 @@ internal sealed class CommitHistory : IBlobReader
             _blobs[id] = content;
             _tree[path] = id;
             var lines = content.Split('\n').Select((t, i) => new AddedLine(i + 1, t)).ToList();
-            changes.Add(new GitFileChange(path, null, old is null ? FileChangeKind.Added : FileChangeKind.Modified, old, id, lines.Count, 0, false, lines));
+            changes.Add(new GitFileChange(path, null, old is null ? FileChangeKind.Added : FileChangeKind.Modified, old, id, lines.Count, 0, false, lines)
+            {
+                Hunks = WithHunks && old is not null ? OneHunk(_blobs[old], content) : null,
+            });
         }
 
         var when = Start.AddHours(_count++);
@@ -60,8 +70,37 @@ internal sealed class CommitHistory : IBlobReader
     {
         var found = new List<Finding>();
         var detection = new DetectionContext(new BaselineSet(detector.Info.Id, new Storage(_baselines)), TimeProvider.System, found.Add);
-        detector.Inspect(commit, new CommitContext("acme/shop", this, detection, learnOnly));
+        var prepared = WithHunks && detector is ICommitPreparer preparer ? preparer.Prepare(commit, [], learnOnly, this) : null;
+        detector.Inspect(commit, new CommitContext("acme/shop", this, detection, learnOnly) { Prepared = prepared });
         return found;
+    }
+
+    // The -U0 hunk that turns one text into the other: every line between their common first and common last lines.
+    private static DiffHunks OneHunk(string before, string after)
+    {
+        var (old, now) = (Lines(before), Lines(after));
+        var same = 0;
+        while (same < old.Count && same < now.Count && old[same] == now[same]) same++;
+        var tail = 0;
+        while (tail < old.Count - same && tail < now.Count - same && old[^(tail + 1)] == now[^(tail + 1)]) tail++;
+        var (oldCount, newCount) = (old.Count - same - tail, now.Count - same - tail);
+        if (oldCount == 0 && newCount == 0) return DiffHunks.None;
+        return new DiffHunks([oldCount == 0 ? same : same + 1, oldCount, newCount == 0 ? same : same + 1, newCount], !after.EndsWith('\n'));
+    }
+
+    // The text's lines, each with its line end.
+    private static List<string> Lines(string text)
+    {
+        var lines = new List<string>();
+        for (var at = 0; at < text.Length;)
+        {
+            var end = text.IndexOf('\n', at);
+            var next = end < 0 ? text.Length : end + 1;
+            lines.Add(text[at..next]);
+            at = next;
+        }
+
+        return lines;
     }
 
     /// <summary>A package-lock.json v3 with the project's direct dependencies and each package's own.</summary>
