@@ -9,6 +9,9 @@ internal sealed partial class ArtipackedCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("artipacked");
 
+    // Reads the steps' actions, inputs and labels.
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.StepUses | EditedPart.StepWith | EditedPart.StepLabel);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var job in definition.Jobs)

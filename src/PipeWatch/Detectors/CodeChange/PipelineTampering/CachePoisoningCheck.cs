@@ -34,6 +34,10 @@ internal sealed class CachePoisoningCheck : IWorkflowCheck
 
     private static readonly string[] Publishers = ["softprops/action-gh-release@", "pypa/gh-action-pypi-publish@", "ncipollo/release-action@", "goreleaser/goreleaser-action@"];
 
+    // Reads the triggers (never replaced), the lines that make a release workflow, and the steps' actions, inputs and labels.
+    public bool Sees(DerivedChange change) =>
+        change.Touches(EditedPart.StepUses | EditedPart.StepWith | EditedPart.StepLabel) || change.TouchesLines(IsReleaseLine);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform != CiPlatform.GitHubWorkflow) yield break;
@@ -49,12 +53,14 @@ internal sealed class CachePoisoningCheck : IWorkflowCheck
     }
 
     // Run on a release, on tags, or on a release branch (release, release-v2, releases/**).
-    private static bool IsRelease(CiDefinition definition) =>
-        definition.TriggeredBy("release") || definition.Lines.Any(l =>
-        {
-            var t = l.Trim();
-            return t.StartsWith("tags:", StringComparison.Ordinal) || (t.StartsWith("- ", StringComparison.Ordinal) && t[2..].Trim('"', '\'', ' ').StartsWith("release", StringComparison.Ordinal));
-        });
+    private static bool IsRelease(CiDefinition definition) => definition.TriggeredBy("release") || definition.Lines.Any(IsReleaseLine);
+
+    // A `tags:` filter, or a list entry naming a release branch.
+    private static bool IsReleaseLine(string line)
+    {
+        var t = line.Trim();
+        return t.StartsWith("tags:", StringComparison.Ordinal) || (t.StartsWith("- ", StringComparison.Ordinal) && t[2..].Trim('"', '\'', ' ').StartsWith("release", StringComparison.Ordinal));
+    }
 
     // A job that publishes a release or a package is a release job whatever the trigger.
     private static bool Publishes(CiJob job) =>

@@ -9,6 +9,9 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("download-and-execute");
 
+    // Reads only the steps' code and labels.
+    public bool Sees(DerivedChange change) => change.TouchesScripts || change.Touches(EditedPart.StepLabel);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var step in definition.Steps)

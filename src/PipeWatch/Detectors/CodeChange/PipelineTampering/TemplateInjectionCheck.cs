@@ -17,6 +17,11 @@ internal sealed partial class TemplateInjectionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("template-injection");
 
+    // Reads expressions (${{ }}, Azure $( ) macros) in steps' code, env values and matrices, and the steps' labels. A replaced value
+    // is plain text before and after (ValueEdit): it holds no expression, so it neither brings nor removes one; only a label can
+    // change what this reports.
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.StepLabel);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         var inputsUntrusted = definition.Platform == CiPlatform.GitHubAction || definition.TriggeredBy("workflow_call");

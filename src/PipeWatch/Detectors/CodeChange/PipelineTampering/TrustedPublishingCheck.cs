@@ -10,6 +10,10 @@ internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("use-trusted-publishing");
 
+    // Reads permissions, the steps' actions, inputs and labels, and `run:` scripts (never replaced).
+    public bool Sees(DerivedChange change) =>
+        change.Touches(EditedPart.StepUses | EditedPart.StepWith | EditedPart.StepLabel | EditedPart.JobPermission | EditedPart.WorkflowPermission);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;

@@ -9,6 +9,9 @@ internal sealed class UnpinnedImageCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unpinned-image");
 
+    // Reads the jobs' images, `docker://` steps (their uses and labels) and matrices (never replaced).
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.JobImage | EditedPart.StepUses | EditedPart.StepLabel);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var job in definition.Jobs)

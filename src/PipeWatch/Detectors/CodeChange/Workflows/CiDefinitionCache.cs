@@ -22,6 +22,10 @@ internal sealed class CiDefinitionCache
     // next version. Held as long as the definition is.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, HashSet<CiStep>> _labelledByUses = [];
 
+    // For each definition this cache derived: the version it was derived from (weakly: a chain of versions must not keep each
+    // other alive) and what the derivation replaced.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, Derivation> _derivations = [];
+
     /// <summary>As <see cref="CiDefinitionParser.Parse(string, string, CiPlatform, out string?, bool)"/> of <paramref name="text"/>, the content of blob <paramref name="blobId"/>.</summary>
     /// <param name="previous">The previous version of the same file (from this cache), when known: the new one may be derived from it.</param>
     public CiDefinition? Parse(string path, string blobId, string text, CiPlatform platform, CiDefinition? previous = null)
@@ -51,19 +55,28 @@ internal sealed class CiDefinitionCache
     private CiDefinition? Derive(string path, string text, CiPlatform platform, CiDefinition? previous)
     {
         var labelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
+        ValueEdit? edit = null;
         var definition = previous is not null && previous.Path == path && previous.Platform == platform
             && _labelledByUses.TryGetValue(previous, out var before)
-                ? ValueChange.Apply(previous, before, CiDefinitionParser.Lines(text), labelled)
+                ? ValueChange.Apply(previous, before, CiDefinitionParser.Lines(text), labelled, out edit)
                 : null;
         if (definition is null)
         {
             labelled.Clear();
             definition = CiDefinitionParser.Parse(path, text, platform, out _, alwaysMerge: false, labelled);
         }
+        else
+        {
+            _derivations.AddOrUpdate(definition, new Derivation(new WeakReference<CiDefinition>(previous!), edit!));
+        }
 
         if (definition is not null) _labelledByUses.AddOrUpdate(definition, labelled);
         return definition;
     }
+
+    /// <summary>What <see cref="ValueChange"/> replaced to derive <paramref name="after"/> from <paramref name="before"/>; null when this cache did not derive it from that very model (it parsed it, or derived it from another).</summary>
+    public ValueEdit? EditFrom(CiDefinition before, CiDefinition after) =>
+        _derivations.TryGetValue(after, out var derivation) && derivation.From.TryGetTarget(out var from) && ReferenceEquals(from, before) ? derivation.Edit : null;
 
     // The held entry, made the most recently used; under the gate.
     private (string Key, CiDefinition? Definition)? Touch(string key)
@@ -73,4 +86,6 @@ internal sealed class CiDefinitionCache
         _recency.AddFirst(node);
         return node.Value;
     }
+
+    private sealed record Derivation(WeakReference<CiDefinition> From, ValueEdit Edit);
 }

@@ -1,0 +1,65 @@
+using PipeWatch.Detectors.CodeChange.Workflows;
+
+namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
+
+/// <summary>
+/// What the checks found in one version of a CI definition, check by check, and the lines of its <c>if:</c> conditions: a pure
+/// function of the version, kept so that one change's "after" is the next change's "before", and so that a version derived by a
+/// small change (<see cref="ValueChange"/>) runs only the checks that can see it.
+/// </summary>
+internal sealed class CheckedVersion
+{
+    private HashSet<string>? _keys;
+
+    private CheckedVersion(IReadOnlyList<WorkflowIssue>[] byCheck, IReadOnlySet<int> conditionLines, int ran)
+    {
+        ByCheck = byCheck;
+        Issues = [.. byCheck.SelectMany(issues => issues)];
+        ConditionLines = conditionLines;
+        Ran = ran;
+    }
+
+    /// <summary>Each check's issues, in the order of the checks.</summary>
+    public IReadOnlyList<IReadOnlyList<WorkflowIssue>> ByCheck { get; }
+
+    /// <summary>Every check's issues, in the order of the checks: what running them all on the version gives.</summary>
+    public IReadOnlyList<WorkflowIssue> Issues { get; }
+
+    /// <summary>The 1-based lines that are part of an <c>if:</c> condition (<see cref="Conditions.LinesOf"/>).</summary>
+    public IReadOnlySet<int> ConditionLines { get; }
+
+    /// <summary>How many checks ran on this version (the others kept the previous version's result).</summary>
+    public int Ran { get; }
+
+    /// <summary>The issues' rule and key, by which a change's "after" issue is told from one its "before" already had.</summary>
+    public IReadOnlySet<string> Keys => _keys ??= Issues.Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Runs every check on <paramref name="definition"/>.</summary>
+    public static CheckedVersion Whole(CiDefinition definition, IReadOnlyList<IWorkflowCheck> checks) =>
+        new([.. checks.Select(c => (IReadOnlyList<WorkflowIssue>)[.. c.Check(definition)])], Conditions.LinesOf(definition), checks.Count);
+
+    /// <summary>
+    /// The results on <paramref name="after"/>, derived by <paramref name="change"/> from the version <paramref name="previous"/>
+    /// holds the results of: a check that cannot see the change keeps its previous result (<see cref="IWorkflowCheck.Sees"/>), the
+    /// others run on <paramref name="after"/>.
+    /// </summary>
+    public static CheckedVersion Derive(CiDefinition after, CheckedVersion previous, DerivedChange change, IReadOnlyList<IWorkflowCheck> checks)
+    {
+        var ran = 0;
+        var byCheck = new IReadOnlyList<WorkflowIssue>[checks.Count];
+        for (var i = 0; i < checks.Count; i++)
+        {
+            if (!checks[i].Sees(change))
+            {
+                byCheck[i] = previous.ByCheck[i];
+                continue;
+            }
+
+            byCheck[i] = [.. checks[i].Check(after)];
+            ran++;
+        }
+
+        // The same lines as the previous version's: DerivedChange.TouchesConditions says why a change cannot move them.
+        return new(byCheck, previous.ConditionLines, ran);
+    }
+}
