@@ -11,7 +11,7 @@ internal sealed class CheckedVersion
 {
     private HashSet<string>? _keys;
 
-    private CheckedVersion(IReadOnlyList<WorkflowIssue>[] byCheck, IReadOnlySet<int> conditionLines, int ran)
+    private CheckedVersion(IReadOnlyList<WorkflowIssue>[] byCheck, IReadOnlySet<int> conditionLines, IReadOnlyList<int> ran)
     {
         ByCheck = byCheck;
         Issues = [.. byCheck.SelectMany(issues => issues)];
@@ -28,15 +28,15 @@ internal sealed class CheckedVersion
     /// <summary>The 1-based lines that are part of an <c>if:</c> condition (<see cref="Conditions.LinesOf"/>).</summary>
     public IReadOnlySet<int> ConditionLines { get; }
 
-    /// <summary>How many checks ran on this version (the others kept the previous version's result).</summary>
-    public int Ran { get; }
+    /// <summary>The indexes of the checks that ran on this version (the others kept the previous version's result).</summary>
+    public IReadOnlyList<int> Ran { get; }
 
     /// <summary>The issues' rule and key, by which a change's "after" issue is told from one its "before" already had.</summary>
     public IReadOnlySet<string> Keys => _keys ??= Issues.Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Runs every check on <paramref name="definition"/>.</summary>
     public static CheckedVersion Whole(CiDefinition definition, IReadOnlyList<IWorkflowCheck> checks) =>
-        new([.. checks.Select(c => (IReadOnlyList<WorkflowIssue>)[.. c.Check(definition)])], Conditions.LinesOf(definition), checks.Count);
+        new([.. checks.Select(c => (IReadOnlyList<WorkflowIssue>)[.. c.Check(definition)])], Conditions.LinesOf(definition), [.. Enumerable.Range(0, checks.Count)]);
 
     /// <summary>
     /// The results on <paramref name="after"/>, derived by <paramref name="change"/> from the version <paramref name="previous"/>
@@ -45,7 +45,7 @@ internal sealed class CheckedVersion
     /// </summary>
     public static CheckedVersion Derive(CiDefinition after, CheckedVersion previous, DerivedChange change, IReadOnlyList<IWorkflowCheck> checks)
     {
-        var ran = 0;
+        var ran = new List<int>();
         var byCheck = new IReadOnlyList<WorkflowIssue>[checks.Count];
         for (var i = 0; i < checks.Count; i++)
         {
@@ -56,7 +56,7 @@ internal sealed class CheckedVersion
             }
 
             byCheck[i] = [.. checks[i].Check(after)];
-            ran++;
+            ran.Add(i);
         }
 
         // The same lines as the previous version's: DerivedChange.TouchesConditions says why a change cannot move them.
