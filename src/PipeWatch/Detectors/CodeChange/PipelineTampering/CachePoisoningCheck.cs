@@ -34,9 +34,18 @@ internal sealed class CachePoisoningCheck : IWorkflowCheck
 
     private static readonly string[] Publishers = ["softprops/action-gh-release@", "pypa/gh-action-pypi-publish@", "ncipollo/release-action@", "goreleaser/goreleaser-action@"];
 
-    // Reads the triggers (never replaced), the lines that make a release workflow, and the steps' actions, inputs and labels.
-    public bool Sees(DerivedChange change) =>
-        change.Touches(EditedPart.StepUses | EditedPart.StepWith | EditedPart.StepLabel) || change.TouchesLines(IsReleaseLine);
+    // Reads the triggers (never replaced), the lines that make a release workflow, which steps publish, and the inputs and labels
+    // of steps that cache. A value of a step that neither caches nor publishes, before or after, changes none of these.
+    public bool Sees(DerivedChange change) => change.TouchesLines(IsReleaseLine) || change.TouchesStepsUsing(Concerns);
+
+    // A caching action (or setup-node, which may cache) or a publisher.
+    private static bool Concerns(string? uses)
+    {
+        if (uses is null) return false;
+        var action = uses.Split('@')[0];
+        return Caching.ContainsKey(action) || action.Equals("actions/setup-node", StringComparison.OrdinalIgnoreCase)
+            || Publishers.Any(p => uses.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+    }
 
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {

@@ -25,6 +25,13 @@ internal sealed class DerivedChange(ValueEdit edit, IReadOnlySet<int> conditionL
     /// <summary>True when a changed line, before or after, is one <paramref name="reads"/> says a check may report or depend on.</summary>
     public bool TouchesLines(Func<string, bool> reads) => Edit.Lines.Any(l => reads(l.Old) || reads(l.New));
 
+    /// <summary>True when the edit gave a new label to a step (labelled by its action) that <paramref name="reported"/> says the check may name.</summary>
+    public bool Relabels(Func<CiStep, bool> reported) => Edit.Values.Any(v => v.Part == EditedPart.StepLabel && reported(v.Step!));
+
+    /// <summary>True when the edit replaced a value of a step (its action, an input, an env entry, its label) that <paramref name="concerns"/> says the check reads, given the step's action before and, for a replaced action, after.</summary>
+    public bool TouchesStepsUsing(Func<string?, bool> concerns) =>
+        Edit.Values.Any(v => v.Step is { } step && (concerns(step.Uses?.Value) || (v.Part == EditedPart.StepUses && concerns(v.New))));
+
     /// <summary>True when the edit replaced code a step runs (<see cref="Scripts.Of"/>: an input such as <c>script:</c>; a <c>run:</c> is never replaced).</summary>
     public bool TouchesScripts => Edit.Values.Any(v => v.Part == EditedPart.StepWith && Scripts.IsCodeInput(v.Name));
 }

@@ -17,8 +17,8 @@ internal sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
 
     // Reads the triggers and `run:` scripts (never replaced), expressions and variables in env values (EnvWriteValues), and the
     // steps' labels. A replaced env value is plain text before and after (ValueEdit): no expression, variable or command, trusted
-    // either way; only a label can change what this reports.
-    public bool Sees(DerivedChange change) => change.Touches(EditedPart.StepLabel);
+    // either way; only the label of a step with a `run:` (the only steps it names) can change what this reports.
+    public bool Sees(DerivedChange change) => change.Relabels(s => s.Run is not null);
 
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {

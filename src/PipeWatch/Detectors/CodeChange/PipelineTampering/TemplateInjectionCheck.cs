@@ -19,8 +19,9 @@ internal sealed partial class TemplateInjectionCheck : IWorkflowCheck
 
     // Reads expressions (${{ }}, Azure $( ) macros) in steps' code, env values and matrices, and the steps' labels. A replaced value
     // is plain text before and after (ValueEdit): it holds no expression, so it neither brings nor removes one; only a label can
-    // change what this reports.
-    public bool Sees(DerivedChange change) => change.Touches(EditedPart.StepLabel);
+    // change what this reports, and only the label of a step with code (the only steps it names; other steps read an earlier
+    // step's code and env, not its label).
+    public bool Sees(DerivedChange change) => change.Relabels(s => Scripts.Of(s).Any());
 
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
