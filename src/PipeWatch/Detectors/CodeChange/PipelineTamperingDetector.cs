@@ -59,7 +59,10 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
             var checkedBefore = before is null ? null : Checked(before);
             var checkedAfter = Checked(after, before);
             var change = before is null ? null : Change(before, checkedBefore!, after);
-            var issues = Inspect(before, after, pins, _pedantic, d => ReferenceEquals(d, before) ? checkedBefore!.Issues : checkedAfter.Issues, change);
+            // A check that did not run on a derived version kept the previous version's issues, none of which the change
+            // introduced: only the issues of the checks that ran are compared with the previous version's.
+            var found = change is null ? checkedAfter.Issues : [.. checkedAfter.Ran.SelectMany(c => checkedAfter.ByCheck[c])];
+            var issues = Introduced(before, after, pins, _pedantic, found, checkedBefore?.Keys, change);
             if (context.LearnOnly) continue;
             foreach (var issue in issues) context.Report(ToFinding(issue, Info.Category, commit, file.Path, context));
         }
@@ -110,10 +113,17 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
         CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false, Func<CiDefinition, IReadOnlyList<WorkflowIssue>>? checksOf = null, DerivedChange? change = null)
     {
         checksOf ??= Check;
-        var issues = checksOf(after).Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
+        var existing = before is null ? null : checksOf(before).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
+        return Introduced(before, after, pins, pedantic, checksOf(after), existing, change);
+    }
+
+    // What the change introduced, from the issues found in `after` and the rule|key of those found in `before`.
+    private static List<WorkflowIssue> Introduced(
+        CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic, IReadOnlyList<WorkflowIssue> found, IReadOnlySet<string>? existing, DerivedChange? change)
+    {
+        var issues = found.Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
         if (before is null) return [.. issues, .. DangerousTriggerCheck.Check(after)];
-        var existing = checksOf(before).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
-        issues.RemoveAll(i => existing.Contains(i.Rule + "|" + i.Key));
+        issues.RemoveAll(i => existing!.Contains(i.Rule + "|" + i.Key));
         issues.AddRange(ChangeChecks.Where(c => change is null || c.Sees(change)).SelectMany(c => c.Compare(before, after)));
         return issues;
     }
