@@ -50,17 +50,24 @@ internal static partial class ValueChange
                 var uses = replace.Of(step.Uses, EditedPart.StepUses);
                 var label = labelledByUses.Contains(step) ? uses!.Value : step.Label;
                 if (!string.Equals(label, step.Label, StringComparison.Ordinal)) replace.Record(EditedPart.StepLabel, null, step.Label, label);
-                var next = step with { Uses = uses, Label = label, With = replace.Of(step.With, EditedPart.StepWith), Env = replace.Of(step.Env, EditedPart.StepEnv) };
+                var with = replace.Of(step.With, EditedPart.StepWith);
+                var env = replace.Of(step.Env, EditedPart.StepEnv);
+                // A step the change did not reach stays the same object: the checks (and the next derivation) see it unchanged.
+                var next = ReferenceEquals(uses, step.Uses) && ReferenceEquals(with, step.With) && ReferenceEquals(env, step.Env)
+                    ? step
+                    : step with { Uses = uses, Label = label, With = with, Env = env };
                 if (labelledByUses.Contains(step)) newLabelledByUses.Add(next);
                 steps.Add(next);
             }
 
             replace.Step = null;
-            jobs.Add(job with
-            {
-                Images = [.. job.Images.Select(i => replace.Of(i, EditedPart.JobImage)!)], Env = replace.Of(job.Env, EditedPart.JobEnv),
-                Permissions = replace.Of(job.Permissions, EditedPart.JobPermission), Uses = replace.Of(job.Uses, EditedPart.JobUses), Steps = steps,
-            });
+            var images = job.Images.Any(i => changed.ContainsKey(i.Line)) ? [.. job.Images.Select(i => replace.Of(i, EditedPart.JobImage)!)] : job.Images;
+            var jobEnv = replace.Of(job.Env, EditedPart.JobEnv);
+            var permissions = replace.Of(job.Permissions, EditedPart.JobPermission);
+            var jobUses = replace.Of(job.Uses, EditedPart.JobUses);
+            var same = ReferenceEquals(images, job.Images) && ReferenceEquals(jobEnv, job.Env) && ReferenceEquals(permissions, job.Permissions)
+                && ReferenceEquals(jobUses, job.Uses) && steps.Select((step, i) => ReferenceEquals(step, job.Steps[i])).All(s => s);
+            jobs.Add(same ? job : job with { Images = images, Env = jobEnv, Permissions = permissions, Uses = jobUses, Steps = steps });
         }
 
         var derived = before with
@@ -178,7 +185,7 @@ internal static partial class ValueChange
 
         public CiPermissions? Of(CiPermissions? permissions, EditedPart part)
         {
-            if (permissions is null) return null;
+            if (permissions is null || (!changed.ContainsKey(permissions.Whole?.Line ?? 0) && !permissions.Scopes.Any(s => changed.ContainsKey(s.Value.Line)))) return permissions;
             return permissions with { Whole = Of(permissions.Whole, part), Scopes = [.. permissions.Scopes.Select(s => KeyValuePair.Create(s.Key, Of(s.Value, part, s.Key)!))] };
         }
     }
