@@ -9,13 +9,14 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// </summary>
 internal sealed class CheckedVersion
 {
+    private readonly Lazy<IReadOnlySet<int>> _conditionLines;
     private HashSet<string>? _keys;
 
-    private CheckedVersion(IReadOnlyList<WorkflowIssue>[] byCheck, IReadOnlySet<int> conditionLines, IReadOnlyList<int> ran)
+    private CheckedVersion(IReadOnlyList<WorkflowIssue>[] byCheck, Lazy<IReadOnlySet<int>> conditionLines, IReadOnlyList<int> ran)
     {
         ByCheck = byCheck;
         Issues = [.. byCheck.SelectMany(issues => issues)];
-        ConditionLines = conditionLines;
+        _conditionLines = conditionLines;
         Ran = ran;
     }
 
@@ -25,8 +26,8 @@ internal sealed class CheckedVersion
     /// <summary>Every check's issues, in the order of the checks: what running them all on the version gives.</summary>
     public IReadOnlyList<WorkflowIssue> Issues { get; }
 
-    /// <summary>The 1-based lines that are part of an <c>if:</c> condition (<see cref="Conditions.LinesOf"/>).</summary>
-    public IReadOnlySet<int> ConditionLines { get; }
+    /// <summary>The 1-based lines that are part of an <c>if:</c> condition (<see cref="Conditions.LinesOf"/>), read when first asked: only a version a change derives from needs them.</summary>
+    public IReadOnlySet<int> ConditionLines => _conditionLines.Value;
 
     /// <summary>The indexes of the checks that ran on this version (the others kept the previous version's result).</summary>
     public IReadOnlyList<int> Ran { get; }
@@ -36,7 +37,7 @@ internal sealed class CheckedVersion
 
     /// <summary>Runs every check on <paramref name="definition"/>.</summary>
     public static CheckedVersion Whole(CiDefinition definition, IReadOnlyList<IWorkflowCheck> checks) =>
-        new([.. checks.Select(c => (IReadOnlyList<WorkflowIssue>)[.. c.Check(definition)])], Conditions.LinesOf(definition), [.. Enumerable.Range(0, checks.Count)]);
+        new([.. checks.Select(c => (IReadOnlyList<WorkflowIssue>)[.. c.Check(definition)])], new(() => Conditions.LinesOf(definition)), [.. Enumerable.Range(0, checks.Count)]);
 
     /// <summary>
     /// The results on <paramref name="after"/>, derived by <paramref name="change"/> from the version <paramref name="previous"/>
@@ -60,6 +61,6 @@ internal sealed class CheckedVersion
         }
 
         // The same lines as the previous version's: DerivedChange.TouchesConditions says why a change cannot move them.
-        return new(byCheck, previous.ConditionLines, ran);
+        return new(byCheck, previous._conditionLines, ran);
     }
 }

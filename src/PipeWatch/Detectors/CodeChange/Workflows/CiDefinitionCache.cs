@@ -8,7 +8,8 @@ namespace PipeWatch.Detectors.CodeChange.Workflows;
 /// Thread-safe: the scan's preparation workers parse ahead of the detectors' thread. Two threads that ask for the same
 /// definition at once may both parse it (the same result; the first one held is kept). Holds the <see cref="Capacity"/> most
 /// recently used. A version whose change from the previous one only moved steps' <c>uses:</c> references is derived from the
-/// previous model (<see cref="ValueChange"/>) instead of parsed: a dependency bot's pin bumps cost the size of the change.
+/// previous model (<see cref="ValueChange"/>) instead of parsed: a dependency bot's pin bumps cost the size of the change. What
+/// the derivation replaced is kept with it (<see cref="EditFrom"/>), so that the checks run only where the change reaches.
 /// </remarks>
 internal sealed class CiDefinitionCache
 {

@@ -15,7 +15,8 @@ namespace PipeWatch.Detectors.CodeChange.Workflows;
 /// was read: a step's <c>uses</c> (and its label when it has no name or id), <c>with</c> or <c>env</c> entry, a job's image,
 /// <c>env</c>, permission or reusable workflow, the workflow's <c>env</c> or permission. A value read into something else (a
 /// trigger, a runner label, a matrix, a script's label) or held twice (through an alias) is parsed. Anything else returns null,
-/// and the caller parses the text.
+/// and the caller parses the text. Steps and jobs holding no replaced value are kept as the same objects, and what was replaced
+/// is returned as a <see cref="ValueEdit"/>.
 /// </remarks>
 internal static partial class ValueChange
 {
