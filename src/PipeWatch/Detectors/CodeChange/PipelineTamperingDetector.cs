@@ -61,7 +61,7 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
             var change = before is null ? null : Change(before, checkedBefore!, after);
             // A check that did not run on a derived version kept the previous version's issues, none of which the change
             // introduced: only the issues of the checks that ran are compared with the previous version's.
-            var found = change is null ? checkedAfter.Issues : [.. checkedAfter.Ran.SelectMany(c => checkedAfter.ByCheck[c])];
+            var found = change is null ? checkedAfter.Issues : RanIssues(checkedAfter);
             var issues = Introduced(before, after, pins, _pedantic, found, checkedBefore?.Keys, change);
             if (context.LearnOnly) continue;
             foreach (var issue in issues) context.Report(ToFinding(issue, Info.Category, commit, file.Path, context));
@@ -139,6 +139,14 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
             ? CheckedVersion.Derive(definition, before, change, Checks)
             : CheckedVersion.Whole(definition, Checks);
         return _found.GetValue(definition, _ => found);
+    }
+
+    // The issues of the checks that ran on a version.
+    private static List<WorkflowIssue> RanIssues(CheckedVersion version)
+    {
+        var issues = new List<WorkflowIssue>();
+        foreach (var check in version.Ran) issues.AddRange(version.ByCheck[check]);
+        return issues;
     }
 
     // The change from `before` to `after` when the cache derived the one from the other, else null.

@@ -37,7 +37,15 @@ internal sealed class CheckedVersion
 
     /// <summary>Runs every check on <paramref name="definition"/>.</summary>
     public static CheckedVersion Whole(CiDefinition definition, IReadOnlyList<IWorkflowCheck> checks) =>
-        new([.. checks.Select(c => (IReadOnlyList<WorkflowIssue>)[.. c.Check(definition)])], new(() => Conditions.LinesOf(definition)), [.. Enumerable.Range(0, checks.Count)]);
+        new([.. checks.Select(c => (IReadOnlyList<WorkflowIssue>)[.. c.Check(definition)])], new(() => Conditions.LinesOf(definition)), All(checks.Count));
+
+    // 0 … count - 1 (a loop: LINQ over ints is compiled at run time in a ReadyToRun build).
+    private static int[] All(int count)
+    {
+        var all = new int[count];
+        for (var i = 0; i < count; i++) all[i] = i;
+        return all;
+    }
 
     /// <summary>
     /// The results on <paramref name="after"/>, derived by <paramref name="change"/> from the version <paramref name="previous"/>

@@ -6,7 +6,10 @@ namespace PipeWatch.Detectors.CodeChange.PipelineTampering;
 /// <summary>The <c>if:</c> conditions of a GitHub Actions definition, read from its text: each with its line, its value, and the block indicator (<c>|</c>, <c>&gt;-</c>…) when it is a block scalar.</summary>
 public static partial class Conditions
 {
-    public static IEnumerable<(int Line, string Value, string Block)> Of(CiDefinition definition) => Read(definition).Select(c => (c.Line, c.Value, c.Block));
+    public static IEnumerable<(int Line, string Value, string Block)> Of(CiDefinition definition)
+    {
+        foreach (var (line, _, value, block) in Read(definition)) yield return (line, value, block);
+    }
 
     /// <summary>The 1-based lines that are part of a condition: each <c>if:</c> line and the lines of its block scalar.</summary>
     internal static HashSet<int> LinesOf(CiDefinition definition)

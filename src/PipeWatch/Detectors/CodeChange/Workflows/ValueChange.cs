@@ -67,7 +67,7 @@ internal static partial class ValueChange
             var permissions = replace.Of(job.Permissions, EditedPart.JobPermission);
             var jobUses = replace.Of(job.Uses, EditedPart.JobUses);
             var same = ReferenceEquals(images, job.Images) && ReferenceEquals(jobEnv, job.Env) && ReferenceEquals(permissions, job.Permissions)
-                && ReferenceEquals(jobUses, job.Uses) && steps.Select((step, i) => ReferenceEquals(step, job.Steps[i])).All(s => s);
+                && ReferenceEquals(jobUses, job.Uses) && SameSteps(steps, job.Steps);
             jobs.Add(same ? job : job with { Images = images, Env = jobEnv, Permissions = permissions, Uses = jobUses, Steps = steps });
         }
 
@@ -78,8 +78,20 @@ internal static partial class ValueChange
 
         // Each changed line's one value must have been one this replaces (not, say, a matrix value).
         if (replace.Applied != changed.Count) return null;
-        edit = new ValueEdit([.. changed.Keys.Order().Select(n => new EditedLine(n, before.Lines[n - 1], lines[n - 1]))], replace.Values);
+        var numbers = changed.Keys.ToArray();
+        Array.Sort(numbers);
+        edit = new ValueEdit([.. numbers.Select(n => new EditedLine(n, before.Lines[n - 1], lines[n - 1]))], replace.Values);
         return derived;
+    }
+
+    private static bool SameSteps(List<CiStep> steps, IReadOnlyList<CiStep> before)
+    {
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (!ReferenceEquals(steps[i], before[i])) return false;
+        }
+
+        return true;
     }
 
     // Old and new value by 1-based line for every line that differs; null when a changed line is not `KEY: VALUE` in both

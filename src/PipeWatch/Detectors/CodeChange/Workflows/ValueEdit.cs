@@ -40,7 +40,14 @@ internal sealed class ValueEdit(IReadOnlyList<EditedLine> lines, IReadOnlyList<E
     public IReadOnlyList<EditedValue> Values { get; } = values;
 
     /// <summary>Every part the edit replaced a value of.</summary>
-    public EditedPart Parts { get; } = values.Aggregate(EditedPart.None, (parts, value) => parts | value.Part);
+    public EditedPart Parts { get; } = Union(values);
+
+    private static EditedPart Union(IReadOnlyList<EditedValue> values)
+    {
+        var parts = EditedPart.None;
+        foreach (var value in values) parts |= value.Part;
+        return parts;
+    }
 
     /// <summary>True when the edit replaced a value of any of <paramref name="parts"/>.</summary>
     public bool Touches(EditedPart parts) => (Parts & parts) != EditedPart.None;
