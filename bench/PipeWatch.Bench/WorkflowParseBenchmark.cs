@@ -26,6 +26,7 @@ internal static class WorkflowParseBenchmark
 
         var differ = 0;
         var perCheck = new List<string>();
+        var derivedChecks = new List<string>();
         output.WriteLine("| repository | versions | MB | reference parse CPU s | parse CPU s | parse × reference | checks CPU s | derived (pin bumps) | derive CPU s | not parsed | differ |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var repo in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
@@ -78,7 +79,9 @@ internal static class WorkflowParseBenchmark
                 output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {versions[i].Blob} {texts[i].Path}");
             }
 
-            var (derived, deriveCpu) = DeriveFromPrevious(texts, parsed.Select(p => p.Definition).ToList(), output, ref here);
+            var (derived, deriveCpu, wholeChecks, incrementalChecks, skipped) = DeriveFromPrevious(texts, parsed.Select(p => p.Definition).ToList(), output, ref here);
+            derivedChecks.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{Path.GetFileName(repo)}: {derived:N0} derived versions, checks whole {wholeChecks.TotalSeconds:N3} CPU s, incremental {incrementalChecks.TotalSeconds:N3} ({skipped:N0} of {derived * PipelineTamperingDetector.Checks.Length:N0} check runs skipped)"));
             differ += here;
             var mb = texts.Sum(t => (long)t.Text.Length) / 1e6;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -87,13 +90,17 @@ internal static class WorkflowParseBenchmark
 
         output.WriteLine("checks by CPU s, the six costliest per repository:");
         foreach (var line in perCheck) output.WriteLine("  " + line);
+        output.WriteLine("checks on the derived versions, the whole way and the incremental way (same results asserted):");
+        foreach (var line in derivedChecks) output.WriteLine("  " + line);
         output.WriteLine(differ == 0 ? "output: identical for every version" : $"output: {differ} versions DIFFER");
         return differ == 0 ? 0 : 1;
     }
 
     // Each version derived from the previous version of its path where the change allows (a pin bump: ValueChange), as a scan
     // does; a derived model must equal the parsed one, lines included. The count derived and the CPU of deriving them.
-    private static (int Derived, TimeSpan Cpu) DeriveFromPrevious(
+    // Each derived version's checks are also run the incremental way (CheckedVersion.Derive: only the checks that can see the
+    // change) and must find, check by check, what every check finds on the parsed version; the CPU of both ways is added up.
+    private static (int Derived, TimeSpan Cpu, TimeSpan WholeChecks, TimeSpan IncrementalChecks, int Skipped) DeriveFromPrevious(
         List<(string Path, CiPlatform Platform, string Text)> texts, List<CiDefinition?> parsed, TextWriter output, ref int differ)
     {
         var labelled = texts.Select(t =>
@@ -104,12 +111,13 @@ internal static class WorkflowParseBenchmark
         var lastOfPath = new Dictionary<string, int>(StringComparer.Ordinal);
         var derived = 0;
         var ticks = 0L;
+        var (wholeTicks, incrementalTicks, skipped) = (0L, 0L, 0);
         for (var i = 0; i < texts.Count; i++)
         {
             if (lastOfPath.TryGetValue(texts[i].Path, out var previous) && labelled[previous].Definition is { } before && parsed[i] is { } expected)
             {
                 var started = ScanProfile.ThreadCpu();
-                var model = ValueChange.Apply(before, labelled[previous].Steps, CiDefinitionParser.Lines(texts[i].Text), new HashSet<CiStep>(ReferenceEqualityComparer.Instance));
+                var model = ValueChange.Apply(before, labelled[previous].Steps, CiDefinitionParser.Lines(texts[i].Text), new HashSet<CiStep>(ReferenceEqualityComparer.Instance), out var edit);
                 ticks += ScanProfile.ThreadCpu() - started;
                 if (model is not null)
                 {
@@ -119,13 +127,30 @@ internal static class WorkflowParseBenchmark
                         differ++;
                         output.WriteLine($"DIFFERENT when derived: {texts[i].Path} version {i}");
                     }
+
+                    var checkedBefore = CheckedVersion.Whole(before, PipelineTamperingDetector.Checks);
+                    // Read before the clock starts: a scan reads them once for the version a chain of derivations starts from.
+                    var conditionLines = checkedBefore.ConditionLines;
+                    started = ScanProfile.ThreadCpu();
+                    var whole = CheckedVersion.Whole(expected, PipelineTamperingDetector.Checks);
+                    var middle = ScanProfile.ThreadCpu();
+                    var incremental = CheckedVersion.Derive(model, checkedBefore, new DerivedChange(edit!, conditionLines), PipelineTamperingDetector.Checks);
+                    incrementalTicks += ScanProfile.ThreadCpu() - middle;
+                    wholeTicks += middle - started;
+                    skipped += PipelineTamperingDetector.Checks.Length - incremental.Ran.Count;
+                    if (!whole.ByCheck.Zip(incremental.ByCheck).All(c => c.First.Select(x => x.ToString()).SequenceEqual(c.Second.Select(x => x.ToString()), StringComparer.Ordinal))
+                        || !Conditions.LinesOf(expected).SetEquals(incremental.ConditionLines))
+                    {
+                        differ++;
+                        output.WriteLine($"DIFFERENT checks when derived: {texts[i].Path} version {i}");
+                    }
                 }
             }
 
             lastOfPath[texts[i].Path] = i;
         }
 
-        return (derived, TimeSpan.FromTicks(ticks));
+        return (derived, TimeSpan.FromTicks(ticks), TimeSpan.FromTicks(wholeTicks), TimeSpan.FromTicks(incrementalTicks), skipped);
     }
 
     // Everything the checks read, as text (the lines are the file's own, the same by construction).

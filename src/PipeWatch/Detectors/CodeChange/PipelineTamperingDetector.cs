@@ -38,8 +38,9 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
     private readonly CiDefinitionCache _definitions = new();
 
     // What the checks found in each parsed definition (a pure function of it): a definition's "after" issues are its next
-    // change's "before" issues, found once. Held as long as the definition is.
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, IReadOnlyList<WorkflowIssue>> _found = [];
+    // change's "before" issues, found once; a version derived from the previous one by a small change runs only the checks that
+    // can see the change. Held as long as the definition is.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, CheckedVersion> _found = [];
 
     public DetectorInfo Info { get; } = new(
         "code-change.pipeline-tampering",
@@ -55,7 +56,13 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
             var file = commit.Files[i];
             if ((prepared is null ? Definitions(file, context.Blobs) : prepared.Files[i]) is not (var before, var after)) continue;
             var pins = context.Detection.Baselines.Get<ActionPins>(ActionPins.Key(context.Repository));
-            var issues = Inspect(before, after, pins, _pedantic, d => _found.GetValue(d, Check));
+            var checkedBefore = before is null ? null : Checked(before);
+            var checkedAfter = Checked(after, before);
+            var change = before is null ? null : Change(before, checkedBefore!, after);
+            // A check that did not run on a derived version kept the previous version's issues, none of which the change
+            // introduced: only the issues of the checks that ran are compared with the previous version's.
+            var found = change is null ? checkedAfter.Issues : RanIssues(checkedAfter);
+            var issues = Introduced(before, after, pins, _pedantic, found, checkedBefore?.Keys, change);
             if (context.LearnOnly) continue;
             foreach (var issue in issues) context.Report(ToFinding(issue, Info.Category, commit, file.Path, context));
         }
@@ -72,8 +79,8 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
         {
             if (Definitions(commit.Files[i], blobs) is not (var before, var after)) continue;
             files[i] = (before, after);
-            _found.GetValue(after, Check);
-            if (before is not null) _found.GetValue(before, Check);
+            if (before is not null) Checked(before);
+            Checked(after, before);
         }
 
         return new PreparedDefinitions(files);
@@ -101,18 +108,50 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
     /// <summary>What a change from <paramref name="before"/> (null for a new file) to <paramref name="after"/> introduced, learning its pins.</summary>
     /// <param name="pedantic">Also report hygiene issues (<see cref="WorkflowIssue.Pedantic"/>); the default level reports weaknesses only.</param>
     /// <param name="checksOf">What <see cref="Checks"/> find in a definition, when the caller keeps it (the same as running them).</param>
-    public static IReadOnlyList<WorkflowIssue> Inspect(CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false, Func<CiDefinition, IReadOnlyList<WorkflowIssue>>? checksOf = null)
+    /// <param name="change">What the change replaced, when <paramref name="after"/> was derived from <paramref name="before"/>: the comparisons that cannot see it find nothing and are not run.</param>
+    public static IReadOnlyList<WorkflowIssue> Inspect(
+        CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic = false, Func<CiDefinition, IReadOnlyList<WorkflowIssue>>? checksOf = null, DerivedChange? change = null)
     {
         checksOf ??= Check;
-        var issues = checksOf(after).Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
+        var existing = before is null ? null : checksOf(before).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
+        return Introduced(before, after, pins, pedantic, checksOf(after), existing, change);
+    }
+
+    // What the change introduced, from the issues found in `after` and the rule|key of those found in `before`.
+    private static List<WorkflowIssue> Introduced(
+        CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic, IReadOnlyList<WorkflowIssue> found, IReadOnlySet<string>? existing, DerivedChange? change)
+    {
+        var issues = found.Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
         if (before is null) return [.. issues, .. DangerousTriggerCheck.Check(after)];
-        var existing = checksOf(before).Select(i => i.Rule + "|" + i.Key).ToHashSet(StringComparer.Ordinal);
-        issues.RemoveAll(i => existing.Contains(i.Rule + "|" + i.Key));
-        issues.AddRange(ChangeChecks.SelectMany(c => c.Compare(before, after)));
+        issues.RemoveAll(i => existing!.Contains(i.Rule + "|" + i.Key));
+        issues.AddRange(ChangeChecks.Where(c => change is null || c.Sees(change)).SelectMany(c => c.Compare(before, after)));
         return issues;
     }
 
     private static List<WorkflowIssue> Check(CiDefinition definition) => [.. Checks.SelectMany(c => c.Check(definition))];
+
+    // What the checks find in a definition, found once: derived from the previous version's results when the cache derived its
+    // model from that version's (a pin bump), else every check run on it.
+    private CheckedVersion Checked(CiDefinition definition, CiDefinition? previous = null)
+    {
+        if (_found.TryGetValue(definition, out var held)) return held;
+        var found = previous is not null && _found.TryGetValue(previous, out var before) && Change(previous, before, definition) is { } change
+            ? CheckedVersion.Derive(definition, before, change, Checks)
+            : CheckedVersion.Whole(definition, Checks);
+        return _found.GetValue(definition, _ => found);
+    }
+
+    // The issues of the checks that ran on a version.
+    private static List<WorkflowIssue> RanIssues(CheckedVersion version)
+    {
+        var issues = new List<WorkflowIssue>();
+        foreach (var check in version.Ran) issues.AddRange(version.ByCheck[check]);
+        return issues;
+    }
+
+    // The change from `before` to `after` when the cache derived the one from the other, else null.
+    private DerivedChange? Change(CiDefinition before, CheckedVersion checkedBefore, CiDefinition after) =>
+        _definitions.EditFrom(before, after) is { } edit ? new DerivedChange(edit, checkedBefore.ConditionLines) : null;
 
     /// <summary>The finding for a workflow issue that a commit brought into <paramref name="path"/> (the online checks' too).</summary>
     internal static Finding ToFinding(WorkflowIssue issue, string category, GitCommit commit, string path, CommitContext context) => new()

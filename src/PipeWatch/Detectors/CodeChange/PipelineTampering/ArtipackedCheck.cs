@@ -9,6 +9,11 @@ internal sealed partial class ArtipackedCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("artipacked");
 
+    // Reads which steps check out or upload an artifact, and their inputs and labels: a value of any other step, before and
+    // after, changes nothing.
+    public bool Sees(DerivedChange change) => change.TouchesStepsUsing(uses =>
+        uses?.StartsWith("actions/checkout@", StringComparison.OrdinalIgnoreCase) == true || uses?.StartsWith("actions/upload-artifact@", StringComparison.OrdinalIgnoreCase) == true);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var job in definition.Jobs)

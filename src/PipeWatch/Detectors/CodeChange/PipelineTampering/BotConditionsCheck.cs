@@ -9,6 +9,9 @@ internal sealed partial class BotConditionsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("bot-conditions");
 
+    // Reads the conditions and the triggers (never replaced).
+    public bool Sees(DerivedChange change) => change.TouchesConditions;
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         var privileged = definition.TriggeredBy("pull_request_target", "workflow_run", "issue_comment", "pull_request_review", "pull_request_review_comment");

@@ -34,6 +34,19 @@ internal sealed class CachePoisoningCheck : IWorkflowCheck
 
     private static readonly string[] Publishers = ["softprops/action-gh-release@", "pypa/gh-action-pypi-publish@", "ncipollo/release-action@", "goreleaser/goreleaser-action@"];
 
+    // Reads the triggers (never replaced), the lines that make a release workflow, which steps publish, and the inputs and labels
+    // of steps that cache. A value of a step that neither caches nor publishes, before or after, changes none of these.
+    public bool Sees(DerivedChange change) => change.TouchesLines(IsReleaseLine) || change.TouchesStepsUsing(Concerns);
+
+    // A caching action (or setup-node, which may cache) or a publisher.
+    private static bool Concerns(string? uses)
+    {
+        if (uses is null) return false;
+        var action = uses.Split('@')[0];
+        return Caching.ContainsKey(action) || action.Equals("actions/setup-node", StringComparison.OrdinalIgnoreCase)
+            || Publishers.Any(p => uses.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+    }
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform != CiPlatform.GitHubWorkflow) yield break;
@@ -49,12 +62,14 @@ internal sealed class CachePoisoningCheck : IWorkflowCheck
     }
 
     // Run on a release, on tags, or on a release branch (release, release-v2, releases/**).
-    private static bool IsRelease(CiDefinition definition) =>
-        definition.TriggeredBy("release") || definition.Lines.Any(l =>
-        {
-            var t = l.Trim();
-            return t.StartsWith("tags:", StringComparison.Ordinal) || (t.StartsWith("- ", StringComparison.Ordinal) && t[2..].Trim('"', '\'', ' ').StartsWith("release", StringComparison.Ordinal));
-        });
+    private static bool IsRelease(CiDefinition definition) => definition.TriggeredBy("release") || definition.Lines.Any(IsReleaseLine);
+
+    // A `tags:` filter, or a list entry naming a release branch.
+    private static bool IsReleaseLine(string line)
+    {
+        var t = line.Trim();
+        return t.StartsWith("tags:", StringComparison.Ordinal) || (t.StartsWith("- ", StringComparison.Ordinal) && t[2..].Trim('"', '\'', ' ').StartsWith("release", StringComparison.Ordinal));
+    }
 
     // A job that publishes a release or a package is a release job whatever the trigger.
     private static bool Publishes(CiJob job) =>

@@ -8,6 +8,25 @@ public static partial class Conditions
 {
     public static IEnumerable<(int Line, string Value, string Block)> Of(CiDefinition definition)
     {
+        foreach (var (line, _, value, block) in Read(definition)) yield return (line, value, block);
+    }
+
+    /// <summary>The 1-based lines that are part of a condition: each <c>if:</c> line and the lines of its block scalar.</summary>
+    internal static HashSet<int> LinesOf(CiDefinition definition)
+    {
+        var lines = new HashSet<int>();
+        foreach (var condition in Read(definition))
+        {
+            for (var line = condition.Line; line <= condition.Last; line++) lines.Add(line);
+        }
+
+        return lines;
+    }
+
+    // Each condition with its first and last line (the same for a one-line condition).
+    private static IEnumerable<(int Line, int Last, string Value, string Block)> Read(CiDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
         if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;
         var lines = definition.Lines;
         for (var i = 0; i < lines.Count; i++)
@@ -21,12 +40,13 @@ public static partial class Conditions
             {
                 var indent = m.Groups["indent"].Length + m.Groups["dash"].Length;
                 var body = new List<string>();
-                for (var j = i + 1; j < lines.Count && (lines[j].Trim().Length == 0 || Indent(lines[j]) > indent); j++) body.Add(lines[j].Trim());
-                yield return (i + 1, string.Join('\n', body).Trim(), value);
+                var j = i + 1;
+                for (; j < lines.Count && (lines[j].Trim().Length == 0 || Indent(lines[j]) > indent); j++) body.Add(lines[j].Trim());
+                yield return (i + 1, j, string.Join('\n', body).Trim(), value);
             }
             else
             {
-                yield return (i + 1, value, string.Empty);
+                yield return (i + 1, i + 1, value, string.Empty);
             }
         }
     }

@@ -14,6 +14,14 @@ internal sealed partial class DebugLoggingCheck : IWorkflowCheck
         "ACTIONS_RUNNER_DEBUG", "ACTIONS_STEP_DEBUG", "CI_DEBUG_TRACE", "CI_DEBUG_SERVICES", "system.debug",
     };
 
+    // Reads the steps' code and labels, and env values by name (a debug variable) or by whether they name a secret; a replaced env
+    // value that is neither, before or after, changes nothing it reports.
+    // It names a step only for a debug variable in its env or a trace in its code.
+    public bool Sees(DerivedChange change) =>
+        change.TouchesScripts || change.Relabels(s => Scripts.Of(s).Any() || s.Env.Keys.Any(DebugVariables.Contains))
+        || change.Edit.Values.Any(v => v.Part is EditedPart.StepEnv or EditedPart.JobEnv or EditedPart.WorkflowEnv
+            && (DebugVariables.Contains(v.Name ?? string.Empty) || Secret().IsMatch(v.Old) || Secret().IsMatch(v.New)));
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         var scopes = new List<(string? Job, string? Step, IReadOnlyDictionary<string, CiText> Env)> { (null, null, definition.Env) };

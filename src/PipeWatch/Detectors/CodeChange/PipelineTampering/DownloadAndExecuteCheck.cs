@@ -9,6 +9,9 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("download-and-execute");
 
+    // Reads only the steps' code, and names a step only for a match in its own code: a step without code is never named.
+    public bool Sees(DerivedChange change) => change.TouchesScripts || change.Relabels(s => Scripts.Of(s).Any());
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var step in definition.Steps)

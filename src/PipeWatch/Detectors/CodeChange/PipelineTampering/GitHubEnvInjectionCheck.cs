@@ -15,6 +15,11 @@ internal sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("github-env-injection");
 
+    // Reads the triggers and `run:` scripts (never replaced), expressions and variables in env values (EnvWriteValues), and the
+    // steps' labels. A replaced env value is plain text before and after (ValueEdit): no expression, variable or command, trusted
+    // either way; only the label of a step with a `run:` (the only steps it names) can change what this reports.
+    public bool Sees(DerivedChange change) => change.Relabels(s => s.Run is not null);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         var privileged = definition.TriggeredBy("pull_request_target", "workflow_run", "issue_comment", "issues", "discussion", "discussion_comment", "pull_request_review_comment");

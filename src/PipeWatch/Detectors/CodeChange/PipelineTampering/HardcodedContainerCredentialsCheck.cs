@@ -9,6 +9,9 @@ internal sealed partial class HardcodedContainerCredentialsCheck : IWorkflowChec
 {
     public static readonly string Rule = Scripts.Rule("hardcoded-container-credentials");
 
+    // Reads `credentials:` lines, the indentation after them (the same in both versions) and `password:` lines in their blocks.
+    public bool Sees(DerivedChange change) => change.TouchesLines(line => Credentials().IsMatch(line) || Password().IsMatch(line));
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform != CiPlatform.GitHubWorkflow) yield break;

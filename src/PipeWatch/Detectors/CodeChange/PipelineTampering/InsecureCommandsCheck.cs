@@ -9,6 +9,9 @@ internal sealed partial class InsecureCommandsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("insecure-commands");
 
+    // Reads each line alone, and reports only lines that name the variable.
+    public bool Sees(DerivedChange change) => change.TouchesLines(MayEnable);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;

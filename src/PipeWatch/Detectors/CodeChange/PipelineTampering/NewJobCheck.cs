@@ -8,6 +8,9 @@ internal sealed class NewJobCheck : IWorkflowChangeCheck
 {
     public static readonly string Rule = Scripts.Rule("new-job");
 
+    // Compares job ids: ValueChange keeps every job.
+    public bool Sees(DerivedChange change) => false;
+
     public IEnumerable<WorkflowIssue> Compare(CiDefinition before, CiDefinition after)
     {
         var known = before.Jobs.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);

@@ -13,6 +13,9 @@ internal sealed class NewTriggerCheck : IWorkflowChangeCheck
         "pull_request_target", "workflow_run", "issue_comment", "issues", "discussion_comment", "pull_request_review_comment",
     };
 
+    // Compares triggers: ValueChange replaces none.
+    public bool Sees(DerivedChange change) => false;
+
     public IEnumerable<WorkflowIssue> Compare(CiDefinition before, CiDefinition after)
     {
         var known = before.Triggers.Select(t => t.Value).ToHashSet(StringComparer.Ordinal);

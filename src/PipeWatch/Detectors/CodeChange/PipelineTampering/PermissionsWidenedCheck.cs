@@ -8,6 +8,9 @@ internal sealed class PermissionsWidenedCheck : IWorkflowCheck, IWorkflowChangeC
 {
     public static readonly string Rule = Scripts.Rule("permissions-widened");
 
+    // Both the check and the comparison read the triggers (never replaced) and the permissions.
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.JobPermission | EditedPart.WorkflowPermission);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         var privileged = definition.TriggeredBy("pull_request_target", "workflow_run", "issue_comment");

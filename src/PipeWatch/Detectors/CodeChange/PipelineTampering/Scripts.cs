@@ -8,6 +8,9 @@ internal static class Scripts
 {
     private static readonly string[] CodeInputs = ["script", "cmd", "run", "inlineScript"];
 
+    /// <summary>True when <paramref name="input"/> names a step input that holds code (<see cref="Of"/> reads it).</summary>
+    public static bool IsCodeInput(string? input) => input is not null && CodeInputs.Contains(input, StringComparer.Ordinal);
+
     public static IEnumerable<CiText> Of(CiStep step)
     {
         if (step.Run is { } run) yield return run;

@@ -9,6 +9,9 @@ internal sealed partial class SecretsExfiltrationCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("secrets-exfiltration");
 
+    // Reads the steps' code and labels, and each line alone for toJSON(secrets) (with the step it falls in, by line: unchanged).
+    public bool Sees(DerivedChange change) => change.TouchesScripts || change.Touches(EditedPart.StepLabel) || change.TouchesLines(AllSecrets().IsMatch);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var step in definition.Steps)

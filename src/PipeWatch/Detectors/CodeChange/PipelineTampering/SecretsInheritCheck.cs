@@ -8,6 +8,9 @@ internal sealed class SecretsInheritCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("secrets-inherit");
 
+    // Reads `secrets: inherit` (never replaced) and the reusable workflow a job calls.
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.JobUses);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var job in definition.Jobs)

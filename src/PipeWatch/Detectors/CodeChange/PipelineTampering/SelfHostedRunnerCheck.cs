@@ -9,6 +9,9 @@ internal sealed class SelfHostedRunnerCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("self-hosted-runner");
 
+    // Reads runner labels, matrices and their exclusions, and the triggers: ValueChange replaces none of them.
+    public bool Sees(DerivedChange change) => false;
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         var pullRequests = definition.TriggeredBy("pull_request", "pull_request_target", "pr");

@@ -9,6 +9,9 @@ internal sealed class StepsChangedCheck : IWorkflowChangeCheck
 {
     public static readonly string Rule = Scripts.Rule("steps-changed");
 
+    // Compares the jobs' step labels: the same sequence unless a label was replaced.
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.StepLabel);
+
     public IEnumerable<WorkflowIssue> Compare(CiDefinition before, CiDefinition after)
     {
         foreach (var job in after.Jobs)

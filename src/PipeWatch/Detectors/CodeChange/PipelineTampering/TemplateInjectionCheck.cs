@@ -17,6 +17,12 @@ internal sealed partial class TemplateInjectionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("template-injection");
 
+    // Reads expressions (${{ }}, Azure $( ) macros) in steps' code, env values and matrices, and the steps' labels. A replaced value
+    // is plain text before and after (ValueEdit): it holds no expression, so it neither brings nor removes one; only a label can
+    // change what this reports, and only the label of a step with code (the only steps it names; other steps read an earlier
+    // step's code and env, not its label).
+    public bool Sees(DerivedChange change) => change.Relabels(s => Scripts.Of(s).Any());
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         var inputsUntrusted = definition.Platform == CiPlatform.GitHubAction || definition.TriggeredBy("workflow_call");

@@ -10,6 +10,13 @@ internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("use-trusted-publishing");
 
+    // Reads permissions, the steps' actions, inputs and labels, and `run:` scripts (never replaced).
+    // It names a step only for the PyPI publishing action or a `run:` that publishes: a value of another step changes nothing.
+    public bool Sees(DerivedChange change) =>
+        change.Touches(EditedPart.JobPermission | EditedPart.WorkflowPermission)
+        || change.Relabels(s => s.Run is not null)
+        || change.TouchesStepsUsing(uses => uses?.StartsWith("pypa/gh-action-pypi-publish@", StringComparison.OrdinalIgnoreCase) == true);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;

@@ -9,6 +9,9 @@ internal sealed partial class UnpinnedActionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unpinned-action");
 
+    // Reads the actions and reusable workflows used, and the steps' labels.
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.JobUses | EditedPart.StepUses | EditedPart.StepLabel);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;

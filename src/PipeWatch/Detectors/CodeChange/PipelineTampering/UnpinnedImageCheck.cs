@@ -9,6 +9,12 @@ internal sealed class UnpinnedImageCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unpinned-image");
 
+    // Reads the jobs' images, `docker://` steps (their uses and labels) and matrices (never replaced): a step's value changes
+    // nothing unless the step uses a `docker://` image before or after.
+    public bool Sees(DerivedChange change) =>
+        change.Touches(EditedPart.JobImage)
+        || (change.Touches(EditedPart.StepUses | EditedPart.StepLabel) && change.TouchesStepsUsing(uses => uses?.StartsWith("docker://", StringComparison.Ordinal) == true));
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var job in definition.Jobs)

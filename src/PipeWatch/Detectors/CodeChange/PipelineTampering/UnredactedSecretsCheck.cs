@@ -9,6 +9,9 @@ internal sealed partial class UnredactedSecretsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unredacted-secrets");
 
+    // Reads each line alone, and reports only lines with a match.
+    public bool Sees(DerivedChange change) => change.TouchesLines(FromJsonSecret().IsMatch);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         for (var i = 0; i < definition.Lines.Count; i++)

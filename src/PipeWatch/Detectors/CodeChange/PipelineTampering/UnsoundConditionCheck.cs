@@ -9,6 +9,9 @@ internal sealed partial class UnsoundConditionCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unsound-condition");
 
+    // Reads the conditions only.
+    public bool Sees(DerivedChange change) => change.TouchesConditions;
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var (line, value, block) in Conditions.Of(definition))

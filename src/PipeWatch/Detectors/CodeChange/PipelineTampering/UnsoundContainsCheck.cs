@@ -9,6 +9,9 @@ internal sealed partial class UnsoundContainsCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("unsound-contains");
 
+    // Reads the conditions only.
+    public bool Sees(DerivedChange change) => change.TouchesConditions;
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var (line, value, _) in Conditions.Of(definition))

@@ -9,6 +9,9 @@ internal sealed partial class UntrustedCheckoutCheck : IWorkflowCheck
 {
     public static readonly string Rule = Scripts.Rule("untrusted-checkout");
 
+    // Reads the triggers (never replaced), the steps' actions, inputs, code and labels.
+    public bool Sees(DerivedChange change) => change.Touches(EditedPart.StepUses | EditedPart.StepWith | EditedPart.StepLabel);
+
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (!definition.TriggeredBy("pull_request_target", "workflow_run")) yield break;

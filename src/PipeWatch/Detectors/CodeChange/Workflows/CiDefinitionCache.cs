@@ -8,7 +8,8 @@ namespace PipeWatch.Detectors.CodeChange.Workflows;
 /// Thread-safe: the scan's preparation workers parse ahead of the detectors' thread. Two threads that ask for the same
 /// definition at once may both parse it (the same result; the first one held is kept). Holds the <see cref="Capacity"/> most
 /// recently used. A version whose change from the previous one only moved steps' <c>uses:</c> references is derived from the
-/// previous model (<see cref="ValueChange"/>) instead of parsed: a dependency bot's pin bumps cost the size of the change.
+/// previous model (<see cref="ValueChange"/>) instead of parsed: a dependency bot's pin bumps cost the size of the change. What
+/// the derivation replaced is kept with it (<see cref="EditFrom"/>), so that the checks run only where the change reaches.
 /// </remarks>
 internal sealed class CiDefinitionCache
 {
@@ -21,6 +22,10 @@ internal sealed class CiDefinitionCache
     // For each definition this cache made: its steps whose label is the action they use, which ValueChange needs to derive the
     // next version. Held as long as the definition is.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, HashSet<CiStep>> _labelledByUses = [];
+
+    // For each definition this cache derived: the version it was derived from (weakly: a chain of versions must not keep each
+    // other alive) and what the derivation replaced.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, Derivation> _derivations = [];
 
     /// <summary>As <see cref="CiDefinitionParser.Parse(string, string, CiPlatform, out string?, bool)"/> of <paramref name="text"/>, the content of blob <paramref name="blobId"/>.</summary>
     /// <param name="previous">The previous version of the same file (from this cache), when known: the new one may be derived from it.</param>
@@ -51,19 +56,28 @@ internal sealed class CiDefinitionCache
     private CiDefinition? Derive(string path, string text, CiPlatform platform, CiDefinition? previous)
     {
         var labelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
+        ValueEdit? edit = null;
         var definition = previous is not null && previous.Path == path && previous.Platform == platform
             && _labelledByUses.TryGetValue(previous, out var before)
-                ? ValueChange.Apply(previous, before, CiDefinitionParser.Lines(text), labelled)
+                ? ValueChange.Apply(previous, before, CiDefinitionParser.Lines(text), labelled, out edit)
                 : null;
         if (definition is null)
         {
             labelled.Clear();
             definition = CiDefinitionParser.Parse(path, text, platform, out _, alwaysMerge: false, labelled);
         }
+        else
+        {
+            _derivations.AddOrUpdate(definition, new Derivation(new WeakReference<CiDefinition>(previous!), edit!));
+        }
 
         if (definition is not null) _labelledByUses.AddOrUpdate(definition, labelled);
         return definition;
     }
+
+    /// <summary>What <see cref="ValueChange"/> replaced to derive <paramref name="after"/> from <paramref name="before"/>; null when this cache did not derive it from that very model (it parsed it, or derived it from another).</summary>
+    public ValueEdit? EditFrom(CiDefinition before, CiDefinition after) =>
+        _derivations.TryGetValue(after, out var derivation) && derivation.From.TryGetTarget(out var from) && ReferenceEquals(from, before) ? derivation.Edit : null;
 
     // The held entry, made the most recently used; under the gate.
     private (string Key, CiDefinition? Definition)? Touch(string key)
@@ -73,4 +87,6 @@ internal sealed class CiDefinitionCache
         _recency.AddFirst(node);
         return node.Value;
     }
+
+    private sealed record Derivation(WeakReference<CiDefinition> From, ValueEdit Edit);
 }

@@ -15,7 +15,8 @@ namespace PipeWatch.Detectors.CodeChange.Workflows;
 /// was read: a step's <c>uses</c> (and its label when it has no name or id), <c>with</c> or <c>env</c> entry, a job's image,
 /// <c>env</c>, permission or reusable workflow, the workflow's <c>env</c> or permission. A value read into something else (a
 /// trigger, a runner label, a matrix, a script's label) or held twice (through an alias) is parsed. Anything else returns null,
-/// and the caller parses the text.
+/// and the caller parses the text. Steps and jobs holding no replaced value are kept as the same objects, and what was replaced
+/// is returned as a <see cref="ValueEdit"/>.
 /// </remarks>
 internal static partial class ValueChange
 {
@@ -24,39 +25,73 @@ internal static partial class ValueChange
     /// <param name="labelledByUses">The steps of <paramref name="before"/> whose label is the action they use (no name, no id).</param>
     /// <param name="lines">The new version's lines (as <see cref="CiDefinitionParser.Lines"/> splits them).</param>
     /// <param name="newLabelledByUses">Receives the steps of the result whose label is the action they use.</param>
-    public static CiDefinition? Apply(CiDefinition before, IReadOnlySet<CiStep> labelledByUses, IReadOnlyList<string> lines, ICollection<CiStep> newLabelledByUses)
+    public static CiDefinition? Apply(CiDefinition before, IReadOnlySet<CiStep> labelledByUses, IReadOnlyList<string> lines, ICollection<CiStep> newLabelledByUses) =>
+        Apply(before, labelledByUses, lines, newLabelledByUses, out _);
+
+    /// <summary>As <see cref="Apply(CiDefinition, IReadOnlySet{CiStep}, IReadOnlyList{string}, ICollection{CiStep})"/>, also saying what it replaced.</summary>
+    /// <param name="edit">The lines and values replaced, when the result is not null: what the checks need to tell whether they can see the change.</param>
+    public static CiDefinition? Apply(CiDefinition before, IReadOnlySet<CiStep> labelledByUses, IReadOnlyList<string> lines, ICollection<CiStep> newLabelledByUses, out ValueEdit? edit)
     {
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(labelledByUses);
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(newLabelledByUses);
+        edit = null;
         if (before.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction) || lines.Count != before.Lines.Count) return null;
         if (ChangedValues(before.Lines, lines) is not { Count: > 0 } changed || !EachChangedLineHoldsOneValue(before, changed)) return null;
 
-        var edit = new Edit(changed);
+        var replace = new Edit(changed);
         var jobs = new List<CiJob>(before.Jobs.Count);
         foreach (var job in before.Jobs)
         {
             var steps = new List<CiStep>(job.Steps.Count);
             foreach (var step in job.Steps)
             {
-                var uses = edit.Of(step.Uses);
+                replace.Step = step;
+                var uses = replace.Of(step.Uses, EditedPart.StepUses);
                 var label = labelledByUses.Contains(step) ? uses!.Value : step.Label;
-                var next = step with { Uses = uses, Label = label, With = edit.Of(step.With), Env = edit.Of(step.Env) };
+                if (!string.Equals(label, step.Label, StringComparison.Ordinal)) replace.Record(EditedPart.StepLabel, null, step.Label, label);
+                var with = replace.Of(step.With, EditedPart.StepWith);
+                var env = replace.Of(step.Env, EditedPart.StepEnv);
+                // A step the change did not reach stays the same object: the checks (and the next derivation) see it unchanged.
+                var next = ReferenceEquals(uses, step.Uses) && ReferenceEquals(with, step.With) && ReferenceEquals(env, step.Env)
+                    ? step
+                    : step with { Uses = uses, Label = label, With = with, Env = env };
                 if (labelledByUses.Contains(step)) newLabelledByUses.Add(next);
                 steps.Add(next);
             }
 
-            jobs.Add(job with
-            {
-                Images = [.. job.Images.Select(i => edit.Of(i)!)], Env = edit.Of(job.Env), Permissions = edit.Of(job.Permissions), Uses = edit.Of(job.Uses), Steps = steps,
-            });
+            replace.Step = null;
+            var images = job.Images.Any(i => changed.ContainsKey(i.Line)) ? [.. job.Images.Select(i => replace.Of(i, EditedPart.JobImage)!)] : job.Images;
+            var jobEnv = replace.Of(job.Env, EditedPart.JobEnv);
+            var permissions = replace.Of(job.Permissions, EditedPart.JobPermission);
+            var jobUses = replace.Of(job.Uses, EditedPart.JobUses);
+            var same = ReferenceEquals(images, job.Images) && ReferenceEquals(jobEnv, job.Env) && ReferenceEquals(permissions, job.Permissions)
+                && ReferenceEquals(jobUses, job.Uses) && SameSteps(steps, job.Steps);
+            jobs.Add(same ? job : job with { Images = images, Env = jobEnv, Permissions = permissions, Uses = jobUses, Steps = steps });
         }
 
-        var derived = before with { Permissions = edit.Of(before.Permissions), Env = edit.Of(before.Env), Jobs = jobs, Lines = lines };
+        var derived = before with
+        {
+            Permissions = replace.Of(before.Permissions, EditedPart.WorkflowPermission), Env = replace.Of(before.Env, EditedPart.WorkflowEnv), Jobs = jobs, Lines = lines,
+        };
 
         // Each changed line's one value must have been one this replaces (not, say, a matrix value).
-        return edit.Applied == changed.Count ? derived : null;
+        if (replace.Applied != changed.Count) return null;
+        var numbers = changed.Keys.ToArray();
+        Array.Sort(numbers);
+        edit = new ValueEdit([.. numbers.Select(n => new EditedLine(n, before.Lines[n - 1], lines[n - 1]))], replace.Values);
+        return derived;
+    }
+
+    private static bool SameSteps(List<CiStep> steps, IReadOnlyList<CiStep> before)
+    {
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (!ReferenceEquals(steps[i], before[i])) return false;
+        }
+
+        return true;
     }
 
     // Old and new value by 1-based line for every line that differs; null when a changed line is not `KEY: VALUE` in both
@@ -132,29 +167,39 @@ internal static partial class ValueChange
     [GeneratedRegex(@"^(?<lead> *(?:- +)?[A-Za-z0-9_][A-Za-z0-9_.-]*: +)(?<value>[A-Za-z0-9_./][A-Za-z0-9_./@+-]*(?::[A-Za-z0-9_./@+-]+)*)(?: +#[^\r\n\u0085\u2028\u2029]*)? *$", RegexOptions.CultureInvariant)]
     private static partial Regex ValueLine();
 
-    // Replaces the values on changed lines, counting them; a value whose text is not the old one is left as is and not counted,
-    // so the derivation fails.
+    // Replaces the values on changed lines, counting and recording them; a value whose text is not the old one is left as is and
+    // not counted, so the derivation fails.
     private sealed class Edit(Dictionary<int, (string Old, string New)> changed)
     {
+        private readonly List<EditedValue> _values = [];
+
         public int Applied { get; private set; }
 
-        public CiText? Of(CiText? text)
+        public IReadOnlyList<EditedValue> Values => _values;
+
+        /// <summary>The step whose values are being replaced, null for a job's or the workflow's.</summary>
+        public CiStep? Step { get; set; }
+
+        public void Record(EditedPart part, string? name, string old, string now) => _values.Add(new EditedValue(part, name, old, now, Step));
+
+        public CiText? Of(CiText? text, EditedPart part, string? name = null)
         {
             if (text is null || !changed.TryGetValue(text.Line, out var change) || text.Block || text.Value != change.Old) return text;
             Applied++;
+            Record(part, name, change.Old, change.New);
             return text with { Value = change.New };
         }
 
-        public IReadOnlyDictionary<string, CiText> Of(IReadOnlyDictionary<string, CiText> map)
+        public IReadOnlyDictionary<string, CiText> Of(IReadOnlyDictionary<string, CiText> map, EditedPart part)
         {
             if (!map.Values.Any(v => changed.ContainsKey(v.Line))) return map;
-            return map.ToDictionary(p => p.Key, p => Of(p.Value)!, StringComparer.Ordinal);
+            return map.ToDictionary(p => p.Key, p => Of(p.Value, part, p.Key)!, StringComparer.Ordinal);
         }
 
-        public CiPermissions? Of(CiPermissions? permissions)
+        public CiPermissions? Of(CiPermissions? permissions, EditedPart part)
         {
-            if (permissions is null) return null;
-            return permissions with { Whole = Of(permissions.Whole), Scopes = [.. permissions.Scopes.Select(s => KeyValuePair.Create(s.Key, Of(s.Value)!))] };
+            if (permissions is null || (!changed.ContainsKey(permissions.Whole?.Line ?? 0) && !permissions.Scopes.Any(s => changed.ContainsKey(s.Value.Line)))) return permissions;
+            return permissions with { Whole = Of(permissions.Whole, part), Scopes = [.. permissions.Scopes.Select(s => KeyValuePair.Create(s.Key, Of(s.Value, part, s.Key)!))] };
         }
     }
 }

@@ -165,6 +165,24 @@ public sealed partial class ValueChangeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Steps_and_jobs_the_change_does_not_reach_stay_the_same_objects_and_the_edit_lists_what_it_replaced()
+    {
+        var cache = new CiDefinitionCache();
+        var twoJobs = Workflow + "\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make lint\n";
+        var v1 = cache.Parse(".github/workflows/build.yml", "blob1", twoJobs, CiPlatform.GitHubWorkflow)!;
+        var v2 = cache.Parse(".github/workflows/build.yml", "blob2", twoJobs.Replace("checkout@v3", "checkout@v4", StringComparison.Ordinal), CiPlatform.GitHubWorkflow, previous: v1)!;
+
+        Assert.NotSame(v1.Jobs[0].Steps[0], v2.Jobs[0].Steps[0]);
+        Assert.Same(v1.Jobs[0].Steps[1], v2.Jobs[0].Steps[1]);
+        Assert.Same(v1.Jobs[0].Steps[2], v2.Jobs[0].Steps[2]);
+        Assert.Same(v1.Jobs[1], v2.Jobs[1]);
+        var edit = cache.EditFrom(v1, v2)!;
+        Assert.Equal([(EditedPart.StepUses, "actions/checkout@v3", "actions/checkout@v4"), (EditedPart.StepLabel, "actions/checkout@v3", "actions/checkout@v4")], edit.Values.Select(v => (v.Part, v.Old, v.New)));
+        Assert.Equal([6], edit.Lines.Select(l => l.Number));
+        Assert.Null(cache.EditFrom(v2, v1));
+    }
+
+    [Fact]
     public void The_insecure_commands_prefilter_ignores_case_wherever_the_regex_does()
     {
         // The check's regex is (?i): each letter of the variable must match, ignoring case, exactly the characters that ordinal
