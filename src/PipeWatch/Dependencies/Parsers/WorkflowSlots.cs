@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Text.RegularExpressions;
+using PipeWatch.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -30,7 +30,7 @@ namespace PipeWatch.Dependencies.Parsers;
 /// it), not its text.
 /// </para>
 /// </remarks>
-internal sealed partial class WorkflowSlots
+internal sealed class WorkflowSlots
 {
     /// <summary>A larger file is parsed whole every time (ten times the largest workflow of the benchmark's repositories): what a version keeps stays small.</summary>
     public const int MaxCharacters = 128 * 1024;
@@ -164,7 +164,7 @@ internal sealed partial class WorkflowSlots
     // The value of a `[- ]KEY: VALUE [# comment]` line and its lead (up to the value), or null for any other line.
     private static string? Value(string line, out string lead)
     {
-        var match = ValueLine().Match(line);
+        var match = PlainValueLine.Pattern().Match(line);
         lead = match.Success ? match.Groups["lead"].Value : "";
         return match.Success ? match.Groups["value"].Value : null;
     }
@@ -202,12 +202,6 @@ internal sealed partial class WorkflowSlots
         static bool IsPlain(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain } scalar && scalar.Tag.IsEmpty;
     }
 
-    // The line rule of the CI definitions' ValueChange: `KEY: VALUE`, optionally after the dash that opens a sequence entry and
-    // before a comment; spaces only (a tab is not YAML indentation). A colon inside VALUE is followed by more of it (a colon before
-    // a space or the end would start a mapping). The comment holds only characters YAML allows and reads as no line break (no
-    // control character, byte order mark or non-character: a parser may refuse those, and the whole parse would fail).
-    [GeneratedRegex(@"^(?<lead> *(?:- +)?[A-Za-z0-9_][A-Za-z0-9_.-]*: +)(?<value>[A-Za-z0-9_./][A-Za-z0-9_./@+-]*(?::[A-Za-z0-9_./@+-]+)*)(?: +#(?:[\t\x20-\x7E\xA0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD]|[\uD800-\uDBFF][\uDC00-\uDFFF])*)? *$", RegexOptions.CultureInvariant)]
-    private static partial Regex ValueLine();
 }
 
 /// <summary>What a dependency is read from: a <c>uses:</c> value (an action, a reusable workflow, a <c>docker://</c> image) or an image value.</summary>

@@ -129,7 +129,9 @@ public sealed class LockfileBlockMemoTests
         yield return text.Replace("1.0.0", "1.0.1", StringComparison.Ordinal);
     }
 
-    private static List<string> Whole(ILockfileParser parser, string name, string text) => PnpmLockReadersTests.Text(parser.Parse(name, text));
+    /// <summary>What the whole-file parse reads (<see cref="PnpmLockReadersTests.Text"/>): the reference every memo path is compared with.</summary>
+    internal static List<string> Whole(ILockfileParser parser, string name, string text) => PnpmLockReadersTests.Text(parser.Parse(name, text));
 
-    private static List<string> Memo(ILockfileParser parser, string name, string text, LockfileBlockMemo memo) => PnpmLockReadersTests.Text(parser.Parse(name, text, memo));
+    /// <summary>What the parse through <paramref name="memo"/> reads, as <see cref="Whole"/> gives it.</summary>
+    internal static List<string> Memo(ILockfileParser parser, string name, string text, LockfileBlockMemo memo) => PnpmLockReadersTests.Text(parser.Parse(name, text, memo));
 }

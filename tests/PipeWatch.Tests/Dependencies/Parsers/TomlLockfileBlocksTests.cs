@@ -91,7 +91,7 @@ public sealed class TomlLockfileBlocksTests
         yield return text.Replace("1.0.0", "1.0.1", StringComparison.Ordinal);
     }
 
-    private static List<string> Whole(ILockfileParser parser, string name, string text) => PnpmLockReadersTests.Text(parser.Parse(name, text));
+    private static List<string> Whole(ILockfileParser parser, string name, string text) => LockfileBlockMemoTests.Whole(parser, name, text);
 
-    private static List<string> Memo(ILockfileParser parser, string name, string text, LockfileBlockMemo memo) => PnpmLockReadersTests.Text(parser.Parse(name, text, memo));
+    private static List<string> Memo(ILockfileParser parser, string name, string text, LockfileBlockMemo memo) => LockfileBlockMemoTests.Memo(parser, name, text, memo);
 }

@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using PipeWatch.Yaml;
 
 namespace PipeWatch.Detectors.CodeChange.Workflows;
 
@@ -18,7 +18,7 @@ namespace PipeWatch.Detectors.CodeChange.Workflows;
 /// and the caller parses the text. Steps and jobs holding no replaced value are kept as the same objects, and what was replaced
 /// is returned as a <see cref="ValueEdit"/>.
 /// </remarks>
-internal static partial class ValueChange
+internal static class ValueChange
 {
     /// <summary>The next version's model, or null when the change is not one this can derive.</summary>
     /// <param name="before">The previous version's model.</param>
@@ -102,8 +102,8 @@ internal static partial class ValueChange
         for (var i = 0; i < after.Count; i++)
         {
             if (string.Equals(before[i], after[i], StringComparison.Ordinal)) continue;
-            var old = ValueLine().Match(before[i]);
-            var now = ValueLine().Match(after[i]);
+            var old = PlainValueLine.Pattern().Match(before[i]);
+            var now = PlainValueLine.Pattern().Match(after[i]);
             if (!old.Success || !now.Success || old.Groups["lead"].Value != now.Groups["lead"].Value) return null;
             changed[i + 1] = (old.Groups["value"].Value, now.Groups["value"].Value);
         }
@@ -161,11 +161,6 @@ internal static partial class ValueChange
         }
     }
 
-    // `KEY: VALUE`, optionally after the dash that opens a sequence entry and before a comment; spaces only (a tab is not YAML
-    // indentation). A colon inside VALUE is followed by more of it (a colon before a space or the end would start a mapping).
-    // The comment stops short of any character YAML reads as a line break.
-    [GeneratedRegex(@"^(?<lead> *(?:- +)?[A-Za-z0-9_][A-Za-z0-9_.-]*: +)(?<value>[A-Za-z0-9_./][A-Za-z0-9_./@+-]*(?::[A-Za-z0-9_./@+-]+)*)(?: +#[^\r\n\u0085\u2028\u2029]*)? *$", RegexOptions.CultureInvariant)]
-    private static partial Regex ValueLine();
 
     // Replaces the values on changed lines, counting and recording them; a value whose text is not the old one is left as is and
     // not counted, so the derivation fails.

@@ -79,6 +79,8 @@ public sealed partial class ValueChangeTests(ITestOutputHelper output)
     [InlineData("- uses: actions/checkout@v3 # v3.5.0", "- uses: actions/checkout@v4\n      - run: echo")]
     [InlineData("- uses: actions/checkout@v3 # v3.5.0", "-   uses: actions/checkout@v4")]
     [InlineData("- uses: actions/checkout@v3 # v3.5.0", "- uses: *checkout")]
+    [InlineData("- uses: actions/checkout@v3 # v3.5.0", "- uses: actions/checkout@v4 # v4\u0001")]
+    [InlineData("- uses: actions/checkout@v3 # v3.5.0", "- uses: actions/checkout@v4 # v4\uFEFF")]
     public void A_change_to_anything_but_a_plain_value_read_as_it_is_is_not_derived(string from, string to)
     {
         Assert.Null(Derive(Workflow, Workflow.Replace(from, to, StringComparison.Ordinal)));
