@@ -18,12 +18,16 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
     private readonly Dictionary<string, LinkedListNode<(string Id, string? Text)>> _held = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Id, string? Text)> _recency = new();
     private long _chars;
-    private long _rebuilt, _rebuiltChars, _notRebuilt;
+    private readonly HashSet<string> _dropped = new(StringComparer.Ordinal);
+    private long _rebuilt, _rebuiltChars, _notRebuilt, _readAgain;
 
     public long MaxChars => maxChars;
 
     /// <summary>Versions made from the previous version and the diff (<see cref="PrefetchChanges"/>), their characters, and those that could not be and were read.</summary>
     public (long Rebuilt, long Characters, long Read) Rebuilds => (Interlocked.Read(ref _rebuilt), Interlocked.Read(ref _rebuiltChars), Interlocked.Read(ref _notRebuilt));
+
+    /// <summary>Blobs asked of the inner reader again after they had been held and dropped: the cost of a cache (or a read-ahead) too small.</summary>
+    public long ReadAgain => Interlocked.Read(ref _readAgain);
 
     public string? ReadText(string blobId)
     {
@@ -36,6 +40,8 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
                 _recency.AddFirst(node);
                 return node.Value.Text;
             }
+
+            CountIfDropped(blobId);
         }
 
         var text = inner.ReadText(blobId);
@@ -50,6 +56,7 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
         lock (_gate)
         {
             wanted = [.. blobIds.Distinct(StringComparer.Ordinal).Where(id => !_held.ContainsKey(id))];
+            foreach (var id in wanted) CountIfDropped(id);
         }
 
         if (wanted.Count == 0) return;
@@ -112,6 +119,12 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
         Prefetch(missed);
     }
 
+    // Under the gate. The ids dropped are kept (one string each, already made) so that a read of one again is counted.
+    private void CountIfDropped(string blobId)
+    {
+        if (_dropped.Contains(blobId)) _readAgain++;
+    }
+
     private void Hold(string blobId, string? text)
     {
         var size = (text?.Length ?? 0) + blobId.Length;
@@ -125,6 +138,7 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
             {
                 _recency.RemoveLast();
                 _held.Remove(oldest.Value.Id);
+                _dropped.Add(oldest.Value.Id);
                 _chars -= (oldest.Value.Text?.Length ?? 0) + oldest.Value.Id.Length;
             }
         }
