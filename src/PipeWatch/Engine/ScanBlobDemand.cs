@@ -57,6 +57,7 @@ internal static class ScanBlobDemand
         var (rebuilt, characters, read) = blobs.Rebuilds;
         yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"blobs rebuilt from the previous version and the diff ({characters / 1e6:N1} M characters), not read"), rebuilt);
         yield return ("blobs that could not be rebuilt (read from git instead)", read);
+        yield return ("blobs read again after the blob cache had dropped them (held too few, or read too far ahead)", blobs.ReadAgain);
     }
 
     private static bool ReadWhole(string path) => LockfileParsers.For(path) is not null || CiDefinitionParser.Classify(path) is not null;

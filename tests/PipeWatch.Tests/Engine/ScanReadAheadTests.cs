@@ -70,6 +70,7 @@ public sealed class ScanReadAheadTests : IDisposable
         Assert.StartsWith("blobs read: 22,", blobs.Name, StringComparison.Ordinal);
         Assert.Equal(24, Assert.Single(parts.Values, p => p.Name.StartsWith("blobs rebuilt from the previous version", StringComparison.Ordinal)).Calls);
         Assert.Equal(0, parts["blobs that could not be rebuilt (read from git instead)"].Calls);
+        Assert.Equal(0, parts["blobs read again after the blob cache had dropped them (held too few, or read too far ahead)"].Calls);
         Assert.True(parts["inspect: secrets.hardcoded"].Cpu > TimeSpan.Zero);
         Assert.NotEmpty(findings);
     }

@@ -17,6 +17,9 @@ namespace PipeWatch.Sources.Git;
 internal static class DiffRebuild
 {
     private const int BinaryProbe = 8000;
+
+    // Characters encoded per piece when a text is hashed (at most 3 UTF-8 bytes each, 4 for a pair split across pieces).
+    private const int EncodeChunk = 16 * 1024;
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     /// <summary>The new version of <paramref name="change"/> made from <paramref name="oldText"/> (empty for an added file), or null when it cannot be made and checked.</summary>
@@ -101,17 +104,31 @@ internal static class DiffRebuild
         var length = Utf8.GetByteCount(text);
         Span<byte> header = stackalloc byte[32];
         var headerLength = Encoding.ASCII.GetBytes($"blob {length}\0", header);
-        var buffer = ArrayPool<byte>.Shared.Rent(headerLength + length);
+        using var hash = IncrementalHash.CreateHash(sha256 ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA1);
+        hash.AppendData(header[..headerLength]);
+        // Encoded and hashed a piece at a time through one small buffer: a whole lockfile version encoded at once would take a
+        // large-object-sized buffer per check (the encoder carries a surrogate pair split between two pieces).
+        var encoder = Utf8.GetEncoder();
+        var buffer = ArrayPool<byte>.Shared.Rent(EncodeChunk * 4);
         try
         {
-            header[..headerLength].CopyTo(buffer);
-            var content = buffer.AsSpan(headerLength, length);
-            Utf8.GetBytes(text, content);
-            if (content[..Math.Min(content.Length, BinaryProbe)].Contains((byte)0)) return false;
-            Span<byte> hash = stackalloc byte[32];
-            var whole = buffer.AsSpan(0, headerLength + length);
-            var written = sha256 ? SHA256.HashData(whole, hash) : SHA1.HashData(whole, hash);
-            return Convert.ToHexStringLower(hash[..written]).Equals(blobId, StringComparison.OrdinalIgnoreCase);
+            var chars = text.AsSpan();
+            var hashed = 0;
+            do
+            {
+                var piece = chars[..Math.Min(chars.Length, EncodeChunk)];
+                encoder.Convert(piece, buffer, flush: piece.Length == chars.Length, out var used, out var written, out _);
+                var bytes = buffer.AsSpan(0, written);
+                if (hashed < BinaryProbe && bytes[..Math.Min(bytes.Length, BinaryProbe - hashed)].Contains((byte)0)) return false;
+                hash.AppendData(bytes);
+                hashed += written;
+                chars = chars[used..];
+            }
+            while (!chars.IsEmpty);
+
+            Span<byte> digest = stackalloc byte[32];
+            var size = hash.GetHashAndReset(digest);
+            return Convert.ToHexStringLower(digest[..size]).Equals(blobId, StringComparison.OrdinalIgnoreCase);
         }
         finally
         {

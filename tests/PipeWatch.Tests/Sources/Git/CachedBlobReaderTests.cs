@@ -59,13 +59,20 @@ public sealed class CachedBlobReaderTests : IDisposable
 
         Assert.Equal(new string('a', 24), cached.ReadText("a"));
         Assert.Equal(5, inner.Singles);
-        Assert.Equal(new string('b', 24), cached.ReadText("b"));
+        Assert.Equal(0, cached.ReadAgain);
+        Assert.Equal(new string('b', 24), cached.ReadText("b")); // held again: c, now the least recently used, goes
         Assert.Equal(6, inner.Singles);
+        Assert.Equal(1, cached.ReadAgain);
 
         // Larger than a quarter of the bound: answered, never held.
         Assert.Equal(new string('x', 40), cached.ReadText("big"));
         Assert.Equal(new string('x', 40), cached.ReadText("big"));
         Assert.Equal(8, inner.Singles);
+        // A blob never held is not read "again"; a dropped one read ahead in a batch is.
+        Assert.Equal(1, cached.ReadAgain);
+        cached.Prefetch(["c", "a"]);
+        Assert.Equal(["c"], inner.Asked[^1..]);
+        Assert.Equal(2, cached.ReadAgain);
     }
 
     public void Dispose() => _repo.Dispose();

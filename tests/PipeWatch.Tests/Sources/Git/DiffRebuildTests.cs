@@ -93,6 +93,38 @@ public sealed class DiffRebuildTests : IDisposable
     }
 
     [Fact]
+    public void A_text_of_many_pieces_has_the_blob_id_git_gives_it_even_with_a_surrogate_pair_split_between_pieces()
+    {
+        // HasId hashes 16 K characters at a time: the pair "😀" starts at the last character of the first piece.
+        var lines = new StringBuilder();
+        while (lines.Length < 16_383) lines.Append("naïve café ").Append(lines.Length).Append('\n');
+        var text = lines.ToString(0, 16_383) + "\U0001F600 tail ☕\n" + string.Concat(Enumerable.Repeat("€ lockfile entry\n", 5_000));
+        Assert.True(char.IsHighSurrogate(text[16_383]));
+        _repo.Write("big.txt", text).Write("short.txt", "a\nb\n");
+        var id = _repo.Git("hash-object", "big.txt").Trim();
+
+        Assert.True(DiffRebuild.HasId(text, id));
+        Assert.True(DiffRebuild.HasId("a\nb\n", _repo.Git("hash-object", "short.txt").Trim()));
+        Assert.True(DiffRebuild.HasId("", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"));
+        // One character changed in the last piece, or the id of another text: not this blob.
+        Assert.False(DiffRebuild.HasId(text[..^2] + "X\n", id));
+        Assert.False(DiffRebuild.HasId(text, _repo.Git("hash-object", "short.txt").Trim()));
+        Assert.False(DiffRebuild.HasId(text, id[..39]));
+    }
+
+    [Fact]
+    public void A_text_with_a_NUL_in_its_first_8000_bytes_is_binary_to_git_cat_file_and_has_no_text_id()
+    {
+        // As CatFileBlobReader reads it: a NUL in the first 8,000 bytes makes a blob binary (no text), one past them does not.
+        var early = new string('a', 7_999) + "\0" + new string('b', 20_000);
+        var late = new string('a', 8_000) + "\0" + new string('b', 20_000);
+        _repo.Write("early.bin", early).Write("late.bin", late);
+
+        Assert.False(DiffRebuild.HasId(early, _repo.Git("hash-object", "early.bin").Trim()));
+        Assert.True(DiffRebuild.HasId(late, _repo.Git("hash-object", "late.bin").Trim()));
+    }
+
+    [Fact]
     public void A_file_that_is_not_UTF8_is_not_rebuilt_and_is_read_from_git_instead()
     {
         var latin1 = Encoding.Latin1;
