@@ -13,7 +13,7 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
 {
     /// <summary>32 M characters: at most about 64 MB of text held.</summary>
     /// <remarks>
-    /// A scan reads ahead up to <see cref="PipeWatch.Engine.ScanOptions.WholeBlobsAhead"/> whole versions (lockfiles of 100-200 K characters)
+    /// A scan reads ahead up to the scan's <c>ScanOptions.WholeBlobsAhead</c> whole versions (lockfiles of 100-200 K characters)
     /// and rebuilds each from the one before: with 16 M, versions read ahead were dropped before they were asked for and read from
     /// git again (debug build, one run each, load 17-20: renovatebot/github-action 8-39 blobs read again, gen0/1/2 collections
     /// 26/17/16; actions/toolkit 7-10, 8/8/8); with 32 M, 0 and 21/11/10; 3 and 7/5/4 (allocated bytes unchanged, 2.38 GB and
