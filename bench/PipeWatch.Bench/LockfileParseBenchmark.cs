@@ -65,7 +65,7 @@ internal static class LockfileParseBenchmark
                 var deltas = new List<(LockfileParse Before, LockfileParse After)>();
                 LockfileParse? previous = null;
                 // The hunks come with the log in a scan: worked out before the clock starts.
-                var hunks = texts.Select((t, i) => i == 0 ? [] : OneHunk(texts[i - 1].Text, t.Text)).ToList();
+                var hunks = texts.Select((t, i) => i == 0 ? [] : OneHunkDiff.Between(texts[i - 1].Text, t.Text)).ToList();
                 started = ScanProfile.ThreadCpu();
                 for (var i = 0; i < texts.Count; i++)
                 {
@@ -133,34 +133,6 @@ internal static class LockfileParseBenchmark
 
         git.WaitForExit();
         return versions;
-    }
-
-    // The -U0 hunk that turns one text into the other: every line between their common first and common last lines.
-    private static LineEdit[] OneHunk(string before, string after)
-    {
-        var (old, now) = (Lines(before), Lines(after));
-        var same = 0;
-        while (same < old.Count && same < now.Count && old[same] == now[same]) same++;
-        var tail = 0;
-        while (tail < old.Count - same && tail < now.Count - same && old[^(tail + 1)] == now[^(tail + 1)]) tail++;
-        var (oldCount, newCount) = (old.Count - same - tail, now.Count - same - tail);
-        if (oldCount == 0 && newCount == 0) return [];
-        return [new LineEdit(oldCount == 0 ? same : same + 1, oldCount, newCount == 0 ? same : same + 1, newCount)];
-    }
-
-    // The text's lines, each with its line end.
-    private static List<string> Lines(string text)
-    {
-        var lines = new List<string>();
-        for (var at = 0; at < text.Length;)
-        {
-            var end = text.IndexOf('\n', at);
-            var next = end < 0 ? text.Length : end + 1;
-            lines.Add(text[at..next]);
-            at = next;
-        }
-
-        return lines;
     }
 
     private static List<string> Text(LockfileParse parse) =>

@@ -1,3 +1,4 @@
+using PipeWatch.Bench;
 using PipeWatch.Dependencies.Parsers;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -123,7 +124,7 @@ public sealed partial class LockfileLayoutTests
     {
         foreach (var old in (string[])[text, text.Replace("\n", "\r\n", StringComparison.Ordinal)])
         {
-            var lines = Lines(old);
+            var lines = OneHunkDiff.Lines(old);
             var newline = old.Contains('\r', StringComparison.Ordinal) ? "\r\n" : "\n";
             var header = Array.FindIndex(lines, l => IsHeader(name, l));
             var entry = name == "yarn.lock" ? "zz-added@^1:" + newline + "  version \"1.0.0\"" + newline : "  zz-added@1.0.0:" + newline + "    resolution: {integrity: sha512-zz}" + newline;
@@ -167,21 +168,6 @@ public sealed partial class LockfileLayoutTests
     private static bool IsHeader(string name, string line) =>
         name == "yarn.lock" ? line.Length > 0 && !char.IsWhiteSpace(line[0]) && !line.StartsWith('#') && line.TrimEnd().EndsWith(':')
             : line.StartsWith("  ", StringComparison.Ordinal) && line.Length > 2 && line[2] != ' ' && line.TrimEnd().EndsWith(':');
-
-    // The text's lines, each with its line end.
-    private static string[] Lines(string text)
-    {
-        var lines = new List<string>();
-        for (var at = 0; at < text.Length;)
-        {
-            var end = text.IndexOf('\n', at);
-            var next = end < 0 ? text.Length : end + 1;
-            lines.Add(text[at..next]);
-            at = next;
-        }
-
-        return [.. lines];
-    }
 
     // The new text and the -U0 hunks git writes for it: each hunk replaces `Remove` lines from 0-based line `At` (in the old
     // text, in order) with the inserted lines.

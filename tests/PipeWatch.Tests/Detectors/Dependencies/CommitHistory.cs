@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using PipeWatch.Baselines;
+using PipeWatch.Bench;
 using PipeWatch.Detectors;
 using PipeWatch.Findings;
 using PipeWatch.Sources.Git;
@@ -75,33 +76,10 @@ internal sealed class CommitHistory : IBlobReader
         return found;
     }
 
-    // The -U0 hunk that turns one text into the other: every line between their common first and common last lines.
-    private static DiffHunks OneHunk(string before, string after)
-    {
-        var (old, now) = (Lines(before), Lines(after));
-        var same = 0;
-        while (same < old.Count && same < now.Count && old[same] == now[same]) same++;
-        var tail = 0;
-        while (tail < old.Count - same && tail < now.Count - same && old[^(tail + 1)] == now[^(tail + 1)]) tail++;
-        var (oldCount, newCount) = (old.Count - same - tail, now.Count - same - tail);
-        if (oldCount == 0 && newCount == 0) return DiffHunks.None;
-        return new DiffHunks([oldCount == 0 ? same : same + 1, oldCount, newCount == 0 ? same : same + 1, newCount], !after.EndsWith('\n'));
-    }
-
-    // The text's lines, each with its line end.
-    private static List<string> Lines(string text)
-    {
-        var lines = new List<string>();
-        for (var at = 0; at < text.Length;)
-        {
-            var end = text.IndexOf('\n', at);
-            var next = end < 0 ? text.Length : end + 1;
-            lines.Add(text[at..next]);
-            at = next;
-        }
-
-        return lines;
-    }
+    // The -U0 hunk that turns one text into the other, as git log gives it (bench: the same edit the lockfile suite follows).
+    private static DiffHunks OneHunk(string before, string after) => OneHunkDiff.Between(before, after) is [var edit]
+        ? new DiffHunks([edit.OldStart, edit.OldCount, edit.NewStart, edit.NewCount], !after.EndsWith('\n'))
+        : DiffHunks.None;
 
     /// <summary>A package-lock.json v3 with the project's direct dependencies and each package's own.</summary>
     public static string NpmLock(params NpmEntry[] packages)
