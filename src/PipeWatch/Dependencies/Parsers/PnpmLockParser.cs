@@ -73,13 +73,14 @@ internal sealed class PnpmLockParser : ILockfileParser
     {
         var slashKeys = SlashKeys(content.LockfileVersion);
 
-        // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution.
-        var snapshotRequires = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution: the
+        // lists of every snapshot of a package, in file order.
+        var snapshotRequires = new Dictionary<string, List<List<string>>>(StringComparer.Ordinal);
         foreach (var (snapshot, requires) in content.Snapshots)
         {
             var key = StripPeers(snapshot);
-            if (!snapshotRequires.TryGetValue(key, out var list)) snapshotRequires[key] = list = [];
-            list.AddRange(requires);
+            if (!snapshotRequires.TryGetValue(key, out var lists)) snapshotRequires[key] = lists = [];
+            lists.Add(requires);
         }
 
         // A followed version read the way its previous version was (the lockfile version decides every key's name) says what it
@@ -99,9 +100,7 @@ internal sealed class PnpmLockParser : ILockfileParser
             var dependency = new Dependency(Ecosystems.Npm, name, version, content.Direct.Contains(name), source, entry.Integrity, entry.Line)
             {
                 Dev = entry.Dev == "true",
-                Requires = snapshotRequires.TryGetValue(StripPeers(key), out var fromSnapshots)
-                    ? [.. entry.Requires.Concat(fromSnapshots).Distinct(StringComparer.Ordinal)]
-                    : [.. entry.Requires],
+                Requires = entry.Facts.Requires(entry.Requires, snapshotRequires.GetValueOrDefault(StripPeers(key))),
             };
             found.Add(dependency);
             while (added is not null && nextMade < followed!.Made.Count && followed.Made[nextMade] < index) nextMade++;
@@ -231,4 +230,34 @@ internal sealed class PackageFactsCache
     }
 
     private sealed record Made(PackageFacts? Facts);
+
+    // The last requirements made, with the snapshot lists they were made from.
+    private RequiresMade? _requires;
+
+    /// <summary>
+    /// The entry's own requirements (<paramref name="own"/>, the same list for every copy of the entry) followed by those of its
+    /// snapshots, each name once, in that order. Kept for the same snapshot lists (the same objects: a memo's snapshot entry is
+    /// shared by the versions that have it), so a version whose change did not touch them makes no new list.
+    /// </summary>
+    public IReadOnlyList<string> Requires(List<string> own, List<List<string>>? fromSnapshots)
+    {
+        if (Volatile.Read(ref _requires) is { } held && Same(held.Snapshots, fromSnapshots)) return held.Requires;
+        IReadOnlyList<string> made = fromSnapshots is null ? [.. own] : [.. own.Concat(fromSnapshots.SelectMany(l => l)).Distinct(StringComparer.Ordinal)];
+        Volatile.Write(ref _requires, new RequiresMade(fromSnapshots is null ? null : [.. fromSnapshots], made));
+        return made;
+    }
+
+    private static bool Same(List<string>[]? held, List<List<string>>? now)
+    {
+        if (held is null || now is null) return held is null && now is null;
+        if (held.Length != now.Count) return false;
+        for (var i = 0; i < held.Length; i++)
+        {
+            if (!ReferenceEquals(held[i], now[i])) return false;
+        }
+
+        return true;
+    }
+
+    private sealed record RequiresMade(List<string>[]? Snapshots, IReadOnlyList<string> Requires);
 }

@@ -50,6 +50,25 @@ public sealed class LockfileBlockMemoTests
         Assert.Equal(["npm|a|1.0.0|True|9|b", "npm|b|2.0.1|False|11|"], parse.Dependencies.Select(d => $"{d.Ecosystem}|{d.Name}|{d.Version}|{d.Direct}|{d.Line}|{string.Join(',', d.Requires)}"));
     }
 
+    [Fact]
+    public void An_entry_whose_snapshots_a_change_did_not_touch_keeps_its_requirements_list_and_one_that_changed_gets_a_new_one()
+    {
+        var parser = new PnpmLockParser();
+        var memo = new LockfileBlockMemo();
+        var text = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1.0.0\n        version: 1.0.0\npackages:\n  a@1.0.0:\n    resolution: {integrity: sha512-a}\n  b@2.0.0:\n    resolution: {integrity: sha512-b}\n  c@3.0.0:\n    resolution: {integrity: sha512-c}\nsnapshots:\n  a@1.0.0:\n    dependencies:\n      b: 2.0.0\n  b@2.0.0:\n    dependencies:\n      c: 3.0.0\n  c@3.0.0: {}\n";
+        var first = parser.Parse("pnpm-lock.yaml", text, memo).Dependencies;
+
+        // a now also needs c: a's snapshot changed, b's did not.
+        var next = text.Replace("      b: 2.0.0\n", "      b: 2.0.0\n      c: 3.0.0\n", StringComparison.Ordinal);
+        var second = parser.Parse("pnpm-lock.yaml", next, memo).Dependencies;
+
+        Assert.Equal(Whole(parser, "pnpm-lock.yaml", next), PnpmLockReadersTests.Text(parser.Parse("pnpm-lock.yaml", next, memo)));
+        Assert.Equal(["b", "c"], second[0].Requires);
+        Assert.NotSame(first[0].Requires, second[0].Requires);
+        Assert.Same(first[1].Requires, second[1].Requires);
+        Assert.Equal(["c"], second[1].Requires);
+    }
+
     [Theory]
     [InlineData("a quoted scalar swallowing a section", "lockfileVersion: '9.0'\nnote: \"abc\npackages:\n  a@1.0.0: {}\n\"\n")]
     [InlineData("a key written twice in two entries", "lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: sha512-a}\n  a@1.0.0:\n    resolution: {integrity: sha512-b}\n")]
