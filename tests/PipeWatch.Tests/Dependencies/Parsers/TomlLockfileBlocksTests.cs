@@ -73,6 +73,46 @@ public sealed class TomlLockfileBlocksTests
         Assert.False(string.IsNullOrEmpty(shape));
     }
 
+    [Theory]
+    [InlineData("an invalid escape in one package", "name = \"a\\q\"")]
+    [InlineData("a NUL in one package", "name = \"a\u0000\"")]
+    [InlineData("a terminal escape sequence in a name", "name = \"\u001b[31mred\u001b[0m\"")]
+    [InlineData("a key written twice in one package", "name = \"a\"\nname = \"b\"")]
+    [InlineData("an unterminated multi-line string", "name = \"\"\"a")]
+    [InlineData("a table header inside a package that redefines the array", "[package]\nname = \"x\"")]
+    public void Hostile_packages_read_as_the_whole_file_reads(string shape, string hostile)
+    {
+        var text = UvLock(("flask", "3.0.0"), ("jinja2", "3.1.2")).Replace("name = \"jinja2\"", hostile, StringComparison.Ordinal);
+        var memo = new LockfileBlockMemo();
+        var parser = new UvLockParser();
+
+        for (var round = 0; round < 2; round++) Assert.Equal(Whole(parser, "uv.lock", text), Memo(parser, "uv.lock", text, memo));
+        Assert.False(string.IsNullOrEmpty(shape));
+    }
+
+    [Fact]
+    public void A_deeply_nested_value_in_one_package_reads_as_the_whole_file_reads()
+    {
+        var deep = "deps = " + new string('[', 400) + new string(']', 400);
+        var text = UvLock(("flask", "3.0.0"), ("jinja2", "3.1.2")).Replace("name = \"jinja2\"", "name = \"jinja2\"\n" + deep, StringComparison.Ordinal);
+        var parser = new UvLockParser();
+
+        Assert.Equal(Whole(parser, "uv.lock", text), Memo(parser, "uv.lock", text, new LockfileBlockMemo()));
+    }
+
+    [Fact]
+    public void A_huge_lockfile_past_the_memos_bound_reads_as_the_whole_file_reads()
+    {
+        // 20,000 packages of ~1 K characters: past the memo's 16 M characters, so it lets go and parses blocks again.
+        var padding = new string('a', 900);
+        var text = UvLock([.. Enumerable.Range(0, 20_000).Select(i => ($"p{i}-{padding}", $"1.0.{i}"))]);
+        var parser = new UvLockParser();
+        var memo = new LockfileBlockMemo();
+
+        Assert.Equal(Whole(parser, "uv.lock", text), Memo(parser, "uv.lock", text, memo));
+        Assert.Equal(20_000, parser.Parse("uv.lock", text, memo).Dependencies.Count);
+    }
+
     // A uv.lock of a project (its own entry, virtual, last) that depends on the first package.
     private static string UvLock(params (string Name, string Version)[] packages) =>
         "version = 1\nrequires-python = \">=3.10\"\n"
