@@ -181,7 +181,8 @@ public sealed class VulnDbUpdateTests : IDisposable
 
         public void Dispose()
         {
-            _listener.Stop();
+            // Close alone: after Stop has let go of the port, Close looks its endpoint up again and binds the port anew to remove
+            // the prefix, which fails ("Address already in use") once another test has taken the port in between.
             _listener.Close();
             _loop.Wait(TimeSpan.FromSeconds(5));
         }
