@@ -15,8 +15,8 @@
 # The repositories are clones made outside the project (never committed); bench/README.md lists the ones measured, with
 # the commit each was at. Without PIPEWATCH the CLI is published (Release, ReadyToRun, as installed) to bench/out.
 #
-# Per repository: commits; wall and CPU seconds (user + sys, the process and the children it waited for: git log and git
-# cat-file for the scan) of the baseline and of the scan; their ratios; the scan's peak resident memory; then
+# First the fixed cost of any scan (a one-commit repository). Per repository: commits; wall and CPU seconds (user + sys,
+# the process and the children it waited for: git log and git cat-file for the scan) of the baseline and of the scan; their ratios; the scan's peak resident memory; then
 # `scan --profile`'s CPU by part (reading, preparation, each detector). Findings are compared on rule, severity, title,
 # explanation, location and fingerprint.
 set -euo pipefail
@@ -53,11 +53,24 @@ findings() {
   jq -c '{rule, severity, title, explanation, location, fingerprint}' "$1" | LC_ALL=C sort
 }
 
+# The fixed cost of any scan (start-up, rules, git's first answers), paid once whatever the history: a scan of a one-commit
+# repository, median of ROUNDS. The last column takes it off the scan's CPU, to show the cost per history apart from it
+# (beside the ratio the target is set on, not instead of it).
+one=$(mktemp -d)
+git -C "$one" init -q && git -C "$one" -c user.name=bench -c user.email=bench@example.invalid commit -q --allow-empty -m one
+fixeds=()
+for ((r = 0; r < ROUNDS; r++)); do
+  fixeds+=("$(cd "$one" && measure sh -c '"$@" || [ $? -eq 1 ]' scan "$PIPEWATCH" scan . --format json --output /dev/null --fail-on none 2> /dev/null)")
+done
+rm -rf "$one"
+read -r _ fixed _ <<< "$(printf '%s\n' "${fixeds[@]}" | sort -k2 -n | sed -n "$(((ROUNDS + 1) / 2))p")"
+
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $("$PIPEWATCH" --version 2>/dev/null | head -1)"
 echo "rounds: $ROUNDS per repository (git log, then scan, alternating); the median round by CPU is shown"
+echo "fixed cost: a scan of a one-commit repository, $fixed CPU-s (median of $ROUNDS); 'CPU × less fixed' = (scan CPU - $fixed) / git log CPU"
 echo
-printf '| repository | HEAD | commits | git log wall s | git log CPU s | scan wall s | scan CPU s | wall × | CPU × | peak MB | findings |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| repository | HEAD | commits | git log wall s | git log CPU s | scan wall s | scan CPU s | wall × | CPU × | peak MB | findings | CPU × less fixed |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 failed=0
 for repo in "$@"; do
   repo=${repo%/}
@@ -77,8 +90,9 @@ for repo in "$@"; do
   read -r lw lc _ <<< "$log"
   read -r sw sc sm <<< "$scan"
   count=$(wc -l < "$OUT/$name.jsonl")
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$head" "$commits" "$lw" "$lc" "$sw" "$sc" \
-    "$(awk "BEGIN { printf \"%.2f\", $sw / $lw }")" "$(awk "BEGIN { printf \"%.2f\", $sc / $lc }")" "$((sm / 1024))" "$count"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$head" "$commits" "$lw" "$lc" "$sw" "$sc" \
+    "$(awk "BEGIN { printf \"%.2f\", $sw / $lw }")" "$(awk "BEGIN { printf \"%.2f\", $sc / $lc }")" "$((sm / 1024))" "$count" \
+    "$(awk "BEGIN { printf \"%.2f\", ($sc - $fixed) / $lc }")"
   findings "$OUT/$name.jsonl" > "$OUT/$name.findings"
   if [[ -n "${SAVE:-}" ]]; then mkdir -p "$SAVE" && cp "$OUT/$name.findings" "$SAVE/$name.findings"; fi
   if [[ -n "${BEFORE:-}" ]]; then
