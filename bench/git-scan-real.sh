@@ -16,9 +16,9 @@
 # the commit each was at. Without PIPEWATCH the CLI is published (Release, ReadyToRun, as installed) to bench/out.
 #
 # First the fixed cost of any scan (a one-commit repository). Per repository: commits; wall and CPU seconds (user + sys,
-# the process and the children it waited for: git log and git cat-file for the scan) of the baseline and of the scan; their ratios; the scan's peak resident memory; then
-# `scan --profile`'s CPU by part (reading, preparation, each detector). Findings are compared on rule, severity, title,
-# explanation, location and fingerprint.
+# the process and the children it waited for: git log and git cat-file for the scan) of the baseline and of the scan;
+# their ratios; the scan's peak resident memory; then `scan --profile`'s CPU by part (reading, preparation, each
+# detector). Findings are compared on rule, severity, title, explanation, location and fingerprint.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
