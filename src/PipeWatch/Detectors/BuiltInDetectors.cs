@@ -87,12 +87,13 @@ public static class BuiltInDetectors
     {
         ArgumentNullException.ThrowIfNull(config);
         var setup = new Setup(config, problems, advisories, secretRules, history: commits) { Intel = intel };
+        var events = new CommitEventAdapter.SharedEvent();
         return [.. Registrations(setup)
             .Where(r => (r.Modes & DetectorModes.Scan) != 0 && (commits || !r.NeedsHistory))
             .Select(r => r.Create() switch
             {
                 ICommitDetector detector => detector,
-                IDetector detector => new CommitEventAdapter(detector),
+                IDetector detector => new CommitEventAdapter(detector, events),
                 var other => throw new InvalidOperationException($"{other.GetType().Name} is neither a commit nor an event detector."),
             })
             .Where(d => !config.Disabled.Contains(d.Info.Id))];

@@ -1,3 +1,4 @@
+using PipeWatch.Detectors;
 using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Events;
 using PipeWatch.Sources.Git;
@@ -6,7 +7,7 @@ using Xunit;
 
 namespace PipeWatch.Tests.Detectors.CodeChange;
 
-/// <summary>The adapter that runs event detectors over scanned commits: the commit event it builds, and learn-only commits teaching without reporting.</summary>
+/// <summary>The adapter that runs event detectors over scanned commits: the commit event it builds (once per commit for all the adapters of a scan), and learn-only commits teaching without reporting.</summary>
 public sealed class CommitEventAdapterTests
 {
     private static readonly DateTimeOffset Monday = new(2026, 11, 2, 10, 0, 0, TimeSpan.FromHours(1));
@@ -43,5 +44,53 @@ public sealed class CommitEventAdapterTests
         var finding = Assert.Single(bench.Findings);
         Assert.Equal(detector.Info.Id, finding.Rule);
         Assert.StartsWith("Eve <eve@example.com> never committed to 'octo-org/octo-repo' before: its 11 earlier commits were by 2 author(s) (alice@example.com ×10, mallory@example.com ×1)", finding.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Adapters_sharing_each_commits_event_report_what_adapters_of_their_own_report()
+    {
+        // A history with a CODEOWNERS file, a stranger changing an owned file, a new author and a large deletion: every
+        // adapter-run detector has something to say, and each must say the same whether the event is built once or per detector.
+        IReadOnlyList<ICommitDetector> Detectors(CommitEventAdapter.SharedEvent? shared) =>
+        [
+            new CommitEventAdapter(new UnauthorizedAuthorDetector(), shared),
+            new CommitEventAdapter(new UnusualCommitTimeDetector(), shared),
+            new CommitEventAdapter(new LargeDeletionDetector(), shared),
+        ];
+
+        var findings = new List<string>[2];
+        for (var run = 0; run < 2; run++)
+        {
+            var bench = new CommitBench();
+            var detectors = Detectors(run == 0 ? null : new CommitEventAdapter.SharedEvent());
+            var big = string.Concat(Enumerable.Range(0, 400).Select(i => $"line {i}\n"));
+            void Step(GitCommit commit)
+            {
+                foreach (var detector in detectors) bench.Run(detector, commit);
+            }
+
+            Step(bench.Commit(CommitBench.Person("Alice", Monday), (".github/CODEOWNERS", "/src/ alice@example.com\n"), ("src/big.txt", big)));
+            for (var i = 1; i < 25; i++) Step(bench.Commit(CommitBench.Person("Alice", Monday.AddDays(i)), ("src/a.txt", $"v{i}\n")));
+            Step(bench.Commit(CommitBench.Person("Mallory", Monday.AddDays(25).AddHours(-7)), ("src/a.txt", "m\n"), ("src/big.txt", null)));
+            findings[run] = [.. bench.Findings.Select(f => $"{f.Rule} | {f.Title} | {f.Explanation} | {f.Fingerprint}")];
+        }
+
+        Assert.Contains(findings[0], f => f.StartsWith("code-change.unauthorized-author", StringComparison.Ordinal) && f.Contains("CODEOWNERS gives src/a.txt", StringComparison.Ordinal));
+        Assert.Contains(findings[0], f => f.StartsWith("code-change.large-deletion", StringComparison.Ordinal));
+        Assert.Equal(findings[0], findings[1]);
+    }
+
+    [Fact]
+    public void The_shared_event_is_built_once_per_commit()
+    {
+        var bench = new CommitBench();
+        var shared = new CommitEventAdapter.SharedEvent();
+        var first = bench.Commit(CommitBench.Person("Alice", Monday), ("src/a.txt", "one\n"));
+        var second = bench.Commit(CommitBench.Person("Alice", Monday.AddHours(1)), ("src/a.txt", "two\n"));
+
+        var e = shared.Of(first, CommitBench.Repository, bench);
+        Assert.Same(e, shared.Of(first, CommitBench.Repository, bench));
+        Assert.Equal(second.Sha, shared.Of(second, CommitBench.Repository, bench).Commit!.Sha);
+        Assert.Equal("other/repo", shared.Of(second, "other/repo", bench).Ci.Repository);
     }
 }
