@@ -154,7 +154,6 @@ internal static class ScanCommand
         if (request.Verify) config = config with { Secrets = config.Secrets with { Verify = true } };
 
         await host.DetailAsync(CommonOptions.DescribeConfig(host, request.Config));
-        if (await SecretRulesLoading.LoadAsync(host, request.Rules ?? config.Secrets.Rules) is not { } book) return ExitCodes.Usage;
 
         var accepted = FindingBaseline.Empty;
         if (request.Baseline is { } baselinePath)
@@ -171,22 +170,32 @@ internal static class ScanCommand
         }
 
         var problems = new ConsoleProblemReporter(host.Error, host.Display);
-        ICommitSource source;
+        ICommitSource? source = null;
         try
         {
             var target = host.Resolve(request.Path);
-            source = request.NoGit
-                ? new FolderSource(target, problems, request.Workers) { Skipping = Outputs(request, host) }
-                : new GitHistorySource(GitRepository.Open(target), request.Selection, problems);
+            if (request.NoGit)
+            {
+                source = new FolderSource(target, problems, request.Workers) { Skipping = Outputs(request, host) };
+            }
+            else
+            {
+                var history = new GitHistorySource(GitRepository.Open(target), request.Selection, problems);
+                source = history;
+                // git walks the history while the rules, detectors and outputs are built (wall time of every scan).
+                history.Start();
+            }
         }
         catch (GitException ex)
         {
+            source?.Dispose();
             await host.Error.WriteLineAsync(TerminalText.Escape($"pipewatch: {ex.Message}"));
             return ExitCodes.Usage;
         }
 
         using (source)
         {
+            if (await SecretRulesLoading.LoadAsync(host, request.Rules ?? config.Secrets.Rules) is not { } book) return ExitCodes.Usage;
             IStore? store = null;
             if (request.Store is not null || !string.IsNullOrWhiteSpace(host.Environment(CommonOptions.StoreVariable)))
             {

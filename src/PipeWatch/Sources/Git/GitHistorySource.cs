@@ -28,6 +28,11 @@ public sealed partial class GitHistorySource : ICommitSource
     private long _bytesBefore;
     private GitLogParser? _parser;
 
+    // The parts of the selection, once worked out; and the git log of the first, when Start began it before Read.
+    private List<(string[] Revisions, bool LearnOnly)>? _parts;
+    private (string[] Args, Process Process, Task<string> Errors)? _started;
+    private bool _begun;
+
     /// <param name="repository">The repository to read.</param>
     /// <param name="selection">Which commits.</param>
     /// <param name="problems">
@@ -62,7 +67,7 @@ public sealed partial class GitHistorySource : ICommitSource
     {
         if (_selection.Staged) return 1;
         long total = 0;
-        foreach (var (revisions, _) in Parts())
+        foreach (var (revisions, _) in _parts ??= Parts())
         {
             var text = _repository.Run(["rev-list", "--count", .. revisions, "--"], allowFailure: true);
             if (!long.TryParse(text?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count)) return null;
@@ -72,6 +77,27 @@ public sealed partial class GitHistorySource : ICommitSource
         return total;
     }
 
+    /// <summary>
+    /// Starts git on the history now, so that it walks the commits while the caller builds what will read them (rules,
+    /// detectors, outputs); <see cref="Read"/> takes the process over, and <see cref="Dispose"/> stops it if nothing reads it.
+    /// </summary>
+    /// <remarks>
+    /// Optional: without it, Read starts git itself. The commits read are the same either way; only git's start-up (its walk of
+    /// the commits, which <c>--reverse</c> makes whole before the first one comes out) overlaps the caller's.
+    /// </remarks>
+    public void Start()
+    {
+        if (_selection.Staged || _begun) return;
+        _begun = true;
+        if ((_parts ??= Parts()).Count == 0) return;
+        string[] args = [.. LogArguments, .. _parts[0].Revisions, "--"];
+        var process = _repository.Start(args);
+        _started = (args, process, process.StandardError.ReadToEndAsync(CancellationToken.None));
+    }
+
+    /// <summary>The git process <see cref="Start"/> began and <see cref="Read"/> has not taken over yet; null when none.</summary>
+    internal Process? StartedGit => _started?.Process;
+
     public IEnumerable<SourcedCommit> Read(CancellationToken cancellationToken)
     {
         if (_selection.Staged)
@@ -80,8 +106,9 @@ public sealed partial class GitHistorySource : ICommitSource
             yield break;
         }
 
+        _begun = true;
         if (_problems is not null && HistoryGaps.Describe(_repository) is { } gaps) _problems.Report(new Problem(_repository.Root, gaps));
-        foreach (var (revisions, learnOnly) in Parts())
+        foreach (var (revisions, learnOnly) in _parts ??= Parts())
         {
             var read = _problems is null
                 ? Stream([.. LogArguments, .. revisions, "--"], null, cancellationToken)
@@ -191,7 +218,19 @@ public sealed partial class GitHistorySource : ICommitSource
     [GeneratedRegex(@"(?:unable to read|bad object|missing (?:blob|tree|object)|could not read|invalid object)\s+(?<id>[0-9a-f]{40}(?:[0-9a-f]{24})?)", RegexOptions.IgnoreCase)]
     private static partial Regex UnreadableObject();
 
-    public void Dispose() => _blobs.Dispose();
+    public void Dispose()
+    {
+        if (_started is { } started)
+        {
+            // Started and never read: git would wait on a full pipe for ever.
+            _started = null;
+            Kill(started.Process);
+            started.Process.WaitForExit();
+            started.Process.Dispose();
+        }
+
+        _blobs.Dispose();
+    }
 
     // The git log revisions of each part, and whether its commits are only learned from.
     private List<(string[] Revisions, bool LearnOnly)> Parts()
@@ -287,15 +326,28 @@ public sealed partial class GitHistorySource : ICommitSource
 
     private IEnumerable<GitCommit> Stream(string[] args, GitCommit? pseudo, CancellationToken cancellationToken, IReadOnlyList<string>? input = null)
     {
-        using var process = _repository.Start(args, input: input is not null);
-        if (input is not null)
+        Process process;
+        Task<string> errors;
+        if (input is null && _started is { } started && started.Args.AsSpan().SequenceEqual(args))
         {
-            // git reads all of standard input before it writes anything: no deadlock in writing it first.
-            foreach (var sha in input) process.StandardInput.Write(sha + "\n");
-            process.StandardInput.Close();
+            // The walk Start began.
+            (process, errors) = (started.Process, started.Errors);
+            _started = null;
+        }
+        else
+        {
+            process = _repository.Start(args, input: input is not null);
+            if (input is not null)
+            {
+                // git reads all of standard input before it writes anything: no deadlock in writing it first.
+                foreach (var sha in input) process.StandardInput.Write(sha + "\n");
+                process.StandardInput.Close();
+            }
+
+            errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         }
 
-        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var owned = process;
         using var kill = cancellationToken.Register(() => Kill(process));
         var parser = new GitLogParser(process.StandardOutput.BaseStream, pseudo);
         _parser = parser;

@@ -171,6 +171,70 @@ public sealed class GitHistorySourceTests : IDisposable
         Assert.Equal([(early, true), (late, false)], commits.Select(x => (x.Commit.Sha, x.LearnOnly)));
     }
 
+    [Theory]
+    [InlineData("whole")]
+    [InlineData("range")]
+    [InlineData("since")]
+    public void A_history_started_before_it_is_read_reads_the_same_commits(string selection)
+    {
+        var a = _repo.Write("a.txt", "1\n").Commit("a");
+        _repo.Write("a.txt", "1\n2\n").Write("b.txt", "x\n").Commit("b");
+        _repo.Write("a.txt", "1\n2\n3\n").Commit("c");
+        var d = _repo.Write("b.txt", "y\n").Commit("d");
+        var chosen = selection switch
+        {
+            "range" => new GitSelection(Range: $"{a}..{d}"),
+            "since" => new GitSelection(Since: TestRepository.Start.AddMinutes(90).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture)),
+            _ => GitSelection.Default,
+        };
+
+        var read = Scan.Commits(_repo.Path, chosen);
+        using var source = new GitHistorySource(GitRepository.Open(_repo.Path), chosen);
+        source.Start();
+        source.Start();
+        var started = source.Read(TestContext.Current.CancellationToken).ToList();
+
+        Assert.Equal(4, started.Count);
+        Assert.Equal(Describe(read), Describe(started));
+        Assert.Equal(4, source.CountCommits());
+    }
+
+    [Fact]
+    public void A_history_started_and_never_read_stops_its_git_when_disposed()
+    {
+        // More history than a pipe holds: git waits on its output until it is stopped.
+        for (var i = 0; i < 40; i++) _repo.Write("big.txt", string.Concat(Enumerable.Range(0, 400).Select(n => $"line {n} of version {i}\n"))).Commit($"v{i}");
+        var source = new GitHistorySource(GitRepository.Open(_repo.Path), GitSelection.Default);
+        source.Start();
+        var git = source.StartedGit!.Id;
+        Assert.False(System.Diagnostics.Process.GetProcessById(git).HasExited);
+
+        source.Dispose();
+
+        // Stopped and reaped: no such process any more.
+        Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(git));
+    }
+
+    [Fact]
+    public void Starting_staged_changes_or_an_empty_repository_starts_nothing()
+    {
+        using var empty = new GitHistorySource(GitRepository.Open(_repo.Path), GitSelection.Default);
+        empty.Start();
+        Assert.Null(empty.StartedGit);
+        Assert.Empty(empty.Read(TestContext.Current.CancellationToken));
+
+        _repo.Write("a.txt", "1\n").Commit("a");
+        _repo.Write("a.txt", "1\n2\n");
+        _repo.Git("add", "a.txt");
+        using var staged = new GitHistorySource(GitRepository.Open(_repo.Path), new GitSelection(Staged: true));
+        staged.Start();
+        Assert.Null(staged.StartedGit);
+        Assert.Equal([new AddedLine(2, "2")], Assert.Single(Assert.Single(staged.Read(TestContext.Current.CancellationToken)).Commit.Files).Added);
+    }
+
+    private static List<string> Describe(IEnumerable<SourcedCommit> commits) =>
+        [.. commits.Select(c => $"{c.Commit.Sha} {c.LearnOnly} {string.Join(",", c.Commit.Files.Select(f => $"{f.Path}:{f.NewBlob}:{string.Join("|", f.Added.Select(l => l.Number + l.Text))}"))}")];
+
     [Fact]
     public void All_reads_commits_of_every_branch_while_the_default_reads_only_head()
     {
