@@ -107,6 +107,31 @@ public sealed class ScanReadAheadTests : IDisposable
         Assert.False(budget.Take(2, cancelled.Token)); // 9 held: 2 more must wait, and the scan is stopping
     }
 
+    [Fact]
+    public async Task The_read_ahead_budget_wakes_the_waiting_reader_only_once_what_it_waits_for_fits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var budget = new ReadAheadBudget(10);
+        Assert.True(budget.Take(10, ct));
+        var next = Task.Run(() => budget.Take(4, ct), ct);
+        while (!budget.HasWaiter) await Task.Delay(5, ct);
+
+        // 9, 8, 7 held: 4 more does not fit yet, so the reader is not woken for each inspected commit.
+        for (var i = 0; i < 3; i++) budget.Release(1);
+        Assert.Equal(0, budget.WakeUps);
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(150, ct)));
+        Assert.True(budget.HasWaiter);
+
+        budget.Release(1); // 6 held: 4 more fits
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10), ct));
+        Assert.Equal(1, budget.WakeUps);
+        Assert.False(budget.HasWaiter);
+
+        budget.Release(5); // nobody waits: no wake-up
+        Assert.Equal(1, budget.WakeUps);
+        Assert.True(budget.Take(5, ct)); // 5 held: 5 more fits at once
+    }
+
     public void Dispose() => _repo.Dispose();
 
     private static List<string> Comparable(IReadOnlyList<Finding> findings) =>
