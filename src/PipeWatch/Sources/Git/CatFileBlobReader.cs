@@ -163,6 +163,8 @@ internal sealed class CatFileBlobReader(GitRepository repository, long maxBytes 
         if (_process is null)
         {
             _process = repository.Start(["cat-file", "--batch"], input: true);
+            // Requests are flushed once per batch: a process's standard input flushes every write by default, a system call per id.
+            _process.StandardInput.AutoFlush = false;
             // Buffered: the header is read a byte at a time.
             _output = new BufferedStream(_process.StandardOutput.BaseStream, 1 << 16);
             _ = _process.StandardError.ReadToEndAsync();
