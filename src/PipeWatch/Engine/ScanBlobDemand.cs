@@ -25,16 +25,19 @@ internal static class ScanBlobDemand
 
     /// <summary>
     /// Adds the changes of <paramref name="commit"/> whose blobs the detectors will read whole (as <see cref="Add"/>), in order, and
-    /// the manifests (<c>commit:path</c>) the dependency detectors read beside a changed lockfile.
+    /// the other blobs they read by id: the manifests (<c>commit:path</c>) the dependency detectors read beside a changed lockfile,
+    /// and a changed CODEOWNERS and the CODEOWNERS paths of the commit's tree, which the author check reads on the detectors' thread.
     /// </summary>
-    public static void AddChanges(GitCommit commit, ICollection<GitFileChange> changes, ICollection<string> manifests)
+    public static void AddChanges(GitCommit commit, ICollection<GitFileChange> changes, ICollection<string> others)
     {
         foreach (var file in commit.Files)
         {
             if (ReadWhole(file.Path) || (file.OldPath is { } old && ReadWhole(old))) changes.Add(file);
         }
 
-        DependencyChanges.AddManifestIds(commit, manifests);
+        DependencyChanges.AddManifestIds(commit, others);
+        CommitEvents.AddReadIds(commit, others);
+        CodeOwnersLineage.AddReadIds(commit, others);
     }
 
     /// <summary>How many blobs of <paramref name="commit"/> the detectors will read whole (as <see cref="Add"/> adds, before removing repeats).</summary>

@@ -198,9 +198,9 @@ public sealed class ScanEngine
         {
             // Oldest first: each new version is rebuilt from the one before it and the diff where it can be (CachedBlobReader.PrefetchChanges).
             var demand = new List<GitFileChange>();
-            var manifests = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var c in chunk) ScanBlobDemand.AddChanges(c.Commit, demand, manifests);
-            if (demand.Count > 0) Prefetch(blobs, demand, manifests);
+            var others = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in chunk) ScanBlobDemand.AddChanges(c.Commit, demand, others);
+            if (demand.Count > 0 || others.Count > 0) Prefetch(blobs, demand, others);
             return [.. chunk.Select(c => Prepare(preparers, parts, c.Commit, c.Sightings, c.LearnOnly, blobs))];
         }
 
@@ -220,13 +220,13 @@ public sealed class ScanEngine
         return true;
     }
 
-    private void Prefetch(CachedBlobReader blobs, IReadOnlyList<GitFileChange> ids, IReadOnlyCollection<string> manifests)
+    private void Prefetch(CachedBlobReader blobs, IReadOnlyList<GitFileChange> ids, IReadOnlyCollection<string> others)
     {
         var cpu = _options.Profile is null ? 0 : ScanProfile.ThreadCpu();
         try
         {
-            blobs.PrefetchChanges(ids);
-            if (manifests.Count > 0) blobs.Prefetch(manifests);
+            if (ids.Count > 0) blobs.PrefetchChanges(ids);
+            if (others.Count > 0) blobs.Prefetch(others);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or GitException or System.ComponentModel.Win32Exception)
         {

@@ -107,6 +107,59 @@ public sealed class ScanReadAheadTests : IDisposable
         Assert.False(budget.Take(2, cancelled.Token)); // 9 held: 2 more must wait, and the scan is stopping
     }
 
+    [Fact]
+    public async Task The_CODEOWNERS_the_author_check_reads_is_read_ahead_in_the_chunks_batch_not_one_round_trip_at_a_time()
+    {
+        using var repo = new TestRepository();
+        var day = TestRepository.Start;
+        repo.Write("README.md", "app\n").Commit("readme", "Alice <alice@example.com>", day);
+        repo.Write(".github/CODEOWNERS", "* alice@example.com\n").Commit("owners", "Alice <alice@example.com>", day.AddHours(1));
+        var unowned = repo.Write("src/app.py", "print('hi')\n").Commit("app", "Bob <bob@example.com>", day.AddHours(2));
+        repo.Write(".github/CODEOWNERS", "* alice@example.com bob@example.com\n").Commit("owners too", "Alice <alice@example.com>", day.AddHours(3));
+        repo.Write("src/app.py", "print('hi there')\n").Commit("app again", "Bob <bob@example.com>", day.AddHours(4));
+        var blobs = new RecordingBlobs();
+        using var source = new RecordingSource(new GitHistorySource(GitRepository.Open(repo.Path), GitSelection.Default), blobs);
+
+        var findings = await RunAsync(source, new ScanOptions { Workers = 2, ChunkCommits = 2 });
+
+        // Bob is no owner until the second CODEOWNERS names him: read right, through the cache.
+        var finding = Assert.Single(findings, f => f.Category == Categories.UnauthorizedAuthor);
+        Assert.Equal(unowned, finding.Location.Commit);
+        // Both CODEOWNERS versions and every owners path of both trees: asked of git in batches, none alone.
+        var owners = blobs.Asked.Where(a => a.Id.EndsWith("CODEOWNERS", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2 * CodeOwnersLineage.Paths.Count, owners.Count);
+        Assert.All(owners, a => Assert.True(a.Batch, a.Id));
+        var versions = repo.Git("log", "--format=", "--raw", "--no-abbrev", "--", ".github/CODEOWNERS").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[3]).ToList();
+        Assert.Equal(2, versions.Count);
+        Assert.All(versions, v => Assert.Contains(blobs.Asked, a => a.Id == v && a.Batch));
+        Assert.DoesNotContain(blobs.Asked, a => !a.Batch);
+    }
+
+    [Fact]
+    public async Task The_read_ahead_budget_wakes_the_waiting_reader_only_once_what_it_waits_for_fits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var budget = new ReadAheadBudget(10);
+        Assert.True(budget.Take(10, ct));
+        var next = Task.Run(() => budget.Take(4, ct), ct);
+        while (!budget.HasWaiter) await Task.Delay(5, ct);
+
+        // 9, 8, 7 held: 4 more does not fit yet, so the reader is not woken for each inspected commit.
+        for (var i = 0; i < 3; i++) budget.Release(1);
+        Assert.Equal(0, budget.WakeUps);
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(150, ct)));
+        Assert.True(budget.HasWaiter);
+
+        budget.Release(1); // 6 held: 4 more fits
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10), ct));
+        Assert.Equal(1, budget.WakeUps);
+        Assert.False(budget.HasWaiter);
+
+        budget.Release(5); // nobody waits: no wake-up
+        Assert.Equal(1, budget.WakeUps);
+        Assert.True(budget.Take(5, ct)); // 5 held: 5 more fits at once
+    }
+
     public void Dispose() => _repo.Dispose();
 
     private static List<string> Comparable(IReadOnlyList<Finding> findings) =>
@@ -114,8 +167,13 @@ public sealed class ScanReadAheadTests : IDisposable
 
     private async Task<IReadOnlyList<Finding>> RunAsync(ScanOptions options)
     {
-        var sink = new CollectingSink();
         using var source = new GitHistorySource(GitRepository.Open(_repo.Path), GitSelection.Default);
+        return await RunAsync(source, options);
+    }
+
+    private static async Task<IReadOnlyList<Finding>> RunAsync(ICommitSource source, ScanOptions options)
+    {
+        var sink = new CollectingSink();
         var engine = new PipelineBuilder(null)
             .WithConfig(PipeWatchConfig.Default with { Allow = [] })
             .WithCommitDetectors(BuiltInDetectors.ForScan(PipeWatchConfig.Default, SecretRuleBook.BuiltIn))
@@ -125,5 +183,53 @@ public sealed class ScanReadAheadTests : IDisposable
             .BuildScan();
         await engine.RunAsync(source, null, TestContext.Current.CancellationToken);
         return sink.Findings;
+    }
+
+    // The blobs a scan asks of git, each with whether it came in a batch (read ahead) or alone.
+    private sealed class RecordingBlobs : IBatchBlobReader
+    {
+        private readonly Lock _gate = new();
+
+        public IBatchBlobReader? Inner { get; set; }
+
+        public List<(string Id, bool Batch)> Asked { get; } = [];
+
+        public string? ReadText(string blobId)
+        {
+            lock (_gate) Asked.Add((blobId, false));
+            return Inner!.ReadText(blobId);
+        }
+
+        public string?[] ReadMany(IReadOnlyList<string> blobIds)
+        {
+            lock (_gate) Asked.AddRange(blobIds.Select(id => (id, true)));
+            return Inner!.ReadMany(blobIds);
+        }
+    }
+
+    private sealed class RecordingSource : ICommitSource
+    {
+        private readonly GitHistorySource _inner;
+
+        public RecordingSource(GitHistorySource inner, RecordingBlobs blobs)
+        {
+            _inner = inner;
+            blobs.Inner = (IBatchBlobReader)inner.Blobs;
+            Blobs = blobs;
+        }
+
+        public string Repository => _inner.Repository;
+
+        public string Root => _inner.Root;
+
+        public IBlobReader Blobs { get; }
+
+        public long BytesRead => _inner.BytesRead;
+
+        public long? CountCommits() => _inner.CountCommits();
+
+        public IEnumerable<SourcedCommit> Read(CancellationToken cancellationToken) => _inner.Read(cancellationToken);
+
+        public void Dispose() => _inner.Dispose();
     }
 }

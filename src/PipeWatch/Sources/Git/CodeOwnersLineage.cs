@@ -18,15 +18,24 @@ internal sealed class CodeOwnersLineage(IBlobReader blobs)
     public string? Advance(GitCommit commit)
     {
         var before = commit.Parents.Count == 0 ? null : At(commit.Parents[0]);
-        var text = before;
-        if (commit.Files.Any(f => Paths.Contains(f.Path, StringComparer.Ordinal) || f.OldPath is { } old && Paths.Contains(old, StringComparer.Ordinal)))
-        {
-            text = ReadTree(commit.Sha);
-        }
+        var text = ChangesOwners(commit) ? ReadTree(commit.Sha) : before;
 
         _textAt[commit.Sha] = text;
         return before;
     }
+
+    /// <summary>
+    /// Adds the ids <see cref="Advance"/> reads for <paramref name="commit"/> (every CODEOWNERS path of its tree, when it changes
+    /// one), so that a scan reads them ahead in a chunk's batch rather than one round trip to git each on the detectors' thread.
+    /// </summary>
+    public static void AddReadIds(GitCommit commit, ICollection<string> ids)
+    {
+        if (commit.Sha == GitHistorySource.StagedSha || !ChangesOwners(commit)) return;
+        foreach (var path in Paths) ids.Add(commit.Sha + ":" + path);
+    }
+
+    private static bool ChangesOwners(GitCommit commit) =>
+        commit.Files.Any(f => Paths.Contains(f.Path, StringComparer.Ordinal) || f.OldPath is { } old && Paths.Contains(old, StringComparer.Ordinal));
 
     private string? At(string sha)
     {

@@ -38,11 +38,20 @@ internal static class CommitEvents
             Subject: commit.Subject);
         var e = Of(info, repository, "git.commit", "git", branch, new Origin(origin ?? repository));
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        var changed = commit.Files.FirstOrDefault(f => f.NewBlob is not null && CodeOwnersPaths.Contains(f.Path, StringComparer.Ordinal));
+        var changed = ChangedCodeOwners(commit);
         if (blobs is not null && changed is not null && blobs.ReadText(changed.NewBlob!) is { } text) fields[CodeOwnersField] = text;
         if (owners is not null) fields[CodeOwnersInForceField] = owners.Advance(commit) ?? string.Empty;
         return fields.Count == 0 ? e : e with { Fields = fields };
     }
+
+    /// <summary>Adds the id of the blob <see cref="From"/> reads for <paramref name="commit"/> (a CODEOWNERS it changed), for a scan to read ahead.</summary>
+    public static void AddReadIds(GitCommit commit, ICollection<string> ids)
+    {
+        if (ChangedCodeOwners(commit)?.NewBlob is { } blob) ids.Add(blob);
+    }
+
+    private static GitFileChange? ChangedCodeOwners(GitCommit commit) =>
+        commit.Files.FirstOrDefault(f => f.NewBlob is not null && CodeOwnersPaths.Contains(f.Path, StringComparer.Ordinal));
 
     /// <summary>The event of a commit from any source: author time as <c>@timestamp</c>, the pusher (else the author) as <c>user.name</c>.</summary>
     public static Event Of(CommitInfo commit, string repository, string dataset, string platform, string? branch, Origin origin, Client? client = null, string? url = null) => new()
