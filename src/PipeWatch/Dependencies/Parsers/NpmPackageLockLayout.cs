@@ -38,10 +38,14 @@ internal static class NpmPackageLockLayout
     public static LockfileParse? Read(string text, LockfileBlockMemo memo)
     {
         if (text.Length == 0 || !Ascii.IsValid(text)) return null;
+        // npm indents as the project's package.json does (two spaces, a tab…): the root's first member line says by what.
+        var second = text.IndexOf('\n') + 1;
+        var rest = text.AsSpan(second <= 0 ? text.Length : second);
+        var indent = rest.Length - rest.TrimStart(" \t").Length is var width and > 0 ? rest[..width].ToString() : "  ";
         // Which section the whole parse reads decides how "dependencies" reads: checked by the segments (exactly one such line).
-        var hasPackages = text.Contains("\n  \"packages\": {", StringComparison.Ordinal);
-        if (Split(text, 0, int.MaxValue, Start, hasPackages, memo) is not { } segments) return null;
-        return Build(text, segments, hasPackages, null);
+        var shape = new Shape(text.Contains("\n" + indent + "\"packages\": {", StringComparison.Ordinal), null, indent);
+        if (Split(text, 0, int.MaxValue, Start, shape, memo) is not { } segments) return null;
+        return Build(text, segments, shape, null);
     }
 
     /// <summary>True when <paramref name="layout"/> was made here (its next version follows it by <see cref="Follow"/>).</summary>
@@ -51,14 +55,14 @@ internal static class NpmPackageLockLayout
     public static LockfileParse? Follow(string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits)
     {
         if (previous.Whole is not Shape shape || text.Length == 0) return null;
-        var segments = previous.Follow(edits, text, (t, start, lines, _, before) => Split(t, start, lines, before?.End ?? Start, shape.HasPackages, memo), out var changed, out var replaced);
+        var segments = previous.Follow(edits, text, (t, start, lines, _, before) => Split(t, start, lines, before?.End ?? Start, shape, memo), out var changed, out var replaced);
         if (segments is null) return null;
-        return Build(text, segments, shape.HasPackages, (shape, previous, changed, replaced));
+        return Build(text, segments, shape, (previous, changed, replaced));
     }
 
     // Cuts `lines` lines (all: int.MaxValue) of the text from `start`, in `state`, into segments; null for a line npm does not
     // write or a JSON error (the whole-file parse reports it).
-    private static List<LockfileSegment>? Split(string text, int start, int lines, int state, bool hasPackages, LockfileBlockMemo memo)
+    private static List<LockfileSegment>? Split(string text, int start, int lines, int state, Shape shape, LockfileBlockMemo memo)
     {
         var made = new List<LockfileSegment>();
         var position = start;
@@ -70,6 +74,7 @@ internal static class NpmPackageLockLayout
             var count = 1;
             int kind;
             object? value = null;
+            bool comma;
             switch (state)
             {
                 case Start:
@@ -79,25 +84,27 @@ internal static class NpmPackageLockLayout
                 case Root when line is "}":
                     (kind, state) = (Close, Done);
                     break;
-                case Root when line is "  \"packages\": {":
+                case Root when line.SequenceEqual(shape.PackagesOpen):
                     (kind, value, state) = (SectionOpen, "packages", InPackages);
                     break;
-                case Root when line is "  \"dependencies\": {":
-                    (kind, value, state) = (SectionOpen, "dependencies", hasPackages ? InSkipped : InV1);
+                case Root when line.SequenceEqual(shape.DependenciesOpen):
+                    (kind, value, state) = (SectionOpen, "dependencies", shape.HasPackages ? InSkipped : InV1);
                     break;
-                case Root when line is "  \"packages\": {}" or "  \"packages\": {}," or "  \"dependencies\": {}" or "  \"dependencies\": {},":
+                case Root when Is(line, shape.PackagesEmpty, out comma) || Is(line, shape.DependenciesEmpty, out comma):
                     // A section with no entries (npm writes '"dependencies": {}' beside "packages" when there are none).
-                    (kind, value) = (EmptySection | (line.EndsWith(',') ? Comma : 0), line[3] == 'p' ? "packages" : "dependencies");
+                    (kind, value) = (EmptySection | (comma ? Comma : 0), line[shape.Indent.Length + 1] == 'p' ? "packages" : "dependencies");
                     break;
                 case Root:
-                    if (!Ascii.IsValid(line) || RootMember(line) is not { } member) return null;
-                    (kind, value) = (Member | (line.EndsWith(',') ? Comma : 0), member);
+                    // Any other member of the root, its value on this line or on lines indented deeper ('"files": [' … '],').
+                    var member = Block(text, position, line, shape.Indent, shape.Entry, lines - read, out count, out next, out var end);
+                    if (RootMember(member) is not { } key) return null;
+                    (kind, value) = (Member | (end ? Comma : 0), new RootLine(key, key == "lockfileVersion" ? member.ToString() : ""));
                     break;
-                case InPackages or InV1 or InSkipped when line is "  }" or "  },":
-                    (kind, state) = (SectionClose | (line.EndsWith(',') ? Comma : 0), Root);
+                case InPackages or InV1 or InSkipped when Is(line, shape.SectionClose, out comma):
+                    (kind, state) = (SectionClose | (comma ? Comma : 0), Root);
                     break;
                 case InPackages or InV1 or InSkipped:
-                    if (Entry(text, position, line, lines - read, state, memo, out count, out next, out value) is not { } entryKind) return null;
+                    if (Entry(text, position, line, lines - read, state, shape, memo, out count, out next, out value) is not { } entryKind) return null;
                     kind = entryKind;
                     break;
                 default:
@@ -115,54 +122,61 @@ internal static class NpmPackageLockLayout
         return lines == int.MaxValue || read == lines ? made : null;
     }
 
-    // One entry from its first line at `position`: '    "name": {' and the lines up to '    }' (or one line '    "name": {…}'),
-    // checked as exactly one member whose object ends on the closing line, and read (through the memo).
-    private static int? Entry(string text, int position, ReadOnlySpan<char> first, int linesLeft, int state, LockfileBlockMemo memo, out int count, out int next, out object? value)
+    // The member that starts on `first` (at `position`, indented by `indent`): that line when it holds the whole value, or the
+    // lines to the one indented by `indent` that closes it ('}', ']', with or without a comma), every line between indented by
+    // `deeper`. The block runs from the member's key to its closing character (without the comma, which `comma` says), ASCII;
+    // null when the lines are not so.
+    private static ReadOnlySpan<char> Block(string text, int position, ReadOnlySpan<char> first, string indent, string deeper, int linesLeft, out int count, out int next, out bool comma)
     {
-        (count, next, value) = (1, 0, null);
-        if (first.Length < 6 || !first.StartsWith("    \"", StringComparison.Ordinal)) return null;
+        (count, next, comma) = (1, LineAt(text, position).Next, false);
+        if (first.Length <= indent.Length || !first.StartsWith(indent, StringComparison.Ordinal) || first[indent.Length] != '"') return default;
         var closing = first;
         var closeStart = position;
-        next = LineAt(text, position).Next;
-        if (first.EndsWith('{'))
+        if (first.EndsWith('{') || first.EndsWith('['))
         {
-            // The entry's own lines are indented deeper; the first line indented by four closes it.
+            var close = first[^1] == '{' ? '}' : ']';
             while (true)
             {
-                if (count >= linesLeft || next >= text.Length) return null;
+                if (count >= linesLeft || next >= text.Length) return default;
                 var (lineStart, lineLength, after) = LineAt(text, next);
                 var line = text.AsSpan(lineStart, lineLength);
                 count++;
                 (closeStart, next) = (next, after);
-                if (line is "    }" or "    },")
+                if (line.Length is var length && (length == indent.Length + 1 || (length == indent.Length + 2 && line[^1] == ',')) && line.StartsWith(indent, StringComparison.Ordinal) && line[indent.Length] == close)
                 {
                     closing = line;
                     break;
                 }
 
-                if (!line.StartsWith("      ", StringComparison.Ordinal)) return null;
+                if (!line.StartsWith(deeper, StringComparison.Ordinal)) return default;
             }
         }
-        else if (!first.EndsWith('}') && !first.EndsWith("},", StringComparison.Ordinal))
-        {
-            return null;
-        }
 
-        var blockStart = position + 4;
-        var blockEnd = closeStart + closing.LastIndexOf('}') + 1;
+        comma = closing.EndsWith(',');
+        var blockStart = position + indent.Length;
+        var blockEnd = closeStart + closing.Length - (comma ? 1 : 0);
         var block = text.AsSpan(blockStart, blockEnd - blockStart);
-        if (!Ascii.IsValid(block) || MemberName(block) is not { } name) return null;
-        var comma = closing.EndsWith(',') ? Comma : 0;
+        return Ascii.IsValid(block) ? block : default;
+    }
+
+    // One entry from its first line at `position`: '    "name": {' and the lines up to '    }' (or one line '    "name": {…}'),
+    // checked as exactly one member whose object ends on the closing line, and read (through the memo).
+    private static int? Entry(string text, int position, ReadOnlySpan<char> first, int linesLeft, int state, Shape shape, LockfileBlockMemo memo, out int count, out int next, out object? value)
+    {
+        value = null;
+        var block = Block(text, position, first, shape.Entry, shape.Content, linesLeft, out count, out next, out var end);
+        if (block.IsEmpty || block[^1] != '}' || MemberName(block) is not { } name) return null;
+        var comma = end ? Comma : 0;
         switch (state)
         {
             case InPackages:
                 var entry = memo.Get(PackagesKind, block, b => NpmPackageLockBlocks.Read(b, NpmPackageLockParser.ReadPackagesEntry));
                 var project = name.Length == 0 ? memo.Get(ProjectKind, block, b => NpmPackageLockBlocks.Read(b, p => new NpmPackageLockBlocks.ProjectEntry(NpmPackageLockParser.ProjectKeys(p.Value)))) : null;
-                value = new Segment(entry, project, [0], 4 + entry.Needle.Length);
+                value = new Segment(entry, project, [0], shape.Entry.Length + entry.Needle.Length);
                 return PackagesEntry | comma;
             case InV1:
                 var top = memo.Get(V1Kind, block, b => NpmPackageLockBlocks.Read(b, NpmPackageLockParser.ReadV1Entry));
-                if (V1Lines(text, position, next, top) is not { } found) return null;
+                if (V1Lines(text, position, shape.Entry.Length, next, top) is not { } found) return null;
                 value = new Segment(top, null, found.Lines, found.Cursor);
                 return V1Entry | comma;
             default:
@@ -170,12 +184,19 @@ internal static class NpmPackageLockLayout
         }
     }
 
+    // True when the line is `pattern`, or `pattern` and a comma (said by `comma`).
+    private static bool Is(ReadOnlySpan<char> line, string pattern, out bool comma)
+    {
+        comma = line.Length == pattern.Length + 1 && line[^1] == ',';
+        return (line.Length == pattern.Length || comma) && line.StartsWith(pattern, StringComparison.Ordinal);
+    }
+
     // The lines (from the segment's first) the whole parse's search finds a version 1 entry's packages at, and where it stops
     // (from the segment's start); the first is its key, checked by Build. Null when a nested one is not found in the segment.
-    private static (int[] Lines, int Cursor)? V1Lines(string text, int start, int end, NpmPackageLockParser.V1Entry top)
+    private static (int[] Lines, int Cursor)? V1Lines(string text, int start, int indent, int end, NpmPackageLockParser.V1Entry top)
     {
         var lines = new int[top.Packages.Length];
-        var cursor = start + 4 + top.Packages[0].Needle.Length;
+        var cursor = start + indent + top.Packages[0].Needle.Length;
         var line = 0;
         var counted = start;
         for (var i = 1; i < lines.Length; i++)
@@ -211,11 +232,11 @@ internal static class NpmPackageLockLayout
         }
     }
 
-    // A root line '  "key": value,' with its value on the line: its key (not a section the parse reads) and its text.
-    private static RootLine? RootMember(ReadOnlySpan<char> line)
+    // The key of a root member '"key": value' that is the whole block (not a section the parse reads), or null.
+    private static string? RootMember(ReadOnlySpan<char> block)
     {
-        if (!line.StartsWith("  \"", StringComparison.Ordinal)) return null;
-        var bytes = Wrapped(line);
+        if (block.IsEmpty) return null;
+        var bytes = Wrapped(block);
         try
         {
             var reader = new Utf8JsonReader(bytes, RootLineOptions);
@@ -225,7 +246,7 @@ internal static class NpmPackageLockLayout
             var key = reader.GetString()!;
             if (!reader.Read()) return null;
             reader.Skip();
-            return reader.Read() && reader.TokenType == JsonTokenType.EndObject && !reader.Read() ? new RootLine(key, line.TrimEnd(',').ToString()) : null;
+            return reader.Read() && reader.TokenType == JsonTokenType.EndObject && !reader.Read() ? key : null;
         }
         catch (JsonException)
         {
@@ -255,7 +276,7 @@ internal static class NpmPackageLockLayout
 
     // The packages of a version cut into segments: checks every join and every search the segments' text could have changed,
     // then builds the list as the whole parse does; for a version made from a previous one, also what it changed.
-    private static LockfileParse? Build(string text, List<LockfileSegment> segments, bool hasPackages, (Shape Shape, LockfileLayout Previous, List<int> Changed, List<int> Replaced)? follow)
+    private static LockfileParse? Build(string text, List<LockfileSegment> segments, Shape shape, (LockfileLayout Previous, List<int> Changed, List<int> Replaced)? follow)
     {
         bool[]? made = null;
         if (follow is { } f)
@@ -294,7 +315,7 @@ internal static class NpmPackageLockLayout
                 case Segment entry when kind is PackagesEntry or V1Entry:
                     // The whole parse's search, from the previous match, must find this entry's key first.
                     var needle = entry.Needle;
-                    var key = position + 4;
+                    var key = position + shape.Entry.Length;
                     if (key + needle.Length > text.Length) return null;
                     if (recheck && text.IndexOf(needle, cursor, key + needle.Length - cursor, StringComparison.Ordinal) != key) return null;
                     if (entry.Project is { } project)
@@ -314,16 +335,16 @@ internal static class NpmPackageLockLayout
         }
 
         if (segments.Count == 0 || segments[^1].End != Done || position != text.Length) return null;
-        if (projects > 1 || packagesSections != (hasPackages ? 1 : 0) || dependencySections > 1) return null;
+        if (projects > 1 || packagesSections != (shape.HasPackages ? 1 : 0) || dependencySections > 1) return null;
         // A change of lockfile version is left to the whole parse, as a change of how the file is read.
-        var shape = follow is { Shape: var old } && old.LockfileVersion == lockfileVersion ? old : new Shape(hasPackages, lockfileVersion);
-        if (follow is not null && !ReferenceEquals(shape, follow.Value.Shape)) return null;
+        if (follow is not null && shape.LockfileVersion != lockfileVersion) return null;
+        shape = follow is null ? shape with { LockfileVersion = lockfileVersion } : shape;
 
         List<object> gone = [];
         var isNew = follow is { } g ? New(entries, g.Previous, g.Replaced, out gone) : null;
         var found = new List<Dependency>();
         var added = isNew is null ? null : new List<Dependency>();
-        if (hasPackages)
+        if (shape.HasPackages)
         {
             for (var i = 0; i < entries.Count; i++)
             {
@@ -402,7 +423,23 @@ internal static class NpmPackageLockLayout
     private static bool IsMemberEnd(int kind) => kind is Member or SectionClose or EmptySection or PackagesEntry or V1Entry or SkippedEntry;
 
     /// <summary>What a layout of this class holds besides its segments: which section is read, and the lockfile version's line.</summary>
-    private sealed record Shape(bool HasPackages, string? LockfileVersion);
+    // The line a root member starts with (by which it is indented), and the lines npm writes at the root and around sections.
+    private sealed record Shape(bool HasPackages, string? LockfileVersion, string Indent)
+    {
+        public string Entry { get; } = Indent + Indent;
+
+        public string Content { get; } = Indent + Indent + Indent;
+
+        public string PackagesOpen { get; } = Indent + "\"packages\": {";
+
+        public string DependenciesOpen { get; } = Indent + "\"dependencies\": {";
+
+        public string PackagesEmpty { get; } = Indent + "\"packages\": {}";
+
+        public string DependenciesEmpty { get; } = Indent + "\"dependencies\": {}";
+
+        public string SectionClose { get; } = Indent + "}";
+    }
 
     // A root line: its key, and its text without the separating comma.
     private sealed record RootLine(string Key, string Text);

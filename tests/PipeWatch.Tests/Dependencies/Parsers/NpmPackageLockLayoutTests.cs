@@ -37,7 +37,7 @@ public sealed class NpmPackageLockLayoutTests
         }
 
         // Every corpus file npm wrote is cut into segments and followed through its edits; the others are not JSON npm writes
-        // (not JSON, null, an entry's key indented by five spaces by hand).
+        // (not JSON, null, an entry's key indented by five spaces by hand: a line in no place of the layout).
         var splits = Parser.Parse("package-lock.json", text, new LockfileBlockMemo()).Layout is { Segments.Count: > 0 };
         Assert.Equal(file is not ("not-json.txt" or "null.v2.jsontest" or "optional-package.v2.json"), splits);
         Assert.True(!splits || followed > 0, $"{file}: not followed through any edit");
@@ -96,6 +96,28 @@ public sealed class NpmPackageLockLayoutTests
         Assert.Empty(made.Delta.Removed);
     }
 
+    [Theory]
+    [InlineData("  ")]
+    [InlineData("\t")]
+    [InlineData("    ")]
+    public void A_lockfile_indented_as_its_package_json_with_root_arrays_follows_its_edits(string indent)
+    {
+        // npm indents as package.json does, and copies some of its fields (an array of files) to the root.
+        var old = Lock(("a", "1.0.0"), ("b", "2.0.0")).Replace("  \"requires\": true,", "  \"requires\": true,\n  \"files\": [\n    \"lib\"\n  ],", StringComparison.Ordinal).Replace("  ", indent, StringComparison.Ordinal);
+        var memo = new LockfileBlockMemo();
+        var first = Parser.Parse("package-lock.json", old, memo);
+        var next = old.Replace("\"lib\"", "\"lib\",\n" + indent + indent + "\"dist\"", StringComparison.Ordinal).Replace("\"version\": \"2.0.0\"", "\"version\": \"2.0.1\"", StringComparison.Ordinal);
+        var edits = new[] { PipeWatch.Bench.OneHunkDiff.Between(old, old.Replace("\"lib\"", "\"lib\",\n" + indent + indent + "\"dist\"", StringComparison.Ordinal))[0], default };
+        edits[1] = PipeWatch.Bench.OneHunkDiff.Between(next.Replace("\"version\": \"2.0.1\"", "\"version\": \"2.0.0\"", StringComparison.Ordinal), next)[0];
+        edits[1] = edits[1] with { OldStart = edits[1].OldStart - 1 };
+
+        var made = Parser.Follow("package-lock.json", next, memo, first.Layout!, edits);
+
+        Assert.NotNull(made);
+        Assert.Equal(Whole(next), Text(made));
+        Assert.Equal(["b@2.0.1"], made.Delta!.Added.Select(d => $"{d.Name}@{d.Version}"));
+    }
+
     /// <summary>Hostile edits of a normal lockfile: each is followed to what the whole parse gives, or left to it.</summary>
     [Theory]
     [InlineData("a hunk splitting a string over two lines", "      \"version\": \"2.0.0\",", "      \"version\": \"2.\n0.0\",", false)]
@@ -108,6 +130,7 @@ public sealed class NpmPackageLockLayoutTests
     [InlineData("a non-ASCII value", "\"version\": \"2.0.0\"", "\"version\": \"2.0.0\",\n      \"description\": \"caf\u00e9\"", false)]
     [InlineData("an entry closed early, its rest another member", "      \"version\": \"2.0.0\",", "      \"version\": \"2.0.0\"\n      }, \"node_modules/x\": {", false)]
     [InlineData("the needle of the next entry in a string before it", "      \"version\": \"2.0.0\",", "      \"version\": \"2.0.0\",\n      \"x\": \"\\\"node_modules/c\\\": {\",", true)]
+    [InlineData("the needle of the next entry in a comment before it", "      \"version\": \"2.0.0\",", "      \"version\": \"2.0.0\",\n      // \"node_modules/c\": {", false)]
     [InlineData("a key line written with an escape", "    \"node_modules/b\": {", "    \"node_modules/\\u0062\": {", false)]
     [InlineData("a comment line", "      \"version\": \"2.0.0\",", "      // a comment\n      \"version\": \"2.0.0\",", true)]
     [InlineData("a block comment hiding a closing line", "      \"version\": \"2.0.0\",", "      /*\n    },\n      */\n      \"version\": \"2.0.0\",", false)]
