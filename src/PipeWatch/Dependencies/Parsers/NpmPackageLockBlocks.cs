@@ -143,7 +143,7 @@ internal static class NpmPackageLockBlocks
     }
 
     // The packages an entry of either kind gives (the previous version may be of the other lockfile version: v1 before v2).
-    private static IEnumerable<Dependency> PackagesOf(object entry) => entry switch
+    internal static IEnumerable<Dependency> PackagesOf(object entry) => entry switch
     {
         NpmPackageLockParser.PackagesEntry { Template: { } template } => [template],
         NpmPackageLockParser.V1Entry v1 => v1.Packages.Select(p => p.Template),
@@ -172,13 +172,14 @@ internal static class NpmPackageLockBlocks
     }
 
     // What 'read' makes of the one member of a block '"name": {…}'.
-    private static T Read<T>(string block, Func<JsonProperty, T> read)
+    internal static T Read<T>(string block, Func<JsonProperty, T> read)
     {
         using var document = JsonDocument.Parse("{" + block + "}", DocumentOptions);
         return read(document.RootElement.EnumerateObject().First());
     }
 
-    private sealed class ProjectEntry(HashSet<string> keys)
+    /// <summary>The project's requirements (its <c>""</c> entry), as the memo holds them.</summary>
+    internal sealed class ProjectEntry(HashSet<string> keys)
     {
         public HashSet<string> Keys { get; } = keys;
     }

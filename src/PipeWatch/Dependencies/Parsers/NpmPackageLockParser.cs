@@ -37,16 +37,20 @@ internal sealed class NpmPackageLockParser : ILockfileParser
     }
 
     /// <summary>Exactly what <see cref="Parse(string, string)"/> gives, re-reading only the entries <paramref name="memo"/> does not hold.</summary>
-    public LockfileParse Parse(string path, string text, LockfileBlockMemo memo) => NpmPackageLockBlocks.Parse(text, memo) ?? Parse(path, text);
+    /// <remarks>Text as npm writes it is cut into line segments for the next version to follow (<see cref="NpmPackageLockLayout"/>); other text is read by entry.</remarks>
+    public LockfileParse Parse(string path, string text, LockfileBlockMemo memo) => NpmPackageLockLayout.Read(text, memo) ?? NpmPackageLockBlocks.Parse(text, memo) ?? Parse(path, text);
 
     /// <summary>
     /// The same as <see cref="Parse(string, string, LockfileBlockMemo)"/>, with what changed since <paramref name="previous"/>
-    /// (<see cref="LockfileParse.Delta"/>): the whole text is still read (JSON has no line layout to follow), but the entries are
-    /// compared by the memo's objects, so a change's new and removed packages come from the entries it touched. Null when the
-    /// text is not split (the caller parses it whole).
+    /// (<see cref="LockfileParse.Delta"/>): made from its line segments and the change's edits, only the entries they touch read
+    /// (<see cref="NpmPackageLockLayout.Follow"/>); null when it cannot be (the caller parses the text). A previous version that
+    /// was not cut into segments (text npm does not write) gives this one's segments when it has them, or else this one read
+    /// whole and compared by entry.
     /// </summary>
     public LockfileParse? Follow(string path, string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits) =>
-        NpmPackageLockBlocks.Parse(text, memo, previous);
+        NpmPackageLockLayout.Made(previous)
+            ? NpmPackageLockLayout.Follow(text, memo, previous, edits)
+            : NpmPackageLockLayout.Read(text, memo) ?? NpmPackageLockBlocks.Parse(text, memo, previous);
 
     /// <summary>One entry of <c>packages</c>, apart from what depends on the rest of the file.</summary>
     internal static PackagesEntry ReadPackagesEntry(JsonProperty entry)

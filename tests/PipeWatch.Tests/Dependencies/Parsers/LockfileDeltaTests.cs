@@ -44,7 +44,7 @@ public sealed class LockfileDeltaTests
         {
             var memo = new LockfileBlockMemo();
             var first = parser.Parse("package-lock.json", old, memo);
-            if (first.Layout is null || parser.Follow("package-lock.json", next, memo, first.Layout, []) is not { } followed) continue;
+            if (first.Layout is null || parser.Follow("package-lock.json", next, memo, first.Layout, PipeWatch.Bench.OneHunkDiff.Between(old, next)) is not { } followed) continue;
             Assert.Equal(PnpmLockReadersTests.Text(parser.Parse("package-lock.json", next)), PnpmLockReadersTests.Text(followed));
             var delta = followed.Delta!;
             Assert.True(Counted(followed.Dependencies).SequenceEqual(Counted(first.Dependencies, delta.Removed, delta.Added)), $"{file}: {shape}");
@@ -60,9 +60,11 @@ public sealed class LockfileDeltaTests
     {
         var parser = new NpmPackageLockParser();
         var memo = new LockfileBlockMemo();
-        var first = parser.Parse("package-lock.json", Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.2", Direct: true), new("ms", "2.0.0")), memo);
+        var old = Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.2", Direct: true), new("ms", "2.0.0"));
+        var next = Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.3", Direct: true), new("ms", "2.0.0"));
+        var first = parser.Parse("package-lock.json", old, memo);
 
-        var delta = parser.Follow("package-lock.json", Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.3", Direct: true), new("ms", "2.0.0")), memo, first.Layout!, [])!.Delta!;
+        var delta = parser.Follow("package-lock.json", next, memo, first.Layout!, PipeWatch.Bench.OneHunkDiff.Between(old, next))!.Delta!;
 
         // The project's entry names express's range, which did not change ("^4.18.2" → "^4.18.3" does): it is read again too.
         Assert.Equal(["express@4.18.2"], delta.Removed.Select(d => $"{d.Name}@{d.Version}"));
@@ -70,7 +72,7 @@ public sealed class LockfileDeltaTests
     }
 
     [Fact]
-    public void A_package_lock_moved_from_lockfile_version_1_to_3_removes_every_version_1_package()
+    public void A_package_lock_moved_from_lockfile_version_1_to_3_has_no_delta_and_is_read_whole()
     {
         var parser = new NpmPackageLockParser();
         var memo = new LockfileBlockMemo();
@@ -78,11 +80,11 @@ public sealed class LockfileDeltaTests
         var first = parser.Parse("package-lock.json", v1, memo);
         var next = Tests.Detectors.Dependencies.CommitHistory.NpmLock(new("express", "4.18.2", Direct: true), new("ms", "2.0.0"));
 
-        var followed = parser.Follow("package-lock.json", next, memo, first.Layout!, [])!;
+        // The sections the file is read by change (and its lockfile version): the scan then reads the new version whole.
+        Assert.Null(parser.Follow("package-lock.json", next, memo, first.Layout!, PipeWatch.Bench.OneHunkDiff.Between(v1, next)));
 
-        Assert.Equal(["express@4.18.2", "ms@2.0.0"], first.Dependencies.Select(d => $"{d.Name}@{d.Version}"));
-        Assert.Equal(["express@4.18.2 sha512-e", "ms@2.0.0 sha512-m"], followed.Delta!.Removed.Select(d => $"{d.Name}@{d.Version} {d.Integrity}").Order(StringComparer.Ordinal));
-        Assert.Equal(followed.Dependencies, followed.Delta.Added);
+        Assert.Equal(["express@4.18.2 line 5", "ms@2.0.0 line 10"], first.Dependencies.Select(d => $"{d.Name}@{d.Version} line {d.Line}"));
+        Assert.Equal(PnpmLockReadersTests.Text(parser.Parse("package-lock.json", next)), PnpmLockReadersTests.Text(parser.Parse("package-lock.json", next, memo)));
     }
 
     /// <summary>The text of a corpus package-lock.json.</summary>
