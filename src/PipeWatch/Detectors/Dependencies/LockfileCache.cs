@@ -50,7 +50,7 @@ internal sealed class LockfileCache
             var (ahead, inline, characters) = Parses;
             yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dependency files parsed on the preparation workers ({characters / 1e6:N1} M characters parsed in all)"), ahead);
             yield return ("dependency files parsed on the detectors' thread (not prepared, or dropped before use)", inline);
-            yield return ("lockfile versions made from the previous version (pnpm, yarn: its layout and the diff, only the entries the change touched read; npm: read whole, compared by entry)", Interlocked.Read(ref _followed));
+            yield return ("lockfile versions made from the previous version (pnpm, yarn, npm: its layout and the diff, only the entries the change touched read)", Interlocked.Read(ref _followed));
             yield return ("dependency-file changes judged from the entries they touched (their delta), not from both whole lists", Interlocked.Read(ref _incremental));
             var (hits, misses) = _blocks.Counts;
             yield return ("lockfile entries read again from an earlier version (the block memo)", hits);
