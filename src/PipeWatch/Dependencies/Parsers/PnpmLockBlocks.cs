@@ -5,8 +5,9 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>
 /// Reads a pnpm lockfile's <see cref="PnpmLockContent"/> entry by entry: each <c>packages</c> and <c>snapshots</c> entry is read
-/// (by <see cref="PnpmLockEvents"/>, as a document of that one entry) only when <see cref="LockfileBlockMemo"/> does not hold
-/// its exact text yet, so a history scan re-reads only the entries each commit changed.
+/// (by <see cref="PnpmLockEntryReader"/> when it is of the plain shape, else by <see cref="PnpmLockEvents"/> as a document of
+/// that one entry) only when <see cref="LockfileBlockMemo"/> does not hold its exact text yet, so a history scan re-reads only
+/// the entries each commit changed.
 /// </summary>
 /// <remarks>
 /// Only the layout pnpm writes is split: a top-level line that is exactly <c>packages:</c> or <c>snapshots:</c>, its entries'
@@ -124,13 +125,13 @@ internal static class PnpmLockBlocks
             var block = text.AsSpan(blockStart, at - blockStart);
             if (kind == PackageKind)
             {
-                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockEvents.Read("packages:\n" + b))).Content;
+                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockEntryReader.ReadPackage(b) ?? PnpmLockEvents.Read("packages:\n" + b))).Content;
                 if (read is not { Packages: [var package], Snapshots: [] }) return false;
                 value = package;
             }
             else if (kind == SnapshotKind)
             {
-                var read = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockEvents.Read("snapshots:\n" + b))).Content;
+                var read = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockEntryReader.ReadSnapshot(b) ?? PnpmLockEvents.Read("snapshots:\n" + b))).Content;
                 if (read is not { Snapshots: [var snapshot], Packages: [] }) return false;
                 value = snapshot;
             }
