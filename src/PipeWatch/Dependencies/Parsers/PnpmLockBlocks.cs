@@ -5,7 +5,7 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>
 /// Reads a pnpm lockfile's <see cref="PnpmLockContent"/> entry by entry: each <c>packages</c> and <c>snapshots</c> entry is read
-/// (by <see cref="PnpmLockEntryReader"/> when it is of the plain shape, else by <see cref="PnpmLockEvents"/> as a document of
+/// (by <see cref="PnpmLockPlainReader"/> when it is of the plain shape, else by <see cref="PnpmLockEvents"/> as a document of
 /// that one entry) only when <see cref="LockfileBlockMemo"/> does not hold its exact text yet, so a history scan re-reads only
 /// the entries each commit changed.
 /// </summary>
@@ -125,13 +125,13 @@ internal static class PnpmLockBlocks
             var block = text.AsSpan(blockStart, at - blockStart);
             if (kind == PackageKind)
             {
-                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockEntryReader.ReadPackage(b) ?? PnpmLockEvents.Read("packages:\n" + b))).Content;
+                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockPlainReader.ReadPackage(b) ?? PnpmLockEvents.Read("packages:\n" + b))).Content;
                 if (read is not { Packages: [var package], Snapshots: [] }) return false;
                 value = package;
             }
             else if (kind == SnapshotKind)
             {
-                var read = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockEntryReader.ReadSnapshot(b) ?? PnpmLockEvents.Read("snapshots:\n" + b))).Content;
+                var read = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockPlainReader.ReadSnapshot(b) ?? PnpmLockEvents.Read("snapshots:\n" + b))).Content;
                 if (read is not { Snapshots: [var snapshot], Packages: [] }) return false;
                 value = snapshot;
             }
@@ -186,7 +186,7 @@ internal static class PnpmLockBlocks
             at += segment.Chars;
         }
 
-        var top = memo.Get("pnpm-lock rest", rest.ToString().AsSpan(), t => new Reading(PnpmLockEvents.Read(t))).Content;
+        var top = memo.Get("pnpm-lock rest", rest.ToString().AsSpan(), t => new Reading(PnpmLockPlainReader.ReadDocument(t) ?? PnpmLockEvents.Read(t))).Content;
         if (top is null) return null;
         // The rest holds exactly the markers it was given, where they were put.
         if (top.Packages.Count != (packagesAt is null ? 0 : 1) || top.Snapshots.Count != (snapshotsAt is null ? 0 : 1)) return null;

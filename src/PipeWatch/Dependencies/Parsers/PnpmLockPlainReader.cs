@@ -15,7 +15,7 @@ namespace PipeWatch.Dependencies.Parsers;
 /// in a mapping; no line longer than YAML's bound on an implicit key. Anything else (anchors, aliases, tags, block scalars,
 /// double quotes, comments, CRLF, a tab, a multi-line scalar, an empty value, deep nesting…) is not guessed at.
 /// </remarks>
-internal static class PnpmLockEntryReader
+internal static class PnpmLockPlainReader
 {
     // YAML bounds an implicit key at 1024 characters; longer lines (a hostile key) are left to YamlDotNet to judge.
     private const int MaxLine = 1000;
@@ -32,13 +32,93 @@ internal static class PnpmLockEntryReader
         if (Entry(block) is not var (key, value)) return null;
         var content = new PnpmLockContent(null);
         // The key is on the entry's first line: the second of the document the events reader is given.
-        const int line = 2;
-        if (value is not Map fields)
+        content.Packages.Add(Package(key, 2, value));
+        return content;
+    }
+
+    /// <summary>A <c>snapshots</c> entry, as <c>PnpmLockEvents.Read("snapshots:\n" + block)</c> reads it; null when it is not of the plain shape.</summary>
+    public static PnpmLockContent? ReadSnapshot(string block)
+    {
+        if (Entry(block) is not var (key, value)) return null;
+        var content = new PnpmLockContent(null);
+        content.Snapshots.Add((key, Requirements(value)));
+        return content;
+    }
+
+    /// <summary>
+    /// A whole document of the plain shape, as <see cref="PnpmLockEvents.Read"/> reads it: what <see cref="PnpmLockBlocks"/> reads
+    /// of the file outside its sections' entries (the lockfile version, the importers, a one-line marker for each section); null
+    /// when it is not of the plain shape.
+    /// </summary>
+    public static PnpmLockContent? ReadDocument(string text)
+    {
+        var lines = Lines(text);
+        var next = 0;
+        if (lines is null || lines.Count == 0 || lines[0].Indent != 0 || Mapping(text, lines, ref next, 0, 0) is not { } top || next != lines.Count) return null;
+        var content = new PnpmLockContent(null);
+        List<(string, List<string>)>? snapshots = null;
+        List<PnpmLockPackage>? packages = null;
+        var importers = new List<string>();
+        var topGroups = new List<string>();
+        string? version = null;
+        for (var i = 0; i < top.Count; i++)
         {
-            content.Packages.Add(new PnpmLockPackage(key, line));
-            return content;
+            var (key, value) = top[i];
+            switch (key)
+            {
+                case "lockfileVersion":
+                    version = value as string;
+                    break;
+                case "importers" when value is Map byPath:
+                    foreach (var (_, importer) in byPath)
+                    {
+                        if (importer is not Map groups) continue;
+                        foreach (var (group, names) in groups)
+                        {
+                            if (group is "dependencies" or "devDependencies" or "optionalDependencies") Keys(names, importers, nonEmpty: false);
+                        }
+                    }
+
+                    break;
+                case "dependencies" or "devDependencies" or "optionalDependencies":
+                    Keys(value, topGroups, nonEmpty: false);
+                    break;
+                case "snapshots":
+                    snapshots = [];
+                    if (value is Map bySnapshot)
+                    {
+                        foreach (var (snapshot, entry) in bySnapshot) snapshots.Add((snapshot, Requirements(entry)));
+                    }
+
+                    break;
+                case "packages":
+                    packages = [];
+                    if (value is Map byKey)
+                    {
+                        for (var p = 0; p < byKey.Count; p++)
+                        {
+                            // A flow mapping's keys are on its key's line; a block mapping's each on its own.
+                            var line = byKey.KeyLines is { } keyLines ? keyLines[p] : top.KeyLines![i];
+                            packages.Add(Package(byKey[p].Key, line, byKey[p].Value));
+                        }
+                    }
+
+                    break;
+            }
         }
 
+        content = new PnpmLockContent(version);
+        content.Direct.UnionWith(importers);
+        content.Direct.UnionWith(topGroups);
+        if (snapshots is not null) content.Snapshots.AddRange(snapshots);
+        if (packages is not null) content.Packages.AddRange(packages);
+        return content;
+    }
+
+    // A packages entry's scalars and requirements, as the events reader's Package reads them.
+    private static PnpmLockPackage Package(string key, int line, object value)
+    {
+        if (value is not Map fields) return new PnpmLockPackage(key, line);
         string? name = null, version = null, dev = null, tarball = null, repo = null, commit = null, directory = null, integrity = null;
         var requires = new List<string>();
         var optional = new List<string>();
@@ -49,8 +129,8 @@ internal static class PnpmLockEntryReader
                 case "name": name = fieldValue as string; break;
                 case "version": version = fieldValue as string; break;
                 case "dev": dev = fieldValue as string; break;
-                case "dependencies": Names(fieldValue, requires); break;
-                case "optionalDependencies": Names(fieldValue, optional); break;
+                case "dependencies": Keys(fieldValue, requires, nonEmpty: true); break;
+                case "optionalDependencies": Keys(fieldValue, optional, nonEmpty: true); break;
                 case "resolution" when fieldValue is Map resolution:
                     foreach (var (part, partValue) in resolution)
                     {
@@ -69,76 +149,60 @@ internal static class PnpmLockEntryReader
         }
 
         requires.AddRange(optional);
-        content.Packages.Add(new PnpmLockPackage(key, line)
+        return new PnpmLockPackage(key, line)
         {
             Name = name, Version = version, Tarball = tarball, Repo = repo, Commit = commit, Directory = directory, Integrity = integrity, Dev = dev, Requires = requires,
-        });
-        return content;
+        };
     }
 
-    /// <summary>A <c>snapshots</c> entry, as <c>PnpmLockEvents.Read("snapshots:\n" + block)</c> reads it; null when it is not of the plain shape.</summary>
-    public static PnpmLockContent? ReadSnapshot(string block)
+    // A node's dependencies and optionalDependencies names (non-empty), in that order, as the events reader's Requirements lists them.
+    private static List<string> Requirements(object value)
     {
-        if (Entry(block) is not var (key, value)) return null;
         var requires = new List<string>();
-        if (value is Map fields)
+        if (value is not Map fields) return requires;
+        var optional = new List<string>();
+        foreach (var (field, fieldValue) in fields)
         {
-            var optional = new List<string>();
-            foreach (var (field, fieldValue) in fields)
-            {
-                if (field == "dependencies") Names(fieldValue, requires);
-                else if (field == "optionalDependencies") Names(fieldValue, optional);
-            }
-
-            requires.AddRange(optional);
+            if (field == "dependencies") Keys(fieldValue, requires, nonEmpty: true);
+            else if (field == "optionalDependencies") Keys(fieldValue, optional, nonEmpty: true);
         }
 
-        var content = new PnpmLockContent(null);
-        content.Snapshots.Add((key, requires));
-        return content;
+        requires.AddRange(optional);
+        return requires;
     }
 
-    // The non-empty keys of a mapping value, in order (anything else has none), as the events reader's KeysOf lists them.
-    private static void Names(object value, List<string> names)
+    // The keys of a mapping value (non-empty ones only, if asked), in order (anything else has none), as the events reader's KeysOf lists them.
+    private static void Keys(object value, List<string> names, bool nonEmpty)
     {
         if (value is not Map map) return;
         foreach (var (name, _) in map)
         {
-            if (name.Length > 0) names.Add(name);
+            if (!nonEmpty || name.Length > 0) names.Add(name);
         }
     }
 
-    // The entry's key and value (a string, a mapping as a list of key and value, or Sequence); null when not of the plain shape.
+    // The entry's key and value (a string, a Map, or Sequence): a mapping of one key at two spaces, from the block's first line;
+    // null when not of the plain shape.
     private static (string Key, object Value)? Entry(string block)
     {
         var lines = Lines(block);
-        if (lines is null || lines.Count == 0 || lines[0].Indent != 2 || lines[0].Start != 2) return null;
-        if (KeyLine(block, lines[0]) is not var (key, rest)) return null;
-        var next = 1;
-        object? value;
-        if (rest is null)
-        {
-            // "key:" alone opens a mapping two spaces deeper (an empty value is left to YamlDotNet).
-            value = next < lines.Count && lines[next].Indent == 4 ? Mapping(block, lines, ref next, 4, 1) : null;
-        }
-        else
-        {
-            value = Inline(block, rest.Value.Start, rest.Value.End);
-        }
-
-        return value is not null && next == lines.Count ? (key, value) : null;
+        var next = 0;
+        if (lines is null || lines.Count == 0 || lines[0].Start != 2 || lines[0].Indent != 2) return null;
+        return Mapping(block, lines, ref next, 2, 0) is [var entry] && next == lines.Count ? entry : null;
     }
 
     // The non-blank lines: where their text starts (after the indent) and ends, and their indent; null when a character or a
     // line is outside the plain shape.
-    private static List<(int Start, int End, int Indent)>? Lines(string block)
+    private static List<TextLine>? Lines(string block)
     {
-        var lines = new List<(int, int, int)>();
+        var lines = new List<TextLine>();
         var position = 0;
+        var number = 0;
         while (position < block.Length)
         {
             var end = block.IndexOf('\n', position);
             if (end < 0) end = block.Length;
+            number++;
             if (end - position > MaxLine) return null;
             var indent = 0;
             while (position + indent < end && block[position + indent] == ' ') indent++;
@@ -153,7 +217,7 @@ internal static class PnpmLockEntryReader
             {
                 // Trailing spaces or an odd indent: not as pnpm writes.
                 if (block[end - 1] == ' ' || indent % 2 != 0) return null;
-                lines.Add((position + indent, end, indent));
+                lines.Add(new TextLine(position + indent, end, indent, number));
             }
 
             position = end + 1;
@@ -164,7 +228,7 @@ internal static class PnpmLockEntryReader
 
     // A block mapping whose keys are at `indent`, from line `next`; ends before the first line less indented. Null when a line
     // does not fit.
-    private static Map? Mapping(string block, List<(int Start, int End, int Indent)> lines, ref int next, int indent, int depth)
+    private static Map? Mapping(string block, List<TextLine> lines, ref int next, int indent, int depth)
     {
         if (depth > MaxDepth) return null;
         var map = new Map();
@@ -178,13 +242,15 @@ internal static class PnpmLockEntryReader
             else if (rest is null) value = next < lines.Count && lines[next].Indent == indent + 2 ? Mapping(block, lines, ref next, indent + 2, depth + 1) : null;
             else value = Inline(block, rest.Value.Start, rest.Value.End);
             if (value is null || !map.TryAdd(key, value)) return null;
+            // The lines of the keys of the top and of its mappings (a document's packages are placed by them).
+            if (depth <= 1) (map.KeyLines ??= []).Add(line.Number);
         }
 
         return map;
     }
 
     // A block sequence of scalars ("- item" lines at `indent`, as transitivePeerDependencies is written); null when a line does not fit.
-    private static object? Items(string block, List<(int Start, int End, int Indent)> lines, ref int next, int indent)
+    private static object? Items(string block, List<TextLine> lines, ref int next, int indent)
     {
         while (next < lines.Count && lines[next].Indent >= indent)
         {
@@ -198,7 +264,7 @@ internal static class PnpmLockEntryReader
     }
 
     // "key:" or "key: value": the key, and where the value's text is (null when there is none).
-    private static (string Key, (int Start, int End)? Value)? KeyLine(string block, (int Start, int End, int Indent) line)
+    private static (string Key, (int Start, int End)? Value)? KeyLine(string block, TextLine line)
     {
         string key;
         int colon;
@@ -255,7 +321,11 @@ internal static class PnpmLockEntryReader
                 position += 2;
             }
 
-            var value = FlowScalar(block, ref position, end);
+            // An empty collection inside (a section's marker: "{__pipewatch_section_3: {}}"), or a scalar.
+            object? value;
+            if (position + 1 < end && block[position] == '{' && block[position + 1] == '}') (value, position) = (new Map(), position + 2);
+            else if (position + 1 < end && block[position] == '[' && block[position + 1] == ']') (value, position) = (Sequence, position + 2);
+            else value = FlowScalar(block, ref position, end);
             if (value is null || (map is not null && !map.TryAdd(key!, value))) return null;
             if (position >= end) return null;
             if (block[position] == close) return position + 1 == end ? map ?? Sequence : null;
@@ -331,9 +401,15 @@ internal static class PnpmLockEntryReader
         return true;
     }
 
+    // A line's text (after its indent), its indent and its number (1-based, blank lines counted).
+    private readonly record struct TextLine(int Start, int End, int Indent, int Number);
+
     // A mapping's entries in order, each key once (a key written twice is left to YamlDotNet's readers to judge).
     private sealed class Map : List<(string Key, object Value)>
     {
+        /// <summary>The line of each key, for a block mapping near the top; null for a flow mapping (its keys are on its key's line).</summary>
+        public List<int>? KeyLines { get; set; }
+
         // Looked up by a set once the mapping is long (a hostile entry may have thousands of keys).
         private HashSet<string>? _keys;
 

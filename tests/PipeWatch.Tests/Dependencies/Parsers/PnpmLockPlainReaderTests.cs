@@ -5,11 +5,11 @@ using Xunit;
 namespace PipeWatch.Tests.Dependencies.Parsers;
 
 /// <summary>
-/// pnpm entries of the plain shape are read by hand (<see cref="PnpmLockEntryReader"/>); whatever it answers is exactly what the
+/// pnpm entries of the plain shape are read by hand (<see cref="PnpmLockPlainReader"/>); whatever it answers is exactly what the
 /// YamlDotNet event reader answers for the same entry, and every entry outside the plain shape (hostile ones included) is left to
 /// that reader.
 /// </summary>
-public sealed class PnpmLockEntryReaderTests
+public sealed class PnpmLockPlainReaderTests
 {
     public static TheoryData<string> CorpusFiles() =>
         [.. Directory.GetFiles(Corpus.File("lockfiles", "osv-scalibr", "javascript", "pnpmlock")).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal)];
@@ -22,7 +22,7 @@ public sealed class PnpmLockEntryReaderTests
 
         foreach (var (section, block) in Entries(text))
         {
-            var byHand = section == "packages" ? PnpmLockEntryReader.ReadPackage(block) : PnpmLockEntryReader.ReadSnapshot(block);
+            var byHand = section == "packages" ? PnpmLockPlainReader.ReadPackage(block) : PnpmLockPlainReader.ReadSnapshot(block);
             if (byHand is not null) Assert.Equal(Text(PnpmLockEvents.Read(section + ":\n" + block)), Text(byHand));
         }
     }
@@ -35,7 +35,7 @@ public sealed class PnpmLockEntryReaderTests
         {
             foreach (var (section, block) in Entries(File.ReadAllText(Corpus.File("lockfiles", "osv-scalibr", "javascript", "pnpmlock", file))))
             {
-                Assert.True((section == "packages" ? PnpmLockEntryReader.ReadPackage(block) : PnpmLockEntryReader.ReadSnapshot(block)) is not null, $"{file}: {block}");
+                Assert.True((section == "packages" ? PnpmLockPlainReader.ReadPackage(block) : PnpmLockPlainReader.ReadSnapshot(block)) is not null, $"{file}: {block}");
                 answered++;
             }
         }
@@ -49,8 +49,8 @@ public sealed class PnpmLockEntryReaderTests
         const string package = "  '@actions/core@1.10.1':\n    resolution: {integrity: sha512-3lBR9EDAY+iYIpTnTIXmWcNbX3T2kCkAEQGIQx4NVQ0575nk2k3GRZDTPQG+vVtS2izSLmINlxXf0uLtnrTP+g==}\n    engines: {node: '>=18'}\n    os: [darwin, linux]\n    peerDependencies:\n      '@types/node': '*'\n    peerDependenciesMeta:\n      '@types/node':\n        optional: true\n\n";
         const string snapshot = "  '@actions/core@1.10.1':\n    dependencies:\n      '@actions/http-client': 2.2.0\n      uuid: 8.3.2\n    optionalDependencies:\n      fsevents: 2.3.3\n\n";
 
-        var read = Assert.Single(PnpmLockEntryReader.ReadPackage(package)!.Packages);
-        var (key, requires) = Assert.Single(PnpmLockEntryReader.ReadSnapshot(snapshot)!.Snapshots);
+        var read = Assert.Single(PnpmLockPlainReader.ReadPackage(package)!.Packages);
+        var (key, requires) = Assert.Single(PnpmLockPlainReader.ReadSnapshot(snapshot)!.Snapshots);
 
         Assert.Equal(("@actions/core@1.10.1", 2), (read.Key, read.Line));
         Assert.Equal("sha512-3lBR9EDAY+iYIpTnTIXmWcNbX3T2kCkAEQGIQx4NVQ0575nk2k3GRZDTPQG+vVtS2izSLmINlxXf0uLtnrTP+g==", read.Integrity);
@@ -58,8 +58,8 @@ public sealed class PnpmLockEntryReaderTests
         Assert.Empty(read.Requires);
         Assert.Equal("@actions/core@1.10.1", key);
         Assert.Equal(["@actions/http-client", "uuid", "fsevents"], requires);
-        Assert.Equal(Text(PnpmLockEvents.Read("packages:\n" + package)), Text(PnpmLockEntryReader.ReadPackage(package)));
-        Assert.Equal(Text(PnpmLockEvents.Read("snapshots:\n" + snapshot)), Text(PnpmLockEntryReader.ReadSnapshot(snapshot)));
+        Assert.Equal(Text(PnpmLockEvents.Read("packages:\n" + package)), Text(PnpmLockPlainReader.ReadPackage(package)));
+        Assert.Equal(Text(PnpmLockEvents.Read("snapshots:\n" + snapshot)), Text(PnpmLockPlainReader.ReadSnapshot(snapshot)));
     }
 
     [Theory]
@@ -76,10 +76,10 @@ public sealed class PnpmLockEntryReaderTests
     [InlineData("the last entry, without a line end", "  a@1.0.0:\n    resolution: {integrity: sha512-a}")]
     public void Plain_entries_are_read_by_hand_as_the_event_reader_reads_them(string shape, string block)
     {
-        Assert.NotNull(PnpmLockEntryReader.ReadPackage(block));
-        Assert.NotNull(PnpmLockEntryReader.ReadSnapshot(block));
-        Assert.Equal(Text(PnpmLockEvents.Read("packages:\n" + block)), Text(PnpmLockEntryReader.ReadPackage(block)));
-        Assert.Equal(Text(PnpmLockEvents.Read("snapshots:\n" + block)), Text(PnpmLockEntryReader.ReadSnapshot(block)));
+        Assert.NotNull(PnpmLockPlainReader.ReadPackage(block));
+        Assert.NotNull(PnpmLockPlainReader.ReadSnapshot(block));
+        Assert.Equal(Text(PnpmLockEvents.Read("packages:\n" + block)), Text(PnpmLockPlainReader.ReadPackage(block)));
+        Assert.Equal(Text(PnpmLockEvents.Read("snapshots:\n" + block)), Text(PnpmLockPlainReader.ReadSnapshot(block)));
         Assert.False(string.IsNullOrEmpty(shape));
     }
 
@@ -123,8 +123,8 @@ public sealed class PnpmLockEntryReaderTests
     [MemberData(nameof(Unusual))]
     public void Unusual_entries_are_left_to_the_event_reader(string shape, string block)
     {
-        Assert.Null(PnpmLockEntryReader.ReadPackage(block));
-        Assert.Null(PnpmLockEntryReader.ReadSnapshot(block));
+        Assert.Null(PnpmLockPlainReader.ReadPackage(block));
+        Assert.Null(PnpmLockPlainReader.ReadSnapshot(block));
         Assert.False(string.IsNullOrEmpty(shape));
     }
 
@@ -139,6 +139,59 @@ public sealed class PnpmLockEntryReaderTests
 
             Assert.Equal(PnpmLockReadersTests.Text(parser.Parse(path, text)), PnpmLockReadersTests.Text(parser.Parse(path, text, new LockfileBlockMemo())));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusFiles))]
+    public void Every_corpus_lockfile_read_as_one_document_reads_as_the_event_reader_reads_it(string file)
+    {
+        var text = File.ReadAllText(Corpus.File("lockfiles", "osv-scalibr", "javascript", "pnpmlock", file));
+
+        if (PnpmLockPlainReader.ReadDocument(text) is { } byHand) Assert.Equal(Text(PnpmLockEvents.Read(text)), Text(byHand));
+    }
+
+    [Fact]
+    public void The_rest_of_a_lockfile_with_its_section_markers_is_read_by_hand_line_by_line()
+    {
+        // What PnpmLockBlocks reads of a version 9 file outside its sections' entries.
+        const string rest = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .:\n    dependencies:\n      '@actions/core':\n        specifier: ^1.10.1\n        version: 1.10.1\n      '':\n        specifier: x\n    devDependencies:\n      typescript:\n        specifier: 5.4.5\n        version: 5.4.5\n  packages/a:\n    optionalDependencies:\n      fsevents: {specifier: ~2.3.2, version: 2.3.3}\n\npackages: {__pipewatch_section_23: {}}\n\nsnapshots: {__pipewatch_section_25: {}}\n";
+
+        var read = PnpmLockPlainReader.ReadDocument(rest);
+
+        Assert.NotNull(read);
+        Assert.Equal("9.0", read.LockfileVersion);
+        Assert.Equal(["", "@actions/core", "fsevents", "typescript"], read.Direct.Order(StringComparer.Ordinal));
+        Assert.Equal(("__pipewatch_section_23", 23), (Assert.Single(read.Packages).Key, read.Packages[0].Line));
+        Assert.Equal("__pipewatch_section_25", Assert.Single(read.Snapshots).Key);
+        Assert.Equal(Text(PnpmLockEvents.Read(rest)), Text(read));
+    }
+
+    [Theory]
+    [InlineData("a version 5 top with its own groups", "lockfileVersion: 5.4\n\nspecifiers:\n  a: ^1\n\ndependencies:\n  a: 1.0.0\n  '': 1\n\ndevDependencies:\n  b: 2.0.0\n\npackages:\n\n  /a/1.0.0:\n    resolution: {integrity: sha512-a}\n    dev: false\n\n  /b/2.0.0:\n    resolution: {integrity: sha512-b}\n    dev: true\n")]
+    [InlineData("odd shapes of what the top reads", "lockfileVersion: {a: b}\nimporters: [a]\ndependencies: text\npackages: {}\nsnapshots: []\n")]
+    [InlineData("importers that are not mappings", "importers:\n  a: text\n  b:\n    dependencies: [x]\n    other: {x: 1}\n")]
+    public void Plain_documents_are_read_by_hand_as_the_event_reader_reads_them(string shape, string text)
+    {
+        Assert.NotNull(PnpmLockPlainReader.ReadDocument(text));
+        Assert.Equal(Text(PnpmLockEvents.Read(text)), Text(PnpmLockPlainReader.ReadDocument(text)));
+        Assert.False(string.IsNullOrEmpty(shape));
+    }
+
+    [Theory]
+    [InlineData("a document marker", "---\nlockfileVersion: '9.0'\n")]
+    [InlineData("two documents", "lockfileVersion: '9.0'\n---\nlockfileVersion: '6.0'\n")]
+    [InlineData("a directive", "%YAML 1.1\n---\nlockfileVersion: '9.0'\n")]
+    [InlineData("a top key written twice", "lockfileVersion: '9.0'\nlockfileVersion: '6.0'\n")]
+    [InlineData("a comment", "# generated\nlockfileVersion: '9.0'\n")]
+    [InlineData("a list at the top", "- a\n- b\n")]
+    [InlineData("a scalar at the top", "text\n")]
+    [InlineData("nothing", "")]
+    [InlineData("an indented top", "  lockfileVersion: '9.0'\n")]
+    [InlineData("an alias", "lockfileVersion: &v '9.0'\nother: *v\n")]
+    public void Unusual_documents_are_left_to_the_event_reader(string shape, string text)
+    {
+        Assert.Null(PnpmLockPlainReader.ReadDocument(text));
+        Assert.False(string.IsNullOrEmpty(shape));
     }
 
     // Each entry of the packages and snapshots sections, cut as PnpmLockBlocks cuts them: from a key line at two spaces to the
