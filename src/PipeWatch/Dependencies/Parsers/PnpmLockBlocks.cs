@@ -45,7 +45,7 @@ internal static class PnpmLockBlocks
     public static PnpmLockContent? Follow(string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits, out LockfileLayout? layout)
     {
         layout = null;
-        if (previous.Whole is not Rest before) return null;
+        if (previous.Whole is not PnpmLockRest before) return null;
         var segments = previous.Follow(edits, text, (t, start, lines, firstLine, after) =>
         {
             var made = new List<LockfileSegment>();
@@ -56,12 +56,59 @@ internal static class PnpmLockBlocks
         var whole = changed.Any(i => segments[i].Kind == RestKind) ? ReadRest(text, segments, memo) : before;
         if (whole is null || Assemble(segments, whole, changed) is not { } content) return null;
         // What the change took out: the packages entries of the old segments it replaced (snapshots only add Requires).
-        content.Followed = new PnpmLockFollowed(
-            before.Top.LockfileVersion,
-            [.. replaced.Select(i => previous.Segments[i]).Where(s => s.Kind == PackageKind).Select(s => s.Value).OfType<PnpmLockPackage>()],
-            content.Followed?.Made ?? []);
+        var replacedPackages = new List<PnpmLockPackage>();
+        var touchedSnapshots = new List<string>();
+        foreach (var i in replaced)
+        {
+            if (previous.Segments[i].Value is PnpmLockPackage package) replacedPackages.Add(package);
+            else if (previous.Segments[i].Value is ValueTuple<string, List<string>> snapshot) touchedSnapshots.Add(snapshot.Item1);
+        }
+
+        foreach (var i in changed)
+        {
+            if (segments[i].Value is ValueTuple<string, List<string>> snapshot) touchedSnapshots.Add(snapshot.Item1);
+        }
+
+        content.Followed = new PnpmLockFollowed(before.Top.LockfileVersion, replacedPackages, content.Followed?.Made ?? [])
+        {
+            Previous = before.Dependencies is { } built ? new PnpmLockPrevious(built, KeptFrom(previous.Segments, replaced, segments, changed), touchedSnapshots,
+                ReferenceEquals(whole, before) || whole.Top.Direct.SetEquals(before.Top.Direct)) : null,
+        };
         layout = new LockfileLayout(segments, whole);
         return content;
+    }
+
+    // For each packages entry of the new version, the index among the old version's packages entries of the one it was taken over
+    // from, or -1 for one made anew: the segments no edit touched are in both, in the same order.
+    private static int[] KeptFrom(IReadOnlyList<LockfileSegment> before, List<int> replaced, List<LockfileSegment> after, List<int> changed)
+    {
+        var kept = new List<int>(after.Count);
+        int old = 0, oldPackage = 0, nextReplaced = 0, nextChanged = 0;
+        for (var index = 0; index < after.Count; index++)
+        {
+            var made = nextChanged < changed.Count && changed[nextChanged] == index;
+            if (made)
+            {
+                nextChanged++;
+            }
+            else
+            {
+                // Skip the old segments the change replaced; the next old one is this one.
+                while (nextReplaced < replaced.Count && replaced[nextReplaced] == old)
+                {
+                    if (before[old].Kind == PackageKind) oldPackage++;
+                    nextReplaced++;
+                    old++;
+                }
+
+                if (before[old].Kind == PackageKind) oldPackage++;
+                old++;
+            }
+
+            if (after[index].Kind == PackageKind) kept.Add(made ? -1 : oldPackage - 1);
+        }
+
+        return [.. kept];
     }
 
     // Cuts `lines` lines of the text from `start` (line `firstLine`, in `section`) into segments: a run of lines outside the
@@ -143,7 +190,7 @@ internal static class PnpmLockBlocks
 
     // The file without its sections' entries, each section header standing as one marker entry, read as one document: what the
     // top says (lockfile version, importers), checked to hold exactly the markers it was given, where they were put.
-    private static Rest? ReadRest(string text, List<LockfileSegment> segments, LockfileBlockMemo memo)
+    private static PnpmLockRest? ReadRest(string text, List<LockfileSegment> segments, LockfileBlockMemo memo)
     {
         var rest = new StringBuilder(1024);
         int restLine = 0, at = 0;
@@ -192,17 +239,18 @@ internal static class PnpmLockBlocks
         if (top.Packages.Count != (packagesAt is null ? 0 : 1) || top.Snapshots.Count != (snapshotsAt is null ? 0 : 1)) return null;
         if (packagesAt is { } p && (top.Packages[0].Key != Marker + p || top.Packages[0].Line != p)) return null;
         if (snapshotsAt is { } s && top.Snapshots[0].Key != Marker + s) return null;
-        return new Rest(top);
+        return new PnpmLockRest(top);
     }
 
     // The content of the segments: the top's, then each section's entries in file order, each key once per section; with the
     // indexes of the segments made anew (a followed version), which of its packages they hold.
-    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, Rest whole, List<int>? changed = null)
+    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, PnpmLockRest whole, List<int>? changed = null)
     {
         var content = new PnpmLockContent(whole.Top.LockfileVersion);
         content.Direct.UnionWith(whole.Top.Direct);
-        var packageKeys = new HashSet<string>(StringComparer.Ordinal);
-        var snapshotKeys = new HashSet<string>(StringComparer.Ordinal);
+        var packageKeys = new HashSet<string>(segments.Count, StringComparer.Ordinal);
+        var snapshotKeys = new HashSet<string>(segments.Count, StringComparer.Ordinal);
+        content.Lines = new List<int>(segments.Count);
         var made = changed is null ? null : new List<int>();
         int line = 1, open = RestKind, nextChanged = 0;
         for (var index = 0; index < segments.Count; index++)
@@ -221,8 +269,10 @@ internal static class PnpmLockBlocks
             {
                 if (!packageKeys.Add(package.Key)) return null;
                 if (isNew) made!.Add(content.Packages.Count);
-                // The key is on the entry's first line, the document's second.
-                content.Packages.Add(package.At(line + package.Line - 2));
+                // The key is on the entry's first line, the document's second. The memo's entry is kept as it is (shared by the
+                // versions that have it), its line beside it.
+                content.Packages.Add(package);
+                content.Lines.Add(line + package.Line - 2);
             }
             else if (segment.Value is ValueTuple<string, List<string>> snapshot)
             {
@@ -240,7 +290,11 @@ internal static class PnpmLockBlocks
 
     // What the event reader gave for one text (null: that text needs the whole-file reader).
     private sealed record Reading(PnpmLockContent? Content);
+}
 
-    // What the rest of the file (outside the sections' entries) says, read and checked.
-    private sealed record Rest(PnpmLockContent Top);
+/// <summary>What the rest of a pnpm lockfile (outside the sections' entries) says, read and checked: the <see cref="LockfileLayout.Whole"/> of a pnpm layout.</summary>
+internal sealed record PnpmLockRest(PnpmLockContent Top)
+{
+    /// <summary>The version's dependency for each of its packages entries, in file order (null for an entry that names nothing), for the next version to take over; set by <see cref="PnpmLockParser"/>.</summary>
+    public IReadOnlyList<Dependency?>? Dependencies { get; init; }
 }
