@@ -32,8 +32,8 @@ internal static class PnpmLockBlocks
         layout = null;
         var segments = new List<LockfileSegment>();
         if (!Split(text, 0, int.MaxValue, 1, RestKind, RestKind, memo, segments)) return null;
-        if (ReadRest(text, segments, memo) is not { } whole || Assemble(segments, whole) is not { } content) return null;
-        layout = new LockfileLayout(segments, whole);
+        if (ReadRest(text, segments, memo) is not { } whole || Assemble(segments, whole, null, out var keys) is not { } content) return null;
+        layout = new LockfileLayout(segments, whole with { PackageKeys = keys.Packages, SnapshotKeys = keys.Snapshots });
         return content;
     }
 
@@ -54,7 +54,7 @@ internal static class PnpmLockBlocks
         if (segments is null) return null;
         // The rest of the file is read again only when a segment of it was made anew (an edit touched it).
         var whole = changed.Any(i => segments[i].Kind == RestKind) ? ReadRest(text, segments, memo) : before;
-        if (whole is null || Assemble(segments, whole, changed) is not { } content) return null;
+        if (whole is null || Assemble(segments, whole, new Change(changed, previous.Segments, replaced, before), out var keys) is not { } content) return null;
         // What the change took out: the packages entries of the old segments it replaced (snapshots only add Requires).
         var replacedPackages = new List<PnpmLockPackage>();
         var touchedSnapshots = new List<string>();
@@ -74,7 +74,7 @@ internal static class PnpmLockBlocks
             Previous = before.Dependencies is { } built ? new PnpmLockPrevious(built, KeptFrom(previous.Segments, replaced, segments, changed), touchedSnapshots,
                 ReferenceEquals(whole, before) || whole.Top.Direct.SetEquals(before.Top.Direct)) : null,
         };
-        layout = new LockfileLayout(segments, whole);
+        layout = new LockfileLayout(segments, whole with { PackageKeys = keys.Packages, SnapshotKeys = keys.Snapshots });
         return content;
     }
 
@@ -243,13 +243,18 @@ internal static class PnpmLockBlocks
     }
 
     // The content of the segments: the top's, then each section's entries in file order, each key once per section; with the
-    // indexes of the segments made anew (a followed version), which of its packages they hold.
-    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, PnpmLockRest whole, List<int>? changed = null)
+    // indexes of the segments made anew (a followed version), which of its packages they hold. Each section's keys are checked
+    // and kept for the next version: all of them for a version read whole, only those a change made (against the previous
+    // version's keys less those it replaced) for a followed one.
+    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, PnpmLockRest whole, Change? change, out (PnpmLockKeys Packages, PnpmLockKeys Snapshots) keys)
     {
+        keys = default;
+        var changed = change?.Changed;
         var content = new PnpmLockContent(whole.Top.LockfileVersion);
         content.Direct.UnionWith(whole.Top.Direct);
-        var packageKeys = new HashSet<string>(segments.Count, StringComparer.Ordinal);
-        var snapshotKeys = new HashSet<string>(segments.Count, StringComparer.Ordinal);
+        var incremental = change?.Before is { PackageKeys: not null, SnapshotKeys: not null };
+        var packageKeys = new HashSet<string>(incremental ? 0 : segments.Count, StringComparer.Ordinal);
+        var snapshotKeys = new HashSet<string>(incremental ? 0 : segments.Count, StringComparer.Ordinal);
         content.Lines = new List<int>(segments.Count);
         var made = changed is null ? null : new List<int>();
         int line = 1, open = RestKind, nextChanged = 0;
@@ -267,7 +272,7 @@ internal static class PnpmLockBlocks
             if (segment.Kind != RestKind && segment.Kind != open) return null;
             if (segment.Value is PnpmLockPackage package)
             {
-                if (!packageKeys.Add(package.Key)) return null;
+                if ((!incremental || isNew) && !packageKeys.Add(package.Key)) return null;
                 if (isNew) made!.Add(content.Packages.Count);
                 // The key is on the entry's first line, the document's second. The memo's entry is kept as it is (shared by the
                 // versions that have it), its line beside it.
@@ -276,7 +281,7 @@ internal static class PnpmLockBlocks
             }
             else if (segment.Value is ValueTuple<string, List<string>> snapshot)
             {
-                if (!snapshotKeys.Add(snapshot.Item1)) return null;
+                if ((!incremental || isNew) && !snapshotKeys.Add(snapshot.Item1)) return null;
                 content.Snapshots.Add(snapshot);
             }
 
@@ -285,7 +290,48 @@ internal static class PnpmLockBlocks
         }
 
         if (made is not null) content.Followed = new PnpmLockFollowed(null, [], made);
+        if (!incremental)
+        {
+            keys = (new PnpmLockKeys(packageKeys), new PnpmLockKeys(snapshotKeys));
+            return content;
+        }
+
+        // The keys made (each once among them, as checked above) are new unless the previous version held them in an entry the
+        // change did not replace.
+        var (before, replaced) = (change!.Before!, change.Replaced(PackageKind));
+        var replacedSnapshots = change.Replaced(SnapshotKind);
+        foreach (var key in packageKeys)
+        {
+            if (before.PackageKeys!.Contains(key) && !replaced.Contains(key)) return null;
+        }
+
+        foreach (var key in snapshotKeys)
+        {
+            if (before.SnapshotKeys!.Contains(key) && !replacedSnapshots.Contains(key)) return null;
+        }
+
+        keys = (
+            before.PackageKeys!.With(replaced, packageKeys, () => new HashSet<string>(content.Packages.Select(p => p.Key), StringComparer.Ordinal)),
+            before.SnapshotKeys!.With(replacedSnapshots, snapshotKeys, () => new HashSet<string>(content.Snapshots.Select(s => s.Key), StringComparer.Ordinal)));
         return content;
+    }
+
+    // A followed version's change: the indexes of the segments it made, and of the previous version's segments it replaced.
+    private sealed record Change(List<int> Changed, IReadOnlyList<LockfileSegment> PreviousSegments, List<int> ReplacedSegments, PnpmLockRest Before)
+    {
+        // The keys of the previous version's entries of a section that the change replaced.
+        public HashSet<string> Replaced(int kind)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var i in ReplacedSegments)
+            {
+                if (PreviousSegments[i].Kind != kind) continue;
+                if (PreviousSegments[i].Value is PnpmLockPackage package) keys.Add(package.Key);
+                else if (PreviousSegments[i].Value is ValueTuple<string, List<string>> snapshot) keys.Add(snapshot.Item1);
+            }
+
+            return keys;
+        }
     }
 
     // What the event reader gave for one text (null: that text needs the whole-file reader).
@@ -297,4 +343,10 @@ internal sealed record PnpmLockRest(PnpmLockContent Top)
 {
     /// <summary>The version's dependency for each of its packages entries, in file order (null for an entry that names nothing), for the next version to take over; set by <see cref="PnpmLockParser"/>.</summary>
     public IReadOnlyList<Dependency?>? Dependencies { get; init; }
+
+    /// <summary>The keys of the version's <c>packages</c> entries, for the next version's check that its keys are not repeated.</summary>
+    public PnpmLockKeys? PackageKeys { get; init; }
+
+    /// <summary>The keys of the version's <c>snapshots</c> entries, likewise.</summary>
+    public PnpmLockKeys? SnapshotKeys { get; init; }
 }

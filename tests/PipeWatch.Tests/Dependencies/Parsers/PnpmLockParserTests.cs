@@ -93,6 +93,43 @@ public sealed class PnpmLockParserTests
         Assert.False(string.IsNullOrEmpty(shape));
     }
 
+    [Theory]
+    [InlineData("the same key made twice", "  z@1.0.0: {}\n  z@1.0.0: {}\n", false)]
+    [InlineData("a key made that an untouched entry has", "  a@1.0.0: {}\n", false)]
+    [InlineData("a new key", "  z@1.0.0: {}\n", true)]
+    public void Keys_a_change_repeats_are_left_to_the_whole_parse(string shape, string inserted, bool follows)
+    {
+        var lines = Old.Split('\n');
+        var next = string.Join('\n', lines[..14]) + "\n" + inserted + string.Join('\n', lines[14..]);
+        var before = Parser.Parse("pnpm-lock.yaml", Old, new LockfileBlockMemo());
+
+        var followed = Parser.Follow("pnpm-lock.yaml", next, new LockfileBlockMemo(), before.Layout!, [new LineEdit(14, 0, 15, inserted.Count(c => c == '\n'))]);
+
+        Assert.Equal(follows, followed is not null);
+        if (followed is not null) Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", next)), PnpmLockReadersTests.Text(followed));
+        Assert.False(string.IsNullOrEmpty(shape));
+    }
+
+    [Fact]
+    public void A_key_removed_by_one_change_may_come_back_in_the_next_but_not_twice()
+    {
+        var memo = new LockfileBlockMemo();
+        var layout = Parser.Parse("pnpm-lock.yaml", Old, memo).Layout!;
+        var lines = Old.Split('\n');
+        // c's entry (lines 13-14) removed, then put back, then put back once more beside itself.
+        var without = string.Join('\n', [.. lines[..12], .. lines[14..]]);
+        var back = Old;
+        var twice = string.Join('\n', [.. lines[..14], lines[12], lines[13], .. lines[14..]]);
+
+        var removed = Parser.Follow("pnpm-lock.yaml", without, memo, layout, [new LineEdit(13, 2, 12, 0)])!;
+        var returned = Parser.Follow("pnpm-lock.yaml", back, memo, removed.Layout!, [new LineEdit(12, 0, 13, 2)])!;
+        var repeated = Parser.Follow("pnpm-lock.yaml", twice, memo, returned.Layout!, [new LineEdit(14, 0, 15, 2)]);
+
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", without)), PnpmLockReadersTests.Text(removed));
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", back)), PnpmLockReadersTests.Text(returned));
+        Assert.Null(repeated);
+    }
+
     // The -U0 edit that changes the one line holding `text`.
     private static LineEdit Edit(string version, string text)
     {
