@@ -1,19 +1,20 @@
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>
-/// Reads one pnpm <c>packages</c> or <c>snapshots</c> entry of the plain shape pnpm writes, by hand and without YamlDotNet (whose
-/// parser, set up for each new entry text, cost most of a followed version); null for anything else, which the caller then reads
-/// through <see cref="PnpmLockEvents"/> as a document of that one entry.
+/// Reads one pnpm <c>packages</c> or <c>snapshots</c> entry, or the rest of the file around them, of the plain shape pnpm writes,
+/// by hand and without YamlDotNet (whose parser, set up for each new entry text, cost most of a followed version); null for
+/// anything else, which the caller then reads through <see cref="PnpmLockEvents"/>.
 /// </summary>
 /// <remarks>
 /// What it answers is what <see cref="PnpmLockEvents"/> answers for the same entry (proven on every entry of the corpus lockfiles
 /// and of every version in the clones by <c>bench --suite lockfiles</c>), so it only answers what it fully understands: LF lines of
 /// printable ASCII with no <c>#</c> or <c>"</c>; the key on the first line at two spaces, every nested mapping two spaces deeper
 /// than its key; keys and values plain (no indicator first, single spaces, no <c>": "</c>) or single-quoted on one line; flow
-/// mappings and sequences of such scalars on one line (<c>resolution: {integrity: …}</c>, <c>os: [darwin]</c>), block sequences of
-/// them two spaces deeper than their key (<c>transitivePeerDependencies</c>); no key twice
-/// in a mapping; no line longer than YAML's bound on an implicit key. Anything else (anchors, aliases, tags, block scalars,
-/// double quotes, comments, CRLF, a tab, a multi-line scalar, an empty value, deep nesting…) is not guessed at.
+/// mappings and sequences of such scalars on one line (<c>resolution: {integrity: …}</c>, <c>os: [darwin]</c>, a section's marker
+/// <c>{__pipewatch_section_3: {}}</c>), block sequences of them two spaces deeper than their key (<c>transitivePeerDependencies</c>);
+/// no key twice in a mapping; no line longer than YAML's bound on an implicit key. Anything else (anchors, aliases, tags, block
+/// scalars, double quotes, comments, document markers, directives, CRLF, a tab, a multi-line scalar, an empty value, deep
+/// nesting…) is not guessed at.
 /// </remarks>
 internal static class PnpmLockPlainReader
 {
