@@ -5,8 +5,9 @@ namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>
 /// Reads a pnpm lockfile's <see cref="PnpmLockContent"/> entry by entry: each <c>packages</c> and <c>snapshots</c> entry is read
-/// (by <see cref="PnpmLockEvents"/>, as a document of that one entry) only when <see cref="LockfileBlockMemo"/> does not hold
-/// its exact text yet, so a history scan re-reads only the entries each commit changed.
+/// (by <see cref="PnpmLockPlainReader"/> when it is of the plain shape, else by <see cref="PnpmLockEvents"/> as a document of
+/// that one entry) only when <see cref="LockfileBlockMemo"/> does not hold its exact text yet, so a history scan re-reads only
+/// the entries each commit changed.
 /// </summary>
 /// <remarks>
 /// Only the layout pnpm writes is split: a top-level line that is exactly <c>packages:</c> or <c>snapshots:</c>, its entries'
@@ -31,8 +32,8 @@ internal static class PnpmLockBlocks
         layout = null;
         var segments = new List<LockfileSegment>();
         if (!Split(text, 0, int.MaxValue, 1, RestKind, RestKind, memo, segments)) return null;
-        if (ReadRest(text, segments, memo) is not { } whole || Assemble(segments, whole) is not { } content) return null;
-        layout = new LockfileLayout(segments, whole);
+        if (ReadRest(text, segments, memo) is not { } whole || Assemble(segments, whole, null, out var keys) is not { } content) return null;
+        layout = new LockfileLayout(segments, whole with { PackageKeys = keys.Packages, SnapshotKeys = keys.Snapshots });
         return content;
     }
 
@@ -44,7 +45,7 @@ internal static class PnpmLockBlocks
     public static PnpmLockContent? Follow(string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits, out LockfileLayout? layout)
     {
         layout = null;
-        if (previous.Whole is not Rest before) return null;
+        if (previous.Whole is not PnpmLockRest before) return null;
         var segments = previous.Follow(edits, text, (t, start, lines, firstLine, after) =>
         {
             var made = new List<LockfileSegment>();
@@ -53,14 +54,61 @@ internal static class PnpmLockBlocks
         if (segments is null) return null;
         // The rest of the file is read again only when a segment of it was made anew (an edit touched it).
         var whole = changed.Any(i => segments[i].Kind == RestKind) ? ReadRest(text, segments, memo) : before;
-        if (whole is null || Assemble(segments, whole, changed) is not { } content) return null;
+        if (whole is null || Assemble(segments, whole, new Change(changed, previous.Segments, replaced, before), out var keys) is not { } content) return null;
         // What the change took out: the packages entries of the old segments it replaced (snapshots only add Requires).
-        content.Followed = new PnpmLockFollowed(
-            before.Top.LockfileVersion,
-            [.. replaced.Select(i => previous.Segments[i]).Where(s => s.Kind == PackageKind).Select(s => s.Value).OfType<PnpmLockPackage>()],
-            content.Followed?.Made ?? []);
-        layout = new LockfileLayout(segments, whole);
+        var replacedPackages = new List<PnpmLockPackage>();
+        var touchedSnapshots = new List<string>();
+        foreach (var i in replaced)
+        {
+            if (previous.Segments[i].Value is PnpmLockPackage package) replacedPackages.Add(package);
+            else if (previous.Segments[i].Value is ValueTuple<string, List<string>> snapshot) touchedSnapshots.Add(snapshot.Item1);
+        }
+
+        foreach (var i in changed)
+        {
+            if (segments[i].Value is ValueTuple<string, List<string>> snapshot) touchedSnapshots.Add(snapshot.Item1);
+        }
+
+        content.Followed = new PnpmLockFollowed(before.Top.LockfileVersion, replacedPackages, content.Followed?.Made ?? [])
+        {
+            Previous = before.Dependencies is { } built ? new PnpmLockPrevious(built, KeptFrom(previous.Segments, replaced, segments, changed), touchedSnapshots,
+                ReferenceEquals(whole, before) || whole.Top.Direct.SetEquals(before.Top.Direct)) : null,
+        };
+        layout = new LockfileLayout(segments, whole with { PackageKeys = keys.Packages, SnapshotKeys = keys.Snapshots });
         return content;
+    }
+
+    // For each packages entry of the new version, the index among the old version's packages entries of the one it was taken over
+    // from, or -1 for one made anew: the segments no edit touched are in both, in the same order.
+    private static int[] KeptFrom(IReadOnlyList<LockfileSegment> before, List<int> replaced, List<LockfileSegment> after, List<int> changed)
+    {
+        var kept = new List<int>(after.Count);
+        int old = 0, oldPackage = 0, nextReplaced = 0, nextChanged = 0;
+        for (var index = 0; index < after.Count; index++)
+        {
+            var made = nextChanged < changed.Count && changed[nextChanged] == index;
+            if (made)
+            {
+                nextChanged++;
+            }
+            else
+            {
+                // Skip the old segments the change replaced; the next old one is this one.
+                while (nextReplaced < replaced.Count && replaced[nextReplaced] == old)
+                {
+                    if (before[old].Kind == PackageKind) oldPackage++;
+                    nextReplaced++;
+                    old++;
+                }
+
+                if (before[old].Kind == PackageKind) oldPackage++;
+                old++;
+            }
+
+            if (after[index].Kind == PackageKind) kept.Add(made ? -1 : oldPackage - 1);
+        }
+
+        return [.. kept];
     }
 
     // Cuts `lines` lines of the text from `start` (line `firstLine`, in `section`) into segments: a run of lines outside the
@@ -124,13 +172,13 @@ internal static class PnpmLockBlocks
             var block = text.AsSpan(blockStart, at - blockStart);
             if (kind == PackageKind)
             {
-                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockEvents.Read("packages:\n" + b))).Content;
+                var read = memo.Get("pnpm-lock packages", block, b => new Reading(PnpmLockPlainReader.ReadPackage(b) ?? PnpmLockEvents.Read("packages:\n" + b))).Content;
                 if (read is not { Packages: [var package], Snapshots: [] }) return false;
                 value = package;
             }
             else if (kind == SnapshotKind)
             {
-                var read = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockEvents.Read("snapshots:\n" + b))).Content;
+                var read = memo.Get("pnpm-lock snapshots", block, b => new Reading(PnpmLockPlainReader.ReadSnapshot(b) ?? PnpmLockEvents.Read("snapshots:\n" + b))).Content;
                 if (read is not { Snapshots: [var snapshot], Packages: [] }) return false;
                 value = snapshot;
             }
@@ -142,7 +190,7 @@ internal static class PnpmLockBlocks
 
     // The file without its sections' entries, each section header standing as one marker entry, read as one document: what the
     // top says (lockfile version, importers), checked to hold exactly the markers it was given, where they were put.
-    private static Rest? ReadRest(string text, List<LockfileSegment> segments, LockfileBlockMemo memo)
+    private static PnpmLockRest? ReadRest(string text, List<LockfileSegment> segments, LockfileBlockMemo memo)
     {
         var rest = new StringBuilder(1024);
         int restLine = 0, at = 0;
@@ -185,23 +233,29 @@ internal static class PnpmLockBlocks
             at += segment.Chars;
         }
 
-        var top = memo.Get("pnpm-lock rest", rest.ToString().AsSpan(), t => new Reading(PnpmLockEvents.Read(t))).Content;
+        var top = memo.Get("pnpm-lock rest", rest.ToString().AsSpan(), t => new Reading(PnpmLockPlainReader.ReadDocument(t) ?? PnpmLockEvents.Read(t))).Content;
         if (top is null) return null;
         // The rest holds exactly the markers it was given, where they were put.
         if (top.Packages.Count != (packagesAt is null ? 0 : 1) || top.Snapshots.Count != (snapshotsAt is null ? 0 : 1)) return null;
         if (packagesAt is { } p && (top.Packages[0].Key != Marker + p || top.Packages[0].Line != p)) return null;
         if (snapshotsAt is { } s && top.Snapshots[0].Key != Marker + s) return null;
-        return new Rest(top);
+        return new PnpmLockRest(top);
     }
 
     // The content of the segments: the top's, then each section's entries in file order, each key once per section; with the
-    // indexes of the segments made anew (a followed version), which of its packages they hold.
-    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, Rest whole, List<int>? changed = null)
+    // indexes of the segments made anew (a followed version), which of its packages they hold. Each section's keys are checked
+    // and kept for the next version: all of them for a version read whole, only those a change made (against the previous
+    // version's keys less those it replaced) for a followed one.
+    private static PnpmLockContent? Assemble(List<LockfileSegment> segments, PnpmLockRest whole, Change? change, out (PnpmLockKeys Packages, PnpmLockKeys Snapshots) keys)
     {
+        keys = default;
+        var changed = change?.Changed;
         var content = new PnpmLockContent(whole.Top.LockfileVersion);
         content.Direct.UnionWith(whole.Top.Direct);
-        var packageKeys = new HashSet<string>(StringComparer.Ordinal);
-        var snapshotKeys = new HashSet<string>(StringComparer.Ordinal);
+        var incremental = change?.Before is { PackageKeys: not null, SnapshotKeys: not null };
+        var packageKeys = new HashSet<string>(incremental ? 0 : segments.Count, StringComparer.Ordinal);
+        var snapshotKeys = new HashSet<string>(incremental ? 0 : segments.Count, StringComparer.Ordinal);
+        content.Lines = new List<int>(segments.Count);
         var made = changed is null ? null : new List<int>();
         int line = 1, open = RestKind, nextChanged = 0;
         for (var index = 0; index < segments.Count; index++)
@@ -218,14 +272,16 @@ internal static class PnpmLockBlocks
             if (segment.Kind != RestKind && segment.Kind != open) return null;
             if (segment.Value is PnpmLockPackage package)
             {
-                if (!packageKeys.Add(package.Key)) return null;
+                if ((!incremental || isNew) && !packageKeys.Add(package.Key)) return null;
                 if (isNew) made!.Add(content.Packages.Count);
-                // The key is on the entry's first line, the document's second.
-                content.Packages.Add(package.At(line + package.Line - 2));
+                // The key is on the entry's first line, the document's second. The memo's entry is kept as it is (shared by the
+                // versions that have it), its line beside it.
+                content.Packages.Add(package);
+                content.Lines.Add(line + package.Line - 2);
             }
             else if (segment.Value is ValueTuple<string, List<string>> snapshot)
             {
-                if (!snapshotKeys.Add(snapshot.Item1)) return null;
+                if ((!incremental || isNew) && !snapshotKeys.Add(snapshot.Item1)) return null;
                 content.Snapshots.Add(snapshot);
             }
 
@@ -234,12 +290,63 @@ internal static class PnpmLockBlocks
         }
 
         if (made is not null) content.Followed = new PnpmLockFollowed(null, [], made);
+        if (!incremental)
+        {
+            keys = (new PnpmLockKeys(packageKeys), new PnpmLockKeys(snapshotKeys));
+            return content;
+        }
+
+        // The keys made (each once among them, as checked above) are new unless the previous version held them in an entry the
+        // change did not replace.
+        var (before, replaced) = (change!.Before!, change.Replaced(PackageKind));
+        var replacedSnapshots = change.Replaced(SnapshotKind);
+        foreach (var key in packageKeys)
+        {
+            if (before.PackageKeys!.Contains(key) && !replaced.Contains(key)) return null;
+        }
+
+        foreach (var key in snapshotKeys)
+        {
+            if (before.SnapshotKeys!.Contains(key) && !replacedSnapshots.Contains(key)) return null;
+        }
+
+        keys = (
+            before.PackageKeys!.With(replaced, packageKeys, () => new HashSet<string>(content.Packages.Select(p => p.Key), StringComparer.Ordinal)),
+            before.SnapshotKeys!.With(replacedSnapshots, snapshotKeys, () => new HashSet<string>(content.Snapshots.Select(s => s.Key), StringComparer.Ordinal)));
         return content;
+    }
+
+    // A followed version's change: the indexes of the segments it made, and of the previous version's segments it replaced.
+    private sealed record Change(List<int> Changed, IReadOnlyList<LockfileSegment> PreviousSegments, List<int> ReplacedSegments, PnpmLockRest Before)
+    {
+        // The keys of the previous version's entries of a section that the change replaced.
+        public HashSet<string> Replaced(int kind)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var i in ReplacedSegments)
+            {
+                if (PreviousSegments[i].Kind != kind) continue;
+                if (PreviousSegments[i].Value is PnpmLockPackage package) keys.Add(package.Key);
+                else if (PreviousSegments[i].Value is ValueTuple<string, List<string>> snapshot) keys.Add(snapshot.Item1);
+            }
+
+            return keys;
+        }
     }
 
     // What the event reader gave for one text (null: that text needs the whole-file reader).
     private sealed record Reading(PnpmLockContent? Content);
+}
 
-    // What the rest of the file (outside the sections' entries) says, read and checked.
-    private sealed record Rest(PnpmLockContent Top);
+/// <summary>What the rest of a pnpm lockfile (outside the sections' entries) says, read and checked: the <see cref="LockfileLayout.Whole"/> of a pnpm layout.</summary>
+internal sealed record PnpmLockRest(PnpmLockContent Top)
+{
+    /// <summary>The version's dependency for each of its packages entries, in file order (null for an entry that names nothing), for the next version to take over; set by <see cref="PnpmLockParser"/>.</summary>
+    public IReadOnlyList<Dependency?>? Dependencies { get; init; }
+
+    /// <summary>The keys of the version's <c>packages</c> entries, for the next version's check that its keys are not repeated.</summary>
+    public PnpmLockKeys? PackageKeys { get; init; }
+
+    /// <summary>The keys of the version's <c>snapshots</c> entries, likewise.</summary>
+    public PnpmLockKeys? SnapshotKeys { get; init; }
 }

@@ -19,15 +19,23 @@ internal sealed class PnpmLockParser : ILockfileParser
     public bool Recognizes(string path) => SourceText.FileName(path) is "pnpm-lock.yaml" or "shrinkwrap.yaml";
 
     public LockfileParse Parse(string path, string text) =>
-        !string.IsNullOrWhiteSpace(text) && PnpmLockEvents.Read(text) is { } content ? Packages(content) : ParseTree(path, text);
+        !string.IsNullOrWhiteSpace(text) && PnpmLockEvents.Read(text) is { } content ? Packages(content, out _) : ParseTree(path, text);
 
     /// <summary>The same as <see cref="Parse(string, string)"/>, reading only the entries <paramref name="memo"/> does not hold (<see cref="PnpmLockBlocks"/>).</summary>
     public LockfileParse Parse(string path, string text, LockfileBlockMemo memo) =>
-        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Read(text, memo, out var layout) is { } content ? Packages(content) with { Layout = layout } : Parse(path, text);
+        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Read(text, memo, out var layout) is { } content ? WithLayout(content, layout!) : Parse(path, text);
 
     /// <summary>The same as <see cref="Parse(string, string, LockfileBlockMemo)"/>, made from the previous version's layout and the change's edits (<see cref="PnpmLockBlocks.Follow"/>); null when it cannot be.</summary>
     public LockfileParse? Follow(string path, string text, LockfileBlockMemo memo, LockfileLayout previous, IReadOnlyList<LineEdit> edits) =>
-        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Follow(text, memo, previous, edits, out var layout) is { } content ? Packages(content) with { Layout = layout } : null;
+        !string.IsNullOrWhiteSpace(text) && PnpmLockBlocks.Follow(text, memo, previous, edits, out var layout) is { } content ? WithLayout(content, layout!) : null;
+
+    // The packages of a version read by entries, and its layout holding them for the next version to take over.
+    private static LockfileParse WithLayout(PnpmLockContent content, LockfileLayout layout)
+    {
+        var parse = Packages(content, out var built);
+        var rest = (PnpmLockRest)layout.Whole!;
+        return parse with { Layout = new LockfileLayout(layout.Segments, rest with { Dependencies = built }) };
+    }
 
     /// <summary>The same packages read through YamlDotNet's node tree (every file, ordinary or not); the reference for the event reader.</summary>
     internal static LockfileParse ParseTree(string path, string text)
@@ -62,52 +70,29 @@ internal sealed class PnpmLockParser : ILockfileParser
             });
         }
 
-        return Packages(content);
+        return Packages(content, out _);
     }
 
     private static List<string> Requirements(YamlDotNet.RepresentationModel.YamlNode entry) =>
         [.. entry.Child("dependencies").Entries().Concat(entry.Child("optionalDependencies").Entries()).Select(e => e.Key.Scalar() ?? "").Where(n => n.Length > 0)];
 
-    // What either reader found, made into packages.
-    private static LockfileParse Packages(PnpmLockContent content)
+    // What either reader found, made into packages; `built` holds each packages entry's dependency (null: it names nothing).
+    private static LockfileParse Packages(PnpmLockContent content, out Dependency?[] built)
     {
         var slashKeys = SlashKeys(content.LockfileVersion);
-
-        // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution: the
-        // lists of every snapshot of a package, in file order.
-        var snapshotRequires = new Dictionary<string, List<List<string>>>(StringComparer.Ordinal);
-        foreach (var (snapshot, requires) in content.Snapshots)
-        {
-            var key = StripPeers(snapshot);
-            if (!snapshotRequires.TryGetValue(key, out var lists)) snapshotRequires[key] = lists = [];
-            lists.Add(requires);
-        }
+        built = new Dependency?[content.Packages.Count];
 
         // A followed version read the way its previous version was (the lockfile version decides every key's name) says what it
         // changed: the packages of the entries it made, and of the entries it replaced.
         var followed = content.Followed is { } f && SlashKeys(f.PreviousLockfileVersion) == slashKeys ? f : null;
-        var added = followed is null ? null : new List<Dependency>(followed.Made.Count);
-        var nextMade = 0;
-        var found = new List<Dependency>(content.Packages.Count);
-        for (var index = 0; index < content.Packages.Count; index++)
+        var found = (followed?.Previous is { } previous ? FromPrevious(content, previous, slashKeys, built) : null) ?? Whole(content, slashKeys, built);
+        if (followed is null) return LockfileParse.Of(found);
+        var added = new List<Dependency>(followed.Made.Count);
+        foreach (var index in followed.Made)
         {
-            var entry = content.Packages[index];
-            var key = entry.Key;
-            // Worked out once per entry text (a memo's entry is shared by the versions that have it), not once per version.
-            var facts = entry.Facts.Get(slashKeys, entry);
-            if (facts is null) continue;
-            var (name, version, source) = facts;
-            var dependency = new Dependency(Ecosystems.Npm, name, version, content.Direct.Contains(name), source, entry.Integrity, entry.Line)
-            {
-                Dev = entry.Dev == "true",
-                Requires = entry.Facts.Requires(entry.Requires, snapshotRequires.GetValueOrDefault(StripPeers(key))),
-            };
-            found.Add(dependency);
-            while (added is not null && nextMade < followed!.Made.Count && followed.Made[nextMade] < index) nextMade++;
-            if (added is not null && nextMade < followed!.Made.Count && followed.Made[nextMade] == index) added.Add(dependency);
+            if (built[index] is { } dependency) added.Add(dependency);
         }
 
-        if (followed is null) return LockfileParse.Of(found);
         var removed = new List<Dependency>(followed.Replaced.Count);
         foreach (var entry in followed.Replaced)
         {
@@ -115,7 +100,118 @@ internal sealed class PnpmLockParser : ILockfileParser
             if (entry.Facts.Get(slashKeys, entry) is { } facts) removed.Add(new Dependency(Ecosystems.Npm, facts.Name, facts.Version, false, facts.Source, entry.Integrity));
         }
 
-        return LockfileParse.Of(found) with { Delta = new LockfileDelta(removed, added!) };
+        return LockfileParse.Of(found) with { Delta = new LockfileDelta(removed, added) };
+    }
+
+    // Every packages entry made into its dependency.
+    private static List<Dependency> Whole(PnpmLockContent content, bool slashKeys, Dependency?[] built)
+    {
+        // Version 9 keeps each package's dependencies in its snapshots ("name@1.0.0(peer@2)"), apart from its resolution: the
+        // lists of every snapshot of a package, in file order.
+        var snapshotRequires = new Dictionary<string, List<List<string>>>(content.Snapshots.Count, StringComparer.Ordinal);
+        var byBase = snapshotRequires.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var (snapshot, requires) in content.Snapshots)
+        {
+            var key = StripPeers(snapshot.AsSpan());
+            if (!byBase.TryGetValue(key, out var lists)) byBase[key] = lists = [];
+            lists.Add(requires);
+        }
+
+        var found = new List<Dependency>(content.Packages.Count);
+        for (var index = 0; index < content.Packages.Count; index++)
+        {
+            var fromSnapshots = byBase.TryGetValue(StripPeers(content.Packages[index].Key.AsSpan()), out var lists) ? lists : null;
+            if (Made(content, index, slashKeys, fromSnapshots) is not { } dependency) continue;
+            built[index] = dependency;
+            found.Add(dependency);
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The dependencies of a followed version from its previous version's: an entry taken over keeps its dependency (moved to its
+    /// new line), unless the change touched a snapshot of its package; the entries made anew, and those, are made again. Null
+    /// (make every entry) when the direct dependencies changed or the change touched the snapshots of many packages.
+    /// </summary>
+    private static List<Dependency>? FromPrevious(PnpmLockContent content, PnpmLockPrevious previous, bool slashKeys, Dependency?[] built)
+    {
+        if (!previous.SameDirect) return null;
+        // The packages whose requirements may have changed: those of the snapshots touched, and those of the entries made.
+        var touched = new List<string>();
+        foreach (var key in previous.TouchedSnapshots) AddBase(touched, key);
+        for (var index = 0; index < content.Packages.Count && touched.Count <= MaxTouchedPackages; index++)
+        {
+            if (previous.KeptFrom[index] < 0) AddBase(touched, content.Packages[index].Key);
+        }
+
+        if (touched.Count > MaxTouchedPackages) return null;
+        var lists = new List<List<string>>?[touched.Count];
+        if (touched.Count > 0)
+        {
+            foreach (var (snapshot, requires) in content.Snapshots)
+            {
+                if (BaseIndex(touched, snapshot) is var t and >= 0) (lists[t] ??= []).Add(requires);
+            }
+        }
+
+        var found = new List<Dependency>(content.Packages.Count);
+        for (var index = 0; index < content.Packages.Count; index++)
+        {
+            var from = previous.KeptFrom[index];
+            var t = touched.Count == 0 ? -1 : BaseIndex(touched, content.Packages[index].Key);
+            Dependency? dependency;
+            if (from >= 0 && t < 0)
+            {
+                // The same entry, the same snapshots, the same direct names: the same dependency, at its line now.
+                dependency = previous.Dependencies[from];
+                var line = content.LineOf(index);
+                if (dependency is not null && dependency.Line != line) dependency = dependency with { Line = line };
+            }
+            else
+            {
+                dependency = Made(content, index, slashKeys, t < 0 ? null : lists[t]);
+            }
+
+            if (dependency is null) continue;
+            built[index] = dependency;
+            found.Add(dependency);
+        }
+
+        return found;
+    }
+
+    // Past this many packages touched, comparing each entry's package with them costs more than making every entry.
+    private const int MaxTouchedPackages = 16;
+
+    private static void AddBase(List<string> bases, string key)
+    {
+        if (BaseIndex(bases, key) < 0) bases.Add(StripPeers(key.AsSpan()).ToString());
+    }
+
+    private static int BaseIndex(List<string> bases, string key)
+    {
+        var stripped = StripPeers(key.AsSpan());
+        for (var i = 0; i < bases.Count; i++)
+        {
+            if (stripped.SequenceEqual(bases[i])) return i;
+        }
+
+        return -1;
+    }
+
+    // One packages entry's dependency (null when its key names nothing), with the lists of its package's snapshots.
+    private static Dependency? Made(PnpmLockContent content, int index, bool slashKeys, List<List<string>>? fromSnapshots)
+    {
+        var entry = content.Packages[index];
+        // Worked out once per entry text (a memo's entry is shared by the versions that have it), not once per version.
+        if (entry.Facts.Get(slashKeys, entry) is not { } facts) return null;
+        var (name, version, source) = facts;
+        return new Dependency(Ecosystems.Npm, name, version, content.Direct.Contains(name), source, entry.Integrity, content.LineOf(index))
+        {
+            Dev = entry.Dev == "true",
+            Requires = entry.Facts.Requires(entry.Requires, fromSnapshots),
+        };
     }
 
     private static bool SlashKeys(string? lockfileVersion) => double.TryParse(lockfileVersion, CultureInfo.InvariantCulture, out var v) && v < 6;
@@ -135,7 +231,7 @@ internal sealed class PnpmLockParser : ILockfileParser
         return new PackageFacts(name, version, source);
     }
 
-    private static string StripPeers(string key) => key.IndexOf('(', StringComparison.Ordinal) is var peer and > 0 ? key[..peer] : key;
+    private static ReadOnlySpan<char> StripPeers(ReadOnlySpan<char> key) => key.IndexOf('(') is var peer and > 0 ? key[..peer] : key;
 
     /// <summary>Name and version of a key without its leading slash: "name@1.0.0(peer@2)" (v6+) or "name/1.0.0_peer@2" (v5).</summary>
     private static (string Name, string Version) Split(string key, bool slashKeys)
@@ -170,12 +266,29 @@ internal sealed class PnpmLockContent(string? lockfileVersion)
 
     public List<PnpmLockPackage> Packages { get; } = [];
 
+    /// <summary>The line of each of <see cref="Packages"/> in this version when it is not the entry's own (a memo's entry placed in a version by <see cref="PnpmLockBlocks"/>); null when they are.</summary>
+    public List<int>? Lines { get; set; }
+
+    /// <summary>The line of the packages entry at <paramref name="index"/> in this version.</summary>
+    public int LineOf(int index) => Lines is { } lines ? lines[index] : Packages[index].Line;
+
     /// <summary>For a version made from the previous one (<see cref="PnpmLockBlocks.Follow"/>): what the change replaced and made; null for a whole read.</summary>
     public PnpmLockFollowed? Followed { get; set; }
 }
 
 /// <summary>What a followed pnpm version changed: the previous version's lockfile version, its <c>packages</c> entries the change replaced, and the indexes in <see cref="PnpmLockContent.Packages"/> of the entries it made.</summary>
-internal sealed record PnpmLockFollowed(string? PreviousLockfileVersion, IReadOnlyList<PnpmLockPackage> Replaced, IReadOnlyList<int> Made);
+internal sealed record PnpmLockFollowed(string? PreviousLockfileVersion, IReadOnlyList<PnpmLockPackage> Replaced, IReadOnlyList<int> Made)
+{
+    /// <summary>What the previous version's dependencies are and which of them this version took over; null when unknown.</summary>
+    public PnpmLockPrevious? Previous { get; init; }
+}
+
+/// <summary>A followed version's previous version, for taking over its dependencies (<see cref="PnpmLockRest.Dependencies"/>).</summary>
+/// <param name="Dependencies">The previous version's dependency for each of its packages entries (null: it names nothing).</param>
+/// <param name="KeptFrom">For each packages entry of this version, the index of the previous version's entry it was taken over from, or -1 when made anew.</param>
+/// <param name="TouchedSnapshots">The keys of the snapshots entries the change made or replaced.</param>
+/// <param name="SameDirect">True when both versions name the same direct dependencies.</param>
+internal sealed record PnpmLockPrevious(IReadOnlyList<Dependency?> Dependencies, int[] KeptFrom, IReadOnlyList<string> TouchedSnapshots, bool SameDirect);
 
 /// <summary>One <c>packages</c> entry: its key and line, and the scalars read from it.</summary>
 internal sealed class PnpmLockPackage(string key, int line)
@@ -202,14 +315,8 @@ internal sealed class PnpmLockPackage(string key, int line)
 
     public List<string> Requires { get; init; } = [];
 
-    /// <summary>What <see cref="PnpmLockParser"/> derives from the entry alone, kept with it (and its copies at other lines).</summary>
-    internal PackageFactsCache Facts { get; private init; } = new();
-
-    /// <summary>The same entry at another line (a memo's entry placed in another version of the file).</summary>
-    public PnpmLockPackage At(int line) => line == Line ? this : new(Key, line)
-    {
-        Name = Name, Version = Version, Tarball = Tarball, Repo = Repo, Commit = Commit, Directory = Directory, Integrity = Integrity, Dev = Dev, Requires = Requires, Facts = Facts,
-    };
+    /// <summary>What <see cref="PnpmLockParser"/> derives from the entry alone, kept with it (a memo's entry is shared by the versions that have it).</summary>
+    internal PackageFactsCache Facts { get; } = new();
 }
 
 /// <summary>A pnpm package's name, version and source, as its entry gives them.</summary>

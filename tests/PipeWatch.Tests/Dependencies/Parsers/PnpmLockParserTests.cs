@@ -54,4 +54,86 @@ public sealed class PnpmLockParserTests
 
     [Fact]
     public void Text_that_is_not_yaml_is_a_problem() => Assert.Single(Lockfile.Read(Parser, "javascript", "pnpmlock", "not-yaml.txt").Problems);
+
+    private const string Old = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1.0.0\n        version: 1.0.0\npackages:\n  a@1.0.0:\n    resolution: {integrity: sha512-a}\n  b@2.0.0:\n    resolution: {integrity: sha512-b}\n  c@3.0.0:\n    resolution: {integrity: sha512-c}\nsnapshots:\n  a@1.0.0:\n    dependencies:\n      b: 2.0.0\n  b@2.0.0: {}\n  c@3.0.0: {}\n";
+
+    [Fact]
+    public void A_followed_version_takes_over_the_dependencies_of_the_entries_its_change_did_not_touch()
+    {
+        var before = Parser.Parse("pnpm-lock.yaml", Old, new LockfileBlockMemo());
+        var next = Old.Replace("sha512-c", "sha512-d", StringComparison.Ordinal);
+
+        var followed = Parser.Follow("pnpm-lock.yaml", next, new LockfileBlockMemo(), before.Layout!, [new LineEdit(14, 1, 14, 1)])!;
+
+        Assert.Equal(["a|1.0.0|True|9|b", "b|2.0.0|False|11|", "c|3.0.0|False|13|"], followed.Dependencies.Select(d => $"{d.Name}|{d.Version}|{d.Direct}|{d.Line}|{string.Join(',', d.Requires)}"));
+        Assert.Same(before.Dependencies[0], followed.Dependencies[0]);
+        Assert.Same(before.Dependencies[1], followed.Dependencies[1]);
+        Assert.Equal("sha512-d", followed.Dependencies[2].Integrity);
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", next)), PnpmLockReadersTests.Text(followed));
+    }
+
+    [Theory]
+    [InlineData("an entry inserted above the others (they move down)", 8, "  0@1.0.0:\n    resolution: {integrity: sha512-0}\n")]
+    [InlineData("a direct dependency added (every entry is made again)", 7, "      b:\n        specifier: ^2.0.0\n        version: 2.0.0\n")]
+    [InlineData("a snapshot's dependency added (its package's requirements change)", 18, "      c: 3.0.0\n")]
+    [InlineData("a snapshot at another peer set (its package's requirements change)", 19, "  b@2.0.0(c@3.0.0):\n    dependencies:\n      c: 3.0.0\n")]
+    public void A_followed_version_is_the_version_read_whole(string shape, int after, string inserted)
+    {
+        var lines = Old.Split('\n');
+        var next = string.Join('\n', lines[..after]) + "\n" + inserted + string.Join('\n', lines[after..]);
+        var before = Parser.Parse("pnpm-lock.yaml", Old, new LockfileBlockMemo());
+        var memo = new LockfileBlockMemo();
+
+        var followed = Parser.Follow("pnpm-lock.yaml", next, memo, before.Layout!, [new LineEdit(after, 0, after + 1, inserted.Count(c => c == '\n'))])!;
+        // And the version after it, from it: the layout it made carries its own dependencies on.
+        var again = Parser.Follow("pnpm-lock.yaml", next.Replace("sha512-a", "sha512-z", StringComparison.Ordinal), memo, followed.Layout!, [Edit(next, "sha512-a")])!;
+
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", next)), PnpmLockReadersTests.Text(followed));
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", next.Replace("sha512-a", "sha512-z", StringComparison.Ordinal))), PnpmLockReadersTests.Text(again));
+        Assert.False(string.IsNullOrEmpty(shape));
+    }
+
+    [Theory]
+    [InlineData("the same key made twice", "  z@1.0.0: {}\n  z@1.0.0: {}\n", false)]
+    [InlineData("a key made that an untouched entry has", "  a@1.0.0: {}\n", false)]
+    [InlineData("a new key", "  z@1.0.0: {}\n", true)]
+    public void Keys_a_change_repeats_are_left_to_the_whole_parse(string shape, string inserted, bool follows)
+    {
+        var lines = Old.Split('\n');
+        var next = string.Join('\n', lines[..14]) + "\n" + inserted + string.Join('\n', lines[14..]);
+        var before = Parser.Parse("pnpm-lock.yaml", Old, new LockfileBlockMemo());
+
+        var followed = Parser.Follow("pnpm-lock.yaml", next, new LockfileBlockMemo(), before.Layout!, [new LineEdit(14, 0, 15, inserted.Count(c => c == '\n'))]);
+
+        Assert.Equal(follows, followed is not null);
+        if (followed is not null) Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", next)), PnpmLockReadersTests.Text(followed));
+        Assert.False(string.IsNullOrEmpty(shape));
+    }
+
+    [Fact]
+    public void A_key_removed_by_one_change_may_come_back_in_the_next_but_not_twice()
+    {
+        var memo = new LockfileBlockMemo();
+        var layout = Parser.Parse("pnpm-lock.yaml", Old, memo).Layout!;
+        var lines = Old.Split('\n');
+        // c's entry (lines 13-14) removed, then put back, then put back once more beside itself.
+        var without = string.Join('\n', [.. lines[..12], .. lines[14..]]);
+        var back = Old;
+        var twice = string.Join('\n', [.. lines[..14], lines[12], lines[13], .. lines[14..]]);
+
+        var removed = Parser.Follow("pnpm-lock.yaml", without, memo, layout, [new LineEdit(13, 2, 12, 0)])!;
+        var returned = Parser.Follow("pnpm-lock.yaml", back, memo, removed.Layout!, [new LineEdit(12, 0, 13, 2)])!;
+        var repeated = Parser.Follow("pnpm-lock.yaml", twice, memo, returned.Layout!, [new LineEdit(14, 0, 15, 2)]);
+
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", without)), PnpmLockReadersTests.Text(removed));
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", back)), PnpmLockReadersTests.Text(returned));
+        Assert.Null(repeated);
+    }
+
+    // The -U0 edit that changes the one line holding `text`.
+    private static LineEdit Edit(string version, string text)
+    {
+        var line = Array.FindIndex(version.Split('\n'), l => l.Contains(text, StringComparison.Ordinal)) + 1;
+        return new LineEdit(line, 1, line, 1);
+    }
 }
