@@ -56,28 +56,29 @@ internal static class ScanBlobDemand
 
     /// <summary>
     /// The lockfile versions of <paramref name="changes"/> (a prepared chunk's, in order) that a later chunk will not ask for:
-    /// every version a change replaced or made, but the last one of each path (the next change's "before").
+    /// every version a change made, but the last one of each path (the next change's "before").
     /// </summary>
     /// <remarks>
+    /// Only versions the chunk made: the "before" of its first change of a path is the previous chunk's, which another worker may
+    /// still be preparing (letting it go here had it read again from git).
     /// Lockfiles only: their versions are read by the preparation (parsed once, then kept parsed), while a CI definition (a
     /// workflow too, though it is also a dependency file) may be read again by a detector. A version that is still the last of another path (two equal lockfiles) is kept.
     /// </remarks>
     public static IReadOnlyCollection<string> Superseded(IReadOnlyList<GitFileChange> changes)
     {
         var last = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var made = new HashSet<string>(StringComparer.Ordinal);
         foreach (var change in changes)
         {
             if (!IsLockfile(change.Path)) continue;
-            if (change.OldBlob is { } before) seen.Add(before);
             if (change.OldPath is { } oldPath && oldPath != change.Path) last[oldPath] = null;
             var after = change.Kind == FileChangeKind.Deleted ? null : change.NewBlob;
-            if (after is not null) seen.Add(after);
+            if (after is not null) made.Add(after);
             last[change.Path] = after;
         }
 
-        seen.ExceptWith(last.Values.OfType<string>());
-        return seen;
+        made.ExceptWith(last.Values.OfType<string>());
+        return made;
     }
 
     /// <summary>What <c>scan --profile</c> prints of the versions rebuilt from the diff instead of read from git.</summary>
