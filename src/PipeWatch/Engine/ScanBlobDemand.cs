@@ -54,14 +54,45 @@ internal static class ScanBlobDemand
         return count;
     }
 
+    /// <summary>
+    /// The lockfile versions of <paramref name="changes"/> (a prepared chunk's, in order) that a later chunk will not ask for:
+    /// every version a change made, but the last one of each path (the next change's "before").
+    /// </summary>
+    /// <remarks>
+    /// Only versions the chunk made: the "before" of its first change of a path is the previous chunk's, which another worker may
+    /// still be preparing (letting it go here had it read again from git).
+    /// Lockfiles only: their versions are read by the preparation (parsed once, then kept parsed), while a CI definition (a
+    /// workflow too, though it is also a dependency file) may be read again by a detector. A version that is still the last of another path (two equal lockfiles) is kept.
+    /// </remarks>
+    public static IReadOnlyCollection<string> Superseded(IReadOnlyList<GitFileChange> changes)
+    {
+        var last = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var made = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            if (!IsLockfile(change.Path)) continue;
+            if (change.OldPath is { } oldPath && oldPath != change.Path) last[oldPath] = null;
+            var after = change.Kind == FileChangeKind.Deleted ? null : change.NewBlob;
+            if (after is not null) made.Add(after);
+            last[change.Path] = after;
+        }
+
+        made.ExceptWith(last.Values.OfType<string>());
+        return made;
+    }
+
     /// <summary>What <c>scan --profile</c> prints of the versions rebuilt from the diff instead of read from git.</summary>
     public static IEnumerable<(string Name, long Count)> WorkCounts(CachedBlobReader blobs)
     {
         var (rebuilt, characters, read) = blobs.Rebuilds;
         yield return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"blobs rebuilt from the previous version and the diff ({characters / 1e6:N1} M characters), not read"), rebuilt);
         yield return ("blobs that could not be rebuilt (read from git instead)", read);
+        yield return ("lockfile versions let go once their chunk was prepared (a later version replaced them)", blobs.Forgotten);
         yield return ("blobs read again after the blob cache had dropped them (held too few, or read too far ahead)", blobs.ReadAgain);
     }
+
+    // A dependency file that is not also a CI definition (a workflow is both: its actions are its dependencies).
+    private static bool IsLockfile(string path) => LockfileParsers.For(path) is not null && CiDefinitionParser.Classify(path) is null;
 
     private static bool ReadWhole(string path) => LockfileParsers.For(path) is not null || CiDefinitionParser.Classify(path) is not null;
 }

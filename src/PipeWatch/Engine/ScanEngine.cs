@@ -201,7 +201,11 @@ public sealed class ScanEngine
             var others = new HashSet<string>(StringComparer.Ordinal);
             foreach (var c in chunk) ScanBlobDemand.AddChanges(c.Commit, demand, others);
             if (demand.Count > 0 || others.Count > 0) Prefetch(blobs, demand, others);
-            return [.. chunk.Select(c => Prepare(preparers, parts, c.Commit, c.Sightings, c.LearnOnly, blobs))];
+            object?[][] results = [.. chunk.Select(c => Prepare(preparers, parts, c.Commit, c.Sightings, c.LearnOnly, blobs))];
+            // The lockfile versions a later one replaced were read by this preparation: held on, they would only be copied from
+            // GC generation to generation until the cache's bound pushed them out.
+            if (demand.Count > 0) blobs.Forget(ScanBlobDemand.Superseded(demand));
+            return results;
         }
 
         var prepared = _options.Workers > 1

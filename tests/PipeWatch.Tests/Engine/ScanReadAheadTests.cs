@@ -71,6 +71,9 @@ public sealed class ScanReadAheadTests : IDisposable
         Assert.Equal(24, Assert.Single(parts.Values, p => p.Name.StartsWith("blobs rebuilt from the previous version", StringComparison.Ordinal)).Calls);
         Assert.Equal(0, parts["blobs that could not be rebuilt (read from git instead)"].Calls);
         Assert.Equal(0, parts["blobs read again after the blob cache had dropped them (held too few, or read too far ahead)"].Calls);
+        // Every lockfile version a chunk made, but its last, is let go once the chunk was prepared (chunks of 4 commits: 3 of the
+        // 4 versions of each of the first five chunks, 1 of the 2 of the last), and none of them was asked for again.
+        Assert.Equal((5 * 3) + 1, parts["lockfile versions let go once their chunk was prepared (a later version replaced them)"].Calls);
         Assert.True(parts["inspect: secrets.hardcoded"].Cpu > TimeSpan.Zero);
         Assert.NotEmpty(findings);
     }

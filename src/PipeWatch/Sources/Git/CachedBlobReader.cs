@@ -26,7 +26,7 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
     private readonly LinkedList<(string Id, string? Text)> _recency = new();
     private long _chars;
     private readonly HashSet<string> _dropped = new(StringComparer.Ordinal);
-    private long _rebuilt, _rebuiltChars, _notRebuilt, _readAgain;
+    private long _rebuilt, _rebuiltChars, _notRebuilt, _readAgain, _forgotten;
 
     public long MaxChars => maxChars;
 
@@ -35,6 +35,9 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
 
     /// <summary>Blobs asked of the inner reader again after they had been held and dropped: the cost of a cache (or a read-ahead) too small.</summary>
     public long ReadAgain => Interlocked.Read(ref _readAgain);
+
+    /// <summary>Held texts let go by <see cref="Forget"/>.</summary>
+    public long Forgotten => Interlocked.Read(ref _forgotten);
 
     public string? ReadText(string blobId)
     {
@@ -124,6 +127,31 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
         if (missed.Count == 0) return;
         Interlocked.Add(ref _notRebuilt, missed.Count);
         Prefetch(missed);
+    }
+
+    /// <summary>
+    /// Stops holding <paramref name="blobIds"/>, whose readers are done with them, so they die young instead of being kept (and
+    /// copied from generation to generation by the GC) until the bound pushes them out; one asked for again is read again, counted.
+    /// </summary>
+    /// <returns>How many were held.</returns>
+    public int Forget(IEnumerable<string> blobIds)
+    {
+        ArgumentNullException.ThrowIfNull(blobIds);
+        var forgotten = 0;
+        lock (_gate)
+        {
+            foreach (var id in blobIds)
+            {
+                if (!_held.Remove(id, out var node)) continue;
+                _recency.Remove(node);
+                _chars -= (node.Value.Text?.Length ?? 0) + id.Length;
+                _dropped.Add(id);
+                forgotten++;
+            }
+        }
+
+        Interlocked.Add(ref _forgotten, forgotten);
+        return forgotten;
     }
 
     // Under the gate. The ids dropped are kept (one string each, already made) so that a read of one again is counted.

@@ -75,6 +75,27 @@ public sealed class CachedBlobReaderTests : IDisposable
         Assert.Equal(2, cached.ReadAgain);
     }
 
+    [Fact]
+    public void A_forgotten_text_is_no_longer_held_and_one_asked_for_again_is_read_again_and_counted()
+    {
+        var inner = new CountingReader(new[] { "a", "b", "c" }.ToDictionary(id => id, id => new string(id[0], 24)));
+        var cached = new CachedBlobReader(inner, maxChars: 100);
+        cached.Prefetch(["a", "b", "c"]);
+
+        Assert.Equal(2, cached.Forget(["a", "b", "a", "never-held"]));
+        Assert.Equal(2, cached.Forgotten);
+        Assert.Equal(new string('c', 24), cached.ReadText("c"));
+        Assert.Equal(0, inner.Singles);
+        Assert.Equal(new string('a', 24), cached.ReadText("a"));
+        Assert.Equal((1, 1), (inner.Singles, cached.ReadAgain));
+
+        // What was forgotten no longer counts against the bound: three more of 25 fit beside c and a.
+        foreach (var id in new[] { "d", "e", "f" }) inner.Add(id, new string(id[0], 24));
+        cached.Prefetch(["d", "e"]);
+        Assert.Equal(new string('c', 24), cached.ReadText("c"));
+        Assert.Equal(1, inner.Singles);
+    }
+
     public void Dispose() => _repo.Dispose();
 
     private sealed class CountingReader(Dictionary<string, string> blobs) : IBatchBlobReader
