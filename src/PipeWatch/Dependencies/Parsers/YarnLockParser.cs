@@ -91,43 +91,128 @@ internal sealed class YarnLockParser : ILockfileParser
     // previous one, also what it changed (the delta), from the segments made anew and the old ones they replace.
     private static LockfileParse Build(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced)? follow)
     {
-        var entries = new List<(Entry Entry, int Line, int Segment)>(segments.Count);
+        var before = follow is { } f && f.Previous.Whole is YarnLockState state ? state : null;
+        // A version followed from one read the same way (berry or classic: the way decides every entry's name and source) says
+        // what it changed, and takes over the dependencies of the entries the change did not touch.
+        var berry = before is not null && !TouchesMetadata(segments, follow!.Value) ? before.Berry : IsBerry(segments);
+        var followed = before is not null && before.Berry == berry ? before : null;
+        var (direct, required) = followed is not null && SameRequires(segments, follow!.Value, berry) ? (followed.Direct, followed.Required) : Requirements(segments, berry);
+        var bySegment = new Dependency?[segments.Count];
+        var found = new List<Dependency>(segments.Count);
+        var added = followed is null ? null : new List<Dependency>(follow!.Value.Changed.Count);
+        var taken = followed is null ? null : new TakenOver(follow!.Value.Changed, follow.Value.Replaced);
         var headerLine = 1;
         for (var i = 0; i < segments.Count; i++)
         {
-            if (segments[i].Value is Entry entry) entries.Add((entry, headerLine, i));
+            var line = headerLine;
             headerLine += segments[i].Lines;
-        }
+            Dependency? dependency;
+            if (taken?.OldIndex(i) is { } old)
+            {
+                // The same entry text, read the same way: the same package; only its line and whether it is direct may differ.
+                dependency = followed!.BySegment[old];
+                if (dependency is null) continue;
+                var isDirect = ReferenceEquals(direct, followed.Direct) && ReferenceEquals(required, followed.Required)
+                    ? dependency.Direct
+                    : IsDirect(((Entry)segments[i].Value!).Package(berry)!, berry, direct, required);
+                if (dependency.Line != line || dependency.Direct != isDirect) dependency = dependency with { Direct = isDirect, Line = line };
+            }
+            else
+            {
+                if (segments[i].Value is not Entry { Header: not "__metadata" } e || e.Package(berry) is not { } package) continue;
+                dependency = package.Template with { Direct = IsDirect(package, berry, direct, required), Line = line };
+                added?.Add(dependency);
+            }
 
-        var berry = entries.Any(e => e.Entry.Header == "__metadata");
-        var found = new List<Dependency>();
-        var direct = new HashSet<string>(StringComparer.Ordinal);
-        var required = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (e, _, _) in entries)
-        {
-            var resolution = e.Fields.GetValueOrDefault("resolution") ?? "";
-            if (e.Header == "__metadata") continue;
-            if (berry && resolution.Contains("@workspace:", StringComparison.Ordinal)) direct.UnionWith(e.Requires);
-            else required.UnionWith(e.Requires);
-        }
-
-        // A version followed from one read the same way (berry or classic: the way decides every entry's name and source) says
-        // what it changed; the whole list is still made, as the detectors read it for paths and context.
-        var delta = follow is { } f && f.Previous.Whole is bool previousBerry && previousBerry == berry ? new Delta(f.Changed) : null;
-        foreach (var (e, line, segment) in entries)
-        {
-            if (e.Header == "__metadata" || e.Package(berry) is not { } package) continue;
-            var isDirect = berry ? direct.Contains(package.Template.Name) || package.Folders.Any(direct.Contains) : !required.Contains(package.Template.Name);
-            var dependency = package.Template with { Direct = isDirect, Line = line };
+            bySegment[i] = dependency;
             found.Add(dependency);
-            delta?.Add(segment, dependency);
         }
 
         return LockfileParse.Of(found) with
         {
-            Layout = new LockfileLayout(segments, berry),
-            Delta = delta is null ? null : new LockfileDelta(Removed(follow!.Value.Previous, follow.Value.Replaced, berry), delta.Added),
+            Layout = new LockfileLayout(segments, new YarnLockState(berry, direct, required, bySegment)),
+            Delta = added is null ? null : new LockfileDelta(Removed(follow!.Value.Previous, follow.Value.Replaced, berry), added),
         };
+    }
+
+    private static bool IsDirect(EntryPackage package, bool berry, HashSet<string> direct, HashSet<string> required) =>
+        berry ? direct.Contains(package.Template.Name) || package.Folders.Any(direct.Contains) : !required.Contains(package.Template.Name);
+
+    // Berry writes a __metadata entry; classic has none.
+    private static bool IsBerry(List<LockfileSegment> segments) => segments.Any(s => s.Value is Entry { Header: "__metadata" });
+
+    // Whether the change made or replaced a __metadata entry (only then can the way the file is read change).
+    private static bool TouchesMetadata(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced) follow) =>
+        follow.Changed.Any(i => segments[i].Value is Entry { Header: "__metadata" })
+        || follow.Replaced.Any(i => follow.Previous.Segments[i].Value is Entry { Header: "__metadata" });
+
+    // The names the workspaces require (berry: they are direct) and those the other entries require (classic: they are not).
+    private static (HashSet<string> Direct, HashSet<string> Required) Requirements(List<LockfileSegment> segments, bool berry)
+    {
+        var direct = new HashSet<string>(StringComparer.Ordinal);
+        var required = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var segment in segments)
+        {
+            if (segment.Value is not Entry { Header: not "__metadata" } e) continue;
+            if (IsWorkspace(e, berry)) direct.UnionWith(e.Requires);
+            else required.UnionWith(e.Requires);
+        }
+
+        return (direct, required);
+    }
+
+    private static bool IsWorkspace(Entry e, bool berry) =>
+        berry && (e.Fields.GetValueOrDefault("resolution") ?? "").Contains("@workspace:", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether the entries a change made require, counted name by name on each side (workspace or not), exactly what the entries
+    /// it replaced did: then every name is required by as many entries as before, and both sets are the previous version's.
+    /// </summary>
+    private static bool SameRequires(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced) follow, bool berry)
+    {
+        var counts = new Dictionary<(bool, string), int>();
+        foreach (var i in follow.Changed) Count(segments[i], +1);
+        foreach (var i in follow.Replaced) Count(follow.Previous.Segments[i], -1);
+        return counts.Values.All(c => c == 0);
+
+        void Count(LockfileSegment segment, int by)
+        {
+            if (segment.Value is not Entry { Header: not "__metadata" } e) return;
+            var workspace = IsWorkspace(e, berry);
+            foreach (var name in e.Requires) counts[(workspace, name)] = counts.GetValueOrDefault((workspace, name)) + by;
+        }
+    }
+
+    /// <summary>What a yarn version read besides its entries (<see cref="LockfileLayout.Whole"/>), for the next version to take over.</summary>
+    /// <param name="Berry">Whether it is read as berry (it has a __metadata entry).</param>
+    /// <param name="Direct">The names its workspaces require (berry).</param>
+    /// <param name="Required">The names its other entries require.</param>
+    /// <param name="BySegment">The dependency of each segment (null: not an entry, or one that names nothing).</param>
+    private sealed record YarnLockState(bool Berry, HashSet<string> Direct, HashSet<string> Required, Dependency?[] BySegment);
+
+    // Walks a followed version's segments with the previous version's: those the change did not make are the old ones it did not
+    // replace, in order (the segment indexes come in order).
+    private sealed class TakenOver(List<int> changed, List<int> replaced)
+    {
+        private int _nextChanged, _nextReplaced, _old;
+
+        // The previous version's index of new segment `index` (asked in order), or null when the change made it.
+        public int? OldIndex(int index)
+        {
+            if (_nextChanged < changed.Count && changed[_nextChanged] == index)
+            {
+                _nextChanged++;
+                return null;
+            }
+
+            while (_nextReplaced < replaced.Count && replaced[_nextReplaced] == _old)
+            {
+                _nextReplaced++;
+                _old++;
+            }
+
+            return _old++;
+        }
     }
 
     // The packages of the old segments a followed version replaced (their templates carry every field a delta compares).
@@ -140,20 +225,6 @@ internal sealed class YarnLockParser : ILockfileParser
         }
 
         return removed;
-    }
-
-    // The packages of the segments made anew, in file order (the segment indexes come in order).
-    private sealed class Delta(List<int> changed)
-    {
-        private int _next;
-
-        public List<Dependency> Added { get; } = [];
-
-        public void Add(int segment, Dependency dependency)
-        {
-            while (_next < changed.Count && changed[_next] < segment) _next++;
-            if (_next < changed.Count && changed[_next] == segment) Added.Add(dependency);
-        }
     }
 
     // One entry: its header line, then its fields (indent up to 2) and the names under its dependencies (deeper).
