@@ -170,16 +170,20 @@ internal sealed class YarnLockParser : ILockfileParser
     /// </summary>
     private static bool SameRequires(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced) follow, bool berry)
     {
-        var counts = new Dictionary<(bool, string), int>();
+        // A change that rewrites much of the file (a mass upgrade) is not worth counting: the sets are gathered again.
+        if (follow.Changed.Count + follow.Replaced.Count > segments.Count / 4 + 8) return false;
+        // Keyed by name alone (a value-tuple key would be compiled at run time, outside the ready-to-run image).
+        var workspaces = new Dictionary<string, int>(StringComparer.Ordinal);
+        var others = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var i in follow.Changed) Count(segments[i], +1);
         foreach (var i in follow.Replaced) Count(follow.Previous.Segments[i], -1);
-        return counts.Values.All(c => c == 0);
+        return workspaces.Values.All(c => c == 0) && others.Values.All(c => c == 0);
 
         void Count(LockfileSegment segment, int by)
         {
             if (segment.Value is not Entry { Header: not "__metadata" } e) return;
-            var workspace = IsWorkspace(e, berry);
-            foreach (var name in e.Requires) counts[(workspace, name)] = counts.GetValueOrDefault((workspace, name)) + by;
+            var counts = IsWorkspace(e, berry) ? workspaces : others;
+            foreach (var name in e.Requires) counts[name] = counts.GetValueOrDefault(name) + by;
         }
     }
 
