@@ -96,7 +96,7 @@ internal sealed class YarnLockParser : ILockfileParser
         // what it changed, and takes over the dependencies of the entries the change did not touch.
         var berry = before is not null && !TouchesMetadata(segments, follow!.Value) ? before.Berry : IsBerry(segments);
         var followed = before is not null && before.Berry == berry ? before : null;
-        var (direct, required) = followed is not null && SameRequires(segments, follow!.Value, berry) ? (followed.Direct, followed.Required) : Requirements(segments, berry);
+        var (direct, required) = (followed is null ? null : Requirements(followed, segments, follow!.Value, berry)) ?? Requirements(segments, berry);
         var bySegment = new Dependency?[segments.Count];
         var found = new List<Dependency>(segments.Count);
         var added = followed is null ? null : new List<Dependency>(follow!.Value.Changed.Count);
@@ -135,8 +135,8 @@ internal sealed class YarnLockParser : ILockfileParser
         };
     }
 
-    private static bool IsDirect(EntryPackage package, bool berry, HashSet<string> direct, HashSet<string> required) =>
-        berry ? direct.Contains(package.Template.Name) || package.Folders.Any(direct.Contains) : !required.Contains(package.Template.Name);
+    private static bool IsDirect(EntryPackage package, bool berry, Dictionary<string, int> direct, Dictionary<string, int> required) =>
+        berry ? direct.ContainsKey(package.Template.Name) || package.Folders.Any(direct.ContainsKey) : !required.ContainsKey(package.Template.Name);
 
     // Berry writes a __metadata entry; classic has none.
     private static bool IsBerry(List<LockfileSegment> segments) => segments.Any(s => s.Value is Entry { Header: "__metadata" });
@@ -146,53 +146,74 @@ internal sealed class YarnLockParser : ILockfileParser
         follow.Changed.Any(i => segments[i].Value is Entry { Header: "__metadata" })
         || follow.Replaced.Any(i => follow.Previous.Segments[i].Value is Entry { Header: "__metadata" });
 
-    // The names the workspaces require (berry: they are direct) and those the other entries require (classic: they are not).
-    private static (HashSet<string> Direct, HashSet<string> Required) Requirements(List<LockfileSegment> segments, bool berry)
+    // The names the workspaces require (berry: they are direct) and those the other entries require (classic: they are not),
+    // each with how many times the entries list it.
+    private static (Dictionary<string, int> Direct, Dictionary<string, int> Required) Requirements(List<LockfileSegment> segments, bool berry)
     {
-        var direct = new HashSet<string>(StringComparer.Ordinal);
-        var required = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var segment in segments)
+        var direct = new Dictionary<string, int>(StringComparer.Ordinal);
+        var required = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var segment in segments) Count(segment, berry, direct, required, +1);
+        return (direct, required);
+    }
+
+    /// <summary>
+    /// The names required in a followed version, from the previous version's counts and the change: the names the entries it made
+    /// list counted in, those of the entries it replaced counted out. A side the change leaves as it was is the previous
+    /// version's own object (then no untouched entry's Direct can change). Null (count the whole file) for a change that rewrites
+    /// much of the file, or counts that do not add up.
+    /// </summary>
+    private static (Dictionary<string, int> Direct, Dictionary<string, int> Required)? Requirements(YarnLockState previous, List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced) follow, bool berry)
+    {
+        // A mass upgrade is not worth counting name by name: the whole file is counted again.
+        if (follow.Changed.Count + follow.Replaced.Count > segments.Count / 4 + 8) return null;
+        var workspaces = new Dictionary<string, int>(StringComparer.Ordinal);
+        var others = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in follow.Changed) Count(segments[i], berry, workspaces, others, +1);
+        foreach (var i in follow.Replaced) Count(follow.Previous.Segments[i], berry, workspaces, others, -1);
+        var direct = Apply(previous.Direct, workspaces);
+        var required = Apply(previous.Required, others);
+        return direct is null || required is null ? null : (direct, required);
+    }
+
+    // Counts in (or out) the names an entry lists on its side: a workspace's (berry) or any other entry's.
+    private static void Count(LockfileSegment segment, bool berry, Dictionary<string, int> workspaces, Dictionary<string, int> others, int by)
+    {
+        if (segment.Value is not Entry { Header: not "__metadata" } e) return;
+        var counts = IsWorkspace(e, berry) ? workspaces : others;
+        foreach (var name in e.Requires)
         {
-            if (segment.Value is not Entry { Header: not "__metadata" } e) continue;
-            if (IsWorkspace(e, berry)) direct.UnionWith(e.Requires);
-            else required.UnionWith(e.Requires);
+            var count = counts.GetValueOrDefault(name) + by;
+            if (count == 0) counts.Remove(name);
+            else counts[name] = count;
+        }
+    }
+
+    // The previous counts with the change's added in (a name leaves at 0); the same object when the change adds nothing; null when
+    // a count would fall below 0 (the previous counts were not of the entries replaced).
+    private static Dictionary<string, int>? Apply(Dictionary<string, int> previous, Dictionary<string, int> change)
+    {
+        if (change.Count == 0) return previous;
+        var counts = new Dictionary<string, int>(previous, StringComparer.Ordinal);
+        foreach (var (name, by) in change)
+        {
+            var count = counts.GetValueOrDefault(name) + by;
+            if (count < 0) return null;
+            if (count == 0) counts.Remove(name);
+            else counts[name] = count;
         }
 
-        return (direct, required);
+        return counts;
     }
 
     private static bool IsWorkspace(Entry e, bool berry) =>
         berry && (e.Fields.GetValueOrDefault("resolution") ?? "").Contains("@workspace:", StringComparison.Ordinal);
 
-    /// <summary>
-    /// Whether the entries a change made require, counted name by name on each side (workspace or not), exactly what the entries
-    /// it replaced did: then every name is required by as many entries as before, and both sets are the previous version's.
-    /// </summary>
-    private static bool SameRequires(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced) follow, bool berry)
-    {
-        // A change that rewrites much of the file (a mass upgrade) is not worth counting: the sets are gathered again.
-        if (follow.Changed.Count + follow.Replaced.Count > segments.Count / 4 + 8) return false;
-        // Keyed by name alone (a value-tuple key would be compiled at run time, outside the ready-to-run image).
-        var workspaces = new Dictionary<string, int>(StringComparer.Ordinal);
-        var others = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var i in follow.Changed) Count(segments[i], +1);
-        foreach (var i in follow.Replaced) Count(follow.Previous.Segments[i], -1);
-        return workspaces.Values.All(c => c == 0) && others.Values.All(c => c == 0);
-
-        void Count(LockfileSegment segment, int by)
-        {
-            if (segment.Value is not Entry { Header: not "__metadata" } e) return;
-            var counts = IsWorkspace(e, berry) ? workspaces : others;
-            foreach (var name in e.Requires) counts[name] = counts.GetValueOrDefault(name) + by;
-        }
-    }
-
     /// <summary>What a yarn version read besides its entries (<see cref="LockfileLayout.Whole"/>), for the next version to take over.</summary>
     /// <param name="Berry">Whether it is read as berry (it has a __metadata entry).</param>
-    /// <param name="Direct">The names its workspaces require (berry).</param>
-    /// <param name="Required">The names its other entries require.</param>
+    /// <param name="Direct">The names its workspaces require (berry), each with how many times they list it (never 0).</param>
+    /// <param name="Required">The names its other entries require, counted so too.</param>
     /// <param name="BySegment">The dependency of each segment (null: not an entry, or one that names nothing).</param>
-    private sealed record YarnLockState(bool Berry, HashSet<string> Direct, HashSet<string> Required, Dependency?[] BySegment);
+    private sealed record YarnLockState(bool Berry, Dictionary<string, int> Direct, Dictionary<string, int> Required, Dependency?[] BySegment);
 
     // Walks a followed version's segments with the previous version's: those the change did not make are the old ones it did not
     // replace, in order (the segment indexes come in order).
