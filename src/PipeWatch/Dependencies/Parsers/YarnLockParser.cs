@@ -91,43 +91,153 @@ internal sealed class YarnLockParser : ILockfileParser
     // previous one, also what it changed (the delta), from the segments made anew and the old ones they replace.
     private static LockfileParse Build(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced)? follow)
     {
-        var entries = new List<(Entry Entry, int Line, int Segment)>(segments.Count);
+        var before = follow is { } f && f.Previous.Whole is YarnLockState state ? state : null;
+        // A version followed from one read the same way (berry or classic: the way decides every entry's name and source) says
+        // what it changed, and takes over the dependencies of the entries the change did not touch.
+        var berry = before is not null && !TouchesMetadata(segments, follow!.Value) ? before.Berry : IsBerry(segments);
+        var followed = before is not null && before.Berry == berry ? before : null;
+        var (direct, required) = (followed is null ? null : Requirements(followed, segments, follow!.Value, berry)) ?? Requirements(segments, berry);
+        var bySegment = new Dependency?[segments.Count];
+        var found = new List<Dependency>(segments.Count);
+        var added = followed is null ? null : new List<Dependency>(follow!.Value.Changed.Count);
+        var taken = followed is null ? null : new TakenOver(follow!.Value.Changed, follow.Value.Replaced);
         var headerLine = 1;
         for (var i = 0; i < segments.Count; i++)
         {
-            if (segments[i].Value is Entry entry) entries.Add((entry, headerLine, i));
+            var line = headerLine;
             headerLine += segments[i].Lines;
-        }
+            Dependency? dependency;
+            if (taken?.OldIndex(i) is { } old)
+            {
+                // The same entry text, read the same way: the same package; only its line and whether it is direct may differ.
+                dependency = followed!.BySegment[old];
+                if (dependency is null) continue;
+                var isDirect = ReferenceEquals(direct, followed.Direct) && ReferenceEquals(required, followed.Required)
+                    ? dependency.Direct
+                    : IsDirect(((Entry)segments[i].Value!).Package(berry)!, berry, direct, required);
+                if (dependency.Line != line || dependency.Direct != isDirect) dependency = dependency with { Direct = isDirect, Line = line };
+            }
+            else
+            {
+                if (segments[i].Value is not Entry { Header: not "__metadata" } e || e.Package(berry) is not { } package) continue;
+                dependency = package.Template with { Direct = IsDirect(package, berry, direct, required), Line = line };
+                added?.Add(dependency);
+            }
 
-        var berry = entries.Any(e => e.Entry.Header == "__metadata");
-        var found = new List<Dependency>();
-        var direct = new HashSet<string>(StringComparer.Ordinal);
-        var required = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (e, _, _) in entries)
-        {
-            var resolution = e.Fields.GetValueOrDefault("resolution") ?? "";
-            if (e.Header == "__metadata") continue;
-            if (berry && resolution.Contains("@workspace:", StringComparison.Ordinal)) direct.UnionWith(e.Requires);
-            else required.UnionWith(e.Requires);
-        }
-
-        // A version followed from one read the same way (berry or classic: the way decides every entry's name and source) says
-        // what it changed; the whole list is still made, as the detectors read it for paths and context.
-        var delta = follow is { } f && f.Previous.Whole is bool previousBerry && previousBerry == berry ? new Delta(f.Changed) : null;
-        foreach (var (e, line, segment) in entries)
-        {
-            if (e.Header == "__metadata" || e.Package(berry) is not { } package) continue;
-            var isDirect = berry ? direct.Contains(package.Template.Name) || package.Folders.Any(direct.Contains) : !required.Contains(package.Template.Name);
-            var dependency = package.Template with { Direct = isDirect, Line = line };
+            bySegment[i] = dependency;
             found.Add(dependency);
-            delta?.Add(segment, dependency);
         }
 
         return LockfileParse.Of(found) with
         {
-            Layout = new LockfileLayout(segments, berry),
-            Delta = delta is null ? null : new LockfileDelta(Removed(follow!.Value.Previous, follow.Value.Replaced, berry), delta.Added),
+            Layout = new LockfileLayout(segments, new YarnLockState(berry, direct, required, bySegment)),
+            Delta = added is null ? null : new LockfileDelta(Removed(follow!.Value.Previous, follow.Value.Replaced, berry), added),
         };
+    }
+
+    private static bool IsDirect(EntryPackage package, bool berry, Dictionary<string, int> direct, Dictionary<string, int> required) =>
+        berry ? direct.ContainsKey(package.Template.Name) || package.Folders.Any(direct.ContainsKey) : !required.ContainsKey(package.Template.Name);
+
+    // Berry writes a __metadata entry; classic has none.
+    private static bool IsBerry(List<LockfileSegment> segments) => segments.Any(s => s.Value is Entry { Header: "__metadata" });
+
+    // Whether the change made or replaced a __metadata entry (only then can the way the file is read change).
+    private static bool TouchesMetadata(List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced) follow) =>
+        follow.Changed.Any(i => segments[i].Value is Entry { Header: "__metadata" })
+        || follow.Replaced.Any(i => follow.Previous.Segments[i].Value is Entry { Header: "__metadata" });
+
+    // The names the workspaces require (berry: they are direct) and those the other entries require (classic: they are not),
+    // each with how many times the entries list it.
+    private static (Dictionary<string, int> Direct, Dictionary<string, int> Required) Requirements(List<LockfileSegment> segments, bool berry)
+    {
+        var direct = new Dictionary<string, int>(StringComparer.Ordinal);
+        var required = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var segment in segments) Count(segment, berry, direct, required, +1);
+        return (direct, required);
+    }
+
+    /// <summary>
+    /// The names required in a followed version, from the previous version's counts and the change: the names the entries it made
+    /// list counted in, those of the entries it replaced counted out. A side the change leaves as it was is the previous
+    /// version's own object (then no untouched entry's Direct can change). Null (count the whole file) for a change that rewrites
+    /// much of the file, or counts that do not add up.
+    /// </summary>
+    private static (Dictionary<string, int> Direct, Dictionary<string, int> Required)? Requirements(YarnLockState previous, List<LockfileSegment> segments, (LockfileLayout Previous, List<int> Changed, List<int> Replaced) follow, bool berry)
+    {
+        // A mass upgrade is not worth counting name by name: the whole file is counted again.
+        if (follow.Changed.Count + follow.Replaced.Count > segments.Count / 4 + 8) return null;
+        var workspaces = new Dictionary<string, int>(StringComparer.Ordinal);
+        var others = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in follow.Changed) Count(segments[i], berry, workspaces, others, +1);
+        foreach (var i in follow.Replaced) Count(follow.Previous.Segments[i], berry, workspaces, others, -1);
+        var direct = Apply(previous.Direct, workspaces);
+        var required = Apply(previous.Required, others);
+        return direct is null || required is null ? null : (direct, required);
+    }
+
+    // Counts in (or out) the names an entry lists on its side: a workspace's (berry) or any other entry's.
+    private static void Count(LockfileSegment segment, bool berry, Dictionary<string, int> workspaces, Dictionary<string, int> others, int by)
+    {
+        if (segment.Value is not Entry { Header: not "__metadata" } e) return;
+        var counts = IsWorkspace(e, berry) ? workspaces : others;
+        foreach (var name in e.Requires)
+        {
+            var count = counts.GetValueOrDefault(name) + by;
+            if (count == 0) counts.Remove(name);
+            else counts[name] = count;
+        }
+    }
+
+    // The previous counts with the change's added in (a name leaves at 0); the same object when the change adds nothing; null when
+    // a count would fall below 0 (the previous counts were not of the entries replaced).
+    private static Dictionary<string, int>? Apply(Dictionary<string, int> previous, Dictionary<string, int> change)
+    {
+        if (change.Count == 0) return previous;
+        var counts = new Dictionary<string, int>(previous, StringComparer.Ordinal);
+        foreach (var (name, by) in change)
+        {
+            var count = counts.GetValueOrDefault(name) + by;
+            if (count < 0) return null;
+            if (count == 0) counts.Remove(name);
+            else counts[name] = count;
+        }
+
+        return counts;
+    }
+
+    private static bool IsWorkspace(Entry e, bool berry) =>
+        berry && (e.Fields.GetValueOrDefault("resolution") ?? "").Contains("@workspace:", StringComparison.Ordinal);
+
+    /// <summary>What a yarn version read besides its entries (<see cref="LockfileLayout.Whole"/>), for the next version to take over.</summary>
+    /// <param name="Berry">Whether it is read as berry (it has a __metadata entry).</param>
+    /// <param name="Direct">The names its workspaces require (berry), each with how many times they list it (never 0).</param>
+    /// <param name="Required">The names its other entries require, counted so too.</param>
+    /// <param name="BySegment">The dependency of each segment (null: not an entry, or one that names nothing).</param>
+    private sealed record YarnLockState(bool Berry, Dictionary<string, int> Direct, Dictionary<string, int> Required, Dependency?[] BySegment);
+
+    // Walks a followed version's segments with the previous version's: those the change did not make are the old ones it did not
+    // replace, in order (the segment indexes come in order).
+    private sealed class TakenOver(List<int> changed, List<int> replaced)
+    {
+        private int _nextChanged, _nextReplaced, _old;
+
+        // The previous version's index of new segment `index` (asked in order), or null when the change made it.
+        public int? OldIndex(int index)
+        {
+            if (_nextChanged < changed.Count && changed[_nextChanged] == index)
+            {
+                _nextChanged++;
+                return null;
+            }
+
+            while (_nextReplaced < replaced.Count && replaced[_nextReplaced] == _old)
+            {
+                _nextReplaced++;
+                _old++;
+            }
+
+            return _old++;
+        }
     }
 
     // The packages of the old segments a followed version replaced (their templates carry every field a delta compares).
@@ -140,20 +250,6 @@ internal sealed class YarnLockParser : ILockfileParser
         }
 
         return removed;
-    }
-
-    // The packages of the segments made anew, in file order (the segment indexes come in order).
-    private sealed class Delta(List<int> changed)
-    {
-        private int _next;
-
-        public List<Dependency> Added { get; } = [];
-
-        public void Add(int segment, Dependency dependency)
-        {
-            while (_next < changed.Count && changed[_next] < segment) _next++;
-            if (_next < changed.Count && changed[_next] == segment) Added.Add(dependency);
-        }
     }
 
     // One entry: its header line, then its fields (indent up to 2) and the names under its dependencies (deeper).
