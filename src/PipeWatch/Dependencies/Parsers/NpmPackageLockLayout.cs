@@ -64,7 +64,8 @@ internal static partial class NpmPackageLockLayout
             foreach (var i in f.Changed) made[i] = true;
         }
 
-        var entries = new List<(Segment Segment, int Line, bool Made, int Index)>();
+        // Sized once: lists grown by doubling were most of this pass's time on a history of large lockfiles.
+        var entries = new List<(Segment Segment, int Line, bool Made, int Index)>(segments.Count);
         HashSet<string>? direct = null;
         var (projects, packagesSections, dependencySections) = (0, 0, 0);
         string? lockfileVersion = null;
@@ -127,7 +128,7 @@ internal static partial class NpmPackageLockLayout
         // object is the same, so is its template).
         var kept = follow is { } k && k.Previous.Whole is Shape { Built: { } previousBuilt } ? new Kept(previousBuilt, from!, k.Previous.Segments, segments) : null;
         var built = new object?[segments.Count];
-        var found = new List<Dependency>();
+        var found = new List<Dependency>(Math.Max(shape.Packages, segments.Count));
         var added = isNew is null ? null : new List<Dependency>();
         if (shape.HasPackages)
         {
@@ -177,7 +178,7 @@ internal static partial class NpmPackageLockLayout
             }
         }
 
-        var parse = LockfileParse.Of(found) with { Layout = new LockfileLayout(segments, shape with { Built = built }) };
+        var parse = LockfileParse.Of(found) with { Layout = new LockfileLayout(segments, shape with { Built = built, Packages = found.Count }) };
         return added is null ? parse : parse with { Delta = new LockfileDelta([.. gone.SelectMany(NpmPackageLockBlocks.PackagesOf)], added) };
     }
 
@@ -270,6 +271,9 @@ internal static partial class NpmPackageLockLayout
     {
         /// <summary>What each segment gave (by index): a packages entry's dependency, or a version 1 entry's dependencies; null for anything else.</summary>
         public object?[]? Built { get; init; }
+
+        /// <summary>How many packages the version gave (the next version's list starts that large).</summary>
+        public int Packages { get; init; }
 
         public string Entry { get; } = Indent + Indent;
 
