@@ -64,7 +64,8 @@ internal static partial class NpmPackageLockLayout
             foreach (var i in f.Changed) made[i] = true;
         }
 
-        var entries = new List<(Segment Segment, int Line, bool Made)>();
+        // Sized once: lists grown by doubling were most of this pass's time on a history of large lockfiles.
+        var entries = new List<(Segment Segment, int Line, bool Made, int Index)>(segments.Count);
         HashSet<string>? direct = null;
         var (projects, packagesSections, dependencySections) = (0, 0, 0);
         string? lockfileVersion = null;
@@ -103,7 +104,7 @@ internal static partial class NpmPackageLockLayout
                         direct = project.Keys;
                     }
 
-                    entries.Add((entry, line, isMade));
+                    entries.Add((entry, line, isMade, i));
                     cursor = position + entry.Cursor;
                     recheck = isMade;
                     break;
@@ -120,16 +121,26 @@ internal static partial class NpmPackageLockLayout
         shape = follow is null ? shape with { LockfileVersion = lockfileVersion } : shape;
 
         List<object> gone = [];
-        var isNew = follow is { } g ? New(entries, g.Previous, g.Replaced, out gone) : null;
-        var found = new List<Dependency>();
+        var from = follow is { } f2 ? KeptFrom(made!, f2.Replaced) : null;
+        var isNew = follow is { } g ? New(entries, g.Previous, g.Replaced, from!, out gone) : null;
+        // The previous version's dependencies, for the entries this one took over or split again to the same text: the same
+        // object when neither its line nor whether it is direct changed, a copy with the new values when one did (the entry
+        // object is the same, so is its template).
+        var kept = follow is { } k && k.Previous.Whole is Shape { Built: { } previousBuilt } ? new Kept(previousBuilt, from!, k.Previous.Segments, segments) : null;
+        var built = new object?[segments.Count];
+        var found = new List<Dependency>(Math.Max(shape.Packages, segments.Count));
         var added = isNew is null ? null : new List<Dependency>();
         if (shape.HasPackages)
         {
             for (var i = 0; i < entries.Count; i++)
             {
-                var (segment, entryLine, _) = entries[i];
+                var (segment, entryLine, _, index) = entries[i];
                 if (segment.Entry is not NpmPackageLockParser.PackagesEntry { Template: { } template } entry) continue;
-                var dependency = template with { Direct = entry.TopLevel && direct?.Contains(entry.Folder) == true, Line = entryLine };
+                var isDirect = entry.TopLevel && direct?.Contains(entry.Folder) == true;
+                var dependency = kept?.Of(index) is Dependency previous && previous.Direct == isDirect
+                    ? (previous.Line == entryLine ? previous : previous with { Line = entryLine })
+                    : template with { Direct = isDirect, Line = entryLine };
+                built[index] = dependency;
                 found.Add(dependency);
                 if (isNew?[i] == true) added!.Add(dependency);
             }
@@ -138,51 +149,104 @@ internal static partial class NpmPackageLockLayout
         {
             // Version 1: a top-level entry nothing else requires is direct (as the whole parse takes it).
             var required = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (segment, _, _) in entries) required.UnionWith(((NpmPackageLockParser.V1Entry)segment.Entry).Requires);
+            foreach (var (segment, _, _, _) in entries) required.UnionWith(((NpmPackageLockParser.V1Entry)segment.Entry).Requires);
             for (var i = 0; i < entries.Count; i++)
             {
-                var (segment, entryLine, _) = entries[i];
+                var (segment, entryLine, _, index) = entries[i];
                 var packages = ((NpmPackageLockParser.V1Entry)segment.Entry).Packages;
+                var previous = kept?.Of(index) as Dependency[];
+                // The previous version's array while every package of the entry is taken over unchanged, a new one from the first that is not.
+                var dependencies = previous;
                 for (var p = 0; p < packages.Length; p++)
                 {
                     var package = packages[p];
-                    var dependency = package.Template with { Direct = package.TopLevel && !required.Contains(package.EntryName), Line = entryLine + segment.Lines[p] };
+                    var (isDirect, packageLine) = (package.TopLevel && !required.Contains(package.EntryName), entryLine + segment.Lines[p]);
+                    var dependency = previous?[p] is { } was && was.Direct == isDirect
+                        ? (was.Line == packageLine ? was : was with { Line = packageLine })
+                        : package.Template with { Direct = isDirect, Line = packageLine };
+                    if (!ReferenceEquals(dependency, dependencies?[p]))
+                    {
+                        if (ReferenceEquals(dependencies, previous)) dependencies = previous is null ? new Dependency[packages.Length] : [.. previous];
+                        dependencies![p] = dependency;
+                    }
+
                     found.Add(dependency);
                     if (isNew?[i] == true) added!.Add(dependency);
                 }
+
+                built[index] = dependencies;
             }
         }
 
-        var parse = LockfileParse.Of(found) with { Layout = new LockfileLayout(segments, shape) };
+        var parse = LockfileParse.Of(found) with { Layout = new LockfileLayout(segments, shape with { Built = built, Packages = found.Count }) };
         return added is null ? parse : parse with { Delta = new LockfileDelta([.. gone.SelectMany(NpmPackageLockBlocks.PackagesOf)], added) };
     }
 
     // Which entries the change made that the old segments it replaced did not hold (by object: the memo's one per text), and
-    // the replaced ones it no longer holds.
-    private static bool[] New(List<(Segment Segment, int Line, bool Made)> entries, LockfileLayout previous, List<int> replaced, out List<object> gone)
+    // the replaced ones it no longer holds. A made entry an old one held is noted in `from` (by segment) as made from it.
+    private static bool[] New(List<(Segment Segment, int Line, bool Made, int Index)> entries, LockfileLayout previous, List<int> replaced, int[] from, out List<object> gone)
     {
-        var held = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+        var held = new Dictionary<object, List<int>>(ReferenceEqualityComparer.Instance);
         foreach (var r in replaced)
         {
-            if (previous.Segments[r].Value is Segment { Entry: var entry }) held[entry] = held.GetValueOrDefault(entry) + 1;
+            if (previous.Segments[r].Value is not Segment { Entry: var entry }) continue;
+            if (!held.TryGetValue(entry, out var segments)) held[entry] = segments = [];
+            segments.Add(r);
         }
 
         var isNew = new bool[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
             if (!entries[i].Made) continue;
-            var entry = entries[i].Segment.Entry;
-            if (held.TryGetValue(entry, out var count) && count > 0) held[entry] = count - 1;
-            else isNew[i] = true;
+            if (held.TryGetValue(entries[i].Segment.Entry, out var segments) && segments.Count > 0)
+            {
+                from[entries[i].Index] = segments[0];
+                segments.RemoveAt(0);
+            }
+            else
+            {
+                isNew[i] = true;
+            }
         }
 
         gone = [];
-        foreach (var (entry, count) in held)
+        foreach (var (entry, segments) in held)
         {
-            for (var i = 0; i < count; i++) gone.Add(entry);
+            foreach (var _ in segments) gone.Add(entry);
         }
 
         return isNew;
+    }
+
+    // For each segment, the index of the previous version's segment it was taken over from, or -1 for one the change made: the
+    // segments taken over keep their order, and those they skip are the replaced ones (in ascending order).
+    private static int[] KeptFrom(bool[] made, List<int> replaced)
+    {
+        var from = new int[made.Length];
+        var (old, r) = (0, 0);
+        for (var i = 0; i < made.Length; i++)
+        {
+            if (made[i])
+            {
+                from[i] = -1;
+                continue;
+            }
+
+            while (r < replaced.Count && replaced[r] == old) (old, r) = (old + 1, r + 1);
+            from[i] = old++;
+        }
+
+        return from;
+    }
+
+    // What the previous version built for its segments (Shape.Built), found by the index of a segment of this version.
+    private sealed class Kept(object?[] built, int[] from, IReadOnlyList<LockfileSegment> before, List<LockfileSegment> now)
+    {
+        // Null for an entry the change made new; otherwise the previous segment's, which held the same entry object (checked,
+        // not assumed: the dependencies built from it are its template with a line and a direct flag, checked by the caller).
+        public object? Of(int index) =>
+            from[index] is var old and >= 0 && old < built.Length && old < before.Count
+            && before[old].Value is Segment { Entry: var was } && now[index].Value is Segment { Entry: var entry } && ReferenceEquals(was, entry) ? built[old] : null;
     }
 
     // Whether a segment of this kind may follow a segment that ends in `state`.
@@ -205,6 +269,12 @@ internal static partial class NpmPackageLockLayout
     // indentation of a root member (npm indents as package.json is), with the lines npm writes at the root and around sections.
     private sealed record Shape(bool HasPackages, string? LockfileVersion, string Indent)
     {
+        /// <summary>What each segment gave (by index): a packages entry's dependency, or a version 1 entry's dependencies; null for anything else.</summary>
+        public object?[]? Built { get; init; }
+
+        /// <summary>How many packages the version gave (the next version's list starts that large).</summary>
+        public int Packages { get; init; }
+
         public string Entry { get; } = Indent + Indent;
 
         public string Content { get; } = Indent + Indent + Indent;

@@ -226,7 +226,7 @@ public sealed class NpmPackageLockLayoutTests
     }
 
     // Versions a commit could make of a package-lock.json, each with its -U0 hunks (one per run of changed lines).
-    private static IEnumerable<(string Shape, string Next, LineEdit[] Edits)> EditedVersions(string text)
+    internal static IEnumerable<(string Shape, string Next, LineEdit[] Edits)> EditedVersions(string text)
     {
         var lines = PipeWatch.Bench.OneHunkDiff.Lines(text);
         var newline = text.Contains('\r', StringComparison.Ordinal) ? "\r\n" : "\n";
@@ -287,7 +287,7 @@ public sealed class NpmPackageLockLayoutTests
     }
 
     // A lockfile v3 as npm writes it: the project requires every package.
-    private static string Lock(params (string Name, string Version)[] packages)
+    internal static string Lock(params (string Name, string Version)[] packages)
     {
         var text = new System.Text.StringBuilder("{\n  \"name\": \"shop\",\n  \"version\": \"0.1.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"dependencies\": {\n");
         for (var i = 0; i < packages.Length; i++) text.Append($"        \"{packages[i].Name}\": \"^{packages[i].Version}\"{(i < packages.Length - 1 ? "," : "")}\n");
