@@ -171,7 +171,7 @@ public sealed partial class LockfileLayoutTests
 
     // The new text and the -U0 hunks git writes for it: each hunk replaces `Remove` lines from 0-based line `At` (in the old
     // text, in order) with the inserted lines.
-    private static (string Text, LineEdit[] Edits) Apply(string[] lines, (int At, int Remove, string[] Insert)[] hunks)
+    internal static (string Text, LineEdit[] Edits) Apply(string[] lines, (int At, int Remove, string[] Insert)[] hunks)
     {
         var result = new List<string>();
         var edits = new List<LineEdit>();

@@ -262,28 +262,9 @@ public sealed class NpmPackageLockLayoutTests
         foreach (var (shape, hunks) in edits)
         {
             if (hunks.Length == 0) continue;
-            var (next, lineEdits) = Apply(lines, hunks);
+            var (next, lineEdits) = LockfileLayoutTests.Apply(lines, hunks);
             yield return (shape, next, lineEdits);
         }
-    }
-
-    // The new text and the -U0 hunks git writes for it: each hunk replaces `Remove` lines from 0-based line `At` (in order).
-    private static (string Text, LineEdit[] Edits) Apply(string[] lines, (int At, int Remove, string[] Insert)[] hunks)
-    {
-        var result = new List<string>();
-        var edits = new List<LineEdit>();
-        var at = 0;
-        foreach (var (start, remove, insert) in hunks)
-        {
-            result.AddRange(lines[at..start]);
-            var newStart = result.Count + 1;
-            result.AddRange(insert);
-            edits.Add(new LineEdit(remove == 0 ? start : start + 1, remove, insert.Length == 0 ? newStart - 1 : newStart, insert.Length));
-            at = start + remove;
-        }
-
-        result.AddRange(lines[at..]);
-        return (string.Concat(result), [.. edits]);
     }
 
     // A lockfile v3 as npm writes it: the project requires every package.
