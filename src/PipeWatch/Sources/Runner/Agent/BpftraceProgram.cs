@@ -9,8 +9,10 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// tree: the root pid (<c>$1</c>) and every process it starts, added to the map <c>@w</c> by <c>task:task_newtask</c> (threads,
 /// CLONE_THREAD, are not new processes) and removed when each ends. Each line is one fixed-format record whose last field is
 /// the only free text (see <see cref="BpftraceParser"/>), printed as bpftrace's JSON output so that a newline in an argument
-/// cannot forge a record. Bytes of a TCP connection come from the kernel's own counters (<c>tcp_sock.bytes_sent/received</c>)
-/// read when the socket is closed (state FIN_WAIT1, LAST_ACK or CLOSE), not from traced writes.
+/// cannot forge a record. Bytes of a TCP connection come from the kernel's own counters read when the socket is closed (state
+/// FIN_WAIT1, LAST_ACK or CLOSE), not from traced writes: <c>tcp_sock.bytes_received</c>, and <c>bytes_sent</c> less
+/// <c>bytes_retrans</c> (the kernel counts a retransmitted segment again in bytes_sent: a 2 MiB upload over a busy loopback
+/// counted 2.1 MiB; both fields since Linux 4.19).
 /// <para>
 /// UDP and DNS: <c>sendto</c>, <c>sendmsg</c>, <c>sendmmsg</c> and <c>write</c> on a UDP socket (or a TCP one connected to port
 /// 53) print a <c>W</c> record: the fd, the bytes asked to be sent and the destination (the address argument, else the
@@ -73,7 +75,7 @@ internal static class BpftraceProgram
         tracepoint:sock:inet_sock_set_state /@k[(uint64)args->skaddr]/ {
           if (args->newstate == 4 || args->newstate == 7 || args->newstate == 9) {
             $t = (struct tcp_sock *)args->skaddr;
-            printf("S %llu %llu %llu %llu\n", nsecs, (uint64)args->skaddr, $t->bytes_sent, $t->bytes_received);
+            printf("S %llu %llu %llu %llu\n", nsecs, (uint64)args->skaddr, $t->bytes_sent - $t->bytes_retrans, $t->bytes_received);
             delete(@k[(uint64)args->skaddr]);
           }
         }
