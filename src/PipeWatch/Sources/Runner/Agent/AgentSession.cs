@@ -244,7 +244,7 @@ public sealed partial class AgentSession
 
     private async Task PollAsync(int root, JobTrace trace, ResourceMeter meter, Task exited)
     {
-        var alive = new HashSet<int>();
+        var alive = new Dictionary<int, string?>();
         var sockets = new HashSet<(int, long)>();
         var lastSample = double.NegativeInfinity;
         while (true)
@@ -267,10 +267,11 @@ public sealed partial class AgentSession
         }
     }
 
-    private void Poll(JobTrace trace, List<ProcessSample> samples, HashSet<int> alive, HashSet<(int, long)> sockets, double now)
+    // alive: each process seen, with its program's name in stat when last seen.
+    private void Poll(JobTrace trace, List<ProcessSample> samples, Dictionary<int, string?> alive, HashSet<(int, long)> sockets, double now)
     {
         var current = samples.Select(s => s.Pid).ToHashSet();
-        foreach (var gone in alive.Where(p => !current.Contains(p)).ToList())
+        foreach (var gone in alive.Keys.Where(p => !current.Contains(p)).ToList())
         {
             trace.Apply(new ExitEvent(gone, now, null, null));
             alive.Remove(gone);
@@ -278,7 +279,19 @@ public sealed partial class AgentSession
 
         foreach (var s in samples)
         {
-            if (alive.Add(s.Pid) && _proc.Describe(s.Pid) is { } seen) trace.Observed(s.Pid, s.ParentPid, now, seen.Executable, seen.Argv, seen.Cwd);
+            if (!alive.TryGetValue(s.Pid, out var program))
+            {
+                alive[s.Pid] = s.Program;
+                if (_proc.Describe(s.Pid) is { } seen) trace.Observed(s.Pid, s.ParentPid, now, seen.Executable, seen.Argv, seen.Cwd);
+            }
+            else if (s.Program != program)
+            {
+                // Another program since it was seen (exec): most often a child first seen between its fork and its exec, which
+                // showed its parent's program (under load that gap lasts a poll or more).
+                alive[s.Pid] = s.Program;
+                if (_proc.Describe(s.Pid) is { } ran) trace.ObservedExec(s.Pid, now, ran.Executable, ran.Argv);
+            }
+
             var fresh = _proc.Sockets(s.Pid).Where(inode => !sockets.Contains((s.Pid, inode))).ToList();
             if (fresh.Count == 0) continue;
             var connections = _proc.Connections(s.Pid);

@@ -96,6 +96,18 @@ internal sealed class JobTrace
         p.ExecTime = time;
     }
 
+    /// <summary>
+    /// A process seen by polling again, now running another program: it called exec since it was observed. Its record becomes the
+    /// new program's; the program it ran before is written as replaced, unless what was seen was its parent's (a child seen
+    /// between its fork and its exec shows its parent's executable and argv: that was not a program of its own).
+    /// </summary>
+    public void ObservedExec(int pid, double time, string? executable, IReadOnlyList<string> argv)
+    {
+        if (Find(pid) is not { } p || (executable ?? (argv.Count > 0 ? argv[0] : null)) is not { } path) return;
+        if (Find(p.ParentPid) is not { } parent || p.Executable != parent.Executable || !p.Argv.SequenceEqual(parent.Argv)) p.Inherited = false;
+        Exec(new ExecEvent(pid, time, path, argv));
+    }
+
     /// <summary>True when the process was seen.</summary>
     public bool Knows(int pid) => _processes.ContainsKey(pid);
 

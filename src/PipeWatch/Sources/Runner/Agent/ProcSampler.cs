@@ -61,7 +61,7 @@ internal sealed class ProcSampler
                 var cpu = (Long(f[11]) + Long(f[12])) / (double)ClockTicksPerSecond;
                 var rss = Long(f[21]) * Environment.SystemPageSize;
                 var (read, write) = Io(pid);
-                samples.Add(new ProcessSample(pid, entry.Parent, cpu, rss, read, write));
+                samples.Add(new ProcessSample(pid, entry.Parent, cpu, rss, read, write, Comm(entry.Stat)));
             }
 
             if (children.TryGetValue(pid, out var list)) list.ForEach(queue.Enqueue);
@@ -87,7 +87,7 @@ internal sealed class ProcSampler
                 var cpu = (Long(f[11]) + Long(f[12])) / (double)ClockTicksPerSecond;
                 var rss = Long(f[21]) * Environment.SystemPageSize;
                 var (read, write) = Io(pid);
-                samples.Add(new ProcessSample(pid, (int)Long(f[1]), cpu, rss, read, write));
+                samples.Add(new ProcessSample(pid, (int)Long(f[1]), cpu, rss, read, write, Comm(stat)));
             }
 
             foreach (var child in Children(dir)) queue.Enqueue(child);
@@ -204,6 +204,14 @@ internal sealed class ProcSampler
     }
 
     // The fields after "pid (comm)", from the state on: comm may hold spaces and parentheses, so split after the last ')'.
+    // The name between the first '(' and the last ')' of a stat line (the name itself may hold either).
+    private static string? Comm(string stat)
+    {
+        var open = stat.IndexOf('(');
+        var close = stat.LastIndexOf(')');
+        return open < 0 || close <= open ? null : stat[(open + 1)..close];
+    }
+
     private static string[]? StatFields(string stat)
     {
         var close = stat.LastIndexOf(')');
@@ -250,4 +258,5 @@ internal sealed class ProcSampler
 }
 
 /// <summary>One process's usage at one sample: cumulative CPU seconds, resident bytes, storage bytes read and written.</summary>
-internal sealed record ProcessSample(int Pid, int ParentPid, double CpuSeconds, long RssBytes, long ReadBytes, long WriteBytes);
+/// <param name="Program">The process's name in <c>stat</c> (its program's file name, cut at 15 characters): it changes when the process calls exec.</param>
+internal sealed record ProcessSample(int Pid, int ParentPid, double CpuSeconds, long RssBytes, long ReadBytes, long WriteBytes, string? Program = null);

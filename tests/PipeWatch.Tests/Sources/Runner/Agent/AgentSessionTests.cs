@@ -209,6 +209,22 @@ public sealed class AgentSessionTests : IDisposable
         Assert.Equal("proc", Assert.Single(lines, l => l["event.action"] == "resource-summary")["runner.trace.mode"]);
     }
 
+    [Fact]
+    public async Task Proc_polling_sees_a_process_run_another_program_and_keeps_both()
+    {
+        // A wrapper that waits, then replaces itself (exec) with the program that does the work: the same pid, two programs. A
+        // poll sees the wrapper first; a later poll must see the program it became (the pid's name in stat changes).
+        var result = await _job.RunAsync("bash -c 'sleep 0.6; exec sleep 1.5'\n", runId: "106", mode: AgentMode.Proc);
+
+        Assert.Equal(("proc", 0), (result.Mode, result.ExitCode));
+        var lines = _job.Lines();
+        var wrapper = Assert.Single(lines, l => l["event.category"] == "process" && l["process.command_line"] == "bash -c 'sleep 0.6; exec sleep 1.5'");
+        var work = Assert.Single(lines, l => l["event.category"] == "process" && l["process.command_line"] == "sleep 1.5");
+        Assert.Equal(wrapper["process.pid"], work["process.pid"]);
+        Assert.EndsWith("/bash", wrapper["process.executable"], StringComparison.Ordinal);
+        Assert.EndsWith("/sleep", work["process.executable"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(AgentJob.Tracers), MemberType = typeof(AgentJob))]
     public async Task Records_are_posted_to_ingest_with_the_bearer_token_as_json_lines(AgentMode mode)
