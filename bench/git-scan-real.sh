@@ -3,7 +3,8 @@
 # with the same `git log` command the scan runs, in the same run, per repository.
 #
 #   bench/git-scan-real.sh [REPO...]                 # default: every clone under $PIPEWATCH_BENCH_REPOS (/work/repos/speed)
-#   ROUNDS=5 bench/git-scan-real.sh                  # rounds per repository (default 3; the median round by CPU is shown)
+#   ROUNDS=5 bench/git-scan-real.sh                  # rounds per repository (default 3; the median round by CPU is shown,
+#                                                    # and every round's scan CPU in the last column)
 #   PIPEWATCH="/path/to/pipewatch" bench/git-scan-real.sh   # another build (e.g. the one before a change)
 #   SAVE=DIR bench/git-scan-real.sh                  # keep each repository's findings as DIR/NAME.findings (the "before")
 #   BEFORE=DIR bench/git-scan-real.sh                # fail unless every repository's findings equal DIR/NAME.findings
@@ -69,8 +70,8 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(
 echo "rounds: $ROUNDS per repository (git log, then scan, alternating); the median round by CPU is shown"
 echo "fixed cost: a scan of a one-commit repository, $fixed CPU-s (median of $ROUNDS); 'CPU × less fixed' = (scan CPU - $fixed) / git log CPU"
 echo
-printf '| repository | HEAD | commits | git log wall s | git log CPU s | scan wall s | scan CPU s | wall × | CPU × | peak MB | findings | CPU × less fixed |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| repository | HEAD | commits | git log wall s | git log CPU s | scan wall s | scan CPU s | wall × | CPU × | peak MB | findings | CPU × less fixed | scan CPU s, all rounds |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 failed=0
 for repo in "$@"; do
   repo=${repo%/}
@@ -89,10 +90,12 @@ for repo in "$@"; do
   scan=$(printf '%s\n' "${scans[@]}" | sort -k2 -n | sed -n "$(((ROUNDS + 1) / 2))p")
   read -r lw lc _ <<< "$log"
   read -r sw sc sm <<< "$scan"
+  # Every round's scan CPU, lowest first: the spread around the median shown.
+  spread=$(printf '%s\n' "${scans[@]}" | awk '{ print $2 }' | sort -n | paste -sd' ' -)
   count=$(wc -l < "$OUT/$name.jsonl")
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$head" "$commits" "$lw" "$lc" "$sw" "$sc" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$head" "$commits" "$lw" "$lc" "$sw" "$sc" \
     "$(awk "BEGIN { printf \"%.2f\", $sw / $lw }")" "$(awk "BEGIN { printf \"%.2f\", $sc / $lc }")" "$((sm / 1024))" "$count" \
-    "$(awk "BEGIN { printf \"%.2f\", ($sc - $fixed) / $lc }")"
+    "$(awk "BEGIN { printf \"%.2f\", ($sc - $fixed) / $lc }")" "$spread"
   findings "$OUT/$name.jsonl" > "$OUT/$name.findings"
   if [[ -n "${SAVE:-}" ]]; then mkdir -p "$SAVE" && cp "$OUT/$name.findings" "$SAVE/$name.findings"; fi
   if [[ -n "${BEFORE:-}" ]]; then
