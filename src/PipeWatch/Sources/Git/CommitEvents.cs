@@ -14,10 +14,8 @@ internal static class CommitEvents
     /// </summary>
     public const string CodeOwnersInForceField = "git.codeowners.in-force";
 
-    private static readonly string[] CodeOwnersPaths = ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"];
-
     /// <summary>The event of a scanned commit (no pusher: git does not record one); with <paramref name="blobs"/>, a changed CODEOWNERS is attached.</summary>
-    public static Event From(GitCommit commit, string repository, IBlobReader? blobs = null, string? branch = null, string? origin = null, CodeOwnersLineage? owners = null)
+    public static Event From(GitCommit commit, string repository, IBlobReader? blobs = null, string? branch = null, string? origin = null)
     {
         var info = new CommitInfo(
             commit.Sha,
@@ -40,7 +38,6 @@ internal static class CommitEvents
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         var changed = ChangedCodeOwners(commit);
         if (blobs is not null && changed is not null && blobs.ReadText(changed.NewBlob!) is { } text) fields[CodeOwnersField] = text;
-        if (owners is not null) fields[CodeOwnersInForceField] = owners.Advance(commit) ?? string.Empty;
         return fields.Count == 0 ? e : e with { Fields = fields };
     }
 
@@ -51,7 +48,7 @@ internal static class CommitEvents
     }
 
     private static GitFileChange? ChangedCodeOwners(GitCommit commit) =>
-        commit.Files.FirstOrDefault(f => f.NewBlob is not null && CodeOwnersPaths.Contains(f.Path, StringComparer.Ordinal));
+        commit.Files.FirstOrDefault(f => f.NewBlob is not null && CodeOwnersLineage.Paths.Contains(f.Path, StringComparer.Ordinal));
 
     /// <summary>The event of a commit from any source: author time as <c>@timestamp</c>, the pusher (else the author) as <c>user.name</c>.</summary>
     public static Event Of(CommitInfo commit, string repository, string dataset, string platform, string? branch, Origin origin, Client? client = null, string? url = null) => new()
