@@ -44,6 +44,12 @@ public sealed class ScanProfile
             string.Create(CultureInfo.InvariantCulture, $"gc: {GC.CollectionCount(0):N0}/{GC.CollectionCount(1):N0}/{GC.CollectionCount(2):N0} collections (gen0/1/2), {GC.GetTotalAllocatedBytes() / 1e6:N0} MB allocated (pause time, inside the parts above)"),
             GC.GetTotalPauseDuration(),
             GC.CollectionCount(0)));
+        // Informational too: the JIT runs on the thread that first calls a method (tier 0) or on a background thread (tier 1), so
+        // its time is inside the parts above and "other"; ReadyToRun code needs none until a hot method is compiled again.
+        parts.Add(new ScanProfilePart(
+            string.Create(CultureInfo.InvariantCulture, $"jit: {System.Runtime.JitInfo.GetCompiledMethodCount():N0} methods compiled at run time (time spent, inside the parts above)"),
+            System.Runtime.JitInfo.GetCompilationTime(),
+            System.Runtime.JitInfo.GetCompiledMethodCount()));
         if (ChildrenCpu() is { } children) parts.Add(new ScanProfilePart("git: log and cat-file processes (children waited for)", children, 0));
         return parts;
     }

@@ -26,6 +26,7 @@ public sealed class ScanProfileCommandTests : IDisposable
         Assert.Contains(profiled.ErrorLines, l => l.EndsWith("2  prepare: code-change.obfuscated-code", StringComparison.Ordinal));
         Assert.Contains(profiled.ErrorLines, l => l.Contains("other: start-up", StringComparison.Ordinal));
         Assert.Contains(profiled.ErrorLines, l => l.Contains("  gc: ", StringComparison.Ordinal) && l.Contains("collections (gen0/1/2)", StringComparison.Ordinal));
+        Assert.Contains(profiled.ErrorLines, l => l.Contains("  jit: ", StringComparison.Ordinal) && l.Contains("methods compiled at run time", StringComparison.Ordinal));
     }
 
     public void Dispose() => _repo.Dispose();
