@@ -320,6 +320,8 @@ public sealed partial class ValueChangeTests(ITestOutputHelper output)
         Assert.Equal(edit!.Lines, textEdit!.Lines);
         Assert.Equal(edit.Values, textEdit.Values);
         Assert.Equal(derived.Steps.Select(newLabelled.Contains), fromText.Steps.Select(fromTextLabelled.Contains));
+        // The value counts by line carried over to the derived model (the cache derives the next version with them) are its own.
+        Assert.Equal(ValueChange.Values(model).Select(v => v.Line), ValueChange.Values(derived).Select(v => v.Line));
 
         // The steps labelled by their action are the same ones a parse finds.
         var parsedLabelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
