@@ -79,9 +79,9 @@ internal static class WorkflowParseBenchmark
                 output.WriteLine($"DIFFERENT: {Path.GetFileName(repo)} {versions[i].Blob} {texts[i].Path}");
             }
 
-            var (derived, deriveCpu, wholeChecks, incrementalChecks, skipped) = DeriveFromPrevious(texts, parsed.Select(p => p.Definition).ToList(), output, ref here);
+            var (derived, deriveCpu, linesCpu, deriveBytes, linesBytes, wholeChecks, incrementalChecks, skipped) = DeriveFromPrevious(texts, parsed.Select(p => p.Definition).ToList(), output, ref here);
             derivedChecks.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{Path.GetFileName(repo)}: {derived:N0} derived versions, checks whole {wholeChecks.TotalSeconds:N3} CPU s, incremental {incrementalChecks.TotalSeconds:N3} ({skipped:N0} of {derived * PipelineTamperingDetector.Checks.Length:N0} check runs skipped)"));
+                $"{Path.GetFileName(repo)}: {derived:N0} derived versions (derived from every line {linesCpu.TotalSeconds:N3} CPU s / {linesBytes / 1e6:N1} MB allocated, from the changed lines {deriveCpu.TotalSeconds:N3} / {deriveBytes / 1e6:N1} MB), checks whole {wholeChecks.TotalSeconds:N3} CPU s, incremental {incrementalChecks.TotalSeconds:N3} ({skipped:N0} of {derived * PipelineTamperingDetector.Checks.Length:N0} check runs skipped)"));
             differ += here;
             var mb = texts.Sum(t => (long)t.Text.Length) / 1e6;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -100,25 +100,44 @@ internal static class WorkflowParseBenchmark
     // does; a derived model must equal the parsed one, lines included. The count derived and the CPU of deriving them.
     // Each derived version's checks are also run the incremental way (CheckedVersion.Derive: only the checks that can see the
     // change) and must find, check by check, what every check finds on the parsed version; the CPU of both ways is added up.
-    private static (int Derived, TimeSpan Cpu, TimeSpan WholeChecks, TimeSpan IncrementalChecks, int Skipped) DeriveFromPrevious(
+    // The derivation is timed both ways on the same versions: from every line of the new text (CiDefinitionParser.Lines, every
+    // line compared), and as a scan derives, from the text at the cost of the change (ValueLines counted once per parsed model,
+    // so outside the clock); both must give the same model.
+    private static (int Derived, TimeSpan Cpu, TimeSpan LinesCpu, long Bytes, long LinesBytes, TimeSpan WholeChecks, TimeSpan IncrementalChecks, int Skipped) DeriveFromPrevious(
         List<(string Path, CiPlatform Platform, string Text)> texts, List<CiDefinition?> parsed, TextWriter output, ref int differ)
     {
         var labelled = texts.Select(t =>
         {
             var steps = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
-            return (Definition: CiDefinitionParser.Parse(t.Path, t.Text, t.Platform, out _, alwaysMerge: false, steps), Steps: steps);
+            var definition = CiDefinitionParser.Parse(t.Path, t.Text, t.Platform, out _, alwaysMerge: false, steps);
+            return (Definition: definition, Steps: steps, ValueLines: definition is null ? null : ValueLines.Of(definition));
         }).ToList();
         var lastOfPath = new Dictionary<string, int>(StringComparer.Ordinal);
         var derived = 0;
         var ticks = 0L;
+        var linesTicks = 0L;
+        var (bytes, linesBytes) = (0L, 0L);
         var (wholeTicks, incrementalTicks, skipped) = (0L, 0L, 0);
         for (var i = 0; i < texts.Count; i++)
         {
             if (lastOfPath.TryGetValue(texts[i].Path, out var previous) && labelled[previous].Definition is { } before && parsed[i] is { } expected)
             {
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
                 var started = ScanProfile.ThreadCpu();
-                var model = ValueChange.Apply(before, labelled[previous].Steps, CiDefinitionParser.Lines(texts[i].Text), new HashSet<CiStep>(ReferenceEqualityComparer.Instance), out var edit);
+                var fromLines = ValueChange.Apply(before, labelled[previous].Steps, CiDefinitionParser.Lines(texts[i].Text), new HashSet<CiStep>(ReferenceEqualityComparer.Instance), out _);
+                linesTicks += ScanProfile.ThreadCpu() - started;
+                linesBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
+                allocated = GC.GetAllocatedBytesForCurrentThread();
+                started = ScanProfile.ThreadCpu();
+                var model = ValueChange.Apply(before, labelled[previous].Steps, labelled[previous].ValueLines!, texts[i].Text, new HashSet<CiStep>(ReferenceEqualityComparer.Instance), out var edit);
                 ticks += ScanProfile.ThreadCpu() - started;
+                bytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
+                if ((fromLines is null) != (model is null) || (model is not null && Model(model) != Model(fromLines!)))
+                {
+                    differ++;
+                    output.WriteLine($"DIFFERENT derived from every line and from the changed lines: {texts[i].Path} version {i}");
+                }
+
                 if (model is not null)
                 {
                     derived++;
@@ -150,7 +169,7 @@ internal static class WorkflowParseBenchmark
             lastOfPath[texts[i].Path] = i;
         }
 
-        return (derived, TimeSpan.FromTicks(ticks), TimeSpan.FromTicks(wholeTicks), TimeSpan.FromTicks(incrementalTicks), skipped);
+        return (derived, TimeSpan.FromTicks(ticks), TimeSpan.FromTicks(linesTicks), bytes, linesBytes, TimeSpan.FromTicks(wholeTicks), TimeSpan.FromTicks(incrementalTicks), skipped);
     }
 
     // Everything the checks read, as text (the lines are the file's own, the same by construction).

@@ -42,6 +42,9 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
     // can see the change. Held as long as the definition is.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, CheckedVersion> _found = [];
 
+    // The pins the `uses:` values read as, read once per value: a derived version keeps the steps its change did not reach.
+    private readonly PinReads _pinReads = new();
+
     public DetectorInfo Info { get; } = new(
         "code-change.pipeline-tampering",
         Categories.PipelineTampering,
@@ -62,7 +65,7 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
             // A check that did not run on a derived version kept the previous version's issues, none of which the change
             // introduced: only the issues of the checks that ran are compared with the previous version's.
             var found = change is null ? checkedAfter.Issues : RanIssues(checkedAfter);
-            var issues = Introduced(before, after, pins, _pedantic, found, checkedBefore?.Keys, change);
+            var issues = Introduced(before, after, pins, _pedantic, found, checkedBefore?.Keys, change, _pinReads);
             if (context.LearnOnly) continue;
             foreach (var issue in issues) context.Report(ToFinding(issue, Info.Category, commit, file.Path, context));
         }
@@ -119,9 +122,10 @@ internal sealed class PipelineTamperingDetector(PipelineTamperingOptions? option
 
     // What the change introduced, from the issues found in `after` and the rule|key of those found in `before`.
     private static List<WorkflowIssue> Introduced(
-        CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic, IReadOnlyList<WorkflowIssue> found, IReadOnlySet<string>? existing, DerivedChange? change)
+        CiDefinition? before, CiDefinition after, ActionPins pins, bool pedantic, IReadOnlyList<WorkflowIssue> found, IReadOnlySet<string>? existing, DerivedChange? change,
+        PinReads? pinReads = null)
     {
-        var issues = found.Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins)).ToList();
+        var issues = found.Where(i => pedantic || !i.Pedantic).Concat(PinTagMismatchCheck.Check(after, pins, pinReads)).ToList();
         if (before is null) return [.. issues, .. DangerousTriggerCheck.Check(after)];
         issues.RemoveAll(i => existing!.Contains(i.Rule + "|" + i.Key));
         issues.AddRange(ChangeChecks.Where(c => change is null || c.Sees(change)).SelectMany(c => c.Compare(before, after)));

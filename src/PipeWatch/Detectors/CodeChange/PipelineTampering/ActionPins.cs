@@ -20,19 +20,34 @@ internal sealed class ActionPins : IBaseline<ActionPins>
 
     public static string Key(string repository) => "pins|" + repository;
 
+    /// <summary>The key under which the SHA of <paramref name="action"/> at <paramref name="tag"/> is kept.</summary>
+    public static string TagKey(string action, string tag) => action + "#" + tag;
+
+    /// <summary>The key under which the tag of <paramref name="action"/> pinned at <paramref name="sha"/> is kept.</summary>
+    public static string ShaKey(string action, string sha) => action + "@" + sha;
+
     /// <summary>The SHA first seen for <paramref name="action"/> at <paramref name="tag"/>, or null.</summary>
-    public string? ShaOf(string action, string tag) => _shaByTag.GetValueOrDefault(action + "#" + tag);
+    public string? ShaOf(string action, string tag) => _shaByTag.GetValueOrDefault(TagKey(action, tag));
+
+    /// <summary>The SHA first seen for the pin's action at its tag, or null.</summary>
+    public string? ShaOf(ActionPin pin) => _shaByTag.GetValueOrDefault(pin.TagKey);
 
     /// <summary>The tag first seen on <paramref name="action"/> pinned at <paramref name="sha"/>, or null.</summary>
-    public string? TagOf(string action, string sha) => _tagBySha.GetValueOrDefault(action + "@" + sha);
+    public string? TagOf(string action, string sha) => _tagBySha.GetValueOrDefault(ShaKey(action, sha));
+
+    /// <summary>The tag first seen on the pin's action at its SHA, or null.</summary>
+    public string? TagOf(ActionPin pin) => _tagBySha.GetValueOrDefault(pin.ShaKey);
 
     /// <summary>Records a pin; the first pairing seen is kept, so a later conflicting one stays visible.</summary>
-    public void Learn(string action, string sha, string tag)
+    public void Learn(string action, string sha, string tag) => Learn(new ActionPin(action, sha, tag));
+
+    /// <summary>Records a pin, under the keys it holds; the first pairing seen is kept.</summary>
+    public void Learn(ActionPin pin)
     {
         if (_shaByTag.Count >= Capacity) _shaByTag.Clear();
         if (_tagBySha.Count >= Capacity) _tagBySha.Clear();
-        _shaByTag.TryAdd(action + "#" + tag, sha);
-        _tagBySha.TryAdd(action + "@" + sha, tag);
+        _shaByTag.TryAdd(pin.TagKey, pin.Sha);
+        _tagBySha.TryAdd(pin.ShaKey, pin.Tag);
     }
 
     public void Write(BinaryWriter writer)

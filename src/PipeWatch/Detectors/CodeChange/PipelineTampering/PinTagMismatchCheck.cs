@@ -14,36 +14,56 @@ internal static partial class PinTagMismatchCheck
     public static readonly string Rule = Scripts.Rule("pin-tag-mismatch");
 
     /// <summary>The mismatches in <paramref name="definition"/> against <paramref name="pins"/>, learning every pin it reads.</summary>
-    public static IEnumerable<WorkflowIssue> Check(CiDefinition definition, ActionPins pins)
+    /// <param name="reads">Where the pins read from earlier versions are remembered, when the caller keeps them (the same as reading them).</param>
+    public static IEnumerable<WorkflowIssue> Check(CiDefinition definition, ActionPins pins, PinReads? reads = null)
     {
         var issues = new List<WorkflowIssue>();
-        foreach (var (job, step, uses) in definition.Jobs.Where(j => j.Uses is not null).Select(j => (j.Id, (string?)null, j.Uses!))
-            .Concat(definition.Steps.Where(s => s.Uses is not null).Select(s => (s.Job, (string?)s.Label, s.Uses!))))
+        // The jobs' reusable workflows first, then the steps: the order pins are learned in decides which pairing is kept.
+        foreach (var job in definition.Jobs)
         {
-            if (Pin().Match(uses.Value.Trim()) is not { Success: true } pin || uses.Line < 1 || uses.Line > definition.Lines.Count) continue;
-            if (Comment().Match(definition.Lines[uses.Line - 1]) is not { Success: true } comment) continue;
-            var (action, sha, tag) = (pin.Groups[1].Value, pin.Groups[2].Value, comment.Groups[1].Value);
-            var knownSha = pins.ShaOf(action, tag);
-            var knownTag = pins.TagOf(action, sha);
-            string? why = null;
-            if (knownSha is not null && knownSha != sha && Exact(tag))
-            {
-                why = $"this repository already pins {action} {tag} to {knownSha}, not {sha}";
-            }
-            else if (knownTag is not null && !Compatible(knownTag, tag))
-            {
-                why = $"this repository already pins {action} {sha} as {knownTag}, not {tag}";
-            }
+            if (job.Uses is { } uses) Check(definition, pins, reads, job.Id, null, uses, issues);
+        }
 
-            pins.Learn(action, sha, tag);
-            if (why is null) continue;
-            issues.Add(new WorkflowIssue(
-                Rule, Severity.Medium, uses.Line, job, step, $"{action}@{sha}#{tag}",
-                $"{action}@{sha[..12]} is labelled {tag}, which does not match earlier pins",
-                $"The comment says {tag}, but {why}: either the comment is stale or the SHA was swapped for other code (an impostor or re-pointed commit) behind a familiar version label."));
+        foreach (var step in definition.Steps)
+        {
+            if (step.Uses is { } uses) Check(definition, pins, reads, step.Job, step.Label, uses, issues);
         }
 
         return issues;
+    }
+
+    /// <summary>The pin <paramref name="uses"/> reads as on its <paramref name="line"/>: the action and SHA of <c>owner/repo@SHA</c> and the version of the line's comment; null for any other reference or a line without a version comment.</summary>
+    internal static ActionPin? Read(string uses, string line)
+    {
+        if (Pin().Match(uses.Trim()) is not { Success: true } pin) return null;
+        if (Comment().Match(line) is not { Success: true } comment) return null;
+        return new ActionPin(pin.Groups[1].Value, pin.Groups[2].Value, comment.Groups[1].Value);
+    }
+
+    private static void Check(CiDefinition definition, ActionPins pins, PinReads? reads, string? job, string? step, CiText uses, List<WorkflowIssue> issues)
+    {
+        if (uses.Line < 1 || uses.Line > definition.Lines.Count) return;
+        var line = definition.Lines[uses.Line - 1];
+        if ((reads is null ? Read(uses.Value, line) : reads.Of(uses, line)) is not { } pin) return;
+        var (action, sha, tag) = (pin.Action, pin.Sha, pin.Tag);
+        var knownSha = pins.ShaOf(pin);
+        var knownTag = pins.TagOf(pin);
+        string? why = null;
+        if (knownSha is not null && knownSha != sha && Exact(tag))
+        {
+            why = $"this repository already pins {action} {tag} to {knownSha}, not {sha}";
+        }
+        else if (knownTag is not null && !Compatible(knownTag, tag))
+        {
+            why = $"this repository already pins {action} {sha} as {knownTag}, not {tag}";
+        }
+
+        pins.Learn(pin);
+        if (why is null) return;
+        issues.Add(new WorkflowIssue(
+            Rule, Severity.Medium, uses.Line, job, step, $"{action}@{sha}#{tag}",
+            $"{action}@{sha[..12]} is labelled {tag}, which does not match earlier pins",
+            $"The comment says {tag}, but {why}: either the comment is stale or the SHA was swapped for other code (an impostor or re-pointed commit) behind a familiar version label."));
     }
 
     /// <summary>A full version (three numbers): a tag that should name one commit for good, unlike a moving major tag such as v4.</summary>

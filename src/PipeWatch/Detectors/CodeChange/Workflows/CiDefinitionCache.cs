@@ -19,9 +19,9 @@ internal sealed class CiDefinitionCache
     private readonly Dictionary<string, LinkedListNode<(string Key, CiDefinition? Definition)>> _parsed = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Key, CiDefinition? Definition)> _recency = new();
 
-    // For each definition this cache made: its steps whose label is the action they use, which ValueChange needs to derive the
-    // next version. Held as long as the definition is.
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, HashSet<CiStep>> _labelledByUses = [];
+    // For each GitHub Actions definition this cache made: what ValueChange needs to derive the next version from it (its steps
+    // whose label is the action they use, and how many values each line holds). Held as long as the definition is.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CiDefinition, Basis> _bases = [];
 
     // For each definition this cache derived: the version it was derived from (weakly: a chain of versions must not keep each
     // other alive) and what the derivation replaced.
@@ -57,21 +57,19 @@ internal sealed class CiDefinitionCache
     {
         var labelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
         ValueEdit? edit = null;
-        var definition = previous is not null && previous.Path == path && previous.Platform == platform
-            && _labelledByUses.TryGetValue(previous, out var before)
-                ? ValueChange.Apply(previous, before, CiDefinitionParser.Lines(text), labelled, out edit)
-                : null;
-        if (definition is null)
-        {
-            labelled.Clear();
-            definition = CiDefinitionParser.Parse(path, text, platform, out _, alwaysMerge: false, labelled);
-        }
-        else
+        var basis = previous is not null && previous.Path == path && previous.Platform == platform && _bases.TryGetValue(previous, out var before) ? before : null;
+        var definition = basis is not null ? ValueChange.Apply(previous!, basis.LabelledByUses, basis.ValueLines, text, labelled, out edit) : null;
+        if (definition is not null)
         {
             _derivations.AddOrUpdate(definition, new Derivation(new WeakReference<CiDefinition>(previous!), edit!));
+            _bases.AddOrUpdate(definition, new Basis(labelled, basis!.ValueLines));
+            return definition;
         }
 
-        if (definition is not null) _labelledByUses.AddOrUpdate(definition, labelled);
+        labelled.Clear();
+        definition = CiDefinitionParser.Parse(path, text, platform, out _, alwaysMerge: false, labelled);
+        // Only a GitHub Actions model is derived from (ValueChange reads no other platform).
+        if (definition is { Platform: CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction }) _bases.AddOrUpdate(definition, new Basis(labelled, ValueLines.Of(definition)));
         return definition;
     }
 
@@ -89,4 +87,6 @@ internal sealed class CiDefinitionCache
     }
 
     private sealed record Derivation(WeakReference<CiDefinition> From, ValueEdit Edit);
+
+    private sealed record Basis(HashSet<CiStep> LabelledByUses, ValueLines ValueLines);
 }

@@ -176,6 +176,52 @@ internal static class CiDefinitionParser
     /// <summary>The lines of a definition's text, as <see cref="CiDefinition.Lines"/> holds them.</summary>
     internal static string[] Lines(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
 
+    /// <summary>
+    /// <see cref="Lines(string)"/> of <paramref name="text"/>, the next version of a definition whose lines were
+    /// <paramref name="previous"/>, when it has as many lines; null (nothing split) when it has not. A line equal to the previous
+    /// version's at its place is that very string, and the 0-based index of every other line is added to <paramref name="changed"/>:
+    /// a bot's bump that rewrites one line of two hundred copies that one line, not the file.
+    /// </summary>
+    internal static string[]? LinesLike(string text, IReadOnlyList<string> previous, List<int> changed)
+    {
+        if (text.Contains('\r'))
+        {
+            // Line ends other than '\n' (rare in a workflow): the plain split, compared line by line.
+            var all = Lines(text);
+            if (all.Length != previous.Count) return null;
+            for (var i = 0; i < all.Length; i++)
+            {
+                if (string.Equals(all[i], previous[i], StringComparison.Ordinal)) all[i] = previous[i];
+                else changed.Add(i);
+            }
+
+            return all;
+        }
+
+        var span = text.AsSpan();
+        if (span.Count('\n') + 1 != previous.Count) return null;
+        var lines = new string[previous.Count];
+        var start = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var end = i == lines.Length - 1 ? text.Length : text.IndexOf('\n', start);
+            var line = span[start..end];
+            if (line.SequenceEqual(previous[i]))
+            {
+                lines[i] = previous[i];
+            }
+            else
+            {
+                lines[i] = line.ToString();
+                changed.Add(i);
+            }
+
+            start = end + 1;
+        }
+
+        return lines;
+    }
+
     /// <summary>A short label for a script step: its first non-empty line, trimmed to 60 characters.</summary>
     internal static string ScriptLabel(string script)
     {

@@ -38,7 +38,40 @@ internal static class ValueChange
         ArgumentNullException.ThrowIfNull(newLabelledByUses);
         edit = null;
         if (before.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction) || lines.Count != before.Lines.Count) return null;
-        if (ChangedValues(before.Lines, lines) is not { Count: > 0 } changed || !EachChangedLineHoldsOneValue(before, changed)) return null;
+        var differing = new List<int>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (!string.Equals(before.Lines[i], lines[i], StringComparison.Ordinal)) differing.Add(i);
+        }
+
+        return Apply(before, labelledByUses, ValueLines.Of(before), lines, differing, newLabelledByUses, out edit);
+    }
+
+    /// <summary>
+    /// As <see cref="Apply(CiDefinition, IReadOnlySet{CiStep}, IReadOnlyList{string}, ICollection{CiStep}, out ValueEdit?)"/> of the
+    /// new version's <paramref name="text"/>, at the cost of the change: the text is split only when it has as many lines as the
+    /// previous version, an unchanged line is the previous version's string (<see cref="CiDefinitionParser.LinesLike"/>), and only
+    /// the lines that differ are read.
+    /// </summary>
+    /// <param name="valueLines">How many values of <paramref name="before"/> each line holds (<see cref="ValueLines.Of"/>, kept with the model it was counted on: the same for every version derived from it).</param>
+    public static CiDefinition? Apply(CiDefinition before, IReadOnlySet<CiStep> labelledByUses, ValueLines valueLines, string text, ICollection<CiStep> newLabelledByUses, out ValueEdit? edit)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(text);
+        edit = null;
+        if (before.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) return null;
+        var differing = new List<int>();
+        return CiDefinitionParser.LinesLike(text, before.Lines, differing) is { } lines
+            ? Apply(before, labelledByUses, valueLines, lines, differing, newLabelledByUses, out edit)
+            : null;
+    }
+
+    // The derivation, given the new lines (as many as before's) and the 0-based indexes of those that differ.
+    private static CiDefinition? Apply(
+        CiDefinition before, IReadOnlySet<CiStep> labelledByUses, ValueLines valueLines, IReadOnlyList<string> lines, List<int> differing, ICollection<CiStep> newLabelledByUses, out ValueEdit? edit)
+    {
+        edit = null;
+        if (ChangedValues(before.Lines, lines, differing) is not { Count: > 0 } changed || !EachChangedLineHoldsOneValue(before, changed, valueLines)) return null;
 
         var replace = new Edit(changed);
         var jobs = new List<CiJob>(before.Jobs.Count);
@@ -96,12 +129,11 @@ internal static class ValueChange
 
     // Old and new value by 1-based line for every line that differs; null when a changed line is not `KEY: VALUE` in both
     // versions with the same lead and key.
-    private static Dictionary<int, (string Old, string New)>? ChangedValues(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    private static Dictionary<int, (string Old, string New)>? ChangedValues(IReadOnlyList<string> before, IReadOnlyList<string> after, List<int> differing)
     {
         var changed = new Dictionary<int, (string Old, string New)>();
-        for (var i = 0; i < after.Count; i++)
+        foreach (var i in differing)
         {
-            if (string.Equals(before[i], after[i], StringComparison.Ordinal)) continue;
             var old = PlainValueLine.Pattern().Match(before[i]);
             var now = PlainValueLine.Pattern().Match(after[i]);
             if (!old.Success || !now.Success || old.Groups["lead"].Value != now.Groups["lead"].Value) return null;
@@ -113,21 +145,30 @@ internal static class ValueChange
 
     // True when each changed line holds exactly one value of the model, and no matrix exclusion (kept without a line) has an old
     // value's text, which only an alias could give it.
-    private static bool EachChangedLineHoldsOneValue(CiDefinition before, Dictionary<int, (string Old, string New)> changed)
+    private static bool EachChangedLineHoldsOneValue(CiDefinition before, Dictionary<int, (string Old, string New)> changed, ValueLines valueLines)
     {
-        var counts = new Dictionary<int, int>();
-        foreach (var text in Values(before))
+        foreach (var line in changed.Keys)
         {
-            if (changed.ContainsKey(text.Line)) counts[text.Line] = counts.GetValueOrDefault(text.Line) + 1;
+            if (valueLines.Count(line) != 1) return false;
         }
 
-        if (changed.Keys.Any(line => counts.GetValueOrDefault(line) != 1)) return false;
+        if (!AnyExclusion(before)) return true;
         var olds = changed.Values.Select(c => c.Old).ToHashSet(StringComparer.Ordinal);
         return !before.Jobs.Any(j => j.Excluded.Values.Any(values => values.Any(olds.Contains)));
     }
 
+    private static bool AnyExclusion(CiDefinition definition)
+    {
+        foreach (var job in definition.Jobs)
+        {
+            if (job.Excluded.Count > 0) return true;
+        }
+
+        return false;
+    }
+
     // Every value of the model that carries a line, whether or not Edit replaces it.
-    private static IEnumerable<CiText> Values(CiDefinition definition)
+    internal static IEnumerable<CiText> Values(CiDefinition definition)
     {
         foreach (var text in definition.Triggers) yield return text;
         foreach (var text in Of(definition.Permissions)) yield return text;
@@ -187,8 +228,19 @@ internal static class ValueChange
 
         public IReadOnlyDictionary<string, CiText> Of(IReadOnlyDictionary<string, CiText> map, EditedPart part)
         {
-            if (!map.Values.Any(v => changed.ContainsKey(v.Line))) return map;
+            if (!AnyChanged(map)) return map;
             return map.ToDictionary(p => p.Key, p => Of(p.Value, part, p.Key)!, StringComparer.Ordinal);
+        }
+
+        // A loop: this runs for every step of every derived version, most of which the change did not reach.
+        private bool AnyChanged(IReadOnlyDictionary<string, CiText> map)
+        {
+            foreach (var value in map.Values)
+            {
+                if (changed.ContainsKey(value.Line)) return true;
+            }
+
+            return false;
         }
 
         public CiPermissions? Of(CiPermissions? permissions, EditedPart part)

@@ -184,6 +184,106 @@ public sealed partial class ValueChangeTests(ITestOutputHelper output)
         Assert.Null(cache.EditFrom(v2, v1));
     }
 
+    [Theory]
+    [InlineData("a\nb\nc", "a\nB\nc")]
+    [InlineData("a\nb\nc\n", "a\nb\nc\n")]
+    [InlineData("a\nb\nc\n", "a\nb\nc")]
+    [InlineData("a\nb\nc", "a\nb\nc\nd")]
+    [InlineData("", "")]
+    [InlineData("", "x")]
+    [InlineData("\n\n", "\nx\n")]
+    [InlineData("a\r\nb\r\nc", "a\r\nB\r\nc")]
+    [InlineData("a\nb\nc", "a\r\nb\r\nc")]
+    [InlineData("a\nb\nc", "a\rb\nc\n")]
+    [InlineData("a\rb\nc", "a\rb\nc")]
+    [InlineData("uses: x@v1\n  # \u2028 comment\n", "uses: x@v2\n  # \u2028 comment\n")]
+    public void Splitting_a_next_version_like_the_previous_gives_its_lines_reusing_the_unchanged_ones(string previousText, string text)
+    {
+        var previous = CiDefinitionParser.Lines(previousText);
+        var expected = CiDefinitionParser.Lines(text);
+        var changed = new List<int>();
+
+        var lines = CiDefinitionParser.LinesLike(text, previous, changed);
+
+        if (expected.Length != previous.Length)
+        {
+            Assert.Null(lines);
+            Assert.Empty(changed);
+            return;
+        }
+
+        Assert.Equal(expected, lines);
+        Assert.Equal(Enumerable.Range(0, expected.Length).Where(i => expected[i] != previous[i]), changed);
+        for (var i = 0; i < lines!.Length; i++)
+        {
+            if (!changed.Contains(i)) Assert.Same(previous[i], lines[i]);
+        }
+    }
+
+    [Fact]
+    public void A_bump_of_a_definition_with_crlf_line_ends_is_derived_as_a_parse_reads_it()
+    {
+        var crlf = Workflow.Replace("\n", "\r\n", StringComparison.Ordinal);
+        var after = crlf.Replace("checkout@v3 # v3.5.0", "checkout@v4 # v4.0.0", StringComparison.Ordinal);
+
+        var derived = Derive(crlf, after);
+
+        Assert.NotNull(derived);
+        Assert.Equal(Model(Parse(after)), Model(derived));
+        // One line end turned into CRLF: the lines are split the same (CRLF read as LF), so the bump is derived as a parse reads it.
+        var mixed = Workflow.Replace("checkout@v3 # v3.5.0\n", "checkout@v4 # v4.0.0\r\n", StringComparison.Ordinal);
+        Assert.Equal(Model(Parse(mixed)), Model(Derive(Workflow, mixed)!));
+    }
+
+    [Fact]
+    public void Hostile_definitions_derive_only_what_a_parse_gives()
+    {
+        // Anchors and merge keys, odd quoting and deep nesting around a bumped pin: each either derived equal to a parse (Derive
+        // asserts both ways agree) or parsed.
+        const string Hostile = """
+            on: push
+            x-defaults: &defaults
+              runs-on: ubuntu-latest
+              env: {A: "1", 'B': '2'}
+            jobs:
+              build:
+                <<: *defaults
+                steps:
+                  - uses: actions/checkout@v3
+                  - name: "quoted: name # not a comment"
+                    run: 'echo "${{ github.event.issue.title }}"'
+                  - name: deep
+                    with:
+                      a: {b: {c: {d: {e: [[[[[[[[1]]]]]]]]}}}}
+                    uses: actions/setup-node@v3
+                  - uses: ./local
+                    env:
+                      KEY: &k value
+                      OTHER: *k
+            """;
+        var bumps = new[]
+        {
+            ("actions/checkout@v3", "actions/checkout@v4"),
+            ("actions/setup-node@v3", "actions/setup-node@v4"),
+            ("KEY: &k value", "KEY: &k other"),
+            ("OTHER: *k", "OTHER: k2"),
+            ("runs-on: ubuntu-latest", "runs-on: ubuntu-24.04"),
+            ("- uses: ./local", "- uses: ./elsewhere"),
+        };
+        var derived = 0;
+        foreach (var (from, to) in bumps)
+        {
+            var after = Hostile.Replace(from, to, StringComparison.Ordinal);
+            if (Derive(Hostile, after) is not { } model) continue;
+            derived++;
+            Assert.Equal(Model(Parse(after)), Model(model));
+        }
+
+        // The three `uses:` of steps read as they are written (two pins, a local action) are derived; the anchored and the aliased
+        // env value and the runner merged in through `<<:` are not.
+        Assert.Equal(3, derived);
+    }
+
     [Fact]
     public void The_insecure_commands_prefilter_ignores_case_wherever_the_regex_does()
     {
@@ -207,8 +307,21 @@ public sealed partial class ValueChangeTests(ITestOutputHelper output)
         var model = CiDefinitionParser.Parse(path, before, CiPlatform.GitHubWorkflow, out var error, alwaysMerge: false, labelled);
         if (model is null) Assert.Fail(error);
         var newLabelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
-        var derived = ValueChange.Apply(model, labelled, CiDefinitionParser.Lines(after), newLabelled);
+        var derived = ValueChange.Apply(model, labelled, CiDefinitionParser.Lines(after), newLabelled, out var edit);
+
+        // The scan's way (the text split only where it differs, the value counts of the model it was parsed as) derives exactly
+        // the same, or nothing when this does not.
+        var fromTextLabelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
+        var fromText = ValueChange.Apply(model, labelled, ValueLines.Of(model), after, fromTextLabelled, out var textEdit);
+        Assert.Equal(derived is null, fromText is null);
         if (derived is null) return null;
+        Assert.Equal(Model(derived), Model(fromText!));
+        Assert.Equal(derived.Lines, fromText!.Lines);
+        Assert.Equal(edit!.Lines, textEdit!.Lines);
+        Assert.Equal(edit.Values, textEdit.Values);
+        Assert.Equal(derived.Steps.Select(newLabelled.Contains), fromText.Steps.Select(fromTextLabelled.Contains));
+        // The value counts by line carried over to the derived model (the cache derives the next version with them) are its own.
+        Assert.Equal(ValueChange.Values(model).Select(v => v.Line), ValueChange.Values(derived).Select(v => v.Line));
 
         // The steps labelled by their action are the same ones a parse finds.
         var parsedLabelled = new HashSet<CiStep>(ReferenceEqualityComparer.Instance);
