@@ -16,6 +16,10 @@ internal sealed class UnauthorizedAuthorDetector : IDetector
     private readonly IReadOnlyList<Regex> _bots;
     private readonly IReadOnlyList<(Regex Repository, IReadOnlyList<Regex> Paths, IReadOnlyList<Regex> Allow, AuthorRule Rule)> _rules;
 
+    // The last CODEOWNERS text parsed, kept while commits carry the same text: a memo of a pure parse, not learned state (a history
+    // repeats one text for hundreds of commits, and each parse compiles a regex per rule).
+    private CodeOwners? _owners;
+
     public UnauthorizedAuthorDetector(UnauthorizedAuthorOptions? options = null)
     {
         _options = options ?? new UnauthorizedAuthorOptions();
@@ -63,7 +67,7 @@ internal sealed class UnauthorizedAuthorDetector : IDetector
         var botRefUpdate = UpdateBotIdentity.IsDocumented(author) && e.Fields.GetValueOrDefault(ActionRefMoves.WholeCommitField) == "true";
         if (ownersText is not null && !botRefUpdate)
         {
-            var owners = new CodeOwners(ownersText);
+            var owners = _owners is { } last && string.Equals(last.Text, ownersText, StringComparison.Ordinal) ? last : _owners = new CodeOwners(ownersText);
             foreach (var path in paths)
             {
                 if (owners.OwnersOf(path) is not { } owned || CodeOwners.IsOwner(author, owned.Owners) is not false) continue;
