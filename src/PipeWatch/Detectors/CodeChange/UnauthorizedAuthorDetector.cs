@@ -64,8 +64,7 @@ internal sealed class UnauthorizedAuthorDetector : IDetector
         // A documented update bot whose commit only moves action refs (Dependabot's "Bump actions/checkout from 4 to 5") is a
         // dependency update the owners take in by reviewing its pull request, not an owner's file changed by a stranger; the
         // same identity changing what a step runs is still judged (a bot's identity can be written by anyone).
-        var botRefUpdate = UpdateBotIdentity.IsDocumented(author) && e.Fields.GetValueOrDefault(ActionRefMoves.WholeCommitField) == "true";
-        if (ownersText is not null && !botRefUpdate)
+        if (ownersText is not null && !(UpdateBotIdentity.IsDocumented(author) && e.Fields.GetValueOrDefault(ActionRefMoves.WholeCommitField) == "true"))
         {
             var owners = _owners is { } last && string.Equals(last.Text, ownersText, StringComparison.Ordinal) ? last : _owners = new CodeOwners(ownersText);
             foreach (var path in paths)
