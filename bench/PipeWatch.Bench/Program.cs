@@ -2,8 +2,8 @@ using System.Globalization;
 using PipeWatch.Bench;
 
 // dotnet run -c Release --project bench/PipeWatch.Bench [-- [--suite NAME] --events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]
-const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel|json-array|inventory|images|estate|lockfiles|workflows|known-secrets|advisory-import] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]";
-string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz", "alerts", "serve", "intel", "json-array", "inventory", "images", "estate", "lockfiles", "workflows", "known-secrets", "advisory-import"];
+const string Usage = "usage: PipeWatch.Bench [--suite ingest|audit|secrets|secret-tool-corpus|secret-tool-natural-corpus|git-scan|deps|codechange|sigma|detection-cost|fuzz|alerts|serve|intel|json-array|inventory|images|estate|lockfiles|workflows|known-secrets|advisory-import|gitlog] [--events N] [--breakdown] [--mb N] [--rounds N] [--commits N] [--out FOLDER [--force]] [--seconds N] [--seed N] [--rate N]";
+string[] suites = ["ingest", "audit", "secrets", "secret-tool-corpus", "secret-tool-natural-corpus", "git-scan", "deps", "codechange", "sigma", "detection-cost", "fuzz", "alerts", "serve", "intel", "json-array", "inventory", "images", "estate", "lockfiles", "workflows", "known-secrets", "advisory-import", "gitlog"];
 const int WarmupLines = 20_000;
 
 long events = 1_000_000;
@@ -75,6 +75,7 @@ if (suite == "fuzz") return FuzzHarness.Run(root, seconds, seed, Console.Out);
 if (suite == "estate") return await EstateBenchmark.RunAsync(root, events, Console.Out);
 if (suite == "serve") return await ServeLoadBenchmark.RunAsync(root, events, rate, Console.Out);
 if (suite == "lockfiles") return LockfileParseBenchmark.Run(Console.Out);
+if (suite == "gitlog") return GitLogParseBenchmark.Run(rounds, Console.Out);
 if (suite == "workflows")
 {
     // The CI definitions the checks read, then the dependency lists (actions, images) the dependency detectors read.

@@ -4,9 +4,14 @@ using PipeWatch.Events;
 namespace PipeWatch.Detectors.CodeChange;
 
 /// <summary>A parsed CODEOWNERS file: for a path, the owners of its last matching rule.</summary>
+/// <remarks>Not thread-safe: the answer per path is remembered (a history asks about the same paths commit after commit).</remarks>
 internal sealed class CodeOwners
 {
+    /// <summary>Paths whose answer is remembered; past it the memo starts again (a bound on what a hostile history can make it hold).</summary>
+    public const int RememberedPaths = 16_384;
+
     private readonly List<(Regex Pattern, string Text, IReadOnlyList<string> Owners)> _rules = [];
+    private readonly Dictionary<string, (string Pattern, IReadOnlyList<string> Owners)?> _byPath = new(StringComparer.Ordinal);
 
     public CodeOwners(string text)
     {
@@ -27,6 +32,15 @@ internal sealed class CodeOwners
 
     /// <summary>The rule pattern and owners for <paramref name="path"/>, or null when no rule matches.</summary>
     public (string Pattern, IReadOnlyList<string> Owners)? OwnersOf(string path)
+    {
+        if (_byPath.TryGetValue(path, out var known)) return known;
+        if (_byPath.Count >= RememberedPaths) _byPath.Clear();
+        var found = Match(path);
+        _byPath[path] = found;
+        return found;
+    }
+
+    private (string Pattern, IReadOnlyList<string> Owners)? Match(string path)
     {
         for (var i = _rules.Count - 1; i >= 0; i--)
         {

@@ -14,7 +14,14 @@ namespace PipeWatch.Detectors.CodeChange;
 /// </remarks>
 internal sealed class LargeDeletionDetector(LargeDeletionOptions? options = null) : IDetector
 {
+    /// <summary>Paths whose answer is remembered; past it the memo starts again (a bound on what a hostile history can make it hold).</summary>
+    internal const int RememberedPaths = 65_536;
+
     private readonly LargeDeletionOptions _options = options ?? new LargeDeletionOptions();
+
+    // Whether a path is hand-written, by path: a pure answer kept per path (a history changes the same files commit after commit,
+    // and each answer cuts the path into folders and runs a regex on its name), not learned state.
+    private readonly Dictionary<string, bool> _handWritten = new(StringComparer.Ordinal);
 
     public DetectorInfo Info { get; } = new(
         "code-change.large-deletion",
@@ -26,7 +33,7 @@ internal sealed class LargeDeletionDetector(LargeDeletionOptions? options = null
     {
         if (e.Commit is not { LinesDeleted: not null, IsMerge: false } commit) return;
         // Only hand-written files count: a regenerated lockfile or a refreshed vendored library is not a deletion anyone made.
-        var written = commit.Files.Where(f => f.LinesDeleted is not null && ThirdPartyCode.IsHandWritten(f.Path)).ToList();
+        var written = commit.Files.Where(f => f.LinesDeleted is not null && IsHandWritten(f.Path)).ToList();
         var deleted = written.Sum(f => f.LinesDeleted!.Value);
         // Lines that leave the repository: a rewrite, a reformat or code moved to other files deletes as much as it adds.
         var net = deleted - written.Sum(f => f.LinesAdded ?? 0);
@@ -72,6 +79,13 @@ internal sealed class LargeDeletionDetector(LargeDeletionOptions? options = null
             DetectedAt = context.Now,
             Fingerprint = Fingerprint.Of(Info.Id, e.Ci.Repository, commit.Sha),
         });
+    }
+
+    internal bool IsHandWritten(string path)
+    {
+        if (_handWritten.TryGetValue(path, out var known)) return known;
+        if (_handWritten.Count >= RememberedPaths) _handWritten.Clear();
+        return _handWritten[path] = ThirdPartyCode.IsHandWritten(path);
     }
 
     // Where a deletion over several files went: the top folder that lost the most, with a few of its files.

@@ -16,6 +16,10 @@ internal sealed class UnauthorizedAuthorDetector : IDetector
     private readonly IReadOnlyList<Regex> _bots;
     private readonly IReadOnlyList<(Regex Repository, IReadOnlyList<Regex> Paths, IReadOnlyList<Regex> Allow, AuthorRule Rule)> _rules;
 
+    // The last CODEOWNERS text parsed, kept while commits carry the same text: a memo of a pure parse, not learned state (a history
+    // repeats one text for hundreds of commits, and each parse compiles a regex per rule).
+    private CodeOwners? _owners;
+
     public UnauthorizedAuthorDetector(UnauthorizedAuthorOptions? options = null)
     {
         _options = options ?? new UnauthorizedAuthorOptions();
@@ -60,10 +64,9 @@ internal sealed class UnauthorizedAuthorDetector : IDetector
         // A documented update bot whose commit only moves action refs (Dependabot's "Bump actions/checkout from 4 to 5") is a
         // dependency update the owners take in by reviewing its pull request, not an owner's file changed by a stranger; the
         // same identity changing what a step runs is still judged (a bot's identity can be written by anyone).
-        var botRefUpdate = UpdateBotIdentity.IsDocumented(author) && e.Fields.GetValueOrDefault(ActionRefMoves.WholeCommitField) == "true";
-        if (ownersText is not null && !botRefUpdate)
+        if (ownersText is not null && !(UpdateBotIdentity.IsDocumented(author) && e.Fields.GetValueOrDefault(ActionRefMoves.WholeCommitField) == "true"))
         {
-            var owners = new CodeOwners(ownersText);
+            var owners = _owners is { } last && string.Equals(last.Text, ownersText, StringComparison.Ordinal) ? last : _owners = new CodeOwners(ownersText);
             foreach (var path in paths)
             {
                 if (owners.OwnersOf(path) is not { } owned || CodeOwners.IsOwner(author, owned.Owners) is not false) continue;

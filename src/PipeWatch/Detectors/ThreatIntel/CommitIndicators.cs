@@ -28,14 +28,16 @@ internal static class CommitIndicators
             var change = commit.Files[i];
             if (change.Binary || change.Added.Count == 0 || (firstSightings is not null && i < firstSightings.Count && !firstSightings[i])) continue;
             bool? ci = null;
-            foreach (var line in change.Added)
+            // Each line as a span of the file's added text: no string per line.
+            var lines = AddedText.Of(change.Added);
+            for (var l = 0; l < lines.Count; l++)
             {
                 matches.Clear();
-                IndicatorScanner.Scan(line.Text, index, matches, scope);
+                IndicatorScanner.Scan(lines.Span(l), index, matches, scope);
                 foreach (var match in matches)
                 {
                     if (match.Indicator.BuiltIn && !(ci ??= CiDefinitionParser.Classify(change.Path) is not null)) continue;
-                    found.Add(new CommitIndicator(i, line.Number, match));
+                    found.Add(new CommitIndicator(i, lines.Number(l), match));
                 }
             }
         }

@@ -50,6 +50,15 @@ internal sealed class AddedText : IReadOnlyList<AddedLine>
         return new AddedText(text, Starts(text), null);
     }
 
+    /// <summary>Lines already joined with <c>\n</c> (as a diff's added lines are read: <see cref="GitLogParser"/>), with their numbers in the new file.</summary>
+    /// <remarks>No line holds a <c>\n</c> (git ends each line of a patch with one), so the text cuts back into exactly these lines.</remarks>
+    internal static AddedText FromJoined(string joined, int[] numbers)
+    {
+        var starts = Starts(joined);
+        if (starts.Length - 1 != numbers.Length) throw new ArgumentException($"{numbers.Length} line numbers for {starts.Length - 1} lines.", nameof(numbers));
+        return new AddedText(joined, starts, numbers);
+    }
+
     /// <summary>The same lines as one text: <paramref name="lines"/> itself when it already is one, else joined once per list.</summary>
     /// <remarks>The list must not change once joined (a commit's added lines do not).</remarks>
     public static AddedText Of(IReadOnlyList<AddedLine> lines)

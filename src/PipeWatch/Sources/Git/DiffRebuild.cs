@@ -35,7 +35,8 @@ internal static class DiffRebuild
     internal static string? Apply(string oldText, GitFileChange change)
     {
         if (change.Hunks is not { } hunks || change.Binary || change.Kind is FileChangeKind.Deleted or FileChangeKind.TypeChanged) return null;
-        var added = change.Added;
+        // As one text (what the parser gives): each line read as a span of it, not made into a string.
+        var added = AddedText.Of(change.Added);
         if (added.Count != change.LinesAdded) return null;
         if (hunks.Count == 0) return oldText;
 
@@ -57,8 +58,8 @@ internal static class DiffRebuild
             line = keep + oldCount;
             for (var i = 0; i < newCount; i++, next++)
             {
-                if (added[next].Number != newStart + i) return null;
-                length += added[next].Text.Length + 1;
+                if (added.Number(next) != newStart + i) return null;
+                length += added.Length(next) + 1;
             }
         }
 
@@ -84,8 +85,8 @@ internal static class DiffRebuild
                 if (h == hunks.Count) break;
                 for (var i = 0; i < hunks[h].NewCount; i++, next++)
                 {
-                    var text = added[next].Text;
-                    text.AsSpan().CopyTo(span[to..]);
+                    var text = added.Span(next);
+                    text.CopyTo(span[to..]);
                     to += text.Length;
                     // The last line of a file that ends without a newline: the span ends here.
                     if (to < span.Length) span[to++] = '\n';

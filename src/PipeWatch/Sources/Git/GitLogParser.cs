@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -18,7 +19,7 @@ internal sealed class GitLogParser
     /// <summary>The <c>--format</c> the parser reads: a 0x01 marker, then sha, parents, author and committer name, e-mail and ISO date, subject.</summary>
     public const string Format = "%x01%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%s";
 
-    private const string NullBlob = "0000000000000000000000000000000000000000";
+    private static ReadOnlySpan<byte> NullBlob => "0000000000000000000000000000000000000000"u8;
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     private readonly ByteLineReader _lines;
@@ -86,7 +87,7 @@ internal sealed class GitLogParser
                     if (!inHunk) break;
                     current.LastAdded = true;
                     current.LinesAdded++;
-                    if (!current.Entry.Submodule) current.Added.Add(new AddedLine(newLine, Utf8.GetString(line[1..])));
+                    if (!current.Entry.Submodule) current.AddLine(newLine, line[1..]);
                     newLine++;
                     break;
                 case (byte)'-' when current is not null:
@@ -109,8 +110,7 @@ internal sealed class GitLogParser
                     inHunk = true;
                     break;
                 case (byte)'d' when line.StartsWith("diff --git "u8):
-                    var text = Utf8.GetString(line);
-                    var found = Match(entries, text, cursor);
+                    var found = Match(entries, line, cursor);
                     if (found >= 0) cursor = found;
                     current = found >= 0 ? changes[found] : null;
                     if (current is not null) current.Sections++;
@@ -135,7 +135,7 @@ internal sealed class GitLogParser
             var e = b.Entry;
             files[i] = new GitFileChange(
                 e.Path, e.OldPath, e.Kind, e.OldBlob, e.NewBlob,
-                b.Binary ? 0 : b.LinesAdded, b.Binary ? 0 : b.LinesDeleted, b.Binary, b.Binary ? [] : b.Added)
+                b.Binary ? 0 : b.LinesAdded, b.Binary ? 0 : b.LinesDeleted, b.Binary, b.TakeAdded(keep: !b.Binary))
             {
                 Hunks = b.Hunks(),
             };
@@ -145,43 +145,43 @@ internal sealed class GitLogParser
     }
 
     // The entry whose b/ path ends the section header, searched from the last match (sections follow the raw order).
-    private static int Match(List<RawEntry> entries, string header, int from)
+    // Compared as bytes: a path that is not valid UTF-8 matches its own entry only, not another one that decodes alike.
+    private static int Match(List<RawEntry> entries, ReadOnlySpan<byte> header, int from)
     {
         for (var i = from; i < entries.Count; i++)
         {
-            if (header.EndsWith(entries[i].HeaderSuffix, StringComparison.Ordinal)) return i;
+            if (header.EndsWith(entries[i].HeaderSuffix)) return i;
         }
 
         for (var i = 0; i < from && i < entries.Count; i++)
         {
-            if (header.EndsWith(entries[i].HeaderSuffix, StringComparison.Ordinal)) return i;
+            if (header.EndsWith(entries[i].HeaderSuffix)) return i;
         }
 
         return -1;
     }
 
-    // "@@ -a,b +c,d @@" (",b" and ",d" left out when 1): the four numbers, or null when the header does not read so.
-    private static int[]? HunkRanges(ReadOnlySpan<byte> line)
+    // "@@ -a,b +c,d @@" (",b" and ",d" left out when 1): the four numbers into ranges, or false when the header does not read so.
+    private static bool HunkRanges(ReadOnlySpan<byte> line, Span<int> ranges)
     {
-        var ranges = new int[4];
         var at = 3;
         for (var side = 0; side < 2; side++)
         {
-            if (at >= line.Length || line[at] != (side == 0 ? (byte)'-' : (byte)'+')) return null;
+            if (at >= line.Length || line[at] != (side == 0 ? (byte)'-' : (byte)'+')) return false;
             at++;
-            if (!Number(line, ref at, out ranges[side * 2])) return null;
+            if (!Number(line, ref at, out ranges[side * 2])) return false;
             ranges[(side * 2) + 1] = 1;
             if (at < line.Length && line[at] == ',')
             {
                 at++;
-                if (!Number(line, ref at, out ranges[(side * 2) + 1])) return null;
+                if (!Number(line, ref at, out ranges[(side * 2) + 1])) return false;
             }
 
-            if (at >= line.Length || line[at] != ' ') return null;
+            if (at >= line.Length || line[at] != ' ') return false;
             at++;
         }
 
-        return line[at..].StartsWith("@@"u8) ? ranges : null;
+        return line[at..].StartsWith("@@"u8);
     }
 
     private static bool Number(ReadOnlySpan<byte> line, ref int at, out int value)
@@ -221,46 +221,111 @@ internal sealed class GitLogParser
     }
 
     private static DateTimeOffset Date(string text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var when) ? when : DateTimeOffset.UnixEpoch;
+        StrictIsoDate(text) ?? (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var when) ? when : DateTimeOffset.UnixEpoch);
 
-    // ":100644 100644 <old> <new> M\tpath" or "... R087\told\tnew".
-    private static RawEntry? ParseRaw(ReadOnlySpan<byte> line)
+    // What %aI prints, "2010-04-06T22:41:09+02:00", read without the general parser (two per commit); null for anything else (out
+    // of range included), which the general parser then reads as before.
+    private static DateTimeOffset? StrictIsoDate(ReadOnlySpan<char> text)
     {
-        var text = Utf8.GetString(line);
-        var tab = text.IndexOf('\t', StringComparison.Ordinal);
-        if (tab < 0) return null;
-        var meta = text[1..tab].Split(' ');
-        if (meta.Length < 5) return null;
-        var paths = text[(tab + 1)..].Split('\t');
-        var status = meta[4].Length > 0 ? meta[4][0] : 'M';
-        var kind = status switch
+        if (text.Length != 25 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] is not ('+' or '-') || text[22] != ':')
         {
-            'A' => FileChangeKind.Added,
-            'D' => FileChangeKind.Deleted,
-            'R' => FileChangeKind.Renamed,
-            'C' => FileChangeKind.Copied,
-            'T' => FileChangeKind.TypeChanged,
-            _ => FileChangeKind.Modified,
-        };
-        var quotedNew = paths.Length > 1 ? paths[1] : paths[0];
-        var newPath = GitPaths.Unquote(quotedNew);
-        var oldPath = paths.Length > 1 ? GitPaths.Unquote(paths[0]) : null;
-        var suffix = quotedNew.StartsWith('"') ? " \"b/" + quotedNew[1..] : " b/" + quotedNew;
-        return new RawEntry(
-            newPath, oldPath, kind,
-            meta[2] == NullBlob ? null : meta[2],
-            meta[3] == NullBlob ? null : meta[3],
-            suffix,
-            meta[1] == "160000" || meta[0] == "160000");
+            return null;
+        }
+
+        if (!Digits(text[..4], out var year) || !Digits(text[5..7], out var month) || !Digits(text[8..10], out var day) || !Digits(text[11..13], out var hour)
+            || !Digits(text[14..16], out var minute) || !Digits(text[17..19], out var second) || !Digits(text[20..22], out var offsetHours) || !Digits(text[23..25], out var offsetMinutes))
+        {
+            return null;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59 || offsetMinutes > 59)
+        {
+            return null;
+        }
+
+        var offset = new TimeSpan(offsetHours, offsetMinutes, 0);
+        if (text[19] == '-') offset = -offset;
+        var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified);
+        var utcTicks = local.Ticks - offset.Ticks;
+        if (offset.Duration() > TimeSpan.FromHours(14) || utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks) return null;
+        return new DateTimeOffset(local, offset);
     }
 
-    private sealed record RawEntry(string Path, string? OldPath, FileChangeKind Kind, string? OldBlob, string? NewBlob, string HeaderSuffix, bool Submodule);
+    private static bool Digits(ReadOnlySpan<char> text, out int value)
+    {
+        value = 0;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '9') return false;
+            value = (value * 10) + (c - '0');
+        }
+
+        return true;
+    }
+
+    // ":100644 100644 <old> <new> M\tpath" or "... R087\told\tnew": read on the bytes, a string made only for the blob ids and paths.
+    private static RawEntry? ParseRaw(ReadOnlySpan<byte> line)
+    {
+        var tab = line.IndexOf((byte)'\t');
+        if (tab < 0) return null;
+
+        // Old mode, new mode, old blob, new blob, status: the first five of the fields cut at each space (more are ignored).
+        Span<Range> meta = stackalloc Range[5];
+        var fields = 0;
+        var metaText = line[1..tab];
+        for (var start = 0; ;)
+        {
+            var space = metaText[start..].IndexOf((byte)' ');
+            var end = space < 0 ? metaText.Length : start + space;
+            if (fields < meta.Length) meta[fields] = start..end;
+            fields++;
+            if (space < 0) break;
+            start = end + 1;
+        }
+
+        if (fields < 5) return null;
+        var status = metaText[meta[4]];
+        var kind = (status.IsEmpty ? (byte)'M' : status[0]) switch
+        {
+            (byte)'A' => FileChangeKind.Added,
+            (byte)'D' => FileChangeKind.Deleted,
+            (byte)'R' => FileChangeKind.Renamed,
+            (byte)'C' => FileChangeKind.Copied,
+            (byte)'T' => FileChangeKind.TypeChanged,
+            _ => FileChangeKind.Modified,
+        };
+
+        // One path, or the old and the new one (more are ignored).
+        var paths = line[(tab + 1)..];
+        var second = paths.IndexOf((byte)'\t');
+        var quotedNew = second < 0 ? paths : paths[(second + 1)..];
+        if (quotedNew.IndexOf((byte)'\t') is var third and >= 0) quotedNew = quotedNew[..third];
+        var newPath = GitPaths.Unquote(Utf8.GetString(quotedNew));
+        var oldPath = second < 0 ? null : GitPaths.Unquote(Utf8.GetString(paths[..second]));
+        // The end of its "diff --git a/… b/…" line: " b/path", or ' "b/path"' when git quoted the path.
+        byte[] suffix = quotedNew.StartsWith("\""u8) ? [.. " \"b/"u8, .. quotedNew[1..]] : [.. " b/"u8, .. quotedNew];
+        return new RawEntry(
+            newPath, oldPath, kind,
+            Blob(metaText[meta[2]]),
+            Blob(metaText[meta[3]]),
+            suffix,
+            metaText[meta[1]].SequenceEqual("160000"u8) || metaText[meta[0]].SequenceEqual("160000"u8));
+    }
+
+    private static string? Blob(ReadOnlySpan<byte> id) => id.SequenceEqual(NullBlob) ? null : Utf8.GetString(id);
+
+    private sealed record RawEntry(string Path, string? OldPath, FileChangeKind Kind, string? OldBlob, string? NewBlob, byte[] HeaderSuffix, bool Submodule);
 
     private sealed class Builder(RawEntry entry)
     {
         public RawEntry Entry { get; } = entry;
 
-        public List<AddedLine> Added { get; } = [];
+        // The added lines as git printed them (UTF-8, joined with '\n') and their numbers: decoded once into one AddedText when
+        // the commit is done, not a string per line (the detectors search the joined text; a line's string is made if asked for).
+        private byte[]? _added;
+        private int _addedLength;
+        private int[]? _numbers;
+        private int _addedCount;
 
         public int LinesAdded { get; set; }
 
@@ -279,10 +344,52 @@ internal sealed class GitLogParser
 
         private List<int>? _ranges;
 
+        public void AddLine(int number, ReadOnlySpan<byte> text)
+        {
+            var separator = _addedCount > 0 ? 1 : 0;
+            _added = Room(_added, _addedLength + separator + text.Length);
+            if (separator == 1) _added[_addedLength++] = (byte)'\n';
+            text.CopyTo(_added.AsSpan(_addedLength));
+            _addedLength += text.Length;
+            _numbers = Room(_numbers, _addedCount + 1);
+            _numbers[_addedCount++] = number;
+        }
+
+        // The added lines (none when not kept), the pooled buffers handed back.
+        public IReadOnlyList<AddedLine> TakeAdded(bool keep)
+        {
+            IReadOnlyList<AddedLine> lines = !keep || _addedCount == 0 ? [] : AddedText.FromJoined(Utf8.GetString(_added!, 0, _addedLength), _numbers.AsSpan(0, _addedCount).ToArray());
+            if (_added is not null) ArrayPool<byte>.Shared.Return(_added);
+            if (_numbers is not null) ArrayPool<int>.Shared.Return(_numbers);
+            (_added, _numbers, _addedLength, _addedCount) = (null, null, 0, 0);
+            return lines;
+        }
+
+        private static T[] Room<T>(T[]? buffer, int needed)
+        {
+            if (buffer is not null && buffer.Length >= needed) return buffer;
+            var larger = ArrayPool<T>.Shared.Rent(Math.Max(needed, buffer is null ? 64 : buffer.Length * 2));
+            if (buffer is not null)
+            {
+                buffer.CopyTo(larger, 0);
+                ArrayPool<T>.Shared.Return(buffer);
+            }
+
+            return larger;
+        }
+
         public void AddHunk(ReadOnlySpan<byte> header)
         {
-            if (HunkRanges(header) is { } ranges) (_ranges ??= []).AddRange(ranges);
-            else Unfollowed = true;
+            Span<int> ranges = stackalloc int[4];
+            if (HunkRanges(header, ranges))
+            {
+                _ranges ??= [];
+                foreach (var value in ranges) _ranges.Add(value);
+            }
+            else
+            {
+                Unfollowed = true;
+            }
         }
 
         public DiffHunks? Hunks() =>

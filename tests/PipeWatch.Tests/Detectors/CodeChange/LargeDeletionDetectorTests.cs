@@ -1,3 +1,4 @@
+using PipeWatch.Detectors.CodeChange;
 using PipeWatch.Findings;
 using PipeWatch.Tests.Support;
 using Xunit;
@@ -21,6 +22,19 @@ public sealed class LargeDeletionDetectorTests
             "The commit deletes 1500 lines over 1 hand-written file(s) (1500 more than it adds); the repository's last 92 commits deleted a median of 3 (spread 1), so this is 1497 spreads above it (threshold 6, floor 300 lines). " +
             "data/catalog.txt loses 1500 lines (the file is removed); changed files lose a median of 3 (spread 1) over the last 92.",
             finding.Explanation);
+    }
+
+    [Fact]
+    public void Whether_a_path_is_hand_written_is_remembered_as_the_path_rules_give_it_and_the_memo_stays_bounded()
+    {
+        var detector = new LargeDeletionDetector();
+        string[] paths = ["src/app.py", "package-lock.json", "vendor/lib/x.go", "data/catalog.txt", "locale/de/LC_MESSAGES/messages.po"];
+
+        Assert.Equal([true, false, false, true, false], paths.Select(detector.IsHandWritten));
+        Assert.Equal([true, false, false, true, false], paths.Select(detector.IsHandWritten));
+        for (var i = 0; i <= LargeDeletionDetector.RememberedPaths; i++) Assert.False(detector.IsHandWritten($"dist/bundle-{i}.js"));
+        Assert.Equal([true, false, false, true, false], paths.Select(detector.IsHandWritten));
+        Assert.Equal(paths.Select(ThirdPartyCode.IsHandWritten), paths.Select(detector.IsHandWritten));
     }
 
     [Fact]

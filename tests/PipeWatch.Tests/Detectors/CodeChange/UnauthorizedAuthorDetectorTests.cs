@@ -81,6 +81,24 @@ public sealed class UnauthorizedAuthorDetectorTests : IDisposable
     }
 
     [Fact]
+    public void Codeowners_rewritten_by_a_later_commit_govern_the_same_path_from_then_on()
+    {
+        // The detector keeps the last parsed CODEOWNERS and its answer per path while commits carry the same text: a rewrite
+        // must replace both, or Bob would still be a stranger to infra/ after Alice made him an owner.
+        var history = new CodeChangeHistory().Normal();
+        history.Commit(CodeChangeHistory.At("Alice", Tuesday, 10, 0, TimeSpan.FromHours(1)), (".github/CODEOWNERS", "/infra/ alice@example.com\n"));
+        var before = history.Commit(CodeChangeHistory.At("Bob", Tuesday, 11, 20, TimeSpan.FromHours(-5)), ("infra/main.tf", "resource \"x\" \"y\" {}\n"));
+        history.Commit(CodeChangeHistory.At("Bob", Tuesday, 11, 40, TimeSpan.FromHours(-5)), ("infra/main.tf", "resource \"x\" \"z\" {}\n"));
+        history.Commit(CodeChangeHistory.At("Alice", Tuesday, 12, 0, TimeSpan.FromHours(1)), (".github/CODEOWNERS", "/infra/ alice@example.com bob@example.com\n"));
+        history.Commit(CodeChangeHistory.At("Bob", Tuesday, 13, 20, TimeSpan.FromHours(-5)), ("infra/main.tf", "resource \"x\" \"w\" {}\n"));
+
+        Assert.Equal(2, history.Findings.Count);
+        Assert.Equal(before.Sha, history.Findings[0].Location.Commit);
+        Assert.All(history.Findings, f => Assert.Equal(
+            "CODEOWNERS gives infra/main.tf (rule '/infra/') to alice@example.com, and the author Bob <bob@example.com> is none of them.", f.Explanation));
+    }
+
+    [Fact]
     public void A_login_owner_that_cannot_be_matched_to_the_authors_address_is_unknown_not_someone_else()
     {
         var history = new CodeChangeHistory().Normal();
