@@ -98,11 +98,22 @@ internal static partial class ConfigFileSecrets
             return found;
         }
 
+        // With the prefilter, the text is searched for the key words once, not line by line: a line before the next hit holds none
+        // (no key word spans a line break), so it is only counted; a text without any hit has nothing to read at all.
+        var whole = text.AsSpan();
+        var next = prefilter ? NextKeyWord(whole, 0) : 0;
+        if (next < 0) return found;
         var number = 0;
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in whole.EnumerateLines())
         {
             number++;
-            if (line.Length > 2048 || (prefilter && !MayHoldCredentialKey(line)) || line.TrimStart().StartsWith("#") || line.TrimStart().StartsWith(";")) continue;
+            if (prefilter)
+            {
+                if (line.IsEmpty || !whole.Overlaps(line, out var offset) || next < 0 || next >= offset + line.Length) continue;
+                next = NextKeyWord(whole, offset + line.Length);
+            }
+
+            if (line.Length > 2048 || line.TrimStart().StartsWith("#") || line.TrimStart().StartsWith(";")) continue;
             var lineText = line.ToString();
             foreach (var (key, value, quoted) in Pairs(lineText, kind))
             {
@@ -112,6 +123,13 @@ internal static partial class ConfigFileSecrets
         }
 
         return found;
+    }
+
+    // Where the first key word at or after from starts; -1 for none.
+    private static int NextKeyWord(ReadOnlySpan<char> text, int from)
+    {
+        var at = text[from..].IndexOfAny(KeyWords);
+        return at < 0 ? -1 : from + at;
     }
 
     /// <summary>True when a value is a placeholder, a template or a variable reference rather than a secret.</summary>

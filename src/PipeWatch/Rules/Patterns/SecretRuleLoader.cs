@@ -37,8 +37,8 @@ public static partial class SecretRuleLoader
     /// <remarks>
     /// Every process that scans loads these rules, and running the 1,200 examples through a scanner per rule was a fifth of their
     /// load. The embedded files cannot change after the build, and <c>BuiltInSecretRulesTests</c> loads them proven (no problem
-    /// allowed) and runs every example through the scanner, so <see cref="SecretRuleBook.BuiltIn"/> skips the proof. Every other
-    /// check (fields, regex, risk) still runs.
+    /// allowed) and runs every example through the scanner, so <see cref="SecretRuleBook.BuiltIn"/> skips the proof. The fields
+    /// are still read and checked; each regex is parsed (and its secret group resolved) only when its rule is first needed.
     /// </remarks>
     internal static SecretRuleSet LoadBuiltIn(bool prove)
     {
@@ -157,6 +157,7 @@ public static partial class SecretRuleLoader
 
             var description = Text(fields, "description", mapping);
             var keywords = Keywords(fields, mapping);
+            if (!prove) return Deferred(fields, mapping, id, description, keywords);
             var pattern = Pattern(fields, mapping);
             var group = SecretGroup(fields, pattern);
             var entropy = Entropy(fields);
@@ -167,8 +168,31 @@ public static partial class SecretRuleLoader
             if (_failed || id is null || description is null || pattern is null || severity is null) return null;
 
             var rule = new SecretRule(id, description, keywords, pattern, group, entropy, severity.Value, checksum, window, match, noMatch);
-            if (prove) Prove(rule, fields["examples"]);
+            Prove(rule, fields["examples"]);
             return _failed ? null : rule;
+        }
+
+        // The built-in rules unproven (SecretRuleBook.BuiltIn): every field is read and checked as above except the regex, which
+        // is parsed, and its secret group resolved, when the rule first needs it. The embedded files cannot change after the
+        // build, and BuiltInSecretRulesTests loads them proven (regex, risk, group and examples, no problem allowed).
+        private SecretRule? Deferred(Dictionary<string, YamlNode> fields, YamlNode mapping, string? id, string? description, List<string> keywords)
+        {
+            var pattern = Text(fields, "pattern", mapping);
+            string? group = null;
+            if (fields.TryGetValue("secret-group", out var groupNode))
+            {
+                if (groupNode is YamlScalarNode { Value: { Length: > 0 } name }) group = name;
+                else Fail(groupNode, "'secret-group' must be a group number or name");
+            }
+
+            var entropy = Entropy(fields);
+            var severity = SeverityOf(fields, mapping);
+            var checksum = Checksum(fields);
+            var window = Window(fields);
+            var (match, noMatch) = Examples(fields, mapping);
+            if (_failed || id is null || description is null || pattern is null || severity is null) return null;
+            return new SecretRule(id, description, keywords, () => new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout),
+                regex => GroupNumber(group, regex), entropy, severity.Value, checksum, window, match, noMatch);
         }
 
         // The build refuses a rule whose examples fail: each match example must be found, each no-match example must not.
@@ -277,10 +301,17 @@ public static partial class SecretRuleLoader
             }
 
             if (pattern is null) return 0;
-            var number = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : pattern.GroupNumberFromName(text);
-            if (number < 0 || Array.IndexOf(pattern.GetGroupNumbers(), number) < 0) Fail(node, $"'secret-group' {text} is not a group of the pattern");
-            return Math.Max(number, 0);
+            if (!IsGroup(text, pattern)) Fail(node, $"'secret-group' {text} is not a group of the pattern");
+            return GroupNumber(text, pattern);
         }
+
+        // The group a secret-group value (a number or a name) names; 0 (the whole match) for none or no such group.
+        private static int GroupNumber(string? text, Regex pattern) => text is null ? 0 : Math.Max(NumberOrName(text, pattern), 0);
+
+        private static bool IsGroup(string text, Regex pattern) => NumberOrName(text, pattern) is var number && number >= 0 && Array.IndexOf(pattern.GetGroupNumbers(), number) >= 0;
+
+        private static int NumberOrName(string text, Regex pattern) =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : pattern.GroupNumberFromName(text);
 
         private double? Entropy(Dictionary<string, YamlNode> fields)
         {

@@ -5,22 +5,29 @@ namespace PipeWatch.Rules.Patterns;
 
 /// <summary>Finds secrets in a text: a keyword prefilter over the whole text, then each candidate rule's regex only near its keyword hits.</summary>
 /// <remarks>
+/// The keywords are found by <see cref="KeywordPrefixFilter"/> when all are ASCII (the built-in ones), else by passes of
+/// <see cref="SearchValues{T}"/> sets; both find every position where a keyword starts, ignoring case.
 /// Built once from compiled rules and immutable afterwards, so one scanner is safe to share between threads.
 /// The regex of a rule runs only over a window of <see cref="SecretRule.Window"/> characters either side of each
 /// hit of one of its keywords (overlapping windows merged), so the cost grows with the hits rather than the text.
 /// </remarks>
 public sealed class SecretScanner
 {
-    /// <summary>Keywords searched for in one pass; a larger set is split into passes of this many, in sorted order.</summary>
+    /// <summary>Keywords searched for in one pass (when not every keyword is ASCII); a larger set is split into passes of this many, in sorted order.</summary>
     /// <remarks>
-    /// .NET searches up to a few dozen strings with Teddy (vectorized, on three-character fingerprints) and more with
-    /// Aho-Corasick, about 2.5 times slower per character. The 144 built-in keywords in one set went to Aho-Corasick
+    /// .NET searches up to a few dozen strings with Teddy (vectorized, on three-character fingerprints in eight buckets) and more
+    /// with Aho-Corasick, about 2.5 times slower per character. The 144 built-in keywords in one set went to Aho-Corasick
     /// (~150 M chars/s here); in six sorted sets of at most 24 (shared prefixes in one bucket keep Teddy's false candidates
     /// few) the six passes together ran at ~360 M chars/s over the same 100 MB. Sorting matters: the same sets cut
     /// round-robin ran at ~75. Short texts too (decoded strings in logs): from 64 characters up the split passes were as
     /// fast or faster (67 against 61 M chars/s at 64, 172 against 113 at 1,024).
+    /// With 370 keywords (the provider rules), sets of 24 made 16 passes whose buckets held three keywords each and let through
+    /// enough false candidates to cost more than the passes: over the added lines of four real histories (4–17 M characters
+    /// each) 31 sets of 12 took 35–45 % less CPU than 16 of 24 (toolkit 72 → 46 ms, flask 44 → 32, renovatebot 28 → 15,
+    /// starter-workflows 26 → 14; sets of 8 or 16 were no better than 12, one Aho-Corasick set of all was 87–99 ms on toolkit).
+    /// The hits do not depend on the split: every position is checked against every keyword that starts with its character.
     /// </remarks>
-    internal const int KeywordsPerPass = 24;
+    internal const int KeywordsPerPass = 12;
 
     private readonly IReadOnlyList<SecretRule> _rules;
     private readonly SearchValues<string>[] _keywords;
@@ -28,7 +35,17 @@ public sealed class SecretScanner
     // Keyword candidates by their lower-cased first character, each with the indexes of the rules it selects.
     private readonly Dictionary<char, (string Keyword, int[] Rules)[]> _byFirstChar;
 
+    // The keyword search when every keyword is ASCII (the built-in rules'); null: the sets above are searched instead.
+    private readonly KeywordPrefixFilter? _prefixes;
+
     public SecretScanner(IReadOnlyList<SecretRule> rules)
+        : this(rules, prefixFilter: true)
+    {
+    }
+
+    /// <param name="rules">The rules, keyword rules only.</param>
+    /// <param name="prefixFilter">False searches the keyword sets even where the prefix filter could: the reference the filter is tested against.</param>
+    internal SecretScanner(IReadOnlyList<SecretRule> rules, bool prefixFilter)
     {
         ArgumentNullException.ThrowIfNull(rules);
         _rules = rules;
@@ -42,11 +59,12 @@ public sealed class SecretScanner
             }
         }
 
-        _keywords = [.. rulesByKeyword.Keys.Order(StringComparer.OrdinalIgnoreCase).Chunk(KeywordsPerPass)
-            .Select(set => SearchValues.Create(set, StringComparison.OrdinalIgnoreCase))];
         _byFirstChar = rulesByKeyword
             .GroupBy(pair => char.ToLowerInvariant(pair.Key[0]))
             .ToDictionary(group => group.Key, group => group.Select(pair => (pair.Key, pair.Value.ToArray())).ToArray());
+        _prefixes = prefixFilter ? KeywordPrefixFilter.Create(rulesByKeyword.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.OrdinalIgnoreCase)) : null;
+        _keywords = _prefixes is not null ? [] : [.. rulesByKeyword.Keys.Order(StringComparer.OrdinalIgnoreCase).Chunk(KeywordsPerPass)
+            .Select(set => SearchValues.Create(set, StringComparison.OrdinalIgnoreCase))];
     }
 
     public IReadOnlyList<SecretRule> Rules => _rules;
@@ -133,6 +151,18 @@ public sealed class SecretScanner
     {
         List<(int Start, int End)>?[]? windows = null;
         var span = text.AsSpan();
+        if (_prefixes is { } prefixes)
+        {
+            for (var at = prefixes.Next(span, 0, out var candidates); at >= 0; at = prefixes.Next(span, at + 1, out candidates))
+            {
+                foreach (var (keyword, rules) in candidates)
+                {
+                    if (span[at..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase)) AddWindows(ref windows, at, keyword.Length, rules, text.Length);
+                }
+            }
+
+            return windows;
+        }
 
         // The next hit of each pass; every position where a keyword starts is taken once, in order.
         var passes = _keywords;
@@ -151,22 +181,27 @@ public sealed class SecretScanner
             if (!_byFirstChar.TryGetValue(char.ToLowerInvariant(span[at]), out var candidates)) continue;
             foreach (var (keyword, rules) in candidates)
             {
-                if (!span[at..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase)) continue;
-                windows ??= new List<(int, int)>?[_rules.Count];
-                foreach (var r in rules)
-                {
-                    var radius = _rules[r].Window;
-                    var start = Math.Max(0, at - radius);
-                    var end = Math.Min(text.Length, at + keyword.Length + radius);
-                    var list = windows[r] ??= [];
-                    // Hits arrive in order, so a window either extends the last one or starts after it.
-                    if (list.Count > 0 && start <= list[^1].End) list[^1] = (list[^1].Start, Math.Max(end, list[^1].End));
-                    else list.Add((start, end));
-                }
+                if (span[at..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase)) AddWindows(ref windows, at, keyword.Length, rules, text.Length);
             }
         }
 
         return windows;
+    }
+
+    // The window of each rule a keyword hit at `at` selects; hits arrive in order, so a window either extends the rule's
+    // last one or starts after it.
+    private void AddWindows(ref List<(int Start, int End)>?[]? windows, int at, int length, int[] rules, int textLength)
+    {
+        windows ??= new List<(int, int)>?[_rules.Count];
+        foreach (var r in rules)
+        {
+            var radius = _rules[r].Window;
+            var start = Math.Max(0, at - radius);
+            var end = Math.Min(textLength, at + length + radius);
+            var list = windows[r] ??= [];
+            if (list.Count > 0 && start <= list[^1].End) list[^1] = (list[^1].Start, Math.Max(end, list[^1].End));
+            else list.Add((start, end));
+        }
     }
 
     private static int NextHit(ReadOnlySpan<char> text, SearchValues<string> keywords, int from)

@@ -44,6 +44,23 @@ public sealed class BuiltInSecretRulesTests
         Assert.Empty(SecretRuleLoader.LoadBuiltIn(prove: false).Problems);
     }
 
+    [Fact]
+    public void The_book_every_scan_uses_parses_a_rule_s_regex_only_when_a_keyword_of_the_rule_first_hits()
+    {
+        // Start-up: most of the built-in rules never see a keyword of theirs in a scan, so their regexes are never parsed.
+        var rules = SecretRuleLoader.LoadBuiltIn(prove: false).Rules;
+        Assert.All(rules, rule => Assert.False(rule.IsPatternBuilt, rule.Id));
+        var text = "const db = 1;\nconst gh = '" + Rule("github-pat").MatchExamples[0] + "';\n";
+
+        var found = new SecretScanner(rules).Scan(text);
+
+        Assert.Equal(Scanner.Scan(text), found);
+        Assert.Contains(found, match => match.RuleId == "github-pat");
+        Assert.True(rules.Single(r => r.Id == "github-pat").IsPatternBuilt);
+        Assert.False(rules.Single(r => r.Id == "stripe-secret-key").IsPatternBuilt);
+        Assert.Equal(Rule("github-pat").SecretGroup, rules.Single(r => r.Id == "github-pat").SecretGroup);
+    }
+
     [Theory]
     [InlineData("AWS access key id and secret pair", "aws-access-key-id aws-secret-access-key aws-secret-key-near-key-id")]
     [InlineData("GCP service-account JSON and API keys", "gcp-service-account-key gcp-api-key")]

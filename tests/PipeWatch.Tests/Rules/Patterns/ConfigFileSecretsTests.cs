@@ -125,4 +125,30 @@ public sealed class ConfigFileSecretsTests
         Assert.True(accepted > 500, $"only {accepted} keys were named a credential");
         Assert.False(ConfigFileSecrets.MayHoldCredentialKey("  \"version\": \"4.18.2\","));
     }
+
+    [Fact]
+    public void The_whole_text_prefilter_numbers_lines_as_the_line_reader_does_with_every_kind_of_line_break()
+    {
+        // CR LF, a lone CR, LINE SEPARATOR and FORM FEED all end a line for the line reader; the prefilter jumps over lines
+        // without a key word and must land on the same numbers. An empty line, a key word at a line's very end, and a line of
+        // 3,000 characters holding one (skipped by the length cap either way) sit between the pairs.
+        var text = "name: build\r\n\r\ndb_password: Xk9mPq2z\rlong: " + new string('a', 3000) + "token\u2028\fmode: fast token"
+            + "\napi_token: 7fG2kL9pQ4xZ8wR3vT6y\nlast: key";
+
+        var reference = ConfigFileSecrets.Find(text, ConfigFileKind.Yaml, prefilter: false);
+        var found = ConfigFileSecrets.Find(text, ConfigFileKind.Yaml);
+
+        Assert.Equal([(ConfigFileSecrets.PasswordRule, 3, "Xk9mPq2z"), (ConfigFileSecrets.SecretRule, 7, "7fG2kL9pQ4xZ8wR3vT6y")], found);
+        Assert.Equal(reference, found);
+    }
+
+    [Fact]
+    public void A_text_without_any_credential_word_reads_no_pair()
+    {
+        var text = string.Join('\n', Enumerable.Range(0, 500).Select(i => $"  \"dependency-{i}\": \"^{i}.0.0\","));
+
+        Assert.Empty(ConfigFileSecrets.Find(text, ConfigFileKind.Json));
+        Assert.Equal([(ConfigFileSecrets.SecretRule, 501, "a1b2c3d4e5f6g7h8i9j0kLmN")],
+            ConfigFileSecrets.Find(text + "\n  \"npm_token\": \"a1b2c3d4e5f6g7h8i9j0kLmN\"", ConfigFileKind.Json));
+    }
 }
