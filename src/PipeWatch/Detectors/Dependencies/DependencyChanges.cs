@@ -16,6 +16,7 @@ internal sealed class FileDependencyChange
     private Dictionary<string, Dependency>? _before;
     private HashSet<(string, string)>? _namesBefore;
     private IReadOnlyList<Dependency>? _newPackages, _newVersions;
+    private Dictionary<string, List<string>>? _versionsBefore;
 
     public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged, bool beforeUnreadable = false, bool seenBefore = false, IncrementalChange? incremental = null)
     {
@@ -72,6 +73,13 @@ internal sealed class FileDependencyChange
     /// <remarks>A key the change did not touch was there before: only the touched entries can be new.</remarks>
     public IEnumerable<Dependency> NewVersions => _newVersions ??= [.. Touched.Where(d => !HadKey(d.Key)).DistinctBy(d => d.Key)];
 
+    /// <summary>
+    /// The versions before the commit (in file order, repeats kept) of each name among <see cref="NewVersions"/>, by name alone
+    /// (any ecosystem); a name with no entry before is absent. Only those names: the patch-bump judgement asks for no other.
+    /// </summary>
+    /// <remarks>Worked out once per change, in one pass over <see cref="Before"/> that keeps only the asked names' versions.</remarks>
+    public IReadOnlyDictionary<string, List<string>> VersionsBeforeOfNewNames => _versionsBefore ??= FindVersionsBefore();
+
     /// <summary>The entry for the same package and version before the commit, if there was one.</summary>
     /// <remarks>With an index, the one entry of that key (its entries all agree on source and integrity: see <see cref="LockfileCache.Incremental"/>).</remarks>
     public Dependency? Previous(Dependency d) => _incremental is { } known ? known.Before.Only(d.Key) : BeforeByKey().GetValueOrDefault(d.Key);
@@ -91,6 +99,23 @@ internal sealed class FileDependencyChange
         _before = new Dictionary<string, Dependency>(Before.Count, StringComparer.Ordinal);
         foreach (var d in Before) _before.TryAdd(d.Key, d);
         return _before;
+    }
+
+    private Dictionary<string, List<string>> FindVersionsBefore()
+    {
+        var found = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var newVersions = (IReadOnlyList<Dependency>)NewVersions;
+        if (newVersions.Count == 0 || Before.Count == 0) return found;
+        var names = new HashSet<string>(newVersions.Count, StringComparer.Ordinal);
+        foreach (var d in newVersions) names.Add(d.Name);
+        foreach (var d in Before)
+        {
+            if (!names.Contains(d.Name)) continue;
+            if (!found.TryGetValue(d.Name, out var versions)) found[d.Name] = versions = [];
+            versions.Add(d.Version);
+        }
+
+        return found;
     }
 
     // A new package is a new version first: only the new versions' names are looked for among the names before.
