@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Parsers;
 using PipeWatch.Sources.Git;
@@ -166,13 +167,19 @@ internal static class DependencyChanges
     {
         if (commit.Sha == GitHistorySource.StagedSha) return null;
         var folder = Folder(lockfile);
-        string? text = null;
+        System.IO.Hashing.XxHash3? hash = null;
         foreach (var name in LockfileParsers.ManifestsOf(lockfile).Where(m => !m.StartsWith('*')))
         {
-            if (blobs.ReadText(ManifestId(commit.Sha, folder, name)) is { } found) text = (text ?? "") + name + "\n" + found;
+            if (blobs.ReadText(ManifestId(commit.Sha, folder, name)) is not { } found) continue;
+            // Each manifest's name, a line break and its text, hashed as the characters they are: the hash is only compared with
+            // others of the same scan, so no joined copy of the texts and no UTF-8 encoding of them is made.
+            hash ??= new System.IO.Hashing.XxHash3();
+            hash.Append(MemoryMarshal.AsBytes(name.AsSpan()));
+            hash.Append(MemoryMarshal.AsBytes("\n".AsSpan()));
+            hash.Append(MemoryMarshal.AsBytes(found.AsSpan()));
         }
 
-        return text is null ? null : System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(text));
+        return hash?.GetCurrentHashAsUInt64();
     }
 
     /// <summary>
