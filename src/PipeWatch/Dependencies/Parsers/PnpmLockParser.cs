@@ -188,22 +188,38 @@ internal sealed class PnpmLockParser : ILockfileParser
     private const int MinTouchedLimit = 16;
 
     /// <summary>The packages (keys without their peer suffix) a change touched, each with its index in the order first added.</summary>
+    /// <remarks>
+    /// Asked once per entry of the version: a few are compared in turn (most changes touch one or two packages, and a key that
+    /// differs does so in its first characters), more are looked up by hash.
+    /// </remarks>
     private sealed class TouchedPackages
     {
+        private const int Compared = 8;
+        private readonly List<string> _bases = [];
         private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
 
-        public int Count => _indexes.Count;
+        public int Count => _bases.Count;
 
         public void Add(string key)
         {
-            var lookup = _indexes.GetAlternateLookup<ReadOnlySpan<char>>();
-            var stripped = StripPeers(key.AsSpan());
-            if (!lookup.ContainsKey(stripped)) _indexes.Add(stripped.ToString(), _indexes.Count);
+            if (IndexOf(key) >= 0) return;
+            var stripped = StripPeers(key.AsSpan()).ToString();
+            _indexes.Add(stripped, _bases.Count);
+            _bases.Add(stripped);
         }
 
         /// <summary>The index of the package of <paramref name="key"/> (peer suffix dropped), or -1 when it is not touched.</summary>
-        public int IndexOf(string key) =>
-            _indexes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(StripPeers(key.AsSpan()), out var index) ? index : -1;
+        public int IndexOf(string key)
+        {
+            var stripped = StripPeers(key.AsSpan());
+            if (_bases.Count > Compared) return _indexes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(stripped, out var index) ? index : -1;
+            for (var i = 0; i < _bases.Count; i++)
+            {
+                if (stripped.SequenceEqual(_bases[i])) return i;
+            }
+
+            return -1;
+        }
     }
 
     // One packages entry's dependency (null when its key names nothing), with the lists of its package's snapshots.
