@@ -132,26 +132,29 @@ internal sealed class PnpmLockParser : ILockfileParser
     /// <summary>
     /// The dependencies of a followed version from its previous version's: an entry taken over keeps its dependency (moved to its
     /// new line), unless the change touched a snapshot of its package; the entries made anew, and those, are made again. Null
-    /// (make every entry) when the direct dependencies changed or the change touched the snapshots of many packages.
+    /// (make every entry) when the direct dependencies changed or the change touched the snapshots of most packages.
     /// </summary>
     private static List<Dependency>? FromPrevious(PnpmLockContent content, PnpmLockPrevious previous, bool slashKeys, Dependency?[] built)
     {
         if (!previous.SameDirect) return null;
-        // The packages whose requirements may have changed: those of the snapshots touched, and those of the entries made.
-        var touched = new List<string>();
-        foreach (var key in previous.TouchedSnapshots) AddBase(touched, key);
-        for (var index = 0; index < content.Packages.Count && touched.Count <= MaxTouchedPackages; index++)
+        // The packages whose requirements may have changed: those of the snapshots touched, and those of the entries made. A
+        // Renovate bump of a package others peer on touches the snapshots of dozens of packages: looked up by hash, not by a
+        // walk of the touched list per entry, so a large change still takes the untouched entries over.
+        var maxTouched = Math.Max(MinTouchedLimit, content.Packages.Count / 2);
+        var touched = new TouchedPackages();
+        foreach (var key in previous.TouchedSnapshots) touched.Add(key);
+        for (var index = 0; index < content.Packages.Count && touched.Count <= maxTouched; index++)
         {
-            if (previous.KeptFrom[index] < 0) AddBase(touched, content.Packages[index].Key);
+            if (previous.KeptFrom[index] < 0) touched.Add(content.Packages[index].Key);
         }
 
-        if (touched.Count > MaxTouchedPackages) return null;
+        if (touched.Count > maxTouched) return null;
         var lists = new List<List<string>>?[touched.Count];
         if (touched.Count > 0)
         {
             foreach (var (snapshot, requires) in content.Snapshots)
             {
-                if (BaseIndex(touched, snapshot) is var t and >= 0) (lists[t] ??= []).Add(requires);
+                if (touched.IndexOf(snapshot) is var t and >= 0) (lists[t] ??= []).Add(requires);
             }
         }
 
@@ -159,7 +162,7 @@ internal sealed class PnpmLockParser : ILockfileParser
         for (var index = 0; index < content.Packages.Count; index++)
         {
             var from = previous.KeptFrom[index];
-            var t = touched.Count == 0 ? -1 : BaseIndex(touched, content.Packages[index].Key);
+            var t = touched.Count == 0 ? -1 : touched.IndexOf(content.Packages[index].Key);
             Dependency? dependency;
             if (from >= 0 && t < 0)
             {
@@ -181,23 +184,42 @@ internal sealed class PnpmLockParser : ILockfileParser
         return found;
     }
 
-    // Past this many packages touched, comparing each entry's package with them costs more than making every entry.
-    private const int MaxTouchedPackages = 16;
+    // Past half the entries touched, making every entry costs no more than comparing each with them; below this many, never.
+    private const int MinTouchedLimit = 16;
 
-    private static void AddBase(List<string> bases, string key)
+    /// <summary>The packages (keys without their peer suffix) a change touched, each with its index in the order first added.</summary>
+    /// <remarks>
+    /// Asked once per entry of the version: a few are compared in turn (most changes touch one or two packages, and a key that
+    /// differs does so in its first characters), more are looked up by hash.
+    /// </remarks>
+    private sealed class TouchedPackages
     {
-        if (BaseIndex(bases, key) < 0) bases.Add(StripPeers(key.AsSpan()).ToString());
-    }
+        private const int Compared = 8;
+        private readonly List<string> _bases = [];
+        private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
 
-    private static int BaseIndex(List<string> bases, string key)
-    {
-        var stripped = StripPeers(key.AsSpan());
-        for (var i = 0; i < bases.Count; i++)
+        public int Count => _bases.Count;
+
+        public void Add(string key)
         {
-            if (stripped.SequenceEqual(bases[i])) return i;
+            if (IndexOf(key) >= 0) return;
+            var stripped = StripPeers(key.AsSpan()).ToString();
+            _indexes.Add(stripped, _bases.Count);
+            _bases.Add(stripped);
         }
 
-        return -1;
+        /// <summary>The index of the package of <paramref name="key"/> (peer suffix dropped), or -1 when it is not touched.</summary>
+        public int IndexOf(string key)
+        {
+            var stripped = StripPeers(key.AsSpan());
+            if (_bases.Count > Compared) return _indexes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(stripped, out var index) ? index : -1;
+            for (var i = 0; i < _bases.Count; i++)
+            {
+                if (stripped.SequenceEqual(_bases[i])) return i;
+            }
+
+            return -1;
+        }
     }
 
     // One packages entry's dependency (null when its key names nothing), with the lists of its package's snapshots.

@@ -21,6 +21,11 @@ internal static class PnpmLockPlainReader
     // YAML bounds an implicit key at 1024 characters; longer lines (a hostile key) are left to YamlDotNet to judge.
     private const int MaxLine = 1000;
 
+    // What a line of the plain shape may hold: printable ASCII (no tab, CR, NUL, escape, non-ASCII line breaks) but the comment
+    // sign and double quotes.
+    private static readonly System.Buffers.SearchValues<char> PlainCharacters = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(' ', '~' - ' ' + 1).Select(c => (char)c).Where(c => c is not ('#' or '"'))]);
+
     // Nested mappings deeper than pnpm writes (peerDependenciesMeta: 3) are left to YamlDotNet and its depth limit.
     private const int MaxDepth = 8;
 
@@ -196,7 +201,9 @@ internal static class PnpmLockPlainReader
     // line is outside the plain shape.
     private static List<TextLine>? Lines(string block)
     {
-        var lines = new List<TextLine>();
+        // Sized once (a vectorised count): the rest of a large lockfile has thousands of lines, and a list grown by doubling
+        // copies them again at every step.
+        var lines = new List<TextLine>(block.AsSpan().Count('\n') + 1);
         var position = 0;
         var number = 0;
         while (position < block.Length)
@@ -207,12 +214,7 @@ internal static class PnpmLockPlainReader
             if (end - position > MaxLine) return null;
             var indent = 0;
             while (position + indent < end && block[position + indent] == ' ') indent++;
-            for (var i = position + indent; i < end; i++)
-            {
-                // Printable ASCII only (no tab, CR, NUL, escape, non-ASCII line breaks), no comment, no double quotes.
-                var c = block[i];
-                if (c < ' ' || c > '~' || c is '#' or '"') return null;
-            }
+            if (block.AsSpan(position + indent, end - position - indent).ContainsAnyExcept(PlainCharacters)) return null;
 
             if (position + indent < end)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Parsers;
 using PipeWatch.Sources.Git;
@@ -16,6 +17,7 @@ internal sealed class FileDependencyChange
     private Dictionary<string, Dependency>? _before;
     private HashSet<(string, string)>? _namesBefore;
     private IReadOnlyList<Dependency>? _newPackages, _newVersions;
+    private Dictionary<string, List<string>>? _versionsBefore;
 
     public FileDependencyChange(string path, bool isLockfile, IReadOnlyList<Dependency> before, IReadOnlyList<Dependency> after, bool manifestChanged, bool beforeUnreadable = false, bool seenBefore = false, IncrementalChange? incremental = null)
     {
@@ -72,6 +74,13 @@ internal sealed class FileDependencyChange
     /// <remarks>A key the change did not touch was there before: only the touched entries can be new.</remarks>
     public IEnumerable<Dependency> NewVersions => _newVersions ??= [.. Touched.Where(d => !HadKey(d.Key)).DistinctBy(d => d.Key)];
 
+    /// <summary>
+    /// The versions before the commit (in file order, repeats kept) of each name among <see cref="NewVersions"/>, by name alone
+    /// (any ecosystem); a name with no entry before is absent. Only those names: the patch-bump judgement asks for no other.
+    /// </summary>
+    /// <remarks>Worked out once per change, in one pass over <see cref="Before"/> that keeps only the asked names' versions.</remarks>
+    public IReadOnlyDictionary<string, List<string>> VersionsBeforeOfNewNames => _versionsBefore ??= FindVersionsBefore();
+
     /// <summary>The entry for the same package and version before the commit, if there was one.</summary>
     /// <remarks>With an index, the one entry of that key (its entries all agree on source and integrity: see <see cref="LockfileCache.Incremental"/>).</remarks>
     public Dependency? Previous(Dependency d) => _incremental is { } known ? known.Before.Only(d.Key) : BeforeByKey().GetValueOrDefault(d.Key);
@@ -91,6 +100,23 @@ internal sealed class FileDependencyChange
         _before = new Dictionary<string, Dependency>(Before.Count, StringComparer.Ordinal);
         foreach (var d in Before) _before.TryAdd(d.Key, d);
         return _before;
+    }
+
+    private Dictionary<string, List<string>> FindVersionsBefore()
+    {
+        var found = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var newVersions = (IReadOnlyList<Dependency>)NewVersions;
+        if (newVersions.Count == 0 || Before.Count == 0) return found;
+        var names = new HashSet<string>(newVersions.Count, StringComparer.Ordinal);
+        foreach (var d in newVersions) names.Add(d.Name);
+        foreach (var d in Before)
+        {
+            if (!names.Contains(d.Name)) continue;
+            if (!found.TryGetValue(d.Name, out var versions)) found[d.Name] = versions = [];
+            versions.Add(d.Version);
+        }
+
+        return found;
     }
 
     // A new package is a new version first: only the new versions' names are looked for among the names before.
@@ -141,13 +167,19 @@ internal static class DependencyChanges
     {
         if (commit.Sha == GitHistorySource.StagedSha) return null;
         var folder = Folder(lockfile);
-        string? text = null;
+        System.IO.Hashing.XxHash3? hash = null;
         foreach (var name in LockfileParsers.ManifestsOf(lockfile).Where(m => !m.StartsWith('*')))
         {
-            if (blobs.ReadText(ManifestId(commit.Sha, folder, name)) is { } found) text = (text ?? "") + name + "\n" + found;
+            if (blobs.ReadText(ManifestId(commit.Sha, folder, name)) is not { } found) continue;
+            // Each manifest's name, a line break and its text, hashed as the characters they are: the hash is only compared with
+            // others of the same scan, so no joined copy of the texts and no UTF-8 encoding of them is made.
+            hash ??= new System.IO.Hashing.XxHash3();
+            hash.Append(MemoryMarshal.AsBytes(name.AsSpan()));
+            hash.Append(MemoryMarshal.AsBytes("\n".AsSpan()));
+            hash.Append(MemoryMarshal.AsBytes(found.AsSpan()));
         }
 
-        return text is null ? null : System.IO.Hashing.XxHash3.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(text));
+        return hash?.GetCurrentHashAsUInt64();
     }
 
     /// <summary>

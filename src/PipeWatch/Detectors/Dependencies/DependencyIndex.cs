@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using PipeWatch.Dependencies;
 using PipeWatch.Dependencies.Parsers;
 
@@ -21,16 +22,19 @@ internal sealed class DependencyIndex
 {
     private const int MinOverlay = 64;
 
-    private readonly Dictionary<string, ImmutableArray<Variant>> _baseKeys;
-    private readonly Dictionary<(string Ecosystem, string Name), int> _baseNames;
-    private readonly ImmutableDictionary<string, ImmutableArray<Variant>> _keys;
-    private readonly ImmutableDictionary<(string Ecosystem, string Name), int> _names;
+    // Keyed and valued by reference types only (a key's variants are an array never written once made; a name is one string):
+    // generic code over value types (a tuple key, an ImmutableArray value) is not in the ReadyToRun images and ran jitted,
+    // hashing each tuple through its components' comparers (sampled on renovatebot: ~100 ms of the detectors' thread).
+    private readonly Dictionary<string, Variant[]> _baseKeys;
+    private readonly Dictionary<string, int> _baseNames;
+    private readonly ImmutableDictionary<string, Variant[]> _keys;
+    private readonly ImmutableDictionary<string, int> _names;
 
     private DependencyIndex(
-        Dictionary<string, ImmutableArray<Variant>> baseKeys,
-        Dictionary<(string, string), int> baseNames,
-        ImmutableDictionary<string, ImmutableArray<Variant>> keys,
-        ImmutableDictionary<(string, string), int> names,
+        Dictionary<string, Variant[]> baseKeys,
+        Dictionary<string, int> baseNames,
+        ImmutableDictionary<string, Variant[]> keys,
+        ImmutableDictionary<string, int> names,
         int mixedKeys)
     {
         _baseKeys = baseKeys;
@@ -46,17 +50,17 @@ internal sealed class DependencyIndex
     /// <summary>The index of a whole list.</summary>
     public static DependencyIndex Of(IReadOnlyList<Dependency> dependencies)
     {
-        var keys = new Dictionary<string, ImmutableArray<Variant>>(dependencies.Count, StringComparer.Ordinal);
-        var names = new Dictionary<(string, string), int>(dependencies.Count);
+        var keys = new Dictionary<string, Variant[]>(dependencies.Count, StringComparer.Ordinal);
+        var names = new Dictionary<string, int>(dependencies.Count, StringComparer.Ordinal);
         var mixed = 0;
         foreach (var d in dependencies)
         {
-            var variants = keys.TryGetValue(d.Key, out var held) ? held : [];
-            keys[d.Key] = Added(variants, d, ref mixed);
-            names[(d.Ecosystem, d.Name)] = names.GetValueOrDefault((d.Ecosystem, d.Name)) + 1;
+            ref var variants = ref CollectionsMarshal.GetValueRefOrAddDefault(keys, d.Key, out _);
+            variants = Added(variants ?? [], d, ref mixed);
+            CollectionsMarshal.GetValueRefOrAddDefault(names, NameKey(d.Ecosystem, d.Name), out _)++;
         }
 
-        return new DependencyIndex(keys, names, ImmutableDictionary.Create<string, ImmutableArray<Variant>>(StringComparer.Ordinal), ImmutableDictionary<(string, string), int>.Empty, mixed);
+        return new DependencyIndex(keys, names, ImmutableDictionary.Create<string, Variant[]>(StringComparer.Ordinal), ImmutableDictionary.Create<string, int>(StringComparer.Ordinal), mixed);
     }
 
     /// <summary>
@@ -75,7 +79,8 @@ internal sealed class DependencyIndex
         foreach (var d in added)
         {
             keys[d.Key] = Added(VariantsOf(keys, d.Key), d, ref mixed);
-            names[(d.Ecosystem, d.Name)] = NameCount(names, (d.Ecosystem, d.Name)) + 1;
+            var name = NameKey(d.Ecosystem, d.Name);
+            names[name] = NameCount(names, name) + 1;
         }
 
         foreach (var d in removed)
@@ -83,11 +88,12 @@ internal sealed class DependencyIndex
             var variants = VariantsOf(keys, d.Key);
             var at = Find(variants, d);
             if (at < 0) return null;
-            var left = variants[at].Count == 1 ? variants.RemoveAt(at) : variants.SetItem(at, variants[at] with { Count = variants[at].Count - 1 });
+            var left = Removed(variants, at);
             if (variants.Length == 2 && left.Length == 1) mixed--;
             // An empty entry in the overlay hides the key of the base.
             keys[d.Key] = left;
-            names[(d.Ecosystem, d.Name)] = NameCount(names, (d.Ecosystem, d.Name)) - 1;
+            var name = NameKey(d.Ecosystem, d.Name);
+            names[name] = NameCount(names, name) - 1;
         }
 
         if (keys.Count > Math.Max(MinOverlay, _baseKeys.Count / 4)) return Of(whole);
@@ -95,33 +101,58 @@ internal sealed class DependencyIndex
     }
 
     /// <summary>True when a package of this key is held.</summary>
-    public bool HasKey(string key) => !Variants(key).IsEmpty;
+    public bool HasKey(string key) => Variants(key).Length > 0;
 
     /// <summary>True when a package of this ecosystem and name is held.</summary>
-    public bool HasName(string ecosystem, string name) => (_names.TryGetValue((ecosystem, name), out var count) ? count : _baseNames.GetValueOrDefault((ecosystem, name))) > 0;
-
-    /// <summary>The entry held for a key whose entries all agree (<see cref="MixedKeys"/> is 0), or null when none is held.</summary>
-    public Dependency? Only(string key) => Variants(key) is { Length: 1 } variants ? variants[0].Example : null;
-
-    private ImmutableArray<Variant> Variants(string key) =>
-        _keys.TryGetValue(key, out var changed) ? changed : _baseKeys.TryGetValue(key, out var held) ? held : [];
-
-    private ImmutableArray<Variant> VariantsOf(ImmutableDictionary<string, ImmutableArray<Variant>>.Builder keys, string key) =>
-        keys.TryGetValue(key, out var changed) ? changed : _baseKeys.TryGetValue(key, out var held) ? held : [];
-
-    private int NameCount(ImmutableDictionary<(string, string), int>.Builder names, (string, string) name) =>
-        names.TryGetValue(name, out var count) ? count : _baseNames.GetValueOrDefault(name);
-
-    // The variants with one more entry like `d`; a second variant makes the key mixed.
-    private static ImmutableArray<Variant> Added(ImmutableArray<Variant> variants, Dependency d, ref int mixed)
+    public bool HasName(string ecosystem, string name)
     {
-        var at = Find(variants, d);
-        if (at >= 0) return variants.SetItem(at, variants[at] with { Count = variants[at].Count + 1 });
-        if (variants.Length == 1) mixed++;
-        return variants.Add(new Variant(d, 1));
+        var key = NameKey(ecosystem, name);
+        return (_names.TryGetValue(key, out var count) ? count : _baseNames.GetValueOrDefault(key)) > 0;
     }
 
-    private static int Find(ImmutableArray<Variant> variants, Dependency d)
+    /// <summary>The entry held for a key whose entries all agree (<see cref="MixedKeys"/> is 0), or null when none is held.</summary>
+    public Dependency? Only(string key) => Variants(key) is [var only] ? only.Example : null;
+
+    // One string per ecosystem and name: an ecosystem is one of the constants of Ecosystems, none with a line break, so the first
+    // line break ends it and no two pairs meet.
+    private static string NameKey(string ecosystem, string name) => string.Concat(ecosystem, "\n", name);
+
+    private Variant[] Variants(string key) =>
+        _keys.TryGetValue(key, out var changed) ? changed : _baseKeys.TryGetValue(key, out var held) ? held : [];
+
+    private Variant[] VariantsOf(ImmutableDictionary<string, Variant[]>.Builder keys, string key) =>
+        keys.TryGetValue(key, out var changed) ? changed : _baseKeys.TryGetValue(key, out var held) ? held : [];
+
+    private int NameCount(ImmutableDictionary<string, int>.Builder names, string name) =>
+        names.TryGetValue(name, out var count) ? count : _baseNames.GetValueOrDefault(name);
+
+    // The variants with one more entry like `d` (a new array: one held by an index is never written); a second variant makes the key mixed.
+    private static Variant[] Added(Variant[] variants, Dependency d, ref int mixed)
+    {
+        var at = Find(variants, d);
+        if (at >= 0) return Counted(variants, at, variants[at].Count + 1);
+        if (variants.Length == 1) mixed++;
+        return [.. variants, new Variant(d, 1)];
+    }
+
+    // The variants with one entry of variants[at] fewer (a new array).
+    private static Variant[] Removed(Variant[] variants, int at)
+    {
+        if (variants[at].Count > 1) return Counted(variants, at, variants[at].Count - 1);
+        var left = new Variant[variants.Length - 1];
+        variants.AsSpan(0, at).CopyTo(left);
+        variants.AsSpan(at + 1).CopyTo(left.AsSpan(at));
+        return left;
+    }
+
+    private static Variant[] Counted(Variant[] variants, int at, int count)
+    {
+        var copy = (Variant[])variants.Clone();
+        copy[at] = variants[at] with { Count = count };
+        return copy;
+    }
+
+    private static int Find(Variant[] variants, Dependency d)
     {
         for (var i = 0; i < variants.Length; i++)
         {

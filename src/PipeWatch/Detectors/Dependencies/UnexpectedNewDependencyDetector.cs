@@ -146,7 +146,7 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector, ICommit
     /// <summary>Packages of the file whose version moved only in its patch number (same major and minor).</summary>
     private static List<PatchBump> PatchBumps(FileDependencyChange change)
     {
-        var before = change.Before.GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(d => d.Version).ToList(), StringComparer.Ordinal);
+        var before = change.VersionsBeforeOfNewNames;
         var bumps = new List<PatchBump>();
         foreach (var d in change.NewVersions)
         {
@@ -161,7 +161,7 @@ internal sealed class UnexpectedNewDependencyDetector : ICommitDetector, ICommit
 
     private static bool DirectChangeBeyondPatch(FileDependencyChange change)
     {
-        var before = change.Before.GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(d => d.Version).ToList(), StringComparer.Ordinal);
+        var before = change.VersionsBeforeOfNewNames;
         return change.NewVersions.Any(d => d.Direct && (!before.TryGetValue(d.Name, out var versions) || !versions.Any(v => SameMinor(v, d.Version))));
     }
 

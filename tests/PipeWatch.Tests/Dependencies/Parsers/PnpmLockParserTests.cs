@@ -130,6 +130,59 @@ public sealed class PnpmLockParserTests
         Assert.Null(repeated);
     }
 
+    [Theory]
+    [InlineData(20, 30, true)]
+    [InlineData(40, 4, false)]
+    public void A_peer_bump_touching_the_snapshots_of_many_packages_takes_the_others_over_and_equals_the_whole_read(int peering, int others, bool takesOver)
+    {
+        // Renovate moving a package many others peer on (typescript, eslint): every snapshot naming it gets a new key, so the
+        // change touches the snapshots of `peering` packages; the `others` entries are untouched unless most packages are touched.
+        var before = PeerLockfile(peering, others, "1.0.0");
+        var after = PeerLockfile(peering, others, "1.0.1");
+        var memo = new LockfileBlockMemo();
+        var old = Parser.Parse("pnpm-lock.yaml", before, memo);
+
+        var followed = Parser.Follow("pnpm-lock.yaml", after, memo, old.Layout!, LineEdits(before, after))!;
+        // And back again, from the version just made: the dependencies it carries are the next change's previous ones.
+        var back = Parser.Follow("pnpm-lock.yaml", before, memo, followed.Layout!, LineEdits(after, before))!;
+
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", after)), PnpmLockReadersTests.Text(followed));
+        Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("pnpm-lock.yaml", before)), PnpmLockReadersTests.Text(back));
+        Assert.Contains(followed.Delta!.Added, d => d is { Name: "peer", Version: "1.0.1" });
+        var untouched = old.Dependencies.Where(d => d.Name.StartsWith('q')).ToList();
+        Assert.Equal(others, untouched.Count);
+        Assert.Equal(takesOver, untouched.All(d => followed.Dependencies.Any(f => ReferenceEquals(f, d))));
+    }
+
+    // A v9 lockfile: a direct `peer`, `peering` packages whose snapshots peer on it, and `others` that do not.
+    private static string PeerLockfile(int peering, int others, string peer)
+    {
+        var text = new System.Text.StringBuilder($"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      peer:\n        specifier: ^1.0.0\n        version: {peer}\npackages:\n  peer@{peer}:\n    resolution: {{integrity: sha512-peer{peer}}}\n");
+        for (var i = 0; i < peering; i++) text.Append($"  p{i}@1.0.0:\n    resolution: {{integrity: sha512-p{i}}}\n    peerDependencies:\n      peer: ^1.0.0\n");
+        for (var i = 0; i < others; i++) text.Append($"  q{i}@1.0.0:\n    resolution: {{integrity: sha512-q{i}}}\n");
+        text.Append($"snapshots:\n  peer@{peer}: {{}}\n");
+        for (var i = 0; i < peering; i++) text.Append($"  p{i}@1.0.0(peer@{peer}):\n    dependencies:\n      peer: {peer}\n");
+        for (var i = 0; i < others; i++) text.Append($"  q{i}@1.0.0: {{}}\n");
+        return text.ToString();
+    }
+
+    // The -U0 hunks between two texts of the same line count (each run of changed lines one hunk, as git writes them).
+    private static List<LineEdit> LineEdits(string before, string after)
+    {
+        var (a, b) = (before.Split('\n'), after.Split('\n'));
+        Assert.Equal(a.Length, b.Length);
+        var edits = new List<LineEdit>();
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (a[i] == b[i]) continue;
+            var start = i;
+            while (i + 1 < a.Length && a[i + 1] != b[i + 1]) i++;
+            edits.Add(new LineEdit(start + 1, i - start + 1, start + 1, i - start + 1));
+        }
+
+        return edits;
+    }
+
     // The -U0 edit that changes the one line holding `text`.
     private static LineEdit Edit(string version, string text)
     {

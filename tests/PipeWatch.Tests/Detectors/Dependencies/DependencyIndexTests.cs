@@ -52,6 +52,21 @@ public sealed class DependencyIndexTests
         Assert.NotNull(index.With([Package("a", "1.0.0")], [], []));
     }
 
+    [Fact]
+    public void Names_are_told_apart_by_ecosystem_and_a_name_with_a_line_break_is_its_own()
+    {
+        var npm = Package("requests", "1.0.0");
+        var hostile = Package("a\nb", "1.0.0");
+        var index = DependencyIndex.Of([npm, hostile]).With([], [Package("c", "1.0.0")], [npm, hostile, Package("c", "1.0.0")])!;
+
+        Assert.True(index.HasName(Ecosystems.Npm, "requests"));
+        Assert.False(index.HasName(Ecosystems.PyPI, "requests"));
+        Assert.True(index.HasName(Ecosystems.Npm, "a\nb"));
+        Assert.False(index.HasName(Ecosystems.Npm, "a"));
+        Assert.True(index.HasName(Ecosystems.Npm, "c"));
+        Assert.False(index.With([npm], [], [hostile, Package("c", "1.0.0")])!.HasName(Ecosystems.Npm, "requests"));
+    }
+
     private static Dependency Package(string name, string version) =>
         new(Ecosystems.Npm, name, version, false, new DependencySource(SourceKind.Registry), $"sha512-{name}-{version}");
 }

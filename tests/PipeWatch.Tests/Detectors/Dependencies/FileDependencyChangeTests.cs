@@ -34,6 +34,7 @@ public sealed class FileDependencyChangeTests
             var whole = new FileDependencyChange(name, true, first.Dependencies, followed.Dependencies, false);
             var byDelta = new FileDependencyChange(name, true, first.Dependencies, followed.Dependencies, false, incremental: known);
             Assert.True(Answers(whole).SequenceEqual(Answers(byDelta)), $"{file}: {shape}");
+            AssertVersionsBeforeAsTheWholeList(byDelta, $"{file}: {shape}");
         }
 
         // The corpus files with packages and without keys whose entries disagree are followed by their deltas.
@@ -59,6 +60,7 @@ public sealed class FileDependencyChangeTests
             var whole = new FileDependencyChange("package-lock.json", true, first.Dependencies, followed.Dependencies, false);
             var byDelta = new FileDependencyChange("package-lock.json", true, first.Dependencies, followed.Dependencies, false, incremental: known);
             Assert.True(Answers(whole).SequenceEqual(Answers(byDelta)), $"{file}: {shape}");
+            AssertVersionsBeforeAsTheWholeList(byDelta, $"{file}: {shape}");
         }
 
         var packages = parser.Parse("package-lock.json", LockfileDeltaTests.NpmCorpusText(file)).Dependencies;
@@ -102,6 +104,33 @@ public sealed class FileDependencyChangeTests
     }
 
     [Fact]
+    public void The_versions_before_of_the_new_versions_names_are_kept_in_file_order_and_no_other_name()
+    {
+        var parser = new YarnLockParser();
+        const string old = "# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n  integrity sha512-a1\n\na@^0.9:\n  version \"0.9.0\"\n  integrity sha512-a09\n\nb@^2:\n  version \"2.0.0\"\n";
+        const string next = "# yarn lockfile v1\n\na@^1:\n  version \"1.0.1\"\n  integrity sha512-a2\n\na@^0.9:\n  version \"0.9.0\"\n  integrity sha512-a09\n\nb@^2:\n  version \"2.0.0\"\n\nc@^3:\n  version \"3.0.0\"\n";
+        var first = parser.Parse("yarn.lock", old);
+        var followed = parser.Follow("yarn.lock", next, new LockfileBlockMemo(), first.Layout!, [new LineEdit(4, 2, 4, 2), new LineEdit(12, 0, 13, 3)])!;
+        var known = new LockfileCache(new ProblemLog()).Incremental(new LockfileCache.Entry("before", first.Dependencies, []), new LockfileCache.Entry("after", followed.Dependencies, []) { Delta = followed.Delta, DeltaFrom = "before" })!;
+
+        foreach (var change in (FileDependencyChange[])[new("yarn.lock", true, first.Dependencies, followed.Dependencies, false, incremental: known), new("yarn.lock", true, first.Dependencies, followed.Dependencies, false)])
+        {
+            Assert.Equal(["a@1.0.1", "c@3.0.0"], change.NewVersions.Select(d => $"{d.Name}@{d.Version}"));
+            var before = Assert.Single(change.VersionsBeforeOfNewNames);
+            Assert.Equal("a", before.Key);
+            Assert.Equal(["1.0.0", "0.9.0"], before.Value);
+        }
+    }
+
+    [Fact]
+    public void Normal_input_a_change_with_no_new_version_asks_for_no_version_before()
+    {
+        var b = new Dependency(Ecosystems.Npm, "b", "2.0.0", false, new DependencySource(SourceKind.Registry), "sha512-b");
+
+        Assert.Empty(new FileDependencyChange("package-lock.json", true, [b], [b with { Line = 9 }], false).VersionsBeforeOfNewNames);
+    }
+
+    [Fact]
     public void Keys_whose_entries_disagree_or_a_delta_against_another_version_use_the_whole_lists()
     {
         var cache = new LockfileCache(new ProblemLog());
@@ -138,6 +167,15 @@ public sealed class FileDependencyChangeTests
         foreach (var d in change.Touched.Where(d => keys.Contains(d.Key))) yield return "matched " + At(d);
         // LockfileMoves: the moved requirers.
         foreach (var d in change.After.Where(d => change.Previous(d) is null)) yield return "moved " + At(d);
+    }
+
+    // What the patch-bump judgement read before: every name of the versions before, grouped, then looked up by the new names.
+    private static void AssertVersionsBeforeAsTheWholeList(FileDependencyChange change, string what)
+    {
+        var whole = change.Before.GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(d => d.Version).ToList(), StringComparer.Ordinal);
+        var expected = change.NewVersions.Select(d => d.Name).Distinct().Where(whole.ContainsKey).Order(StringComparer.Ordinal).Select(n => $"{n}: {string.Join(',', whole[n])}");
+        var actual = change.VersionsBeforeOfNewNames.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: {string.Join(',', p.Value)}");
+        Assert.True(expected.SequenceEqual(actual), what);
     }
 
     private static bool Mixed(IReadOnlyList<Dependency> packages) =>

@@ -50,6 +50,24 @@ public sealed class LockfileCacheTests
     }
 
     [Fact]
+    public void The_manifest_hash_changes_with_the_manifests_text_and_comes_back_with_it()
+    {
+        var lockfile = ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("express", "4.18.2", Direct: true)));
+        var first = _history.Commit("Dana Dev <dana@example.com>", ("package.json", "{ \"dependencies\": { \"express\": \"^4.18.2\" } }\n"), lockfile);
+        var edited = _history.Commit("Dana Dev <dana@example.com>", ("package.json", "{ \"dependencies\": { \"express\": \"^4.18.3\" } }\n"));
+        var back = _history.Commit("Dana Dev <dana@example.com>", ("package.json", "{ \"dependencies\": { \"express\": \"^4.18.2\" } }\n"));
+        var alone = new CommitHistory();
+        var without = alone.Commit("Dana Dev <dana@example.com>", lockfile);
+
+        var hashes = new[] { first, edited, back }.Select(c => DependencyChanges.ManifestHash(c, "package-lock.json", _history)).ToList();
+
+        Assert.All(hashes, h => Assert.NotNull(h));
+        Assert.NotEqual(hashes[0], hashes[1]);
+        Assert.Equal(hashes[0], hashes[2]);
+        Assert.Null(DependencyChanges.ManifestHash(without, "package-lock.json", alone));
+    }
+
+    [Fact]
     public void A_file_that_does_not_parse_is_reported_once_naming_the_commit_that_reads_it_not_the_warming()
     {
         var broken = _history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", "{ \"lockfileVersion\": 3, \"packages\": "));
