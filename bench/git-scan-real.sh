@@ -6,6 +6,8 @@
 #   ROUNDS=5 bench/git-scan-real.sh                  # rounds per repository (default 3; the median round by CPU is shown,
 #                                                    # and every round's scan CPU in the last column)
 #   PIPEWATCH="/path/to/pipewatch" bench/git-scan-real.sh   # another build (e.g. the one before a change)
+#   BUILD=single-file bench/git-scan-real.sh         # the single self-contained file (docs/install.md) instead of the
+#                                                    # framework-dependent publish (the .NET tool, the container, the Action)
 #   SAVE=DIR bench/git-scan-real.sh                  # keep each repository's findings as DIR/NAME.findings (the "before")
 #   BEFORE=DIR bench/git-scan-real.sh                # fail unless every repository's findings equal DIR/NAME.findings
 #   LOCKFILES=0 bench/git-scan-real.sh               # skip the last part: every pnpm-lock.yaml and yarn.lock version of the
@@ -14,7 +16,9 @@
 #                                                    # way and the scan's way, then checked (must be identical; CPU per check)
 #
 # The repositories are clones made outside the project (never committed); bench/README.md lists the ones measured, with
-# the commit each was at. Without PIPEWATCH the CLI is published (Release, ReadyToRun, as installed) to bench/out.
+# the commit each was at. Without PIPEWATCH the CLI is published (Release, ReadyToRun, as installed) to bench/out: as the .NET
+# tool, the container and the GitHub Action run it (framework-dependent), or with BUILD=single-file as the release binary is
+# made (self-contained for this machine's platform: the runtime and the CLI precompiled together as one composite image).
 #
 # First the fixed cost of any scan (a one-commit repository). Per repository: commits; wall and CPU seconds (user + sys,
 # the process and the children it waited for: git log and git cat-file for the scan) of the baseline and of the scan;
@@ -27,8 +31,16 @@ OUT="$ROOT/bench/out/git-scan-real"
 ROUNDS=${ROUNDS:-3}
 mkdir -p "$OUT"
 if [[ -z "${PIPEWATCH:-}" ]]; then
-  dotnet publish "$ROOT/src/PipeWatch.Cli" -c Release -o "$OUT/pipewatch" -v q --nologo >&2
-  PIPEWATCH="$OUT/pipewatch/pipewatch"
+  case "${BUILD:-tool}" in
+    tool)
+      dotnet publish "$ROOT/src/PipeWatch.Cli" -c Release -o "$OUT/pipewatch" -v q --nologo >&2
+      PIPEWATCH="$OUT/pipewatch/pipewatch" ;;
+    single-file)
+      rid="linux-$(uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')"
+      dotnet publish "$ROOT/src/PipeWatch.Cli" -c Release -r "$rid" -o "$OUT/pipewatch-single-file" -v q --nologo >&2
+      PIPEWATCH="$OUT/pipewatch-single-file/pipewatch" ;;
+    *) echo "BUILD must be tool or single-file, not '$BUILD'" >&2; exit 2 ;;
+  esac
 fi
 
 if [[ $# -eq 0 ]]; then
@@ -66,7 +78,9 @@ done
 rm -rf "$one"
 read -r _ fixed _ <<< "$(printf '%s\n' "${fixeds[@]}" | sort -k2 -n | sed -n "$(((ROUNDS + 1) / 2))p")"
 
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $("$PIPEWATCH" --version 2>/dev/null | head -1)"
+# What was measured: a single file carries the runtime inside; a framework-dependent build runs on the machine's.
+if [[ -f "$(dirname "$PIPEWATCH")/pipewatch.dll" ]]; then build="framework-dependent"; else build="single file"; fi
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $("$PIPEWATCH" --version 2>/dev/null | head -1), $build"
 echo "rounds: $ROUNDS per repository (git log, then scan, alternating); the median round by CPU is shown"
 echo "fixed cost: a scan of a one-commit repository, $fixed CPU-s (median of $ROUNDS); 'CPU × less fixed' = (scan CPU - $fixed) / git log CPU"
 echo
