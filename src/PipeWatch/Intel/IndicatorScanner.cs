@@ -8,7 +8,11 @@ namespace PipeWatch.Intel;
 /// <param name="Indicator">The indicator matched.</param>
 /// <param name="Observed">The value as seen (a subdomain of a domain indicator, an address in a block, a URL on a listed host).</param>
 /// <param name="Index">Where in the text it starts; 0 for a field.</param>
-internal readonly record struct IndicatorMatch(Indicator Indicator, string Observed, int Index);
+/// <remarks>
+/// A class, not a struct: the lists of matches a scan makes for every commit were the framework's List over a value type, which
+/// is in no ReadyToRun image and ran jitted (matches are rare, so the allocation is not).
+/// </remarks>
+internal sealed record IndicatorMatch(Indicator Indicator, string Observed, int Index);
 
 /// <summary>What a text is searched for: network values (URLs, host names, addresses, e-mail addresses), hashes, or both.</summary>
 [Flags]
@@ -213,6 +217,6 @@ internal static class IndicatorScanner
     {
         public static readonly ByIndex Instance = new();
 
-        public int Compare(IndicatorMatch x, IndicatorMatch y) => x.Index.CompareTo(y.Index);
+        public int Compare(IndicatorMatch? x, IndicatorMatch? y) => (x?.Index ?? -1).CompareTo(y?.Index ?? -1);
     }
 }
