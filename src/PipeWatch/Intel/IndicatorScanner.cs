@@ -8,7 +8,11 @@ namespace PipeWatch.Intel;
 /// <param name="Indicator">The indicator matched.</param>
 /// <param name="Observed">The value as seen (a subdomain of a domain indicator, an address in a block, a URL on a listed host).</param>
 /// <param name="Index">Where in the text it starts; 0 for a field.</param>
-internal readonly record struct IndicatorMatch(Indicator Indicator, string Observed, int Index);
+/// <remarks>
+/// A class, not a struct: the lists of matches a scan makes for every commit were the framework's List over a value type, which
+/// is in no ReadyToRun image and ran jitted (matches are rare, so the allocation is not).
+/// </remarks>
+internal sealed record IndicatorMatch(Indicator Indicator, string Observed, int Index);
 
 /// <summary>What a text is searched for: network values (URLs, host names, addresses, e-mail addresses), hashes, or both.</summary>
 [Flags]
@@ -36,7 +40,6 @@ internal static class IndicatorScanner
     private static readonly bool[] AsciiBreaks = BreakTable();
     private static readonly SearchValues<char> Anchors = SearchValues.Create(".:");
     private static readonly SearchValues<char> Hex = SearchValues.Create("0123456789abcdefABCDEF");
-    private static readonly SearchValues<char> HostChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_");
     private static readonly SearchValues<char> Ipv6Chars = SearchValues.Create("0123456789abcdefABCDEF:.");
 
     /// <summary>Every match in the text, in the order found; a token yields at most one network match (a URL: its own indicator before its host's).</summary>
@@ -147,9 +150,22 @@ internal static class IndicatorScanner
         host = host.TrimEnd('.');
         if (host.Length < 4) return null;
         var dot = host.LastIndexOf('.');
-        if (dot < 0 || host.ContainsAnyExcept(HostChars)) return null;
+        if (dot < 0 || !IsHostText(host)) return null;
         if (!host[(dot + 1)..].ContainsAnyExcept("0123456789")) return Ipv4(host) is { } v4 && index.Ipv4(v4) is { } ip ? (ip, true) : null;
         return index.Domain(host) is { } domain ? (domain, false) : null;
+    }
+
+    // Only ASCII letters, digits, '.', '-' and '_'. A plain loop, not SearchValues<char>.ContainsAnyExcept: a host is a few dozen
+    // characters, and the framework's vectorized search for this set is generic code in no ReadyToRun image (a history scan ran
+    // it jitted, at tier 0 for much of the scan, once per host-like token of every added line).
+    private static bool IsHostText(ReadOnlySpan<char> host)
+    {
+        foreach (var c in host)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '-' or '_')) return false;
+        }
+
+        return true;
     }
 
     private static IndicatorMatch? Url(ReadOnlySpan<char> token, int scheme, IndicatorIndex index)
@@ -213,6 +229,6 @@ internal static class IndicatorScanner
     {
         public static readonly ByIndex Instance = new();
 
-        public int Compare(IndicatorMatch x, IndicatorMatch y) => x.Index.CompareTo(y.Index);
+        public int Compare(IndicatorMatch? x, IndicatorMatch? y) => (x?.Index ?? -1).CompareTo(y?.Index ?? -1);
     }
 }

@@ -46,6 +46,15 @@ public sealed class IndicatorScannerTests
     }
 
     [Fact]
+    public void A_token_with_a_character_no_host_name_holds_is_no_host_but_underscores_and_hyphens_are_host_characters()
+    {
+        // The parent domain is listed: only the host-name character check keeps these from matching.
+        Assert.Empty(Scan("nslookup \u00e9.exfil.bad.example"));
+        Assert.Empty(Scan("nslookup a\u0430.exfil.bad.example"));
+        Assert.Equal([("exfil.bad.example", "x_y-1.exfil.bad.example", 9)], Scan("nslookup x_Y-1.exfil.bad.example"));
+    }
+
+    [Fact]
     public void Ordinary_build_output_matches_nothing()
     {
         var log = """

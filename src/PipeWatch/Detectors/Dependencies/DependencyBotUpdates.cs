@@ -15,7 +15,7 @@ internal static partial class DependencyBotUpdates
     /// <summary>True when <paramref name="commit"/> is by an update bot and <paramref name="change"/> moves at least one existing package to another version.</summary>
     public static bool IsVersionMove(GitCommit commit, FileDependencyChange change)
     {
-        return IsUpdateBot(commit.Author) && change.NewVersions.Any(d => change.HadName(d.Ecosystem, d.Name));
+        return IsUpdateBot(commit.Author) && change.NewVersions.Any(d => change.HadName(d));
     }
 
     private static bool IsUpdateBot(GitIdentity person) => UpdateBot().IsMatch(person.Name) || UpdateBot().IsMatch(person.Email);

@@ -15,7 +15,7 @@ internal sealed class FileDependencyChange
 {
     private readonly IncrementalChange? _incremental;
     private Dictionary<string, Dependency>? _before;
-    private HashSet<(string, string)>? _namesBefore;
+    private HashSet<Dependency>? _namesBefore;
     private IReadOnlyList<Dependency>? _newPackages, _newVersions;
     private Dictionary<string, List<string>>? _versionsBefore;
 
@@ -85,13 +85,14 @@ internal sealed class FileDependencyChange
     /// <remarks>With an index, the one entry of that key (its entries all agree on source and integrity: see <see cref="LockfileCache.Incremental"/>).</remarks>
     public Dependency? Previous(Dependency d) => _incremental is { } known ? known.Before.Only(d.Key) : BeforeByKey().GetValueOrDefault(d.Key);
 
-    /// <summary>True when the file had a package of this ecosystem and name before the commit.</summary>
-    public bool HadName(string ecosystem, string name) => _incremental is { } known ? known.Before.HasName(ecosystem, name) : NamesBefore().Contains((ecosystem, name));
+    /// <summary>True when the file had a package of the ecosystem and name of <paramref name="d"/> before the commit (any version).</summary>
+    public bool HadName(Dependency d) => _incremental is { } known ? known.Before.HasName(d.Ecosystem, d.Name) : NamesBefore().Contains(d);
 
     private bool HadKey(string key) => _incremental is { } known ? known.Before.HasKey(key) : BeforeByKey().ContainsKey(key);
 
-    // The names before (built on first use, only for a change known by its whole lists).
-    private HashSet<(string, string)> NamesBefore() => _namesBefore ??= [.. Before.Select(d => (d.Ecosystem, d.Name))];
+    // The names before (built on first use, only for a change known by its whole lists): the entries compared by name, not a set
+    // of (ecosystem, name) tuples (see SameEntryComparer for why).
+    private HashSet<Dependency> NamesBefore() => _namesBefore ??= new HashSet<Dependency>(Before, SameNameComparer.Instance);
 
     // The first entry before of each key (built on first use, only for a change known by its whole lists).
     private Dictionary<string, Dependency> BeforeByKey()
@@ -123,7 +124,7 @@ internal sealed class FileDependencyChange
     private List<Dependency> FindNewPackages()
     {
         var candidates = (IReadOnlyList<Dependency>)NewVersions;
-        return candidates.Count == 0 ? [] : [.. candidates.Where(d => !HadName(d.Ecosystem, d.Name))];
+        return candidates.Count == 0 ? [] : [.. candidates.Where(d => !HadName(d))];
     }
 }
 

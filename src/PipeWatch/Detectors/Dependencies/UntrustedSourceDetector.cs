@@ -34,7 +34,7 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector, ICom
         {
             var site = FindingSite.Of(commit, context, change.Path);
             // An untouched entry has one before with its key, source and hash: only the touched ones can be judged.
-            foreach (var d in change.Touched.DistinctBy(d => (d.Key, d.Source.Location, d.Integrity)))
+            foreach (var d in Distinct(change.Touched))
             {
                 var previous = change.Previous(d);
                 // Only what this commit changed: a new version, a new source, or a new hash for the same version.
@@ -48,9 +48,19 @@ internal sealed class UntrustedSourceDetector : ICommitDetector, IDetector, ICom
     {
         if (e.Dependencies is not { } file) return;
         var site = FindingSite.Of(e, context);
-        foreach (var d in file.Packages.DistinctBy(d => (d.Key, d.Source.Location, d.Integrity)))
+        foreach (var d in Distinct(file.Packages))
         {
             if (Judged(site, d, null) is { } finding) context.Report(finding);
+        }
+    }
+
+    // Each entry once by key, source and hash, in order (the first of each): a set of the entries, not of tuple keys (see SameEntryComparer).
+    private static IEnumerable<Dependency> Distinct(IReadOnlyList<Dependency> entries)
+    {
+        var seen = new HashSet<Dependency>(entries.Count, SameEntryComparer.Instance);
+        foreach (var d in entries)
+        {
+            if (seen.Add(d)) yield return d;
         }
     }
 

@@ -7,7 +7,8 @@ using PipeWatch.Sources.Git;
 namespace PipeWatch.Detectors.ThreatIntel;
 
 /// <summary>One indicator in a line a commit added: the file (its index in <see cref="GitCommit.Files"/>), the line number and the match.</summary>
-internal readonly record struct CommitIndicator(int File, int Line, IndicatorMatch Match);
+/// <remarks>A class, not a struct, as <see cref="IndicatorMatch"/> is (the per-commit lists of them).</remarks>
+internal sealed record CommitIndicator(int File, int Line, IndicatorMatch Match);
 
 /// <summary>Finds indicators in the lines a commit adds, for the two threat-intel detectors in <c>pipewatch scan</c>.</summary>
 /// <remarks>

@@ -22,8 +22,10 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
     public const long DefaultMaxChars = 32L << 20;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, LinkedListNode<(string Id, string? Text)>> _held = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Id, string? Text)> _recency = new();
+    // Nodes of a reference type (not an (id, text) tuple): the framework's linked list over a value type is in no ReadyToRun
+    // image and ran jitted, at tier 0, on every blob a scan reads.
+    private readonly Dictionary<string, LinkedListNode<Held>> _held = new(StringComparer.Ordinal);
+    private readonly LinkedList<Held> _recency = new();
     private long _chars;
     private readonly HashSet<string> _dropped = new(StringComparer.Ordinal);
     private long _rebuilt, _rebuiltChars, _notRebuilt, _readAgain, _forgotten;
@@ -167,7 +169,7 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
         lock (_gate)
         {
             if (_held.ContainsKey(blobId)) return;
-            _held[blobId] = _recency.AddFirst((blobId, text));
+            _held[blobId] = _recency.AddFirst(new Held(blobId, text));
             _chars += size;
             while (_chars > maxChars && _recency.Last is { } oldest)
             {
@@ -178,4 +180,6 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
             }
         }
     }
+
+    private sealed record Held(string Id, string? Text);
 }

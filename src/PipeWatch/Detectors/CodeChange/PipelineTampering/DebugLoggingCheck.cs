@@ -24,19 +24,16 @@ internal sealed partial class DebugLoggingCheck : IWorkflowCheck
 
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
-        var scopes = new List<(string? Job, string? Step, IReadOnlyDictionary<string, CiText> Env)> { (null, null, definition.Env) };
-        scopes.AddRange(definition.Jobs.Select(j => ((string?)j.Id, (string?)null, j.Env)));
-        scopes.AddRange(definition.Steps.Select(s => ((string?)s.Job, (string?)s.Label, s.Env)));
-        foreach (var (job, step, env) in scopes)
+        // The workflow's env, then each job's, then each step's, in plain loops (not a list of tuples: see UnpinnedImageCheck).
+        foreach (var issue in DebugVariablesSet(null, null, definition.Env)) yield return issue;
+        foreach (var j in definition.Jobs)
         {
-            foreach (var (name, value) in env)
-            {
-                if (!DebugVariables.Contains(name) || !value.Value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase)) continue;
-                yield return new WorkflowIssue(
-                    Rule, Severity.Medium, value.Line, job, step, $"var|{job}|{step}|{name}",
-                    $"{name} is set to true{(job is null ? " for the whole pipeline" : $" in '{job}'")}",
-                    $"{name}=true makes the runner log every command, expression and environment value in full; with secrets in the environment that puts them (or their unmasked fragments) in logs anyone with read access can download.");
-            }
+            foreach (var issue in DebugVariablesSet(j.Id, null, j.Env)) yield return issue;
+        }
+
+        foreach (var s in definition.Steps)
+        {
+            foreach (var issue in DebugVariablesSet(s.Job, s.Label, s.Env)) yield return issue;
         }
 
         foreach (var job in definition.Jobs)
@@ -52,6 +49,18 @@ internal sealed partial class DebugLoggingCheck : IWorkflowCheck
                         $"'{text}' echoes every command after expansion, so a secret passed on a command line is written to the log in clear; the step reads secrets.");
                 }
             }
+        }
+    }
+
+    private static IEnumerable<WorkflowIssue> DebugVariablesSet(string? job, string? step, IReadOnlyDictionary<string, CiText> env)
+    {
+        foreach (var (name, value) in env)
+        {
+            if (!DebugVariables.Contains(name) || !value.Value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase)) continue;
+            yield return new WorkflowIssue(
+                Rule, Severity.Medium, value.Line, job, step, $"var|{job}|{step}|{name}",
+                $"{name} is set to true{(job is null ? " for the whole pipeline" : $" in '{job}'")}",
+                $"{name}=true makes the runner log every command, expression and environment value in full; with secrets in the environment that puts them (or their unmasked fragments) in logs anyone with read access can download.");
         }
     }
 

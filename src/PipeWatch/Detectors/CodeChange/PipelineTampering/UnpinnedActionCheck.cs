@@ -12,28 +12,38 @@ internal sealed partial class UnpinnedActionCheck : IWorkflowCheck
     // Reads the actions and reusable workflows used, and the steps' labels.
     public bool Sees(DerivedChange change) => change.Touches(EditedPart.JobUses | EditedPart.StepUses | EditedPart.StepLabel);
 
+    // The reusable workflows, then the steps' actions, in plain loops (not a Concat of tuples: see UnpinnedImageCheck).
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         if (definition.Platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) yield break;
-        var references = definition.Jobs.Where(j => j.Uses is not null).Select(j => (j.Id, (string?)null, j.Uses!))
-            .Concat(definition.Steps.Where(s => s.Uses is not null).Select(s => (s.Job, (string?)s.Label, s.Uses!)));
-        foreach (var (job, step, uses) in references)
+        foreach (var j in definition.Jobs)
         {
-            var value = uses.Value.Trim();
-            if (value.StartsWith("./", StringComparison.Ordinal) || value.StartsWith("docker://", StringComparison.Ordinal) || value.StartsWith('$')) continue;
-            var at = value.LastIndexOf('@');
-            var reference = at < 0 ? null : value[(at + 1)..];
-            if (reference is not null && FullSha().IsMatch(reference)) continue;
-            var version = reference is not null && Version().IsMatch(reference);
-            yield return new WorkflowIssue(
-                Rule, version ? Severity.Low : Severity.Medium, uses.Line, job, step, $"{job}|{value}",
-                $"{value} is not pinned to a commit",
-                reference is null
-                    ? $"'{value}' names no ref at all, so it runs whatever the default branch holds when the job starts."
-                    : version
-                        ? $"'{reference}' is a tag: its owner (or anyone who takes over the repository) can move it to other code, as happened to tj-actions/changed-files; pin the full 40-character commit SHA and keep the tag as a comment."
-                        : $"'{reference}' looks like a branch: every push to it changes the code this pipeline runs; pin the full 40-character commit SHA.");
+            if (j.Uses is not null && Issue(j.Id, null, j.Uses) is { } issue) yield return issue;
         }
+
+        foreach (var s in definition.Steps)
+        {
+            if (s.Uses is not null && Issue(s.Job, s.Label, s.Uses) is { } issue) yield return issue;
+        }
+    }
+
+    // The issue of one reference, or null when it is pinned to a commit or local.
+    private static WorkflowIssue? Issue(string? job, string? step, CiText uses)
+    {
+        var value = uses.Value.Trim();
+        if (value.StartsWith("./", StringComparison.Ordinal) || value.StartsWith("docker://", StringComparison.Ordinal) || value.StartsWith('$')) return null;
+        var at = value.LastIndexOf('@');
+        var reference = at < 0 ? null : value[(at + 1)..];
+        if (reference is not null && FullSha().IsMatch(reference)) return null;
+        var version = reference is not null && Version().IsMatch(reference);
+        return new WorkflowIssue(
+            Rule, version ? Severity.Low : Severity.Medium, uses.Line, job, step, $"{job}|{value}",
+            $"{value} is not pinned to a commit",
+            reference is null
+                ? $"'{value}' names no ref at all, so it runs whatever the default branch holds when the job starts."
+                : version
+                    ? $"'{reference}' is a tag: its owner (or anyone who takes over the repository) can move it to other code, as happened to tj-actions/changed-files; pin the full 40-character commit SHA and keep the tag as a comment."
+                    : $"'{reference}' looks like a branch: every push to it changes the code this pipeline runs; pin the full 40-character commit SHA.");
     }
 
     [GeneratedRegex("^[0-9a-f]{40}$")]

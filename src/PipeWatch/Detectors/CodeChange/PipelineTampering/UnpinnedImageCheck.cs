@@ -15,29 +15,40 @@ internal sealed class UnpinnedImageCheck : IWorkflowCheck
         change.Touches(EditedPart.JobImage)
         || (change.Touches(EditedPart.StepUses | EditedPart.StepLabel) && change.TouchesStepsUsing(uses => uses?.StartsWith("docker://", StringComparison.Ordinal) == true));
 
+    // The jobs' images, then their `docker://` steps, each in plain loops: no LINQ Select/Concat over (step, image) tuples, whose
+    // framework code over a value type is in no ReadyToRun image and ran jitted (see SameEntryComparer).
     public IEnumerable<WorkflowIssue> Check(CiDefinition definition)
     {
         foreach (var job in definition.Jobs)
         {
-            var images = job.Images.Select(i => (Step: (string?)null, Image: i))
-                .Concat(job.Steps.Where(s => s.Uses?.Value.StartsWith("docker://", StringComparison.Ordinal) == true).Select(s => ((string?)s.Label, s.Uses!)));
-            foreach (var (step, image) in images)
+            foreach (var image in job.Images)
             {
-                foreach (var (line, name) in Resolve(image, job))
-                {
-                    var bare = name.StartsWith("docker://", StringComparison.Ordinal) ? name["docker://".Length..] : name;
-                    if (bare.Length == 0 || bare.Contains("@sha256:", StringComparison.Ordinal) || bare.Contains('$') || IsLocalBuild(bare)) continue;
-                    var slash = bare.LastIndexOf('/');
-                    var colon = bare.IndexOf(':', slash + 1);
-                    var tag = colon < 0 ? null : bare[(colon + 1)..];
-                    yield return new WorkflowIssue(
-                        Rule, Severity.Low, line, job.Id, step, $"{job.Id}|{bare}",
-                        $"Image {bare} is not pinned to a digest",
-                        tag is null or "latest"
-                            ? $"'{bare}' names {(tag is null ? "no tag, so" : "the tag latest, so")} it runs whatever image was pushed last; pin it by digest (image@sha256:…)."
-                            : $"'{bare}' uses the tag '{tag}', which the registry owner can point at another image at any time; pin it by digest (image@sha256:…).");
-                }
+                foreach (var issue in Issues(job, null, image)) yield return issue;
             }
+
+            foreach (var s in job.Steps)
+            {
+                if (s.Uses is not { } uses || !uses.Value.StartsWith("docker://", StringComparison.Ordinal)) continue;
+                foreach (var issue in Issues(job, s.Label, uses)) yield return issue;
+            }
+        }
+    }
+
+    private static IEnumerable<WorkflowIssue> Issues(CiJob job, string? step, CiText image)
+    {
+        foreach (var (line, name) in Resolve(image, job))
+        {
+            var bare = name.StartsWith("docker://", StringComparison.Ordinal) ? name["docker://".Length..] : name;
+            if (bare.Length == 0 || bare.Contains("@sha256:", StringComparison.Ordinal) || bare.Contains('$') || IsLocalBuild(bare)) continue;
+            var slash = bare.LastIndexOf('/');
+            var colon = bare.IndexOf(':', slash + 1);
+            var tag = colon < 0 ? null : bare[(colon + 1)..];
+            yield return new WorkflowIssue(
+                Rule, Severity.Low, line, job.Id, step, $"{job.Id}|{bare}",
+                $"Image {bare} is not pinned to a digest",
+                tag is null or "latest"
+                    ? $"'{bare}' names {(tag is null ? "no tag, so" : "the tag latest, so")} it runs whatever image was pushed last; pin it by digest (image@sha256:…)."
+                    : $"'{bare}' uses the tag '{tag}', which the registry owner can point at another image at any time; pin it by digest (image@sha256:…).");
         }
     }
 

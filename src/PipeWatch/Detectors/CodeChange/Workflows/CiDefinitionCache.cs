@@ -16,8 +16,9 @@ internal sealed class CiDefinitionCache
     public const int Capacity = 64;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, LinkedListNode<(string Key, CiDefinition? Definition)>> _parsed = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Key, CiDefinition? Definition)> _recency = new();
+    // Nodes of a reference type, not (key, definition) tuples: see CachedBlobReader.
+    private readonly Dictionary<string, LinkedListNode<Parsed>> _parsed = new(StringComparer.Ordinal);
+    private readonly LinkedList<Parsed> _recency = new();
 
     // For each GitHub Actions definition this cache made: what ValueChange needs to derive the next version from it (its steps
     // whose label is the action they use, and how many values each line holds). Held as long as the definition is.
@@ -41,7 +42,7 @@ internal sealed class CiDefinitionCache
         lock (_gate)
         {
             if (Touch(key) is { } held) return held.Definition;
-            _parsed[key] = _recency.AddFirst((key, definition));
+            _parsed[key] = _recency.AddFirst(new Parsed(key, definition));
             if (_parsed.Count > Capacity && _recency.Last is { } oldest)
             {
                 _recency.RemoveLast();
@@ -78,13 +79,15 @@ internal sealed class CiDefinitionCache
         _derivations.TryGetValue(after, out var derivation) && derivation.From.TryGetTarget(out var from) && ReferenceEquals(from, before) ? derivation.Edit : null;
 
     // The held entry, made the most recently used; under the gate.
-    private (string Key, CiDefinition? Definition)? Touch(string key)
+    private Parsed? Touch(string key)
     {
         if (!_parsed.TryGetValue(key, out var node)) return null;
         _recency.Remove(node);
         _recency.AddFirst(node);
         return node.Value;
     }
+
+    private sealed record Parsed(string Key, CiDefinition? Definition);
 
     private sealed record Derivation(WeakReference<CiDefinition> From, ValueEdit Edit);
 
