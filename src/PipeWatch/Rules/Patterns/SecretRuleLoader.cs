@@ -160,14 +160,10 @@ public static partial class SecretRuleLoader
             if (!prove) return Deferred(fields, mapping, id, description, keywords);
             var pattern = Pattern(fields, mapping);
             var group = SecretGroup(fields, pattern);
-            var entropy = Entropy(fields);
-            var severity = SeverityOf(fields, mapping);
-            var checksum = Checksum(fields);
-            var window = Window(fields);
-            var (match, noMatch) = Examples(fields, mapping);
-            if (_failed || id is null || description is null || pattern is null || severity is null) return null;
+            var rest = Rest(fields, mapping);
+            if (_failed || id is null || description is null || pattern is null || rest.Severity is not { } severity) return null;
 
-            var rule = new SecretRule(id, description, keywords, pattern, group, entropy, severity.Value, checksum, window, match, noMatch);
+            var rule = new SecretRule(id, description, keywords, pattern, group, rest.Entropy, severity, rest.Checksum, rest.Window, rest.Match, rest.NoMatch);
             Prove(rule, fields["examples"]);
             return _failed ? null : rule;
         }
@@ -185,15 +181,24 @@ public static partial class SecretRuleLoader
                 else Fail(groupNode, "'secret-group' must be a group number or name");
             }
 
+            var rest = Rest(fields, mapping);
+            if (_failed || id is null || description is null || pattern is null || rest.Severity is not { } severity) return null;
+            return new SecretRule(id, description, keywords, () => new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout),
+                regex => GroupNumber(group, regex), rest.Entropy, severity, rest.Checksum, rest.Window, rest.Match, rest.NoMatch);
+        }
+
+        // The fields after the regex, read alike whether the rule is proven or deferred (in this order: it is the order of the problems).
+        private RestOfRule Rest(Dictionary<string, YamlNode> fields, YamlNode mapping)
+        {
             var entropy = Entropy(fields);
             var severity = SeverityOf(fields, mapping);
             var checksum = Checksum(fields);
             var window = Window(fields);
             var (match, noMatch) = Examples(fields, mapping);
-            if (_failed || id is null || description is null || pattern is null || severity is null) return null;
-            return new SecretRule(id, description, keywords, () => new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout),
-                regex => GroupNumber(group, regex), entropy, severity.Value, checksum, window, match, noMatch);
+            return new RestOfRule(entropy, severity, checksum, window, match, noMatch);
         }
+
+        private sealed record RestOfRule(double? Entropy, Severity? Severity, SecretChecksum Checksum, int Window, List<string> Match, List<string> NoMatch);
 
         // The build refuses a rule whose examples fail: each match example must be found, each no-match example must not.
         private void Prove(SecretRule rule, YamlNode at)
