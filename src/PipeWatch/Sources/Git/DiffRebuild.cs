@@ -5,14 +5,18 @@ using System.Text;
 namespace PipeWatch.Sources.Git;
 
 /// <summary>
-/// Rebuilds a file's new version from its old version and the change's <c>-U0</c> hunks and added lines, and checks the result
-/// against the new blob id, so that a history scan need not ask <c>git cat-file</c> for a version the log already described.
+/// Rebuilds a file's new version from its old version and the change's <c>-U0</c> hunks and added lines, so that a history scan
+/// need not ask <c>git cat-file</c> for a version the log already described.
 /// </summary>
 /// <remarks>
-/// Pure and thread-safe. A text is returned only when its git blob id (SHA-1, or SHA-256 for a 64-digit id, of
-/// <c>"blob &lt;bytes&gt;\0"</c> and its UTF-8 bytes) is the change's new blob id and it reads as text as
-/// <see cref="CatFileBlobReader"/> would (no NUL in its first 8,000 bytes); anything else (a patch that does not apply, a file
-/// that is not valid UTF-8, line ends the added lines do not carry) gives null, and the caller reads the blob.
+/// Pure and thread-safe. git's <c>-U0</c> diff is exact: when the old text is the old blob (read from git, or itself rebuilt
+/// and checked), every hunk's removed lines are the old text's lines at that place (<see cref="DiffHunks.RemovedLines"/>,
+/// checked at the cost of the change) and the added lines and numbers fit the hunks, the result is the new blob. It is also
+/// what <see cref="CatFileBlobReader"/> would read: decoding UTF-8 never joins bytes across a newline, so a line that is not
+/// valid UTF-8 reads alike kept from the old text, added from the diff, or read whole; and a text with a NUL in its first
+/// 8,000 bytes gives null, as git's reader does. Hunks without a removed-lines digest (made by hand) are checked as before,
+/// by hashing the whole result against the new blob id (<see cref="HasId"/>). Anything that does not fit gives null, and
+/// the caller reads the blob.
 /// </remarks>
 internal static class DiffRebuild
 {
@@ -27,35 +31,49 @@ internal static class DiffRebuild
     {
         ArgumentNullException.ThrowIfNull(oldText);
         ArgumentNullException.ThrowIfNull(change);
-        if (change.NewBlob is not { } id || Apply(oldText, change) is not { } text) return null;
-        return HasId(text, id) ? text : null;
+        if (change.NewBlob is not { } id || change.Hunks is not { } hunks) return null;
+        if (hunks.RemovedLines is not { } removed) return Apply(oldText, change) is { } text && HasId(text, id) ? text : null;
+        var digest = new RemovedLinesDigest();
+        if (Build(oldText, change, digest) is not { } made || digest.Value != removed) return null;
+        return BinaryToGit(made) ? null : made;
     }
 
     /// <summary>The hunks applied to <paramref name="oldText"/>, unchecked; null when they do not fit it.</summary>
-    internal static string? Apply(string oldText, GitFileChange change)
+    internal static string? Apply(string oldText, GitFileChange change) => Build(oldText, change, removed: null);
+
+    // The hunks applied, each old line they remove folded into `removed` when given; null when they do not fit.
+    private static string? Build(string oldText, GitFileChange change, RemovedLinesDigest? removed)
     {
         if (change.Hunks is not { } hunks || change.Binary || change.Kind is FileChangeKind.Deleted or FileChangeKind.TypeChanged) return null;
         // As one text (what the parser gives): each line read as a span of it, not made into a string.
         var added = AddedText.Of(change.Added);
         if (added.Count != change.LinesAdded) return null;
-        if (hunks.Count == 0) return oldText;
+        if (hunks.Count == 0) return change.LinesDeleted == 0 ? oldText : null;
 
         // First where each old piece kept ends up (old text before each hunk, then the tail), then one string made at once.
         var kept = new int[(hunks.Count + 1) * 2];
-        int line = 0, at = 0, next = 0, length = 0;
+        int line = 0, at = 0, next = 0, length = 0, shift = 0, deleted = 0;
         for (var h = 0; h < hunks.Count; h++)
         {
             var (oldStart, oldCount, newStart, newCount) = hunks[h];
             // "-a,0" inserts after line a; "-a,b" replaces lines a … a+b-1.
             var keep = oldCount == 0 ? oldStart : oldStart - 1;
             if (keep < line || next + newCount > added.Count) return null;
+            // The new side must sit where the old side puts it (lines before it moved by the hunks before): "+c,0" names the
+            // line before, "+c,d" the first added line.
+            if (newStart != keep + shift + (newCount > 0 ? 1 : 0)) return null;
             var end = Skip(oldText, at, keep - line);
             if (end < 0) return null;
+            // Lines added after a last line without a newline would join it: git removes and adds that line instead.
+            if (newCount > 0 && end > 0 && oldText[end - 1] != '\n') return null;
             (kept[h * 2], kept[(h * 2) + 1]) = (at, end);
             length += end - at;
             at = Skip(oldText, end, oldCount);
             if (at < 0) return null;
+            removed?.AddLines(oldText.AsSpan(end, at - end));
             line = keep + oldCount;
+            shift += newCount - oldCount;
+            deleted += oldCount;
             for (var i = 0; i < newCount; i++, next++)
             {
                 if (added.Number(next) != newStart + i) return null;
@@ -63,7 +81,7 @@ internal static class DiffRebuild
             }
         }
 
-        if (next != added.Count) return null;
+        if (next != added.Count || deleted != change.LinesDeleted) return null;
         (kept[^2], kept[^1]) = (at, oldText.Length);
         length += oldText.Length - at;
         if (hunks.NewEndsWithoutNewline)
@@ -135,6 +153,15 @@ internal static class DiffRebuild
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    // As CatFileBlobReader reads a blob: a NUL in its first 8,000 bytes makes it binary (no text). Characters are at most as many
+    // as their bytes, so a NUL past the first 8,000 characters is past the first 8,000 bytes too.
+    private static bool BinaryToGit(string text)
+    {
+        var probe = text.AsSpan(0, Math.Min(text.Length, BinaryProbe));
+        var nul = probe.IndexOf('\0');
+        return nul >= 0 && Utf8.GetByteCount(probe[..nul]) < BinaryProbe;
     }
 
     // The position after `count` more lines from `at` (a last line without a newline counts), or -1 when the text has fewer.

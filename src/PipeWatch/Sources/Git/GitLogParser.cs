@@ -86,6 +86,7 @@ internal sealed class GitLogParser
                 case (byte)'+' when current is not null:
                     if (!inHunk) break;
                     current.LastAdded = true;
+                    current.LastRemoved = false;
                     current.LinesAdded++;
                     if (!current.Entry.Submodule) current.AddLine(newLine, line[1..]);
                     newLine++;
@@ -93,20 +94,26 @@ internal sealed class GitLogParser
                 case (byte)'-' when current is not null:
                     if (!inHunk) break;
                     current.LastAdded = false;
+                    current.LastRemoved = true;
                     current.LinesDeleted++;
+                    current.AddRemoved(line[1..]);
                     break;
                 case (byte)' ' when current is not null && inHunk:
                     // A context line: -U0 has none, so such a patch is not followed to rebuild a version.
                     current.Unfollowed = true;
                     break;
                 case (byte)'\\' when current is not null && inHunk:
-                    // "\ No newline at end of file" after an added line: the new version ends without one.
+                    // "\ No newline at end of file" after an added line: the new version ends without one; after a removed line:
+                    // the old one did (folded into the removed lines' digest); anywhere else git does not print it.
                     if (current.LastAdded) current.NewEndsWithoutNewline = true;
+                    else if (current.LastRemoved) current.MarkRemovedWithoutNewline();
+                    else current.Unfollowed = true;
                     break;
                 case (byte)'@' when current is not null && line.StartsWith("@@ "u8):
                     newLine = HunkStart(line);
                     current.AddHunk(line);
                     current.LastAdded = false;
+                    current.LastRemoved = false;
                     inHunk = true;
                     break;
                 case (byte)'d' when line.StartsWith("diff --git "u8):
@@ -340,9 +347,22 @@ internal sealed class GitLogParser
 
         public bool LastAdded { get; set; }
 
+        public bool LastRemoved { get; set; }
+
         public bool NewEndsWithoutNewline { get; set; }
 
         private List<int>? _ranges;
+
+        // The removed lines folded as they are read (only for a change a rebuild may follow: not a deletion, not a submodule).
+        private RemovedLinesDigest? _removed;
+
+        public void AddRemoved(ReadOnlySpan<byte> line)
+        {
+            if (Entry.Submodule || Entry.Kind == FileChangeKind.Deleted) return;
+            (_removed ??= new()).AddLine(line);
+        }
+
+        public void MarkRemovedWithoutNewline() => _removed?.AddNoNewlineMark();
 
         public void AddLine(int number, ReadOnlySpan<byte> text)
         {
@@ -395,6 +415,9 @@ internal sealed class GitLogParser
         public DiffHunks? Hunks() =>
             Binary || Entry.Submodule || Unfollowed || Sections != 1 ? null
             : _ranges is null ? (NewEndsWithoutNewline ? null : DiffHunks.None)
-            : new DiffHunks([.. _ranges], NewEndsWithoutNewline);
+            : new DiffHunks([.. _ranges], NewEndsWithoutNewline, _removed?.Value ?? NoLinesRemoved);
+
+        // The digest of no line at all (a change that only adds).
+        private static readonly UInt128 NoLinesRemoved = new RemovedLinesDigest().Value;
     }
 }
