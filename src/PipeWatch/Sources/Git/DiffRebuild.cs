@@ -33,7 +33,7 @@ internal static class DiffRebuild
         ArgumentNullException.ThrowIfNull(change);
         if (change.NewBlob is not { } id || change.Hunks is not { } hunks) return null;
         if (hunks.RemovedLines is not { } removed) return Apply(oldText, change) is { } text && HasId(text, id) ? text : null;
-        var digest = new RemovedLinesDigest();
+        using var digest = new RemovedLinesDigest();
         if (Build(oldText, change, digest) is not { } made || digest.Value != removed) return null;
         return BinaryToGit(made) ? null : made;
     }

@@ -27,6 +27,10 @@ internal sealed class GitLogParser
     private bool _pseudoPending;
     private readonly GitCommit? _pseudo;
 
+    // The removed lines of the diff section being read, folded for the change it belongs to when the section ends (one buffer
+    // for the whole stream).
+    private readonly RemovedLinesDigest _removed = new();
+
     /// <param name="output">git's standard output.</param>
     /// <param name="pseudo">For <c>git diff</c> output, which has no header: the commit the whole stream belongs to.</param>
     public GitLogParser(Stream output, GitCommit? pseudo = null)
@@ -74,6 +78,7 @@ internal sealed class GitLogParser
             {
                 case 1 when _pseudo is null:
                     _pendingHeader = line.ToArray();
+                    SealRemoved(current);
                     return Finish(head, entries, changes);
                 case (byte)':':
                     if (ParseRaw(line) is { } entry)
@@ -96,7 +101,7 @@ internal sealed class GitLogParser
                     current.LastAdded = false;
                     current.LastRemoved = true;
                     current.LinesDeleted++;
-                    current.AddRemoved(line[1..]);
+                    if (current.FoldsRemoved) _removed.AddLine(line[1..]);
                     break;
                 case (byte)' ' when current is not null && inHunk:
                     // A context line: -U0 has none, so such a patch is not followed to rebuild a version.
@@ -106,7 +111,7 @@ internal sealed class GitLogParser
                     // "\ No newline at end of file" after an added line: the new version ends without one; after a removed line:
                     // the old one did (folded into the removed lines' digest); anywhere else git does not print it.
                     if (current.LastAdded) current.NewEndsWithoutNewline = true;
-                    else if (current.LastRemoved) current.MarkRemovedWithoutNewline();
+                    else if (current.LastRemoved) _removed.AddNoNewlineMark();
                     else current.Unfollowed = true;
                     break;
                 case (byte)'@' when current is not null && line.StartsWith("@@ "u8):
@@ -117,6 +122,7 @@ internal sealed class GitLogParser
                     inHunk = true;
                     break;
                 case (byte)'d' when line.StartsWith("diff --git "u8):
+                    SealRemoved(current);
                     var found = Match(entries, line, cursor);
                     if (found >= 0) cursor = found;
                     current = found >= 0 ? changes[found] : null;
@@ -130,7 +136,15 @@ internal sealed class GitLogParser
             }
         }
 
+        SealRemoved(current);
         return Finish(head, entries, changes);
+    }
+
+    // The section of `current` ends: its removed lines' digest is kept on it, and the buffer starts again.
+    private void SealRemoved(Builder? current)
+    {
+        if (current is not null) current.RemovedLines = _removed.Value;
+        _removed.Clear();
     }
 
     private static GitCommit Finish(GitCommit head, List<RawEntry> entries, List<Builder> changes)
@@ -353,16 +367,10 @@ internal sealed class GitLogParser
 
         private List<int>? _ranges;
 
-        // The removed lines folded as they are read (only for a change a rebuild may follow: not a deletion, not a submodule).
-        private RemovedLinesDigest? _removed;
+        // Whether its removed lines are folded: not for a change no rebuild follows (a deletion, a submodule).
+        public bool FoldsRemoved => !Entry.Submodule && Entry.Kind != FileChangeKind.Deleted;
 
-        public void AddRemoved(ReadOnlySpan<byte> line)
-        {
-            if (Entry.Submodule || Entry.Kind == FileChangeKind.Deleted) return;
-            (_removed ??= new()).AddLine(line);
-        }
-
-        public void MarkRemovedWithoutNewline() => _removed?.AddNoNewlineMark();
+        public UInt128 RemovedLines { get; set; } = RemovedLinesDigest.Nothing;
 
         public void AddLine(int number, ReadOnlySpan<byte> text)
         {
@@ -415,9 +423,6 @@ internal sealed class GitLogParser
         public DiffHunks? Hunks() =>
             Binary || Entry.Submodule || Unfollowed || Sections != 1 ? null
             : _ranges is null ? (NewEndsWithoutNewline ? null : DiffHunks.None)
-            : new DiffHunks([.. _ranges], NewEndsWithoutNewline, _removed?.Value ?? NoLinesRemoved);
-
-        // The digest of no line at all (a change that only adds).
-        private static readonly UInt128 NoLinesRemoved = new RemovedLinesDigest().Value;
+            : new DiffHunks([.. _ranges], NewEndsWithoutNewline, RemovedLines);
     }
 }

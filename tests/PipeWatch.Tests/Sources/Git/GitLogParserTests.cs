@@ -57,10 +57,10 @@ public sealed class GitLogParserTests
         Assert.Equal((FileChangeKind.Modified, 2, 1), (modified.Kind, modified.LinesAdded, modified.LinesDeleted));
         Assert.Equal([new AddedLine(2, "TWO"), new AddedLine(3, "three")], modified.Added);
         // The removed line "two" folded as DiffRebuild folds the old version's line 2 ("one\r\ntwo\n" from the first commit).
-        var removed = new RemovedLinesDigest();
+        using var removed = new RemovedLinesDigest();
         removed.AddLines("two\n");
         Assert.Equal(new DiffHunks([2, 1, 2, 2], newEndsWithoutNewline: true, removed.Value), modified.Hunks);
-        Assert.NotEqual(new DiffHunks([2, 1, 2, 2], newEndsWithoutNewline: true, new RemovedLinesDigest().Value), modified.Hunks);
+        Assert.NotEqual(new DiffHunks([2, 1, 2, 2], newEndsWithoutNewline: true, RemovedLinesDigest.Nothing), modified.Hunks);
         var renamed = second.Files[1];
         Assert.Equal(("sp ace.bin", "b.bin", FileChangeKind.Renamed, 0), (renamed.Path, renamed.OldPath, renamed.Kind, renamed.Added.Count));
         Assert.Equal(DiffHunks.None, renamed.Hunks);
