@@ -78,8 +78,9 @@ internal sealed class CachedBlobReader(IBlobReader inner, long maxChars = Cached
 
     /// <summary>
     /// Holds both versions of each change, in order (a chunk of commits, oldest first): an old version not held is read (in one
-    /// batch), and a new version is rebuilt from its old version and the change's hunks (<see cref="DiffRebuild"/>, checked by
-    /// blob id), so that git is asked only for the first version of a file met, and for a version that could not be rebuilt.
+    /// batch), and a new version is rebuilt from its old version and the change's hunks (<see cref="DiffRebuild"/>, checked
+    /// against the lines git removed), so that git is asked only for the first version of a file met, and for a version that could
+    /// not be rebuilt. A held text is git's or was rebuilt and checked from one that was: what the check builds on.
     /// </summary>
     public void PrefetchChanges(IReadOnlyList<GitFileChange> changes)
     {
