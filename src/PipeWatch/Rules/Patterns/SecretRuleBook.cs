@@ -46,6 +46,9 @@ public sealed class SecretRuleBook
 
     public IReadOnlyList<SecretRule> Rules { get; }
 
+    /// <summary>The scanner of the rules with keywords (and no path-only scope): for the built-in book, every rule in order, so <see cref="SecretRedactor.BuiltIn"/> shares it instead of building a second one.</summary>
+    internal SecretScanner Scanner => _scanner;
+
     /// <summary>Allowlists that apply to every rule.</summary>
     public IReadOnlyList<SecretAllowlist> Allowlists { get; }
 
