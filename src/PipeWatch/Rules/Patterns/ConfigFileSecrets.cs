@@ -62,7 +62,7 @@ internal static partial class ConfigFileSecrets
 
     // Every key Classify accepts ends in one of these (password, passwd, passphrase and Pass hold "pass"; api/private/access/auth
     // keys hold "key"), so a line without any of them, in any case, has no pair to read: most lines of a configuration file.
-    private static readonly SearchValues<string> KeyWords = SearchValues.Create(["pass", "pwd", "secret", "token", "key"], StringComparison.OrdinalIgnoreCase);
+    private static SearchValues<string> KeyWords => KeyWordSearch.Values;
 
     /// <summary>What kind of configuration file <paramref name="path"/> names; <see cref="ConfigFileKind.None"/> for code and anything else.</summary>
     public static ConfigFileKind KindOf(string path)
@@ -234,4 +234,12 @@ internal static partial class ConfigFileSecrets
 
     [GeneratedRegex(@"^(?:[A-Za-z_][A-Za-z0-9_]*\.)+[A-Za-z_][A-Za-z0-9_]*(?:\(.*\))?$|^[A-Za-z_][A-Za-z0-9_]*\(.*\)$")]
     private static partial Regex VariableReference();
+
+    // The key words' search, in a class of its own so that it is built when a configuration file's text is first searched, not
+    // when the first path is classified (KindOf runs for every file of a scan): building a SearchValues<string> runs framework
+    // generic code a framework-dependent build JIT-compiles, which a scan of code files alone never needs.
+    private static class KeyWordSearch
+    {
+        public static readonly SearchValues<string> Values = SearchValues.Create(["pass", "pwd", "secret", "token", "key"], StringComparison.OrdinalIgnoreCase);
+    }
 }

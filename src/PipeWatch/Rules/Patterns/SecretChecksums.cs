@@ -17,6 +17,13 @@ internal static class SecretChecksums
 {
     private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+    /// <summary>The name a rule file writes for a checksum (<see cref="TryParse"/> reads it back); empty for none.</summary>
+    public static string NameOf(SecretChecksum checksum) => checksum switch
+    {
+        SecretChecksum.GitHubCrc32 => "github-crc32",
+        _ => string.Empty,
+    };
+
     /// <summary>Parses a checksum's name as written in a rule file (<c>github-crc32</c>); false for anything else.</summary>
     public static bool TryParse(string text, out SecretChecksum checksum)
     {

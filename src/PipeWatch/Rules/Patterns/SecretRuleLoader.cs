@@ -16,7 +16,7 @@ public sealed record SecretRuleSet(IReadOnlyList<SecretRule> Rules, IReadOnlyLis
 /// Raw → validated → compiled: a rule with any problem (missing field, bad regex, failing example, duplicate id) is left out
 /// and every problem of the file is reported, not just the first.
 /// </remarks>
-public static partial class SecretRuleLoader
+public static class SecretRuleLoader
 {
     /// <summary>The name of the embedded built-in rule file.</summary>
     public const string BuiltInResource = "PipeWatch.rules.secrets.builtin.yml";
@@ -24,23 +24,19 @@ public static partial class SecretRuleLoader
     // Every rules/secrets/*.yml is embedded under this prefix.
     private const string BuiltInPrefix = "PipeWatch.rules.secrets.";
 
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>How long one match of a secret rule's regex may run.</summary>
+    internal static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly string[] Keys =
         ["id", "description", "keywords", "pattern", "secret-group", "entropy", "severity", "checksum", "window", "examples"];
 
-    /// <summary>The built-in rules embedded from <c>rules/secrets/*.yml</c>, as one list: <c>builtin.yml</c> first, then the other files in name order.</summary>
-    /// <remarks>Ids are unique across the files; a second rule with an id already loaded is reported and left out.</remarks>
-    public static SecretRuleSet LoadBuiltIn() => LoadBuiltIn(prove: true);
-
-    /// <summary>The built-in rules; with <paramref name="prove"/> false, without running each rule over its examples.</summary>
+    /// <summary>The built-in rules embedded from <c>rules/secrets/*.yml</c>, as one list: <c>builtin.yml</c> first, then the other files in name order, each proven on its examples.</summary>
     /// <remarks>
-    /// Every process that scans loads these rules, and running the 1,200 examples through a scanner per rule was a fifth of their
-    /// load. The embedded files cannot change after the build, and <c>BuiltInSecretRulesTests</c> loads them proven (no problem
-    /// allowed) and runs every example through the scanner, so <see cref="SecretRuleBook.BuiltIn"/> skips the proof. The fields
-    /// are still read and checked; each regex is parsed (and its secret group resolved) only when its rule is first needed.
+    /// Ids are unique across the files; a second rule with an id already loaded is reported and left out. Scans do not read
+    /// the YAML: <see cref="SecretRuleBook.BuiltIn"/> reads the precomputed <see cref="CompiledSecretRules"/>, which the tests
+    /// check against this load.
     /// </remarks>
-    internal static SecretRuleSet LoadBuiltIn(bool prove)
+    public static SecretRuleSet LoadBuiltIn()
     {
         var assembly = typeof(SecretRuleLoader).Assembly;
         var resources = assembly.GetManifestResourceNames()
@@ -57,7 +53,7 @@ public static partial class SecretRuleLoader
             var file = "rules/secrets/" + resource[BuiltInPrefix.Length..];
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var reader = new StreamReader(stream);
-            var set = Load(file, reader, prove);
+            var set = Load(file, reader);
             problems.AddRange(set.Problems);
             foreach (var rule in set.Rules)
             {
@@ -76,9 +72,7 @@ public static partial class SecretRuleLoader
     }
 
     /// <summary>Reads the rules of one YAML file: a mapping with a <c>rules</c> list.</summary>
-    public static SecretRuleSet Load(string file, TextReader reader) => Load(file, reader, prove: true);
-
-    private static SecretRuleSet Load(string file, TextReader reader, bool prove)
+    public static SecretRuleSet Load(string file, TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var problems = new List<Problem>();
@@ -107,7 +101,7 @@ public static partial class SecretRuleLoader
         var index = 0;
         foreach (var item in list.Children)
         {
-            var ruleReader = new RuleReader(file, item, index++, problems, prove);
+            var ruleReader = new RuleReader(file, item, index++, problems);
             if (ruleReader.Read() is not { } rule) continue;
             var line = (int)item.Start.Line;
             if (seen.TryGetValue(rule.Id, out var first))
@@ -123,11 +117,29 @@ public static partial class SecretRuleLoader
         return new SecretRuleSet(rules, problems);
     }
 
-    [GeneratedRegex("^[a-z0-9]+(?:-[a-z0-9]+)*$")]
-    private static partial Regex KebabCase();
+    /// <summary>True when <paramref name="id"/> is kebab-case: what <c>^[a-z0-9]+(?:-[a-z0-9]+)*$</c> matches (so one final line feed is allowed, as <c>$</c> allows it).</summary>
+    /// <remarks>
+    /// A loop, not that regex: every scan reads the built-in rules' ids at start-up, and the first generated regex of the
+    /// library a process uses initializes the regex support and the search tables shared by all of the library's generated
+    /// regexes, several milliseconds of a one-commit scan that needs none of them. <c>SecretRuleLoaderTests</c> holds the regex
+    /// as the reference.
+    /// </remarks>
+    internal static bool IsKebabCase(string id)
+    {
+        var text = id.EndsWith('\n') ? id.AsSpan(0, id.Length - 1) : id.AsSpan();
+        if (text.IsEmpty || text[0] == '-' || text[^1] == '-') return false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9')) continue;
+            if (c != '-' || text[i - 1] == '-') return false;
+        }
+
+        return true;
+    }
 
     // Reads one rule mapping, recording each of its problems; null when it has any.
-    private sealed class RuleReader(string file, YamlNode node, int index, List<Problem> problems, bool prove)
+    private sealed class RuleReader(string file, YamlNode node, int index, List<Problem> problems)
     {
         private string _name = $"rules[{index}]";
         private bool _failed;
@@ -152,12 +164,11 @@ public static partial class SecretRuleLoader
             if (id is not null)
             {
                 _name = $"rule '{id}'";
-                if (!KebabCase().IsMatch(id)) Fail(fields["id"], "id must be kebab-case (lower-case letters, digits and single hyphens)");
+                if (!IsKebabCase(id)) Fail(fields["id"], "id must be kebab-case (lower-case letters, digits and single hyphens)");
             }
 
             var description = Text(fields, "description", mapping);
             var keywords = Keywords(fields, mapping);
-            if (!prove) return Deferred(fields, mapping, id, description, keywords);
             var pattern = Pattern(fields, mapping);
             var group = SecretGroup(fields, pattern);
             var rest = Rest(fields, mapping);
@@ -168,26 +179,7 @@ public static partial class SecretRuleLoader
             return _failed ? null : rule;
         }
 
-        // The built-in rules unproven (SecretRuleBook.BuiltIn): every field is read and checked as above except the regex, which
-        // is parsed, and its secret group resolved, when the rule first needs it. The embedded files cannot change after the
-        // build, and BuiltInSecretRulesTests loads them proven (regex, risk, group and examples, no problem allowed).
-        private SecretRule? Deferred(Dictionary<string, YamlNode> fields, YamlNode mapping, string? id, string? description, List<string> keywords)
-        {
-            var pattern = Text(fields, "pattern", mapping);
-            string? group = null;
-            if (fields.TryGetValue("secret-group", out var groupNode))
-            {
-                if (groupNode is YamlScalarNode { Value: { Length: > 0 } name }) group = name;
-                else Fail(groupNode, "'secret-group' must be a group number or name");
-            }
-
-            var rest = Rest(fields, mapping);
-            if (_failed || id is null || description is null || pattern is null || rest.Severity is not { } severity) return null;
-            return new SecretRule(id, description, keywords, () => new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout),
-                regex => GroupNumber(group, regex), rest.Entropy, severity, rest.Checksum, rest.Window, rest.Match, rest.NoMatch);
-        }
-
-        // The fields after the regex, read alike whether the rule is proven or deferred (in this order: it is the order of the problems).
+        // The fields after the regex (in this order: it is the order of the problems).
         private RestOfRule Rest(Dictionary<string, YamlNode> fields, YamlNode mapping)
         {
             var entropy = Entropy(fields);

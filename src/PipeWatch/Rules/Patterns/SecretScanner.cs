@@ -32,8 +32,9 @@ public sealed class SecretScanner
     private readonly IReadOnlyList<SecretRule> _rules;
     private readonly SearchValues<string>[] _keywords;
 
-    // Keyword candidates by their lower-cased first character, each with the indexes of the rules it selects.
-    private readonly Dictionary<char, (string Keyword, int[] Rules)[]> _byFirstChar;
+    // Keyword candidates by their lower-cased first character, each with the indexes of the rules it selects; built only
+    // when the keyword sets are searched (null with the prefix filter).
+    private readonly Dictionary<char, (string Keyword, int[] Rules)[]>? _byFirstChar;
 
     // The keyword search when every keyword is ASCII (the built-in rules'); null: the sets above are searched instead.
     private readonly KeywordPrefixFilter? _prefixes;
@@ -59,11 +60,21 @@ public sealed class SecretScanner
             }
         }
 
+        // A plain loop, not LINQ: the prefix filter's path (every scan of the built-in rules) then runs no framework generic
+        // code over value types, which a framework-dependent build JIT-compiles at each start (KeywordPrefixFilter.Create).
+        var byKeyword = new Dictionary<string, int[]>(rulesByKeyword.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in rulesByKeyword) byKeyword[pair.Key] = pair.Value.ToArray();
+        _prefixes = prefixFilter ? KeywordPrefixFilter.Create(byKeyword) : null;
+        if (_prefixes is not null)
+        {
+            _keywords = [];
+            return;
+        }
+
         _byFirstChar = rulesByKeyword
             .GroupBy(pair => char.ToLowerInvariant(pair.Key[0]))
             .ToDictionary(group => group.Key, group => group.Select(pair => (pair.Key, pair.Value.ToArray())).ToArray());
-        _prefixes = prefixFilter ? KeywordPrefixFilter.Create(rulesByKeyword.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.OrdinalIgnoreCase)) : null;
-        _keywords = _prefixes is not null ? [] : [.. rulesByKeyword.Keys.Order(StringComparer.OrdinalIgnoreCase).Chunk(KeywordsPerPass)
+        _keywords = [.. rulesByKeyword.Keys.Order(StringComparer.OrdinalIgnoreCase).Chunk(KeywordsPerPass)
             .Select(set => SearchValues.Create(set, StringComparison.OrdinalIgnoreCase))];
     }
 
@@ -178,7 +189,7 @@ public sealed class SecretScanner
                 if (next[pass] == at) next[pass] = NextHit(span, passes[pass], at + 1);
             }
 
-            if (!_byFirstChar.TryGetValue(char.ToLowerInvariant(span[at]), out var candidates)) continue;
+            if (!_byFirstChar!.TryGetValue(char.ToLowerInvariant(span[at]), out var candidates)) continue;
             foreach (var (keyword, rules) in candidates)
             {
                 if (span[at..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase)) AddWindows(ref windows, at, keyword.Length, rules, text.Length);

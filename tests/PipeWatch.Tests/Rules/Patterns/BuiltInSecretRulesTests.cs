@@ -35,20 +35,73 @@ public sealed class BuiltInSecretRulesTests
     [Fact]
     public void The_book_every_scan_uses_holds_exactly_the_rules_the_proven_load_gives()
     {
-        // SecretRuleBook.BuiltIn loads the embedded files without running the examples (start-up); this load ran them.
-        static IEnumerable<string> Shape(IEnumerable<SecretRule> rules) => rules.Select(r =>
-            $"{r.Id}|{r.Pattern}|{string.Join(',', r.Keywords)}|{r.SecretGroup}|{r.Entropy}|{r.Severity}|{r.Checksum}|{r.Window}|{r.MatchExamples.Count}|{r.NoMatchExamples.Count}");
-
+        // SecretRuleBook.BuiltIn reads the precomputed file (start-up), not the YAML; this load parsed and proved the YAML.
         Assert.Equal(Shape(BuiltIn.Rules), Shape(SecretRuleBook.BuiltIn.Rules));
-        Assert.Equal(Shape(BuiltIn.Rules), Shape(SecretRuleLoader.LoadBuiltIn(prove: false).Rules));
-        Assert.Empty(SecretRuleLoader.LoadBuiltIn(prove: false).Problems);
+        Assert.Equal(Shape(BuiltIn.Rules), Shape(CompiledSecretRules.LoadEmbedded()));
+    }
+
+    [Fact]
+    public void The_precomputed_rule_file_is_what_the_proven_yaml_load_makes()
+    {
+        // The YAML is the source; regenerate the file with PIPEWATCH_UPDATE_GOLDEN=1 after changing it.
+        var file = Path.Combine(RepositoryRoot(), "rules", "secrets", "builtin.compiled.tsv");
+        var made = CompiledSecretRules.Write(BuiltIn.Rules);
+        if (Environment.GetEnvironmentVariable("PIPEWATCH_UPDATE_GOLDEN") == "1") File.WriteAllText(file, made);
+
+        Assert.True(File.ReadAllText(file) == made, $"{file} is out of date with rules/secrets/*.yml: run BuiltInSecretRulesTests with PIPEWATCH_UPDATE_GOLDEN=1");
+        using var embedded = typeof(CompiledSecretRules).Assembly.GetManifestResourceStream(CompiledSecretRules.Resource)!;
+        Assert.Equal(made, new StreamReader(embedded).ReadToEnd());
+    }
+
+    [Fact]
+    public void A_rule_whose_values_hold_tabs_line_breaks_and_backslashes_reads_back_as_written()
+    {
+        const string yaml = """
+            rules:
+              - id: demo-token
+                description: "Demo\ttoken\\ with a tab and a backslash"
+                keywords: [demo_]
+                pattern: '\b(?<token>demo_[a-z0-9]{12})\b'
+                secret-group: token
+                entropy: 2.25
+                severity: high
+                window: 64
+                examples:
+                  match: ["t = demo_a1b2c3d4e5f6", "x\r\ndemo_a1b2c3d4e5f6\n"]
+                  no-match: ['demo_short']
+            """;
+        var written = SecretRuleLoader.Load("demo.yml", new StringReader(yaml));
+        Assert.Empty(written.Problems);
+        var rule = Assert.Single(written.Rules);
+
+        var read = CompiledSecretRules.Read(new StringReader(CompiledSecretRules.Write([rule])));
+
+        Assert.Equal(Shape([rule]), Shape(read));
+        Assert.Equal("Demo\ttoken\\ with a tab and a backslash", Assert.Single(read).Description);
+        Assert.Equal(["t = demo_a1b2c3d4e5f6", "x\r\ndemo_a1b2c3d4e5f6\n"], read[0].MatchExamples);
+        Assert.Equal(1, read[0].SecretGroup);
+        Assert.Equal(2.25, read[0].Entropy);
+    }
+
+    [Theory]
+    [InlineData("id\tdemo-token\ndescription\tDemo\nkeyword\tdemo_\nseverity\thigh\n", "line 4: 'severity' where 'pattern' belongs")]
+    [InlineData("id\tdemo-token\ndescription\tDemo\\q\n", "line 2: an unknown escape")]
+    [InlineData("# header\nno tab here\n", "line 2: a line that is not a key")]
+    [InlineData("id\tdemo-token\ndescription\tDemo\nkeyword\tdemo_\npattern\tdemo_\ngroup\tone\n", "line 5: 'group' that is not a number")]
+    [InlineData("id\tdemo-token\ndescription\tDemo\nkeyword\tdemo_\npattern\tdemo_\ngroup\t0\nseverity\turgent\nwindow\t512\n", "line 6: 'severity' that is not a severity")]
+    public void A_malformed_precomputed_file_is_an_error_naming_the_file_and_line(string text, string reason)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => CompiledSecretRules.Read(new StringReader(text)));
+
+        Assert.Contains(CompiledSecretRules.File, error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_book_every_scan_uses_parses_a_rule_s_regex_only_when_a_keyword_of_the_rule_first_hits()
     {
         // Start-up: most of the built-in rules never see a keyword of theirs in a scan, so their regexes are never parsed.
-        var rules = SecretRuleLoader.LoadBuiltIn(prove: false).Rules;
+        var rules = CompiledSecretRules.LoadEmbedded();
         Assert.All(rules, rule => Assert.False(rule.IsPatternBuilt, rule.Id));
         var text = "const db = 1;\nconst gh = '" + Rule("github-pat").MatchExamples[0] + "';\n";
 
@@ -60,6 +113,10 @@ public sealed class BuiltInSecretRulesTests
         Assert.False(rules.Single(r => r.Id == "stripe-secret-key").IsPatternBuilt);
         Assert.Equal(Rule("github-pat").SecretGroup, rules.Single(r => r.Id == "github-pat").SecretGroup);
     }
+
+    // Every field of a rule, examples included, as one line per rule.
+    private static IEnumerable<string> Shape(IEnumerable<SecretRule> rules) => rules.Select(r =>
+        $"{r.Id}|{r.Description}|{r.Pattern}|{r.Pattern.Options}|{r.Pattern.MatchTimeout}|{string.Join(',', r.Keywords)}|{r.SecretGroup}|{r.Entropy}|{r.Severity}|{r.Checksum}|{r.Window}|{string.Join('\u0001', r.MatchExamples)}|{string.Join('\u0001', r.NoMatchExamples)}");
 
     [Theory]
     [InlineData("AWS access key id and secret pair", "aws-access-key-id aws-secret-access-key aws-secret-key-near-key-id")]

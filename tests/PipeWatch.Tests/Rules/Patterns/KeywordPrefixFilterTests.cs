@@ -34,6 +34,7 @@ public sealed class KeywordPrefixFilterTests
         Assert.NotNull(KeywordPrefixFilter.Create(keywords));
         Assert.Null(KeywordPrefixFilter.Create(new Dictionary<string, int[]> { ["pässword"] = [0] }));
         Assert.Null(KeywordPrefixFilter.Create(new Dictionary<string, int[]> { ["k"] = [0] }));
+        Assert.Null(KeywordPrefixFilter.Create(new Dictionary<string, int[]> { ["token"] = [0], ["tok\u00e9n"] = [1] }));
     }
 
     [Fact]

@@ -53,4 +53,16 @@ public sealed class SecretRedactorTests
         Assert.Equal("acme/api", redacted.Entity.Repository);
         Assert.Same(redacted, SecretRedactor.BuiltIn.Redact(redacted));
     }
+
+    [Fact]
+    public void The_built_in_redactor_shares_the_built_in_books_scanner_which_holds_every_rule_in_order()
+    {
+        // Sharing is exact only because every built-in rule has keywords and no path scope: the book's scanner is then the one
+        // the redactor built over all the rules before.
+        var book = SecretRuleBook.BuiltIn;
+
+        Assert.Equal(book.Rules, book.Scanner.Rules);
+        Assert.All(book.Rules, rule => Assert.NotEmpty(rule.Keywords));
+        Assert.Equal($"key {Evidence.Mask(Token)}", SecretRedactor.BuiltIn.Redact($"key {Token}"));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using PipeWatch.Rules.Patterns;
 using Xunit;
 
@@ -132,5 +133,41 @@ public sealed class SecretRuleLoaderTests
 
         Assert.Empty(set.Rules);
         Assert.Single(set.Problems);
+    }
+
+    [Theory]
+    [InlineData("demo-token")]
+    [InlineData("aws-access-key-id")]
+    [InlineData("a")]
+    [InlineData("0-9")]
+    [InlineData("a-b-c-1")]
+    [InlineData("demo-token\n")]
+    [InlineData("")]
+    [InlineData("\n")]
+    [InlineData("-demo")]
+    [InlineData("demo-")]
+    [InlineData("demo-\n")]
+    [InlineData("demo--token")]
+    [InlineData("Demo-token")]
+    [InlineData("demo_token")]
+    [InlineData("demo token")]
+    [InlineData("demo-token\n\n")]
+    [InlineData("demo-token\r\n")]
+    [InlineData("\ndemo")]
+    [InlineData("d\u0131mo")]
+    [InlineData("demo-\u0661")]
+    [InlineData("-")]
+    public void The_kebab_case_check_answers_as_the_regex_it_replaces(string id)
+    {
+        // The reference: the regex the loader used before (".NET $" also matches before one final line feed).
+        var expected = Regex.IsMatch(id, "^[a-z0-9]+(?:-[a-z0-9]+)*$");
+
+        Assert.Equal(expected, SecretRuleLoader.IsKebabCase(id));
+    }
+
+    [Fact]
+    public void The_kebab_case_check_accepts_every_built_in_rule_id()
+    {
+        Assert.All(SecretRuleLoader.LoadBuiltIn().Rules, rule => Assert.True(SecretRuleLoader.IsKebabCase(rule.Id), rule.Id));
     }
 }
