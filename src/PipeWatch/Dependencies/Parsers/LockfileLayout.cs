@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace PipeWatch.Dependencies.Parsers;
 
 /// <summary>
@@ -35,12 +37,30 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
         replaced = [];
         var count = Segments.Count;
         if (count == 0) return null;
-        var starts = FirstLines(Segments);
+        // The first-line table and the touched marks are scratch for this one call: rented, not allocated for every version.
+        var starts = ArrayPool<int>.Shared.Rent(count + 1);
+        var dirty = ArrayPool<bool>.Shared.Rent(count);
+        try
+        {
+            return FollowWith(edits, text, split, changed, replaced, starts, dirty);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(starts);
+            ArrayPool<bool>.Shared.Return(dirty);
+        }
+    }
+
+    // Follow with its scratch arrays (at least as long as the segments, and one more for the table).
+    private List<LockfileSegment>? FollowWith(IReadOnlyList<LineEdit> edits, string text, RegionSplitter split, List<int> changed, List<int> replaced, int[] starts, bool[] dirty)
+    {
+        var count = Segments.Count;
+        FirstLines(Segments, starts);
         var lastLine = starts[count] - 1;
 
         // Which segments an edit touches: lines it replaces (and the segment that ends just before them, whose following lines
         // may now continue it), or the segment an insertion follows (inserted lines may continue it; at line 0, the first).
-        var dirty = new bool[count];
+        Array.Clear(dirty, 0, count);
         var anchors = new int[edits.Count];
         var previousEnd = 0;
         var added = 0L;
@@ -64,8 +84,8 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
             }
 
             previousEnd = edit.OldStart + edit.OldCount;
-            var from = SegmentAt(starts, first);
-            var to = SegmentAt(starts, last);
+            var from = SegmentAt(starts, count, first);
+            var to = SegmentAt(starts, count, last);
             for (var s = from; s <= to; s++) dirty[s] = true;
             anchors[e] = to;
         }
@@ -114,19 +134,17 @@ internal sealed class LockfileLayout(IReadOnlyList<LockfileSegment> segments, ob
         return character == text.Length && nextEdit == edits.Count ? result : null;
     }
 
-    // The first line of each segment, and of the line after the last.
-    private static int[] FirstLines(IReadOnlyList<LockfileSegment> segments)
+    // The first line of each segment, and of the line after the last, into starts[0 … segments.Count].
+    private static void FirstLines(IReadOnlyList<LockfileSegment> segments, int[] starts)
     {
-        var starts = new int[segments.Count + 1];
         starts[0] = 1;
         for (var i = 0; i < segments.Count; i++) starts[i + 1] = starts[i] + segments[i].Lines;
-        return starts;
     }
 
-    // The segment holding a line (1-based, within the text).
-    private static int SegmentAt(int[] starts, int line)
+    // The segment (of `count`) holding a line (1-based, within the text).
+    private static int SegmentAt(int[] starts, int count, int line)
     {
-        var found = Array.BinarySearch(starts, 0, starts.Length - 1, line);
+        var found = Array.BinarySearch(starts, 0, count, line);
         return found >= 0 ? found : ~found - 1;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace PipeWatch.Dependencies.Parsers;
@@ -127,6 +128,7 @@ internal static partial class NpmPackageLockLayout
         // object when neither its line nor whether it is direct changed, a copy with the new values when one did (the entry
         // object is the same, so is its template).
         var kept = follow is { } k && k.Previous.Whole is Shape { Built: { } previousBuilt } ? new Kept(previousBuilt, from!, k.Previous.Segments, segments) : null;
+        Dictionary<string, int>? required = null;
         var built = new object?[segments.Count];
         var found = new List<Dependency>(Math.Max(shape.Packages, segments.Count));
         var added = isNew is null ? null : new List<Dependency>();
@@ -148,8 +150,8 @@ internal static partial class NpmPackageLockLayout
         else
         {
             // Version 1: a top-level entry nothing else requires is direct (as the whole parse takes it).
-            var required = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (segment, _, _, _) in entries) required.UnionWith(((NpmPackageLockParser.V1Entry)segment.Entry).Requires);
+            required = (follow is { } r && r.Previous.Whole is Shape { Required: { } before } ? Required(before, r.Previous.Segments, r.Replaced, segments, r.Changed) : null)
+                ?? Required(entries);
             for (var i = 0; i < entries.Count; i++)
             {
                 var (segment, entryLine, _, index) = entries[i];
@@ -160,7 +162,7 @@ internal static partial class NpmPackageLockLayout
                 for (var p = 0; p < packages.Length; p++)
                 {
                     var package = packages[p];
-                    var (isDirect, packageLine) = (package.TopLevel && !required.Contains(package.EntryName), entryLine + segment.Lines[p]);
+                    var (isDirect, packageLine) = (package.TopLevel && !required.ContainsKey(package.EntryName), entryLine + segment.Lines[p]);
                     var dependency = previous?[p] is { } was && was.Direct == isDirect
                         ? (was.Line == packageLine ? was : was with { Line = packageLine })
                         : package.Template with { Direct = isDirect, Line = packageLine };
@@ -178,8 +180,52 @@ internal static partial class NpmPackageLockLayout
             }
         }
 
-        var parse = LockfileParse.Of(found) with { Layout = new LockfileLayout(segments, shape with { Built = built, Packages = found.Count }) };
+        var parse = LockfileParse.Of(found) with { Layout = new LockfileLayout(segments, shape with { Built = built, Packages = found.Count, Required = required }) };
         return added is null ? parse : parse with { Delta = new LockfileDelta([.. gone.SelectMany(NpmPackageLockBlocks.PackagesOf)], added) };
+    }
+
+    // The names a version 1 file's entries require, each with how many entries list it.
+    private static Dictionary<string, int> Required(List<(Segment Segment, int Line, bool Made, int Index)> entries)
+    {
+        var required = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (segment, _, _, _) in entries)
+        {
+            foreach (var name in ((NpmPackageLockParser.V1Entry)segment.Entry).Requires) CollectionsMarshal.GetValueRefOrAddDefault(required, name, out _)++;
+        }
+
+        return required;
+    }
+
+    /// <summary>
+    /// The same for a followed version, from the previous version's counts: the names the version 1 entries it made list counted
+    /// in, those of the entries it replaced counted out (the segments it took over are the previous version's own); the previous
+    /// object itself when the change leaves every count as it was. Null (count the whole file) for a change that rewrites much of
+    /// the file, or counts that do not add up.
+    /// </summary>
+    private static Dictionary<string, int>? Required(Dictionary<string, int> before, IReadOnlyList<LockfileSegment> previous, List<int> replaced, List<LockfileSegment> segments, List<int> changed)
+    {
+        if (changed.Count + replaced.Count > segments.Count / 4 + 8) return null;
+        var change = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in changed) Count(segments[i], change, +1);
+        foreach (var i in replaced) Count(previous[i], change, -1);
+        Dictionary<string, int>? required = null;
+        foreach (var (name, by) in change)
+        {
+            if (by == 0) continue;
+            required ??= new Dictionary<string, int>(before, StringComparer.Ordinal);
+            var count = required.GetValueOrDefault(name) + by;
+            if (count < 0) return null;
+            if (count == 0) required.Remove(name);
+            else required[name] = count;
+        }
+
+        return required ?? before;
+
+        static void Count(LockfileSegment segment, Dictionary<string, int> counts, int by)
+        {
+            if ((segment.Kind & 0xFF) != V1Entry || segment.Value is not Segment { Entry: NpmPackageLockParser.V1Entry entry }) return;
+            foreach (var name in entry.Requires) CollectionsMarshal.GetValueRefOrAddDefault(counts, name, out _) += by;
+        }
     }
 
     // Which entries the change made that the old segments it replaced did not hold (by object: the memo's one per text), and
@@ -274,6 +320,9 @@ internal static partial class NpmPackageLockLayout
 
         /// <summary>How many packages the version gave (the next version's list starts that large).</summary>
         public int Packages { get; init; }
+
+        /// <summary>Version 1: the names its entries require, each with how many entries list it (never 0; never changed once made).</summary>
+        public Dictionary<string, int>? Required { get; init; }
 
         public string Entry { get; } = Indent + Indent;
 

@@ -82,7 +82,8 @@ internal static class PnpmLockBlocks
     // from, or -1 for one made anew: the segments no edit touched are in both, in the same order.
     private static int[] KeptFrom(IReadOnlyList<LockfileSegment> before, List<int> replaced, List<LockfileSegment> after, List<int> changed)
     {
-        var kept = new List<int>(after.Count);
+        var kept = new int[CountEntries(after).Packages];
+        var next = 0;
         int old = 0, oldPackage = 0, nextReplaced = 0, nextChanged = 0;
         for (var index = 0; index < after.Count; index++)
         {
@@ -105,10 +106,10 @@ internal static class PnpmLockBlocks
                 old++;
             }
 
-            if (after[index].Kind == PackageKind) kept.Add(made ? -1 : oldPackage - 1);
+            if (after[index].Kind == PackageKind) kept[next++] = made ? -1 : oldPackage - 1;
         }
 
-        return [.. kept];
+        return kept;
     }
 
     // Cuts `lines` lines of the text from `start` (line `firstLine`, in `section`) into segments: a run of lines outside the
@@ -250,12 +251,14 @@ internal static class PnpmLockBlocks
     {
         keys = default;
         var changed = change?.Changed;
-        var content = new PnpmLockContent(whole.Top.LockfileVersion);
+        // The lists sized once to their entries (a version's lists grown by doubling allocated about as much again as they hold).
+        var (packages, snapshots) = CountEntries(segments);
+        var content = new PnpmLockContent(whole.Top.LockfileVersion, packages, snapshots);
         content.Direct.UnionWith(whole.Top.Direct);
         var incremental = change?.Before is { PackageKeys: not null, SnapshotKeys: not null };
-        var packageKeys = new HashSet<string>(incremental ? 0 : segments.Count, StringComparer.Ordinal);
-        var snapshotKeys = new HashSet<string>(incremental ? 0 : segments.Count, StringComparer.Ordinal);
-        content.Lines = new List<int>(segments.Count);
+        var packageKeys = new HashSet<string>(incremental ? 0 : packages, StringComparer.Ordinal);
+        var snapshotKeys = new HashSet<string>(incremental ? 0 : snapshots, StringComparer.Ordinal);
+        content.Lines = new List<int>(packages);
         var made = changed is null ? null : new List<int>();
         int line = 1, open = RestKind, nextChanged = 0;
         for (var index = 0; index < segments.Count; index++)
@@ -314,6 +317,19 @@ internal static class PnpmLockBlocks
             before.PackageKeys!.With(replaced, packageKeys, () => new HashSet<string>(content.Packages.Select(p => p.Key), StringComparer.Ordinal)),
             before.SnapshotKeys!.With(replacedSnapshots, snapshotKeys, () => new HashSet<string>(content.Snapshots.Select(s => s.Key), StringComparer.Ordinal)));
         return content;
+    }
+
+    // How many segments are packages entries and snapshots entries.
+    private static (int Packages, int Snapshots) CountEntries(List<LockfileSegment> segments)
+    {
+        int packages = 0, snapshots = 0;
+        foreach (var segment in segments)
+        {
+            if (segment.Kind == PackageKind) packages++;
+            else if (segment.Kind == SnapshotKind) snapshots++;
+        }
+
+        return (packages, snapshots);
     }
 
     // A followed version's change: the indexes of the segments it made, and of the previous version's segments it replaced.

@@ -120,7 +120,7 @@ internal sealed class PnpmLockParser : ILockfileParser
         var found = new List<Dependency>(content.Packages.Count);
         for (var index = 0; index < content.Packages.Count; index++)
         {
-            var fromSnapshots = byBase.TryGetValue(StripPeers(content.Packages[index].Key.AsSpan()), out var lists) ? lists : null;
+            var fromSnapshots = byBase.TryGetValue(content.Packages[index].BaseKey, out var lists) ? lists : null;
             if (Made(content, index, slashKeys, fromSnapshots) is not { } dependency) continue;
             built[index] = dependency;
             found.Add(dependency);
@@ -162,7 +162,7 @@ internal sealed class PnpmLockParser : ILockfileParser
         for (var index = 0; index < content.Packages.Count; index++)
         {
             var from = previous.KeptFrom[index];
-            var t = touched.Count == 0 ? -1 : touched.IndexOf(content.Packages[index].Key);
+            var t = touched.Count == 0 ? -1 : touched.IndexOf(content.Packages[index]);
             Dependency? dependency;
             if (from >= 0 && t < 0)
             {
@@ -209,9 +209,13 @@ internal sealed class PnpmLockParser : ILockfileParser
         }
 
         /// <summary>The index of the package of <paramref name="key"/> (peer suffix dropped), or -1 when it is not touched.</summary>
-        public int IndexOf(string key)
+        public int IndexOf(string key) => IndexOfBase(StripPeers(key.AsSpan()));
+
+        /// <summary>The same for a packages entry, by its key without the peer suffix (worked out once per entry text, not once per version).</summary>
+        public int IndexOf(PnpmLockPackage entry) => IndexOfBase(entry.BaseKey);
+
+        private int IndexOfBase(ReadOnlySpan<char> stripped)
         {
-            var stripped = StripPeers(key.AsSpan());
             if (_bases.Count > Compared) return _indexes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(stripped, out var index) ? index : -1;
             for (var i = 0; i < _bases.Count; i++)
             {
@@ -253,7 +257,7 @@ internal sealed class PnpmLockParser : ILockfileParser
         return new PackageFacts(name, version, source);
     }
 
-    private static ReadOnlySpan<char> StripPeers(ReadOnlySpan<char> key) => key.IndexOf('(') is var peer and > 0 ? key[..peer] : key;
+    internal static ReadOnlySpan<char> StripPeers(ReadOnlySpan<char> key) => key.IndexOf('(') is var peer and > 0 ? key[..peer] : key;
 
     /// <summary>Name and version of a key without its leading slash: "name@1.0.0(peer@2)" (v6+) or "name/1.0.0_peer@2" (v5).</summary>
     private static (string Name, string Version) Split(string key, bool slashKeys)
@@ -276,7 +280,9 @@ internal sealed class PnpmLockParser : ILockfileParser
 }
 
 /// <summary>What a pnpm lockfile says that <see cref="PnpmLockParser"/> uses, as either reader found it, in file order.</summary>
-internal sealed class PnpmLockContent(string? lockfileVersion)
+/// <param name="packages">How many packages entries it will hold, when known (the list's first size).</param>
+/// <param name="snapshots">How many snapshots entries, likewise.</param>
+internal sealed class PnpmLockContent(string? lockfileVersion, int packages = 0, int snapshots = 0)
 {
     public string? LockfileVersion { get; } = lockfileVersion;
 
@@ -284,9 +290,9 @@ internal sealed class PnpmLockContent(string? lockfileVersion)
     public HashSet<string> Direct { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Each <c>snapshots</c> key with the names its <c>dependencies</c> and <c>optionalDependencies</c> list.</summary>
-    public List<(string Key, List<string> Requires)> Snapshots { get; } = [];
+    public List<(string Key, List<string> Requires)> Snapshots { get; } = new(snapshots);
 
-    public List<PnpmLockPackage> Packages { get; } = [];
+    public List<PnpmLockPackage> Packages { get; } = new(packages);
 
     /// <summary>The line of each of <see cref="Packages"/> in this version when it is not the entry's own (a memo's entry placed in a version by <see cref="PnpmLockBlocks"/>); null when they are.</summary>
     public List<int>? Lines { get; set; }
@@ -336,6 +342,12 @@ internal sealed class PnpmLockPackage(string key, int line)
     public string? Dev { get; init; }
 
     public List<string> Requires { get; init; } = [];
+
+    /// <summary>The key without its peer suffix ("name@1.0.0(peer@2)" → "name@1.0.0"): what a change's touched packages are told by.</summary>
+    /// <remarks>Worked out on first use, the same by any thread (a memo's entry is shared by the versions that have it).</remarks>
+    public string BaseKey => _baseKey ??= PnpmLockParser.StripPeers(Key.AsSpan()) is var stripped && stripped.Length == Key.Length ? Key : stripped.ToString();
+
+    private string? _baseKey;
 
     /// <summary>What <see cref="PnpmLockParser"/> derives from the entry alone, kept with it (a memo's entry is shared by the versions that have it).</summary>
     internal PackageFactsCache Facts { get; } = new();

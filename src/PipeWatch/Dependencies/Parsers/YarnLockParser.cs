@@ -252,31 +252,45 @@ internal sealed class YarnLockParser : ILockfileParser
         return removed;
     }
 
-    // One entry: its header line, then its fields (indent up to 2) and the names under its dependencies (deeper).
+    // One entry: its header line, then its fields (indent up to 2) and the names under its dependencies (deeper). Read line by
+    // line over the block's characters: only the strings an entry keeps are made (a history scan reads every new entry text).
     private static Entry ReadEntry(string block)
     {
-        var lines = block.Split('\n');
-        var current = new Entry(lines[0].TrimEnd('\r')[..^1]);
+        var text = block.AsSpan();
+        var lineEnd = text.IndexOf('\n');
+        var current = new Entry(text[..(lineEnd < 0 ? text.Length : lineEnd)].TrimEnd('\r')[..^1].ToString());
         var inDependencies = false;
-        foreach (var raw in lines.AsSpan(1))
+        var rest = lineEnd < 0 ? [] : text[(lineEnd + 1)..];
+        while (lineEnd >= 0)
         {
-            var line = raw.TrimEnd('\r');
+            lineEnd = rest.IndexOf('\n');
+            var line = rest[..(lineEnd < 0 ? rest.Length : lineEnd)].TrimEnd('\r');
+            rest = lineEnd < 0 ? [] : rest[(lineEnd + 1)..];
             if (line.Length == 0 || line.TrimStart().StartsWith('#')) continue;
             var indent = line.Length - line.TrimStart().Length;
-            var (key, value) = Field(line.Trim());
+            Field(line.Trim(), out var key, out var value);
             if (indent <= 2)
             {
                 inDependencies = key is "dependencies" or "optionalDependencies";
-                if (value.Length > 0) current.Fields[key] = value;
+                if (value.Length > 0) current.Fields[FieldName(key)] = value.ToString();
             }
             else if (inDependencies)
             {
-                current.Requires.Add(key);
+                current.Requires.Add(key.ToString());
             }
         }
 
         return current;
     }
+
+    // The field names yarn writes, so that each entry's fields are keyed by one shared string each, not a copy per entry.
+    private static readonly HashSet<string> KnownFields = new(
+        ["version", "resolved", "integrity", "checksum", "resolution", "dependencies", "optionalDependencies", "peerDependencies",
+            "peerDependenciesMeta", "dependenciesMeta", "bin", "languageName", "linkType", "conditions"],
+        StringComparer.Ordinal);
+
+    private static string FieldName(ReadOnlySpan<char> key) =>
+        KnownFields.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var known) ? known : key.ToString();
 
     /// <summary>The folder name of a specifier "name@range" or "@scope/name@range" (an alias "x@npm:real@range" keeps "x").</summary>
     private static string FolderOf(string specifier)
@@ -294,18 +308,30 @@ internal sealed class YarnLockParser : ILockfileParser
         return range.StartsWith("npm:", StringComparison.Ordinal) && range.Length > 4 ? FolderOf(range[4..]) : specifier[..at];
     }
 
-    private static (string Key, string Value) Field(string line)
+    private static void Field(ReadOnlySpan<char> line, out ReadOnlySpan<char> key, out ReadOnlySpan<char> value)
     {
         // Berry writes "key: value", classic "key value"; either may quote both parts.
+        value = [];
         var split = line.IndexOf(": ", StringComparison.Ordinal);
-        if (split < 0 && line.EndsWith(':')) return (line[..^1].Trim('"'), "");
+        if (split < 0 && line.EndsWith(':'))
+        {
+            key = line[..^1].Trim('"');
+            return;
+        }
+
         if (split < 0) split = QuotedEnd(line);
-        if (split < 0) return (line.Trim('"'), "");
-        return (line[..split].Trim().TrimEnd(':').Trim('"'), line[(split + 1)..].Trim().Trim('"'));
+        if (split < 0)
+        {
+            key = line.Trim('"');
+            return;
+        }
+
+        key = line[..split].Trim().TrimEnd(':').Trim('"');
+        value = line[(split + 1)..].Trim().Trim('"');
     }
 
-    private static int QuotedEnd(string line) =>
-        line.StartsWith('"') ? line.IndexOf('"', 1) + 1 is var end and > 0 && end < line.Length ? end : -1 : line.IndexOf(' ');
+    private static int QuotedEnd(ReadOnlySpan<char> line) =>
+        line.StartsWith('"') ? line[1..].IndexOf('"') + 2 is var end and > 1 && end < line.Length ? end : -1 : line.IndexOf(' ');
 
     private static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
 

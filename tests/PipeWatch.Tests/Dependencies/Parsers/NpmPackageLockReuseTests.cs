@@ -124,6 +124,47 @@ public sealed class NpmPackageLockReuseTests
         Assert.Same(second.Dependencies[2], third.Dependencies[2]);
     }
 
+    [Fact]
+    public void A_version_1_top_level_entry_is_direct_again_only_when_the_last_entry_requiring_it_drops_it()
+    {
+        // The names required are counted by entry and carried from version to version: two entries requiring b keep it indirect
+        // until both drop it, and an edit that changes no requirement keeps the counts as they were.
+        var memo = new LockfileBlockMemo();
+        var first = Parser.Parse("package-lock.json", V1, memo);
+        var cRequiresB = V1.Replace("      \"version\": \"3.0.0\"\n", "      \"version\": \"3.0.0\",\n      \"requires\": {\n        \"b\": \"^2.0.0\"\n      }\n", StringComparison.Ordinal);
+        var aDropsB = cRequiresB.Replace("      \"requires\": {\n        \"b\": \"^1.0.0\"\n      },\n", "", StringComparison.Ordinal);
+        var cDropsB = aDropsB.Replace("      \"version\": \"3.0.0\",\n      \"requires\": {\n        \"b\": \"^2.0.0\"\n      }\n", "      \"version\": \"3.0.0\"\n", StringComparison.Ordinal);
+        var cBumped = cDropsB.Replace("\"version\": \"3.0.0\"", "\"version\": \"3.0.1\"", StringComparison.Ordinal);
+
+        var second = Follow(V1, cRequiresB, first, memo);
+        var third = Follow(cRequiresB, aDropsB, second, memo);
+        var fourth = Follow(aDropsB, cDropsB, third, memo);
+        var fifth = Follow(cDropsB, cBumped, fourth, memo);
+        var back = Follow(cBumped, V1, fifth, memo);
+
+        Assert.Equal(["a|1.0.0|True|6", "b|1.0.0|False|12", "b|2.0.0|False|17", "c|3.0.0|True|20"], Summary(second));
+        Assert.Equal(["a|1.0.0|True|6", "b|1.0.0|False|9", "b|2.0.0|False|14", "c|3.0.0|True|17"], Summary(third));
+        Assert.Equal(["a|1.0.0|True|6", "b|1.0.0|False|9", "b|2.0.0|True|14", "c|3.0.0|True|17"], Summary(fourth));
+        Assert.Equal(["a|1.0.0|True|6", "b|1.0.0|False|9", "b|2.0.0|True|14", "c|3.0.1|True|17"], Summary(fifth));
+        Assert.Same(fourth.Dependencies[2], fifth.Dependencies[2]);
+        Assert.Equal(Summary(first), Summary(back));
+    }
+
+    [Fact]
+    public void A_version_1_entry_with_a_hostile_requires_value_follows_to_what_the_whole_parse_gives()
+    {
+        // A requires block that is not an object of names, and a name required twice by one entry: counted as the whole parse counts.
+        var memo = new LockfileBlockMemo();
+        var first = Parser.Parse("package-lock.json", V1, memo);
+        var twice = V1.Replace("        \"b\": \"^1.0.0\"\n", "        \"b\": \"^1.0.0\",\n        \"b\": \"^1.0.1\",\n        \"c\": [1, 2]\n", StringComparison.Ordinal);
+
+        var made = Parser.Follow("package-lock.json", twice, memo, first.Layout!, PipeWatch.Bench.OneHunkDiff.Between(V1, twice));
+        var whole = Parser.Parse("package-lock.json", twice);
+
+        Assert.Equal(PnpmLockReadersTests.Text(whole), PnpmLockReadersTests.Text(made ?? Parser.Parse("package-lock.json", twice, memo)));
+        if (made is not null) Assert.Equal(PnpmLockReadersTests.Text(Parser.Parse("package-lock.json", V1)), PnpmLockReadersTests.Text(Follow(twice, V1, made, memo)));
+    }
+
     [Theory]
     [MemberData(nameof(NpmPackageLockMemoTests.CorpusFiles), MemberType = typeof(NpmPackageLockMemoTests))]
     public void Every_corpus_package_lock_followed_through_a_chain_of_edits_is_the_whole_parse_at_every_step(string file)

@@ -88,6 +88,36 @@ public sealed class YarnLockParserTests
     private const string Berry = "__metadata:\n  version: 6\n  cacheKey: 8\n\n\"a@npm:^1.0.0\":\n  version: 1.0.0\n  resolution: \"a@npm:1.0.0\"\n  checksum: aaa\n\n\"b@npm:^2.0.0\":\n  version: 2.0.0\n  resolution: \"b@npm:2.0.0\"\n  dependencies:\n    c: \"npm:^3.0.0\"\n\n\"c@npm:^3.0.0\":\n  version: 3.0.0\n  resolution: \"c@npm:3.0.0\"\n\n\"root@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"root@workspace:.\"\n  dependencies:\n    a: \"npm:^1.0.0\"\n";
 
     [Fact]
+    public void An_entry_with_CRLF_comments_quoted_names_and_a_stray_quote_reads_each_field_as_written()
+    {
+        // The entry's lines are read over its block's characters: CR endings, a comment among the fields, a quoted scoped name
+        // under dependencies, and a hostile lone quote (a name that is empty, kept as the whole-file reading always kept it).
+        const string text = "# yarn lockfile v1\n\n"
+            + "\"@scope/a@^1.0.0\", \"@scope/a@^1.1.0\":\r\n"
+            + "  version \"1.2.0\"\r\n"
+            + "  resolved \"https://registry.yarnpkg.com/@scope/a/-/a-1.2.0.tgz#abc\"\r\n"
+            + "  # a comment among the fields\r\n"
+            + "  integrity sha512-xyz\r\n"
+            + "  dependencies:\r\n"
+            + "    b \"^2.0.0\"\r\n"
+            + "    \"@scope/c\" \"~3\"\r\n"
+            + "    \"\r\n"
+            + "  optionalDependencies:\r\n"
+            + "    fsevents \"^2\"\r\n"
+            + "\r\n"
+            + "b@^2.0.0:\n"
+            + "  version \"2.0.1\"\n"
+            + "  checksum: 0123abcd\n";
+
+        var parse = Parser.Parse("yarn.lock", text);
+
+        Assert.Empty(parse.Problems);
+        Assert.Equal(
+            ["@scope/a|1.2.0|True|3|sha512-xyz|Registry|b,@scope/c,,fsevents", "b|2.0.1|False|15|0123abcd|Unknown|"],
+            parse.Dependencies.Select(d => $"{d.Name}|{d.Version}|{d.Direct}|{d.Line}|{d.Integrity}|{d.Source.Kind}|{string.Join(',', d.Requires)}"));
+    }
+
+    [Fact]
     public void A_followed_version_takes_over_the_dependencies_of_the_entries_its_change_did_not_touch()
     {
         var before = Parser.Parse("yarn.lock", Classic, new LockfileBlockMemo());

@@ -112,6 +112,33 @@ public sealed class LockfileCacheTests
     }
 
     [Fact]
+    public void Past_its_package_bound_the_least_recently_read_versions_are_parsed_again_and_the_latest_are_held()
+    {
+        // Versions of one large lockfile, each a fifth of the bound: the five most recently read fit, the sixth pushes out the oldest.
+        const int PerVersion = LockfileCache.MaxDependencies / 5;
+        var reads = new CountingHistory(_history);
+        var cache = new LockfileCache(new ProblemLog());
+        var parser = LockfileParsers.For("requirements.txt")!;
+        var commits = Enumerable.Range(0, 6)
+            .Select(v => _history.Commit("Dana Dev <dana@example.com>", ("requirements.txt", string.Concat(Enumerable.Range(0, PerVersion).Select(i => $"pkg{i}==1.{v}.{i}\n")))))
+            .ToList();
+        string Blob(int v) => commits[v].Files[0].NewBlob!;
+
+        for (var v = 0; v < 5; v++) Assert.Equal(PerVersion, cache.Read(parser, "requirements.txt", Blob(v), reads, null).Count);
+        Assert.Equal(5, reads.Count);
+        cache.Read(parser, "requirements.txt", Blob(0), reads, null); // held: 1 is now the least recently read
+        Assert.Equal(5, reads.Count);
+
+        Assert.Equal("1.5.0", cache.Read(parser, "requirements.txt", Blob(5), reads, null)[0].Version);
+        Assert.Equal(6, reads.Count);
+        cache.Read(parser, "requirements.txt", Blob(0), reads, null);
+        cache.Read(parser, "requirements.txt", Blob(5), reads, null);
+        Assert.Equal(6, reads.Count);
+        Assert.Equal("1.1.0", cache.Read(parser, "requirements.txt", Blob(1), reads, null)[0].Version);
+        Assert.Equal(7, reads.Count);
+    }
+
+    [Fact]
     public void A_file_prepared_for_a_commit_is_read_from_what_was_prepared_even_after_the_cache_dropped_it()
     {
         var commit = _history.Commit("Dana Dev <dana@example.com>", ("package-lock.json", CommitHistory.NpmLock(new NpmEntry("express", "4.18.2", Direct: true))));
