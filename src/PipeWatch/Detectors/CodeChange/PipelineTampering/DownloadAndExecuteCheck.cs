@@ -16,7 +16,7 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
     {
         foreach (var step in definition.Steps)
         {
-            foreach (var (line, text) in Scripts.Matches(step, Pattern()))
+            foreach (var (line, text) in Scripts.Matches(step, Pattern(), MayMatch))
             {
                 yield return new WorkflowIssue(
                     Rule, Severity.High, line, step.Job, step.Label, $"{step.Job}|{step.Label}|{text}",
@@ -25,6 +25,13 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
             }
         }
     }
+
+    /// <summary>False for a script <see cref="Pattern"/> cannot match: each of its branches spells curl, wget, iex, iwr, irm or invoke-.</summary>
+    /// <remarks>The literals are matched with the pattern's own options, so they ignore case exactly as it does.</remarks>
+    internal static bool MayMatch(string script) => Fetchers().IsMatch(script);
+
+    [GeneratedRegex("curl|wget|iex|iwr|irm|invoke-", RegexOptions.IgnoreCase)]
+    private static partial Regex Fetchers();
 
     [GeneratedRegex("""
         \b(?:curl|wget)\b[^\n|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:ba|z|k|da|fi)?sh\b
@@ -35,5 +42,5 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
         |\b(?:iex|invoke-expression)\b[^\n]*\b(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*
         |\b(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]*\|\s*(?:iex|invoke-expression)\b
         """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace)]
-    private static partial Regex Pattern();
+    internal static partial Regex Pattern();
 }

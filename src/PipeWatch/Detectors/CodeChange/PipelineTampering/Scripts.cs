@@ -21,10 +21,18 @@ internal static class Scripts
     }
 
     /// <summary>Every match of <paramref name="pattern"/> in the step's code, with its file line.</summary>
-    public static IEnumerable<(int Line, string Text)> Matches(CiStep step, Regex pattern)
+    public static IEnumerable<(int Line, string Text)> Matches(CiStep step, Regex pattern) => Matches(step, pattern, static _ => true);
+
+    /// <summary>
+    /// As <see cref="Matches(CiStep, Regex)"/>, running <paramref name="pattern"/> only on the scripts <paramref name="mayMatch"/>
+    /// does not rule out: a prefilter for literals every match of the pattern holds, one fast pass instead of the pattern's search
+    /// from every possible start (most scripts hold none of them).
+    /// </summary>
+    public static IEnumerable<(int Line, string Text)> Matches(CiStep step, Regex pattern, Func<string, bool> mayMatch)
     {
         foreach (var script in Of(step))
         {
+            if (!mayMatch(script.Value)) continue;
             foreach (Match m in pattern.Matches(script.Value)) yield return (script.LineOf(m.Index), m.Value.Trim());
         }
     }
