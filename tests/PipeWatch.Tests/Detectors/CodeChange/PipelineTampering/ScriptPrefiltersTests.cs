@@ -13,7 +13,10 @@ namespace PipeWatch.Tests.Detectors.CodeChange.PipelineTampering;
 public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
 {
     // Each prefilter with the pattern it stands before, as the check applies them (publishing reads the joined script).
-    private static readonly string[] Checks = [nameof(DownloadAndExecuteCheck), nameof(SecretsExfiltrationCheck), nameof(TrustedPublishingCheck), nameof(BotConditionsCheck)];
+    private static readonly string[] Checks =
+    [
+        nameof(DownloadAndExecuteCheck), nameof(SecretsExfiltrationCheck), nameof(TrustedPublishingCheck), nameof(BotConditionsCheck), nameof(GitHubEnvInjectionCheck),
+    ];
 
     public static TheoryData<string> Prefilters => [.. Checks];
 
@@ -23,6 +26,7 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
         nameof(SecretsExfiltrationCheck) => (SecretsExfiltrationCheck.MaySend, SecretsExfiltrationCheck.Sending().IsMatch),
         nameof(TrustedPublishingCheck) => (TrustedPublishingCheck.MayPublish, s => TrustedPublishingCheck.Publish().IsMatch(TrustedPublishingCheck.Joined(s))),
         nameof(BotConditionsCheck) => (BotConditionsCheck.MayTrustBot, BotConditionsCheck.ActorIsBot().IsMatch),
+        nameof(GitHubEnvInjectionCheck) => (GitHubEnvInjectionCheck.MayWrite, GitHubEnvInjectionCheck.Write().IsMatch),
         _ => throw new ArgumentOutOfRangeException(nameof(check)),
     };
 
@@ -57,6 +61,11 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
             "github.actor == 'dependabot[bot]'", "GITHUB.ACTOR == \"renovate[bot]\"", "github['actor'] == 'x[bot]'", "github[\"triggering_actor\"] == '49699333'",
             "github.actor_id == 49699333", "'dependabot[bot]' == github.actor", "'49699333' == github.triggering_actor",
         ],
+        [nameof(GitHubEnvInjectionCheck)] =
+        [
+            "echo \"TITLE=$TITLE\" >> $GITHUB_ENV", "echo \"$DIR/bin\" >> \"${GITHUB_PATH}\"", "echo x=$y >>$github_env",
+            "Add-Content -Path $env:GITHUB_ENV -Value \"A=$b\"\n\"A=$b\" >> $env:GITHUB_ENV", "echo %V% >> %GITHUB_PATH%",
+        ],
     };
 
     // Fragments the fuzzer joins: the patterns' own words in several cases, their punctuation, and filler.
@@ -82,6 +91,10 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
         [
             "github", "GITHUB", ".", "['", "[\"", "']", "\"]", "actor", "ACTOR", "triggering_", "_id", " == ", "==", " ", "'dependabot[bot]'", "\"renovate[bot]\"",
             "'49699333'", "49699333", "'", "&&", "||", "(", ")", "[bot]",
+        ],
+        [nameof(GitHubEnvInjectionCheck)] =
+        [
+            "echo", " ", "\n", ">>", ">", "\"", "'", "$", "${", "}", "$env:", "%", "GITHUB_", "github_", "ENV", "PATH", "OUTPUT", "path", "x=$y", "GITHUB_ENV",
         ],
     };
 
@@ -132,6 +145,7 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
     [InlineData(nameof(DownloadAndExecuteCheck))]
     [InlineData(nameof(SecretsExfiltrationCheck))]
     [InlineData(nameof(BotConditionsCheck))]
+    [InlineData(nameof(GitHubEnvInjectionCheck))]
     public void The_prefilter_ignores_case_wherever_the_pattern_does(string check)
     {
         // Each letter of a hit replaced by every character the pattern takes for it (Kelvin sign for k, long s, dotted I...):
@@ -199,6 +213,7 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
         Assert.False(TrustedPublishingCheck.MayPublish("git push origin HEAD:main --follow-tags"));
         Assert.False(TrustedPublishingCheck.MayPublish("gh release upload v1 dist/*.tgz"));
         Assert.False(BotConditionsCheck.MayTrustBot("github.event_name == 'push' && github.ref == 'refs/heads/main'"));
+        Assert.False(GitHubEnvInjectionCheck.MayWrite("echo \"version=$VERSION\" >> \"$GITHUB_OUTPUT\""));
         // A word a pattern needs is enough to run it: git push beside gem build may be a gem push.
         Assert.True(TrustedPublishingCheck.MayPublish("gem build x.gemspec\ngit push"));
     }
