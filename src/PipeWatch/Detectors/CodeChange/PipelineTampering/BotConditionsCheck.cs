@@ -27,11 +27,9 @@ internal sealed partial class BotConditionsCheck : IWorkflowCheck
     }
 
     /// <summary>False for a condition <see cref="ActorIsBot"/> cannot match: both of its branches spell github and actor.</summary>
-    /// <remarks>The literals are matched with the pattern's own options, so they ignore case exactly as it does.</remarks>
-    internal static bool MayTrustBot(string condition) => Actor().IsMatch(condition);
+    internal static bool MayTrustBot(string condition) => Scripts.ContainsAny(condition, Actor);
 
-    [GeneratedRegex("(?i)actor")]
-    private static partial Regex Actor();
+    internal static readonly string[] Actor = ["actor"];
 
     // github.actor / github['actor'] / triggering_actor / actor_id compared with a [bot] login or a numeric id.
     [GeneratedRegex(@"(?i)github(?:\.|\[\s*['""])(?:triggering_)?actor(?:_id)?(?:['""]\s*\])?\s*==\s*(?:'[^']*\[bot\]'|""[^""]*\[bot\]""|'?\d+'?)|(?:'[^']*\[bot\]'|'?\d{5,}'?)\s*==\s*github(?:\.|\[\s*['""])(?:triggering_)?actor(?:_id)?")]

@@ -26,12 +26,10 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
         }
     }
 
-    /// <summary>False for a script <see cref="Pattern"/> cannot match: each of its branches spells curl, wget, iex, iwr, irm or invoke-.</summary>
-    /// <remarks>The literals are matched with the pattern's own options, so they ignore case exactly as it does.</remarks>
-    internal static bool MayMatch(string script) => Fetchers().IsMatch(script);
+    /// <summary>False for a script <see cref="Pattern"/> cannot match: each of its branches spells curl, wget, iex, iwr, irm or invo(ke-…).</summary>
+    internal static bool MayMatch(string script) => Scripts.ContainsAny(script, Fetchers);
 
-    [GeneratedRegex("curl|wget|iex|iwr|irm|invoke-", RegexOptions.IgnoreCase)]
-    private static partial Regex Fetchers();
+    internal static readonly string[] Fetchers = ["curl", "wget", "iex", "iwr", "irm", "invo"];
 
     [GeneratedRegex("""
         \b(?:curl|wget)\b[^\n|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:ba|z|k|da|fi)?sh\b

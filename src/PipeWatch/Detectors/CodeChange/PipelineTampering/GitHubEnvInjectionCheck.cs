@@ -47,11 +47,9 @@ internal sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
     }
 
     /// <summary>False for a script <see cref="Write"/> cannot match: each of its branches spells GITHUB_ENV or GITHUB_PATH.</summary>
-    /// <remarks>The literals are matched with the pattern's own options, so they ignore case exactly as it does.</remarks>
-    internal static bool MayWrite(string script) => WrittenFiles().IsMatch(script);
+    internal static bool MayWrite(string script) => Scripts.ContainsAny(script, WrittenFiles);
 
-    [GeneratedRegex("GITHUB_ENV|GITHUB_PATH", RegexOptions.IgnoreCase)]
-    private static partial Regex WrittenFiles();
+    internal static readonly string[] WrittenFiles = ["GITHUB_ENV", "GITHUB_PATH"];
 
     [GeneratedRegex("""^(?<value>[^\n]*?)>>\s*["']?(?<file>\$\{?GITHUB_(?:ENV|PATH)\}?|\$env:GITHUB_(?:ENV|PATH)|%GITHUB_(?:ENV|PATH)%)""", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     internal static partial Regex Write();

@@ -37,6 +37,21 @@ internal static class Scripts
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="text"/> holds one of <paramref name="literals"/>, ignoring case the ordinal way: a prefilter for a
+    /// pattern whose every match holds one, with letters whose case the pattern ignores exactly as this does (no k: the pattern
+    /// also takes the Kelvin sign for it). Plain string searches, precompiled: a prefilter regex would be compiled at run time.
+    /// </summary>
+    public static bool ContainsAny(string text, string[] literals)
+    {
+        foreach (var literal in literals)
+        {
+            if (text.Contains(literal, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+
+        return false;
+    }
+
     /// <summary>The rule id of a check: <c>pipeline-tampering.&lt;name&gt;</c>.</summary>
     public static string Rule(string name) => "pipeline-tampering." + name;
 

@@ -173,6 +173,41 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Each_literal_letter_ignores_case_wherever_the_patterns_do()
+    {
+        // The (?i) patterns take for each letter exactly the characters the prefilters' ordinal case-insensitive search does, or a
+        // prefilter could skip a script its pattern reports (the Kelvin sign is a k to the patterns and not to the search: no
+        // literal holds a k).
+        string[][] sets =
+        [
+            DownloadAndExecuteCheck.Fetchers, SecretsExfiltrationCheck.SendingTools, SecretsExfiltrationCheck.SentThings, BotConditionsCheck.Actor,
+            GitHubEnvInjectionCheck.WrittenFiles,
+        ];
+        var equal = new Dictionary<char, List<char>>();
+        var tried = 0;
+        foreach (var literals in sets)
+        {
+            foreach (var literal in literals)
+            {
+                for (var at = 0; at < literal.Length; at++)
+                {
+                    if (!char.IsAsciiLetter(literal[at])) continue;
+                    if (!equal.TryGetValue(literal[at], out var others)) equal[literal[at]] = others = EqualIgnoringCase(literal[at]);
+                    foreach (var c in others)
+                    {
+                        tried++;
+                        var variant = string.Concat(literal.AsSpan(0, at), c.ToString(), literal.AsSpan(at + 1));
+                        Assert.True(Scripts.ContainsAny("x " + variant + " y", literals), $"'{literal}' with U+{(int)c:X4} at {at}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(tried > 50, $"{tried} variants");
+        Assert.Contains('\u212A', EqualIgnoringCase('k'));
+    }
+
+    [Fact]
     public void Every_corpus_script_condition_and_line_a_pattern_matches_passes_its_prefilter()
     {
         var texts = 0;
