@@ -17,7 +17,7 @@ internal sealed partial class BotConditionsCheck : IWorkflowCheck
         var privileged = definition.TriggeredBy("pull_request_target", "workflow_run", "issue_comment", "pull_request_review", "pull_request_review_comment");
         foreach (var (line, value, _) in Conditions.Of(definition))
         {
-            if (!MayTrustBot(value) || ActorIsBot().Match(value) is not { Success: true } m) continue;
+            if (ActorIsBot().Match(value) is not { Success: true } m) continue;
             yield return new WorkflowIssue(
                 Rule, privileged ? Severity.High : Severity.Medium, line, null, null, m.Value,
                 $"Condition '{Scripts.Snippet(m.Value)}' trusts the actor to be a bot",
@@ -26,12 +26,7 @@ internal sealed partial class BotConditionsCheck : IWorkflowCheck
         }
     }
 
-    /// <summary>False for a condition <see cref="ActorIsBot"/> cannot match: both of its branches spell github and actor.</summary>
-    internal static bool MayTrustBot(string condition) => Scripts.ContainsAny(condition, Actor);
-
-    internal static readonly string[] Actor = ["actor"];
-
     // github.actor / github['actor'] / triggering_actor / actor_id compared with a [bot] login or a numeric id.
     [GeneratedRegex(@"(?i)github(?:\.|\[\s*['""])(?:triggering_)?actor(?:_id)?(?:['""]\s*\])?\s*==\s*(?:'[^']*\[bot\]'|""[^""]*\[bot\]""|'?\d+'?)|(?:'[^']*\[bot\]'|'?\d{5,}'?)\s*==\s*github(?:\.|\[\s*['""])(?:triggering_)?actor(?:_id)?")]
-    internal static partial Regex ActorIsBot();
+    private static partial Regex ActorIsBot();
 }

@@ -16,7 +16,7 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
     {
         foreach (var step in definition.Steps)
         {
-            foreach (var (line, text) in Scripts.Matches(step, Pattern(), MayMatch))
+            foreach (var (line, text) in Scripts.Matches(step, Pattern()))
             {
                 yield return new WorkflowIssue(
                     Rule, Severity.High, line, step.Job, step.Label, $"{step.Job}|{step.Label}|{text}",
@@ -25,11 +25,6 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
             }
         }
     }
-
-    /// <summary>False for a script <see cref="Pattern"/> cannot match: each of its branches spells curl, wget, iex, iwr, irm or invo(ke-…).</summary>
-    internal static bool MayMatch(string script) => Scripts.ContainsAny(script, Fetchers);
-
-    internal static readonly string[] Fetchers = ["curl", "wget", "iex", "iwr", "irm", "invo"];
 
     [GeneratedRegex("""
         \b(?:curl|wget)\b[^\n|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:ba|z|k|da|fi)?sh\b
@@ -40,5 +35,5 @@ internal sealed partial class DownloadAndExecuteCheck : IWorkflowCheck
         |\b(?:iex|invoke-expression)\b[^\n]*\b(?:iwr|irm|invoke-webrequest|invoke-restmethod|downloadstring)\b[^\n]*
         |\b(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n|]*\|\s*(?:iex|invoke-expression)\b
         """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace)]
-    internal static partial Regex Pattern();
+    private static partial Regex Pattern();
 }

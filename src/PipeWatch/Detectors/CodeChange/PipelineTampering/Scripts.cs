@@ -21,26 +21,20 @@ internal static class Scripts
     }
 
     /// <summary>Every match of <paramref name="pattern"/> in the step's code, with its file line.</summary>
-    public static IEnumerable<(int Line, string Text)> Matches(CiStep step, Regex pattern) => Matches(step, pattern, static _ => true);
-
-    /// <summary>
-    /// As <see cref="Matches(CiStep, Regex)"/>, running <paramref name="pattern"/> only on the scripts <paramref name="mayMatch"/>
-    /// does not rule out: a prefilter for literals every match of the pattern holds, one fast pass instead of the pattern's search
-    /// from every possible start (most scripts hold none of them).
-    /// </summary>
-    public static IEnumerable<(int Line, string Text)> Matches(CiStep step, Regex pattern, Func<string, bool> mayMatch)
+    public static IEnumerable<(int Line, string Text)> Matches(CiStep step, Regex pattern)
     {
         foreach (var script in Of(step))
         {
-            if (!mayMatch(script.Value)) continue;
             foreach (Match m in pattern.Matches(script.Value)) yield return (script.LineOf(m.Index), m.Value.Trim());
         }
     }
 
     /// <summary>
     /// True when <paramref name="text"/> holds one of <paramref name="literals"/>, ignoring case the ordinal way: a prefilter for a
-    /// pattern whose every match holds one, with letters whose case the pattern ignores exactly as this does (no k: the pattern
+    /// pattern whose every match holds one, with letters whose case the pattern ignores exactly as this does (no k: a pattern
     /// also takes the Kelvin sign for it). Plain string searches, precompiled: a prefilter regex would be compiled at run time.
+    /// One pass per literal: worth it for one or two literals, not for a pattern's many (measured: bench/README.md, issue 26,
+    /// tenth session).
     /// </summary>
     public static bool ContainsAny(string text, string[] literals)
     {

