@@ -25,7 +25,8 @@ internal sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
         var privileged = definition.TriggeredBy("pull_request_target", "workflow_run", "issue_comment", "issues", "discussion", "discussion_comment", "pull_request_review_comment");
         foreach (var step in definition.Steps)
         {
-            if (step.Run is not { } run) continue;
+            // A script that writes neither file cannot be reported: skip it before reading its expressions.
+            if (step.Run is not { } run || !MayWrite(run.Value)) continue;
             var tainted = step.Env.Values.Append(run).Any(v => Expressions.Spans(v.Value).SelectMany(s => Expressions.References(s.Inner)).Any(Expressions.IsAttackerControlled));
             var why = tainted ? "the step takes outsider-controlled event data"
                 : privileged ? "the workflow runs on a trigger outsiders can start, with the base repository's privileges"
@@ -45,6 +46,11 @@ internal sealed partial class GitHubEnvInjectionCheck : IWorkflowCheck
         }
     }
 
+    /// <summary>False for a script <see cref="Write"/> cannot match: each of its branches spells GITHUB_ENV or GITHUB_PATH.</summary>
+    internal static bool MayWrite(string script) => Scripts.ContainsAny(script, WrittenFiles);
+
+    internal static readonly string[] WrittenFiles = ["GITHUB_ENV", "GITHUB_PATH"];
+
     [GeneratedRegex("""^(?<value>[^\n]*?)>>\s*["']?(?<file>\$\{?GITHUB_(?:ENV|PATH)\}?|\$env:GITHUB_(?:ENV|PATH)|%GITHUB_(?:ENV|PATH)%)""", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
-    private static partial Regex Write();
+    internal static partial Regex Write();
 }

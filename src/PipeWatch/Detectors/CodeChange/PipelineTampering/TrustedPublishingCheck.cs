@@ -35,7 +35,7 @@ internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
                 }
                 else if (!oidc && step.Run is { } run && MayPublish(run.Value))
                 {
-                    var joined = Continuation().Replace(run.Value, " ");
+                    var joined = Joined(run.Value);
                     if (Publish().Match(joined) is { Success: true } m)
                     {
                         what = m.Value.Trim();
@@ -52,9 +52,18 @@ internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
         }
     }
 
-    /// <summary>False for a script <see cref="Publish"/> cannot match: each of its commands spells publish, push or upload (case matters), and joining continued lines adds only spaces.</summary>
+    /// <summary>
+    /// False for a script <see cref="Publish"/> cannot match: each of its commands spells publish, gem … push, nuget … push or
+    /// twine … upload (case matters), and joining continued lines adds only spaces, so it spells no word the script does not.
+    /// </summary>
+    /// <remarks>"push" and "upload" alone (a <c>git push</c>, an artifact upload) are common in scripts; their tools are not.</remarks>
     internal static bool MayPublish(string script) =>
-        script.Contains("publish", StringComparison.Ordinal) || script.Contains("push", StringComparison.Ordinal) || script.Contains("upload", StringComparison.Ordinal);
+        script.Contains("publish", StringComparison.Ordinal)
+        || (script.Contains("push", StringComparison.Ordinal) && (script.Contains("gem", StringComparison.Ordinal) || script.Contains("nuget", StringComparison.Ordinal)))
+        || (script.Contains("upload", StringComparison.Ordinal) && script.Contains("twine", StringComparison.Ordinal));
+
+    /// <summary>The script with its continued lines joined (a backslash, the line end and the next line's indentation made one space), as <see cref="Publish"/> reads it.</summary>
+    internal static string Joined(string script) => Continuation().Replace(script, " ");
 
     private static bool HasIdToken(CiPermissions? permissions) =>
         permissions is not null && (permissions.Whole?.Value == "write-all"
@@ -64,5 +73,5 @@ internal sealed partial class TrustedPublishingCheck : IWorkflowCheck
     private static partial Regex Continuation();
 
     [GeneratedRegex(@"(?m)^(?![ \t]*#)[^\n]*?\b(?:(?:(?:bunx[ \t]+)?npm|pnpm|yarn(?:[ \t]+npm)?|bun)[ \t]+publish\b(?![^\n]*--dry-run)|cargo(?:[ \t]+\+\S+)?[ \t]+publish\b(?![^\n]*(?:--dry-run|[ \t]-n\b))|gem[ \t]+push\b|(?:dotnet[ \t]+)?nuget(?:\.exe)?[ \t]+push\b|twine(?:==\S+)?[ \t]+upload\b|(?:uv|poetry|hatch|pdm)[ \t]+publish\b(?![^\n]*--dry-run))[^\n]*")]
-    private static partial Regex Publish();
+    internal static partial Regex Publish();
 }
