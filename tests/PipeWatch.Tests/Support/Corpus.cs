@@ -11,6 +11,11 @@ internal static class Corpus
     /// <summary>A file under the corpus root, e.g. <c>File("gitlab-webhooks", "pipeline.json")</c>.</summary>
     public static string File(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
+    /// <summary>Every CI definition sample (<c>workflows/**/*.yml</c>, <c>*.yaml</c>), in path order: its path from the corpus root (with <c>/</c>) and its text.</summary>
+    public static IEnumerable<(string Path, string Text)> Workflows() =>
+        Directory.EnumerateFiles(File("workflows"), "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(file => (System.IO.Path.GetRelativePath(Root, file).Replace('\\', '/'), System.IO.File.ReadAllText(file)));
+
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -46,13 +46,19 @@ public sealed class DiffRebuildTests : IDisposable
 
     private readonly TestRepository _repo = new();
 
-    [Fact]
-    public void Every_second_version_is_rebuilt_exactly_from_the_first_and_the_U0_diff()
+    // Commit "first" holds every case's version before, commit "second" every version after.
+    private void CommitBothVersionsOfEveryCase()
     {
         foreach (var (name, before, _) in Cases) _repo.WriteBytes(name + ".txt", Encoding.UTF8.GetBytes(before));
         _repo.Commit("first");
         foreach (var (name, _, after) in Cases) _repo.WriteBytes(name + ".txt", Encoding.UTF8.GetBytes(after));
         _repo.Commit("second");
+    }
+
+    [Fact]
+    public void Every_second_version_is_rebuilt_exactly_from_the_first_and_the_U0_diff()
+    {
+        CommitBothVersionsOfEveryCase();
         using var git = new CatFileBlobReader(GitRepository.Open(_repo.Path));
 
         var changes = Scan.Commits(_repo.Path)[1].Commit.Files.ToDictionary(f => f.Path);
@@ -111,10 +117,7 @@ public sealed class DiffRebuildTests : IDisposable
     [Fact]
     public void Every_removed_line_made_wrong_in_the_old_text_is_caught()
     {
-        foreach (var (name, before, _) in Cases) _repo.WriteBytes(name + ".txt", Encoding.UTF8.GetBytes(before));
-        _repo.Commit("first");
-        foreach (var (name, _, after) in Cases) _repo.WriteBytes(name + ".txt", Encoding.UTF8.GetBytes(after));
-        _repo.Commit("second");
+        CommitBothVersionsOfEveryCase();
         var changes = Scan.Commits(_repo.Path)[1].Commit.Files.ToDictionary(f => f.Path);
 
         var tried = 0;

@@ -124,10 +124,8 @@ public sealed partial class CheckedVersionTests(ITestOutputHelper output)
         // switch, a permission, a secret's name, an action, an image, a publishing action) or to a bumped version.
         string[] values = ["true", "write", "write-all", "secrets.TOKEN", "actions/checkout@v4", "docker://alpine:3", "pypa/gh-action-pypi-publish@v1", "false", "release", "ubuntu-latest", "actions/upload-artifact@v4", "actions/cache@v4", "softprops/action-gh-release@v2", "actions/setup-node@v4", "."];
         var (derived, skipped, edits) = (0, 0, 0);
-        foreach (var file in Directory.EnumerateFiles(Corpus.File("workflows"), "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (path, text) in Corpus.Workflows())
         {
-            var text = File.ReadAllText(file);
-            var path = System.IO.Path.GetRelativePath(Corpus.Root, file).Replace('\\', '/');
             var platform = CiDefinitionParser.Classify(path) ?? CiDefinitionParser.ClassifyByContent(path, text);
             if (platform is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)) continue;
             var lines = CiDefinitionParser.Lines(text);

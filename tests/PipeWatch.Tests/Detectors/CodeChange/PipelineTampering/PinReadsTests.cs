@@ -81,10 +81,8 @@ public sealed class PinReadsTests
     {
         var reads = new PinReads();
         var checkedFiles = 0;
-        foreach (var file in Directory.EnumerateFiles(Corpus.File("workflows"), "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (path, text) in Corpus.Workflows())
         {
-            var text = File.ReadAllText(file);
-            var path = System.IO.Path.GetRelativePath(Corpus.Root, file).Replace('\\', '/');
             if ((CiDefinitionParser.Classify(path) ?? CiDefinitionParser.ClassifyByContent(path, text)) is not { } platform
                 || CiDefinitionParser.Parse(path, text, platform, out _) is not { } definition)
             {

@@ -163,10 +163,8 @@ public sealed class ScriptPrefiltersTests(ITestOutputHelper output)
     {
         var texts = 0;
         var ruledOut = 0;
-        foreach (var file in Directory.EnumerateFiles(Corpus.File("workflows"), "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (path, text) in Corpus.Workflows())
         {
-            var text = File.ReadAllText(file);
-            var path = Path.GetRelativePath(Corpus.Root, file).Replace('\\', '/');
             var platform = CiDefinitionParser.Classify(path) ?? CiDefinitionParser.ClassifyByContent(path, text) ?? CiPlatform.GitHubWorkflow;
             var candidates = new List<string>(CiDefinitionParser.Lines(text));
             if (CiDefinitionParser.Parse(path, text, platform, out _) is { } definition)

@@ -119,10 +119,8 @@ public sealed partial class ValueChangeTests(ITestOutputHelper output)
     {
         var derived = 0;
         var bumps = 0;
-        foreach (var file in Directory.EnumerateFiles(Corpus.File("workflows"), "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var (path, text) in Corpus.Workflows())
         {
-            var text = File.ReadAllText(file);
-            var path = Path.GetRelativePath(Corpus.Root, file).Replace('\\', '/');
             if ((CiDefinitionParser.Classify(path) ?? CiDefinitionParser.ClassifyByContent(path, text)) is not (CiPlatform.GitHubWorkflow or CiPlatform.GitHubAction)
                 || CiDefinitionParser.Parse(path, text, CiPlatform.GitHubWorkflow, out _) is null)
             {
