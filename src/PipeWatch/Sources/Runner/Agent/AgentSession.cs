@@ -109,6 +109,8 @@ public sealed partial class AgentSession
         var missed = notes.Count == 0 ? null : string.Join("; ", notes);
         lock (_gate)
         {
+            // Lines strace printed for a new pid while the fork or clone that made it was still unfinished at the end.
+            foreach (var e in parser.Flush()) trace.Apply(e, meter);
             trace.Finish(Seconds(ended));
             Emit(Summary(trace, meter, started, ended, exit, collector, missed));
             if (scrapes is { Series.Scrapes: >= 2 }) Emit(HostSummary(scrapes.Series, scrapeTarget!.Display, exit));

@@ -6,11 +6,24 @@ namespace PipeWatch.Sources.Runner.Agent;
 /// <remarks>
 /// Joins calls strace splits across lines ("&lt;unfinished ...&gt;" and "&lt;... connect resumed&gt;"), per pid. A line it
 /// does not understand yields nothing and is counted in <see cref="Unreadable"/>. Not thread-safe: one parser per trace.
+/// <para>
+/// A new process or thread can run, and strace print its calls, before its parent's fork or clone returns (seen on a busy
+/// machine: curl's resolver thread sent its DNS questions before the clone that made it was resumed), and until then nobody
+/// knows whose it is. So while a fork or clone is unfinished, the lines of a pid not seen before are held; they are read right
+/// after the call that made the pid returns, or when no fork or clone is unfinished any more (a pid no call in flight made:
+/// the first process, or a thread of an attached one), or at <see cref="Flush"/>.
+/// </para>
 /// </remarks>
 internal sealed class StraceParser
 {
     private const string Unfinished = " <unfinished ...>";
+    private const int MaxHeldLines = 4096;
+    private const int MaxKnown = 100_000;
     private readonly Dictionary<int, string> _pending = [];
+    private readonly HashSet<int> _spawning = [];
+    private readonly HashSet<int> _known = [];
+    private readonly Dictionary<int, List<string>> _held = [];
+    private int _heldLines;
 
     /// <summary>Lines that could not be read.</summary>
     public int Unreadable { get; private set; }
@@ -18,36 +31,119 @@ internal sealed class StraceParser
     /// <summary>The first line that could not be read (cut at 200 characters), to show with the count.</summary>
     public string? FirstUnreadable { get; private set; }
 
-    public IEnumerable<TraceEvent> Parse(string line)
+    public IReadOnlyList<TraceEvent> Parse(string line)
+    {
+        var events = new List<TraceEvent>();
+        Parse(line, events);
+        return events;
+    }
+
+    /// <summary>Reads the lines still held (the trace ended with a fork or clone unfinished).</summary>
+    public IReadOnlyList<TraceEvent> Flush()
+    {
+        var events = new List<TraceEvent>();
+        ReleaseAll(events);
+        return events;
+    }
+
+    private void Parse(string line, List<TraceEvent> events)
     {
         var firstSpace = line.IndexOf(' ');
-        if (firstSpace <= 0 || !int.TryParse(line.AsSpan(0, firstSpace), CultureInfo.InvariantCulture, out var pid)) return Fail(line);
+        if (firstSpace <= 0 || !int.TryParse(line.AsSpan(0, firstSpace), CultureInfo.InvariantCulture, out var pid))
+        {
+            Fail(line);
+            return;
+        }
+
         // strace pads the pid to a column ("3229  1796…" when other pids have five digits).
         var timeStart = firstSpace + 1;
         while (timeStart < line.Length && line[timeStart] == ' ') timeStart++;
         var secondSpace = line.IndexOf(' ', timeStart);
-        if (secondSpace < 0 || !double.TryParse(line.AsSpan(timeStart, secondSpace - timeStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var time)) return Fail(line);
-        var body = line[(secondSpace + 1)..];
+        if (secondSpace < 0 || !double.TryParse(line.AsSpan(timeStart, secondSpace - timeStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var time))
+        {
+            Fail(line);
+            return;
+        }
 
-        if (NotInetSocketIo(body) || IsTripwire(body)) return [];
-        if (body.StartsWith("+++ ", StringComparison.Ordinal)) return Exit(pid, time, body);
-        if (body.StartsWith("--- SIGCHLD ", StringComparison.Ordinal)) return ChildCpu(pid, time, body);
-        if (body.StartsWith("---", StringComparison.Ordinal)) return [];
+        var body = line[(secondSpace + 1)..];
+        if (NotInetSocketIo(body) || IsTripwire(body)) return;
+        if (!_known.Contains(pid))
+        {
+            if (_spawning.Count > 0 && _heldLines < MaxHeldLines)
+            {
+                if (!_held.TryGetValue(pid, out var lines)) _held[pid] = lines = [];
+                lines.Add(line);
+                _heldLines++;
+                return;
+            }
+
+            // Past the bound, what is held is read first, to keep each pid's lines in order.
+            if (_spawning.Count > 0) ReleaseAll(events);
+            if (_known.Count >= MaxKnown) _known.Clear();
+            _known.Add(pid);
+        }
+
+        if (body.StartsWith("+++ ", StringComparison.Ordinal))
+        {
+            events.AddRange(Exit(pid, time, body));
+            // Gone: a call it left unfinished will not return, and its pid is new again if it comes back.
+            _pending.Remove(pid);
+            _known.Remove(pid);
+            if (_spawning.Remove(pid) && _spawning.Count == 0) ReleaseAll(events);
+            return;
+        }
+
+        if (body.StartsWith("--- SIGCHLD ", StringComparison.Ordinal))
+        {
+            events.AddRange(ChildCpu(pid, time, body));
+            return;
+        }
+
+        if (body.StartsWith("---", StringComparison.Ordinal)) return;
         if (body.EndsWith(Unfinished, StringComparison.Ordinal))
         {
             // Bounded: a call is at most one pending prefix per pid, and prefixes are as long as one strace line.
             _pending[pid] = body[..^Unfinished.Length];
-            return [];
+            if (IsSpawn(body)) _spawning.Add(pid);
+            else _spawning.Remove(pid);
+            return;
         }
 
         if (body.StartsWith("<... ", StringComparison.Ordinal))
         {
             var resumed = body.IndexOf(" resumed>", StringComparison.Ordinal);
-            if (resumed < 0 || !_pending.Remove(pid, out var prefix)) return [];
+            if (resumed < 0 || !_pending.Remove(pid, out var prefix)) return;
             body = prefix + body[(resumed + " resumed>".Length)..];
+            _spawning.Remove(pid);
         }
 
-        return Call(pid, time, body);
+        var made = Call(pid, time, body);
+        events.AddRange(made);
+        foreach (var e in made)
+        {
+            // The new pid's own lines, read right after the call that made it.
+            if (e is SpawnEvent spawn) Release(spawn.Child, events);
+        }
+
+        // The rest once no fork or clone is in flight.
+        if (_spawning.Count == 0 && _held.Count > 0) ReleaseAll(events);
+    }
+
+    private static bool IsSpawn(string body) =>
+        body.StartsWith("clone(", StringComparison.Ordinal) || body.StartsWith("clone3(", StringComparison.Ordinal)
+        || body.StartsWith("fork(", StringComparison.Ordinal) || body.StartsWith("vfork(", StringComparison.Ordinal);
+
+    private void Release(int pid, List<TraceEvent> events)
+    {
+        _known.Add(pid);
+        if (!_held.Remove(pid, out var lines)) return;
+        _heldLines -= lines.Count;
+        foreach (var line in lines) Parse(line, events);
+    }
+
+    private void ReleaseAll(List<TraceEvent> events)
+    {
+        while (_held.Count > 0) Release(_held.Keys.First(), events);
     }
 
     // Most writes and reads are on files and pipes, and only an inet socket's count: told by the first argument's decoration
@@ -71,11 +167,10 @@ internal sealed class StraceParser
         body.StartsWith("rt_sigprocmask(", StringComparison.Ordinal) || body.StartsWith("set_robust_list(", StringComparison.Ordinal)
         || body.StartsWith("<... rt_sigprocmask resumed>", StringComparison.Ordinal) || body.StartsWith("<... set_robust_list resumed>", StringComparison.Ordinal);
 
-    private IEnumerable<TraceEvent> Fail(string line)
+    private void Fail(string line)
     {
         Unreadable++;
         FirstUnreadable ??= line.Length > 200 ? line[..200] : line;
-        return [];
     }
 
     private static IEnumerable<TraceEvent> Exit(int pid, double time, string body)
@@ -118,10 +213,20 @@ internal sealed class StraceParser
     private IEnumerable<TraceEvent> Call(int pid, double time, string body)
     {
         var open = body.IndexOf('(');
-        if (open <= 0) return Fail(body);
+        if (open <= 0)
+        {
+            Fail(body);
+            return [];
+        }
+
         var name = body[..open];
         var args = StraceSyntax.SplitArguments(body[(open + 1)..], out var rest);
-        if (args is null) return Fail(body);
+        if (args is null)
+        {
+            Fail(body);
+            return [];
+        }
+
         var result = StraceSyntax.Result(rest, out var error);
         switch (name)
         {

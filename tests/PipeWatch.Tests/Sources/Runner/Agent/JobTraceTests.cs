@@ -77,6 +77,21 @@ public sealed class JobTraceTests : IDisposable
         Assert.Equal<(string, long)?>(("10.0.0.9:80", 1131L), _trace.TopDestination);
     }
 
+    [Fact]
+    public void Dns_questions_of_a_thread_printed_before_its_clone_returned_carry_the_program_that_asked()
+    {
+        var parser = new StraceParser();
+        foreach (var line in StraceParserTests.ThreadBeforeItsClone) Apply([.. parser.Parse(line)]);
+        _trace.Finish(2e9);
+
+        var queries = _records.Where(r => Equals(r.Get("event.action"), "dns-query")).ToList();
+        Assert.Equal(
+            [("A", "curl", 20675L), ("AAAA", "curl", 20675L)],
+            queries.Select(q => ((string?)q.Get("dns.question.type"), (string?)q.Get("process.name"), (long?)q.Get("process.pid"))).Order());
+        var socket = Assert.Single(_records, r => Equals(r.Get("event.type"), "connection"));
+        Assert.Equal(("curl", 98L), ((string?)socket.Get("process.name"), (long?)socket.Get("source.bytes")));
+    }
+
     private void Apply(params TraceEvent[] events)
     {
         foreach (var e in events) _trace.Apply(e);

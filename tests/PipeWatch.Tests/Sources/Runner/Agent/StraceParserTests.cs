@@ -162,6 +162,94 @@ public sealed class StraceParserTests
         Assert.Equal(0, _parser.Unreadable);
     }
 
+    // curl's resolver thread, captured on a busy machine, in the order strace printed it: the thread's calls came before the
+    // clone3 that made it returned in curl.
+    internal static readonly string[] ThreadBeforeItsClone =
+    [
+        """20675 1796656883.593172 execve("/usr/bin/curl", ["curl", "-s", "-o", "/dev/null", "http://nonexistent-host.pipewatch.test/"], 0x7fffaff6ab00 /* 47 vars */) = 0""",
+        """20675 1796656883.610399 clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f5d3c39a990, parent_tid=0x7f5d3c39a990, exit_signal=0, stack=0x7f5d3bb9a000, stack_size=0x7ffd80, tls=0x7f5d3c39a6c0} <unfinished ...>""",
+        """20676 1796656883.612584 set_robust_list(0x7f5d3c39a9a0, 24) = 0""",
+        """20676 1796656883.612921 connect(7<UDP:[4714902]>, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0""",
+        """20676 1796656883.612995 sendmmsg(7<UDP:[192.0.2.2:39290->10.255.255.53:53]>, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="P\275\1\0\0\1\0\0\0\0\0\0\20nonexistent-host\tpipewatch\4test\0\0\1\0\1", iov_len=49}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=49}, {msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="p\271\1\0\0\1\0\0\0\0\0\0\20nonexistent-host\tpipewatch\4test\0\0\34\0\1", iov_len=49}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=49}], 2, MSG_NOSIGNAL) = 2""",
+        """20676 1796656883.616568 recvfrom(7<UDP:[192.0.2.2:39290->10.255.255.53:53]>, "p\271\201\203\0\1\0\0\0\0\0\0\20nonexistent-host\tpipewatch\4test\0\0\34\0\1", 2048, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, [28 => 16]) = 49""",
+        """20676 1796656883.616832 +++ exited with 0 +++""",
+        """20675 1796656883.617001 <... clone3 resumed> => {parent_tid=[20676]}, 88) = 20676""",
+        """20675 1796656883.625292 +++ exited with 6 +++""",
+    ];
+
+    [Fact]
+    public void A_threads_calls_printed_before_its_clone_returned_are_read_after_the_clone_in_their_order()
+    {
+        var read = ThreadBeforeItsClone.Select(line => _parser.Parse(line)).ToList();
+
+        Assert.IsType<ExecEvent>(Assert.Single(read[0]));
+        Assert.All(read[1..7], Assert.Empty);
+        Assert.Collection(
+            read[7],
+            e => Assert.Equal(new SpawnEvent(20675, 1796656883.617001, 20676, Thread: true), e),
+            e => Assert.Equal((20676, "10.255.255.53", 53), Assert.IsType<ConnectEvent>(e) is var c ? (c.Pid, c.Ip, c.Port) : default),
+            e => Assert.Equal((20676, 98L, 2), Assert.IsType<SendEvent>(e) is var s ? (s.Pid, s.Bytes, s.Buffers.Count) : default),
+            e => Assert.Equal(20676, Assert.IsType<ReceiveEvent>(e).Pid),
+            e => Assert.Equal(new ExitEvent(20676, 1796656883.616832, 0, null), e));
+        Assert.Equal(new ExitEvent(20675, 1796656883.625292, 6, null), Assert.Single(read[8]));
+        Assert.Equal(0, _parser.Unreadable);
+    }
+
+    [Fact]
+    public void A_new_pid_while_no_fork_or_clone_is_in_flight_is_read_at_once()
+    {
+        // Attached to a running process: its other threads' lines come with no clone of theirs ever seen.
+        Assert.IsType<ExecEvent>(Assert.Single(_parser.Parse("""500 1.0 execve("/usr/bin/make", ["make"], 0x7ffd /* 3 vars */) = 0""")));
+        Assert.Equal(new ExitEvent(501, 1.1, 0, null), Assert.Single(_parser.Parse("501 1.1 +++ exited with 0 +++")));
+    }
+
+    [Fact]
+    public void Lines_held_for_a_clone_are_read_when_it_fails_when_another_pids_clone_returns_or_when_the_trace_ends()
+    {
+        Assert.IsType<ExecEvent>(Assert.Single(_parser.Parse("""800 0.5 execve("/usr/bin/make", ["make"], 0x7ffd /* 3 vars */) = 0""")));
+        Assert.Empty(_parser.Parse("""600 1.0 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>"""));
+        Assert.Empty(_parser.Parse("700 1.1 +++ exited with 1 +++"));
+        // The clone failed: no child of it, and the line held for a pid no call made is read.
+        Assert.Equal(new ExitEvent(700, 1.1, 1, null), Assert.Single(_parser.Parse("600 1.2 <... clone resumed>, child_tidptr=0x7f) = -1 EAGAIN (Resource temporarily unavailable)")));
+
+        Assert.Empty(_parser.Parse("""600 2.0 vfork( <unfinished ...>"""));
+        Assert.Empty(_parser.Parse("""601 2.1 execve("/bin/true", ["true"], 0x7ffd /* 3 vars */) = 0"""));
+        Assert.Empty(_parser.Parse("801 2.2 +++ exited with 0 +++"));
+        // Another pid's fork returning releases only its own child; 601 is read at the end of the trace.
+        Assert.Equal(
+            [new SpawnEvent(800, 2.3, 801, Thread: false), new ExitEvent(801, 2.2, 0, null)],
+            _parser.Parse("800 2.3 fork() = 801"));
+        Assert.Empty(_parser.Parse("601 2.4 +++ exited with 0 +++"));
+
+        var last = _parser.Flush();
+
+        Assert.Equal([601, 601], last.Select(e => e.Pid));
+        Assert.Equal("/bin/true", Assert.IsType<ExecEvent>(last[0]).Path);
+        Assert.Empty(_parser.Flush());
+    }
+
+    [Fact]
+    public void Past_the_bound_held_lines_are_read_in_their_order_and_nothing_is_lost()
+    {
+        Assert.Empty(_parser.Parse("""900 1.0 clone(child_stack=NULL, flags=CLONE_VM|CLONE_THREAD <unfinished ...>"""));
+        var read = new List<TraceEvent>();
+        for (var i = 0; i < 5000; i++)
+        {
+            read.AddRange(_parser.Parse($$"""{{901 + i % 3}} {{2 + i * 0.001:0.000}} connect(3<TCP:[1]>, {sa_family=AF_INET, sin_port=htons({{1000 + i}}), sin_addr=inet_addr("10.0.0.1")}, 16) = 0"""));
+        }
+
+        read.AddRange(_parser.Parse("900 9.0 <... clone resumed>, child_tidptr=0x7f) = 902"));
+        read.AddRange(_parser.Flush());
+
+        var connects = read.OfType<ConnectEvent>().ToList();
+        Assert.Equal(5000, connects.Count);
+        foreach (var pid in new[] { 901, 902, 903 })
+        {
+            var ports = connects.Where(c => c.Pid == pid).Select(c => c.Port).ToList();
+            Assert.Equal(ports.Order(), ports);
+        }
+    }
+
     [Fact]
     public void Lines_that_are_not_strace_output_are_counted_and_skipped()
     {
