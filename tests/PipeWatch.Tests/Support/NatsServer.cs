@@ -5,9 +5,9 @@ using Xunit;
 namespace PipeWatch.Tests.Support;
 
 /// <summary>
-/// A real NATS server with JetStream (Debian's <c>nats-server</c>, installed by .ci/run), listening on a free loopback port with
-/// its store in a temporary folder. It can be stopped and started again on the same port and folder, so a test can restart it
-/// under load and find its streams as they were.
+/// A real NATS server with JetStream (Debian's <c>nats-server</c>, installed by .ci/run), listening on a free loopback port below
+/// the ephemeral range (<see cref="ServiceProcess.RestartablePort"/>) with its store in a temporary folder. It can be stopped and
+/// started again on the same port and folder, so a test can restart it under load and find its streams as they were.
 /// </summary>
 internal sealed class NatsServer : IDisposable
 {
@@ -20,7 +20,7 @@ internal sealed class NatsServer : IDisposable
     public NatsServer()
     {
         Assert.True(File.Exists(Executable), $"{Executable} is missing: .ci/run installs it (apt-get install nats-server)");
-        Port = ServiceProcess.FreePort();
+        Port = ServiceProcess.RestartablePort();
         StoreFolder = System.IO.Path.Combine(_folder.Path, "jetstream");
         Start();
     }

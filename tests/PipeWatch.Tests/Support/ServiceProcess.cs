@@ -46,6 +46,42 @@ internal sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// A free port on 127.0.0.1 below the kernel's ephemeral range (from 20000), for a service that is stopped and started again
+    /// on the same port: while it is down, no outgoing connection of the tests running beside it can take the port as its source
+    /// port (a port from <see cref="FreePort"/> can be, and the restart then fails with "address already in use" until that
+    /// connection closes). <see cref="FreePort"/> when the range leaves no room below it.
+    /// </summary>
+    public static int RestartablePort()
+    {
+        var below = EphemeralPorts().Low;
+        if (below <= 20_001) return FreePort();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, below);
+            try
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: another.
+            }
+        }
+
+        throw new InvalidOperationException($"no free port between 20000 and {below} on 127.0.0.1 after 200 tries");
+    }
+
+    /// <summary>The kernel's ephemeral port range (<c>/proc/sys/net/ipv4/ip_local_port_range</c>; Linux's default when unreadable).</summary>
+    public static (int Low, int High) EphemeralPorts()
+    {
+        const string path = "/proc/sys/net/ipv4/ip_local_port_range";
+        var parts = File.Exists(path) ? File.ReadAllText(path).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
+        return parts.Length == 2 && int.TryParse(parts[0], out var low) && int.TryParse(parts[1], out var high) ? (low, high) : (32_768, 60_999);
+    }
+
     /// <summary>A port on 127.0.0.1 that was free a moment ago.</summary>
     public static int FreePort(SocketType type = SocketType.Stream, ProtocolType protocol = ProtocolType.Tcp)
     {
